@@ -1,0 +1,33 @@
+// One jest configuration, three tiers selected by file name:
+//   *.spec.ts      pure and fast
+//   *.int.spec.ts  against the real PostgreSQL / NATS / Redis
+//   *.e2e.spec.ts  running processes end to end
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2023',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@steward/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/'],
+  setupFiles: ['reflect-metadata'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testRegex: '^(?!.*\\.(int|e2e)\\.spec\\.ts$).*\\.spec\\.ts$', testTimeout: 10_000 },
+    { ...common, displayName: 'int', testRegex: '\\.int\\.spec\\.ts$', testTimeout: 60_000, globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
+    { ...common, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$', testTimeout: 120_000, globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
+  ],
+};

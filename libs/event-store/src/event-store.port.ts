@@ -1,0 +1,164 @@
+import type { EventMetadata } from '@steward/contracts';
+
+/**
+ * A position in the global order of all events.
+ *
+ * PostgreSQL adapter: `commit` is the appending transaction's id (xid8) and
+ * `prepare` the row's global sequence number; order is (commit, prepare), so an
+ * event whose transaction commits late is never skipped.
+ * KurrentDB adapter: the server's own commit / prepare positions.
+ */
+export interface GlobalPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+/** Before the first event: reading from here reads everything. */
+export const START: GlobalPosition = Object.freeze({ commit: 0n, prepare: 0n });
+
+export function comparePositions(a: GlobalPosition, b: GlobalPosition): number {
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;
+  return 0;
+}
+
+export function formatPosition(position: GlobalPosition): string {
+  return `${position.commit}/${position.prepare}`;
+}
+
+export function parsePosition(text: string): GlobalPosition {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  if (!match) throw new Error(`not a global position: ${text}`);
+  return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+}
+
+/**
+ * What the writer believes about the stream:
+ * - `no_stream`: it must not exist yet;
+ * - `stream_exists`: it must exist, at any revision;
+ * - `any`: no check;
+ * - a bigint: the stream's last event is at exactly this revision (0-based).
+ */
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | bigint;
+
+export interface NewEvent {
+  /** Idempotency key: the same id appended again with the same content is a no-op. */
+  readonly eventId: string;
+  readonly type: string;
+  readonly version: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent extends NewEvent {
+  readonly streamId: string;
+  /** 0-based position of this event in its stream; contiguous. */
+  readonly streamRevision: bigint;
+  readonly position: GlobalPosition;
+  readonly recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** The stream's revision after the append (the last event's revision). */
+  readonly nextExpectedRevision: bigint;
+  /** False when every event id was already stored with the same content: nothing was written. */
+  readonly written: boolean;
+}
+
+export interface AppendRequest {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
+export interface ReadStreamOptions {
+  readonly direction?: 'forwards' | 'backwards';
+  /** Inclusive. Forwards defaults to 0, backwards to the end. */
+  readonly fromRevision?: bigint;
+  readonly maxCount?: number;
+}
+
+/** Narrows a global read or subscription. Both lists are OR-ed within, AND-ed together. */
+export interface EventFilter {
+  readonly eventTypes?: readonly string[];
+  readonly streamPrefixes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Defaults to START. */
+  readonly from?: GlobalPosition;
+  readonly maxCount?: number;
+  readonly filter?: EventFilter;
+}
+
+export interface ReadAllPage {
+  readonly events: readonly RecordedEvent[];
+  /**
+   * Where the next read resumes. It can be past the last returned event when a
+   * filter skipped events, and it never passes an event that is not yet
+   * committed (or not yet visible to every reader).
+   */
+  readonly checkpoint: GlobalPosition;
+  /** True when nothing visible lies after `checkpoint` at the time of the read. */
+  readonly isEnd: boolean;
+}
+
+export interface SubscribeOptions extends ReadAllOptions {
+  /** How long to wait between polls when no notification arrives (ms). */
+  readonly pollIntervalMs?: number;
+}
+
+export interface SubscriptionBatch {
+  readonly events: readonly RecordedEvent[];
+  /** Store this after handling the batch; resume from it. */
+  readonly checkpoint: GlobalPosition;
+  /** True once the subscription has read everything visible when this batch was read. */
+  readonly caughtUp: boolean;
+}
+
+/**
+ * Catch-up then live. Iterate it to receive batches (pull-based: a slow handler
+ * slows reading down, nothing piles up); `close()` ends the iteration.
+ */
+export interface Subscription extends AsyncIterable<SubscriptionBatch> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  /** Appends to one stream, atomically, checking the expected revision. */
+  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  /** Appends to several streams in one atomic unit: all land or none. */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<ReadAllPage>;
+  subscribeToAll(options?: SubscribeOptions): Subscription;
+  /** The position after the newest visible event (START when empty). */
+  headPosition(): Promise<GlobalPosition>;
+  close(): Promise<void>;
+}
+
+export enum EventStoreErrorCode {
+  /** The stream is not at the expected revision: reload and decide again. */
+  WrongExpectedRevision = 'WRONG_EXPECTED_REVISION',
+  /** An event id was already used with other content. */
+  IdempotencyViolation = 'IDEMPOTENCY_VIOLATION',
+  InvalidArgument = 'INVALID_ARGUMENT',
+  /** The store could not be reached or answered with an error; safe to retry. */
+  Unavailable = 'UNAVAILABLE',
+}
+
+export class EventStoreError extends Error {
+  constructor(
+    readonly code: EventStoreErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EventStoreError';
+  }
+
+  static isConflict(error: unknown): error is EventStoreError {
+    return error instanceof EventStoreError && error.code === EventStoreErrorCode.WrongExpectedRevision;
+  }
+}
