@@ -31,9 +31,9 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-function run(label: string, command: string, args: string[]): boolean {
+function run(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   console.log(`\n── ${label}: ${[command.replace(root + '/', ''), ...args].join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   return result.status === 0;
 }
 
@@ -57,17 +57,29 @@ function main(): void {
   mkdirSync(resultsDir, { recursive: true });
   const resultsFile = join(resultsDir, `jest-results-${process.pid}.json`);
   const workers = process.env.JEST_WORKERS ?? '2';
-  const jestOk = run('jest', bin('jest'), [
-    '-c',
-    'jest.config.cjs',
-    '--ci',
-    `--maxWorkers=${workers}`,
-    '--json',
-    `--outputFile=${resultsFile}`,
-    '--selectProjects',
-    ...options.tiers,
-    ...options.jestArgs,
-  ]);
+  // NestJS 12 ships ES modules; jest loads them through require(esm), which
+  // needs vm modules (Node 24.9+ with --experimental-vm-modules).
+  const jestEnv = {
+    ...process.env,
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning']
+      .filter(Boolean)
+      .join(' '),
+  };
+  const jestOk = run(
+    'jest',
+    bin('jest'),
+    [
+      '-c',
+      'jest.config.cjs',
+      '--ci',
+      `--maxWorkers=${workers}`,
+      '--json',
+      `--outputFile=${resultsFile}`,
+      ...options.jestArgs,
+      ...options.tiers.map((tier) => `--selectProjects=${tier}`),
+    ],
+    jestEnv,
+  );
   try {
     const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
       numPassedTests: number;
