@@ -1,0 +1,351 @@
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import {
+  comparePositions,
+  START,
+  type EventStore,
+  type GlobalPosition,
+  type Subscription,
+  type SubscriptionBatch,
+} from '@steward/event-store';
+import { CheckpointRepository, type ProjectionCheckpoint } from './checkpoint.repository';
+import { LeaderLock } from './leader-lock';
+import { applyEvents, projectionFilter, projectionSchema, type ProjectionDefinition } from './projection';
+import { ProjectionError, ProjectionErrorCode } from './projection.error';
+import { measureLag } from './projection-lag';
+import { stderrLogger, type ProjectionLogger } from './projection-logger';
+
+export type ProjectionRunnerState = 'stopped' | 'standby' | 'active' | 'needs_rebuild';
+
+export interface ProjectionRunnerOptions {
+  /** Kysely over the shared pool: read-model writes and checkpoints. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly db: Kysely<any>;
+  readonly store: EventStore;
+  readonly projection: ProjectionDefinition;
+  /** Connection settings for the dedicated leader-lock connection. */
+  readonly lockConnection: pg.ClientConfig;
+  /** Names this instance in the checkpoint row (`owner`) and in logs. */
+  readonly instanceId: string;
+  /** Events per batch (one transaction each). Default 500. */
+  readonly batchSize?: number;
+  /** How often a standby tries the lock, and the leader checks for a handover request (ms). Default 500. */
+  readonly lockPollIntervalMs?: number;
+  /** First retry delay after a failed batch; doubles up to 30 s. Default 500. */
+  readonly retryDelayMs?: number;
+  readonly logger?: ProjectionLogger;
+}
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly version: number;
+  /** True when this instance is the projection's active (leading) runner. */
+  readonly active: boolean;
+  readonly state: ProjectionRunnerState;
+  /** The stored checkpoint (START when the projection never ran). */
+  readonly checkpoint: GlobalPosition;
+  readonly lagEvents: number;
+  readonly lagSeconds: number;
+  readonly eventsApplied: bigint;
+  /** The version the live read model was built by (undefined: never built). */
+  readonly storedVersion: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+interface Leadership {
+  epoch: bigint;
+  position: GlobalPosition;
+  lost: boolean;
+}
+
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * Runs one projection in this process: waits for the projection's leader lock
+ * (a standby polls), then follows the store from the stored checkpoint and
+ * applies each batch in one transaction with the checkpoint's compare-and-set.
+ * Leaves the lead when the lock connection drops (at once), when a rebuild
+ * asks for a handover, when fenced, or on `stop()`.
+ */
+export class ProjectionRunner {
+  readonly name: string;
+  private readonly checkpoints: CheckpointRepository;
+  private readonly lock: LeaderLock;
+  private readonly logger: ProjectionLogger;
+  private readonly schema: string;
+  private currentState: ProjectionRunnerState = 'stopped';
+  private loopDone: Promise<void> | undefined;
+  private stopping = false;
+  private leadership: Leadership | undefined;
+  private subscription: Subscription | undefined;
+  private wakeSleeper: (() => void) | undefined;
+  private error: Error | undefined;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    this.name = options.projection.name;
+    this.schema = projectionSchema(this.name);
+    this.checkpoints = new CheckpointRepository(options.db);
+    this.logger = options.logger ?? stderrLogger;
+    this.lock = new LeaderLock({
+      connection: options.lockConnection,
+      key: `steward.projection:${this.name}`,
+      keepAliveIntervalMs: this.pollMs,
+      onLost: (error) => {
+        this.logger.error({ projection: this.name, err: error.message }, 'projection lock lost: stopping at once');
+        this.interrupt();
+      },
+    });
+  }
+
+  get state(): ProjectionRunnerState {
+    return this.currentState;
+  }
+
+  get active(): boolean {
+    return this.currentState === 'active';
+  }
+
+  get lastError(): Error | undefined {
+    return this.error;
+  }
+
+  /** Starts the background loop (standby until the lock is won). Idempotent. */
+  start(): void {
+    if (this.loopDone) return;
+    this.stopping = false;
+    this.currentState = 'standby';
+    this.loopDone = this.loop();
+  }
+
+  /** Stops following, releases the lock and closes its connection. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.interrupt();
+    await this.loopDone;
+    this.loopDone = undefined;
+    await this.lock.close();
+    this.currentState = 'stopped';
+  }
+
+  /** Resolves once the stored checkpoint is at or past `position` (e.g. `await store.headPosition()`). */
+  async waitForPosition(position: GlobalPosition, timeoutMs = 10_000): Promise<ProjectionCheckpoint> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const checkpoint = await this.checkpoints.read(this.name);
+      if (checkpoint && comparePositions(checkpoint.position, position) >= 0) return checkpoint;
+      if (Date.now() > deadline) {
+        throw new Error(`projection ${this.name} did not reach ${position.commit}/${position.prepare} within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  async status(): Promise<ProjectionStatus> {
+    const checkpoint = await this.checkpoints.read(this.name);
+    const position = checkpoint?.position ?? START;
+    const lag = await measureLag(this.options.store, position, projectionFilter(this.options.projection));
+    return {
+      name: this.name,
+      version: this.options.projection.version,
+      active: this.active,
+      state: this.currentState,
+      checkpoint: position,
+      lagEvents: lag.lagEvents,
+      lagSeconds: lag.lagSeconds,
+      eventsApplied: checkpoint?.eventsApplied ?? 0n,
+      storedVersion: checkpoint?.version,
+      lastError: this.error?.message,
+    };
+  }
+
+  private get pollMs(): number {
+    return this.options.lockPollIntervalMs ?? 500;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const led = await this.tryLead();
+        failures = 0;
+        if (!led) await this.sleep(this.pollMs);
+      } catch (error) {
+        failures++;
+        this.recordError(error, 'projection runner failed; retrying');
+        await this.sleep(this.retryDelay(failures));
+      }
+    }
+  }
+
+  /** One term as leader, if the lock can be had. Returns false when it could not. */
+  private async tryLead(): Promise<boolean> {
+    if (await this.checkpoints.pendingHandover(this.name, this.options.instanceId)) return false;
+    if (!(await this.lock.tryAcquire())) return false;
+    const leadership: Leadership = { epoch: 0n, position: START, lost: false };
+    this.leadership = leadership;
+    const watchdog = setInterval(() => void this.checkHandover(leadership), this.pollMs);
+    watchdog.unref();
+    try {
+      // A rebuild may have asked between the check above and the lock.
+      if (await this.checkpoints.pendingHandover(this.name, this.options.instanceId)) return false;
+      const checkpoint = await this.prepareReadModel();
+      if (checkpoint.version !== this.options.projection.version) {
+        this.currentState = 'needs_rebuild';
+        this.error = new ProjectionError(
+          ProjectionErrorCode.VersionMismatch,
+          `projection ${this.name}: the live read model is version ${checkpoint.version}, this code is version ${this.options.projection.version}; run: npm run steward -- projections rebuild ${this.name}`,
+        );
+        this.logger.error({ projection: this.name }, this.error.message);
+        await this.lock.release();
+        // Leave the lock to a replica running the matching version for a while.
+        await this.sleep(this.pollMs * 10);
+        return true;
+      }
+      leadership.epoch = checkpoint.epoch;
+      leadership.position = checkpoint.position;
+      this.currentState = 'active';
+      this.logger.info(
+        { projection: this.name, epoch: checkpoint.epoch.toString(), instance: this.options.instanceId },
+        'projection runner is active',
+      );
+      await this.follow(leadership);
+      return true;
+    } finally {
+      clearInterval(watchdog);
+      this.leadership = undefined;
+      if (this.currentState === 'active') this.currentState = 'standby';
+      await this.lock.release();
+    }
+  }
+
+  /** Creates the live schema on the first run, then claims the checkpoint (a new epoch). */
+  private async prepareReadModel(): Promise<ProjectionCheckpoint> {
+    const { projection, db, instanceId } = this.options;
+    return db.transaction().execute(async (trx) => {
+      const created = await this.checkpoints.initialize(trx, this.name, projection.version);
+      const { rows } = await sql<{ exists: boolean }>`
+        SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${this.schema}) AS exists`.execute(trx);
+      if (!rows[0]?.exists) {
+        await sql`CREATE SCHEMA ${sql.id(this.schema)}`.execute(trx);
+        await sql`SET LOCAL search_path TO ${sql.id(this.schema)}`.execute(trx);
+        await projection.migrate(trx.withSchema(this.schema), this.schema);
+        if (!created) {
+          // The row outlived its schema (dropped by hand): the new, empty read model starts from zero.
+          this.logger.warn({ projection: this.name }, 'read-model schema was missing: rebuilding from the start');
+          await this.checkpoints.replace(
+            trx,
+            { name: this.name, version: projection.version, position: START, eventsApplied: 0n, lastEventAt: null },
+            instanceId,
+          );
+        }
+      }
+      return this.checkpoints.claim(trx, this.name, instanceId);
+    });
+  }
+
+  private async follow(leadership: Leadership): Promise<void> {
+    const { store, projection } = this.options;
+    const filter = projectionFilter(projection);
+    let failures = 0;
+    while (this.leading(leadership)) {
+      const subscription = store.subscribeToAll({
+        from: leadership.position,
+        maxCount: this.options.batchSize ?? 500,
+        ...(filter ? { filter } : {}),
+      });
+      this.subscription = subscription;
+      try {
+        for await (const batch of subscription) {
+          if (!this.leading(leadership)) break;
+          await this.applyBatch(leadership, batch);
+          failures = 0;
+        }
+      } catch (error) {
+        if (ProjectionError.isFenced(error)) {
+          this.logger.warn({ projection: this.name, err: (error as Error).message }, 'projection runner fenced out');
+          leadership.lost = true;
+          break;
+        }
+        if (!this.leading(leadership)) break;
+        failures++;
+        this.recordError(error, 'projection batch failed; rolled back, retrying from the checkpoint');
+        await this.sleep(this.retryDelay(failures));
+      } finally {
+        this.subscription = undefined;
+        await subscription.close().catch(() => undefined);
+      }
+    }
+  }
+
+  private async applyBatch(leadership: Leadership, batch: SubscriptionBatch): Promise<void> {
+    const from = leadership.position;
+    if (batch.events.length === 0 && comparePositions(batch.checkpoint, from) <= 0) return;
+    const { db, projection } = this.options;
+    const last = batch.events[batch.events.length - 1];
+    await db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL search_path TO ${sql.id(this.schema)}`.execute(trx);
+      await applyEvents(projection, trx.withSchema(this.schema), batch.events, {
+        projection: this.name,
+        schema: this.schema,
+      });
+      if (!this.leading(leadership)) {
+        throw new ProjectionError(ProjectionErrorCode.LeadershipLost, `projection ${this.name}: leadership lost mid-batch`);
+      }
+      await this.checkpoints.advance(trx, {
+        name: this.name,
+        epoch: leadership.epoch,
+        from,
+        to: batch.checkpoint,
+        eventsApplied: batch.events.length,
+        lastEventAt: last?.recordedAt ?? null,
+      });
+    });
+    leadership.position = batch.checkpoint;
+  }
+
+  private leading(leadership: Leadership): boolean {
+    return !leadership.lost && !this.stopping && this.leadership === leadership;
+  }
+
+  private async checkHandover(leadership: Leadership): Promise<void> {
+    if (!this.leading(leadership)) return;
+    try {
+      const requester = await this.checkpoints.pendingHandover(this.name, this.options.instanceId);
+      if (requester && this.leading(leadership)) {
+        this.logger.info({ projection: this.name, requester }, 'handing the projection over to a rebuild');
+        this.interrupt();
+      }
+    } catch (error) {
+      this.logger.warn({ projection: this.name, err: String(error) }, 'handover check failed');
+    }
+  }
+
+  /** Ends the current term (if any) and wakes any sleep. */
+  private interrupt(): void {
+    if (this.leadership) this.leadership.lost = true;
+    void this.subscription?.close().catch(() => undefined);
+    this.wakeSleeper?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeSleeper === done) this.wakeSleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
+  }
+
+  private retryDelay(failures: number): number {
+    return Math.min(MAX_RETRY_DELAY_MS, (this.options.retryDelayMs ?? 500) * 2 ** Math.max(0, failures - 1));
+  }
+
+  private recordError(error: unknown, message: string): void {
+    this.error = error instanceof Error ? error : new Error(String(error));
+    this.logger.error({ projection: this.name, err: this.error.message }, message);
+  }
+}

@@ -1,0 +1,116 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { EventFilter, RecordedEvent } from '@steward/event-store';
+import { ProjectionError, ProjectionErrorCode } from './projection.error';
+
+/** What a handler knows about where it writes. */
+export interface ProjectionContext {
+  readonly projection: string;
+  /** The PostgreSQL schema the transaction is bound to: `rm_<name>` live, `rm_<name>__rebuild_<n>` during a rebuild. */
+  readonly schema: string;
+}
+
+/** Applies one event. Runs inside the batch's transaction; throwing rolls the whole batch back. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ProjectionEventHandler<DB = any> = (
+  trx: Transaction<DB>,
+  event: RecordedEvent,
+  context: ProjectionContext,
+) => Promise<void>;
+
+/** Applies a whole batch (fast path: aggregate in memory, then multi-row inserts/upserts). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ProjectionBatchHandler<DB = any> = (
+  trx: Transaction<DB>,
+  events: readonly RecordedEvent[],
+  context: ProjectionContext,
+) => Promise<void>;
+
+/**
+ * A projection: event handlers that keep read-model tables up to date.
+ *
+ * - The read model lives in its own PostgreSQL schema, `rm_<name>` (see
+ *   `projectionSchema`). `migrate` creates its tables; it receives a `Kysely`
+ *   already bound to the target schema (`withSchema`), plus the schema name for
+ *   raw SQL. It runs on an empty schema: live on the first start, and into a
+ *   fresh schema on every rebuild, so it is written once, never altered in place
+ *   (a changed read model is a new `version` plus a rebuild).
+ * - Exactly one of `handle` (the whole batch at once) or `handlers` (one
+ *   function per event type, called in order) applies events. The transaction
+ *   passed in is bound to the target schema and its `search_path` is set to it,
+ *   so raw SQL can use unqualified table names too. The runner commits the
+ *   read-model writes and the checkpoint in that same transaction.
+ * - `eventTypes` / `streamPrefixes` narrow what the store delivers. With
+ *   `handlers` and no `eventTypes`, the handler keys are the filter.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ProjectionDefinition<DB = any> {
+  /** Lower-case letters, digits, `-` and `_`, starting with a letter, at most 40 characters. */
+  readonly name: string;
+  /** Bump when `migrate` or the handlers change meaning: the stored read model then needs a rebuild. */
+  readonly version: number;
+  readonly eventTypes?: readonly string[];
+  readonly streamPrefixes?: readonly string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  migrate(db: Kysely<any>, schema: string): Promise<void>;
+  readonly handle?: ProjectionBatchHandler<DB>;
+  readonly handlers?: Readonly<Record<string, ProjectionEventHandler<DB>>>;
+}
+
+const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function defineProjection<DB = any>(definition: ProjectionDefinition<DB>): ProjectionDefinition<DB> {
+  const { name, version, handle, handlers } = definition;
+  if (!NAME.test(name) || name.includes('__')) {
+    throw new ProjectionError(
+      ProjectionErrorCode.InvalidDefinition,
+      `projection name ${JSON.stringify(name)} must match ${NAME} and not contain "__"`,
+    );
+  }
+  if (!Number.isInteger(version) || version < 1) {
+    throw new ProjectionError(ProjectionErrorCode.InvalidDefinition, `projection ${name}: version must be a positive integer`);
+  }
+  if ((handle === undefined) === (handlers === undefined)) {
+    throw new ProjectionError(
+      ProjectionErrorCode.InvalidDefinition,
+      `projection ${name}: define exactly one of handle (batch) or handlers (per event type)`,
+    );
+  }
+  const eventTypes = definition.eventTypes ?? (handlers ? Object.keys(handlers) : undefined);
+  return Object.freeze({ ...definition, eventTypes });
+}
+
+/** The live schema of a projection's read model: query it with `db.withSchema(projectionSchema(name))`. */
+export function projectionSchema(name: string): string {
+  return `rm_${name.replace(/-/g, '_')}`;
+}
+
+/** The store filter for a projection (undefined: every event). */
+export function projectionFilter(definition: ProjectionDefinition): EventFilter | undefined {
+  const { eventTypes, streamPrefixes } = definition;
+  if (!eventTypes?.length && !streamPrefixes?.length) return undefined;
+  return {
+    ...(eventTypes?.length ? { eventTypes } : {}),
+    ...(streamPrefixes?.length ? { streamPrefixes } : {}),
+  };
+}
+
+/** Applies a batch with whichever handler form the projection uses. */
+export async function applyEvents(
+  definition: ProjectionDefinition,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  trx: Transaction<any>,
+  events: readonly RecordedEvent[],
+  context: ProjectionContext,
+): Promise<void> {
+  if (events.length === 0) return;
+  if (definition.handle) {
+    await definition.handle(trx, events, context);
+    return;
+  }
+  const handlers = definition.handlers ?? {};
+  for (const event of events) {
+    const handler = handlers[event.type];
+    if (handler) await handler(trx, event, context);
+  }
+}
