@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ActorSchema, TraceContextSchema } from './envelope';
+
+/**
+ * What travels on NATS request/reply to a service's command handler. The
+ * `commandId` is the idempotency key: the gateway derives it from the HTTP
+ * `Idempotency-Key` (or generates one), and a handler that sees the same
+ * command id again answers as it did the first time.
+ */
+export const CommandEnvelopeSchema = z
+  .object({
+    commandId: z.string().min(1).max(200),
+    type: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'command types are PascalCase, imperative'),
+    actor: ActorSchema,
+    organizationId: z.string().min(1).max(200).optional(),
+    workspaceId: z.string().min(1).max(200).optional(),
+    /** Carried into the metadata of the events the command produces. */
+    correlationId: z.string().min(1).max(200).optional(),
+    /** The event (or command) that caused this command, when a reactor issued it. */
+    causationId: z.string().min(1).max(200).optional(),
+    traceContext: TraceContextSchema.optional(),
+    issuedAt: z.iso.datetime({ offset: true }),
+    payload: z.unknown(),
+  })
+  .strict();
+
+export type CommandEnvelope = z.infer<typeof CommandEnvelopeSchema>;
+
+/** A command envelope whose `type` and `payload` are known to the caller. */
+export type TypedCommandEnvelope<TType extends string, TPayload> = Omit<CommandEnvelope, 'type' | 'payload'> & {
+  readonly type: TType;
+  readonly payload: TPayload;
+};

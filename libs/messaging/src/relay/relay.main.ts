@@ -1,0 +1,74 @@
+/**
+ * The relay as a process: `node -r @swc-node/register libs/messaging/src/relay/relay.main.ts`.
+ *
+ * Environment: DATABASE_URL (the event store's database), NATS_URL,
+ * EVENT_STORE_SCHEMA (default steward_events), NATS_PREFIX ('' in production),
+ * RELAY_NAME (default 'default'), RELAY_CHECKPOINT_SCHEMA (default steward_relay),
+ * RELAY_POLL_INTERVAL_MS, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ * Logs `relay started` once it relays; stops cleanly on SIGTERM / SIGINT
+ * (finishes the batch in hand and stores its checkpoint).
+ */
+import pg from 'pg';
+import { DEFAULT_EVENT_STORE_SCHEMA, PostgresEventStore } from '@steward/event-store';
+import { createLogger, initTelemetry } from '@steward/observability';
+import { formatPosition } from '@steward/event-store';
+import { connectNats } from '../nats-connection';
+import { ensureStreams } from '../stream-setup';
+import { EventRelay } from './event-relay';
+
+async function main(): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const prefix = process.env.NATS_PREFIX ?? '';
+  const name = process.env.RELAY_NAME ?? 'default';
+  const telemetry = initTelemetry({ serviceName: 'steward-relay' });
+  const logger = createLogger({ name: 'relay' });
+
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const store = new PostgresEventStore({
+    pool,
+    schema: process.env.EVENT_STORE_SCHEMA || DEFAULT_EVENT_STORE_SCHEMA,
+    connectionString: databaseUrl,
+  });
+  const nats = await connectNats({ servers: natsUrl, name: `steward-relay-${name}` });
+  await ensureStreams(nats.jsm, { prefix });
+  const relay = new EventRelay({
+    store,
+    js: nats.js,
+    pool,
+    name,
+    subjectPrefix: prefix,
+    ...(process.env.RELAY_CHECKPOINT_SCHEMA ? { checkpointSchema: process.env.RELAY_CHECKPOINT_SCHEMA } : {}),
+    ...(process.env.RELAY_POLL_INTERVAL_MS ? { pollIntervalMs: Number(process.env.RELAY_POLL_INTERVAL_MS) } : {}),
+    logger,
+  });
+  await relay.migrate();
+  await relay.start();
+  logger.info({ relay: name, checkpoint: formatPosition(relay.checkpoint), prefix }, 'relay started');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    stopping ??= (async () => {
+      logger.info({ signal }, 'relay stopping');
+      await relay.stop();
+      await store.close();
+      await nats.close();
+      await pool.end();
+      logger.info({ relayed: relay.relayedCount, checkpoint: formatPosition(relay.checkpoint) }, 'relay stopped');
+      await telemetry.shutdown();
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'relay did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error('relay failed to start:', error);
+  process.exit(1);
+});
