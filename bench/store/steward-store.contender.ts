@@ -1,0 +1,194 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import {
+  PostgresEventStore,
+  START,
+  formatPosition,
+  type AppendRequest,
+  type EventStore,
+  type NewEvent,
+} from '@steward/event-store';
+import type { BenchOptions } from './bench-options';
+import { hourlyRollupProjection, ROLLUP_TABLE, type RollupDB } from './hourly-rollup.projection';
+import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type Measurement } from './measurement';
+import { batchesOf, groupByStream, totalsOf, type UsageEvent, type UsageTotals } from './usage-events';
+
+const NAME = 'steward';
+const READ_MODEL_SCHEMA = 'bench_read';
+
+function toNewEvent(event: UsageEvent): NewEvent {
+  return { eventId: event.eventId, type: event.type, version: event.version, data: event.data, metadata: event.metadata };
+}
+
+/** One ingest batch = one appendMany: every stream it touches, atomically, without a revision check. */
+async function appendBatch(store: EventStore, batch: readonly UsageEvent[]): Promise<void> {
+  const requests: AppendRequest[] = [...groupByStream(batch)].map(([streamId, events]) => ({
+    streamId,
+    events: events.map(toNewEvent),
+    expectedRevision: 'any',
+  }));
+  await store.appendMany(requests);
+}
+
+async function appendSingle(store: EventStore, event: UsageEvent, worker: number): Promise<void> {
+  await store.append(workerStream(event, worker), [toNewEvent(event)], { expectedRevision: 'any' });
+}
+
+async function readEverything(store: EventStore, page: number): Promise<number> {
+  let from = START;
+  let count = 0;
+  for (;;) {
+    const result = await store.readAll({ from, maxCount: page });
+    count += result.events.length;
+    from = result.checkpoint;
+    if (result.isEnd) return count;
+  }
+}
+
+/**
+ * The replay loop of a projection rebuild, written out: page through the store
+ * with readAll, and per page, in one transaction, upsert the rollup and store
+ * the checkpoint.
+ */
+async function replayRollup(store: EventStore, db: Kysely<RollupDB>, page: number): Promise<number> {
+  await db.schema.createSchema(READ_MODEL_SCHEMA).execute();
+  await hourlyRollupProjection.migrate(db.withSchema(READ_MODEL_SCHEMA));
+  await db.withSchema(READ_MODEL_SCHEMA).schema.createTable('checkpoint').addColumn('position', 'text').execute();
+  await sql`INSERT INTO ${sql.table(`${READ_MODEL_SCHEMA}.checkpoint`)} (position) VALUES ('0/0')`.execute(db);
+  let from = START;
+  let applied = 0;
+  for (;;) {
+    const result = await store.readAll({ from, maxCount: page, filter: { eventTypes: hourlyRollupProjection.eventTypes } });
+    if (result.events.length > 0) {
+      await db.transaction().execute(async (trx) => {
+        await hourlyRollupProjection.handle(trx.withSchema(READ_MODEL_SCHEMA), result.events);
+        await sql`UPDATE ${sql.table(`${READ_MODEL_SCHEMA}.checkpoint`)} SET position = ${formatPosition(result.checkpoint)}`.execute(trx);
+      });
+    }
+    applied += result.events.length;
+    from = result.checkpoint;
+    if (result.isEnd) return applied;
+  }
+}
+
+/**
+ * Readers see only events below the oldest transaction still running anywhere
+ * on the server (DESIGN §4), so another session's long transaction hides our
+ * appends until it ends. Wait (untimed) until every appended event is visible,
+ * and say who held it back.
+ */
+async function waitUntilVisible(pool: pg.Pool, schema: string, timeoutMs = 180_000): Promise<void> {
+  const started = Date.now();
+  let reported = false;
+  for (;;) {
+    const { rows } = await pool.query<{ visible: boolean }>(
+      `SELECT coalesce((SELECT max(transaction_id) FROM "${schema}".events) < pg_snapshot_xmin(pg_current_snapshot()), true) AS visible`,
+    );
+    if (rows[0]!.visible) {
+      if (reported) console.log(`  (waited ${((Date.now() - started) / 1000).toFixed(1)} s for the visibility horizon, untimed)`);
+      return;
+    }
+    if (!reported) {
+      const holders = await pool.query<{ pid: number; datname: string; state: string; age: string }>(
+        `SELECT pid, datname, state, (now() - xact_start)::text AS age FROM pg_stat_activity
+          WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT 3`,
+      );
+      const who = holders.rows.map((h) => `pid ${h.pid} in ${h.datname} (${h.state}, ${h.age})`).join('; ');
+      console.log(`  waiting: an older transaction elsewhere on the server hides the appends from readers: ${who}`);
+      reported = true;
+    }
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`appended events still invisible after ${timeoutMs / 1000} s: another session keeps a transaction open`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function checkRollup(db: Kysely<RollupDB>, expected: UsageTotals): Promise<void> {
+  const row = await db
+    .withSchema(READ_MODEL_SCHEMA)
+    .selectFrom(ROLLUP_TABLE)
+    .select((eb) => [
+      eb.fn.sum<string>('calls').as('calls'),
+      eb.fn.sum<string>('input_tokens').as('input_tokens'),
+      eb.fn.sum<string>('output_tokens').as('output_tokens'),
+    ])
+    .executeTakeFirstOrThrow();
+  const actual = { events: Number(row.calls), inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens) };
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`rollup holds ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+export async function runSteward(options: BenchOptions, data: BenchData, databaseUrl: string): Promise<Measurement[]> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.concurrency });
+  const store = new PostgresEventStore({ pool, connectionString: databaseUrl });
+  const db = new Kysely<RollupDB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await store.migrate();
+    const warmup = warmupPlan(data, options.batch);
+    for (const batch of warmup.batches) await appendBatch(store, batch);
+    await runConcurrently(warmup.singles.length, options.concurrency, (i, w) => appendSingle(store, warmup.singles[i]!, w));
+    const stored = warmup.events + data.main.length + data.single.length + data.concurrent.length;
+
+    const results: Measurement[] = [];
+    results.push(
+      await measure(
+        {
+          contender: NAME,
+          key: 'batch',
+          metric: `batch append ×${options.batch}`,
+          note: `one appendMany per batch (${options.streamsPerBatch} streams)`,
+        },
+        async () => {
+          for (const batch of batchesOf(data.main, options.batch)) await appendBatch(store, batch);
+          return data.main.length;
+        },
+      ),
+    );
+    results.push(
+      await measure({ contender: NAME, key: 'single-c1', metric: 'single-event append c=1' }, async () => {
+        await runConcurrently(data.single.length, 1, (i, w) => appendSingle(store, data.single[i]!, w));
+        return data.single.length;
+      }),
+    );
+    results.push(
+      await measure(
+        { contender: NAME, key: 'single-cN', metric: `single-event append c=${options.concurrency}` },
+        async () => {
+          await runConcurrently(data.concurrent.length, options.concurrency, (i, w) =>
+            appendSingle(store, data.concurrent[i]!, w),
+          );
+          return data.concurrent.length;
+        },
+      ),
+    );
+    await waitUntilVisible(pool, store.schema);
+    results.push(
+      await measure(
+        { contender: NAME, key: 'read-all', metric: `read-all, pages of ${options.page}`, note: 'readAll from START to the end' },
+        async () => {
+          const count = await readEverything(store, options.page);
+          if (count !== stored) throw new Error(`readAll returned ${count} events, expected ${stored}`);
+          return count;
+        },
+      ),
+    );
+    results.push(
+      await measure(
+        {
+          contender: NAME,
+          key: 'replay',
+          metric: `projection replay, pages of ${options.replayPage}`,
+          note: 'bench loop: readAll + kysely multi-row upsert + checkpoint, one transaction per page',
+        },
+        () => replayRollup(store, db, options.replayPage),
+      ),
+    );
+    await checkRollup(db, totalsOf([...warmup.batches.flat(), ...warmup.singles, ...data.main, ...data.single, ...data.concurrent]));
+    return results;
+  } finally {
+    await store.close();
+    await db.destroy();
+  }
+}
