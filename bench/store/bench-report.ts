@@ -65,7 +65,7 @@ export function verdicts(measurements: readonly Measurement[]): Verdict[] {
       value: ratio(rateOf(measurements, 'steward', 'single-cN'), rateOf(measurements, 'emmett', 'single-cN')),
     },
     {
-      name: 'steward projection replay ev/s',
+      name: 'steward projection rebuild (replay) ev/s',
       value: replay,
       target: `≥ ${rate(TARGETS.replayEventsPerSecond)} ev/s`,
       result: pass(replay === undefined ? undefined : replay >= TARGETS.replayEventsPerSecond),

@@ -8,6 +8,7 @@ import {
   type EventStore,
   type NewEvent,
 } from '@steward/event-store';
+import { ProjectionRebuilder, defineProjection, projectionSchema, type ProjectionLogger } from '@steward/projections';
 import type { BenchOptions } from './bench-options';
 import { hourlyRollupProjection, ROLLUP_TABLE, type RollupDB } from './hourly-rollup.projection';
 import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type Measurement } from './measurement';
@@ -45,8 +46,21 @@ async function readEverything(store: EventStore, page: number): Promise<number> 
   }
 }
 
+const quiet: ProjectionLogger = {
+  info: () => undefined,
+  warn: (fields, message) => console.warn(`  [projections] ${message}`, fields),
+  error: (fields, message) => console.error(`  [projections] ${message}`, fields),
+};
+
+/** The real thing: `@steward/projections` rebuilds the rollup into a fresh schema and swaps it in. */
+async function rebuildRollup(store: EventStore, db: Kysely<RollupDB>, databaseUrl: string, page: number): Promise<number> {
+  const rebuilder = new ProjectionRebuilder({ db, store, lockConnection: { connectionString: databaseUrl }, logger: quiet });
+  const result = await rebuilder.rebuild(defineProjection<RollupDB>(hourlyRollupProjection), { batchSize: page });
+  return result.eventsApplied;
+}
+
 /**
- * The replay loop of a projection rebuild, written out: page through the store
+ * The same replay written out without the library, for comparison: page through the store
  * with readAll, and per page, in one transaction, upsert the rollup and store
  * the checkpoint.
  */
@@ -104,9 +118,9 @@ async function waitUntilVisible(pool: pg.Pool, schema: string, timeoutMs = 180_0
   }
 }
 
-async function checkRollup(db: Kysely<RollupDB>, expected: UsageTotals): Promise<void> {
+async function checkRollup(db: Kysely<RollupDB>, schema: string, expected: UsageTotals): Promise<void> {
   const row = await db
-    .withSchema(READ_MODEL_SCHEMA)
+    .withSchema(schema)
     .selectFrom(ROLLUP_TABLE)
     .select((eb) => [
       eb.fn.sum<string>('calls').as('calls'),
@@ -116,7 +130,7 @@ async function checkRollup(db: Kysely<RollupDB>, expected: UsageTotals): Promise
     .executeTakeFirstOrThrow();
   const actual = { events: Number(row.calls), inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens) };
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    throw new Error(`rollup holds ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    throw new Error(`rollup in ${schema} holds ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
   }
 }
 
@@ -179,13 +193,26 @@ export async function runSteward(options: BenchOptions, data: BenchData, databas
         {
           contender: NAME,
           key: 'replay',
-          metric: `projection replay, pages of ${options.replayPage}`,
-          note: 'bench loop: readAll + kysely multi-row upsert + checkpoint, one transaction per page',
+          metric: `projection rebuild, pages of ${options.replayPage}`,
+          note: '@steward/projections ProjectionRebuilder.rebuild: replay into a fresh schema, swap',
+        },
+        () => rebuildRollup(store, db, databaseUrl, options.replayPage),
+      ),
+    );
+    results.push(
+      await measure(
+        {
+          contender: NAME,
+          key: 'replay-loop',
+          metric: `replay loop, pages of ${options.replayPage}`,
+          note: 'bench loop, no library: readAll, upsert + checkpoint per page',
         },
         () => replayRollup(store, db, options.replayPage),
       ),
     );
-    await checkRollup(db, totalsOf([...warmup.batches.flat(), ...warmup.singles, ...data.main, ...data.single, ...data.concurrent]));
+    const expected = totalsOf([...warmup.batches.flat(), ...warmup.singles, ...data.main, ...data.single, ...data.concurrent]);
+    await checkRollup(db, projectionSchema(hourlyRollupProjection.name), expected);
+    await checkRollup(db, READ_MODEL_SCHEMA, expected);
     return results;
   } finally {
     await store.close();
