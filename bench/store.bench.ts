@@ -14,6 +14,7 @@ import { averagePayloadBytes } from './store/usage-events';
 
 const ROOT = path.resolve(__dirname, '..');
 const CHILD = path.join(__dirname, 'store', 'run-contender.child.ts');
+let interrupted = false;
 
 function runChild(contender: ContenderName, options: BenchOptions, databaseUrl: string, resultFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -36,6 +37,11 @@ function runChild(contender: ContenderName, options: BenchOptions, databaseUrl: 
 }
 
 async function main(): Promise<void> {
+  // Ctrl-C stops the running contender (same process group); stay alive to drop its database.
+  process.on('SIGINT', () => {
+    interrupted = true;
+    console.error('\ninterrupted: cleaning up');
+  });
   const options = parseBenchOptions();
   const stamp = `steward_bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const sample = benchData({ ...options, events: Math.min(options.events, 1000) }).main;
@@ -59,6 +65,7 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   const started = Date.now();
   for (const contender of options.contenders) {
+    if (interrupted) break;
     const database = `${stamp}_${contender}`;
     const resultFile = path.join(tmpdir(), `${database}.json`);
     console.log(`\n${contender}: database ${database}`);
