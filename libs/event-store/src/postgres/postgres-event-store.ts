@@ -1,0 +1,560 @@
+import type pg from 'pg';
+import {
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  EventStoreError,
+  EventStoreErrorCode,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadAllPage,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  START,
+  type SubscribeOptions,
+  type Subscription,
+  comparePositions,
+} from '../event-store.port';
+import { EventStoreSpans, traced } from '../event-store.tracing';
+import {
+  type PreparedRequest,
+  describeRevision,
+  prepareRequests,
+  validateReadAll,
+  validateReadStream,
+} from '../event-store.validation';
+import { PostgresNotifier } from './postgres-notifier';
+import {
+  MIGRATIONS,
+  assertSchemaName,
+  likePrefixPattern,
+  migrationLockKey,
+  notifyChannel,
+  positionFromRow,
+  positionParams,
+  quoteIdentifier,
+  renderMigration,
+} from './postgres-sql';
+import { PostgresSubscription } from './postgres-subscription';
+
+export interface PostgresEventStoreOptions {
+  /** Used for appends and reads. The store never ends it: its owner does. */
+  readonly pool: pg.Pool;
+  /** Schema holding the store's tables; default `steward_events`. */
+  readonly schema?: string;
+  /** For the LISTEN connection of subscriptions; without it one client is taken from the pool (per store). */
+  readonly connectionString?: string;
+}
+
+export const DEFAULT_EVENT_STORE_SCHEMA = 'steward_events';
+export const DEFAULT_READ_PAGE_SIZE = 1000;
+
+/** A read page plus what the subscription needs to decide how soon to read again. */
+export interface PostgresReadAllPage extends ReadAllPage {
+  /** Committed rows exist beyond the visibility horizon: an older transaction is still open. */
+  readonly heldBack: boolean;
+}
+
+interface EventRow {
+  xmin: string;
+  head_tx: string | null;
+  head_gp: string | null;
+  held_back: boolean;
+  gp: string | null;
+  tx: string | null;
+  event_id: string;
+  stream_id: string;
+  stream_revision: string;
+  event_type: string;
+  event_version: number;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+}
+
+type StreamRow = Omit<EventRow, 'xmin' | 'head_tx' | 'head_pos' | 'held_back' | 'head_gp'>;
+
+/** Outcome of one request inside a transaction. */
+type RequestOutcome = { kind: 'write'; firstRevision: bigint; nextRevision: bigint } | { kind: 'idempotent'; revision: bigint };
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The event store on PostgreSQL (DESIGN §4). Global order is
+ * `(transaction_id, global_position)`; readers only see rows whose transaction
+ * id lies below the oldest transaction still running, so an append that
+ * commits late is never skipped and a rolled-back one leaves a harmless gap.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly s: string;
+  private readonly channel: string;
+  private readonly notifier: PostgresNotifier;
+  private readonly subscriptions = new Set<PostgresSubscription>();
+
+  constructor(options: PostgresEventStoreOptions) {
+    this.pool = options.pool;
+    this.schema = options.schema ?? DEFAULT_EVENT_STORE_SCHEMA;
+    assertSchemaName(this.schema);
+    this.s = quoteIdentifier(this.schema);
+    this.channel = notifyChannel(this.schema);
+    this.notifier = new PostgresNotifier({
+      pool: this.pool,
+      channel: this.channel,
+      ...(options.connectionString ? { connectionString: options.connectionString } : {}),
+    });
+  }
+
+  /**
+   * Creates or upgrades the schema. Idempotent; safe when several processes
+   * migrate at once (they serialise on an advisory lock). Applied versions are
+   * recorded in `<schema>.migrations`.
+   */
+  async migrate(): Promise<void> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [migrationLockKey(this.schema)]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.s}.migrations (
+           version int PRIMARY KEY,
+           name text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      );
+      const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${this.s}.migrations`);
+      const applied = new Set(rows.map((row) => row.version));
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await client.query(renderMigration(migration, this.schema));
+        await client.query(`INSERT INTO ${this.s}.migrations (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw toStoreError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    return traced(
+      EventStoreSpans.Append,
+      { 'db.system': 'postgresql', 'event_store.stream_id': String(streamId), 'event_store.event_count': events?.length ?? 0 },
+      async (span) => {
+        const [result] = await this.appendPrepared(prepareRequests([{ streamId, events, expectedRevision: options?.expectedRevision }]));
+        span.setAttribute('event_store.written', result!.written);
+        return result!;
+      },
+    );
+  }
+
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    return traced(
+      EventStoreSpans.Append,
+      {
+        'db.system': 'postgresql',
+        'event_store.stream_id': (requests ?? []).map((r) => String(r?.streamId)),
+        'event_store.event_count': (requests ?? []).reduce((n, r) => n + (r?.events?.length ?? 0), 0),
+      },
+      async (span) => {
+        const results = await this.appendPrepared(prepareRequests(requests));
+        span.setAttribute('event_store.written', results.some((r) => r.written));
+        return results;
+      },
+    );
+  }
+
+  /**
+   * Appends on `client`, inside the transaction the caller has already begun,
+   * through the same SQL as `append` (which wraps exactly this in BEGIN/COMMIT).
+   * Nothing is committed: the caller commits or rolls back. Used by fault tests
+   * (an append that commits late or rolls back) and by callers that must write
+   * events together with their own rows. A concurrent append of the same event
+   * ids surfaces here as WrongExpectedRevision (the transaction is then aborted).
+   */
+  async appendWithin(
+    client: pg.ClientBase,
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const requests = prepareRequests([{ streamId, events, expectedRevision: options?.expectedRevision }]);
+    try {
+      const [result] = await this.writeRequests(client, requests, new Map());
+      return result!;
+    } catch (error) {
+      if (isEventIdViolation(error)) {
+        throw new EventStoreError(EventStoreErrorCode.WrongExpectedRevision, 'event ids were appended concurrently', {
+          streamId,
+          expected: describeRevision(options.expectedRevision),
+        }, { cause: error });
+      }
+      throw toStoreError(error);
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateReadStream(streamId, options);
+    const backwards = options.direction === 'backwards';
+    const params: unknown[] = [streamId];
+    let where = 'stream_id = $1';
+    if (options.fromRevision !== undefined) {
+      params.push(options.fromRevision.toString());
+      where += ` AND stream_revision ${backwards ? '<=' : '>='} $2::bigint`;
+    }
+    params.push(options.maxCount ?? null);
+    const sql = `
+      SELECT global_position::text AS gp, transaction_id::text AS tx, event_id::text AS event_id, stream_id,
+             stream_revision::text AS stream_revision, event_type, event_version, data, metadata, recorded_at
+        FROM ${this.s}.events
+       WHERE ${where}
+       ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'}
+       LIMIT $${params.length}::int`;
+    const { rows } = await this.query<StreamRow>(sql, params);
+    return rows.map(toRecordedEvent);
+  }
+
+  readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
+    return traced(EventStoreSpans.ReadAll, { 'db.system': 'postgresql' }, async (span) => {
+      const page = await this.readPage(options);
+      span.setAttribute('event_store.event_count', page.events.length);
+      return { events: page.events, checkpoint: page.checkpoint, isEnd: page.isEnd };
+    });
+  }
+
+  /** `readAll` plus the `heldBack` hint the subscription uses to retry soon. */
+  async readPage(options: ReadAllOptions = {}): Promise<PostgresReadAllPage> {
+    validateReadAll(options);
+    const from = options.from ?? START;
+    const limit = options.maxCount ?? DEFAULT_READ_PAGE_SIZE;
+    const params: unknown[] = [...positionParams(from), limit + 1];
+    let filter = '';
+    const types = options.filter?.eventTypes;
+    if (types && types.length > 0) {
+      params.push(types);
+      filter += ` AND e.event_type = ANY($${params.length}::text[])`;
+    }
+    const prefixes = options.filter?.streamPrefixes;
+    if (prefixes && prefixes.length > 0) {
+      params.push(prefixes.map(likePrefixPattern));
+      filter += ` AND e.stream_id LIKE ANY($${params.length}::text[])`;
+    }
+    // One statement, one snapshot: the horizon, the page below it, the highest
+    // visible position, and whether committed rows wait beyond the horizon.
+    const sql = `
+      WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+      page AS (
+        SELECT e.transaction_id AS t_order, e.global_position AS p_order,
+               e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
+               e.stream_revision::text AS stream_revision, e.event_type, e.event_version, e.data, e.metadata, e.recorded_at
+          FROM ${this.s}.events e, snap
+         WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+           AND e.transaction_id < snap.xmin${filter}
+         ORDER BY e.transaction_id, e.global_position
+         LIMIT $3::int
+      ),
+      head AS (
+        SELECT e.transaction_id::text AS head_tx, e.global_position::text AS head_gp
+          FROM ${this.s}.events e, snap
+         WHERE e.transaction_id < snap.xmin
+         ORDER BY e.transaction_id DESC, e.global_position DESC
+         LIMIT 1
+      )
+      SELECT snap.xmin::text AS xmin, head.head_tx, head.head_gp,
+             EXISTS (SELECT 1 FROM ${this.s}.events e WHERE e.transaction_id >= snap.xmin) AS held_back,
+             page.gp, page.tx, page.event_id, page.stream_id, page.stream_revision, page.event_type,
+             page.event_version, page.data, page.metadata, page.recorded_at
+        FROM snap
+        LEFT JOIN head ON true
+        LEFT JOIN page ON true
+       ORDER BY page.t_order, page.p_order`;
+    const { rows } = await this.query<EventRow>(sql, params);
+    const meta = rows[0];
+    const events = rows.filter((row) => row.gp !== null).map(toRecordedEvent);
+    const hasMore = events.length > limit;
+    if (hasMore) events.length = limit;
+    let checkpoint = from;
+    const last = events.at(-1);
+    if (last && comparePositions(last.position, checkpoint) > 0) checkpoint = last.position;
+    if (!hasMore && meta?.head_tx && meta.head_gp) {
+      // Everything visible after `from` was read: even when a filter skipped
+      // rows, resume after the highest visible one (all below the horizon are final).
+      const head = positionFromRow(meta.head_tx, meta.head_gp);
+      if (comparePositions(head, checkpoint) > 0) checkpoint = head;
+    }
+    return { events, checkpoint, isEnd: !hasMore, heldBack: meta?.held_back ?? false };
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    validateReadAll(options);
+    const subscription = new PostgresSubscription({
+      read: (from) => this.readPage({ ...options, from }),
+      notifier: this.notifier,
+      from: options.from ?? START,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      onClose: (s) => this.subscriptions.delete(s),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<GlobalPosition> {
+    const { rows } = await this.query<{ tx: string; gp: string }>(
+      `WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+       SELECT e.transaction_id::text AS tx, e.global_position::text AS gp
+         FROM ${this.s}.events e, snap
+        WHERE e.transaction_id < snap.xmin
+        ORDER BY e.transaction_id DESC, e.global_position DESC
+        LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? positionFromRow(row.tx, row.gp) : START;
+  }
+
+  /** Ends every subscription and releases the LISTEN connection; the pool stays open. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.notifier.close();
+  }
+
+  private async appendPrepared(requests: PreparedRequest[]): Promise<AppendResult[]> {
+    // Requests found to be already stored (after a unique violation on an event id).
+    let known = new Map<number, AppendResult>();
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
+      try {
+        await client.query('BEGIN');
+        const results = await this.writeRequests(client, requests, known);
+        await client.query('COMMIT');
+        return results;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (!isEventIdViolation(error)) throw toStoreError(error);
+        if (attempt >= 2) {
+          throw new EventStoreError(EventStoreErrorCode.WrongExpectedRevision, 'event ids were appended concurrently', {
+            streamId: requests[0]!.streamId,
+          }, { cause: error });
+        }
+        // Another transaction stored some of these ids meanwhile: find out which
+        // requests are now complete repeats (or misuse), then try again.
+        known = await this.findStored(client, requests);
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  /** The SQL path of every append: expected-revision checks, then one INSERT of all events, and a NOTIFY. */
+  private async writeRequests(
+    client: pg.ClientBase,
+    requests: readonly PreparedRequest[],
+    known: ReadonlyMap<number, AppendResult>,
+  ): Promise<AppendResult[]> {
+    const outcomes = new Map<number, RequestOutcome>();
+    // Take the stream locks in a stable order so concurrent multi-stream appends cannot deadlock.
+    const order = requests.map((_, i) => i).filter((i) => !known.has(i));
+    order.sort((a, b) => (requests[a]!.streamId < requests[b]!.streamId ? -1 : requests[a]!.streamId > requests[b]!.streamId ? 1 : 0));
+    for (const i of order) outcomes.set(i, await this.claimRevisions(client, requests[i]!));
+
+    const ids: string[] = [];
+    const streams: string[] = [];
+    const revisions: string[] = [];
+    const types: string[] = [];
+    const versions: number[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
+    requests.forEach((request, i) => {
+      const outcome = outcomes.get(i);
+      if (outcome?.kind !== 'write') return;
+      request.events.forEach((event, k) => {
+        ids.push(event.eventId);
+        streams.push(request.streamId);
+        revisions.push((outcome.firstRevision + BigInt(k)).toString());
+        types.push(event.type);
+        versions.push(event.version);
+        data.push(event.data);
+        metadata.push(event.metadata);
+      });
+    });
+    if (ids.length > 0) {
+      await client.query(
+        `WITH inserted AS (
+           INSERT INTO ${this.s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
+           SELECT id, stream_id, revision, type, version, data, metadata
+             FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
+                  WITH ORDINALITY AS t(id, stream_id, revision, type, version, data, metadata, ord)
+            ORDER BY ord
+           RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM inserted)::int AS inserted, pg_notify($8, '')`,
+        [ids, streams, revisions, types, versions, data, metadata, this.channel],
+      );
+    }
+    return requests.map((_, i) => {
+      const done = known.get(i);
+      if (done) return done;
+      const outcome = outcomes.get(i)!;
+      return outcome.kind === 'write'
+        ? { nextExpectedRevision: outcome.nextRevision, written: true }
+        : { nextExpectedRevision: outcome.revision, written: false };
+    });
+  }
+
+  /** Checks the expected revision and reserves the request's revisions in `streams` (row-locked until commit). */
+  private async claimRevisions(client: pg.ClientBase, request: PreparedRequest): Promise<RequestOutcome> {
+    const count = request.events.length;
+    const expected = request.expectedRevision;
+    let result: pg.QueryResult<{ revision: string }>;
+    if (expected === 'no_stream') {
+      result = await client.query(
+        `INSERT INTO ${this.s}.streams (stream_id, revision) VALUES ($1, $2::bigint - 1)
+         ON CONFLICT (stream_id) DO NOTHING RETURNING revision::text AS revision`,
+        [request.streamId, count],
+      );
+    } else if (expected === 'any') {
+      result = await client.query(
+        `INSERT INTO ${this.s}.streams AS s (stream_id, revision) VALUES ($1, $2::bigint - 1)
+         ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision + $2::bigint RETURNING revision::text AS revision`,
+        [request.streamId, count],
+      );
+    } else if (expected === 'stream_exists') {
+      result = await client.query(
+        `UPDATE ${this.s}.streams SET revision = revision + $2::bigint WHERE stream_id = $1 RETURNING revision::text AS revision`,
+        [request.streamId, count],
+      );
+    } else {
+      result = await client.query(
+        `UPDATE ${this.s}.streams SET revision = revision + $2::bigint
+          WHERE stream_id = $1 AND revision = $3::bigint RETURNING revision::text AS revision`,
+        [request.streamId, count, expected.toString()],
+      );
+    }
+    const row = result.rows[0];
+    if (row) {
+      const nextRevision = BigInt(row.revision);
+      return { kind: 'write', firstRevision: nextRevision - BigInt(count) + 1n, nextRevision };
+    }
+    // The expected revision does not hold. A retry of an append that already
+    // succeeded is not a conflict: it is answered idempotently.
+    const stored = await this.checkStored(client, request);
+    if (stored.kind === 'idempotent') return stored;
+    throw new EventStoreError(
+      EventStoreErrorCode.WrongExpectedRevision,
+      `stream ${request.streamId} is at revision ${describeRevision(stored.revision)}, expected ${describeRevision(expected)}`,
+      { streamId: request.streamId, expected: describeRevision(expected), actual: describeRevision(stored.revision) },
+    );
+  }
+
+  /**
+   * Compares the request's events with what is stored under their ids:
+   * all stored with the same stream, type, version and data → idempotent;
+   * some stored, or stored with other content → IdempotencyViolation.
+   */
+  private async checkStored(
+    client: pg.ClientBase,
+    request: PreparedRequest,
+  ): Promise<{ kind: 'idempotent'; revision: bigint } | { kind: 'absent'; revision: bigint | undefined }> {
+    const { rows } = await client.query<{ present: number; same: number; revision: string | null }>(
+      `SELECT count(e.event_id)::int AS present,
+              count(*) FILTER (WHERE e.stream_id = $1 AND e.event_type = i.type AND e.event_version = i.version
+                                 AND e.data = i.data)::int AS same,
+              (SELECT revision::text FROM ${this.s}.streams WHERE stream_id = $1) AS revision
+         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[]) AS i(id, type, version, data)
+         LEFT JOIN ${this.s}.events e ON e.event_id = i.id`,
+      [
+        request.streamId,
+        request.events.map((e) => e.eventId),
+        request.events.map((e) => e.type),
+        request.events.map((e) => e.version),
+        request.events.map((e) => e.data),
+      ],
+    );
+    const row = rows[0]!;
+    const revision = row.revision === null ? undefined : BigInt(row.revision);
+    if (row.present === 0) return { kind: 'absent', revision };
+    if (row.present === request.events.length && row.same === request.events.length && revision !== undefined) {
+      return { kind: 'idempotent', revision };
+    }
+    throw new EventStoreError(
+      EventStoreErrorCode.IdempotencyViolation,
+      row.present === row.same
+        ? `some of the event ids of this append to ${request.streamId} are already stored, not all`
+        : `an event id of this append to ${request.streamId} is already stored with other content`,
+      { streamId: request.streamId, eventIds: request.events.map((e) => e.eventId) },
+    );
+  }
+
+  private async findStored(client: pg.ClientBase, requests: readonly PreparedRequest[]): Promise<Map<number, AppendResult>> {
+    const known = new Map<number, AppendResult>();
+    for (const [i, request] of requests.entries()) {
+      const stored = await this.checkStored(client, request);
+      if (stored.kind === 'idempotent') known.set(i, { nextExpectedRevision: stored.revision, written: false });
+    }
+    return known;
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}
+
+function toRecordedEvent(row: StreamRow): RecordedEvent {
+  return {
+    eventId: row.event_id,
+    type: row.event_type,
+    version: row.event_version,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    streamRevision: BigInt(row.stream_revision),
+    position: positionFromRow(row.tx!, row.gp!),
+    recordedAt: row.recorded_at,
+  };
+}
+
+function pgCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isEventIdViolation(error: unknown): boolean {
+  return pgCode(error) === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'events_event_id_key';
+}
+
+/**
+ * Our own errors pass through; bad data PostgreSQL refused (class 22, 54) is
+ * InvalidArgument; everything else (connection loss, server errors) is
+ * Unavailable: safe to retry.
+ */
+export function toStoreError(error: unknown): EventStoreError {
+  if (error instanceof EventStoreError) return error;
+  const code = pgCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code && (code.startsWith('22') || code.startsWith('54'))) {
+    return new EventStoreError(EventStoreErrorCode.InvalidArgument, `event store refused the data: ${message}`, { pgCode: code }, { cause: error });
+  }
+  return new EventStoreError(EventStoreErrorCode.Unavailable, `event store unavailable: ${message}`, code ? { pgCode: code } : {}, {
+    cause: error,
+  });
+}

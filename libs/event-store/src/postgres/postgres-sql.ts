@@ -1,0 +1,86 @@
+import type { GlobalPosition } from '../event-store.port';
+
+/** Pure SQL helpers of the PostgreSQL adapter (no I/O). */
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
+
+/** Schema names are plain lower-case identifiers, short enough to derive the NOTIFY channel from. */
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`invalid event store schema name ${JSON.stringify(schema)}: use [a-z_][a-z0-9_]*, at most 40 characters`);
+  }
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The LISTEN/NOTIFY channel woken by every append in `schema`. */
+export function notifyChannel(schema: string): string {
+  return `${schema}_appended`;
+}
+
+/** A LIKE pattern (default escape character `\`) that matches exactly the strings starting with `prefix`. */
+export function likePrefixPattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A position as the two text parameters `(transaction_id, global_position)` (xid8 and bigint, exactly). */
+export function positionParams(position: GlobalPosition): [string, string] {
+  return [position.commit.toString(), position.prepare.toString()];
+}
+
+/** Parses `xid8::text` / `bigint::text` columns exactly. */
+export function positionFromRow(transactionId: string, globalPosition: string): GlobalPosition {
+  return { commit: BigInt(transactionId), prepare: BigInt(globalPosition) };
+}
+
+/** A stable 64-bit advisory-lock key for migrating `schema` (FNV-1a over the name, as a signed bigint string). */
+export function migrationLockKey(schema: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(`steward.event-store.migrate:${schema}`, 'utf8')) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return BigInt.asIntN(64, hash).toString();
+}
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** SQL with `{schema}` standing for the quoted schema name. */
+  readonly sql: string;
+}
+
+/** Frozen in time: never edit an applied migration, add the next version. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events_and_streams',
+    sql: `
+      CREATE TABLE {schema}.streams (
+        stream_id text PRIMARY KEY,
+        revision bigint NOT NULL CHECK (revision >= 0)
+      );
+      CREATE TABLE {schema}.events (
+        global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        event_id uuid NOT NULL UNIQUE,
+        stream_id text NOT NULL,
+        stream_revision bigint NOT NULL CHECK (stream_revision >= 0),
+        event_type text NOT NULL,
+        event_version int NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (stream_id, stream_revision)
+      );
+      CREATE INDEX events_transaction_position_idx ON {schema}.events (transaction_id, global_position);
+      CREATE INDEX events_type_idx ON {schema}.events (event_type, transaction_id, global_position);
+    `,
+  },
+];
+
+export function renderMigration(migration: Migration, schema: string): string {
+  return migration.sql.replaceAll('{schema}', quoteIdentifier(schema));
+}
