@@ -133,6 +133,20 @@ async function readEverything(store: EventStore, filter: EventFilter, pageSize =
 }
 
 /**
+ * Global reads only show events once every older transaction has ended (on
+ * PostgreSQL that horizon is server-wide), so a read right after an append may
+ * lag: wait until `count` events matching `filter` are visible.
+ */
+export async function readVisible(store: EventStore, filter: EventFilter, count: number, timeoutMs = 10_000): Promise<RecordedEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await readEverything(store, filter);
+    if (all.length >= count || Date.now() > deadline) return all;
+    await sleep(20);
+  }
+}
+
+/**
  * The behaviour every EventStore adapter must show. Each test gets a fresh
  * fixture; tests keep to their own stream prefix, so adapters whose `$all`
  * is shared (KurrentDB) pass as well.
@@ -148,6 +162,7 @@ export function describeEventStoreContract(
   capabilities: EventStoreContractCapabilities = { postgresFaults: false },
 ): void {
   describe(name, () => {
+    jest.setTimeout(30_000);
     let fixture: EventStoreContractFixture;
     let store: EventStore;
     let prefix: string;
@@ -212,6 +227,8 @@ export function describeEventStoreContract(
         const copies = batch.map((e) => ({ ...e, metadata: { ...e.metadata } }));
         expect((await store.append(id, copies, { expectedRevision: 'no_stream' })).written).toBe(false);
         expect(ids(await store.readStream(id))).toEqual(ids(batch));
+        expect(ids(await readVisible(store, mine(), batch.length))).toEqual(ids(batch));
+        await sleep(50);
         expect(ids(await readEverything(store, mine()))).toEqual(ids(batch));
       });
 
@@ -353,6 +370,7 @@ export function describeEventStoreContract(
         await store.append(a, first, { expectedRevision: 'no_stream' });
         await store.append(b, second, { expectedRevision: 'no_stream' });
         await store.append(a, third, { expectedRevision: 2n });
+        await readVisible(store, mine(), 7);
         const pages = [];
         let from = START;
         for (;;) {
@@ -376,6 +394,7 @@ export function describeEventStoreContract(
         const lookalike = `${prefix}orderX1`;
         await store.append(orders, [contractEvent('OrderPlaced'), contractEvent('OrderShipped')], { expectedRevision: 'no_stream' });
         await store.append(lookalike, [contractEvent('OrderPlaced')], { expectedRevision: 'no_stream' });
+        await readVisible(store, mine(), 3);
         const byPrefix = await readEverything(store, { streamPrefixes: [`${prefix}order_`] });
         expect(byPrefix.map((e) => e.streamId)).toEqual([orders, orders]);
         const byType = await readEverything(store, { eventTypes: ['OrderPlaced'], streamPrefixes: [prefix] });
