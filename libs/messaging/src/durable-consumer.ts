@@ -62,9 +62,12 @@ export interface RunConsumerOptions<T = DeliveredEvent> {
   readonly backoffMs?: readonly number[];
   /** Redelivery when a message is neither acked nor nacked in time. Default 30 s; a running handler extends it. */
   readonly ackWaitMs?: number;
-  /** Messages fetched per pull. Default 10. They are handled one at a time, in order. */
+  /**
+   * Messages buffered ahead of the handler. Default 10. They are handled one at
+   * a time, in order; keep `batch × handler time` well under `ackWaitMs`.
+   */
   readonly batch?: number;
-  /** How long one pull waits for messages (≥ 1000). Default 5 s. */
+  /** How long one pull request stays open on the server (≥ 1000). Default 5 s. */
   readonly fetchExpiresMs?: number;
   /** Turns the message into what the handler gets. Default: `decodeEvent`. A throw dead-letters at once. */
   readonly decode?: (msg: JsMsg) => T;
@@ -176,7 +179,11 @@ export class DurableConsumer<T = DeliveredEvent> {
     this.loop = this.run();
   }
 
-  /** Stops pulling, lets the message in hand finish, and hands back the ones fetched but not started. */
+  /**
+   * Stops pulling, lets the message in hand finish, and hands back (nak) the
+   * buffered ones not started. A message still in transit when the pull closes
+   * comes back after the ack wait.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeUp?.();
@@ -190,8 +197,12 @@ export class DurableConsumer<T = DeliveredEvent> {
     while (!this.stopping) {
       try {
         const consumer = await js.consumers.get(stream, durable);
-        const messages = await consumer.fetch({ max_messages: this.batch, expires: this.fetchExpiresMs });
+        // consume(), not fetch(): it keeps pulling as the buffer drains and, unlike
+        // fetch(), does not give up on missed heartbeats while a slow handler
+        // works through the batch (which would strand the rest until ack wait).
+        const messages = await consumer.consume({ max_messages: this.batch, expires: this.fetchExpiresMs });
         this.current = messages;
+        if (this.stopping) await messages.close();
         for await (const msg of messages) {
           if (this.stopping) {
             msg.nak();

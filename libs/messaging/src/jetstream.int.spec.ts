@@ -34,6 +34,10 @@ function event(overrides: Partial<PublishableEvent> = {}): PublishableEvent {
   };
 }
 
+// Waits below allow several seconds when the shared servers are busy (jest's
+// per-project testTimeout is not applied: only the global one is).
+jest.setTimeout(30_000);
+
 describe('JetStream messaging', () => {
   let env: TestEnv;
   let nats: NatsClients;

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { metrics, type ObservableResult } from '@opentelemetry/api';
+import { metrics, type Counter, type Meter, type ObservableGauge, type ObservableResult } from '@opentelemetry/api';
 import type { EventRegistry } from '@steward/contracts';
 import {
   START,
@@ -38,6 +38,8 @@ export interface EventRelayOptions {
   /** Passed to the store's subscription. */
   readonly pollIntervalMs?: number;
   readonly logger?: MessagingLogger;
+  /** Where the relay's metrics go. Default: the global meter provider's `@steward/messaging` meter. */
+  readonly meter?: Meter;
 }
 
 /** The category of a stream: its id before the first '-' (`job-42` → `job`). */
@@ -50,15 +52,6 @@ export function streamCategory(streamId: string): string {
 export function contextFromRegistry(registry: EventRegistry): (event: RecordedEvent) => string | undefined {
   return (event) => registry.contextOf(event.type);
 }
-
-const meter = metrics.getMeter('@steward/messaging');
-const relayedCounter = meter.createCounter('steward.relay.events_relayed', {
-  description: 'Events the relay published to NATS and got acknowledged (duplicates included)',
-});
-const lagGauge = meter.createObservableGauge('steward.relay.lag', {
-  description: 'Age of the newest relayed event while catching up; 0 once caught up',
-  unit: 'ms',
-});
 
 /**
  * Tails the event store from its stored checkpoint and publishes every event
@@ -82,6 +75,10 @@ export class EventRelay {
   private position: GlobalPosition = START;
   private lagMs = 0;
   private relayed = 0;
+  // Created per relay, not at module load: the metrics API has no proxy, so
+  // instruments made before the meter provider is registered would stay no-ops.
+  private readonly relayedCounter: Counter;
+  private readonly lagGauge: ObservableGauge;
   private readonly observeLag = (result: ObservableResult): void => {
     result.observe(this.lagMs, { relay: this.name });
   };
@@ -92,6 +89,14 @@ export class EventRelay {
     this.logger = options.logger ?? stderrLogger;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 256);
     this.checkpoints = new RelayCheckpointRepository({ pool: options.pool, schema: options.checkpointSchema });
+    const meter = options.meter ?? metrics.getMeter('@steward/messaging');
+    this.relayedCounter = meter.createCounter('steward.relay.events_relayed', {
+      description: 'Events the relay published to NATS and got acknowledged (duplicates included)',
+    });
+    this.lagGauge = meter.createObservableGauge('steward.relay.lag', {
+      description: 'Age of the newest relayed event while catching up; 0 once caught up',
+      unit: 'ms',
+    });
   }
 
   /** Creates the checkpoint table if missing. */
@@ -120,7 +125,7 @@ export class EventRelay {
     if (this.loop) return;
     this.stopping = false;
     this.position = await this.checkpoints.load(this.name);
-    lagGauge.addCallback(this.observeLag);
+    this.lagGauge.addCallback(this.observeLag);
     this.loop = this.run();
   }
 
@@ -131,7 +136,7 @@ export class EventRelay {
     await this.subscription?.close();
     await this.loop;
     this.loop = undefined;
-    lagGauge.removeCallback(this.observeLag);
+    this.lagGauge.removeCallback(this.observeLag);
   }
 
   private async run(): Promise<void> {
@@ -181,7 +186,7 @@ export class EventRelay {
       const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed) throw failed.reason;
       this.relayed += window.length;
-      relayedCounter.add(window.length, { relay: this.name });
+      this.relayedCounter.add(window.length, { relay: this.name });
     }
   }
 

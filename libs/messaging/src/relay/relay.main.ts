@@ -5,7 +5,8 @@
  * EVENT_STORE_SCHEMA (default steward_events), NATS_PREFIX ('' in production),
  * RELAY_NAME (default 'default'), RELAY_CHECKPOINT_SCHEMA (default steward_relay),
  * RELAY_POLL_INTERVAL_MS, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
- * Logs `relay started` once it relays; stops cleanly on SIGTERM / SIGINT
+ * Migrates the store and its checkpoint table (idempotent), logs `relay started`
+ * once it relays; stops cleanly on SIGTERM / SIGINT
  * (finishes the batch in hand and stores its checkpoint).
  */
 import pg from 'pg';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'relay' });
 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  // An idle connection dropped by the server must not crash the process: the relay retries.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({
     pool,
     schema: process.env.EVENT_STORE_SCHEMA || DEFAULT_EVENT_STORE_SCHEMA,
@@ -42,6 +45,8 @@ async function main(): Promise<void> {
     ...(process.env.RELAY_POLL_INTERVAL_MS ? { pollIntervalMs: Number(process.env.RELAY_POLL_INTERVAL_MS) } : {}),
     logger,
   });
+  // Both idempotent and safe alongside other processes migrating at once.
+  await store.migrate();
   await relay.migrate();
   await relay.start();
   logger.info({ relay: name, checkpoint: formatPosition(relay.checkpoint), prefix }, 'relay started');
