@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type TestEnv, createTestEnv } from '@steward/testing';
-import { describeEventStoreContract } from '../testing/event-store.contract';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { EventStoreError, EventStoreErrorCode, START } from '../event-store.port';
+import { collect, describeEventStoreContract, readVisible, waitUntil } from '../testing/event-store.contract';
 import { PostgresEventStore } from './postgres-event-store';
 
 let env: TestEnv;
@@ -38,3 +41,192 @@ describeEventStoreContract(
   },
   { postgresFaults: true },
 );
+
+const metadata = () => ({
+  correlationId: randomUUID(),
+  actor: { type: 'system' as const, id: 'postgres-event-store-spec' },
+  occurredAt: new Date().toISOString(),
+});
+const newEvent = (type = 'ThingHappened', data: unknown = { n: 1 }) => ({ eventId: randomUUID(), type, version: 1, data, metadata: metadata() });
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof EventStoreError) return error.code;
+    throw error;
+  }
+  return 'resolved';
+}
+
+async function listenBackends(channel: string): Promise<number[]> {
+  const { rows } = await env.pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
+    [`LISTEN "${channel}"`],
+  );
+  return rows.map((r) => r.pid);
+}
+
+describe('PostgreSQL event store specifics', () => {
+  jest.setTimeout(30_000);
+  let store: PostgresEventStore;
+  beforeEach(async () => {
+    store = await freshStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('migrates idempotently, also when several processes migrate at once', async () => {
+    const schema = `es_m${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const stores = Array.from({ length: 3 }, () => new PostgresEventStore({ pool: env.pool, schema }));
+    await Promise.all(stores.map((s) => s.migrate()));
+    await stores[0]!.migrate();
+    const { rows } = await env.pool.query<{ version: number }>(`SELECT version FROM "${schema}".migrations`);
+    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect((await stores[1]!.append('m-1', [newEvent()], { expectedRevision: 'no_stream' })).written).toBe(true);
+  });
+
+  it('refuses ids already stored when only some are, or under another stream', async () => {
+    const stored = newEvent();
+    await store.append('idem-a', [stored], { expectedRevision: 'no_stream' });
+    expect(await codeOf(store.append('idem-a', [stored, newEvent()], { expectedRevision: 'any' }))).toBe(
+      EventStoreErrorCode.IdempotencyViolation,
+    );
+    expect(await codeOf(store.append('idem-b', [stored], { expectedRevision: 'any' }))).toBe(EventStoreErrorCode.IdempotencyViolation);
+    expect(await codeOf(store.append('idem-a', [{ ...stored, version: 2 }], { expectedRevision: 0n }))).toBe(
+      EventStoreErrorCode.IdempotencyViolation,
+    );
+    expect(await store.readStream('idem-a')).toHaveLength(1);
+    expect(await store.readStream('idem-b')).toHaveLength(0);
+  });
+
+  it('answers concurrent identical appends with expected revision any: one write, the rest idempotent, no errors', async () => {
+    const batch = [newEvent(), newEvent()];
+    const results = await Promise.all(Array.from({ length: 6 }, () => store.append('idem-any', batch, { expectedRevision: 'any' })));
+    expect(results.filter((r) => r.written)).toHaveLength(1);
+    for (const r of results) expect(r.nextExpectedRevision).toBe(1n);
+    expect((await store.readStream('idem-any')).map((e) => e.eventId)).toEqual(batch.map((e) => e.eventId));
+  });
+
+  it('treats a repeated appendMany as idempotent per request', async () => {
+    const a = [newEvent()];
+    const b = [newEvent(), newEvent()];
+    const requests = [
+      { streamId: 'many-a', events: a, expectedRevision: 'no_stream' as const },
+      { streamId: 'many-b', events: b, expectedRevision: 'no_stream' as const },
+    ];
+    await store.appendMany(requests);
+    expect(await store.appendMany(requests)).toEqual([
+      { nextExpectedRevision: 0n, written: false },
+      { nextExpectedRevision: 1n, written: false },
+    ]);
+    expect(await store.readStream('many-b')).toHaveLength(2);
+  });
+
+  it('wakes subscribers through NOTIFY, long before the fallback poll', async () => {
+    const subscription = store.subscribeToAll({ pollIntervalMs: 20_000 });
+    const collector = collect(subscription);
+    await waitUntil(() => collector.batches.some((b) => b.caughtUp), 5000, 'caught up');
+    const started = Date.now();
+    await store.append('notify-1', [newEvent()], { expectedRevision: 'no_stream' });
+    await waitUntil(() => collector.events.length === 1, 5000, 'the notified event');
+    expect(Date.now() - started).toBeLessThan(3000);
+    await subscription.close();
+    await collector.done;
+    expect(await listenBackends(`${store.schema}_appended`)).toEqual([]);
+  });
+
+  it('re-establishes a LISTEN connection that the server killed', async () => {
+    const own = new PostgresEventStore({ pool: env.pool, schema: store.schema, connectionString: env.databaseUrl });
+    const channel = `${store.schema}_appended`;
+    try {
+      const subscription = own.subscribeToAll({ pollIntervalMs: 20_000 });
+      const collector = collect(subscription);
+      await waitUntil(() => collector.batches.some((b) => b.caughtUp), 5000, 'caught up');
+      const [first] = await listenBackends(channel);
+      expect(first).toBeDefined();
+      await env.pool.query('SELECT pg_terminate_backend($1)', [first]);
+      let now: number[] = [];
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        now = await listenBackends(channel);
+        if (now.length === 1 && now[0] !== first) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(now).toHaveLength(1);
+      expect(now[0]).not.toBe(first);
+      await store.append('reconnect-1', [newEvent()], { expectedRevision: 'no_stream' });
+      await waitUntil(() => collector.events.length === 1, 5000, 'an event after reconnecting');
+      await subscription.close();
+      await collector.done;
+      expect(collector.error).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+    expect(await listenBackends(channel)).toEqual([]);
+  });
+
+  it('reports committed rows held back behind an open transaction, and pages with isEnd', async () => {
+    expect(await store.headPosition()).toEqual(START);
+    await store.append('page-1', [newEvent(), newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+    await readVisible(store, {}, 3);
+    const first = await store.readPage({ maxCount: 2 });
+    expect(first.events).toHaveLength(2);
+    expect(first.isEnd).toBe(false);
+    const second = await store.readPage({ from: first.checkpoint, maxCount: 2 });
+    expect(second.events).toHaveLength(1);
+    expect(second.isEnd).toBe(true);
+    expect(await store.headPosition()).toEqual(second.checkpoint);
+
+    const idle = new pg.Client({ connectionString: env.databaseUrl });
+    await idle.connect();
+    try {
+      await idle.query('BEGIN');
+      await idle.query('SELECT pg_current_xact_id()');
+      await store.append('page-1', [newEvent()], { expectedRevision: 2n });
+      const held = await store.readPage({ from: second.checkpoint });
+      expect(held.events).toEqual([]);
+      expect(held.heldBack).toBe(true);
+      expect(held.checkpoint).toEqual(second.checkpoint);
+    } finally {
+      await idle.query('ROLLBACK');
+      await idle.end();
+    }
+    const released = await readVisible(store, {}, 4);
+    expect(released).toHaveLength(4);
+  });
+
+  it('records spans for append and readAll', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(provider);
+    try {
+      await store.append('traced-1', [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+      await codeOf(store.append('traced-1', [newEvent()], { expectedRevision: 'no_stream' }));
+      await store.readAll();
+      const spans = exporter.getFinishedSpans();
+      const appends = spans.filter((s) => s.name === 'eventStore.append');
+      expect(appends).toHaveLength(2);
+      expect(appends[0]!.attributes).toMatchObject({ 'event_store.stream_id': 'traced-1', 'event_store.event_count': 2, 'event_store.written': true });
+      expect(appends[1]!.status.code).toBe(SpanStatusCode.ERROR);
+      expect(appends[1]!.attributes['event_store.error_code']).toBe(EventStoreErrorCode.WrongExpectedRevision);
+      expect(spans.some((s) => s.name === 'eventStore.readAll')).toBe(true);
+    } finally {
+      trace.disable();
+      await provider.shutdown();
+    }
+  });
+
+  it('reports an unreachable database as Unavailable', async () => {
+    const dead = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/nowhere', connectionTimeoutMillis: 1000 });
+    const unreachable = new PostgresEventStore({ pool: dead, schema: store.schema });
+    try {
+      expect(await codeOf(unreachable.append('x', [newEvent()], { expectedRevision: 'any' }))).toBe(EventStoreErrorCode.Unavailable);
+      expect(await codeOf(unreachable.readAll())).toBe(EventStoreErrorCode.Unavailable);
+    } finally {
+      await unreachable.close();
+      await dead.end();
+    }
+  });
+});
