@@ -146,7 +146,7 @@ export class KurrentDbEventStore implements EventStore {
         fromRevision: options.fromRevision ?? (backwards ? END : KURRENT_START),
         maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
       })) {
-        if (resolved.event) events.push(toRecordedEvent(resolved.event as AllStreamRecordedEvent));
+        if (resolved.event) events.push(toRecordedEvent(resolved.event));
       }
     } catch (error) {
       if (errorType(error) === ErrorType.STREAM_NOT_FOUND) return [];
@@ -402,7 +402,7 @@ function toEventData(event: NewEvent): EventData {
   });
 }
 
-function toRecordedEvent(event: AllStreamRecordedEvent): RecordedEvent {
+function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { position?: Position }): RecordedEvent {
   const stored = (event.isJson && event.metadata && typeof event.metadata === 'object' ? event.metadata : {}) as Partial<StoredMetadata>;
   let metadata = {} as EventMetadata;
   if (typeof stored.stewardMetadata === 'string') {
@@ -421,7 +421,8 @@ function toRecordedEvent(event: AllStreamRecordedEvent): RecordedEvent {
     metadata,
     streamId: event.streamId,
     streamRevision: event.revision,
-    position: { commit: event.position.commit, prepare: event.position.prepare },
+    // Stream reads may come without a position on older servers.
+    position: event.position ? { commit: event.position.commit, prepare: event.position.prepare } : START,
     recordedAt: event.created,
   };
 }
