@@ -59,6 +59,15 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return 'resolved';
 }
 
+async function listenersGone(channel: string): Promise<number[]> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const pids = await listenBackends(channel);
+    if (pids.length === 0 || Date.now() > deadline) return pids;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 async function listenBackends(channel: string): Promise<number[]> {
   const { rows } = await env.pool.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
@@ -134,7 +143,7 @@ describe('PostgreSQL event store specifics', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     await subscription.close();
     await collector.done;
-    expect(await listenBackends(`${store.schema}_appended`)).toEqual([]);
+    expect(await listenersGone(`${store.schema}_appended`)).toEqual([]);
   });
 
   it('re-establishes a LISTEN connection that the server killed', async () => {
@@ -164,7 +173,7 @@ describe('PostgreSQL event store specifics', () => {
     } finally {
       await own.close();
     }
-    expect(await listenBackends(channel)).toEqual([]);
+    expect(await listenersGone(channel)).toEqual([]);
   });
 
   it('reports committed rows held back behind an open transaction, and pages with isEnd', async () => {

@@ -85,8 +85,17 @@ export class PostgresNotifier {
     client.on('error', (error) => this.onError(client, error));
     return {
       client,
-      // Never hand a LISTENing connection back to the pool: destroy it.
-      dispose: async (error?: Error) => client.release(error ?? true),
+      // Never hand a LISTENing connection back to the pool: destroy it, and
+      // wait (briefly) until the connection has really ended.
+      dispose: (error?: Error) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          client.once('end', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          client.release(error ?? true);
+        }),
     };
   }
 

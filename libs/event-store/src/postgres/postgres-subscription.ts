@@ -12,6 +12,8 @@ export interface PostgresSubscriptionOptions {
 
 /** First retry delay after a read found committed rows held back by an older open transaction. */
 const HELD_BACK_FIRST_RETRY_MS = 25;
+/** The retry backs off to this (or the poll interval, if shorter) while rows stay held back. */
+const HELD_BACK_MAX_RETRY_MS = 500;
 
 /**
  * Catch-up by pages, then live: woken by NOTIFY, with a fallback poll, and a
@@ -68,7 +70,7 @@ export class PostgresSubscription implements Subscription {
         if (!page.isEnd || this.dirty) continue;
         let waitMs = this.options.pollIntervalMs;
         if (page.heldBack) {
-          heldBackDelay = heldBackDelay === 0 ? HELD_BACK_FIRST_RETRY_MS : Math.min(heldBackDelay * 2, waitMs);
+          heldBackDelay = heldBackDelay === 0 ? HELD_BACK_FIRST_RETRY_MS : Math.min(heldBackDelay * 2, HELD_BACK_MAX_RETRY_MS);
           waitMs = Math.min(heldBackDelay, waitMs);
         } else {
           heldBackDelay = 0;
