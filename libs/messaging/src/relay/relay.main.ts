@@ -10,9 +10,8 @@
  * (finishes the batch in hand and stores its checkpoint).
  */
 import pg from 'pg';
-import { DEFAULT_EVENT_STORE_SCHEMA, PostgresEventStore } from '@steward/event-store';
+import { DEFAULT_EVENT_STORE_SCHEMA, PostgresEventStore, formatPosition } from '@steward/event-store';
 import { createLogger, initTelemetry } from '@steward/observability';
-import { formatPosition } from '@steward/event-store';
 import { connectNats } from '../nats-connection';
 import { ensureStreams } from '../stream-setup';
 import { EventRelay } from './event-relay';
