@@ -74,7 +74,7 @@ interface EventRow {
   recorded_at: Date;
 }
 
-type StreamRow = Omit<EventRow, 'xmin' | 'head_tx' | 'head_pos' | 'held_back' | 'head_gp'>;
+type StreamRow = Omit<EventRow, 'xmin' | 'head_tx' | 'head_gp' | 'held_back'>;
 
 /** Outcome of one request inside a transaction. */
 type RequestOutcome = { kind: 'write'; firstRevision: bigint; nextRevision: bigint } | { kind: 'idempotent'; revision: bigint };
