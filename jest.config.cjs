@@ -25,9 +25,12 @@ const common = {
 };
 
 module.exports = {
+  // Jest 30 reads testTimeout only here, not per project: generous for the
+  // integration and end-to-end tiers; unit tests finish in milliseconds anyway.
+  testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testRegex: '^(?!.*\\.(int|e2e)\\.spec\\.ts$).*\\.spec\\.ts$', testTimeout: 10_000 },
-    { ...common, displayName: 'int', testRegex: '\\.int\\.spec\\.ts$', testTimeout: 60_000, globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
-    { ...common, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$', testTimeout: 120_000, globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
+    { ...common, displayName: 'unit', testRegex: '^(?!.*\\.(int|e2e)\\.spec\\.ts$).*\\.spec\\.ts$' },
+    { ...common, displayName: 'int', testRegex: '\\.int\\.spec\\.ts$' , globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
+    { ...common, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$', globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
   ],
 };

@@ -37,6 +37,9 @@ export async function createTestEnv(): Promise<TestEnv> {
   }
   const databaseUrl = withDatabase(services.databaseUrl, database);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle client ended by the server (a restart, an admin) must not crash the
+  // test file: the pool drops it and the next query opens a new one.
+  pool.on('error', (error) => console.warn(`[test-env ${id}] idle PostgreSQL client error: ${error.message}`));
   let disposed = false;
   return {
     id,
