@@ -2,8 +2,8 @@
  * `npm run bench:store`: Steward's PostgreSQL event store against Emmett's and
  * against a raw COPY, on the local PostgreSQL. See bench/README.md.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { optionsToEnv, parseBenchOptions, type BenchOptions, type ContenderName } from './store/bench-options';
@@ -15,6 +15,7 @@ import { averagePayloadBytes } from './store/usage-events';
 const ROOT = path.resolve(__dirname, '..');
 const CHILD = path.join(__dirname, 'store', 'run-contender.child.ts');
 let interrupted = false;
+let running: ChildProcess | undefined;
 
 function runChild(contender: ContenderName, options: BenchOptions, databaseUrl: string, resultFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -29,6 +30,7 @@ function runChild(contender: ContenderName, options: BenchOptions, databaseUrl: 
         BENCH_RESULT_FILE: resultFile,
       },
     });
+    running = child;
     child.on('error', reject);
     child.on('exit', (code, signal) =>
       code === 0 ? resolve() : reject(new Error(`${contender} failed (exit ${code ?? signal})`)),
@@ -38,10 +40,13 @@ function runChild(contender: ContenderName, options: BenchOptions, databaseUrl: 
 
 async function main(): Promise<void> {
   // Ctrl-C stops the running contender (same process group); stay alive to drop its database.
-  process.on('SIGINT', () => {
-    interrupted = true;
-    console.error('\ninterrupted: cleaning up');
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      interrupted = true;
+      console.error(`\n${signal}: cleaning up`);
+      running?.kill(signal);
+    });
+  }
   const options = parseBenchOptions();
   const stamp = `steward_bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const sample = benchData({ ...options, events: Math.min(options.events, 1000) }).main;
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
   );
 
   const measurements: Measurement[] = [];
+  const failures: string[] = [];
   const started = Date.now();
   for (const contender of options.contenders) {
     if (interrupted) break;
@@ -72,8 +78,10 @@ async function main(): Promise<void> {
     const databaseUrl = await createDatabase(database);
     try {
       await runChild(contender, options, databaseUrl, resultFile);
-      measurements.push(...(JSON.parse(readFileSync(resultFile, 'utf8')) as Measurement[]));
+    } catch (error) {
+      failures.push(`${contender}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
+      if (existsSync(resultFile)) measurements.push(...(JSON.parse(readFileSync(resultFile, 'utf8')) as Measurement[]));
       rmSync(resultFile, { force: true });
       await dropDatabase(database);
     }
@@ -81,8 +89,19 @@ async function main(): Promise<void> {
 
   console.log(`\nResults (${((Date.now() - started) / 1000).toFixed(0)} s in all)\n`);
   console.log(renderReport(measurements));
+  if (failures.length > 0) {
+    console.log(`\nINCOMPLETE: ${failures.join('; ')} (their later phases are missing above)`);
+    process.exitCode = 1;
+  }
   console.log('');
-  console.log(summaryJson(options, measurements, { at: new Date().toISOString(), node: process.version, server }));
+  console.log(
+    summaryJson(options, measurements, {
+      at: new Date().toISOString(),
+      node: process.version,
+      server,
+      ...(failures.length > 0 ? { failures } : {}),
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

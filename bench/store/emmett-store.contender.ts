@@ -1,7 +1,7 @@
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import type { BenchOptions } from './bench-options';
-import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type Measurement } from './measurement';
+import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type MeasurementSink } from './measurement';
 import { batchesOf, groupByStream, type UsageEvent } from './usage-events';
 
 const NAME = 'emmett';
@@ -34,7 +34,7 @@ async function appendSingle(store: PostgresEventStore, event: UsageEvent, worker
   await store.appendToStream(workerStream(event, worker), [toMessage(event)]);
 }
 
-export async function runEmmett(options: BenchOptions, data: BenchData, databaseUrl: string): Promise<Measurement[]> {
+export async function runEmmett(options: BenchOptions, data: BenchData, databaseUrl: string, results: MeasurementSink): Promise<void> {
   // Our own pool (closed below), sized like Steward's, so concurrency 16 is not capped by pg's default of 10.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.concurrency });
   const store = getPostgreSQLEventStore(databaseUrl, { connectionOptions: { pool } });
@@ -44,7 +44,6 @@ export async function runEmmett(options: BenchOptions, data: BenchData, database
     for (const batch of warmup.batches) await appendBatch(store, batch, 'sequential');
     await runConcurrently(warmup.singles.length, options.concurrency, (i, w) => appendSingle(store, warmup.singles[i]!, w));
 
-    const results: Measurement[] = [];
     const perCall = `${options.streamsPerBatch} appendToStream calls per batch`;
     // Half the data set each way: both modes append the same kind of rows, and the table ends at one data set.
     const half = Math.floor(data.main.length / 2);
@@ -88,7 +87,6 @@ export async function runEmmett(options: BenchOptions, data: BenchData, database
     if (Number(rows[0]!.count) !== expected) {
       throw new Error(`emmett holds ${rows[0]!.count} messages, expected ${expected}`);
     }
-    return results;
   } finally {
     await store.close();
     await pool.end();

@@ -18,11 +18,27 @@ export function eventsPerSecond(measurement: Pick<Measurement, 'events' | 'secon
 
 export type MeasurementLabel = Pick<Measurement, 'contender' | 'key' | 'metric' | 'note'>;
 
-/** Times `work`, which returns how many events it handled. */
+/** Where a contender puts each result as soon as it has it (a later phase may fail or time out). */
+export interface MeasurementSink {
+  push(measurement: Measurement): void;
+}
+
+/** The longest one timed phase may take before the contender gives up (BENCH_PHASE_TIMEOUT, seconds). */
+export function phaseTimeoutMs(): number {
+  const seconds = Number(process.env.BENCH_PHASE_TIMEOUT ?? 180);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 180_000;
+}
+
+/** Times `work`, which returns how many events it handled; fails when it exceeds the phase timeout. */
 export async function measure(label: MeasurementLabel, work: () => Promise<number>): Promise<Measurement> {
   const { contender, metric } = label;
+  const limit = phaseTimeoutMs();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${contender} ${metric}: no result after ${limit / 1000} s (BENCH_PHASE_TIMEOUT)`)), limit);
+  });
   const started = process.hrtime.bigint();
-  const events = await work();
+  const events = await Promise.race([work(), timeout]).finally(() => clearTimeout(timer));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const measurement: Measurement = { ...label, events, seconds };
   console.log(

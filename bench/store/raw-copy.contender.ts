@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { BenchOptions } from './bench-options';
-import { measure, warmupPlan, type BenchData, type Measurement } from './measurement';
+import { measure, warmupPlan, type BenchData, type MeasurementSink } from './measurement';
 import { chunksOf, copyFromStdin, copyText } from './pg-copy';
 import { batchesOf, type UsageEvent } from './usage-events';
 
@@ -50,7 +50,7 @@ async function copy(client: pg.ClientBase, table: string, events: readonly Usage
   return copied;
 }
 
-export async function runRawCopy(options: BenchOptions, data: BenchData, databaseUrl: string): Promise<Measurement[]> {
+export async function runRawCopy(options: BenchOptions, data: BenchData, databaseUrl: string, results: MeasurementSink): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -61,7 +61,6 @@ export async function runRawCopy(options: BenchOptions, data: BenchData, databas
     for (const batch of warmup.batches) await copy(client, 'events_per_batch', batch, warmRevisions);
     await copy(client, 'events_one_copy', warmup.singles, new Revisions());
 
-    const results: Measurement[] = [];
     results.push(
       await measure(
         {
@@ -88,7 +87,6 @@ export async function runRawCopy(options: BenchOptions, data: BenchData, databas
     );
     const expected = warmup.events + 2 * data.main.length;
     if (Number(rows[0]!.count) !== expected) throw new Error(`copy tables hold ${rows[0]!.count} rows, expected ${expected}`);
-    return results;
   } finally {
     await client.end();
   }

@@ -8,11 +8,13 @@
 import { writeFileSync } from 'node:fs';
 import { parseBenchOptions, type BenchOptions, type ContenderName } from './bench-options';
 import { runEmmett } from './emmett-store.contender';
-import { benchData, type BenchData, type Measurement } from './measurement';
+import { benchData, type BenchData, type Measurement, type MeasurementSink } from './measurement';
 import { runRawCopy } from './raw-copy.contender';
 import { runSteward } from './steward-store.contender';
 
-const RUNNERS: Record<ContenderName, (options: BenchOptions, data: BenchData, url: string) => Promise<Measurement[]>> = {
+type Runner = (options: BenchOptions, data: BenchData, url: string, results: MeasurementSink) => Promise<void>;
+
+const RUNNERS: Record<ContenderName, Runner> = {
   steward: runSteward,
   emmett: runEmmett,
   copy: runRawCopy,
@@ -30,11 +32,24 @@ async function main(): Promise<void> {
   if (!runner) throw new Error(`unknown contender ${contender}`);
   const options = parseBenchOptions([]);
   const data = benchData(options);
-  const measurements = await runner(options, data, required('BENCH_DATABASE_URL'));
-  writeFileSync(required('BENCH_RESULT_FILE'), JSON.stringify(measurements));
+  const file = required('BENCH_RESULT_FILE');
+  const measurements: Measurement[] = [];
+  // Written after every phase: when a later phase fails, the parent still reports the earlier ones.
+  const sink: MeasurementSink = {
+    push(measurement) {
+      measurements.push(measurement);
+      writeFileSync(file, JSON.stringify(measurements));
+    },
+  };
+  writeFileSync(file, '[]');
+  await runner(options, data, required('BENCH_DATABASE_URL'), sink);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  () => undefined,
+  (error: unknown) => {
+    console.error(`  FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    // Exit now: a timed-out phase may still have a query running; the parent drops the database.
+    process.exit(1);
+  },
+);

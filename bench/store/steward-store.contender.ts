@@ -11,7 +11,7 @@ import {
 import { ProjectionRebuilder, defineProjection, projectionSchema, type ProjectionLogger } from '@steward/projections';
 import type { BenchOptions } from './bench-options';
 import { hourlyRollupProjection, ROLLUP_TABLE, type RollupDB } from './hourly-rollup.projection';
-import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type Measurement } from './measurement';
+import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type MeasurementSink } from './measurement';
 import { batchesOf, groupByStream, totalsOf, type UsageEvent, type UsageTotals } from './usage-events';
 
 const NAME = 'steward';
@@ -134,7 +134,7 @@ async function checkRollup(db: Kysely<RollupDB>, schema: string, expected: Usage
   }
 }
 
-export async function runSteward(options: BenchOptions, data: BenchData, databaseUrl: string): Promise<Measurement[]> {
+export async function runSteward(options: BenchOptions, data: BenchData, databaseUrl: string, results: MeasurementSink): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.concurrency });
   const store = new PostgresEventStore({ pool, connectionString: databaseUrl });
   const db = new Kysely<RollupDB>({ dialect: new PostgresDialect({ pool }) });
@@ -145,7 +145,6 @@ export async function runSteward(options: BenchOptions, data: BenchData, databas
     await runConcurrently(warmup.singles.length, options.concurrency, (i, w) => appendSingle(store, warmup.singles[i]!, w));
     const stored = warmup.events + data.main.length + data.single.length + data.concurrent.length;
 
-    const results: Measurement[] = [];
     results.push(
       await measure(
         {
@@ -213,7 +212,6 @@ export async function runSteward(options: BenchOptions, data: BenchData, databas
     const expected = totalsOf([...warmup.batches.flat(), ...warmup.singles, ...data.main, ...data.single, ...data.concurrent]);
     await checkRollup(db, projectionSchema(hourlyRollupProjection.name), expected);
     await checkRollup(db, READ_MODEL_SCHEMA, expected);
-    return results;
   } finally {
     await store.close();
     await db.destroy();
