@@ -82,6 +82,34 @@ type RequestOutcome = { kind: 'write'; firstRevision: bigint; nextRevision: bigi
 const UNIQUE_VIOLATION = '23505';
 
 /**
+ * CTE `snap(xmin)`: the visibility horizon of this statement's snapshot. Rows
+ * whose transaction id lies below it are final (committed or rolled back).
+ * It is pg_snapshot_xmin(pg_current_snapshot()), except that transactions
+ * running in other databases of the server are passed over: they cannot write
+ * this database's events, and a long one (a bulk load, a benchmark, another
+ * test) would otherwise stall every reader. A running xid whose database is
+ * not known (already ended, prepared, or hidden from this role) still counts.
+ * pg_current_snapshot() is the statement's snapshot, taken before
+ * pg_stat_activity is read, so nothing that ends in between is passed over.
+ */
+export const VISIBILITY_HORIZON = `
+  current_snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+  foreign_xids AS MATERIALIZED (
+    SELECT a.backend_xid::text::bigint AS xid32
+      FROM pg_stat_activity a
+     WHERE a.backend_xid IS NOT NULL
+       AND a.datid IS DISTINCT FROM (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+  ),
+  snap AS MATERIALIZED (
+    SELECT coalesce(
+             (SELECT min(x)
+                FROM pg_snapshot_xip(c.s) AS x
+               WHERE NOT EXISTS (SELECT 1 FROM foreign_xids f WHERE f.xid32 = x::text::bigint % 4294967296)),
+             pg_snapshot_xmax(c.s)) AS xmin
+      FROM current_snap c
+  )`;
+
+/**
  * The event store on PostgreSQL (DESIGN §4). Global order is
  * `(transaction_id, global_position)`; readers only see rows whose transaction
  * id lies below the oldest transaction still running, so an append that
@@ -217,7 +245,7 @@ export class PostgresEventStore implements EventStore {
              stream_revision::text AS stream_revision, event_type, event_version, data, metadata, recorded_at
         FROM ${this.s}.events
        WHERE ${where}
-       ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'}
+       ORDER BY events.stream_revision ${backwards ? 'DESC' : 'ASC'}
        LIMIT $${params.length}::int`;
     const { rows } = await this.query<StreamRow>(sql, params);
     return rows.map(toRecordedEvent);
@@ -251,7 +279,7 @@ export class PostgresEventStore implements EventStore {
     // One statement, one snapshot: the horizon, the page below it, the highest
     // visible position, and whether committed rows wait beyond the horizon.
     const sql = `
-      WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+      WITH ${VISIBILITY_HORIZON},
       page AS (
         SELECT e.transaction_id AS t_order, e.global_position AS p_order,
                e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
@@ -309,7 +337,7 @@ export class PostgresEventStore implements EventStore {
 
   async headPosition(): Promise<GlobalPosition> {
     const { rows } = await this.query<{ tx: string; gp: string }>(
-      `WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+      `WITH ${VISIBILITY_HORIZON}
        SELECT e.transaction_id::text AS tx, e.global_position::text AS gp
          FROM ${this.s}.events e, snap
         WHERE e.transaction_id < snap.xmin
