@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { type TestEnv, createTestEnv } from '@steward/testing';
+import { type TestEnv, createTestEnv, services } from '@steward/testing';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { EventStoreError, EventStoreErrorCode, START } from '../event-store.port';
@@ -204,6 +204,22 @@ describe('PostgreSQL event store specifics', () => {
     }
     const released = await readVisible(store, {}, 4);
     expect(released).toHaveLength(4);
+  });
+
+  it('is not held back by a transaction open in another database of the server', async () => {
+    const elsewhere = new pg.Client({ connectionString: services.databaseUrl });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const event = newEvent();
+      await store.append('foreign-1', [event], { expectedRevision: 'no_stream' });
+      const visible = await readVisible(store, {}, 1, 3000);
+      expect(visible.map((e) => e.eventId)).toEqual([event.eventId]);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await elsewhere.end();
+    }
   });
 
   it('records spans for append and readAll', async () => {
