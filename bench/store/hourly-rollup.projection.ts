@@ -21,6 +21,7 @@ export interface RollupDB {
 }
 
 export const ROLLUP_TABLE = 'usage_hourly_rollup';
+const MAX_ROWS_PER_UPSERT = 5_000;
 
 /** Creates the rollup table; `db` is already bound to the read model's schema. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,7 +45,7 @@ async function migrate(db: Kysely<any>): Promise<void> {
 /**
  * Applies a page of events: sums in memory per workspace × model × hour (one
  * multi-row upsert cannot touch a row twice), then one `INSERT … ON CONFLICT
- * DO UPDATE` adding the page's sums to what is stored.
+ * DO UPDATE` (per 5 000 rows) adding the page's sums to what is stored.
  */
 async function handle(db: QueryCreator<RollupDB>, events: readonly RecordedEvent[]): Promise<void> {
   const rows = new Map<string, UsageHourlyRollupTable>();
@@ -77,23 +78,26 @@ async function handle(db: QueryCreator<RollupDB>, events: readonly RecordedEvent
     row.response_time_ms += usage.responseTimeMs;
     if (usage.status === 'error') row.errors += 1;
   }
-  if (rows.size === 0) return;
   const add = (column: keyof UsageHourlyRollupTable) => sql<number>`${sql.ref(`${ROLLUP_TABLE}.${column}`)} + excluded.${sql.ref(column)}`;
-  await db
-    .insertInto(ROLLUP_TABLE)
-    .values([...rows.values()])
-    .onConflict((conflict) =>
-      conflict.columns(['workspace_id', 'model', 'hour']).doUpdateSet({
-        calls: add('calls'),
-        input_tokens: add('input_tokens'),
-        output_tokens: add('output_tokens'),
-        cache_read_input_tokens: add('cache_read_input_tokens'),
-        reasoning_output_tokens: add('reasoning_output_tokens'),
-        response_time_ms: add('response_time_ms'),
-        errors: add('errors'),
-      }),
-    )
-    .execute();
+  const all = [...rows.values()];
+  // 10 parameters per row; PostgreSQL takes at most 65 535 per statement.
+  for (let i = 0; i < all.length; i += MAX_ROWS_PER_UPSERT) {
+    await db
+      .insertInto(ROLLUP_TABLE)
+      .values(all.slice(i, i + MAX_ROWS_PER_UPSERT))
+      .onConflict((conflict) =>
+        conflict.columns(['workspace_id', 'model', 'hour']).doUpdateSet({
+          calls: add('calls'),
+          input_tokens: add('input_tokens'),
+          output_tokens: add('output_tokens'),
+          cache_read_input_tokens: add('cache_read_input_tokens'),
+          reasoning_output_tokens: add('reasoning_output_tokens'),
+          response_time_ms: add('response_time_ms'),
+          errors: add('errors'),
+        }),
+      )
+      .execute();
+  }
 }
 
 /** The rollup as a projection definition (the shape `@steward/projections` runs). */
