@@ -30,7 +30,7 @@ const DEFAULTS = {
   batch: 1_000,
   streams: 100,
   streamsPerBatch: 10,
-  singleEvents: 20_000,
+  singleEvents: 10_000,
   concurrency: 16,
   page: 1_000,
   replayPage: 10_000,

@@ -25,8 +25,8 @@ export interface MeasurementSink {
 
 /** The longest one timed phase may take before the contender gives up (BENCH_PHASE_TIMEOUT, seconds). */
 export function phaseTimeoutMs(): number {
-  const seconds = Number(process.env.BENCH_PHASE_TIMEOUT ?? 180);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 180_000;
+  const seconds = Number(process.env.BENCH_PHASE_TIMEOUT ?? 120);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 120_000;
 }
 
 /** Times `work`, which returns how many events it handled; fails when it exceeds the phase timeout. */
