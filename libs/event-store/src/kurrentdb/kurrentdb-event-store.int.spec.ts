@@ -1,6 +1,5 @@
-import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { describeEventStoreContract } from '../testing/event-store.contract';
-import { KurrentDbEventStore } from './kurrentdb-event-store';
+import { openKurrentDbEventStore } from './open-kurrentdb-event-store';
 
 /**
  * The same contract as PostgreSQL, against a real KurrentDB server. There is
@@ -15,15 +14,5 @@ if (!url) {
 }
 
 (url ? describe : describe.skip)('KurrentDB event store contract (skipped: set KURRENTDB_URL to run)', () => {
-  describeEventStoreContract('KurrentDB event store contract', async () => {
-    const client = KurrentDBClient.connectionString(url!);
-    const store = new KurrentDbEventStore({ client });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await client.dispose();
-      },
-    };
-  });
+  describeEventStoreContract('KurrentDB event store contract', async () => openKurrentDbEventStore(url!));
 });

@@ -10,7 +10,7 @@ import {
   FORWARDS,
   type Filter,
   type JSONType,
-  type KurrentDBClient,
+  KurrentDBClient,
   ANY as KURRENT_ANY,
   START as KURRENT_START,
   NO_STREAM,
@@ -51,6 +51,9 @@ import {
   validateReadAll,
   validateReadStream,
 } from '../event-store.validation';
+
+/** Re-exported so `openKurrentDbEventStore` can load client and adapter in one lazy step. */
+export { KurrentDBClient };
 
 export interface KurrentDbEventStoreOptions {
   /** The store never disposes it: its owner does. */
