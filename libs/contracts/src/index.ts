@@ -1,3 +1,4 @@
 export * from './envelope';
 export * from './registry';
 export * from './command';
+export * from './ids';
