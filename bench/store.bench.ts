@@ -9,7 +9,7 @@ import path from 'node:path';
 import { optionsToEnv, parseBenchOptions, type BenchOptions, type ContenderName } from './store/bench-options';
 import { createDatabase, dropDatabase, serverSummary, serverUrl } from './store/bench-database';
 import { renderReport, summaryJson } from './store/bench-report';
-import { benchData, type Measurement } from './store/measurement';
+import { benchData, type ContenderOutcome, type Measurement } from './store/measurement';
 import { averagePayloadBytes } from './store/usage-events';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -36,6 +36,10 @@ function runChild(contender: ContenderName, options: BenchOptions, databaseUrl: 
       code === 0 ? resolve() : reject(new Error(`${contender} failed (exit ${code ?? signal})`)),
     );
   });
+}
+
+function readOutcome(file: string): ContenderOutcome | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ContenderOutcome) : undefined;
 }
 
 async function main(): Promise<void> {
@@ -79,9 +83,10 @@ async function main(): Promise<void> {
     try {
       await runChild(contender, options, databaseUrl, resultFile);
     } catch (error) {
-      failures.push(`${contender}: ${error instanceof Error ? error.message : String(error)}`);
+      const outcome = readOutcome(resultFile);
+      failures.push(`${contender}: ${outcome?.error ?? (error instanceof Error ? error.message : String(error))}`);
     } finally {
-      if (existsSync(resultFile)) measurements.push(...(JSON.parse(readFileSync(resultFile, 'utf8')) as Measurement[]));
+      measurements.push(...(readOutcome(resultFile)?.measurements ?? []));
       rmSync(resultFile, { force: true });
       await dropDatabase(database);
     }

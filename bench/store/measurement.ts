@@ -18,6 +18,12 @@ export function eventsPerSecond(measurement: Pick<Measurement, 'events' | 'secon
 
 export type MeasurementLabel = Pick<Measurement, 'contender' | 'key' | 'metric' | 'note'>;
 
+/** What a contender's process hands back: the phases it finished, and why it stopped early. */
+export interface ContenderOutcome {
+  measurements: Measurement[];
+  error?: string;
+}
+
 /** Where a contender puts each result as soon as it has it (a later phase may fail or time out). */
 export interface MeasurementSink {
   push(measurement: Measurement): void;

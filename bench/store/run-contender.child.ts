@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseBenchOptions, type BenchOptions, type ContenderName } from './bench-options';
 import { runEmmett } from './emmett-store.contender';
-import { benchData, type BenchData, type Measurement, type MeasurementSink } from './measurement';
+import { benchData, type BenchData, type ContenderOutcome, type MeasurementSink } from './measurement';
 import { runRawCopy } from './raw-copy.contender';
 import { runSteward } from './steward-store.contender';
 
@@ -32,23 +32,29 @@ async function main(): Promise<void> {
   if (!runner) throw new Error(`unknown contender ${contender}`);
   const options = parseBenchOptions([]);
   const data = benchData(options);
-  const file = required('BENCH_RESULT_FILE');
-  const measurements: Measurement[] = [];
   // Written after every phase: when a later phase fails, the parent still reports the earlier ones.
   const sink: MeasurementSink = {
     push(measurement) {
-      measurements.push(measurement);
-      writeFileSync(file, JSON.stringify(measurements));
+      outcome.measurements.push(measurement);
+      writeOutcome();
     },
   };
-  writeFileSync(file, '[]');
+  writeOutcome();
   await runner(options, data, required('BENCH_DATABASE_URL'), sink);
+}
+
+const outcome: ContenderOutcome = { measurements: [] };
+
+function writeOutcome(): void {
+  writeFileSync(required('BENCH_RESULT_FILE'), JSON.stringify(outcome));
 }
 
 main().then(
   () => undefined,
   (error: unknown) => {
-    console.error(`  FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    outcome.error = error instanceof Error ? error.message : String(error);
+    console.error(`  FAILED: ${outcome.error}`);
+    writeOutcome();
     // Exit now: a timed-out phase may still have a query running; the parent drops the database.
     process.exit(1);
   },
