@@ -3,6 +3,7 @@ import pg from 'pg';
 import {
   PostgresEventStore,
   START,
+  comparePositions,
   formatPosition,
   type AppendRequest,
   type EventStore,
@@ -86,29 +87,26 @@ async function replayRollup(store: EventStore, db: Kysely<RollupDB>, page: numbe
 }
 
 /**
- * Readers see only events below the oldest transaction still running anywhere
- * on the server (DESIGN §4), so another session's long transaction hides our
- * appends until it ends. Wait (untimed) until every appended event is visible,
- * and say who held it back.
+ * Readers see only events below the visibility horizon (DESIGN §4): another
+ * session's long transaction can hide our appends for a while. Wait (untimed)
+ * until the store's own head reaches the newest row in its table, and say so.
  */
-async function waitUntilVisible(pool: pg.Pool, schema: string, timeoutMs = 180_000): Promise<void> {
+async function waitUntilVisible(store: PostgresEventStore, pool: pg.Pool, timeoutMs = 180_000): Promise<void> {
+  const { rows } = await pool.query<{ tx: string; gp: string }>(
+    `SELECT transaction_id::text AS tx, global_position::text AS gp FROM "${store.schema}".events
+      ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+  );
+  const newest = rows[0] ? { commit: BigInt(rows[0].tx), prepare: BigInt(rows[0].gp) } : START;
   const started = Date.now();
   let reported = false;
-  for (;;) {
-    const { rows } = await pool.query<{ visible: boolean }>(
-      `SELECT coalesce((SELECT max(transaction_id) FROM "${schema}".events) < pg_snapshot_xmin(pg_current_snapshot()), true) AS visible`,
-    );
-    if (rows[0]!.visible) {
-      if (reported) console.log(`  (waited ${((Date.now() - started) / 1000).toFixed(1)} s for the visibility horizon, untimed)`);
-      return;
-    }
+  while (comparePositions(await store.headPosition(), newest) < 0) {
     if (!reported) {
       const holders = await pool.query<{ pid: number; datname: string; state: string; age: string }>(
         `SELECT pid, datname, state, (now() - xact_start)::text AS age FROM pg_stat_activity
           WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT 3`,
       );
       const who = holders.rows.map((h) => `pid ${h.pid} in ${h.datname} (${h.state}, ${h.age})`).join('; ');
-      console.log(`  waiting: an older transaction elsewhere on the server hides the appends from readers: ${who}`);
+      console.log(`  waiting: an older open transaction hides the last appends from readers: ${who || 'gone already'}`);
       reported = true;
     }
     if (Date.now() - started > timeoutMs) {
@@ -116,6 +114,7 @@ async function waitUntilVisible(pool: pg.Pool, schema: string, timeoutMs = 180_0
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  if (reported) console.log(`  (waited ${((Date.now() - started) / 1000).toFixed(1)} s for the visibility horizon, untimed)`);
 }
 
 async function checkRollup(db: Kysely<RollupDB>, schema: string, expected: UsageTotals): Promise<void> {
@@ -176,7 +175,7 @@ export async function runSteward(options: BenchOptions, data: BenchData, databas
         },
       ),
     );
-    await waitUntilVisible(pool, store.schema);
+    await waitUntilVisible(store, pool);
     results.push(
       await measure(
         { contender: NAME, key: 'read-all', metric: `read-all, pages of ${options.page}`, note: 'readAll from START to the end' },
