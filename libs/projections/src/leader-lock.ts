@@ -1,3 +1,4 @@
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 
 export interface LeaderLockOptions {
@@ -147,4 +148,18 @@ export class LeaderLock {
     client.on('error', () => undefined);
     client.end().catch(() => undefined);
   }
+}
+
+/** Whether any session of this database holds the advisory lock `key` (a leader is running somewhere). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function isLockHeld(db: Kysely<any>, key: string): Promise<boolean> {
+  const { rows } = await sql<{ held: boolean }>`
+    SELECT EXISTS (
+      SELECT 1 FROM pg_locks l, (SELECT hashtextextended(${key}, 0) AS k) h
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND l.classid::bigint = ((h.k >> 32) & 4294967295)
+         AND l.objid::bigint = (h.k & 4294967295)
+    ) AS held`.execute(db);
+  return !!rows[0]?.held;
 }

@@ -71,6 +71,11 @@ export class ProjectionHost {
     }
   }
 
+  /** Creates the `steward_projections` schema and tables if needed (`start` and `rebuild` do it too). */
+  async migrate(): Promise<void> {
+    await this.checkpoints.migrate();
+  }
+
   /** Creates `steward_projections` if needed, registers the gauges and starts every runner (in the background). */
   async start(): Promise<void> {
     await this.checkpoints.migrate();

@@ -7,6 +7,7 @@ import { LeaderLock } from './leader-lock';
 import { applyEvents, projectionFilter, projectionSchema, type ProjectionDefinition } from './projection';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
+import { projectionLockKey } from './projection.runner';
 
 export type RebuildPhase = 'replay' | 'takeover' | 'catch-up' | 'swap' | 'done';
 
@@ -89,7 +90,7 @@ export class ProjectionRebuilder {
     await this.checkpoints.migrate();
 
     const rebuildLock = new LeaderLock({ connection: this.deps.lockConnection, key: `steward.projection-rebuild:${name}` });
-    const projectionLock = new LeaderLock({ connection: this.deps.lockConnection, key: `steward.projection:${name}` });
+    const projectionLock = new LeaderLock({ connection: this.deps.lockConnection, key: projectionLockKey(name) });
     let renew: NodeJS.Timeout | undefined;
     try {
       if (!(await rebuildLock.tryAcquire())) {

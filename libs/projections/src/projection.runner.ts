@@ -9,7 +9,7 @@ import {
   type SubscriptionBatch,
 } from '@steward/event-store';
 import { CheckpointRepository, type ProjectionCheckpoint } from './checkpoint.repository';
-import { LeaderLock } from './leader-lock';
+import { LeaderLock, isLockHeld } from './leader-lock';
 import { applyEvents, projectionFilter, projectionSchema, type ProjectionDefinition } from './projection';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { measureLag } from './projection-lag';
@@ -41,6 +41,8 @@ export interface ProjectionStatus {
   readonly version: number;
   /** True when this instance is the projection's active (leading) runner. */
   readonly active: boolean;
+  /** True when some instance (this one or another) holds the projection's leader lock. */
+  readonly hasLeader: boolean;
   readonly state: ProjectionRunnerState;
   /** The stored checkpoint (START when the projection never ran). */
   readonly checkpoint: GlobalPosition;
@@ -60,6 +62,11 @@ interface Leadership {
 
 const MAX_RETRY_DELAY_MS = 30_000;
 
+/** The advisory-lock key that elects a projection's active runner (also taken by a rebuild's swap). */
+export function projectionLockKey(name: string): string {
+  return `steward.projection:${name}`;
+}
+
 /**
  * Runs one projection in this process: waits for the projection's leader lock
  * (a standby polls), then follows the store from the stored checkpoint and
@@ -73,6 +80,7 @@ export class ProjectionRunner {
   private readonly lock: LeaderLock;
   private readonly logger: ProjectionLogger;
   private readonly schema: string;
+  private readonly lockKey: string;
   private currentState: ProjectionRunnerState = 'stopped';
   private loopDone: Promise<void> | undefined;
   private stopping = false;
@@ -80,18 +88,21 @@ export class ProjectionRunner {
   private subscription: Subscription | undefined;
   private wakeSleeper: (() => void) | undefined;
   private error: Error | undefined;
+  private lostLead = false;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.name = options.projection.name;
     this.schema = projectionSchema(this.name);
+    this.lockKey = projectionLockKey(this.name);
     this.checkpoints = new CheckpointRepository(options.db);
     this.logger = options.logger ?? stderrLogger;
     this.lock = new LeaderLock({
       connection: options.lockConnection,
-      key: `steward.projection:${this.name}`,
+      key: this.lockKey,
       keepAliveIntervalMs: this.pollMs,
       onLost: (error) => {
         this.logger.error({ projection: this.name, err: error.message }, 'projection lock lost: stopping at once');
+        this.lostLead = true;
         this.interrupt();
       },
     });
@@ -127,6 +138,11 @@ export class ProjectionRunner {
     this.currentState = 'stopped';
   }
 
+  /** The backend pid of the leader-lock connection (operations and tests: terminating it simulates a dead instance). */
+  async lockBackendPid(): Promise<number | undefined> {
+    return this.lock.backendPid();
+  }
+
   /** Resolves once the stored checkpoint is at or past `position` (e.g. `await store.headPosition()`). */
   async waitForPosition(position: GlobalPosition, timeoutMs = 10_000): Promise<ProjectionCheckpoint> {
     const deadline = Date.now() + timeoutMs;
@@ -143,11 +159,15 @@ export class ProjectionRunner {
   async status(): Promise<ProjectionStatus> {
     const checkpoint = await this.checkpoints.read(this.name);
     const position = checkpoint?.position ?? START;
-    const lag = await measureLag(this.options.store, position, projectionFilter(this.options.projection));
+    const [lag, hasLeader] = await Promise.all([
+      measureLag(this.options.store, position, projectionFilter(this.options.projection)),
+      isLockHeld(this.options.db, this.lockKey),
+    ]);
     return {
       name: this.name,
       version: this.options.projection.version,
       active: this.active,
+      hasLeader,
       state: this.currentState,
       checkpoint: position,
       lagEvents: lag.lagEvents,
@@ -168,7 +188,9 @@ export class ProjectionRunner {
       try {
         const led = await this.tryLead();
         failures = 0;
-        if (!led) await this.sleep(this.pollMs);
+        // After losing the lead (lock connection dropped, fenced), give a healthy standby the first chance.
+        if (!led || this.lostLead) await this.sleep(led ? this.pollMs * 3 : this.pollMs);
+        this.lostLead = false;
       } catch (error) {
         failures++;
         this.recordError(error, 'projection runner failed; retrying');
@@ -264,6 +286,7 @@ export class ProjectionRunner {
         if (ProjectionError.isFenced(error)) {
           this.logger.warn({ projection: this.name, err: (error as Error).message }, 'projection runner fenced out');
           leadership.lost = true;
+          this.lostLead = true;
           break;
         }
         if (!this.leading(leadership)) break;

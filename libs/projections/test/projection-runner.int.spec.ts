@@ -1,0 +1,205 @@
+import { sql } from 'kysely';
+import { START, comparePositions } from '@steward/event-store';
+import { CheckpointRepository, ProjectionError, ProjectionErrorCode, defineProjection, projectionSchema } from '@steward/projections';
+import { countEntries, createFixture, eventually, ledgerProjection, terminateBackend, type Fixture } from './projection.fixtures';
+
+jest.setTimeout(30_000);
+
+describe('projection runner (PostgreSQL)', () => {
+  let f: Fixture;
+
+  beforeAll(async () => {
+    f = await createFixture();
+  });
+
+  afterAll(async () => {
+    await f.dispose();
+  });
+
+  it('applies a batch and its checkpoint atomically: a handler that throws mid-batch moves neither', async () => {
+    const poison = { active: true };
+    const projection = ledgerProjection({ name: 'atomic', poison });
+    const host = f.host({ projections: [projection], instanceId: 'atomic-1' });
+    await f.append('atomic', ['Good', 'Good', 'Good', 'Poison', 'Good']);
+    await host.start();
+    const runner = host.runner('atomic');
+    await eventually(async () => runner.lastError?.message === 'poisoned batch', 10_000, 'the poisoned batch to fail');
+
+    // Several failed attempts later: nothing written, checkpoint still at the start.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await countEntries(f.db, 'atomic')).toBe(0);
+    const checkpoints = new CheckpointRepository(f.db);
+    const stuck = await checkpoints.read('atomic');
+    expect(stuck?.position).toEqual(START);
+    expect(stuck?.eventsApplied).toBe(0n);
+
+    poison.active = false;
+    const head = await f.store.headPosition();
+    const done = await runner.waitForPosition(head);
+    expect(await countEntries(f.db, 'atomic')).toBe(5);
+    expect(done.eventsApplied).toBe(5n);
+    expect(done.position).toEqual(head);
+    await host.stop();
+  });
+
+  it('resumes after a restart from its checkpoint, without repeating or skipping an event', async () => {
+    const projection = ledgerProjection({ name: 'resume' });
+    for (let i = 0; i < 5; i++) await f.append('resume', ['A', 'B']);
+    const first = f.host({ projections: [projection], instanceId: 'resume-1' });
+    await first.start();
+    await first.runner('resume').waitForPosition(await f.store.headPosition());
+    await first.stop();
+    expect(await countEntries(f.db, 'resume')).toBe(10);
+
+    for (let i = 0; i < 5; i++) await f.append('resume', ['C', 'D', 'E']);
+    const batches: number[] = [];
+    const second = f.host({
+      projections: [ledgerProjection({ name: 'resume', onBatch: (events) => batches.push(events.length) })],
+      instanceId: 'resume-2',
+    });
+    await second.start();
+    const head = await f.store.headPosition();
+    const checkpoint = await second.runner('resume').waitForPosition(head);
+    // Every entry is keyed by event id: a repeat would have failed the batch.
+    expect(second.runner('resume').lastError).toBeUndefined();
+    expect(await countEntries(f.db, 'resume')).toBe(25);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(15);
+    expect(checkpoint.eventsApplied).toBe(25n);
+    await second.stop();
+  });
+
+  it('delivers only the event types the projection asks for, and moves the checkpoint past the others', async () => {
+    const seen: string[] = [];
+    const projection = defineProjection({
+      name: 'filtered',
+      version: 1,
+      async migrate(db) {
+        await db.schema.createTable('seen').addColumn('event_id', 'uuid', (c) => c.primaryKey()).addColumn('type', 'text').execute();
+      },
+      handlers: {
+        async Wanted(trx, event) {
+          seen.push(event.type);
+          await trx.insertInto('seen').values({ event_id: event.eventId, type: event.type }).execute();
+        },
+      },
+    });
+    expect(projection.eventTypes).toEqual(['Wanted']);
+    await f.append('filtered', ['Wanted', 'Other', 'Wanted', 'Noise']);
+    await f.append('filtered', ['Other', 'Other']);
+    const host = f.host({ projections: [projection], instanceId: 'filtered-1' });
+    await host.start();
+    const head = await f.store.headPosition();
+    const checkpoint = await host.runner('filtered').waitForPosition(head);
+    expect(comparePositions(checkpoint.position, head)).toBe(0);
+    expect(seen).toEqual(['Wanted', 'Wanted']);
+    const rows = await f.db.withSchema(projectionSchema('filtered')).selectFrom('seen').selectAll().execute();
+    expect(rows.map((row) => row.type)).toEqual(['Wanted', 'Wanted']);
+    const [status] = await host.status();
+    expect(status).toMatchObject({ name: 'filtered', active: true, lagEvents: 0, lagSeconds: 0 });
+    await host.stop();
+  });
+
+  it('refuses a checkpoint write from a stale epoch or a stale position (fencing)', async () => {
+    const checkpoints = new CheckpointRepository(f.db);
+    await f.db.transaction().execute((trx) => checkpoints.initialize(trx, 'fenced', 1));
+    const a = await checkpoints.claim(f.db, 'fenced', 'a');
+    const b = await checkpoints.claim(f.db, 'fenced', 'b');
+    expect(b.epoch).toBe(a.epoch + 1n);
+    const to = { commit: 10n, prepare: 10n };
+
+    const stale = f.db.transaction().execute((trx) =>
+      checkpoints.advance(trx, { name: 'fenced', epoch: a.epoch, from: START, to, eventsApplied: 1, lastEventAt: null }),
+    );
+    await expect(stale).rejects.toMatchObject({ code: ProjectionErrorCode.Fenced });
+    await f.db.transaction().execute((trx) =>
+      checkpoints.advance(trx, { name: 'fenced', epoch: b.epoch, from: START, to, eventsApplied: 1, lastEventAt: null }),
+    );
+    // The current epoch but a position that moved meanwhile: refused too.
+    const moved = f.db.transaction().execute((trx) =>
+      checkpoints.advance(trx, { name: 'fenced', epoch: b.epoch, from: START, to: { commit: 11n, prepare: 11n }, eventsApplied: 1, lastEventAt: null }),
+    );
+    await expect(moved).rejects.toBeInstanceOf(ProjectionError);
+    expect((await checkpoints.read('fenced'))?.position).toEqual(to);
+  });
+
+  it('a deposed instance cannot commit the batch it was applying when it lost the lock', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const entered = { value: false };
+    const stale = f.host({
+      projections: [ledgerProjection({ name: 'deposed', gate: () => ((entered.value = true), gate) })],
+      instanceId: 'deposed-a',
+    });
+    try {
+      await f.append('deposed', ['Good', 'Slow', 'Good']);
+      await stale.start();
+      await eventually(async () => entered.value, 10_000, 'the first instance to hold a batch open');
+
+      // The first instance's lock connection dies (as if its host crashed): a second one takes over,
+      // while the first still holds its batch's transaction open.
+      await terminateBackend(f.env.pool, (await stale.runner('deposed').lockBackendPid())!);
+      const successor = f.host({ projections: [ledgerProjection({ name: 'deposed' })], instanceId: 'deposed-b' });
+      await successor.start();
+      await eventually(async () => successor.runner('deposed').active, 5_000, 'the successor to lead');
+
+      // Now the stale batch tries to finish: refused and rolled back; the successor applies everything once.
+      release();
+      await successor.runner('deposed').waitForPosition(await f.store.headPosition());
+      expect(stale.runner('deposed').active).toBe(false);
+      expect(await countEntries(f.db, 'deposed')).toBe(3);
+      const checkpoint = await new CheckpointRepository(f.db).read('deposed');
+      expect(checkpoint?.owner).toBe('deposed-b');
+      expect(checkpoint?.eventsApplied).toBe(3n);
+      await stale.stop();
+      await successor.stop();
+    } finally {
+      release();
+    }
+  });
+
+  it('runs one active instance per projection; a standby takes over within seconds when the leader dies', async () => {
+    const applied = { a: 0, b: 0 };
+    const a = f.host({ projections: [ledgerProjection({ name: 'elected', onBatch: (e) => (applied.a += e.length) })], instanceId: 'a' });
+    const b = f.host({ projections: [ledgerProjection({ name: 'elected', onBatch: (e) => (applied.b += e.length) })], instanceId: 'b' });
+    await a.start();
+    await eventually(async () => a.runner('elected').active, 5_000, 'a to lead');
+    await b.start();
+    for (let i = 0; i < 10; i++) await f.append('elected', ['X', 'Y']);
+    await a.runner('elected').waitForPosition(await f.store.headPosition());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(a.runner('elected').active).toBe(true);
+    expect(b.runner('elected').active).toBe(false);
+    expect(b.runner('elected').state).toBe('standby');
+    expect(applied).toEqual({ a: 20, b: 0 });
+
+    // The leader's lock connection closes (its process died): b must take over within seconds.
+    const killedAt = Date.now();
+    await terminateBackend(f.env.pool, (await a.runner('elected').lockBackendPid())!);
+    await eventually(async () => b.runner('elected').active, 5_000, 'b to take over');
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeLessThan(3_000);
+    await a.stop(); // a would otherwise wait as the standby now
+    for (let i = 0; i < 5; i++) await f.append('elected', ['Z']);
+    await b.runner('elected').waitForPosition(await f.store.headPosition());
+    expect(applied.b).toBe(5);
+    expect(await countEntries(f.db, 'elected')).toBe(25);
+    await b.stop();
+  });
+
+  it('reports lag while behind and zero once caught up', async () => {
+    const projection = ledgerProjection({ name: 'lagging' });
+    const host = f.host({ projections: [projection], instanceId: 'lag-1' });
+    await f.append('lagging', ['L1', 'L2', 'L3']);
+    const before = await host.runner('lagging').status();
+    expect(before.active).toBe(false);
+    expect(before.lagEvents).toBeGreaterThanOrEqual(3);
+    expect(before.lagSeconds).toBeGreaterThanOrEqual(0);
+    await host.start();
+    await host.runner('lagging').waitForPosition(await f.store.headPosition());
+    const after = await host.runner('lagging').status();
+    expect(after).toMatchObject({ name: 'lagging', active: true, lagEvents: 0, lagSeconds: 0, storedVersion: 1 });
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM rm_lagging.entries`.execute(f.db);
+    expect(Number(rows[0]!.n)).toBe(after.eventsApplied > 0n ? Number(after.eventsApplied) : -1);
+    await host.stop();
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Every projection the CLI can rebuild or report on. A service registers its
+ * projections by adding them here (import the definition, append it to the
+ * list). Modules named in `STEWARD_PROJECTION_MODULES` (comma-separated paths,
+ * each exporting `projections: ProjectionDefinition[]`) are added at run time:
+ * tests and one-off tools use that instead of editing this file.
+ */
+import { resolve } from 'node:path';
+import { eventCountsProjection, type ProjectionDefinition } from '@steward/projections';
+
+export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection];
+
+export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
+  const all = [...projectionCatalog];
+  const modules = (env.STEWARD_PROJECTION_MODULES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const path of modules) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(resolve(path)) as { projections?: readonly ProjectionDefinition[] };
+    if (!Array.isArray(loaded.projections)) {
+      throw new Error(`${path} (from STEWARD_PROJECTION_MODULES) does not export a projections array`);
+    }
+    all.push(...loaded.projections);
+  }
+  const seen = new Set<string>();
+  for (const projection of all) {
+    if (seen.has(projection.name)) throw new Error(`projection ${projection.name} is registered twice`);
+    seen.add(projection.name);
+  }
+  return all;
+}

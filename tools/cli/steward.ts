@@ -1,0 +1,143 @@
+/**
+ * The operator's command line.
+ *
+ *   npm run steward -- projections rebuild <name> [--batch-size <n>]
+ *   npm run steward -- projections status [--json]
+ *   npm run steward -- projections list
+ *
+ * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+ * EVENT_STORE_SCHEMA (default steward_events), STEWARD_PROJECTION_MODULES (extra
+ * projection modules, see projection-catalog.ts).
+ * Exit codes: 0 done, 1 failed, 2 bad usage or unknown projection.
+ */
+import pg from 'pg';
+import { PostgresEventStore, formatPosition } from '@steward/event-store';
+import { ProjectionHost, type ProjectionDefinition, type ProjectionLogger } from '@steward/projections';
+import { ProgressBar } from './progress-bar';
+import { loadProjections } from './projection-catalog';
+
+const USAGE = `usage:
+  npm run steward -- projections rebuild <name> [--batch-size <n>]
+  npm run steward -- projections status [--json]
+  npm run steward -- projections list`;
+
+class UsageError extends Error {}
+
+const quietLogger: ProjectionLogger = {
+  info: () => undefined,
+  warn: (fields, message) => console.error(`warning: ${message}`, JSON.stringify(fields)),
+  error: (fields, message) => console.error(`error: ${message}`, JSON.stringify(fields)),
+};
+
+async function withHost<T>(projections: readonly ProjectionDefinition[], run: (host: ProjectionHost) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', max: 4 });
+  const store = new PostgresEventStore({ pool, schema: process.env.EVENT_STORE_SCHEMA ?? 'steward_events' });
+  const host = new ProjectionHost({ pool, store, projections, meter: false, logger: quietLogger, instanceId: `cli:${process.pid}` });
+  try {
+    return await run(host);
+  } finally {
+    await store.close();
+    await pool.end();
+  }
+}
+
+function find(projections: readonly ProjectionDefinition[], name: string | undefined): ProjectionDefinition {
+  if (!name) throw new UsageError(`missing projection name\n${USAGE}`);
+  const projection = projections.find((candidate) => candidate.name === name);
+  if (!projection) {
+    const known = projections.map((candidate) => candidate.name).join(', ') || '(none)';
+    throw new UsageError(`unknown projection "${name}"; known projections: ${known}`);
+  }
+  return projection;
+}
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  if (index < 0) return undefined;
+  const value = args[index + 1];
+  if (value === undefined) throw new UsageError(`${name} needs a value`);
+  args.splice(index, 2);
+  return value;
+}
+
+async function rebuild(args: string[]): Promise<void> {
+  const batchSizeText = option(args, '--batch-size');
+  const batchSize = batchSizeText === undefined ? undefined : Number(batchSizeText);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) {
+    throw new UsageError('--batch-size must be a positive integer');
+  }
+  const projections = loadProjections();
+  const projection = find(projections, args[0]);
+  if (args.length > 1) throw new UsageError(`unexpected arguments: ${args.slice(1).join(' ')}\n${USAGE}`);
+  const bar = new ProgressBar(process.stderr);
+  await withHost([projection], async (host) => {
+    const result = await host.rebuild(projection.name, {
+      ...(batchSize ? { batchSize } : {}),
+      onProgress: (progress) => bar.update({ ...progress, phase: progress.phase }),
+    });
+    bar.finish(
+      `rebuilt ${result.name}: ${result.eventsApplied} events in ${(result.durationMs / 1000).toFixed(1)} s ` +
+        `(${Math.round(result.eventsPerSecond)} ev/s), checkpoint ${formatPosition(result.position)}`,
+    );
+  });
+}
+
+async function status(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const projections = loadProjections();
+  await withHost(projections, async (host) => {
+    await host.migrate();
+    const statuses = await host.status();
+    if (json) {
+      const plain = statuses.map((s) => ({ ...s, checkpoint: formatPosition(s.checkpoint), eventsApplied: s.eventsApplied.toString() }));
+      console.log(JSON.stringify(plain, null, 2));
+      return;
+    }
+    const rows = statuses.map((s) => [
+      s.name,
+      s.hasLeader ? 'running' : 'no runner',
+      formatPosition(s.checkpoint),
+      s.eventsApplied.toString(),
+      s.lagEvents.toString(),
+      s.lagSeconds.toFixed(1),
+      s.storedVersion === undefined ? `-/${s.version}` : `${s.storedVersion}/${s.version}`,
+    ]);
+    printTable(['projection', 'leader', 'checkpoint', 'applied', 'lag events', 'lag s', 'version (stored/code)'], rows);
+  });
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [area, command, ...rest] = argv;
+  try {
+    if (area !== 'projections') throw new UsageError(USAGE);
+    switch (command) {
+      case 'rebuild':
+        await rebuild(rest);
+        return 0;
+      case 'status':
+        await status(rest);
+        return 0;
+      case 'list':
+        for (const projection of loadProjections()) console.log(`${projection.name}\tv${projection.version}`);
+        return 0;
+      default:
+        throw new UsageError(USAGE);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    console.error(`steward: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
