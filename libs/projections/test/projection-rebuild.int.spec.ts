@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { eventCountsProjection, projectionSchema, CheckpointRepository, type RebuildProgress } from '@steward/projections';
-import { createFixture, newEvent, type Fixture } from './projection.fixtures';
+import { createFixture, type Fixture } from './projection.fixtures';
 
 jest.setTimeout(60_000);
 
@@ -18,8 +18,7 @@ describe('projection rebuild (PostgreSQL)', () => {
   });
 
   async function appendBatch(count: number): Promise<void> {
-    const events = Array.from({ length: count }, (_, i) => newEvent(TYPES[i % TYPES.length]!));
-    await f.store.append(`usage-${events[0]!.eventId}`, events, { expectedRevision: 'no_stream' });
+    await f.append('usage', Array.from({ length: count }, (_, i) => TYPES[i % TYPES.length]!));
   }
 
   async function readCounts(): Promise<Map<string, number>> {
@@ -38,7 +37,7 @@ describe('projection rebuild (PostgreSQL)', () => {
     const host = f.host({ projections: [eventCountsProjection], instanceId: 'live-1', batchSize: 1000 });
     await host.start();
     const runner = host.runner('event-counts');
-    await runner.waitForPosition(await f.store.headPosition());
+    await runner.waitForPosition(f.lastAppended);
     expect(await readCounts()).toEqual(await storeCounts());
 
     // Mark the live read model (a row no event explains) so the swap is visible: the rebuilt one lacks it.
@@ -101,9 +100,9 @@ describe('projection rebuild (PostgreSQL)', () => {
     expect(result.eventsApplied).toBeGreaterThanOrEqual(600);
 
     // After the swap the live runner resumes on the new schema: exact counts, nothing doubled or lost.
-    await runner.waitForPosition(await f.store.headPosition());
+    await runner.waitForPosition(f.lastAppended);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await runner.waitForPosition(await f.store.headPosition());
+    await runner.waitForPosition(f.lastAppended);
     const rebuilt = await readCounts();
     expect(rebuilt).toEqual(await storeCounts());
     expect(rebuilt.has('Bogus')).toBe(false);

@@ -34,7 +34,7 @@ describe('projection runner (PostgreSQL)', () => {
     expect(stuck?.eventsApplied).toBe(0n);
 
     poison.active = false;
-    const head = await f.store.headPosition();
+    const head = f.lastAppended;
     const done = await runner.waitForPosition(head);
     expect(await countEntries(f.db, 'atomic')).toBe(5);
     expect(done.eventsApplied).toBe(5n);
@@ -47,7 +47,7 @@ describe('projection runner (PostgreSQL)', () => {
     for (let i = 0; i < 5; i++) await f.append('resume', ['A', 'B']);
     const first = f.host({ projections: [projection], instanceId: 'resume-1' });
     await first.start();
-    await first.runner('resume').waitForPosition(await f.store.headPosition());
+    await first.runner('resume').waitForPosition(f.lastAppended);
     await first.stop();
     expect(await countEntries(f.db, 'resume')).toBe(10);
 
@@ -58,7 +58,7 @@ describe('projection runner (PostgreSQL)', () => {
       instanceId: 'resume-2',
     });
     await second.start();
-    const head = await f.store.headPosition();
+    const head = f.lastAppended;
     const checkpoint = await second.runner('resume').waitForPosition(head);
     // Every entry is keyed by event id: a repeat would have failed the batch.
     expect(second.runner('resume').lastError).toBeUndefined();
@@ -88,7 +88,7 @@ describe('projection runner (PostgreSQL)', () => {
     await f.append('filtered', ['Other', 'Other']);
     const host = f.host({ projections: [projection], instanceId: 'filtered-1' });
     await host.start();
-    const head = await f.store.headPosition();
+    const head = f.lastAppended;
     const checkpoint = await host.runner('filtered').waitForPosition(head);
     expect(comparePositions(checkpoint.position, head)).toBe(0);
     expect(seen).toEqual(['Wanted', 'Wanted']);
@@ -144,7 +144,7 @@ describe('projection runner (PostgreSQL)', () => {
 
       // Now the stale batch tries to finish: refused and rolled back; the successor applies everything once.
       release();
-      await successor.runner('deposed').waitForPosition(await f.store.headPosition());
+      await successor.runner('deposed').waitForPosition(f.lastAppended);
       expect(stale.runner('deposed').active).toBe(false);
       expect(await countEntries(f.db, 'deposed')).toBe(3);
       const checkpoint = await new CheckpointRepository(f.db).read('deposed');
@@ -165,7 +165,7 @@ describe('projection runner (PostgreSQL)', () => {
     await eventually(async () => a.runner('elected').active, 5_000, 'a to lead');
     await b.start();
     for (let i = 0; i < 10; i++) await f.append('elected', ['X', 'Y']);
-    await a.runner('elected').waitForPosition(await f.store.headPosition());
+    await a.runner('elected').waitForPosition(f.lastAppended);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(a.runner('elected').active).toBe(true);
     expect(b.runner('elected').active).toBe(false);
@@ -180,7 +180,7 @@ describe('projection runner (PostgreSQL)', () => {
     expect(takeoverMs).toBeLessThan(3_000);
     await a.stop(); // a would otherwise wait as the standby now
     for (let i = 0; i < 5; i++) await f.append('elected', ['Z']);
-    await b.runner('elected').waitForPosition(await f.store.headPosition());
+    await b.runner('elected').waitForPosition(f.lastAppended);
     expect(applied.b).toBe(5);
     expect(await countEntries(f.db, 'elected')).toBe(25);
     await b.stop();
@@ -190,12 +190,16 @@ describe('projection runner (PostgreSQL)', () => {
     const projection = ledgerProjection({ name: 'lagging' });
     const host = f.host({ projections: [projection], instanceId: 'lag-1' });
     await f.append('lagging', ['L1', 'L2', 'L3']);
-    const before = await host.runner('lagging').status();
+    // The store shows an append once no older transaction of the database is still open: wait for that.
+    const before = await eventually(async () => {
+      const status = await host.runner('lagging').status();
+      return status.lagEvents > 0 && status;
+    }, 10_000, 'the appended events to be visible');
     expect(before.active).toBe(false);
     expect(before.lagEvents).toBeGreaterThanOrEqual(3);
     expect(before.lagSeconds).toBeGreaterThanOrEqual(0);
     await host.start();
-    await host.runner('lagging').waitForPosition(await f.store.headPosition());
+    await host.runner('lagging').waitForPosition(f.lastAppended);
     const after = await host.runner('lagging').status();
     expect(after).toMatchObject({ name: 'lagging', active: true, lagEvents: 0, lagSeconds: 0, storedVersion: 1 });
     const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM rm_lagging.entries`.execute(f.db);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
-import { PostgresEventStore, type NewEvent, type RecordedEvent } from '@steward/event-store';
+import { PostgresEventStore, START, comparePositions, type GlobalPosition, type NewEvent, type RecordedEvent } from '@steward/event-store';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { defineProjection, ProjectionHost, projectionSchema, type ProjectionHostOptions } from '@steward/projections';
 
@@ -12,6 +12,13 @@ export interface Fixture {
   readonly db: Kysely<any>;
   /** Appends one event per type to a fresh stream `<streamPrefix>-<uuid>` (one transaction). */
   append(streamPrefix: string, types: readonly string[]): Promise<void>;
+  /**
+   * The position of the newest event appended through this fixture. Wait for a
+   * checkpoint to reach it, not for `headPosition()`: the store shows an append
+   * only once no older transaction of the database is open, so the head can
+   * briefly lag behind an append that already returned.
+   */
+  readonly lastAppended: GlobalPosition;
   host(options: Omit<ProjectionHostOptions, 'pool' | 'store'>): ProjectionHost;
   dispose(): Promise<void>;
 }
@@ -22,12 +29,19 @@ export async function createFixture(): Promise<Fixture> {
   await store.migrate();
   const db = new Kysely({ dialect: new PostgresDialect({ pool: env.pool }) });
   const hosts: ProjectionHost[] = [];
+  let lastAppended: GlobalPosition = START;
   return {
+    get lastAppended() {
+      return lastAppended;
+    },
     env,
     store,
     db,
     async append(streamPrefix, types) {
-      await store.append(`${streamPrefix}-${randomUUID()}`, types.map((type) => newEvent(type)), { expectedRevision: 'no_stream' });
+      const streamId = `${streamPrefix}-${randomUUID()}`;
+      await store.append(streamId, types.map((type) => newEvent(type)), { expectedRevision: 'no_stream' });
+      const [last] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+      if (last && comparePositions(last.position, lastAppended) > 0) lastAppended = last.position;
     },
     host(options) {
       const host = new ProjectionHost({ pool: env.pool, store, meter: false, lockPollIntervalMs: 100, retryDelayMs: 50, ...options });
