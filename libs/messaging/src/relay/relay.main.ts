@@ -10,16 +10,16 @@
  * (finishes the batch in hand and stores its checkpoint).
  */
 import pg from 'pg';
-import { DEFAULT_EVENT_STORE_SCHEMA, PostgresEventStore, formatPosition } from '@steward/event-store';
+import { loadConfig } from '@steward/config';
+import { PostgresEventStore, formatPosition } from '@steward/event-store';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { connectNats } from '../nats-connection';
 import { ensureStreams } from '../stream-setup';
 import { EventRelay } from './event-relay';
 
 async function main(): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-  const prefix = process.env.NATS_PREFIX ?? '';
+  const config = loadConfig();
+  const { databaseUrl, natsUrl, natsPrefix: prefix } = config;
   const name = process.env.RELAY_NAME ?? 'default';
   const telemetry = initTelemetry({ serviceName: 'steward-relay' });
   const logger = createLogger({ name: 'relay' });
@@ -29,11 +29,11 @@ async function main(): Promise<void> {
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({
     pool,
-    schema: process.env.EVENT_STORE_SCHEMA || DEFAULT_EVENT_STORE_SCHEMA,
+    schema: config.eventStoreSchema,
     connectionString: databaseUrl,
   });
   const nats = await connectNats({ servers: natsUrl, name: `steward-relay-${name}` });
-  await ensureStreams(nats.jsm, { prefix });
+  await ensureStreams(nats.jsm, { prefix, replicas: config.natsStreamReplicas });
   const relay = new EventRelay({
     store,
     js: nats.js,

@@ -1,0 +1,62 @@
+/**
+ * The projections service: hosts every projection of the catalogue in this
+ * process. Run any number of replicas: each projection is active in exactly
+ * one of them, the others stand by and take over within seconds.
+ *
+ * Environment: DATABASE_URL, EVENT_STORE_SCHEMA, STEWARD_PROJECTION_MODULES,
+ * PROJECTIONS_BATCH_SIZE, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ */
+import pg from 'pg';
+import { loadConfig } from '@steward/config';
+import { PostgresEventStore } from '@steward/event-store';
+import { createLogger, initTelemetry } from '@steward/observability';
+import { ProjectionHost } from '@steward/projections';
+import { loadProjections } from '../../../tools/cli/projection-catalog';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const telemetry = initTelemetry({ serviceName: 'steward-projections' });
+  const logger = createLogger({ name: 'projections' });
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  const store = new PostgresEventStore({
+    pool,
+    schema: config.eventStoreSchema,
+    connectionString: config.databaseUrl,
+  });
+  await store.migrate();
+  const projections = loadProjections();
+  const host = new ProjectionHost({
+    pool,
+    store,
+    projections,
+    logger,
+    ...(process.env.PROJECTIONS_BATCH_SIZE ? { batchSize: Number(process.env.PROJECTIONS_BATCH_SIZE) } : {}),
+  });
+  await host.start();
+  logger.info({ projections: projections.map((projection) => projection.name), instance: host.instanceId }, 'projections started');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    stopping ??= (async () => {
+      logger.info({ signal }, 'projections stopping');
+      await host.stop();
+      await store.close();
+      await pool.end();
+      await telemetry.shutdown();
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'projections did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error('projections failed to start:', error);
+  process.exit(1);
+});

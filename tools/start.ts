@@ -1,0 +1,118 @@
+/**
+ * `npm start`: brings up the local services if they are down, migrates, then
+ * runs every Steward process as its own child and supervises them: a child
+ * that dies is restarted with backoff; Ctrl-C stops them all cleanly.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { loadConfig } from '@steward/config';
+import { migrateAll } from './migrate';
+import { stewardProcesses, type StewardProcess } from './processes';
+
+const root = join(__dirname, '..');
+const STOP_GRACE_MS = 10_000;
+
+interface Supervised {
+  readonly spec: StewardProcess;
+  child?: ChildProcess;
+  restarts: number;
+  stopping: boolean;
+}
+
+/** A connection URL without its password, for printing. */
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+function log(message: string): void {
+  process.stdout.write(`[start] ${message}\n`);
+}
+
+function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) out.write(`[${name}] ${line}\n`);
+  });
+  stream.on('end', () => {
+    if (pending) out.write(`[${name}] ${pending}\n`);
+  });
+}
+
+function launch(entry: Supervised): void {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, entry.spec.entry)], {
+    cwd: root,
+    env: { ...process.env, ...entry.spec.env, STEWARD_PROCESS: entry.spec.name },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  entry.child = child;
+  prefixLines(entry.spec.name, child.stdout!, process.stdout);
+  prefixLines(entry.spec.name, child.stderr!, process.stderr);
+  const startedAt = Date.now();
+  child.on('exit', (code, signal) => {
+    entry.child = undefined;
+    if (entry.stopping) return;
+    // A process that ran for a minute gets a fresh restart budget.
+    if (Date.now() - startedAt > 60_000) entry.restarts = 0;
+    const delay = Math.min(30_000, 500 * 2 ** entry.restarts++);
+    log(`${entry.spec.name} exited (${signal ?? code}); restarting in ${delay} ms`);
+    setTimeout(() => {
+      if (!entry.stopping) launch(entry);
+    }, delay).unref();
+  });
+}
+
+async function stopAll(children: Supervised[]): Promise<void> {
+  for (const entry of children) {
+    entry.stopping = true;
+    entry.child?.kill('SIGTERM');
+  }
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (children.some((entry) => entry.child) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const entry of children) {
+    if (entry.child) {
+      log(`${entry.spec.name} did not stop in ${STOP_GRACE_MS} ms; killing it`);
+      entry.child.kill('SIGKILL');
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  if (!process.env.DATABASE_URL && !process.env.CI) {
+    // Same-machine services: start any that is down (idempotent).
+    const result = spawnSync('bash', [join(root, 'deploy/local/services.sh'), 'up'], { stdio: 'inherit' });
+    if (result.status !== 0) log('some local services did not come up; see above (or set DATABASE_URL / NATS_URL / REDIS_URL)');
+  }
+  const config = loadConfig();
+  log(`migrating ${redact(config.databaseUrl)}`);
+  await migrateAll(config);
+
+  const children: Supervised[] = stewardProcesses().map((spec) => ({ spec, restarts: 0, stopping: false }));
+  for (const entry of children) launch(entry);
+  log(`running ${children.map((entry) => entry.spec.name).join(', ')} — Ctrl-C stops everything`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    void stopAll(children).then(() => {
+      log('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('[start] failed:', error);
+  process.exit(1);
+});
