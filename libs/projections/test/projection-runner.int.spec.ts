@@ -1,9 +1,25 @@
 import { sql } from 'kysely';
+import { MeterProvider, MetricReader, type GaugeMetricData } from '@opentelemetry/sdk-metrics';
 import { START, comparePositions } from '@steward/event-store';
-import { CheckpointRepository, ProjectionError, ProjectionErrorCode, defineProjection, projectionSchema } from '@steward/projections';
+import {
+  CheckpointRepository,
+  PROJECTION_LAG_EVENTS,
+  PROJECTION_LAG_SECONDS,
+  ProjectionError,
+  ProjectionErrorCode,
+  defineProjection,
+  projectionSchema,
+  registerProjectionMetrics,
+} from '@steward/projections';
 import { countEntries, createFixture, eventually, ledgerProjection, terminateBackend, type Fixture } from './projection.fixtures';
 
 jest.setTimeout(30_000);
+
+/** Collects on demand (the SDK's own reader, without an exporter). */
+class OnDemandReader extends MetricReader {
+  protected async onShutdown(): Promise<void> {}
+  protected async onForceFlush(): Promise<void> {}
+}
 
 describe('projection runner (PostgreSQL)', () => {
   let f: Fixture;
@@ -205,5 +221,34 @@ describe('projection runner (PostgreSQL)', () => {
     const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM rm_lagging.entries`.execute(f.db);
     expect(Number(rows[0]!.n)).toBe(after.eventsApplied > 0n ? Number(after.eventsApplied) : -1);
     await host.stop();
+  });
+
+  it('exports lag as OpenTelemetry gauges per projection', async () => {
+    const reader = new OnDemandReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    await f.append('gauged', ['G1', 'G2', 'G3', 'G4']);
+    const host = f.host({ projections: [ledgerProjection({ name: 'gauged' })], instanceId: 'gauged-1', meter: provider.getMeter('test') });
+    const gauge = async (name: string, scopeName = 'test'): Promise<number | undefined> => {
+      const { resourceMetrics } = await reader.collect();
+      const metric = resourceMetrics.scopeMetrics
+        .filter((scope) => scope.scope.name === scopeName)
+        .flatMap((scope) => scope.metrics)
+        .find((m) => m.descriptor.name === name) as GaugeMetricData | undefined;
+      return metric?.dataPoints.find((point) => point.attributes.projection === 'gauged')?.value;
+    };
+    await host.start();
+    await host.runner('gauged').waitForPosition(f.lastAppended);
+    expect(await gauge(PROJECTION_LAG_EVENTS)).toBe(0);
+    expect(await gauge(PROJECTION_LAG_SECONDS)).toBe(0);
+    await host.stop();
+
+    // Stopped, with new events: the lag shows (a standby host would report the same).
+    await f.append('gauged', ['G5', 'G6']);
+    const idle = f.host({ projections: [ledgerProjection({ name: 'gauged' })], instanceId: 'gauged-2' });
+    const stopReporting = registerProjectionMetrics(() => idle.status(), provider.getMeter('idle'));
+    await eventually(async () => ((await gauge(PROJECTION_LAG_EVENTS, 'idle')) ?? 0) >= 2, 10_000, 'lag to show');
+    expect(await gauge(PROJECTION_LAG_SECONDS, 'idle')).toBeGreaterThanOrEqual(0);
+    stopReporting();
+    await provider.shutdown();
   });
 });
