@@ -27,6 +27,7 @@ import {
 } from '../event-store.validation';
 import { PostgresNotifier } from './postgres-notifier';
 import {
+  APPEND_CONFLICT_CODE,
   MIGRATIONS,
   assertSchemaName,
   likePrefixPattern,
@@ -80,6 +81,12 @@ type StreamRow = Omit<EventRow, 'xmin' | 'head_tx' | 'head_gp' | 'held_back'>;
 type RequestOutcome = { kind: 'write'; firstRevision: bigint; nextRevision: bigint } | { kind: 'idempotent'; revision: bigint };
 
 const UNIQUE_VIOLATION = '23505';
+/**
+ * Errors of the one-statement append that the general path answers exactly:
+ * an expected revision that does not hold (or a retry of a stored append), a
+ * concurrent append of the same event ids, a deadlock or serialization failure.
+ */
+const FALL_BACK_CODES = new Set([APPEND_CONFLICT_CODE, UNIQUE_VIOLATION, '40P01', '40001']);
 
 /**
  * CTE `snap(xmin)`: the visibility horizon of this statement's snapshot. Rows
@@ -122,6 +129,10 @@ export class PostgresEventStore implements EventStore {
   private readonly channel: string;
   private readonly notifier: PostgresNotifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
+  private readonly appendSql: string;
+  /** The post-commit NOTIFY in flight, if any, and whether another is owed after it. */
+  private notifying: Promise<void> | undefined;
+  private notifyAgain = false;
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = options.pool;
@@ -134,6 +145,7 @@ export class PostgresEventStore implements EventStore {
       channel: this.channel,
       ...(options.connectionString ? { connectionString: options.connectionString } : {}),
     });
+    this.appendSql = oneStatementAppendSql(this.s);
   }
 
   /**
@@ -217,8 +229,21 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult> {
     const requests = prepareRequests([{ streamId, events, expectedRevision: options?.expectedRevision }]);
     try {
-      const [result] = await this.writeRequests(client, requests, new Map());
-      return result!;
+      // The append's own statement under a savepoint (its conflict error must
+      // not abort the caller's transaction), then the general path; the NOTIFY
+      // goes with the caller's commit.
+      await client.query('SAVEPOINT steward_append');
+      let results: AppendResult[] | undefined;
+      try {
+        results = await this.appendInOneStatement(client, requests);
+        await client.query(results ? 'RELEASE SAVEPOINT steward_append' : 'ROLLBACK TO SAVEPOINT steward_append');
+      } catch (error) {
+        if (!FALL_BACK_CODES.has(pgCode(error) ?? '')) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT steward_append');
+      }
+      results ??= await this.writeRequests(client, requests, new Map());
+      await client.query('SELECT pg_notify($1, \'\')', [this.channel]);
+      return results[0]!;
     } catch (error) {
       if (isEventIdViolation(error)) {
         throw new EventStoreError(EventStoreErrorCode.WrongExpectedRevision, 'event ids were appended concurrently', {
@@ -278,36 +303,43 @@ export class PostgresEventStore implements EventStore {
     }
     // One statement, one snapshot: the horizon, the page below it, the highest
     // visible position, and whether committed rows wait beyond the horizon.
+    // `meta` is one row computed once (head and held_back are single index
+    // probes bounded by the horizon, an InitPlan parameter); the page is an
+    // ordered index range scan. The page is joined to `meta` without an ORDER
+    // BY (sorting thousands of wide rows again would spill work_mem): rows are
+    // put in order here, which costs nothing when they already are.
     const sql = `
       WITH ${VISIBILITY_HORIZON},
-      page AS (
-        SELECT e.transaction_id AS t_order, e.global_position AS p_order,
-               e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
-               e.stream_revision::text AS stream_revision, e.event_type, e.event_version, e.data, e.metadata, e.recorded_at
-          FROM ${this.s}.events e, snap
-         WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-           AND e.transaction_id < snap.xmin${filter}
-         ORDER BY e.transaction_id, e.global_position
-         LIMIT $3::int
-      ),
-      head AS (
-        SELECT e.transaction_id::text AS head_tx, e.global_position::text AS head_gp
-          FROM ${this.s}.events e, snap
-         WHERE e.transaction_id < snap.xmin
-         ORDER BY e.transaction_id DESC, e.global_position DESC
-         LIMIT 1
+      meta AS MATERIALIZED (
+        SELECT (SELECT snap.xmin::text FROM snap) AS xmin,
+               h.head_tx, h.head_gp,
+               coalesce((SELECT max(e.transaction_id) FROM ${this.s}.events e) >= (SELECT snap.xmin FROM snap), false) AS held_back
+          FROM (SELECT 1) AS one
+          LEFT JOIN (
+            SELECT e.transaction_id::text AS head_tx, e.global_position::text AS head_gp
+              FROM ${this.s}.events e
+             WHERE e.transaction_id < (SELECT snap.xmin FROM snap)
+             ORDER BY e.transaction_id DESC, e.global_position DESC
+             LIMIT 1
+          ) AS h ON true
       )
-      SELECT snap.xmin::text AS xmin, head.head_tx, head.head_gp,
-             EXISTS (SELECT 1 FROM ${this.s}.events e WHERE e.transaction_id >= snap.xmin) AS held_back,
+      SELECT meta.xmin, meta.head_tx, meta.head_gp, meta.held_back,
              page.gp, page.tx, page.event_id, page.stream_id, page.stream_revision, page.event_type,
              page.event_version, page.data, page.metadata, page.recorded_at
-        FROM snap
-        LEFT JOIN head ON true
-        LEFT JOIN page ON true
-       ORDER BY page.t_order, page.p_order`;
+        FROM meta
+        LEFT JOIN (
+          SELECT e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
+                 e.stream_revision::text AS stream_revision, e.event_type, e.event_version, e.data, e.metadata, e.recorded_at
+            FROM ${this.s}.events e
+           WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+             AND e.transaction_id < (SELECT snap.xmin FROM snap)${filter}
+           ORDER BY e.transaction_id, e.global_position
+           LIMIT $3::int
+        ) AS page ON true`;
     const { rows } = await this.query<EventRow>(sql, params);
     const meta = rows[0];
     const events = rows.filter((row) => row.gp !== null).map(toRecordedEvent);
+    events.sort((a, b) => comparePositions(a.position, b.position));
     const hasMore = events.length > limit;
     if (hasMore) events.length = limit;
     let checkpoint = from;
@@ -352,9 +384,101 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.notifier.close();
+    await this.notifying;
   }
 
   private async appendPrepared(requests: PreparedRequest[]): Promise<AppendResult[]> {
+    // The common case in one round trip: one autocommitted statement claims the
+    // revisions of every stream, checks them, and inserts every event.
+    try {
+      const results = await this.appendInOneStatement(this.pool, requests);
+      if (results) {
+        this.notifyCommitted();
+        return results;
+      }
+    } catch (error) {
+      if (!FALL_BACK_CODES.has(pgCode(error) ?? '')) throw toStoreError(error);
+      // Nothing was written (the statement aborted). The general path below
+      // tells a conflict from an idempotent retry and names the stream.
+    }
+    const results = await this.appendInTransaction(requests);
+    if (results.some((r) => r.written)) this.notifyCommitted();
+    return results;
+  }
+
+  /**
+   * One statement: claims the revisions of all streams in stream-id order
+   * (the lock order that keeps concurrent multi-stream appends from
+   * deadlocking), checks every expected revision, inserts all events in
+   * request order, and returns each stream's new revision. When a check fails
+   * it raises APPEND_CONFLICT_CODE, undoing the whole statement; undefined
+   * when nothing could be claimed (nothing written either). Both cases go to
+   * the general path.
+   */
+  private async appendInOneStatement(
+    runner: pg.Pool | pg.ClientBase,
+    requests: readonly PreparedRequest[],
+  ): Promise<AppendResult[] | undefined> {
+    const kinds: string[] = [];
+    const expected: (string | null)[] = [];
+    const counts: number[] = [];
+    const parts: string[] = [];
+    requests.forEach((request, r) => {
+      const revision = request.expectedRevision;
+      kinds.push(typeof revision === 'bigint' ? 'exact' : revision);
+      expected.push(typeof revision === 'bigint' ? revision.toString() : null);
+      counts.push(request.events.length);
+      request.events.forEach((event, k) => {
+        // data and metadata are JSON text already: spliced in, parsed once by the server.
+        // data sits in a one-element array, so a JSON null stays a jsonb null.
+        parts.push(
+          `{"i":"${event.eventId}","r":${r + 1},"k":${k},"t":${JSON.stringify(event.type)},"v":${event.version},"d":[${event.data}],"m":${event.metadata}}`,
+        );
+      });
+    });
+    const { rows } = await runner.query<{ stream_id: string; revision: string }>(this.appendSql, [
+      requests.map((r) => r.streamId),
+      kinds,
+      expected,
+      counts,
+      `[${parts.join(',')}]`,
+    ]);
+    // No rows: no stream could be claimed, so nothing was written (the abort
+    // fires only once something was claimed).
+    if (rows.length !== requests.length) return undefined;
+    const revisions = new Map(rows.map((row) => [row.stream_id, BigInt(row.revision)]));
+    return requests.map((request) => ({ nextExpectedRevision: revisions.get(request.streamId)!, written: true }));
+  }
+
+  /**
+   * Wakes subscribers after a commit. A NOTIFY inside the append transaction
+   * would take PostgreSQL's notify lock until the commit is flushed and so
+   * serialize every concurrent append's commit (no group commit). Instead each
+   * store sends at most one NOTIFY at a time, autocommitted, after its appends
+   * commit; appends committing meanwhile are covered by one more NOTIFY after
+   * it. The price: a crash between commit and NOTIFY loses the wake-up, and
+   * subscribers then see the events at their fallback poll (late, never lost).
+   */
+  private notifyCommitted(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = (async () => {
+      do {
+        this.notifyAgain = false;
+        try {
+          await this.pool.query('SELECT pg_notify($1, \'\')', [this.channel]);
+        } catch {
+          // Subscribers fall back to polling; the append itself has committed.
+        }
+      } while (this.notifyAgain);
+      this.notifying = undefined;
+    })();
+  }
+
+  /** The general path: per-request claims in one transaction, with idempotency checks and retries. */
+  private async appendInTransaction(requests: PreparedRequest[]): Promise<AppendResult[]> {
     // Requests found to be already stored (after a unique violation on an event id).
     let known = new Map<number, AppendResult>();
     for (let attempt = 0; ; attempt++) {
@@ -381,7 +505,7 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** The SQL path of every append: expected-revision checks, then one INSERT of all events, and a NOTIFY. */
+  /** The general append path: per-request expected-revision checks, then one INSERT of all events. */
   private async writeRequests(
     client: pg.ClientBase,
     requests: readonly PreparedRequest[],
@@ -423,8 +547,8 @@ export class PostgresEventStore implements EventStore {
             ORDER BY ord
            RETURNING 1
          )
-         SELECT (SELECT count(*) FROM inserted)::int AS inserted, pg_notify($8, '')`,
-        [ids, streams, revisions, types, versions, data, metadata, this.channel],
+         SELECT (SELECT count(*) FROM inserted)::int AS inserted`,
+        [ids, streams, revisions, types, versions, data, metadata],
       );
     }
     return requests.map((_, i) => {
@@ -585,4 +709,53 @@ export function toStoreError(error: unknown): EventStoreError {
   return new EventStoreError(EventStoreErrorCode.Unavailable, `event store unavailable: ${message}`, code ? { pgCode: code } : {}, {
     cause: error,
   });
+}
+
+/**
+ * The one-statement append. $1 stream ids, $2 kinds (any, no_stream,
+ * stream_exists, exact), $3 exact expected revisions, $4 event counts, $5 the
+ * events as one JSON array of {i: id, r: request (1-based), k: index in the
+ * request, t: type, v: version, d: [data], m: metadata}.
+ *
+ * `claim` upserts every stream in stream-id order: a new row for any /
+ * no_stream (any other kind inserting a row is a conflict), an existing row
+ * moved on only when its kind allows (any, stream_exists, exact and equal;
+ * ON CONFLICT re-checks against the latest committed row after waiting for
+ * its lock). `verdict` is true when every stream was claimed legitimately; if
+ * not, no event is inserted and append_conflict() aborts the statement.
+ */
+function oneStatementAppendSql(s: string): string {
+  return `
+    WITH req AS MATERIALIZED (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS r(stream_id, kind, expected, n, idx)
+    ),
+    claim AS (
+      INSERT INTO ${s}.streams AS st (stream_id, revision)
+      SELECT r.stream_id, r.n - 1 FROM req r ORDER BY r.stream_id
+      ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + excluded.revision + 1
+       WHERE EXISTS (SELECT 1 FROM req r
+                      WHERE r.stream_id = excluded.stream_id
+                        AND (r.kind IN ('any', 'stream_exists') OR (r.kind = 'exact' AND st.revision = r.expected)))
+      RETURNING st.stream_id, st.revision, (st.xmax = 0) AS created
+    ),
+    verdict AS MATERIALIZED (
+      SELECT count(*) = (SELECT count(*) FROM req)
+             AND coalesce(bool_and(NOT c.created OR r.kind IN ('any', 'no_stream')), true) AS ok
+        FROM claim c JOIN req r USING (stream_id)
+    ),
+    ev AS (
+      SELECT * FROM ROWS FROM (jsonb_to_recordset($5::jsonb) AS (i uuid, r int, k int, t text, v int, d jsonb, m jsonb))
+             WITH ORDINALITY AS e(i, r, k, t, v, d, m, ord)
+    ),
+    inserted AS (
+      INSERT INTO ${s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
+      SELECT e.i, r.stream_id, c.revision - r.n + 1 + e.k, e.t, e.v, e.d -> 0, e.m
+        FROM ev e JOIN req r ON r.idx = e.r JOIN claim c ON c.stream_id = r.stream_id
+       WHERE (SELECT ok FROM verdict)
+       ORDER BY e.ord
+      RETURNING 1
+    )
+    SELECT c.stream_id, c.revision::text AS revision, (SELECT count(*) FROM inserted)::int AS inserted
+      FROM claim c
+     WHERE (SELECT ok OR ${s}.append_conflict() FROM verdict)`;
 }

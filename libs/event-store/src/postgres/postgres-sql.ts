@@ -45,6 +45,9 @@ export function migrationLockKey(schema: string): string {
   return BigInt.asIntN(64, hash).toString();
 }
 
+/** SQLSTATE raised by `{schema}.append_conflict()`. */
+export const APPEND_CONFLICT_CODE = 'SE409';
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -77,6 +80,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX events_transaction_position_idx ON {schema}.events (transaction_id, global_position);
       CREATE INDEX events_type_idx ON {schema}.events (event_type, transaction_id, global_position);
+    `,
+  },
+  {
+    version: 2,
+    name: 'append_conflict',
+    // Called by the one-statement append when an expected revision does not
+    // hold: the error aborts the statement (and its implicit transaction), so
+    // the revisions already claimed for other streams of the call are undone.
+    sql: `
+      CREATE FUNCTION {schema}.append_conflict() RETURNS boolean LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'expected revision does not hold' USING ERRCODE = '${APPEND_CONFLICT_CODE}';
+      END
+      $$;
     `,
   },
 ];
