@@ -361,6 +361,66 @@ export function describeEventStoreContract(
         expect(await store.readStream(stream('none'))).toEqual([]);
       });
 
+      it('reads a stream of 12+ events in numeric revision order, forwards and backwards', async () => {
+        const id = stream('long');
+        const written = events(13);
+        await store.append(id, written.slice(0, 7), { expectedRevision: 'no_stream' });
+        await store.append(id, written.slice(7), { expectedRevision: 6n });
+        const expected = Array.from({ length: 13 }, (_, i) => BigInt(i));
+        const forwards = await store.readStream(id);
+        expect(forwards.map((e) => e.streamRevision)).toEqual(expected);
+        expect(ids(forwards)).toEqual(ids(written));
+        const backwards = await store.readStream(id, { direction: 'backwards' });
+        expect(backwards.map((e) => e.streamRevision)).toEqual([...expected].reverse());
+        expect((await store.readStream(id, { fromRevision: 9n, maxCount: 3 })).map((e) => e.streamRevision)).toEqual([9n, 10n, 11n]);
+        expect((await store.readStream(id, { direction: 'backwards', fromRevision: 11n, maxCount: 3 })).map((e) => e.streamRevision)).toEqual([
+          11n,
+          10n,
+          9n,
+        ]);
+      });
+
+      it('keeps global order across readAll pages, for several streams written by one appendMany', async () => {
+        const a = stream('order-a');
+        const b = stream('order-b');
+        const c = stream('order-c');
+        const first = events(4);
+        const second = events(3);
+        const third = events(5);
+        await store.appendMany([
+          { streamId: b, events: first, expectedRevision: 'no_stream' },
+          { streamId: a, events: second, expectedRevision: 'any' },
+        ]);
+        await store.appendMany([
+          { streamId: c, events: third.slice(0, 2), expectedRevision: 'no_stream' },
+          { streamId: b, events: third.slice(2), expectedRevision: 3n },
+        ]);
+        const written = [...first, ...second, ...third];
+        await readVisible(store, mine(), written.length);
+        const read: RecordedEvent[] = [];
+        let from = START;
+        let pages = 0;
+        for (;;) {
+          const page = await store.readAll({ from, maxCount: 5, filter: mine() });
+          read.push(...page.events);
+          from = page.checkpoint;
+          pages++;
+          if (page.isEnd) break;
+          expect(pages).toBeLessThan(10);
+        }
+        expect(pages).toBeGreaterThan(2);
+        expect(ids(read)).toEqual(ids(written));
+        for (let i = 1; i < read.length; i++) expect(comparePositions(read[i - 1]!.position, read[i]!.position)).toBe(-1);
+        expect((await store.readStream(b)).map((e) => e.streamRevision)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n]);
+      });
+
+      it('stores JSON null, strings, arrays and nested objects as event data unchanged', async () => {
+        const id = stream('json');
+        const values: unknown[] = [null, 'text with "quotes" and \\ backslash', [1, 'two', { three: 3 }], { nested: { deep: [true, false, null] } }, 0];
+        await store.append(id, values.map((v) => contractEvent('JsonShaped', v)), { expectedRevision: 'no_stream' });
+        expect((await store.readStream(id)).map((e) => e.data)).toEqual(values);
+      });
+
       it('pages through all events with increasing checkpoints', async () => {
         const a = stream('page-a');
         const b = stream('page-b');
