@@ -45,6 +45,9 @@ export interface RebuildResult {
   readonly eventsPerSecond: number;
   /** The schema that was built and is now live under `rm_<name>`. */
   readonly builtIn: string;
+  /** Where the time went: waiting for store reads (not overlapped with writes) and applying pages. */
+  readonly readWaitMs: number;
+  readonly applyMs: number;
 }
 
 export interface ProjectionRebuilderDeps {
@@ -169,6 +172,8 @@ export class ProjectionRebuilder {
         durationMs,
         eventsPerSecond: durationMs > 0 ? (replay.eventsApplied * 1000) / durationMs : replay.eventsApplied,
         builtIn: target,
+        readWaitMs: replay.readWaitMs,
+        applyMs: replay.applyMs,
       };
     } finally {
       if (renew) clearInterval(renew);
@@ -196,6 +201,8 @@ class Replay {
   position: GlobalPosition = START;
   eventsApplied = 0;
   lastEventAt: Date | null = null;
+  readWaitMs = 0;
+  applyMs = 0;
 
   constructor(
     private readonly deps: ProjectionRebuilderDeps,
@@ -210,13 +217,18 @@ class Replay {
     const filter = projectionFilter(this.projection);
     const read = (from: GlobalPosition): Promise<ReadAllPage> =>
       this.deps.store.readAll({ from, maxCount: this.batchSize, ...(filter ? { filter } : {}) });
+    let waitStarted = Date.now();
     let page = await read(this.position);
     for (;;) {
+      this.readWaitMs += Date.now() - waitStarted;
       const next = page.isEnd ? undefined : read(page.checkpoint);
       // Do not leave a rejected prefetch unobserved while this page is written.
       next?.catch(() => undefined);
+      const applyStarted = Date.now();
       await this.apply(page);
+      this.applyMs += Date.now() - applyStarted;
       if (!next) return;
+      waitStarted = Date.now();
       page = await next;
     }
   }
