@@ -116,6 +116,7 @@ export class ProjectionRunner {
     return this.currentState === 'active';
   }
 
+  /** The last failure (a handler's error, a lost connection); cleared by the next applied batch. */
   get lastError(): Error | undefined {
     return this.error;
   }
@@ -281,6 +282,7 @@ export class ProjectionRunner {
           if (!this.leading(leadership)) break;
           await this.applyBatch(leadership, batch);
           failures = 0;
+          this.error = undefined;
         }
       } catch (error) {
         if (ProjectionError.isFenced(error)) {
