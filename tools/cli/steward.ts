@@ -5,16 +5,17 @@
  *   npm run steward -- projections status [--json]
  *   npm run steward -- projections list
  *
- * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+ * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/steward),
  * EVENT_STORE_SCHEMA (default steward_events), STEWARD_PROJECTION_MODULES (extra
  * projection modules, see projection-catalog.ts).
  * Exit codes: 0 done, 1 failed, 2 bad usage or unknown projection.
  */
 import pg from 'pg';
+import { loadConfig } from '@steward/config';
 import { PostgresEventStore, formatPosition } from '@steward/event-store';
 import { ProjectionHost, type ProjectionDefinition, type ProjectionLogger } from '@steward/projections';
 import { ProgressBar } from './progress-bar';
-import { loadProjections } from './projection-catalog';
+import { loadProjections } from '../../services/projections/src/projection-catalog';
 
 const USAGE = `usage:
   npm run steward -- projections rebuild <name> [--batch-size <n>]
@@ -30,8 +31,9 @@ const quietLogger: ProjectionLogger = {
 };
 
 async function withHost<T>(projections: readonly ProjectionDefinition[], run: (host: ProjectionHost) => Promise<T>): Promise<T> {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', max: 4 });
-  const store = new PostgresEventStore({ pool, schema: process.env.EVENT_STORE_SCHEMA ?? 'steward_events' });
+  const config = loadConfig();
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
+  const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
   const host = new ProjectionHost({ pool, store, projections, meter: false, logger: quietLogger, instanceId: `cli:${process.pid}` });
   try {
     return await run(host);

@@ -11,7 +11,7 @@ import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { ProjectionHost } from '@steward/projections';
-import { loadProjections } from '../../../tools/cli/projection-catalog';
+import { loadProjections } from './projection-catalog';
 
 async function main(): Promise<void> {
   const config = loadConfig();
