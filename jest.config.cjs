@@ -15,6 +15,14 @@ const swc = [
   },
 ];
 
+// The tiers that need services share one global setup: jest runs a module
+// named by several selected projects once (local services, or containers with
+// TESTCONTAINERS=1), and not at all for a unit-only run.
+const withServices = {
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+};
+
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
@@ -30,7 +38,7 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testRegex: '^(?!.*\\.(int|e2e)\\.spec\\.ts$).*\\.spec\\.ts$' },
-    { ...common, displayName: 'int', testRegex: '\\.int\\.spec\\.ts$' , globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
-    { ...common, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$', globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' },
+    { ...common, ...withServices, displayName: 'int', testRegex: '\\.int\\.spec\\.ts$' },
+    { ...common, ...withServices, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$' },
   ],
 };

@@ -1,13 +1,34 @@
 import pg from 'pg';
+import { dockerAvailable, startContainers, type RunningContainers } from './containers';
 import { services } from './services';
 import { TEST_DATABASE_PREFIX } from './test-env';
 
+declare global {
+  var __stewardContainers: RunningContainers | undefined;
+}
+
 /**
- * Runs once before the integration and end-to-end tiers: checks that the
- * local services answer (with a clear message when one does not) and drops
- * test databases left behind by runs that died more than six hours ago.
+ * Runs once before the test run: with `TESTCONTAINERS=1` and a Docker engine,
+ * starts throwaway PostgreSQL / NATS / Redis containers and points the
+ * workers at them (environment variables reach every worker and child
+ * process); otherwise uses the local services. Then checks that PostgreSQL
+ * answers, with a clear message when it does not, and drops test databases
+ * left behind by runs that died more than six hours ago.
  */
 export default async function globalSetup(): Promise<void> {
+  if (process.env.TESTCONTAINERS === '1') {
+    if (await dockerAvailable()) {
+      globalThis.__stewardContainers = await startContainers();
+      Object.assign(process.env, globalThis.__stewardContainers.env);
+      Object.assign(services, {
+        databaseUrl: process.env.DATABASE_URL,
+        natsUrl: process.env.NATS_URL,
+        redisUrl: process.env.REDIS_URL,
+      });
+    } else {
+      console.warn('TESTCONTAINERS=1 but no Docker engine answers: using the local services');
+    }
+  }
   const client = new pg.Client({ connectionString: services.databaseUrl });
   try {
     await client.connect();
