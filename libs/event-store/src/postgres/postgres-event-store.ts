@@ -272,7 +272,7 @@ export class PostgresEventStore implements EventStore {
        WHERE ${where}
        ORDER BY events.stream_revision ${backwards ? 'DESC' : 'ASC'}
        LIMIT $${params.length}::int`;
-    const { rows } = await this.query<StreamRow>(sql, params);
+    const { rows } = await this.query<StreamRow>(sql, params, `read_stream_${backwards ? 'b' : 'f'}${options.fromRevision === undefined ? '' : 'r'}`);
     return rows.map(toRecordedEvent);
   }
 
@@ -336,7 +336,7 @@ export class PostgresEventStore implements EventStore {
            ORDER BY e.transaction_id, e.global_position
            LIMIT $3::int
         ) AS page ON true`;
-    const { rows } = await this.query<EventRow>(sql, params);
+    const { rows } = await this.query<EventRow>(sql, params, `read_all_${types?.length ? 't' : ''}${prefixes?.length ? 'p' : ''}`);
     const meta = rows[0];
     const events = rows.filter((row) => row.gp !== null).map(toRecordedEvent);
     events.sort((a, b) => comparePositions(a.position, b.position));
@@ -375,6 +375,8 @@ export class PostgresEventStore implements EventStore {
         WHERE e.transaction_id < snap.xmin
         ORDER BY e.transaction_id DESC, e.global_position DESC
         LIMIT 1`,
+      [],
+      'head_position',
     );
     const row = rows[0];
     return row ? positionFromRow(row.tx, row.gp) : START;
@@ -436,13 +438,11 @@ export class PostgresEventStore implements EventStore {
         );
       });
     });
-    const { rows } = await runner.query<{ stream_id: string; revision: string }>(this.appendSql, [
-      requests.map((r) => r.streamId),
-      kinds,
-      expected,
-      counts,
-      `[${parts.join(',')}]`,
-    ]);
+    const { rows } = await runner.query<{ stream_id: string; revision: string }>({
+      name: this.statementName('append'),
+      text: this.appendSql,
+      values: [requests.map((r) => r.streamId), kinds, expected, counts, `[${parts.join(',')}]`],
+    });
     // No rows: no stream could be claimed, so nothing was written (the abort
     // fires only once something was claimed).
     if (rows.length !== requests.length) return undefined;
@@ -654,6 +654,11 @@ export class PostgresEventStore implements EventStore {
     return known;
   }
 
+  /** A prepared statement's name: per schema, since the schema is part of the text. */
+  private statementName(key: string): string {
+    return `steward_es_${this.schema}_${key}`;
+  }
+
   private async connect(): Promise<pg.PoolClient> {
     try {
       return await this.pool.connect();
@@ -662,9 +667,13 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  /**
+   * Statements run often are prepared once per connection (`name`): planning
+   * the CTE statements costs more than running them for small appends and pages.
+   */
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[], name: string): Promise<pg.QueryResult<R>> {
     try {
-      return await this.pool.query<R>(sql, params);
+      return await this.pool.query<R>({ name: this.statementName(name), text: sql, values: params });
     } catch (error) {
       throw toStoreError(error);
     }
