@@ -2,3 +2,4 @@ export * from './envelope';
 export * from './registry';
 export * from './command';
 export * from './ids';
+export * from './team';
