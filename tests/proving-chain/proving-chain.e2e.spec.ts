@@ -34,7 +34,7 @@ import {
   type NatsNames,
 } from '@steward/messaging';
 import { ProjectionHost, projectionSchema } from '@steward/projections';
-import { type TestEnv, createTestEnv } from '@steward/testing';
+import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
 import { counterHandlerModule } from './counter.handler';
 import { counterProjection } from './counter.projection';
 
@@ -49,23 +49,6 @@ interface Child {
   readonly process: ChildProcess;
   readonly output: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    // A probe may fail while the thing it waits for is not there yet (a table not yet created).
-    const value = await Promise.resolve()
-      .then(probe)
-      .catch((error: unknown) => {
-        lastError = error;
-        return undefined;
-      });
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function counterEvent(type: string, data: object): NewEvent {

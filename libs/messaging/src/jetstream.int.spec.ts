@@ -3,7 +3,7 @@ import type { StoredMsg } from '@nats-io/jetstream';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { initTelemetry, resetTelemetryForTests, withSpan } from '@steward/observability';
-import { type TestEnv, createTestEnv } from '@steward/testing';
+import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
 import { DeadLetterHeaders, DurableConsumer, runConsumer } from './durable-consumer';
 import type { DeliveredEvent, PublishableEvent } from './event-codec';
 import { publishEvent } from './event-publisher';
@@ -11,16 +11,6 @@ import { MessagingError, MessagingErrorCode } from './messaging.error';
 import { connectNats, type NatsClients } from './nats-connection';
 import { natsNames, type NatsNames } from './nats-names';
 import { ensureStreams } from './stream-setup';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function event(overrides: Partial<PublishableEvent> = {}): PublishableEvent {
   return {

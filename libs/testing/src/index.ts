@@ -1,2 +1,3 @@
 export * from './services';
 export * from './test-env';
+export * from './wait-for';

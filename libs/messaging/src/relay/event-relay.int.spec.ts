@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PostgresEventStore, formatPosition, type NewEvent } from '@steward/event-store';
-import { type TestEnv, createTestEnv } from '@steward/testing';
+import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
 import { runConsumer } from '../durable-consumer';
 import { encodeEvent, type DeliveredEvent } from '../event-codec';
 import { IdempotentInbox } from '../idempotent-inbox';
@@ -15,16 +15,6 @@ import { RelayCheckpointRepository } from './relay-checkpoint.repository';
 class CollectingReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
   protected override async onForceFlush(): Promise<void> {}
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { PostgresEventStore, formatPosition, type NewEvent } from '@steward/event-store';
-import { type TestEnv, createTestEnv } from '@steward/testing';
+import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
 import { connectNats, type NatsClients } from '../nats-connection';
 import { natsNames, type NatsNames } from '../nats-names';
 import { RelayCheckpointRepository } from './relay-checkpoint.repository';
@@ -17,16 +17,6 @@ interface RelayProcess {
   readonly child: ChildProcess;
   readonly output: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('relay process (relay.main.ts)', () => {
