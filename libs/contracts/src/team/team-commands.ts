@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { RoleSchema } from './roles';
+import {
+  ApiKeyPrefixSchema,
+  ApiKeyScopeSchema,
+  CUSTOM_INSTRUCTIONS_MAX,
+  DisplayNameSchema,
+  EmailSchema,
+  INVITATION_MESSAGE_MAX,
+  IsoTimeSchema,
+  SecretHashSchema,
+  TeamIdSchema,
+  TimeZoneSchema,
+  WorkspaceStatusSchema,
+} from './team-fields';
+
+/*
+ * The payloads of the team context's commands (the `payload` of a
+ * CommandEnvelope whose `type` is the key). Ids of new aggregates are chosen
+ * by the caller. Time comes from the envelope's `issuedAt`; the actor from its
+ * `actor`. Unknown fields are refused.
+ */
+
+export const CreateOrganizationPayload = z
+  .object({
+    organizationId: TeamIdSchema,
+    name: DisplayNameSchema,
+    /** The organization's first workspace, created with it. */
+    workspaceId: TeamIdSchema,
+    workspaceName: DisplayNameSchema,
+    /** The first owner. A user actor may only name itself; the system (bootstrap) may name anyone. */
+    owner: z.object({ userId: TeamIdSchema, email: EmailSchema }).strict(),
+  })
+  .strict();
+
+export const CreateWorkspacePayload = z
+  .object({ organizationId: TeamIdSchema, workspaceId: TeamIdSchema, name: DisplayNameSchema, ownerEmail: EmailSchema })
+  .strict();
+
+export const RenameWorkspacePayload = z.object({ workspaceId: TeamIdSchema, name: DisplayNameSchema }).strict();
+
+export const ChangeWorkspaceStatusPayload = z
+  .object({ workspaceId: TeamIdSchema, status: WorkspaceStatusSchema, reason: z.string().max(500).optional() })
+  .strict();
+
+export const InviteMemberPayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    invitationId: TeamIdSchema,
+    email: EmailSchema,
+    role: RoleSchema,
+    message: z.string().max(INVITATION_MESSAGE_MAX).optional(),
+    /** SHA-256 (hex) of the acceptance token the gateway generated and shows once. */
+    tokenHash: SecretHashSchema,
+  })
+  .strict();
+
+export const AcceptInvitationPayload = z
+  .object({
+    invitationId: TeamIdSchema,
+    /** SHA-256 (hex) of the token the invitee presented. */
+    tokenHash: SecretHashSchema,
+    /** The user joining: the gateway's id for the person accepting. */
+    userId: TeamIdSchema,
+  })
+  .strict();
+
+export const RevokeInvitationPayload = z.object({ workspaceId: TeamIdSchema, invitationId: TeamIdSchema }).strict();
+
+export const ChangeMemberRolePayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    userId: TeamIdSchema,
+    role: RoleSchema,
+    /**
+     * Optional precondition: the role the caller saw. When the member's role is
+     * no longer this one the command is refused with CONFLICT instead of
+     * overwriting a change the caller did not see.
+     */
+    expectedRole: RoleSchema.optional(),
+  })
+  .strict();
+
+export const RemoveMemberPayload = z.object({ workspaceId: TeamIdSchema, userId: TeamIdSchema }).strict();
+
+export const IssueApiKeyPayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    apiKeyId: TeamIdSchema,
+    name: DisplayNameSchema,
+    scopes: z.array(ApiKeyScopeSchema).min(1).max(50),
+    prefix: ApiKeyPrefixSchema,
+    /** SHA-256 (hex) of the whole key; the key itself is shown once by the gateway and never sent here. */
+    keyHash: SecretHashSchema,
+    expiresAt: IsoTimeSchema.optional(),
+  })
+  .strict();
+
+export const RevokeApiKeyPayload = z.object({ workspaceId: TeamIdSchema, apiKeyId: TeamIdSchema }).strict();
+
+/** The actor's own profile. A field left out keeps its value; `null` clears it. */
+export const UpdateUserProfilePayload = z
+  .object({
+    name: DisplayNameSchema.nullable().optional(),
+    organizationName: DisplayNameSchema.nullable().optional(),
+    timeZone: TimeZoneSchema.nullable().optional(),
+    customInstructions: z.string().max(CUSTOM_INSTRUCTIONS_MAX).nullable().optional(),
+  })
+  .strict();
+
+/** Every team command type with its payload schema. */
+export const TeamCommandPayloads = {
+  CreateOrganization: CreateOrganizationPayload,
+  CreateWorkspace: CreateWorkspacePayload,
+  RenameWorkspace: RenameWorkspacePayload,
+  ChangeWorkspaceStatus: ChangeWorkspaceStatusPayload,
+  InviteMember: InviteMemberPayload,
+  AcceptInvitation: AcceptInvitationPayload,
+  RevokeInvitation: RevokeInvitationPayload,
+  ChangeMemberRole: ChangeMemberRolePayload,
+  RemoveMember: RemoveMemberPayload,
+  IssueApiKey: IssueApiKeyPayload,
+  RevokeApiKey: RevokeApiKeyPayload,
+  UpdateUserProfile: UpdateUserProfilePayload,
+} as const;
+
+export type TeamCommandType = keyof typeof TeamCommandPayloads;
+export const TEAM_COMMAND_TYPES = Object.keys(TeamCommandPayloads) as TeamCommandType[];
+export type TeamCommandPayload<T extends TeamCommandType> = z.output<(typeof TeamCommandPayloads)[T]>;
+/** Input shape (before zod's transforms, e.g. emails not yet lower-cased): what a caller sends. */
+export type TeamCommandInput<T extends TeamCommandType> = z.input<(typeof TeamCommandPayloads)[T]>;

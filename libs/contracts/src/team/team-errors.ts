@@ -1,0 +1,41 @@
+/**
+ * What the team-rbac service answers when it refuses a command: the `code` of
+ * the error object a handler sends (`{ code, message }`). The gateway maps each
+ * code to an HTTP status in one place.
+ */
+export enum TeamErrorCode {
+  /** The payload does not match the command's schema (400). */
+  InvalidCommand = 'INVALID_COMMAND',
+  /** The actor's role does not allow the action (403). */
+  Forbidden = 'FORBIDDEN',
+  /** Only an owner makes or removes an owner (403). */
+  NotOwner = 'NOT_OWNER',
+  /** The change would leave the organization without an owner (409). */
+  LastOwner = 'LAST_OWNER',
+  /** The organization, workspace, member, invitation or key does not exist in this tenant (404). */
+  NotFound = 'NOT_FOUND',
+  OrganizationExists = 'ORGANIZATION_EXISTS',
+  WorkspaceExists = 'WORKSPACE_EXISTS',
+  /** The workspace status cannot move from its current status to the requested one (409). */
+  InvalidStatusTransition = 'INVALID_STATUS_TRANSITION',
+  /** The email or user is already a member of the workspace (409). */
+  MemberExists = 'MEMBER_EXISTS',
+  InvitationExists = 'INVITATION_EXISTS',
+  InvitationExpired = 'INVITATION_EXPIRED',
+  InvitationAccepted = 'INVITATION_ACCEPTED',
+  InvitationRevoked = 'INVITATION_REVOKED',
+  /** The acceptance token does not match the invitation (403). */
+  InvalidToken = 'INVALID_TOKEN',
+  ApiKeyExists = 'API_KEY_EXISTS',
+  ApiKeyRevoked = 'API_KEY_REVOKED',
+  /** Another change landed first and this command cannot be safely decided again (409). */
+  Conflict = 'CONFLICT',
+  /** The event store could not be reached; the command may be resent with the same id (503). */
+  Unavailable = 'UNAVAILABLE',
+}
+
+/** The error object a team handler answers with (inside the RpcException). */
+export interface TeamErrorBody {
+  readonly code: TeamErrorCode;
+  readonly message: string;
+}
