@@ -110,6 +110,20 @@ describe('PostgreSQL event store specifics', () => {
     expect(await store.readStream('idem-b')).toHaveLength(0);
   });
 
+  it('reads recordedAt as the stored timestamp, to the millisecond, in readStream and readAll', async () => {
+    await store.append('recorded-1', [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+    await env.pool.query(
+      `UPDATE "${store.schema}".events SET recorded_at = '2026-03-04 05:06:07.891999+00' WHERE stream_revision = 1`,
+    );
+    const { rows } = await env.pool.query<{ recorded_at: Date }>(
+      `SELECT recorded_at FROM "${store.schema}".events ORDER BY stream_revision`,
+    );
+    const stored = rows.map((r) => r.recorded_at.toISOString());
+    expect(stored[1]).toBe('2026-03-04T05:06:07.891Z');
+    expect((await store.readStream('recorded-1')).map((e) => e.recordedAt.toISOString())).toEqual(stored);
+    expect((await readVisible(store, {}, 2)).map((e) => e.recordedAt.toISOString())).toEqual(stored);
+  });
+
   it('answers concurrent identical appends with expected revision any: one write, the rest idempotent, no errors', async () => {
     const batch = [newEvent(), newEvent()];
     const results = await Promise.all(Array.from({ length: 6 }, () => store.append('idem-any', batch, { expectedRevision: 'any' })));
