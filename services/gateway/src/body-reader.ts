@@ -1,0 +1,53 @@
+import type { IncomingMessage } from 'node:http';
+import { GatewayError, GatewayErrorCode } from './gateway.error';
+
+/** Past this many bytes over the limit the connection is dropped instead of drained. */
+const DRAIN_FACTOR = 8;
+
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const media = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
+}
+
+/**
+ * Reads a JSON body of at most `limit` bytes. 415 when it is not JSON, 413
+ * when too large (the rest is drained so the client reads the answer), 400
+ * naming `body` when it does not parse.
+ */
+export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = request.headers['content-length'];
+  const hasBody = (declared !== undefined && declared !== '0') || request.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) {
+    throw new GatewayError(GatewayErrorCode.Validation, 'a JSON body is required', { errors: [{ field: 'body', message: 'required' }] });
+  }
+  if (!isJson(request.headers['content-type'])) {
+    request.resume();
+    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'the body must be application/json');
+  }
+  const tooLarge = (): GatewayError => new GatewayError(GatewayErrorCode.PayloadTooLarge, `the body is larger than ${limit} bytes`);
+  if (declared !== undefined && Number(declared) > limit * DRAIN_FACTOR) {
+    request.resume();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+    else if (size > limit * DRAIN_FACTOR) {
+      request.destroy();
+      break;
+    }
+  }
+  if (size > limit) throw tooLarge();
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new GatewayError(GatewayErrorCode.Validation, 'the body is not valid JSON', {
+      errors: [{ field: 'body', message: error instanceof Error ? error.message : 'invalid JSON' }],
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Module, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { metrics, type MeterProvider } from '@opentelemetry/api';
+import { createLogger, type Logger, type MetricsHandler } from '@steward/observability';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { createApiController } from './api.controller';
+import { httpTelemetry } from './http-telemetry.middleware';
+import { IdempotencyStore } from './idempotency.store';
+import { buildOpenApiDocument, type OpenApiInfo } from './openapi.document';
+import { OPS_PATHS, createOpsController } from './ops.controller';
+import { ProblemFilter, answerWithProblem } from './problem.filter';
+import { RateLimiter } from './rate-limiter';
+import { RequestPipeline, type RateLimitSettings } from './request-pipeline';
+import type { GatewayRequest } from './request-state';
+import { RouteError, RouteErrorCode, RouteRegistry, type AnyRoute, type Authenticator, type Authorizer } from './route';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
+  byKind: {
+    'api-key': { limit: 6000, windowMs: 60_000 },
+    user: { limit: 1200, windowMs: 60_000 },
+    anonymous: { limit: 120, windowMs: 60_000 },
+  },
+  default: { limit: 600, windowMs: 60_000 },
+};
+
+export interface GatewayConfig {
+  /** In front of every Redis key of the gateway (`steward:`; tests use env.redisPrefix). */
+  readonly redisPrefix: string;
+  /** Default 1 MiB. */
+  readonly bodyLimitBytes?: number;
+  readonly rateLimits?: RateLimitSettings;
+  readonly idempotency?: {
+    /** Default 24 h. */
+    readonly ttlMs?: number;
+    /** How long an unfinished request holds its key. Default 30 s. */
+    readonly lockTtlMs?: number;
+    /** Refuse a POST without Idempotency-Key (400). Default false: the key is optional. */
+    readonly required?: boolean;
+  };
+  readonly openApi?: OpenApiInfo;
+  /** Per readiness check. Default 2 s. */
+  readonly readinessTimeoutMs?: number;
+}
+
+export interface GatewayDeps {
+  readonly routes: readonly AnyRoute[];
+  readonly authenticator: Authenticator;
+  /** Required as soon as one route has a permission. */
+  readonly authorizer?: Authorizer;
+  readonly redis: Redis;
+  readonly pool: pg.Pool;
+  readonly nats: NatsConnection;
+  readonly config: GatewayConfig;
+  readonly logger?: Logger;
+  /** From initTelemetry: where HTTP metrics go and what GET /metrics serves. Defaults to the global meter provider, no /metrics. */
+  readonly telemetry?: { readonly meterProvider: MeterProvider; readonly metricsHandler: MetricsHandler | undefined };
+}
+
+export interface GatewayApp {
+  readonly app: NestExpressApplication;
+  readonly openApiDocument: Record<string, unknown>;
+  /** Starts listening; resolves with the base URL (`http://127.0.0.1:8080`). Port 0 picks a free port. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Graceful: /readyz answers 503 at once, in-flight requests finish, then the server closes. Injected clients stay open. */
+  close(): Promise<void>;
+}
+
+function nestLogger(logger: Logger): LoggerService {
+  const child = logger.child({ component: 'nest' });
+  return {
+    log: (message: unknown) => child.debug(String(message)),
+    error: (message: unknown, ...rest: unknown[]) => child.error({ detail: rest }, String(message)),
+    warn: (message: unknown) => child.warn(String(message)),
+    debug: (message: unknown) => child.debug(String(message)),
+    verbose: (message: unknown) => child.trace(String(message)),
+    fatal: (message: unknown) => child.fatal(String(message)),
+  };
+}
+
+/**
+ * The gateway's HTTP application over the given routes: validation, problem
+ * documents, idempotency, rate limits, request ids, logs, metrics and spans,
+ * plus /healthz, /readyz, /metrics, /openapi.json and /docs.
+ */
+export async function createGatewayApp(deps: GatewayDeps): Promise<GatewayApp> {
+  const registry = new RouteRegistry(deps.routes);
+  if (!deps.authorizer && deps.routes.some((route) => route.permission !== null)) {
+    throw new RouteError(RouteErrorCode.AuthorizerMissing, 'routes with a permission need an authorizer');
+  }
+  const logger = deps.logger ?? createLogger({ name: 'gateway' });
+  const openApiDocument = buildOpenApiDocument(registry, deps.config.openApi ?? { title: 'Steward API', version: '1' });
+  let shuttingDown = false;
+
+  const pipeline = new RequestPipeline({
+    authenticator: deps.authenticator,
+    authorizer: deps.authorizer,
+    rateLimiter: new RateLimiter(deps.redis, deps.config.redisPrefix),
+    rateLimits: deps.config.rateLimits ?? DEFAULT_RATE_LIMITS,
+    idempotency: new IdempotencyStore({
+      redis: deps.redis,
+      prefix: deps.config.redisPrefix,
+      ...(deps.config.idempotency?.ttlMs !== undefined ? { ttlMs: deps.config.idempotency.ttlMs } : {}),
+      ...(deps.config.idempotency?.lockTtlMs !== undefined ? { lockTtlMs: deps.config.idempotency.lockTtlMs } : {}),
+    }),
+    bodyLimitBytes: deps.config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    requireIdempotencyKey: deps.config.idempotency?.required ?? false,
+  });
+
+  const OpsController = createOpsController({
+    readiness: {
+      pool: deps.pool,
+      nats: deps.nats,
+      redis: deps.redis,
+      ...(deps.config.readinessTimeoutMs !== undefined ? { timeoutMs: deps.config.readinessTimeoutMs } : {}),
+    },
+    metricsHandler: deps.telemetry?.metricsHandler,
+    openApiDocument: () => openApiDocument,
+    isShuttingDown: () => shuttingDown,
+  });
+  const ApiController = createApiController(registry.routes, pipeline);
+
+  @Module({ controllers: [OpsController, ApiController] })
+  class GatewayModule {}
+
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, new ExpressAdapter(), {
+    bodyParser: false,
+    logger: nestLogger(logger),
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.disable('etag');
+  const allowedMethods = (path: string): readonly string[] => {
+    if (OPS_PATHS.some((pattern) => pattern.test(path))) return ['GET'];
+    return registry.allowedMethods(path);
+  };
+  const meter = (deps.telemetry?.meterProvider ?? metrics.getMeterProvider()).getMeter('steward-gateway');
+  app.use(httpTelemetry({ logger, meter }));
+  app.useGlobalFilters(new ProblemFilter(logger, allowedMethods));
+  await app.init();
+  // errors raised by express itself, outside Nest's handlers (a path param that is not valid percent-encoding)
+  app.use((error: unknown, request: IncomingMessage, response: ServerResponse, _next: () => void) => {
+    answerWithProblem(error, request as GatewayRequest, response, logger, allowedMethods);
+  });
+
+  return {
+    app,
+    openApiDocument,
+    async listen(port, host = '127.0.0.1') {
+      await app.listen(port, host);
+      const address = app.getHttpServer().address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${shownHost}:${address.port}`;
+    },
+    async close() {
+      shuttingDown = true;
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { STATUS_CODES } from 'node:http';
+import { GatewayError, GatewayErrorCode, type FieldError } from './gateway.error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** RFC 9457 problem document; `errors` names every bad field of a 400. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance: string;
+  readonly errors?: readonly FieldError[];
+}
+
+export interface ProblemResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Problem;
+}
+
+interface CodeMapping {
+  readonly status: number;
+  readonly title: string;
+}
+
+/**
+ * The one table from error codes to HTTP: gateway errors and domain errors
+ * (any error whose `code` is one of these) answer alike.
+ */
+const BY_CODE: Readonly<Record<string, CodeMapping>> = {
+  [GatewayErrorCode.Validation]: { status: 400, title: 'Invalid Request' },
+  [GatewayErrorCode.BadRequest]: { status: 400, title: 'Bad Request' },
+  [GatewayErrorCode.Unauthenticated]: { status: 401, title: 'Authentication Required' },
+  [GatewayErrorCode.Forbidden]: { status: 403, title: 'Access Restricted' },
+  [GatewayErrorCode.NotFound]: { status: 404, title: 'Not Found' },
+  [GatewayErrorCode.MethodNotAllowed]: { status: 405, title: 'Method Not Allowed' },
+  [GatewayErrorCode.Conflict]: { status: 409, title: 'Conflict' },
+  [GatewayErrorCode.IdempotencyInFlight]: { status: 409, title: 'Request In Progress' },
+  [GatewayErrorCode.PayloadTooLarge]: { status: 413, title: 'Payload Too Large' },
+  [GatewayErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported Media Type' },
+  [GatewayErrorCode.IdempotencyMismatch]: { status: 422, title: 'Idempotency Key Reused' },
+  [GatewayErrorCode.RateLimited]: { status: 429, title: 'Too Many Requests' },
+  [GatewayErrorCode.Unavailable]: { status: 503, title: 'Service Unavailable' },
+  [GatewayErrorCode.Internal]: { status: 500, title: 'Internal Server Error' },
+};
+
+export function problemType(code: string): string {
+  return `urn:steward:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+function problem(code: string, mapping: CodeMapping, detail: string, instance: string, errors?: readonly FieldError[]): Problem {
+  return {
+    type: problemType(code),
+    title: mapping.title,
+    status: mapping.status,
+    detail,
+    instance,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+function codeOf(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code in BY_CODE ? code : undefined;
+}
+
+/** A 4xx status carried by a framework error (express's URIError, Nest's HttpException). */
+function clientStatusOf(error: unknown): number | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const candidate = error as { getStatus?: () => unknown; status?: unknown; statusCode?: unknown };
+  const status = typeof candidate.getStatus === 'function' ? candidate.getStatus() : (candidate.status ?? candidate.statusCode);
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/**
+ * Turns anything thrown while serving a request into the response to send.
+ * Unknown errors are a 500 whose detail says nothing about the cause.
+ */
+export function toProblemResponse(error: unknown, instance: string): ProblemResponse {
+  const code = codeOf(error);
+  if (code) {
+    const mapping = BY_CODE[code] as CodeMapping;
+    const message = error instanceof Error ? error.message : mapping.title;
+    const headers: Record<string, string> = { ...(error instanceof GatewayError ? error.headers : undefined) };
+    const gatewayError = error instanceof GatewayError ? error : undefined;
+    if (code === GatewayErrorCode.Unauthenticated) headers['www-authenticate'] = 'Bearer realm="steward"';
+    if (gatewayError?.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(gatewayError.retryAfterSeconds)));
+    else if (code === GatewayErrorCode.RateLimited) headers['retry-after'] = '1';
+    if (gatewayError?.allow) headers.allow = gatewayError.allow.join(', ');
+    const detail = mapping.status >= 500 ? mapping.title : message;
+    return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors) };
+  }
+  const status = clientStatusOf(error);
+  if (status !== undefined) {
+    const title = STATUS_CODES[status] ?? 'Bad Request';
+    return { status, headers: {}, body: { type: 'about:blank', title, status, detail: title, instance } };
+  }
+  const internal = BY_CODE[GatewayErrorCode.Internal] as CodeMapping;
+  return { status: 500, headers: {}, body: problem(GatewayErrorCode.Internal, internal, internal.title, instance) };
+}

@@ -1,0 +1,147 @@
+import type { ServerResponse } from 'node:http';
+import { readJsonBody } from './body-reader';
+import { GatewayError, GatewayErrorCode } from './gateway.error';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, parseIdempotencyKey, type IdempotencyStore, type StoredResponse } from './idempotency.store';
+import { PROBLEM_CONTENT_TYPE, toProblemResponse } from './problem';
+import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
+import { requestPath, requestState, type GatewayRequest } from './request-state';
+import { validateInput } from './request-validation';
+import { scopeParam, type AnyRoute, type Authenticator, type Authorizer, type Principal } from './route';
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** Headers a replay gives back as they were. */
+const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'last-modified'];
+
+export interface RateLimitSettings {
+  /** By principal kind (`api-key`, `user`); `anonymous` for callers without credentials. */
+  readonly byKind: Readonly<Record<string, RateLimitPolicy>>;
+  /** For kinds not listed. */
+  readonly default: RateLimitPolicy;
+}
+
+export interface PipelineDeps {
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer | undefined;
+  readonly rateLimiter: RateLimiter;
+  readonly rateLimits: RateLimitSettings;
+  readonly idempotency: IdempotencyStore;
+  readonly bodyLimitBytes: number;
+  readonly requireIdempotencyKey: boolean;
+}
+
+export function sendJson(response: ServerResponse, answer: StoredResponse): void {
+  for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+  response.statusCode = answer.status;
+  if (answer.body === undefined || answer.status === 204 || answer.status === 304) {
+    response.end();
+    return;
+  }
+  if (!response.hasHeader('content-type')) response.setHeader('content-type', JSON_CONTENT_TYPE);
+  response.end(JSON.stringify(answer.body));
+}
+
+/**
+ * One API request, in order: authenticate → rate limit → authorize → read
+ * and validate → idempotency → handler → response schema. Anything thrown
+ * goes to the exception filter, which answers with a problem document.
+ */
+export class RequestPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async handle(route: AnyRoute, request: GatewayRequest, response: ServerResponse): Promise<void> {
+    const state = requestState(request);
+    state.route = route.path;
+    const path = requestPath(request);
+    const rawParams = request.params ?? {};
+
+    const principal = await this.deps.authenticator.authenticate({ method: route.method, path, headers: request.headers });
+    if (principal) state.principal = `${principal.kind}:${principal.id}`;
+    if (route.permission !== null && !principal) {
+      throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
+    }
+    const principalKey = principal ? `${principal.kind}:${principal.id}` : `anonymous:${request.socket.remoteAddress ?? 'unknown'}`;
+
+    const policy = this.deps.rateLimits.byKind[principal?.kind ?? 'anonymous'] ?? this.deps.rateLimits.default;
+    const decision = await this.deps.rateLimiter.hit(principalKey, policy);
+    for (const [name, value] of Object.entries(rateLimitHeaders(decision))) response.setHeader(name, value);
+    if (!decision.allowed) {
+      throw new GatewayError(GatewayErrorCode.RateLimited, `rate limit of ${decision.limit} requests per ${decision.windowSeconds} s reached`, {
+        retryAfterSeconds: decision.resetSeconds,
+      });
+    }
+
+    const scopeName = scopeParam(route.scope);
+    const scopeId = scopeName ? rawParams[scopeName] : undefined;
+    const organizationId = route.scope === 'organization' ? scopeId : undefined;
+    const workspaceId = route.scope === 'workspace' ? scopeId : undefined;
+    if (route.permission !== null) await this.authorize(principal as Principal, route, organizationId, workspaceId);
+
+    const idempotencyKey = route.method === 'POST' ? parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]) : undefined;
+    if (route.method === 'POST' && idempotencyKey === undefined && this.deps.requireIdempotencyKey) {
+      throw new GatewayError(GatewayErrorCode.Validation, 'an Idempotency-Key header is required on POST', {
+        errors: [{ field: 'header.Idempotency-Key', message: 'required' }],
+      });
+    }
+    const rawBody = route.body ? await readJsonBody(request, this.deps.bodyLimitBytes) : undefined;
+    const input = validateInput(route, { params: rawParams, query: request.query, body: rawBody });
+
+    const reservation = idempotencyKey
+      ? await this.deps.idempotency.reserve({ principal: principalKey, method: route.method, path, key: idempotencyKey }, rawBody)
+      : undefined;
+    if (reservation?.kind === 'replay') {
+      response.setHeader(REPLAYED_HEADER, 'true');
+      sendJson(response, reservation.response);
+      return;
+    }
+
+    let answer: StoredResponse;
+    try {
+      const result = await route.handler({
+        params: input.params ?? {},
+        query: input.query ?? {},
+        body: input.body,
+        principal,
+        organizationId,
+        workspaceId,
+        requestId: state.requestId,
+        idempotencyKey,
+        headers: request.headers,
+      });
+      answer = this.shape(route, result.status, result.body, result.headers);
+    } catch (error) {
+      if (!reservation) throw error;
+      const problem = toProblemResponse(error, path);
+      if (problem.status >= 500) {
+        await this.deps.idempotency.release(reservation);
+        throw error;
+      }
+      answer = { status: problem.status, headers: { ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE }, body: problem.body };
+    }
+    if (reservation) {
+      const kept = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => REPLAYED_HEADERS.includes(name.toLowerCase()) || name === 'retry-after'));
+      await this.deps.idempotency.complete(reservation, { status: answer.status, headers: { 'content-type': JSON_CONTENT_TYPE, ...kept }, body: answer.body });
+    }
+    sendJson(response, answer);
+  }
+
+  private async authorize(principal: Principal, route: AnyRoute, organizationId: string | undefined, workspaceId: string | undefined): Promise<void> {
+    if (!this.deps.authorizer) throw new GatewayError(GatewayErrorCode.Forbidden, 'no authorizer is configured');
+    const decision = await this.deps.authorizer.authorize(principal, {
+      permission: route.permission as string,
+      scope: route.scope,
+      ...(organizationId !== undefined ? { organizationId } : {}),
+      ...(workspaceId !== undefined ? { workspaceId } : {}),
+    });
+    if (decision === 'not-found') throw new GatewayError(GatewayErrorCode.NotFound, 'no such resource');
+    if (decision === 'forbidden') throw new GatewayError(GatewayErrorCode.Forbidden, `you may not ${route.permission}`);
+  }
+
+  /** Only declared statuses leave, their bodies parsed through the declared schema (undeclared fields dropped). */
+  private shape(route: AnyRoute, status: number, body: unknown, headers: Readonly<Record<string, string>> | undefined): StoredResponse {
+    if (!(status in route.responses)) throw new Error(`${route.operationId} answered ${status}, which it does not declare`);
+    const schema = route.responses[status];
+    const parsed = schema && body !== undefined ? schema.parse(body) : body;
+    return { status, headers: { ...headers }, body: parsed };
+  }
+}

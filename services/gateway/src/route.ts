@@ -1,0 +1,184 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Where a route's tenant comes from: `{wsId}` or `{orgId}` in its path, or nowhere. */
+export type RouteScope = 'workspace' | 'organization' | 'none';
+
+/** Who is calling. Authenticators return richer objects; the gateway only reads these. */
+export interface Principal {
+  /** Rate limits are chosen by kind (`api-key`, `user`, …). */
+  readonly kind: string;
+  /** Stable per caller: rate limits and idempotency keys are kept per principal. */
+  readonly id: string;
+}
+
+/** What an authenticator may read: headers and where the request goes, never the body. */
+export interface AuthenticationRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** Resolves the caller; undefined when the request carries no credentials it accepts. */
+export interface Authenticator {
+  authenticate(request: AuthenticationRequest): Promise<Principal | undefined> | Principal | undefined;
+}
+
+export interface AuthorizationCheck {
+  readonly permission: string;
+  readonly scope: RouteScope;
+  readonly organizationId?: string;
+  readonly workspaceId?: string;
+}
+
+/** `not-found` for a tenant the principal cannot see (the wall answers 404, never 403). */
+export type AuthorizationDecision = 'allow' | 'forbidden' | 'not-found';
+
+export interface Authorizer {
+  authorize(principal: Principal, check: AuthorizationCheck): Promise<AuthorizationDecision> | AuthorizationDecision;
+}
+
+export interface RouteContext<Params, Query, Body> {
+  readonly params: Params;
+  readonly query: Query;
+  readonly body: Body;
+  /** Undefined only on public routes (`permission: null`) called without credentials. */
+  readonly principal: Principal | undefined;
+  readonly organizationId: string | undefined;
+  readonly workspaceId: string | undefined;
+  readonly requestId: string;
+  /** The client's Idempotency-Key on a POST, if it sent one. */
+  readonly idempotencyKey: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}
+
+export interface RouteResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A strict object (`z.strictObject`): unknown fields are rejected. */
+export type StrictObjectSchema = z.ZodObject;
+
+export interface RouteDefinition<Params = unknown, Query = unknown, Body = unknown> {
+  /** Unique; the OpenAPI operationId. */
+  readonly operationId: string;
+  readonly method: HttpMethod;
+  /** OpenAPI template under `/v1`: `/v1/workspaces/{wsId}/members/{userId}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  /** Permission action the principal needs (`members:update`); null for a public route (no credentials needed). */
+  readonly permission: string | null;
+  readonly scope: RouteScope;
+  readonly params?: z.ZodType<Params>;
+  readonly query?: z.ZodType<Query>;
+  /** A JSON body (application/json); routes without one read none. */
+  readonly body?: z.ZodType<Body>;
+  /** Success responses by status; a body is parsed through its schema before it leaves (extra fields dropped). */
+  readonly responses: Readonly<Record<number, z.ZodType | null>>;
+  readonly handler: (context: RouteContext<Params, Query, Body>) => Promise<RouteResponse> | RouteResponse;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of routes holds handlers of many shapes
+export type AnyRoute = RouteDefinition<any, any, any>;
+
+/**
+ * Declares a route; the handler's parameter types are inferred from the
+ * schemas. Schemas for params, query and body must be `z.strictObject(...)`.
+ */
+export function defineRoute<Params = Record<string, never>, Query = Record<string, never>, Body = undefined>(
+  route: RouteDefinition<Params, Query, Body>,
+): RouteDefinition<Params, Query, Body> {
+  return route;
+}
+
+export enum RouteErrorCode {
+  InvalidPath = 'INVALID_PATH',
+  Duplicate = 'DUPLICATE',
+  NotStrict = 'NOT_STRICT',
+  ScopeParamMissing = 'SCOPE_PARAM_MISSING',
+  ParamsMismatch = 'PARAMS_MISMATCH',
+  AuthorizerMissing = 'AUTHORIZER_MISSING',
+}
+
+export class RouteError extends Error {
+  constructor(
+    readonly code: RouteErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RouteError';
+  }
+}
+
+const PATH_PATTERN = /^\/v1(\/([a-z0-9][a-z0-9-]*|\{[a-zA-Z][a-zA-Z0-9]*\}))+$/;
+
+export function pathParamNames(path: string): string[] {
+  return [...path.matchAll(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g)].map((match) => match[1] as string);
+}
+
+/** `/v1/workspaces/{wsId}` → `/v1/workspaces/:wsId` (express). */
+export function toExpressPath(path: string): string {
+  return path.replace(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g, ':$1');
+}
+
+function isStrictObject(schema: z.ZodType): boolean {
+  if (!(schema instanceof z.ZodObject)) return false;
+  const catchall = schema.def.catchall;
+  return catchall !== undefined && catchall._zod.def.type === 'never';
+}
+
+const SCOPE_PARAM: Record<RouteScope, string | undefined> = { workspace: 'wsId', organization: 'orgId', none: undefined };
+
+export function scopeParam(scope: RouteScope): string | undefined {
+  return SCOPE_PARAM[scope];
+}
+
+/**
+ * The routes of one gateway, checked once: unique method + path and
+ * operationId, `/v1/...` paths, strict schemas, path params matching the
+ * params schema, the scope's parameter present in the path.
+ */
+export class RouteRegistry {
+  private readonly matchers: ReadonlyArray<{ readonly pattern: RegExp; readonly method: HttpMethod }>;
+
+  constructor(readonly routes: readonly AnyRoute[]) {
+    const seen = new Set<string>();
+    const operations = new Set<string>();
+    for (const route of routes) {
+      const label = `${route.method} ${route.path}`;
+      if (!PATH_PATTERN.test(route.path)) throw new RouteError(RouteErrorCode.InvalidPath, `${label}: paths are /v1/<segments>, params as {name}`);
+      const shape = `${route.method} ${route.path.replace(/\{[^}]+\}/g, '{}')}`;
+      if (seen.has(shape)) throw new RouteError(RouteErrorCode.Duplicate, `${label}: declared twice`);
+      if (operations.has(route.operationId)) throw new RouteError(RouteErrorCode.Duplicate, `${label}: operationId ${route.operationId} declared twice`);
+      seen.add(shape);
+      operations.add(route.operationId);
+      for (const [part, schema] of [['params', route.params], ['query', route.query], ['body', route.body]] as const) {
+        if (schema && !isStrictObject(schema)) throw new RouteError(RouteErrorCode.NotStrict, `${label}: ${part} must be z.strictObject(...)`);
+      }
+      const names = pathParamNames(route.path);
+      const declared = route.params ? Object.keys((route.params as unknown as z.ZodObject).shape) : [];
+      if (names.length !== declared.length || names.some((name) => !declared.includes(name))) {
+        throw new RouteError(RouteErrorCode.ParamsMismatch, `${label}: params schema must declare exactly ${names.join(', ') || 'nothing'}`);
+      }
+      const needed = scopeParam(route.scope);
+      if (needed && !names.includes(needed)) throw new RouteError(RouteErrorCode.ScopeParamMissing, `${label}: a ${route.scope}-scoped route has {${needed}} in its path`);
+    }
+    this.matchers = routes.map((route) => ({
+      method: route.method,
+      pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+    }));
+  }
+
+  /** The methods some route accepts on this concrete path (empty: no route has this path). */
+  allowedMethods(path: string): HttpMethod[] {
+    const methods = new Set<HttpMethod>();
+    for (const matcher of this.matchers) if (matcher.pattern.test(path)) methods.add(matcher.method);
+    return [...methods];
+  }
+}
