@@ -132,6 +132,29 @@ describe('PostgreSQL event store specifics', () => {
     expect((await store.readStream('idem-any')).map((e) => e.eventId)).toEqual(batch.map((e) => e.eventId));
   });
 
+  it('runs concurrent appendMany calls over the same streams in any request order without deadlock or loss', async () => {
+    // Orders differ between JS code units, code points (C.UTF-8) and other collations ('B' vs 'a', U+FF01 vs U+1F600):
+    // both append paths must lock in the same order.
+    const streams = ['lock-B', 'lock-a', 'lock-\uFF01', 'lock-\u{1F600}', 'lock-c'];
+    const calls = Array.from({ length: 12 }, (_, i) => {
+      const order = i % 2 === 0 ? streams : [...streams].reverse();
+      return order.map((streamId, k) => ({
+        streamId,
+        events: [newEvent()],
+        // Every third call takes the general path on one stream: an exact revision it cannot know.
+        expectedRevision: i % 3 === 0 && k === 0 ? ('stream_exists' as const) : ('any' as const),
+      }));
+    });
+    const settled = await Promise.allSettled(calls.map((requests) => store.appendMany(requests)));
+    const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // stream_exists fails only before the stream's first append: then WrongExpectedRevision, never a deadlock.
+    for (const f of failed) expect((f.reason as EventStoreError).code).toBe(EventStoreErrorCode.WrongExpectedRevision);
+    const written = settled.length - failed.length;
+    for (const streamId of streams) {
+      expect((await store.readStream(streamId)).map((e) => e.streamRevision)).toEqual(Array.from({ length: written }, (_, i) => BigInt(i)));
+    }
+  });
+
   it('treats a repeated appendMany as idempotent per request', async () => {
     const a = [newEvent()];
     const b = [newEvent(), newEvent()];

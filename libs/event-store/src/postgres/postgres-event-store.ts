@@ -415,9 +415,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One statement: claims the revisions of all streams in stream-id order
-   * (the lock order that keeps concurrent multi-stream appends from
-   * deadlocking), checks every expected revision, inserts all events in
+   * One statement: claims the revisions of all streams in lock order (the
+   * order that keeps concurrent multi-stream appends from deadlocking), checks every expected revision, inserts all events in
    * request order, and returns each stream's new revision. When a check fails
    * it raises APPEND_CONFLICT_CODE, undoing the whole statement; undefined
    * when nothing could be claimed (nothing written either). Both cases go to
@@ -447,7 +446,7 @@ export class PostgresEventStore implements EventStore {
     const { rows } = await runner.query<{ stream_id: string; revision: string }>({
       name: this.statementName('append'),
       text: this.appendSql,
-      values: [requests.map((r) => r.streamId), kinds, expected, counts, `[${parts.join(',')}]`],
+      values: [requests.map((r) => r.streamId), kinds, expected, counts, `[${parts.join(',')}]`, lockRanks(requests)],
     });
     // No rows: no stream could be claimed, so nothing was written (the abort
     // fires only once something was claimed).
@@ -520,7 +519,7 @@ export class PostgresEventStore implements EventStore {
     const outcomes = new Map<number, RequestOutcome>();
     // Take the stream locks in a stable order so concurrent multi-stream appends cannot deadlock.
     const order = requests.map((_, i) => i).filter((i) => !known.has(i));
-    order.sort((a, b) => (requests[a]!.streamId < requests[b]!.streamId ? -1 : requests[a]!.streamId > requests[b]!.streamId ? 1 : 0));
+    order.sort((a, b) => compareStreamIds(requests[a]!.streamId, requests[b]!.streamId));
     for (const i of order) outcomes.set(i, await this.claimRevisions(client, requests[i]!));
 
     const ids: string[] = [];
@@ -730,15 +729,31 @@ export function toStoreError(error: unknown): EventStoreError {
  * The one-statement append. $1 stream ids, $2 kinds (any, no_stream,
  * stream_exists, exact), $3 exact expected revisions, $4 event counts, $5 the
  * events as one JSON array of {i: id, r: request (1-based), k: index in the
- * request, t: type, v: version, d: [data], m: metadata}.
+ * request, t: type, v: version, d: [data], m: metadata}, $6 each request's
+ * rank in lock order.
  *
- * `claim` upserts every stream in stream-id order: a new row for any /
+ * `claim` upserts every stream in lock order (the order of the general path,
+ * computed in JS, not by the database's collation, so the two paths never
+ * lock the same streams in opposite orders): a new row for any /
  * no_stream (any other kind inserting a row is a conflict), an existing row
  * moved on only when its kind allows (any, stream_exists, exact and equal;
  * ON CONFLICT re-checks against the latest committed row after waiting for
  * its lock). `verdict` is true when every stream was claimed legitimately; if
  * not, no event is inserted and append_conflict() aborts the statement.
  */
+/** The order in which an append locks its streams (both paths): by UTF-16 code units, as `<` compares. */
+function compareStreamIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** For each request (in request order), its 1-based rank in lock order. */
+function lockRanks(requests: readonly PreparedRequest[]): number[] {
+  const order = requests.map((_, i) => i).sort((a, b) => compareStreamIds(requests[a]!.streamId, requests[b]!.streamId));
+  const ranks = new Array<number>(requests.length);
+  order.forEach((i, rank) => (ranks[i] = rank + 1));
+  return ranks;
+}
+
 function oneStatementAppendSql(s: string): string {
   return `
     WITH req AS MATERIALIZED (
@@ -746,7 +761,7 @@ function oneStatementAppendSql(s: string): string {
     ),
     claim AS (
       INSERT INTO ${s}.streams AS st (stream_id, revision)
-      SELECT r.stream_id, r.n - 1 FROM req r ORDER BY r.stream_id
+      SELECT r.stream_id, r.n - 1 FROM req r ORDER BY ($6::int[])[r.idx]
       ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + excluded.revision + 1
        WHERE EXISTS (SELECT 1 FROM req r
                       WHERE r.stream_id = excluded.stream_id
