@@ -129,3 +129,25 @@ export const TEAM_COMMAND_TYPES = Object.keys(TeamCommandPayloads) as TeamComman
 export type TeamCommandPayload<T extends TeamCommandType> = z.output<(typeof TeamCommandPayloads)[T]>;
 /** Input shape (before zod's transforms, e.g. emails not yet lower-cased): what a caller sends. */
 export type TeamCommandInput<T extends TeamCommandType> = z.input<(typeof TeamCommandPayloads)[T]>;
+
+/** One event a team command appended. */
+export interface TeamAppendedEvent {
+  readonly type: string;
+  readonly streamId: string;
+  /** The event's revision in its stream (a decimal string: revisions are bigints). */
+  readonly revision: string;
+}
+
+/**
+ * What a team handler answers when it accepts a command. A command resent with
+ * the same `commandId` answers the same events with `replayed: true`.
+ * Refusals are errors whose body is a TeamErrorBody.
+ */
+export interface TeamCommandAnswer {
+  readonly ok: true;
+  readonly commandId: string;
+  /** False when the command changed nothing: the state already was as asked. */
+  readonly changed: boolean;
+  readonly replayed: boolean;
+  readonly events: readonly TeamAppendedEvent[];
+}

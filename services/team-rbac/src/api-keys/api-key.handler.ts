@@ -1,0 +1,46 @@
+import { Controller, Inject, type Type } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
+import type { NatsNames } from '@steward/messaging';
+import { TeamCommandRunner, type CommandPlan, type Loaded } from '../shared/team-command-runner';
+import { authorizeInScope, loadWorkspaceScope, scopeStreams, type WorkspaceScope } from '../shared/workspace-scope';
+import { decideApiKey, type ApiKeyCommand } from './api-key.decider';
+import { apiKeyAggregate, type ApiKeyState } from './api-key.state';
+
+interface ApiKeyLoaded {
+  readonly apiKey: Loaded<ApiKeyState>;
+  readonly scope: WorkspaceScope;
+}
+
+/** API keys over NATS request/reply. */
+export function apiKeyHandler(names: NatsNames): Type<unknown> {
+  @Controller()
+  class ApiKeyHandler {
+    constructor(@Inject(TeamCommandRunner) private readonly runner: TeamCommandRunner) {}
+
+    @MessagePattern(names.commandSubject('team', 'IssueApiKey'))
+    issue(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('IssueApiKey', raw, this.plan());
+    }
+
+    @MessagePattern(names.commandSubject('team', 'RevokeApiKey'))
+    revoke(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('RevokeApiKey', raw, this.plan());
+    }
+
+    private plan<T extends ApiKeyCommand['type']>(): CommandPlan<T, ApiKeyLoaded> {
+      return {
+        load: async (command) => ({
+          apiKey: await this.runner.load(TeamStreams.apiKey(command.payload.apiKeyId), apiKeyAggregate),
+          scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
+        }),
+        streams: (loaded) => [loaded.apiKey, ...scopeStreams(loaded.scope)],
+        decide: (command, loaded) => {
+          authorizeInScope(this.runner, command, loaded.scope);
+          return decideApiKey(command as ApiKeyCommand, { apiKey: loaded.apiKey.state, workspace: loaded.scope.workspace.state });
+        },
+      };
+    }
+  }
+  return ApiKeyHandler;
+}

@@ -1,0 +1,68 @@
+import { Controller, Inject, type Type } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
+import type { NatsNames } from '@steward/messaging';
+import { initialWorkspaceState } from '../workspaces/workspace.state';
+import { TeamCommandRunner } from '../shared/team-command-runner';
+import { authorizeInScope, loadWorkspaceScope, scopeStates, scopeStreams } from '../shared/workspace-scope';
+import { decideInvitation } from './invitation.decider';
+import { invitationAggregate } from './invitation.state';
+
+/** Invitations over NATS request/reply. */
+export function invitationHandler(names: NatsNames): Type<unknown> {
+  @Controller()
+  class InvitationHandler {
+    constructor(@Inject(TeamCommandRunner) private readonly runner: TeamCommandRunner) {}
+
+    @MessagePattern(names.commandSubject('team', 'InviteMember'))
+    invite(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('InviteMember', raw, {
+        load: async (command) => ({
+          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate),
+          scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
+        }),
+        streams: (loaded) => [loaded.invitation, ...scopeStreams(loaded.scope)],
+        decide: (command, loaded) => {
+          authorizeInScope(this.runner, command, loaded.scope);
+          return decideInvitation(command, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
+        },
+      });
+    }
+
+    @MessagePattern(names.commandSubject('team', 'RevokeInvitation'))
+    revoke(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('RevokeInvitation', raw, {
+        load: async (command) => ({
+          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate),
+          scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
+        }),
+        streams: (loaded) => [loaded.invitation, ...scopeStreams(loaded.scope)],
+        decide: (command, loaded) => {
+          authorizeInScope(this.runner, command, loaded.scope);
+          return decideInvitation(command, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
+        },
+      });
+    }
+
+    /** The invitee is not a member yet: the token is their authority, checked by the decider. */
+    @MessagePattern(names.commandSubject('team', 'AcceptInvitation'))
+    accept(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('AcceptInvitation', raw, {
+        load: async (command) => {
+          const invitation = await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate);
+          const scope = invitation.state.exists
+            ? await loadWorkspaceScope(this.runner, command.envelope, invitation.state.workspaceId)
+            : undefined;
+          return { invitation, scope };
+        },
+        streams: (loaded) => [loaded.invitation, ...(loaded.scope ? scopeStreams(loaded.scope) : [])],
+        decide: (command, loaded) => {
+          this.runner.authorize(command, undefined);
+          const states = loaded.scope ? scopeStates(loaded.scope) : { workspace: initialWorkspaceState, organization: { exists: false as const } };
+          return decideInvitation(command, { invitation: loaded.invitation.state, ...states });
+        },
+      });
+    }
+  }
+  return InvitationHandler;
+}

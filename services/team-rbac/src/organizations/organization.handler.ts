@@ -1,0 +1,51 @@
+import { Controller, Inject, type Type } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
+import type { NatsNames } from '@steward/messaging';
+import { TeamCommandRunner } from '../shared/team-command-runner';
+import { actorRole } from '../shared/workspace-scope';
+import { workspaceAggregate } from '../workspaces/workspace.state';
+import { decideOrganization } from './organization.decider';
+import { organizationAggregate } from './organization.state';
+
+/** CreateOrganization and CreateWorkspace over NATS request/reply. */
+export function organizationHandler(names: NatsNames): Type<unknown> {
+  @Controller()
+  class OrganizationHandler {
+    constructor(@Inject(TeamCommandRunner) private readonly runner: TeamCommandRunner) {}
+
+    @MessagePattern(names.commandSubject('team', 'CreateOrganization'))
+    createOrganization(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('CreateOrganization', raw, {
+        load: async ({ payload }) => ({
+          organization: await this.runner.load(TeamStreams.organization(payload.organizationId), organizationAggregate),
+          workspace: await this.runner.load(TeamStreams.workspace(payload.workspaceId), workspaceAggregate),
+        }),
+        streams: (loaded) => [loaded.organization, loaded.workspace],
+        decide: (command, loaded) => {
+          // Nobody holds a role in an organization that does not exist yet.
+          this.runner.authorize(command, undefined);
+          return decideOrganization(command, { organization: loaded.organization.state, workspace: loaded.workspace.state });
+        },
+      });
+    }
+
+    @MessagePattern(names.commandSubject('team', 'CreateWorkspace'))
+    createWorkspace(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('CreateWorkspace', raw, {
+        load: async ({ payload }) => ({
+          organization: await this.runner.load(TeamStreams.organization(payload.organizationId), organizationAggregate),
+          workspace: await this.runner.load(TeamStreams.workspace(payload.workspaceId), workspaceAggregate),
+        }),
+        streams: (loaded) => [loaded.organization, loaded.workspace],
+        decide: (command, loaded) => {
+          const organization = loaded.organization.state;
+          const role = actorRole(command.actor, { exists: false }, organization);
+          this.runner.authorize(command, role);
+          return decideOrganization(command, { organization, workspace: loaded.workspace.state });
+        },
+      });
+    }
+  }
+  return OrganizationHandler;
+}

@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { EventStore } from '@steward/event-store';
+import type { NatsNames } from '@steward/messaging';
+import { apiKeyHandler } from './api-keys/api-key.handler';
+import { invitationHandler } from './invitations/invitation.handler';
+import { organizationHandler } from './organizations/organization.handler';
+import { userProfileHandler } from './profiles/user-profile.handler';
+import { TeamCommandRunner } from './shared/team-command-runner';
+import type { TeamAuthorizer } from './shared/team-authorizer';
+import { workspaceHandler } from './workspaces/workspace.handler';
+
+export interface TeamRbacModuleOptions {
+  readonly store: EventStore;
+  /** Subjects: `names.commandSubject('team', <CommandType>)`. */
+  readonly names: NatsNames;
+  readonly authorize: TeamAuthorizer;
+  /** Attempts on a concurrency conflict before CONFLICT. Default 4. */
+  readonly maxAttempts?: number;
+}
+
+@Module({})
+export class TeamRbacModule {
+  /** Every team command handler, answering on the subjects of `names`. */
+  static register(options: TeamRbacModuleOptions): DynamicModule {
+    const runner = new TeamCommandRunner({
+      store: options.store,
+      authorize: options.authorize,
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    });
+    return {
+      module: TeamRbacModule,
+      controllers: [
+        organizationHandler(options.names),
+        workspaceHandler(options.names),
+        invitationHandler(options.names),
+        apiKeyHandler(options.names),
+        userProfileHandler(options.names),
+      ],
+      providers: [{ provide: TeamCommandRunner, useValue: runner }],
+    };
+  }
+}

@@ -1,0 +1,104 @@
+import type { Role, TeamEvent, WorkspaceStatus } from '@steward/contracts';
+import type { TeamCommand } from '../shared/command';
+import { TeamError, TeamErrorCode } from '../shared/team.error';
+import { isOrganizationOwner, ownersWithout, type OrganizationState } from '../organizations/organization.state';
+import type { WorkspaceState } from './workspace.state';
+
+export type WorkspaceCommand =
+  | TeamCommand<'RenameWorkspace'>
+  | TeamCommand<'ChangeWorkspaceStatus'>
+  | TeamCommand<'ChangeMemberRole'>
+  | TeamCommand<'RemoveMember'>;
+
+export interface WorkspaceDecisionState {
+  readonly workspace: WorkspaceState;
+  /** The workspace's organization: owner seats live there. */
+  readonly organization: OrganizationState;
+}
+
+/** provisioning → active ⇄ suspended; any settled status may need attention and come back from it. */
+export const WORKSPACE_TRANSITIONS: Readonly<Record<WorkspaceStatus, readonly WorkspaceStatus[]>> = {
+  provisioning: ['active', 'attention'],
+  active: ['suspended', 'attention'],
+  suspended: ['active', 'attention'],
+  attention: ['active', 'suspended'],
+};
+
+/**
+ * Workspace settings and membership. A change that touches the owner role
+ * (making, demoting or removing an owner) also changes the organization's
+ * owner seats, so it is decided on both states and appended to both streams
+ * at once: an organization always keeps at least one owner, and only an owner
+ * makes or removes an owner.
+ */
+export function decideWorkspace(command: WorkspaceCommand, state: WorkspaceDecisionState): TeamEvent[] {
+  const { workspace, organization } = state;
+  if (!workspace.exists) throw new TeamError(TeamErrorCode.NotFound, `no workspace ${command.payload.workspaceId}`);
+  const scope = { organizationId: workspace.organizationId, workspaceId: workspace.workspaceId };
+  switch (command.type) {
+    case 'RenameWorkspace': {
+      if (command.payload.name === workspace.name) return [];
+      return [{ type: 'WorkspaceRenamed', data: { ...scope, name: command.payload.name, previousName: workspace.name } }];
+    }
+    case 'ChangeWorkspaceStatus': {
+      const { status, reason } = command.payload;
+      if (status === workspace.status) return [];
+      if (!WORKSPACE_TRANSITIONS[workspace.status].includes(status)) {
+        throw new TeamError(TeamErrorCode.InvalidStatusTransition, `a workspace cannot go from ${workspace.status} to ${status}`);
+      }
+      return [
+        { type: 'WorkspaceStatusChanged', data: { ...scope, from: workspace.status, to: status, ...(reason ? { reason } : {}) } },
+      ];
+    }
+    case 'ChangeMemberRole': {
+      const { userId, role, expectedRole } = command.payload;
+      const member = workspace.members[userId];
+      if (!member) throw new TeamError(TeamErrorCode.NotFound, `${userId} is not a member of ${workspace.workspaceId}`);
+      if (expectedRole && member.role !== expectedRole) {
+        throw new TeamError(TeamErrorCode.Conflict, `${userId} is ${member.role} now, not ${expectedRole}`);
+      }
+      if (member.role === role) return [];
+      const ownerEvents = ownerSeatChange(organization, scope, userId, member.role, role, command.actor.id);
+      return [
+        { type: 'MemberRoleChanged', data: { ...scope, userId, from: member.role, to: role, changedBy: command.actor.id } },
+        ...ownerEvents,
+      ];
+    }
+    case 'RemoveMember': {
+      const { userId } = command.payload;
+      const member = workspace.members[userId];
+      if (!member) throw new TeamError(TeamErrorCode.NotFound, `${userId} is not a member of ${workspace.workspaceId}`);
+      const ownerEvents = ownerSeatChange(organization, scope, userId, member.role, undefined, command.actor.id);
+      return [{ type: 'MemberRemoved', data: { ...scope, userId, role: member.role, removedBy: command.actor.id } }, ...ownerEvents];
+    }
+    default: {
+      const _exhaustive: never = command;
+      throw new Error(`unknown command ${JSON.stringify(_exhaustive)}`);
+    }
+  }
+}
+
+/**
+ * The organization events of a member moving from role `from` to `to`
+ * (`undefined`: leaving the workspace), with the owner rules checked.
+ */
+export function ownerSeatChange(
+  organization: OrganizationState,
+  scope: { organizationId: string; workspaceId: string },
+  userId: string,
+  from: Role | undefined,
+  to: Role | undefined,
+  actorId: string,
+): TeamEvent[] {
+  const wasOwner = from === 'owner';
+  const isOwner = to === 'owner';
+  if (wasOwner === isOwner) return [];
+  if (!isOrganizationOwner(organization, actorId)) {
+    throw new TeamError(TeamErrorCode.NotOwner, 'only an owner makes or removes an owner');
+  }
+  if (isOwner) return [{ type: 'OrganizationOwnerAdded', data: { ...scope, userId } }];
+  if (ownersWithout(organization, { workspaceId: scope.workspaceId, userId }).length === 0) {
+    throw new TeamError(TeamErrorCode.LastOwner, `${userId} is the organization's last owner`);
+  }
+  return [{ type: 'OrganizationOwnerRemoved', data: { ...scope, userId } }];
+}
