@@ -17,4 +17,9 @@ export default tseslint.config(
     files: ['tools/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts', '**/*.child.ts', '**/*.cjs'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // CommonJS scripts (configs, small tools run by plain node) require().
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
