@@ -1,0 +1,271 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  TeamErrorCode,
+  TeamStreams,
+  type Actor,
+  type TeamCommandAnswer,
+  type TeamCommandInput,
+  type TeamCommandType,
+} from '@steward/contracts';
+import { PostgresEventStore } from '@steward/event-store';
+import { CommandClient, MessagingError, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
+import { createTestEnv, type TestEnv } from '@steward/testing';
+import { matrixAuthorizer } from './shared/team-authorizer';
+import { TeamRbacModule } from './team-rbac.module';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const user = (id: string): Actor => ({ type: 'user', id });
+
+type Outcome = { ok: true; answer: TeamCommandAnswer } | { ok: false; code: string; message: string };
+
+describe('team-rbac over NATS against PostgreSQL', () => {
+  let env: TestEnv;
+  let store: PostgresEventStore;
+  let names: NatsNames;
+  let app: INestMicroservice;
+  let client: CommandClient;
+
+  async function send<T extends TeamCommandType>(
+    type: T,
+    payload: TeamCommandInput<T>,
+    actor: Actor,
+    options: { commandId?: string; issuedAt?: string; workspaceId?: string } = {},
+  ): Promise<Outcome> {
+    try {
+      const answer = await client.send<TeamCommandAnswer>(
+        names.commandSubject('team', type),
+        {
+          commandId: options.commandId ?? randomUUID(),
+          type,
+          actor,
+          ...(options.workspaceId ? { workspaceId: options.workspaceId } : {}),
+          issuedAt: options.issuedAt ?? new Date().toISOString(),
+          payload,
+        },
+        { timeoutMs: 10_000 },
+      );
+      return { ok: true, answer };
+    } catch (error) {
+      if (MessagingError.is(error) && error.details.error && typeof error.details.error === 'object') {
+        const body = error.details.error as { code: string; message: string };
+        return { ok: false, code: body.code, message: body.message };
+      }
+      throw error;
+    }
+  }
+
+  async function expectOk<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor): Promise<TeamCommandAnswer> {
+    const outcome = await send(type, payload, actor);
+    if (!outcome.ok) throw new Error(`${type} refused: ${outcome.code} ${outcome.message}`);
+    return outcome.answer;
+  }
+
+  async function refusalOf<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor, options = {}): Promise<string> {
+    const outcome = await send(type, payload, actor, options);
+    if (outcome.ok) throw new Error(`${type} was accepted: ${JSON.stringify(outcome.answer)}`);
+    return outcome.code;
+  }
+
+  const typesIn = async (streamId: string): Promise<string[]> => (await store.readStream(streamId)).map((event) => event.type);
+
+  /** Creates an organization with its workspace, owned by `owner`. */
+  async function organization(owner: string): Promise<{ organizationId: string; workspaceId: string }> {
+    const organizationId = `org-${randomUUID()}`;
+    const workspaceId = `ws-${randomUUID()}`;
+    await expectOk(
+      'CreateOrganization',
+      { organizationId, name: 'Acme', workspaceId, workspaceName: 'Main', owner: { userId: owner, email: `${owner}@acme.test` } },
+      user(owner),
+    );
+    return { organizationId, workspaceId };
+  }
+
+  /** Invites `userId` with `role` and has them accept. */
+  async function join(workspaceId: string, inviter: string, userId: string, role: 'owner' | 'admin' | 'member' | 'viewer'): Promise<void> {
+    const invitationId = `inv-${randomUUID()}`;
+    const token = randomUUID();
+    await expectOk('InviteMember', { workspaceId, invitationId, email: `${userId}@acme.test`, role, tokenHash: sha256(token) }, user(inviter));
+    await expectOk('AcceptInvitation', { invitationId, tokenHash: sha256(token), userId }, user(userId));
+  }
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    store = new PostgresEventStore({ pool: env.pool, schema: 'team_events' });
+    await store.migrate();
+    names = natsNames(env.natsPrefix);
+    app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
+      ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
+      logger: false,
+    });
+    await app.listen();
+    client = new CommandClient({ servers: env.natsUrl, name: 'team-rbac-test' });
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+    await store?.close();
+    await env?.dispose();
+  });
+
+  it('creates an organization, invites, accepts, changes a role and removes the member', async () => {
+    const organizationId = `org-${randomUUID()}`;
+    const workspaceId = `ws-${randomUUID()}`;
+    const created = await expectOk(
+      'CreateOrganization',
+      { organizationId, name: 'Acme', workspaceId, workspaceName: 'Main', owner: { userId: 'u-owner', email: 'Owner@Acme.test' } },
+      user('u-owner'),
+    );
+    expect(created).toMatchObject({ ok: true, changed: true, replayed: false });
+    expect(created.events).toEqual([
+      { type: 'OrganizationCreated', streamId: TeamStreams.organization(organizationId), revision: '0' },
+      { type: 'WorkspaceCreated', streamId: TeamStreams.workspace(workspaceId), revision: '0' },
+      { type: 'WorkspaceStatusChanged', streamId: TeamStreams.workspace(workspaceId), revision: '1' },
+      { type: 'MemberJoined', streamId: TeamStreams.workspace(workspaceId), revision: '2' },
+    ]);
+
+    const invitationId = `inv-${randomUUID()}`;
+    const token = randomUUID();
+    await expectOk('InviteMember', { workspaceId, invitationId, email: 'new@acme.test', role: 'member', message: 'hi', tokenHash: sha256(token) }, user('u-owner'));
+    expect(await refusalOf('InviteMember', { workspaceId, invitationId: `inv-${randomUUID()}`, email: 'owner@acme.test', role: 'member', tokenHash: sha256('x') }, user('u-owner'))).toBe(
+      TeamErrorCode.MemberExists,
+    );
+    expect(await refusalOf('AcceptInvitation', { invitationId, tokenHash: sha256('wrong'), userId: 'u-new' }, user('u-new'))).toBe(TeamErrorCode.InvalidToken);
+    await expectOk('AcceptInvitation', { invitationId, tokenHash: sha256(token), userId: 'u-new' }, user('u-new'));
+    expect(await refusalOf('AcceptInvitation', { invitationId, tokenHash: sha256(token), userId: 'u-new' }, user('u-new'))).toBe(TeamErrorCode.InvitationAccepted);
+
+    // A member manages nobody; an outsider does not even see the workspace.
+    expect(await refusalOf('RemoveMember', { workspaceId, userId: 'u-owner' }, user('u-new'))).toBe(TeamErrorCode.Forbidden);
+    expect(await refusalOf('RemoveMember', { workspaceId, userId: 'u-new' }, user('u-stranger'))).toBe(TeamErrorCode.NotFound);
+
+    await expectOk('ChangeMemberRole', { workspaceId, userId: 'u-new', role: 'admin' }, user('u-owner'));
+    // An admin manages members but cannot make an owner.
+    expect(await refusalOf('ChangeMemberRole', { workspaceId, userId: 'u-new', role: 'owner' }, user('u-new'))).toBe(TeamErrorCode.NotOwner);
+    await expectOk('RemoveMember', { workspaceId, userId: 'u-new' }, user('u-owner'));
+
+    expect(await typesIn(TeamStreams.workspace(workspaceId))).toEqual([
+      'WorkspaceCreated',
+      'WorkspaceStatusChanged',
+      'MemberJoined',
+      'MemberJoined',
+      'MemberRoleChanged',
+      'MemberRemoved',
+    ]);
+    expect(await typesIn(TeamStreams.invitation(invitationId))).toEqual(['MemberInvited', 'InvitationAccepted']);
+    const [invited] = await store.readStream(TeamStreams.invitation(invitationId));
+    expect(invited!.metadata).toMatchObject({ actor: user('u-owner'), organizationId, workspaceId });
+  });
+
+  it('keeps the last owner: demoting or removing them is refused and appends nothing', async () => {
+    const { organizationId, workspaceId } = await organization('u-solo');
+    await join(workspaceId, 'u-solo', 'u-helper', 'admin');
+    const before = await typesIn(TeamStreams.workspace(workspaceId));
+    expect(await refusalOf('ChangeMemberRole', { workspaceId, userId: 'u-solo', role: 'admin' }, user('u-solo'))).toBe(TeamErrorCode.LastOwner);
+    expect(await refusalOf('RemoveMember', { workspaceId, userId: 'u-solo' }, user('u-solo'))).toBe(TeamErrorCode.LastOwner);
+    expect(await refusalOf('RemoveMember', { workspaceId, userId: 'u-solo' }, user('u-helper'))).toBe(TeamErrorCode.NotOwner);
+    expect(await typesIn(TeamStreams.workspace(workspaceId))).toEqual(before);
+
+    // With a second owner the first may step down; the organization stream records the seats.
+    await expectOk('ChangeMemberRole', { workspaceId, userId: 'u-helper', role: 'owner' }, user('u-solo'));
+    await expectOk('RemoveMember', { workspaceId, userId: 'u-solo' }, user('u-solo'));
+    expect(await typesIn(TeamStreams.organization(organizationId))).toEqual([
+      'OrganizationCreated',
+      'OrganizationOwnerAdded',
+      'OrganizationOwnerRemoved',
+    ]);
+    expect(await refusalOf('RemoveMember', { workspaceId, userId: 'u-helper' }, user('u-helper'))).toBe(TeamErrorCode.LastOwner);
+  });
+
+  it('applies two concurrent role changes of one member in order, never dropping one silently', async () => {
+    const { workspaceId } = await organization('u-boss');
+    await join(workspaceId, 'u-boss', 'u-admin-a', 'admin');
+    await join(workspaceId, 'u-boss', 'u-admin-b', 'admin');
+    await join(workspaceId, 'u-boss', 'u-target', 'member');
+    const roles = ['viewer', 'billing', 'member', 'admin'] as const;
+    let applied = 0;
+    for (let round = 0; round < 4; round++) {
+      const outcomes = await Promise.all([
+        send('ChangeMemberRole', { workspaceId, userId: 'u-target', role: roles[round]! }, user('u-admin-a')),
+        send('ChangeMemberRole', { workspaceId, userId: 'u-target', role: roles[(round + 1) % 4]! }, user('u-admin-b')),
+      ]);
+      for (const outcome of outcomes) {
+        if (outcome.ok) applied += outcome.answer.changed ? 1 : 0;
+        else expect(outcome.code).toBe(TeamErrorCode.Conflict);
+      }
+    }
+    // Every accepted change is in the stream, chained: each starts from the role the previous one left.
+    const changes = (await store.readStream(TeamStreams.workspace(workspaceId)))
+      .filter((event) => event.type === 'MemberRoleChanged')
+      .map((event) => event.data as { from: string; to: string });
+    expect(changes.length).toBeGreaterThanOrEqual(4);
+    // Each change answered as applied is in the stream: none was lost.
+    expect(changes).toHaveLength(applied);
+    for (let i = 1; i < changes.length; i++) expect(changes[i]!.from).toBe(changes[i - 1]!.to);
+  });
+
+  it('with the role the caller saw as precondition, one of two concurrent changes wins and the other gets CONFLICT', async () => {
+    const { workspaceId } = await organization('u-chief');
+    await join(workspaceId, 'u-chief', 'u-admin-c', 'admin');
+    await join(workspaceId, 'u-chief', 'u-subject', 'member');
+    const outcomes = await Promise.all([
+      send('ChangeMemberRole', { workspaceId, userId: 'u-subject', role: 'viewer', expectedRole: 'member' }, user('u-chief')),
+      send('ChangeMemberRole', { workspaceId, userId: 'u-subject', role: 'billing', expectedRole: 'member' }, user('u-admin-c')),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([expect.objectContaining({ code: TeamErrorCode.Conflict })]);
+    const changes = (await typesIn(TeamStreams.workspace(workspaceId))).filter((type) => type === 'MemberRoleChanged');
+    expect(changes).toHaveLength(1);
+  });
+
+  it('answers a resent command as the first time, appending nothing', async () => {
+    const { workspaceId } = await organization('u-again');
+    const commandId = randomUUID();
+    const payload = { workspaceId, invitationId: `inv-${randomUUID()}`, email: 'twice@acme.test', role: 'viewer' as const, tokenHash: sha256('t') };
+    const first = await send('InviteMember', payload, user('u-again'), { commandId });
+    const second = await send('InviteMember', payload, user('u-again'), { commandId });
+    expect(first).toMatchObject({ ok: true, answer: { replayed: false } });
+    expect(second).toMatchObject({ ok: true, answer: { replayed: true } });
+    if (first.ok && second.ok) expect(second.answer.events).toEqual(first.answer.events);
+    expect(await typesIn(TeamStreams.invitation(payload.invitationId))).toEqual(['MemberInvited']);
+  });
+
+  it('refuses an expired invitation, a workspace of another tenant, and a malformed payload', async () => {
+    const { workspaceId } = await organization('u-late');
+    const invitationId = `inv-${randomUUID()}`;
+    await expectOk('InviteMember', { workspaceId, invitationId, email: 'late@acme.test', role: 'member', tokenHash: sha256('late') }, user('u-late'));
+    const eightDaysOn = new Date(Date.now() + 8 * 24 * 3600 * 1000).toISOString();
+    expect(await refusalOf('AcceptInvitation', { invitationId, tokenHash: sha256('late'), userId: 'u-tardy' }, user('u-tardy'), { issuedAt: eightDaysOn })).toBe(
+      TeamErrorCode.InvitationExpired,
+    );
+    const other = await organization('u-other');
+    expect(await refusalOf('RenameWorkspace', { workspaceId: other.workspaceId, name: 'Mine' }, user('u-late'))).toBe(TeamErrorCode.NotFound);
+    expect(await refusalOf('RenameWorkspace', { workspaceId: other.workspaceId, name: 'Mine' }, user('u-other'), { workspaceId })).toBe(TeamErrorCode.NotFound);
+    expect(await refusalOf('ChangeWorkspaceStatus', { workspaceId, status: 'provisioning' }, user('u-late'))).toBe(TeamErrorCode.InvalidStatusTransition);
+    const malformed = await send('InviteMember', { workspaceId, invitationId: 'x', email: 'not-an-email', role: 'member', tokenHash: 'short' }, user('u-late'));
+    expect(malformed).toMatchObject({ ok: false, code: TeamErrorCode.InvalidCommand });
+  });
+
+  it('issues an API key and revokes it for good; API keys manage nothing of a team', async () => {
+    const { workspaceId } = await organization('u-keys');
+    const apiKeyId = `key-${randomUUID()}`;
+    const issued = { workspaceId, apiKeyId, name: 'CI', scopes: ['usage:write'], prefix: 'stw_ab12cd34', keyHash: sha256('stw_ab12cd34_secret') };
+    await expectOk('IssueApiKey', issued, user('u-keys'));
+    const [event] = await store.readStream(TeamStreams.apiKey(apiKeyId));
+    expect(JSON.stringify(event!.data)).not.toContain('secret');
+    expect(await refusalOf('InviteMember', { workspaceId, invitationId: 'inv-k', email: 'k@acme.test', role: 'admin', tokenHash: sha256('k') }, { type: 'api_key', id: apiKeyId })).toBe(
+      TeamErrorCode.Forbidden,
+    );
+    await expectOk('RevokeApiKey', { workspaceId, apiKeyId }, user('u-keys'));
+    expect(await refusalOf('RevokeApiKey', { workspaceId, apiKeyId }, user('u-keys'))).toBe(TeamErrorCode.ApiKeyRevoked);
+  });
+
+  it("updates a person's own profile", async () => {
+    await expectOk('UpdateUserProfile', { name: 'Ada', timeZone: 'Europe/London', customInstructions: 'Be brief.' }, user('u-ada'));
+    const unchanged = await expectOk('UpdateUserProfile', { name: 'Ada' }, user('u-ada'));
+    expect(unchanged.changed).toBe(false);
+    expect(await refusalOf('UpdateUserProfile', { timeZone: 'Nowhere/Land' }, user('u-ada'))).toBe(TeamErrorCode.InvalidCommand);
+    expect(await typesIn(TeamStreams.user('u-ada'))).toEqual(['UserProfileUpdated']);
+  });
+});
