@@ -4,6 +4,7 @@ import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import { TeamCommandRunner } from '../shared/team-command-runner';
 import { actorRole } from '../shared/workspace-scope';
+import { TeamError, TeamErrorCode } from '../shared/team.error';
 import { workspaceAggregate } from '../workspaces/workspace.state';
 import { decideOrganization } from './organization.decider';
 import { organizationAggregate } from './organization.state';
@@ -40,6 +41,7 @@ export function organizationHandler(names: NatsNames): Type<unknown> {
         streams: (loaded) => [loaded.organization, loaded.workspace],
         decide: (command, loaded) => {
           const organization = loaded.organization.state;
+          if (!organization.exists) throw new TeamError(TeamErrorCode.NotFound, `no organization ${command.payload.organizationId}`);
           const role = actorRole(command.actor, { exists: false }, organization);
           this.runner.authorize(command, role);
           return decideOrganization(command, { organization, workspace: loaded.workspace.state });
