@@ -39,3 +39,28 @@ export interface TeamErrorBody {
   readonly code: TeamErrorCode;
   readonly message: string;
 }
+
+/**
+ * The HTTP status each refusal means at the gateway (its problem documents
+ * map codes in one place: this one).
+ */
+export const TEAM_ERROR_HTTP_STATUS: Readonly<Record<TeamErrorCode, number>> = {
+  [TeamErrorCode.InvalidCommand]: 400,
+  [TeamErrorCode.Forbidden]: 403,
+  [TeamErrorCode.NotOwner]: 403,
+  [TeamErrorCode.InvalidToken]: 403,
+  [TeamErrorCode.NotFound]: 404,
+  [TeamErrorCode.LastOwner]: 409,
+  [TeamErrorCode.OrganizationExists]: 409,
+  [TeamErrorCode.WorkspaceExists]: 409,
+  [TeamErrorCode.InvalidStatusTransition]: 409,
+  [TeamErrorCode.MemberExists]: 409,
+  [TeamErrorCode.InvitationExists]: 409,
+  [TeamErrorCode.InvitationAccepted]: 409,
+  [TeamErrorCode.InvitationRevoked]: 409,
+  [TeamErrorCode.ApiKeyExists]: 409,
+  [TeamErrorCode.ApiKeyRevoked]: 409,
+  [TeamErrorCode.Conflict]: 409,
+  [TeamErrorCode.InvitationExpired]: 410,
+  [TeamErrorCode.Unavailable]: 503,
+};

@@ -197,10 +197,13 @@ function toCommand<T extends TeamCommandType>(type: T, envelope: CommandEnvelope
   const parsed = TeamCommandPayloads[type].safeParse(envelope.payload);
   if (!parsed.success) throw new TeamError(TeamErrorCode.InvalidCommand, `${type}: ${describe(parsed.error)}`);
   const payload = parsed.data as TeamCommandPayload<T>;
-  // The tenant wall: a command scoped to a workspace in its envelope acts on that workspace only.
-  const target = (payload as { workspaceId?: string }).workspaceId;
-  if (envelope.workspaceId && target && envelope.workspaceId !== target) {
-    throw new TeamError(TeamErrorCode.NotFound, `no workspace ${target} in ${envelope.workspaceId}`);
+  // The tenant wall: a command scoped in its envelope acts inside that organization and workspace only.
+  const target = payload as { organizationId?: string; workspaceId?: string };
+  if (envelope.workspaceId && target.workspaceId && envelope.workspaceId !== target.workspaceId) {
+    throw new TeamError(TeamErrorCode.NotFound, `no workspace ${target.workspaceId} in ${envelope.workspaceId}`);
+  }
+  if (envelope.organizationId && target.organizationId && envelope.organizationId !== target.organizationId) {
+    throw new TeamError(TeamErrorCode.NotFound, `no organization ${target.organizationId} in ${envelope.organizationId}`);
   }
   const actor: Actor = envelope.actor;
   return { type, payload, actor, at: envelope.issuedAt, envelope };
