@@ -219,7 +219,9 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Appends on `client`, inside the transaction the caller has already begun,
-   * through the same SQL as `append` (which wraps exactly this in BEGIN/COMMIT).
+   * through the same SQL as `append` (its one-statement append under a
+   * savepoint, then the general path when that reports a conflict), with the
+   * NOTIFY inside the caller's transaction, so it is sent on commit.
    * Nothing is committed: the caller commits or rolls back. Used by fault tests
    * (an append that commits late or rolls back) and by callers that must write
    * events together with their own rows. A concurrent append of the same event
@@ -416,11 +418,12 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * One statement: claims the revisions of all streams in lock order (the
-   * order that keeps concurrent multi-stream appends from deadlocking), checks every expected revision, inserts all events in
-   * request order, and returns each stream's new revision. When a check fails
-   * it raises APPEND_CONFLICT_CODE, undoing the whole statement; undefined
-   * when nothing could be claimed (nothing written either). Both cases go to
-   * the general path.
+   * order that keeps concurrent multi-stream appends from deadlocking),
+   * checks every expected revision, inserts all events in request order, and
+   * returns each stream's new revision. When a check fails it raises
+   * APPEND_CONFLICT_CODE, undoing the whole statement; undefined when nothing
+   * could be claimed (nothing written either). Both cases go to the general
+   * path.
    */
   private async appendInOneStatement(
     runner: pg.Pool | pg.ClientBase,
