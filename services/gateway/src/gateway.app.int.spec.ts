@@ -127,6 +127,10 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
       expectProblem(query, 400);
       expect(fields(query)).toEqual(['query.page', 'query.sort']);
 
+      const noQuery = await call('GET', '/v1/limits?verbose=1', { token: 'user-val' });
+      expectProblem(noQuery, 400);
+      expect(fields(noQuery)).toEqual(['query.verbose']);
+
       const param = await call('DELETE', `${widgets}/not-a-widget`, { token: 'user-val' });
       expectProblem(param, 400);
       expect(fields(param)).toEqual(['path.widgetId']);
@@ -322,6 +326,39 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
       } finally {
         await degraded.close();
       }
+    });
+
+    it('lets a request in flight finish when it closes, then refuses connections', async () => {
+      const local: DemoState = { creates: 0, gate: undefined };
+      const closing = await createGatewayApp({
+        routes: demoRoutes(local),
+        authenticator: demoAuthenticator,
+        authorizer: demoAuthorizer,
+        redis,
+        pool: env.pool,
+        nats: nats.nc,
+        config: config(env),
+        logger: createLogger({ name: 'gateway-test', level: 'silent' }),
+      });
+      const url = await closing.listen(0);
+      let open!: () => void;
+      local.gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const inFlight = fetch(`${url}${widgets}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer user-closing', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'slow', size: 1 }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const closed = closing.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      open();
+      const answer = await inFlight;
+      expect(answer.status).toBe(201);
+      expect(await answer.json()).toMatchObject({ name: 'slow' });
+      await closed;
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     });
 
     it('publishes every route in /openapi.json and serves the docs from this origin', async () => {

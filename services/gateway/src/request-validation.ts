@@ -41,6 +41,10 @@ export function validateInput(
   };
   const params = parse('path', schemas.params, raw.params);
   const query = parse('query', schemas.query, raw.query ?? {});
+  if (!schemas.query && raw.query && typeof raw.query === 'object') {
+    // a route without query parameters takes none
+    for (const name of Object.keys(raw.query)) errors.push({ field: `query.${name}`, message: 'unknown field' });
+  }
   const body = parse('body', schemas.body, raw.body);
   if (errors.length > 0) {
     throw new GatewayError(GatewayErrorCode.Validation, `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((error) => error.field).join(', ')}`, { errors });

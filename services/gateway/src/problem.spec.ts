@@ -1,0 +1,63 @@
+import { GatewayError, GatewayErrorCode } from './gateway.error';
+import { toProblemResponse } from './problem';
+import { bodyFingerprint, canonicalJson, parseIdempotencyKey } from './idempotency.store';
+
+class TeamError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+describe('toProblemResponse', () => {
+  it.each([
+    ['NOT_FOUND', 404],
+    ['CONFLICT', 409],
+    ['FORBIDDEN', 403],
+    ['UNAUTHENTICATED', 401],
+    ['RATE_LIMITED', 429],
+    ['VALIDATION', 400],
+    ['IDEMPOTENCY_MISMATCH', 422],
+    ['PAYLOAD_TOO_LARGE', 413],
+    ['UNSUPPORTED_MEDIA_TYPE', 415],
+  ])('maps a domain error coded %s to %i', (code, status) => {
+    const answer = toProblemResponse(new TeamError(code, 'because'), '/v1/x');
+    expect(answer.status).toBe(status);
+    expect(answer.body).toMatchObject({ status, detail: 'because', instance: '/v1/x' });
+  });
+
+  it('titles a 403 "Access Restricted", challenges a 401 and tells a 429 when to come back', () => {
+    expect(toProblemResponse(new GatewayError(GatewayErrorCode.Forbidden, 'no'), '/').body.title).toBe('Access Restricted');
+    expect(toProblemResponse(new GatewayError(GatewayErrorCode.Unauthenticated, 'who?'), '/').headers['www-authenticate']).toMatch(/^Bearer /);
+    expect(toProblemResponse(new GatewayError(GatewayErrorCode.RateLimited, 'slow down', { retryAfterSeconds: 12.2 }), '/').headers['retry-after']).toBe('13');
+  });
+
+  it('keeps the cause of an unknown failure to itself', () => {
+    const answer = toProblemResponse(new Error('password=hunter2'), '/v1/x');
+    expect(answer.status).toBe(500);
+    expect(JSON.stringify(answer.body)).not.toContain('hunter2');
+    expect(toProblemResponse(new TeamError('SOMETHING_ELSE', 'secret'), '/').status).toBe(500);
+  });
+
+  it('keeps a framework 4xx as it is', () => {
+    expect(toProblemResponse(Object.assign(new URIError('bad'), { status: 400 }), '/').status).toBe(400);
+  });
+});
+
+describe('idempotency keys and fingerprints', () => {
+  it('fingerprints equal bodies alike whatever the key order', () => {
+    expect(canonicalJson({ b: [1, { y: 2, x: 1 }], a: 'z' })).toBe('{"a":"z","b":[1,{"x":1,"y":2}]}');
+    expect(bodyFingerprint({ a: 1, b: 2 })).toBe(bodyFingerprint({ b: 2, a: 1 }));
+    expect(bodyFingerprint({ a: 1 })).not.toBe(bodyFingerprint({ a: 2 }));
+  });
+
+  it('takes 1 to 255 visible ASCII characters', () => {
+    expect(parseIdempotencyKey(undefined)).toBeUndefined();
+    expect(parseIdempotencyKey('a'.repeat(255))).toBe('a'.repeat(255));
+    for (const bad of ['', 'a'.repeat(256), 'with space', 'é', ['a', 'b']]) {
+      expect(() => parseIdempotencyKey(bad)).toThrow(GatewayError);
+    }
+  });
+});
