@@ -28,7 +28,7 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^@steward/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/'],
   setupFiles: ['reflect-metadata'],
 };
 
