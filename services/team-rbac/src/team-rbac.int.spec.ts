@@ -12,6 +12,8 @@ import {
 import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, MessagingError, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
 import { createTestEnv, type TestEnv } from '@steward/testing';
+import { initTelemetry, resetTelemetryForTests } from '@steward/observability';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { matrixAuthorizer } from './shared/team-authorizer';
 import { TeamRbacModule } from './team-rbac.module';
 
@@ -26,12 +28,13 @@ describe('team-rbac over NATS against PostgreSQL', () => {
   let names: NatsNames;
   let app: INestMicroservice;
   let client: CommandClient;
+  const spans = new InMemorySpanExporter();
 
   async function send<T extends TeamCommandType>(
     type: T,
     payload: TeamCommandInput<T>,
     actor: Actor,
-    options: { commandId?: string; issuedAt?: string; workspaceId?: string } = {},
+    options: { commandId?: string; issuedAt?: string; workspaceId?: string; traceparent?: string } = {},
   ): Promise<Outcome> {
     try {
       const answer = await client.send<TeamCommandAnswer>(
@@ -41,6 +44,7 @@ describe('team-rbac over NATS against PostgreSQL', () => {
           type,
           actor,
           ...(options.workspaceId ? { workspaceId: options.workspaceId } : {}),
+          ...(options.traceparent ? { traceContext: { traceparent: options.traceparent } } : {}),
           issuedAt: options.issuedAt ?? new Date().toISOString(),
           payload,
         },
@@ -91,6 +95,7 @@ describe('team-rbac over NATS against PostgreSQL', () => {
   }
 
   beforeAll(async () => {
+    initTelemetry({ serviceName: 'team-rbac-test', exporters: { prometheus: false }, spanProcessors: [new SimpleSpanProcessor(spans)] });
     env = await createTestEnv();
     store = new PostgresEventStore({ pool: env.pool, schema: 'team_events' });
     await store.migrate();
@@ -108,6 +113,7 @@ describe('team-rbac over NATS against PostgreSQL', () => {
     await app?.close();
     await store?.close();
     await env?.dispose();
+    await resetTelemetryForTests();
   });
 
   it('creates an organization, invites, accepts, changes a role and removes the member', async () => {
@@ -298,5 +304,17 @@ describe('team-rbac over NATS against PostgreSQL', () => {
     expect(unchanged.changed).toBe(false);
     expect(await refusalOf('UpdateUserProfile', { timeZone: 'Nowhere/Land' }, user('u-ada'))).toBe(TeamErrorCode.InvalidCommand);
     expect(await typesIn(TeamStreams.user('u-ada'))).toEqual(['UserProfileUpdated']);
+  });
+
+  it("handles a command inside the caller's trace, the store's append nested in command.handle", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    spans.reset();
+    const outcome = await send('UpdateUserProfile', { name: 'Traced' }, user('u-traced'), { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    expect(outcome.ok).toBe(true);
+    const finished = spans.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+    const handle = finished.find((span) => span.name === 'command.handle');
+    const append = finished.find((span) => span.name === 'eventStore.append');
+    expect(handle?.attributes['steward.command.type']).toBe('UpdateUserProfile');
+    expect(append?.parentSpanContext?.spanId).toBe(handle?.spanContext().spanId);
   });
 });

@@ -22,7 +22,8 @@ import {
   type ExpectedRevision,
   type NewEvent,
 } from '@steward/event-store';
-import { withSpan } from '@steward/observability';
+import { contextFromTraceContext, withSpan } from '@steward/observability';
+import { SpanKind } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { Aggregate, EnvelopedCommand } from './command';
 import type { TeamAuthorizer } from './team-authorizer';
@@ -98,15 +99,25 @@ export class TeamCommandRunner {
 
   /** Runs one command end to end; refusals become RpcExceptions carrying a TeamErrorBody. */
   async run<T extends TeamCommandType, L>(type: T, raw: unknown, plan: CommandPlan<T, L>): Promise<TeamCommandAnswer> {
-    return withSpan('command.handle', { 'steward.command.type': type }, async () => {
-      try {
-        const envelope = parseEnvelope(type, raw);
-        const command = toCommand(type, envelope);
-        return await this.execute(command, envelope, plan);
-      } catch (error) {
-        throw toRpcException(error);
-      }
-    });
+    let envelope: CommandEnvelope;
+    try {
+      envelope = parseEnvelope(type, raw);
+    } catch (error) {
+      throw toRpcException(error);
+    }
+    // Continues the caller's trace (the gateway's request) carried in the envelope.
+    return withSpan(
+      'command.handle',
+      { 'steward.command.type': type, 'steward.command.id': envelope.commandId },
+      async () => {
+        try {
+          return await this.execute(toCommand(type, envelope), envelope, plan);
+        } catch (error) {
+          throw toRpcException(error);
+        }
+      },
+      { kind: SpanKind.SERVER, parent: contextFromTraceContext(envelope.traceContext) },
+    );
   }
 
   private async execute<T extends TeamCommandType, L>(
