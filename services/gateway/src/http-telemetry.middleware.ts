@@ -18,7 +18,7 @@ export type Middleware = (request: IncomingMessage, response: ServerResponse, ne
  * incoming traceparent, and once the response is done the request count,
  * duration histogram and one log line (no bodies, no headers).
  */
-export function httpTelemetry(deps: { logger: Logger; meter: Meter }): Middleware {
+export function httpTelemetry(deps: { logger: Logger; meter: Meter; requestLogLevel: 'info' | 'debug' }): Middleware {
   const tracer = trace.getTracer('steward-gateway');
   const duration = deps.meter.createHistogram('http.server.request.duration', {
     description: 'Duration of HTTP server requests',
@@ -63,7 +63,7 @@ export function httpTelemetry(deps: { logger: Logger; meter: Meter }): Middlewar
       };
       context.with(trace.setSpan(parent, span), () => {
         if (status >= 500) deps.logger.error(line, 'request failed');
-        else deps.logger.info(line, 'request');
+        else deps.logger[deps.requestLogLevel](line, 'request');
       });
     });
 

@@ -4,6 +4,7 @@
  * routes and the real authenticator join through createGatewayApp's deps.
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
+ * GATEWAY_REQUEST_LOG_LEVEL (info | debug),
  * DATABASE_URL, NATS_URL, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  */
 import { Redis } from 'ioredis';
@@ -37,7 +38,10 @@ async function main(): Promise<void> {
     redis,
     pool,
     nats: nats.nc,
-    config: { redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:' },
+    config: {
+      redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:',
+      requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
+    },
     logger,
     telemetry,
   });
