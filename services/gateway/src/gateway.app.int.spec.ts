@@ -250,6 +250,29 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
       // users have their own, larger budget
       expect((await call('GET', '/v1/limits', { token: 'user-limited' })).status).toBe(200);
     });
+
+    it('counts callers without credentials by address, so guessing tokens runs out too', async () => {
+      const guarded = await createGatewayApp({
+        routes: demoRoutes(state),
+        authenticator: demoAuthenticator,
+        authorizer: demoAuthorizer,
+        redis,
+        pool: env.pool,
+        nats: nats.nc,
+        config: { ...config(env), redisPrefix: `${env.redisPrefix}anon:`, rateLimits: { byKind: { anonymous: { limit: 2, windowMs: 60_000 } }, default: { limit: 100, windowMs: 60_000 } } },
+        logger: createLogger({ name: 'gateway-test', level: 'silent' }),
+      });
+      try {
+        const url = await guarded.listen(0);
+        const statuses: number[] = [];
+        for (let index = 0; index < 3; index++) {
+          statuses.push((await fetch(`${url}/v1/limits`, { headers: { authorization: `Bearer guess-${index}` } })).status);
+        }
+        expect(statuses).toEqual([401, 401, 429]);
+      } finally {
+        await guarded.close();
+      }
+    });
   });
 
   describe('errors as problem documents', () => {

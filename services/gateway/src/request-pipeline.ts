@@ -42,9 +42,10 @@ export function sendJson(response: ServerResponse, answer: StoredResponse): void
 }
 
 /**
- * One API request, in order: authenticate → rate limit → authorize → read
- * and validate → idempotency → handler → response schema. Anything thrown
- * goes to the exception filter, which answers with a problem document.
+ * One API request, in order: authenticate → rate limit → 401 without
+ * credentials → authorize → read and validate → idempotency → handler →
+ * response schema. Anything thrown goes to the exception filter, which
+ * answers with a problem document.
  */
 export class RequestPipeline {
   constructor(private readonly deps: PipelineDeps) {}
@@ -57,9 +58,6 @@ export class RequestPipeline {
 
     const principal = await this.deps.authenticator.authenticate({ method: route.method, path, headers: request.headers });
     if (principal) state.principal = `${principal.kind}:${principal.id}`;
-    if (route.permission !== null && !principal) {
-      throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
-    }
     const principalKey = principal ? `${principal.kind}:${principal.id}` : `anonymous:${request.socket.remoteAddress ?? 'unknown'}`;
 
     const policy = this.deps.rateLimits.byKind[principal?.kind ?? 'anonymous'] ?? this.deps.rateLimits.default;
@@ -69,6 +67,10 @@ export class RequestPipeline {
       throw new GatewayError(GatewayErrorCode.RateLimited, `rate limit of ${decision.limit} requests per ${decision.windowSeconds} s reached`, {
         retryAfterSeconds: decision.resetSeconds,
       });
+    }
+    // after the rate limit, so guessing credentials spends the anonymous budget
+    if (route.permission !== null && !principal) {
+      throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
     }
 
     const scopeName = scopeParam(route.scope);
