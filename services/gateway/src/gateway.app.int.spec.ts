@@ -4,7 +4,7 @@ import { createLogger, initTelemetry, resetTelemetryForTests, type Telemetry } f
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
-import { demoAuthenticator, demoAuthorizer, demoRoutes, type DemoState } from '../test/demo.routes';
+import { DEMO_ERROR_STATUSES, demoAuthenticator, demoAuthorizer, demoRoutes, type DemoState } from '../test/demo.routes';
 import { createGatewayApp, type GatewayApp, type GatewayConfig } from './gateway.app';
 
 interface Answer {
@@ -40,6 +40,7 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
       default: { limit: 1000, windowMs: 60_000 },
     },
     readinessTimeoutMs: 1000,
+    errorStatuses: DEMO_ERROR_STATUSES,
   });
 
   beforeAll(async () => {
@@ -292,6 +293,9 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
 
       expectProblem(await call('DELETE', `${widgets}/w7`, { token: 'user-any' }), 404);
       expectProblem(await call('DELETE', `${widgets}/w0`, { token: 'user-any' }), 409);
+      const locked = await call('DELETE', `${widgets}/w9`, { token: 'user-any' });
+      expectProblem(locked, 423);
+      expect(locked.body).toMatchObject({ type: 'urn:steward:problem:widget-locked', detail: 'widget w9 is locked' });
       expect((await call('DELETE', `${widgets}/w1`, { token: 'user-any' })).status).toBe(204);
 
       const mismatch = await call('GET', '/v1/errors/IDEMPOTENCY_MISMATCH');

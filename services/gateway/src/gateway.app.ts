@@ -13,7 +13,8 @@ import { httpTelemetry } from './http-telemetry.middleware';
 import { IdempotencyStore } from './idempotency.store';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.document';
 import { OPS_PATHS, createOpsController } from './ops.controller';
-import { ProblemFilter, answerWithProblem } from './problem.filter';
+import { createProblemMapper } from './problem';
+import { ProblemFilter, answerWithProblem, type ProblemAnswerDeps } from './problem.filter';
 import { RateLimiter } from './rate-limiter';
 import { RequestPipeline, type RateLimitSettings } from './request-pipeline';
 import type { GatewayRequest } from './request-state';
@@ -52,6 +53,11 @@ export interface GatewayConfig {
    * `debug` keeps them out of a busy gateway's logs (each line costs about 0.5 ms in the shared logger).
    */
   readonly requestLogLevel?: 'info' | 'debug';
+  /**
+   * HTTP statuses of the domains' error codes (TEAM_ERROR_HTTP_STATUS, …), mapped like the gateway's own
+   * (`code` on the thrown error). Gateway codes (NOT_FOUND, FORBIDDEN, …) need no entry and cannot be redefined.
+   */
+  readonly errorStatuses?: Readonly<Record<string, number>>;
 }
 
 export interface GatewayDeps {
@@ -102,6 +108,7 @@ export async function createGatewayApp(deps: GatewayDeps): Promise<GatewayApp> {
   const logger = deps.logger ?? createLogger({ name: 'gateway' });
   const openApiDocument = buildOpenApiDocument(registry, deps.config.openApi ?? { title: 'Steward API', version: '1' });
   let shuttingDown = false;
+  const problems = createProblemMapper(deps.config.errorStatuses);
 
   const pipeline = new RequestPipeline({
     authenticator: deps.authenticator,
@@ -116,6 +123,7 @@ export async function createGatewayApp(deps: GatewayDeps): Promise<GatewayApp> {
     }),
     bodyLimitBytes: deps.config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     requireIdempotencyKey: deps.config.idempotency?.required ?? false,
+    problems,
   });
 
   const OpsController = createOpsController({
@@ -147,11 +155,12 @@ export async function createGatewayApp(deps: GatewayDeps): Promise<GatewayApp> {
   };
   const meter = (deps.telemetry?.meterProvider ?? metrics.getMeterProvider()).getMeter('steward-gateway');
   app.use(httpTelemetry({ logger, meter, requestLogLevel: deps.config.requestLogLevel ?? 'info' }));
-  app.useGlobalFilters(new ProblemFilter(logger, allowedMethods));
+  const problemDeps: ProblemAnswerDeps = { logger, allowedMethods, problems };
+  app.useGlobalFilters(new ProblemFilter(problemDeps));
   await app.init();
   // errors raised by express itself, outside Nest's handlers (a path param that is not valid percent-encoding)
   app.use((error: unknown, request: IncomingMessage, response: ServerResponse, _next: () => void) => {
-    answerWithProblem(error, request as GatewayRequest, response, logger, allowedMethods);
+    answerWithProblem(error, request as GatewayRequest, response, problemDeps);
   });
 
   return {

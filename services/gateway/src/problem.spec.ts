@@ -1,5 +1,5 @@
 import { GatewayError, GatewayErrorCode } from './gateway.error';
-import { toProblemResponse } from './problem';
+import { createProblemMapper, toProblemResponse } from './problem';
 import { bodyFingerprint, canonicalJson, parseIdempotencyKey } from './idempotency.store';
 
 class TeamError extends Error {
@@ -39,6 +39,15 @@ describe('toProblemResponse', () => {
     expect(answer.status).toBe(500);
     expect(JSON.stringify(answer.body)).not.toContain('hunter2');
     expect(toProblemResponse(new TeamError('SOMETHING_ELSE', 'secret'), '/').status).toBe(500);
+  });
+
+  it('maps a domain\'s own codes given to the mapper, never over the gateway\'s', () => {
+    const problems = createProblemMapper({ LAST_OWNER: 409, INVITATION_EXPIRED: 410, INVALID_COMMAND: 400, NOT_FOUND: 500 });
+    expect(problems(new TeamError('LAST_OWNER', 'keep one owner'), '/').body).toMatchObject({ status: 409, title: 'Conflict', detail: 'keep one owner' });
+    expect(problems(new TeamError('INVITATION_EXPIRED', 'too late'), '/').status).toBe(410);
+    expect(problems(new TeamError('INVALID_COMMAND', 'bad'), '/').body.title).toBe('Invalid Request');
+    expect(problems(new TeamError('NOT_FOUND', 'gone'), '/').status).toBe(404);
+    expect(toProblemResponse(new TeamError('LAST_OWNER', 'x'), '/').status).toBe(500);
   });
 
   it('keeps a framework 4xx as it is', () => {

@@ -60,12 +60,6 @@ function problem(code: string, mapping: CodeMapping, detail: string, instance: s
   };
 }
 
-function codeOf(error: unknown): string | undefined {
-  if (error === null || typeof error !== 'object') return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code in BY_CODE ? code : undefined;
-}
-
 /** A 4xx status carried by a framework error (express's URIError, Nest's HttpException). */
 function clientStatusOf(error: unknown): number | undefined {
   if (error === null || typeof error !== 'object') return undefined;
@@ -74,29 +68,54 @@ function clientStatusOf(error: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
-/**
- * Turns anything thrown while serving a request into the response to send.
- * Unknown errors are a 500 whose detail says nothing about the cause.
- */
-export function toProblemResponse(error: unknown, instance: string): ProblemResponse {
-  const code = codeOf(error);
-  if (code) {
-    const mapping = BY_CODE[code] as CodeMapping;
-    const message = error instanceof Error ? error.message : mapping.title;
-    const headers: Record<string, string> = { ...(error instanceof GatewayError ? error.headers : undefined) };
-    const gatewayError = error instanceof GatewayError ? error : undefined;
-    if (code === GatewayErrorCode.Unauthenticated) headers['www-authenticate'] = 'Bearer realm="steward"';
-    if (gatewayError?.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(gatewayError.retryAfterSeconds)));
-    else if (code === GatewayErrorCode.RateLimited) headers['retry-after'] = '1';
-    if (gatewayError?.allow) headers.allow = gatewayError.allow.join(', ');
-    const detail = mapping.status >= 500 ? mapping.title : message;
-    return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors) };
-  }
-  const status = clientStatusOf(error);
-  if (status !== undefined) {
-    const title = STATUS_CODES[status] ?? 'Bad Request';
-    return { status, headers: {}, body: { type: 'about:blank', title, status, detail: title, instance } };
-  }
-  const internal = BY_CODE[GatewayErrorCode.Internal] as CodeMapping;
-  return { status: 500, headers: {}, body: problem(GatewayErrorCode.Internal, internal, internal.title, instance) };
+/** Titles of statuses that have their own wording; the rest use the HTTP reason phrase. */
+const TITLE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'Invalid Request',
+  401: 'Authentication Required',
+  403: 'Access Restricted',
+};
+
+function mappingFor(status: number): CodeMapping {
+  return { status, title: TITLE_BY_STATUS[status] ?? STATUS_CODES[status] ?? 'Error' };
 }
+
+/** Maps a thrown error to the response to send. */
+export type ProblemMapper = (error: unknown, instance: string) => ProblemResponse;
+
+/**
+ * The mapper over the gateway's codes plus a domain's own (`{ LAST_OWNER: 409,
+ * INVITATION_EXPIRED: 410 }`, e.g. TEAM_ERROR_HTTP_STATUS): any error whose
+ * `code` is in either table answers with that status. A domain code may not
+ * redefine a gateway code. Unknown errors are a 500 whose detail says nothing
+ * about the cause.
+ */
+export function createProblemMapper(domainStatuses: Readonly<Record<string, number>> = {}): ProblemMapper {
+  const table: Record<string, CodeMapping> = {};
+  for (const [code, status] of Object.entries(domainStatuses)) table[code] = mappingFor(status);
+  Object.assign(table, BY_CODE);
+
+  return (error, instance) => {
+    const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+    const mapping = typeof code === 'string' ? table[code] : undefined;
+    if (typeof code === 'string' && mapping) {
+      const gatewayError = error instanceof GatewayError ? error : undefined;
+      const headers: Record<string, string> = { ...gatewayError?.headers };
+      if (mapping.status === 401) headers['www-authenticate'] = 'Bearer realm="steward"';
+      if (gatewayError?.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(gatewayError.retryAfterSeconds)));
+      else if (mapping.status === 429) headers['retry-after'] = '1';
+      if (gatewayError?.allow) headers.allow = gatewayError.allow.join(', ');
+      const detail = mapping.status >= 500 || !(error instanceof Error) ? mapping.title : error.message;
+      return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors) };
+    }
+    const status = clientStatusOf(error);
+    if (status !== undefined) {
+      const title = STATUS_CODES[status] ?? 'Bad Request';
+      return { status, headers: {}, body: { type: 'about:blank', title, status, detail: title, instance } };
+    }
+    const internal = BY_CODE[GatewayErrorCode.Internal] as CodeMapping;
+    return { status: 500, headers: {}, body: problem(GatewayErrorCode.Internal, internal, internal.title, instance) };
+  };
+}
+
+/** The mapper over the gateway's own codes only. */
+export const toProblemResponse: ProblemMapper = createProblemMapper();

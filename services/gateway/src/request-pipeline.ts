@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { readJsonBody } from './body-reader';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, parseIdempotencyKey, type IdempotencyStore, type StoredResponse } from './idempotency.store';
-import { PROBLEM_CONTENT_TYPE, toProblemResponse } from './problem';
+import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
 import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
 import { requestPath, requestState, type GatewayRequest } from './request-state';
 import { validateInput } from './request-validation';
@@ -28,6 +28,8 @@ export interface PipelineDeps {
   readonly idempotency: IdempotencyStore;
   readonly bodyLimitBytes: number;
   readonly requireIdempotencyKey: boolean;
+  /** Turns a handler's error into the answer stored for its Idempotency-Key. */
+  readonly problems: ProblemMapper;
 }
 
 export function sendJson(response: ServerResponse, answer: StoredResponse): void {
@@ -113,7 +115,7 @@ export class RequestPipeline {
       answer = this.shape(route, result.status, result.body, result.headers);
     } catch (error) {
       if (!reservation) throw error;
-      const problem = toProblemResponse(error, path);
+      const problem = this.deps.problems(error, path);
       if (problem.status >= 500) {
         await this.deps.idempotency.release(reservation);
         throw error;

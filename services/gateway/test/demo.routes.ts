@@ -29,12 +29,15 @@ const Widget = z.object({ id: z.string(), name: z.string(), size: z.number().int
 
 class DemoError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'CONFLICT',
+    readonly code: 'NOT_FOUND' | 'CONFLICT' | 'WIDGET_LOCKED',
     message: string,
   ) {
     super(message);
   }
 }
+
+/** The demo domain's own error codes, given to the gateway as `config.errorStatuses`. */
+export const DEMO_ERROR_STATUSES = { WIDGET_LOCKED: 423 } as const;
 
 export interface DemoState {
   creates: number;
@@ -95,6 +98,7 @@ export function demoRoutes(state: DemoState): AnyRoute[] {
       responses: { 204: null },
       handler: ({ params }) => {
         if (params.widgetId === 'w0') throw new DemoError('CONFLICT', 'widget w0 is in use');
+        if (params.widgetId === 'w9') throw new DemoError('WIDGET_LOCKED', 'widget w9 is locked');
         if (params.widgetId !== 'w1') throw new DemoError('NOT_FOUND', `no widget ${params.widgetId}`);
         return { status: 204 };
       },
