@@ -1,0 +1,113 @@
+import type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { Kysely } from 'kysely';
+import { MessagingError, MessagingErrorCode, runConsumer, type DurableConsumer, type MessagingLogger } from '@steward/messaging';
+import { ReadModelError, ReadModelErrorCode } from '../read-model.error';
+import type { ActivityDB } from './activity-entries.table';
+import { ACTIVITY_READS_SCHEMA, migrateActivityReads } from './activity.projection';
+import { ResourceReadSchema, activityReadsSubject, activityStreamName, ensureActivityStream, type ResourceRead } from './activity.contract';
+
+function defaultSummary(entry: ResourceRead): string {
+  const target = entry.resourceId ? ` ${entry.resourceId}` : '';
+  const verb = entry.action === 'fetch_all' ? `Listed ${entry.resourceType}` : `Fetched ${entry.resourceType}${target}`;
+  return entry.outcome === 'failure' ? `${verb} (failed)` : verb;
+}
+
+/**
+ * Writes gateway reads into `activity_reads.activity_entries`, once per entry
+ * id (`ON CONFLICT (id) DO NOTHING`): a redelivered or re-published read
+ * records nothing new.
+ */
+export class ActivityReadRecorder {
+  constructor(private readonly deps: { readonly db: Kysely<unknown> }) {}
+
+  private get db(): Kysely<ActivityDB> {
+    return (this.deps.db as Kysely<ActivityDB>).withSchema(ACTIVITY_READS_SCHEMA);
+  }
+
+  /** Creates the reads table if missing (the activity projection's migrate does too). */
+  async migrate(): Promise<void> {
+    await migrateActivityReads(this.deps.db);
+  }
+
+  /** True when the entry was new, false when it was already recorded. */
+  async record(input: unknown): Promise<boolean> {
+    const parsed = ResourceReadSchema.safeParse(input);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(entry)').join(', ');
+      throw new ReadModelError(ReadModelErrorCode.InvalidEntry, `not a ResourceRead entry: ${fields}`);
+    }
+    const entry = parsed.data;
+    const result = await this.db
+      .insertInto('activity_entries')
+      .values({
+        id: entry.id,
+        organization_id: entry.organizationId,
+        workspace_id: entry.workspaceId ?? null,
+        resource_type: entry.resourceType,
+        action: entry.action,
+        resource_id: entry.resourceId ?? null,
+        actor_type: entry.actor.type,
+        actor_id: entry.actor.id,
+        occurred_at: entry.occurredAt,
+        outcome: entry.outcome,
+        summary: entry.summary ?? defaultSummary(entry),
+        source: 'read',
+        event_type: null,
+      })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+}
+
+export interface ActivityReadConsumerOptions {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** '' in production, the test env's `natsPrefix` in tests. */
+  readonly prefix: string;
+  readonly recorder: ActivityReadRecorder;
+  /** Default `activity-reads`. */
+  readonly durable?: string;
+  readonly maxDeliver?: number;
+  readonly backoffMs?: readonly number[];
+  readonly logger?: MessagingLogger;
+}
+
+/**
+ * Ensures the activity stream and the reads table, then consumes
+ * `<p>activity.reads` with a durable consumer into the recorder. An entry that
+ * does not match `ResourceRead` is dead-lettered at once.
+ */
+export async function runActivityReadConsumer(options: ActivityReadConsumerOptions): Promise<DurableConsumer<ResourceRead>> {
+  await ensureActivityStream(options.jsm, options.prefix);
+  await options.recorder.migrate();
+  return runConsumer<ResourceRead>({
+    js: options.js,
+    jsm: options.jsm,
+    stream: activityStreamName(options.prefix),
+    durable: options.durable ?? 'activity-reads',
+    filterSubject: activityReadsSubject(options.prefix),
+    prefix: options.prefix,
+    ...(options.maxDeliver !== undefined ? { maxDeliver: options.maxDeliver } : {}),
+    ...(options.backoffMs ? { backoffMs: options.backoffMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    decode: (msg: JsMsg) => {
+      const parsed = ResourceReadSchema.safeParse(safeJson(msg));
+      if (!parsed.success) {
+        throw new MessagingError(MessagingErrorCode.InvalidMessage, `not a ResourceRead entry: ${parsed.error.issues[0]?.path.join('.') ?? ''}`);
+      }
+      return parsed.data;
+    },
+    handler: async (_msg, entry) => {
+      await options.recorder.record(entry);
+    },
+  });
+}
+
+function safeJson(msg: JsMsg): unknown {
+  try {
+    return msg.json<unknown>();
+  } catch {
+    return undefined;
+  }
+}
