@@ -36,7 +36,7 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
     redisPrefix: env.redisPrefix,
     bodyLimitBytes: 64 * 1024,
     rateLimits: {
-      byKind: { 'api-key': { limit: 3, windowMs: 60_000 }, user: { limit: 1000, windowMs: 60_000 } },
+      byKind: { api_key: { limit: 3, windowMs: 60_000 }, user: { limit: 1000, windowMs: 60_000 } },
       default: { limit: 1000, windowMs: 60_000 },
     },
     readinessTimeoutMs: 1000,

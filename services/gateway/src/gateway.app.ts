@@ -24,7 +24,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   byKind: {
-    'api-key': { limit: 6000, windowMs: 60_000 },
+    api_key: { limit: 6000, windowMs: 60_000 },
     user: { limit: 1200, windowMs: 60_000 },
     anonymous: { limit: 120, windowMs: 60_000 },
   },

@@ -14,7 +14,7 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'last-modified'];
 
 export interface RateLimitSettings {
-  /** By principal kind (`api-key`, `user`); `anonymous` for callers without credentials. */
+  /** By principal kind (`api_key`, `user`); `anonymous` for callers without credentials. */
   readonly byKind: Readonly<Record<string, RateLimitPolicy>>;
   /** For kinds not listed. */
   readonly default: RateLimitPolicy;

@@ -8,7 +8,7 @@ export type RouteScope = 'workspace' | 'organization' | 'none';
 
 /** Who is calling. Authenticators return richer objects; the gateway only reads these. */
 export interface Principal {
-  /** Rate limits are chosen by kind (`api-key`, `user`, …). */
+  /** Rate limits are chosen by kind (`api_key`, `user`, …). */
   readonly kind: string;
   /** Stable per caller: rate limits and idempotency keys are kept per principal. */
   readonly id: string;

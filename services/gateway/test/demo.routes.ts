@@ -12,7 +12,7 @@ export const demoAuthenticator: Authenticator = {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer (user|key)-([a-z0-9-]+)$/.exec(header) : null;
     if (!match) return undefined;
-    return { kind: match[1] === 'user' ? 'user' : 'api-key', id: match[2] as string };
+    return { kind: match[1] === 'user' ? 'user' : 'api_key', id: match[2] as string };
   },
 };
 
