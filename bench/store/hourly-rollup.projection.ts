@@ -21,7 +21,18 @@ export interface RollupDB {
 }
 
 export const ROLLUP_TABLE = 'usage_hourly_rollup';
-const MAX_ROWS_PER_UPSERT = 5_000;
+const COLUMNS = [
+  'workspace_id',
+  'model',
+  'hour',
+  'calls',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_input_tokens',
+  'reasoning_output_tokens',
+  'response_time_ms',
+  'errors',
+] as const satisfies readonly (keyof UsageHourlyRollupTable)[];
 
 /** Creates the rollup table; `db` is already bound to the read model's schema. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,8 +55,8 @@ async function migrate(db: Kysely<any>): Promise<void> {
 
 /**
  * Applies a page of events: sums in memory per workspace × model × hour (one
- * multi-row upsert cannot touch a row twice), then one `INSERT … ON CONFLICT
- * DO UPDATE` (per 5 000 rows) adding the page's sums to what is stored.
+ * multi-row upsert cannot touch a row twice), then one `INSERT … SELECT FROM
+ * unnest(…) ON CONFLICT DO UPDATE` adding the page's sums to what is stored.
  */
 async function handle(db: QueryCreator<RollupDB>, events: readonly RecordedEvent[]): Promise<void> {
   const rows = new Map<string, UsageHourlyRollupTable>();
@@ -78,26 +89,39 @@ async function handle(db: QueryCreator<RollupDB>, events: readonly RecordedEvent
     row.response_time_ms += usage.responseTimeMs;
     if (usage.status === 'error') row.errors += 1;
   }
-  const add = (column: keyof UsageHourlyRollupTable) => sql<number>`${sql.ref(`${ROLLUP_TABLE}.${column}`)} + excluded.${sql.ref(column)}`;
+  if (rows.size === 0) return;
+  // One statement per page, whatever its size: the page's rows as ten array
+  // parameters unnested into the upsert (a VALUES list would take ten
+  // parameters per row, cost the server a plan over thousands of rows, and
+  // hit the 65 535-parameter limit).
   const all = [...rows.values()];
-  // 10 parameters per row; PostgreSQL takes at most 65 535 per statement.
-  for (let i = 0; i < all.length; i += MAX_ROWS_PER_UPSERT) {
-    await db
-      .insertInto(ROLLUP_TABLE)
-      .values(all.slice(i, i + MAX_ROWS_PER_UPSERT))
-      .onConflict((conflict) =>
-        conflict.columns(['workspace_id', 'model', 'hour']).doUpdateSet({
-          calls: add('calls'),
-          input_tokens: add('input_tokens'),
-          output_tokens: add('output_tokens'),
-          cache_read_input_tokens: add('cache_read_input_tokens'),
-          reasoning_output_tokens: add('reasoning_output_tokens'),
-          response_time_ms: add('response_time_ms'),
-          errors: add('errors'),
-        }),
-      )
-      .execute();
-  }
+  const column = <K extends keyof UsageHourlyRollupTable>(key: K) => all.map((row) => row[key]);
+  const add = (name: keyof UsageHourlyRollupTable) => sql<number>`${sql.ref(`${ROLLUP_TABLE}.${name}`)} + excluded.${sql.ref(name)}`;
+  await db
+    .insertInto(ROLLUP_TABLE)
+    .columns([...COLUMNS])
+    .expression(
+      db.selectFrom(
+        sql<UsageHourlyRollupTable>`unnest(${column('workspace_id')}::text[], ${column('model')}::text[], ${column('hour')}::timestamptz[],
+          ${column('calls')}::bigint[], ${column('input_tokens')}::bigint[], ${column('output_tokens')}::bigint[],
+          ${column('cache_read_input_tokens')}::bigint[], ${column('reasoning_output_tokens')}::bigint[],
+          ${column('response_time_ms')}::bigint[], ${column('errors')}::bigint[])`.as<'page'>(
+          sql`page(${sql.join(COLUMNS.map((name) => sql.ref(name)))})`,
+        ),
+      ).selectAll(),
+    )
+    .onConflict((conflict) =>
+      conflict.columns(['workspace_id', 'model', 'hour']).doUpdateSet({
+        calls: add('calls'),
+        input_tokens: add('input_tokens'),
+        output_tokens: add('output_tokens'),
+        cache_read_input_tokens: add('cache_read_input_tokens'),
+        reasoning_output_tokens: add('reasoning_output_tokens'),
+        response_time_ms: add('response_time_ms'),
+        errors: add('errors'),
+      }),
+    )
+    .execute();
 }
 
 /** The rollup as a projection definition (the shape `@steward/projections` runs). */

@@ -96,6 +96,16 @@ describe('PostgreSQL event store specifics', () => {
     expect((await stores[1]!.append('m-1', [newEvent()], { expectedRevision: 'no_stream' })).written).toBe(true);
   });
 
+  it('compares data by content: a retry with other key order is the same append, other values are not', async () => {
+    const stored = newEvent('ThingHappened', { z: 1, a: { y: [1, { q: true, b: 'x' }] } });
+    await store.append('order-1', [stored], { expectedRevision: 'no_stream' });
+    const reordered = { ...stored, data: { a: { y: [1, { b: 'x', q: true }] }, z: 1 } };
+    expect(await store.append('order-1', [reordered], { expectedRevision: 'no_stream' })).toEqual({ nextExpectedRevision: 0n, written: false });
+    const changed = { ...stored, data: { a: { y: [1, { b: 'x', q: false }] }, z: 1 } };
+    expect(await codeOf(store.append('order-1', [changed], { expectedRevision: 'no_stream' }))).toBe(EventStoreErrorCode.IdempotencyViolation);
+    expect(await store.readStream('order-1')).toHaveLength(1);
+  });
+
   it('refuses ids already stored when only some are, or under another stream', async () => {
     const stored = newEvent();
     await store.append('idem-a', [stored], { expectedRevision: 'no_stream' });
