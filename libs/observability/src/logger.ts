@@ -37,39 +37,6 @@ const SECRET_KEYS = new Set([
 /** Suffixes that make any key secret (`dbPassword`, `webhookSecret`, `ownerToken`, `openaiApiKey`). */
 const SECRET_SUFFIXES = ['password', 'secret', 'token', 'apikey', 'privatekey', 'accesskey', 'masterkey', 'credentials'];
 
-/** The spellings given to pino's own path redaction, at depths 0 to 3. */
-const REDACT_KEY_SPELLINGS = [
-  'password',
-  'passwd',
-  'secret',
-  'token',
-  'accessToken',
-  'access_token',
-  'refreshToken',
-  'refresh_token',
-  'apiKey',
-  'api_key',
-  'apikey',
-  'x-api-key',
-  'authorization',
-  'Authorization',
-  'cookie',
-  'Cookie',
-  'set-cookie',
-  'privateKey',
-  'private_key',
-  'clientSecret',
-  'client_secret',
-  'credentials',
-  'masterKey',
-  'master_key',
-  'accessKey',
-  'access_key',
-  'secretAccessKey',
-  'encryptionKey',
-];
-const REDACT_DEPTHS = 4;
-
 /** Secret-looking substrings of any string that is logged, with what replaces them. */
 const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // `Authorization: Bearer <token>`, `Basic <credentials>`
@@ -117,18 +84,6 @@ export function scrubValue(value: unknown, depth = 0, seen: WeakSet<object> = ne
   return copy;
 }
 
-function redactPaths(): string[] {
-  const paths: string[] = [];
-  for (const key of REDACT_KEY_SPELLINGS) {
-    const access = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
-    for (let depth = 0; depth < REDACT_DEPTHS; depth++) {
-      const prefix = '*.'.repeat(depth);
-      paths.push(access.startsWith('[') ? (depth === 0 ? access : `${prefix.slice(0, -1)}${access}`) : `${prefix}${access}`);
-    }
-  }
-  return paths;
-}
-
 export interface LoggerConfig {
   /** The service (or component) name, put on every line as `service`. */
   readonly name: string;
@@ -150,7 +105,6 @@ export function createLogger(config: LoggerConfig): Logger {
     level,
     base: { service: config.name, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: redactPaths(), censor: REDACTED },
     serializers: { err: (error: Error) => scrubValue(pino.stdSerializers.err(error)) },
     formatters: {
       level: (label) => ({ level: label }),
