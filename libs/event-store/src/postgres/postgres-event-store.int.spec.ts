@@ -106,6 +106,32 @@ describe('PostgreSQL event store specifics', () => {
     expect(await store.readStream('order-1')).toHaveLength(1);
   });
 
+  it('pages a filter of several types (repeated ones too) in global order, merging the per-type scans', async () => {
+    const types = ['A', 'B', 'C'];
+    const written = Array.from({ length: 30 }, (_, i) => newEvent(types[(i * 7) % 3]!, { i }));
+    await store.appendMany([
+      { streamId: 'mix-1', events: written.slice(0, 12), expectedRevision: 'no_stream' },
+      { streamId: 'mix-2', events: written.slice(12, 20), expectedRevision: 'no_stream' },
+    ]);
+    await store.append('mix-1', written.slice(20), { expectedRevision: 11n });
+    const everything = await readVisible(store, {}, 30);
+    const pages: string[][] = [];
+    let from = START;
+    for (;;) {
+      const page = await store.readAll({ from, maxCount: 4, filter: { eventTypes: ['C', 'A', 'C'] } });
+      pages.push(page.events.map((e) => e.eventId));
+      from = page.checkpoint;
+      if (page.isEnd) break;
+    }
+    expect(pages.flat()).toEqual(everything.filter((e) => e.type !== 'B').map((e) => e.eventId));
+    expect(pages.slice(0, -1).every((page) => page.length === 4)).toBe(true);
+    expect(from).toEqual(everything.at(-1)!.position);
+    const prefixed = await store.readAll({ maxCount: 100, filter: { eventTypes: ['B', 'A'], streamPrefixes: ['mix-2'] } });
+    expect(prefixed.events.map((e) => e.eventId)).toEqual(
+      everything.filter((e) => e.streamId === 'mix-2' && e.type !== 'C').map((e) => e.eventId),
+    );
+  });
+
   it('refuses ids already stored when only some are, or under another stream', async () => {
     const stored = newEvent();
     await store.append('idem-a', [stored], { expectedRevision: 'no_stream' });

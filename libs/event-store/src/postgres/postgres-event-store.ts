@@ -298,15 +298,29 @@ export class PostgresEventStore implements EventStore {
     const limit = options.maxCount ?? DEFAULT_READ_PAGE_SIZE;
     const params: unknown[] = [...positionParams(from), limit + 1];
     let filter = '';
-    const types = options.filter?.eventTypes;
-    if (types && types.length > 0) {
-      params.push(types);
-      filter += ` AND e.event_type = ANY($${params.length}::text[])`;
-    }
     const prefixes = options.filter?.streamPrefixes;
     if (prefixes && prefixes.length > 0) {
       params.push(prefixes.map(likePrefixPattern));
       filter += ` AND e.stream_id LIKE ANY($${params.length}::text[])`;
+    }
+    const range = `(e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+             AND e.transaction_id < (SELECT snap.xmin FROM snap)${filter}`;
+    // With a type filter, one ordered range scan of events_type_idx per type
+    // (event_type = $n), merged in order and cut at the limit: each reads at
+    // most a page. (An event_type = ANY(...) condition cannot be read in
+    // position order from that index: the server would fetch and sort every
+    // matching row after `from` for every page.)
+    const types = [...new Set(options.filter?.eventTypes ?? [])];
+    let source = `${this.s}.events e WHERE ${range}`;
+    if (types.length > 0) {
+      const branches = types.map((type) => {
+        params.push(type);
+        return `(SELECT e.* FROM ${this.s}.events e
+                  WHERE e.event_type = $${params.length}::text AND ${range}
+                  ORDER BY e.transaction_id, e.global_position
+                  LIMIT $3::int)`;
+      });
+      source = `(${branches.join(' UNION ALL ')}) AS e`;
     }
     // One statement, one snapshot: the horizon, the page below it, the highest
     // visible position, and whether committed rows wait beyond the horizon.
@@ -338,13 +352,13 @@ export class PostgresEventStore implements EventStore {
           SELECT e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
                  e.stream_revision::text AS stream_revision, e.event_type, e.event_version, e.data, e.metadata,
                  ${RECORDED_MS('e.recorded_at')}
-            FROM ${this.s}.events e
-           WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-             AND e.transaction_id < (SELECT snap.xmin FROM snap)${filter}
+            FROM ${source}
            ORDER BY e.transaction_id, e.global_position
            LIMIT $3::int
         ) AS page ON true`;
-    const { rows } = await this.query<EventRow>(sql, params, `read_all_${types?.length ? 't' : ''}${prefixes?.length ? 'p' : ''}`);
+    // One prepared statement per shape: per number of types, with or without prefixes.
+    const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}`;
+    const { rows } = await this.query<EventRow>(sql, params, name);
     const meta = rows[0];
     const events = rows.filter((row) => row.gp !== null).map(toRecordedEvent);
     events.sort((a, b) => comparePositions(a.position, b.position));
