@@ -95,3 +95,12 @@ export function optionsToEnv(options: BenchOptions): Record<string, string> {
     BENCH_CONTENDERS: options.contenders.join(','),
   };
 }
+
+/**
+ * Connections the parallel batch modes use: Emmett's sends a batch's
+ * per-stream calls all at once (one connection each, up to the pool size);
+ * Steward's keeps that many batches in flight, one appendMany each.
+ */
+export function parallelConnections(options: Pick<BenchOptions, 'streamsPerBatch' | 'concurrency'>): number {
+  return Math.min(options.streamsPerBatch, options.concurrency);
+}

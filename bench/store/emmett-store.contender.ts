@@ -1,6 +1,6 @@
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
-import type { BenchOptions } from './bench-options';
+import { parallelConnections, type BenchOptions } from './bench-options';
 import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type MeasurementSink } from './measurement';
 import { batchesOf, groupByStream, type UsageEvent } from './usage-events';
 
@@ -58,7 +58,7 @@ export async function runEmmett(options: BenchOptions, data: BenchData, database
     );
     results.push(
       await measure(
-        { contender: NAME, key: 'batch-parallel', metric: `batch append ×${options.batch}, parallel`, note: `${perCall}, all at once` },
+        { contender: NAME, key: 'batch-parallel', metric: `batch append ×${options.batch}, parallel`, note: `${perCall}, all at once (${parallelConnections(options)} connections)` },
         async () => {
           for (const batch of batchesOf(data.main.slice(half), options.batch)) await appendBatch(store, batch, 'parallel');
           return data.main.length - half;

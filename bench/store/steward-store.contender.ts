@@ -10,7 +10,7 @@ import {
   type NewEvent,
 } from '@steward/event-store';
 import { ProjectionRebuilder, defineProjection, projectionSchema, type ProjectionLogger } from '@steward/projections';
-import type { BenchOptions } from './bench-options';
+import { parallelConnections, type BenchOptions } from './bench-options';
 import { hourlyRollupProjection, ROLLUP_TABLE, type RollupDB } from './hourly-rollup.projection';
 import { measure, runConcurrently, warmupPlan, workerStream, type BenchData, type MeasurementSink } from './measurement';
 import { batchesOf, groupByStream, totalsOf, type UsageEvent, type UsageTotals } from './usage-events';
@@ -144,17 +144,33 @@ export async function runSteward(options: BenchOptions, data: BenchData, databas
     await runConcurrently(warmup.singles.length, options.concurrency, (i, w) => appendSingle(store, warmup.singles[i]!, w));
     const stored = warmup.events + data.main.length + data.single.length + data.concurrent.length;
 
+    // Like Emmett's two modes, half the data set each: `sequential` appends one
+    // batch after another; `parallel` keeps as many batches in flight as
+    // Emmett's parallel mode uses connections (one per stream of a batch), each
+    // batch still one atomic appendMany.
+    const half = Math.floor(data.main.length / 2);
+    const perCall = `one appendMany per batch (${options.streamsPerBatch} streams, atomic)`;
+    results.push(
+      await measure(
+        { contender: NAME, key: 'batch', metric: `batch append ×${options.batch}, sequential`, note: `${perCall}, one after another` },
+        async () => {
+          for (const batch of batchesOf(data.main.slice(0, half), options.batch)) await appendBatch(store, batch);
+          return half;
+        },
+      ),
+    );
     results.push(
       await measure(
         {
           contender: NAME,
-          key: 'batch',
-          metric: `batch append ×${options.batch}`,
-          note: `one appendMany per batch (${options.streamsPerBatch} streams)`,
+          key: 'batch-parallel',
+          metric: `batch append ×${options.batch}, parallel`,
+          note: `${perCall}, ${parallelConnections(options)} batches in flight`,
         },
         async () => {
-          for (const batch of batchesOf(data.main, options.batch)) await appendBatch(store, batch);
-          return data.main.length;
+          const batches = batchesOf(data.main.slice(half), options.batch);
+          await runConcurrently(batches.length, parallelConnections(options), (i) => appendBatch(store, batches[i]!));
+          return data.main.length - half;
         },
       ),
     );
