@@ -1,7 +1,8 @@
 /**
  * Everything `npm start` prepares before the processes start: the database
  * itself, the event store's tables, the relay's and the projections'
- * checkpoint tables, and the JetStream streams. Each step is idempotent and
+ * checkpoint tables, the gateway's user tokens, and the JetStream streams
+ * (events, commands, activity). Each step is idempotent and
  * safe against a concurrent run.
  */
 import { Kysely, PostgresDialect } from 'kysely';
@@ -10,6 +11,8 @@ import { loadConfig, type StewardConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { RelayCheckpointRepository, connectNats, ensureStreams } from '@steward/messaging';
 import { CheckpointRepository } from '@steward/projections';
+import { migrateUserTokens } from '../services/gateway/src/auth/user-token.store';
+import { ensureActivityStream } from '../services/team-rbac/src/read-models';
 
 /** Creates the configured database when the server does not have it yet. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
@@ -39,13 +42,26 @@ export async function migrateAll(config: StewardConfig = loadConfig()): Promise<
     await new PostgresEventStore({ pool, schema: config.eventStoreSchema }).migrate();
     await new RelayCheckpointRepository({ pool }).migrate();
     await new CheckpointRepository(db).migrate();
+    await migrateUserTokens(pool);
   } finally {
     await db.destroy();
   }
   const nats = await connectNats({ servers: config.natsUrl, name: 'steward-migrate' });
   try {
     await ensureStreams(nats.jsm, { prefix: config.natsPrefix, replicas: config.natsStreamReplicas });
+    await ensureActivityStream(nats.jsm, config.natsPrefix);
   } finally {
     await nats.close();
   }
+}
+
+/** `node -r @swc-node/register tools/migrate.ts`: migrates what the environment points at (the test stack runs it so). */
+if (require.main === module) {
+  migrateAll().then(
+    () => process.stdout.write('migrated\n'),
+    (error: unknown) => {
+      console.error('migration failed:', error);
+      process.exit(1);
+    },
+  );
 }

@@ -7,10 +7,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '@steward/config';
 import { migrateAll } from './migrate';
-import { stewardProcesses, type StewardProcess } from './processes';
+import { BOOTSTRAP_ENTRY, stewardProcesses, type StewardProcess } from './processes';
 
 const root = join(__dirname, '..');
 const STOP_GRACE_MS = 10_000;
+const READY_TIMEOUT_MS = 120_000;
 
 interface Supervised {
   readonly spec: StewardProcess;
@@ -84,6 +85,47 @@ async function stopAll(children: Supervised[]): Promise<void> {
   }
 }
 
+/** The gateway's base URL from PORT / GATEWAY_HOST (a wildcard host is reached on the loopback). */
+function gatewayUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.GATEWAY_HOST ?? '127.0.0.1';
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${env.PORT ?? 8080}`;
+}
+
+async function waitUntilReady(url: string, isStopping: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline && !isStopping()) {
+    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+/** Runs the bootstrap as a child; resolves with what it printed, or undefined when it failed. */
+function runBootstrap(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, BOOTSTRAP_ENTRY), '--url', url], {
+      cwd: root,
+      env: { ...process.env, STEWARD_PROCESS: 'bootstrap' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    prefixLines('bootstrap', child.stderr, process.stderr);
+    child.on('exit', (code) => resolve(code === 0 ? output : undefined));
+  });
+}
+
+function printBanner(lines: readonly string[]): void {
+  const width = Math.max(...lines.map((line) => line.length));
+  const rule = `+${'-'.repeat(width + 2)}+`;
+  process.stdout.write(`\n${rule}\n${lines.map((line) => `| ${line.padEnd(width)} |`).join('\n')}\n${rule}\n\n`);
+}
+
 async function main(): Promise<void> {
   if (!process.env.DATABASE_URL && !process.env.CI) {
     // Same-machine services: start any that is down (idempotent).
@@ -110,6 +152,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const url = gatewayUrl();
+  if (!(await waitUntilReady(url, () => stopping))) {
+    if (!stopping) log(`the gateway did not answer ${url}/readyz within ${READY_TIMEOUT_MS / 1000} s; no bootstrap (see its log above)`);
+    return;
+  }
+  const printed = await runBootstrap(url);
+  if (stopping) return;
+  if (printed === undefined) log('bootstrap failed (see above); the processes keep running');
+  else printBanner(printed.trimEnd().split('\n'));
 }
 
 main().catch((error: unknown) => {

@@ -1,22 +1,48 @@
 /**
- * The gateway process: the public HTTP API. For now it serves the operational
- * routes (/healthz, /readyz, /metrics, /openapi.json, /docs); the domain
- * routes and the real authenticator join through createGatewayApp's deps.
+ * The gateway process: the public HTTP API. Serves the operational routes
+ * (/healthz, /readyz, /metrics, /openapi.json, /docs) and the domain routes of
+ * `./routes` (when that module exists), authenticating with user tokens, API
+ * keys and (when OIDC_* are set) OIDC JWTs, authorizing by @steward/auth's
+ * matrix over the team read model.
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
- * GATEWAY_REQUEST_LOG_LEVEL (info | debug),
- * DATABASE_URL, NATS_URL, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ * GATEWAY_REQUEST_LOG_LEVEL (info | debug), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { Redis } from 'ioredis';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { createOidcVerifierFromEnv } from '@steward/auth';
 import { loadConfig } from '@steward/config';
-import { connectNats } from '@steward/messaging';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { CommandClient, connectNats } from '@steward/messaging';
+import { createLogger, initTelemetry, type Logger } from '@steward/observability';
+import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
+import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from './auth';
 import { createGatewayApp } from './gateway.app';
-import type { Authenticator } from './route';
+import type { AnyRoute } from './route';
 
-/** Accepts no credentials yet: every route that needs a principal answers 401. */
-const noCredentials: Authenticator = { authenticate: () => undefined };
+/** What the domain route modules are built from (`teamRoutes(deps)` in ./routes). */
+interface DomainRouteDeps {
+  readonly commands: CommandClient;
+  readonly natsPrefix: string;
+  readonly db: Kysely<unknown>;
+  readonly js: JetStreamClient;
+  readonly issueUserToken: (input: { readonly userId: string; readonly email: string }) => Promise<{ readonly token: string }>;
+  readonly logger: Logger;
+}
+
+/** The routes of `./routes/index.ts` (`teamRoutes(deps)`), or none while that module does not exist. */
+function domainRoutes(deps: DomainRouteDeps): AnyRoute[] {
+  if (!['index.ts', 'index.js'].some((file) => existsSync(join(__dirname, 'routes', file)))) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional module, present once the domain routes land
+  const routes = require('./routes') as { teamRoutes?: (deps: DomainRouteDeps) => readonly AnyRoute[] };
+  return routes.teamRoutes ? [...routes.teamRoutes(deps)] : [];
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -25,37 +51,56 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.GATEWAY_HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
+  const oidc = createOidcVerifierFromEnv();
 
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  await migrateUserTokens(pool);
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const readModel = new TeamReadRepository({ db });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   const nats = await connectNats({ servers: config.natsUrl, name: 'steward-gateway' });
+  await ensureActivityStream(nats.jsm, config.natsPrefix);
+  const commands = new CommandClient({ servers: config.natsUrl, name: `steward-gateway-${process.pid}` });
 
+  const routes = domainRoutes({
+    commands,
+    natsPrefix: config.natsPrefix,
+    db,
+    js: nats.js,
+    issueUserToken: (person) => issueUserToken(pool, person),
+    logger,
+  });
+  assertRoutePermissions(routes);
   const gateway = await createGatewayApp({
-    routes: [],
-    authenticator: noCredentials,
+    routes,
+    authenticator: new StewardAuthenticator({ pool, readModel, oidc, logger }),
+    authorizer: new StewardAuthorizer({ readModel }),
     redis,
     pool,
     nats: nats.nc,
     config: {
       redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:',
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
+      errorStatuses: TEAM_ERROR_HTTP_STATUS,
     },
     logger,
     telemetry,
   });
   const url = await gateway.listen(port, host);
-  logger.info({ url, docs: `${url}/docs` }, 'gateway listening');
+  logger.info({ url, docs: `${url}/docs`, routes: routes.length, oidc: oidc !== undefined }, 'gateway listening');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'gateway stopping');
       await gateway.close();
+      await commands.close();
       await nats.close();
       redis.disconnect();
-      await pool.end();
+      await db.destroy();
+      logger.info('gateway stopped');
       await telemetry.shutdown();
     })().then(
       () => process.exit(0),

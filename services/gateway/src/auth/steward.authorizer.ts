@@ -1,0 +1,86 @@
+import { ActionSchema, AuthError, AuthErrorCode, assertCan, type Principal as AuthPrincipal } from '@steward/auth';
+import type { TeamReadRepository } from '../../../team-rbac/src/read-models';
+import { GatewayError, GatewayErrorCode } from '../gateway.error';
+import type { AnyRoute, AuthorizationCheck, AuthorizationDecision, Authorizer, Principal } from '../route';
+
+export interface StewardAuthorizerDeps {
+  /** Where a workspace's organization is looked up (for organization-wide roles). */
+  readonly readModel: TeamReadRepository;
+}
+
+function isAuthPrincipal(principal: Principal): principal is Principal & AuthPrincipal {
+  const candidate = principal as Partial<AuthPrincipal>;
+  return (candidate.kind === 'user' || candidate.kind === 'api_key') && typeof candidate.organizationId === 'string';
+}
+
+/**
+ * The gateway's authorization, by @steward/auth's matrix:
+ *
+ * 1. Tenant wall: the route's organization must be the principal's; its
+ *    workspace must be one the principal is a member of (or, for an
+ *    organization owner, a workspace of its organization; for an API key, its
+ *    own workspace). Otherwise `not-found` (404): another tenant's things do
+ *    not exist for the caller.
+ * 2. The matrix (`assertCan`): allowed → `allow`; refused → a 403 "Access
+ *    Restricted" carrying libs/auth's detail (ADMIN_ONLY_DETAIL on an admin
+ *    area). It is thrown rather than answered `forbidden` so that this detail,
+ *    not the pipeline's generic one, reaches the caller.
+ *
+ * A permission that is not a libs/auth Action is refused (`forbidden`);
+ * `assertRoutePermissions` catches such routes at start-up.
+ */
+export class StewardAuthorizer implements Authorizer {
+  constructor(private readonly deps: StewardAuthorizerDeps) {}
+
+  async authorize(principal: Principal, check: AuthorizationCheck): Promise<AuthorizationDecision> {
+    const action = ActionSchema.safeParse(check.permission);
+    if (!action.success || !isAuthPrincipal(principal)) return 'forbidden';
+    if (check.scope === 'organization' && check.organizationId !== principal.organizationId) return 'not-found';
+    if (check.scope === 'workspace' && !(await this.canSeeWorkspace(principal, check.workspaceId))) return 'not-found';
+    const target = {
+      organizationId: principal.organizationId,
+      ...(check.scope === 'workspace' && check.workspaceId !== undefined ? { workspaceId: check.workspaceId } : {}),
+    };
+    try {
+      assertCan(principal, action.data, target);
+      return 'allow';
+    } catch (error) {
+      if (AuthError.is(error, AuthErrorCode.OutOfScope)) return 'not-found';
+      if (AuthError.is(error, AuthErrorCode.Forbidden)) throw new GatewayError(GatewayErrorCode.Forbidden, error.detail, { cause: error });
+      throw error;
+    }
+  }
+
+  private async canSeeWorkspace(principal: AuthPrincipal, workspaceId: string | undefined): Promise<boolean> {
+    if (workspaceId === undefined) return false;
+    if (principal.kind === 'api_key') return principal.workspaceId === workspaceId;
+    if (Object.hasOwn(principal.memberships, workspaceId)) return true;
+    if (principal.orgRole === undefined) return false;
+    return (await this.deps.readModel.getWorkspace(principal.organizationId, workspaceId)) !== undefined;
+  }
+}
+
+export enum RoutePermissionErrorCode {
+  UnknownAction = 'UNKNOWN_ACTION',
+}
+
+export class RoutePermissionError extends Error {
+  constructor(
+    readonly code: RoutePermissionErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RoutePermissionError';
+  }
+}
+
+/** Throws when a route's permission is not a libs/auth Action (checked once at start-up). */
+export function assertRoutePermissions(routes: readonly AnyRoute[]): void {
+  const unknown = routes.filter((route) => route.permission !== null && !ActionSchema.safeParse(route.permission).success);
+  if (unknown.length > 0) {
+    throw new RoutePermissionError(
+      RoutePermissionErrorCode.UnknownAction,
+      `routes with a permission that is no @steward/auth action: ${unknown.map((route) => `${route.operationId} (${String(route.permission)})`).join(', ')}`,
+    );
+  }
+}

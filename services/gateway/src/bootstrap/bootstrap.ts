@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import type { CommandEnvelope, TeamCommandAnswer } from '@steward/contracts';
+import type { NatsNames } from '@steward/messaging';
+import type pg from 'pg';
+import { TEAM_SCHEMA } from '../../../team-rbac/src/read-models';
+import { issueUserToken, migrateUserTokens } from '../auth/user-token.store';
+
+export const DEFAULT_OWNER_EMAIL = 'owner@example.com';
+/** Serialises concurrent bootstrap runs against one database. */
+const BOOTSTRAP_LOCK = 0x53_74_42_73; // 'StBs'
+
+/** What sends the team's commands (a @steward/messaging CommandClient). */
+export interface CommandSender {
+  send<TResult>(pattern: string, envelope: CommandEnvelope, options?: { timeoutMs?: number }): Promise<TResult>;
+}
+
+export interface BootstrapDeps {
+  readonly pool: pg.Pool;
+  readonly commands: CommandSender;
+  readonly names: NatsNames;
+  /** STEWARD_OWNER_EMAIL; default owner@example.com. */
+  readonly ownerEmail?: string;
+  /** How long to wait for the read model to show the new organization. Default 30 s. */
+  readonly readModelTimeoutMs?: number;
+}
+
+export interface BootstrapResult {
+  /** True when this run created the organization; false when the system already had one. */
+  readonly created: boolean;
+  readonly organizationId: string;
+  readonly workspaceId: string;
+  readonly ownerUserId: string;
+  readonly ownerEmail: string;
+  /** The owner's token, only on the run that issued it (shown once). */
+  readonly ownerToken?: string;
+}
+
+/** Ids derived from the owner's email, so a re-run after a crash sends the very same command. */
+export function bootstrapIds(ownerEmail: string): { organizationId: string; workspaceId: string; userId: string; commandId: string } {
+  const digest = createHash('sha256').update(`steward:bootstrap:${ownerEmail.toLowerCase()}`).digest('hex');
+  return {
+    organizationId: `org_${digest.slice(0, 24)}`,
+    workspaceId: `ws_${digest.slice(24, 48)}`,
+    userId: `usr_${digest.slice(48, 64)}`,
+    commandId: `bootstrap-${digest.slice(0, 32)}`,
+  };
+}
+
+export enum BootstrapErrorCode {
+  /** The organization was created but the team read model did not show it in time (projections not running?). */
+  ReadModelTimeout = 'READ_MODEL_TIMEOUT',
+  /** `tokens issue` for an email that is no member of any workspace. */
+  UnknownMember = 'UNKNOWN_MEMBER',
+}
+
+export class BootstrapError extends Error {
+  constructor(
+    readonly code: BootstrapErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BootstrapError';
+  }
+}
+
+interface FirstOrganization {
+  readonly id: string;
+  readonly firstWorkspaceId: string;
+  readonly ownerUserId: string;
+  readonly ownerEmail: string;
+}
+
+async function firstOrganization(pool: pg.Pool): Promise<FirstOrganization | undefined> {
+  const exists = await pool.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'organizations'`, [TEAM_SCHEMA]);
+  if (!exists.rowCount) return undefined;
+  const { rows } = await pool.query<{ id: string; first_workspace_id: string; owner_user_id: string; owner_email: string }>(
+    `SELECT id, first_workspace_id, owner_user_id, owner_email FROM ${TEAM_SCHEMA}.organizations ORDER BY created_at, id LIMIT 1`,
+  );
+  const row = rows[0];
+  return row ? { id: row.id, firstWorkspaceId: row.first_workspace_id, ownerUserId: row.owner_user_id, ownerEmail: row.owner_email } : undefined;
+}
+
+async function awaitOrganization(pool: pg.Pool, timeoutMs: number): Promise<FirstOrganization> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const organization = await firstOrganization(pool);
+    if (organization) return organization;
+    if (Date.now() > deadline) throw new BootstrapError(BootstrapErrorCode.ReadModelTimeout, `the team read model did not show the bootstrap organization within ${timeoutMs} ms (is the projections service running?)`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * First start of an empty system: creates an organization, its first
+ * workspace and their owner (STEWARD_OWNER_EMAIL) with CreateOrganization as
+ * the system actor, waits until the team read model shows it, and issues the
+ * owner's user token. Idempotent: a system that has an organization is left as
+ * it is, and the owner token is issued only while no user token exists at all
+ * (concurrent runs are serialised by an advisory lock).
+ */
+export async function runBootstrap(deps: BootstrapDeps): Promise<BootstrapResult> {
+  await migrateUserTokens(deps.pool);
+  const client = await deps.pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK]);
+    try {
+      return await bootstrapLocked(deps, client);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function bootstrapLocked(deps: BootstrapDeps, client: pg.PoolClient): Promise<BootstrapResult> {
+  let organization = await firstOrganization(deps.pool);
+  const created = organization === undefined;
+  if (organization === undefined) {
+    const ownerEmail = (deps.ownerEmail ?? DEFAULT_OWNER_EMAIL).toLowerCase();
+    const ids = bootstrapIds(ownerEmail);
+    await deps.commands.send<TeamCommandAnswer>(
+      deps.names.commandSubject('team', 'CreateOrganization'),
+      {
+        commandId: ids.commandId,
+        type: 'CreateOrganization',
+        actor: { type: 'system', id: 'bootstrap' },
+        organizationId: ids.organizationId,
+        issuedAt: new Date().toISOString(),
+        payload: {
+          organizationId: ids.organizationId,
+          name: 'My Organization',
+          workspaceId: ids.workspaceId,
+          workspaceName: 'Default Workspace',
+          owner: { userId: ids.userId, email: ownerEmail },
+        },
+      },
+      { timeoutMs: 15_000 },
+    );
+    organization = await awaitOrganization(deps.pool, deps.readModelTimeoutMs ?? 30_000);
+  }
+  const base = {
+    created,
+    organizationId: organization.id,
+    workspaceId: organization.firstWorkspaceId,
+    ownerUserId: organization.ownerUserId,
+    ownerEmail: organization.ownerEmail,
+  };
+  const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM steward_gateway.user_tokens');
+  if (Number(rows[0]?.n ?? 0) > 0) return base;
+  const issued = await issueUserToken(deps.pool, { userId: organization.ownerUserId, email: organization.ownerEmail });
+  return { ...base, ownerToken: issued.token };
+}
+
+/** What `npm start` prints after the bootstrap (the token only when this run issued it). */
+export function bootstrapLines(result: BootstrapResult, gatewayUrl: string): string[] {
+  const lines = [`Steward API      ${gatewayUrl}`, `API docs         ${gatewayUrl}/docs`];
+  lines.push(`Organization     ${result.organizationId}`, `Workspace        ${result.workspaceId}`, `Owner            ${result.ownerEmail}`);
+  if (result.ownerToken !== undefined) {
+    lines.push(
+      `Owner token      ${result.ownerToken}`,
+      '                 (shown once, keep it: send it as "Authorization: Bearer <token>")',
+    );
+  } else {
+    lines.push('Owner token      issued at first start (not shown again); a new one: npm exec -- node -r @swc-node/register services/gateway/src/bootstrap/bootstrap.main.ts tokens issue --email <email>');
+  }
+  return lines;
+}
+
+/** A new user token for an existing member, found by email in the team read model (the CLI's `tokens issue`). */
+export async function issueTokenForMember(pool: pg.Pool, email: string): Promise<{ userId: string; email: string; token: string }> {
+  await migrateUserTokens(pool);
+  const { rows } = await pool.query<{ user_id: string; email: string }>(
+    `SELECT user_id, email FROM ${TEAM_SCHEMA}.members WHERE lower(email) = lower($1) ORDER BY joined_at LIMIT 1`,
+    [email],
+  );
+  const member = rows[0];
+  if (!member) throw new BootstrapError(BootstrapErrorCode.UnknownMember, `${email} is no member of any workspace`);
+  const issued = await issueUserToken(pool, { userId: member.user_id, email: member.email });
+  return { userId: issued.userId, email: issued.email, token: issued.token };
+}
