@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Kysely, PostgresDialect } from 'kysely';
-import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
+import { TeamStreams, type Actor, type TeamCommandAnswer, type TeamCommandInput, type TeamCommandType } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
@@ -40,9 +40,16 @@ describe('team read models, projected from the real team-rbac handlers', () => {
     );
   }
 
-  async function caughtUp(): Promise<void> {
-    const head = await store.headPosition();
-    await Promise.all([host.runner('team').waitForPosition(head), host.runner('activity').waitForPosition(head)]);
+  /**
+   * Waits until both projections have applied the last event of `streamId` (the
+   * stream the latest command wrote). Not `store.headPosition()`: that stops
+   * below any open transaction (a projection's own batch), so it can lag behind
+   * an event that is already committed.
+   */
+  async function caughtUp(streamId: string): Promise<void> {
+    const [last] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+    if (!last) throw new Error(`${streamId} is empty`);
+    await Promise.all([host.runner('team').waitForPosition(last.position), host.runner('activity').waitForPosition(last.position)]);
   }
 
   // Organization A: three workspaces (active, suspended, attention), five people in ws1.
@@ -105,7 +112,7 @@ describe('team read models, projected from the real team-rbac handlers', () => {
     await ok('ChangeMemberRole', { workspaceId: ws1, userId: 'u-dave', role: 'viewer' }, user('u-alice'));
 
     await ok('CreateOrganization', { organizationId: orgB, name: 'Other', workspaceId: wsB, workspaceName: 'Theirs', owner: { userId: 'u-b', email: 'b@other.test' } }, user('u-b'));
-    await caughtUp();
+    await caughtUp(TeamStreams.workspace(wsB));
   });
 
   afterAll(async () => {
@@ -256,7 +263,7 @@ describe('team read models, projected from the real team-rbac handlers', () => {
 
   it('follows role changes and removals', async () => {
     await ok('RemoveMember', { workspaceId: ws1, userId: 'u-carol' }, user('u-alice'));
-    await caughtUp();
+    await caughtUp(TeamStreams.workspace(ws1));
     expect(await team.getMember(ws1, 'u-carol')).toBeUndefined();
     expect((await team.listMembers(ws1)).total).toBe(4);
     expect((await team.getOrganization(orgA))?.teamSize).toBe(4);

@@ -68,11 +68,21 @@ describe('activity log (PostgreSQL, NATS)', () => {
       [{ eventId, type, version: 1, data, metadata: { correlationId: eventId, ...meta } }],
       { expectedRevision: 'any' },
     );
+    lastStream = streamId;
     return eventId;
   }
 
+  let lastStream: string | undefined;
+
+  /**
+   * Waits until the projection has applied the last appended event. Not
+   * `store.headPosition()`: that stops below any open transaction (the
+   * projection's own batch), so it can lag behind a committed event.
+   */
   async function caughtUp(): Promise<void> {
-    await host.runner('activity').waitForPosition(await store.headPosition());
+    if (!lastStream) return;
+    const [last] = await store.readStream(lastStream, { direction: 'backwards', maxCount: 1 });
+    await host.runner('activity').waitForPosition(last!.position);
   }
 
   async function renames(organizationId: string, workspaceId: string, count: number, start: number, actor = user('u-1')): Promise<string[]> {
