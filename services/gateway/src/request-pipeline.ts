@@ -43,6 +43,50 @@ export function sendJson(response: ServerResponse, answer: StoredResponse): void
   response.end(JSON.stringify(answer.body));
 }
 
+/** Resolves once the response can take more (or is gone). */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
+/**
+ * Writes a streamed answer with backpressure. The first chunk is read before
+ * the status is sent (an error there still becomes a problem document); an
+ * error after it destroys the response; a client that goes away stops the
+ * stream (its `return` runs).
+ */
+export async function sendStream(
+  response: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  stream: AsyncIterable<string | Uint8Array>,
+): Promise<void> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.statusCode = status;
+  try {
+    while (!next.done) {
+      if (response.destroyed) {
+        await iterator.return?.();
+        return;
+      }
+      if (!response.write(next.value)) await drained(response);
+      next = await iterator.next();
+    }
+    response.end();
+  } catch (error) {
+    response.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
 /**
  * One API request, in order: authenticate → rate limit → 401 without
  * credentials → authorize → read and validate → idempotency → handler →
@@ -112,6 +156,12 @@ export class RequestPipeline {
         idempotencyKey,
         headers: request.headers,
       });
+      if (result.stream) {
+        if (reservation) throw new Error(`${route.operationId} answered a stream to a request with an Idempotency-Key`);
+        this.shape(route, result.status, undefined, result.headers);
+        await sendStream(response, result.status, result.headers ?? {}, result.stream);
+        return;
+      }
       answer = this.shape(route, result.status, result.body, result.headers);
     } catch (error) {
       if (!reservation) throw error;

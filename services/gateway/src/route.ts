@@ -58,6 +58,15 @@ export interface RouteResponse {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A streamed body (CSV, NDJSON, …) instead of a JSON one: chunks are written
+   * as they come, with backpressure; give its `content-type` in `headers` and
+   * declare the status with a null schema. The first chunk is awaited before
+   * anything is sent, so an error raised before it still answers as a problem
+   * document; a later error aborts the response. Not for POST routes (an
+   * idempotent replay cannot store a stream).
+   */
+  readonly stream?: AsyncIterable<string | Uint8Array>;
 }
 
 /** A strict object (`z.strictObject`): unknown fields are rejected. */

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { DisplayNameSchema, WorkspaceStatusSchema } from '@steward/contracts';
+import { GatewayError, GatewayErrorCode } from '../gateway.error';
+import { defineRoute, type AnyRoute } from '../route';
+import { commandIdFor, newIdFor } from './team-command.sender';
+import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
+import { CreatedOrganizationSchema, OrganizationSchema, OverviewSchema, WorkspaceSchema } from './team-views.schema';
+
+const TAGS = ['organizations'];
+
+/** Organizations and workspaces. */
+export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
+  return [
+    defineRoute({
+      operationId: 'createOrganization',
+      method: 'POST',
+      path: '/v1/organizations',
+      summary: 'Create an organization (with its first workspace, you as owner)',
+      tags: TAGS,
+      // No action of the matrix is "create an organization": every signed-in person may (team-rbac checks
+      // that they name themselves as owner); profile.update is the action every person has and no API key.
+      permission: 'profile.update',
+      scope: 'none',
+      body: z.strictObject({ name: DisplayNameSchema, workspaceName: DisplayNameSchema.default('Main') }),
+      responses: { 201: CreatedOrganizationSchema },
+      handler: async ({ body, principal, idempotencyKey, requestId }) => {
+        const caller = kit.person(principal);
+        const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
+        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it');
+        const commandId = commandIdFor(principal, idempotencyKey);
+        const organizationId = newIdFor(commandId, 'org');
+        const workspaceId = newIdFor(commandId, 'ws');
+        const issuedAt = kit.issuedAt();
+        await kit.sender.send(
+          'CreateOrganization',
+          { organizationId, name: body.name, workspaceId, workspaceName: body.workspaceName, owner: { userId: caller.userId, email } },
+          { commandId, caller, organizationId, workspaceId, requestId, issuedAt },
+        );
+        return {
+          status: 201,
+          headers: { location: `/v1/organizations/${organizationId}` },
+          body: {
+            id: organizationId,
+            name: body.name,
+            owner: { userId: caller.userId, email: email.toLowerCase() },
+            createdAt: issuedAt,
+            teamSize: 1,
+            workspace: { id: workspaceId, organizationId, name: body.workspaceName, status: 'active', createdAt: issuedAt, updatedAt: issuedAt },
+          },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'getOrganization',
+      method: 'GET',
+      path: '/v1/organizations/{orgId}',
+      summary: 'An organization: name, owner, team size',
+      tags: TAGS,
+      permission: 'organization.read',
+      scope: 'organization',
+      params: z.strictObject({ orgId: PathId }),
+      responses: { 200: OrganizationSchema },
+      handler: async ({ params, principal }) => {
+        const organization = await kit.team.getOrganization(params.orgId);
+        if (!organization) throw new GatewayError(GatewayErrorCode.NotFound, 'no such organization');
+        kit.recordRead(principal, params.orgId, { resourceType: 'organization', action: 'fetch', resourceId: params.orgId });
+        return { status: 200, body: organization };
+      },
+    }),
+    defineRoute({
+      operationId: 'getOrganizationOverview',
+      method: 'GET',
+      path: '/v1/organizations/{orgId}/overview',
+      summary: 'The organization dashboard: details, owner, team size, workspaces by status, recent activity',
+      tags: TAGS,
+      permission: 'organization.read',
+      scope: 'organization',
+      params: z.strictObject({ orgId: PathId }),
+      responses: { 200: OverviewSchema },
+      handler: async ({ params, principal }) => {
+        const overview = await kit.team.organizationOverview(params.orgId);
+        if (!overview) throw new GatewayError(GatewayErrorCode.NotFound, 'no such organization');
+        kit.recordRead(principal, params.orgId, {
+          resourceType: 'organization',
+          action: 'fetch',
+          resourceId: params.orgId,
+          summary: `Fetched the overview of organization ${params.orgId}`,
+        });
+        return { status: 200, body: overview };
+      },
+    }),
+    defineRoute({
+      operationId: 'listWorkspaces',
+      method: 'GET',
+      path: '/v1/organizations/{orgId}/workspaces',
+      summary: 'The workspaces of an organization, oldest first',
+      tags: TAGS,
+      permission: 'workspace.read',
+      scope: 'organization',
+      params: z.strictObject({ orgId: PathId }),
+      query: z.strictObject({ ...pageQuery, status: WorkspaceStatusSchema.optional() }),
+      responses: { 200: pageSchema(WorkspaceSchema) },
+      handler: async ({ params, query, principal }) => {
+        const page = await kit.query(() => kit.team.listWorkspaces(params.orgId, query));
+        kit.recordRead(principal, params.orgId, { resourceType: 'workspace', action: 'fetch_all' });
+        return { status: 200, body: page };
+      },
+    }),
+    defineRoute({
+      operationId: 'createWorkspace',
+      method: 'POST',
+      path: '/v1/organizations/{orgId}/workspaces',
+      summary: 'Create a workspace (active at once; you join it as owner)',
+      tags: TAGS,
+      permission: 'workspace.create',
+      scope: 'organization',
+      params: z.strictObject({ orgId: PathId }),
+      body: z.strictObject({ name: DisplayNameSchema }),
+      responses: { 201: WorkspaceSchema },
+      handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
+        const caller = kit.person(principal);
+        const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
+        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it');
+        const commandId = commandIdFor(principal, idempotencyKey);
+        const workspaceId = newIdFor(commandId, 'ws');
+        const issuedAt = kit.issuedAt();
+        await kit.sender.send(
+          'CreateWorkspace',
+          { organizationId: params.orgId, workspaceId, name: body.name, ownerEmail: email },
+          { commandId, caller, organizationId: params.orgId, workspaceId, requestId, issuedAt },
+        );
+        return {
+          status: 201,
+          headers: { location: `/v1/workspaces/${workspaceId}` },
+          body: { id: workspaceId, organizationId: params.orgId, name: body.name, status: 'active', createdAt: issuedAt, updatedAt: issuedAt },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'getWorkspace',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}',
+      summary: 'A workspace',
+      tags: TAGS,
+      permission: 'workspace.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      responses: { 200: WorkspaceSchema },
+      handler: async ({ params, principal }) => {
+        const organizationId = await kit.organizationOfWorkspace(params.wsId);
+        const workspace = organizationId === undefined ? undefined : await kit.team.getWorkspace(organizationId, params.wsId);
+        if (!workspace) throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
+        kit.recordRead(principal, organizationId, { resourceType: 'workspace', action: 'fetch', resourceId: params.wsId, workspaceId: params.wsId });
+        return { status: 200, body: workspace };
+      },
+    }),
+    defineRoute({
+      operationId: 'updateWorkspace',
+      method: 'PATCH',
+      path: '/v1/workspaces/{wsId}',
+      summary: 'Rename a workspace or change its status',
+      description: 'Status: active ⇄ suspended, attention from and back to any settled status; never back to provisioning (409).',
+      tags: TAGS,
+      permission: 'workspace.update',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      body: z.strictObject({
+        name: DisplayNameSchema.optional(),
+        status: z.enum(['active', 'suspended', 'attention']).optional(),
+        reason: z.string().max(500).optional(),
+      }),
+      responses: { 200: WorkspaceSchema },
+      handler: async ({ params, body, principal, requestId }) => {
+        if (body.name === undefined && body.status === undefined) {
+          throw new GatewayError(GatewayErrorCode.Validation, 'give a name, a status or both', { errors: [{ field: 'body', message: 'name or status is required' }] });
+        }
+        if (body.reason !== undefined && body.status === undefined) {
+          throw new GatewayError(GatewayErrorCode.Validation, 'a reason goes with a status', { errors: [{ field: 'body.reason', message: 'only with status' }] });
+        }
+        const caller = kit.caller(principal);
+        const organizationId = await kit.organizationOfWorkspace(params.wsId);
+        const before = organizationId === undefined ? undefined : await kit.team.getWorkspace(organizationId, params.wsId);
+        // The read model has every workspace the authorizer let through, but for the first milliseconds after its creation.
+        if (!before) throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
+        const issuedAt = kit.issuedAt();
+        const target = { caller, organizationId: before.organizationId, workspaceId: params.wsId, requestId, issuedAt };
+        if (body.name !== undefined) {
+          await kit.sender.send('RenameWorkspace', { workspaceId: params.wsId, name: body.name }, { ...target, commandId: commandIdFor(principal, undefined) });
+        }
+        if (body.status !== undefined) {
+          await kit.sender.send(
+            'ChangeWorkspaceStatus',
+            { workspaceId: params.wsId, status: body.status, ...(body.reason !== undefined ? { reason: body.reason } : {}) },
+            { ...target, commandId: commandIdFor(principal, undefined) },
+          );
+        }
+        return { status: 200, body: { ...before, name: body.name ?? before.name, status: body.status ?? before.status, updatedAt: issuedAt } };
+      },
+    }),
+  ];
+}

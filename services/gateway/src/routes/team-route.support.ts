@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { ActivityRepository, MAX_PAGE_SIZE, ReadModelError, TEAM_SCHEMA, TeamReadRepository, publishActivityRead } from '../../../team-rbac/src/read-models';
+import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
+import { GatewayError, GatewayErrorCode } from '../gateway.error';
+import type { Principal } from '../route';
+import { callerOf as defaultCallerOf, type Caller } from './caller';
+import { TeamCommandSender } from './team-command.sender';
+import type { TeamRoutesDeps } from './team-routes.deps';
+
+/** `page` (from 1) and `pageSize` (1–100, default 20) of a list route's query. */
+export const pageQuery = {
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+};
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int(), pageCount: z.number().int() });
+}
+
+/** Path ids: what TeamIdSchema accepts (anything else cannot exist). */
+export const PathId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids use letters, digits, "_" and "-"');
+
+/** Everything the route modules share, built once per gateway. */
+export class TeamRouteKit {
+  readonly team: TeamReadRepository;
+  readonly activity: ActivityRepository;
+  readonly sender: TeamCommandSender;
+
+  constructor(readonly deps: TeamRoutesDeps) {
+    this.team = new TeamReadRepository({ db: deps.db });
+    this.activity = new ActivityRepository({ db: deps.db });
+    this.sender = new TeamCommandSender({
+      commands: deps.commands,
+      natsPrefix: deps.natsPrefix,
+      ...(deps.commandTimeoutMs !== undefined ? { timeoutMs: deps.commandTimeoutMs } : {}),
+    });
+  }
+
+  caller(principal: Principal | undefined): Caller {
+    if (!principal) throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
+    return (this.deps.callerOf ?? defaultCallerOf)(principal);
+  }
+
+  /** A person's caller; API keys and services are refused (they have no profile, no organization to create). */
+  person(principal: Principal | undefined): Caller & { readonly userId: string } {
+    const caller = this.caller(principal);
+    if (caller.userId === undefined) throw new GatewayError(GatewayErrorCode.Forbidden, 'only a person may do this, not an API key');
+    return caller as Caller & { readonly userId: string };
+  }
+
+  issuedAt(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  /** The organization of a workspace, from the read model (undefined while it is not projected yet). */
+  async organizationOfWorkspace(workspaceId: string): Promise<string | undefined> {
+    const row = await sql<{ organization_id: string }>`SELECT organization_id FROM ${sql.id(TEAM_SCHEMA, 'workspaces')} WHERE id = ${workspaceId}`.execute(this.deps.db);
+    return row.rows[0]?.organization_id;
+  }
+
+  /** An invitation's tenant and email by id alone (the accept route knows only the token). */
+  async invitationById(invitationId: string): Promise<{ organizationId: string; workspaceId: string; email: string; role: string } | undefined> {
+    const result = await sql<{ organization_id: string; workspace_id: string; email: string; role: string }>`
+      SELECT organization_id, workspace_id, email, role FROM ${sql.id(TEAM_SCHEMA, 'invitations')} WHERE id = ${invitationId}`.execute(this.deps.db);
+    const row = result.rows[0];
+    return row ? { organizationId: row.organization_id, workspaceId: row.workspace_id, email: row.email, role: row.role } : undefined;
+  }
+
+  /**
+   * Records a Fetch / Fetch All in the activity log. Fire-and-forget: the
+   * request never waits for it nor fails with it; a failure is logged.
+   */
+  recordRead(principal: Principal | undefined, organizationId: string | undefined, read: Omit<ResourceReadInput, 'organizationId' | 'actor' | 'outcome'>): void {
+    if (!principal || organizationId === undefined) return;
+    const caller = this.caller(principal);
+    publishActivityRead(this.deps.js, this.deps.natsPrefix, { ...read, organizationId, actor: caller.actor, outcome: 'success' }).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, resourceType: read.resourceType, action: read.action, organizationId }, 'activity read not published');
+    });
+  }
+
+  /** Runs a read-model query; its refusals (bad page, filter, cursor) answer 400. */
+  async query<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ReadModelError) throw new GatewayError(GatewayErrorCode.Validation, error.message, { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { CommandClient } from '@steward/messaging';
+import type { Logger } from '@steward/observability';
+import type { Kysely } from 'kysely';
+import type { Principal } from '../route';
+import type { Caller } from './caller';
+
+/** What the accept route needs to sign a new person in: a user token for them (shown once). */
+export type IssueUserToken = (input: { readonly userId: string; readonly email: string }) => Promise<{ readonly token: string }>;
+
+export interface TeamRoutesDeps {
+  /** Sends team commands (`<prefix>.cmd.team.<Type>`); connected by the caller. */
+  readonly commands: CommandClient;
+  /** NATS prefix of commands and of the activity stream ('' in production, env.natsPrefix in tests). */
+  readonly natsPrefix: string;
+  /** Over the database holding the team read models (`rm_team`, `rm_activity`, `activity_reads`). */
+  readonly db: Kysely<unknown>;
+  /** Where Fetch / Fetch All reads are published (the activity stream must exist: `ensureActivityStream`). */
+  readonly js: JetStreamClient;
+  /** `issueUserToken(pool, …)` from the gateway's auth, bound to its pool. */
+  readonly issueUserToken: IssueUserToken;
+  readonly logger: Logger;
+  /**
+   * Who the principal is for the team context. Default `callerOf`, which reads
+   * `@steward/auth` principals (`userId`, `keyId`, `organizationId`, an optional `email`).
+   */
+  readonly callerOf?: (principal: Principal) => Caller;
+  /** Per command. Default 10 s. */
+  readonly commandTimeoutMs?: number;
+  /** The time commands are issued at. Default now. */
+  readonly now?: () => Date;
+}

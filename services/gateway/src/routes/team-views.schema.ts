@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { ROLES, WORKSPACE_STATUSES } from '@steward/contracts';
+
+/*
+ * What the team routes answer (response schemas: the gateway parses every
+ * body through them, so nothing undeclared — a hash, a token — ever leaves).
+ */
+
+const Time = z.string();
+
+export const OrganizationSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  owner: z.object({ userId: z.string(), email: z.string(), name: z.string().nullable().optional() }),
+  createdAt: Time,
+  teamSize: z.number().int().optional(),
+});
+
+export const WorkspaceSchema = z.object({
+  id: z.string(),
+  organizationId: z.string(),
+  name: z.string(),
+  status: z.enum(WORKSPACE_STATUSES),
+  /** Absent only when a change answers before the workspace's row is projected. */
+  createdAt: Time.optional(),
+  updatedAt: Time,
+});
+
+export const CreatedOrganizationSchema = OrganizationSchema.extend({ workspace: WorkspaceSchema });
+
+export const ActivityEntrySchema = z.object({
+  id: z.string(),
+  organizationId: z.string(),
+  workspaceId: z.string().nullable(),
+  resourceType: z.string(),
+  action: z.string(),
+  resourceId: z.string().nullable(),
+  actor: z.object({ type: z.string(), id: z.string() }),
+  occurredAt: Time,
+  outcome: z.string(),
+  summary: z.string(),
+  source: z.string(),
+});
+
+export const OverviewSchema = z.object({
+  organization: OrganizationSchema,
+  workspaces: z.object({
+    total: z.number().int(),
+    active: z.number().int(),
+    suspended: z.number().int(),
+    others: z.number().int(),
+    provisioning: z.number().int(),
+    attention: z.number().int(),
+  }),
+  recentActivity: z.array(ActivityEntrySchema),
+});
+
+export const MemberSchema = z.object({
+  workspaceId: z.string(),
+  organizationId: z.string().optional(),
+  userId: z.string(),
+  email: z.string().optional(),
+  name: z.string().nullable().optional(),
+  role: z.enum(ROLES),
+  joinedAt: Time.optional(),
+});
+
+export const InvitationSchema = z.object({
+  id: z.string(),
+  organizationId: z.string().optional(),
+  workspaceId: z.string(),
+  email: z.string(),
+  role: z.enum(ROLES),
+  message: z.string().nullable(),
+  status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+  invitedBy: z.string(),
+  createdAt: Time,
+  expiresAt: Time,
+  acceptedAt: Time.nullable().optional(),
+  acceptedBy: z.string().nullable().optional(),
+  revokedAt: Time.nullable().optional(),
+});
+
+/** The 201 of an invitation: the acceptance token, shown this once. */
+export const IssuedInvitationSchema = InvitationSchema.extend({ token: z.string() });
+
+export const AcceptedInvitationSchema = z.object({
+  invitationId: z.string(),
+  userId: z.string(),
+  workspaceId: z.string().optional(),
+  organizationId: z.string().optional(),
+  email: z.string().optional(),
+  role: z.enum(ROLES).optional(),
+  /** A user token for a person who was not signed in: shown this once. */
+  token: z.string().optional(),
+});
+
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  organizationId: z.string().optional(),
+  workspaceId: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  prefix: z.string(),
+  issuedBy: z.string(),
+  createdAt: Time,
+  expiresAt: Time.nullable(),
+  revokedAt: Time.nullable(),
+  lastUsedAt: Time.nullable(),
+});
+
+/** The 201 of a key: the whole key, shown this once. */
+export const IssuedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
+
+export const ProfileSchema = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  organizationName: z.string().nullable(),
+  timeZone: z.string().nullable(),
+  customInstructions: z.string().nullable(),
+  updatedAt: Time.nullable(),
+});
+
+export const ActivityPageSchema = z.object({ items: z.array(ActivityEntrySchema), nextCursor: z.string().nullable() });

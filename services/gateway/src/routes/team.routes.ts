@@ -1,0 +1,356 @@
+import { z } from 'zod';
+import {
+  CUSTOM_INSTRUCTIONS_MAX,
+  DisplayNameSchema,
+  EmailSchema,
+  INVITATION_MESSAGE_MAX,
+  INVITATION_TTL_DAYS,
+  RoleSchema,
+  TimeZoneSchema,
+  TeamStreams,
+  isRole,
+  type Role,
+} from '@steward/contracts';
+import { GatewayError, GatewayErrorCode } from '../gateway.error';
+import { defineRoute, type AnyRoute } from '../route';
+import { generateInvitationToken, hashInvitationToken, parseInvitationToken } from './invitation-token';
+import { commandIdFor, newIdFor } from './team-command.sender';
+import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
+import { AcceptedInvitationSchema, InvitationSchema, IssuedInvitationSchema, MemberSchema, ProfileSchema } from './team-views.schema';
+
+const DAY_MS = 86_400_000;
+const WORKSPACE_STREAM = TeamStreams.workspace('');
+
+/** `"<role>"`: a member's ETag, and what If-Match states as the role the caller saw. */
+function roleTag(role: Role): string {
+  return `"${role}"`;
+}
+
+function roleFromIfMatch(header: string | string[] | undefined): Role | undefined {
+  if (header === undefined) return undefined;
+  const value = (Array.isArray(header) ? header[0] : header)?.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  if (value === undefined || !isRole(value)) {
+    throw new GatewayError(GatewayErrorCode.Validation, 'If-Match must be the ETag of the member (its role, quoted)', {
+      errors: [{ field: 'header.If-Match', message: 'not a member ETag' }],
+    });
+  }
+  return value;
+}
+
+/** Invitations, members and the caller's own profile. */
+export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
+  return [
+    defineRoute({
+      operationId: 'listInvitations',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/invitations',
+      summary: 'Invitations to a workspace, newest first',
+      tags: ['team'],
+      permission: 'invitation.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      query: z.strictObject({ ...pageQuery, status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }),
+      responses: { 200: pageSchema(InvitationSchema) },
+      handler: async ({ params, query, principal }) => {
+        const page = await kit.query(() => kit.team.listInvitations(params.wsId, query));
+        kit.recordRead(principal, await kit.organizationOfWorkspace(params.wsId), { resourceType: 'invitation', action: 'fetch_all', workspaceId: params.wsId });
+        return { status: 200, body: page };
+      },
+    }),
+    defineRoute({
+      operationId: 'getInvitation',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/invitations/{id}',
+      summary: 'One invitation (never its token)',
+      tags: ['team'],
+      permission: 'invitation.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId, id: PathId }),
+      responses: { 200: InvitationSchema },
+      handler: async ({ params, principal }) => {
+        const invitation = await kit.team.getInvitation(params.wsId, params.id);
+        if (!invitation) throw new GatewayError(GatewayErrorCode.NotFound, 'no such invitation');
+        kit.recordRead(principal, invitation.organizationId, { resourceType: 'invitation', action: 'fetch', resourceId: params.id, workspaceId: params.wsId });
+        return { status: 200, body: invitation };
+      },
+    }),
+    defineRoute({
+      operationId: 'inviteMember',
+      method: 'POST',
+      path: '/v1/workspaces/{wsId}/invitations',
+      summary: 'Invite someone by email; the answer carries the acceptance token, this once',
+      tags: ['team'],
+      permission: 'member.invite',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      body: z.strictObject({ email: EmailSchema, role: RoleSchema, message: z.string().max(INVITATION_MESSAGE_MAX).optional() }),
+      responses: { 201: IssuedInvitationSchema },
+      handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
+        const caller = kit.caller(principal);
+        const commandId = commandIdFor(principal, idempotencyKey);
+        const invitationId = newIdFor(commandId, 'inv');
+        const { token, hash } = generateInvitationToken(invitationId);
+        const organizationId = await kit.organizationOfWorkspace(params.wsId);
+        const issuedAt = kit.issuedAt();
+        await kit.sender.send(
+          'InviteMember',
+          {
+            workspaceId: params.wsId,
+            invitationId,
+            email: body.email,
+            role: body.role,
+            ...(body.message !== undefined ? { message: body.message } : {}),
+            tokenHash: hash,
+          },
+          { commandId, caller, organizationId, workspaceId: params.wsId, requestId, issuedAt },
+        );
+        return {
+          status: 201,
+          headers: { location: `/v1/workspaces/${params.wsId}/invitations/${invitationId}` },
+          body: {
+            id: invitationId,
+            ...(organizationId !== undefined ? { organizationId } : {}),
+            workspaceId: params.wsId,
+            email: body.email,
+            role: body.role,
+            message: body.message ?? null,
+            status: 'pending',
+            invitedBy: caller.actor.id,
+            createdAt: issuedAt,
+            expiresAt: new Date(Date.parse(issuedAt) + INVITATION_TTL_DAYS * DAY_MS).toISOString(),
+            acceptedAt: null,
+            acceptedBy: null,
+            revokedAt: null,
+            token,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'revokeInvitation',
+      method: 'DELETE',
+      path: '/v1/workspaces/{wsId}/invitations/{id}',
+      summary: 'Revoke a pending invitation',
+      tags: ['team'],
+      permission: 'invitation.revoke',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId, id: PathId }),
+      responses: { 204: null },
+      handler: async ({ params, principal, requestId }) => {
+        await kit.sender.send(
+          'RevokeInvitation',
+          { workspaceId: params.wsId, invitationId: params.id },
+          { commandId: commandIdFor(principal, undefined), caller: kit.caller(principal), workspaceId: params.wsId, requestId, issuedAt: kit.issuedAt() },
+        );
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      operationId: 'acceptInvitation',
+      method: 'POST',
+      path: '/v1/invitations/accept',
+      summary: 'Accept an invitation with its token',
+      description:
+        'Signed in: you join as yourself. Not signed in: a new person joins (give your name) and the answer carries your user token, this once.',
+      tags: ['team'],
+      permission: null,
+      scope: 'none',
+      body: z.strictObject({ token: z.string().min(1).max(200), name: DisplayNameSchema.optional(), email: EmailSchema.optional() }),
+      responses: { 201: AcceptedInvitationSchema },
+      handler: async ({ body, principal, idempotencyKey, requestId }) => {
+        const parsed = parseInvitationToken(body.token);
+        if (!parsed) throw new GatewayError(GatewayErrorCode.Validation, 'not an invitation token', { errors: [{ field: 'body.token', message: 'not an invitation token' }] });
+        const signedIn = principal ? kit.person(principal) : undefined;
+        const invitation = await kit.invitationById(parsed.invitationId);
+        const commandId = commandIdFor(principal, idempotencyKey);
+        const userId = signedIn?.userId ?? newIdFor(commandId, 'u');
+        // A new person's email is the one the invitation went to (the token proves they read it there).
+        const email = signedIn?.email ?? invitation?.email ?? body.email;
+        if (!signedIn && email === undefined) {
+          throw new GatewayError(GatewayErrorCode.Validation, 'give the email the invitation went to', { errors: [{ field: 'body.email', message: 'required' }] });
+        }
+        const caller = signedIn ?? { actor: { type: 'user' as const, id: userId }, userId, email, organizationId: invitation?.organizationId };
+        const issuedAt = kit.issuedAt();
+        const target = { caller, organizationId: invitation?.organizationId, workspaceId: invitation?.workspaceId, requestId, issuedAt };
+        const answer = await kit.sender.send(
+          'AcceptInvitation',
+          { invitationId: parsed.invitationId, tokenHash: hashInvitationToken(body.token), userId },
+          { ...target, commandId },
+        );
+        if (!signedIn && body.name !== undefined) {
+          await kit.sender.send('UpdateUserProfile', { name: body.name }, { ...target, commandId: commandIdFor(principal, idempotencyKey ?? commandId, 1) });
+        }
+        const joined = answer.events.find((event) => event.type === 'MemberJoined');
+        const workspaceId = invitation?.workspaceId ?? joined?.streamId.slice(WORKSPACE_STREAM.length);
+        const token = signedIn ? undefined : (await kit.deps.issueUserToken({ userId, email: email as string })).token;
+        return {
+          status: 201,
+          headers: workspaceId ? { location: `/v1/workspaces/${workspaceId}/members/${userId}` } : undefined,
+          body: {
+            invitationId: parsed.invitationId,
+            userId,
+            ...(workspaceId !== undefined ? { workspaceId } : {}),
+            ...(invitation ? { organizationId: invitation.organizationId, role: invitation.role } : {}),
+            ...(email !== undefined ? { email } : {}),
+            ...(token !== undefined ? { token } : {}),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'listMembers',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/members',
+      summary: 'Members of a workspace, oldest first; search by email or name, filter by role',
+      tags: ['team'],
+      permission: 'member.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      query: z.strictObject({ ...pageQuery, search: z.string().max(200).optional(), role: RoleSchema.optional() }),
+      responses: { 200: pageSchema(MemberSchema) },
+      handler: async ({ params, query, principal }) => {
+        const page = await kit.query(() => kit.team.listMembers(params.wsId, query));
+        kit.recordRead(principal, page.items[0]?.organizationId ?? (await kit.organizationOfWorkspace(params.wsId)), {
+          resourceType: 'member',
+          action: 'fetch_all',
+          workspaceId: params.wsId,
+        });
+        return { status: 200, body: page };
+      },
+    }),
+    defineRoute({
+      operationId: 'getMember',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/members/{userId}',
+      summary: 'One member; the ETag is its role (send it back as If-Match when changing it)',
+      tags: ['team'],
+      permission: 'member.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId, userId: PathId }),
+      responses: { 200: MemberSchema },
+      handler: async ({ params, principal }) => {
+        const member = await kit.team.getMember(params.wsId, params.userId);
+        if (!member) throw new GatewayError(GatewayErrorCode.NotFound, 'no such member');
+        kit.recordRead(principal, member.organizationId, { resourceType: 'member', action: 'fetch', resourceId: params.userId, workspaceId: params.wsId });
+        return { status: 200, body: member, headers: { etag: roleTag(member.role) } };
+      },
+    }),
+    defineRoute({
+      operationId: 'changeMemberRole',
+      method: 'PATCH',
+      path: '/v1/workspaces/{wsId}/members/{userId}',
+      summary: "Change a member's role",
+      description:
+        'Optimistic concurrency: `If-Match: "<role>"` (the ETag of GET) or `expectedRole` refuses with 409 when the role is no longer the one you saw.',
+      tags: ['team'],
+      permission: 'member.update_role',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId, userId: PathId }),
+      body: z.strictObject({ role: RoleSchema, expectedRole: RoleSchema.optional() }),
+      responses: { 200: MemberSchema },
+      handler: async ({ params, body, principal, requestId, headers }) => {
+        const ifMatch = roleFromIfMatch(headers['if-match']);
+        if (ifMatch !== undefined && body.expectedRole !== undefined && ifMatch !== body.expectedRole) {
+          throw new GatewayError(GatewayErrorCode.Validation, 'If-Match and expectedRole disagree', {
+            errors: [{ field: 'body.expectedRole', message: 'differs from If-Match' }],
+          });
+        }
+        const expectedRole = body.expectedRole ?? ifMatch;
+        const organizationId = await kit.organizationOfWorkspace(params.wsId);
+        await kit.sender.send(
+          'ChangeMemberRole',
+          { workspaceId: params.wsId, userId: params.userId, role: body.role, ...(expectedRole !== undefined ? { expectedRole } : {}) },
+          { commandId: commandIdFor(principal, undefined), caller: kit.caller(principal), organizationId, workspaceId: params.wsId, requestId, issuedAt: kit.issuedAt() },
+        );
+        const seen = await kit.team.getMember(params.wsId, params.userId);
+        return {
+          status: 200,
+          headers: { etag: roleTag(body.role) },
+          body: { ...(seen ?? { workspaceId: params.wsId, userId: params.userId }), role: body.role },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'removeMember',
+      method: 'DELETE',
+      path: '/v1/workspaces/{wsId}/members/{userId}',
+      summary: 'Remove a member from a workspace',
+      tags: ['team'],
+      permission: 'member.remove',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId, userId: PathId }),
+      responses: { 204: null },
+      handler: async ({ params, principal, requestId }) => {
+        await kit.sender.send(
+          'RemoveMember',
+          { workspaceId: params.wsId, userId: params.userId },
+          { commandId: commandIdFor(principal, undefined), caller: kit.caller(principal), workspaceId: params.wsId, requestId, issuedAt: kit.issuedAt() },
+        );
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      operationId: 'getMyProfile',
+      method: 'GET',
+      path: '/v1/me',
+      summary: 'Your profile',
+      tags: ['profile'],
+      permission: 'profile.read',
+      scope: 'none',
+      responses: { 200: ProfileSchema },
+      handler: async ({ principal }) => {
+        const caller = kit.person(principal);
+        const profile = await kit.team.getProfile(caller.userId);
+        kit.recordRead(principal, caller.organizationId, { resourceType: 'user_profile', action: 'fetch', resourceId: caller.userId });
+        return {
+          status: 200,
+          body: profile ?? {
+            userId: caller.userId,
+            email: caller.email ?? null,
+            name: null,
+            organizationName: null,
+            timeZone: null,
+            customInstructions: null,
+            updatedAt: null,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'updateMyProfile',
+      method: 'PATCH',
+      path: '/v1/me',
+      summary: 'Change your profile: name, organization name, IANA time zone, custom instructions (null clears)',
+      tags: ['profile'],
+      permission: 'profile.update',
+      scope: 'none',
+      body: z.strictObject({
+        name: DisplayNameSchema.nullable().optional(),
+        organizationName: DisplayNameSchema.nullable().optional(),
+        timeZone: TimeZoneSchema.nullable().optional(),
+        customInstructions: z.string().max(CUSTOM_INSTRUCTIONS_MAX).nullable().optional(),
+      }),
+      responses: { 200: ProfileSchema },
+      handler: async ({ body, principal, requestId }) => {
+        const caller = kit.person(principal);
+        const issuedAt = kit.issuedAt();
+        const patch = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as typeof body;
+        await kit.sender.send('UpdateUserProfile', patch, { commandId: commandIdFor(principal, undefined), caller, requestId, issuedAt });
+        const before = await kit.team.getProfile(caller.userId);
+        return {
+          status: 200,
+          body: {
+            userId: caller.userId,
+            email: before?.email ?? caller.email ?? null,
+            name: before?.name ?? null,
+            organizationName: before?.organizationName ?? null,
+            timeZone: before?.timeZone ?? null,
+            customInstructions: before?.customInstructions ?? null,
+            ...patch,
+            updatedAt: issuedAt,
+          },
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,365 @@
+import { TeamStreams } from '@steward/contracts';
+import { waitFor } from '@steward/testing';
+import { startTeamRoutesHarness, type Answer, type TeamRoutesHarness } from './team-routes.harness';
+import { userHeader } from './team-test-auth';
+
+jest.setTimeout(60_000);
+
+const OWNER = userHeader('u-owner', 'owner@acme.test');
+const OUTSIDER = userHeader('u-outsider', 'outsider@other.test');
+
+function expectStatus(answer: Answer, status: number): void {
+  if (answer.status !== status) throw new Error(`expected ${status}, got ${answer.status}: ${answer.text}`);
+}
+
+describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQL, NATS, Redis)', () => {
+  let h: TeamRoutesHarness;
+  let organizationId: string;
+  let workspaceId: string;
+  let otherWorkspaceId: string;
+
+  beforeAll(async () => {
+    h = await startTeamRoutesHarness();
+    const created = await h.call('POST', '/v1/organizations', { auth: OWNER, body: { name: 'Acme', workspaceName: 'Main' }, headers: { 'idempotency-key': 'create-acme' } });
+    expectStatus(created, 201);
+    organizationId = created.body.id;
+    workspaceId = created.body.workspace.id;
+    await h.caughtUp(TeamStreams.workspace(workspaceId));
+    // the outsider owns another organization
+    const other = await h.call('POST', '/v1/organizations', { auth: OUTSIDER, body: { name: 'Other' } });
+    expectStatus(other, 201);
+    otherWorkspaceId = other.body.workspace.id;
+    await h.caughtUp(TeamStreams.workspace(otherWorkspaceId));
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Invites `email` as `role` and has a new person accept; returns their user id and user token header. */
+  async function newMember(email: string, role: string, name?: string): Promise<{ userId: string; auth: string }> {
+    const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, { auth: OWNER, body: { email, role } });
+    expectStatus(invited, 201);
+    await h.caughtUp(TeamStreams.invitation(invited.body.id));
+    const accepted = await h.call('POST', '/v1/invitations/accept', { body: { token: invited.body.token, ...(name ? { name } : {}) } });
+    expectStatus(accepted, 201);
+    await h.caughtUp(TeamStreams.workspace(workspaceId));
+    return { userId: accepted.body.userId, auth: `Bearer ${accepted.body.token as string}` };
+  }
+
+  it('creates an organization with its first workspace, answers it with a Location, and replays an Idempotency-Key', async () => {
+    const organization = await h.call('GET', `/v1/organizations/${organizationId}`, { auth: OWNER });
+    expectStatus(organization, 200);
+    expect(organization.body).toMatchObject({ id: organizationId, name: 'Acme', owner: { userId: 'u-owner', email: 'owner@acme.test' }, teamSize: 1 });
+
+    const again = await h.call('POST', '/v1/organizations', { auth: OWNER, body: { name: 'Acme', workspaceName: 'Main' }, headers: { 'idempotency-key': 'create-acme' } });
+    expectStatus(again, 201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.id).toBe(organizationId);
+    expect(again.headers.get('location')).toBe(`/v1/organizations/${organizationId}`);
+    expect((await h.store.readStream(TeamStreams.organization(organizationId))).map((event) => event.type)).toEqual(['OrganizationCreated']);
+
+    // another tenant's organization does not exist for the caller
+    expectStatus(await h.call('GET', `/v1/organizations/${organizationId}`, { auth: OUTSIDER }), 404);
+    expectStatus(await h.call('GET', `/v1/organizations/${organizationId}`), 401);
+  });
+
+  it('adds, renames and suspends workspaces; the overview counts them by status', async () => {
+    const created = await h.call('POST', `/v1/organizations/${organizationId}/workspaces`, { auth: OWNER, body: { name: 'Research' } });
+    expectStatus(created, 201);
+    expect(created.body).toMatchObject({ organizationId, name: 'Research', status: 'active' });
+    expect(created.headers.get('location')).toBe(`/v1/workspaces/${created.body.id as string}`);
+    await h.caughtUp(TeamStreams.workspace(created.body.id));
+
+    const patched = await h.call('PATCH', `/v1/workspaces/${created.body.id as string}`, { auth: OWNER, body: { name: 'Lab', status: 'suspended', reason: 'budget' } });
+    expectStatus(patched, 200);
+    expect(patched.body).toMatchObject({ id: created.body.id, name: 'Lab', status: 'suspended' });
+    await h.caughtUp(TeamStreams.workspace(created.body.id));
+
+    const back = await h.call('PATCH', `/v1/workspaces/${created.body.id as string}`, { auth: OWNER, body: { status: 'active' } });
+    expectStatus(back, 200);
+    await h.caughtUp(TeamStreams.workspace(created.body.id));
+    const suspendedAgain = await h.call('PATCH', `/v1/workspaces/${created.body.id as string}`, { auth: OWNER, body: { status: 'suspended' } });
+    expectStatus(suspendedAgain, 200);
+    await h.caughtUp(TeamStreams.workspace(created.body.id));
+
+    const workspace = await h.call('GET', `/v1/workspaces/${created.body.id as string}`, { auth: OWNER });
+    expectStatus(workspace, 200);
+    expect(workspace.body).toMatchObject({ name: 'Lab', status: 'suspended' });
+
+    const list = await h.call('GET', `/v1/organizations/${organizationId}/workspaces?pageSize=1`, { auth: OWNER });
+    expectStatus(list, 200);
+    expect(list.body).toMatchObject({ total: 2, page: 1, pageSize: 1, pageCount: 2 });
+    expect(list.body.items).toHaveLength(1);
+
+    const overview = await h.call('GET', `/v1/organizations/${organizationId}/overview`, { auth: OWNER });
+    expectStatus(overview, 200);
+    expect(overview.body.organization).toMatchObject({ id: organizationId, name: 'Acme', owner: { userId: 'u-owner' } });
+    expect(overview.body.workspaces).toMatchObject({ total: 2, active: 1, suspended: 1, others: 0 });
+    expect(overview.body.recentActivity.length).toBeGreaterThan(0);
+  });
+
+  it('invites, accepts (a new person gets a user token), changes the role with If-Match, and removes the member', async () => {
+    const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, {
+      auth: OWNER,
+      body: { email: 'Newcomer@Acme.test', role: 'member', message: 'welcome' },
+    });
+    expectStatus(invited, 201);
+    expect(invited.body).toMatchObject({ workspaceId, organizationId, email: 'newcomer@acme.test', role: 'member', status: 'pending', message: 'welcome' });
+    const token = invited.body.token as string;
+    expect(token.startsWith(`${invited.body.id as string}.`)).toBe(true);
+    expect(invited.headers.get('location')).toBe(`/v1/workspaces/${workspaceId}/invitations/${invited.body.id as string}`);
+    await h.caughtUp(TeamStreams.invitation(invited.body.id));
+
+    const listed = await h.call('GET', `/v1/workspaces/${workspaceId}/invitations?status=pending`, { auth: OWNER });
+    expectStatus(listed, 200);
+    expect(listed.body.items.map((item: { id: string }) => item.id)).toContain(invited.body.id);
+    expect(listed.text).not.toContain(token.split('.')[1]);
+
+    expectStatus(await h.call('POST', '/v1/invitations/accept', { body: { token: `${invited.body.id as string}.${'x'.repeat(43)}` } }), 403);
+    const accepted = await h.call('POST', '/v1/invitations/accept', { body: { token, name: 'New Comer' } });
+    expectStatus(accepted, 201);
+    expect(accepted.body).toMatchObject({ invitationId: invited.body.id, workspaceId, organizationId, email: 'newcomer@acme.test', role: 'member' });
+    expect(h.auth.issueUserToken.issued.at(-1)).toEqual({ userId: accepted.body.userId, email: 'newcomer@acme.test', token: accepted.body.token });
+    const newcomer = `Bearer ${accepted.body.token as string}`;
+    const userId = accepted.body.userId as string;
+    expectStatus(await h.call('POST', '/v1/invitations/accept', { body: { token } }), 409);
+    await h.caughtUp(TeamStreams.workspace(workspaceId));
+
+    const me = await h.call('GET', '/v1/me', { auth: newcomer });
+    expectStatus(me, 200);
+    expect(me.body).toMatchObject({ userId, name: 'New Comer', email: 'newcomer@acme.test' });
+    // a member may not manage the team
+    expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}/members`, { auth: newcomer }), 403);
+
+    const member = await h.call('GET', `/v1/workspaces/${workspaceId}/members/${userId}`, { auth: OWNER });
+    expectStatus(member, 200);
+    expect(member.headers.get('etag')).toBe('"member"');
+    const promoted = await h.call('PATCH', `/v1/workspaces/${workspaceId}/members/${userId}`, { auth: OWNER, body: { role: 'admin' }, headers: { 'if-match': '"member"' } });
+    expectStatus(promoted, 200);
+    expect(promoted.body).toMatchObject({ userId, role: 'admin' });
+    expect(promoted.headers.get('etag')).toBe('"admin"');
+    // the stale ETag: someone changed the role since
+    const stale = await h.call('PATCH', `/v1/workspaces/${workspaceId}/members/${userId}`, { auth: OWNER, body: { role: 'viewer' }, headers: { 'if-match': '"member"' } });
+    expectStatus(stale, 409);
+    expect(stale.headers.get('content-type')).toContain('application/problem+json');
+    const staleBody = await h.call('PATCH', `/v1/workspaces/${workspaceId}/members/${userId}`, { auth: OWNER, body: { role: 'viewer', expectedRole: 'billing' } });
+    expectStatus(staleBody, 409);
+    // the last owner of an organization stays one (409 with the team's own problem type)
+    const lastOwner = await h.call('PATCH', `/v1/workspaces/${otherWorkspaceId}/members/u-outsider`, { auth: OUTSIDER, body: { role: 'admin' } });
+    expectStatus(lastOwner, 409);
+    expect(lastOwner.body.type).toBe('urn:steward:problem:last-owner');
+    // the outsider's workspace is not there for the owner of Acme
+    expectStatus(await h.call('PATCH', `/v1/workspaces/${otherWorkspaceId}/members/u-outsider`, { auth: OWNER, body: { role: 'admin' } }), 404);
+    await h.caughtUp(TeamStreams.workspace(workspaceId));
+
+    const removed = await h.call('DELETE', `/v1/workspaces/${workspaceId}/members/${userId}`, { auth: OWNER });
+    expectStatus(removed, 204);
+    expect(removed.text).toBe('');
+    await h.caughtUp(TeamStreams.workspace(workspaceId));
+    expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}/members/${userId}`, { auth: OWNER }), 404);
+    expectStatus(await h.call('DELETE', `/v1/workspaces/${workspaceId}/members/${userId}`, { auth: OWNER }), 404);
+    expect((await h.store.readStream(TeamStreams.workspace(workspaceId))).map((event) => event.type).slice(-2)).toEqual(['MemberRoleChanged', 'MemberRemoved']);
+  });
+
+  it('revokes an invitation: it can no longer be accepted', async () => {
+    const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, { auth: OWNER, body: { email: 'maybe@acme.test', role: 'viewer' } });
+    expectStatus(invited, 201);
+    expectStatus(await h.call('DELETE', `/v1/workspaces/${workspaceId}/invitations/${invited.body.id as string}`, { auth: OWNER }), 204);
+    await h.caughtUp(TeamStreams.invitation(invited.body.id));
+    const shown = await h.call('GET', `/v1/workspaces/${workspaceId}/invitations/${invited.body.id as string}`, { auth: OWNER });
+    expectStatus(shown, 200);
+    expect(shown.body.status).toBe('revoked');
+    expect(shown.body).not.toHaveProperty('token');
+    expectStatus(await h.call('POST', '/v1/invitations/accept', { body: { token: invited.body.token } }), 409);
+  });
+
+  it('lets a signed-in person accept as themselves (no new token)', async () => {
+    const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, { auth: OWNER, body: { email: 'u-known@acme.test', role: 'viewer' } });
+    expectStatus(invited, 201);
+    await h.caughtUp(TeamStreams.invitation(invited.body.id));
+    const before = h.auth.issueUserToken.issued.length;
+    const accepted = await h.call('POST', '/v1/invitations/accept', { auth: userHeader('u-known'), body: { token: invited.body.token } });
+    expectStatus(accepted, 201);
+    expect(accepted.body).toMatchObject({ userId: 'u-known', workspaceId, role: 'viewer' });
+    expect(accepted.body).not.toHaveProperty('token');
+    expect(h.auth.issueUserToken.issued).toHaveLength(before);
+    await h.caughtUp(TeamStreams.workspace(workspaceId));
+    const member = await h.call('GET', `/v1/workspaces/${workspaceId}/members/u-known`, { auth: OWNER });
+    expect(member.body).toMatchObject({ role: 'viewer', email: 'u-known@acme.test' });
+  });
+
+  it('pages, searches and filters the member list', async () => {
+    for (const [n, role] of [
+      [1, 'member'],
+      [2, 'member'],
+      [3, 'billing'],
+      [4, 'member'],
+    ] as const) {
+      await newMember(`pager${n}@acme.test`, role, `Pager ${n}`);
+    }
+    const all = await h.call('GET', `/v1/workspaces/${workspaceId}/members?pageSize=100`, { auth: OWNER });
+    expectStatus(all, 200);
+    const total = all.body.total as number;
+    expect(total).toBeGreaterThanOrEqual(6);
+
+    const page2 = await h.call('GET', `/v1/workspaces/${workspaceId}/members?page=2&pageSize=2`, { auth: OWNER });
+    expectStatus(page2, 200);
+    expect(page2.body).toMatchObject({ total, page: 2, pageSize: 2, pageCount: Math.ceil(total / 2) });
+    expect(page2.body.items).toEqual(all.body.items.slice(2, 4));
+
+    const search = await h.call('GET', `/v1/workspaces/${workspaceId}/members?search=pager`, { auth: OWNER });
+    expect(search.body.total).toBe(4);
+    const byName = await h.call('GET', `/v1/workspaces/${workspaceId}/members?search=${encodeURIComponent('Pager 3')}`, { auth: OWNER });
+    expect(byName.body.items.map((item: { email: string }) => item.email)).toEqual(['pager3@acme.test']);
+    const billing = await h.call('GET', `/v1/workspaces/${workspaceId}/members?role=billing`, { auth: OWNER });
+    expect(billing.body.items.map((item: { email: string }) => item.email)).toEqual(['pager3@acme.test']);
+
+    const bad = await h.call('GET', `/v1/workspaces/${workspaceId}/members?pageSize=500&role=king&extra=1`, { auth: OWNER });
+    expectStatus(bad, 400);
+    expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['query.extra', 'query.pageSize', 'query.role']);
+  });
+
+  it('issues an API key shown once, lists it without the secret, lets it in, and revokes it', async () => {
+    const issued = await h.call('POST', `/v1/workspaces/${workspaceId}/api-keys`, { auth: OWNER, body: { name: 'CI', scopes: ['read', 'usage:write'] } });
+    expectStatus(issued, 201);
+    const key = issued.body.key as string;
+    expect(key).toMatch(/^stw_[A-Za-z0-9]{8}_/);
+    expect(issued.body).toMatchObject({ name: 'CI', scopes: ['read', 'usage:write'], prefix: key.slice(0, 12), workspaceId, revokedAt: null });
+    expect(issued.headers.get('location')).toBe(`/v1/workspaces/${workspaceId}/api-keys/${issued.body.id as string}`);
+    await h.caughtUp(TeamStreams.apiKey(issued.body.id));
+
+    const listed = await h.call('GET', `/v1/workspaces/${workspaceId}/api-keys`, { auth: OWNER });
+    expectStatus(listed, 200);
+    expect(listed.body.items.map((item: { id: string }) => item.id)).toContain(issued.body.id);
+    expect(listed.text).not.toContain(key);
+    expect(listed.text).not.toMatch(/hash/i);
+    for (const item of listed.body.items) expect(Object.keys(item)).not.toContain('key');
+
+    // the key reads its workspace, and manages nothing
+    const asKey = `Bearer ${key}`;
+    expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}`, { auth: asKey }), 200);
+    expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}/api-keys`, { auth: asKey }), 403);
+
+    expectStatus(await h.call('DELETE', `/v1/workspaces/${workspaceId}/api-keys/${issued.body.id as string}`, { auth: OWNER }), 204);
+    expectStatus(await h.call('DELETE', `/v1/workspaces/${workspaceId}/api-keys/${issued.body.id as string}`, { auth: OWNER }), 409);
+    await h.caughtUp(TeamStreams.apiKey(issued.body.id));
+    expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}`, { auth: asKey }), 401);
+    const shown = await h.call('GET', `/v1/workspaces/${workspaceId}/api-keys/${issued.body.id as string}`, { auth: OWNER });
+    expect(shown.body.revokedAt).not.toBeNull();
+  });
+
+  it('updates the profile; an unknown time zone is refused', async () => {
+    const patched = await h.call('PATCH', '/v1/me', {
+      auth: OWNER,
+      body: { name: 'Olive Owner', organizationName: 'Acme', timeZone: 'Europe/Paris', customInstructions: 'x'.repeat(4000) },
+    });
+    expectStatus(patched, 200);
+    expect(patched.body).toMatchObject({ userId: 'u-owner', name: 'Olive Owner', timeZone: 'Europe/Paris' });
+    await h.caughtUp(TeamStreams.user('u-owner'));
+    const cleared = await h.call('PATCH', '/v1/me', { auth: OWNER, body: { customInstructions: null } });
+    expect(cleared.body).toMatchObject({ name: 'Olive Owner', customInstructions: null });
+    await h.caughtUp(TeamStreams.user('u-owner'));
+    const me = await h.call('GET', '/v1/me', { auth: OWNER });
+    expect(me.body).toMatchObject({ name: 'Olive Owner', organizationName: 'Acme', timeZone: 'Europe/Paris', customInstructions: null });
+  });
+
+  it('lists the activity log with create entries and fetch entries, by cursor, and exports it as CSV', async () => {
+    const creates = await h.call('GET', `/v1/organizations/${organizationId}/activity?action=create&resourceType=organization`, { auth: OWNER });
+    expectStatus(creates, 200);
+    expect(creates.body.items).toEqual([expect.objectContaining({ resourceType: 'organization', action: 'create', resourceId: organizationId, actor: { type: 'user', id: 'u-owner' } })]);
+
+    // the GET of the organization (first test) is a Fetch, the member lists are Fetch All
+    const fetched = await waitFor('the fetch entry', async () => {
+      const page = await h.call('GET', `/v1/organizations/${organizationId}/activity?action=fetch&resourceType=organization`, { auth: OWNER });
+      return page.body.items.some((entry: { resourceId: string }) => entry.resourceId === organizationId) ? page : undefined;
+    });
+    expect(fetched.body.items[0]).toMatchObject({ source: 'read', actor: { type: 'user', id: 'u-owner' } });
+    await waitFor('the fetch_all entry', async () => {
+      const page = await h.call('GET', `/v1/organizations/${organizationId}/activity?action=fetch_all&resourceType=member`, { auth: OWNER });
+      return page.body.items.length > 0 ? page : undefined;
+    });
+
+    const first = await h.call('GET', `/v1/organizations/${organizationId}/activity?limit=3`, { auth: OWNER });
+    expectStatus(first, 200);
+    expect(first.body.items).toHaveLength(3);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await h.call('GET', `/v1/organizations/${organizationId}/activity?limit=3&cursor=${encodeURIComponent(first.body.nextCursor as string)}`, { auth: OWNER });
+    expectStatus(second, 200);
+    const firstIds = new Set(first.body.items.map((entry: { id: string }) => entry.id));
+    expect(second.body.items.some((entry: { id: string }) => firstIds.has(entry.id))).toBe(false);
+    expect(second.body.items[0].occurredAt <= first.body.items[2].occurredAt).toBe(true);
+    expectStatus(await h.call('GET', `/v1/organizations/${organizationId}/activity?cursor=bogus`, { auth: OWNER }), 400);
+    const searched = await h.call('GET', `/v1/organizations/${organizationId}/activity?q=${encodeURIComponent('u-owner')}&actor=u-owner&from=2020-01-01T00:00:00Z`, { auth: OWNER });
+    expectStatus(searched, 200);
+    expect(searched.body.items.every((entry: { actor: { id: string } }) => entry.actor.id === 'u-owner')).toBe(true);
+    // another organization's log is not there
+    expectStatus(await h.call('GET', `/v1/organizations/${organizationId}/activity`, { auth: OUTSIDER }), 404);
+
+    const csv = await h.call('GET', `/v1/organizations/${organizationId}/activity/export?format=csv&action=create`, { auth: OWNER });
+    expectStatus(csv, 200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="activity-${organizationId}-\\d{4}-\\d{2}-\\d{2}\\.csv"$`));
+    const lines = csv.text.split('\r\n').filter((line) => line !== '');
+    expect(lines[0]).toBe('occurred_at,resource_type,action,resource_id,actor_type,actor_id,outcome,summary,workspace_id,id');
+    const allCreates = await h.call('GET', `/v1/organizations/${organizationId}/activity?action=create&limit=200`, { auth: OWNER });
+    expect(lines).toHaveLength(1 + (allCreates.body.items.length as number));
+    expect(lines.slice(1).every((line) => line.split(',')[2] === 'create')).toBe(true);
+    expect(lines.some((line) => line.includes(`organization,create,${organizationId},user,u-owner`))).toBe(true);
+
+    const badExport = await h.call('GET', `/v1/organizations/${organizationId}/activity/export?format=xml`, { auth: OWNER });
+    expectStatus(badExport, 400);
+    expect(badExport.body.errors.map((error: { field: string }) => error.field)).toEqual(['query.format']);
+  });
+
+  describe('bad input on every write route: 400 naming the field, nothing appended', () => {
+    const cases: Array<{ name: string; method: string; path: () => string; body?: unknown; raw?: string; fields: string[] }> = [
+      { name: 'organization: missing name', method: 'POST', path: () => '/v1/organizations', body: {}, fields: ['body.name'] },
+      { name: 'organization: wrong type', method: 'POST', path: () => '/v1/organizations', body: { name: 42 }, fields: ['body.name'] },
+      { name: 'organization: oversized', method: 'POST', path: () => '/v1/organizations', body: { name: 'x'.repeat(201) }, fields: ['body.name'] },
+      { name: 'organization: unknown field', method: 'POST', path: () => '/v1/organizations', body: { name: 'A', ownerId: 'u-x' }, fields: ['body.ownerId'] },
+      { name: 'organization: invalid JSON', method: 'POST', path: () => '/v1/organizations', raw: '{"name": "A"', fields: ['body'] },
+      { name: 'workspace: blank name', method: 'POST', path: () => `/v1/organizations/${organizationId}/workspaces`, body: { name: '   ' }, fields: ['body.name'] },
+      { name: 'workspace: unknown field', method: 'POST', path: () => `/v1/organizations/${organizationId}/workspaces`, body: { name: 'W', status: 'active' }, fields: ['body.status'] },
+      { name: 'workspace patch: back to provisioning', method: 'PATCH', path: () => `/v1/workspaces/${workspaceId}`, body: { status: 'provisioning' }, fields: ['body.status'] },
+      { name: 'workspace patch: nothing to change', method: 'PATCH', path: () => `/v1/workspaces/${workspaceId}`, body: {}, fields: ['body'] },
+      { name: 'workspace patch: wrong type', method: 'PATCH', path: () => `/v1/workspaces/${workspaceId}`, body: { name: ['Main'] }, fields: ['body.name'] },
+      { name: 'invite: invalid email', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/invitations`, body: { email: 'not-an-email', role: 'member' }, fields: ['body.email'] },
+      { name: 'invite: unknown role', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/invitations`, body: { email: 'a@acme.test', role: 'king' }, fields: ['body.role'] },
+      { name: 'invite: missing fields', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/invitations`, body: {}, fields: ['body.email', 'body.role'] },
+      {
+        name: 'invite: oversized message',
+        method: 'POST',
+        path: () => `/v1/workspaces/${workspaceId}/invitations`,
+        body: { email: 'a@acme.test', role: 'member', message: 'x'.repeat(2001) },
+        fields: ['body.message'],
+      },
+      { name: 'invite: invalid JSON', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/invitations`, raw: 'email=a@acme.test', fields: ['body'] },
+      { name: 'accept: missing token', method: 'POST', path: () => '/v1/invitations/accept', body: {}, fields: ['body.token'] },
+      { name: 'accept: not a token', method: 'POST', path: () => '/v1/invitations/accept', body: { token: 'hello' }, fields: ['body.token'] },
+      { name: 'accept: invalid email', method: 'POST', path: () => '/v1/invitations/accept', body: { token: `inv-1.${'a'.repeat(43)}`, email: 'nope' }, fields: ['body.email'] },
+      { name: 'role: unknown role', method: 'PATCH', path: () => `/v1/workspaces/${workspaceId}/members/u-owner`, body: { role: 'king' }, fields: ['body.role'] },
+      { name: 'role: missing role', method: 'PATCH', path: () => `/v1/workspaces/${workspaceId}/members/u-owner`, body: { expectedRole: 'owner' }, fields: ['body.role'] },
+      { name: 'profile: invalid time zone', method: 'PATCH', path: () => '/v1/me', body: { timeZone: 'Mars/Olympus_Mons' }, fields: ['body.timeZone'] },
+      { name: 'profile: oversized instructions', method: 'PATCH', path: () => '/v1/me', body: { customInstructions: 'x'.repeat(4001) }, fields: ['body.customInstructions'] },
+      { name: 'profile: wrong type and unknown field', method: 'PATCH', path: () => '/v1/me', body: { name: 7, nickname: 'o' }, fields: ['body.name', 'body.nickname'] },
+      { name: 'profile: invalid JSON', method: 'PATCH', path: () => '/v1/me', raw: '[', fields: ['body'] },
+      { name: 'api key: unknown scope', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/api-keys`, body: { name: 'K', scopes: ['admin'] }, fields: ['body.scopes.0'] },
+      { name: 'api key: missing scopes', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/api-keys`, body: { name: 'K' }, fields: ['body.scopes'] },
+      { name: 'api key: bad expiry', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/api-keys`, body: { name: 'K', scopes: ['read'], expiresAt: 'tomorrow' }, fields: ['body.expiresAt'] },
+      { name: 'api key: expiry in the past', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/api-keys`, body: { name: 'K', scopes: ['read'], expiresAt: '2001-01-01T00:00:00Z' }, fields: ['body.expiresAt'] },
+      { name: 'api key: oversized name', method: 'POST', path: () => `/v1/workspaces/${workspaceId}/api-keys`, body: { name: 'k'.repeat(201), scopes: ['read'] }, fields: ['body.name'] },
+    ];
+
+    it.each(cases.map((entry) => [entry.name, entry] as const))('%s', async (_name, entry) => {
+      await h.caughtUp(TeamStreams.workspace(workspaceId));
+      const head = await h.store.headPosition();
+      const answer = await h.call(entry.method, entry.path(), { auth: OWNER, ...(entry.raw !== undefined ? { raw: entry.raw } : { body: entry.body }) });
+      expectStatus(answer, 400);
+      expect(answer.headers.get('content-type')).toContain('application/problem+json');
+      expect(answer.body.errors.map((error: { field: string }) => error.field).sort()).toEqual([...entry.fields].sort());
+      expect(await h.store.headPosition()).toEqual(head);
+      expect((await h.store.readPage({ from: head })).events).toEqual([]);
+    });
+  });
+});
