@@ -1,0 +1,247 @@
+/**
+ * StewardAuthenticator and StewardAuthorizer over the real team read model,
+ * projected from the real team-rbac handlers (NATS, PostgreSQL), and the real
+ * user token table.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Kysely, PostgresDialect } from 'kysely';
+import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
+import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
+import { PostgresEventStore } from '@steward/event-store';
+import { CommandClient, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
+import { ProjectionHost } from '@steward/projections';
+import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
+import { TeamReadRepository, teamReadModelProjections } from '../../../team-rbac/src/read-models';
+import { matrixAuthorizer } from '../../../team-rbac/src/shared/team-authorizer';
+import { TeamRbacModule } from '../../../team-rbac/src/team-rbac.module';
+import { GatewayError, GatewayErrorCode } from '../gateway.error';
+import { createProblemMapper } from '../problem';
+import type { AuthorizationCheck } from '../route';
+import { StewardAuthenticator, type StewardPrincipal } from './steward.authenticator';
+import { StewardAuthorizer } from './steward.authorizer';
+import { UserTokenStore, issueUserToken, migrateUserTokens } from './user-token.store';
+
+jest.setTimeout(60_000);
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const user = (id: string): Actor => ({ type: 'user', id });
+const bearer = (token: string | undefined) => ({ method: 'GET', path: '/v1/me', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+
+describe('StewardAuthenticator and StewardAuthorizer', () => {
+  let env: TestEnv;
+  let store: PostgresEventStore;
+  let names: NatsNames;
+  let app: INestMicroservice;
+  let client: CommandClient;
+  let host: ProjectionHost;
+  let db: Kysely<unknown>;
+  let readModel: TeamReadRepository;
+  let authenticator: StewardAuthenticator;
+  let authorizer: StewardAuthorizer;
+
+  const orgA = `org-${randomUUID()}`;
+  const ws1 = `ws-${randomUUID()}`;
+  const ws2 = `ws-${randomUUID()}`;
+  const orgB = `org-${randomUUID()}`;
+  const wsB = `ws-${randomUUID()}`;
+  const tokens: Record<string, string> = {};
+
+  async function ok<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor): Promise<TeamCommandAnswer> {
+    const answer = await client.send<TeamCommandAnswer>(
+      names.commandSubject('team', type),
+      { commandId: randomUUID(), type, actor, issuedAt: new Date().toISOString(), payload },
+      { timeoutMs: 10_000 },
+    );
+    const last = answer.events.at(-1);
+    if (last) {
+      const [event] = await store.readStream(last.streamId, { direction: 'backwards', maxCount: 1 });
+      if (event) await host.runner('team').waitForPosition(event.position);
+    }
+    return answer;
+  }
+
+  async function principalOf(token: string): Promise<StewardPrincipal> {
+    const principal = await authenticator.authenticate(bearer(token));
+    if (!principal) throw new Error('not authenticated');
+    return principal;
+  }
+
+  const check = (permission: string, scope: AuthorizationCheck['scope'], id?: string): AuthorizationCheck => ({
+    permission,
+    scope,
+    ...(scope === 'workspace' && id ? { workspaceId: id } : {}),
+    ...(scope === 'organization' && id ? { organizationId: id } : {}),
+  });
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    store = new PostgresEventStore({ pool: env.pool, schema: 'gw_auth_events' });
+    await store.migrate();
+    names = natsNames(env.natsPrefix);
+    app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
+      ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
+      logger: false,
+    });
+    await app.listen();
+    client = new CommandClient({ servers: env.natsUrl, name: 'gateway-auth-test' });
+    host = new ProjectionHost({ pool: env.pool, store, projections: teamReadModelProjections, meter: false, lockPollIntervalMs: 100, retryDelayMs: 50 });
+    await host.start();
+    db = new Kysely({ dialect: new PostgresDialect({ pool: env.pool }) });
+    readModel = new TeamReadRepository({ db });
+    await migrateUserTokens(env.pool);
+    await migrateUserTokens(env.pool); // idempotent
+    authenticator = new StewardAuthenticator({ pool: env.pool, readModel });
+    authorizer = new StewardAuthorizer({ readModel });
+
+    await ok('CreateOrganization', { organizationId: orgA, name: 'Acme', workspaceId: ws1, workspaceName: 'Main', owner: { userId: 'u-owner', email: 'owner@acme.test' } }, user('u-owner'));
+    await ok('CreateWorkspace', { organizationId: orgA, workspaceId: ws2, name: 'Second', ownerEmail: 'owner@acme.test' }, user('u-owner'));
+    await ok('CreateOrganization', { organizationId: orgB, name: 'Other', workspaceId: wsB, workspaceName: 'B', owner: { userId: 'u-other', email: 'other@b.test' } }, user('u-other'));
+    for (const [userId, role] of [
+      ['u-admin', 'admin'],
+      ['u-member', 'member'],
+    ] as const) {
+      const invitationId = `inv-${userId}`;
+      await ok('InviteMember', { workspaceId: ws1, invitationId, email: `${userId}@acme.test`, role, tokenHash: sha256(userId) }, user('u-owner'));
+      await ok('AcceptInvitation', { invitationId, tokenHash: sha256(userId), userId }, user(userId));
+    }
+    for (const [userId, email] of [
+      ['u-owner', 'owner@acme.test'],
+      ['u-admin', 'u-admin@acme.test'],
+      ['u-member', 'u-member@acme.test'],
+      ['u-other', 'other@b.test'],
+    ] as const) {
+      tokens[userId] = (await issueUserToken(env.pool, { userId, email })).token;
+    }
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await client?.close();
+    await app?.close();
+    await store?.close();
+    await env?.dispose();
+  });
+
+  it('an owner is an organization-wide owner with the memberships of its organization only', async () => {
+    const owner = await principalOf(tokens['u-owner'] as string);
+    expect(owner).toEqual({
+      kind: 'user',
+      id: 'u-owner',
+      userId: 'u-owner',
+      organizationId: orgA,
+      memberships: { [ws1]: 'owner', [ws2]: 'owner' },
+      orgRole: 'owner',
+      email: 'owner@acme.test',
+    });
+    const member = await principalOf(tokens['u-member'] as string);
+    expect(member).toEqual({ kind: 'user', id: 'u-member', userId: 'u-member', organizationId: orgA, memberships: { [ws1]: 'member' }, email: 'u-member@acme.test' });
+  });
+
+  it('refuses a missing, malformed, unknown, forged or revoked token (undefined: 401)', async () => {
+    const issued = await issueUserToken(env.pool, { userId: 'u-member', email: 'u-member@acme.test' });
+    expect(await authenticator.authenticate(bearer(issued.token))).toBeDefined();
+    const forged = `${issued.token.slice(0, -1)}${issued.token.endsWith('a') ? 'b' : 'a'}`;
+    for (const token of [undefined, '', 'garbage', `stu_${'A'.repeat(16)}_${'b'.repeat(43)}`, forged]) {
+      expect(await authenticator.authenticate(bearer(token))).toBeUndefined();
+    }
+    expect(await authenticator.authenticate({ method: 'GET', path: '/v1/me', headers: { authorization: `Basic ${issued.token}` } })).toBeUndefined();
+    expect(await new UserTokenStore(env.pool).revoke(issued.tokenId)).toBe(true);
+    expect(await authenticator.authenticate(bearer(issued.token))).toBeUndefined();
+  });
+
+  it('stores the hash only and records the last use at most once per interval', async () => {
+    const issued = await issueUserToken(env.pool, { userId: 'u-admin', email: 'U-Admin@Acme.test' });
+    const row = async () =>
+      (await env.pool.query<{ hash: string; email: string; last_used_at: Date | null }>('SELECT hash, email, last_used_at FROM steward_gateway.user_tokens WHERE id = $1', [issued.tokenId])).rows[0];
+    expect(await row()).toEqual({ hash: sha256(issued.token), email: 'u-admin@acme.test', last_used_at: null });
+    await principalOf(issued.token);
+    const first = await waitFor('last use recorded', async () => (await row())?.last_used_at ?? undefined);
+    await principalOf(issued.token);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await row())?.last_used_at).toEqual(first);
+  });
+
+  it('tenant wall: another organization or a workspace without membership is not-found', async () => {
+    const owner = await principalOf(tokens['u-owner'] as string);
+    const member = await principalOf(tokens['u-member'] as string);
+    expect(await authorizer.authorize(owner, check('organization.read', 'organization', orgB))).toBe('not-found');
+    expect(await authorizer.authorize(owner, check('workspace.read', 'workspace', wsB))).toBe('not-found');
+    expect(await authorizer.authorize(owner, check('workspace.read', 'workspace', 'ws-unknown'))).toBe('not-found');
+    expect(await authorizer.authorize(member, check('workspace.read', 'workspace', ws2))).toBe('not-found');
+    expect(await authorizer.authorize(owner, check('organization.read', 'organization', orgA))).toBe('allow');
+    expect(await authorizer.authorize(owner, check('member.invite', 'workspace', ws2))).toBe('allow');
+  });
+
+  it('the matrix: a member is refused an admin area with 403 "Access Restricted" and the admin-only detail', async () => {
+    const member = await principalOf(tokens['u-member'] as string);
+    const admin = await principalOf(tokens['u-admin'] as string);
+    expect(await authorizer.authorize(member, check('jobs.write', 'workspace', ws1))).toBe('allow');
+    expect(await authorizer.authorize(member, check('profile.update', 'none'))).toBe('allow');
+    expect(await authorizer.authorize(admin, check('member.invite', 'workspace', ws1))).toBe('allow');
+    const refusal = await authorizer.authorize(member, check('member.invite', 'workspace', ws1)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(GatewayError);
+    expect(refusal).toMatchObject({ code: GatewayErrorCode.Forbidden });
+    const problem = createProblemMapper()(refusal, '/v1/workspaces/x/invitations');
+    expect(problem.status).toBe(403);
+    expect(problem.body).toMatchObject({ title: 'Access Restricted', detail: ADMIN_ONLY_DETAIL });
+    expect(await authorizer.authorize(member, check('not.an.action', 'none'))).toBe('forbidden');
+  });
+
+  it('API keys: by prefix and hash, bound to their workspace and scopes; expired and revoked keys are refused', async () => {
+    const key = generateApiKey();
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    await ok('IssueApiKey', { workspaceId: ws1, apiKeyId: key.id, name: 'ci', scopes: ['read'], prefix: key.prefix, keyHash: key.hash, expiresAt: expiresAt.toISOString() }, user('u-owner'));
+    const principal = await principalOf(key.secret);
+    expect(principal).toEqual({ kind: 'api_key', id: key.id, keyId: key.id, organizationId: orgA, workspaceId: ws1, scopes: ['read'] });
+    expect(await authorizer.authorize(principal, check('workspace.read', 'workspace', ws1))).toBe('allow');
+    expect(await authorizer.authorize(principal, check('workspace.read', 'workspace', ws2))).toBe('not-found');
+    await expect(authorizer.authorize(principal, check('jobs.write', 'workspace', ws1))).rejects.toMatchObject({ code: GatewayErrorCode.Forbidden });
+    await expect(authorizer.authorize(principal, check('api_key.issue', 'workspace', ws1))).rejects.toMatchObject({ message: ADMIN_ONLY_DETAIL });
+    expect(await authenticator.authenticate(bearer(`${key.secret.slice(0, -1)}${key.secret.endsWith('a') ? 'b' : 'a'}`))).toBeUndefined();
+    await waitFor('last use of the key recorded', async () => (await readModel.getApiKey(ws1, key.id))?.lastUsedAt ?? undefined);
+
+    const later = new StewardAuthenticator({ pool: env.pool, readModel, now: () => new Date(expiresAt.getTime() + 1) });
+    expect(await later.authenticate(bearer(key.secret))).toBeUndefined();
+
+    await ok('RevokeApiKey', { workspaceId: ws1, apiKeyId: key.id }, user('u-owner'));
+    expect(await authenticator.authenticate(bearer(key.secret))).toBeUndefined();
+  });
+
+  it('OIDC: a verified email of a known member signs in; unknown emails are refused; an unreachable provider is a 503', async () => {
+    const identity = (email: string | undefined, emailVerified?: boolean): OidcIdentity => ({
+      issuer: 'https://idp.test',
+      subject: 'sub-1',
+      ...(email !== undefined ? { email } : {}),
+      ...(emailVerified !== undefined ? { emailVerified } : {}),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    let next: () => OidcIdentity = () => identity('U-Member@Acme.test');
+    const oidc: OidcVerifier = { config: { issuer: 'https://idp.test', audience: 'steward', jwksUrl: 'https://idp.test/jwks' }, verify: async () => next() };
+    const withOidc = new StewardAuthenticator({ pool: env.pool, readModel, oidc });
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    expect(await withOidc.authenticate(bearer(jwt))).toMatchObject({ kind: 'user', userId: 'u-member', organizationId: orgA });
+    expect(await authenticator.authenticate(bearer(jwt))).toBeUndefined(); // OIDC not configured
+    next = () => identity('stranger@nowhere.test');
+    expect(await withOidc.authenticate(bearer(jwt))).toBeUndefined();
+    next = () => identity('u-member@acme.test', false);
+    expect(await withOidc.authenticate(bearer(jwt))).toBeUndefined();
+    next = () => {
+      throw new AuthError(AuthErrorCode.InvalidToken, 'bad signature');
+    };
+    expect(await withOidc.authenticate(bearer(jwt))).toBeUndefined();
+    next = () => {
+      throw new AuthError(AuthErrorCode.IdentityProviderUnavailable, 'JWKS unreachable');
+    };
+    await expect(withOidc.authenticate(bearer(jwt))).rejects.toMatchObject({ code: GatewayErrorCode.Unavailable });
+  });
+
+  it('a person removed from every workspace is refused', async () => {
+    await ok('RemoveMember', { workspaceId: ws1, userId: 'u-admin' }, user('u-owner'));
+    expect(await authenticator.authenticate(bearer(tokens['u-admin']))).toBeUndefined();
+  });
+});
