@@ -10,7 +10,10 @@ import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { createLogger, initTelemetry } from '@steward/observability';
+import { Kysely, PostgresDialect } from 'kysely';
+import { connectNats, ensureStreams } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
+import { ActivityReadRecorder, runActivityReadConsumer } from '../../team-rbac/src/read-models';
 import { loadProjections } from './projection-catalog';
 
 async function main(): Promise<void> {
@@ -34,13 +37,26 @@ async function main(): Promise<void> {
     ...(process.env.PROJECTIONS_BATCH_SIZE ? { batchSize: Number(process.env.PROJECTIONS_BATCH_SIZE) } : {}),
   });
   await host.start();
+
+  // Gateway reads (Fetch / Fetch All) reach the activity log over NATS, not the event store.
+  const nats = await connectNats({ servers: config.natsUrl, name: 'steward-projections' });
+  await ensureStreams(nats.jsm, { prefix: config.natsPrefix, replicas: config.natsStreamReplicas });
+  const reads = await runActivityReadConsumer({
+    js: nats.js,
+    jsm: nats.jsm,
+    prefix: config.natsPrefix,
+    recorder: new ActivityReadRecorder({ db: new Kysely({ dialect: new PostgresDialect({ pool }) }) }),
+    logger,
+  });
   logger.info({ projections: projections.map((projection) => projection.name), instance: host.instanceId }, 'projections started');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'projections stopping');
+      await reads.stop();
       await host.stop();
+      await nats.close();
       await store.close();
       await pool.end();
       await telemetry.shutdown();

@@ -7,8 +7,9 @@
  */
 import { resolve } from 'node:path';
 import { eventCountsProjection, type ProjectionDefinition } from '@steward/projections';
+import { teamReadModelProjections } from '../../team-rbac/src/read-models/read-model-projections';
 
-export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection];
+export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection, ...teamReadModelProjections];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
   const all = [...projectionCatalog];
