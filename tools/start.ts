@@ -121,9 +121,8 @@ function runBootstrap(url: string): Promise<string | undefined> {
 }
 
 function printBanner(lines: readonly string[]): void {
-  const width = Math.max(...lines.map((line) => line.length));
-  const rule = `+${'-'.repeat(width + 2)}+`;
-  process.stdout.write(`\n${rule}\n${lines.map((line) => `| ${line.padEnd(width)} |`).join('\n')}\n${rule}\n\n`);
+  const rule = '='.repeat(78);
+  process.stdout.write(`\n${rule}\n${lines.join('\n')}\n${rule}\n\n`);
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@
  * GATEWAY_URL (when --url is not given).
  */
 import { parseArgs } from 'node:util';
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { CommandClient, natsNames } from '@steward/messaging';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
       return;
     }
     if (positionals.length > 0) throw new Error(`unknown command: ${positionals.join(' ')}`);
+    Logger.overrideLogger(['error', 'warn']); // the NATS client's connection notices are not for this output
     const commands = new CommandClient({ servers: config.natsUrl, name: 'steward-bootstrap' });
     try {
       const result = await runBootstrap({

@@ -162,7 +162,10 @@ export function bootstrapLines(result: BootstrapResult, gatewayUrl: string): str
       '                 (shown once, keep it: send it as "Authorization: Bearer <token>")',
     );
   } else {
-    lines.push('Owner token      issued at first start (not shown again); a new one: npm exec -- node -r @swc-node/register services/gateway/src/bootstrap/bootstrap.main.ts tokens issue --email <email>');
+    lines.push(
+      'Owner token      issued at the first start, not shown again; a new one for a member:',
+      '                 npm exec -- node -r @swc-node/register services/gateway/src/bootstrap/bootstrap.main.ts tokens issue --email <email>',
+    );
   }
   return lines;
 }
