@@ -1,11 +1,4 @@
-/**
- * Light on purpose (no imports): the test stack (@steward/testing's startStack) reads it too.
- */
-
-/** The team read models for the projections service (see that module: harmless once the catalogue lists them). */
-export const TEAM_READ_MODELS_MODULE = 'services/gateway/src/bootstrap/team-read-models.projections.ts';
-
-/** Every Steward process `npm start` runs, one child process each. */
+/** Every Steward process `npm start` runs, one child process each. Light on purpose (no imports): @steward/testing's startStack reads it too. */
 export interface StewardProcess {
   readonly name: string;
   /** A TypeScript entry point, relative to the repository root. */
@@ -13,15 +6,10 @@ export interface StewardProcess {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** The projection modules the projections service loads besides its catalogue (the team read models). */
-export function projectionModules(env: NodeJS.ProcessEnv = process.env): string {
-  return [env.STEWARD_PROJECTION_MODULES, TEAM_READ_MODELS_MODULE].filter(Boolean).join(',');
-}
-
-export function stewardProcesses(env: NodeJS.ProcessEnv = process.env): StewardProcess[] {
+export function stewardProcesses(): StewardProcess[] {
   return [
     { name: 'relay', entry: 'libs/messaging/src/relay/relay.main.ts' },
-    { name: 'projections', entry: 'services/projections/src/main.ts', env: { STEWARD_PROJECTION_MODULES: projectionModules(env) } },
+    { name: 'projections', entry: 'services/projections/src/main.ts' },
     { name: 'team-rbac', entry: 'services/team-rbac/src/main.ts' },
     { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   ];

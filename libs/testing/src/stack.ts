@@ -95,7 +95,7 @@ async function runToEnd(name: string, entry: string, args: readonly string[], en
 /**
  * The `npm start` stack against a test environment, as real child processes
  * (`process.execPath -r @swc-node/register <entry>`): migrate, then every
- * process of tools/processes.ts (relay, projections with the team read models,
+ * process of tools/processes.ts (relay, projections,
  * team-rbac, gateway on a free port), wait for the gateway's /readyz, then the
  * bootstrap. Call `stop()` before `env.dispose()`.
  */
@@ -122,7 +122,7 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
   delete childEnv.JEST_WORKER_ID;
 
   await runToEnd('migrate', MIGRATE_ENTRY, [], childEnv);
-  const children = stewardProcesses(childEnv).map((spec) =>
+  const children = stewardProcesses().map((spec) =>
     startChild(spec.name, spec.entry, [], { ...childEnv, ...spec.env, STEWARD_PROCESS: spec.name }),
   );
 

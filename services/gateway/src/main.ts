@@ -1,7 +1,7 @@
 /**
  * The gateway process: the public HTTP API. Serves the operational routes
- * (/healthz, /readyz, /metrics, /openapi.json, /docs) and the domain routes of
- * `./routes` (when that module exists), authenticating with user tokens, API
+ * (/healthz, /readyz, /metrics, /openapi.json, /docs) and the team routes of
+ * `./routes`, authenticating with user tokens, API
  * keys and (when OIDC_* are set) OIDC JWTs, authorizing by @steward/auth's
  * matrix over the team read model.
  *
@@ -10,9 +10,6 @@
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -20,29 +17,11 @@ import { createOidcVerifierFromEnv } from '@steward/auth';
 import { loadConfig } from '@steward/config';
 import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats } from '@steward/messaging';
-import { createLogger, initTelemetry, type Logger } from '@steward/observability';
+import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from './auth';
 import { createGatewayApp } from './gateway.app';
-import type { AnyRoute } from './route';
-
-/** What the domain route modules are built from (`teamRoutes(deps)` in ./routes). */
-interface DomainRouteDeps {
-  readonly commands: CommandClient;
-  readonly natsPrefix: string;
-  readonly db: Kysely<unknown>;
-  readonly js: JetStreamClient;
-  readonly issueUserToken: (input: { readonly userId: string; readonly email: string }) => Promise<{ readonly token: string }>;
-  readonly logger: Logger;
-}
-
-/** The routes of `./routes/index.ts` (`teamRoutes(deps)`), or none while that module does not exist. */
-function domainRoutes(deps: DomainRouteDeps): AnyRoute[] {
-  if (!['index.ts', 'index.js'].some((file) => existsSync(join(__dirname, 'routes', file)))) return [];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional module, present once the domain routes land
-  const routes = require('./routes') as { teamRoutes?: (deps: DomainRouteDeps) => readonly AnyRoute[] };
-  return routes.teamRoutes ? [...routes.teamRoutes(deps)] : [];
-}
+import { teamRoutes } from './routes';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -64,7 +43,7 @@ async function main(): Promise<void> {
   await ensureActivityStream(nats.jsm, config.natsPrefix);
   const commands = new CommandClient({ servers: config.natsUrl, name: `steward-gateway-${process.pid}` });
 
-  const routes = domainRoutes({
+  const routes = teamRoutes({
     commands,
     natsPrefix: config.natsPrefix,
     db,
