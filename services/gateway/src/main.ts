@@ -20,8 +20,28 @@ import { CommandClient, connectNats } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from './auth';
-import { createGatewayApp } from './gateway.app';
+import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
+import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
+
+/** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
+function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
+  const perMinute = (name: string, fallback: number): { limit: number; windowMs: number } => {
+    const text = env[name];
+    const limit = text === undefined || text === '' ? fallback : Number(text);
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`${name} must be a positive whole number of requests per minute`);
+    return { limit, windowMs: 60_000 };
+  };
+  const defaults = DEFAULT_RATE_LIMITS.byKind;
+  return {
+    byKind: {
+      api_key: perMinute('GATEWAY_RATE_LIMIT_API_KEY', defaults.api_key?.limit ?? 6000),
+      user: perMinute('GATEWAY_RATE_LIMIT_USER', defaults.user?.limit ?? 1200),
+      anonymous: perMinute('GATEWAY_RATE_LIMIT_ANONYMOUS', defaults.anonymous?.limit ?? 120),
+    },
+    default: DEFAULT_RATE_LIMITS.default,
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -63,6 +83,7 @@ async function main(): Promise<void> {
       redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:',
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
       errorStatuses: TEAM_ERROR_HTTP_STATUS,
+      rateLimits: rateLimitsFromEnv(process.env),
     },
     logger,
     telemetry,
