@@ -1,0 +1,129 @@
+/**
+ * Permissions, table-driven from the matrix: every operation of
+ * GET /openapi.json with an `x-permission` × every role (a person holding
+ * that role in the stack's workspace) → allowed (neither 401, 403, 404 nor
+ * 5xx) exactly when permissionMatrix() lets that role perform the action,
+ * else a 403 problem titled "Access Restricted" (with the admin-only detail
+ * on an admin area). Organization-level operations are judged with the
+ * organization role (libs/auth: a person with workspace memberships only is a
+ * `viewer` of the organization; the owner holds `owner` organization-wide).
+ *
+ * Calls that would destroy the fixtures get a throw-away target per call
+ * (SETUP below); creating an organization runs last, as it makes each caller a
+ * member of a second organization.
+ */
+import { ACCESS_RESTRICTED_TITLE, ADMIN_ONLY_DETAIL, type Action, type PermissionEntry, permissionMatrix } from '@steward/auth';
+import type { Role } from '@steward/contracts';
+import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, bodyFor, fillPath, loadOperations } from './support/gateway-client';
+
+jest.setTimeout(120_000);
+
+const ROLES: readonly RoleName[] = ['owner', 'admin', 'billing', 'member', 'viewer'];
+const ALL_SCOPES = ['read', 'usage:write', 'jobs:write', 'runtimes:write'];
+
+/** Per call: path values and body overrides that keep the fixtures intact. */
+type Setup = (context: { role: string }) => Promise<{ path?: Record<string, string>; body?: Record<string, Json> }>;
+
+/** Operations run after every other (they change who the callers are). */
+const RUN_LAST = new Set(['createOrganization']);
+
+describe('permissions, from the matrix', () => {
+  let env: TestEnv;
+  let stack: Stack;
+  let client: GatewayClient;
+  let fixtures: Fixtures;
+  let operations: Operation[];
+  const tokens = {} as Record<RoleName, string>;
+  /** API keys of the stack's workspace: they act through their scopes (the matrix's last column). */
+  const keys: Array<{ name: string; token: string; scopes: readonly string[] }> = [];
+  /** Values of the path parameters that name existing things (reads). */
+  let readValues: Record<string, string>;
+  const matrix = new Map<string, PermissionEntry>(permissionMatrix().map((entry) => [entry.action, entry]));
+
+  const setups: Record<string, Setup> = {
+    revokeInvitation: async () => ({ path: { id: (await fixtures.invite(stack.ownerToken, stack.workspaceId, 'viewer')).id } }),
+    removeMember: async ({ role }) => ({ path: { userId: (await fixtures.newMember(stack.ownerToken, stack.workspaceId, 'viewer', `removable-by-${role}`)).userId } }),
+    revokeApiKey: async () => ({ path: { keyId: (await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, ['read'], 'revocable')).id } }),
+    changeMemberRole: async ({ role }) => ({
+      path: { userId: (await fixtures.newMember(stack.ownerToken, stack.workspaceId, 'viewer', `promotable-by-${role}`)).userId },
+      body: { role: 'member' },
+    }),
+    updateWorkspace: async ({ role }) => ({ body: { name: `Renamed by ${role}` } }),
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    stack = await startStack(env);
+    client = new GatewayClient(stack.url);
+    fixtures = new Fixtures(client);
+    operations = await loadOperations(client);
+    tokens.owner = stack.ownerToken;
+    for (const role of ROLES.filter((candidate) => candidate !== 'owner')) {
+      tokens[role] = (await fixtures.newMember(stack.ownerToken, stack.workspaceId, role, `role-${role}`)).token;
+    }
+    const invitation = await fixtures.invite(stack.ownerToken, stack.workspaceId, 'viewer');
+    const member = await fixtures.newMember(stack.ownerToken, stack.workspaceId, 'member', 'read-target');
+    const key = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, ALL_SCOPES, 'readable');
+    for (const scopes of [ALL_SCOPES, ['read']]) {
+      const issued = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, scopes, `caller ${scopes.join(' ')}`);
+      keys.push({ name: `API key [${scopes.join(', ')}]`, token: issued.token, scopes });
+    }
+    readValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id };
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await env?.dispose();
+  });
+
+  /** The role the matrix is read with: the organization role for organization-level operations. */
+  function effectiveRole(operation: Operation, role: RoleName): Role {
+    if (operation.scope === 'workspace') return role;
+    return role === 'owner' ? 'owner' : 'viewer';
+  }
+
+  it('every x-permission of the document is an action of the matrix', () => {
+    const unknown = operations.filter((operation) => operation.permission !== null && !matrix.has(operation.permission));
+    expect(unknown.map((operation) => `${operation.operationId}: ${operation.permission}`)).toEqual([]);
+    expect(operations.filter((operation) => operation.permission !== null).length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('each operation × each role (and API keys by scope): allowed or 403 "Access Restricted" exactly as the matrix says', async () => {
+    const table = operations
+      .filter((operation) => operation.permission !== null)
+      .sort((left, right) => Number(RUN_LAST.has(left.operationId)) - Number(RUN_LAST.has(right.operationId)));
+    const failures: string[] = [];
+    let allowed = 0;
+    let refused = 0;
+    for (const operation of table) {
+      const entry = matrix.get(operation.permission as Action) as PermissionEntry;
+      const callers = [
+        ...ROLES.map((role) => ({ role: role as string, token: tokens[role], may: entry.allowed[effectiveRole(operation, role)] })),
+        ...keys.map((key) => ({ role: key.name, token: key.token, may: entry.scopes.some((scope) => key.scopes.includes(scope)) })),
+      ];
+      for (const { role, token, may } of callers) {
+        const setup = await setups[operation.operationId]?.({ role: role.replace(/[^a-z]+/gi, '-') });
+        const path = fillPath(operation, { ...readValues, ...setup?.path });
+        const body = bodyFor(operation, setup?.body);
+        const answer = await client.call(operation.method, path, { token, body });
+        const label = `${role} ${operation.operationId} (${operation.permission}, ${operation.scope}) ${operation.method} ${path}`;
+        if (may) {
+          allowed++;
+          if ([401, 403, 404].includes(answer.status) || answer.status >= 500) failures.push(`${label}: the matrix allows, got ${answer.status} ${answer.text.slice(0, 300)}`);
+        } else {
+          refused++;
+          const problem = answer.body as { title?: string; detail?: string; status?: number } | undefined;
+          if (answer.status !== 403) failures.push(`${label}: the matrix refuses, got ${answer.status} ${answer.text.slice(0, 300)}`);
+          else if (problem?.title !== ACCESS_RESTRICTED_TITLE || problem.status !== 403) failures.push(`${label}: 403 without the Access Restricted problem: ${answer.text}`);
+          else if (entry.adminOnly && problem.detail !== ADMIN_ONLY_DETAIL) failures.push(`${label}: admin area without the admin-only detail: ${problem.detail}`);
+          else if (!/^application\/problem\+json/.test(answer.headers.get('content-type') ?? '')) failures.push(`${label}: 403 is not problem+json`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    // both outcomes occur for the team routes (the table is not trivially one-sided)
+    expect(allowed).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
+  });
+});
