@@ -128,6 +128,12 @@ export function uniqueEmail(label = 'someone'): string {
 export function sampleOf(schema: JsonSchema, operationId: string, where = 'body'): Json {
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[schema.enum.length - 1] as Json;
   if (schema.const !== undefined) return schema.const as Json;
+  if (Array.isArray(schema.type)) {
+    // `type: ["string", "null"]`: a value of the first non-null type
+    const type = (schema.type as string[]).find((candidate) => candidate !== 'null');
+    if (type === undefined) return null;
+    return sampleOf({ ...schema, type }, operationId, where);
+  }
   const union = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
   if (union) {
     const candidate = union.find((option) => option.type !== 'null');
