@@ -19,7 +19,7 @@ import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
-import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from './auth';
+import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens, watchTeamEvents } from './auth';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
@@ -72,9 +72,13 @@ async function main(): Promise<void> {
     logger,
   });
   assertRoutePermissions(routes);
+  // Credentials and memberships are cached for a few seconds, cleared by every team event (revocations, removals)
+  // and by the gateway's own writes; worst case: see CredentialCache.
+  const authenticator = new StewardAuthenticator({ pool, readModel, oidc, logger, cache: {} });
+  const teamEvents = watchTeamEvents(nats.nc, config.natsPrefix, authenticator);
   const gateway = await createGatewayApp({
     routes,
-    authenticator: new StewardAuthenticator({ pool, readModel, oidc, logger }),
+    authenticator,
     authorizer: new StewardAuthorizer({ readModel }),
     redis,
     pool,
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       logger.info({ signal }, 'gateway stopping');
       await gateway.close();
+      teamEvents.stop();
       await commands.close();
       await nats.close();
       redis.disconnect();

@@ -24,6 +24,8 @@ export interface AuthenticationRequest {
 /** Resolves the caller; undefined when the request carries no credentials it accepts. */
 export interface Authenticator {
   authenticate(request: AuthenticationRequest): Promise<Principal | undefined> | Principal | undefined;
+  /** Forgets cached lookups: called after every successful write through the gateway (a revocation, a removal). */
+  invalidate?(): void;
 }
 
 export interface AuthorizationCheck {

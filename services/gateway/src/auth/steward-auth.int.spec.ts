@@ -10,7 +10,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
 import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
-import { CommandClient, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
+import { CommandClient, commandTransportOptions, connectNats, natsNames, type NatsNames } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { TeamReadRepository, teamReadModelProjections } from '../../../team-rbac/src/read-models';
@@ -21,6 +21,7 @@ import { createProblemMapper } from '../problem';
 import type { AuthorizationCheck } from '../route';
 import { StewardAuthenticator, type StewardPrincipal } from './steward.authenticator';
 import { StewardAuthorizer } from './steward.authorizer';
+import { watchTeamEvents } from './team-events.watch';
 import { UserTokenStore, issueUserToken, migrateUserTokens } from './user-token.store';
 
 jest.setTimeout(60_000);
@@ -238,6 +239,48 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
       throw new AuthError(AuthErrorCode.IdentityProviderUnavailable, 'JWKS unreachable');
     };
     await expect(withOidc.authenticate(bearer(jwt))).rejects.toMatchObject({ code: GatewayErrorCode.Unavailable });
+  });
+
+  it('with the cache: lookups are reused until a team event on NATS invalidates them (revoked key, removed member)', async () => {
+    const nats = await connectNats({ servers: env.natsUrl, name: 'gateway-auth-cache-test' });
+    const cached = new StewardAuthenticator({ pool: env.pool, readModel, cache: { ttlMs: 60_000, settleMs: 0 } });
+    const watch = watchTeamEvents(nats.nc, env.natsPrefix, cached);
+    try {
+      await nats.nc.flush();
+      const key = generateApiKey();
+      await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: key.id, name: 'cached', scopes: ['read'], prefix: key.prefix, keyHash: key.hash }, user('u-owner'));
+      expect(await cached.authenticate(bearer(key.secret))).toMatchObject({ kind: 'api_key', keyId: key.id });
+      const invitationId = `inv-cached-${randomUUID()}`;
+      await ok('InviteMember', { workspaceId: ws2, invitationId, email: 'u-cached@acme.test', role: 'member', tokenHash: sha256(invitationId) }, user('u-owner'));
+      await ok('AcceptInvitation', { invitationId, tokenHash: sha256(invitationId), userId: 'u-cached' }, user('u-cached'));
+      const token = (await issueUserToken(env.pool, { userId: 'u-cached', email: 'u-cached@acme.test' })).token;
+      expect(await cached.authenticate(bearer(token))).toMatchObject({ userId: 'u-cached', memberships: { [ws2]: 'member' } });
+
+      await ok('RevokeApiKey', { workspaceId: ws2, apiKeyId: key.id }, user('u-owner'));
+      await ok('RemoveMember', { workspaceId: ws2, userId: 'u-cached' }, user('u-owner'));
+      // the read model shows both, but nothing told this authenticator yet: its cached lookups still answer
+      expect(await cached.authenticate(bearer(key.secret))).toBeDefined();
+      expect(await cached.authenticate(bearer(token))).toBeDefined();
+
+      nats.nc.publish(names.eventSubject('team', 'MemberRemoved'), '{}');
+      await waitFor('the team event to clear the cache', async () =>
+        (await cached.authenticate(bearer(key.secret))) === undefined ? true : undefined,
+      );
+      expect(await cached.authenticate(bearer(token))).toBeUndefined();
+      // an event of another context does not clear it
+      const again = generateApiKey();
+      await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: again.id, name: 'again', scopes: ['read'], prefix: again.prefix, keyHash: again.hash }, user('u-owner'));
+      expect(await cached.authenticate(bearer(again.secret))).toBeDefined();
+      await ok('RevokeApiKey', { workspaceId: ws2, apiKeyId: again.id }, user('u-owner'));
+      nats.nc.publish(names.eventSubject('billing', 'InvoicePaid'), '{}');
+      await nats.nc.flush();
+      expect(await cached.authenticate(bearer(again.secret))).toBeDefined();
+      cached.invalidate(); // what the gateway does after its own writes
+      expect(await cached.authenticate(bearer(again.secret))).toBeUndefined();
+    } finally {
+      watch.stop();
+      await nats.close();
+    }
   });
 
   it('a person removed from every workspace is refused', async () => {

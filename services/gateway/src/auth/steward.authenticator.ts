@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { TEAM_SCHEMA, type Memberships, type TeamReadRepository } from '../../../team-rbac/src/read-models';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { AuthenticationRequest, Authenticator } from '../route';
+import { CredentialCache, type CredentialCacheOptions } from './credential.cache';
 import { UserTokenStore } from './user-token.store';
 
 /** A libs/auth principal plus the `id` the gateway keys rate limits and idempotency by. */
@@ -39,12 +40,21 @@ export interface StewardAuthenticatorDeps {
   /** Default LAST_USED_INTERVAL_MS. */
   readonly lastUsedIntervalMs?: number;
   readonly now?: () => Date;
+  /**
+   * The lookup cache (see CredentialCache for the revocation window). Off by default (everything looked up on
+   * every request): turn it on only together with an invalidation source (watchTeamEvents), as main.ts does.
+   */
+  readonly cache?: CredentialCacheOptions;
 }
 
 /**
- * Resolves `Authorization: Bearer …` to a principal, looking everything up on
- * every request (no cache): a revoked key or token, or a removed membership,
- * stops working with the next request after the read model shows it.
+ * Resolves `Authorization: Bearer …` to a principal. Credential records and
+ * memberships are looked up through a short-lived CredentialCache (when
+ * `cache` is given) that `invalidate()` clears: the gateway calls it on every team event seen on NATS
+ * (watchTeamEvents) and after its own writes, so a revoked key or token, or a
+ * removed membership, stops working as soon as the read model shows it — at
+ * worst CREDENTIAL_CACHE_TTL_MS later (see CredentialCache). Secrets are
+ * verified against the cached hash on every request.
  *
  * - API key `stw_…`: by prefix in the team read model, hash verified in
  *   constant time, refused when revoked or expired.
@@ -63,11 +73,18 @@ export class StewardAuthenticator implements Authenticator {
   private readonly lastUseWritten = new Map<string, number>();
   private readonly interval: number;
   private readonly now: () => Date;
+  private readonly cache: CredentialCache;
 
   constructor(private readonly deps: StewardAuthenticatorDeps) {
     this.tokens = new UserTokenStore(deps.pool);
+    this.cache = new CredentialCache(deps.cache ?? { ttlMs: 0 });
     this.interval = deps.lastUsedIntervalMs ?? LAST_USED_INTERVAL_MS;
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Forgets every cached credential and membership (a team event, a write through the gateway). */
+  invalidate(): void {
+    this.cache.invalidate();
   }
 
   async authenticate(request: AuthenticationRequest): Promise<StewardPrincipal | undefined> {
@@ -94,7 +111,7 @@ export class StewardAuthenticator implements Authenticator {
   }
 
   private async apiKey(prefix: string, token: string): Promise<StewardApiKeyPrincipal | undefined> {
-    const key = await this.deps.readModel.authenticateApiKey(prefix);
+    const key = await this.cache.get(`api_key:${prefix}`, () => this.deps.readModel.authenticateApiKey(prefix));
     if (!key || !verifyApiKey(token, key.hash) || key.revoked) return undefined;
     const now = this.now();
     if (key.expiresAt !== null && new Date(key.expiresAt).getTime() <= now.getTime()) return undefined;
@@ -110,7 +127,7 @@ export class StewardAuthenticator implements Authenticator {
   }
 
   private async userToken(tokenId: string, token: string, path: string): Promise<StewardUserPrincipal | undefined> {
-    const record = await this.tokens.find(tokenId);
+    const record = await this.cache.get(`user_token:${tokenId}`, () => this.tokens.find(tokenId));
     if (!record || record.revoked || !verifyUserToken(token, record.hash)) return undefined;
     const now = this.now();
     this.touch(`user_token:${record.id}`, now, () => this.tokens.recordUse(record.id, now));
@@ -145,7 +162,7 @@ export class StewardAuthenticator implements Authenticator {
 
   /** Undefined when the person belongs to no organization any more (removed everywhere). */
   private async userPrincipal(userId: string, path: string, email: string | undefined): Promise<StewardUserPrincipal | undefined> {
-    const memberships = await this.deps.readModel.membershipsOf(userId);
+    const memberships = await this.cache.get(`memberships:${userId}`, () => this.deps.readModel.membershipsOf(userId));
     const organizationId = organizationFor(memberships, path);
     if (organizationId === undefined) return undefined;
     const inOrganization = memberships.workspaces.filter((membership) => membership.organizationId === organizationId);

@@ -310,16 +310,22 @@ export class TeamReadRepository {
       const pattern = containsPattern(search);
       base = base.where((eb) => eb.or([eb('m.email', 'ilike', pattern), eb('p.name', 'ilike', pattern)]));
     }
-    const [rows, count] = await Promise.all([
-      base
-        .select(['m.workspace_id', 'm.organization_id', 'm.user_id', 'm.email', 'p.name', 'm.role', 'm.joined_at'])
-        .orderBy('m.joined_at')
-        .orderBy('m.user_id')
-        .limit(window.pageSize)
-        .offset(window.offset)
-        .execute(),
-      base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
+    // The page and the total in one round trip (count over the whole filtered set); only a page past the
+    // end, which has no row to carry the total, needs a separate count.
+    const rows = await base
+      .select(['m.workspace_id', 'm.organization_id', 'm.user_id', 'm.email', 'p.name', 'm.role', 'm.joined_at'])
+      .select(sql<string>`count(*) OVER ()`.as('total'))
+      .orderBy('m.joined_at')
+      .orderBy('m.user_id')
+      .limit(window.pageSize)
+      .offset(window.offset)
+      .execute();
+    const total =
+      rows[0] !== undefined
+        ? Number(rows[0].total)
+        : window.offset === 0
+          ? 0
+          : Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const items = rows.map((row) => ({
       workspaceId: row.workspace_id,
       organizationId: row.organization_id,
@@ -329,7 +335,7 @@ export class TeamReadRepository {
       role: row.role,
       joinedAt: row.joined_at.toISOString(),
     }));
-    return pageOf(items, Number(count.n), window);
+    return pageOf(items, total, window);
   }
 
   async getMember(workspaceId: string, userId: string): Promise<MemberView | undefined> {

@@ -1,0 +1,78 @@
+import { CredentialCache } from './credential.cache';
+
+describe('CredentialCache', () => {
+  let clock = 0;
+  const now = (): number => clock;
+  beforeEach(() => {
+    clock = 1_000_000;
+  });
+
+  it('keeps a loaded value for the TTL, then loads again', async () => {
+    const cache = new CredentialCache({ ttlMs: 5_000, settleMs: 2_000, now });
+    let loads = 0;
+    const load = async (): Promise<number> => ++loads;
+    expect(await cache.get('k', load)).toBe(1);
+    clock += 4_999;
+    expect(await cache.get('k', load)).toBe(1);
+    clock += 1;
+    expect(await cache.get('k', load)).toBe(2);
+  });
+
+  it('shares one load between concurrent lookups and does not keep failures', async () => {
+    const cache = new CredentialCache({ now });
+    let loads = 0;
+    let release: (value: string) => void = () => undefined;
+    const load = (): Promise<string> => {
+      loads += 1;
+      return new Promise((resolve) => (release = resolve));
+    };
+    const both = Promise.all([cache.get('k', load), cache.get('k', load)]);
+    release('v');
+    expect(await both).toEqual(['v', 'v']);
+    expect(loads).toBe(1);
+    await expect(cache.get('broken', () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    expect(await cache.get('broken', async () => 'back')).toBe('back');
+  });
+
+  it('invalidate forgets everything and keeps nothing during the settle period', async () => {
+    const cache = new CredentialCache({ ttlMs: 5_000, settleMs: 2_000, now });
+    let value = 'before';
+    const load = async (): Promise<string> => value;
+    expect(await cache.get('k', load)).toBe('before');
+    value = 'after';
+    expect(await cache.get('k', load)).toBe('before');
+    cache.invalidate();
+    expect(await cache.get('k', load)).toBe('after');
+    expect(cache.size).toBe(0); // within the settle period: answered, not kept
+    value = 'later';
+    expect(await cache.get('k', load)).toBe('later');
+    clock += 2_000;
+    expect(await cache.get('k', load)).toBe('later');
+    value = 'much later';
+    expect(await cache.get('k', load)).toBe('later');
+    expect(cache.size).toBe(1);
+  });
+
+  it('does not keep a load that was under way when an invalidation came in', async () => {
+    const cache = new CredentialCache({ ttlMs: 5_000, settleMs: 0, now });
+    let release: (value: string) => void = () => undefined;
+    const stale = cache.get('k', () => new Promise<string>((resolve) => (release = resolve)));
+    cache.invalidate();
+    release('stale');
+    expect(await stale).toBe('stale');
+    expect(await cache.get('k', async () => 'fresh')).toBe('fresh');
+  });
+
+  it('with a TTL of 0 looks up every time; starts over past maxEntries', async () => {
+    const off = new CredentialCache({ ttlMs: 0, now });
+    let loads = 0;
+    await off.get('k', async () => ++loads);
+    await off.get('k', async () => ++loads);
+    expect(loads).toBe(2);
+    const small = new CredentialCache({ maxEntries: 2, now });
+    await small.get('a', async () => 1);
+    await small.get('b', async () => 2);
+    await small.get('c', async () => 3);
+    expect(small.size).toBe(1);
+  });
+});
