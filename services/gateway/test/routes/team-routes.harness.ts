@@ -1,13 +1,15 @@
 /**
  * The team routes over real HTTP, with everything behind them in-process: the
  * team-rbac handlers as a Nest microservice on NATS, the team and activity
- * projections (ProjectionHost), the activity read consumer, PostgreSQL, Redis.
+ * projections (ProjectionHost), the activity read consumer, the gateway's own
+ * StewardAuthenticator / StewardAuthorizer and user tokens, PostgreSQL, Redis.
  */
+import { randomUUID } from 'node:crypto';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Redis } from 'ioredis';
-import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { TEAM_ERROR_HTTP_STATUS, type TeamCommandAnswer } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, commandTransportOptions, connectNats, natsNames, type DurableConsumer, type NatsClients } from '@steward/messaging';
 import { createLogger } from '@steward/observability';
@@ -17,9 +19,8 @@ import { ActivityReadRecorder, TeamReadRepository, runActivityReadConsumer, team
 import { matrixAuthorizer } from '../../../team-rbac/src/shared/team-authorizer';
 import { TeamRbacModule } from '../../../team-rbac/src/team-rbac.module';
 import { createGatewayApp, type GatewayApp } from '../../src';
+import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from '../../src/auth';
 import { teamRoutes } from '../../src/routes';
-import { TeamRouteKit } from '../../src/routes/team-route.support';
-import { testAuth, type TestAuth } from './team-test-auth';
 
 export interface Answer {
   readonly status: number;
@@ -33,8 +34,13 @@ export interface TeamRoutesHarness {
   readonly env: TestEnv;
   readonly store: PostgresEventStore;
   readonly team: TeamReadRepository;
-  readonly auth: TestAuth;
   readonly base: string;
+  /** Every user token the accept route issued. */
+  readonly issued: Array<{ readonly userId: string; readonly email: string; readonly token: string }>;
+  /** Creates an organization for a person over NATS (what bootstrap does), returning its ids. */
+  seedOrganization(userId: string, email: string): Promise<{ organizationId: string; workspaceId: string }>;
+  /** `Bearer stu_…`: a real user token for the person. */
+  tokenFor(userId: string, email: string): Promise<string>;
   call(method: string, path: string, options?: { auth?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Answer>;
   /** Until both projections have applied the newest event of the stream. */
   caughtUp(streamId: string): Promise<void>;
@@ -62,13 +68,25 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
   const team = new TeamReadRepository({ db });
   const logger = createLogger({ name: 'team-routes-test', level: 'warn' });
 
-  // the auth helper resolves a workspace's organization the way the routes do
-  const lookups = new TeamRouteKit({ commands, natsPrefix: env.natsPrefix, db, js: nats.js, logger, issueUserToken: async () => ({ token: '' }) });
-  const auth = testAuth({ team, organizationOfWorkspace: (workspaceId) => lookups.organizationOfWorkspace(workspaceId) });
+  await migrateUserTokens(env.pool);
+  const issued: Array<{ userId: string; email: string; token: string }> = [];
+  const routes = teamRoutes({
+    commands,
+    natsPrefix: env.natsPrefix,
+    db,
+    js: nats.js,
+    logger,
+    issueUserToken: async (person) => {
+      const token = await issueUserToken(env.pool, person);
+      issued.push({ userId: person.userId, email: person.email, token: token.token });
+      return token;
+    },
+  });
+  assertRoutePermissions(routes);
   const gateway: GatewayApp = await createGatewayApp({
-    routes: teamRoutes({ commands, natsPrefix: env.natsPrefix, db, js: nats.js, logger, issueUserToken: auth.issueUserToken }),
-    authenticator: auth.authenticator,
-    authorizer: auth.authorizer,
+    routes,
+    authenticator: new StewardAuthenticator({ pool: env.pool, readModel: team, logger }),
+    authorizer: new StewardAuthorizer({ readModel: team }),
     redis,
     pool: env.pool,
     nats: nats.nc,
@@ -81,8 +99,23 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
     env,
     store,
     team,
-    auth,
     base,
+    issued,
+    async seedOrganization(userId, email) {
+      const organizationId = `org-${randomUUID()}`;
+      const workspaceId = `ws-${randomUUID()}`;
+      await commands.send<TeamCommandAnswer>(names.commandSubject('team', 'CreateOrganization'), {
+        commandId: randomUUID(),
+        type: 'CreateOrganization',
+        actor: { type: 'system', id: 'bootstrap' },
+        issuedAt: new Date().toISOString(),
+        payload: { organizationId, name: `Seed of ${userId}`, workspaceId, workspaceName: 'Main', owner: { userId, email } },
+      });
+      return { organizationId, workspaceId };
+    },
+    async tokenFor(userId, email) {
+      return `Bearer ${(await issueUserToken(env.pool, { userId, email })).token}`;
+    },
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       if (options.auth) headers.authorization = options.auth;

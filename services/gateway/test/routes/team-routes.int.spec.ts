@@ -1,12 +1,9 @@
 import { TeamStreams } from '@steward/contracts';
 import { waitFor } from '@steward/testing';
 import { startTeamRoutesHarness, type Answer, type TeamRoutesHarness } from './team-routes.harness';
-import { userHeader } from './team-test-auth';
 
 jest.setTimeout(60_000);
 
-const OWNER = userHeader('u-owner', 'owner@acme.test');
-const OUTSIDER = userHeader('u-outsider', 'outsider@other.test');
 
 function expectStatus(answer: Answer, status: number): void {
   if (answer.status !== status) throw new Error(`expected ${status}, got ${answer.status}: ${answer.text}`);
@@ -14,22 +11,35 @@ function expectStatus(answer: Answer, status: number): void {
 
 describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQL, NATS, Redis)', () => {
   let h: TeamRoutesHarness;
+  /** Owns a seeded organization, then creates Acme over HTTP. */
+  let OWNER: string;
+  /** Owns another organization. */
+  let OUTSIDER: string;
+  /** Owns a third organization; joins Acme signed in. */
+  let JOINER: string;
   let organizationId: string;
   let workspaceId: string;
   let otherWorkspaceId: string;
 
   beforeAll(async () => {
     h = await startTeamRoutesHarness();
+    const seeds = await Promise.all([
+      h.seedOrganization('u-owner', 'owner@acme.test'),
+      h.seedOrganization('u-outsider', 'outsider@other.test'),
+      h.seedOrganization('u-joiner', 'joiner@elsewhere.test'),
+    ]);
+    for (const seed of seeds) await h.caughtUp(TeamStreams.workspace(seed.workspaceId));
+    otherWorkspaceId = (seeds[1] as { workspaceId: string }).workspaceId;
+    [OWNER, OUTSIDER, JOINER] = await Promise.all([
+      h.tokenFor('u-owner', 'owner@acme.test'),
+      h.tokenFor('u-outsider', 'outsider@other.test'),
+      h.tokenFor('u-joiner', 'joiner@elsewhere.test'),
+    ]);
     const created = await h.call('POST', '/v1/organizations', { auth: OWNER, body: { name: 'Acme', workspaceName: 'Main' }, headers: { 'idempotency-key': 'create-acme' } });
     expectStatus(created, 201);
     organizationId = created.body.id;
     workspaceId = created.body.workspace.id;
     await h.caughtUp(TeamStreams.workspace(workspaceId));
-    // the outsider owns another organization
-    const other = await h.call('POST', '/v1/organizations', { auth: OUTSIDER, body: { name: 'Other' } });
-    expectStatus(other, 201);
-    otherWorkspaceId = other.body.workspace.id;
-    await h.caughtUp(TeamStreams.workspace(otherWorkspaceId));
   });
 
   afterAll(async () => {
@@ -120,7 +130,8 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
     const accepted = await h.call('POST', '/v1/invitations/accept', { body: { token, name: 'New Comer' } });
     expectStatus(accepted, 201);
     expect(accepted.body).toMatchObject({ invitationId: invited.body.id, workspaceId, organizationId, email: 'newcomer@acme.test', role: 'member' });
-    expect(h.auth.issueUserToken.issued.at(-1)).toEqual({ userId: accepted.body.userId, email: 'newcomer@acme.test', token: accepted.body.token });
+    expect(h.issued.at(-1)).toEqual({ userId: accepted.body.userId, email: 'newcomer@acme.test', token: accepted.body.token });
+    expect(accepted.body.token).toMatch(/^stu_/);
     const newcomer = `Bearer ${accepted.body.token as string}`;
     const userId = accepted.body.userId as string;
     expectStatus(await h.call('POST', '/v1/invitations/accept', { body: { token } }), 409);
@@ -175,18 +186,20 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
   });
 
   it('lets a signed-in person accept as themselves (no new token)', async () => {
-    const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, { auth: OWNER, body: { email: 'u-known@acme.test', role: 'viewer' } });
+    const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, { auth: OWNER, body: { email: 'joiner@elsewhere.test', role: 'viewer' } });
     expectStatus(invited, 201);
     await h.caughtUp(TeamStreams.invitation(invited.body.id));
-    const before = h.auth.issueUserToken.issued.length;
-    const accepted = await h.call('POST', '/v1/invitations/accept', { auth: userHeader('u-known'), body: { token: invited.body.token } });
+    const before = h.issued.length;
+    const accepted = await h.call('POST', '/v1/invitations/accept', { auth: JOINER, body: { token: invited.body.token } });
     expectStatus(accepted, 201);
-    expect(accepted.body).toMatchObject({ userId: 'u-known', workspaceId, role: 'viewer' });
+    expect(accepted.body).toMatchObject({ userId: 'u-joiner', workspaceId, role: 'viewer' });
     expect(accepted.body).not.toHaveProperty('token');
-    expect(h.auth.issueUserToken.issued).toHaveLength(before);
+    expect(h.issued).toHaveLength(before);
     await h.caughtUp(TeamStreams.workspace(workspaceId));
-    const member = await h.call('GET', `/v1/workspaces/${workspaceId}/members/u-known`, { auth: OWNER });
-    expect(member.body).toMatchObject({ role: 'viewer', email: 'u-known@acme.test' });
+    const member = await h.call('GET', `/v1/workspaces/${workspaceId}/members/u-joiner`, { auth: OWNER });
+    expect(member.body).toMatchObject({ role: 'viewer', email: 'joiner@elsewhere.test' });
+    // now in two organizations: the path picks the one the joiner acts in
+    expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}`, { auth: JOINER }), 200);
   });
 
   it('pages, searches and filters the member list', async () => {
