@@ -20,6 +20,7 @@ import { CommandClient, connectNats } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens, watchTeamEvents } from './auth';
+import { ActivityReadBuffer } from './activity-read.buffer';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
@@ -57,17 +58,20 @@ async function main(): Promise<void> {
   await migrateUserTokens(pool);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   const readModel = new TeamReadRepository({ db });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  // auto-pipelining: the rate-limit calls of concurrent requests leave in one write
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   const nats = await connectNats({ servers: config.natsUrl, name: 'steward-gateway' });
   await ensureActivityStream(nats.jsm, config.natsPrefix);
   const commands = new CommandClient({ servers: config.natsUrl, name: `steward-gateway-${process.pid}` });
 
+  const activityReads = new ActivityReadBuffer({ js: nats.js, natsPrefix: config.natsPrefix, logger });
   const routes = teamRoutes({
     commands,
     natsPrefix: config.natsPrefix,
     db,
     js: nats.js,
+    activityReads,
     issueUserToken: (person) => issueUserToken(pool, person),
     logger,
   });
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
       logger.info({ signal }, 'gateway stopping');
       await gateway.close();
       teamEvents.stop();
+      await activityReads.close();
       await commands.close();
       await nats.close();
       redis.disconnect();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 export interface RateLimitPolicy {
@@ -24,7 +25,9 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return { count, ttl }
 `;
 
-/** Fixed-window counters in Redis, one per principal and window. */
+const FIXED_WINDOW_SHA = createHash('sha1').update(FIXED_WINDOW).digest('hex');
+
+/** Fixed-window counters in Redis, one per principal and window (EVALSHA; the script is sent again only when Redis lacks it). */
 export class RateLimiter {
   constructor(
     private readonly redis: Redis,
@@ -33,7 +36,7 @@ export class RateLimiter {
 
   async hit(principalKey: string, policy: RateLimitPolicy): Promise<RateLimitDecision> {
     const key = `${this.prefix}rl:${principalKey}`;
-    const [count, ttlMs] = (await this.redis.eval(FIXED_WINDOW, 1, key, String(policy.windowMs))) as [number, number];
+    const [count, ttlMs] = (await this.run(key, String(policy.windowMs))) as [number, number];
     return {
       allowed: count <= policy.limit,
       limit: policy.limit,
@@ -41,6 +44,15 @@ export class RateLimiter {
       resetSeconds: Math.max(1, Math.ceil(ttlMs / 1000)),
       windowSeconds: Math.ceil(policy.windowMs / 1000),
     };
+  }
+
+  private async run(key: string, windowMs: string): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(FIXED_WINDOW_SHA, 1, key, windowMs);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.redis.eval(FIXED_WINDOW, 1, key, windowMs);
+    }
   }
 }
 

@@ -78,6 +78,10 @@ export class TeamRouteKit {
   recordRead(principal: Principal | undefined, organizationId: string | undefined, read: Omit<ResourceReadInput, 'organizationId' | 'actor' | 'outcome'>): void {
     if (!principal || organizationId === undefined) return;
     const caller = this.caller(principal);
+    if (this.deps.activityReads) {
+      this.deps.activityReads.record({ ...read, organizationId, actor: caller.actor, outcome: 'success' });
+      return;
+    }
     publishActivityRead(this.deps.js, this.deps.natsPrefix, { ...read, organizationId, actor: caller.actor, outcome: 'success' }).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, resourceType: read.resourceType, action: read.action, organizationId }, 'activity read not published');
     });

@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { CommandClient } from '@steward/messaging';
 import type { Logger } from '@steward/observability';
 import type { Kysely } from 'kysely';
+import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
 import type { Principal } from '../route';
 import type { Caller } from './caller';
 
@@ -17,6 +18,11 @@ export interface TeamRoutesDeps {
   readonly db: Kysely<unknown>;
   /** Where Fetch / Fetch All reads are published (the activity stream must exist: `ensureActivityStream`). */
   readonly js: JetStreamClient;
+  /**
+   * When given, reads are handed to it instead of published one by one on `js` (the gateway's
+   * ActivityReadBuffer: batched, never awaited by the response, retried until acknowledged).
+   */
+  readonly activityReads?: { record(input: ResourceReadInput): unknown };
   /** `issueUserToken(pool, …)` from the gateway's auth, bound to its pool. */
   readonly issueUserToken: IssueUserToken;
   readonly logger: Logger;

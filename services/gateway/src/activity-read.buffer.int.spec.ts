@@ -1,0 +1,80 @@
+/**
+ * ActivityReadBuffer against real NATS JetStream: reads are published in
+ * rounds, each exactly once in the stream; a round that cannot be published
+ * (no stream yet) is retried until it is acknowledged.
+ */
+import { randomUUID } from 'node:crypto';
+import { connectNats, type NatsClients } from '@steward/messaging';
+import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
+import { activityStreamName, ensureActivityStream, type ResourceReadInput } from '../../team-rbac/src/read-models';
+import { ActivityReadBuffer } from './activity-read.buffer';
+
+jest.setTimeout(30_000);
+
+const read = (i: number): ResourceReadInput => ({
+  organizationId: 'org-1',
+  actor: { type: 'user', id: 'u-1' },
+  resourceType: 'member',
+  action: 'fetch_all',
+  outcome: 'success',
+  workspaceId: `ws-${i}`,
+});
+
+describe('ActivityReadBuffer', () => {
+  let env: TestEnv;
+  let nats: NatsClients;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    nats = await connectNats({ servers: env.natsUrl, name: 'activity-buffer-test' });
+  });
+
+  afterAll(async () => {
+    await nats?.close();
+    await env?.dispose();
+  });
+
+  const messages = async (): Promise<number> => (await nats.jsm.streams.info(activityStreamName(env.natsPrefix))).state.messages;
+
+  it('publishes what was recorded, without the caller waiting, retrying until the stream takes it, once each', async () => {
+    const buffer = new ActivityReadBuffer({ js: nats.js, natsPrefix: env.natsPrefix, retryDelayMs: 50 });
+    // no stream yet: the publishes fail and stay buffered
+    const first = buffer.record(read(0));
+    expect(first).toMatchObject({ type: 'ResourceRead', resourceType: 'member', action: 'fetch_all' });
+    await waitFor('a failed round', async () => (buffer.size === 1 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(buffer.size).toBe(1);
+
+    await ensureActivityStream(nats.jsm, env.natsPrefix);
+    for (let i = 1; i < 250; i++) buffer.record(read(i));
+    await waitFor('every read in the stream', async () => ((await messages()) === 250 && buffer.size === 0 ? true : undefined));
+    const ids = new Set<string>();
+    const consumer = await nats.js.consumers.get(activityStreamName(env.natsPrefix));
+    const batch = await consumer.fetch({ max_messages: 250, expires: 2_000 });
+    for await (const message of batch) {
+      ids.add((message.json() as { id: string }).id);
+      if (ids.size === 250) break;
+    }
+    expect(ids.size).toBe(250);
+    expect(ids.has((first as { id: string }).id)).toBe(true);
+    await buffer.close();
+  });
+
+  it('refuses an invalid read without throwing; close() publishes what is left', async () => {
+    await ensureActivityStream(nats.jsm, env.natsPrefix);
+    const before = await messages();
+    const buffer = new ActivityReadBuffer({ js: nats.js, natsPrefix: env.natsPrefix, flushIntervalMs: 60_000 });
+    expect(buffer.record({ ...read(1), resourceType: 'Not A Type' })).toBeUndefined();
+    buffer.record({ ...read(2), id: randomUUID() });
+    expect(buffer.size).toBe(1);
+    await buffer.close();
+    expect(buffer.size).toBe(0);
+    expect(await messages()).toBe(before + 1);
+  });
+
+  it('holds at most maxBuffered reads, dropping the oldest', () => {
+    const buffer = new ActivityReadBuffer({ js: nats.js, natsPrefix: `${env.natsPrefix}x`, maxBuffered: 3, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 5; i++) buffer.record(read(i));
+    expect(buffer.size).toBe(3);
+  });
+});

@@ -1,0 +1,122 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from '@steward/observability';
+import { activityReadsSubject, resourceRead, type ResourceRead, type ResourceReadInput } from '../../team-rbac/src/read-models';
+
+/** How long a read waits for the next publish round. */
+export const ACTIVITY_FLUSH_INTERVAL_MS = 5;
+/** Reads held at most (waiting or being retried); past it the oldest are dropped, with a warning. */
+export const ACTIVITY_MAX_BUFFERED = 20_000;
+/** Reads per publish round. */
+export const ACTIVITY_MAX_BATCH = 500;
+/** Wait before publishing again after a round with failures. */
+export const ACTIVITY_RETRY_DELAY_MS = 500;
+
+export interface ActivityReadBufferDeps {
+  readonly js: JetStreamClient;
+  readonly natsPrefix: string;
+  readonly logger?: Logger;
+  readonly flushIntervalMs?: number;
+  readonly maxBuffered?: number;
+  readonly maxBatch?: number;
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * Where the gateway's routes record Fetch / Fetch All reads: `record()`
+ * returns at once (the response never waits for NATS); every few ms the
+ * reads gathered meanwhile are published to `<p>activity.reads` together
+ * (one NATS write for the round, the acks awaited concurrently). A read whose
+ * publish is not acknowledged stays in the buffer and is published again (the
+ * stream de-duplicates by entry id): at least once, as long as the process
+ * lives and the buffer stays under `maxBuffered`. `close()` publishes what is
+ * left.
+ */
+export class ActivityReadBuffer {
+  private readonly subject: string;
+  private pending: ResourceRead[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private dropped = 0;
+  private closed = false;
+  private readonly flushIntervalMs: number;
+  private readonly maxBuffered: number;
+  private readonly maxBatch: number;
+  private readonly retryDelayMs: number;
+
+  constructor(private readonly deps: ActivityReadBufferDeps) {
+    this.subject = activityReadsSubject(deps.natsPrefix);
+    this.flushIntervalMs = deps.flushIntervalMs ?? ACTIVITY_FLUSH_INTERVAL_MS;
+    this.maxBuffered = deps.maxBuffered ?? ACTIVITY_MAX_BUFFERED;
+    this.maxBatch = deps.maxBatch ?? ACTIVITY_MAX_BATCH;
+    this.retryDelayMs = deps.retryDelayMs ?? ACTIVITY_RETRY_DELAY_MS;
+  }
+
+  /** Queues one read (validated now, its id and time fixed now). Never throws: an invalid read is logged. */
+  record(input: ResourceReadInput): ResourceRead | undefined {
+    let entry: ResourceRead;
+    try {
+      entry = resourceRead(input);
+    } catch (error) {
+      this.deps.logger?.warn({ err: error, resourceType: input.resourceType, action: input.action }, 'activity read not recorded');
+      return undefined;
+    }
+    if (this.pending.length >= this.maxBuffered) {
+      this.pending.shift();
+      this.dropped += 1;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) {
+        this.deps.logger?.warn({ dropped: this.dropped, maxBuffered: this.maxBuffered }, 'activity reads dropped: the buffer is full (NATS unreachable?)');
+      }
+    }
+    this.pending.push(entry);
+    this.schedule(this.flushIntervalMs);
+    return entry;
+  }
+
+  /** Reads waiting to be published (retries included). */
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Publishes what is buffered, for at most `timeoutMs`; later `record()` calls still publish. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await this.flushing;
+      if (this.pending.length === 0) return;
+      const round = this.flush();
+      await round;
+      if (this.pending.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now()))));
+    }
+    if (this.pending.length > 0) this.deps.logger?.warn({ left: this.pending.length }, 'activity reads not published before stopping');
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer !== undefined || this.flushing !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delayMs);
+    if (!this.closed) this.timer.unref();
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    const batch = this.pending.splice(0, this.maxBatch);
+    if (batch.length === 0) return Promise.resolve();
+    this.flushing = (async () => {
+      const results = await Promise.allSettled(batch.map((entry) => this.deps.js.publish(this.subject, JSON.stringify(entry), { msgID: entry.id })));
+      const failed = batch.filter((_, index) => results[index]?.status === 'rejected');
+      if (failed.length > 0) {
+        const reason = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+        this.deps.logger?.warn({ err: reason.reason, failed: failed.length }, 'activity reads not published; retrying');
+        this.pending = [...failed, ...this.pending].slice(-this.maxBuffered);
+      }
+      this.flushing = undefined;
+      if (this.pending.length > 0 && !this.closed) this.schedule(failed.length > 0 ? this.retryDelayMs : 0);
+    })();
+    return this.flushing;
+  }
+}
