@@ -173,6 +173,10 @@ describe('team read models, projected from the real team-rbac handlers', () => {
     // LIKE wildcards in the search are literal.
     expect((await team.listMembers(ws1, { search: '%' })).total).toBe(0);
     expect((await team.listMembers(ws1, { role: 'viewer' })).items.map((m) => m.userId)).toEqual(['u-carol', 'u-dave']);
+    expect(await team.listMembers(ws1, { role: 'viewer', search: 'u-dave', pageSize: 1 })).toMatchObject({ total: 1, items: [{ userId: 'u-dave' }] });
+    // a page past the end has no row to carry the total: it is counted apart
+    expect(await team.listMembers(ws1, { page: 4, pageSize: 2 })).toMatchObject({ items: [], total: 5, pageCount: 3, page: 4 });
+    expect(await team.listMembers(ws1, { role: 'viewer', page: 2, pageSize: 2 })).toMatchObject({ items: [], total: 2 });
     expect(await team.getMember(ws1, 'u-alice')).toMatchObject({ name: 'Alice Liddell', role: 'admin' });
     expect(await team.getMember(wsB, 'u-alice')).toBeUndefined();
     expect((await team.listMembers(wsB)).items.map((m) => m.userId)).toEqual(['u-b']);

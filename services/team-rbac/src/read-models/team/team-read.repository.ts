@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Role, WorkspaceStatus } from '@steward/contracts';
 import { ROLES, WORKSPACE_STATUSES } from '@steward/contracts';
 import { ActivityRepository, type ActivityEntry } from '../activity/activity.repository';
@@ -195,6 +195,20 @@ const API_KEY_COLUMNS = [
   'last_used_at',
 ] as const;
 
+/** `"rm_team"`, for the statements written as plain SQL. */
+const TEAM_SCHEMA_SQL = `"${TEAM_SCHEMA.replace(/"/g, '""')}"`;
+
+interface MemberRowWithTotal {
+  readonly workspace_id: string;
+  readonly organization_id: string;
+  readonly user_id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly role: Role;
+  readonly joined_at: Date;
+  readonly total: string;
+}
+
 /**
  * Queries over the team read model (`rm_team`). Every query takes the tenant
  * first (an organization, a workspace, or for profiles and memberships the
@@ -300,32 +314,34 @@ export class TeamReadRepository {
     if (query.role !== undefined && !ROLES.includes(query.role)) {
       throw new ReadModelError(ReadModelErrorCode.InvalidArgument, `role must be one of ${ROLES.join(', ')}`);
     }
-    let base = this.db
-      .selectFrom('members as m')
-      .leftJoin('user_profiles as p', 'p.user_id', 'm.user_id')
-      .where('m.workspace_id', '=', workspaceId);
-    if (query.role !== undefined) base = base.where('m.role', '=', query.role);
+    // Plain SQL (no query builder per call: the gateway lists members on a hot path), the page and the
+    // total in one round trip (count over the whole filtered set); only a page past the end, which has no
+    // row to carry the total, needs a separate count.
+    const params: unknown[] = [workspaceId];
+    let where = 'm.workspace_id = $1';
+    if (query.role !== undefined) {
+      params.push(query.role);
+      where += ` AND m.role = $${params.length}`;
+    }
     const search = query.search?.trim();
     if (search) {
-      const pattern = containsPattern(search);
-      base = base.where((eb) => eb.or([eb('m.email', 'ilike', pattern), eb('p.name', 'ilike', pattern)]));
+      params.push(containsPattern(search));
+      where += ` AND (m.email ILIKE $${params.length} OR p.name ILIKE $${params.length})`;
     }
-    // The page and the total in one round trip (count over the whole filtered set); only a page past the
-    // end, which has no row to carry the total, needs a separate count.
-    const rows = await base
-      .select(['m.workspace_id', 'm.organization_id', 'm.user_id', 'm.email', 'p.name', 'm.role', 'm.joined_at'])
-      .select(sql<string>`count(*) OVER ()`.as('total'))
-      .orderBy('m.joined_at')
-      .orderBy('m.user_id')
-      .limit(window.pageSize)
-      .offset(window.offset)
-      .execute();
+    const from = `FROM ${TEAM_SCHEMA_SQL}.members AS m LEFT JOIN ${TEAM_SCHEMA_SQL}.user_profiles AS p ON p.user_id = m.user_id WHERE ${where}`;
+    const { rows } = await this.deps.db.executeQuery<MemberRowWithTotal>(
+      CompiledQuery.raw(
+        `SELECT m.workspace_id, m.organization_id, m.user_id, m.email, p.name, m.role, m.joined_at, count(*) OVER () AS total ${from} ` +
+          `ORDER BY m.joined_at, m.user_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, window.pageSize, window.offset],
+      ),
+    );
     const total =
       rows[0] !== undefined
         ? Number(rows[0].total)
         : window.offset === 0
           ? 0
-          : Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+          : Number((await this.deps.db.executeQuery<{ n: string }>(CompiledQuery.raw(`SELECT count(*) AS n ${from}`, params))).rows[0]?.n ?? 0);
     const items = rows.map((row) => ({
       workspaceId: row.workspace_id,
       organizationId: row.organization_id,
