@@ -258,6 +258,8 @@ describe('team read models, projected from the real team-rbac handlers', () => {
     expect(owner.organizations).toEqual([{ organizationId: orgA, role: 'owner' }]);
     expect(new Set(owner.workspaces.map((w) => w.workspaceId))).toEqual(new Set([ws1, ws2, ws3]));
     expect(owner.workspaces.every((w) => w.role === 'owner' && w.organizationId === orgA)).toBe(true);
+    // The creator of an organization holds its owner seat from the start (one workspace, no OwnerAdded).
+    expect((await team.membershipsOf('u-b')).organizations).toEqual([{ organizationId: orgB, role: 'owner' }]);
     expect(await team.membershipsOf('u-dave')).toEqual({
       userId: 'u-dave',
       workspaces: [{ workspaceId: ws1, organizationId: orgA, role: 'viewer' }],

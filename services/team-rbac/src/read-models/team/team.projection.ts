@@ -40,6 +40,12 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
         created_at: data.createdAt,
       })
       .execute();
+    // The creator's owner seat comes with the organization (no OrganizationOwnerAdded for it).
+    await trx
+      .insertInto('organization_owners')
+      .values({ organization_id: data.organizationId, workspace_id: data.firstWorkspaceId, user_id: data.ownerUserId })
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
     await rememberEmail(trx, data.ownerUserId, data.ownerEmail);
   },
   async OrganizationOwnerAdded(trx, event) {
