@@ -51,6 +51,8 @@ export function httpTelemetry(deps: { logger: Logger; meter: Meter; requestLogLe
       span.setAttributes({ 'http.route': route, 'http.response.status_code': status, 'steward.request_id': requestId });
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
+      const level = status >= 500 ? 'error' : deps.requestLogLevel;
+      if (!deps.logger.isLevelEnabled(level)) return;
       const line = {
         requestId,
         method,
