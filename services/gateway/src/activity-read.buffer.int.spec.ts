@@ -37,7 +37,7 @@ describe('ActivityReadBuffer', () => {
   const messages = async (): Promise<number> => (await nats.jsm.streams.info(activityStreamName(env.natsPrefix))).state.messages;
 
   it('publishes what was recorded, without the caller waiting, retrying until the stream takes it, once each', async () => {
-    const buffer = new ActivityReadBuffer({ js: nats.js, natsPrefix: env.natsPrefix, retryDelayMs: 50 });
+    const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: env.natsPrefix, retryDelayMs: 50 });
     // no stream yet: the publishes fail and stay buffered
     const first = buffer.record(read(0));
     expect(first).toMatchObject({ type: 'ResourceRead', resourceType: 'member', action: 'fetch_all' });
@@ -63,7 +63,7 @@ describe('ActivityReadBuffer', () => {
   it('refuses an invalid read without throwing; close() publishes what is left', async () => {
     await ensureActivityStream(nats.jsm, env.natsPrefix);
     const before = await messages();
-    const buffer = new ActivityReadBuffer({ js: nats.js, natsPrefix: env.natsPrefix, flushIntervalMs: 60_000 });
+    const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: env.natsPrefix, flushIntervalMs: 60_000 });
     expect(buffer.record({ ...read(1), resourceType: 'Not A Type' })).toBeUndefined();
     buffer.record({ ...read(2), id: randomUUID() });
     expect(buffer.size).toBe(1);
@@ -73,7 +73,7 @@ describe('ActivityReadBuffer', () => {
   });
 
   it('holds at most maxBuffered reads, dropping the oldest', () => {
-    const buffer = new ActivityReadBuffer({ js: nats.js, natsPrefix: `${env.natsPrefix}x`, maxBuffered: 3, flushIntervalMs: 60_000 });
+    const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: `${env.natsPrefix}x`, maxBuffered: 3, flushIntervalMs: 60_000 });
     for (let i = 0; i < 5; i++) buffer.record(read(i));
     expect(buffer.size).toBe(3);
   });

@@ -1,4 +1,4 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
+import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import type { Logger } from '@steward/observability';
 import { activityReadsSubject, resourceRead, type ResourceRead, type ResourceReadInput } from '../../team-rbac/src/read-models';
 
@@ -10,26 +10,37 @@ export const ACTIVITY_MAX_BUFFERED = 20_000;
 export const ACTIVITY_MAX_BATCH = 500;
 /** Wait before publishing again after a round with failures. */
 export const ACTIVITY_RETRY_DELAY_MS = 500;
+/** A read not acknowledged by JetStream within this is published again. */
+export const ACTIVITY_ACK_TIMEOUT_MS = 5_000;
 
 export interface ActivityReadBufferDeps {
-  readonly js: JetStreamClient;
+  readonly nc: NatsConnection;
   readonly natsPrefix: string;
   readonly logger?: Logger;
   readonly flushIntervalMs?: number;
   readonly maxBuffered?: number;
   readonly maxBatch?: number;
   readonly retryDelayMs?: number;
+  readonly ackTimeoutMs?: number;
+}
+
+interface Round {
+  readonly waiting: Map<string, ResourceRead>;
+  readonly failed: ResourceRead[];
+  readonly done: () => void;
 }
 
 /**
  * Where the gateway's routes record Fetch / Fetch All reads: `record()`
  * returns at once (the response never waits for NATS); every few ms the
- * reads gathered meanwhile are published to `<p>activity.reads` together
- * (one NATS write for the round, the acks awaited concurrently). A read whose
- * publish is not acknowledged stays in the buffer and is published again (the
- * stream de-duplicates by entry id): at least once, as long as the process
- * lives and the buffer stays under `maxBuffered`. `close()` publishes what is
- * left.
+ * reads gathered meanwhile are published to `<p>activity.reads` together:
+ * one NATS write for the round, each message with its `Nats-Msg-Id` and a
+ * reply subject on one inbox subscription, where JetStream's acks come back
+ * (what `js.publish` does, without a request, timer and error object per
+ * message). A read whose ack is an error, a "no responders" or missing after
+ * `ackTimeoutMs` stays in the buffer and is published again (the stream
+ * de-duplicates by entry id): at least once, as long as the process lives and
+ * the buffer stays under `maxBuffered`. `close()` publishes what is left.
  */
 export class ActivityReadBuffer {
   private readonly subject: string;
@@ -42,6 +53,11 @@ export class ActivityReadBuffer {
   private readonly maxBuffered: number;
   private readonly maxBatch: number;
   private readonly retryDelayMs: number;
+  private readonly ackTimeoutMs: number;
+  private readonly inbox = createInbox();
+  private acks: Subscription | undefined;
+  private round: Round | undefined;
+  private sequence = 0;
 
   constructor(private readonly deps: ActivityReadBufferDeps) {
     this.subject = activityReadsSubject(deps.natsPrefix);
@@ -49,6 +65,7 @@ export class ActivityReadBuffer {
     this.maxBuffered = deps.maxBuffered ?? ACTIVITY_MAX_BUFFERED;
     this.maxBatch = deps.maxBatch ?? ACTIVITY_MAX_BATCH;
     this.retryDelayMs = deps.retryDelayMs ?? ACTIVITY_RETRY_DELAY_MS;
+    this.ackTimeoutMs = deps.ackTimeoutMs ?? ACTIVITY_ACK_TIMEOUT_MS;
   }
 
   /** Queues one read (validated now, its id and time fixed now). Never throws: an invalid read is logged. */
@@ -85,12 +102,14 @@ export class ActivityReadBuffer {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       await this.flushing;
-      if (this.pending.length === 0) return;
+      if (this.pending.length === 0) break;
       const round = this.flush();
       await round;
       if (this.pending.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now()))));
     }
     if (this.pending.length > 0) this.deps.logger?.warn({ left: this.pending.length }, 'activity reads not published before stopping');
+    this.acks?.unsubscribe();
+    this.acks = undefined;
   }
 
   private schedule(delayMs: number): void {
@@ -107,16 +126,65 @@ export class ActivityReadBuffer {
     const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) return Promise.resolve();
     this.flushing = (async () => {
-      const results = await Promise.allSettled(batch.map((entry) => this.deps.js.publish(this.subject, JSON.stringify(entry), { msgID: entry.id })));
-      const failed = batch.filter((_, index) => results[index]?.status === 'rejected');
+      const failed = await this.publishRound(batch);
       if (failed.length > 0) {
-        const reason = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
-        this.deps.logger?.warn({ err: reason.reason, failed: failed.length }, 'activity reads not published; retrying');
+        this.deps.logger?.warn({ failed: failed.length }, 'activity reads not acknowledged; retrying');
         this.pending = [...failed, ...this.pending].slice(-this.maxBuffered);
       }
       this.flushing = undefined;
       if (this.pending.length > 0 && !this.closed) this.schedule(failed.length > 0 ? this.retryDelayMs : 0);
     })();
     return this.flushing;
+  }
+
+  /** Publishes a batch; resolves with the reads that were not acknowledged. */
+  private publishRound(batch: readonly ResourceRead[]): Promise<ResourceRead[]> {
+    return new Promise((resolve) => {
+      const waiting = new Map<string, ResourceRead>();
+      const failed: ResourceRead[] = [];
+      const timer = setTimeout(() => done(), this.ackTimeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.round === round) this.round = undefined;
+        resolve([...failed, ...waiting.values()]);
+      };
+      const round: Round = { waiting, failed, done };
+      this.round = round;
+      try {
+        this.acks ??= this.deps.nc.subscribe(`${this.inbox}.*`, { callback: (error, message) => this.acknowledged(error, message) });
+        for (const entry of batch) {
+          const header = headers();
+          header.set('Nats-Msg-Id', entry.id);
+          const token = String((this.sequence += 1));
+          waiting.set(token, entry);
+          this.deps.nc.publish(this.subject, JSON.stringify(entry), { reply: `${this.inbox}.${token}`, headers: header });
+        }
+      } catch (error) {
+        this.deps.logger?.warn({ err: error }, 'activity reads not published');
+        done();
+      }
+    });
+  }
+
+  private acknowledged(error: Error | null, message: Msg): void {
+    const round = this.round;
+    if (error || !round) return;
+    const token = message.subject.slice(this.inbox.length + 1);
+    const entry = round.waiting.get(token);
+    if (entry === undefined) return; // a late ack of an earlier round: that read is published again, and de-duplicated
+    round.waiting.delete(token);
+    if (!isAck(message)) round.failed.push(entry);
+    if (round.waiting.size === 0) round.done();
+  }
+}
+
+/** A JetStream PubAck (`{ stream, seq }`), not an error answer nor a "no responders" status. */
+function isAck(message: Msg): boolean {
+  if (message.headers?.hasError || message.data.length === 0) return false;
+  try {
+    const answer = message.json<{ stream?: unknown; error?: unknown }>();
+    return answer.error === undefined && typeof answer.stream === 'string';
+  } catch {
+    return false;
   }
 }

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   await ensureActivityStream(nats.jsm, config.natsPrefix);
   const commands = new CommandClient({ servers: config.natsUrl, name: `steward-gateway-${process.pid}` });
 
-  const activityReads = new ActivityReadBuffer({ js: nats.js, natsPrefix: config.natsPrefix, logger });
+  const activityReads = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: config.natsPrefix, logger });
   const routes = teamRoutes({
     commands,
     natsPrefix: config.natsPrefix,
