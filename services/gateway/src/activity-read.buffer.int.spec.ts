@@ -72,6 +72,22 @@ describe('ActivityReadBuffer', () => {
     expect(await messages()).toBe(before + 1);
   });
 
+  it('publishes again a read whose ack does not come within ackTimeoutMs', async () => {
+    const prefix = `${env.natsPrefix}t`;
+    // a plain subscriber that never answers: no "no responders", no ack either
+    let seen = 0;
+    const silent = nats.nc.subscribe(`${prefix}.activity.reads`, { callback: () => (seen += 1) });
+    const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: prefix, ackTimeoutMs: 100, retryDelayMs: 50 });
+    buffer.record(read(7));
+    await waitFor('the read published again after a round without ack', async () => (seen >= 2 ? true : undefined));
+    await ensureActivityStream(nats.jsm, prefix);
+    silent.unsubscribe();
+    await waitFor('the read in the stream', async () => ((await nats.jsm.streams.info(activityStreamName(prefix))).state.messages === 1 ? true : undefined));
+    await waitFor('nothing left', async () => (buffer.size === 0 ? true : undefined));
+    await buffer.close();
+    await nats.jsm.streams.delete(activityStreamName(prefix));
+  });
+
   it('holds at most maxBuffered reads, dropping the oldest', () => {
     const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: `${env.natsPrefix}x`, maxBuffered: 3, flushIntervalMs: 60_000 });
     for (let i = 0; i < 5; i++) buffer.record(read(i));
