@@ -11,7 +11,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos, type MsgHdrs } from '@nats-io/nats-core';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace, type Link } from '@opentelemetry/api';
 import { decodeEvent, type DeliveredEvent } from './event-codec';
 import { MessagingError, MessagingErrorCode } from './messaging.error';
 import { natsNames } from './nats-names';
@@ -41,8 +41,11 @@ export const DeadLetterHeaders = {
 } as const;
 
 export type MessageHandler<T> = (msg: JsMsg, decoded: T) => Promise<void>;
+/** `msgs[i]` decoded is `decoded[i]`; both arrays have the same, non-zero length. */
+export type BatchMessageHandler<T> = (msgs: readonly JsMsg[], decoded: readonly T[]) => Promise<void>;
 
-export interface RunConsumerOptions<T = DeliveredEvent> {
+/** What both modes share; see `RunConsumerOptions`. */
+export interface ConsumerBaseOptions<T> {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   /** The stream to consume, e.g. `natsNames(prefix).eventsStream`. */
@@ -63,17 +66,44 @@ export interface RunConsumerOptions<T = DeliveredEvent> {
   /** Redelivery when a message is neither acked nor nacked in time. Default 30 s; a running handler extends it. */
   readonly ackWaitMs?: number;
   /**
-   * Messages buffered ahead of the handler. Default 10. They are handled one at
-   * a time, in order; keep `batch × handler time` well under `ackWaitMs`.
+   * Messages buffered ahead of the handler. Default 10 (in batch mode: `maxBatch`).
+   * One at a time, they are handled in order; keep `batch × handler time` well under `ackWaitMs`.
    */
   readonly batch?: number;
   /** How long one pull request stays open on the server (≥ 1000). Default 5 s. */
   readonly fetchExpiresMs?: number;
   /** Turns the message into what the handler gets. Default: `decodeEvent`. A throw dead-letters at once. */
   readonly decode?: (msg: JsMsg) => T;
-  readonly handler: MessageHandler<T>;
   readonly logger?: MessagingLogger;
 }
+
+/** One message at a time: the default mode. */
+export interface SingleMessageOptions<T> {
+  readonly handler: MessageHandler<T>;
+  readonly batchHandler?: undefined;
+}
+
+/**
+ * Batch mode: up to `maxBatch` messages at once, gathered for at most
+ * `maxWaitMs` after the first one arrives. Per message the semantics stay those
+ * of the single mode: a message past `maxDeliver` or one `decode` refuses is
+ * dead-lettered on its own and left out of the batch; the rest go to
+ * `batchHandler` together and are all acked when it returns, or all nacked with
+ * their own backoff when it throws. So the handler must be idempotent per
+ * message (a retry repeats the whole batch); a `MessagingError(Unprocessable |
+ * InvalidMessage)` from it dead-letters EVERY message of the batch, so throw
+ * one only when it applies to all of them.
+ */
+export interface BatchMessageOptions<T> {
+  readonly batchHandler: BatchMessageHandler<T>;
+  readonly handler?: undefined;
+  /** At most this many messages per `batchHandler` call. Default 500. */
+  readonly maxBatch?: number;
+  /** How long to wait for more messages after the first of a batch. Default 20 ms. */
+  readonly maxWaitMs?: number;
+}
+
+export type RunConsumerOptions<T = DeliveredEvent> = ConsumerBaseOptions<T> & (SingleMessageOptions<T> | BatchMessageOptions<T>);
 
 const tracer = trace.getTracer('@steward/messaging');
 
@@ -106,6 +136,8 @@ export class DurableConsumer<T = DeliveredEvent> {
   private readonly deadLetterSubject: string;
   private readonly logger: MessagingLogger;
   private readonly decode: (msg: JsMsg) => T;
+  private readonly maxBatch: number;
+  private readonly maxWaitMs: number;
   private stopping = false;
   private current: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
@@ -114,13 +146,24 @@ export class DurableConsumer<T = DeliveredEvent> {
   constructor(private readonly options: RunConsumerOptions<T>) {
     this.maxDeliver = options.maxDeliver ?? 5;
     this.ackWaitMs = options.ackWaitMs ?? 30_000;
-    this.batch = options.batch ?? 10;
+    this.maxBatch = options.batchHandler ? (options.maxBatch ?? 500) : 1;
+    this.maxWaitMs = options.batchHandler ? (options.maxWaitMs ?? 20) : 0;
+    this.batch = options.batch ?? (options.batchHandler ? this.maxBatch : 10);
     this.fetchExpiresMs = Math.max(1000, options.fetchExpiresMs ?? 5_000);
     this.deadLetterSubject = natsNames(options.prefix ?? '').deadLetterSubject(options.durable);
     this.logger = options.logger ?? stderrLogger;
     this.decode = options.decode ?? ((msg: JsMsg) => decodeEvent(msg.data) as T);
     if (!Number.isInteger(this.maxDeliver) || this.maxDeliver < 1) {
       throw new MessagingError(MessagingErrorCode.InvalidArgument, `maxDeliver must be a positive integer, got ${this.maxDeliver}`);
+    }
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) {
+      throw new MessagingError(MessagingErrorCode.InvalidArgument, `maxBatch must be a positive integer, got ${this.maxBatch}`);
+    }
+    if (!(this.maxWaitMs >= 0)) {
+      throw new MessagingError(MessagingErrorCode.InvalidArgument, `maxWaitMs must not be negative, got ${this.maxWaitMs}`);
+    }
+    if (!options.handler === !options.batchHandler) {
+      throw new MessagingError(MessagingErrorCode.InvalidArgument, 'give exactly one of handler and batchHandler');
     }
   }
 
@@ -203,12 +246,17 @@ export class DurableConsumer<T = DeliveredEvent> {
         const messages = await consumer.consume({ max_messages: this.batch, expires: this.fetchExpiresMs });
         this.current = messages;
         if (this.stopping) await messages.close();
+        const { handler, batchHandler } = this.options;
+        if (batchHandler) {
+          await this.runBatches(messages, batchHandler);
+          continue;
+        }
         for await (const msg of messages) {
           if (this.stopping) {
             msg.nak();
             continue;
           }
-          await this.handle(msg);
+          await this.handle(msg, handler!);
         }
       } catch (error) {
         if (this.stopping) break;
@@ -218,6 +266,132 @@ export class DurableConsumer<T = DeliveredEvent> {
         this.current = undefined;
       }
     }
+  }
+
+  /**
+   * Gathers up to `maxBatch` messages (waiting at most `maxWaitMs` after the
+   * first) and hands them over together, until the pull ends. The one pending
+   * `next()` survives a wait that timed out: it starts the following batch.
+   */
+  private async runBatches(messages: ConsumerMessages, handler: BatchMessageHandler<T>): Promise<void> {
+    const iterator = messages[Symbol.asyncIterator]();
+    let next: Promise<IteratorResult<JsMsg>> | undefined;
+    const pull = (): Promise<IteratorResult<JsMsg>> => {
+      const pending = iterator.next();
+      // Awaited later, perhaps after it settles: never an unhandled rejection meanwhile.
+      pending.catch(() => undefined);
+      return pending;
+    };
+    let done = false;
+    while (!done) {
+      next ??= pull();
+      const first = await next;
+      next = undefined;
+      if (first.done) break;
+      const batch: JsMsg[] = [first.value];
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), this.maxWaitMs);
+      });
+      try {
+        while (batch.length < this.maxBatch && !this.stopping) {
+          next ??= pull();
+          const result = await Promise.race([next, timedOut]);
+          if (result === 'timeout') break;
+          next = undefined;
+          if (result.done) {
+            done = true;
+            break;
+          }
+          batch.push(result.value);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      if (this.stopping) {
+        for (const msg of batch) msg.nak();
+        continue;
+      }
+      await this.handleBatch(batch, handler);
+    }
+  }
+
+  private async handleBatch(batch: readonly JsMsg[], handler: BatchMessageHandler<T>): Promise<void> {
+    const subject = batch[0]!.subject;
+    const links: Link[] = [];
+    for (const msg of batch) {
+      if (!msg.headers) continue;
+      const linked = trace.getSpanContext(extractFromNatsHeaders(msg.headers));
+      if (linked) links.push({ context: linked });
+    }
+    await tracer.startActiveSpan(
+      `${subject} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': subject,
+          'messaging.consumer.group.name': this.options.durable,
+          'messaging.batch.message_count': batch.length,
+        },
+      },
+      async (span) => {
+        try {
+          await this.attemptBatch(batch, handler);
+        } catch (error) {
+          span.recordException(error instanceof Error ? error : new Error(String(error)));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: describe(error) });
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  /** Throws the handler's error (after nak or dead-letter of each message) so the span records it. */
+  private async attemptBatch(batch: readonly JsMsg[], handler: BatchMessageHandler<T>): Promise<void> {
+    const msgs: JsMsg[] = [];
+    const decoded: T[] = [];
+    for (const msg of batch) {
+      const attempt = msg.info.deliveryCount;
+      if (attempt > this.maxDeliver) {
+        await this.deadLetter(
+          msg,
+          `delivered ${attempt} times without being acknowledged (ack wait expired or the consumer stopped)`,
+        );
+        continue;
+      }
+      try {
+        decoded.push(this.decode(msg));
+      } catch (error) {
+        await this.deadLetter(msg, `undecodable: ${describe(error)}`);
+        continue;
+      }
+      msgs.push(msg);
+    }
+    if (msgs.length === 0) return;
+    const heartbeat = setInterval(() => {
+      for (const msg of msgs) msg.working();
+    }, Math.max(500, Math.floor(this.ackWaitMs / 2)));
+    try {
+      await handler(msgs, decoded);
+    } catch (error) {
+      clearInterval(heartbeat);
+      const permanent =
+        MessagingError.is(error, MessagingErrorCode.Unprocessable) ||
+        MessagingError.is(error, MessagingErrorCode.InvalidMessage);
+      for (const msg of msgs) {
+        const attempt = msg.info.deliveryCount;
+        if (permanent || attempt >= this.maxDeliver) await this.deadLetter(msg, describe(error));
+        else msg.nak(this.backoff(attempt));
+      }
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+    for (const msg of msgs) msg.ack();
   }
 
   private pause(ms: number): Promise<void> {
@@ -231,7 +405,7 @@ export class DurableConsumer<T = DeliveredEvent> {
     });
   }
 
-  private async handle(msg: JsMsg): Promise<void> {
+  private async handle(msg: JsMsg, handler: MessageHandler<T>): Promise<void> {
     const attempt = msg.info.deliveryCount;
     const parent = extractFromNatsHeaders(msg.headers);
     await context.with(parent, () =>
@@ -251,7 +425,7 @@ export class DurableConsumer<T = DeliveredEvent> {
         },
         async (span) => {
           try {
-            await this.attempt(msg, attempt);
+            await this.attempt(msg, attempt, handler);
           } catch (error) {
             span.recordException(error instanceof Error ? error : new Error(String(error)));
             span.setStatus({ code: SpanStatusCode.ERROR, message: describe(error) });
@@ -264,7 +438,7 @@ export class DurableConsumer<T = DeliveredEvent> {
   }
 
   /** Throws the handler's error (after nak or dead-letter) so the span records it. */
-  private async attempt(msg: JsMsg, attempt: number): Promise<void> {
+  private async attempt(msg: JsMsg, attempt: number, handler: MessageHandler<T>): Promise<void> {
     if (attempt > this.maxDeliver) {
       // Earlier attempts ran out of ack time or the process died while dead-lettering.
       await this.deadLetter(
@@ -282,7 +456,7 @@ export class DurableConsumer<T = DeliveredEvent> {
     }
     const heartbeat = setInterval(() => msg.working(), Math.max(500, Math.floor(this.ackWaitMs / 2)));
     try {
-      await this.options.handler(msg, decoded);
+      await handler(msg, decoded);
     } catch (error) {
       clearInterval(heartbeat);
       const permanent =

@@ -184,6 +184,62 @@ describe('JetStream messaging', () => {
     expect(dead.header.get(DeadLetterHeaders.DeliveryCount)).toBe('1');
   });
 
+  it('in batch mode hands over many messages per call, retries a failed batch whole, and dead-letters a bad one alone', async () => {
+    const subject = names.eventSubject('sample', 'Batched');
+    const batches: string[][] = [];
+    let failOnce = true;
+    consumers.push(
+      await runConsumer({
+        js: nats.js,
+        jsm: nats.jsm,
+        stream: names.eventsStream,
+        durable: 'batched',
+        filterSubject: subject,
+        prefix: env.natsPrefix,
+        logger,
+        backoffMs: [100],
+        fetchExpiresMs: 1_000,
+        maxBatch: 50,
+        maxWaitMs: 200,
+        batchHandler: async (msgs, decoded: readonly DeliveredEvent[]) => {
+          expect(msgs).toHaveLength(decoded.length);
+          if (failOnce) {
+            failOnce = false;
+            throw new Error('database unavailable');
+          }
+          batches.push(decoded.map((e) => e.eventId));
+        },
+      }),
+    );
+    const published = Array.from({ length: 120 }, () => event({ type: 'Batched' }));
+    await nats.js.publish(subject, '{"not":"an event"}', { msgID: randomUUID() });
+    await Promise.all(published.map((e) => publishEvent(nats.js, e, subject)));
+
+    await waitFor('every good event handled', () => (new Set(batches.flat()).size === published.length ? true : undefined), { timeoutMs: 10_000 });
+    const info = await waitFor('the consumer to settle', async () => {
+      const state = await nats.jsm.consumers.info(names.eventsStream, 'batched');
+      return state.num_pending === 0 && state.num_ack_pending === 0 ? state : undefined;
+    });
+    expect(info.delivered.stream_seq).toBeGreaterThan(0);
+    expect(new Set(batches.flat())).toEqual(new Set(published.map((e) => e.eventId)));
+    // The failed first batch came back whole: nothing was lost or acked early.
+    expect(batches.flat()).toHaveLength(published.length);
+    expect(batches.length).toBeLessThan(published.length / 2);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(50);
+    const dead = await lastOn(names.deadLetterStream, names.deadLetterSubject('batched'));
+    expect(dead.header.get(DeadLetterHeaders.Reason)).toMatch(/^undecodable: /);
+    expect(await countOn(names.deadLetterStream, names.deadLetterSubject('batched'))).toBe(1);
+  });
+
+  it('refuses both or neither of handler and batchHandler', () => {
+    const base = { js: nats.js, jsm: nats.jsm, stream: names.eventsStream, durable: 'x', filterSubject: 'x' };
+    expect(() => new DurableConsumer({ ...base } as never)).toThrow(/exactly one of handler and batchHandler/);
+    expect(() => new DurableConsumer({ ...base, handler: async () => {}, batchHandler: async () => {} } as never)).toThrow(
+      /exactly one of handler and batchHandler/,
+    );
+    expect(() => new DurableConsumer({ ...base, batchHandler: async () => {}, maxBatch: 0 })).toThrow(/maxBatch/);
+  });
+
   it('dead-letters at once when the handler says the message is unprocessable', async () => {
     const subject = names.eventSubject('sample', 'Unprocessable');
     let calls = 0;

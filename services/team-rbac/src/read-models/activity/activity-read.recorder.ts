@@ -1,5 +1,5 @@
 import type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { MessagingError, MessagingErrorCode, runConsumer, type DurableConsumer, type MessagingLogger } from '@steward/messaging';
 import { ReadModelError, ReadModelErrorCode } from '../read-model.error';
 import type { ActivityDB } from './activity-entries.table';
@@ -58,6 +58,58 @@ export class ActivityReadRecorder {
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
+
+  /**
+   * Records already validated entries with ONE statement (13 array parameters,
+   * whatever the count), each once per id; returns how many were new. Entries
+   * repeated in the call or recorded before insert nothing.
+   */
+  async recordMany(entries: readonly ResourceRead[]): Promise<number> {
+    const seen = new Set<string>();
+    const columns = {
+      id: [] as string[],
+      organizationId: [] as string[],
+      workspaceId: [] as (string | null)[],
+      resourceType: [] as string[],
+      action: [] as string[],
+      resourceId: [] as (string | null)[],
+      actorType: [] as string[],
+      actorId: [] as string[],
+      occurredAt: [] as string[],
+      outcome: [] as string[],
+      summary: [] as string[],
+    };
+    for (const entry of entries) {
+      if (seen.has(entry.id)) continue;
+      seen.add(entry.id);
+      columns.id.push(entry.id);
+      columns.organizationId.push(entry.organizationId);
+      columns.workspaceId.push(entry.workspaceId ?? null);
+      columns.resourceType.push(entry.resourceType);
+      columns.action.push(entry.action);
+      columns.resourceId.push(entry.resourceId ?? null);
+      columns.actorType.push(entry.actor.type);
+      columns.actorId.push(entry.actor.id);
+      columns.occurredAt.push(entry.occurredAt);
+      columns.outcome.push(entry.outcome);
+      columns.summary.push(entry.summary ?? defaultSummary(entry));
+    }
+    if (columns.id.length === 0) return 0;
+    const c = columns;
+    const result = await sql`
+      INSERT INTO ${sql.id(ACTIVITY_READS_SCHEMA, 'activity_entries')}
+        (id, organization_id, workspace_id, resource_type, action, resource_id, actor_type, actor_id,
+         occurred_at, outcome, summary, source, event_type)
+      SELECT id, organization_id, workspace_id, resource_type, action, resource_id, actor_type, actor_id,
+             occurred_at, outcome, summary, 'read', NULL
+      FROM unnest(${c.id}::uuid[], ${c.organizationId}::text[], ${c.workspaceId}::text[], ${c.resourceType}::text[],
+                  ${c.action}::text[], ${c.resourceId}::text[], ${c.actorType}::text[], ${c.actorId}::text[],
+                  ${c.occurredAt}::timestamptz[], ${c.outcome}::text[], ${c.summary}::text[])
+        AS r(id, organization_id, workspace_id, resource_type, action, resource_id, actor_type, actor_id,
+             occurred_at, outcome, summary)
+      ON CONFLICT (id) DO NOTHING`.execute(this.deps.db);
+    return Number(result.numAffectedRows ?? 0n);
+  }
 }
 
 export interface ActivityReadConsumerOptions {
@@ -70,13 +122,19 @@ export interface ActivityReadConsumerOptions {
   readonly durable?: string;
   readonly maxDeliver?: number;
   readonly backoffMs?: readonly number[];
+  /** Reads written per INSERT. Default 500. */
+  readonly maxBatch?: number;
+  /** How long a batch waits for more reads after its first. Default 20 ms. */
+  readonly maxWaitMs?: number;
   readonly logger?: MessagingLogger;
 }
 
 /**
  * Ensures the activity stream and the reads table, then consumes
- * `<p>activity.reads` with a durable consumer into the recorder. An entry that
- * does not match `ResourceRead` is dead-lettered at once.
+ * `<p>activity.reads` with a durable consumer into the recorder, in batches:
+ * up to `maxBatch` reads per INSERT, acked together, all redelivered when it
+ * fails (harmless: once per id). An entry that does not match `ResourceRead` is
+ * dead-lettered at once on its own; the rest of its batch is recorded.
  */
 export async function runActivityReadConsumer(options: ActivityReadConsumerOptions): Promise<DurableConsumer<ResourceRead>> {
   await ensureActivityStream(options.jsm, options.prefix);
@@ -91,6 +149,8 @@ export async function runActivityReadConsumer(options: ActivityReadConsumerOptio
     ...(options.maxDeliver !== undefined ? { maxDeliver: options.maxDeliver } : {}),
     ...(options.backoffMs ? { backoffMs: options.backoffMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+    ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
     decode: (msg: JsMsg) => {
       const parsed = ResourceReadSchema.safeParse(safeJson(msg));
       if (!parsed.success) {
@@ -98,8 +158,8 @@ export async function runActivityReadConsumer(options: ActivityReadConsumerOptio
       }
       return parsed.data;
     },
-    handler: async (_msg, entry) => {
-      await options.recorder.record(entry);
+    batchHandler: async (_msgs, entries) => {
+      await options.recorder.recordMany(entries);
     },
   });
 }

@@ -7,7 +7,7 @@ import { connectNats, ensureStreams, natsNames, type DurableConsumer, type NatsC
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { ActivityReadRecorder, runActivityReadConsumer } from './activity-read.recorder';
-import { activityReadsSubject, ensureActivityStream, publishActivityRead, resourceRead, type ResourceRead } from './activity.contract';
+import { activityReadsSubject, activityStreamName, ensureActivityStream, publishActivityRead, resourceRead, type ResourceRead } from './activity.contract';
 import { activityProjection } from './activity.projection';
 import { ActivityRepository, type ActivityEntry } from './activity.repository';
 
@@ -288,6 +288,88 @@ describe('activity log (PostgreSQL, NATS)', () => {
     await expect(recorder.record({ ...entry, action: 'delete' })).rejects.toMatchObject({ code: 'INVALID_ENTRY' });
     const dead = await nats.jsm.streams.info(natsNames(env.natsPrefix).deadLetterStream);
     expect(dead.state.messages).toBe(1);
+  });
+
+  it('records many reads with one statement, once per id, keeping optional fields and the time', async () => {
+    const org = `org-${randomUUID()}`;
+    const first = resourceRead({ organizationId: org, workspaceId: 'ws-2', resourceType: 'member', action: 'fetch', resourceId: 'u-1', outcome: 'failure', actor: user('u-a'), occurredAt: at(1), summary: 'custom' });
+    const second = resourceRead({ organizationId: org, resourceType: 'workspace', action: 'fetch_all', outcome: 'success', actor: user('u-b'), occurredAt: at(2) });
+    expect(await recorder.recordMany([first])).toBe(1);
+    expect(await recorder.recordMany([first, second, second])).toBe(1);
+    expect(await recorder.recordMany([])).toBe(0);
+    const items = (await repository.listActivity(org)).items;
+    expect(items).toHaveLength(2);
+    expect(items.find((e) => e.id === first.id)).toMatchObject({ workspaceId: 'ws-2', resourceId: 'u-1', outcome: 'failure', summary: 'custom', source: 'read' });
+    expect(items.find((e) => e.id === second.id)).toMatchObject({ workspaceId: null, resourceId: null, summary: 'Listed workspace', source: 'read' });
+    expect(new Date(String(items.find((e) => e.id === second.id)!.occurredAt)).toISOString()).toBe(at(2));
+  });
+
+  it('records 1,000 reads published at once exactly once each, in batches, dead-lettering a malformed one alone', async () => {
+    const org = `org-${randomUUID()}`;
+    const durable = 'activity-reads-bulk';
+    await ensureStreams(nats.jsm, { prefix: env.natsPrefix });
+    await ensureActivityStream(nats.jsm, env.natsPrefix);
+    const batchSizes: number[] = [];
+    class CountingRecorder extends ActivityReadRecorder {
+      override async recordMany(entries: readonly ResourceRead[]): Promise<number> {
+        // This durable also replays the other tests' reads: count this test's only.
+        const ours = entries.filter((e) => e.organizationId === org).length;
+        if (ours > 0) batchSizes.push(ours);
+        return super.recordMany(entries);
+      }
+    }
+    const bulk = await runActivityReadConsumer({ js: nats.js, jsm: nats.jsm, prefix: env.natsPrefix, durable, recorder: new CountingRecorder({ db }), backoffMs: [50] });
+    try {
+      const subject = activityReadsSubject(env.natsPrefix);
+      const entries = Array.from({ length: 1000 }, (_, i) =>
+        resourceRead({ organizationId: org, resourceType: 'member', action: 'fetch', resourceId: `u-${i}`, outcome: 'success', actor: user('u-reader'), occurredAt: at(i) }),
+      );
+      const publishes: Promise<unknown>[] = entries.map((entry) => nats.js.publish(subject, JSON.stringify(entry), { msgID: entry.id }));
+      // 100 published twice under other message ids (JetStream keeps both), 50 under the same one (JetStream drops them).
+      for (const entry of entries.slice(0, 100)) publishes.push(nats.js.publish(subject, JSON.stringify(entry), { msgID: randomUUID() }));
+      for (const entry of entries.slice(500, 550)) publishes.push(nats.js.publish(subject, JSON.stringify(entry), { msgID: entry.id }));
+      const malformed = { ...entries[0]!, id: randomUUID(), action: 'delete' };
+      publishes.splice(600, 0, nats.js.publish(subject, JSON.stringify(malformed), { msgID: malformed.id }));
+      await Promise.all(publishes);
+
+      const countRows = async (): Promise<number> => {
+        const { rows } = await env.pool.query<{ n: string }>('SELECT count(*) AS n FROM activity_reads.activity_entries WHERE organization_id = $1', [org]);
+        return Number(rows[0]!.n);
+      };
+      await waitFor('1,000 reads recorded', async () => ((await countRows()) === 1000 ? true : undefined), { timeoutMs: 20_000 });
+      await waitFor(
+        'the consumer to settle every message',
+        async () => {
+          const state = await nats.jsm.consumers.info(activityStreamName(env.natsPrefix), durable);
+          return state.num_pending === 0 && state.num_ack_pending === 0 ? state : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
+      expect(await countRows()).toBe(1000);
+      const { rows } = await env.pool.query<{ id: string }>('SELECT id FROM activity_reads.activity_entries WHERE organization_id = $1', [org]);
+      expect(new Set(rows.map((r) => r.id))).toEqual(new Set(entries.map((e) => e.id)));
+      // 1,000 + 100 re-published, nothing retried: far fewer INSERTs than reads.
+      expect(batchSizes.reduce((a, b) => a + b, 0)).toBe(1100);
+      expect(batchSizes.length).toBeLessThan(100);
+      expect(Math.max(...batchSizes)).toBeLessThanOrEqual(500);
+
+      // Dead letters of this consumer for this organization: just the malformed read.
+      const deadSubject = natsNames(env.natsPrefix).deadLetterSubject(durable);
+      const reader = await nats.js.consumers.get(natsNames(env.natsPrefix).deadLetterStream, { filter_subjects: deadSubject });
+      const pending = (await reader.info()).num_pending;
+      const dead: string[] = [];
+      let seen = 0;
+      if (pending > 0) {
+        for await (const msg of await reader.fetch({ max_messages: pending, expires: 2_000 })) {
+          const body = msg.json<{ id: string; organizationId: string }>();
+          if (body.organizationId === org) dead.push(body.id);
+          if (++seen >= pending) break;
+        }
+      }
+      expect(dead).toEqual([malformed.id]);
+    } finally {
+      await bulk.stop();
+    }
   });
 
   it('keeps gateway reads across a rebuild of the projection', async () => {
