@@ -76,7 +76,11 @@ describe('ActivityReadBuffer', () => {
     const prefix = `${env.natsPrefix}t`;
     // a plain subscriber that never answers: no "no responders", no ack either
     let seen = 0;
-    const silent = nats.nc.subscribe(`${prefix}.activity.reads`, { callback: () => (seen += 1) });
+    const silent = nats.nc.subscribe(`${prefix}.activity.reads`, {
+      callback: () => {
+        seen += 1;
+      },
+    });
     const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: prefix, ackTimeoutMs: 100, retryDelayMs: 50 });
     buffer.record(read(7));
     await waitFor('the read published again after a round without ack', async () => (seen >= 2 ? true : undefined));
