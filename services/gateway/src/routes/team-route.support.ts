@@ -92,7 +92,11 @@ export class TeamRouteKit {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof ReadModelError) throw new GatewayError(GatewayErrorCode.Validation, error.message, { cause: error });
+      if (error instanceof ReadModelError) {
+        // Name the query parameter at fault, as every other 400 does (`search` is `q` on the wire).
+        const field = error.field === undefined ? 'query' : `query.${error.field === 'search' ? 'q' : error.field}`;
+        throw new GatewayError(GatewayErrorCode.Validation, error.message, { errors: [{ field, message: error.message }], cause: error });
+      }
       throw error;
     }
   }

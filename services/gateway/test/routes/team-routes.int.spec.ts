@@ -302,7 +302,9 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
     const firstIds = new Set(first.body.items.map((entry: { id: string }) => entry.id));
     expect(second.body.items.some((entry: { id: string }) => firstIds.has(entry.id))).toBe(false);
     expect(second.body.items[0].occurredAt <= first.body.items[2].occurredAt).toBe(true);
-    expectStatus(await h.call('GET', `/v1/organizations/${organizationId}/activity?cursor=bogus`, { auth: OWNER }), 400);
+    const bogus = await h.call('GET', `/v1/organizations/${organizationId}/activity?cursor=bogus`, { auth: OWNER });
+    expectStatus(bogus, 400);
+    expect(bogus.body.errors).toEqual([{ field: 'query.cursor', message: 'the cursor is not one this API gave out' }]);
     const searched = await h.call('GET', `/v1/organizations/${organizationId}/activity?q=${encodeURIComponent('u-owner')}&actor=u-owner&from=2020-01-01T00:00:00Z`, { auth: OWNER });
     expectStatus(searched, 200);
     expect(searched.body.items.every((entry: { actor: { id: string } }) => entry.actor.id === 'u-owner')).toBe(true);

@@ -29,10 +29,10 @@ export function pageWindow(request: PageRequest = {}): PageWindow {
   const page = request.page ?? 1;
   const pageSize = request.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(page) || page < 1 || page > 1_000_000) {
-    throw new ReadModelError(ReadModelErrorCode.InvalidArgument, `page must be an integer from 1, got ${page}`);
+    throw new ReadModelError(ReadModelErrorCode.InvalidArgument, `page must be an integer from 1, got ${page}`, 'page');
   }
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw new ReadModelError(ReadModelErrorCode.InvalidArgument, `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    throw new ReadModelError(ReadModelErrorCode.InvalidArgument, `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`, 'pageSize');
   }
   return { page, pageSize, offset: (page - 1) * pageSize };
 }

@@ -12,6 +12,8 @@ export class ReadModelError extends Error {
   constructor(
     readonly code: ReadModelErrorCode,
     message: string,
+    /** The query option at fault (`cursor`, `page`, …), for the caller to name it. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ReadModelError';

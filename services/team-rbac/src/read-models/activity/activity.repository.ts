@@ -95,12 +95,12 @@ function decodeCursor(text: string): Cursor {
   } catch {
     // falls through to the refusal
   }
-  throw new ReadModelError(ReadModelErrorCode.InvalidCursor, 'the cursor is not one this API gave out');
+  throw new ReadModelError(ReadModelErrorCode.InvalidCursor, 'the cursor is not one this API gave out', 'cursor');
 }
 
 function timeOf(value: Date | string, field: string): Date {
   const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new ReadModelError(ReadModelErrorCode.InvalidArgument, `${field} is not a time: ${String(value)}`);
+  if (Number.isNaN(date.getTime())) throw new ReadModelError(ReadModelErrorCode.InvalidArgument, `${field} is not a time: ${String(value)}`, field);
   return date;
 }
 
