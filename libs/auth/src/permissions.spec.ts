@@ -92,10 +92,14 @@ describe('the permission matrix', () => {
     });
   });
 
-  it('leaves viewers nothing but reads and their own profile', () => {
+  it('leaves viewers nothing but reads, their own profile and an organization of their own', () => {
     const viewerWrites = writeActions.filter((entry) => entry.allowed.viewer).map((entry) => entry.action);
-    expect(viewerWrites).toEqual(['profile.update']);
-    expect(permissionMatrix().filter((entry) => entry.self).map((entry) => entry.action)).toEqual(['profile.read', 'profile.update']);
+    expect(viewerWrites.sort()).toEqual(['organization.create', 'profile.update']);
+    expect(permissionMatrix().filter((entry) => entry.self).map((entry) => entry.action).sort()).toEqual([
+      'organization.create',
+      'profile.read',
+      'profile.update',
+    ]);
   });
 
   it('lets only owners and admins manage members, invitations, keys and models', () => {

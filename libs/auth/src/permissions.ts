@@ -7,6 +7,7 @@ import { organizationRole, roleIn, type Principal } from './principal';
 export const ALL_ROLES: readonly Role[] = RoleSchema.options;
 
 export const ACTIONS = [
+  'organization.create',
   'organization.read',
   'organization.update',
   'workspace.create',
@@ -98,6 +99,8 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'activity.read': { kind: 'read', description: 'read the activity log', roles: MONEY, scopes: [] },
   'activity.export': { kind: 'read', description: 'export the activity log', roles: ADMINS, scopes: [] },
   'profile.read': { kind: 'read', description: 'read your own profile', roles: ALL, scopes: [], self: true },
+  // Any signed-in person may found an organization of their own (they become its owner); no API key may.
+  'organization.create': { kind: 'write', description: 'create an organization of your own', roles: ALL, scopes: [], self: true },
   // The one write a viewer may do: their own name, time zone and custom instructions, nothing of the tenant.
   'profile.update': { kind: 'write', description: 'update your own profile', roles: ALL, scopes: [], self: true },
   'usage.read': { kind: 'read', description: 'read usage analytics', roles: ALL, scopes: ['read'] },

@@ -17,9 +17,8 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       path: '/v1/organizations',
       summary: 'Create an organization (with its first workspace, you as owner)',
       tags: TAGS,
-      // No action of the matrix is "create an organization": every signed-in person may (team-rbac checks
-      // that they name themselves as owner); profile.update is the action every person has and no API key.
-      permission: 'profile.update',
+      // Every signed-in person may (team-rbac checks that they name themselves as owner); no API key may.
+      permission: 'organization.create',
       scope: 'none',
       body: z.strictObject({ name: DisplayNameSchema, workspaceName: DisplayNameSchema.default('Main') }),
       responses: { 201: CreatedOrganizationSchema },

@@ -22,7 +22,7 @@ export type TeamAuthorizer = (request: AuthorizationRequest) => boolean;
  * invitee's authority).
  */
 export const TEAM_COMMAND_ACTIONS: Readonly<Record<TeamCommandType, Action | 'anyone'>> = {
-  CreateOrganization: 'anyone',
+  CreateOrganization: 'organization.create',
   CreateWorkspace: 'workspace.create',
   RenameWorkspace: 'workspace.update',
   ChangeWorkspaceStatus: 'workspace.update',
