@@ -6,6 +6,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { EventStoreError, EventStoreErrorCode, START } from '../event-store.port';
 import { collect, describeEventStoreContract, readVisible, waitUntil } from '../testing/event-store.contract';
 import { PostgresEventStore } from './postgres-event-store';
+import { MIGRATIONS, renderMigration } from './postgres-sql';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -92,8 +93,49 @@ describe('PostgreSQL event store specifics', () => {
     await Promise.all(stores.map((s) => s.migrate()));
     await stores[0]!.migrate();
     const { rows } = await env.pool.query<{ version: number }>(`SELECT version FROM "${schema}".migrations`);
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     expect((await stores[1]!.append('m-1', [newEvent()], { expectedRevision: 'no_stream' })).written).toBe(true);
+  });
+
+  it('upgrades a version-2 schema holding events: (transaction_id, global_position) becomes the primary key, reads and appends go on', async () => {
+    const schema = `es_u${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const s = `"${schema}"`;
+    await env.pool.query(`CREATE SCHEMA ${s}`);
+    await env.pool.query(`CREATE TABLE ${s}.migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 2)) {
+      await env.pool.query(renderMigration(migration, schema));
+      await env.pool.query(`INSERT INTO ${s}.migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+    const upgraded = new PostgresEventStore({ pool: env.pool, schema });
+    try {
+      await upgraded.append('up-1', [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+      const before = await readVisible(upgraded, {}, 2);
+      await upgraded.migrate();
+      const { rows: versions } = await env.pool.query<{ version: number }>(`SELECT version FROM ${s}.migrations ORDER BY version`);
+      expect(versions.map((r) => r.version)).toEqual([1, 2, 3]);
+      const { rows: indexes } = await env.pool.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'events' ORDER BY indexname`,
+        [schema],
+      );
+      expect(indexes.map((i) => i.indexname)).toEqual(['events_event_id_key', 'events_pkey', 'events_stream_id_stream_revision_key', 'events_type_idx']);
+      expect(indexes.find((i) => i.indexname === 'events_pkey')!.indexdef).toContain('UNIQUE INDEX events_pkey ON');
+      expect(indexes.find((i) => i.indexname === 'events_pkey')!.indexdef).toContain('(transaction_id, global_position)');
+      expect(await readVisible(upgraded, {}, 2)).toEqual(before);
+      expect(await upgraded.append('up-1', [newEvent()], { expectedRevision: 1n })).toEqual({ nextExpectedRevision: 2n, written: true });
+      const after = await readVisible(upgraded, {}, 3);
+      expect(after.slice(0, 2)).toEqual(before);
+      expect(after.map((e) => e.streamRevision)).toEqual([0n, 1n, 2n]);
+      // A position is unique: a second row at a stored (transaction_id, global_position) is refused.
+      const duplicate = env.pool.query(
+        `INSERT INTO ${s}.events (global_position, transaction_id, event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
+         OVERRIDING SYSTEM VALUE
+         SELECT global_position, transaction_id, gen_random_uuid(), 'up-2', 0, event_type, event_version, data, metadata
+           FROM ${s}.events WHERE stream_id = 'up-1' AND stream_revision = 0`,
+      );
+      await expect(duplicate).rejects.toMatchObject({ code: '23505', constraint: 'events_pkey' });
+    } finally {
+      await upgraded.close();
+    }
   });
 
   it('compares data by content: a retry with other key order is the same append, other values are not', async () => {

@@ -96,6 +96,21 @@ export const MIGRATIONS: readonly Migration[] = [
       $$;
     `,
   },
+  {
+    version: 3,
+    name: 'position_primary_key',
+    // One btree fewer per appended row: no query reads by global_position
+    // alone (reads, the head and the subscription go by (transaction_id,
+    // global_position); streams by (stream_id, stream_revision)), so its
+    // primary key only cost index maintenance. The position readers use,
+    // (transaction_id, global_position), becomes the primary key in place of
+    // its plain index: the same one index, now also unique.
+    sql: `
+      ALTER TABLE {schema}.events DROP CONSTRAINT events_pkey;
+      DROP INDEX {schema}.events_transaction_position_idx;
+      ALTER TABLE {schema}.events ADD CONSTRAINT events_pkey PRIMARY KEY (transaction_id, global_position);
+    `,
+  },
 ];
 
 export function renderMigration(migration: Migration, schema: string): string {
