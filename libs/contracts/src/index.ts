@@ -3,3 +3,4 @@ export * from './registry';
 export * from './command';
 export * from './ids';
 export * from './team';
+export * from './usage';

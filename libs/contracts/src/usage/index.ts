@@ -1,0 +1,3 @@
+export * from './usage-fields';
+export * from './usage-ingest';
+export * from './usage-events';

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import { defineEvent } from '../registry';
+import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
+import {
+  AgentNameSchema,
+  DecimalStringSchema,
+  ModelNameSchema,
+  ProviderNameSchema,
+  TokenCountSchema,
+  UnitPricesSchema,
+  UsageIdSchema,
+  UsageIngestPathSchema,
+  UsageSourceSchema,
+  UsageStatusSchema,
+} from './usage-fields';
+
+/*
+ * The usage context's events, version 1. Streams (see UsageStreams):
+ *   usage-<workspaceId>-<yyyymmdd>   UsageRecorded, UsageCorrected (by the UTC day of the call)
+ *   usage-models-<workspaceId>       ModelPricingSet, ModelApiKeySet, ModelApiKeyCleared
+ */
+
+const scoped = { organizationId: TeamIdSchema, workspaceId: TeamIdSchema };
+
+/** How a recorded call was priced. `unpriced`: no price was found, cost is 0 (the screen says "pricing not configured"). */
+export const UsagePricingSchema = z.discriminatedUnion('status', [
+  z
+    .object({
+      status: z.literal('priced'),
+      /** `workspace`: a price set in the workspace's model settings; `catalogue`: the built-in catalogue. */
+      source: z.enum(['workspace', 'catalogue']),
+      /** Which price: the workspace price's effective-from, or the catalogue entry's id. Traceability. */
+      ref: z.string().min(1).max(300),
+      unitPrices: UnitPricesSchema,
+    })
+    .strict(),
+  z.object({ status: z.literal('unpriced') }).strict(),
+]);
+export type UsagePricing = z.infer<typeof UsagePricingSchema>;
+
+/** One metered LLM call, priced. The event id is `usageEventIdFor(workspaceId, source, usageId)`. */
+export const UsageRecorded = defineEvent({
+  type: 'UsageRecorded',
+  version: 1,
+  context: 'usage',
+  schema: z
+    .object({
+      ...scoped,
+      usageId: UsageIdSchema,
+      source: UsageSourceSchema,
+      time: IsoTimeSchema,
+      agent: AgentNameSchema,
+      provider: ProviderNameSchema,
+      model: ModelNameSchema,
+      inputTokens: TokenCountSchema,
+      outputTokens: TokenCountSchema,
+      cacheReadInputTokens: TokenCountSchema,
+      cacheCreationInputTokens: TokenCountSchema,
+      reasoningOutputTokens: TokenCountSchema,
+      responseTimeMs: z.number().int().min(0),
+      status: UsageStatusSchema,
+      errorType: z.string().max(200).optional(),
+      jobId: z.string().max(200).optional(),
+      budgetReservationId: z.string().max(200).optional(),
+      /** USD, exact. */
+      cost: DecimalStringSchema,
+      pricing: UsagePricingSchema,
+      receivedAt: IsoTimeSchema,
+      via: UsageIngestPathSchema,
+    })
+    .strict(),
+});
+
+/**
+ * A recorded call re-rated (a price correction for a past period). Never an
+ * update in place: the new cost is `previousCost + delta`; read models add
+ * `delta` to the bucket of the original call (`time`).
+ */
+export const UsageCorrected = defineEvent({
+  type: 'UsageCorrected',
+  version: 1,
+  context: 'usage',
+  schema: z
+    .object({
+      ...scoped,
+      /** The event id of the UsageRecorded being corrected. */
+      usageEventId: z.uuid(),
+      usageId: UsageIdSchema,
+      source: UsageSourceSchema,
+      time: IsoTimeSchema,
+      agent: AgentNameSchema,
+      provider: ProviderNameSchema,
+      model: ModelNameSchema,
+      previousCost: DecimalStringSchema,
+      cost: DecimalStringSchema,
+      delta: DecimalStringSchema,
+      pricing: UsagePricingSchema,
+      reason: z.string().min(1).max(500),
+      correctedAt: IsoTimeSchema,
+    })
+    .strict(),
+});
+
+/** A workspace's price for one model, from `effectiveFrom` on (until a later one takes over). */
+export const ModelPricingSet = defineEvent({
+  type: 'ModelPricingSet',
+  version: 1,
+  context: 'usage',
+  schema: z
+    .object({
+      ...scoped,
+      provider: ProviderNameSchema,
+      model: ModelNameSchema,
+      unitPrices: UnitPricesSchema,
+      effectiveFrom: IsoTimeSchema,
+      setBy: z.string().min(1).max(200),
+      setAt: IsoTimeSchema,
+      /** When set, calls from `effectiveFrom` to now are re-rated with UsageCorrected. */
+      rerate: z.boolean(),
+    })
+    .strict(),
+});
+
+/** A model's API key was stored (encrypted, outside the event): only a reference and a masked hint travel. */
+export const ModelApiKeySet = defineEvent({
+  type: 'ModelApiKeySet',
+  version: 1,
+  context: 'usage',
+  schema: z
+    .object({
+      ...scoped,
+      provider: ProviderNameSchema,
+      model: ModelNameSchema,
+      secretRef: z.string().min(1).max(200),
+      /** The last 4 characters, e.g. `••••abcd`. */
+      hint: z.string().max(16),
+      setBy: z.string().min(1).max(200),
+      setAt: IsoTimeSchema,
+    })
+    .strict(),
+});
+
+export const ModelApiKeyCleared = defineEvent({
+  type: 'ModelApiKeyCleared',
+  version: 1,
+  context: 'usage',
+  schema: z
+    .object({ ...scoped, provider: ProviderNameSchema, model: ModelNameSchema, clearedBy: z.string().min(1).max(200), clearedAt: IsoTimeSchema })
+    .strict(),
+});
+
+export const USAGE_EVENTS = [UsageRecorded, UsageCorrected, ModelPricingSet, ModelApiKeySet, ModelApiKeyCleared] as const;
+
+export type UsageRecordedData = z.infer<typeof UsageRecorded.schema>;
+export type UsageCorrectedData = z.infer<typeof UsageCorrected.schema>;
+export type ModelPricingSetData = z.infer<typeof ModelPricingSet.schema>;
+export type ModelApiKeySetData = z.infer<typeof ModelApiKeySet.schema>;
+export type ModelApiKeyClearedData = z.infer<typeof ModelApiKeyCleared.schema>;
+
+/**
+ * The event id of the UsageRecorded for (workspace, source, id): the dedup key.
+ * The store's event ids are unique, so the same call recorded again — by any
+ * path, at any later time — is refused in the transaction of the append itself.
+ */
+export function usageEventIdFor(workspaceId: string, source: string, usageId: string): string {
+  const bytes = createHash('sha256')
+    .update(`steward:usage:${workspaceId.length}:${workspaceId}:${source.length}:${source}:${usageId}`)
+    .digest()
+    .subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80; // version 8
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Every usage stream starts with this. */
+export const USAGE_STREAM_PREFIX = 'usage-';
+
+export const UsageStreams = {
+  /** Recorded and corrected calls of a workspace, one stream per UTC day of the call (`time`). */
+  usage: (workspaceId: string, time: string | Date): string => {
+    const day = (typeof time === 'string' ? new Date(time) : time).toISOString().slice(0, 10).replaceAll('-', '');
+    return `usage-${workspaceId}-${day}`;
+  },
+  /** The ModelSettings aggregate of a workspace. */
+  models: (workspaceId: string): string => `usage-models-${workspaceId}`,
+} as const;

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { TeamIdSchema } from '../team/team-fields';
+import { MAX_USAGE_BATCH, UsageEventSchema, UsageIngestPathSchema } from './usage-fields';
+
+/**
+ * The message on `<prefix>usage.ingest.<workspaceId>` (JetStream stream
+ * `USAGE_INGEST`, see `UsageSubjects`): one accepted batch. The gateway
+ * publishes one per HTTP request (Nats-Msg-Id = `batchId`), internal agents
+ * publish their own. usage-metering consumes it and appends one
+ * `UsageRecorded` per event, deduplicated by (workspace, source, id).
+ */
+export const UsageIngestBatchSchema = z
+  .object({
+    /** Unique per batch; the JetStream message id, so a re-publish of the same batch is dropped. */
+    batchId: z.string().min(1).max(200),
+    workspaceId: TeamIdSchema,
+    /** Known at the gateway; internal publishers may leave it out (metering looks it up). */
+    organizationId: TeamIdSchema.optional(),
+    receivedAt: z.iso.datetime({ offset: true }),
+    via: UsageIngestPathSchema,
+    /** Who sent it: `api_key:<keyId>`, `user:<userId>`, `service:<name>`. */
+    actor: z.string().min(1).max(200).optional(),
+    events: z.array(UsageEventSchema).min(1).max(MAX_USAGE_BATCH),
+  })
+  .strict();
+export type UsageIngestBatch = z.output<typeof UsageIngestBatchSchema>;
+export type UsageIngestBatchInput = z.input<typeof UsageIngestBatchSchema>;
+
+/** NATS names of usage ingest. Prefix as in `natsNames` ('' in production, the test env's prefix in tests). */
+export const UsageSubjects = {
+  stream: (prefix: string): string => `${prefix.replace(/[.>*]/g, '_').toUpperCase()}USAGE_INGEST`,
+  /** Everything the stream holds: `<prefix>usage.ingest.>`. */
+  all: (prefix: string): string => `${prefix}usage.ingest.>`,
+  workspace: (prefix: string, workspaceId: string): string => `${prefix}usage.ingest.${workspaceId}`,
+} as const;
