@@ -3,8 +3,8 @@ import { TeamIdSchema } from '../team/team-fields';
 import { MAX_USAGE_BATCH, UsageEventSchema, UsageIngestPathSchema } from './usage-fields';
 
 /**
- * The message on `<prefix>usage.ingest.<workspaceId>` (JetStream stream
- * `USAGE_INGEST`, see `UsageSubjects`): one accepted batch. The gateway
+ * The message on `<p>usage.ingest.<workspaceId>` (JetStream stream
+ * `<PREFIX>_USAGE_INGEST`, see `usageIngestNames` in @steward/messaging): one accepted batch. The gateway
  * publishes one per HTTP request (Nats-Msg-Id = `batchId`), internal agents
  * publish their own. usage-metering consumes it and appends one
  * `UsageRecorded` per event, deduplicated by (workspace, source, id).
@@ -25,11 +25,3 @@ export const UsageIngestBatchSchema = z
   .strict();
 export type UsageIngestBatch = z.output<typeof UsageIngestBatchSchema>;
 export type UsageIngestBatchInput = z.input<typeof UsageIngestBatchSchema>;
-
-/** NATS names of usage ingest. Prefix as in `natsNames` ('' in production, the test env's prefix in tests). */
-export const UsageSubjects = {
-  stream: (prefix: string): string => `${prefix.replace(/[.>*]/g, '_').toUpperCase()}USAGE_INGEST`,
-  /** Everything the stream holds: `<prefix>usage.ingest.>`. */
-  all: (prefix: string): string => `${prefix}usage.ingest.>`,
-  workspace: (prefix: string, workspaceId: string): string => `${prefix}usage.ingest.${workspaceId}`,
-} as const;
