@@ -4,3 +4,4 @@ export * from './command';
 export * from './ids';
 export * from './team';
 export * from './usage';
+export * from './jobs';

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { EventRegistry, defineEvent } from '../registry';
+import { TeamIdSchema } from '../team/team-fields';
+import {
+  JobAgentSchema,
+  JobFinishStatusSchema,
+  JobIdSchema,
+  JobIsoTimeSchema,
+  JobMetadataSchema,
+  JobStepTypeSchema,
+  JsonValueSchema,
+  StepIdSchema,
+  ToolStatusSchema,
+  TruncationSchema,
+} from './job-fields';
+
+/*
+ * The jobs context's events, version 1, all in the job's stream
+ * `jobs-<workspaceId>-<jobId>` (see JobStreams):
+ *   JobStarted → JobStepRecorded* → JobFinished
+ * Texts over MAX_STEP_CONTENT_BYTES are stored cut, ending in TRUNCATION_MARKER,
+ * with the field and its original size in `truncated`.
+ */
+
+/** Where a job was reported from. */
+export const JobSourceSchema = z.enum(['api', 'nats', 'otlp']);
+export type JobSource = z.infer<typeof JobSourceSchema>;
+
+const scoped = { workspaceId: TeamIdSchema, jobId: JobIdSchema };
+
+export const JobStarted = defineEvent({
+  type: 'JobStarted',
+  version: 1,
+  context: 'jobs',
+  schema: z
+    .object({
+      ...scoped,
+      organizationId: TeamIdSchema.optional(),
+      agent: JobAgentSchema,
+      startedAt: JobIsoTimeSchema,
+      input: z.string().optional(),
+      metadata: JobMetadataSchema.optional(),
+      source: JobSourceSchema,
+      truncated: z.array(TruncationSchema).optional(),
+    })
+    .strict(),
+});
+
+export const JobStepRecorded = defineEvent({
+  type: 'JobStepRecorded',
+  version: 1,
+  context: 'jobs',
+  schema: z
+    .object({
+      ...scoped,
+      /** The caller's id of the step: the same id again is the same step, recorded once. */
+      stepId: StepIdSchema,
+      /** 1, 2, 3 … in the order the job recorded its steps. */
+      sequence: z.number().int().positive(),
+      type: JobStepTypeSchema,
+      content: z.string().optional(),
+      toolName: z.string().min(1).max(200).optional(),
+      toolStatus: ToolStatusSchema.optional(),
+      parameters: JsonValueSchema.optional(),
+      result: JsonValueSchema.optional(),
+      durationMs: z.number().int().min(0).optional(),
+      at: JobIsoTimeSchema,
+      truncated: z.array(TruncationSchema).optional(),
+    })
+    .strict(),
+});
+
+export const JobFinished = defineEvent({
+  type: 'JobFinished',
+  version: 1,
+  context: 'jobs',
+  schema: z
+    .object({
+      ...scoped,
+      status: JobFinishStatusSchema,
+      summary: z.string().max(10_000).optional(),
+      endedAt: JobIsoTimeSchema,
+      /** endedAt − startedAt. */
+      durationMs: z.number().int().min(0),
+    })
+    .strict(),
+});
+
+export const JOB_EVENTS = [JobStarted, JobStepRecorded, JobFinished] as const;
+
+type Defined = (typeof JOB_EVENTS)[number];
+/** One job event as deciders see it: `type` plus validated `data`. */
+export type JobEvent = Defined extends infer D
+  ? D extends { type: infer T; schema: infer S extends z.ZodType }
+    ? { readonly type: T; readonly data: z.output<S> }
+    : never
+  : never;
+export type JobEventType = JobEvent['type'];
+export type JobEventOf<T extends JobEventType> = Extract<JobEvent, { type: T }>;
+export type JobStartedData = JobEventOf<'JobStarted'>['data'];
+export type JobStepRecordedData = JobEventOf<'JobStepRecorded'>['data'];
+export type JobFinishedData = JobEventOf<'JobFinished'>['data'];
+
+export const jobEventRegistry = new EventRegistry().register(...JOB_EVENTS);
