@@ -1,3 +1,4 @@
 export * from './usage-fields';
 export * from './usage-ingest';
 export * from './usage-events';
+export * from './usage-commands';

@@ -1,0 +1,47 @@
+import { roleCan } from '@steward/auth';
+import { TeamStreams, teamEventRegistry, type CommandEnvelope, type Role, type TeamEvent } from '@steward/contracts';
+import type { EventStore } from '@steward/event-store';
+import { isOrganizationOwner, organizationAggregate, type OrganizationState } from '../../../team-rbac/src/organizations/organization.state';
+import type { Aggregate } from '../../../team-rbac/src/shared/command';
+import { workspaceAggregate, type WorkspaceState } from '../../../team-rbac/src/workspaces/workspace.state';
+import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
+
+async function fold<S, E extends TeamEvent>(store: EventStore, streamId: string, aggregate: Aggregate<S, E>): Promise<S> {
+  let state = aggregate.initial;
+  for (const event of await store.readStream(streamId)) {
+    if (!aggregate.types.has(event.type)) continue;
+    const upcasted = teamEventRegistry.upcast({ ...event, streamId });
+    state = aggregate.evolve(state, { type: upcasted.type, data: upcasted.data } as E);
+  }
+  return state;
+}
+
+/**
+ * Who may change model settings, decided from the team context's own streams
+ * (the source of truth, not what the caller claims), with THE permission
+ * matrix of @steward/auth (`models.write`):
+ * - the system (bootstrap, Steward's reactors) may;
+ * - a person may when their role in the workspace allows it (an organization
+ *   owner is an owner in every workspace of the organization);
+ * - API keys and services never may (no scope grants model settings);
+ * - a workspace that does not exist, lies in another organization than the
+ *   envelope's, or in which the person holds no role is NOT_FOUND (404, the tenant wall).
+ * Returns the workspace's organization.
+ */
+export async function authorizeModelSettings(store: EventStore, envelope: CommandEnvelope, workspaceId: string): Promise<string> {
+  const workspace: WorkspaceState = await fold(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+  if (!workspace.exists) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId}`);
+  if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
+    throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
+  }
+  const { actor } = envelope;
+  if (actor.type === 'system') return workspace.organizationId;
+  if (actor.type !== 'user') throw new ModelSettingsError(ModelSettingsErrorCode.Forbidden, `${actor.type} ${actor.id} may not change model settings`);
+  const organization: OrganizationState = await fold(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+  const role: Role | undefined = isOrganizationOwner(organization, actor.id) ? 'owner' : workspace.members[actor.id]?.role;
+  if (role === undefined) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
+  if (!roleCan(role, 'models.write')) {
+    throw new ModelSettingsError(ModelSettingsErrorCode.Forbidden, `a ${role} may not change model settings (admin only)`);
+  }
+  return workspace.organizationId;
+}
