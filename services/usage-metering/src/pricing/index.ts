@@ -1,0 +1,3 @@
+export * from './cost';
+export * from './price-catalogue';
+export * from './price-lookup';

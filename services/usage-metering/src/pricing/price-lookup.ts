@@ -1,0 +1,68 @@
+import type { UnitPrices, UsagePricing } from '@steward/contracts';
+import { usageCost, type TokenCounts } from './cost';
+import { builtInPriceCatalogue, type PriceCatalogue } from './price-catalogue';
+
+/** A workspace's own price for a model, in force at a time. `ref` traces it (e.g. its effective-from). */
+export interface WorkspacePrice {
+  readonly unitPrices: UnitPrices;
+  readonly ref: string;
+}
+
+/**
+ * The prices a workspace set in its model settings (the models part implements it over the ModelSettings
+ * streams). `find` answers the price in force at `at`, or undefined when the workspace set none for the model.
+ * `provider` arrives lower-cased (as the usage schemas normalise it).
+ */
+export interface WorkspacePriceLookup {
+  find(workspaceId: string, provider: string, model: string, at: Date): Promise<WorkspacePrice | undefined>;
+}
+
+/** A lookup for a deployment where no workspace has prices of its own: the catalogue prices everything. */
+export const noWorkspacePrices: WorkspacePriceLookup = {
+  find: () => Promise.resolve(undefined),
+};
+
+/** What pricing a call needs from it. */
+export interface PricingInput extends TokenCounts {
+  readonly provider: string;
+  readonly model: string;
+  /** The time of the call (ISO 8601): prices are effective-dated. */
+  readonly time: string;
+}
+
+/** A priced call: `cost` in USD as exact decimal text, and how it was priced. */
+export interface PricedUsage {
+  readonly cost: string;
+  readonly pricing: UsagePricing;
+}
+
+const UNPRICED: PricedUsage = Object.freeze({ cost: '0', pricing: Object.freeze({ status: 'unpriced' as const }) });
+
+/**
+ * Prices calls: the workspace's own price in force at the call's time, else the built-in catalogue, else
+ * `unpriced` with cost "0" (the screen says "pricing not configured").
+ */
+export class Pricer {
+  constructor(
+    private readonly workspacePrices: WorkspacePriceLookup = noWorkspacePrices,
+    private readonly catalogue: PriceCatalogue = builtInPriceCatalogue(),
+  ) {}
+
+  async price(workspaceId: string, call: PricingInput): Promise<PricedUsage> {
+    const own = await this.workspacePrices.find(workspaceId, call.provider, call.model, new Date(call.time));
+    if (own) {
+      return { cost: usageCost(call, own.unitPrices), pricing: { status: 'priced', source: 'workspace', ref: own.ref, unitPrices: own.unitPrices } };
+    }
+    return this.priceFromCatalogue(call);
+  }
+
+  /** The catalogue's answer alone (no workspace price): what a call costs by the built-in prices. */
+  priceFromCatalogue(call: PricingInput): PricedUsage {
+    const listed = this.catalogue.find(call.provider, call.model);
+    if (!listed) return UNPRICED;
+    return {
+      cost: usageCost(call, listed.unitPrices),
+      pricing: { status: 'priced', source: 'catalogue', ref: listed.ref, unitPrices: listed.unitPrices },
+    };
+  }
+}
