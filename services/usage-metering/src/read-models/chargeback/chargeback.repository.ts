@@ -1,0 +1,399 @@
+import Decimal from 'decimal.js';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { CHARGEBACK_SCHEMA, UNPRICED_KEY } from './chargeback.projection';
+import { ChargebackQueryError, ChargebackQueryErrorCode } from './chargeback-query.error';
+import { decompose, localBuckets, TimeBucketError, type Cell, type Interval } from './time-buckets';
+
+const Exact = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
+
+/** Decimal text: plain notation, no trailing zeros, `"0"` for zero. */
+export function decimalText(value: Decimal.Value): string {
+  const decimal = new Exact(value);
+  return decimal.isZero() ? '0' : decimal.toFixed();
+}
+
+/** Which usage a query reads: workspaces (already checked against the caller), an optional agent, a range of instants. */
+export interface UsageScope {
+  readonly workspaceIds: readonly string[];
+  readonly agent?: string | undefined;
+  /** Epoch ms, inclusive, on the quarter-hour grid. */
+  readonly from: number;
+  /** Epoch ms, exclusive, on the quarter-hour grid. */
+  readonly to: number;
+}
+
+export interface UsageTotals {
+  readonly calls: number;
+  readonly errors: number;
+  readonly unpricedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheCreationTokens: number;
+  readonly reasoningTokens: number;
+  /** USD, exact decimal text. */
+  readonly cost: string;
+  readonly latencySumMs: number;
+  readonly latencyCount: number;
+}
+
+export const EMPTY_TOTALS: UsageTotals = {
+  calls: 0,
+  errors: 0,
+  unpricedCalls: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheCreationTokens: 0,
+  reasoningTokens: 0,
+  cost: '0',
+  latencySumMs: 0,
+  latencyCount: 0,
+};
+
+export interface TimelinePoint extends UsageTotals {
+  /** The bucket's local start with its offset (`2026-03-08T00:00:00-05:00`). */
+  readonly bucket: string;
+  readonly start: string;
+  readonly end: string;
+}
+
+export interface ModelTotals extends UsageTotals {
+  readonly provider: string;
+  readonly model: string;
+}
+
+export interface UsageCallView {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly usageId: string;
+  readonly source: string;
+  readonly timestamp: string;
+  readonly agent: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheCreationTokens: number;
+  readonly reasoningTokens: number;
+  readonly totalTokens: number;
+  readonly cost: string;
+  readonly responseTimeMs: number;
+  readonly status: 'success' | 'error';
+  readonly errorType: string | null;
+  readonly priced: boolean;
+  readonly jobId: string | null;
+  readonly corrections: number;
+}
+
+export interface UsageCallPage {
+  readonly items: UsageCallView[];
+  readonly total: number;
+  readonly page: number;
+  readonly pageSize: number;
+  readonly pageCount: number;
+}
+
+export const TOKEN_TYPES_ON_STATEMENT = ['input', 'cacheRead', 'cacheCreation', 'output', 'reasoningOutput'] as const;
+export type StatementTokenType = (typeof TOKEN_TYPES_ON_STATEMENT)[number];
+
+export interface StatementLine {
+  readonly tokenType: StatementTokenType;
+  /** Billable tokens of this type (plain input excludes cached tokens, plain output excludes reasoning). */
+  readonly quantity: number;
+  /** USD per token; null when unpriced. */
+  readonly unitPrice: string | null;
+  /** quantity × unitPrice, USD. */
+  readonly total: string;
+}
+
+/** One price of one model (or one job × model): its lines and totals. */
+export interface StatementGroup {
+  readonly jobId: string | null;
+  readonly provider: string;
+  readonly model: string;
+  readonly priced: boolean;
+  readonly calls: number;
+  readonly lines: StatementLine[];
+  /** Σ cost of the calls (corrections included), USD. */
+  readonly total: string;
+}
+
+interface RollupRow {
+  bucket: number;
+  provider: string;
+  model: string;
+  calls: string;
+  errors: string;
+  unpriced_calls: string;
+  input_tokens: string;
+  output_tokens: string;
+  cache_read_tokens: string;
+  cache_creation_tokens: string;
+  reasoning_tokens: string;
+  cost: string;
+  latency_sum_ms: string;
+  latency_count: string;
+}
+
+function totalsOf(row: RollupRow | undefined): UsageTotals {
+  if (!row) return EMPTY_TOTALS;
+  return {
+    calls: Number(row.calls),
+    errors: Number(row.errors),
+    unpricedCalls: Number(row.unpriced_calls),
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    cacheReadTokens: Number(row.cache_read_tokens),
+    cacheCreationTokens: Number(row.cache_creation_tokens),
+    reasoningTokens: Number(row.reasoning_tokens),
+    cost: decimalText(row.cost),
+    latencySumMs: Number(row.latency_sum_ms),
+    latencyCount: Number(row.latency_count),
+  };
+}
+
+function table(name: string): RawBuilder<unknown> {
+  return sql.id(CHARGEBACK_SCHEMA, name) as unknown as RawBuilder<unknown>;
+}
+
+/**
+ * The chargeback queries. Every one takes its tenant first (the workspaces the
+ * gateway has checked the caller may see) and filters by it in SQL. Totals
+ * come from the rollups: a query reads (cells of its decomposition) ×
+ * (dimension rows per cell), never raw calls.
+ */
+export class ChargebackRepository {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly db: Kysely<any>;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(deps: { db: Kysely<any> }) {
+    this.db = deps.db;
+  }
+
+  /** Sums signed cells per group: `bucket` indexes `groups`; `byModel` adds provider and model to the grouping. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async sumCells(db: Kysely<any>, scope: UsageScope, groups: readonly (readonly Cell[])[], byModel: boolean): Promise<RollupRow[]> {
+    const grains: number[] = [];
+    const starts: string[] = [];
+    const signs: number[] = [];
+    const buckets: number[] = [];
+    groups.forEach((cells, bucket) => {
+      for (const cell of cells) {
+        grains.push(cell.grain);
+        starts.push(new Date(cell.start).toISOString());
+        signs.push(cell.sign);
+        buckets.push(bucket);
+      }
+    });
+    if (grains.length === 0 || scope.workspaceIds.length === 0) return [];
+    const agent = scope.agent === undefined ? sql`` : sql`AND r.agent = ${scope.agent}`;
+    const dimensions = byModel ? sql`r.provider, r.model` : sql`''::text AS provider, ''::text AS model`;
+    const groupBy = byModel ? sql`GROUP BY p.bucket, r.provider, r.model` : sql`GROUP BY p.bucket`;
+    const result = await sql<RollupRow>`
+      SELECT p.bucket, ${dimensions},
+        sum(p.sign * r.calls)::text AS calls, sum(p.sign * r.errors)::text AS errors, sum(p.sign * r.unpriced_calls)::text AS unpriced_calls,
+        sum(p.sign * r.input_tokens)::text AS input_tokens, sum(p.sign * r.output_tokens)::text AS output_tokens,
+        sum(p.sign * r.cache_read_tokens)::text AS cache_read_tokens, sum(p.sign * r.cache_creation_tokens)::text AS cache_creation_tokens,
+        sum(p.sign * r.reasoning_tokens)::text AS reasoning_tokens, sum(p.sign * r.cost)::text AS cost,
+        sum(p.sign * r.latency_sum_ms)::text AS latency_sum_ms, sum(p.sign * r.latency_count)::text AS latency_count
+      FROM unnest(${grains}::smallint[], ${starts}::timestamptz[], ${signs}::int[], ${buckets}::int[]) AS p(grain, bucket_start, sign, bucket)
+      CROSS JOIN LATERAL (
+        SELECT * FROM ${table('usage_rollups')} r
+        WHERE r.workspace_id = ANY(${[...scope.workspaceIds]}::text[]) AND r.grain = p.grain AND r.bucket_start = p.bucket_start ${agent}
+      ) r
+      ${groupBy}`.execute(db);
+    return result.rows;
+  }
+
+  /** Σ over the range: calls, errors, unpriced, tokens by type, cost, latency. */
+  async totals(scope: UsageScope): Promise<UsageTotals> {
+    const rows = await this.sumCells(this.db, scope, [decompose(scope.from, scope.to)], false);
+    return totalsOf(rows[0]);
+  }
+
+  /** One point per local bucket of `interval` in `timeZone` (empty buckets included). */
+  async timeline(scope: UsageScope, interval: Interval, timeZone: string): Promise<TimelinePoint[]> {
+    let buckets;
+    try {
+      buckets = localBuckets(scope.from, scope.to, interval, timeZone);
+    } catch (error) {
+      if (error instanceof TimeBucketError) throw new ChargebackQueryError(ChargebackQueryErrorCode.InvalidArgument, error.message, interval === 'hour' ? 'interval' : 'tz');
+      throw error;
+    }
+    const rows = await this.sumCells(
+      this.db,
+      scope,
+      buckets.map((bucket) => decompose(bucket.start, bucket.end)),
+      false,
+    );
+    const byBucket = new Map(rows.map((row) => [Number(row.bucket), row]));
+    return buckets.map((bucket, index) => ({
+      bucket: bucket.label,
+      start: new Date(bucket.start).toISOString(),
+      end: new Date(bucket.end).toISOString(),
+      ...totalsOf(byBucket.get(index)),
+    }));
+  }
+
+  /** Per provider × model over the range, most expensive first. */
+  async byModel(scope: UsageScope): Promise<ModelTotals[]> {
+    const rows = await this.sumCells(this.db, scope, [decompose(scope.from, scope.to)], true);
+    return rows
+      .map((row) => ({ provider: row.provider, model: row.model, ...totalsOf(row) }))
+      .filter((row) => row.calls !== 0 || !new Exact(row.cost).isZero())
+      .sort((a, b) => new Exact(b.cost).comparedTo(a.cost) || b.calls - a.calls || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+  }
+
+  /**
+   * Recent calls, newest first. `total` is the calls of the same scope from the
+   * rollups, read in the same snapshot: the page costs (page × pageSize) rows per
+   * workspace, never a count over raw calls.
+   */
+  async listCalls(scope: UsageScope, request: { page: number; pageSize: number }): Promise<UsageCallPage> {
+    const { page, pageSize } = request;
+    if (!Number.isInteger(page) || page < 1 || page > 10_000) {
+      throw new ChargebackQueryError(ChargebackQueryErrorCode.InvalidArgument, 'page must be an integer from 1 to 10000', 'page');
+    }
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
+      throw new ChargebackQueryError(ChargebackQueryErrorCode.InvalidArgument, 'pageSize must be an integer from 1 to 100', 'pageSize');
+    }
+    const offset = (page - 1) * pageSize;
+    return this.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+      const totals = await this.sumCells(trx, scope, [decompose(scope.from, scope.to)], false);
+      const total = totalsOf(totals[0]).calls;
+      if (scope.workspaceIds.length === 0 || offset >= total) return { items: [], total, page, pageSize, pageCount: Math.ceil(total / pageSize) };
+      const agent = scope.agent === undefined ? sql`` : sql`AND c.agent = ${scope.agent}`;
+      const from = new Date(scope.from).toISOString();
+      const to = new Date(scope.to).toISOString();
+      const rows = await sql<{
+        event_id: string;
+        workspace_id: string;
+        usage_id: string;
+        source: string;
+        time: Date;
+        agent: string;
+        provider: string;
+        model: string;
+        input_tokens: string;
+        output_tokens: string;
+        cache_read_tokens: string;
+        cache_creation_tokens: string;
+        reasoning_tokens: string;
+        total_tokens: string;
+        cost: string;
+        response_time_ms: number;
+        status: 'success' | 'error';
+        error_type: string | null;
+        priced: boolean;
+        job_id: string | null;
+        corrections: number;
+      }>`
+        SELECT c.* FROM unnest(${[...scope.workspaceIds]}::text[]) AS w(id)
+        CROSS JOIN LATERAL (
+          SELECT c.event_id, c.workspace_id, c.usage_id, c.source, c.time, c.agent, c.provider, c.model, c.input_tokens, c.output_tokens,
+            c.cache_read_tokens, c.cache_creation_tokens, c.reasoning_tokens, c.total_tokens, c.cost::text AS cost, c.response_time_ms,
+            c.status, c.error_type, c.priced, c.job_id, c.corrections
+          FROM ${table('usage_calls')} c
+          WHERE c.workspace_id = w.id AND c.time >= ${from}::timestamptz AND c.time < ${to}::timestamptz ${agent}
+          ORDER BY c.time DESC, c.event_id DESC
+          LIMIT ${offset + pageSize}
+        ) c
+        ORDER BY c.time DESC, c.event_id DESC
+        LIMIT ${pageSize} OFFSET ${offset}`.execute(trx);
+      const items = rows.rows.map((row) => ({
+        id: row.event_id,
+        workspaceId: row.workspace_id,
+        usageId: row.usage_id,
+        source: row.source,
+        timestamp: row.time.toISOString(),
+        agent: row.agent,
+        provider: row.provider,
+        model: row.model,
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        cacheReadTokens: Number(row.cache_read_tokens),
+        cacheCreationTokens: Number(row.cache_creation_tokens),
+        reasoningTokens: Number(row.reasoning_tokens),
+        totalTokens: Number(row.total_tokens),
+        cost: decimalText(row.cost),
+        responseTimeMs: row.response_time_ms,
+        status: row.status,
+        errorType: row.error_type,
+        priced: row.priced,
+        jobId: row.job_id,
+        corrections: row.corrections,
+      }));
+      return { items, total, page, pageSize, pageCount: Math.ceil(total / pageSize) };
+    });
+  }
+
+  /** The month's statement lines (UTC month starting `month`, `YYYY-MM-01`): per model and price, and per job × model and price. */
+  async statement(workspaceIds: readonly string[], month: string): Promise<{ models: StatementGroup[]; jobs: StatementGroup[] }> {
+    if (workspaceIds.length === 0) return { models: [], jobs: [] };
+    const result = await sql<{
+      job_id: string;
+      provider: string;
+      model: string;
+      price_key: string;
+      price_input: string | null;
+      price_cache_read: string | null;
+      price_cache_creation: string | null;
+      price_output: string | null;
+      price_reasoning: string | null;
+      calls: string;
+      input_tokens: string;
+      cache_read_tokens: string;
+      cache_creation_tokens: string;
+      output_tokens: string;
+      reasoning_tokens: string;
+      cost: string;
+    }>`
+      SELECT job_id, provider, model, price_key, min(price_input)::text AS price_input, min(price_cache_read)::text AS price_cache_read,
+        min(price_cache_creation)::text AS price_cache_creation, min(price_output)::text AS price_output, min(price_reasoning)::text AS price_reasoning,
+        sum(calls)::text AS calls, sum(input_tokens)::text AS input_tokens, sum(cache_read_tokens)::text AS cache_read_tokens,
+        sum(cache_creation_tokens)::text AS cache_creation_tokens, sum(output_tokens)::text AS output_tokens,
+        sum(reasoning_tokens)::text AS reasoning_tokens, sum(cost)::text AS cost
+      FROM ${table('usage_statement_lines')}
+      WHERE workspace_id = ANY(${[...workspaceIds]}::text[]) AND month = ${month}::date
+      GROUP BY job_id, provider, model, price_key`.execute(this.db);
+    type Row = (typeof result.rows)[number];
+    const merge = (rows: Row[], withJob: boolean): StatementGroup[] => {
+      const groups = new Map<string, { row: Row; calls: Decimal; tokens: Decimal[]; cost: Decimal }>();
+      for (const row of rows) {
+        const key = JSON.stringify([withJob ? row.job_id : '', row.provider, row.model, row.price_key]);
+        const tokens = [row.input_tokens, row.cache_read_tokens, row.cache_creation_tokens, row.output_tokens, row.reasoning_tokens].map((value) => new Exact(value));
+        const found = groups.get(key);
+        if (!found) groups.set(key, { row, calls: new Exact(row.calls), tokens, cost: new Exact(row.cost) });
+        else {
+          found.calls = found.calls.plus(row.calls);
+          found.tokens = found.tokens.map((value, index) => value.plus(tokens[index]!));
+          found.cost = found.cost.plus(row.cost);
+        }
+      }
+      return [...groups.values()]
+        .filter((group) => !group.calls.isZero() || !group.cost.isZero())
+        .map(({ row, calls, tokens, cost }) => {
+          const prices = [row.price_input, row.price_cache_read, row.price_cache_creation, row.price_output, row.price_reasoning];
+          const lines = TOKEN_TYPES_ON_STATEMENT.map((tokenType, index) => {
+            const unitPrice = prices[index] === null || prices[index] === undefined ? null : decimalText(prices[index]!);
+            const quantity = tokens[index]!;
+            return { tokenType, quantity: quantity.toNumber(), unitPrice, total: unitPrice === null ? '0' : decimalText(quantity.times(unitPrice)) };
+          }).filter((line) => line.quantity !== 0);
+          return {
+            jobId: withJob ? row.job_id : null,
+            provider: row.provider,
+            model: row.model,
+            priced: row.price_key !== UNPRICED_KEY,
+            calls: calls.toNumber(),
+            lines,
+            total: decimalText(cost),
+          };
+        })
+        .sort((a, b) => (a.jobId ?? '').localeCompare(b.jobId ?? '') || new Exact(b.total).comparedTo(a.total) || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+    };
+    return { models: merge(result.rows, false), jobs: merge(result.rows.filter((row) => row.job_id !== ''), true) };
+  }
+}
