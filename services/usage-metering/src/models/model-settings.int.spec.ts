@@ -83,7 +83,7 @@ describe('model settings over NATS against PostgreSQL', () => {
       logger: false,
     });
     await app.listen();
-    client = new CommandClient({ servers: env.natsUrl });
+    client = new CommandClient({ servers: env.natsUrl, name: 'models-int-test' });
     ({ workspaceId } = await seedWorkspace(store, { 'u-admin': 'admin', 'u-member': 'member' }));
   });
 
