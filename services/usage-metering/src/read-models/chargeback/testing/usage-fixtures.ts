@@ -8,7 +8,7 @@ import {
   type UsagePricing,
   type UsageRecordedData,
 } from '@steward/contracts';
-import type { EventStore, NewEvent } from '@steward/event-store';
+import { comparePositions, type EventStore, type GlobalPosition, type NewEvent } from '@steward/event-store';
 
 /** A UsageRecorded's data with defaults for what a test does not care about. */
 export function recordedData(overrides: Partial<UsageRecordedData> & Pick<UsageRecordedData, 'organizationId' | 'workspaceId' | 'time'>): UsageRecordedData {
@@ -85,8 +85,8 @@ export function usageCorrectedEvent(recorded: UsageRecordedData, previousCost: s
   };
 }
 
-/** Appends events as the metering service would: grouped by stream, in one atomic appendMany. */
-export async function appendUsage(store: EventStore, items: ReadonlyArray<{ streamId: string; event: NewEvent }>): Promise<void> {
+/** Appends events as the metering service would: grouped by stream, in one atomic appendMany. Returns the streams written. */
+export async function appendUsage(store: EventStore, items: ReadonlyArray<{ streamId: string; event: NewEvent }>): Promise<string[]> {
   const byStream = new Map<string, NewEvent[]>();
   for (const item of items) {
     const list = byStream.get(item.streamId) ?? [];
@@ -94,4 +94,20 @@ export async function appendUsage(store: EventStore, items: ReadonlyArray<{ stre
     byStream.set(item.streamId, list);
   }
   await store.appendMany([...byStream].map(([streamId, events]) => ({ streamId, events, expectedRevision: 'any' as const })));
+  return [...byStream.keys()];
+}
+
+/**
+ * The position of the newest event of these streams: what a projection must
+ * reach to have applied them (not `headPosition()`, which stops below any open
+ * transaction, a projection's own batch included).
+ */
+export async function lastPositionOf(store: EventStore, streamIds: readonly string[]): Promise<GlobalPosition> {
+  let last: GlobalPosition | undefined;
+  for (const streamId of new Set(streamIds)) {
+    const [event] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+    if (event && (last === undefined || comparePositions(event.position, last) > 0)) last = event.position;
+  }
+  if (!last) throw new Error('no events in these streams');
+  return last;
 }
