@@ -71,6 +71,24 @@ export interface AppendRequest {
   readonly expectedRevision: ExpectedRevision;
 }
 
+/** Events for `appendNew`: appended at the end of the stream, whatever its revision (`any`). */
+export interface AppendNewRequest {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+}
+
+export interface AppendNewResult {
+  /** How many events were written. */
+  readonly written: number;
+  /**
+   * The ids of the events skipped because their id was already stored (by an earlier call or an earlier
+   * event of this call), in request order, lower-cased. The content of a skipped event is not compared.
+   */
+  readonly duplicateEventIds: readonly string[];
+  /** The new revision of every stream written to. */
+  readonly streamRevisions: ReadonlyMap<string, bigint>;
+}
+
 export interface ReadStreamOptions {
   readonly direction?: 'forwards' | 'backwards';
   /** Inclusive. Forwards defaults to 0, backwards to the end. */
@@ -129,6 +147,16 @@ export interface EventStore {
   append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   /** Appends to several streams in one atomic unit: all land or none. */
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
+  /**
+   * Deduplicating append: writes only the events whose ids are not stored yet and reports the others as
+   * duplicates, all in ONE transaction — the check and the write commit together, so a failed append
+   * claims no id (a retry writes it) and concurrent calls with the same ids write each id once. The first
+   * write of an id wins; later ones are skipped however their content differs. Expected revision `any`
+   * per stream; requests may name the same stream several times. Used where an event id is a natural
+   * dedup key (usage metering). The KurrentDB adapter refuses it (NotSupported): its dedup by id is not
+   * reliable without an exact expected revision.
+   */
+  appendNew(requests: readonly AppendNewRequest[]): Promise<AppendNewResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<ReadAllPage>;
   subscribeToAll(options?: SubscribeOptions): Subscription;
@@ -145,6 +173,8 @@ export enum EventStoreErrorCode {
   InvalidArgument = 'INVALID_ARGUMENT',
   /** The store could not be reached or answered with an error; safe to retry. */
   Unavailable = 'UNAVAILABLE',
+  /** This adapter cannot keep the operation's promise (e.g. `appendNew` on KurrentDB). */
+  NotSupported = 'NOT_SUPPORTED',
 }
 
 export class EventStoreError extends Error {

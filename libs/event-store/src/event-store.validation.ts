@@ -1,4 +1,4 @@
-import type { AppendRequest, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions } from './event-store.port';
+import type { AppendNewRequest, AppendRequest, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions } from './event-store.port';
 import { EventStoreError, EventStoreErrorCode } from './event-store.port';
 
 /** Input checks shared by every adapter: a bad request is refused before any I/O. */
@@ -101,6 +101,44 @@ export function prepareRequests(requests: readonly AppendRequest[]): PreparedReq
     }
     return { streamId: request.streamId, expectedRevision: request.expectedRevision, events };
   });
+}
+
+/** A validated `appendNew` event, with the stream it goes to. */
+export interface PreparedNewEvent extends PreparedEvent {
+  readonly streamId: string;
+  /** Its place among all events of the call (0-based, across requests). */
+  readonly index: number;
+}
+
+/**
+ * Validates `appendNew` requests and drops repeated ids within the call (the first occurrence is kept,
+ * the others are duplicates). Stream ids may repeat.
+ */
+export function prepareNewRequests(requests: readonly AppendNewRequest[]): {
+  events: PreparedNewEvent[];
+  duplicates: { eventId: string; index: number }[];
+} {
+  if (!Array.isArray(requests) || requests.length === 0) throw invalid('at least one append request is required');
+  const seenIds = new Set<string>();
+  const events: PreparedNewEvent[] = [];
+  const duplicates: { eventId: string; index: number }[] = [];
+  let index = 0;
+  for (const request of requests) {
+    validateStreamId(request.streamId);
+    if (!Array.isArray(request.events) || request.events.length === 0) {
+      throw invalid('an append needs at least one event', { streamId: request.streamId });
+    }
+    for (const event of request.events) {
+      const prepared = prepareEvent(event);
+      if (seenIds.has(prepared.eventId)) {
+        duplicates.push({ eventId: prepared.eventId, index: index++ });
+        continue;
+      }
+      seenIds.add(prepared.eventId);
+      events.push({ ...prepared, streamId: request.streamId, index: index++ });
+    }
+  }
+  return { events, duplicates };
 }
 
 export function validateMaxCount(maxCount: unknown): void {

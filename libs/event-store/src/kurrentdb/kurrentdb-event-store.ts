@@ -24,6 +24,8 @@ import {
 } from '@kurrent/kurrentdb-client';
 import type { EventMetadata } from '@steward/contracts';
 import {
+  type AppendNewRequest,
+  type AppendNewResult,
   type AppendRequest,
   type AppendResult,
   type EventFilter,
@@ -85,7 +87,10 @@ interface StoredMetadata {
  *   answer (an idempotent append has no position) and the stream's revision;
  * - a reused id with other content is detected when the server answers the
  *   append idempotently (the stored events are compared), not across streams;
- * - `appendMany` needs KurrentDB 25.1+ (multi-stream append).
+ * - `appendMany` needs KurrentDB 25.1+ (multi-stream append);
+ * - `appendNew` (deduplicating append by event id, across streams, decided in the transaction of the write)
+ *   is refused with NotSupported: KurrentDB checks ids only per stream and only against an exact expected
+ *   revision, so it could not keep that promise. Usage metering needs the PostgreSQL store.
  */
 export class KurrentDbEventStore implements EventStore {
   private readonly client: KurrentDBClient;
@@ -136,6 +141,15 @@ export class KurrentDbEventStore implements EventStore {
           throw toStoreError(error, prepared);
         }
       },
+    );
+  }
+
+  appendNew(_requests: readonly AppendNewRequest[]): Promise<AppendNewResult> {
+    return Promise.reject(
+      new EventStoreError(
+        EventStoreErrorCode.NotSupported,
+        'appendNew is not supported on KurrentDB: its dedup by event id is per stream and reliable only with an exact expected revision',
+      ),
     );
   }
 

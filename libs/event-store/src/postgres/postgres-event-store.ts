@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import {
+  type AppendNewRequest,
+  type AppendNewResult,
   type AppendRequest,
   type AppendResult,
   type EventStore,
@@ -21,10 +23,12 @@ import { EventStoreSpans, traced } from '../event-store.tracing';
 import {
   type PreparedRequest,
   describeRevision,
+  prepareNewRequests,
   prepareRequests,
   validateReadAll,
   validateReadStream,
 } from '../event-store.validation';
+import { appendNewResult, appendNewSql, runAppendNew } from './postgres-append-new';
 import { PostgresNotifier } from './postgres-notifier';
 import {
   APPEND_CONFLICT_CODE,
@@ -85,6 +89,8 @@ type RequestOutcome = { kind: 'write'; firstRevision: bigint; nextRevision: bigi
 const RECORDED_MS = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::int8::text AS recorded_ms`;
 
 const UNIQUE_VIOLATION = '23505';
+/** How often appendNew runs its statement again after losing a race on an event id (or a deadlock). */
+const APPEND_NEW_ATTEMPTS = 10;
 /**
  * Errors of the one-statement append that the general path answers exactly:
  * an expected revision that does not hold (or a retry of a stored append), a
@@ -134,6 +140,7 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: PostgresNotifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
   private readonly appendSql: string;
+  private appendNewStatement: string | undefined;
   /** The post-commit NOTIFY in flight, if any, and whether another is owed after it. */
   private notifying: Promise<void> | undefined;
   private notifyAgain = false;
@@ -213,6 +220,40 @@ export class PostgresEventStore implements EventStore {
         const results = await this.appendPrepared(prepareRequests(requests));
         span.setAttribute('event_store.written', results.some((r) => r.written));
         return results;
+      },
+    );
+  }
+
+  /**
+   * The deduplicating append (see the port): one statement, so one transaction, decides which ids are new
+   * and writes them. A concurrent writer of the same ids makes it fail on the unique event-id index (or
+   * deadlock): it then runs again, and sees those ids as stored.
+   */
+  appendNew(requests: readonly AppendNewRequest[]): Promise<AppendNewResult> {
+    return traced(
+      EventStoreSpans.Append,
+      {
+        'db.system': 'postgresql',
+        'event_store.dedup': true,
+        'event_store.event_count': (requests ?? []).reduce((n, r) => n + (r?.events?.length ?? 0), 0),
+      },
+      async (span) => {
+        const { events, duplicates } = prepareNewRequests(requests);
+        this.appendNewStatement ??= appendNewSql(this.s);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const outcome = await runAppendNew(this.pool, this.statementName('append_new'), this.appendNewStatement, events, compareStreamIds);
+            if (outcome.written > 0) this.notifyCommitted();
+            span.setAttribute('event_store.written', outcome.written);
+            span.setAttribute('event_store.duplicates', duplicates.length + outcome.duplicates.length);
+            return appendNewResult(outcome.written, outcome.streamRevisions, [...duplicates, ...outcome.duplicates]);
+          } catch (error) {
+            const retry = isEventIdViolation(error) || pgCode(error) === '40P01' || pgCode(error) === '40001';
+            if (!retry || attempt >= APPEND_NEW_ATTEMPTS) throw toStoreError(error);
+            span.addEvent('event_store.append_new.retry', { attempt, 'db.error_code': pgCode(error) ?? '' });
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          }
+        }
       },
     );
   }

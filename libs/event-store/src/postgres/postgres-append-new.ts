@@ -1,0 +1,93 @@
+import type pg from 'pg';
+import type { AppendNewResult } from '../event-store.port';
+import type { PreparedNewEvent } from '../event-store.validation';
+
+/**
+ * The deduplicating append (`EventStore.appendNew`) as one autocommitted statement — one transaction:
+ *
+ * - `ev`: the events ($2, one JSON array of {i: id, s: stream index (1-based into $1), t, v, d: [data], m}),
+ *   each flagged `dup` when its id is already stored (a probe of the unique event-id index);
+ * - `n`: per stream, how many new events it gets;
+ * - `claim`: reserves those revisions in `streams` (expected revision `any`), taking the row locks in the
+ *   order of $1, which the caller sorts as the other append paths do (no deadlock between the paths);
+ * - `inserted`: the new events, contiguous revisions per stream, in call order.
+ *
+ * The dedup decision and the write commit together. When another transaction inserts one of these ids
+ * after this statement's snapshot, the insert meets the unique index: the statement fails as a whole (no
+ * revision claimed, no id taken) and the caller runs it again, now seeing the id as stored.
+ */
+export function appendNewSql(s: string): string {
+  return `
+    WITH ev AS MATERIALIZED (
+      SELECT e.*, EXISTS (SELECT 1 FROM ${s}.events x WHERE x.event_id = e.i) AS dup
+        FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (i uuid, s int, t text, v int, d jsonb, m jsonb))
+             WITH ORDINALITY AS e(i, s, t, v, d, m, ord)
+    ),
+    n AS MATERIALIZED (
+      SELECT e.s, count(*)::bigint AS n FROM ev e WHERE NOT e.dup GROUP BY e.s
+    ),
+    claim AS (
+      INSERT INTO ${s}.streams AS st (stream_id, revision)
+      SELECT ($1::text[])[n.s], n.n - 1 FROM n ORDER BY n.s
+      ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + excluded.revision + 1
+      RETURNING st.stream_id, st.revision
+    ),
+    inserted AS (
+      INSERT INTO ${s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
+      SELECT e.i, c.stream_id, c.revision - n.n + row_number() OVER (PARTITION BY e.s ORDER BY e.ord), e.t, e.v, e.d -> 0, e.m
+        FROM ev e
+        JOIN n ON n.s = e.s
+        JOIN claim c ON c.stream_id = ($1::text[])[e.s]
+       WHERE NOT e.dup
+       ORDER BY e.ord
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM inserted)::int AS inserted,
+           (SELECT coalesce(array_agg(e.ord ORDER BY e.ord), '{}') FROM ev e WHERE e.dup)::int[] AS dups,
+           (SELECT coalesce(json_agg(json_build_array(c.stream_id, c.revision::text)), '[]'::json) FROM claim c) AS revisions`;
+}
+
+/** The parameters of `appendNewSql` for events already deduplicated within the call. */
+export function appendNewParams(events: readonly PreparedNewEvent[], compareStreamIds: (a: string, b: string) => number): unknown[] {
+  const streams = [...new Set(events.map((event) => event.streamId))].sort(compareStreamIds);
+  const rank = new Map(streams.map((streamId, i) => [streamId, i + 1]));
+  const parts = new Array<string>(events.length);
+  events.forEach((event, k) => {
+    // data and metadata are JSON text already; data sits in a one-element array so a JSON null stays jsonb null.
+    parts[k] = `{"i":"${event.eventId}","s":${rank.get(event.streamId)},"t":${JSON.stringify(event.type)},"v":${event.version},"d":[${event.data}],"m":${event.metadata}}`;
+  });
+  return [streams, `[${parts.join(',')}]`];
+}
+
+interface AppendNewRow {
+  inserted: number;
+  dups: number[];
+  revisions: [string, string][];
+}
+
+/** Runs the statement once; a unique violation or deadlock propagates (the caller retries the whole statement). */
+export async function runAppendNew(
+  runner: pg.Pool | pg.ClientBase,
+  statementName: string,
+  sql: string,
+  events: readonly PreparedNewEvent[],
+  compareStreamIds: (a: string, b: string) => number,
+): Promise<{ written: number; duplicates: PreparedNewEvent[]; streamRevisions: Map<string, bigint> }> {
+  const { rows } = await runner.query<AppendNewRow>({ name: statementName, text: sql, values: appendNewParams(events, compareStreamIds) });
+  const row = rows[0]!;
+  return {
+    written: row.inserted,
+    duplicates: row.dups.map((ord) => events[ord - 1]!),
+    streamRevisions: new Map(row.revisions.map(([streamId, revision]) => [streamId, BigInt(revision)])),
+  };
+}
+
+/** Merges the duplicates found in the call and in the store into the result, in call order. */
+export function appendNewResult(
+  written: number,
+  streamRevisions: Map<string, bigint>,
+  duplicates: readonly { eventId: string; index: number }[],
+): AppendNewResult {
+  const ordered = [...duplicates].sort((a, b) => a.index - b.index);
+  return { written, duplicateEventIds: ordered.map((d) => d.eventId), streamRevisions };
+}
