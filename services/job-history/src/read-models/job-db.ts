@@ -1,0 +1,8 @@
+import type { JobStepsTable } from './job-steps.table';
+import type { JobsTable } from './jobs.table';
+
+/** The `jobs` read model (schema `rm_jobs`). */
+export interface JobDB {
+  jobs: JobsTable;
+  job_steps: JobStepsTable;
+}
