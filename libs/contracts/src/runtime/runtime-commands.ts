@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
+import {
+  RuntimeIdSchema,
+  RuntimeNameSchema,
+  RuntimeProviderIdSchema,
+  RuntimeTestFailureSchema,
+  RuntimeTestIdSchema,
+} from './runtime-fields';
+
+/*
+ * The payloads of the runtime context's commands (`<prefix>cmd.runtime.<Type>`
+ * over NATS request/reply, never persisted). `config` carries secret values
+ * in plain text on the way in: the runtime-registry service splits them off
+ * into encrypted storage before anything is stored or logged; they are never
+ * in an event nor in an answer. Ids of new things are chosen by the caller.
+ */
+
+/** A provider's configuration as sent: validated against the provider's schema by the service. */
+const ConfigInput = z.record(z.string().min(1).max(64), z.unknown());
+
+export const RegisterRuntimePayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    runtimeId: RuntimeIdSchema,
+    name: RuntimeNameSchema,
+    provider: RuntimeProviderIdSchema,
+    config: ConfigInput,
+    /** "Set as default runtime for this workspace", in the same step. */
+    setAsDefault: z.boolean().default(false),
+  })
+  .strict();
+
+export const ReconfigureRuntimePayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    runtimeId: RuntimeIdSchema,
+    name: RuntimeNameSchema.optional(),
+    /** Fields to change; a secret field left out keeps its stored value. */
+    config: ConfigInput.optional(),
+  })
+  .strict();
+
+export const SetDefaultRuntimePayload = z.object({ workspaceId: TeamIdSchema, runtimeId: RuntimeIdSchema }).strict();
+
+export const RequestRuntimeTestPayload = z.object({ workspaceId: TeamIdSchema, runtimeId: RuntimeIdSchema, testId: RuntimeTestIdSchema }).strict();
+
+/** The connection-test worker's outcome (Steward's own services only). */
+export const RecordRuntimeTestResultPayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    runtimeId: RuntimeIdSchema,
+    testId: RuntimeTestIdSchema,
+    outcome: z.enum(['succeeded', 'failed']),
+    failure: RuntimeTestFailureSchema.optional(),
+    probe: z.string().min(1).max(500),
+    statusCode: z.number().int().min(100).max(599).nullable(),
+    latencyMs: z.number().int().min(0),
+    attempts: z.number().int().min(1).max(10),
+    message: z.string().min(1).max(1000),
+    testedAt: IsoTimeSchema,
+  })
+  .strict();
+
+export const DeleteRuntimePayload = z.object({ workspaceId: TeamIdSchema, runtimeId: RuntimeIdSchema }).strict();
+
+export const RuntimeCommandPayloads = {
+  RegisterRuntime: RegisterRuntimePayload,
+  ReconfigureRuntime: ReconfigureRuntimePayload,
+  SetDefaultRuntime: SetDefaultRuntimePayload,
+  RequestRuntimeTest: RequestRuntimeTestPayload,
+  RecordRuntimeTestResult: RecordRuntimeTestResultPayload,
+  DeleteRuntime: DeleteRuntimePayload,
+} as const;
+
+export type RuntimeCommandType = keyof typeof RuntimeCommandPayloads;
+export type RuntimeCommandPayload<T extends RuntimeCommandType> = z.output<(typeof RuntimeCommandPayloads)[T]>;
+export type RuntimeCommandInput<T extends RuntimeCommandType> = z.input<(typeof RuntimeCommandPayloads)[T]>;
+
+/** What a runtime handler answers when it accepts a command. */
+export interface RuntimeCommandAnswer {
+  readonly ok: true;
+  readonly commandId: string;
+  /** False when the command changed nothing (e.g. setting the current default again). */
+  readonly changed: boolean;
+  /** True when this command id was already carried out: the answer is the first one's. */
+  readonly replayed: boolean;
+  readonly events: ReadonlyArray<{ readonly type: string; readonly streamId: string; readonly revision: string }>;
+}

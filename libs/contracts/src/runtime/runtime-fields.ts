@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** The three tabs of the Runtime Environments page. */
+export const RUNTIME_CATEGORIES = ['data_ingestion', 'spark_processing', 'python_execution'] as const;
+export const RuntimeCategorySchema = z.enum(RUNTIME_CATEGORIES);
+export type RuntimeCategory = z.infer<typeof RuntimeCategorySchema>;
+
+export const RUNTIME_CATEGORY_LABELS: Readonly<Record<RuntimeCategory, string>> = {
+  data_ingestion: 'Data Ingestion',
+  spark_processing: 'Spark / Processing',
+  python_execution: 'Python Execution',
+};
+
+/**
+ * Every provider id, unique across categories (Kubernetes is both an ingestion
+ * cluster and a Python runtime: `onprem_k8s` and `kubernetes`). The order is
+ * the schema's; the catalogue lists them by category.
+ */
+export const RUNTIME_PROVIDER_IDS = [
+  'gke',
+  'eks',
+  'aks',
+  'onprem_k8s',
+  'databricks',
+  'databricks_serverless',
+  'dataproc',
+  'dataproc_serverless',
+  'emr_serverless',
+  'synapse_serverless',
+  'snowflake',
+  'vertex_ai',
+  'kubernetes',
+  'cloud_run',
+  'lambda',
+  'fargate',
+  'docker',
+] as const;
+export const RuntimeProviderIdSchema = z.enum(RUNTIME_PROVIDER_IDS);
+export type RuntimeProviderId = z.infer<typeof RuntimeProviderIdSchema>;
+
+/** A runtime's id: `rt-` and 32 hex digits (the gateway derives it from the command id). */
+export const RuntimeIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/);
+
+export const RuntimeTestIdSchema = RuntimeIdSchema;
+
+/** Runtime Name (required), unique per workspace and category (case-insensitive, spaces trimmed). */
+export const RuntimeNameSchema = z.string().trim().min(1).max(120);
+
+/** The key that makes two names the same name. */
+export function runtimeNameKey(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** A non-secret configuration value. */
+export const RuntimeConfigValueSchema = z.union([z.string().max(20_000), z.number(), z.boolean()]);
+export const RuntimeConfigSchema = z.record(z.string().min(1).max(64), RuntimeConfigValueSchema);
+export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
+
+/** A secret field as events and read models carry it: where it is, and its masked hint. */
+export const SecretReferenceSchema = z.object({ ref: z.string().min(1).max(200), hint: z.string().max(16) }).strict();
+export type SecretReference = z.infer<typeof SecretReferenceSchema>;
+export const SecretReferencesSchema = z.record(z.string().min(1).max(64), SecretReferenceSchema);
+
+/** How a connection test failed (the message says it in words). */
+export const RUNTIME_TEST_FAILURES = [
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'http_error',
+  'timeout',
+  'tls',
+  'dns',
+  'unreachable',
+  'invalid_credentials',
+  'invalid_response',
+] as const;
+export const RuntimeTestFailureSchema = z.enum(RUNTIME_TEST_FAILURES);
+export type RuntimeTestFailure = z.infer<typeof RuntimeTestFailureSchema>;
