@@ -75,7 +75,10 @@ function badCases(operation: Operation, base: Record<string, Json>): BadCase[] {
   const required = (schema.required ?? []) as string[];
   const cases: BadCase[] = [
     { name: 'invalid JSON', rawBody: '{"almost": "json",', field: 'body' },
-    { name: 'a JSON array instead of an object', body: [base], field: 'body' },
+    // a route that takes a batch as an array (CloudEvents) refuses an array of non-objects, naming the item
+    operation.acceptsArray
+      ? { name: 'a JSON array of a non-object', body: [42], field: 'body.0' }
+      : { name: 'a JSON array instead of an object', body: [base], field: 'body' },
     { name: 'unknown field', body: { ...base, [UNKNOWN_FIELD]: 'x' }, field: `body.${UNKNOWN_FIELD}` },
   ];
   for (const name of required) {

@@ -4,26 +4,33 @@ import { GatewayError, GatewayErrorCode } from './gateway.error';
 /** Past this many bytes over the limit the connection is dropped instead of drained. */
 const DRAIN_FACTOR = 8;
 
-function isJson(contentType: string | undefined): boolean {
+/** The media type of a Content-Type header, lower-cased, without parameters (`application/cloudevents+json`). */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function isJson(contentType: string | undefined, accepted: readonly string[] | undefined): boolean {
   if (!contentType) return false;
-  const media = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  const media = mediaTypeOf(contentType);
+  if (accepted) return accepted.includes(media);
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
 }
 
 /**
- * Reads a JSON body of at most `limit` bytes. 415 when it is not JSON, 413
- * when too large (the rest is drained so the client reads the answer), 400
+ * Reads a JSON body of at most `limit` bytes. 415 when it is not JSON (or, when
+ * `mediaTypes` are given, not one of them: the CloudEvents types of the ingest),
+ * 413 when too large (the rest is drained so the client reads the answer), 400
  * naming `body` when it does not parse.
  */
-export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJsonBody(request: IncomingMessage, limit: number, mediaTypes?: readonly string[]): Promise<unknown> {
   const declared = request.headers['content-length'];
   const hasBody = (declared !== undefined && declared !== '0') || request.headers['transfer-encoding'] !== undefined;
   if (!hasBody) {
     throw new GatewayError(GatewayErrorCode.Validation, 'a JSON body is required', { errors: [{ field: 'body', message: 'required' }] });
   }
-  if (!isJson(request.headers['content-type'])) {
+  if (!isJson(request.headers['content-type'], mediaTypes)) {
     request.resume();
-    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'the body must be application/json');
+    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, `the body must be ${mediaTypes ? mediaTypes.join(', ') : 'application/json'}`);
   }
   const tooLarge = (): GatewayError => new GatewayError(GatewayErrorCode.PayloadTooLarge, `the body is larger than ${limit} bytes`);
   if (declared !== undefined && Number(declared) > limit * DRAIN_FACTOR) {

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
 import { loadConfig } from '@steward/config';
 import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
-import { CommandClient, connectNats } from '@steward/messaging';
+import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens, watchTeamEvents } from './auth';
@@ -24,6 +24,7 @@ import { ActivityReadBuffer } from './activity-read.buffer';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
+import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes/usage-ingest';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -75,6 +76,14 @@ async function main(): Promise<void> {
     issueUserToken: (person) => issueUserToken(pool, person),
     logger,
   });
+  // usage ingest: the stream's limits from GATEWAY_USAGE_INGEST_MAX_MESSAGES / _MAX_BYTES (past them: 429)
+  await ensureUsageIngestStream(nats.jsm, usageIngestStreamOptionsFromEnv(process.env, config.natsPrefix));
+  routes.push(
+    ...usageIngestRoutes({
+      publisher: new UsageIngestPublisher({ nc: nats.nc, js: nats.js, natsPrefix: config.natsPrefix }),
+      authorizer: new StewardAuthorizer({ readModel }),
+    }),
+  );
   assertRoutePermissions(routes);
   // Credentials and memberships are cached for a few seconds, cleared by every team event (revocations, removals)
   // and by the gateway's own writes; worst case: see CredentialCache.

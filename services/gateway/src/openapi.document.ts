@@ -74,7 +74,7 @@ function operation(route: AnyRoute): JsonSchema {
     responses['409'] = problemResponse('A request with this Idempotency-Key is in progress, or a conflicting change');
     responses['422'] = problemResponse('Idempotency-Key reused with another body');
   }
-  if (route.body) {
+  if (route.body || route.rawBody) {
     responses['413'] = problemResponse('Body too large');
     responses['415'] = problemResponse('Body is not application/json');
   }
@@ -86,6 +86,14 @@ function operation(route: AnyRoute): JsonSchema {
     tags: [...route.tags],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(route.rawBody
+      ? {
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(Object.entries(route.rawBody.content).map(([media, schema]) => [media, { schema: jsonSchema(schema, 'input') }])),
+          },
+        }
+      : {}),
     responses,
     ...(route.permission === null ? { security: [] } : {}),
     'x-permission': route.permission,

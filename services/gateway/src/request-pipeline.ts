@@ -131,7 +131,12 @@ export class RequestPipeline {
         errors: [{ field: 'header.Idempotency-Key', message: 'required' }],
       });
     }
-    const rawBody = route.body ? await readJsonBody(request, this.deps.bodyLimitBytes) : undefined;
+    const bodyLimit = route.bodyLimitBytes ?? this.deps.bodyLimitBytes;
+    const rawBody = route.body
+      ? await readJsonBody(request, bodyLimit)
+      : route.rawBody
+        ? await readJsonBody(request, bodyLimit, Object.keys(route.rawBody.content))
+        : undefined;
     const input = validateInput(route, { params: rawParams, query: request.query, body: rawBody });
 
     const reservation = idempotencyKey
@@ -148,7 +153,7 @@ export class RequestPipeline {
       const result = await route.handler({
         params: input.params ?? {},
         query: input.query ?? {},
-        body: input.body,
+        body: route.rawBody ? rawBody : input.body,
         principal,
         organizationId,
         workspaceId,
@@ -167,7 +172,8 @@ export class RequestPipeline {
     } catch (error) {
       if (!reservation) throw error;
       const problem = this.deps.problems(error, path);
-      if (problem.status >= 500) {
+      // a 5xx or a 429 (a full ingest backlog) is worth retrying with the same key: it runs again
+      if (problem.status >= 500 || problem.status === 429) {
         await this.deps.idempotency.release(reservation);
         throw error;
       }

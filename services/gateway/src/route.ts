@@ -71,6 +71,12 @@ export interface RouteResponse {
   readonly stream?: AsyncIterable<string | Uint8Array>;
 }
 
+/** See RouteDefinition.rawBody. */
+export interface RawJsonBody {
+  /** Media type → the schema shown in the OpenAPI document (`application/json` first: it is the main one). */
+  readonly content: Readonly<Record<string, z.ZodType>>;
+}
+
 /** A strict object (`z.strictObject`): unknown fields are rejected. */
 export type StrictObjectSchema = z.ZodObject;
 
@@ -78,7 +84,7 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
   /** Unique; the OpenAPI operationId. */
   readonly operationId: string;
   readonly method: HttpMethod;
-  /** OpenAPI template under `/v1`: `/v1/workspaces/{wsId}/members/{userId}`. */
+  /** OpenAPI template under `/v1` (or `/api/v1` for the OpenMeter-compatible ingest): `/v1/workspaces/{wsId}/members/{userId}`. */
   readonly path: string;
   readonly summary: string;
   readonly description?: string;
@@ -90,6 +96,14 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
   readonly query?: z.ZodType<Query>;
   /** A JSON body (application/json); routes without one read none. */
   readonly body?: z.ZodType<Body>;
+  /**
+   * A JSON body the handler validates itself, handed over parsed but unvalidated as `body` (declare `Body`
+   * as `unknown`): a batch whose items are accepted or refused one by one, a body that may be an object or an
+   * array. `content` documents it by media type; a request of another media type is a 415. Not with `body`.
+   */
+  readonly rawBody?: RawJsonBody;
+  /** This route's body limit in bytes, when it differs from the gateway's (a usage batch of 10,000 events). */
+  readonly bodyLimitBytes?: number;
   /** Success responses by status; a body is parsed through its schema before it leaves (extra fields dropped). */
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   readonly handler: (context: RouteContext<Params, Query, Body>) => Promise<RouteResponse> | RouteResponse;
@@ -127,7 +141,7 @@ export class RouteError extends Error {
   }
 }
 
-const PATH_PATTERN = /^\/v1(\/([a-z0-9][a-z0-9-]*|\{[a-zA-Z][a-zA-Z0-9]*\}))+$/;
+const PATH_PATTERN = /^(\/api)?\/v1(\/([a-z0-9][a-z0-9-]*|\{[a-zA-Z][a-zA-Z0-9]*\}))+$/;
 
 export function pathParamNames(path: string): string[] {
   return [...path.matchAll(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g)].map((match) => match[1] as string);
@@ -163,7 +177,8 @@ export class RouteRegistry {
     const operations = new Set<string>();
     for (const route of routes) {
       const label = `${route.method} ${route.path}`;
-      if (!PATH_PATTERN.test(route.path)) throw new RouteError(RouteErrorCode.InvalidPath, `${label}: paths are /v1/<segments>, params as {name}`);
+      if (!PATH_PATTERN.test(route.path)) throw new RouteError(RouteErrorCode.InvalidPath, `${label}: paths are /v1/<segments> (or /api/v1/<segments>), params as {name}`);
+      if (route.rawBody && route.body) throw new RouteError(RouteErrorCode.NotStrict, `${label}: a route declares body or rawBody, not both`);
       const shape = `${route.method} ${route.path.replace(/\{[^}]+\}/g, '{}')}`;
       if (seen.has(shape)) throw new RouteError(RouteErrorCode.Duplicate, `${label}: declared twice`);
       if (operations.has(route.operationId)) throw new RouteError(RouteErrorCode.Duplicate, `${label}: operationId ${route.operationId} declared twice`);

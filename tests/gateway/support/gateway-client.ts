@@ -69,6 +69,8 @@ export interface Operation {
   readonly scope: 'workspace' | 'organization' | 'none';
   readonly pathParams: readonly string[];
   readonly bodySchema: JsonSchema | undefined;
+  /** Some media type of the request body is an array (CloudEvents batches): a JSON array is a valid body too. */
+  readonly acceptsArray?: boolean;
 }
 
 interface OpenApiDocument {
@@ -90,6 +92,7 @@ export async function loadOperations(client: GatewayClient): Promise<Operation[]
         scope: raw['x-scope'] as Operation['scope'],
         pathParams: parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name),
         bodySchema: requestBody?.content?.['application/json']?.schema,
+        acceptsArray: Object.values(requestBody?.content ?? {}).some((media) => media.schema?.type === 'array'),
       });
     }
   }
