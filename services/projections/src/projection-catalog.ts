@@ -8,8 +8,10 @@
 import { resolve } from 'node:path';
 import { eventCountsProjection, type ProjectionDefinition } from '@steward/projections';
 import { teamReadModelProjections } from '../../team-rbac/src/read-models/read-model-projections';
+import { usageReadModelProjections } from '../../usage-metering/src/read-models/read-model-projections';
+import { jobProjection } from '../../job-history/src/read-models/job.projection';
 
-export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection, ...teamReadModelProjections];
+export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection, ...teamReadModelProjections, ...usageReadModelProjections, jobProjection];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
   const all = [...projectionCatalog];

@@ -1,0 +1,323 @@
+import Decimal from 'decimal.js';
+import type { Kysely } from 'kysely';
+import type { TeamReadRepository } from '../../../../team-rbac/src/read-models';
+import {
+  ChargebackQueryError,
+  ChargebackRepository,
+  DAY_MS,
+  ceilQuarter,
+  decimalText,
+  floorQuarter,
+  type StatementGroup,
+  type UsageScope,
+  type UsageTotals,
+} from '../../../../usage-metering/src/read-models';
+import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { defineRoute, type AnyRoute, type Principal } from '../../route';
+import { EventsQuery, PERIOD_DAYS, StatementQuery, SummaryQuery, TimelineQuery, type Period } from './usage-query.schema';
+import { usageTimeZone, usageWorkspaces } from './usage-access';
+import {
+  UsageByModelSchema,
+  UsageEventsSchema,
+  UsageModelsSchema,
+  UsageStatementSchema,
+  UsageSummarySchema,
+  UsageTimelineSchema,
+} from './usage-views.schema';
+
+export interface UsageRoutesDeps {
+  /** Over the database holding the chargeback (`rm_chargeback`) and team (`rm_team`) read models. */
+  readonly db: Kysely<unknown>;
+  readonly team: TeamReadRepository;
+  /** Credits per USD on the statement (STEWARD_CREDITS_PER_USD); default 100. */
+  readonly creditsPerUsd?: string;
+  readonly now?: () => Date;
+}
+
+export const DEFAULT_CREDITS_PER_USD = '100';
+
+/** STEWARD_CREDITS_PER_USD, checked: a positive exact decimal. */
+export function creditsPerUsdFromEnv(env: NodeJS.ProcessEnv): string {
+  const text = env.STEWARD_CREDITS_PER_USD;
+  if (text === undefined || text === '') return DEFAULT_CREDITS_PER_USD;
+  if (!/^(0|[1-9]\d*)(\.\d+)?$/.test(text) || new Decimal(text).isZero()) {
+    throw new Error(`STEWARD_CREDITS_PER_USD must be a positive decimal number of credits per USD, not ${text}`);
+  }
+  return text;
+}
+
+interface Filters {
+  workspaceId: string;
+  period: Period;
+  from?: string | undefined;
+  to?: string | undefined;
+  agent?: string | undefined;
+  tz?: string | undefined;
+}
+
+/** A read-model refusal names its query parameter, as every 400 does. */
+async function query<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (ChargebackQueryError.is(error)) {
+      const field = `query.${error.field}`;
+      throw new GatewayError(GatewayErrorCode.Validation, error.message, { errors: [{ field, message: error.message }], cause: error });
+    }
+    throw error;
+  }
+}
+
+function tokensOf(totals: UsageTotals) {
+  return {
+    total: totals.inputTokens + totals.outputTokens,
+    input: totals.inputTokens,
+    output: totals.outputTokens,
+    cacheRead: totals.cacheReadTokens,
+    cacheCreation: totals.cacheCreationTokens,
+    reasoningOutput: totals.reasoningTokens,
+  };
+}
+
+function averageLatency(totals: UsageTotals): number | null {
+  return totals.latencyCount === 0 ? null : Math.round((totals.latencySumMs / totals.latencyCount) * 100) / 100;
+}
+
+/** The chargeback routes (DESIGN §8): the Usage Analytics screens and the monthly usage statement. */
+export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
+  const repository = new ChargebackRepository({ db: deps.db });
+  const creditsPerUsd = deps.creditsPerUsd ?? DEFAULT_CREDITS_PER_USD;
+  const now = (): number => (deps.now?.() ?? new Date()).getTime();
+
+  async function scopeOf(principal: Principal | undefined, filters: Filters): Promise<{ scope: UsageScope; timeZone: string; range: { workspaceIds: string[]; from: string; to: string; timeZone: string } }> {
+    const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId);
+    const timeZone = await usageTimeZone(deps.team, principal, filters.tz);
+    let from: number;
+    let to: number;
+    if (filters.period === 'custom') {
+      from = floorQuarter(Date.parse(filters.from!));
+      to = ceilQuarter(Date.parse(filters.to!));
+    } else {
+      to = ceilQuarter(now());
+      from = to - PERIOD_DAYS[filters.period] * DAY_MS;
+    }
+    const scope: UsageScope = { workspaceIds, from, to, ...(filters.agent !== undefined ? { agent: filters.agent } : {}) };
+    return { scope, timeZone, range: { workspaceIds, from: new Date(from).toISOString(), to: new Date(to).toISOString(), timeZone } };
+  }
+
+  const common = { method: 'GET' as const, tags: ['usage'], permission: 'usage.read', scope: 'none' as const };
+  const filterHelp =
+    'Filters: workspaceId (one, or `all`: every workspace you may read), period 7d/30d/90d/custom (custom: from and to, at most 400 days), agent, tz (IANA; default your profile time zone, else UTC). Ranges are aligned to the quarter hour.';
+
+  return [
+    defineRoute({
+      ...common,
+      operationId: 'getUsageSummary',
+      path: '/v1/usage/summary',
+      summary: 'Usage summary: total cost and calls, tokens, average response time, success rate, cost per token, unpriced calls',
+      description: filterHelp,
+      query: SummaryQuery,
+      responses: { 200: UsageSummarySchema },
+      handler: async ({ query: filters, principal }) => {
+        const { scope, range } = await scopeOf(principal, filters);
+        const totals = await query(() => repository.totals(scope));
+        const tokens = tokensOf(totals);
+        return {
+          status: 200,
+          body: {
+            ...range,
+            totalCost: totals.cost,
+            calls: totals.calls,
+            errors: totals.errors,
+            tokens,
+            averageResponseTimeMs: averageLatency(totals),
+            successRate: totals.calls === 0 ? null : Math.round(((totals.calls - totals.errors) / totals.calls) * 10_000) / 100,
+            costPerToken: tokens.total === 0 ? null : decimalText(new Decimal(totals.cost).dividedBy(tokens.total).toSignificantDigits(12)),
+            unpricedCalls: totals.unpricedCalls,
+            pricingConfigured: totals.unpricedCalls === 0,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      ...common,
+      operationId: 'getUsageTimeline',
+      path: '/v1/usage/timeline',
+      summary: 'Cost and tokens per hour, day, week or month, in a time zone',
+      description: `${filterHelp} interval: hour, day (default), week (from Monday) or month; buckets follow the zone's DST changes (a 23- or 25-hour day).`,
+      query: TimelineQuery,
+      responses: { 200: UsageTimelineSchema },
+      handler: async ({ query: filters, principal }) => {
+        const { scope, timeZone, range } = await scopeOf(principal, filters);
+        const points = await query(() => repository.timeline(scope, filters.interval, timeZone));
+        return {
+          status: 200,
+          body: {
+            ...range,
+            interval: filters.interval,
+            points: points.map((point) => ({
+              bucket: point.bucket,
+              start: point.start,
+              end: point.end,
+              cost: point.cost,
+              calls: point.calls,
+              errors: point.errors,
+              unpricedCalls: point.unpricedCalls,
+              tokens: tokensOf(point),
+            })),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      ...common,
+      operationId: 'getUsageByModel',
+      path: '/v1/usage/by-model',
+      summary: 'Cost share per model',
+      description: filterHelp,
+      query: SummaryQuery,
+      responses: { 200: UsageByModelSchema },
+      handler: async ({ query: filters, principal }) => {
+        const { scope, range } = await scopeOf(principal, filters);
+        const models = await query(() => repository.byModel(scope));
+        const total = models.reduce((sum, model) => sum.plus(model.cost), new Decimal(0));
+        return {
+          status: 200,
+          body: {
+            ...range,
+            totalCost: decimalText(total),
+            models: models.map((model) => ({
+              provider: model.provider,
+              model: model.model,
+              cost: model.cost,
+              share: total.isZero() ? 0 : new Decimal(model.cost).dividedBy(total).times(100).toDecimalPlaces(2).toNumber(),
+              calls: model.calls,
+            })),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      ...common,
+      operationId: 'listUsageModels',
+      path: '/v1/usage/models',
+      summary: 'Model usage statistics: provider, model, calls, tokens, cost, average latency',
+      description: filterHelp,
+      query: SummaryQuery,
+      responses: { 200: UsageModelsSchema },
+      handler: async ({ query: filters, principal }) => {
+        const { scope, range } = await scopeOf(principal, filters);
+        const models = await query(() => repository.byModel(scope));
+        return {
+          status: 200,
+          body: {
+            ...range,
+            items: models.map((model) => ({
+              provider: model.provider,
+              model: model.model,
+              calls: model.calls,
+              errors: model.errors,
+              unpricedCalls: model.unpricedCalls,
+              tokens: tokensOf(model),
+              cost: model.cost,
+              averageResponseTimeMs: averageLatency(model),
+            })),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      ...common,
+      operationId: 'listUsageEvents',
+      path: '/v1/usage/events',
+      summary: 'Recent usage: one row per call, newest first (page, pageSize → total, pageCount)',
+      description: filterHelp,
+      query: EventsQuery,
+      responses: { 200: UsageEventsSchema },
+      handler: async ({ query: filters, principal }) => {
+        const { scope, range } = await scopeOf(principal, filters);
+        const page = await query(() => repository.listCalls(scope, { page: filters.page, pageSize: filters.pageSize }));
+        return {
+          status: 200,
+          body: {
+            ...range,
+            ...page,
+            items: page.items.map((item) => ({
+              id: item.id,
+              workspaceId: item.workspaceId,
+              usageId: item.usageId,
+              source: item.source,
+              timestamp: item.timestamp,
+              agent: item.agent,
+              provider: item.provider,
+              model: item.model,
+              tokens: {
+                total: item.totalTokens,
+                input: item.inputTokens,
+                output: item.outputTokens,
+                cacheRead: item.cacheReadTokens,
+                cacheCreation: item.cacheCreationTokens,
+                reasoningOutput: item.reasoningTokens,
+              },
+              cost: item.cost,
+              responseTimeMs: item.responseTimeMs,
+              status: item.status,
+              errorType: item.errorType,
+              priced: item.priced,
+              jobId: item.jobId,
+              corrections: item.corrections,
+            })),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      ...common,
+      operationId: 'getUsageStatement',
+      path: '/v1/usage/statement',
+      summary: 'The monthly usage statement: per model and per job, quantity, unit price and total, in USD and in credits',
+      description:
+        'workspaceId (one, or `all`), month (YYYY-MM, a UTC calendar month; default the current one). Lines per token type: quantity × unit price = total; credits at STEWARD_CREDITS_PER_USD (default 100) per USD. A group total is the exact sum of its calls’ costs, price corrections included.',
+      query: StatementQuery,
+      responses: { 200: UsageStatementSchema },
+      handler: async ({ query: filters, principal }) => {
+        const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId);
+        const month = filters.month ?? new Date(now()).toISOString().slice(0, 7);
+        const statement = await query(() => repository.statement(workspaceIds, `${month}-01`));
+        const credits = (usd: string): string => decimalText(new Decimal(usd).times(creditsPerUsd));
+        const group = (entry: StatementGroup) => ({
+          jobId: entry.jobId,
+          provider: entry.provider,
+          model: entry.model,
+          priced: entry.priced,
+          calls: entry.calls,
+          lines: entry.lines.map((line) => ({
+            tokenType: line.tokenType,
+            quantity: line.quantity,
+            unitPrice: line.unitPrice,
+            unitPriceCredits: line.unitPrice === null ? null : credits(line.unitPrice),
+            totalUsd: line.total,
+            totalCredits: credits(line.total),
+          })),
+          totalUsd: entry.total,
+          totalCredits: credits(entry.total),
+        });
+        const total = statement.models.reduce((sum, entry) => sum.plus(entry.total), new Decimal(0));
+        return {
+          status: 200,
+          body: {
+            workspaceIds,
+            month,
+            creditsPerUsd,
+            models: statement.models.map(group),
+            jobs: statement.jobs.map(group),
+            calls: statement.models.reduce((sum, entry) => sum + entry.calls, 0),
+            unpricedCalls: statement.models.filter((entry) => !entry.priced).reduce((sum, entry) => sum + entry.calls, 0),
+            totalUsd: decimalText(total),
+            totalCredits: credits(decimalText(total)),
+          },
+        };
+      },
+    }),
+  ];
+}
