@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { TeamStreams, UsageStreams, eventIdFor, type Actor, type UsageCommandAnswer, type UsageCommandInput, type UsageCommandType } from '@steward/contracts';
+import { UsageStreams, eventIdFor, type Actor, type UsageCommandAnswer, type UsageCommandInput, type UsageCommandType } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, MessagingError, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
 import { Keyring, SecretStore, generateMasterKey, parseMasterKey } from '@steward/secrets';
@@ -9,41 +9,10 @@ import { createTestEnv, type TestEnv } from '@steward/testing';
 import { modelKeyOwner } from './model-settings.command-service';
 import { ModelSettingsModule } from './model-settings.module';
 import { ModelSettingsPriceLookup } from './model-settings.price-lookup';
+import { seedWorkspace } from './model-settings.test-support';
 
 const user = (id: string): Actor => ({ type: 'user', id });
 type Outcome = { ok: true; answer: UsageCommandAnswer } | { ok: false; code: string; message: string };
-
-/** A workspace as the team context records it (WorkspaceCreated + members), appended to the real store. */
-export async function seedWorkspace(
-  store: PostgresEventStore,
-  members: Record<string, 'owner' | 'admin' | 'billing' | 'member' | 'viewer'>,
-): Promise<{ organizationId: string; workspaceId: string }> {
-  const organizationId = `org-${randomUUID()}`;
-  const workspaceId = `ws-${randomUUID()}`;
-  const at = new Date().toISOString();
-  const metadata = { correlationId: randomUUID(), actor: { type: 'system' as const, id: 'test' }, occurredAt: at };
-  await store.append(
-    TeamStreams.workspace(workspaceId),
-    [
-      {
-        eventId: randomUUID(),
-        type: 'WorkspaceCreated',
-        version: 1,
-        data: { organizationId, workspaceId, name: 'Main', status: 'provisioning', createdBy: 'test', createdAt: at },
-        metadata,
-      },
-      ...Object.entries(members).map(([userId, role]) => ({
-        eventId: randomUUID(),
-        type: 'MemberJoined',
-        version: 1,
-        data: { organizationId, workspaceId, userId, email: `${userId}@example.com`, role, via: 'invitation' as const, joinedAt: at },
-        metadata,
-      })),
-    ],
-    { expectedRevision: 'no_stream' },
-  );
-  return { organizationId, workspaceId };
-}
 
 describe('model settings over NATS against PostgreSQL', () => {
   let env: TestEnv;

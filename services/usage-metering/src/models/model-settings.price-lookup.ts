@@ -1,5 +1,6 @@
-import { UsageStreams, type UnitPrices } from '@steward/contracts';
+import { UsageStreams } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
+import type { WorkspacePrice, WorkspacePriceLookup } from '../pricing';
 import { loadModelSettings } from './model-settings.command-service';
 import { findModel, priceAt, type ModelSettingsState } from './model-settings.state';
 
@@ -21,7 +22,7 @@ export interface ModelSettingsPriceLookupOptions {
  * and refolded only when the stream moved, so a price set a moment ago is the
  * price used now.
  */
-export class ModelSettingsPriceLookup {
+export class ModelSettingsPriceLookup implements WorkspacePriceLookup {
   private readonly cache = new Map<string, { readonly revision: bigint; readonly state: ModelSettingsState }>();
   private readonly maxCached: number;
 
@@ -29,7 +30,7 @@ export class ModelSettingsPriceLookup {
     this.maxCached = options.maxCachedWorkspaces ?? 1_000;
   }
 
-  async find(workspaceId: string, provider: string, model: string, at: Date): Promise<{ unitPrices: UnitPrices; ref: string } | undefined> {
+  async find(workspaceId: string, provider: string, model: string, at: Date): Promise<WorkspacePrice | undefined> {
     const state = await this.settings(workspaceId);
     const price = priceAt(findModel(state, provider, model), at);
     return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
