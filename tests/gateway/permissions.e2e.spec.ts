@@ -6,7 +6,8 @@
  * else a 403 problem titled "Access Restricted" (with the admin-only detail
  * on an admin area). Organization-level operations are judged with the
  * organization role (libs/auth: a person with workspace memberships only is a
- * `viewer` of the organization; the owner holds `owner` organization-wide).
+ * `viewer` of the organization; the owner holds `owner` organization-wide),
+ * except per-workspace actions, granted by the role in the caller's workspace.
  *
  * Calls that would destroy the fixtures get a throw-away target per call
  * (SETUP below); creating an organization runs last, as it makes each caller a
@@ -77,9 +78,13 @@ describe('permissions, from the matrix', () => {
     await env?.dispose();
   });
 
-  /** The role the matrix is read with: the organization role for organization-level operations. */
-  function effectiveRole(operation: Operation, role: RoleName): Role {
+  /**
+   * The role the matrix is read with: the organization role for organization-level operations, except for
+   * per-workspace actions (the activity log), which the caller's role in their workspace grants.
+   */
+  function effectiveRole(operation: Operation, role: RoleName, entry: PermissionEntry): Role {
     if (operation.scope === 'workspace') return role;
+    if (entry.perWorkspace) return role;
     return role === 'owner' ? 'owner' : 'viewer';
   }
 
@@ -99,7 +104,7 @@ describe('permissions, from the matrix', () => {
     for (const operation of table) {
       const entry = matrix.get(operation.permission as Action) as PermissionEntry;
       const callers = [
-        ...ROLES.map((role) => ({ role: role as string, token: tokens[role], may: entry.allowed[effectiveRole(operation, role)] })),
+        ...ROLES.map((role) => ({ role: role as string, token: tokens[role], may: entry.allowed[effectiveRole(operation, role, entry)] })),
         ...keys.map((key) => ({ role: key.name, token: key.token, may: entry.scopes.some((scope) => key.scopes.includes(scope)) })),
       ];
       for (const { role, token, may } of callers) {

@@ -10,7 +10,9 @@ export function renderPermissionTable(): string {
   for (const entry of permissionMatrix()) {
     const cells = [
       `\`${entry.action}\``,
-      entry.adminOnly ? `${entry.kind}, admin area` : entry.self ? `${entry.kind}, own profile` : entry.kind,
+      [entry.kind, entry.adminOnly ? 'admin area' : entry.self ? 'own profile' : undefined, entry.perWorkspace ? 'per workspace' : undefined]
+        .filter((part) => part !== undefined)
+        .join(', '),
       ...ALL_ROLES.map((role) => (entry.allowed[role] ? '✓' : '–')),
       entry.scopes.length === 0 ? '–' : entry.scopes.map((scope) => `\`${scope}\``).join(', '),
     ];

@@ -65,6 +65,13 @@ interface MatrixRow {
   readonly scopes: readonly ApiKeyScope[];
   /** The action touches only the caller's own user record (their profile), nothing of the tenant. */
   readonly self?: true;
+  /**
+   * An organization-level action whose answer is made of workspace data (the activity log): a person without
+   * an organization-wide role may perform it when their role in at least one workspace of the organization
+   * allows it, and then sees only those workspaces (`workspacesAllowed`); organization-level data (no
+   * workspace) stays with the organization-wide roles.
+   */
+  readonly perWorkspace?: true;
 }
 
 const ALL: readonly Role[] = ['owner', 'admin', 'billing', 'member', 'viewer'];
@@ -96,8 +103,9 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'api_key.read': { kind: 'read', description: 'list API keys', roles: ADMINS, scopes: [] },
   'api_key.issue': { kind: 'write', description: 'issue an API key', roles: ADMINS, scopes: [] },
   'api_key.revoke': { kind: 'write', description: 'revoke an API key', roles: ADMINS, scopes: [] },
-  'activity.read': { kind: 'read', description: 'read the activity log', roles: MONEY, scopes: [] },
-  'activity.export': { kind: 'read', description: 'export the activity log', roles: ADMINS, scopes: [] },
+  // An admin (or billing) of some workspaces reads the log of those workspaces only (perWorkspace).
+  'activity.read': { kind: 'read', description: 'read the activity log', roles: MONEY, scopes: [], perWorkspace: true },
+  'activity.export': { kind: 'read', description: 'export the activity log', roles: ADMINS, scopes: [], perWorkspace: true },
   'profile.read': { kind: 'read', description: 'read your own profile', roles: ALL, scopes: [], self: true },
   // Any signed-in person may found an organization of their own (they become its owner); no API key may.
   'organization.create': { kind: 'write', description: 'create an organization of your own', roles: ALL, scopes: [], self: true },
@@ -126,6 +134,11 @@ export interface PermissionEntry {
   readonly adminOnly: boolean;
   /** Touches only the caller's own user record (profile.*): every role may, viewers included. */
   readonly self: boolean;
+  /**
+   * Organization-level, answered per workspace: allowed to a person whose role in some workspace allows it,
+   * limited to those workspaces (see MatrixRow.perWorkspace).
+   */
+  readonly perWorkspace: boolean;
   readonly allowed: Readonly<Record<Role, boolean>>;
   readonly scopes: readonly ApiKeyScope[];
 }
@@ -139,6 +152,7 @@ const ENTRIES: readonly PermissionEntry[] = ACTIONS.map((action) => {
     description: row.description,
     adminOnly: !allowed.member && !allowed.viewer,
     self: row.self === true,
+    perWorkspace: row.perWorkspace === true,
     allowed: Object.freeze(allowed),
     scopes: Object.freeze([...row.scopes]),
   });
@@ -199,9 +213,16 @@ function decide(principal: Principal, action: Action, target: AccessTarget): Dec
     if (target.workspaceId !== undefined && target.workspaceId !== principal.workspaceId) return { outcome: 'out_of_scope' };
     return entry.scopes.some((scope) => principal.scopes.includes(scope)) ? { outcome: 'allowed' } : { outcome: 'forbidden' };
   }
+  // The caller's own record: every person may, whether or not they belong to an organization.
+  if (entry.self && target.workspaceId === undefined) return { outcome: 'allowed' };
   const role = target.workspaceId === undefined ? organizationRole(principal) : roleIn(principal, target.workspaceId);
   if (role === undefined) return { outcome: 'out_of_scope' };
-  return entry.allowed[role] ? { outcome: 'allowed' } : { outcome: 'forbidden' };
+  if (entry.allowed[role]) return { outcome: 'allowed' };
+  if (target.workspaceId === undefined && entry.perWorkspace && principal.orgRole === undefined) {
+    // answered with the workspaces whose role allows it (workspacesAllowed)
+    if (Object.values(principal.memberships).some((workspaceRole) => entry.allowed[workspaceRole])) return { outcome: 'allowed' };
+  }
+  return { outcome: 'forbidden' };
 }
 
 /** Whether the principal may perform the action on the target (see AccessTarget). Never throws for a known action. */
@@ -242,6 +263,8 @@ export function assertCan(principal: Principal, action: Action, target: AccessTa
 /**
  * For queries over "all workspaces": the workspaces in which the principal may perform the action, or
  * 'all' when its organization-wide role allows it in every workspace of the organization. An API key only ever sees its own workspace.
+ * A `perWorkspace` action (the activity log) answers a person without an organization-wide role with the
+ * data of these workspaces only; 'all' also covers the organization-level data (entries of no workspace).
  */
 export function workspacesAllowed(principal: Principal, action: Action): 'all' | readonly string[] {
   if (principal.kind === 'api_key') return can(principal, action) ? [principal.workspaceId] : [];

@@ -1,3 +1,5 @@
+import { AuthError, AuthErrorCode } from './auth.error';
+import { assertCan, can, permissionMatrix, workspacesAllowed } from './permissions';
 import { organizationRole, roleIn, type ApiKeyPrincipal, type UserPrincipal } from './principal';
 
 const base = { kind: 'user', userId: 'u', organizationId: 'o' } as const;
@@ -35,5 +37,62 @@ describe('organizationRole', () => {
     expect(organizationRole({ ...base, memberships: { a: 'admin' } })).toBe('viewer');
     expect(organizationRole({ ...base, memberships: {} })).toBeUndefined();
     expect(organizationRole({ kind: 'api_key', keyId: 'k', organizationId: 'o', workspaceId: 'a', scopes: [] })).toBeUndefined();
+  });
+});
+
+describe('a person who belongs to no organization', () => {
+  const nobody: UserPrincipal = { kind: 'user', userId: 'u', memberships: {} };
+
+  it('may read and update their profile and found an organization', () => {
+    expect(can(nobody, 'profile.read')).toBe(true);
+    expect(can(nobody, 'profile.update')).toBe(true);
+    expect(can(nobody, 'organization.create')).toBe(true);
+  });
+
+  it('finds every organization and workspace out of scope (404, not 403)', () => {
+    for (const target of [{ organizationId: 'o' }, { workspaceId: 'w' }, { organizationId: 'o', workspaceId: 'w' }, {}]) {
+      const error = (() => {
+        try {
+          assertCan(nobody, 'organization.read', target);
+        } catch (caught) {
+          return caught as AuthError;
+        }
+        return undefined;
+      })();
+      expect(error?.code).toBe(AuthErrorCode.OutOfScope);
+    }
+    expect(can(nobody, 'profile.read', { organizationId: 'o' })).toBe(false);
+    expect(organizationRole(nobody)).toBeUndefined();
+    expect(workspacesAllowed(nobody, 'activity.read')).toEqual([]);
+  });
+});
+
+describe('per-workspace organization actions (the activity log)', () => {
+  it('let an admin of some workspaces read and export, limited to those workspaces', () => {
+    const admin: UserPrincipal = { ...base, memberships: { a: 'admin', b: 'member', c: 'billing' } };
+    expect(can(admin, 'activity.read', { organizationId: 'o' })).toBe(true);
+    expect(can(admin, 'activity.export', { organizationId: 'o' })).toBe(true);
+    expect(workspacesAllowed(admin, 'activity.read')).toEqual(['a', 'c']);
+    expect(workspacesAllowed(admin, 'activity.export')).toEqual(['a']);
+    expect(can(admin, 'activity.read', { organizationId: 'other' })).toBe(false);
+  });
+
+  it('refuse (403) a person whose workspace roles allow it nowhere, and never grant other organization actions', () => {
+    const member: UserPrincipal = { ...base, memberships: { a: 'member', b: 'viewer' } };
+    expect(can(member, 'activity.read')).toBe(false);
+    expect(() => assertCan(member, 'activity.read', { organizationId: 'o' })).toThrow(expect.objectContaining({ code: AuthErrorCode.Forbidden }));
+    const admin: UserPrincipal = { ...base, memberships: { a: 'admin' } };
+    expect(can(admin, 'workspace.create', { organizationId: 'o' })).toBe(false);
+    expect(can(admin, 'organization.update', { organizationId: 'o' })).toBe(false);
+  });
+
+  it('give the owner everything, organization-level entries included ("all")', () => {
+    const owner: UserPrincipal = { ...base, memberships: {}, orgRole: 'owner' };
+    expect(workspacesAllowed(owner, 'activity.export')).toBe('all');
+    expect(can(owner, 'activity.export', { organizationId: 'o' })).toBe(true);
+  });
+
+  it('are marked in the matrix', () => {
+    expect(permissionMatrix().filter((entry) => entry.perWorkspace).map((entry) => entry.action)).toEqual(['activity.read', 'activity.export']);
   });
 });

@@ -6,11 +6,16 @@ import type { Role } from '@steward/contracts';
  * and every service re-checks the same facts. `orgRole` is the organization-wide role, when the person has
  * one (the owner always has one): it applies to every workspace of the organization and to the
  * organization-level actions (organization.*, workspace.create, billing.*).
+ *
+ * `organizationId` is the organization the person acts in; it is absent when they belong to none (removed
+ * from every workspace, or signed in before joining one). Such a person is still someone: they may read and
+ * change their own profile and found an organization of their own (the matrix's `self` actions), and every
+ * tenant is out of scope for them (404).
  */
 export interface UserPrincipal {
   readonly kind: 'user';
   readonly userId: string;
-  readonly organizationId: string;
+  readonly organizationId?: string;
   readonly memberships: Readonly<Record<string, Role>>;
   readonly orgRole?: Role;
 }

@@ -1,72 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import {
-  TeamErrorCode,
-  TeamStreams,
-  type Actor,
-  type TeamCommandAnswer,
-  type TeamCommandInput,
-  type TeamCommandType,
-} from '@steward/contracts';
-import { PostgresEventStore } from '@steward/event-store';
-import { CommandClient, MessagingError, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
-import { createTestEnv, type TestEnv } from '@steward/testing';
+import { randomUUID } from 'node:crypto';
+import { TeamErrorCode, TeamStreams, type Actor, type Role, type TeamCommandAnswer, type TeamCommandInput, type TeamCommandType } from '@steward/contracts';
+import type { PostgresEventStore } from '@steward/event-store';
 import { initTelemetry, resetTelemetryForTests } from '@steward/observability';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { matrixAuthorizer } from './shared/team-authorizer';
-import { TeamRbacModule } from './team-rbac.module';
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const user = (id: string): Actor => ({ type: 'user', id });
-
-type Outcome = { ok: true; answer: TeamCommandAnswer } | { ok: false; code: string; message: string };
+import { TeamHarness, sha256, user, type CommandOutcome, type SendOptions } from '../test/team-harness';
 
 describe('team-rbac over NATS against PostgreSQL', () => {
-  let env: TestEnv;
+  let h: TeamHarness;
   let store: PostgresEventStore;
-  let names: NatsNames;
-  let app: INestMicroservice;
-  let client: CommandClient;
   const spans = new InMemorySpanExporter();
 
-  async function send<T extends TeamCommandType>(
-    type: T,
-    payload: TeamCommandInput<T>,
-    actor: Actor,
-    options: { commandId?: string; issuedAt?: string; workspaceId?: string; traceparent?: string } = {},
-  ): Promise<Outcome> {
-    try {
-      const answer = await client.send<TeamCommandAnswer>(
-        names.commandSubject('team', type),
-        {
-          commandId: options.commandId ?? randomUUID(),
-          type,
-          actor,
-          ...(options.workspaceId ? { workspaceId: options.workspaceId } : {}),
-          ...(options.traceparent ? { traceContext: { traceparent: options.traceparent } } : {}),
-          issuedAt: options.issuedAt ?? new Date().toISOString(),
-          payload,
-        },
-        { timeoutMs: 10_000 },
-      );
-      return { ok: true, answer };
-    } catch (error) {
-      if (MessagingError.is(error) && error.details.error && typeof error.details.error === 'object') {
-        const body = error.details.error as { code: string; message: string };
-        return { ok: false, code: body.code, message: body.message };
-      }
-      throw error;
-    }
-  }
+  const send = <T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor, options: SendOptions = {}): Promise<CommandOutcome> =>
+    h.attempt(type, payload, actor, options);
 
-  async function expectOk<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor): Promise<TeamCommandAnswer> {
-    const outcome = await send(type, payload, actor);
-    if (!outcome.ok) throw new Error(`${type} refused: ${outcome.code} ${outcome.message}`);
-    return outcome.answer;
-  }
+  const expectOk = <T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor): Promise<TeamCommandAnswer> => h.send(type, payload, actor);
 
-  async function refusalOf<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor, options = {}): Promise<string> {
+  async function refusalOf<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor, options: SendOptions = {}): Promise<string> {
     const outcome = await send(type, payload, actor, options);
     if (outcome.ok) throw new Error(`${type} was accepted: ${JSON.stringify(outcome.answer)}`);
     return outcome.code;
@@ -76,43 +25,23 @@ describe('team-rbac over NATS against PostgreSQL', () => {
 
   /** Creates an organization with its workspace, owned by `owner`. */
   async function organization(owner: string): Promise<{ organizationId: string; workspaceId: string }> {
-    const organizationId = `org-${randomUUID()}`;
-    const workspaceId = `ws-${randomUUID()}`;
-    await expectOk(
-      'CreateOrganization',
-      { organizationId, name: 'Acme', workspaceId, workspaceName: 'Main', owner: { userId: owner, email: `${owner}@acme.test` } },
-      user(owner),
-    );
+    const { organizationId, workspaceId } = await h.createOrganization(owner, { name: 'Acme' });
     return { organizationId, workspaceId };
   }
 
   /** Invites `userId` with `role` and has them accept. */
-  async function join(workspaceId: string, inviter: string, userId: string, role: 'owner' | 'admin' | 'member' | 'viewer'): Promise<void> {
-    const invitationId = `inv-${randomUUID()}`;
-    const token = randomUUID();
-    await expectOk('InviteMember', { workspaceId, invitationId, email: `${userId}@acme.test`, role, tokenHash: sha256(token) }, user(inviter));
-    await expectOk('AcceptInvitation', { invitationId, tokenHash: sha256(token), userId }, user(userId));
+  async function join(workspaceId: string, inviter: string, userId: string, role: Role): Promise<void> {
+    await h.join(workspaceId, inviter, userId, role);
   }
 
   beforeAll(async () => {
     initTelemetry({ serviceName: 'team-rbac-test', exporters: { prometheus: false }, spanProcessors: [new SimpleSpanProcessor(spans)] });
-    env = await createTestEnv();
-    store = new PostgresEventStore({ pool: env.pool, schema: 'team_events' });
-    await store.migrate();
-    names = natsNames(env.natsPrefix);
-    app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
-      ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
-      logger: false,
-    });
-    await app.listen();
-    client = new CommandClient({ servers: env.natsUrl, name: 'team-rbac-test' });
+    h = await TeamHarness.start({ projections: false, name: 'team-rbac-test' });
+    store = h.store;
   });
 
   afterAll(async () => {
-    await client?.close();
-    await app?.close();
-    await store?.close();
-    await env?.dispose();
+    await h?.close();
     await resetTelemetryForTests();
   });
 

@@ -3,19 +3,13 @@
  * projected from the real team-rbac handlers (NATS, PostgreSQL), and the real
  * user token table.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Kysely, PostgresDialect } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
 import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
-import { PostgresEventStore } from '@steward/event-store';
-import { CommandClient, commandTransportOptions, connectNats, natsNames, type NatsNames } from '@steward/messaging';
-import { ProjectionHost } from '@steward/projections';
-import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
-import { TeamReadRepository, teamReadModelProjections } from '../../../team-rbac/src/read-models';
-import { matrixAuthorizer } from '../../../team-rbac/src/shared/team-authorizer';
-import { TeamRbacModule } from '../../../team-rbac/src/team-rbac.module';
+import { connectNats } from '@steward/messaging';
+import { waitFor, type TestEnv } from '@steward/testing';
+import type { TeamReadRepository } from '../../../team-rbac/src/read-models';
+import { TeamHarness, sha256, user } from '../../../team-rbac/test/team-harness';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { createProblemMapper } from '../problem';
 import type { AuthorizationCheck } from '../route';
@@ -26,18 +20,11 @@ import { UserTokenStore, issueUserToken, migrateUserTokens } from './user-token.
 
 jest.setTimeout(60_000);
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const user = (id: string): Actor => ({ type: 'user', id });
 const bearer = (token: string | undefined) => ({ method: 'GET', path: '/v1/me', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 
 describe('StewardAuthenticator and StewardAuthorizer', () => {
+  let h: TeamHarness;
   let env: TestEnv;
-  let store: PostgresEventStore;
-  let names: NatsNames;
-  let app: INestMicroservice;
-  let client: CommandClient;
-  let host: ProjectionHost;
-  let db: Kysely<unknown>;
   let readModel: TeamReadRepository;
   let authenticator: StewardAuthenticator;
   let authorizer: StewardAuthorizer;
@@ -49,19 +36,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   const wsB = `ws-${randomUUID()}`;
   const tokens: Record<string, string> = {};
 
-  async function ok<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor): Promise<TeamCommandAnswer> {
-    const answer = await client.send<TeamCommandAnswer>(
-      names.commandSubject('team', type),
-      { commandId: randomUUID(), type, actor, issuedAt: new Date().toISOString(), payload },
-      { timeoutMs: 10_000 },
-    );
-    const last = answer.events.at(-1);
-    if (last) {
-      const [event] = await store.readStream(last.streamId, { direction: 'backwards', maxCount: 1 });
-      if (event) await host.runner('team').waitForPosition(event.position);
-    }
-    return answer;
-  }
+  const ok = <T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor): Promise<TeamCommandAnswer> => h.apply(type, payload, actor);
 
   async function principalOf(token: string): Promise<StewardPrincipal> {
     const principal = await authenticator.authenticate(bearer(token));
@@ -77,20 +52,9 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   });
 
   beforeAll(async () => {
-    env = await createTestEnv();
-    store = new PostgresEventStore({ pool: env.pool, schema: 'gw_auth_events' });
-    await store.migrate();
-    names = natsNames(env.natsPrefix);
-    app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
-      ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
-      logger: false,
-    });
-    await app.listen();
-    client = new CommandClient({ servers: env.natsUrl, name: 'gateway-auth-test' });
-    host = new ProjectionHost({ pool: env.pool, store, projections: teamReadModelProjections, meter: false, lockPollIntervalMs: 100, retryDelayMs: 50 });
-    await host.start();
-    db = new Kysely({ dialect: new PostgresDialect({ pool: env.pool }) });
-    readModel = new TeamReadRepository({ db });
+    h = await TeamHarness.start({ schema: 'gw_auth_events', name: 'gateway-auth-test' });
+    env = h.env;
+    readModel = h.team;
     await migrateUserTokens(env.pool);
     await migrateUserTokens(env.pool); // idempotent
     authenticator = new StewardAuthenticator({ pool: env.pool, readModel });
@@ -118,11 +82,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   });
 
   afterAll(async () => {
-    await host?.stop();
-    await client?.close();
-    await app?.close();
-    await store?.close();
-    await env?.dispose();
+    await h?.close();
   });
 
   it('an owner is an organization-wide owner with the memberships of its organization only', async () => {
@@ -262,17 +222,18 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
       expect(await cached.authenticate(bearer(key.secret))).toBeDefined();
       expect(await cached.authenticate(bearer(token))).toBeDefined();
 
-      nats.nc.publish(names.eventSubject('team', 'MemberRemoved'), '{}');
+      nats.nc.publish(h.names.eventSubject('team', 'MemberRemoved'), '{}');
       await waitFor('the team event to clear the cache', async () =>
         (await cached.authenticate(bearer(key.secret))) === undefined ? true : undefined,
       );
-      expect(await cached.authenticate(bearer(token))).toBeUndefined();
+      // removed from their only workspace: still the person, in no organization any more
+      expect(await cached.authenticate(bearer(token))).toEqual({ kind: 'user', id: 'u-cached', userId: 'u-cached', memberships: {}, email: 'u-cached@acme.test' });
       // an event of another context does not clear it
       const again = generateApiKey();
       await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: again.id, name: 'again', scopes: ['read'], prefix: again.prefix, keyHash: again.hash }, user('u-owner'));
       expect(await cached.authenticate(bearer(again.secret))).toBeDefined();
       await ok('RevokeApiKey', { workspaceId: ws2, apiKeyId: again.id }, user('u-owner'));
-      nats.nc.publish(names.eventSubject('billing', 'InvoicePaid'), '{}');
+      nats.nc.publish(h.names.eventSubject('billing', 'InvoicePaid'), '{}');
       await nats.nc.flush();
       expect(await cached.authenticate(bearer(again.secret))).toBeDefined();
       cached.invalidate(); // what the gateway does after its own writes
@@ -283,8 +244,16 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
     }
   });
 
-  it('a person removed from every workspace is refused', async () => {
+  it('a person removed from every workspace is still authenticated, in no organization: their own profile only, every tenant not-found', async () => {
     await ok('RemoveMember', { workspaceId: ws1, userId: 'u-admin' }, user('u-owner'));
-    expect(await authenticator.authenticate(bearer(tokens['u-admin']))).toBeUndefined();
+    const removed = await principalOf(tokens['u-admin'] as string);
+    expect(removed).toEqual({ kind: 'user', id: 'u-admin', userId: 'u-admin', memberships: {}, email: 'u-admin@acme.test' });
+    expect(await authorizer.authorize(removed, check('profile.read', 'none'))).toBe('allow');
+    expect(await authorizer.authorize(removed, check('profile.update', 'none'))).toBe('allow');
+    expect(await authorizer.authorize(removed, check('organization.create', 'none'))).toBe('allow');
+    expect(await authorizer.authorize(removed, check('organization.read', 'organization', orgA))).toBe('not-found');
+    expect(await authorizer.authorize(removed, check('activity.read', 'organization', orgA))).toBe('not-found');
+    expect(await authorizer.authorize(removed, check('member.read', 'workspace', ws1))).toBe('not-found');
+    expect(await authorizer.authorize(removed, check('workspace.read', 'workspace', ws2))).toBe('not-found');
   });
 });

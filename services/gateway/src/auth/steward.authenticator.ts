@@ -64,7 +64,8 @@ export interface StewardAuthenticatorDeps {
  *   known user (a member in the read model, or a token holder).
  *
  * A user principal carries its memberships (workspace → role) in one
- * organization and `orgRole: 'owner'` for an organization owner. Anything not
+ * organization and `orgRole: 'owner'` for an organization owner; a person of
+ * no organization has neither, nor an `organizationId`. Anything not
  * accepted is `undefined` (the gateway answers 401); an unreachable identity
  * provider is a 503.
  */
@@ -160,11 +161,17 @@ export class StewardAuthenticator implements Authenticator {
     return rows[0]?.user_id;
   }
 
-  /** Undefined when the person belongs to no organization any more (removed everywhere). */
-  private async userPrincipal(userId: string, path: string, email: string | undefined): Promise<StewardUserPrincipal | undefined> {
+  /**
+   * The person with their roles in the organization they act in. Someone who belongs to no organization
+   * (removed from every workspace) is still authenticated, without `organizationId` and memberships: they may
+   * read and change their profile and found an organization; every tenant is a 404 for them.
+   */
+  private async userPrincipal(userId: string, path: string, email: string | undefined): Promise<StewardUserPrincipal> {
     const memberships = await this.cache.get(`memberships:${userId}`, () => this.deps.readModel.membershipsOf(userId));
     const organizationId = organizationFor(memberships, path);
-    if (organizationId === undefined) return undefined;
+    if (organizationId === undefined) {
+      return { kind: 'user', id: userId, userId, memberships: {}, ...(email !== undefined ? { email } : {}) };
+    }
     const inOrganization = memberships.workspaces.filter((membership) => membership.organizationId === organizationId);
     const roles: Record<string, Role> = {};
     for (const membership of inOrganization) roles[membership.workspaceId] = membership.role;

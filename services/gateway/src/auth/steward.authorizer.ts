@@ -8,9 +8,12 @@ export interface StewardAuthorizerDeps {
   readonly readModel: TeamReadRepository;
 }
 
-function isAuthPrincipal(principal: Principal): principal is Principal & AuthPrincipal {
+/** Whether the gateway principal is a libs/auth principal (what StewardAuthenticator returns). */
+export function isAuthPrincipal(principal: Principal): principal is Principal & AuthPrincipal {
   const candidate = principal as Partial<AuthPrincipal>;
-  return (candidate.kind === 'user' || candidate.kind === 'api_key') && typeof candidate.organizationId === 'string';
+  if (candidate.kind === 'api_key') return typeof candidate.organizationId === 'string';
+  // a person of no organization has none (every tenant is then out of scope)
+  return candidate.kind === 'user' && (candidate.organizationId === undefined || typeof candidate.organizationId === 'string');
 }
 
 /**
@@ -38,7 +41,7 @@ export class StewardAuthorizer implements Authorizer {
     if (check.scope === 'organization' && check.organizationId !== principal.organizationId) return 'not-found';
     if (check.scope === 'workspace' && !(await this.canSeeWorkspace(principal, check.workspaceId))) return 'not-found';
     const target = {
-      organizationId: principal.organizationId,
+      ...(principal.organizationId !== undefined ? { organizationId: principal.organizationId } : {}),
       ...(check.scope === 'workspace' && check.workspaceId !== undefined ? { workspaceId: check.workspaceId } : {}),
     };
     try {
@@ -55,7 +58,7 @@ export class StewardAuthorizer implements Authorizer {
     if (workspaceId === undefined) return false;
     if (principal.kind === 'api_key') return principal.workspaceId === workspaceId;
     if (Object.hasOwn(principal.memberships, workspaceId)) return true;
-    if (principal.orgRole === undefined) return false;
+    if (principal.orgRole === undefined || principal.organizationId === undefined) return false;
     return (await this.deps.readModel.getWorkspace(principal.organizationId, workspaceId)) !== undefined;
   }
 }

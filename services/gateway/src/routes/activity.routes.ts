@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIVITY_ACTIONS, ACTIVITY_OUTCOMES, MAX_ACTIVITY_LIMIT, type ActivityFilters } from '../../../team-rbac/src/read-models';
-import { defineRoute, type AnyRoute } from '../route';
+import type { Action } from '@steward/auth';
+import { defineRoute, type AnyRoute, type Principal } from '../route';
 import { PathId, TeamRouteKit } from './team-route.support';
 import { ActivityPageSchema } from './team-views.schema';
 
@@ -28,14 +29,26 @@ function filtersOf(query: FilterQuery): ActivityFilters {
   return { ...defined, ...(q !== undefined ? { search: q } : {}) };
 }
 
-/** The organization's activity log: a cursor-paged list and a CSV export. */
+/**
+ * What the caller may see of the log (the matrix's per-workspace rule): an owner everything, an admin (or,
+ * for reading, a billing member) of some workspaces the entries of those workspaces only.
+ */
+function visibleTo(kit: TeamRouteKit, principal: Principal | undefined, action: Action): Pick<ActivityFilters, 'workspaceIds'> {
+  const workspaces = kit.visibleWorkspaces(principal, action);
+  return workspaces === 'all' ? {} : { workspaceIds: workspaces };
+}
+
+/**
+ * The organization's activity log: a cursor-paged list and a CSV export. An owner reads all of it; a
+ * workspace admin reads the entries of the workspaces they administer (libs/auth `perWorkspace`).
+ */
 export function activityRoutes(kit: TeamRouteKit): AnyRoute[] {
   return [
     defineRoute({
       operationId: 'listActivity',
       method: 'GET',
       path: '/v1/organizations/{orgId}/activity',
-      summary: 'The activity log, newest first (cursor pagination: pass nextCursor back as cursor)',
+      summary: 'The activity log, newest first (cursor pagination: pass nextCursor back as cursor); a workspace admin sees their workspaces only',
       tags: ['activity'],
       permission: 'activity.read',
       scope: 'organization',
@@ -44,7 +57,8 @@ export function activityRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 200: ActivityPageSchema },
       handler: async ({ params, query, principal }) => {
         const { cursor, limit, ...rest } = query;
-        const page = await kit.query(() => kit.activity.listActivity(params.orgId, { ...filtersOf(rest), limit, ...(cursor !== undefined ? { cursor } : {}) }));
+        const filters = { ...filtersOf(rest), ...visibleTo(kit, principal, 'activity.read') };
+        const page = await kit.query(() => kit.activity.listActivity(params.orgId, { ...filters, limit, ...(cursor !== undefined ? { cursor } : {}) }));
         kit.recordRead(principal, params.orgId, { resourceType: 'activity', action: 'fetch_all' });
         return { status: 200, body: page };
       },
@@ -62,7 +76,7 @@ export function activityRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 200: null },
       handler: async ({ params, query, principal }) => {
         const { format, ...rest } = query;
-        const lines = kit.activity.streamActivityCsv(params.orgId, filtersOf(rest));
+        const lines = kit.activity.streamActivityCsv(params.orgId, { ...filtersOf(rest), ...visibleTo(kit, principal, 'activity.export') });
         // the first line is read before the answer starts: a filter the repository refuses is still a 400
         const first = await kit.query(() => lines.next());
         kit.recordRead(principal, params.orgId, { resourceType: 'activity', action: 'fetch_all', summary: 'Exported activity as CSV' });

@@ -77,7 +77,8 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       params: z.strictObject({ orgId: PathId }),
       responses: { 200: OverviewSchema },
       handler: async ({ params, principal }) => {
-        const overview = await kit.team.organizationOverview(params.orgId);
+        // Recent Activities show only what the caller may read of the log (none for members and viewers).
+        const overview = await kit.team.organizationOverview(params.orgId, { activityWorkspaces: kit.visibleWorkspaces(principal, 'activity.read') });
         if (!overview) throw new GatewayError(GatewayErrorCode.NotFound, 'no such organization');
         kit.recordRead(principal, params.orgId, {
           resourceType: 'organization',

@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { ActivityRepository, MAX_PAGE_SIZE, ReadModelError, TEAM_SCHEMA, TeamReadRepository, publishActivityRead } from '../../../team-rbac/src/read-models';
 import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
+import { workspacesAllowed, type Action } from '@steward/auth';
+import { isAuthPrincipal } from '../auth/steward.authorizer';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { Principal } from '../route';
 import { callerOf as defaultCallerOf, type Caller } from './caller';
@@ -51,6 +53,15 @@ export class TeamRouteKit {
     const caller = this.caller(principal);
     if (caller.userId === undefined) throw new GatewayError(GatewayErrorCode.Forbidden, 'only a person may do this, not an API key');
     return caller as Caller & { readonly userId: string };
+  }
+
+  /**
+   * The workspaces whose data the principal may see for a per-workspace organization action (the activity
+   * log, by the matrix: `workspacesAllowed`): 'all' for an organization-wide role (organization-level
+   * entries included), else the workspaces where their role allows it.
+   */
+  visibleWorkspaces(principal: Principal | undefined, action: Action): 'all' | readonly string[] {
+    return principal !== undefined && isAuthPrincipal(principal) ? workspacesAllowed(principal, action) : [];
   }
 
   issuedAt(): string {

@@ -1,23 +1,17 @@
 /**
  * The team routes over real HTTP, with everything behind them in-process: the
- * team-rbac handlers as a Nest microservice on NATS, the team and activity
- * projections (ProjectionHost), the activity read consumer, the gateway's own
+ * team context (services/team-rbac/test/team-harness.ts: the handlers on NATS,
+ * the team and activity projections), the activity read consumer, the gateway's own
  * StewardAuthenticator / StewardAuthorizer and user tokens, PostgreSQL, Redis.
  */
-import { randomUUID } from 'node:crypto';
-import type { INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Kysely, PostgresDialect } from 'kysely';
 import { Redis } from 'ioredis';
-import { TEAM_ERROR_HTTP_STATUS, type TeamCommandAnswer } from '@steward/contracts';
-import { PostgresEventStore } from '@steward/event-store';
-import { CommandClient, commandTransportOptions, connectNats, natsNames, type DurableConsumer, type NatsClients } from '@steward/messaging';
+import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import type { PostgresEventStore } from '@steward/event-store';
+import { CommandClient, connectNats, type DurableConsumer, type NatsClients } from '@steward/messaging';
 import { createLogger } from '@steward/observability';
-import { ProjectionHost } from '@steward/projections';
-import { createTestEnv, type TestEnv } from '@steward/testing';
-import { ActivityReadRecorder, TeamReadRepository, runActivityReadConsumer, teamReadModelProjections, type ResourceRead } from '../../../team-rbac/src/read-models';
-import { matrixAuthorizer } from '../../../team-rbac/src/shared/team-authorizer';
-import { TeamRbacModule } from '../../../team-rbac/src/team-rbac.module';
+import type { TestEnv } from '@steward/testing';
+import { ActivityReadRecorder, runActivityReadConsumer, type ResourceRead, type TeamReadRepository } from '../../../team-rbac/src/read-models';
+import { TeamHarness } from '../../../team-rbac/test/team-harness';
 import { createGatewayApp, type GatewayApp } from '../../src';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from '../../src/auth';
 import { teamRoutes } from '../../src/routes';
@@ -34,6 +28,8 @@ export interface TeamRoutesHarness {
   readonly env: TestEnv;
   readonly store: PostgresEventStore;
   readonly team: TeamReadRepository;
+  /** The team context behind the gateway (commands straight over NATS, projections). */
+  readonly teamHarness: TeamHarness;
   readonly base: string;
   /** Every user token the accept route issued. */
   readonly issued: Array<{ readonly userId: string; readonly email: string; readonly token: string }>;
@@ -48,24 +44,13 @@ export interface TeamRoutesHarness {
 }
 
 export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
-  const env = await createTestEnv();
-  const store = new PostgresEventStore({ pool: env.pool, schema: 'team_events' });
-  await store.migrate();
-  const names = natsNames(env.natsPrefix);
-  const service: INestMicroservice = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
-    ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
-    logger: false,
-  });
-  await service.listen();
-  const host = new ProjectionHost({ pool: env.pool, store, projections: teamReadModelProjections, meter: false, lockPollIntervalMs: 100, retryDelayMs: 50 });
-  await host.start();
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: env.pool }) });
+  const teamHarness = await TeamHarness.start({ name: 'team-routes-test' });
+  const { env, store, team, db } = teamHarness;
   const nats: NatsClients = await connectNats({ servers: env.natsUrl, name: 'team-routes-test' });
   const reads: DurableConsumer<ResourceRead> = await runActivityReadConsumer({ js: nats.js, jsm: nats.jsm, prefix: env.natsPrefix, recorder: new ActivityReadRecorder({ db }) });
   const commands = new CommandClient({ servers: env.natsUrl, name: 'team-routes-gateway' });
   await commands.connect();
   const redis = new Redis(env.redisUrl);
-  const team = new TeamReadRepository({ db });
   const logger = createLogger({ name: 'team-routes-test', level: 'warn' });
 
   await migrateUserTokens(env.pool);
@@ -99,18 +84,11 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
     env,
     store,
     team,
+    teamHarness,
     base,
     issued,
     async seedOrganization(userId, email) {
-      const organizationId = `org-${randomUUID()}`;
-      const workspaceId = `ws-${randomUUID()}`;
-      await commands.send<TeamCommandAnswer>(names.commandSubject('team', 'CreateOrganization'), {
-        commandId: randomUUID(),
-        type: 'CreateOrganization',
-        actor: { type: 'system', id: 'bootstrap' },
-        issuedAt: new Date().toISOString(),
-        payload: { organizationId, name: `Seed of ${userId}`, workspaceId, workspaceName: 'Main', owner: { userId, email } },
-      });
+      const { organizationId, workspaceId } = await teamHarness.createOrganization(userId, { email, name: `Seed of ${userId}`, actor: { type: 'system', id: 'bootstrap' } });
       return { organizationId, workspaceId };
     },
     async tokenFor(userId, email) {
@@ -134,23 +112,16 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
       }
       return { status: response.status, headers: response.headers, text, body: parsed };
     },
-    async caughtUp(streamId) {
-      const [last] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-      if (!last) throw new Error(`${streamId} is empty`);
-      await Promise.all([host.runner('team').waitForPosition(last.position), host.runner('activity').waitForPosition(last.position)]);
-    },
+    caughtUp: (streamId) => teamHarness.caughtUp(streamId),
     async close() {
       await gateway.close();
       await reads.stop();
-      await host.stop();
       await commands.close();
-      await service.close();
       await nats.close();
       const keys = await redis.keys(`${env.redisPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
-      await store.close();
-      await env.dispose();
+      await teamHarness.close();
     },
   };
 }

@@ -136,6 +136,7 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
     const userId = accepted.body.userId as string;
     expectStatus(await h.call('POST', '/v1/invitations/accept', { body: { token } }), 409);
     await h.caughtUp(TeamStreams.workspace(workspaceId));
+    await h.caughtUp(TeamStreams.user(userId)); // the name given on acceptance is the profile's
 
     const me = await h.call('GET', '/v1/me', { auth: newcomer });
     expectStatus(me, 200);
@@ -325,6 +326,117 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
     const badExport = await h.call('GET', `/v1/organizations/${organizationId}/activity/export?format=xml`, { auth: OWNER });
     expectStatus(badExport, 400);
     expect(badExport.body.errors.map((error: { field: string }) => error.field)).toEqual(['query.format']);
+  });
+
+  /** Every entry of the log the caller may read, following the cursor. */
+  async function wholeLog(auth: string, query = ''): Promise<Array<{ id: string; workspaceId: string | null; resourceType: string; action: string; resourceId: string | null }>> {
+    const items = [];
+    let cursor: string | null = null;
+    do {
+      const page: Answer = await h.call('GET', `/v1/organizations/${organizationId}/activity?limit=200${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { auth });
+      expectStatus(page, 200);
+      items.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return items;
+  }
+
+  it('a workspace admin reads and exports only the activity of the workspaces they administer; only the owner sees the rest', async () => {
+    const admin = await newMember('ws-admin@acme.test', 'admin');
+    const billing = await newMember('ws-billing@acme.test', 'billing');
+    const member = await newMember('ws-member@acme.test', 'member');
+    // a second workspace of Acme, with activity of its own, that the admin does not administer
+    const second = await h.call('POST', `/v1/organizations/${organizationId}/workspaces`, { auth: OWNER, body: { name: 'Owner only' } });
+    expectStatus(second, 201);
+    await h.caughtUp(TeamStreams.workspace(second.body.id));
+    const invited = await h.call('POST', `/v1/workspaces/${second.body.id}/invitations`, { auth: OWNER, body: { email: 'elsewhere@acme.test', role: 'member' } });
+    expectStatus(invited, 201);
+    await h.caughtUp(TeamStreams.invitation(invited.body.id));
+    // an organization-level entry (no workspace): the owner's fetch of the organization
+    expectStatus(await h.call('GET', `/v1/organizations/${organizationId}`, { auth: OWNER }), 200);
+    const everything = await waitFor('the owner to see the fetch of the organization', async () => {
+      const log = await wholeLog(OWNER);
+      return log.some((entry) => entry.workspaceId === null && entry.action === 'fetch') ? log : undefined;
+    });
+    expect(everything.some((entry) => entry.workspaceId === second.body.id && entry.resourceId === invited.body.id)).toBe(true);
+
+    const adminLog = await wholeLog(admin.auth);
+    const mainEntries = everything.filter((entry) => entry.workspaceId === workspaceId);
+    expect(adminLog.length).toBeGreaterThan(0);
+    expect(adminLog.every((entry) => entry.workspaceId === workspaceId)).toBe(true);
+    // what the admin sees is the owner's view of that workspace (entries projected in between aside)
+    const mainIds = new Set(mainEntries.map((entry) => entry.id));
+    expect(mainEntries.filter((entry) => !adminLog.some((seen) => seen.id === entry.id))).toEqual([]);
+    expect(adminLog.filter((entry) => !mainIds.has(entry.id)).every((entry) => entry.workspaceId === workspaceId)).toBe(true);
+    expect(adminLog.some((entry) => entry.resourceType === 'member' && entry.action === 'create')).toBe(true);
+    // asking for the other workspace finds nothing (no 403 that would confirm it exists, no entries)
+    expect(await wholeLog(admin.auth, `&workspaceId=${second.body.id}`)).toEqual([]);
+    // the billing role reads the log of its workspace (not export); members and viewers are refused
+    expect((await wholeLog(billing.auth)).every((entry) => entry.workspaceId === workspaceId)).toBe(true);
+    const billingExport = await h.call('GET', `/v1/organizations/${organizationId}/activity/export?format=csv`, { auth: billing.auth });
+    expectStatus(billingExport, 403);
+    const refused = await h.call('GET', `/v1/organizations/${organizationId}/activity`, { auth: member.auth });
+    expectStatus(refused, 403);
+    expect(refused.body.title).toBe('Access Restricted');
+
+    const csv = await h.call('GET', `/v1/organizations/${organizationId}/activity/export?format=csv`, { auth: admin.auth });
+    expectStatus(csv, 200);
+    const rows = csv.text.split('\r\n').filter((line) => line !== '').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    // workspace_id is the last column but one (the id is last; neither holds a comma)
+    expect(rows.every((line) => line.split(',').at(-2) === workspaceId)).toBe(true);
+    expect(rows.some((line) => line.includes(second.body.id as string))).toBe(false);
+
+    // the dashboard's Recent Activities follow the same rule
+    const overview = await h.call('GET', `/v1/organizations/${organizationId}/overview`, { auth: admin.auth });
+    expectStatus(overview, 200);
+    expect(overview.body.recentActivity.every((entry: { workspaceId: string | null }) => entry.workspaceId === workspaceId)).toBe(true);
+    const memberOverview = await h.call('GET', `/v1/organizations/${organizationId}/overview`, { auth: member.auth });
+    expectStatus(memberOverview, 200);
+    expect(memberOverview.body.recentActivity).toEqual([]);
+  });
+
+  it('a workspace admin may not create a workspace: that stays with the organization owner', async () => {
+    const admin = await newMember('not-a-founder@acme.test', 'admin');
+    const head = await h.store.headPosition();
+    const refused = await h.call('POST', `/v1/organizations/${organizationId}/workspaces`, { auth: admin.auth, body: { name: 'Mine' } });
+    expectStatus(refused, 403);
+    expect(refused.body).toMatchObject({ title: 'Access Restricted', detail: 'You do not have admin privileges to manage team settings, users, or billing configuration.' });
+    expect((await h.store.readPage({ from: head })).events.filter((event) => event.type === 'WorkspaceCreated')).toEqual([]);
+  });
+
+  it('a person removed from every workspace keeps their profile, may found an organization, and finds every tenant route a 404', async () => {
+    const gone = await newMember('gone@acme.test', 'admin');
+    expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}/members`, { auth: gone.auth }), 200);
+    expectStatus(await h.call('DELETE', `/v1/workspaces/${workspaceId}/members/${gone.userId}`, { auth: OWNER }), 204);
+    await h.caughtUp(TeamStreams.workspace(workspaceId));
+
+    const me = await h.call('GET', '/v1/me', { auth: gone.auth });
+    expectStatus(me, 200);
+    expect(me.body).toMatchObject({ userId: gone.userId, email: 'gone@acme.test' });
+    const renamed = await h.call('PATCH', '/v1/me', { auth: gone.auth, body: { name: 'Gone Fishing', timeZone: 'Europe/Paris' } });
+    expectStatus(renamed, 200);
+    expect(renamed.body).toMatchObject({ name: 'Gone Fishing', timeZone: 'Europe/Paris' });
+    for (const path of [
+      `/v1/organizations/${organizationId}`,
+      `/v1/organizations/${organizationId}/activity`,
+      `/v1/organizations/${organizationId}/workspaces`,
+      `/v1/workspaces/${workspaceId}`,
+      `/v1/workspaces/${workspaceId}/members`,
+    ]) {
+      const answer = await h.call('GET', path, { auth: gone.auth });
+      if (answer.status !== 404) throw new Error(`${path}: expected 404, got ${answer.status} ${answer.text}`);
+    }
+    expectStatus(await h.call('POST', `/v1/organizations/${organizationId}/workspaces`, { auth: gone.auth, body: { name: 'Sneaky' } }), 404);
+
+    const founded = await h.call('POST', '/v1/organizations', { auth: gone.auth, body: { name: 'Fresh Start' } });
+    expectStatus(founded, 201);
+    expect(founded.body.owner).toEqual({ userId: gone.userId, email: 'gone@acme.test' });
+    await h.caughtUp(TeamStreams.workspace(founded.body.workspace.id));
+    const own = await h.call('GET', `/v1/organizations/${founded.body.id}`, { auth: gone.auth });
+    expectStatus(own, 200);
+    expect(own.body).toMatchObject({ id: founded.body.id, name: 'Fresh Start' });
+    expectStatus(await h.call('GET', `/v1/organizations/${organizationId}`, { auth: gone.auth }), 404);
   });
 
   describe('bad input on every write route: 400 naming the field, nothing appended', () => {

@@ -1,56 +1,26 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Kysely, PostgresDialect } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { TeamStreams, type Actor, type TeamCommandAnswer, type TeamCommandInput, type TeamCommandType } from '@steward/contracts';
-import { PostgresEventStore } from '@steward/event-store';
-import { CommandClient, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
-import { ProjectionHost } from '@steward/projections';
-import { createTestEnv, type TestEnv } from '@steward/testing';
-import { matrixAuthorizer } from '../shared/team-authorizer';
-import { TeamRbacModule } from '../team-rbac.module';
-import { ActivityRepository } from './activity/activity.repository';
+import { TeamHarness, sha256, user } from '../../test/team-harness';
+import type { ActivityRepository } from './activity/activity.repository';
 import { ReadModelError, ReadModelErrorCode } from './read-model.error';
-import { teamReadModelProjections } from './read-model-projections';
 import { TEAM_SCHEMA } from './team/team.projection';
-import { TeamReadRepository } from './team/team-read.repository';
+import type { TeamReadRepository } from './team/team-read.repository';
 
 jest.setTimeout(60_000);
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const user = (id: string): Actor => ({ type: 'user', id });
 const DAY = 86_400_000;
 
 describe('team read models, projected from the real team-rbac handlers', () => {
-  let env: TestEnv;
-  let store: PostgresEventStore;
-  let names: NatsNames;
-  let app: INestMicroservice;
-  let client: CommandClient;
-  let host: ProjectionHost;
-  let db: Kysely<unknown>;
+  let h: TeamHarness;
   let team: TeamReadRepository;
   let activity: ActivityRepository;
 
-  async function ok<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor, issuedAt?: string): Promise<TeamCommandAnswer> {
-    return client.send<TeamCommandAnswer>(
-      names.commandSubject('team', type),
-      { commandId: randomUUID(), type, actor, issuedAt: issuedAt ?? new Date().toISOString(), payload },
-      { timeoutMs: 10_000 },
-    );
-  }
+  const ok = <T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor, issuedAt?: string): Promise<TeamCommandAnswer> =>
+    h.send(type, payload, actor, issuedAt !== undefined ? { issuedAt } : {});
 
-  /**
-   * Waits until both projections have applied the last event of `streamId` (the
-   * stream the latest command wrote). Not `store.headPosition()`: that stops
-   * below any open transaction (a projection's own batch), so it can lag behind
-   * an event that is already committed.
-   */
-  async function caughtUp(streamId: string): Promise<void> {
-    const [last] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-    if (!last) throw new Error(`${streamId} is empty`);
-    await Promise.all([host.runner('team').waitForPosition(last.position), host.runner('activity').waitForPosition(last.position)]);
-  }
+  /** Until both projections have applied the last event of `streamId` (the stream the latest command wrote). */
+  const caughtUp = (streamId: string): Promise<void> => h.caughtUp(streamId);
 
   // Organization A: three workspaces (active, suspended, attention), five people in ws1.
   const orgA = `org-${randomUUID()}`;
@@ -65,21 +35,9 @@ describe('team read models, projected from the real team-rbac handlers', () => {
   const keyHashes = { live: sha256('stw_live0001_secret-live'), revoked: sha256('stw_gone0001_secret-gone') };
 
   beforeAll(async () => {
-    env = await createTestEnv();
-    store = new PostgresEventStore({ pool: env.pool, schema: 'team_events' });
-    await store.migrate();
-    names = natsNames(env.natsPrefix);
-    app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
-      ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
-      logger: false,
-    });
-    await app.listen();
-    client = new CommandClient({ servers: env.natsUrl, name: 'team-read-models-test' });
-    host = new ProjectionHost({ pool: env.pool, store, projections: teamReadModelProjections, meter: false, lockPollIntervalMs: 100, retryDelayMs: 50 });
-    await host.start();
-    db = new Kysely({ dialect: new PostgresDialect({ pool: env.pool }) });
-    team = new TeamReadRepository({ db });
-    activity = new ActivityRepository({ db });
+    h = await TeamHarness.start({ name: 'team-read-models-test' });
+    team = h.team;
+    activity = h.activity;
 
     await ok('CreateOrganization', { organizationId: orgA, name: 'Acme', workspaceId: ws1, workspaceName: 'Main', owner: { userId: 'u-a', email: 'Owner@Acme.test' } }, user('u-a'));
     await ok('CreateWorkspace', { organizationId: orgA, workspaceId: ws2, name: 'Second', ownerEmail: 'owner@acme.test' }, user('u-a'));
@@ -116,11 +74,7 @@ describe('team read models, projected from the real team-rbac handlers', () => {
   });
 
   afterAll(async () => {
-    await host?.stop();
-    await client?.close();
-    await app?.close();
-    await store?.close();
-    await env?.dispose();
+    await h?.close();
   });
 
   it('describes the organization with its owner and derived team size', async () => {
@@ -206,7 +160,7 @@ describe('team read models, projected from the real team-rbac handlers', () => {
     }
     expect(exposed).not.toMatch(/token/i);
     // Not even stored on the read side.
-    const stored = await (db as Kysely<{ invitations: Record<string, unknown> }>).withSchema(TEAM_SCHEMA).selectFrom('invitations').selectAll().execute();
+    const stored = await (h.db as Kysely<{ invitations: Record<string, unknown> }>).withSchema(TEAM_SCHEMA).selectFrom('invitations').selectAll().execute();
     expect(JSON.stringify(stored)).not.toContain(sha256(tokens.pending));
   });
 

@@ -35,6 +35,11 @@ export interface ActivityFilters {
   readonly actor?: string;
   readonly actorType?: string;
   readonly workspaceId?: string;
+  /**
+   * Only the entries of these workspaces (what a workspace admin may read: `workspacesAllowed`); the
+   * organization's own entries (no workspace) are then left out. Empty: nothing. Absent: no such limit.
+   */
+  readonly workspaceIds?: readonly string[];
   readonly outcome?: ActivityOutcome;
   /** Inclusive. */
   readonly from?: Date | string;
@@ -164,6 +169,9 @@ export class ActivityRepository {
       if (request.actor !== undefined) query = query.where('actor_id', '=', request.actor);
       if (request.actorType !== undefined) query = query.where('actor_type', '=', request.actorType);
       if (request.workspaceId !== undefined) query = query.where('workspace_id', '=', request.workspaceId);
+      if (request.workspaceIds !== undefined) {
+        query = request.workspaceIds.length === 0 ? query.where(sql<boolean>`false`) : query.where('workspace_id', 'in', [...request.workspaceIds]);
+      }
       if (request.outcome !== undefined) query = query.where('outcome', '=', request.outcome);
       if (request.from !== undefined) query = query.where('occurred_at', '>=', timeOf(request.from, 'from'));
       if (request.to !== undefined) query = query.where('occurred_at', '<', timeOf(request.to, 'to'));
@@ -195,8 +203,9 @@ export class ActivityRepository {
   }
 
   /** The newest `limit` entries (the dashboard's Recent Activities). */
-  async recentActivity(organizationId: string, limit = 5): Promise<ActivityEntry[]> {
-    return (await this.listActivity(organizationId, { limit })).items;
+  async recentActivity(organizationId: string, limit = 5, filters: ActivityFilters = {}): Promise<ActivityEntry[]> {
+    if (filters.workspaceIds?.length === 0) return [];
+    return (await this.listActivity(organizationId, { ...filters, limit })).items;
   }
 
   /**

@@ -276,12 +276,20 @@ export class TeamReadRepository {
   }
 
   /** The organization dashboard: the organization, its workspaces by status and the newest activity. */
-  async organizationOverview(organizationId: string, options: { recentActivity?: number } = {}): Promise<OrganizationOverview | undefined> {
+  async organizationOverview(
+    organizationId: string,
+    options: {
+      recentActivity?: number;
+      /** The workspaces whose activity the reader may see (`workspacesAllowed(…, 'activity.read')`); default all. */
+      activityWorkspaces?: 'all' | readonly string[];
+    } = {},
+  ): Promise<OrganizationOverview | undefined> {
     const organization = await this.getOrganization(organizationId);
     if (!organization) return undefined;
+    const scope = options.activityWorkspaces;
     const [workspaces, recentActivity] = await Promise.all([
       this.workspaceCounts(organizationId),
-      this.activity.recentActivity(organizationId, options.recentActivity ?? 5),
+      this.activity.recentActivity(organizationId, options.recentActivity ?? 5, scope === undefined || scope === 'all' ? {} : { workspaceIds: scope }),
     ]);
     return { organization, workspaces, recentActivity };
   }
