@@ -1,0 +1,347 @@
+/**
+ * `npm run bench:ingest`: usage ingest end to end on the real process stack
+ * (gateway → JetStream → usage-metering → event store → chargeback projection).
+ *
+ * 1. Sustained: BENCH_EVENTS events in HTTP batches of BENCH_BATCH (1,000),
+ *    BENCH_CONCURRENCY requests in flight; events/s from the first request to
+ *    the moment all of them are visible (target ≥ 20,000 ev/s).
+ * 2. Freshness: a steady BENCH_STEADY_RATE (5,000 ev/s) for BENCH_STEADY_SECONDS,
+ *    batches every 50 ms; per batch the time from its 202 to the moment the
+ *    visible total covers it; p50 / p99 (target p99 < 500 ms).
+ * 3. Raw COPY of the same rows (UsageRecorded-shaped event rows) into a plain
+ *    PostgreSQL table: the ceiling for writing the same bytes, and the ratio.
+ *
+ * "Visible": the chargeback rollups' total calls of the workspace (rm_chargeback.usage_rollups,
+ * day grain) when that read model exists, else UsageRecorded events in the store.
+ *
+ * Options (env or --flag=): BENCH_EVENTS (50,000), BENCH_BATCH (1,000), BENCH_CONCURRENCY (4),
+ * BENCH_STEADY_RATE (5,000), BENCH_STEADY_SECONDS (8). A running stack instead of a fresh one:
+ * BENCH_URL, BENCH_API_KEY (scope usage:write), BENCH_WORKSPACE, and DATABASE_URL of its database.
+ * The figures are indicative on a shared machine.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { createTestEnv, startStack, type Stack, type TestEnv } from '@steward/testing';
+import { chunksOf, copyFromStdin, copyText } from './store/pg-copy';
+
+function option(name: string, fallback: number): number {
+  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+  const text = flag ?? process.env[`BENCH_${name.replace(/-/g, '_').toUpperCase()}`];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text.replace(/_/g, ''));
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${text}`);
+  return value;
+}
+
+const EVENTS = option('events', 50_000);
+const BATCH = option('batch', 1_000);
+const CONCURRENCY = option('concurrency', 4);
+const STEADY_RATE = option('steady-rate', 5_000);
+const STEADY_SECONDS = option('steady-seconds', 8);
+const STEADY_TICK_MS = 50;
+const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'gemini-2.5-pro'];
+const AGENTS = ['researcher', 'writer', 'reviewer', 'planner', 'coder'];
+
+interface Target {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly workspaceId: string;
+  readonly pool: pg.Pool;
+  readonly stop: () => Promise<void>;
+}
+
+function usageEvent(run: string, index: number): Record<string, unknown> {
+  const input = 800 + (index % 1700);
+  return {
+    id: `${run}-${index}`,
+    source: 'bench-ingest',
+    time: new Date().toISOString(),
+    agent: AGENTS[index % AGENTS.length],
+    provider: index % 4 === 2 ? 'anthropic' : index % 4 === 3 ? 'google' : 'openai',
+    model: MODELS[index % MODELS.length],
+    inputTokens: input,
+    outputTokens: 100 + (index % 400),
+    cacheReadInputTokens: index % 3 === 0 ? Math.floor(input / 2) : 0,
+    reasoningOutputTokens: 0,
+    responseTimeMs: 300 + (index % 900),
+    status: index % 50 === 0 ? 'error' : 'success',
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+async function startTarget(): Promise<Target> {
+  if (process.env.BENCH_URL) {
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/steward', max: 2 });
+    return {
+      url: process.env.BENCH_URL,
+      apiKey: process.env.BENCH_API_KEY ?? '',
+      workspaceId: process.env.BENCH_WORKSPACE ?? '',
+      pool,
+      stop: () => pool.end(),
+    };
+  }
+  const env: TestEnv = await createTestEnv();
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack(env, {
+      logLevel: 'warn',
+      env: { GATEWAY_RATE_LIMIT_API_KEY: '10000000', GATEWAY_REQUEST_LOG_LEVEL: 'debug' },
+    });
+    const issued = await fetch(`${stack.url}/v1/workspaces/${stack.workspaceId}/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.ownerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench agent', scopes: ['usage:write'] }),
+    });
+    const key = (await issued.json()) as { key: string };
+    const url = stack.url;
+    // the key authenticates once the gateway's cache sees it
+    for (let tries = 0; tries < 200; tries++) {
+      const probe = await fetch(`${url}/v1/workspaces/${stack.workspaceId}/usage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [usageEvent(`warm-${randomUUID()}`, 0)] }),
+      });
+      if (probe.status === 202) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const running = stack;
+    return {
+      url,
+      apiKey: key.key,
+      workspaceId: stack.workspaceId,
+      pool: env.pool,
+      stop: async () => {
+        await running.stop();
+        await env.dispose();
+      },
+    };
+  } catch (error) {
+    await stack?.stop();
+    await env.dispose();
+    throw error;
+  }
+}
+
+/** What "visible" reads: the chargeback rollups when they exist, else the store. */
+async function visibleProbe(pool: pg.Pool, workspaceId: string): Promise<{ what: string; read: () => Promise<number> }> {
+  const { rows } = await pool.query<{ exists: boolean }>(`SELECT to_regclass('rm_chargeback.usage_rollups') IS NOT NULL AS exists`);
+  if (rows[0]?.exists) {
+    return {
+      what: 'chargeback rollups (rm_chargeback.usage_rollups, day grain: sum of calls)',
+      read: async () => {
+        const result = await pool.query<{ calls: string }>(
+          `SELECT coalesce(sum(calls), 0)::text AS calls FROM rm_chargeback.usage_rollups WHERE workspace_id = $1 AND grain = 1440`,
+          [workspaceId],
+        );
+        return Number(result.rows[0]?.calls ?? 0);
+      },
+    };
+  }
+  return {
+    what: 'UsageRecorded events in the store (no chargeback read model yet)',
+    read: async () => {
+      const result = await pool.query<{ count: string }>(
+        `SELECT count(*)::text AS count FROM steward_events.events WHERE type = 'UsageRecorded' AND data->>'workspaceId' = $1`,
+        [workspaceId],
+      );
+      return Number(result.rows[0]?.count ?? 0);
+    },
+  };
+}
+
+async function postBatch(target: Target, events: readonly Record<string, unknown>[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(`${target.url}/v1/workspaces/${target.workspaceId}/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+    });
+    const text = await response.text();
+    if (response.status === 202) return;
+    if ((response.status === 429 || response.status === 503) && attempt < 50) {
+      await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
+    throw new Error(`ingest answered ${response.status}: ${text.slice(0, 300)}`);
+  }
+}
+
+async function waitVisible(read: () => Promise<number>, total: number, timeoutMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let lastMoved = Date.now();
+  for (;;) {
+    const seen = await read();
+    if (seen >= total) return performance.now();
+    if (seen !== last) {
+      last = seen;
+      lastMoved = Date.now();
+    }
+    // nothing moves for 30 s: usage-metering (or the projection) is not running
+    if (Date.now() > deadline || Date.now() - lastMoved > 30_000) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function sustained(target: Target, read: () => Promise<number>, base: number) {
+  const run = `s-${randomUUID().slice(0, 8)}`;
+  const batches = Math.ceil(EVENTS / BATCH);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let batch = next++; batch < batches; batch = next++) {
+        const from = batch * BATCH;
+        const events = Array.from({ length: Math.min(BATCH, EVENTS - from) }, (_, offset) => usageEvent(run, from + offset));
+        await postBatch(target, events);
+      }
+    }),
+  );
+  const accepted = performance.now();
+  const visible = await waitVisible(read, base + EVENTS, 300_000);
+  return {
+    acceptedPerSecond: EVENTS / ((accepted - started) / 1000),
+    visiblePerSecond: visible === undefined ? undefined : EVENTS / ((visible - started) / 1000),
+    seconds: visible === undefined ? undefined : (visible - started) / 1000,
+  };
+}
+
+async function freshness(target: Target, read: () => Promise<number>, base: number) {
+  const run = `f-${randomUUID().slice(0, 8)}`;
+  const perTick = Math.max(1, Math.round((STEADY_RATE * STEADY_TICK_MS) / 1000));
+  const ticks = Math.round((STEADY_SECONDS * 1000) / STEADY_TICK_MS);
+  const acceptedAt: Array<{ cumulative: number; at: number }> = [];
+  const latencies: number[] = [];
+  let sent = 0;
+  let polling = true;
+  let cursor = 0;
+  let stopBy = Number.POSITIVE_INFINITY;
+  // the watcher: each accepted batch is visible once the total covers it (batches are metered about in order)
+  const watcher = (async () => {
+    while (polling || cursor < acceptedAt.length) {
+      const seen = (await read()) - base;
+      const now = performance.now();
+      while (cursor < acceptedAt.length && (acceptedAt[cursor]?.cumulative ?? Infinity) <= seen) {
+        latencies.push(now - (acceptedAt[cursor]?.at ?? now));
+        cursor++;
+      }
+      if (!polling && Date.now() > stopBy) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let tick = 0; tick < ticks; tick++) {
+    const from = tick * perTick;
+    const events = Array.from({ length: perTick }, (_, offset) => usageEvent(run, from + offset));
+    inFlight.push(
+      postBatch(target, events).then(() => {
+        sent += events.length;
+        acceptedAt.push({ cumulative: sent, at: performance.now() });
+      }),
+    );
+    const wait = started + (tick + 1) * STEADY_TICK_MS - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  await Promise.all(inFlight);
+  const achieved = sent / ((performance.now() - started) / 1000);
+  stopBy = Date.now() + 60_000;
+  polling = false;
+  await watcher;
+  latencies.sort((left, right) => left - right);
+  return { achieved, batches: ticks, perTick, measured: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) };
+}
+
+/** The same rows as UsageRecorded events, COPYed into a plain table (no checks, no indexes but the key). */
+async function rawCopy(pool: pg.Pool): Promise<{ perSecond: number; seconds: number }> {
+  const client = await pool.connect();
+  const table = `bench_ingest_copy_${Date.now()}`;
+  try {
+    await client.query(`CREATE TABLE ${table} (
+      global_position bigserial PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(), event_id uuid NOT NULL,
+      stream_id text NOT NULL, stream_revision bigint NOT NULL, type text NOT NULL, version integer NOT NULL,
+      data jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`);
+    const run = `c-${randomUUID().slice(0, 8)}`;
+    const receivedAt = new Date().toISOString();
+    function* lines(): Generator<string> {
+      for (let index = 0; index < EVENTS; index++) {
+        const event = usageEvent(run, index);
+        const data = { organizationId: 'org_bench', workspaceId: 'ws_bench', usageId: event.id, ...event, cacheCreationInputTokens: 0, cost: '0.004250000000', pricing: { status: 'priced', source: 'catalogue', ref: 'gpt-4o', unitPrices: { input: '0.0000025', output: '0.00001' } }, receivedAt, via: 'http' };
+        const metadata = { correlationId: randomUUID(), actor: { type: 'service', id: 'usage-metering' }, organizationId: 'org_bench', workspaceId: 'ws_bench', occurredAt: receivedAt };
+        yield `${randomUUID()}\t${copyText(`usage-ws_bench-${String(event.time).slice(0, 10)}`)}\t${index}\tUsageRecorded\t1\t${copyText(JSON.stringify(data))}\t${copyText(JSON.stringify(metadata))}\n`;
+      }
+    }
+    const started = performance.now();
+    const copied = await copyFromStdin(client, `COPY ${table} (event_id, stream_id, stream_revision, type, version, data, metadata) FROM STDIN`, chunksOf(lines()));
+    const seconds = (performance.now() - started) / 1000;
+    if (copied !== EVENTS) throw new Error(`COPY wrote ${copied} rows, expected ${EVENTS}`);
+    return { perSecond: EVENTS / seconds, seconds };
+  } finally {
+    await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    client.release();
+  }
+}
+
+const fmt = (value: number | undefined, digits = 0): string => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+
+async function main(): Promise<void> {
+  process.stderr.write('starting the stack…\n');
+  const target = await startTarget();
+  try {
+    const probe = await visibleProbe(target.pool, target.workspaceId);
+    process.stderr.write(`visible = ${probe.what}\n`);
+    const before = await probe.read();
+    process.stderr.write(`sustained: ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight…\n`);
+    const sustainedResult = await sustained(target, probe.read, before);
+    const afterSustained = await probe.read();
+    process.stderr.write(`freshness: ${STEADY_RATE} ev/s for ${STEADY_SECONDS} s…\n`);
+    const fresh = sustainedResult.visiblePerSecond === undefined ? undefined : await freshness(target, probe.read, afterSustained);
+    process.stderr.write('raw COPY of the same rows…\n');
+    const copy = await rawCopy(target.pool);
+
+    const ratio = sustainedResult.visiblePerSecond === undefined ? undefined : sustainedResult.visiblePerSecond / copy.perSecond;
+    console.log('\nbench:ingest — HTTP batches → JetStream → usage-metering → store → chargeback (indicative: shared machine)');
+    console.log(`visible means           ${probe.what}`);
+    console.log(`events                  ${EVENTS} in batches of ${BATCH}, ${CONCURRENCY} requests in flight`);
+    console.log(`accepted (202)          ${fmt(sustainedResult.acceptedPerSecond)} ev/s`);
+    console.log(
+      `sustained end to end    ${fmt(sustainedResult.visiblePerSecond)} ev/s in ${fmt(sustainedResult.seconds, 1)} s   target ≥ 20000   ${sustainedResult.visiblePerSecond === undefined ? 'NOT VISIBLE (is usage-metering running?)' : sustainedResult.visiblePerSecond >= 20_000 ? 'PASS' : 'MISS'}`,
+    );
+    if (fresh) {
+      console.log(`steady rate             ${STEADY_RATE} ev/s asked, ${fmt(fresh.achieved)} ev/s sent, ${fresh.batches} batches of ${fresh.perTick} over ${STEADY_SECONDS} s`);
+      console.log(`freshness p50           ${fmt(fresh.p50)} ms (accepted → visible, ${fresh.measured} batches)`);
+      console.log(`freshness p99           ${fmt(fresh.p99)} ms   target < 500   ${fresh.p99 < 500 ? 'PASS' : 'MISS'}   (max ${fmt(fresh.max)} ms)`);
+    }
+    console.log(`raw COPY, same rows     ${fmt(copy.perSecond)} ev/s (${fmt(copy.seconds, 2)} s, one COPY into a plain table)`);
+    console.log(`ratio end to end / COPY ${ratio === undefined ? 'n/a' : ratio.toFixed(3)}`);
+    console.log(
+      JSON.stringify({
+        bench: 'ingest',
+        at: new Date().toISOString(),
+        visible: probe.what,
+        events: EVENTS,
+        batch: BATCH,
+        concurrency: CONCURRENCY,
+        acceptedPerSecond: Math.round(sustainedResult.acceptedPerSecond),
+        visiblePerSecond: sustainedResult.visiblePerSecond === undefined ? null : Math.round(sustainedResult.visiblePerSecond),
+        steadyRate: STEADY_RATE,
+        freshnessP50: fresh ? Math.round(fresh.p50) : null,
+        freshnessP99: fresh ? Math.round(fresh.p99) : null,
+        copyPerSecond: Math.round(copy.perSecond),
+        ratio: ratio === undefined ? null : Number(ratio.toFixed(3)),
+      }),
+    );
+    if (sustainedResult.visiblePerSecond === undefined) process.exitCode = 1;
+  } finally {
+    await target.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
