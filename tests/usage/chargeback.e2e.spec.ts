@@ -114,8 +114,8 @@ describe('chargeback routes', () => {
     });
     expect(a1.successRate).toBeCloseTo((27 / 28) * 100, 2);
     expect(a1.averageResponseTimeMs).toBeCloseTo((100 + 300 + 200 * 26) / 28, 2);
-    // 0.325 / 4200
-    expect(a1.costPerToken).toBe('0.0000773809523809524');
+    // 0.325 / 4200, to 12 significant digits
+    expect(a1.costPerToken).toBe('0.000077380952381');
     const alpha = await get(`/v1/usage/summary?workspaceId=${wsA1}&${RANGE}&agent=alpha`, owner);
     expect([alpha.calls, alpha.totalCost]).toEqual([26, '0.125']);
   });

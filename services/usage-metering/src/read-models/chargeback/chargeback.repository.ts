@@ -4,6 +4,9 @@ import { CHARGEBACK_SCHEMA, UNPRICED_KEY } from './chargeback.projection';
 import { ChargebackQueryError, ChargebackQueryErrorCode } from './chargeback-query.error';
 import { decompose, localBuckets, TimeBucketError, type Cell, type Interval } from './time-buckets';
 
+/** The most points a timeline answers (hourly over 104 days). */
+export const MAX_TIMELINE_BUCKETS = 2500;
+
 const Exact = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
 
 /** Decimal text: plain notation, no trailing zeros, `"0"` for zero. */
@@ -218,7 +221,7 @@ export class ChargebackRepository {
   async timeline(scope: UsageScope, interval: Interval, timeZone: string): Promise<TimelinePoint[]> {
     let buckets;
     try {
-      buckets = localBuckets(scope.from, scope.to, interval, timeZone);
+      buckets = localBuckets(scope.from, scope.to, interval, timeZone, MAX_TIMELINE_BUCKETS);
     } catch (error) {
       if (error instanceof TimeBucketError) throw new ChargebackQueryError(ChargebackQueryErrorCode.InvalidArgument, error.message, interval === 'hour' ? 'interval' : 'tz');
       throw error;
