@@ -11,6 +11,7 @@ export function stewardProcesses(): StewardProcess[] {
     { name: 'relay', entry: 'libs/messaging/src/relay/relay.main.ts' },
     { name: 'projections', entry: 'services/projections/src/main.ts' },
     { name: 'team-rbac', entry: 'services/team-rbac/src/main.ts' },
+    { name: 'job-history', entry: 'services/job-history/src/main.ts' },
     { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   ];
 }

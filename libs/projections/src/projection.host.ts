@@ -29,7 +29,26 @@ export interface ProjectionHostOptions {
   /** Where the lag gauges go. Default: the global meter provider. Pass `false` for none. */
   readonly meter?: Meter | false;
   readonly logger?: ProjectionLogger;
+  /**
+   * On `start`, rebuild every projection whose live read model was built by an OLDER version of its code
+   * (`needs_rebuild`): replayed into a shadow schema while the old read model keeps answering, then swapped
+   * in (ProjectionRebuilder), progress logged. One replica does it (the rebuild lock); the others wait for
+   * the swap. A read model built by a NEWER version is left alone (a replica of that version owns it).
+   * Off by default (the CLI `steward projections rebuild` does it by hand).
+   */
+  readonly rebuildOutdated?: boolean | AutoRebuildOptions;
 }
+
+export interface AutoRebuildOptions {
+  /** Interval between progress log lines (ms). Default 2 000. */
+  readonly progressIntervalMs?: number;
+  /** First delay before retrying a failed rebuild; doubles up to 5 minutes. Default 5 000. */
+  readonly retryDelayMs?: number;
+  /** Events per replay page. Default the rebuilder's (10 000). */
+  readonly batchSize?: number;
+}
+
+const MAX_AUTO_REBUILD_RETRY_MS = 300_000;
 
 /**
  * Runs a set of projections in this process, one runner each; any number of
@@ -44,6 +63,7 @@ export class ProjectionHost {
   private readonly checkpoints: CheckpointRepository;
   private readonly lockConnection: pg.ClientConfig;
   private unregisterMetrics: (() => void) | undefined;
+  private autoRebuilds: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
 
   constructor(private readonly options: ProjectionHostOptions) {
     this.db = new Kysely({ dialect: new PostgresDialect({ pool: options.pool }) });
@@ -66,6 +86,7 @@ export class ProjectionHost {
           ...(options.lockPollIntervalMs !== undefined ? { lockPollIntervalMs: options.lockPollIntervalMs } : {}),
           ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
           ...(options.logger ? { logger: options.logger } : {}),
+          ...(options.rebuildOutdated ? { autoRebuild: true } : {}),
         }),
       );
     }
@@ -83,12 +104,31 @@ export class ProjectionHost {
       this.unregisterMetrics = registerProjectionMetrics(() => this.status(), this.options.meter);
     }
     for (const runner of this.runners.values()) runner.start();
+    if (this.options.rebuildOutdated && !this.autoRebuilds) {
+      const abort = new AbortController();
+      const settings = this.options.rebuildOutdated === true ? {} : this.options.rebuildOutdated;
+      const done = Promise.all(this.options.projections.map((projection) => this.rebuildIfOutdated(projection, settings, abort.signal))).then(() => undefined);
+      this.autoRebuilds = { abort, done };
+    }
+  }
+
+  /**
+   * Resolves once every automatic rebuild started by `start` has swapped its read model in (or found nothing
+   * to do, or was stopped). Immediately when `rebuildOutdated` is off.
+   */
+  async outdatedRebuilt(): Promise<void> {
+    await this.autoRebuilds?.done;
   }
 
   /** Stops every runner and releases their locks. Does not close the pool or the store. */
   async stop(): Promise<void> {
     this.unregisterMetrics?.();
     this.unregisterMetrics = undefined;
+    if (this.autoRebuilds) {
+      this.autoRebuilds.abort.abort();
+      await this.autoRebuilds.done;
+      this.autoRebuilds = undefined;
+    }
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
   }
 
@@ -118,6 +158,76 @@ export class ProjectionHost {
       logger: this.options.logger ?? stderrLogger,
     }).rebuild(projection!, options);
   }
+
+  /** `rebuildOutdated`: one projection, until its read model is at this code's version (or the host stops). */
+  private async rebuildIfOutdated(projection: ProjectionDefinition, settings: AutoRebuildOptions, signal: AbortSignal): Promise<void> {
+    const logger = this.options.logger ?? stderrLogger;
+    const name = projection.name;
+    let failures = 0;
+    while (!signal.aborted) {
+      let stored: number | undefined;
+      try {
+        stored = (await this.checkpoints.read(name))?.version;
+      } catch (error) {
+        logger.warn({ projection: name, err: String(error) }, 'could not read the checkpoint to look for an outdated read model');
+        failures++;
+        await pause(Math.min((settings.retryDelayMs ?? 5_000) * 2 ** (failures - 1), MAX_AUTO_REBUILD_RETRY_MS), signal);
+        continue;
+      }
+      if (stored === undefined || stored === projection.version) return;
+      if (stored > projection.version) {
+        logger.warn({ projection: name, stored, version: projection.version }, 'read model built by a newer version of the projection: left to a replica that runs it');
+        return;
+      }
+      logger.info({ projection: name, from: stored, to: projection.version }, 'read model built by an older version of the projection: rebuilding it');
+      try {
+        const result = await this.rebuild(name, {
+          signal,
+          progressIntervalMs: settings.progressIntervalMs ?? 2_000,
+          ...(settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}),
+          onProgress: (progress) =>
+            logger.info(
+              {
+                projection: name,
+                phase: progress.phase,
+                events: progress.eventsApplied,
+                percent: Math.round(progress.fraction * 1000) / 10,
+                eventsPerSecond: Math.round(progress.eventsPerSecond),
+                ...(progress.etaSeconds !== undefined ? { etaSeconds: Math.round(progress.etaSeconds) } : {}),
+              },
+              'rebuilding an outdated read model',
+            ),
+        });
+        logger.info(
+          { projection: name, version: projection.version, events: result.eventsApplied, durationMs: result.durationMs },
+          'outdated read model rebuilt and swapped in: serving',
+        );
+        this.runners.get(name)?.wake();
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        // Another replica's rebuild holds the rebuild lock: wait for its swap, then look again.
+        failures++;
+        const delay = Math.min((settings.retryDelayMs ?? 5_000) * 2 ** (failures - 1), MAX_AUTO_REBUILD_RETRY_MS);
+        logger.error({ projection: name, err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'automatic rebuild failed; the old read model keeps answering');
+        await pause(delay, signal);
+      }
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The connection settings a pool was created with (for a dedicated connection to the same database). */

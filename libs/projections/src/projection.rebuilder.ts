@@ -35,6 +35,11 @@ export interface RebuildOptions {
   readonly takeoverTimeoutMs?: number;
   /** Minimum interval between progress reports (ms). Default 250. */
   readonly progressIntervalMs?: number;
+  /**
+   * Stops the rebuild between pages (the host's shutdown): it fails with REBUILD_FAILED, the live read model
+   * untouched; the next rebuild drops the half-built schema.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface RebuildResult {
@@ -111,7 +116,7 @@ export class ProjectionRebuilder {
       const started = Date.now();
       const head = await this.deps.store.headPosition();
       const progress = new ProgressTracker(name, head, started, options);
-      const replay = new Replay(this.deps, projection, target, options.batchSize ?? 10_000, progress);
+      const replay = new Replay(this.deps, projection, target, options.batchSize ?? 10_000, progress, options.signal);
 
       progress.phase = 'replay';
       await replay.run();
@@ -210,6 +215,7 @@ class Replay {
     private readonly target: string,
     private readonly batchSize: number,
     private readonly progress: ProgressTracker,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** Applies everything visible now; returns at the end of the store. */
@@ -221,6 +227,9 @@ class Replay {
     let page = await read(this.position);
     for (;;) {
       this.readWaitMs += Date.now() - waitStarted;
+      if (this.signal?.aborted) {
+        throw new ProjectionError(ProjectionErrorCode.RebuildFailed, `projection ${this.projection.name}: rebuild stopped`, { aborted: true });
+      }
       const next = page.isEnd ? undefined : read(page.checkpoint);
       // Do not leave a rejected prefetch unobserved while this page is written.
       next?.catch(() => undefined);

@@ -34,6 +34,8 @@ export interface ProjectionRunnerOptions {
   /** First retry delay after a failed batch; doubles up to 30 s. Default 500. */
   readonly retryDelayMs?: number;
   readonly logger?: ProjectionLogger;
+  /** An outdated read model is rebuilt by the host (ProjectionHost `rebuildOutdated`): say so, once, instead of asking for the CLI. */
+  readonly autoRebuild?: boolean;
 }
 
 export interface ProjectionStatus {
@@ -89,6 +91,7 @@ export class ProjectionRunner {
   private wakeSleeper: (() => void) | undefined;
   private error: Error | undefined;
   private lostLead = false;
+  private mismatchReported = false;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.name = options.projection.name;
@@ -214,11 +217,16 @@ export class ProjectionRunner {
       const checkpoint = await this.prepareReadModel();
       if (checkpoint.version !== this.options.projection.version) {
         this.currentState = 'needs_rebuild';
+        const remedy = this.options.autoRebuild
+          ? 'the host rebuilds it into a new schema and swaps it in; the old one answers queries until then'
+          : `run: npm run steward -- projections rebuild ${this.name}`;
         this.error = new ProjectionError(
           ProjectionErrorCode.VersionMismatch,
-          `projection ${this.name}: the live read model is version ${checkpoint.version}, this code is version ${this.options.projection.version}; run: npm run steward -- projections rebuild ${this.name}`,
+          `projection ${this.name}: the live read model is version ${checkpoint.version}, this code is version ${this.options.projection.version}; ${remedy}`,
         );
-        this.logger.error({ projection: this.name }, this.error.message);
+        if (!this.options.autoRebuild) this.logger.error({ projection: this.name }, this.error.message);
+        else if (!this.mismatchReported) this.logger.warn({ projection: this.name }, this.error.message);
+        this.mismatchReported = true;
         await this.lock.release();
         // Leave the lock to a replica running the matching version for a while.
         await this.sleep(this.pollMs * 10);
@@ -343,6 +351,11 @@ export class ProjectionRunner {
     } catch (error) {
       this.logger.warn({ projection: this.name, err: String(error) }, 'handover check failed');
     }
+  }
+
+  /** Wakes a runner that waits (standby, or after finding its read model outdated) to try the lead now. */
+  wake(): void {
+    if (!this.leadership) this.wakeSleeper?.();
   }
 
   /** Ends the current term (if any) and wakes any sleep. */

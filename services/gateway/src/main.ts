@@ -15,7 +15,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
 import { loadConfig } from '@steward/config';
-import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { JOB_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
@@ -24,6 +24,7 @@ import { ActivityReadBuffer } from './activity-read.buffer';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
+import { jobRoutes } from './routes/jobs';
 import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes/usage-ingest';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
       authorizer: new StewardAuthorizer({ readModel }),
     }),
   );
+  routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, db }));
   assertRoutePermissions(routes);
   // Credentials and memberships are cached for a few seconds, cleared by every team event (revocations, removals)
   // and by the gateway's own writes; worst case: see CredentialCache.
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     config: {
       redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:',
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
-      errorStatuses: TEAM_ERROR_HTTP_STATUS,
+      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS },
       rateLimits: rateLimitsFromEnv(process.env),
     },
     logger,

@@ -4,7 +4,8 @@
  * one of them, the others stand by and take over within seconds.
  *
  * Environment: DATABASE_URL, EVENT_STORE_SCHEMA, STEWARD_PROJECTION_MODULES,
- * PROJECTIONS_BATCH_SIZE, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ * PROJECTIONS_BATCH_SIZE, PROJECTIONS_REBUILD_OUTDATED (default on; `false`: leave an outdated read model
+ * `needs_rebuild` for `npm run steward -- projections rebuild`), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  */
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
     projections,
     logger,
     ...(process.env.PROJECTIONS_BATCH_SIZE ? { batchSize: Number(process.env.PROJECTIONS_BATCH_SIZE) } : {}),
+    // A projection whose version changed is rebuilt into a shadow schema and swapped in, progress logged.
+    rebuildOutdated: process.env.PROJECTIONS_REBUILD_OUTDATED !== 'false',
   });
   await host.start();
 
