@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageEventSchema, type UsageEvent } from '@steward/contracts';
+import { UsageEventSchema, safeParseUsageEvent, type UsageEvent } from '@steward/contracts';
 import { issuesOf, type ItemError } from './usage-items.validation';
 
 /** The CloudEvents `type` of one LLM call. */
@@ -143,7 +143,7 @@ export function mapCloudEvent(value: unknown, prefix: string, receivedAt: string
   const { data, id, source, time, subject } = envelope.data;
   const { mapped, origin, errors } = mapData(data, prefix);
   if (errors.length > 0) return { errors };
-  const parsed = UsageEventSchema.safeParse({ ...mapped, id, source, time: time ?? receivedAt });
+  const parsed = safeParseUsageEvent({ ...mapped, id, source, time: time ?? receivedAt });
   if (!parsed.success) {
     return {
       errors: issuesOf(parsed.error, '').map(({ field, reason }) => {

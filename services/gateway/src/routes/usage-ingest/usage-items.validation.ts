@@ -1,4 +1,4 @@
-import { UsageEventSchema, type UsageEvent } from '@steward/contracts';
+import { safeParseUsageEvent, type UsageEvent } from '@steward/contracts';
 import type { z } from 'zod';
 
 /** Why one item of a batch was refused: `field` is named from the body (`body.events.3.inputTokens`). */
@@ -40,7 +40,7 @@ export function validateUsageItems(items: readonly unknown[], prefix: string): I
   const errors: ItemError[] = [];
   let rejected = 0;
   items.forEach((item, index) => {
-    const result = UsageEventSchema.safeParse(item);
+    const result = safeParseUsageEvent(item);
     if (result.success) {
       valid.push(result.data);
       return;
