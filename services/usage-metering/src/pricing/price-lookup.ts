@@ -15,6 +15,16 @@ export interface WorkspacePrice {
  */
 export interface WorkspacePriceLookup {
   find(workspaceId: string, provider: string, model: string, at: Date): Promise<WorkspacePrice | undefined>;
+  /**
+   * Optional, for throughput: the workspace's prices read once, to price a whole ingest batch without a read
+   * per call (`Pricer.priceMany` uses it when present, `find` per call otherwise).
+   */
+  snapshot?(workspaceId: string): Promise<WorkspacePriceSnapshot>;
+}
+
+/** A workspace's prices as read at one moment: answers without I/O. */
+export interface WorkspacePriceSnapshot {
+  find(provider: string, model: string, at: Date): WorkspacePrice | undefined;
 }
 
 /** A lookup for a deployment where no workspace has prices of its own: the catalogue prices everything. */
@@ -54,6 +64,25 @@ export class Pricer {
       return { cost: usageCost(call, own.unitPrices), pricing: { status: 'priced', source: 'workspace', ref: own.ref, unitPrices: own.unitPrices } };
     }
     return this.priceFromCatalogue(call);
+  }
+
+  /**
+   * Prices many calls of one workspace, in order. With a lookup that offers `snapshot`, the workspace's
+   * prices are read once for all of them.
+   */
+  async priceMany(workspaceId: string, calls: readonly PricingInput[]): Promise<PricedUsage[]> {
+    const snapshot = this.workspacePrices.snapshot ? await this.workspacePrices.snapshot(workspaceId) : undefined;
+    const priced = new Array<PricedUsage>(calls.length);
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
+      const own = snapshot
+        ? snapshot.find(call.provider, call.model, new Date(call.time))
+        : await this.workspacePrices.find(workspaceId, call.provider, call.model, new Date(call.time));
+      priced[i] = own
+        ? { cost: usageCost(call, own.unitPrices), pricing: { status: 'priced', source: 'workspace', ref: own.ref, unitPrices: own.unitPrices } }
+        : this.priceFromCatalogue(call);
+    }
+    return priced;
   }
 
   /** The catalogue's answer alone (no workspace price): what a call costs by the built-in prices. */

@@ -1,0 +1,84 @@
+/**
+ * usage-metering as a process: `node -r @swc-node/register services/usage-metering/src/main.ts`.
+ *
+ * Consumes the usage ingest stream (`<PREFIX>_USAGE_INGEST`, subjects `<p>usage.ingest.<workspaceId>`)
+ * with the durable pull consumer `usage-metering` (run any number of replicas: they share the backlog),
+ * prices every event, and appends UsageRecorded with the event store's deduplicating `appendNew` before it
+ * acks. Environment: DATABASE_URL, EVENT_STORE_SCHEMA, NATS_URL, NATS_PREFIX, NATS_STREAM_REPLICAS,
+ * METERING_CONCURRENCY (pull loops, default 2), METERING_MAX_BATCH (messages per group, default 32),
+ * METERING_APPEND_CHUNK (events per transaction, default 10,000), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ * Migrates the event store (idempotent), logs `usage-metering started`; on SIGTERM / SIGINT finishes the
+ * groups in hand (appended and acked), then closes.
+ */
+import pg from 'pg';
+import { loadConfig } from '@steward/config';
+import { PostgresEventStore } from '@steward/event-store';
+import { connectNats } from '@steward/messaging';
+import { createLogger, initTelemetry } from '@steward/observability';
+import { UsageMeteringWorker } from './metering/usage-metering.worker';
+import { WorkspaceOrganizations } from './metering/workspace-organizations.repository';
+import { ModelSettingsPriceLookup } from './models/model-settings.price-lookup';
+import { Pricer } from './pricing';
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const telemetry = initTelemetry({ serviceName: 'steward-usage-metering' });
+  const logger = createLogger({ name: 'usage-metering' });
+  const concurrency = positiveInt('METERING_CONCURRENCY', 2);
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: concurrency + 4 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema, connectionString: config.databaseUrl });
+  await store.migrate();
+  const nats = await connectNats({ servers: config.natsUrl, name: `steward-usage-metering-${process.pid}` });
+
+  // Workspace prices from the ModelSettings streams, then the built-in catalogue, else unpriced.
+  const pricer = new Pricer(new ModelSettingsPriceLookup({ store }));
+  const worker = new UsageMeteringWorker({
+    nats,
+    prefix: config.natsPrefix,
+    replicas: config.natsStreamReplicas,
+    store,
+    pricer,
+    organizations: new WorkspaceOrganizations(pool),
+    logger,
+    concurrency,
+    maxBatch: positiveInt('METERING_MAX_BATCH', 32),
+    appendChunk: positiveInt('METERING_APPEND_CHUNK', 10_000),
+  });
+  await worker.start();
+  logger.info({ durable: 'usage-metering', concurrency }, 'usage-metering started');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    stopping ??= (async () => {
+      logger.info({ signal }, 'usage-metering stopping');
+      await worker.stop();
+      await nats.close();
+      await store.close();
+      await pool.end();
+      logger.info('usage-metering stopped');
+      await telemetry.shutdown();
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'usage-metering did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error('usage-metering failed to start:', error);
+  process.exit(1);
+});

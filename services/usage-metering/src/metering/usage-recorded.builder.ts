@@ -1,0 +1,84 @@
+import { UsageRecorded, usageEventIdFor, UsageStreams, type Actor, type TraceContext, type UsageIngestBatch, type UsageRecordedData } from '@steward/contracts';
+import type { AppendNewRequest, NewEvent } from '@steward/event-store';
+import type { PricedUsage } from '../pricing';
+
+/** `api_key:<keyId>`, `user:<userId>`, `service:<name>` → the actor of the recorded events. */
+export function actorOfBatch(actor: string | undefined): Actor {
+  if (actor) {
+    const colon = actor.indexOf(':');
+    const type = colon > 0 ? actor.slice(0, colon) : '';
+    const id = actor.slice(colon + 1);
+    if ((type === 'api_key' || type === 'user' || type === 'service' || type === 'system') && id.length > 0) return { type, id };
+    return { type: 'service', id: actor };
+  }
+  return { type: 'service', id: 'usage-ingest' };
+}
+
+export interface BatchToRecord {
+  readonly batch: UsageIngestBatch;
+  readonly organizationId: string;
+  /** Priced events, `priced[i]` for `batch.events[i]`. */
+  readonly priced: readonly PricedUsage[];
+  /** The trace context the ingest message carried. */
+  readonly traceContext?: TraceContext;
+}
+
+/**
+ * The UsageRecorded events of priced batches, grouped by stream (one per workspace and UTC day of the
+ * call), for `EventStore.appendNew`: event id `usageEventIdFor(workspace, source, id)` (the dedup key),
+ * correlation id = the batch id. Pure: no I/O, no clock (times come from the batch).
+ */
+export function usageRecordedRequests(batches: readonly BatchToRecord[]): AppendNewRequest[] {
+  const byStream = new Map<string, NewEvent[]>();
+  for (const { batch, organizationId, priced, traceContext } of batches) {
+    const receivedAt = new Date(batch.receivedAt).toISOString();
+    const actor = actorOfBatch(batch.actor);
+    const workspaceId = batch.workspaceId;
+    batch.events.forEach((event, i) => {
+      const { cost, pricing } = priced[i]!;
+      const time = new Date(event.time).toISOString();
+      const data: UsageRecordedData = {
+        organizationId,
+        workspaceId,
+        usageId: event.id,
+        source: event.source,
+        time,
+        agent: event.agent,
+        provider: event.provider,
+        model: event.model,
+        inputTokens: event.inputTokens,
+        outputTokens: event.outputTokens,
+        cacheReadInputTokens: event.cacheReadInputTokens,
+        cacheCreationInputTokens: event.cacheCreationInputTokens,
+        reasoningOutputTokens: event.reasoningOutputTokens,
+        responseTimeMs: event.responseTimeMs,
+        status: event.status,
+        ...(event.errorType !== undefined ? { errorType: event.errorType } : {}),
+        ...(event.jobId !== undefined ? { jobId: event.jobId } : {}),
+        ...(event.budgetReservationId !== undefined ? { budgetReservationId: event.budgetReservationId } : {}),
+        cost,
+        pricing,
+        receivedAt,
+        via: batch.via,
+      };
+      const streamId = UsageStreams.usage(workspaceId, time);
+      let events = byStream.get(streamId);
+      if (!events) byStream.set(streamId, (events = []));
+      events.push({
+        eventId: usageEventIdFor(workspaceId, event.source, event.id),
+        type: UsageRecorded.type,
+        version: UsageRecorded.version,
+        data,
+        metadata: {
+          correlationId: batch.batchId,
+          actor,
+          organizationId,
+          workspaceId,
+          ...(traceContext ? { traceContext } : {}),
+          occurredAt: time,
+        },
+      });
+    });
+  }
+  return [...byStream].map(([streamId, events]) => ({ streamId, events }));
+}
