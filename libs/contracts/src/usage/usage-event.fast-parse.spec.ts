@@ -1,5 +1,6 @@
 import { UsageEventSchema } from './usage-fields';
-import { safeParseUsageEvent } from './usage-event.fast-parse';
+import { safeParseUsageEvent, safeParseUsageIngestBatch } from './usage-event.fast-parse';
+import { UsageIngestBatchSchema } from './usage-ingest';
 
 const base = { id: 'call-1', source: 'agent', time: '2026-11-22T10:00:00.123+05:30', provider: 'OpenAI', model: 'gpt-4o' };
 
@@ -42,6 +43,28 @@ describe('safeParseUsageEvent: UsageEventSchema, faster', () => {
   it.each(variants.map((variant, index) => [index, variant]))('variant %i answers as UsageEventSchema.safeParse', (_index, variant) => {
     const expected = UsageEventSchema.safeParse(variant);
     const actual = safeParseUsageEvent(variant);
+    expect(actual.success).toBe(expected.success);
+    if (expected.success && actual.success) expect(actual.data).toStrictEqual(expected.data);
+    if (!expected.success && !actual.success) expect(actual.error.issues).toEqual(expected.error.issues);
+  });
+});
+
+describe('safeParseUsageIngestBatch: UsageIngestBatchSchema, faster', () => {
+  const batch = { batchId: 'b-1', workspaceId: 'ws_1', organizationId: 'org_1', receivedAt: '2026-11-22T10:00:00Z', via: 'nats', actor: 'service:x', events: [base, { ...base, id: 'call-2' }] };
+  const batches: unknown[] = [
+    batch,
+    { ...batch, organizationId: undefined, actor: undefined },
+    { ...batch, events: [] },
+    { ...batch, events: [base, { ...base, inputTokens: -1 }] },
+    { ...batch, events: [{ ...base, id: ' trimmed ' }] },
+    { ...batch, via: 'carrier-pigeon' },
+    { ...batch, unknown: true },
+    { ...batch, events: 'none' },
+    42,
+  ];
+  it.each(batches.map((variant, index) => [index, variant]))('batch %i answers as UsageIngestBatchSchema.safeParse', (_index, variant) => {
+    const expected = UsageIngestBatchSchema.safeParse(variant);
+    const actual = safeParseUsageIngestBatch(variant);
     expect(actual.success).toBe(expected.success);
     if (expected.success && actual.success) expect(actual.data).toStrictEqual(expected.data);
     if (!expected.success && !actual.success) expect(actual.error.issues).toEqual(expected.error.issues);
