@@ -109,10 +109,14 @@ describe('team flows over HTTP', () => {
 
     await client.expect(204, 'DELETE', `/v1/workspaces/${workspaceId}/members/${accepted.userId}`, { token: owner });
     await fixtures.waitForMember(owner, workspaceId, accepted.userId, 'absent');
-    // bob belongs to no organization any more: his token is refused (401), or the workspace is walled (404)
-    for (const path of [`/v1/workspaces/${workspaceId}`, `/v1/workspaces/${workspaceId}/members`]) {
-      expect([401, 404]).toContain((await client.call('GET', path, { token: bob })).status);
+    // bob belongs to no organization any more: still signed in, the tenant is walled (404), his own profile answers
+    await waitFor('bob walled out of the workspace', async () =>
+      (await client.call('GET', `/v1/workspaces/${workspaceId}`, { token: bob })).status === 404 ? true : undefined,
+    );
+    for (const path of [`/v1/workspaces/${workspaceId}/members`, `/v1/organizations/${organization.id}`]) {
+      expect((await client.call('GET', path, { token: bob })).status).toBe(404);
     }
+    expect(await client.expect<{ userId: string }>(200, 'GET', '/v1/me', { token: bob })).toMatchObject({ userId: accepted.userId });
 
     const streamTypes = async (streamId: string): Promise<string[]> =>
       (
