@@ -26,6 +26,7 @@ import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
 import { jobRoutes } from './routes/jobs';
 import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes/usage-ingest';
+import { creditsPerUsdFromEnv, usageRoutes } from './routes/usage';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
     }),
   );
   routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, db }));
+  // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
+  routes.push(...usageRoutes({ db, team: readModel, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
   assertRoutePermissions(routes);
   // Credentials and memberships are cached for a few seconds, cleared by every team event (revocations, removals)
   // and by the gateway's own writes; worst case: see CredentialCache.
