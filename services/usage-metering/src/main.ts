@@ -18,7 +18,9 @@ import { createLogger, initTelemetry } from '@steward/observability';
 import { UsageMeteringWorker } from './metering/usage-metering.worker';
 import { WorkspaceOrganizations } from './metering/workspace-organizations.repository';
 import { ModelSettingsPriceLookup } from './models/model-settings.price-lookup';
-import { Pricer } from './pricing';
+import { startModelSettings } from './models/model-settings.runtime';
+import { findModel, priceAt } from './models/model-settings.state';
+import { Pricer, type WorkspacePriceLookup } from './pricing';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -26,6 +28,26 @@ function positiveInt(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
   return value;
+}
+
+/**
+ * The model settings lookup with a per-batch snapshot: one read of the workspace's settings prices a whole
+ * ingest batch (its `find` reads the stream's revision per call). When ModelSettingsPriceLookup offers
+ * `snapshot` itself, pass it to the Pricer directly.
+ */
+function batchedModelSettings(lookup: ModelSettingsPriceLookup): WorkspacePriceLookup {
+  return {
+    find: (workspaceId, provider, model, at) => lookup.find(workspaceId, provider, model, at),
+    snapshot: async (workspaceId) => {
+      const state = await lookup.settings(workspaceId);
+      return {
+        find: (provider, model, at) => {
+          const price = priceAt(findModel(state, provider, model), at);
+          return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
+        },
+      };
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -40,7 +62,7 @@ async function main(): Promise<void> {
   const nats = await connectNats({ servers: config.natsUrl, name: `steward-usage-metering-${process.pid}` });
 
   // Workspace prices from the ModelSettings streams, then the built-in catalogue, else unpriced.
-  const pricer = new Pricer(new ModelSettingsPriceLookup({ store }));
+  const pricer = new Pricer(batchedModelSettings(new ModelSettingsPriceLookup({ store })));
   const worker = new UsageMeteringWorker({
     nats,
     prefix: config.natsPrefix,
@@ -54,6 +76,8 @@ async function main(): Promise<void> {
     appendChunk: positiveInt('METERING_APPEND_CHUNK', 10_000),
   });
   await worker.start();
+  // Model settings: cmd.usage.<Type> handlers, API keys in @steward/secrets, the re-rating reactor.
+  const models = await startModelSettings({ pool, store, natsUrl: config.natsUrl, natsPrefix: config.natsPrefix, logger });
   logger.info({ durable: 'usage-metering', concurrency }, 'usage-metering started');
 
   let stopping: Promise<void> | undefined;
@@ -61,6 +85,7 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       logger.info({ signal }, 'usage-metering stopping');
       await worker.stop();
+      await models.stop();
       await nats.close();
       await store.close();
       await pool.end();

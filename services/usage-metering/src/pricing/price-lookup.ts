@@ -30,6 +30,7 @@ export interface WorkspacePriceSnapshot {
 /** A lookup for a deployment where no workspace has prices of its own: the catalogue prices everything. */
 export const noWorkspacePrices: WorkspacePriceLookup = {
   find: () => Promise.resolve(undefined),
+  snapshot: () => Promise.resolve({ find: () => undefined }),
 };
 
 /** What pricing a call needs from it. */
