@@ -145,7 +145,7 @@ async function visibleProbe(pool: pg.Pool, workspaceId: string): Promise<{ what:
     what: 'UsageRecorded events in the store (no chargeback read model yet)',
     read: async () => {
       const result = await pool.query<{ count: string }>(
-        `SELECT count(*)::text AS count FROM steward_events.events WHERE type = 'UsageRecorded' AND data->>'workspaceId' = $1`,
+        `SELECT count(*)::text AS count FROM steward_events.events WHERE event_type = 'UsageRecorded' AND data->>'workspaceId' = $1`,
         [workspaceId],
       );
       return Number(result.rows[0]?.count ?? 0);

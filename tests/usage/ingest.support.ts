@@ -33,7 +33,7 @@ export function usageItem(id: string, source: string, time = new Date().toISOStr
 export async function recordedCount(pool: pg.Pool, workspaceId: string, source: string, usageId?: string): Promise<number> {
   const { rows } = await pool.query<{ count: string }>(
     `SELECT count(*)::text AS count FROM steward_events.events
-      WHERE type = 'UsageRecorded' AND data->>'workspaceId' = $1 AND data->>'source' = $2 AND ($3::text IS NULL OR data->>'usageId' = $3)`,
+      WHERE event_type = 'UsageRecorded' AND data->>'workspaceId' = $1 AND data->>'source' = $2 AND ($3::text IS NULL OR data->>'usageId' = $3)`,
     [workspaceId, source, usageId ?? null],
   );
   return Number(rows[0]?.count ?? 0);
