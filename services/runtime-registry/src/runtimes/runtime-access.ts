@@ -1,0 +1,63 @@
+import { actionsForScopes, roleCan } from '@steward/auth';
+import { TeamStreams, teamEventRegistry, type CommandEnvelope, type TeamEvent } from '@steward/contracts';
+import type { EventStore } from '@steward/event-store';
+import { apiKeyAggregate } from '../../../team-rbac/src/api-keys/api-key.state';
+import { organizationAggregate } from '../../../team-rbac/src/organizations/organization.state';
+import type { Aggregate } from '../../../team-rbac/src/shared/command';
+import { actorRole } from '../../../team-rbac/src/shared/workspace-scope';
+import { workspaceAggregate } from '../../../team-rbac/src/workspaces/workspace.state';
+import { RuntimeError, RuntimeErrorCode } from './runtime.error';
+
+async function fold<S, E extends TeamEvent>(store: EventStore, streamId: string, aggregate: Aggregate<S, E>): Promise<S> {
+  let state = aggregate.initial;
+  for (const event of await store.readStream(streamId)) {
+    if (!aggregate.types.has(event.type)) continue;
+    const upcasted = teamEventRegistry.upcast({ ...event, streamId });
+    state = aggregate.evolve(state, { type: upcasted.type, data: upcasted.data } as E);
+  }
+  return state;
+}
+
+/** Who may send a runtime command: returns the workspace's organization or throws. */
+export type RuntimeAuthorizer = (envelope: CommandEnvelope, workspaceId: string, options: { readonly systemOnly: boolean }) => Promise<string>;
+
+/**
+ * The gateway's decision made again from the team's own events (the matrix
+ * of @steward/auth, action `runtimes.write`: owners and admins, and API keys
+ * an admin issued with the `runtimes:write` scope):
+ * - the system may (the connection-test worker records outcomes as the system;
+ *   `systemOnly` commands are the system's alone);
+ * - an API key when it belongs to the workspace, is not revoked and has a scope granting runtimes.write;
+ * - a person when their role in the workspace allows runtimes.write.
+ * A workspace that does not exist, lies in another organization than the
+ * envelope's, or where the actor holds nothing is NOT_FOUND (the tenant wall);
+ * a refused role FORBIDDEN.
+ */
+export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
+  return async (envelope, workspaceId, { systemOnly }) => {
+    const workspace = await fold(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+    if (!workspace.exists) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId}`);
+    if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
+      throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
+    }
+    const { actor } = envelope;
+    if (actor.type === 'system') return workspace.organizationId;
+    if (systemOnly) throw new RuntimeError(RuntimeErrorCode.Forbidden, `only Steward itself records test outcomes, not ${actor.type} ${actor.id}`);
+    if (actor.type === 'api_key') {
+      const key = await fold(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
+      if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
+        throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
+      }
+      if (!actionsForScopes(key.scopes).includes('runtimes.write')) {
+        throw new RuntimeError(RuntimeErrorCode.Forbidden, `API key ${actor.id} may not change runtimes`);
+      }
+      return workspace.organizationId;
+    }
+    if (actor.type !== 'user') throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${actor.type} may not change runtimes`);
+    const organization = await fold(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+    const role = actorRole(actor, workspace, organization);
+    if (role === undefined) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
+    if (!roleCan(role, 'runtimes.write')) throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${role} may not change runtimes (admin only)`);
+    return workspace.organizationId;
+  };
+}
