@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { TOKEN_TYPES, type UnitPrices } from '@steward/contracts';
+import type { CommandClient } from '@steward/messaging';
+import catalogueFile from '../../../../usage-metering/src/pricing/catalogue/model-price-catalogue.json';
+import { ModelSettingsRepository } from '../../../../usage-metering/src/models/read-model/model-settings.repository';
+import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { defineRoute, type AnyRoute, type Principal } from '../../route';
+import { callerOf, type Caller } from '../caller';
+import { PathId, pageQuery, pageSchema } from '../team-route.support';
+import { ModelCommandSender } from './model-command.sender';
+import { CataloguePageSchema, ModelSettingsChangeSchema, ModelSettingsViewSchema } from './model-views.schema';
+
+export interface ModelRoutesDeps {
+  /** Sends `<prefix>cmd.usage.<Type>` to usage-metering. */
+  readonly commands: CommandClient;
+  readonly natsPrefix: string;
+  /** Over the database holding `rm_model_settings`. */
+  readonly db: Kysely<unknown>;
+  readonly commandTimeoutMs?: number;
+  readonly now?: () => Date;
+}
+
+/** Exact decimal arithmetic wide enough that shifting by 10^6 never rounds. */
+const Exact = Decimal.clone({ precision: 200, toExpNeg: -9e15, toExpPos: 9e15 });
+const MILLION = new Exact(1_000_000);
+const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
+
+/** A price as exact decimal text (never a JSON number: money is not a float). Checked without a `pattern`, so the OpenAPI document stays plain. */
+const PriceText = z
+  .string()
+  .min(1)
+  .max(60)
+  .refine((value) => DECIMAL.test(value), 'a non-negative exact decimal as text, e.g. "0.0000025"');
+
+const PriceSet = z.strictObject({
+  input: PriceText,
+  output: PriceText,
+  cacheRead: PriceText.optional(),
+  cacheCreation: PriceText.optional(),
+  reasoningOutput: PriceText.optional(),
+});
+
+/** Provider and model as they appear in a path: letters, digits and `. _ - : @ +`. */
+const NamePart = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => /^[A-Za-z0-9._:@+-]+$/.test(value), 'letters, digits and . _ - : @ +');
+
+const PutModelBody = z
+  .strictObject({
+    unitPrices: PriceSet.optional().describe('USD per token (exact decimal text); or give pricesPerMillionTokens'),
+    pricesPerMillionTokens: PriceSet.optional().describe('USD per 1M tokens, as providers publish them; stored per token, exactly'),
+    effectiveFrom: z.iso.datetime({ offset: true }).optional().describe('default: now; at most a year ahead'),
+    rerate: z.boolean().optional().describe('re-price the calls from effectiveFrom until now (UsageCorrected events)'),
+    apiKey: z.string().min(1).max(4096).nullable().optional().describe('the model API key (stored encrypted, never shown again); null clears it'),
+  })
+  .superRefine((body, context) => {
+    const hasPrices = body.unitPrices !== undefined || body.pricesPerMillionTokens !== undefined;
+    if (body.unitPrices !== undefined && body.pricesPerMillionTokens !== undefined) {
+      context.addIssue({ code: 'custom', path: ['pricesPerMillionTokens'], message: 'give unitPrices or pricesPerMillionTokens, not both' });
+    }
+    if (!hasPrices && body.effectiveFrom !== undefined) context.addIssue({ code: 'custom', path: ['effectiveFrom'], message: 'effectiveFrom goes with prices' });
+    if (!hasPrices && body.rerate !== undefined) context.addIssue({ code: 'custom', path: ['rerate'], message: 'rerate goes with prices' });
+    if (!hasPrices && body.apiKey === undefined) {
+      context.addIssue({ code: 'custom', path: [], message: 'nothing to change: give unitPrices (or pricesPerMillionTokens) and/or apiKey' });
+    }
+  });
+
+function scalePrices(prices: UnitPrices, scale: (value: Decimal) => Decimal): UnitPrices {
+  const out: Record<string, string> = {};
+  for (const type of TOKEN_TYPES) {
+    const value = prices[type];
+    if (value !== undefined) out[type] = text(scale(new Exact(value)));
+  }
+  return out as UnitPrices;
+}
+
+function text(value: Decimal): string {
+  return value.isZero() ? '0' : value.toFixed();
+}
+
+const perToken = (prices: UnitPrices): UnitPrices => scalePrices(prices, (value) => value.div(MILLION));
+const perMillion = (prices: UnitPrices): UnitPrices => scalePrices(prices, (value) => value.times(MILLION));
+
+interface CatalogueEntryFile {
+  readonly id: string;
+  readonly modelName: string;
+  readonly pattern: string;
+  readonly flags: string;
+  readonly provider?: string;
+  readonly unitPrices: UnitPrices;
+}
+
+/**
+ * Model settings (admin only): the workspace's models with prices and price
+ * history and whether an API key is configured; setting prices (per token or
+ * per 1M tokens, effective-dated, optionally re-rating the past) and setting
+ * or clearing a model's API key; the built-in price catalogue.
+ */
+export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
+  const repository = new ModelSettingsRepository({ db: deps.db });
+  const sender = new ModelCommandSender({
+    commands: deps.commands,
+    natsPrefix: deps.natsPrefix,
+    ...(deps.commandTimeoutMs !== undefined ? { timeoutMs: deps.commandTimeoutMs } : {}),
+  });
+  const now = (): Date => deps.now?.() ?? new Date();
+  const caller = (principal: Principal | undefined): Caller => {
+    if (!principal) throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token');
+    return callerOf(principal);
+  };
+  const catalogue = catalogueFile as { attribution: string; source: string; entries: CatalogueEntryFile[] };
+
+  return [
+    defineRoute({
+      operationId: 'listModels',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/models',
+      summary: 'Model settings of a workspace: each configured model with its current price, price history and API key status',
+      description: 'Prices are USD per token (and per 1M tokens), exact decimal text. The API key is only ever "Configured" or "Not Configured".',
+      tags: ['models'],
+      permission: 'models.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      query: z.strictObject({ ...pageQuery, q: z.string().trim().min(1).max(200).optional() }),
+      responses: { 200: pageSchema(ModelSettingsViewSchema) },
+      handler: async ({ params, query }) => ({ status: 200, body: await repository.listModels(params.wsId, query, now()) }),
+    }),
+    defineRoute({
+      operationId: 'putModel',
+      method: 'PUT',
+      path: '/v1/workspaces/{wsId}/models/{provider}/{model}',
+      summary: "Set a model's prices (effective-dated, optionally re-rating past calls) and/or set or clear its API key",
+      description:
+        'Prices: `unitPrices` in USD per token or `pricesPerMillionTokens` in USD per 1M tokens (stored per token, exactly), ' +
+        '`effectiveFrom` (default now, at most a year ahead), `rerate` (re-price the calls from effectiveFrom until now with ' +
+        'UsageCorrected events; effectiveFrom must then lie in the past, at most a year back). `apiKey`: a string sets the key ' +
+        '(encrypted at rest, never returned), null clears it (clearing a key that is not set changes nothing).',
+      tags: ['models'],
+      permission: 'models.write',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId, provider: NamePart(100), model: NamePart(200) }),
+      body: PutModelBody,
+      responses: { 200: ModelSettingsChangeSchema },
+      handler: async ({ params, body, principal, requestId }) => {
+        const who = caller(principal);
+        const issuedAt = now().toISOString();
+        const provider = params.provider.toLowerCase();
+        const target = (step: number, fieldOf?: (field: string) => string) => ({
+          commandId: randomUUID(),
+          caller: who,
+          organizationId: who.organizationId,
+          workspaceId: params.wsId,
+          requestId: `${requestId}:${step}`,
+          issuedAt,
+          ...(fieldOf ? { fieldOf } : {}),
+        });
+        let changed = false;
+        let pricing: z.infer<typeof ModelSettingsChangeSchema>['pricing'];
+        if (body.unitPrices !== undefined || body.pricesPerMillionTokens !== undefined) {
+          const unitPrices = body.unitPrices ?? perToken(body.pricesPerMillionTokens!);
+          const given = body.unitPrices ? 'unitPrices' : 'pricesPerMillionTokens';
+          const answer = await sender.send(
+            'SetModelPricing',
+            {
+              workspaceId: params.wsId,
+              provider,
+              model: params.model,
+              unitPrices,
+              ...(body.effectiveFrom !== undefined ? { effectiveFrom: body.effectiveFrom } : {}),
+              rerate: body.rerate ?? false,
+            },
+            target(0, (field) => field.replace(/^unitPrices/, given)),
+          );
+          changed ||= answer.changed;
+          pricing = {
+            unitPrices,
+            unitPricesPerMillionTokens: perMillion(unitPrices),
+            effectiveFrom: body.effectiveFrom !== undefined ? new Date(body.effectiveFrom).toISOString() : issuedAt,
+            rerate: body.rerate ?? false,
+          };
+        }
+        let apiKey: 'Configured' | 'Not Configured' | undefined;
+        if (body.apiKey !== undefined) {
+          const answer =
+            body.apiKey === null
+              ? await sender.send('ClearModelApiKey', { workspaceId: params.wsId, provider, model: params.model }, target(1))
+              : await sender.send('SetModelApiKey', { workspaceId: params.wsId, provider, model: params.model, apiKey: body.apiKey }, target(1));
+          changed ||= answer.changed;
+          apiKey = body.apiKey === null ? 'Not Configured' : 'Configured';
+        }
+        return {
+          status: 200,
+          body: { provider, model: params.model, changed, ...(pricing ? { pricing } : {}), ...(apiKey ? { apiKey } : {}) },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'listModelCatalogue',
+      method: 'GET',
+      path: '/v1/model-catalog',
+      summary: 'The built-in model price catalogue (fallback prices when a workspace sets none), with its attribution',
+      tags: ['models'],
+      permission: 'models.read',
+      scope: 'none',
+      query: z.strictObject({ ...pageQuery, q: z.string().trim().min(1).max(200).optional() }),
+      responses: { 200: CataloguePageSchema },
+      handler: ({ query }) => {
+        const needle = query.q?.toLowerCase();
+        const matching = catalogue.entries.filter(
+          (entry) => needle === undefined || entry.modelName.toLowerCase().includes(needle) || (entry.provider ?? '').toLowerCase().includes(needle),
+        );
+        const items = matching.slice((query.page - 1) * query.pageSize, query.page * query.pageSize).map((entry) => ({
+          id: entry.id,
+          modelName: entry.modelName,
+          provider: entry.provider ?? null,
+          matchPattern: entry.pattern,
+          flags: entry.flags,
+          unitPrices: entry.unitPrices,
+          unitPricesPerMillionTokens: perMillion(entry.unitPrices),
+        }));
+        return {
+          status: 200,
+          body: {
+            attribution: catalogue.attribution,
+            source: catalogue.source,
+            items,
+            total: matching.length,
+            page: query.page,
+            pageSize: query.pageSize,
+            pageCount: Math.ceil(matching.length / query.pageSize),
+          },
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,116 @@
+import { sql, type Kysely } from 'kysely';
+import type { UnitPrices } from '@steward/contracts';
+import { UsageDecimal, decimalText } from '../../pricing';
+import type { ModelPriceRow } from './model-prices.table';
+import type { ModelSettingsDB } from './model-settings-db';
+import { MODEL_SETTINGS_SCHEMA } from './model-settings.projection';
+
+export type ApiKeyStatus = 'Configured' | 'Not Configured';
+
+export interface ModelPriceView {
+  /** USD per token, exact decimal text. */
+  readonly unitPrices: UnitPrices;
+  /** The same prices per 1M tokens (what providers publish). */
+  readonly unitPricesPerMillionTokens: UnitPrices;
+  readonly effectiveFrom: string;
+  readonly setBy: string;
+  readonly setAt: string;
+  readonly rerate: boolean;
+}
+
+export interface ModelSettingsView {
+  readonly provider: string;
+  readonly model: string;
+  /** The price in force now (null: only scheduled prices, or none). */
+  readonly currentPrice: ModelPriceView | null;
+  /** Every price, latest effective-from first (scheduled ones included). */
+  readonly priceHistory: readonly ModelPriceView[];
+  /** Only whether a key is set: the key, its ref and its hint are never shown. */
+  readonly apiKey: ApiKeyStatus;
+  readonly updatedAt: string;
+}
+
+export interface ModelSettingsPage {
+  readonly items: readonly ModelSettingsView[];
+  readonly total: number;
+  readonly page: number;
+  readonly pageSize: number;
+  readonly pageCount: number;
+}
+
+const PER_MILLION = new UsageDecimal(1_000_000);
+
+function pricesOf(row: ModelPriceRow, scale: (value: string) => string = (value) => decimalText(new UsageDecimal(value))): UnitPrices {
+  return {
+    input: scale(row.input),
+    output: scale(row.output),
+    ...(row.cache_read !== null ? { cacheRead: scale(row.cache_read) } : {}),
+    ...(row.cache_creation !== null ? { cacheCreation: scale(row.cache_creation) } : {}),
+    ...(row.reasoning_output !== null ? { reasoningOutput: scale(row.reasoning_output) } : {}),
+  };
+}
+
+function priceView(row: ModelPriceRow): ModelPriceView {
+  return {
+    unitPrices: pricesOf(row),
+    unitPricesPerMillionTokens: pricesOf(row, (value) => decimalText(new UsageDecimal(value).times(PER_MILLION))),
+    effectiveFrom: row.effective_from.toISOString(),
+    setBy: row.set_by,
+    setAt: row.set_at.toISOString(),
+    rerate: row.rerate,
+  };
+}
+
+/** Reads `rm_model_settings`. Every query takes the workspace first (the tenant). */
+export class ModelSettingsRepository {
+  private readonly db: Kysely<ModelSettingsDB>;
+
+  constructor(deps: { readonly db: Kysely<unknown> }) {
+    this.db = (deps.db as Kysely<ModelSettingsDB>).withSchema(MODEL_SETTINGS_SCHEMA);
+  }
+
+  /** The workspace's configured models, by provider and model, with prices as of `now`; `q` matches provider or model. */
+  async listModels(workspaceId: string, options: { page: number; pageSize: number; q?: string | undefined }, now: Date = new Date()): Promise<ModelSettingsPage> {
+    const { page, pageSize } = options;
+    let query = this.db.selectFrom('models').where('workspace_id', '=', workspaceId);
+    if (options.q) {
+      const like = `%${options.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      query = query.where((where) => where.or([where('provider', 'ilike', like), where('model', 'ilike', like)]));
+    }
+    const rows = await query
+      .select(['provider', 'model', 'api_key_configured', 'updated_at', sql<string>`count(*) OVER ()`.as('total')])
+      .orderBy('provider')
+      .orderBy('model')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute();
+    let total = Number(rows[0]?.total ?? 0);
+    if (rows.length === 0 && page > 1) {
+      const counted = await query.select(sql<string>`count(*)`.as('n')).executeTakeFirst();
+      total = Number(counted?.n ?? 0);
+    }
+    const prices =
+      rows.length === 0
+        ? []
+        : await this.db
+            .selectFrom('model_prices')
+            .selectAll()
+            .where('workspace_id', '=', workspaceId)
+            .where((where) => where.or(rows.map((row) => where.and([where('provider', '=', row.provider), where('model', '=', row.model)]))))
+            .orderBy('effective_from', 'desc')
+            .execute();
+    const items = rows.map((row): ModelSettingsView => {
+      const history = prices.filter((price) => price.provider === row.provider && price.model === row.model);
+      const current = history.find((price) => price.effective_from.getTime() <= now.getTime());
+      return {
+        provider: row.provider,
+        model: row.model,
+        currentPrice: current ? priceView(current) : null,
+        priceHistory: history.map(priceView),
+        apiKey: row.api_key_configured ? 'Configured' : 'Not Configured',
+        updatedAt: row.updated_at.toISOString(),
+      };
+    });
+    return { items, total, page, pageSize, pageCount: Math.ceil(total / pageSize) };
+  }
+}
