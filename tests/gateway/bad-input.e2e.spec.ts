@@ -130,7 +130,7 @@ describe('bad input on every write route, from the OpenAPI document', () => {
     const invitation = await fixtures.invite(stack.ownerToken, stack.workspaceId, 'viewer');
     const member = await fixtures.newMember(stack.ownerToken, stack.workspaceId, 'viewer', 'target');
     const key = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, ['read'], 'target key');
-    pathValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id };
+    pathValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id, jobId: 'bad-input-job' };
   }, 120_000);
 
   afterAll(async () => {

@@ -16,7 +16,7 @@
 import { ACCESS_RESTRICTED_TITLE, ADMIN_ONLY_DETAIL, type Action, type PermissionEntry, permissionMatrix } from '@steward/auth';
 import type { Role } from '@steward/contracts';
 import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
-import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, bodyFor, fillPath, loadOperations } from './support/gateway-client';
+import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, bodyFor, fillPath, loadOperations, startJobFixture } from './support/gateway-client';
 
 jest.setTimeout(120_000);
 
@@ -70,7 +70,8 @@ describe('permissions, from the matrix', () => {
       const issued = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, scopes, `caller ${scopes.join(' ')}`);
       keys.push({ name: `API key [${scopes.join(', ')}]`, token: issued.token, scopes });
     }
-    readValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id };
+    const jobId = await startJobFixture(client, stack.ownerToken, stack.workspaceId, 'permissions-job');
+    readValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id, jobId };
   }, 120_000);
 
   afterAll(async () => {

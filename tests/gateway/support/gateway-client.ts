@@ -294,3 +294,13 @@ export async function eventHead(pool: { query: (text: string) => Promise<{ rows:
   const { rows } = await pool.query('SELECT coalesce(max(global_position), 0)::text AS head FROM steward_events.events');
   return Number(rows[0]?.head ?? 0);
 }
+
+/** A job started through the API (as `token`), once its detail answers: a fixture for the job routes' path parameter. */
+export async function startJobFixture(client: GatewayClient, token: string, workspaceId: string, jobId: string): Promise<string> {
+  await client.expect(201, 'POST', `/v1/workspaces/${workspaceId}/jobs`, { token, body: { jobId, agent: 'fixture-agent' } });
+  await waitFor(`job ${jobId} in the read model`, async () => {
+    const answer = await client.call('GET', `/v1/workspaces/${workspaceId}/jobs/${jobId}`, { token });
+    return answer.status === 200 ? true : undefined;
+  });
+  return jobId;
+}
