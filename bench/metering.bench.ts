@@ -9,6 +9,7 @@
  * Uses its own database and NATS prefix on the local servers; drops them afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
@@ -79,6 +80,12 @@ function makeBatches(): { batches: UsageIngestBatchInput[]; distinct: number } {
   return { batches, distinct };
 }
 
+/** User + system CPU seconds of a process (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
 async function main(): Promise<void> {
   const id = randomBytes(4).toString('hex');
   const database = `bench_metering_${id}`;
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
 
+    const cpuBefore = cpuSeconds(child.pid!);
     const started = performance.now();
     for (let b = 0; b < batches.length; b++) {
       const headers = natsHeaders();
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const finished = performance.now();
+    const cpu = cpuSeconds(child.pid!) - cpuBefore;
     const { rows } = await pool.query<{ n: number; ids: number }>(
       `SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS ids FROM steward_events.events WHERE event_type = 'UsageRecorded'`,
     );
@@ -131,6 +140,9 @@ async function main(): Promise<void> {
     console.log(`published in ${((published - started) / 1000).toFixed(2)} s; all metered after ${seconds.toFixed(2)} s`);
     console.log(`recorded ${rows[0]!.n} UsageRecorded (${rows[0]!.ids} distinct ids; expected ${distinct})`);
     console.log(`metering throughput: ${Math.round((BATCHES * SIZE) / seconds)} events/s sent, ${Math.round(distinct / seconds)} distinct events/s recorded`);
+    console.log(
+      `metering process CPU: ${cpu.toFixed(2)} s (${((cpu * 1e6) / (BATCHES * SIZE)).toFixed(1)} µs per event sent); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    );
     if (rows[0]!.n !== distinct || rows[0]!.ids !== distinct) process.exitCode = 1;
   } finally {
     child?.kill('SIGTERM');

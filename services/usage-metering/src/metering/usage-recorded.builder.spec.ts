@@ -1,5 +1,5 @@
-import { UsageIngestBatchSchema, UsageRecorded, usageEventIdFor } from '@steward/contracts';
-import { actorOfBatch, usageRecordedRequests } from './usage-recorded.builder';
+import { UsageIngestBatchSchema, UsageRecorded, UsageStreams, usageEventIdFor } from '@steward/contracts';
+import { actorOfBatch, canonicalTime, usageRecordedRequests, usageStreamOf } from './usage-recorded.builder';
 import { chunks } from './usage-meter';
 import { decodeUsageBatch } from './usage-batch.codec';
 import { MeteringError } from './metering.error';
@@ -57,6 +57,17 @@ describe('usageRecordedRequests', () => {
     expect(actorOfBatch('robot')).toEqual({ type: 'service', id: 'robot' });
     expect(actorOfBatch(undefined)).toEqual({ type: 'service', id: 'usage-ingest' });
   });
+});
+
+describe('canonical times and day streams', () => {
+  it.each(['2026-03-01T23:59:59.999Z', '2026-03-01T23:59:59Z', '2026-03-02T01:30:00+02:00', '2026-03-01T20:00:00.123456-05:30', '2024-02-29T00:00:00.000Z'])(
+    '%s: the same instant and the same stream as UsageStreams.usage',
+    (time) => {
+      const canonical = canonicalTime(time);
+      expect(canonical).toBe(new Date(time).toISOString());
+      expect(usageStreamOf('ws-1', canonical)).toBe(UsageStreams.usage('ws-1', time));
+    },
+  );
 });
 
 describe('chunks', () => {

@@ -1,4 +1,4 @@
-import { UsageRecorded, usageEventIdFor, UsageStreams, type Actor, type TraceContext, type UsageIngestBatch, type UsageRecordedData } from '@steward/contracts';
+import { UsageRecorded, usageEventIdFor, type Actor, type TraceContext, type UsageIngestBatch, type UsageRecordedData } from '@steward/contracts';
 import type { AppendNewRequest, NewEvent } from '@steward/event-store';
 import type { PricedUsage } from '../pricing';
 
@@ -23,6 +23,18 @@ export interface BatchToRecord {
   readonly traceContext?: TraceContext;
 }
 
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A time as `toISOString` writes it (UTC, milliseconds); already canonical text is taken as it is. */
+export function canonicalTime(time: string): string {
+  return CANONICAL_TIME.test(time) ? time : new Date(time).toISOString();
+}
+
+/** `UsageStreams.usage(workspaceId, time)` for a canonical time, without parsing it again. */
+export function usageStreamOf(workspaceId: string, canonical: string): string {
+  return `usage-${workspaceId}-${canonical.slice(0, 4)}${canonical.slice(5, 7)}${canonical.slice(8, 10)}`;
+}
+
 /**
  * The UsageRecorded events of priced batches, grouped by stream (one per workspace and UTC day of the
  * call), for `EventStore.appendNew`: event id `usageEventIdFor(workspace, source, id)` (the dedup key),
@@ -34,9 +46,12 @@ export function usageRecordedRequests(batches: readonly BatchToRecord[]): Append
     const receivedAt = new Date(batch.receivedAt).toISOString();
     const actor = actorOfBatch(batch.actor);
     const workspaceId = batch.workspaceId;
-    batch.events.forEach((event, i) => {
+    const metadataBase = { correlationId: batch.batchId, actor, organizationId, workspaceId };
+    const events = batch.events;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       const { cost, pricing } = priced[i]!;
-      const time = new Date(event.time).toISOString();
+      const time = canonicalTime(event.time);
       const data: UsageRecordedData = {
         organizationId,
         workspaceId,
@@ -53,32 +68,28 @@ export function usageRecordedRequests(batches: readonly BatchToRecord[]): Append
         reasoningOutputTokens: event.reasoningOutputTokens,
         responseTimeMs: event.responseTimeMs,
         status: event.status,
-        ...(event.errorType !== undefined ? { errorType: event.errorType } : {}),
-        ...(event.jobId !== undefined ? { jobId: event.jobId } : {}),
-        ...(event.budgetReservationId !== undefined ? { budgetReservationId: event.budgetReservationId } : {}),
         cost,
         pricing,
         receivedAt,
         via: batch.via,
       };
-      const streamId = UsageStreams.usage(workspaceId, time);
-      let events = byStream.get(streamId);
-      if (!events) byStream.set(streamId, (events = []));
-      events.push({
+      if (event.errorType !== undefined) data.errorType = event.errorType;
+      if (event.jobId !== undefined) data.jobId = event.jobId;
+      if (event.budgetReservationId !== undefined) data.budgetReservationId = event.budgetReservationId;
+      const streamId = usageStreamOf(workspaceId, time);
+      let streamEvents = byStream.get(streamId);
+      if (!streamEvents) byStream.set(streamId, (streamEvents = []));
+      const metadata: NewEvent['metadata'] = traceContext
+        ? { ...metadataBase, traceContext, occurredAt: time }
+        : { ...metadataBase, occurredAt: time };
+      streamEvents.push({
         eventId: usageEventIdFor(workspaceId, event.source, event.id),
         type: UsageRecorded.type,
         version: UsageRecorded.version,
         data,
-        metadata: {
-          correlationId: batch.batchId,
-          actor,
-          organizationId,
-          workspaceId,
-          ...(traceContext ? { traceContext } : {}),
-          occurredAt: time,
-        },
+        metadata,
       });
-    });
+    }
   }
   return [...byStream].map(([streamId, events]) => ({ streamId, events }));
 }
