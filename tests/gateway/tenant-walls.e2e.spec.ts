@@ -19,6 +19,7 @@ import {
   bodyFor,
   eventHead,
   fillPath,
+  NAMED_PATH_VALUES,
   loadOperations,
   startJobFixture,
 } from './support/gateway-client';
@@ -54,6 +55,7 @@ function pathValues(operation: Operation, tenant: Tenant, resources: Tenant = te
   for (const name of operation.pathParams) {
     if (name === 'orgId') values[name] = tenant.organizationId;
     else if (name === 'wsId') values[name] = tenant.workspaceId;
+    else if (name in NAMED_PATH_VALUES) values[name] = NAMED_PATH_VALUES[name]!;
     else values[name] = resources[resourceKind(operation, name)];
   }
   return values;
@@ -145,7 +147,7 @@ describe('tenant walls, from the OpenAPI document', () => {
   }
 
   const byScope = (scope: Operation['scope']) => walled.filter((operation) => operation.scope === scope);
-  const withResourceId = () => walled.filter((operation) => operation.pathParams.some((name) => name !== 'orgId' && name !== 'wsId'));
+  const withResourceId = () => walled.filter((operation) => operation.pathParams.some((name) => name !== 'orgId' && name !== 'wsId' && !(name in NAMED_PATH_VALUES)));
 
   it('the table comes from the document: every team route with a path parameter, bodies generated for every write', () => {
     const ids = walled.map((operation) => operation.operationId);

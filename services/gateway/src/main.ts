@@ -15,7 +15,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
 import { loadConfig } from '@steward/config';
-import { JOB_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
@@ -27,6 +27,7 @@ import { teamRoutes } from './routes';
 import { jobRoutes } from './routes/jobs';
 import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes/usage-ingest';
 import { creditsPerUsdFromEnv, usageRoutes } from './routes/usage';
+import { modelRoutes } from './routes/models';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
   routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, db }));
   // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
   routes.push(...usageRoutes({ db, team: readModel, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
+  // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
+  routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, db }));
   assertRoutePermissions(routes);
   // Credentials and memberships are cached for a few seconds, cleared by every team event (revocations, removals)
   // and by the gateway's own writes; worst case: see CredentialCache.
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
     config: {
       redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:',
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
-      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS },
+      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS },
       rateLimits: rateLimitsFromEnv(process.env),
     },
     logger,

@@ -10,8 +10,9 @@ import { eventCountsProjection, type ProjectionDefinition } from '@steward/proje
 import { teamReadModelProjections } from '../../team-rbac/src/read-models/read-model-projections';
 import { usageReadModelProjections } from '../../usage-metering/src/read-models/read-model-projections';
 import { jobProjection } from '../../job-history/src/read-models/job.projection';
+import { modelSettingsProjection } from '../../usage-metering/src/models/read-model/model-settings.projection';
 
-export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection, ...teamReadModelProjections, ...usageReadModelProjections, jobProjection];
+export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection, ...teamReadModelProjections, ...usageReadModelProjections, jobProjection, modelSettingsProjection];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
   const all = [...projectionCatalog];
