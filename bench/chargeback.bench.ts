@@ -50,7 +50,7 @@ async function runScale(events: number, iterations: number): Promise<ScaleResult
   const env = await createTestEnv();
   const store = new PostgresEventStore({ pool: env.pool });
   await store.migrate();
-  const host = new ProjectionHost({ pool: env.pool, store, projections: [chargebackProjection], meter: false, batchSize: 5000, lockPollIntervalMs: 100 });
+  const host = new ProjectionHost({ pool: env.pool, store, projections: [chargebackProjection], meter: false, batchSize: 5000, lockPollIntervalMs: 2000 });
   await host.start();
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: env.pool }) });
   const repository = new ChargebackRepository({ db });

@@ -157,6 +157,27 @@ function totalsOf(row: RollupRow | undefined): UsageTotals {
   };
 }
 
+/** A run of consecutive cells of one grain and sign: [start, end). */
+export interface CellRun {
+  readonly grain: Cell['grain'];
+  readonly start: number;
+  readonly end: number;
+  readonly sign: 1 | -1;
+}
+
+/** Merges consecutive cells of the same grain and sign. */
+export function cellRuns(cells: readonly Cell[]): CellRun[] {
+  const sorted = [...cells].sort((a, b) => a.grain - b.grain || a.sign - b.sign || a.start - b.start);
+  const runs: Array<{ grain: Cell['grain']; start: number; end: number; sign: 1 | -1 }> = [];
+  for (const cell of sorted) {
+    const last = runs.at(-1);
+    const end = cell.start + cell.grain * 60_000;
+    if (last && last.grain === cell.grain && last.sign === cell.sign && last.end === cell.start) last.end = end;
+    else runs.push({ grain: cell.grain, start: cell.start, end, sign: cell.sign });
+  }
+  return runs;
+}
+
 function table(name: string): RawBuilder<unknown> {
   return sql.id(CHARGEBACK_SCHEMA, name) as unknown as RawBuilder<unknown>;
 }
@@ -179,15 +200,18 @@ export class ChargebackRepository {
   /** Sums signed cells per group: `bucket` indexes `groups`; `byModel` adds provider and model to the grouping. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private async sumCells(db: Kysely<any>, scope: UsageScope, groups: readonly (readonly Cell[])[], byModel: boolean): Promise<RollupRow[]> {
+    // consecutive cells of one grain and sign in a bucket are read as one index range: a probe per run, not per cell
     const grains: number[] = [];
     const starts: string[] = [];
+    const ends: string[] = [];
     const signs: number[] = [];
     const buckets: number[] = [];
     groups.forEach((cells, bucket) => {
-      for (const cell of cells) {
-        grains.push(cell.grain);
-        starts.push(new Date(cell.start).toISOString());
-        signs.push(cell.sign);
+      for (const run of cellRuns(cells)) {
+        grains.push(run.grain);
+        starts.push(new Date(run.start).toISOString());
+        ends.push(new Date(run.end).toISOString());
+        signs.push(run.sign);
         buckets.push(bucket);
       }
     });
@@ -202,10 +226,12 @@ export class ChargebackRepository {
         sum(p.sign * r.cache_read_tokens)::text AS cache_read_tokens, sum(p.sign * r.cache_creation_tokens)::text AS cache_creation_tokens,
         sum(p.sign * r.reasoning_tokens)::text AS reasoning_tokens, sum(p.sign * r.cost)::text AS cost,
         sum(p.sign * r.latency_sum_ms)::text AS latency_sum_ms, sum(p.sign * r.latency_count)::text AS latency_count
-      FROM unnest(${grains}::smallint[], ${starts}::timestamptz[], ${signs}::int[], ${buckets}::int[]) AS p(grain, bucket_start, sign, bucket)
+      FROM unnest(${grains}::smallint[], ${starts}::timestamptz[], ${ends}::timestamptz[], ${signs}::int[], ${buckets}::int[])
+        AS p(grain, run_start, run_end, sign, bucket)
       CROSS JOIN LATERAL (
         SELECT * FROM ${table('usage_rollups')} r
-        WHERE r.workspace_id = ANY(${[...scope.workspaceIds]}::text[]) AND r.grain = p.grain AND r.bucket_start = p.bucket_start ${agent}
+        WHERE r.workspace_id = ANY(${[...scope.workspaceIds]}::text[]) AND r.grain = p.grain
+          AND r.bucket_start >= p.run_start AND r.bucket_start < p.run_end ${agent}
       ) r
       ${groupBy}`.execute(db);
     return result.rows;
