@@ -1,7 +1,7 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { TraceContext, UsageIngestBatch } from '@steward/contracts';
-import type { AppendNewRequest, EventStore } from '@steward/event-store';
+import { EventStoreError, EventStoreErrorCode, type AppendNewRequest, type EventStore } from '@steward/event-store';
 import { DeadLetterHeaders, natsNames, type MessagingLogger } from '@steward/messaging';
 import type { Pricer } from '../pricing';
 import type { MeteringMetrics } from './metering.metrics';
@@ -18,7 +18,7 @@ export interface UsageMeterOptions {
   readonly prefix: string;
   readonly durable: string;
   /** Attempts before a batch whose workspace stays unknown is dead-lettered. */
-  readonly maxDeliver: number;
+  readonly unknownWorkspaceAttempts: number;
   /** Delay before a batch of an unknown workspace comes again. */
   readonly unknownWorkspaceRetryMs: number;
   /** At most this many events per appendNew (one transaction each). */
@@ -55,6 +55,7 @@ export class UsageMeter {
     const resolved = unresolved.length > 0 ? await organizations.organizationsOf(unresolved) : new Map<string, string>();
 
     const toRecord: BatchToRecord[] = [];
+    const recordedMsgs: JsMsg[] = [];
     let setAside = 0;
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i]!;
@@ -68,9 +69,37 @@ export class UsageMeter {
       const priced = await pricer.priceMany(batch.workspaceId, batch.events);
       const traceContext = traceContextOf(msg);
       toRecord.push({ batch, organizationId, priced, ...(traceContext ? { traceContext } : {}) });
+      recordedMsgs.push(msg);
     }
     if (toRecord.length === 0) return { recorded: 0, duplicates: 0, unpriced: 0, setAside };
 
+    let outcome: Omit<MeteredGroup, 'setAside'>;
+    try {
+      outcome = await this.append(toRecord);
+    } catch (error) {
+      if (!(error instanceof EventStoreError && error.code === EventStoreErrorCode.InvalidArgument)) throw error;
+      // Data the database refuses (e.g. a NUL character in a text): find the batch, dead-letter it alone.
+      outcome = { recorded: 0, duplicates: 0, unpriced: 0 };
+      for (let i = 0; i < toRecord.length; i++) {
+        try {
+          const one = await this.append([toRecord[i]!]);
+          outcome = { recorded: outcome.recorded + one.recorded, duplicates: outcome.duplicates + one.duplicates, unpriced: outcome.unpriced + one.unpriced };
+        } catch (single) {
+          if (!(single instanceof EventStoreError && single.code === EventStoreErrorCode.InvalidArgument)) throw single;
+          setAside += 1;
+          await this.deadLetter(recordedMsgs[i]!, `the event store refused the batch: ${single.message}`);
+        }
+      }
+    }
+    const { metrics } = this.options;
+    if (outcome.recorded > 0) metrics.recorded.add(outcome.recorded);
+    if (outcome.duplicates > 0) metrics.duplicates.add(outcome.duplicates);
+    if (outcome.unpriced > 0) metrics.unpriced.add(outcome.unpriced);
+    return { ...outcome, setAside };
+  }
+
+  /** Appends the UsageRecorded events of the batches, `appendChunk` events per transaction. */
+  private async append(toRecord: readonly BatchToRecord[]): Promise<Omit<MeteredGroup, 'setAside'>> {
     const requests = usageRecordedRequests(toRecord);
     const unpricedIds = new Set<string>();
     let unpricedSent = 0;
@@ -91,18 +120,13 @@ export class UsageMeter {
       if (unpricedIds.size > 0) for (const id of result.duplicateEventIds) if (unpricedIds.has(id)) unpricedDuplicates += 1;
     }
     // Every copy of an id but the recorded one is reported as a duplicate: unpriced counts recorded events only.
-    const unpriced = unpricedSent - unpricedDuplicates;
-    const { metrics } = this.options;
-    if (recorded > 0) metrics.recorded.add(recorded);
-    if (duplicates > 0) metrics.duplicates.add(duplicates);
-    if (unpriced > 0) metrics.unpriced.add(unpriced);
-    return { recorded, duplicates, unpriced, setAside };
+    return { recorded, duplicates, unpriced: unpricedSent - unpricedDuplicates };
   }
 
   /** The workspace is not known (yet): hand the batch back for later, and dead-letter it after the last attempt. */
   private async unknownWorkspace(msg: JsMsg, batch: UsageIngestBatch): Promise<void> {
     const attempt = msg.info.deliveryCount;
-    if (attempt < this.options.maxDeliver) {
+    if (attempt < this.options.unknownWorkspaceAttempts) {
       msg.nak(this.options.unknownWorkspaceRetryMs);
       return;
     }

@@ -52,7 +52,7 @@ describe('usage-metering over NATS and PostgreSQL', () => {
       metrics: new MeteringMetrics(meterProvider.getMeter('test')),
       concurrency: 2,
       maxBatch: 8,
-      maxDeliver: 3,
+      unknownWorkspaceAttempts: 3,
       backoffMs: [100],
       unknownWorkspaceRetryMs: 100,
       logger: { warn: () => undefined, error: (object, message) => console.error(message, object) },
@@ -228,6 +228,21 @@ describe('usage-metering over NATS and PostgreSQL', () => {
     expect(rows[0]!.metadata).toMatchObject({ organizationId, actor: { type: 'service', id: 'usage-ingest' } });
     await drained();
     expect(await recordedRows(env.pool, SCHEMA, nobody)).toEqual([]);
+    expect(await counter('steward.usage.batches_dead_lettered')).toBe(deadBefore + 1);
+  });
+
+  it('dead-letters a batch the database refuses, and records the batches metered with it', async () => {
+    const ws = `ws-${randomUUID().slice(0, 8)}`;
+    const deadBefore = await counter('steward.usage.batches_dead_lettered');
+    const good = [usageEvent(), usageEvent()];
+    const batches = [ingestBatch(ws, [good[0]!]), ingestBatch(ws, [usageEvent({ model: 'gpt\u0000-4o' })]), ingestBatch(ws, [good[1]!])];
+    await Promise.all(batches.map((batch) => publishBatch(nats, env.natsPrefix, batch)));
+    await drained();
+    const rows = await waitFor('the two good calls', async () => {
+      const found = await recordedRows(env.pool, SCHEMA, ws);
+      return found.length === 2 ? found : undefined;
+    });
+    expect(new Set(rows.map((row) => row.data.usageId))).toEqual(new Set(good.map((event) => event.id)));
     expect(await counter('steward.usage.batches_dead_lettered')).toBe(deadBefore + 1);
   });
 });

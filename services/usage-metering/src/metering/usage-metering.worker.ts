@@ -35,8 +35,13 @@ export interface UsageMeteringWorkerOptions {
   readonly maxWaitMs?: number;
   /** Events per appendNew transaction. Default 10,000. */
   readonly appendChunk?: number;
-  /** Attempts before a message is dead-lettered. Default 10. */
+  /**
+   * Attempts before a message whose metering keeps failing is dead-lettered. Default 10,000: with the
+   * backoff capped at a minute, a week of store outage loses nothing to the dead-letter stream.
+   */
   readonly maxDeliver?: number;
+  /** Attempts before a batch of a workspace that stays unknown is dead-lettered. Default 10. */
+  readonly unknownWorkspaceAttempts?: number;
   readonly backoffMs?: readonly number[];
   /** Delay before a batch of a workspace not known yet comes again. Default 2 s. */
   readonly unknownWorkspaceRetryMs?: number;
@@ -56,7 +61,7 @@ export class UsageMeteringWorker {
   constructor(private readonly options: UsageMeteringWorkerOptions) {
     this.metrics = options.metrics ?? new MeteringMetrics();
     const logger = options.logger ?? stderrLogger;
-    const maxDeliver = options.maxDeliver ?? 10;
+    const maxDeliver = options.maxDeliver ?? 10_000;
     this.meter = new UsageMeter({
       store: options.store,
       pricer: options.pricer,
@@ -65,7 +70,7 @@ export class UsageMeteringWorker {
       js: options.nats.js,
       prefix: options.prefix,
       durable: USAGE_METERING_DURABLE,
-      maxDeliver,
+      unknownWorkspaceAttempts: options.unknownWorkspaceAttempts ?? 10,
       unknownWorkspaceRetryMs: options.unknownWorkspaceRetryMs ?? 2_000,
       appendChunk: options.appendChunk ?? 10_000,
       logger,
