@@ -13,6 +13,7 @@ import { RelayCheckpointRepository, connectNats, ensureStreams } from '@steward/
 import { CheckpointRepository } from '@steward/projections';
 import { migrateUserTokens } from '../services/gateway/src/auth/user-token.store';
 import { ensureActivityStream } from '../services/team-rbac/src/read-models';
+import { migrateSecretStore } from '@steward/secrets';
 
 /** Creates the configured database when the server does not have it yet. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
@@ -43,6 +44,7 @@ export async function migrateAll(config: StewardConfig = loadConfig()): Promise<
     await new RelayCheckpointRepository({ pool }).migrate();
     await new CheckpointRepository(db).migrate();
     await migrateUserTokens(pool);
+    await migrateSecretStore(pool);
   } finally {
     await db.destroy();
   }

@@ -4,6 +4,7 @@
  *   npm run steward -- projections rebuild <name> [--batch-size <n>]
  *   npm run steward -- projections status [--json]
  *   npm run steward -- projections list
+ *   npm run steward -- secrets rotate | status | generate-key   (libs/secrets/src/secrets.cli.ts)
  *
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/steward),
  * EVENT_STORE_SCHEMA (default steward_events), STEWARD_PROJECTION_MODULES (extra
@@ -16,11 +17,13 @@ import { PostgresEventStore, formatPosition } from '@steward/event-store';
 import { ProjectionHost, type ProjectionDefinition, type ProjectionLogger } from '@steward/projections';
 import { ProgressBar } from './progress-bar';
 import { loadProjections } from '../../services/projections/src/projection-catalog';
+import { SECRETS_USAGE, runSecretsCommand } from '@steward/secrets';
 
 const USAGE = `usage:
   npm run steward -- projections rebuild <name> [--batch-size <n>]
   npm run steward -- projections status [--json]
-  npm run steward -- projections list`;
+  npm run steward -- projections list
+${SECRETS_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -116,6 +119,7 @@ function printTable(header: string[], rows: string[][]): void {
 async function main(argv: string[]): Promise<number> {
   const [area, command, ...rest] = argv;
   try {
+    if (area === 'secrets') return await runSecretsCommand(argv.slice(1), loadConfig().databaseUrl);
     if (area !== 'projections') throw new UsageError(USAGE);
     switch (command) {
       case 'rebuild':

@@ -126,11 +126,11 @@ describe('the permission matrix', () => {
     }
   });
 
-  it('lets members work with jobs, usage and runtimes of their workspace, and keeps them out of money and team', () => {
-    for (const action of ['jobs.read', 'jobs.write', 'usage.read', 'usage.write', 'runtimes.write', 'budgets.read'] as const) {
+  it('lets members work with jobs and usage of their workspace and read its runtimes, and keeps them out of money, team and runtime credentials', () => {
+    for (const action of ['jobs.read', 'jobs.write', 'usage.read', 'usage.write', 'runtimes.read', 'runtimes.test', 'budgets.read'] as const) {
       expect(roleCan('member', action)).toBe(true);
     }
-    for (const action of ['billing.read', 'billing.write', 'budgets.write', 'member.invite', 'activity.read'] as const) {
+    for (const action of ['billing.read', 'billing.write', 'budgets.write', 'member.invite', 'activity.read', 'runtimes.write'] as const) {
       expect(roleCan('member', action)).toBe(false);
     }
   });
@@ -158,7 +158,7 @@ describe('actionsForScopes', () => {
   it('maps each scope to its actions', () => {
     expect(actionsForScopes(['read'])).toEqual(['workspace.read', 'usage.read', 'jobs.read', 'runtimes.read', 'budgets.read']);
     expect(actionsForScopes(['usage:write'])).toEqual(['usage.write']);
-    expect(actionsForScopes(['jobs:write', 'runtimes:write'])).toEqual(['jobs.write', 'runtimes.write']);
+    expect(actionsForScopes(['jobs:write', 'runtimes:write'])).toEqual(['jobs.write', 'runtimes.test']);
     expect(actionsForScopes(['admin', 'member:write'])).toEqual([]);
     expect(actionsForScopes([])).toEqual([]);
   });

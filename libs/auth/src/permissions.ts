@@ -34,6 +34,7 @@ export const ACTIONS = [
   'jobs.write',
   'runtimes.read',
   'runtimes.write',
+  'runtimes.test',
   'billing.read',
   'billing.write',
   'budgets.read',
@@ -118,7 +119,10 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'jobs.read': { kind: 'read', description: 'read job history', roles: ALL, scopes: ['read'] },
   'jobs.write': { kind: 'write', description: 'start jobs and record their steps', roles: WORKERS, scopes: ['jobs:write'] },
   'runtimes.read': { kind: 'read', description: 'read runtime environments', roles: ALL, scopes: ['read'] },
-  'runtimes.write': { kind: 'write', description: 'configure and test runtime environments', roles: WORKERS, scopes: ['runtimes:write'] },
+  // Runtime credentials are an admin's alone to configure; re-running a connection test (the first step when a job
+  // fails) is open to members and to keys with runtimes:write, so an API key never does more than a member could.
+  'runtimes.write': { kind: 'write', description: 'register, reconfigure, delete runtime environments and set defaults', roles: ADMINS, scopes: [] },
+  'runtimes.test': { kind: 'write', description: 'run a connection test of a runtime environment', roles: WORKERS, scopes: ['runtimes:write'] },
   'billing.read': { kind: 'read', description: 'read billing, plan, credits and invoices', roles: MONEY, scopes: [] },
   'billing.write': { kind: 'write', description: 'change the plan and add credits', roles: MONEY, scopes: [] },
   'budgets.read': { kind: 'read', description: 'read budgets and budget alerts', roles: ALL, scopes: ['read'] },

@@ -5,3 +5,4 @@ export * from './ids';
 export * from './team';
 export * from './usage';
 export * from './jobs';
+export * from './runtime';

@@ -11,8 +11,9 @@ import { teamReadModelProjections } from '../../team-rbac/src/read-models/read-m
 import { usageReadModelProjections } from '../../usage-metering/src/read-models/read-model-projections';
 import { jobProjection } from '../../job-history/src/read-models/job.projection';
 import { modelSettingsProjection } from '../../usage-metering/src/models/read-model/model-settings.projection';
+import { runtimeReadModelProjections } from '../../runtime-registry/src/read-models';
 
-export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection, ...teamReadModelProjections, ...usageReadModelProjections, jobProjection, modelSettingsProjection];
+export const projectionCatalog: readonly ProjectionDefinition[] = [eventCountsProjection, ...teamReadModelProjections, ...usageReadModelProjections, jobProjection, modelSettingsProjection, ...runtimeReadModelProjections];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
   const all = [...projectionCatalog];

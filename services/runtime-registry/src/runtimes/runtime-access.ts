@@ -19,12 +19,16 @@ async function fold<S, E extends TeamEvent>(store: EventStore, streamId: string,
 }
 
 /** Who may send a runtime command: returns the workspace's organization or throws. */
-export type RuntimeAuthorizer = (envelope: CommandEnvelope, workspaceId: string, options: { readonly systemOnly: boolean }) => Promise<string>;
+export type RuntimeAuthorizer = (
+  envelope: CommandEnvelope,
+  workspaceId: string,
+  options: { readonly systemOnly: boolean; readonly action: 'runtimes.write' | 'runtimes.test' },
+) => Promise<string>;
 
 /**
  * The gateway's decision made again from the team's own events (the matrix
- * of @steward/auth, action `runtimes.write`: owners and admins, and API keys
- * an admin issued with the `runtimes:write` scope):
+ * of @steward/auth: `runtimes.write` for owners and admins only;
+ * `runtimes.test` also for members and API keys with the `runtimes:write` scope):
  * - the system may (the connection-test worker records outcomes as the system;
  *   `systemOnly` commands are the system's alone);
  * - an API key when it belongs to the workspace, is not revoked and has a scope granting runtimes.write;
@@ -34,7 +38,7 @@ export type RuntimeAuthorizer = (envelope: CommandEnvelope, workspaceId: string,
  * a refused role FORBIDDEN.
  */
 export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
-  return async (envelope, workspaceId, { systemOnly }) => {
+  return async (envelope, workspaceId, { systemOnly, action }) => {
     const workspace = await fold(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
     if (!workspace.exists) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId}`);
     if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
@@ -48,8 +52,8 @@ export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
       if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
         throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
       }
-      if (!actionsForScopes(key.scopes).includes('runtimes.write')) {
-        throw new RuntimeError(RuntimeErrorCode.Forbidden, `API key ${actor.id} may not change runtimes`);
+      if (!actionsForScopes(key.scopes).includes(action)) {
+        throw new RuntimeError(RuntimeErrorCode.Forbidden, `API key ${actor.id} may not ${action === 'runtimes.test' ? 'test' : 'change'} runtimes`);
       }
       return workspace.organizationId;
     }
@@ -57,7 +61,7 @@ export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
     const organization = await fold(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
     const role = actorRole(actor, workspace, organization);
     if (role === undefined) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
-    if (!roleCan(role, 'runtimes.write')) throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${role} may not change runtimes (admin only)`);
+    if (!roleCan(role, action)) throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${role} may not ${action === 'runtimes.test' ? 'test runtimes' : 'change runtimes (admin only)'}`);
     return workspace.organizationId;
   };
 }

@@ -112,7 +112,10 @@ export class RuntimeCommandRunner {
     if (envelope.workspaceId && envelope.workspaceId !== workspaceId) {
       throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.workspaceId}`);
     }
-    const organizationId = await this.options.authorize(envelope, workspaceId, { systemOnly: type === 'RecordRuntimeTestResult' });
+    const organizationId = await this.options.authorize(envelope, workspaceId, {
+      systemOnly: type === 'RecordRuntimeTestResult',
+      action: type === 'RequestRuntimeTest' ? 'runtimes.test' : 'runtimes.write',
+    });
     const context: DecisionContext = { organizationId, workspaceId, actorId: envelope.actor.id, at: envelope.issuedAt };
     const plan = await this.plan(type, payload as never, envelope, context);
     return this.commit(envelope, context, plan);

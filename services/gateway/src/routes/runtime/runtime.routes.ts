@@ -1,0 +1,292 @@
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import {
+  RuntimeCategorySchema,
+  RuntimeNameSchema,
+  RuntimeProviderIdSchema,
+  RuntimeProviderSchemas,
+  isSecretField,
+  runtimeProvider,
+  runtimeProviderCatalogue,
+  validateRuntimeConfig,
+  type RuntimeProviderId,
+} from '@steward/contracts';
+import type { CommandClient } from '@steward/messaging';
+import { maskSecret } from '@steward/secrets';
+import { TEAM_SCHEMA } from '../../../../team-rbac/src/read-models';
+import { RuntimeReadRepository, type RuntimeView } from '../../../../runtime-registry/src/read-models';
+import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { defineRoute, type AnyRoute, type Principal } from '../../route';
+import { callerOf as defaultCallerOf, type Caller } from '../caller';
+import { commandIdFor, newIdFor } from '../team-command.sender';
+import { PathId, pageQuery } from '../team-route.support';
+import { RuntimeCommandSender } from './runtime-command.sender';
+import { RuntimeDefaultsSchema, RuntimePageSchema, RuntimeProviderCatalogueSchema, RuntimeTestAcceptedSchema, RuntimeViewSchema } from './runtime-views.schema';
+
+export interface RuntimeRoutesDeps {
+  /** Sends runtime commands (`<prefix>cmd.runtime.<Type>`). */
+  readonly commands: CommandClient;
+  readonly natsPrefix: string;
+  /** Over the database holding the read models (`rm_runtimes`, `rm_team`). */
+  readonly db: Kysely<unknown>;
+  readonly callerOf?: (principal: Principal) => Caller;
+  readonly commandTimeoutMs?: number;
+  readonly now?: () => Date;
+}
+
+const ConfigInput = z.record(z.string().min(1).max(64), z.unknown());
+
+/** The provider's configuration issues, each naming its field inside `config` (all fields, or only those given). */
+function configIssues(provider: RuntimeProviderId, config: unknown, partial: boolean): Array<{ path: Array<string | number>; message: string }> {
+  if (!partial) {
+    const result = validateRuntimeConfig(provider, config);
+    return result.ok ? [] : result.issues.map((issue) => ({ path: ['config', ...issue.path], message: issue.message }));
+  }
+  const parsed = RuntimeProviderSchemas[provider].partial().safeParse(config);
+  if (parsed.success) return [];
+  return parsed.error.issues.flatMap((issue) => {
+    const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+    return issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: ['config', ...path, key], message: 'unknown field' }))
+      : [{ path: ['config', ...path], message: issue.message }];
+  });
+}
+
+const CreateRuntimeBody = z
+  .strictObject({
+    name: RuntimeNameSchema,
+    provider: RuntimeProviderIdSchema,
+    /** The provider's configuration: see GET /v1/runtime-providers for each provider's JSON Schema; secret fields are write-only. */
+    config: ConfigInput,
+    setAsDefault: z.boolean().optional(),
+  })
+  .superRefine((body, context) => {
+    for (const issue of configIssues(body.provider, body.config, false)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
+
+const UpdateRuntimeBody = z.strictObject({
+  name: RuntimeNameSchema.optional(),
+  /** Fields to change; a secret field left out keeps its stored value. */
+  config: ConfigInput.optional(),
+});
+
+const RuntimePath = z.strictObject({ wsId: PathId, id: PathId });
+const Empty = z.strictObject({});
+
+/**
+ * Runtime Environments (admin guide, Part 3): the provider catalogue, the
+ * workspace's runtimes per category with counts and defaults, register /
+ * reconfigure / delete (admins), set default, and connection tests (202 with a
+ * test id; the outcome shows as the runtime's lastTest). Secrets go in, never out.
+ */
+export function runtimeRoutes(deps: RuntimeRoutesDeps): AnyRoute[] {
+  const reads = new RuntimeReadRepository({ db: deps.db });
+  const sender = new RuntimeCommandSender({ commands: deps.commands, natsPrefix: deps.natsPrefix, ...(deps.commandTimeoutMs ? { timeoutMs: deps.commandTimeoutMs } : {}) });
+  const caller = (principal: Principal | undefined): Caller => {
+    if (!principal) throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
+    return (deps.callerOf ?? defaultCallerOf)(principal);
+  };
+  const issuedAt = () => (deps.now?.() ?? new Date()).toISOString();
+  const organizationOf = async (workspaceId: string): Promise<string | undefined> => {
+    const result = await sql<{ organization_id: string }>`SELECT organization_id FROM ${sql.id(TEAM_SCHEMA, 'workspaces')} WHERE id = ${workspaceId}`.execute(deps.db);
+    return result.rows[0]?.organization_id;
+  };
+  const target = (principal: Principal | undefined, commandId: string, workspaceId: string, requestId: string) => ({
+    commandId,
+    caller: caller(principal),
+    workspaceId,
+    requestId,
+    issuedAt: issuedAt(),
+  });
+
+  return [
+    defineRoute({
+      operationId: 'listRuntimeProviders',
+      method: 'GET',
+      path: '/v1/runtime-providers',
+      summary: 'The runtime provider catalogue: categories, providers, each configuration JSON Schema, secret fields and setup guides',
+      tags: ['runtimes'],
+      permission: 'runtimes.read',
+      scope: 'none',
+      responses: { 200: RuntimeProviderCatalogueSchema },
+      handler: () => ({ status: 200, body: runtimeProviderCatalogue() }),
+    }),
+    defineRoute({
+      operationId: 'listRuntimes',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/runtimes',
+      summary: 'Runtimes of a workspace, one tab (a category) or all, defaults first; counts for every tab',
+      tags: ['runtimes'],
+      permission: 'runtimes.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      query: z.strictObject({ category: RuntimeCategorySchema.optional(), ...pageQuery }),
+      responses: { 200: RuntimePageSchema },
+      handler: async ({ params, query }) => ({ status: 200, body: await reads.list(params.wsId, query) }),
+    }),
+    defineRoute({
+      operationId: 'createRuntime',
+      method: 'POST',
+      path: '/v1/workspaces/{wsId}/runtimes',
+      summary: 'Register a runtime (admins); optionally make it the default of its category',
+      description: 'The name is unique per workspace and category. Secret fields are stored encrypted and shown only as a masked hint.',
+      tags: ['runtimes'],
+      permission: 'runtimes.write',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      body: CreateRuntimeBody,
+      responses: { 201: RuntimeViewSchema },
+      handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
+        const commandId = commandIdFor(principal, idempotencyKey);
+        const runtimeId = newIdFor(commandId, 'rt');
+        const sent = target(principal, commandId, params.wsId, requestId);
+        await sender.send(
+          'RegisterRuntime',
+          { workspaceId: params.wsId, runtimeId, name: body.name, provider: body.provider, config: body.config, setAsDefault: body.setAsDefault ?? false },
+          sent,
+        );
+        const provider = runtimeProvider(body.provider);
+        const config = validateRuntimeConfig(body.provider, body.config);
+        const values = config.ok ? config.config : {};
+        const view: RuntimeView = {
+          id: runtimeId,
+          organizationId: (await organizationOf(params.wsId)) ?? '',
+          workspaceId: params.wsId,
+          name: body.name,
+          category: provider.category,
+          provider: body.provider,
+          providerLabel: provider.label,
+          config: Object.fromEntries(Object.entries(values).filter(([field]) => !isSecretField(body.provider, field))),
+          secrets: Object.fromEntries(Object.entries(values).filter(([field]) => isSecretField(body.provider, field)).map(([field, value]) => [field, { hint: maskSecret(String(value)) }])),
+          isDefault: body.setAsDefault ?? false,
+          createdBy: sent.caller.actor.id,
+          createdAt: sent.issuedAt,
+          updatedAt: sent.issuedAt,
+          lastTest: null,
+        };
+        return { status: 201, headers: { location: `/v1/workspaces/${params.wsId}/runtimes/${runtimeId}` }, body: view };
+      },
+    }),
+    // before /runtimes/{id}: "defaults" is not a runtime id
+    defineRoute({
+      operationId: 'getRuntimeDefaults',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/runtimes/defaults',
+      summary: 'The default runtime of each category (null where none: "No Ingestion Runtimes Configured")',
+      tags: ['runtimes'],
+      permission: 'runtimes.read',
+      scope: 'workspace',
+      params: z.strictObject({ wsId: PathId }),
+      responses: { 200: RuntimeDefaultsSchema },
+      handler: async ({ params }) => ({ status: 200, body: await reads.defaults(params.wsId) }),
+    }),
+    defineRoute({
+      operationId: 'getRuntime',
+      method: 'GET',
+      path: '/v1/workspaces/{wsId}/runtimes/{id}',
+      summary: 'One runtime: configuration with secrets masked, default flag, last connection test',
+      tags: ['runtimes'],
+      permission: 'runtimes.read',
+      scope: 'workspace',
+      params: RuntimePath,
+      responses: { 200: RuntimeViewSchema },
+      handler: async ({ params }) => {
+        const runtime = await reads.get(params.wsId, params.id);
+        if (!runtime) throw new GatewayError(GatewayErrorCode.NotFound, 'no such runtime');
+        return { status: 200, body: runtime };
+      },
+    }),
+    defineRoute({
+      operationId: 'updateRuntime',
+      method: 'PATCH',
+      path: '/v1/workspaces/{wsId}/runtimes/{id}',
+      summary: 'Rename or reconfigure a runtime (admins); secret fields left out keep their value',
+      tags: ['runtimes'],
+      permission: 'runtimes.write',
+      scope: 'workspace',
+      params: RuntimePath,
+      body: UpdateRuntimeBody,
+      responses: { 200: RuntimeViewSchema, 202: z.object({ id: z.string(), status: z.literal('accepted') }) },
+      handler: async ({ params, body, principal, requestId }) => {
+        const current = await reads.get(params.wsId, params.id);
+        if (current && body.config !== undefined) {
+          // the provider's rules at the edge, each bad field named (the service checks the merged result again)
+          const problems = configIssues(current.provider, body.config, true);
+          if (problems.length > 0) {
+            const errors = problems.map((issue) => ({ field: `body.${issue.path.join('.')}`, message: issue.message }));
+            throw new GatewayError(GatewayErrorCode.Validation, `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((error) => error.field).join(', ')}`, { errors });
+          }
+        }
+        await sender.send(
+          'ReconfigureRuntime',
+          { workspaceId: params.wsId, runtimeId: params.id, ...(body.name !== undefined ? { name: body.name } : {}), ...(body.config !== undefined ? { config: body.config } : {}) },
+          target(principal, commandIdFor(principal, undefined), params.wsId, requestId),
+        );
+        if (!current) return { status: 202, body: { id: params.id, status: 'accepted' as const } };
+        const changes = body.config ?? {};
+        const view: RuntimeView = {
+          ...current,
+          name: body.name ?? current.name,
+          config: { ...current.config, ...Object.fromEntries(Object.entries(changes).filter(([field]) => !isSecretField(current.provider, field))) } as RuntimeView['config'],
+          secrets: {
+            ...current.secrets,
+            ...Object.fromEntries(Object.entries(changes).filter(([field]) => isSecretField(current.provider, field)).map(([field, value]) => [field, { hint: maskSecret(String(value)) }])),
+          },
+          updatedAt: issuedAt(),
+        };
+        return { status: 200, body: view };
+      },
+    }),
+    defineRoute({
+      operationId: 'deleteRuntime',
+      method: 'DELETE',
+      path: '/v1/workspaces/{wsId}/runtimes/{id}',
+      summary: 'Delete a runtime and its stored secrets (admins); a default leaves its category without one',
+      tags: ['runtimes'],
+      permission: 'runtimes.write',
+      scope: 'workspace',
+      params: RuntimePath,
+      responses: { 204: null },
+      handler: async ({ params, principal, requestId }) => {
+        await sender.send('DeleteRuntime', { workspaceId: params.wsId, runtimeId: params.id }, target(principal, commandIdFor(principal, undefined), params.wsId, requestId));
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      operationId: 'testRuntime',
+      method: 'POST',
+      path: '/v1/workspaces/{wsId}/runtimes/{id}/test',
+      summary: 'Run a connection test: 202 with the test id; the outcome becomes the runtime’s lastTest',
+      description: 'Send an empty JSON object as the body. Members may re-run a test (the first step when a job fails), and API keys with runtimes:write.',
+      tags: ['runtimes'],
+      permission: 'runtimes.test',
+      scope: 'workspace',
+      params: RuntimePath,
+      body: Empty,
+      responses: { 202: RuntimeTestAcceptedSchema },
+      handler: async ({ params, principal, idempotencyKey, requestId }) => {
+        const commandId = commandIdFor(principal, idempotencyKey);
+        const testId = newIdFor(commandId, 'tst');
+        await sender.send('RequestRuntimeTest', { workspaceId: params.wsId, runtimeId: params.id, testId }, target(principal, commandId, params.wsId, requestId));
+        return { status: 202, headers: { location: `/v1/workspaces/${params.wsId}/runtimes/${params.id}` }, body: { testId, runtimeId: params.id, status: 'pending' as const } };
+      },
+    }),
+    defineRoute({
+      operationId: 'setDefaultRuntime',
+      method: 'POST',
+      path: '/v1/workspaces/{wsId}/runtimes/{id}/default',
+      summary: 'Make a runtime the default of its category (admins); the previous default is cleared in the same step',
+      description: 'Send an empty JSON object as the body.',
+      tags: ['runtimes'],
+      permission: 'runtimes.write',
+      scope: 'workspace',
+      params: RuntimePath,
+      body: Empty,
+      responses: { 200: z.object({ id: z.string(), isDefault: z.literal(true), changed: z.boolean() }) },
+      handler: async ({ params, principal, idempotencyKey, requestId }) => {
+        const answer = await sender.send('SetDefaultRuntime', { workspaceId: params.wsId, runtimeId: params.id }, target(principal, commandIdFor(principal, idempotencyKey), params.wsId, requestId));
+        return { status: 200, body: { id: params.id, isDefault: true as const, changed: answer.changed } };
+      },
+    }),
+  ];
+}
