@@ -86,6 +86,11 @@ describe('model settings over NATS against PostgreSQL', () => {
     expect((await lookup.find(workspaceId, 'openai', 'gpt-4o', new Date('2026-07-01T00:00:00Z')))?.unitPrices.input).toBe('0.000003');
     expect(await lookup.find(workspaceId, 'openai', 'gpt-4o', new Date('2025-12-31T00:00:00Z'))).toBeUndefined();
     expect(await lookup.find(workspaceId, 'anthropic', 'gpt-4o', new Date('2026-07-01T00:00:00Z'))).toBeUndefined();
+    const snapshot = await lookup.snapshot(workspaceId);
+    expect(snapshot.find('openai', 'gpt-4o', new Date('2026-07-01T00:00:00Z'))).toEqual({
+      unitPrices: { input: '0.000003', output: '0.000012' },
+      ref: '2026-06-01T00:00:00.000Z',
+    });
   });
 
   it('a resent command appends nothing new', async () => {

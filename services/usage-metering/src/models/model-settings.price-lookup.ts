@@ -1,6 +1,6 @@
 import { UsageStreams } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
-import type { WorkspacePrice, WorkspacePriceLookup } from '../pricing';
+import type { WorkspacePrice, WorkspacePriceLookup, WorkspacePriceSnapshot } from '../pricing';
 import { loadModelSettings } from './model-settings.command-service';
 import { findModel, priceAt, type ModelSettingsState } from './model-settings.state';
 
@@ -34,6 +34,17 @@ export class ModelSettingsPriceLookup implements WorkspacePriceLookup {
     const state = await this.settings(workspaceId);
     const price = priceAt(findModel(state, provider, model), at);
     return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
+  }
+
+  /** The workspace's prices read once (one revision check), answering many calls without I/O: `Pricer.priceMany`. */
+  async snapshot(workspaceId: string): Promise<WorkspacePriceSnapshot> {
+    const state = await this.settings(workspaceId);
+    return {
+      find: (provider, model, at) => {
+        const price = priceAt(findModel(state, provider, model), at);
+        return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
+      },
+    };
   }
 
   /** The workspace's settings as of the stream's current last revision. */
