@@ -247,11 +247,13 @@ async function freshness(target: Target, read: () => Promise<number>, base: numb
     const wait = started + (tick + 1) * STEADY_TICK_MS - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
-  await Promise.all(inFlight);
+  const sending = await Promise.allSettled(inFlight);
   const achieved = sent / ((performance.now() - started) / 1000);
   stopBy = Date.now() + 60_000;
   polling = false;
-  await watcher;
+  await watcher.catch((error: unknown) => process.stderr.write(`freshness watcher: ${String(error)}\n`));
+  const failed = sending.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
   latencies.sort((left, right) => left - right);
   return { achieved, batches: ticks, perTick, measured: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) };
 }
@@ -297,6 +299,7 @@ async function main(): Promise<void> {
     const before = await probe.read();
     process.stderr.write(`sustained: ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight…\n`);
     const sustainedResult = await sustained(target, probe.read, before);
+    process.stderr.write(`  accepted ${fmt(sustainedResult.acceptedPerSecond)} ev/s, visible ${fmt(sustainedResult.visiblePerSecond)} ev/s\n`);
     const afterSustained = await probe.read();
     process.stderr.write(`freshness: ${STEADY_RATE} ev/s for ${STEADY_SECONDS} s…\n`);
     const fresh = sustainedResult.visiblePerSecond === undefined ? undefined : await freshness(target, probe.read, afterSustained);

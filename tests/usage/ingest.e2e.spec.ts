@@ -60,6 +60,11 @@ describe('usage ingest, end to end', () => {
       headers: { 'idempotency-key': `first-${source}` },
     });
     expect(first).toMatchObject({ accepted: 1, rejected: 0 });
+    // the same request again with its key: the first answer, replayed (the same batch id)
+    const replay = await client.call('POST', path, { token: apiKey, body: { events: [item] }, headers: { 'idempotency-key': `first-${source}` } });
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first);
     await client.expect(202, 'POST', path, { token: apiKey, body: { events: [item] } });
     // 3: a CloudEvent in Steward's names; 4: a batch of one in the GenAI names
     const { id, source: ceSource, time, ...data } = item;

@@ -23,6 +23,11 @@ function isJson(contentType: string | undefined, accepted: readonly string[] | u
  * naming `body` when it does not parse.
  */
 export async function readJsonBody(request: IncomingMessage, limit: number, mediaTypes?: readonly string[]): Promise<unknown> {
+  return (await readJsonBodyText(request, limit, mediaTypes)).value;
+}
+
+/** As readJsonBody, with the body's text too (a batch route fingerprints the bytes for its Idempotency-Key). */
+export async function readJsonBodyText(request: IncomingMessage, limit: number, mediaTypes?: readonly string[]): Promise<{ value: unknown; text: string }> {
   const declared = request.headers['content-length'];
   const hasBody = (declared !== undefined && declared !== '0') || request.headers['transfer-encoding'] !== undefined;
   if (!hasBody) {
@@ -50,7 +55,7 @@ export async function readJsonBody(request: IncomingMessage, limit: number, medi
   if (size > limit) throw tooLarge();
   const text = Buffer.concat(chunks).toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, text };
   } catch (error) {
     throw new GatewayError(GatewayErrorCode.Validation, 'the body is not valid JSON', {
       errors: [{ field: 'body', message: error instanceof Error ? error.message : 'invalid JSON' }],

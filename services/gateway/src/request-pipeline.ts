@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { readJsonBody } from './body-reader';
+import { createHash } from 'node:crypto';
+import { readJsonBody, readJsonBodyText } from './body-reader';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, parseIdempotencyKey, type IdempotencyStore, type StoredResponse } from './idempotency.store';
 import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
@@ -132,15 +133,17 @@ export class RequestPipeline {
       });
     }
     const bodyLimit = route.bodyLimitBytes ?? this.deps.bodyLimitBytes;
-    const rawBody = route.body
-      ? await readJsonBody(request, bodyLimit)
-      : route.rawBody
-        ? await readJsonBody(request, bodyLimit, Object.keys(route.rawBody.content))
-        : undefined;
+    // a raw (batch) body is fingerprinted by its bytes for the Idempotency-Key: a retry sends the same bytes
+    const raw = route.rawBody ? await readJsonBodyText(request, bodyLimit, Object.keys(route.rawBody.content)) : undefined;
+    const rawBody = route.body ? await readJsonBody(request, bodyLimit) : raw?.value;
     const input = validateInput(route, { params: rawParams, query: request.query, body: rawBody });
 
     const reservation = idempotencyKey
-      ? await this.deps.idempotency.reserve({ principal: principalKey, method: route.method, path, key: idempotencyKey }, rawBody)
+      ? await this.deps.idempotency.reserve(
+          { principal: principalKey, method: route.method, path, key: idempotencyKey },
+          rawBody,
+          raw ? createHash('sha256').update(raw.text).digest('hex') : undefined,
+        )
       : undefined;
     if (reservation?.kind === 'replay') {
       response.setHeader(REPLAYED_HEADER, 'true');
