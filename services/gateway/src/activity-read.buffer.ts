@@ -1,6 +1,15 @@
+import { createHash } from 'node:crypto';
 import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import type { Logger } from '@steward/observability';
-import { activityReadsSubject, resourceRead, type ResourceRead, type ResourceReadInput } from '../../team-rbac/src/read-models';
+import {
+  MAX_READS_PER_MESSAGE,
+  RESOURCE_READS,
+  activityReadsSubject,
+  resourceRead,
+  type ResourceRead,
+  type ResourceReadBatch,
+  type ResourceReadInput,
+} from '../../team-rbac/src/read-models';
 
 /** How long a read waits for the next publish round. */
 export const ACTIVITY_FLUSH_INTERVAL_MS = 5;
@@ -25,7 +34,8 @@ export interface ActivityReadBufferDeps {
 }
 
 interface Round {
-  readonly waiting: Map<string, ResourceRead>;
+  /** Reply token → the reads of that message. */
+  readonly waiting: Map<string, readonly ResourceRead[]>;
   readonly failed: ResourceRead[];
   readonly done: () => void;
 }
@@ -33,14 +43,17 @@ interface Round {
 /**
  * Where the gateway's routes record Fetch / Fetch All reads: `record()`
  * returns at once (the response never waits for NATS); every few ms the
- * reads gathered meanwhile are published to `<p>activity.reads` together:
- * one NATS write for the round, each message with its `Nats-Msg-Id` and a
- * reply subject on one inbox subscription, where JetStream's acks come back
- * (what `js.publish` does, without a request, timer and error object per
- * message). A read whose ack is an error, a "no responders" or missing after
- * `ackTimeoutMs` stays in the buffer and is published again (the stream
- * de-duplicates by entry id): at least once, as long as the process lives and
- * the buffer stays under `maxBuffered`. `close()` publishes what is left.
+ * reads gathered meanwhile are published to `<p>activity.reads` together, as
+ * `ResourceReads` batch messages of up to MAX_READS_PER_MESSAGE reads (one
+ * message, one JetStream write and one ack per batch, not per read), each with
+ * a `Nats-Msg-Id` derived from its reads' ids and a reply subject on one inbox
+ * subscription, where JetStream's acks come back (what `js.publish` does,
+ * without a request, timer and error object per message). The reads of a
+ * message whose ack is an error, a "no responders" or missing after
+ * `ackTimeoutMs` stay in the buffer and are published again (the stream
+ * de-duplicates the same batch; the consumer records each read id once):
+ * at least once, as long as the process lives and the buffer stays under
+ * `maxBuffered`. `close()` publishes what is left.
  */
 export class ActivityReadBuffer {
   private readonly subject: string;
@@ -140,24 +153,27 @@ export class ActivityReadBuffer {
   /** Publishes a batch; resolves with the reads that were not acknowledged. */
   private publishRound(batch: readonly ResourceRead[]): Promise<ResourceRead[]> {
     return new Promise((resolve) => {
-      const waiting = new Map<string, ResourceRead>();
+      const waiting = new Map<string, readonly ResourceRead[]>();
       const failed: ResourceRead[] = [];
       const timer = setTimeout(() => done(), this.ackTimeoutMs);
       const done = (): void => {
         clearTimeout(timer);
         if (this.round === round) this.round = undefined;
-        resolve([...failed, ...waiting.values()]);
+        resolve([...failed, ...[...waiting.values()].flat()]);
       };
       const round: Round = { waiting, failed, done };
       this.round = round;
       try {
         this.acks ??= this.deps.nc.subscribe(`${this.inbox}.*`, { callback: (error, message) => this.acknowledged(error, message) });
-        for (const entry of batch) {
+        for (let start = 0; start < batch.length; start += MAX_READS_PER_MESSAGE) {
+          const reads = batch.slice(start, start + MAX_READS_PER_MESSAGE);
           const header = headers();
-          header.set('Nats-Msg-Id', entry.id);
+          // the same reads → the same id: a batch published again is dropped by JetStream's de-duplication
+          header.set('Nats-Msg-Id', createHash('sha256').update(reads.map((read) => read.id).join(',')).digest('base64url'));
           const token = String((this.sequence += 1));
-          waiting.set(token, entry);
-          this.deps.nc.publish(this.subject, JSON.stringify(entry), { reply: `${this.inbox}.${token}`, headers: header });
+          waiting.set(token, reads);
+          const message: ResourceReadBatch = { type: RESOURCE_READS, reads };
+          this.deps.nc.publish(this.subject, JSON.stringify(message), { reply: `${this.inbox}.${token}`, headers: header });
         }
       } catch (error) {
         this.deps.logger?.warn({ err: error }, 'activity reads not published');
@@ -170,10 +186,10 @@ export class ActivityReadBuffer {
     const round = this.round;
     if (error || !round) return;
     const token = message.subject.slice(this.inbox.length + 1);
-    const entry = round.waiting.get(token);
-    if (entry === undefined) return; // a late ack of an earlier round: that read is published again, and de-duplicated
+    const reads = round.waiting.get(token);
+    if (reads === undefined) return; // a late ack of an earlier round: those reads are published again, and recorded once
     round.waiting.delete(token);
-    if (!isAck(message)) round.failed.push(entry);
+    if (!isAck(message)) round.failed.push(...reads);
     if (round.waiting.size === 0) round.done();
   }
 }

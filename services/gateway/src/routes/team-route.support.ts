@@ -34,7 +34,7 @@ export class TeamRouteKit {
   readonly sender: TeamCommandSender;
 
   constructor(readonly deps: TeamRoutesDeps) {
-    this.team = new TeamReadRepository({ db: deps.db });
+    this.team = new TeamReadRepository({ db: deps.db, ...(deps.pool ? { pool: deps.pool } : {}) });
     this.activity = new ActivityRepository({ db: deps.db });
     this.sender = new TeamCommandSender({
       commands: deps.commands,

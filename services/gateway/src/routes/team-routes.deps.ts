@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { CommandClient } from '@steward/messaging';
 import type { Logger } from '@steward/observability';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
 import type { Principal } from '../route';
 import type { Caller } from './caller';
@@ -16,6 +17,8 @@ export interface TeamRoutesDeps {
   readonly natsPrefix: string;
   /** Over the database holding the team read models (`rm_team`, `rm_activity`, `activity_reads`). */
   readonly db: Kysely<unknown>;
+  /** The pool under `db`, if the caller has it: hot reads (the member list) then use prepared statements. */
+  readonly pool?: pg.Pool;
   /** Where Fetch / Fetch All reads are published (the activity stream must exist: `ensureActivityStream`). */
   readonly js: JetStreamClient;
   /**

@@ -47,7 +47,7 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
   const teamHarness = await TeamHarness.start({ name: 'team-routes-test' });
   const { env, store, team, db } = teamHarness;
   const nats: NatsClients = await connectNats({ servers: env.natsUrl, name: 'team-routes-test' });
-  const reads: DurableConsumer<ResourceRead> = await runActivityReadConsumer({ js: nats.js, jsm: nats.jsm, prefix: env.natsPrefix, recorder: new ActivityReadRecorder({ db }) });
+  const reads: DurableConsumer<ResourceRead[]> = await runActivityReadConsumer({ js: nats.js, jsm: nats.jsm, prefix: env.natsPrefix, recorder: new ActivityReadRecorder({ db }) });
   const commands = new CommandClient({ servers: env.natsUrl, name: 'team-routes-gateway' });
   await commands.connect();
   const redis = new Redis(env.redisUrl);
@@ -59,6 +59,7 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
     commands,
     natsPrefix: env.natsPrefix,
     db,
+    pool: env.pool, // as main.ts: the member list as prepared statements
     js: nats.js,
     logger,
     issueUserToken: async (person) => {

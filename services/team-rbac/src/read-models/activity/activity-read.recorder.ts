@@ -4,7 +4,7 @@ import { MessagingError, MessagingErrorCode, runConsumer, type DurableConsumer, 
 import { ReadModelError, ReadModelErrorCode } from '../read-model.error';
 import type { ActivityDB } from './activity-entries.table';
 import { ACTIVITY_READS_SCHEMA, migrateActivityReads } from './activity.projection';
-import { ResourceReadSchema, activityReadsSubject, activityStreamName, ensureActivityStream, type ResourceRead } from './activity.contract';
+import { MAX_READS_PER_MESSAGE, ResourceReadSchema, activityReadsSubject, activityStreamName, decodeResourceReads, ensureActivityStream, type ResourceRead } from './activity.contract';
 
 function defaultSummary(entry: ResourceRead): string {
   const target = entry.resourceId ? ` ${entry.resourceId}` : '';
@@ -136,10 +136,10 @@ export interface ActivityReadConsumerOptions {
  * fails (harmless: once per id). An entry that does not match `ResourceRead` is
  * dead-lettered at once on its own; the rest of its batch is recorded.
  */
-export async function runActivityReadConsumer(options: ActivityReadConsumerOptions): Promise<DurableConsumer<ResourceRead>> {
+export async function runActivityReadConsumer(options: ActivityReadConsumerOptions): Promise<DurableConsumer<ResourceRead[]>> {
   await ensureActivityStream(options.jsm, options.prefix);
   await options.recorder.migrate();
-  return runConsumer<ResourceRead>({
+  return runConsumer<ResourceRead[]>({
     js: options.js,
     jsm: options.jsm,
     stream: activityStreamName(options.prefix),
@@ -151,15 +151,18 @@ export async function runActivityReadConsumer(options: ActivityReadConsumerOptio
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
     ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+    // A message holds one read or a batch of them (decodeResourceReads); a malformed one is dead-lettered whole.
     decode: (msg: JsMsg) => {
-      const parsed = ResourceReadSchema.safeParse(safeJson(msg));
-      if (!parsed.success) {
-        throw new MessagingError(MessagingErrorCode.InvalidMessage, `not a ResourceRead entry: ${parsed.error.issues[0]?.path.join('.') ?? ''}`);
-      }
-      return parsed.data;
+      const decoded = decodeResourceReads(safeJson(msg));
+      if (!decoded.ok) throw new MessagingError(MessagingErrorCode.InvalidMessage, `not a ResourceRead entry: ${decoded.field}`);
+      return decoded.reads;
     },
-    batchHandler: async (_msgs, entries) => {
-      await options.recorder.recordMany(entries);
+    batchHandler: async (_msgs, batches) => {
+      const entries = batches.flat();
+      // one INSERT per MAX_READS_PER_MESSAGE entries, however many batch messages came together
+      for (let start = 0; start < entries.length; start += MAX_READS_PER_MESSAGE) {
+        await options.recorder.recordMany(entries.slice(start, start + MAX_READS_PER_MESSAGE));
+      }
     },
   });
 }

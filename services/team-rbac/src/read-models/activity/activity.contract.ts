@@ -43,6 +43,26 @@ export type ResourceRead = z.infer<typeof ResourceReadSchema>;
 /** What the gateway passes: `type` is implied, `id` and `occurredAt` default to a new UUID and now. */
 export type ResourceReadInput = Omit<ResourceRead, 'type' | 'id' | 'occurredAt'> & { id?: string; occurredAt?: string };
 
+/**
+ * Many reads in one message (the gateway's ActivityReadBuffer publishes a round so: one NATS message and one
+ * JetStream ack per round, not per read). Each entry keeps its own id: a read published twice, alone or in
+ * two batches, is recorded once.
+ */
+export const RESOURCE_READS = 'ResourceReads';
+export const MAX_READS_PER_MESSAGE = 500;
+export const ResourceReadBatchSchema = z
+  .object({ type: z.literal(RESOURCE_READS), reads: z.array(ResourceReadSchema).min(1).max(MAX_READS_PER_MESSAGE) })
+  .strict();
+export type ResourceReadBatch = z.infer<typeof ResourceReadBatchSchema>;
+
+/** The reads of one message of `<p>activity.reads`: a single `ResourceRead` or a `ResourceReads` batch. */
+export function decodeResourceReads(body: unknown): { ok: true; reads: ResourceRead[] } | { ok: false; field: string } {
+  const batch = (body as { type?: unknown } | null)?.type === RESOURCE_READS;
+  const parsed = batch ? ResourceReadBatchSchema.safeParse(body) : ResourceReadSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, field: parsed.error.issues[0]?.path.join('.') ?? '' };
+  return { ok: true, reads: batch ? (parsed.data as ResourceReadBatch).reads : [parsed.data as ResourceRead] };
+}
+
 /** `<p>activity.reads`: where the gateway publishes reads. */
 export function activityReadsSubject(prefix: string): string {
   return natsNames(prefix).subject('activity', 'reads');

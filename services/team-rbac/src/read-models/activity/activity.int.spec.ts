@@ -7,7 +7,7 @@ import { connectNats, ensureStreams, natsNames, type DurableConsumer, type NatsC
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { ActivityReadRecorder, runActivityReadConsumer } from './activity-read.recorder';
-import { activityReadsSubject, activityStreamName, ensureActivityStream, publishActivityRead, resourceRead, type ResourceRead } from './activity.contract';
+import { RESOURCE_READS, activityReadsSubject, activityStreamName, decodeResourceReads, ensureActivityStream, publishActivityRead, resourceRead, type ResourceRead } from './activity.contract';
 import { activityProjection } from './activity.projection';
 import { ActivityRepository, type ActivityEntry } from './activity.repository';
 
@@ -54,7 +54,7 @@ describe('activity log (PostgreSQL, NATS)', () => {
   let repository: ActivityRepository;
   let recorder: ActivityReadRecorder;
   let nats: NatsClients;
-  let consumer: DurableConsumer<ResourceRead> | undefined;
+  let consumer: DurableConsumer<ResourceRead[]> | undefined;
 
   async function appendTeam<T extends TeamEventType>(
     streamId: string,
@@ -288,6 +288,34 @@ describe('activity log (PostgreSQL, NATS)', () => {
     await expect(recorder.record({ ...entry, action: 'delete' })).rejects.toMatchObject({ code: 'INVALID_ENTRY' });
     const dead = await nats.jsm.streams.info(natsNames(env.natsPrefix).deadLetterStream);
     expect(dead.state.messages).toBe(1);
+  });
+
+  it('records batch messages (the gateway publishes rounds so): every read once, across batches and single messages', async () => {
+    const org = `org-${randomUUID()}`;
+    await ensureActivityStream(nats.jsm, env.natsPrefix);
+    consumer ??= await runActivityReadConsumer({ js: nats.js, jsm: nats.jsm, prefix: env.natsPrefix, recorder, backoffMs: [50] });
+    const reads = Array.from({ length: 30 }, (_, i) =>
+      resourceRead({ organizationId: org, resourceType: 'member', action: 'fetch', resourceId: `u-${i}`, outcome: 'success', actor: user('u-batch'), occurredAt: at(i) }),
+    );
+    const subject = activityReadsSubject(env.natsPrefix);
+    await nats.js.publish(subject, JSON.stringify({ type: RESOURCE_READS, reads: reads.slice(0, 20) }), { msgID: randomUUID() });
+    // overlapping batch (10–29) and one of them alone: each read recorded once
+    await nats.js.publish(subject, JSON.stringify({ type: RESOURCE_READS, reads: reads.slice(10) }), { msgID: randomUUID() });
+    await nats.js.publish(subject, JSON.stringify(reads[25]), { msgID: randomUUID() });
+    await waitFor('30 reads recorded', async () => ((await repository.listActivity(org, { limit: 200 })).items.length === 30 ? true : undefined), { timeoutMs: 10_000 });
+    await waitFor(
+      'the consumer to settle every message',
+      async () => {
+        const state = await nats.jsm.consumers.info(natsNames(env.natsPrefix).stream('activity'), 'activity-reads');
+        return state.num_pending === 0 && state.num_ack_pending === 0 ? state : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
+    const items = (await repository.listActivity(org, { limit: 200 })).items;
+    expect(items.map((entry) => entry.id).sort()).toEqual(reads.map((entry) => entry.id).sort());
+    // a batch is decoded whole: one malformed read refuses the message (the gateway validates each read before publishing)
+    expect(decodeResourceReads({ type: RESOURCE_READS, reads: [reads[0], { ...reads[1], action: 'delete' }] })).toEqual({ ok: false, field: 'reads.1.action' });
+    expect(decodeResourceReads({ type: RESOURCE_READS, reads: [] })).toMatchObject({ ok: false });
   });
 
   it('records many reads with one statement, once per id, keeping optional fields and the time', async () => {

@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type pg from 'pg';
 import type { Role, WorkspaceStatus } from '@steward/contracts';
 import { ROLES, WORKSPACE_STATUSES } from '@steward/contracts';
 import { ActivityRepository, type ActivityEntry } from '../activity/activity.repository';
@@ -218,7 +219,16 @@ interface MemberRowWithTotal {
 export class TeamReadRepository {
   private readonly activity: ActivityRepository;
 
-  constructor(private readonly deps: { readonly db: Kysely<unknown> }) {
+  constructor(
+    private readonly deps: {
+      readonly db: Kysely<unknown>;
+      /**
+       * The pool under `db`, when the caller has it: the hot statements (the member list) then run as named
+       * prepared statements, parsed and planned once per connection instead of on every call.
+       */
+      readonly pool?: pg.Pool;
+    },
+  ) {
     this.activity = new ActivityRepository({ db: deps.db });
   }
 
@@ -337,13 +347,14 @@ export class TeamReadRepository {
       where += ` AND (m.email ILIKE $${params.length} OR p.name ILIKE $${params.length})`;
     }
     const from = `FROM ${TEAM_SCHEMA_SQL}.members AS m LEFT JOIN ${TEAM_SCHEMA_SQL}.user_profiles AS p ON p.user_id = m.user_id WHERE ${where}`;
-    const { rows } = await this.deps.db.executeQuery<MemberRowWithTotal>(
-      CompiledQuery.raw(
-        `SELECT m.workspace_id, m.organization_id, m.user_id, m.email, p.name, m.role, m.joined_at, count(*) OVER () AS total ${from} ` +
-          `ORDER BY m.joined_at, m.user_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-        [...params, window.pageSize, window.offset],
-      ),
-    );
+    const text =
+      `SELECT m.workspace_id, m.organization_id, m.user_id, m.email, p.name, m.role, m.joined_at, count(*) OVER () AS total ${from} ` +
+      `ORDER BY m.joined_at, m.user_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
+    const values = [...params, window.pageSize, window.offset];
+    // Four shapes of the statement (with or without role and search): one prepared statement name each.
+    const rows = this.deps.pool
+      ? (await this.deps.pool.query<MemberRowWithTotal>({ name: `rm_team.list_members.${query.role !== undefined ? 'r' : ''}${search ? 's' : ''}`, text, values })).rows
+      : (await this.deps.db.executeQuery<MemberRowWithTotal>(CompiledQuery.raw(text, values))).rows;
     const total =
       rows[0] !== undefined
         ? Number(rows[0].total)
