@@ -25,6 +25,7 @@ import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
 import { jobRoutes } from './routes/jobs';
+import { installOtlpTranscoder, otlpRoutes } from './otlp';
 import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes/usage-ingest';
 import { creditsPerUsdFromEnv, usageRoutes } from './routes/usage';
 import { modelRoutes } from './routes/models';
@@ -88,6 +89,15 @@ async function main(): Promise<void> {
     }),
   );
   routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, db }));
+  // OTLP/HTTP traces: GenAI spans → jobs and steps (cmd.jobs.*) and usage (the ingest stream)
+  routes.push(
+    ...otlpRoutes({
+      commands,
+      natsPrefix: config.natsPrefix,
+      authorizer: new StewardAuthorizer({ readModel }),
+      usage: new UsageIngestPublisher({ nc: nats.nc, js: nats.js, natsPrefix: config.natsPrefix }),
+    }),
+  );
   // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
   routes.push(...usageRoutes({ db, team: readModel, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
   // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
@@ -113,6 +123,8 @@ async function main(): Promise<void> {
     logger,
     telemetry,
   });
+  // protobuf and gzip OTLP bodies become the JSON request the /v1/traces route reads
+  installOtlpTranscoder(gateway.app.getHttpServer());
   const url = await gateway.listen(port, host);
   logger.info({ url, docs: `${url}/docs`, routes: routes.length, oidc: oidc !== undefined }, 'gateway listening');
 
