@@ -51,7 +51,8 @@ const MAX_DAY_ATTEMPTS = 25;
 export class ModelRerater {
   constructor(private readonly store: EventStore) {}
 
-  async rerate(pricingEvent: RecordedEvent): Promise<RerateSummary> {
+  /** `afterDay` runs after each day stream (the reactor keeps its transaction's session active with it). */
+  async rerate(pricingEvent: RecordedEvent, afterDay?: () => Promise<void>): Promise<RerateSummary> {
     const pricing = usageEventRegistry.upcast({ ...pricingEvent }).data as ModelPricingSetData;
     const request: RerateRequest = {
       pricingEventId: pricingEvent.eventId,
@@ -64,6 +65,7 @@ export class ModelRerater {
       const summary = await this.rerateDay(request, UsageStreams.usage(pricing.workspaceId, day));
       callsCorrected += summary.callsCorrected;
       deltaTotal = deltaTotal.plus(summary.deltaTotal);
+      await afterDay?.();
     }
     return { callsCorrected, deltaTotal: decimalText(deltaTotal) };
   }
@@ -168,7 +170,11 @@ export function modelRerateReactor(store: EventStore): ProjectionDefinition<Rera
       async ModelPricingSet(trx, event) {
         const data = event.data as ModelPricingSetData;
         if (!data.rerate) return;
-        const summary = await rerater.rerate(event);
+        // The batch's transaction stays open meanwhile: a statement per day keeps its session from counting as
+        // idle in transaction (deployments end those after a minute).
+        const summary = await rerater.rerate(event, async () => {
+          await sql`SELECT 1`.execute(trx);
+        });
         const row = {
           pricing_event_id: event.eventId,
           workspace_id: data.workspaceId,
