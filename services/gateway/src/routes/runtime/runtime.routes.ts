@@ -38,6 +38,8 @@ const ConfigInput = z.record(z.string().min(1).max(64), z.unknown());
 
 /** The provider's configuration issues, each naming its field inside `config` (all fields, or only those given). */
 function configIssues(provider: RuntimeProviderId, config: unknown, partial: boolean): Array<{ path: Array<string | number>; message: string }> {
+  // an unknown or missing provider is reported on its own field
+  if (!Object.hasOwn(RuntimeProviderSchemas, provider)) return [];
   if (!partial) {
     const result = validateRuntimeConfig(provider, config);
     return result.ok ? [] : result.issues.map((issue) => ({ path: ['config', ...issue.path], message: issue.message }));
