@@ -47,11 +47,11 @@ describe('PostgreSQL appendNew: dedup decided in the transaction of the append',
   });
 
   it('writes each id once within one call, the first occurrence winning, with contiguous revisions per stream', async () => {
-    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const result = await store.appendNew([
       { streamId: 'usage-1', events: [event(a, { v: 'first' }), event(b), event(a, { v: 'again' })] },
       { streamId: 'usage-2', events: [event(c), event(b, { v: 'elsewhere' })] },
-      { streamId: 'usage-1', events: [event(a.toUpperCase(), { v: 'upper' }), event(randomUUID())] },
+      { streamId: 'usage-1', events: [event(a.toUpperCase(), { v: 'upper' }), event(d)] },
     ]);
     expect(result.written).toBe(4);
     expect(result.duplicateEventIds).toEqual([a, b, a]);
@@ -60,6 +60,9 @@ describe('PostgreSQL appendNew: dedup decided in the transaction of the append',
     expect(one.map((e) => e.revision)).toEqual([0n, 1n, 2n]);
     expect(one[0]).toMatchObject({ id: a, data: { v: 'first' } });
     expect(await streamOf(store, 'usage-2')).toEqual([{ id: c, revision: 0n, data: { n: 1 } }]);
+    // The global order is the call's order.
+    const { rows } = await env.pool.query<{ id: string }>(`SELECT event_id::text AS id FROM "${store.schema}".events ORDER BY transaction_id, global_position`);
+    expect(rows.map((row) => row.id)).toEqual([a, b, c, d]);
   });
 
   it('skips ids stored by an earlier call, whatever their content now, and goes on at the stream’s end', async () => {
@@ -130,7 +133,7 @@ describe('PostgreSQL appendNew: dedup decided in the transaction of the append',
     await waitFor('appendNew to wait on the other transaction’s event id', async () => {
       const { rows } = await env.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%'`,
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'`,
       );
       return rows[0]!.n > 0 ? true : undefined;
     });
