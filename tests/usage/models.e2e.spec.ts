@@ -161,6 +161,12 @@ describe('model settings over HTTP', () => {
     const dayStream = UsageStreams.usage(stack.workspaceId, time);
     const recorded = await waitFor('the call metered', async () => (await store.readStream(dayStream)).find((event) => event.type === 'UsageRecorded'));
     expect((recorded.data as UsageRecordedData).pricing).toEqual({ status: 'unpriced' });
+    // the model shows in the settings as seen in usage with no price
+    const unpriced = await waitFor('the unpriced model listed', async () => {
+      const page = await client.expect<{ unpricedModels: Array<{ provider: string; model: string; unpricedCalls: number; pricing: string }> }>(200, 'GET', modelsPath, { token: owner() });
+      return page.unpricedModels.find((model) => model.model === 'e2e-model');
+    });
+    expect(unpriced).toEqual({ provider: 'mistral', model: 'e2e-model', unpricedCalls: 1, pricing: 'pricing not configured' });
 
     await client.expect(200, 'PUT', `${modelsPath}/mistral/e2e-model`, {
       token: owner(),
@@ -173,6 +179,10 @@ describe('model settings over HTTP', () => {
     expect(data.cost).toBe(expected.toFixed());
     expect(data.cost).toBe('0.123789912456791331');
     expect(data.delta).toBe(data.cost);
+    await waitFor('the model priced, no longer listed as unpriced', async () => {
+      const page = await client.expect<{ unpricedModels: Array<{ model: string }> }>(200, 'GET', modelsPath, { token: owner() });
+      return page.unpricedModels.some((model) => model.model === 'e2e-model') ? undefined : true;
+    });
     // the reactor's checkpoint moves on; nothing is corrected twice
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await store.readStream(dayStream)).filter((event) => event.type === 'UsageCorrected')).toHaveLength(1);

@@ -26,6 +26,13 @@ export const ModelSettingsViewSchema = z.object({
   updatedAt: z.string(),
 });
 
+export const UnpricedModelSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  unpricedCalls: z.number().int(),
+  pricing: z.literal('pricing not configured'),
+});
+
 export const ModelSettingsChangeSchema = z.object({
   provider: z.string(),
   model: z.string(),

@@ -11,7 +11,7 @@ import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf, type Caller } from '../caller';
 import { PathId, pageQuery, pageSchema } from '../team-route.support';
 import { ModelCommandSender } from './model-command.sender';
-import { CataloguePageSchema, ModelSettingsChangeSchema, ModelSettingsViewSchema } from './model-views.schema';
+import { CataloguePageSchema, ModelSettingsChangeSchema, ModelSettingsViewSchema, UnpricedModelSchema } from './model-views.schema';
 
 export interface ModelRoutesDeps {
   /** Sends `<prefix>cmd.usage.<Type>` to usage-metering. */
@@ -122,14 +122,24 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
       method: 'GET',
       path: '/v1/workspaces/{wsId}/models',
       summary: 'Model settings of a workspace: each configured model with its current price, price history and API key status',
-      description: 'Prices are USD per token (and per 1M tokens), exact decimal text. The API key is only ever "Configured" or "Not Configured".',
+      description:
+        'Prices are USD per token (and per 1M tokens), exact decimal text. The API key is only ever "Configured" or "Not Configured". ' +
+        '`unpricedModels`: models the last 90 days of usage called without any price (no workspace price, no catalogue entry), ' +
+        'flagged "pricing not configured".',
       tags: ['models'],
       permission: 'models.read',
       scope: 'workspace',
       params: z.strictObject({ wsId: PathId }),
       query: z.strictObject({ ...pageQuery, q: z.string().trim().min(1).max(200).optional() }),
-      responses: { 200: pageSchema(ModelSettingsViewSchema) },
-      handler: async ({ params, query }) => ({ status: 200, body: await repository.listModels(params.wsId, query, now()) }),
+      responses: { 200: pageSchema(ModelSettingsViewSchema).extend({ unpricedModels: z.array(UnpricedModelSchema) }) },
+      handler: async ({ params, query }) => {
+        const at = now();
+        const [page, unpricedModels] = await Promise.all([
+          repository.listModels(params.wsId, query, at),
+          repository.unpricedModels(params.wsId, new Date(at.getTime() - 90 * 86_400_000)),
+        ]);
+        return { status: 200, body: { ...page, unpricedModels } };
+      },
     }),
     defineRoute({
       operationId: 'putModel',

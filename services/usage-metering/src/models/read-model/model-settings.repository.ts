@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { UnitPrices } from '@steward/contracts';
 import { UsageDecimal, decimalText } from '../../pricing';
+import { CHARGEBACK_SCHEMA } from '../../read-models/chargeback/chargeback.projection';
 import type { ModelPriceRow } from './model-prices.table';
 import type { ModelSettingsDB } from './model-settings-db';
 import { MODEL_SETTINGS_SCHEMA } from './model-settings.projection';
@@ -28,6 +29,14 @@ export interface ModelSettingsView {
   /** Only whether a key is set: the key, its ref and its hint are never shown. */
   readonly apiKey: ApiKeyStatus;
   readonly updatedAt: string;
+}
+
+/** A model the workspace's calls used without any price (cost 0): the screen says "pricing not configured". */
+export interface UnpricedModelView {
+  readonly provider: string;
+  readonly model: string;
+  readonly unpricedCalls: number;
+  readonly pricing: 'pricing not configured';
 }
 
 export interface ModelSettingsPage {
@@ -112,5 +121,30 @@ export class ModelSettingsRepository {
       };
     });
     return { items, total, page, pageSize, pageCount: Math.ceil(total / pageSize) };
+  }
+
+  /**
+   * Models seen in the workspace's usage since `since` with calls recorded unpriced (no workspace price, no
+   * catalogue entry), from the chargeback read model's daily rollups, minus the models the workspace has priced
+   * since. Empty while the chargeback read model does not exist yet.
+   */
+  async unpricedModels(workspaceId: string, since: Date): Promise<UnpricedModelView[]> {
+    try {
+      const result = await sql<{ provider: string; model: string; unpriced: string }>`
+        SELECT r.provider, r.model, sum(r.unpriced_calls)::text AS unpriced
+          FROM ${sql.id(CHARGEBACK_SCHEMA, 'usage_rollups')} r
+         WHERE r.workspace_id = ${workspaceId} AND r.grain = 1440 AND r.bucket_start >= ${since}
+           AND NOT EXISTS (SELECT 1 FROM ${sql.id(MODEL_SETTINGS_SCHEMA, 'model_prices')} p
+                            WHERE p.workspace_id = r.workspace_id AND p.provider = r.provider AND p.model = r.model)
+         GROUP BY r.provider, r.model
+        HAVING sum(r.unpriced_calls) > 0
+         ORDER BY r.provider, r.model
+         LIMIT 200`.execute(this.db);
+      return result.rows.map((row) => ({ provider: row.provider, model: row.model, unpricedCalls: Number(row.unpriced), pricing: 'pricing not configured' }));
+    } catch (error) {
+      // 42P01: the chargeback read model is not built yet
+      if ((error as { code?: string }).code === '42P01') return [];
+      throw error;
+    }
   }
 }
