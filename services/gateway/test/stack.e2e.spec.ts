@@ -5,7 +5,7 @@
  * tenant wall answers 404, a second bootstrap changes nothing, and every
  * child stops cleanly on SIGTERM.
  */
-import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 
 jest.setTimeout(180_000);
 
@@ -88,13 +88,24 @@ describe('the npm start stack', () => {
     expect(JSON.stringify(rows)).not.toContain(stack.ownerToken);
   });
 
+  it('reads reach the activity log across the processes: gateway → NATS (batched) → projections, once each', async () => {
+    const before = await env.pool.query<{ n: string }>("SELECT count(*) AS n FROM activity_reads.activity_entries WHERE resource_type = 'member' AND action = 'fetch_all'");
+    for (let i = 0; i < 20; i++) expect((await get(`/v1/workspaces/${stack.workspaceId}/members`, stack.ownerToken)).status).toBe(200);
+    const expected = Number(before.rows[0]?.n) + 20;
+    const count = async (): Promise<number> =>
+      Number((await env.pool.query<{ n: string }>("SELECT count(*) AS n FROM activity_reads.activity_entries WHERE resource_type = 'member' AND action = 'fetch_all'")).rows[0]?.n);
+    await waitFor('the 20 reads in the activity log', async () => ((await count()) >= expected ? true : undefined), { timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await count()).toBe(expected);
+    const log = await get(`/v1/organizations/${stack.organizationId}/activity?resourceType=member&action=fetch_all&limit=5`, stack.ownerToken);
+    expect(log.status).toBe(200);
+    expect(((await log.json()) as { items: unknown[] }).items[0]).toMatchObject({ source: 'read', actor: { type: 'user', id: stack.ownerUserId }, workspaceId: stack.workspaceId });
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     const exits = await stack.stop();
-    expect(exits).toEqual({
-      relay: { code: 0, signal: null },
-      projections: { code: 0, signal: null },
-      'team-rbac': { code: 0, signal: null },
-      gateway: { code: 0, signal: null },
-    });
+    // every process of tools/processes.ts (more join as the platform grows), these four at least
+    expect(Object.keys(exits)).toEqual(expect.arrayContaining(['relay', 'projections', 'team-rbac', 'gateway']));
+    for (const [name, exit] of Object.entries(exits)) expect({ name, ...exit }).toEqual({ name, code: 0, signal: null });
   });
 });
