@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { TEAM_SCHEMA } from '../../../team-rbac/src/read-models/team/team.projection';
+import type { WorkspaceRow } from '../../../team-rbac/src/read-models/team/workspaces.table';
 
 const MAX_REMEMBERED = 100_000;
 const UNDEFINED_TABLE = '42P01';
@@ -15,7 +17,7 @@ export class WorkspaceOrganizations {
 
   constructor(
     private readonly pool: pg.Pool,
-    teamSchema = 'rm_team',
+    teamSchema: string = TEAM_SCHEMA,
   ) {
     this.sql = `SELECT id, organization_id FROM "${teamSchema.replaceAll('"', '""')}".workspaces WHERE id = ANY($1::text[])`;
   }
@@ -30,9 +32,9 @@ export class WorkspaceOrganizations {
       else missing.push(workspaceId);
     }
     if (missing.length === 0) return found;
-    let rows: { id: string; organization_id: string }[];
+    let rows: Pick<WorkspaceRow, 'id' | 'organization_id'>[];
     try {
-      ({ rows } = await this.pool.query<{ id: string; organization_id: string }>({
+      ({ rows } = await this.pool.query<Pick<WorkspaceRow, 'id' | 'organization_id'>>({
         name: 'metering_workspace_organizations',
         text: this.sql,
         values: [missing],
