@@ -29,6 +29,8 @@ import { installOtlpTranscoder, otlpRoutes } from './otlp';
 import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes/usage-ingest';
 import { creditsPerUsdFromEnv, usageRoutes } from './routes/usage';
 import { modelRoutes } from './routes/models';
+import { runtimeRoutes } from './routes/runtime';
+import { RUNTIME_ERROR_HTTP_STATUS } from '@steward/contracts';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     commands,
     natsPrefix: config.natsPrefix,
     db,
+    pool,
     js: nats.js,
     activityReads,
     issueUserToken: (person) => issueUserToken(pool, person),
@@ -102,6 +105,8 @@ async function main(): Promise<void> {
   routes.push(...usageRoutes({ db, team: readModel, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
   // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
   routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, db }));
+  // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)
+  routes.push(...runtimeRoutes({ commands, natsPrefix: config.natsPrefix, db }));
   assertRoutePermissions(routes);
   // Credentials and memberships are cached for a few seconds, cleared by every team event (revocations, removals)
   // and by the gateway's own writes; worst case: see CredentialCache.
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     config: {
       redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:',
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
-      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS },
+      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS },
       rateLimits: rateLimitsFromEnv(process.env),
     },
     logger,
