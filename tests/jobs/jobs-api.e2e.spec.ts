@@ -5,6 +5,7 @@
  * of the workspace list, filter, page and open jobs, including one without steps.
  */
 import { MAX_STEP_CONTENT_BYTES, TRUNCATION_MARKER } from '@steward/contracts';
+import { StewardJobClient } from '../../libs/sdk/src/jobs';
 import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
 
@@ -195,5 +196,34 @@ describe('Job History over HTTP', () => {
     expect(bad.status).toBe(400);
     expect((bad.body as { errors: Array<{ field: string }> }).errors.map((error) => error.field)).toContain('query.status');
     expect((await client.call('POST', jobs, { token: agentKey, body: { jobId: 'trip-1', agent: 'someone-else' } })).status).toBe(409);
+  });
+
+  it('the SDK records a job whose step batch answer was lost: the retry records each step once', async () => {
+    let dropped = 0;
+    // the first steps request reaches Steward, but its answer is lost on the way back
+    const lossy: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).endsWith('/steps') && dropped === 0) {
+        dropped++;
+        throw new TypeError('network: connection reset');
+      }
+      return response;
+    };
+    const sdk = new StewardJobClient({ baseUrl: stack.url, apiKey: agentKey, workspaceId: stack.workspaceId, fetch: lossy, backoffBaseMs: 10 });
+    const run = await sdk.startJob({ jobId: 'sdk-run', agent: 'sdk-agent', input: 'summarise the report' });
+    run.userMessage('summarise the report').toolCall('read_file', { path: 'report.pdf' }).toolResult('read_file', { pages: 12 }, { durationMs: 31.6 }).assistantResponse('The report says…');
+    // the retry carries the same Idempotency-Key: the gateway answers as the first time
+    expect(await run.flush()).toEqual({ recorded: 4, skipped: 0 });
+    await run.finish('success', 'Summarised');
+    expect(dropped).toBe(1);
+    const job = await detail('sdk-run', (candidate) => candidate.status === 'success');
+    expect(job.steps.map((step) => [step.type, step.toolName])).toEqual([
+      ['user_message', null],
+      ['tool_call', 'read_file'],
+      ['tool_result', 'read_file'],
+      ['assistant_response', null],
+    ]);
+    expect(job.steps[2]).toMatchObject({ durationMs: 32, result: { pages: 12 } });
+    expect(job.summary).toBe('Summarised');
   });
 });

@@ -1,2 +1,3 @@
 export * from './backoff';
 export * from './usage-client';
+export * from './jobs';
