@@ -15,7 +15,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { UsageEventInput, UsageIngestBatchInput } from '@steward/contracts';
+import { PostgresEventStore } from '@steward/event-store';
 import { connectNats, ensureUsageIngestStream, usageIngestNames } from '@steward/messaging';
+import { decodeUsageBatch } from '../services/usage-metering/src/metering/usage-batch.codec';
+import { usageRecordedRequests } from '../services/usage-metering/src/metering/usage-recorded.builder';
+import { Pricer } from '../services/usage-metering/src/pricing';
 import { removeNatsStreams, services, withDatabase } from '@steward/testing';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -144,6 +148,26 @@ async function main(): Promise<void> {
       `metering process CPU: ${cpu.toFixed(2)} s (${((cpu * 1e6) / (BATCHES * SIZE)).toFixed(1)} µs per event sent); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     );
     if (rows[0]!.n !== distinct || rows[0]!.ids !== distinct) process.exitCode = 1;
+
+    // The store's share: the same kind of events appended with appendNew from here, no NATS, 10,000 per call.
+    const store = new PostgresEventStore({ pool });
+    const pricer = new Pricer();
+    const fresh = makeBatches().batches.slice(0, Math.min(20, BATCHES));
+    const requests = [];
+    for (let i = 0; i < fresh.length; i += 10) {
+      const toRecord = [];
+      for (const input of fresh.slice(i, i + 10)) {
+        const batch = decodeUsageBatch(new TextEncoder().encode(JSON.stringify(input)));
+        toRecord.push({ batch, organizationId: 'org-bench', priced: await pricer.priceMany(batch.workspaceId, batch.events) });
+      }
+      requests.push(usageRecordedRequests(toRecord));
+    }
+    const appendStarted = performance.now();
+    let written = 0;
+    for (const group of requests) written += (await store.appendNew(group)).written;
+    const appendSeconds = (performance.now() - appendStarted) / 1000;
+    console.log(`appendNew alone (same process, 10 batches per call): ${written} events in ${appendSeconds.toFixed(2)} s = ${Math.round(written / appendSeconds)} events/s`);
+    await store.close();
   } finally {
     child?.kill('SIGTERM');
     if (child) await new Promise((resolve) => child!.once('exit', resolve));
