@@ -31,10 +31,17 @@ export interface ModelSettingsRuntime {
  */
 export async function startModelSettings(options: ModelSettingsRuntimeOptions): Promise<ModelSettingsRuntime> {
   const { pool, store, logger } = options;
-  const secrets = new SecretStore({ pool, keyring: loadKeyring({ logger }) });
-  await secrets.migrate();
+  // Without a usable master key metering still runs (prices, re-rates); only model API keys answer MODELS_UNAVAILABLE.
+  let secrets: SecretStore | undefined;
+  try {
+    secrets = new SecretStore({ pool, keyring: loadKeyring({ logger }) });
+    await secrets.migrate();
+  } catch (error) {
+    secrets = undefined;
+    logger.error({ err: error }, 'no secret store for model API keys (STEWARD_MASTER_KEY): setting or clearing one answers MODELS_UNAVAILABLE');
+  }
   const app = await NestFactory.createMicroservice(
-    ModelSettingsModule.register({ store, names: natsNames(options.natsPrefix), vault: secrets }),
+    ModelSettingsModule.register({ store, names: natsNames(options.natsPrefix), ...(secrets ? { vault: secrets } : {}) }),
     {
       ...commandTransportOptions({ servers: options.natsUrl, queue: MODEL_SETTINGS_QUEUE, name: `steward-usage-models-${process.pid}` }),
       logger: ['error', 'warn'],
