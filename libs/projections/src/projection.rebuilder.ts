@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { START, type EventStore, type GlobalPosition, type ReadAllPage } from '@steward/event-store';
 import { CheckpointRepository } from './checkpoint.repository';
 import { LeaderLock } from './leader-lock';
-import { applyEvents, projectionFilter, projectionSchema, type ProjectionDefinition } from './projection';
+import { applyEvents, projectionFilter, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
 import { projectionLockKey } from './projection.runner';
@@ -152,6 +152,7 @@ export class ProjectionRebuilder {
         hadLive = !!rows[0]?.exists;
         if (hadLive) await sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(old)}`.execute(trx);
         await sql`ALTER SCHEMA ${sql.id(target)} RENAME TO ${sql.id(live)}`.execute(trx);
+        await sql`SELECT pg_notify(${readModelChannel(name)}, '')`.execute(trx);
         await this.checkpoints.replace(
           trx,
           {

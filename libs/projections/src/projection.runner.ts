@@ -10,7 +10,7 @@ import {
 } from '@steward/event-store';
 import { CheckpointRepository, type ProjectionCheckpoint } from './checkpoint.repository';
 import { LeaderLock, isLockHeld } from './leader-lock';
-import { applyEvents, projectionFilter, projectionSchema, type ProjectionDefinition } from './projection';
+import { applyEvents, projectionFilter, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { measureLag } from './projection-lag';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
@@ -332,6 +332,7 @@ export class ProjectionRunner {
         eventsApplied: batch.events.length,
         lastEventAt: last?.recordedAt ?? null,
       });
+      if (batch.events.length > 0) await sql`SELECT pg_notify(${readModelChannel(this.name)}, '')`.execute(trx);
     });
     leadership.position = batch.checkpoint;
   }

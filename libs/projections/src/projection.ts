@@ -85,6 +85,15 @@ export function projectionSchema(name: string): string {
   return `rm_${name.replace(/-/g, '_')}`;
 }
 
+/**
+ * The PostgreSQL NOTIFY channel a projection signals on each time its live read model changes (a
+ * batch applied, a rebuild swapped in), sent inside the transaction of the change so that a listener
+ * hears it only once the change is visible. Caches of read-model answers listen to it.
+ */
+export function readModelChannel(name: string): string {
+  return `steward_rm_${name.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 63);
+}
+
 /** The store filter for a projection (undefined: every event). */
 export function projectionFilter(definition: ProjectionDefinition): EventFilter | undefined {
   const { eventTypes, streamPrefixes } = definition;

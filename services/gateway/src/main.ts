@@ -21,6 +21,7 @@ import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens, watchTeamEvents } from './auth';
 import { ActivityReadBuffer } from './activity-read.buffer';
+import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
 import { teamRoutes } from './routes';
@@ -73,11 +74,15 @@ async function main(): Promise<void> {
   const commands = new CommandClient({ servers: config.natsUrl, name: `steward-gateway-${process.pid}` });
 
   const activityReads = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: config.natsPrefix, logger });
+  // The member list and other hot team reads are kept until the team projection signals a change.
+  const teamReadCache = new ReadModelCache('team', { pool, connectionString: config.databaseUrl });
+  await teamReadCache.start();
   const routes = teamRoutes({
     commands,
     natsPrefix: config.natsPrefix,
     db,
     pool,
+    teamReadCache,
     js: nats.js,
     activityReads,
     issueUserToken: (person) => issueUserToken(pool, person),
@@ -139,6 +144,7 @@ async function main(): Promise<void> {
       logger.info({ signal }, 'gateway stopping');
       await gateway.close();
       teamEvents.stop();
+      await teamReadCache.close();
       await activityReads.close();
       await commands.close();
       await nats.close();

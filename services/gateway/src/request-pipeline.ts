@@ -41,7 +41,20 @@ export function sendJson(response: ServerResponse, answer: StoredResponse): void
     return;
   }
   if (!response.hasHeader('content-type')) response.setHeader('content-type', JSON_CONTENT_TYPE);
-  response.end(JSON.stringify(answer.body));
+  response.end(serialized(answer.body));
+}
+
+/** JSON of answer bodies that are served again as the same object (cached read-model answers). */
+const serializedBodies = new WeakMap<object, string>();
+
+function serialized(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return JSON.stringify(body);
+  let text = serializedBodies.get(body);
+  if (text === undefined) {
+    text = JSON.stringify(body);
+    serializedBodies.set(body, text);
+  }
+  return text;
 }
 
 /** Resolves once the response can take more (or is gone). */
@@ -95,6 +108,8 @@ export async function sendStream(
  * answers with a problem document.
  */
 export class RequestPipeline {
+  private readonly shapedBodies = new WeakMap<object, { readonly schema: unknown; readonly parsed: unknown }>();
+
   constructor(private readonly deps: PipelineDeps) {}
 
   async handle(route: AnyRoute, request: GatewayRequest, response: ServerResponse): Promise<void> {
@@ -205,7 +220,19 @@ export class RequestPipeline {
   private shape(route: AnyRoute, status: number, body: unknown, headers: Readonly<Record<string, string>> | undefined): StoredResponse {
     if (!(status in route.responses)) throw new Error(`${route.operationId} answered ${status}, which it does not declare`);
     const schema = route.responses[status];
-    const parsed = schema && body !== undefined ? schema.parse(body) : body;
-    return { status, headers: { ...headers }, body: parsed };
+    return { status, headers: { ...headers }, body: schema && body !== undefined ? this.parsed(schema, body) : body };
+  }
+
+  /**
+   * The body through its schema. A body object answered again (a cached read-model answer, never mutated)
+   * is parsed once: the same object, through the same schema, gives the same result.
+   */
+  private parsed(schema: NonNullable<AnyRoute['responses'][number]>, body: unknown): unknown {
+    if (typeof body !== 'object' || body === null) return schema.parse(body);
+    const kept = this.shapedBodies.get(body);
+    if (kept !== undefined && kept.schema === schema) return kept.parsed;
+    const parsed: unknown = schema.parse(body);
+    this.shapedBodies.set(body, { schema, parsed });
+    return parsed;
   }
 }

@@ -98,6 +98,11 @@ export class TeamRouteKit {
     });
   }
 
+  /** A team read-model answer through the gateway's cache when it has one (see ReadModelCache). */
+  cachedTeamRead<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.deps.teamReadCache ? this.deps.teamReadCache.get(key, load) : load();
+  }
+
   /** Runs a read-model query; its refusals (bad page, filter, cursor) answer 400. */
   async query<T>(run: () => Promise<T>): Promise<T> {
     try {

@@ -19,6 +19,11 @@ export interface TeamRoutesDeps {
   readonly db: Kysely<unknown>;
   /** The pool under `db`, if the caller has it: hot reads (the member list) then use prepared statements. */
   readonly pool?: pg.Pool;
+  /**
+   * When given, hot list answers of the team read model (the member list) are kept until the read
+   * model changes (`ReadModelCache` over the `team` projection's notifications).
+   */
+  readonly teamReadCache?: { get<T>(key: string, load: () => Promise<T>): Promise<T> };
   /** Where Fetch / Fetch All reads are published (the activity stream must exist: `ensureActivityStream`). */
   readonly js: JetStreamClient;
   /**

@@ -209,7 +209,8 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       query: z.strictObject({ ...pageQuery, search: z.string().max(200).optional(), role: RoleSchema.optional() }),
       responses: { 200: pageSchema(MemberSchema) },
       handler: async ({ params, query, principal }) => {
-        const page = await kit.query(() => kit.team.listMembers(params.wsId, query));
+        const key = `members\u0000${params.wsId}\u0000${query.page}\u0000${query.pageSize}\u0000${query.role ?? ''}\u0000${query.search ?? ''}`;
+        const page = await kit.query(() => kit.cachedTeamRead(key, () => kit.team.listMembers(params.wsId, query)));
         kit.recordRead(principal, page.items[0]?.organizationId ?? (await kit.organizationOfWorkspace(params.wsId)), {
           resourceType: 'member',
           action: 'fetch_all',

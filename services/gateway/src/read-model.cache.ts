@@ -1,0 +1,99 @@
+import type pg from 'pg';
+import { PostgresNotifier } from '@steward/event-store';
+import { readModelChannel } from '@steward/projections';
+
+export interface ReadModelCacheOptions {
+  readonly pool: pg.Pool;
+  /** For the dedicated LISTEN connection; without it one client is taken from the pool for good. */
+  readonly connectionString?: string;
+  /** Answers kept at most (least recently used leave first). Default 2,000. */
+  readonly maxEntries?: number;
+  /** A backstop: an answer is never served older than this. Default 30 s. */
+  readonly maxAgeMs?: number;
+}
+
+interface Entry {
+  readonly value: unknown;
+  readonly at: number;
+}
+
+/**
+ * Answers of one projection's read model, kept in the gateway until the read model changes. The
+ * projection runner NOTIFYs on `readModelChannel(name)` inside the transaction of every change (a batch
+ * applied, a rebuild swapped in), and each notification empties the cache, so an answer is never older
+ * than the read model it came from, plus the time a notification takes to arrive.
+ *
+ * Correctness rules: a query that was running when a notification arrived is answered but not kept
+ * (it may have read the state before the change); while the LISTEN connection is down (notifications
+ * would be lost) nothing is served from the cache and nothing is kept; reconnecting empties it.
+ */
+export class ReadModelCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly notifier: PostgresNotifier;
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+  private generation = 0;
+  private readonly onChange = (): void => {
+    this.generation += 1;
+    this.entries.clear();
+  };
+
+  constructor(
+    readonly projection: string,
+    options: ReadModelCacheOptions,
+  ) {
+    this.notifier = new PostgresNotifier({
+      pool: options.pool,
+      channel: readModelChannel(projection),
+      ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : {}),
+    });
+    this.maxEntries = options.maxEntries ?? 2000;
+    this.maxAgeMs = options.maxAgeMs ?? 30_000;
+  }
+
+  /** Starts listening; resolves once LISTEN is in place (or failed and is being retried: the cache stays off meanwhile). */
+  start(): Promise<void> {
+    return this.notifier.add(this.onChange);
+  }
+
+  async close(): Promise<void> {
+    await this.notifier.close();
+    this.onChange();
+  }
+
+  /** True while answers may be served from the cache. */
+  get active(): boolean {
+    return this.notifier.listening;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * The answer for `key`: the kept one when the read model has not changed since, else `load()`'s
+   * (kept when nothing changed while it ran). Callers must not mutate what they get.
+   */
+  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (!this.notifier.listening) return load();
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.maxAgeMs) {
+      // most recently used last
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.value as T;
+    }
+    const generation = this.generation;
+    const value = await load();
+    if (generation === this.generation && this.notifier.listening) {
+      this.entries.delete(key);
+      this.entries.set(key, { value, at: now });
+      if (this.entries.size > this.maxEntries) {
+        const oldest = this.entries.keys().next();
+        if (!oldest.done) this.entries.delete(oldest.value);
+      }
+    }
+    return value;
+  }
+}
