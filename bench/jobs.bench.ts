@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:jobs [-- --jobs 20000 --steps 200000 --iterations 200]`:
+ * Job History reads at scale — the job list (first page and a deep page, with
+ * its total) and the detail of a job of 200 steps — p50/p99 through
+ * JobReadRepository (what the gateway routes call), not HTTP.
+ *
+ * A fresh database; the read model (`rm_jobs`, created by the jobs
+ * projection's own migration) is filled with generate_series: `--jobs` jobs
+ * over 10 workspaces (the queried one holds a tenth), `--steps` steps spread
+ * over them, plus one job of 200 steps. The issue's scale is
+ * `--jobs 1000000 --steps 10000000` (minutes of loading: not for a shared machine).
+ */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { createTestEnv } from '@steward/testing';
+import { JOBS_SCHEMA, JobReadRepository, jobProjection } from '../services/job-history/src/read-models';
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] ? Number(process.argv[index + 1]) : fallback;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(iterations: number, run: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 10; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: Math.round(percentile(times, 50) * 100) / 100, p99: Math.round(percentile(times, 99) * 100) / 100 };
+}
+
+async function main(): Promise<void> {
+  const jobs = option('jobs', 20_000);
+  const steps = option('steps', 200_000);
+  const iterations = option('iterations', 200);
+  const env = await createTestEnv();
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: env.pool }) });
+  try {
+    await sql`CREATE SCHEMA ${sql.id(JOBS_SCHEMA)}`.execute(db);
+    await jobProjection.migrate(db.withSchema(JOBS_SCHEMA), JOBS_SCHEMA);
+    const loadStarted = performance.now();
+    await sql`
+      INSERT INTO ${sql.id(JOBS_SCHEMA, 'jobs')} (workspace_id, job_id, agent, status, started_at, ended_at, duration_ms, source, step_count)
+      SELECT 'ws_' || (i % 10), 'job-' || i, 'agent-' || (i % 7),
+             CASE WHEN i % 5 = 0 THEN 'running' WHEN i % 11 = 0 THEN 'failed' ELSE 'success' END,
+             timestamptz '2026-01-01' + (i || ' seconds')::interval,
+             CASE WHEN i % 5 = 0 THEN NULL ELSE timestamptz '2026-01-01' + (i || ' seconds')::interval + interval '90 seconds' END,
+             CASE WHEN i % 5 = 0 THEN NULL ELSE 90000 END, 'api', ${Math.floor(steps / jobs)}
+      FROM generate_series(1, ${jobs}) AS i`.execute(db);
+    await sql`
+      INSERT INTO ${sql.id(JOBS_SCHEMA, 'job_steps')} (workspace_id, job_id, sequence, step_id, type, content, tool_name, at)
+      SELECT 'ws_' || (j % 10), 'job-' || j, s, 's' || s,
+             (ARRAY['user_message','assistant_response','tool_call','tool_result','system'])[1 + s % 5],
+             'step ' || s || ' of job ' || j || ': ' || repeat('lorem ipsum ', 20), CASE WHEN s % 5 IN (2, 3) THEN 'search' END,
+             timestamptz '2026-01-01' + (j || ' seconds')::interval + (s || ' milliseconds')::interval
+      FROM generate_series(1, ${steps}) AS n, LATERAL (SELECT 1 + (n - 1) % ${jobs} AS j, 1 + (n - 1) / ${jobs} AS s) AS x`.execute(db);
+    // the job of 200 steps
+    await sql`
+      INSERT INTO ${sql.id(JOBS_SCHEMA, 'jobs')} (workspace_id, job_id, agent, status, started_at, source, step_count)
+      VALUES ('ws_1', 'big-job', 'agent-1', 'running', timestamptz '2025-12-31', 'api', 200)`.execute(db);
+    await sql`
+      INSERT INTO ${sql.id(JOBS_SCHEMA, 'job_steps')} (workspace_id, job_id, sequence, step_id, type, content, at)
+      SELECT 'ws_1', 'big-job', s, 's' || s, 'assistant_response', repeat('answer ', 100), timestamptz '2025-12-31' + (s || ' seconds')::interval
+      FROM generate_series(1, 200) AS s`.execute(db);
+    await sql`ANALYZE`.execute(db);
+    const loadSeconds = Math.round((performance.now() - loadStarted) / 100) / 10;
+
+    const repository = new JobReadRepository({ db });
+    const perWorkspace = Math.ceil(jobs / 10);
+    const deepPage = Math.max(1, Math.floor(perWorkspace / 20 / 2));
+    const figures = {
+      'list, first page (20)': await measure(iterations, () => repository.listJobs('ws_1', {}, { page: 1, pageSize: 20 })),
+      [`list, deep page ${deepPage} (20)`]: await measure(iterations, () => repository.listJobs('ws_1', {}, { page: deepPage, pageSize: 20 })),
+      'list, agent + status filter': await measure(iterations, () => repository.listJobs('ws_1', { agent: 'agent-3', status: 'failed' }, { page: 1, pageSize: 20 })),
+      'detail, 200 steps': await measure(iterations, () => repository.getJob('ws_1', 'big-job')),
+    };
+    console.log(`jobs ${jobs} (${perWorkspace} in the queried workspace), steps ${steps}, loaded in ${loadSeconds} s, ${iterations} iterations each`);
+    console.log('query                              p50 ms    p99 ms');
+    for (const [name, { p50, p99 }] of Object.entries(figures)) console.log(`${name.padEnd(34)} ${String(p50).padStart(7)} ${String(p99).padStart(9)}`);
+  } finally {
+    await env.dispose();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
