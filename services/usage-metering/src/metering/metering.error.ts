@@ -2,8 +2,6 @@
 export enum MeteringErrorCode {
   /** An ingest message that is not a valid usage batch: dead-lettered with this error's message as the reason. */
   InvalidBatch = 'METERING_INVALID_BATCH',
-  /** The batch's workspace is not (yet) known: retried, then dead-lettered. */
-  UnknownWorkspace = 'METERING_UNKNOWN_WORKSPACE',
 }
 
 export class MeteringError extends Error {
