@@ -209,6 +209,16 @@ const PER_BATCH = 200;
       [workspaceId, store.cost],
     );
     expect(equal[0]!.same).toBe(true);
+    // and the workspace totals (what the summary and the timeline read) hold the same
+    const { rows: totals } = await env.pool.query<{ grain: number; calls: string; same: boolean }>(
+      `SELECT grain, sum(calls)::text AS calls, sum(cost) = $2::numeric AS same FROM rm_chargeback.usage_workspace_rollups WHERE workspace_id = $1 GROUP BY grain ORDER BY grain`,
+      [workspaceId, store.cost],
+    );
+    expect(totals.map((row) => [row.grain, Number(row.calls), row.same])).toEqual([
+      [15, expectedCalls, true],
+      [60, expectedCalls, true],
+      [1440, expectedCalls, true],
+    ]);
     const { rows: calls } = await env.pool.query<{ calls: string; cost: string }>(
       `SELECT count(*)::text AS calls, sum(cost)::text AS cost FROM rm_chargeback.usage_calls WHERE workspace_id = $1`,
       [workspaceId],

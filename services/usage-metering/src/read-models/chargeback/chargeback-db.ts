@@ -1,10 +1,12 @@
 import type { UsageCallsTable } from './usage-calls.table';
 import type { UsageRollupsTable } from './usage-rollups.table';
 import type { UsageStatementLinesTable } from './usage-statement-lines.table';
+import type { UsageWorkspaceRollupsTable } from './usage-workspace-rollups.table';
 
 /** The `chargeback` read model (schema `rm_chargeback`). */
 export interface ChargebackDB {
   usage_rollups: UsageRollupsTable;
+  usage_workspace_rollups: UsageWorkspaceRollupsTable;
   usage_calls: UsageCallsTable;
   usage_statement_lines: UsageStatementLinesTable;
 }

@@ -208,6 +208,6 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
     const columns = await sql<{ table_name: string; column_name: string; data_type: string }>`
       SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ${CHARGEBACK_SCHEMA}`.execute(db);
     expect(columns.rows.filter((column) => /double|real/.test(column.data_type))).toEqual([]);
-    expect(columns.rows.filter((column) => column.column_name === 'cost').map((column) => column.data_type)).toEqual(['numeric', 'numeric', 'numeric']);
+    expect(columns.rows.filter((column) => column.column_name === 'cost').map((column) => column.data_type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric']);
   });
 });

@@ -150,36 +150,44 @@ async function addToRollups(trx: Transaction<ChargebackDB>, rows: readonly Rollu
   if (rows.length === 0) return;
   const column = <T>(pick: (row: RollupInput) => T): T[] => rows.map(pick);
   // one row per (grain, cell, dimensions): the batch is summed in SQL first, so ON CONFLICT sees each key once
+  const counters = ['calls', 'errors', 'unpriced_calls', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reasoning_tokens', 'cost', 'latency_sum_ms', 'latency_count'];
+  const addUp = (alias: string) => sql.raw(counters.map((name) => `${name} = ${alias}.${name} + EXCLUDED.${name}`).join(', '));
+  // one row per (grain, cell, dimensions): the batch is summed in SQL first, so ON CONFLICT sees each key once;
+  // the workspace totals are summed from the same rows in the same statement
   await sql`
-    INSERT INTO usage_rollups AS r (workspace_id, grain, bucket_start, agent, provider, model, organization_id,
+    WITH e AS (
+      SELECT * FROM unnest(${column((r) => r.organizationId)}::text[], ${column((r) => r.workspaceId)}::text[], ${column((r) => r.time)}::timestamptz[],
+        ${column((r) => r.agent)}::text[], ${column((r) => r.provider)}::text[], ${column((r) => r.model)}::text[],
+        ${column((r) => r.calls)}::bigint[], ${column((r) => r.errors)}::bigint[], ${column((r) => r.unpriced)}::bigint[],
+        ${column((r) => r.input)}::bigint[], ${column((r) => r.output)}::bigint[], ${column((r) => r.cacheRead)}::bigint[],
+        ${column((r) => r.cacheCreation)}::bigint[], ${column((r) => r.reasoning)}::bigint[], ${column((r) => r.cost)}::numeric[],
+        ${column((r) => r.latencySum)}::bigint[], ${column((r) => r.latencyCount)}::bigint[])
+        AS e(organization_id, workspace_id, time, agent, provider, model, calls, errors, unpriced, input_tokens, output_tokens,
+          cache_read_tokens, cache_creation_tokens, reasoning_tokens, cost, latency_sum, latency_count)
+    ),
+    cells AS (
+      SELECT e.workspace_id, g.grain, date_bin(make_interval(mins => g.grain), e.time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket_start,
+        e.agent, e.provider, e.model, min(e.organization_id) AS organization_id,
+        sum(e.calls) AS calls, sum(e.errors) AS errors, sum(e.unpriced) AS unpriced_calls, sum(e.input_tokens) AS input_tokens,
+        sum(e.output_tokens) AS output_tokens, sum(e.cache_read_tokens) AS cache_read_tokens, sum(e.cache_creation_tokens) AS cache_creation_tokens,
+        sum(e.reasoning_tokens) AS reasoning_tokens, sum(e.cost) AS cost, sum(e.latency_sum) AS latency_sum_ms, sum(e.latency_count) AS latency_count
+      FROM e CROSS JOIN (VALUES (15), (60), (1440)) AS g(grain)
+      GROUP BY 1, 2, 3, 4, 5, 6
+    ),
+    by_dimensions AS (
+      INSERT INTO usage_rollups AS r (workspace_id, grain, bucket_start, agent, provider, model, organization_id,
+        calls, errors, unpriced_calls, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens,
+        cost, latency_sum_ms, latency_count)
+      SELECT * FROM cells
+      ON CONFLICT (workspace_id, grain, bucket_start, agent, provider, model) DO UPDATE SET ${addUp('r')}
+    )
+    INSERT INTO usage_workspace_rollups AS w (workspace_id, grain, bucket_start, organization_id,
       calls, errors, unpriced_calls, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens,
       cost, latency_sum_ms, latency_count)
-    SELECT e.workspace_id, g.grain, date_bin(make_interval(mins => g.grain), e.time, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
-      e.agent, e.provider, e.model, min(e.organization_id),
-      sum(e.calls), sum(e.errors), sum(e.unpriced), sum(e.input_tokens), sum(e.output_tokens), sum(e.cache_read_tokens),
-      sum(e.cache_creation_tokens), sum(e.reasoning_tokens), sum(e.cost), sum(e.latency_sum), sum(e.latency_count)
-    FROM unnest(${column((r) => r.organizationId)}::text[], ${column((r) => r.workspaceId)}::text[], ${column((r) => r.time)}::timestamptz[],
-      ${column((r) => r.agent)}::text[], ${column((r) => r.provider)}::text[], ${column((r) => r.model)}::text[],
-      ${column((r) => r.calls)}::bigint[], ${column((r) => r.errors)}::bigint[], ${column((r) => r.unpriced)}::bigint[],
-      ${column((r) => r.input)}::bigint[], ${column((r) => r.output)}::bigint[], ${column((r) => r.cacheRead)}::bigint[],
-      ${column((r) => r.cacheCreation)}::bigint[], ${column((r) => r.reasoning)}::bigint[], ${column((r) => r.cost)}::numeric[],
-      ${column((r) => r.latencySum)}::bigint[], ${column((r) => r.latencyCount)}::bigint[])
-      AS e(organization_id, workspace_id, time, agent, provider, model, calls, errors, unpriced, input_tokens, output_tokens,
-        cache_read_tokens, cache_creation_tokens, reasoning_tokens, cost, latency_sum, latency_count)
-    CROSS JOIN (VALUES (15), (60), (1440)) AS g(grain)
-    GROUP BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (workspace_id, grain, bucket_start, agent, provider, model) DO UPDATE SET
-      calls = r.calls + EXCLUDED.calls,
-      errors = r.errors + EXCLUDED.errors,
-      unpriced_calls = r.unpriced_calls + EXCLUDED.unpriced_calls,
-      input_tokens = r.input_tokens + EXCLUDED.input_tokens,
-      output_tokens = r.output_tokens + EXCLUDED.output_tokens,
-      cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
-      cache_creation_tokens = r.cache_creation_tokens + EXCLUDED.cache_creation_tokens,
-      reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens,
-      cost = r.cost + EXCLUDED.cost,
-      latency_sum_ms = r.latency_sum_ms + EXCLUDED.latency_sum_ms,
-      latency_count = r.latency_count + EXCLUDED.latency_count`.execute(trx);
+    SELECT workspace_id, grain, bucket_start, min(organization_id), sum(calls), sum(errors), sum(unpriced_calls), sum(input_tokens),
+      sum(output_tokens), sum(cache_read_tokens), sum(cache_creation_tokens), sum(reasoning_tokens), sum(cost), sum(latency_sum_ms), sum(latency_count)
+    FROM cells GROUP BY workspace_id, grain, bucket_start
+    ON CONFLICT (workspace_id, grain, bucket_start) DO UPDATE SET ${addUp('w')}`.execute(trx);
 }
 
 async function addToStatement(trx: Transaction<ChargebackDB>, rows: readonly StatementInput[]): Promise<void> {
@@ -374,6 +382,20 @@ export async function createChargebackTables(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('usage_rollups_pkey', ['workspace_id', 'grain', 'bucket_start', 'agent', 'provider', 'model'])
     .execute();
 
+  let totals = db.schema
+    .createTable('usage_workspace_rollups')
+    .addColumn('workspace_id', 'text', (c) => c.notNull())
+    .addColumn('grain', 'smallint', (c) => c.notNull())
+    .addColumn('bucket_start', 'timestamptz', (c) => c.notNull())
+    .addColumn('organization_id', 'text', (c) => c.notNull());
+  for (const name of counts) totals = totals.addColumn(name, 'bigint', (c) => c.notNull().defaultTo(0));
+  await totals
+    .addColumn('cost', 'numeric', (c) => c.notNull().defaultTo(0))
+    .addColumn('latency_sum_ms', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('latency_count', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addPrimaryKeyConstraint('usage_workspace_rollups_pkey', ['workspace_id', 'grain', 'bucket_start'])
+    .execute();
+
   await db.schema
     .createTable('usage_calls')
     .addColumn('event_id', 'uuid', (c) => c.primaryKey())
@@ -431,7 +453,8 @@ export async function createChargebackTables(db: Kysely<any>): Promise<void> {
  */
 export const chargebackProjection = defineProjection<ChargebackDB>({
   name: CHARGEBACK_PROJECTION,
-  version: 1,
+  // 2: usage_workspace_rollups
+  version: 2,
   streamPrefixes: [USAGE_STREAM_PREFIX],
   eventTypes: ['UsageRecorded', 'UsageCorrected'],
   async migrate(db) {

@@ -217,6 +217,8 @@ export class ChargebackRepository {
     });
     if (grains.length === 0 || scope.workspaceIds.length === 0) return [];
     const agent = scope.agent === undefined ? sql`` : sql`AND r.agent = ${scope.agent}`;
+    // without a per-model answer or an agent filter, the workspace totals: one row per cell
+    const source = byModel || scope.agent !== undefined ? table('usage_rollups') : table('usage_workspace_rollups');
     const dimensions = byModel ? sql`r.provider, r.model` : sql`''::text AS provider, ''::text AS model`;
     const groupBy = byModel ? sql`GROUP BY p.bucket, r.provider, r.model` : sql`GROUP BY p.bucket`;
     const result = await sql<RollupRow>`
@@ -229,9 +231,10 @@ export class ChargebackRepository {
       FROM unnest(${grains}::smallint[], ${starts}::timestamptz[], ${ends}::timestamptz[], ${signs}::int[], ${buckets}::int[])
         AS p(grain, run_start, run_end, sign, bucket)
       CROSS JOIN LATERAL (
-        SELECT * FROM ${table('usage_rollups')} r
+        SELECT * FROM ${source} r
         WHERE r.workspace_id = ANY(${[...scope.workspaceIds]}::text[]) AND r.grain = p.grain
           AND r.bucket_start >= p.run_start AND r.bucket_start < p.run_end ${agent}
+        OFFSET 0 -- a fence: the subquery stays a per-run index probe, never pulled up into a hash join over the whole table
       ) r
       ${groupBy}`.execute(db);
     return result.rows;
