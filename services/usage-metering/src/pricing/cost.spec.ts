@@ -85,12 +85,15 @@ describe('sums of costs', () => {
     let outputTokens = 0;
     const costs: string[] = [];
     let floatSum = 0;
+    // 105 different calls (the token counts cycle with periods 7, 3 and 5), each priced once, repeated.
+    const calls = Array.from({ length: 105 }, (_, index) => tokens({ inputTokens: 3 + (index % 7), cacheReadInputTokens: index % 3, outputTokens: 1 + (index % 5) }));
+    const callCosts = calls.map((call) => usageCost(call, prices));
     for (let index = 0; index < 1_000_000; index += 1) {
-      const call = tokens({ inputTokens: 3 + (index % 7), cacheReadInputTokens: index % 3, outputTokens: 1 + (index % 5) });
+      const call = calls[index % 105]!;
       inputTokens += call.inputTokens - call.cacheReadInputTokens;
       cachedTokens += call.cacheReadInputTokens;
       outputTokens += call.outputTokens;
-      const cost = usageCost(call, prices);
+      const cost = callCosts[index % 105]!;
       costs.push(cost);
       floatSum += Number(cost);
     }
