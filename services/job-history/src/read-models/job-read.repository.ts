@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { JobStatus, JobStepType, ToolStatus, Truncation } from '@steward/contracts';
 import type { JobDB } from './job-db';
 import { JOBS_SCHEMA } from './job.projection';
@@ -152,8 +152,3 @@ export class JobReadRepository {
   }
 }
 
-/** True when `text` exists as a job of the workspace (cheap check for routes). */
-export async function jobExists(db: Kysely<unknown>, workspaceId: string, jobId: string): Promise<boolean> {
-  const result = await sql<{ one: number }>`SELECT 1 AS one FROM ${sql.id(JOBS_SCHEMA, 'jobs')} WHERE workspace_id = ${workspaceId} AND job_id = ${jobId}`.execute(db);
-  return result.rows.length > 0;
-}
