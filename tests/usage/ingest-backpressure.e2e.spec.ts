@@ -1,12 +1,12 @@
 /**
  * Usage ingest under backpressure, against the running stack started with a
- * tiny ingest backlog (GATEWAY_USAGE_INGEST_MAX_MESSAGES=1): many batches at
+ * tiny ingest backlog (USAGE_INGEST_MAX_MESSAGES=1): many batches at
  * once → some answered 429 with Retry-After (a problem document, nothing
  * queued); retried with the same Idempotency-Key after Retry-After they are
  * accepted; in the end every event is recorded exactly once.
  */
 import { randomUUID } from 'node:crypto';
-import { connectNats, ensureUsageIngestStream, usageIngestNames, type NatsClients } from '@steward/messaging';
+import { connectNats, usageIngestNames, type NatsClients } from '@steward/messaging';
 import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
 import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
 import { recordedCount, usageItem, waitForRecorded } from './ingest.support';
@@ -21,12 +21,11 @@ describe('usage ingest when the backlog is full', () => {
 
   beforeAll(async () => {
     env = await createTestEnv();
-    stack = await startStack(env, { env: { GATEWAY_USAGE_INGEST_MAX_MESSAGES: '1' } });
+    stack = await startStack(env, { env: { USAGE_INGEST_MAX_MESSAGES: '1' } });
     nats = await connectNats({ servers: env.natsUrl, name: 'usage-ingest-backpressure-e2e' });
-    // usage-metering also ensures the stream when it starts; if it ran after the gateway it set its own limits:
-    // put the stack's limit back (the gateway reads it from GATEWAY_USAGE_INGEST_MAX_MESSAGES)
+    // the gateway and usage-metering both ensure the stream, from the same setting: whichever started last, it holds
     const info = await nats.jsm.streams.info(usageIngestNames(env.natsPrefix).stream);
-    if (info.config.max_msgs !== 1) await ensureUsageIngestStream(nats.jsm, { prefix: env.natsPrefix, maxMessages: 1 });
+    expect(info.config.max_msgs).toBe(1);
     apiKey = (await new Fixtures(new GatewayClient(stack.url)).issueApiKey(stack.ownerToken, stack.workspaceId, ['usage:write'], 'agent key')).token;
   }, 180_000);
 

@@ -105,3 +105,33 @@ export function isStreamFull(error: unknown): boolean {
   if (code === 10077 || code === 10047 || code === 10054) return true;
   return /maximum (messages|bytes) exceeded|insufficient resources|message size exceeds/i.test(error.message);
 }
+
+function positiveFromEnv(env: NodeJS.ProcessEnv, names: readonly string[]): number | undefined {
+  for (const name of names) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, not ${text}`);
+    return value;
+  }
+  return undefined;
+}
+
+/**
+ * The ingest stream's limits from the environment, read alike by every process that ensures the stream
+ * (the gateway, usage-metering), so that none of them sets back what another set:
+ * USAGE_INGEST_MAX_MESSAGES (batches waiting to be metered), USAGE_INGEST_MAX_BYTES, USAGE_INGEST_REPLICAS
+ * (default NATS_STREAM_REPLICAS, else 1).
+ * Defaults: USAGE_INGEST_DEFAULTS. Past the limits the ingest routes answer 429 with Retry-After.
+ */
+export function usageIngestStreamOptionsFromEnv(env: NodeJS.ProcessEnv, prefix: string): UsageIngestStreamOptions {
+  const maxMessages = positiveFromEnv(env, ['USAGE_INGEST_MAX_MESSAGES']);
+  const maxBytes = positiveFromEnv(env, ['USAGE_INGEST_MAX_BYTES']);
+  const replicas = positiveFromEnv(env, ['USAGE_INGEST_REPLICAS', 'NATS_STREAM_REPLICAS']);
+  return {
+    prefix,
+    ...(maxMessages !== undefined ? { maxMessages } : {}),
+    ...(maxBytes !== undefined ? { maxBytes } : {}),
+    ...(replicas !== undefined ? { replicas } : {}),
+  };
+}

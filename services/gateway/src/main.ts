@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     issueUserToken: (person) => issueUserToken(pool, person),
     logger,
   });
-  // usage ingest: the stream's limits from GATEWAY_USAGE_INGEST_MAX_MESSAGES / _MAX_BYTES (past them: 429)
+  // usage ingest: the stream's limits from USAGE_INGEST_MAX_MESSAGES / _MAX_BYTES, read alike by usage-metering (past them: 429)
   await ensureUsageIngestStream(nats.jsm, usageIngestStreamOptionsFromEnv(process.env, config.natsPrefix));
   routes.push(
     ...usageIngestRoutes({

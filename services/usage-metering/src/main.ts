@@ -13,14 +13,13 @@
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
-import { connectNats } from '@steward/messaging';
+import { connectNats, usageIngestStreamOptionsFromEnv } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { UsageMeteringWorker } from './metering/usage-metering.worker';
 import { WorkspaceOrganizations } from './metering/workspace-organizations.repository';
 import { ModelSettingsPriceLookup } from './models/model-settings.price-lookup';
 import { startModelSettings } from './models/model-settings.runtime';
-import { findModel, priceAt } from './models/model-settings.state';
-import { Pricer, type WorkspacePriceLookup } from './pricing';
+import { Pricer } from './pricing';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -28,26 +27,6 @@ function positiveInt(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
   return value;
-}
-
-/**
- * The model settings lookup with a per-batch snapshot: one read of the workspace's settings prices a whole
- * ingest batch (its `find` reads the stream's revision per call). When ModelSettingsPriceLookup offers
- * `snapshot` itself, pass it to the Pricer directly.
- */
-function batchedModelSettings(lookup: ModelSettingsPriceLookup): WorkspacePriceLookup {
-  return {
-    find: (workspaceId, provider, model, at) => lookup.find(workspaceId, provider, model, at),
-    snapshot: async (workspaceId) => {
-      const state = await lookup.settings(workspaceId);
-      return {
-        find: (provider, model, at) => {
-          const price = priceAt(findModel(state, provider, model), at);
-          return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
-        },
-      };
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -62,11 +41,12 @@ async function main(): Promise<void> {
   const nats = await connectNats({ servers: config.natsUrl, name: `steward-usage-metering-${process.pid}` });
 
   // Workspace prices from the ModelSettings streams, then the built-in catalogue, else unpriced.
-  const pricer = new Pricer(batchedModelSettings(new ModelSettingsPriceLookup({ store })));
+  const pricer = new Pricer(new ModelSettingsPriceLookup({ store }));
   const worker = new UsageMeteringWorker({
     nats,
     prefix: config.natsPrefix,
     replicas: config.natsStreamReplicas,
+    ingestStream: usageIngestStreamOptionsFromEnv(process.env, config.natsPrefix),
     store,
     pricer,
     organizations: new WorkspaceOrganizations(pool),

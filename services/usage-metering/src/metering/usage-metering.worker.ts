@@ -8,6 +8,7 @@ import {
   usageIngestNames,
   type MessagingLogger,
   type NatsClients,
+  type UsageIngestStreamOptions,
 } from '@steward/messaging';
 import type { Pricer } from '../pricing';
 import { MeteringMetrics } from './metering.metrics';
@@ -22,6 +23,8 @@ export interface UsageMeteringWorkerOptions {
   readonly nats: NatsClients;
   readonly prefix: string;
   readonly replicas?: number;
+  /** The ingest stream's limits (usageIngestStreamOptionsFromEnv): the same the gateway ensures, so neither sets back the other's. */
+  readonly ingestStream?: Omit<UsageIngestStreamOptions, 'prefix'>;
   readonly store: Pick<EventStore, 'appendNew'>;
   readonly pricer: Pricer;
   readonly organizations: WorkspaceOrganizations;
@@ -113,7 +116,7 @@ export class UsageMeteringWorker {
     const { nats, prefix } = this.options;
     const replicas = this.options.replicas ?? 1;
     await ensureStreams(nats.jsm, { prefix, replicas });
-    await ensureUsageIngestStream(nats.jsm, { prefix, replicas });
+    await ensureUsageIngestStream(nats.jsm, { replicas, ...this.options.ingestStream, prefix });
     await this.consumers[0]!.ensure();
     for (const consumer of this.consumers) await consumer.start();
   }
