@@ -69,7 +69,9 @@ export async function freePort(): Promise<number> {
 }
 
 function startChild(name: string, entry: string, args: readonly string[], env: Record<string, string>): RunningChild {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, entry), ...args], {
+  // STEWARD_STACK_NODE_ARGS: extra node flags for every child (e.g. `--cpu-prof --cpu-prof-dir=tmp/prof` to profile a benchmark)
+  const nodeArgs = (process.env.STEWARD_STACK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', join(ROOT, entry), ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
