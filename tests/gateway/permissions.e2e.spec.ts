@@ -17,6 +17,7 @@ import { ACCESS_RESTRICTED_TITLE, ADMIN_ONLY_DETAIL, type Action, type Permissio
 import type { Role } from '@steward/contracts';
 import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
 import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, bodyFor, fillPath, loadOperations, startJobFixture } from './support/gateway-client';
+import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -51,7 +52,15 @@ describe('permissions, from the matrix', () => {
       body: { role: 'member' },
     }),
     updateWorkspace: async ({ role }) => ({ body: { name: `Renamed by ${role}` } }),
+    // runtimes: {id} names a runtime (one shared for reads and harmless writes, a fresh one per delete)
+    getRuntime: async () => ({ path: { id: await sharedRuntime() } }),
+    updateRuntime: async () => ({ path: { id: await sharedRuntime() } }),
+    testRuntime: async () => ({ path: { id: await sharedRuntime() } }),
+    setDefaultRuntime: async () => ({ path: { id: await sharedRuntime() } }),
+    deleteRuntime: async ({ role }) => ({ path: { id: await createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, `deletable by ${role}`) } }),
   };
+  let runtimeId: Promise<string> | undefined;
+  const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
 
   beforeAll(async () => {
     env = await createTestEnv();
