@@ -44,17 +44,17 @@ export function sendJson(response: ServerResponse, answer: StoredResponse): void
   response.end(serialized(answer.body));
 }
 
-/** JSON of answer bodies that are served again as the same object (cached read-model answers). */
-const serializedBodies = new WeakMap<object, string>();
+/** The JSON bytes of answer bodies that are served again as the same object (cached read-model answers). */
+const serializedBodies = new WeakMap<object, Buffer>();
 
-function serialized(body: unknown): string {
+function serialized(body: unknown): string | Buffer {
   if (typeof body !== 'object' || body === null) return JSON.stringify(body);
-  let text = serializedBodies.get(body);
-  if (text === undefined) {
-    text = JSON.stringify(body);
-    serializedBodies.set(body, text);
+  let bytes = serializedBodies.get(body);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    serializedBodies.set(body, bytes);
   }
-  return text;
+  return bytes;
 }
 
 /** Resolves once the response can take more (or is gone). */
