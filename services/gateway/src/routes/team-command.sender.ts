@@ -1,23 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
-import { CommandClient, MessagingError, MessagingErrorCode, natsNames, type NatsNames } from '@steward/messaging';
-import { traceContextFromActive } from '@steward/observability';
-import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { Principal } from '../route';
-import type { Caller } from './caller';
+import { CommandRefusedError, CommandSender, type CommandSenderDeps, type CommandTarget } from './command.sender';
 
 /**
  * A team command the service refused. `code` is its TeamErrorCode
  * (`LAST_OWNER`, `INVITATION_EXPIRED`, …): the gateway's problem mapping gives
  * it its status through `config.errorStatuses = TEAM_ERROR_HTTP_STATUS`.
  */
-export class TeamCommandError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TeamCommandError';
+export class TeamCommandError extends CommandRefusedError {
+  constructor(code: string, message: string) {
+    super(code, message, 'TeamCommandError');
   }
 }
 
@@ -44,64 +37,22 @@ export function newIdFor(commandId: string, prefix: string): string {
   return `${prefix}-${createHash('sha256').update(`${commandId}\n${prefix}`).digest('hex').slice(0, 32)}`;
 }
 
-export interface CommandTarget {
-  readonly commandId: string;
-  readonly caller: Caller;
-  readonly organizationId?: string | undefined;
-  readonly workspaceId?: string | undefined;
-  /** The request id: the command's correlation id. */
-  readonly requestId: string;
-  readonly issuedAt: string;
-}
+export type { CommandTarget };
 
-/**
- * Sends team commands over NATS request/reply and turns refusals into
- * TeamCommandErrors (the service's code) and transport failures into 503s
- * (resend with the same Idempotency-Key: the command id makes it safe).
- */
+/** Sends team commands (`<prefix>cmd.team.<Type>`); refusals become TeamCommandErrors, silence a 503. */
 export class TeamCommandSender {
-  private readonly names: NatsNames;
+  private readonly sender: CommandSender<TeamCommandAnswer>;
 
-  constructor(
-    private readonly deps: { readonly commands: CommandClient; readonly natsPrefix: string; readonly timeoutMs?: number },
-  ) {
-    this.names = natsNames(deps.natsPrefix);
+  constructor(deps: CommandSenderDeps) {
+    this.sender = new CommandSender(deps, {
+      context: 'team',
+      defaultTimeoutMs: 10_000,
+      refused: ({ code, message }) => new TeamCommandError(code, message),
+      resendHint: 'resend with the same Idempotency-Key',
+    });
   }
 
-  async send<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, target: CommandTarget): Promise<TeamCommandAnswer> {
-    const traceContext = traceContextFromActive();
-    try {
-      return await this.deps.commands.send<TeamCommandAnswer>(
-        this.names.commandSubject('team', type),
-        {
-          commandId: target.commandId,
-          type,
-          actor: target.caller.actor,
-          ...(target.organizationId !== undefined ? { organizationId: target.organizationId } : {}),
-          ...(target.workspaceId !== undefined ? { workspaceId: target.workspaceId } : {}),
-          correlationId: target.requestId,
-          ...(traceContext ? { traceContext } : {}),
-          issuedAt: target.issuedAt,
-          payload,
-        },
-        { timeoutMs: this.deps.timeoutMs ?? 10_000 },
-      );
-    } catch (error) {
-      throw refusalOf(error, type);
-    }
+  send<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, target: CommandTarget): Promise<TeamCommandAnswer> {
+    return this.sender.send(type, payload, target);
   }
-}
-
-function refusalOf(error: unknown, type: string): Error {
-  if (MessagingError.is(error, MessagingErrorCode.CommandFailed)) {
-    const body = error.details.error;
-    if (body && typeof body === 'object' && typeof (body as { code?: unknown }).code === 'string') {
-      const { code, message } = body as { code: string; message?: unknown };
-      return new TeamCommandError(code, typeof message === 'string' ? message : code);
-    }
-  }
-  if (MessagingError.is(error, MessagingErrorCode.Timeout) || MessagingError.is(error, MessagingErrorCode.NoResponders) || MessagingError.is(error, MessagingErrorCode.Unavailable)) {
-    return new GatewayError(GatewayErrorCode.Unavailable, `${type} got no answer; resend with the same Idempotency-Key`, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
 }

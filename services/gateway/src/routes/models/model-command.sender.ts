@@ -1,32 +1,21 @@
 import type { UsageCommandAnswer, UsageCommandInput, UsageCommandType } from '@steward/contracts';
 import { ModelSettingsErrorCode } from '@steward/contracts';
-import { MessagingError, MessagingErrorCode, natsNames, type CommandClient, type NatsNames } from '@steward/messaging';
-import { traceContextFromActive } from '@steward/observability';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
-import type { Caller } from '../caller';
+import { CommandRefusedError, CommandSender, type CommandRefusal, type CommandSenderDeps, type CommandTarget } from '../command.sender';
 
 /**
  * A model-settings command usage-metering refused. `code` is its
  * ModelSettingsErrorCode (`MODELS_FORBIDDEN`, …): the gateway answers with
  * MODEL_SETTINGS_ERROR_HTTP_STATUS given to its `errorStatuses`.
  */
-export class ModelCommandError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ModelCommandError';
+export class ModelCommandError extends CommandRefusedError {
+  constructor(code: string, message: string) {
+    super(code, message, 'ModelCommandError');
   }
 }
 
-export interface ModelCommandTarget {
-  readonly commandId: string;
-  readonly caller: Caller;
-  readonly organizationId?: string | undefined;
+export interface ModelCommandTarget extends CommandTarget {
   readonly workspaceId: string;
-  readonly requestId: string;
-  readonly issuedAt: string;
   /** How the request names the payload's fields: a refusal naming `unitPrices.input` names `body.<this>.input`. */
   readonly fieldOf?: (field: string) => string;
 }
@@ -37,51 +26,28 @@ export interface ModelCommandTarget {
  * answer is a 503 (resend: the command id makes it safe).
  */
 export class ModelCommandSender {
-  private readonly names: NatsNames;
+  private readonly sender: CommandSender<UsageCommandAnswer, ModelCommandTarget>;
 
-  constructor(private readonly deps: { readonly commands: CommandClient; readonly natsPrefix: string; readonly timeoutMs?: number }) {
-    this.names = natsNames(deps.natsPrefix);
+  constructor(deps: CommandSenderDeps) {
+    this.sender = new CommandSender(deps, {
+      context: 'usage',
+      defaultTimeoutMs: 10_000,
+      refused: refusalOf,
+      resendHint: 'send it again',
+    });
   }
 
-  async send<T extends UsageCommandType>(type: T, payload: UsageCommandInput<T>, target: ModelCommandTarget): Promise<UsageCommandAnswer> {
-    const traceContext = traceContextFromActive();
-    try {
-      return await this.deps.commands.send<UsageCommandAnswer>(
-        this.names.commandSubject('usage', type),
-        {
-          commandId: target.commandId,
-          type,
-          actor: target.caller.actor,
-          ...(target.organizationId !== undefined ? { organizationId: target.organizationId } : {}),
-          workspaceId: target.workspaceId,
-          correlationId: target.requestId,
-          ...(traceContext ? { traceContext } : {}),
-          issuedAt: target.issuedAt,
-          payload,
-        },
-        { timeoutMs: this.deps.timeoutMs ?? 10_000 },
-      );
-    } catch (error) {
-      throw refusalOf(error, type, target.fieldOf ?? ((field) => field));
-    }
+  send<T extends UsageCommandType>(type: T, payload: UsageCommandInput<T>, target: ModelCommandTarget): Promise<UsageCommandAnswer> {
+    return this.sender.send(type, payload, target);
   }
 }
 
-function refusalOf(error: unknown, type: string, fieldOf: (field: string) => string): Error {
-  if (MessagingError.is(error, MessagingErrorCode.CommandFailed)) {
-    const body = error.details.error;
-    if (body && typeof body === 'object' && typeof (body as { code?: unknown }).code === 'string') {
-      const { code, message, field } = body as { code: string; message?: unknown; field?: unknown };
-      const text = typeof message === 'string' ? message : code;
-      if (code === ModelSettingsErrorCode.InvalidCommand) {
-        const named = typeof field === 'string' && field.length > 0 ? `body.${fieldOf(field)}` : 'body';
-        return new GatewayError(GatewayErrorCode.Validation, text, { errors: [{ field: named, message: text }] });
-      }
-      return new ModelCommandError(code, text);
-    }
+function refusalOf({ code, message, body }: CommandRefusal, target: ModelCommandTarget): Error {
+  if (code === ModelSettingsErrorCode.InvalidCommand) {
+    const field = body.field;
+    const fieldOf = target.fieldOf ?? ((name: string) => name);
+    const named = typeof field === 'string' && field.length > 0 ? `body.${fieldOf(field)}` : 'body';
+    return new GatewayError(GatewayErrorCode.Validation, message, { errors: [{ field: named, message }] });
   }
-  if (MessagingError.is(error, MessagingErrorCode.Timeout) || MessagingError.is(error, MessagingErrorCode.NoResponders) || MessagingError.is(error, MessagingErrorCode.Unavailable)) {
-    return new GatewayError(GatewayErrorCode.Unavailable, `${type} got no answer; send it again`, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
+  return new ModelCommandError(code, message);
 }
