@@ -27,10 +27,26 @@ export async function readJsonBody(request: IncomingMessage, limit: number, medi
 }
 
 /** As readJsonBody, with the body's text too (a batch route fingerprints the bytes for its Idempotency-Key). */
+/** True when the request announces a body (a length above zero, or chunked). */
+export function hasBody(request: IncomingMessage): boolean {
+  const declared = request.headers['content-length'];
+  return (declared !== undefined && declared !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
+
+/** True when a request to a route with this body schema may leave the body out: the schema takes `{}` (e.g. `POST …/test`). */
+export function bodyOptional(schema: { safeParse(value: unknown): { success: boolean } }): boolean {
+  let optional = optionalBodies.get(schema);
+  if (optional === undefined) {
+    optional = schema.safeParse({}).success;
+    optionalBodies.set(schema, optional);
+  }
+  return optional;
+}
+const optionalBodies = new WeakMap<object, boolean>();
+
 export async function readJsonBodyText(request: IncomingMessage, limit: number, mediaTypes?: readonly string[]): Promise<{ value: unknown; text: string }> {
   const declared = request.headers['content-length'];
-  const hasBody = (declared !== undefined && declared !== '0') || request.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) {
+  if (!hasBody(request)) {
     throw new GatewayError(GatewayErrorCode.Validation, 'a JSON body is required', { errors: [{ field: 'body', message: 'required' }] });
   }
   if (!isJson(request.headers['content-type'], mediaTypes)) {

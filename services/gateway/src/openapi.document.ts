@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problem';
+import { bodyOptional } from './body-reader';
 import { type AnyRoute, type RouteRegistry, pathParamNames } from './route';
 
 export interface OpenApiInfo {
@@ -85,7 +86,7 @@ function operation(route: AnyRoute): JsonSchema {
     ...(route.description ? { description: route.description } : {}),
     tags: [...route.tags],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(route.body ? { requestBody: { required: !bodyOptional(route.body), content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
     ...(route.rawBody
       ? {
           requestBody: {

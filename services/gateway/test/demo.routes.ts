@@ -104,6 +104,18 @@ export function demoRoutes(state: DemoState): AnyRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'pingWidget',
+      method: 'POST',
+      path: '/v1/public/ping',
+      summary: 'A POST with nothing to say: the body may be left out',
+      tags: ['public'],
+      permission: null,
+      scope: 'none',
+      body: z.strictObject({ note: z.string().max(20).optional() }),
+      responses: { 200: z.object({ pinged: z.boolean(), note: z.string().optional() }) },
+      handler: ({ body }) => ({ status: 200, body: { pinged: true, ...body } }),
+    }),
+    defineRoute({
       operationId: 'echo',
       method: 'POST',
       path: '/v1/public/echo',
