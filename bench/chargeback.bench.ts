@@ -11,7 +11,7 @@
  * queries start once the projection has caught up. Queries go through
  * ChargebackRepository (what the gateway routes call), not HTTP.
  */
-import Decimal from 'decimal.js';
+import { usageCost } from '../services/usage-metering/src/pricing';
 import { Kysely, PostgresDialect } from 'kysely';
 // the Kysely instance shares the test environment's pool: env.dispose() ends it
 import { UsageStreams, usageEventIdFor, type UsageRecordedData } from '@steward/contracts';
@@ -87,7 +87,7 @@ async function runScale(events: number, iterations: number): Promise<ScaleResult
           reasoningOutputTokens: 0,
           responseTimeMs: 100 + (n % 900),
           status: n % 50 === 0 ? 'error' : 'success',
-          cost: new Decimal(model.input).times(inputTokens).plus(new Decimal(model.output).times(outputTokens)).toFixed(),
+          cost: usageCost({ inputTokens, outputTokens, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, reasoningOutputTokens: 0 }, { input: model.input, output: model.output }),
           pricing: { status: 'priced', source: 'catalogue', ref: model.model, unitPrices: { input: model.input, output: model.output } },
           receivedAt: time,
           via: 'http',
