@@ -31,3 +31,35 @@ export type TypedCommandEnvelope<TType extends string, TPayload> = Omit<CommandE
   readonly type: TType;
   readonly payload: TPayload;
 };
+
+/** One event a command appended. */
+export interface AppendedEvent {
+  readonly type: string;
+  readonly streamId: string;
+  /** The event's revision in its stream (a decimal string: revisions are bigints). */
+  readonly revision: string;
+}
+
+/**
+ * What a command handler answers when it accepts a command. A command resent
+ * with the same id answers `replayed: true` and the events the first one appended.
+ */
+export interface CommandAnswer<TEvent extends AppendedEvent = AppendedEvent> {
+  readonly ok: true;
+  readonly commandId: string;
+  /** False when the command changed nothing: the state already was as asked. */
+  readonly changed: boolean;
+  readonly replayed: boolean;
+  readonly events: readonly TEvent[];
+}
+
+/**
+ * What a service answers when it refuses a command (inside the RpcException):
+ * its context's code, which the gateway maps to an HTTP status in one place.
+ */
+export interface CommandErrorBody<TCode extends string = string> {
+  readonly code: TCode;
+  readonly message: string;
+  /** For an invalid command: the payload field at fault (`unitPrices.input`), where one is. */
+  readonly field?: string;
+}

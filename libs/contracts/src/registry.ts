@@ -18,6 +18,14 @@ export interface Upcaster {
   upcast(data: unknown): unknown;
 }
 
+/**
+ * An event as deciders see it, for each of `TDefinition`'s definitions: its
+ * `type` plus its validated `data` (a union over a context's events).
+ */
+export type DefinedEvent<TDefinition extends EventDefinition> = TDefinition extends { type: infer T; schema: infer S extends z.ZodType }
+  ? { readonly type: T; readonly data: z.output<S> }
+  : never;
+
 export function defineEvent<TType extends string, TSchema extends z.ZodType>(
   definition: EventDefinition<TType, TSchema>,
 ): EventDefinition<TType, TSchema> {

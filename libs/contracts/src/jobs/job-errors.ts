@@ -1,3 +1,5 @@
+import type { CommandErrorBody } from '../command';
+
 /**
  * What the job-history service answers when it refuses a command (`{ code, message }`).
  * The codes start with `JOB_` so they never meet another context's codes in the
@@ -22,10 +24,7 @@ export enum JobErrorCode {
   Unavailable = 'JOB_UNAVAILABLE',
 }
 
-export interface JobErrorBody {
-  readonly code: JobErrorCode;
-  readonly message: string;
-}
+export type JobErrorBody = CommandErrorBody<JobErrorCode>;
 
 export const JOB_ERROR_HTTP_STATUS: Readonly<Record<JobErrorCode, number>> = {
   [JobErrorCode.InvalidCommand]: 400,

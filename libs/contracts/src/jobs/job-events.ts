@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventRegistry, defineEvent } from '../registry';
+import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
 import { TeamIdSchema } from '../team/team-fields';
 import {
   JobAgentSchema,
@@ -88,13 +88,8 @@ export const JobFinished = defineEvent({
 
 export const JOB_EVENTS = [JobStarted, JobStepRecorded, JobFinished] as const;
 
-type Defined = (typeof JOB_EVENTS)[number];
 /** One job event as deciders see it: `type` plus validated `data`. */
-export type JobEvent = Defined extends infer D
-  ? D extends { type: infer T; schema: infer S extends z.ZodType }
-    ? { readonly type: T; readonly data: z.output<S> }
-    : never
-  : never;
+export type JobEvent = DefinedEvent<(typeof JOB_EVENTS)[number]>;
 export type JobEventType = JobEvent['type'];
 export type JobEventOf<T extends JobEventType> = Extract<JobEvent, { type: T }>;
 export type JobStartedData = JobEventOf<'JobStarted'>['data'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CommandAnswer } from '../command';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import {
   RuntimeIdSchema,
@@ -77,13 +78,8 @@ export type RuntimeCommandType = keyof typeof RuntimeCommandPayloads;
 export type RuntimeCommandPayload<T extends RuntimeCommandType> = z.output<(typeof RuntimeCommandPayloads)[T]>;
 export type RuntimeCommandInput<T extends RuntimeCommandType> = z.input<(typeof RuntimeCommandPayloads)[T]>;
 
-/** What a runtime handler answers when it accepts a command. */
-export interface RuntimeCommandAnswer {
-  readonly ok: true;
-  readonly commandId: string;
-  /** False when the command changed nothing (e.g. setting the current default again). */
-  readonly changed: boolean;
-  /** True when this command id was already carried out: the answer is the first one's. */
-  readonly replayed: boolean;
-  readonly events: ReadonlyArray<{ readonly type: string; readonly streamId: string; readonly revision: string }>;
-}
+/**
+ * What a runtime handler answers when it accepts a command (`changed: false`:
+ * e.g. setting the current default again).
+ */
+export type RuntimeCommandAnswer = CommandAnswer;

@@ -1,3 +1,5 @@
+import type { CommandErrorBody } from '../command';
+
 /**
  * What the runtime-registry service answers when it refuses a command (the
  * `code` of the `{ code, message }` error body). The gateway maps each code to
@@ -22,10 +24,7 @@ export enum RuntimeErrorCode {
   Unavailable = 'RUNTIME_UNAVAILABLE',
 }
 
-export interface RuntimeErrorBody {
-  readonly code: RuntimeErrorCode;
-  readonly message: string;
-}
+export type RuntimeErrorBody = CommandErrorBody<RuntimeErrorCode>;
 
 export const RUNTIME_ERROR_HTTP_STATUS: Readonly<Record<RuntimeErrorCode, number>> = {
   [RuntimeErrorCode.InvalidCommand]: 400,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventRegistry, defineEvent } from '../registry';
+import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import {
   RuntimeCategorySchema,
@@ -139,12 +139,7 @@ export const RUNTIME_EVENTS = [
   RuntimeDeleted,
 ] as const;
 
-type Defined = (typeof RUNTIME_EVENTS)[number];
-export type RuntimeEvent = Defined extends infer D
-  ? D extends { type: infer T; schema: infer S extends z.ZodType }
-    ? { readonly type: T; readonly data: z.output<S> }
-    : never
-  : never;
+export type RuntimeEvent = DefinedEvent<(typeof RUNTIME_EVENTS)[number]>;
 export type RuntimeEventType = RuntimeEvent['type'];
 export type RuntimeEventOf<T extends RuntimeEventType> = Extract<RuntimeEvent, { type: T }>;
 

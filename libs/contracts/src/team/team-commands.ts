@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AppendedEvent, CommandAnswer } from '../command';
 import { RoleSchema } from './roles';
 import {
   ApiKeyPrefixSchema,
@@ -131,23 +132,11 @@ export type TeamCommandPayload<T extends TeamCommandType> = z.output<(typeof Tea
 export type TeamCommandInput<T extends TeamCommandType> = z.input<(typeof TeamCommandPayloads)[T]>;
 
 /** One event a team command appended. */
-export interface TeamAppendedEvent {
-  readonly type: string;
-  readonly streamId: string;
-  /** The event's revision in its stream (a decimal string: revisions are bigints). */
-  readonly revision: string;
-}
+export type TeamAppendedEvent = AppendedEvent;
 
 /**
  * What a team handler answers when it accepts a command. A command resent with
  * the same `commandId` answers the same events with `replayed: true`.
  * Refusals are errors whose body is a TeamErrorBody.
  */
-export interface TeamCommandAnswer {
-  readonly ok: true;
-  readonly commandId: string;
-  /** False when the command changed nothing: the state already was as asked. */
-  readonly changed: boolean;
-  readonly replayed: boolean;
-  readonly events: readonly TeamAppendedEvent[];
-}
+export type TeamCommandAnswer = CommandAnswer;

@@ -1,3 +1,5 @@
+import type { CommandErrorBody } from '../command';
+
 /**
  * What the team-rbac service answers when it refuses a command: the `code` of
  * the error object a handler sends (`{ code, message }`). The gateway maps each
@@ -35,10 +37,7 @@ export enum TeamErrorCode {
 }
 
 /** The error object a team handler answers with (inside the RpcException). */
-export interface TeamErrorBody {
-  readonly code: TeamErrorCode;
-  readonly message: string;
-}
+export type TeamErrorBody = CommandErrorBody<TeamErrorCode>;
 
 /**
  * The HTTP status each refusal means at the gateway (its problem documents

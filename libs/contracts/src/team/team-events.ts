@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventRegistry, defineEvent } from '../registry';
+import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
 import { RoleSchema } from './roles';
 import {
   ApiKeyPrefixSchema,
@@ -217,13 +217,8 @@ export const TEAM_EVENTS = [
   UserProfileUpdated,
 ] as const;
 
-type Defined = (typeof TEAM_EVENTS)[number];
 /** One team event as the deciders see it: `type` plus validated `data` (latest version). */
-export type TeamEvent = Defined extends infer D
-  ? D extends { type: infer T; schema: infer S extends z.ZodType }
-    ? { readonly type: T; readonly data: z.output<S> }
-    : never
-  : never;
+export type TeamEvent = DefinedEvent<(typeof TEAM_EVENTS)[number]>;
 export type TeamEventType = TeamEvent['type'];
 export type TeamEventOf<T extends TeamEventType> = Extract<TeamEvent, { type: T }>;
 

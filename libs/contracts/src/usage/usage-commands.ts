@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AppendedEvent, CommandAnswer, CommandErrorBody } from '../command';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import { ModelNameSchema, ProviderNameSchema, UnitPricesSchema } from './usage-fields';
 
@@ -57,23 +58,15 @@ export type UsageCommandPayload<T extends UsageCommandType> = z.output<(typeof U
 export type UsageCommandInput<T extends UsageCommandType> = z.input<(typeof UsageCommandPayloads)[T]>;
 
 /** One event a usage command appended. */
-export interface UsageAppendedEvent {
-  readonly type: string;
-  readonly streamId: string;
+export interface UsageAppendedEvent extends AppendedEvent {
   readonly eventId: string;
-  /** The event's revision in its stream (a decimal string). */
-  readonly revision: string;
 }
 
-/** What a model-settings handler answers when it accepts a command; a resent command id answers `replayed: true`. */
-export interface UsageCommandAnswer {
-  readonly ok: true;
-  readonly commandId: string;
-  /** False when the command changed nothing (the same price again, clearing a key that is not set). */
-  readonly changed: boolean;
-  readonly replayed: boolean;
-  readonly events: readonly UsageAppendedEvent[];
-}
+/**
+ * What a model-settings handler answers when it accepts a command (`changed:
+ * false`: the same price again, clearing a key that is not set).
+ */
+export type UsageCommandAnswer = CommandAnswer<UsageAppendedEvent>;
 
 /**
  * What usage-metering answers when it refuses a model-settings command
@@ -93,12 +86,8 @@ export enum ModelSettingsErrorCode {
   Unavailable = 'MODELS_UNAVAILABLE',
 }
 
-export interface ModelSettingsErrorBody {
-  readonly code: ModelSettingsErrorCode;
-  readonly message: string;
-  /** For INVALID_COMMAND: the payload field at fault (`unitPrices.input`, `effectiveFrom`). */
-  readonly field?: string;
-}
+/** `field`, for INVALID_COMMAND: the payload field at fault (`unitPrices.input`, `effectiveFrom`). */
+export type ModelSettingsErrorBody = CommandErrorBody<ModelSettingsErrorCode>;
 
 export const MODEL_SETTINGS_ERROR_HTTP_STATUS: Readonly<Record<ModelSettingsErrorCode, number>> = {
   [ModelSettingsErrorCode.InvalidCommand]: 400,
