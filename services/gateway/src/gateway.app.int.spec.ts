@@ -325,6 +325,21 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
       expect(failure.text).not.toContain('hunter2');
     });
 
+    it('answers the same whether a route is found directly or through express (a path only express matches: letter case)', async () => {
+      const direct = await call('GET', `${widgets}?page=3`, { token: 'user-any' });
+      const throughExpress = await call('GET', `${widgets.toUpperCase().replace('WS-1', 'ws-1')}?page=3`, { token: 'user-any' });
+      for (const answer of [direct, throughExpress]) {
+        expect(answer.status).toBe(200);
+        expect(answer.body).toEqual({ items: [], page: 3 });
+        expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        expect(answer.headers.get('x-request-id')).toEqual(expect.any(String));
+        expect(answer.headers.get('ratelimit-limit')).toBe('1000');
+      }
+      const badQuery = await call('GET', `${widgets}?page=0&extra=1`, { token: 'user-any' });
+      expectProblem(badQuery, 400);
+      expect(fields(badQuery)).toEqual(['query.extra', 'query.page']);
+    });
+
     it('lets only declared response fields leave', async () => {
       const created = await call('POST', widgets, { token: 'user-shape', body: { name: 'shape', size: 3 } });
       expect(created.status).toBe(201);

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Module, type LoggerService } from '@nestjs/common';
@@ -9,6 +9,7 @@ import { createLogger, type Logger, type MetricsHandler } from '@steward/observa
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createApiController } from './api.controller';
+import { ApiRouter } from './api-router';
 import { httpTelemetry } from './http-telemetry.middleware';
 import { IdempotencyStore } from './idempotency.store';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi.document';
@@ -96,6 +97,38 @@ function nestLogger(logger: Logger): LoggerService {
 }
 
 /**
+ * Hands a request that ApiRouter matches straight to the pipeline, with the params and query express would
+ * have given it (its own query parser), and everything else (operational routes, 404/405, HEAD, paths that
+ * only express's looser matching accepts) to express and Nest as before. The answers are the same either
+ * way; the direct way skips express's router walk over every route and Nest's handler wrapping (about 10 %
+ * of the gateway's time per request on a hot GET). The request still gets the telemetry middleware
+ * (request id, span, metrics, log line) first, and anything thrown becomes a problem document in the one
+ * place express's errors do.
+ */
+function serveRoutesDirectly(
+  app: NestExpressApplication,
+  router: ApiRouter,
+  serve: (route: AnyRoute, request: GatewayRequest, response: ServerResponse) => void,
+): void {
+  const express = app.getHttpAdapter().getInstance() as { get(setting: string): unknown };
+  const parseQuery = express.get('query parser fn') as ((text: string | null) => Record<string, unknown>) | undefined;
+  const server = app.getHttpServer() as Server;
+  const listeners = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const match = router.match(request.method, request.url);
+    if (match === undefined) {
+      for (const listener of listeners) listener.call(server, request, response);
+      return;
+    }
+    const routed = request as GatewayRequest;
+    routed.params = match.params;
+    routed.query = parseQuery ? parseQuery(match.queryString) : {};
+    serve(match.route, routed, response);
+  });
+}
+
+/**
  * The gateway's HTTP application over the given routes: validation, problem
  * documents, idempotency, rate limits, request ids, logs, metrics and spans,
  * plus /healthz, /readyz, /metrics, /openapi.json and /docs.
@@ -154,13 +187,19 @@ export async function createGatewayApp(deps: GatewayDeps): Promise<GatewayApp> {
     return registry.allowedMethods(path);
   };
   const meter = (deps.telemetry?.meterProvider ?? metrics.getMeterProvider()).getMeter('steward-gateway');
-  app.use(httpTelemetry({ logger, meter, requestLogLevel: deps.config.requestLogLevel ?? 'info' }));
+  const telemetry = httpTelemetry({ logger, meter, requestLogLevel: deps.config.requestLogLevel ?? 'info' });
+  app.use(telemetry);
   const problemDeps: ProblemAnswerDeps = { logger, allowedMethods, problems };
   app.useGlobalFilters(new ProblemFilter(problemDeps));
   await app.init();
   // errors raised by express itself, outside Nest's handlers (a path param that is not valid percent-encoding)
   app.use((error: unknown, request: IncomingMessage, response: ServerResponse, _next: () => void) => {
     answerWithProblem(error, request as GatewayRequest, response, problemDeps);
+  });
+  serveRoutesDirectly(app, new ApiRouter(registry.routes), (route, request, response) => {
+    telemetry(request, response, () => {
+      pipeline.handle(route, request, response).catch((error: unknown) => answerWithProblem(error, request, response, problemDeps));
+    });
   });
 
   return {
