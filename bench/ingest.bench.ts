@@ -11,6 +11,10 @@
  * 3. Raw COPY of the same rows (UsageRecorded-shaped event rows) into a plain
  *    PostgreSQL table: the ceiling for writing the same bytes, and the ratio.
  *
+ * Where the CPU went during the sustained run: each process of the stack (this benchmark's children),
+ * and the PostgreSQL backends serving each of them (matched by their TCP connections), in CPU seconds
+ * and µs per event. NATS is shared with whatever else runs on the machine: its figure is indicative.
+ *
  * "Visible": the chargeback rollups' total calls of the workspace (rm_chargeback.usage_rollups,
  * day grain) when that read model exists, else UsageRecorded events in the store.
  *
@@ -19,7 +23,9 @@
  * BENCH_URL, BENCH_API_KEY (scope usage:write), BENCH_WORKSPACE, and DATABASE_URL of its database.
  * The figures are indicative on a shared machine.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createTestEnv, startStack, type Stack, type TestEnv } from '@steward/testing';
 import { chunksOf, copyFromStdin, copyText } from './store/pg-copy';
@@ -126,12 +132,81 @@ async function startTarget(): Promise<Target> {
   }
 }
 
-/** UsageRecorded events of the workspace in the store (what usage-metering has appended). */
+/** User + system CPU seconds of a process (Linux /proc), 0 once it is gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The stack's processes (children of this one, by their entry file), PostgreSQL's backends by the process they serve, NATS. */
+function cpuSnapshot(): Map<string, number> {
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.split(') ')[1]!.split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (ppid === process.pid) {
+        const entryFile = cmdline.find((arg) => arg.endsWith('main.ts'));
+        if (entryFile) names.set(pid, entryFile.replace(/.*\/(services|libs)\/([^/]+)\/.*/, '$2').replace('messaging', 'relay'));
+      } else if (cmdline[0]?.endsWith('nats-server')) {
+        names.set(pid, 'nats-server (shared)');
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  names.set(process.pid, 'bench (HTTP client)');
+  const usage = new Map<string, number>();
+  for (const [pid, name] of names) usage.set(name, (usage.get(name) ?? 0) + cpuSecondsOf(pid));
+  // PostgreSQL backends: `ss` pairs each backend's socket (local :5432) with its client's (same port pair).
+  let sockets = '';
+  try {
+    sockets = execFileSync('ss', ['-tnpH', 'state', 'established'], { encoding: 'utf8' });
+  } catch {
+    return usage;
+  }
+  const clientOf = new Map<string, number>();
+  const backends: Array<{ peer: string; pid: number }> = [];
+  for (const line of sockets.split('\n')) {
+    const match = /(\S+:\d+)\s+(\S+:\d+)\s+users:\(\("[^"]*",pid=(\d+)/.exec(line);
+    if (!match) continue;
+    const [, local, peer, pid] = match as unknown as [string, string, string, string];
+    if (local.endsWith(':5432')) backends.push({ peer, pid: Number(pid) });
+    else if (peer.endsWith(':5432')) clientOf.set(local, Number(pid));
+  }
+  for (const { peer, pid } of backends) {
+    const client = names.get(clientOf.get(peer) ?? -1);
+    if (!client || client.startsWith('nats')) continue;
+    const name = `postgres for ${client}`;
+    usage.set(name, (usage.get(name) ?? 0) + cpuSecondsOf(pid));
+  }
+  return usage;
+}
+
+function cpuDelta(before: Map<string, number>, after: Map<string, number>): Array<[string, number]> {
+  return [...after]
+    .map(([name, seconds]): [string, number] => [name, seconds - (before.get(name) ?? 0)])
+    .filter(([, seconds]) => seconds > 0.005)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/**
+ * UsageRecorded events of the workspace in the store (what usage-metering has appended): the revisions of
+ * its usage streams (`usage-<workspace>-<day>`, committed with the events), not a count over the events,
+ * which would scan (and load) the store every poll.
+ */
 function storeProbe(pool: pg.Pool, workspaceId: string): () => Promise<number> {
   return async () => {
     const result = await pool.query<{ count: string }>(
-      `SELECT count(*)::text AS count FROM steward_events.events WHERE event_type = 'UsageRecorded' AND data->>'workspaceId' = $1`,
-      [workspaceId],
+      `SELECT coalesce(sum(revision + 1), 0)::text AS count FROM steward_events.streams WHERE left(stream_id, length($1)) = $1`,
+      [`usage-${workspaceId}-`],
     );
     return Number(result.rows[0]?.count ?? 0);
   };
@@ -193,6 +268,7 @@ async function sustained(target: Target, read: () => Promise<number>, base: numb
   const run = `s-${randomUUID().slice(0, 8)}`;
   const batches = Math.ceil(EVENTS / BATCH);
   let next = 0;
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -207,7 +283,10 @@ async function sustained(target: Target, read: () => Promise<number>, base: numb
   // recorded in the store (metering's share), then visible (the projection's too)
   const recorded = await waitVisible(store.read, store.base + EVENTS, 300_000);
   const visible = recorded === undefined ? undefined : await waitVisible(read, base + EVENTS, 300_000);
+  const cpu = cpuDelta(cpuBefore, cpuSnapshot());
   return {
+    cpu,
+    acceptedToRecordedMs: recorded === undefined ? undefined : recorded - accepted,
     recordedPerSecond: recorded === undefined ? undefined : EVENTS / ((recorded - started) / 1000),
     acceptedPerSecond: EVENTS / ((accepted - started) / 1000),
     visiblePerSecond: visible === undefined ? undefined : EVENTS / ((visible - started) / 1000),
@@ -215,25 +294,50 @@ async function sustained(target: Target, read: () => Promise<number>, base: numb
   };
 }
 
-async function freshness(target: Target, read: () => Promise<number>, base: number) {
+/** Accepted batches, and when each became covered by what a probe reads. */
+class CoverageWatch {
+  readonly latencies: number[] = [];
+  private cursor = 0;
+
+  constructor(
+    private readonly acceptedAt: ReadonlyArray<{ cumulative: number; at: number }>,
+    private readonly read: () => Promise<number>,
+    private readonly base: number,
+  ) {}
+
+  get done(): boolean {
+    return this.cursor >= this.acceptedAt.length;
+  }
+
+  async poll(): Promise<void> {
+    const seen = (await this.read()) - this.base;
+    const now = performance.now();
+    while (this.cursor < this.acceptedAt.length && (this.acceptedAt[this.cursor]?.cumulative ?? Infinity) <= seen) {
+      this.latencies.push(now - (this.acceptedAt[this.cursor]?.at ?? now));
+      this.cursor++;
+    }
+  }
+
+  summary(): { measured: number; p50: number; p99: number; max: number | undefined } {
+    const sorted = [...this.latencies].sort((left, right) => left - right);
+    return { measured: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) };
+  }
+}
+
+async function freshness(target: Target, read: () => Promise<number>, base: number, store: { read: () => Promise<number>; base: number }) {
   const run = `f-${randomUUID().slice(0, 8)}`;
   const perTick = Math.max(1, Math.round((STEADY_RATE * STEADY_TICK_MS) / 1000));
   const ticks = Math.round((STEADY_SECONDS * 1000) / STEADY_TICK_MS);
   const acceptedAt: Array<{ cumulative: number; at: number }> = [];
-  const latencies: number[] = [];
   let sent = 0;
   let polling = true;
-  let cursor = 0;
   let stopBy = Number.POSITIVE_INFINITY;
-  // the watcher: each accepted batch is visible once the total covers it (batches are metered about in order)
+  // the watchers: each accepted batch is visible (recorded) once the total covers it (batches are metered about in order)
+  const visible = new CoverageWatch(acceptedAt, read, base);
+  const recorded = new CoverageWatch(acceptedAt, store.read, store.base);
   const watcher = (async () => {
-    while (polling || cursor < acceptedAt.length) {
-      const seen = (await read()) - base;
-      const now = performance.now();
-      while (cursor < acceptedAt.length && (acceptedAt[cursor]?.cumulative ?? Infinity) <= seen) {
-        latencies.push(now - (acceptedAt[cursor]?.at ?? now));
-        cursor++;
-      }
+    while (polling || !visible.done) {
+      await Promise.all([visible.poll(), recorded.done ? undefined : recorded.poll()]);
       if (!polling && Date.now() > stopBy) break;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -259,8 +363,7 @@ async function freshness(target: Target, read: () => Promise<number>, base: numb
   await watcher.catch((error: unknown) => process.stderr.write(`freshness watcher: ${String(error)}\n`));
   const failed = sending.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
-  latencies.sort((left, right) => left - right);
-  return { achieved, batches: ticks, perTick, measured: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) };
+  return { achieved, batches: ticks, perTick, ...visible.summary(), recorded: recorded.summary() };
 }
 
 /** The same rows as UsageRecorded events, COPYed into a plain table (no checks, no indexes but the key). */
@@ -308,7 +411,10 @@ async function main(): Promise<void> {
     process.stderr.write(`  accepted ${fmt(sustainedResult.acceptedPerSecond)} ev/s, visible ${fmt(sustainedResult.visiblePerSecond)} ev/s\n`);
     const afterSustained = await probe.read();
     process.stderr.write(`freshness: ${STEADY_RATE} ev/s for ${STEADY_SECONDS} s…\n`);
-    const fresh = sustainedResult.visiblePerSecond === undefined ? undefined : await freshness(target, probe.read, afterSustained);
+    const fresh =
+      sustainedResult.visiblePerSecond === undefined
+        ? undefined
+        : await freshness(target, probe.read, afterSustained, { read: store, base: await store() });
     process.stderr.write('raw COPY of the same rows…\n');
     const copy = await rawCopy(target.pool);
 
@@ -325,6 +431,12 @@ async function main(): Promise<void> {
       console.log(`steady rate             ${STEADY_RATE} ev/s asked, ${fmt(fresh.achieved)} ev/s sent, ${fresh.batches} batches of ${fresh.perTick} over ${STEADY_SECONDS} s`);
       console.log(`freshness p50           ${fmt(fresh.p50)} ms (accepted → visible, ${fresh.measured} batches)`);
       console.log(`freshness p99           ${fmt(fresh.p99)} ms   target < 500   ${fresh.p99 < 500 ? 'PASS' : 'MISS'}   (max ${fmt(fresh.max)} ms)`);
+      console.log(`accepted → recorded     p50 ${fmt(fresh.recorded.p50)} ms, p99 ${fmt(fresh.recorded.p99)} ms (in the store; metering's share)`);
+    }
+    console.log(`accepted → recorded     ${fmt(sustainedResult.acceptedToRecordedMs)} ms after the last 202`);
+    console.log(`CPU during the sustained run (s, µs per event), load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}:`);
+    for (const [name, seconds] of sustainedResult.cpu) {
+      console.log(`  ${name.padEnd(34)} ${seconds.toFixed(2).padStart(6)} s ${((seconds * 1e6) / EVENTS).toFixed(1).padStart(7)} µs/event`);
     }
     console.log(`raw COPY, same rows     ${fmt(copy.perSecond)} ev/s (${fmt(copy.seconds, 2)} s, one COPY into a plain table)`);
     console.log(`ratio end to end / COPY ${ratio === undefined ? 'n/a' : ratio.toFixed(3)}`);
@@ -342,6 +454,7 @@ async function main(): Promise<void> {
         steadyRate: STEADY_RATE,
         freshnessP50: fresh ? Math.round(fresh.p50) : null,
         freshnessP99: fresh ? Math.round(fresh.p99) : null,
+        recordedP99: fresh ? Math.round(fresh.recorded.p99) : null,
         copyPerSecond: Math.round(copy.perSecond),
         ratio: ratio === undefined ? null : Number(ratio.toFixed(3)),
       }),

@@ -4,7 +4,7 @@ import { MessagingError, MessagingErrorCode } from './messaging.error';
  * Every subject and stream name Steward uses on NATS, from one prefix:
  * '' in production, the test env's `natsPrefix` in tests, so that test files
  * running in parallel never see each other. Subjects get `<prefix>.`, stream
- * names `<PREFIX>_` (upper-cased): `t1abc.events.usage.UsageRecorded` lives in
+ * names `<PREFIX>_` (upper-cased): `t1abc.events.jobs.JobFinished` lives in
  * the stream `T1ABC_EVENTS`.
  */
 export interface NatsNames {

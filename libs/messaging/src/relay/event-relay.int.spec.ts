@@ -170,6 +170,25 @@ describe('EventRelay', () => {
     expect(after.state.last_seq).toBe(before.state.last_seq);
   });
 
+  it('passes over the event types it skips: never published, the checkpoint past them', async () => {
+    const skipping = relay({ name: 'skipping', skipEventTypes: ['JobStarted'] });
+    await skipping.migrate();
+    const jobsBefore = await messagesOn(names.eventSubject('jobs', 'JobStarted'));
+    const countersBefore = await messagesOn(names.eventSubject('counter', 'CounterIncremented'));
+    await store.append(`job-${randomUUID()}`, [jobStarted(), jobStarted()], { expectedRevision: 'no_stream' });
+    const counters = await appendCounters(1, 2);
+    await store.append(`job-${randomUUID()}`, [jobStarted()], { expectedRevision: 'no_stream' });
+    const head = await store.headPosition();
+    await skipping.start();
+
+    await waitFor('the checkpoint at the head', async () =>
+      formatPosition(await skipping.checkpoints.load('skipping')) === formatPosition(head) ? true : undefined,
+    );
+    // counters appended before this test are re-published under this relay's name: NATS drops them as duplicates
+    expect(await messagesOn(names.eventSubject('counter', 'CounterIncremented'))).toBe(countersBefore + counters);
+    expect(await messagesOn(names.eventSubject('jobs', 'JobStarted'))).toBe(jobsBefore);
+  });
+
   it('feeds a consumer with an inbox that applies each event once, even when NATS holds a copy', async () => {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: env.pool }) });
     const inbox = new IdempotentInbox<DB>({ db, schema: 'relay_test' });

@@ -29,6 +29,12 @@ export interface EventRelayOptions {
   readonly subjectPrefix?: string;
   /** The `<context>` of `events.<context>.<EventType>`; default (or when it answers undefined): the stream's category. */
   readonly contextOf?: (event: RecordedEvent) => string | undefined;
+  /**
+   * Event types kept off the bus: read and passed over (the checkpoint moves past them), never published.
+   * For high-volume events that no NATS consumer needs because their readers tail the store (projections,
+   * reactors): UsageRecorded, at tens of thousands a second, costs more to relay than to meter. Default none.
+   */
+  readonly skipEventTypes?: readonly string[];
   /** Publishes awaited together. Default 256. */
   readonly maxInFlight?: number;
   /** JetStream acknowledgement timeout per publish. Default 5 s. */
@@ -55,7 +61,8 @@ export function contextFromRegistry(registry: EventRegistry): (event: RecordedEv
 
 /**
  * Tails the event store from its stored checkpoint and publishes every event
- * to `<p>events.<context>.<EventType>` with `Nats-Msg-Id = eventId`. The
+ * (but those of `skipEventTypes`) to `<p>events.<context>.<EventType>` with
+ * `Nats-Msg-Id = eventId`. The
  * publishes of a batch are sent together, all acknowledgements awaited, then
  * the batch's checkpoint stored: killed at any point, a restart re-publishes
  * at most the unfinished batch, which JetStream drops as duplicates (and a
@@ -68,6 +75,7 @@ export class EventRelay {
   private readonly names: NatsNames;
   private readonly logger: MessagingLogger;
   private readonly maxInFlight: number;
+  private readonly skipEventTypes: ReadonlySet<string>;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private subscription: Subscription | undefined;
@@ -88,6 +96,7 @@ export class EventRelay {
     this.names = natsNames(options.subjectPrefix ?? '');
     this.logger = options.logger ?? stderrLogger;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 256);
+    this.skipEventTypes = new Set(options.skipEventTypes ?? []);
     this.checkpoints = new RelayCheckpointRepository({ pool: options.pool, schema: options.checkpointSchema });
     const meter = options.meter ?? metrics.getMeter('@steward/messaging');
     this.relayedCounter = meter.createCounter('steward.relay.events_relayed', {
@@ -151,7 +160,7 @@ export class EventRelay {
         if (this.stopping) await subscription.close();
         try {
           for await (const batch of subscription) {
-            await this.publishAll(batch.events);
+            await this.publishAll(this.skipEventTypes.size === 0 ? batch.events : batch.events.filter((event) => !this.skipEventTypes.has(event.type)));
             if (comparePositions(batch.checkpoint, this.position) > 0) {
               await this.checkpoints.save(this.name, batch.checkpoint);
               this.position = batch.checkpoint;

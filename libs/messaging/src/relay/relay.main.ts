@@ -4,7 +4,11 @@
  * Environment: DATABASE_URL (the event store's database), NATS_URL,
  * EVENT_STORE_SCHEMA (default steward_events), NATS_PREFIX ('' in production),
  * RELAY_NAME (default 'default'), RELAY_CHECKPOINT_SCHEMA (default steward_relay),
- * RELAY_POLL_INTERVAL_MS, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ * RELAY_POLL_INTERVAL_MS, RELAY_SKIP_EVENT_TYPES (comma-separated event types
+ * not published; default `UsageRecorded`: no NATS consumer reads it, its
+ * readers tail the store, and relaying it one message per call cost more CPU
+ * than metering it; set it empty to relay every event), LOG_LEVEL,
+ * OTEL_EXPORTER_OTLP_ENDPOINT.
  * Migrates the store and its checkpoint table (idempotent), logs `relay started`
  * once it relays; stops cleanly on SIGTERM / SIGINT
  * (finishes the batch in hand and stores its checkpoint).
@@ -17,10 +21,17 @@ import { connectNats } from '../nats-connection';
 import { ensureStreams } from '../stream-setup';
 import { EventRelay } from './event-relay';
 
+/** Usage calls: one event per metered call (tens of thousands a second), read from the store by their projections. */
+const DEFAULT_SKIPPED_EVENT_TYPES = 'UsageRecorded';
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const { databaseUrl, natsUrl, natsPrefix: prefix } = config;
   const name = process.env.RELAY_NAME ?? 'default';
+  const skipEventTypes = (process.env.RELAY_SKIP_EVENT_TYPES ?? DEFAULT_SKIPPED_EVENT_TYPES)
+    .split(',')
+    .map((type) => type.trim())
+    .filter(Boolean);
   const telemetry = initTelemetry({ serviceName: 'steward-relay' });
   const logger = createLogger({ name: 'relay' });
 
@@ -40,6 +51,7 @@ async function main(): Promise<void> {
     pool,
     name,
     subjectPrefix: prefix,
+    skipEventTypes,
     ...(process.env.RELAY_CHECKPOINT_SCHEMA ? { checkpointSchema: process.env.RELAY_CHECKPOINT_SCHEMA } : {}),
     ...(process.env.RELAY_POLL_INTERVAL_MS ? { pollIntervalMs: Number(process.env.RELAY_POLL_INTERVAL_MS) } : {}),
     logger,
@@ -48,7 +60,7 @@ async function main(): Promise<void> {
   await store.migrate();
   await relay.migrate();
   await relay.start();
-  logger.info({ relay: name, checkpoint: formatPosition(relay.checkpoint), prefix }, 'relay started');
+  logger.info({ relay: name, checkpoint: formatPosition(relay.checkpoint), prefix, skipEventTypes }, 'relay started');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
