@@ -166,7 +166,7 @@ function cpuSnapshot(): Map<string, number> {
   const usage = new Map<string, number>();
   for (const [pid, name] of names) usage.set(name, (usage.get(name) ?? 0) + cpuSecondsOf(pid));
   // PostgreSQL backends: `ss` pairs each backend's socket (local :5432) with its client's (same port pair).
-  let sockets = '';
+  let sockets: string;
   try {
     sockets = execFileSync('ss', ['-tnpH', 'state', 'established'], { encoding: 'utf8' });
   } catch {
