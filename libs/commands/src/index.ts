@@ -1,0 +1,3 @@
+export * from './command-error';
+export * from './event-stream';
+export * from './command-runner';
