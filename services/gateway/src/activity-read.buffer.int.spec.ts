@@ -78,6 +78,21 @@ describe('ActivityReadBuffer', () => {
     expect(await messages()).toBe(before + 1);
   });
 
+  it('gives a read recorded again its own id and time, and still refuses an invalid one after valid ones', async () => {
+    await ensureActivityStream(nats.jsm, env.natsPrefix);
+    const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: env.natsPrefix, flushIntervalMs: 60_000 });
+    const entries = [buffer.record(read(7)), buffer.record(read(7)), buffer.record(read(7))];
+    expect(new Set(entries.map((entry) => entry?.id)).size).toBe(3);
+    for (const entry of entries) {
+      expect(entry).toEqual({ ...read(7), type: 'ResourceRead', id: expect.any(String), occurredAt: expect.any(String) });
+      expect(Date.parse(entry?.occurredAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    }
+    expect(buffer.record({ ...read(7), action: 'fetch_everything' as 'fetch' })).toBeUndefined();
+    expect(buffer.record({ ...read(7), workspaceId: 'not an id' })).toBeUndefined();
+    expect(buffer.size).toBe(3);
+    await buffer.close();
+  });
+
   it('publishes again a read whose ack does not come within ackTimeoutMs', async () => {
     const prefix = `${env.natsPrefix}t`;
     // a plain subscriber that never answers: no "no responders", no ack either

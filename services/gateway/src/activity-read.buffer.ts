@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import type { Logger } from '@steward/observability';
 import {
@@ -21,6 +21,8 @@ export const ACTIVITY_MAX_BATCH = 500;
 export const ACTIVITY_RETRY_DELAY_MS = 500;
 /** A read not acknowledged by JetStream within this is published again. */
 export const ACTIVITY_ACK_TIMEOUT_MS = 5_000;
+/** Distinct reads (all but id and time) whose validated form is kept. */
+export const ACTIVITY_CHECKED_SHAPES = 1_000;
 
 export interface ActivityReadBufferDeps {
   readonly nc: NatsConnection;
@@ -71,6 +73,7 @@ export class ActivityReadBuffer {
   private acks: Subscription | undefined;
   private round: Round | undefined;
   private sequence = 0;
+  private readonly checked = new Map<string, ResourceRead>();
 
   constructor(private readonly deps: ActivityReadBufferDeps) {
     this.subject = activityReadsSubject(deps.natsPrefix);
@@ -85,7 +88,7 @@ export class ActivityReadBuffer {
   record(input: ResourceReadInput): ResourceRead | undefined {
     let entry: ResourceRead;
     try {
-      entry = resourceRead(input);
+      entry = this.entryOf(input);
     } catch (error) {
       this.deps.logger?.warn({ err: error, resourceType: input.resourceType, action: input.action }, 'activity read not recorded');
       return undefined;
@@ -99,6 +102,22 @@ export class ActivityReadBuffer {
     }
     this.pending.push(entry);
     this.schedule(this.flushIntervalMs);
+    return entry;
+  }
+
+  /**
+   * The read as resourceRead() makes it. A hot route records the same read (who, what, where) again and
+   * again with only a new id and time, both valid by construction: its validated form is kept (by its
+   * JSON) and copied with the new id and time, instead of being parsed again on every request.
+   */
+  private entryOf(input: ResourceReadInput): ResourceRead {
+    if (input.id !== undefined || input.occurredAt !== undefined) return resourceRead(input);
+    const key = JSON.stringify(input);
+    const checked = this.checked.get(key);
+    if (checked !== undefined) return { ...checked, id: randomUUID(), occurredAt: new Date().toISOString() };
+    const entry = resourceRead(input);
+    if (this.checked.size >= ACTIVITY_CHECKED_SHAPES) this.checked.clear();
+    this.checked.set(key, entry);
     return entry;
   }
 

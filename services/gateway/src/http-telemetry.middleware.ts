@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Meter } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Meter } from '@opentelemetry/api';
 import type { Logger } from '@steward/observability';
 import { attachState, requestPath, type RequestState } from './request-state';
 
@@ -25,7 +25,12 @@ export function httpTelemetry(deps: { logger: Logger; meter: Meter; requestLogLe
     unit: 's',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
-  const requests = deps.meter.createCounter('http.server.requests', { description: 'HTTP server requests answered' });
+  // Counted here and read by the exporter when it collects: the SDK would hash the attributes of every add().
+  const answered = new Map<string, { readonly attributes: Attributes; count: number }>();
+  const requests = deps.meter.createObservableCounter('http.server.requests', { description: 'HTTP server requests answered' });
+  requests.addCallback((result) => {
+    for (const { attributes, count } of answered.values()) result.observe(count, attributes);
+  });
 
   return (request, response, next) => {
     const started = performance.now();
@@ -44,9 +49,14 @@ export function httpTelemetry(deps: { logger: Logger; meter: Meter; requestLogLe
       const route = state.route ?? 'unmatched';
       const status = response.statusCode;
       const seconds = (performance.now() - started) / 1000;
-      const attributes = { 'http.request.method': method, 'http.route': route, 'http.response.status_code': status };
-      duration.record(seconds, attributes);
-      requests.add(1, attributes);
+      const key = `${method} ${status} ${route}`;
+      let counted = answered.get(key);
+      if (counted === undefined) {
+        counted = { attributes: { 'http.request.method': method, 'http.route': route, 'http.response.status_code': status }, count: 0 };
+        answered.set(key, counted);
+      }
+      counted.count += 1;
+      duration.record(seconds, counted.attributes);
       span.updateName(`${method} ${route}`);
       span.setAttributes({ 'http.route': route, 'http.response.status_code': status, 'steward.request_id': requestId });
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
