@@ -8,6 +8,7 @@
  * BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (3 s).
  * Everything runs in a throwaway database / NATS prefix / Redis prefix.
  */
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { createTestEnv, startStack, waitFor } from '@steward/testing';
 
@@ -73,7 +74,10 @@ async function main(): Promise<void> {
     console.log(`throughput            ${Math.round(rps)} req/s   target ≥ 3000   ${rps >= 3000 ? 'PASS' : 'MISS'}`);
     console.log(`latency p50           ${p50} ms`);
     console.log(`latency p99           ${p99} ms   target < 25   ${p99 < 25 ? 'PASS' : 'MISS'}`);
-    console.log(JSON.stringify({ bench: 'gateway', at: new Date().toISOString(), members: members + 1, connections, duration, rps: Math.round(rps), p50, p99, non2xx }));
+    // the machine's load while measuring (1-minute average, this run included): figures from a busy machine say so
+    const load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+    console.log(`load average (1 min)  ${load}`);
+    console.log(JSON.stringify({ bench: 'gateway', at: new Date().toISOString(), members: members + 1, connections, duration, rps: Math.round(rps), p50, p99, non2xx, load }));
     if (non2xx > 0) process.exitCode = 1;
   } finally {
     await stack.stop();
