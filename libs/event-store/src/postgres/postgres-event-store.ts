@@ -34,6 +34,7 @@ import {
   APPEND_CONFLICT_CODE,
   MIGRATIONS,
   assertSchemaName,
+  jsonArrayParam,
   likePrefixPattern,
   migrationLockKey,
   notifyChannel,
@@ -74,8 +75,9 @@ interface EventRow {
   stream_revision: string;
   event_type: string;
   event_version: number;
-  data: unknown;
-  metadata: RecordedEvent['metadata'];
+  /** JSON text: selected as text, so a change of the column's type never changes a prepared statement's result type. */
+  data: string;
+  metadata: string;
   /** recorded_at in whole epoch milliseconds (what a Date holds), cheaper to send and read than a timestamptz text. */
   recorded_ms: string;
 }
@@ -314,8 +316,8 @@ export class PostgresEventStore implements EventStore {
     params.push(options.maxCount ?? null);
     const sql = `
       SELECT global_position::text AS gp, transaction_id::text AS tx, event_id::text AS event_id, stream_id,
-             stream_revision::text AS stream_revision, event_type, event_version, data, metadata,
-             ${RECORDED_MS('recorded_at')}
+             stream_revision::text AS stream_revision, event_type, event_version,
+             data::text AS data, metadata::text AS metadata, ${RECORDED_MS('recorded_at')}
         FROM ${this.s}.events
        WHERE ${where}
        ORDER BY events.stream_revision ${backwards ? 'DESC' : 'ASC'}
@@ -391,8 +393,8 @@ export class PostgresEventStore implements EventStore {
         FROM meta
         LEFT JOIN (
           SELECT e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
-                 e.stream_revision::text AS stream_revision, e.event_type, e.event_version, e.data, e.metadata,
-                 ${RECORDED_MS('e.recorded_at')}
+                 e.stream_revision::text AS stream_revision, e.event_type, e.event_version,
+                 e.data::text AS data, e.metadata::text AS metadata, ${RECORDED_MS('e.recorded_at')}
             FROM ${source}
            ORDER BY e.transaction_id, e.global_position
            LIMIT $3::int
@@ -487,24 +489,30 @@ export class PostgresEventStore implements EventStore {
     const kinds: string[] = [];
     const expected: (string | null)[] = [];
     const counts: number[] = [];
-    const parts: string[] = [];
-    requests.forEach((request, r) => {
+    const columns = eventColumns(requests);
+    requests.forEach((request) => {
       const revision = request.expectedRevision;
       kinds.push(typeof revision === 'bigint' ? 'exact' : revision);
       expected.push(typeof revision === 'bigint' ? revision.toString() : null);
       counts.push(request.events.length);
-      request.events.forEach((event, k) => {
-        // data and metadata are JSON text already: spliced in, parsed once by the server.
-        // data sits in a one-element array, so a JSON null stays a jsonb null.
-        parts.push(
-          `{"i":"${event.eventId}","r":${r + 1},"k":${k},"t":${JSON.stringify(event.type)},"v":${event.version},"d":[${event.data}],"m":${event.metadata}}`,
-        );
-      });
     });
     const { rows } = await runner.query<{ stream_id: string; revision: string }>({
       name: this.statementName('append'),
       text: this.appendSql,
-      values: [requests.map((r) => r.streamId), kinds, expected, counts, `[${parts.join(',')}]`, lockRanks(requests)],
+      values: [
+        requests.map((r) => r.streamId),
+        kinds,
+        expected,
+        counts,
+        columns.ids,
+        lockRanks(requests),
+        columns.requests,
+        columns.indexes,
+        columns.types,
+        columns.versions,
+        jsonArrayParam(columns.data),
+        jsonArrayParam(columns.metadata),
+      ],
     });
     // No rows: no stream could be claimed, so nothing was written (the abort
     // fires only once something was claimed).
@@ -580,39 +588,33 @@ export class PostgresEventStore implements EventStore {
     order.sort((a, b) => compareStreamIds(requests[a]!.streamId, requests[b]!.streamId));
     for (const i of order) outcomes.set(i, await this.claimRevisions(client, requests[i]!));
 
-    const ids: string[] = [];
-    const streams: string[] = [];
-    const revisions: string[] = [];
-    const types: string[] = [];
-    const versions: number[] = [];
-    const data: string[] = [];
-    const metadata: string[] = [];
+    const written: PreparedRequest[] = [];
+    const first: string[] = [];
     requests.forEach((request, i) => {
       const outcome = outcomes.get(i);
       if (outcome?.kind !== 'write') return;
-      request.events.forEach((event, k) => {
-        ids.push(event.eventId);
-        streams.push(request.streamId);
-        revisions.push((outcome.firstRevision + BigInt(k)).toString());
-        types.push(event.type);
-        versions.push(event.version);
-        data.push(event.data);
-        metadata.push(event.metadata);
-      });
+      written.push(request);
+      first.push(outcome.firstRevision.toString());
     });
-    if (ids.length > 0) {
-      await client.query(
-        `WITH inserted AS (
-           INSERT INTO ${this.s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
-           SELECT id, stream_id, revision, type, version, data, metadata
-             FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
-                  WITH ORDINALITY AS t(id, stream_id, revision, type, version, data, metadata, ord)
-            ORDER BY ord
-           RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM inserted)::int AS inserted`,
-        [ids, streams, revisions, types, versions, data, metadata],
-      );
+    if (written.length > 0) {
+      const columns = eventColumns(written);
+      await client.query({
+        name: this.statementName('append_general'),
+        text: `INSERT INTO ${this.s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
+               SELECT e.i, ($1::text[])[e.r], ($2::bigint[])[e.r] + e.k, e.t, e.v, e.d, e.m
+                 FROM unnest($3::uuid[], $4::int[], $5::int[], $6::text[], $7::int[], $8::json[], $9::json[]) AS e(i, r, k, t, v, d, m)`,
+        values: [
+          written.map((request) => request.streamId),
+          first,
+          columns.ids,
+          columns.requests,
+          columns.indexes,
+          columns.types,
+          columns.versions,
+          jsonArrayParam(columns.data),
+          jsonArrayParam(columns.metadata),
+        ],
+      });
     }
     return requests.map((_, i) => {
       const done = known.get(i);
@@ -681,16 +683,16 @@ export class PostgresEventStore implements EventStore {
     const { rows } = await client.query<{ present: number; same: number; revision: string | null }>(
       `SELECT count(e.event_id)::int AS present,
               count(*) FILTER (WHERE e.stream_id = $1 AND e.event_type = i.type AND e.event_version = i.version
-                                 AND e.data = i.data)::int AS same,
+                                 AND CASE WHEN e.data::text = i.data::text THEN true ELSE e.data::jsonb = i.data::jsonb END)::int AS same,
               (SELECT revision::text FROM ${this.s}.streams WHERE stream_id = $1) AS revision
-         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[]) AS i(id, type, version, data)
+         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::json[]) AS i(id, type, version, data)
          LEFT JOIN ${this.s}.events e ON e.event_id = i.id`,
       [
         request.streamId,
         request.events.map((e) => e.eventId),
         request.events.map((e) => e.type),
         request.events.map((e) => e.version),
-        request.events.map((e) => e.data),
+        jsonArrayParam(request.events.map((e) => e.data)),
       ],
     );
     const row = rows[0]!;
@@ -748,8 +750,8 @@ function toRecordedEvent(row: StreamRow): RecordedEvent {
     eventId: row.event_id,
     type: row.event_type,
     version: row.event_version,
-    data: row.data,
-    metadata: row.metadata,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
     streamId: row.stream_id,
     streamRevision: BigInt(row.stream_revision),
     position: positionFromRow(row.tx!, row.gp!),
@@ -783,22 +785,39 @@ export function toStoreError(error: unknown): EventStoreError {
   });
 }
 
-/**
- * The one-statement append. $1 stream ids, $2 kinds (any, no_stream,
- * stream_exists, exact), $3 exact expected revisions, $4 event counts, $5 the
- * events as one JSON array of {i: id, r: request (1-based), k: index in the
- * request, t: type, v: version, d: [data], m: metadata}, $6 each request's
- * rank in lock order.
- *
- * `claim` upserts every stream in lock order (the order of the general path,
- * computed in JS, not by the database's collation, so the two paths never
- * lock the same streams in opposite orders): a new row for any /
- * no_stream (any other kind inserting a row is a conflict), an existing row
- * moved on only when its kind allows (any, stream_exists, exact and equal;
- * ON CONFLICT re-checks against the latest committed row after waiting for
- * its lock). `verdict` is true when every stream was claimed legitimately; if
- * not, no event is inserted and append_conflict() aborts the statement.
- */
+/** The events of `requests` as one array per column, in append order. */
+function eventColumns(requests: readonly PreparedRequest[]): {
+  ids: string[];
+  requests: number[];
+  indexes: number[];
+  types: string[];
+  versions: number[];
+  data: string[];
+  metadata: string[];
+} {
+  const columns = {
+    ids: [] as string[],
+    requests: [] as number[],
+    indexes: [] as number[],
+    types: [] as string[],
+    versions: [] as number[],
+    data: [] as string[],
+    metadata: [] as string[],
+  };
+  requests.forEach((request, r) => {
+    request.events.forEach((event, k) => {
+      columns.ids.push(event.eventId);
+      columns.requests.push(r + 1);
+      columns.indexes.push(k);
+      columns.types.push(event.type);
+      columns.versions.push(event.version);
+      columns.data.push(event.data);
+      columns.metadata.push(event.metadata);
+    });
+  });
+  return columns;
+}
+
 /** The order in which an append locks its streams (both paths): by UTF-16 code units, as `<` compares. */
 function compareStreamIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -812,6 +831,25 @@ function lockRanks(requests: readonly PreparedRequest[]): number[] {
   return ranks;
 }
 
+/**
+ * The one-statement append. Per request: $1 stream ids, $2 kinds (any,
+ * no_stream, stream_exists, exact), $3 exact expected revisions, $4 event
+ * counts, $6 rank in lock order. Per event, in append order: $5 ids, $7 its
+ * request (1-based), $8 its index in the request, $9 type, $10 version, $11
+ * data and $12 metadata (json[], sent in binary: each document's text is
+ * checked once, never parsed into a tree).
+ *
+ * `claim` upserts every stream in lock order (the order of the general path,
+ * computed in JS, not by the database's collation, so the two paths never
+ * lock the same streams in opposite orders): a new row for any /
+ * no_stream (any other kind inserting a row is a conflict), an existing row
+ * moved on only when its kind allows (any, stream_exists, exact and equal;
+ * ON CONFLICT re-checks against the latest committed row after waiting for
+ * its lock). `verdict` is true when every stream was claimed legitimately, and
+ * holds each request's first new revision; if not, no event is inserted and
+ * append_conflict() aborts the statement. The events are inserted as unnest
+ * yields them, in append order (no join, no sort of the wide rows).
+ */
 function oneStatementAppendSql(s: string): string {
   return `
     WITH req AS MATERIALIZED (
@@ -828,19 +866,15 @@ function oneStatementAppendSql(s: string): string {
     ),
     verdict AS MATERIALIZED (
       SELECT count(*) = (SELECT count(*) FROM req)
-             AND coalesce(bool_and(NOT c.created OR r.kind IN ('any', 'no_stream')), true) AS ok
+             AND coalesce(bool_and(NOT c.created OR r.kind IN ('any', 'no_stream')), true) AS ok,
+             array_agg(c.revision - r.n + 1 ORDER BY r.idx) AS first_revisions
         FROM claim c JOIN req r USING (stream_id)
-    ),
-    ev AS (
-      SELECT * FROM ROWS FROM (jsonb_to_recordset($5::jsonb) AS (i uuid, r int, k int, t text, v int, d jsonb, m jsonb))
-             WITH ORDINALITY AS e(i, r, k, t, v, d, m, ord)
     ),
     inserted AS (
       INSERT INTO ${s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
-      SELECT e.i, r.stream_id, c.revision - r.n + 1 + e.k, e.t, e.v, e.d -> 0, e.m
-        FROM ev e JOIN req r ON r.idx = e.r JOIN claim c ON c.stream_id = r.stream_id
+      SELECT e.i, ($1::text[])[e.r], (SELECT v.first_revisions FROM verdict v)[e.r] + e.k, e.t, e.v, e.d, e.m
+        FROM unnest($5::uuid[], $7::int[], $8::int[], $9::text[], $10::int[], $11::json[], $12::json[]) AS e(i, r, k, t, v, d, m)
        WHERE (SELECT ok FROM verdict)
-       ORDER BY e.ord
       RETURNING 1
     )
     SELECT c.stream_id, c.revision::text AS revision, (SELECT count(*) FROM inserted)::int AS inserted

@@ -1,5 +1,6 @@
 import {
   assertSchemaName,
+  jsonArrayParam,
   likePrefixPattern,
   migrationLockKey,
   notifyChannel,
@@ -75,5 +76,30 @@ describe('schema names', () => {
     expect(migrationLockKey('steward_events')).toBe(key.toString());
     expect(migrationLockKey('other')).not.toBe(key.toString());
     expect(key >= -(2n ** 63n) && key < 2n ** 63n).toBe(true);
+  });
+});
+
+describe('jsonArrayParam', () => {
+  /** Reads PostgreSQL's binary array format back: header, then each element's length and bytes. */
+  function decode(buffer: Buffer): { dims: number; hasNulls: number; oid: number; length: number; lower: number; items: string[] } {
+    const header = { dims: buffer.readInt32BE(0), hasNulls: buffer.readInt32BE(4), oid: buffer.readInt32BE(8), length: buffer.readInt32BE(12), lower: buffer.readInt32BE(16) };
+    const items: string[] = [];
+    let offset = 20;
+    for (let i = 0; i < header.length; i++) {
+      const size = buffer.readInt32BE(offset);
+      items.push(buffer.toString('utf8', offset + 4, offset + 4 + size));
+      offset += 4 + size;
+    }
+    expect(offset).toBe(buffer.length);
+    return { ...header, items };
+  }
+
+  it('is a one-dimensional json array of the texts, byte lengths counted in UTF-8', () => {
+    const texts = ['{"a":1}', 'null', JSON.stringify('ünïcödé 🚀 \\ "q"'), '[]'];
+    expect(decode(jsonArrayParam(texts))).toEqual({ dims: 1, hasNulls: 0, oid: 114, length: 4, lower: 1, items: texts });
+  });
+
+  it('encodes an empty list', () => {
+    expect(decode(jsonArrayParam([]))).toMatchObject({ dims: 1, length: 0, items: [] });
   });
 });
