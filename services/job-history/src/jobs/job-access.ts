@@ -1,23 +1,13 @@
 import { actionsForScopes, roleCan } from '@steward/auth';
-import { TeamStreams, teamEventRegistry, type TeamEvent } from '@steward/contracts';
+import { TeamStreams } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import { apiKeyAggregate } from '../../../team-rbac/src/api-keys/api-key.state';
 import { organizationAggregate } from '../../../team-rbac/src/organizations/organization.state';
-import type { Aggregate } from '../../../team-rbac/src/shared/command';
+import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
 import { actorRole } from '../../../team-rbac/src/shared/workspace-scope';
 import { workspaceAggregate } from '../../../team-rbac/src/workspaces/workspace.state';
 import type { JobAuthorizer } from './job-command.runner';
 import { JobError, JobErrorCode } from './job.error';
-
-async function fold<S, E extends TeamEvent>(store: EventStore, streamId: string, aggregate: Aggregate<S, E>): Promise<S> {
-  let state = aggregate.initial;
-  for (const event of await store.readStream(streamId)) {
-    if (!aggregate.types.has(event.type)) continue;
-    const upcasted = teamEventRegistry.upcast({ ...event, streamId });
-    state = aggregate.evolve(state, { type: upcasted.type, data: upcasted.data } as E);
-  }
-  return state;
-}
 
 /**
  * The gateway's decision made again from the team's own events (the matrix of
@@ -33,16 +23,16 @@ export function teamJobAuthorizer(store: EventStore): JobAuthorizer {
     const { workspaceId } = command.payload;
     if (actor.type === 'system' || actor.type === 'service') return;
     if (actor.type === 'api_key') {
-      const key = await fold(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
+      const key = await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
       if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
         throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
       }
       if (!actionsForScopes(key.scopes).includes('jobs.write')) throw new JobError(JobErrorCode.Forbidden, `API key ${actor.id} may not write jobs`);
       return;
     }
-    const workspace = await fold(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+    const workspace = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
     if (!workspace.exists) throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId}`);
-    const organization = await fold(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+    const organization = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
     const role = actorRole(actor, workspace, organization);
     if (role === undefined) throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
     if (!roleCan(role, 'jobs.write')) throw new JobError(JobErrorCode.Forbidden, `${actor.id} (${role}) may not write jobs`);

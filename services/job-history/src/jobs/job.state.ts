@@ -1,3 +1,4 @@
+import type { Aggregate } from '@steward/commands';
 import type { JobEvent, JobFinishStatus, JobStatus } from '@steward/contracts';
 
 export type JobState =
@@ -20,7 +21,6 @@ export type JobState =
 
 export const initialJobState: JobState = { exists: false };
 
-export const JOB_EVENT_TYPES: ReadonlySet<string> = new Set<JobEvent['type']>(['JobStarted', 'JobStepRecorded', 'JobFinished']);
 
 export function evolveJob(state: JobState, event: JobEvent): JobState {
   switch (event.type) {
@@ -46,3 +46,10 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
 export function foldJob(events: readonly JobEvent[], from: JobState = initialJobState): JobState {
   return events.reduce(evolveJob, from);
 }
+
+/** A job's stream folded for a decision. */
+export const jobAggregate: Aggregate<JobState, JobEvent> = {
+  initial: initialJobState,
+  types: new Set<JobEvent['type']>(['JobStarted', 'JobStepRecorded', 'JobFinished']),
+  evolve: evolveJob,
+};

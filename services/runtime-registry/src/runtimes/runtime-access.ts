@@ -1,22 +1,12 @@
 import { actionsForScopes, roleCan } from '@steward/auth';
-import { TeamStreams, teamEventRegistry, type CommandEnvelope, type TeamEvent } from '@steward/contracts';
+import { TeamStreams, type CommandEnvelope } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import { apiKeyAggregate } from '../../../team-rbac/src/api-keys/api-key.state';
 import { organizationAggregate } from '../../../team-rbac/src/organizations/organization.state';
-import type { Aggregate } from '../../../team-rbac/src/shared/command';
+import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
 import { actorRole } from '../../../team-rbac/src/shared/workspace-scope';
 import { workspaceAggregate } from '../../../team-rbac/src/workspaces/workspace.state';
 import { RuntimeError, RuntimeErrorCode } from './runtime.error';
-
-async function fold<S, E extends TeamEvent>(store: EventStore, streamId: string, aggregate: Aggregate<S, E>): Promise<S> {
-  let state = aggregate.initial;
-  for (const event of await store.readStream(streamId)) {
-    if (!aggregate.types.has(event.type)) continue;
-    const upcasted = teamEventRegistry.upcast({ ...event, streamId });
-    state = aggregate.evolve(state, { type: upcasted.type, data: upcasted.data } as E);
-  }
-  return state;
-}
 
 /** Who may send a runtime command: returns the workspace's organization or throws. */
 export type RuntimeAuthorizer = (
@@ -39,7 +29,7 @@ export type RuntimeAuthorizer = (
  */
 export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
   return async (envelope, workspaceId, { systemOnly, action }) => {
-    const workspace = await fold(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+    const workspace = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
     if (!workspace.exists) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId}`);
     if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
       throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
@@ -48,7 +38,7 @@ export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
     if (actor.type === 'system') return workspace.organizationId;
     if (systemOnly) throw new RuntimeError(RuntimeErrorCode.Forbidden, `only Steward itself records test outcomes, not ${actor.type} ${actor.id}`);
     if (actor.type === 'api_key') {
-      const key = await fold(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
+      const key = await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
       if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
         throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
       }
@@ -58,7 +48,7 @@ export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
       return workspace.organizationId;
     }
     if (actor.type !== 'user') throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${actor.type} may not change runtimes`);
-    const organization = await fold(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+    const organization = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
     const role = actorRole(actor, workspace, organization);
     if (role === undefined) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
     if (!roleCan(role, action)) throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${role} may not ${action === 'runtimes.test' ? 'test runtimes' : 'change runtimes (admin only)'}`);

@@ -1,11 +1,7 @@
-import { SpanKind } from '@opentelemetry/api';
-import { RpcException } from '@nestjs/microservices';
+import { CommandRunner, type Aggregate, type LoadedStream } from '@steward/commands';
 import {
-  CommandEnvelopeSchema,
-  ContractError,
   RuntimeCommandPayloads,
   RuntimeStreams,
-  eventIdFor,
   isSecretField,
   runtimeEventRegistry,
   runtimeProvider,
@@ -20,10 +16,8 @@ import {
   type RuntimeProviderId,
   type SecretReference,
 } from '@steward/contracts';
-import { EventStoreError, EventStoreErrorCode, type EventStore, type ExpectedRevision, type NewEvent } from '@steward/event-store';
-import { contextFromTraceContext, withSpan } from '@steward/observability';
+import type { EventStore } from '@steward/event-store';
 import { SecretsError, maskSecret, secretRefFor, type SecretStore } from '@steward/secrets';
-import type { z } from 'zod';
 import type { RuntimeAuthorizer } from './runtime-access';
 import { decideCatalogue, type CatalogueCommand, type DecisionContext } from './runtime-catalogue.decider';
 import { evolveCatalogue, initialCatalogue, type RuntimeCatalogueState } from './runtime-catalogue.state';
@@ -47,15 +41,14 @@ export interface RuntimeCommandRunnerOptions {
   readonly maxAttempts?: number;
 }
 
-export interface LoadedCatalogue {
-  readonly streamId: string;
-  readonly state: RuntimeCatalogueState;
-  readonly expectedRevision: ExpectedRevision;
-  /** Event ids in the stream with their type and revision: to recognise a resent command. */
-  readonly recorded: ReadonlyMap<string, { readonly type: string; readonly revision: bigint }>;
-}
+export type LoadedCatalogue = LoadedStream<RuntimeCatalogueState>;
 
-const RUNTIME_EVENT_TYPES = new Set(runtimeEventRegistry.list().map((entry) => entry.type));
+/** A workspace's catalogue stream folded for a decision. */
+const catalogueAggregate: Aggregate<RuntimeCatalogueState, RuntimeEvent> = {
+  initial: initialCatalogue,
+  types: new Set(runtimeEventRegistry.list().map((entry) => entry.type)),
+  evolve: evolveCatalogue,
+};
 
 /** What a command does around its decision: secrets written before the append, cleaned after. */
 interface Plan {
@@ -63,55 +56,44 @@ interface Plan {
   /** Before the append (every attempt): store what the events will refer to. */
   readonly beforeAppend?: () => Promise<void>;
   /** After the events are stored (or found stored: a resent command). */
-  readonly afterCommit?: (loaded: LoadedCatalogue | undefined, events: readonly RuntimeEvent[]) => Promise<void>;
+  readonly afterCommit?: () => Promise<void>;
   /** The command was refused or failed after beforeAppend ran: undo it. */
   readonly onAbort?: () => Promise<void>;
 }
 
 /**
  * Carries out the runtime context's commands on a workspace's catalogue
- * stream: parse, authorize (the team's own events), validate the provider
- * configuration, split secrets off into the secret store, decide, append at
- * the expected revision with event ids derived from the command id. A
- * concurrency conflict is decided again on the fresh state (every rule is
- * checked again: two set-default calls end with exactly one default).
+ * stream with @steward/commands' runner: parse, authorize (the team's own
+ * events), validate the provider configuration, split secrets off into the
+ * secret store, decide, append at the expected revision with event ids
+ * derived from the command id. A concurrency conflict is decided again on the
+ * fresh state (every rule is checked again: two set-default calls end with
+ * exactly one default).
  */
 export class RuntimeCommandRunner {
-  private readonly maxAttempts: number;
+  private readonly commands: CommandRunner<RuntimeErrorCode>;
 
   constructor(private readonly options: RuntimeCommandRunnerOptions) {
-    this.maxAttempts = options.maxAttempts ?? 8;
+    this.commands = new CommandRunner({
+      store: options.store,
+      registry: runtimeEventRegistry,
+      errors: RuntimeError,
+      codes: RuntimeErrorCode,
+      maxAttempts: options.maxAttempts ?? 8,
+      refusalOf: (error) => (error instanceof SecretsError ? new RuntimeError(RuntimeErrorCode.Unavailable, `secret store: ${error.code}`) : undefined),
+    });
   }
 
   /** For NATS handlers: refusals become RpcExceptions carrying a RuntimeErrorBody. */
-  async run(type: RuntimeCommandType, raw: unknown): Promise<RuntimeCommandAnswer> {
-    let envelope: CommandEnvelope;
-    try {
-      envelope = parseEnvelope(type, raw);
-    } catch (error) {
-      throw toRpcException(error);
-    }
-    return withSpan(
-      'command.handle',
-      { 'steward.command.type': type, 'steward.command.id': envelope.commandId },
-      async () => {
-        try {
-          return await this.execute(type, envelope);
-        } catch (error) {
-          throw toRpcException(error);
-        }
-      },
-      { kind: SpanKind.SERVER, parent: contextFromTraceContext(envelope.traceContext) },
-    );
+  run(type: RuntimeCommandType, raw: unknown): Promise<RuntimeCommandAnswer> {
+    return this.commands.handle(type, raw, (envelope) => this.execute(type, envelope));
   }
 
   /** In-process callers (the connection-test worker): refusals stay RuntimeErrors. */
   async execute(type: RuntimeCommandType, envelope: CommandEnvelope): Promise<RuntimeCommandAnswer> {
-    const payload = parsePayload(type, envelope);
+    // never echoed on a refusal: the payload may hold secret values
+    const payload = this.commands.parsePayload(type, RuntimeCommandPayloads[type], envelope) as RuntimeCommandPayload<RuntimeCommandType>;
     const workspaceId = payload.workspaceId;
-    if (envelope.workspaceId && envelope.workspaceId !== workspaceId) {
-      throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.workspaceId}`);
-    }
     const organizationId = await this.options.authorize(envelope, workspaceId, {
       systemOnly: type === 'RecordRuntimeTestResult',
       action: type === 'RequestRuntimeTest' ? 'runtimes.test' : 'runtimes.write',
@@ -121,19 +103,8 @@ export class RuntimeCommandRunner {
     return this.commit(envelope, context, plan);
   }
 
-  async load(workspaceId: string): Promise<LoadedCatalogue> {
-    const streamId = RuntimeStreams.workspace(workspaceId);
-    const history = await this.options.store.readStream(streamId);
-    let state = initialCatalogue;
-    const recorded = new Map<string, { type: string; revision: bigint }>();
-    for (const event of history) {
-      recorded.set(event.eventId, { type: event.type, revision: event.streamRevision });
-      if (!RUNTIME_EVENT_TYPES.has(event.type)) continue;
-      const upcasted = runtimeEventRegistry.upcast({ ...event, streamId });
-      state = evolveCatalogue(state, { type: upcasted.type, data: upcasted.data } as RuntimeEvent);
-    }
-    const last = history[history.length - 1];
-    return { streamId, state, expectedRevision: last ? last.streamRevision : 'no_stream', recorded };
+  load(workspaceId: string): Promise<LoadedCatalogue> {
+    return this.commands.load(RuntimeStreams.workspace(workspaceId), catalogueAggregate);
   }
 
   private async plan<T extends RuntimeCommandType>(
@@ -211,61 +182,36 @@ export class RuntimeCommandRunner {
     }
   }
 
+  /**
+   * The decision on the catalogue; what the events refer to is stored before
+   * the first append (beforeAppend), removed again when the command ends
+   * without those events (onAbort), and afterCommit runs once they are stored.
+   */
   private async commit(envelope: CommandEnvelope, context: DecisionContext, plan: Plan): Promise<RuntimeCommandAnswer> {
     let prepared = false;
     try {
-      for (let attempt = 1; ; attempt++) {
-        const loaded = await this.load(context.workspaceId);
-        const replayed = replayOf(envelope.commandId, loaded);
-        if (replayed) {
-          await plan.afterCommit?.(loaded, []);
-          return { ok: true, commandId: envelope.commandId, changed: replayed.length > 0, replayed: true, events: replayed };
-        }
-        const events = decideCatalogue(plan.build(loaded), loaded.state, context);
-        if (events.length === 0) {
-          if (prepared) await plan.onAbort?.();
-          return { ok: true, commandId: envelope.commandId, changed: false, replayed: false, events: [] };
-        }
-        if (!prepared) {
-          await plan.beforeAppend?.();
-          prepared = plan.beforeAppend !== undefined;
-        }
-        try {
-          const appended = await this.append(envelope, context, loaded, events);
-          prepared = false;
-          await plan.afterCommit?.(loaded, events);
-          return { ok: true, commandId: envelope.commandId, changed: true, replayed: false, events: appended };
-        } catch (error) {
-          if (EventStoreError.isConflict(error) && attempt < this.maxAttempts) continue;
-          if (EventStoreError.isConflict(error)) throw new RuntimeError(RuntimeErrorCode.Conflict, `${envelope.type} kept meeting concurrent changes; send it again`);
-          throw error;
-        }
-      }
+      const answer = await this.commands.commit(envelope, {
+        load: () => this.load(context.workspaceId),
+        streams: (loaded) => [loaded],
+        decide: async (loaded) => {
+          const events = decideCatalogue(plan.build(loaded), loaded.state, context);
+          if (events.length > 0 && !prepared && plan.beforeAppend) {
+            await plan.beforeAppend();
+            prepared = true;
+          }
+          return events;
+        },
+        scopeOf: () => context,
+      });
+      // decided again to nothing after a conflict: what beforeAppend stored is referred to by no event
+      if (prepared && !answer.changed) await plan.onAbort?.();
+      prepared = false;
+      if (answer.changed) await plan.afterCommit?.();
+      return answer;
     } catch (error) {
       if (prepared) await plan.onAbort?.().catch(() => undefined);
       throw error;
     }
-  }
-
-  private async append(envelope: CommandEnvelope, context: DecisionContext, loaded: LoadedCatalogue, events: readonly RuntimeEvent[]) {
-    const newEvents: NewEvent[] = events.map((event, index) => ({
-      eventId: eventIdFor(envelope.commandId, index),
-      type: event.type,
-      version: runtimeEventRegistry.latestVersion(event.type),
-      data: runtimeEventRegistry.validate(event.type, runtimeEventRegistry.latestVersion(event.type), event.data),
-      metadata: {
-        correlationId: envelope.correlationId ?? envelope.commandId,
-        causationId: envelope.causationId ?? envelope.commandId,
-        actor: envelope.actor,
-        organizationId: context.organizationId,
-        workspaceId: context.workspaceId,
-        ...(envelope.traceContext ? { traceContext: envelope.traceContext } : {}),
-        occurredAt: envelope.issuedAt,
-      },
-    }));
-    const result = await this.options.store.append(loaded.streamId, newEvents, { expectedRevision: loaded.expectedRevision });
-    const first = result.nextExpectedRevision - BigInt(newEvents.length) + 1n;
-    return events.map((event, index) => ({ type: event.type, streamId: loaded.streamId, revision: (first + BigInt(index)).toString() }));
   }
 }
 
@@ -300,50 +246,4 @@ async function putAll(secrets: SecretStore, owner: string, values: Record<string
 
 async function deleteAll(secrets: SecretStore, owner: string, refs: Record<string, SecretReference>): Promise<void> {
   for (const reference of Object.values(refs)) await secrets.delete(reference.ref, owner);
-}
-
-function replayOf(commandId: string, loaded: LoadedCatalogue): RuntimeCommandAnswer['events'] | undefined {
-  if (!loaded.recorded.has(eventIdFor(commandId, 0))) return undefined;
-  const events: Array<{ type: string; streamId: string; revision: string }> = [];
-  for (let index = 0; ; index++) {
-    const event = loaded.recorded.get(eventIdFor(commandId, index));
-    if (!event) break;
-    events.push({ type: event.type, streamId: loaded.streamId, revision: event.revision.toString() });
-  }
-  return events;
-}
-
-function parseEnvelope(type: RuntimeCommandType, raw: unknown): CommandEnvelope {
-  const parsed = CommandEnvelopeSchema.safeParse(raw);
-  if (!parsed.success) throw new RuntimeError(RuntimeErrorCode.InvalidCommand, `not a command envelope: ${describe(parsed.error)}`);
-  if (parsed.data.type !== type) throw new RuntimeError(RuntimeErrorCode.InvalidCommand, `${parsed.data.type} sent to the ${type} handler`);
-  return parsed.data;
-}
-
-function parsePayload<T extends RuntimeCommandType>(type: T, envelope: CommandEnvelope): RuntimeCommandPayload<T> {
-  const parsed = RuntimeCommandPayloads[type].safeParse(envelope.payload);
-  // never echo the payload: it may hold secret values
-  if (!parsed.success) throw new RuntimeError(RuntimeErrorCode.InvalidCommand, `${type}: ${describe(parsed.error)}`);
-  return parsed.data as RuntimeCommandPayload<T>;
-}
-
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-}
-
-function toRpcException(error: unknown): RpcException {
-  if (error instanceof RpcException) return error;
-  if (error instanceof RuntimeError) return new RpcException(error.toBody());
-  if (error instanceof ContractError) return new RpcException({ code: RuntimeErrorCode.InvalidCommand, message: error.message });
-  if (error instanceof SecretsError) return new RpcException({ code: RuntimeErrorCode.Unavailable, message: `secret store: ${error.code}` });
-  if (error instanceof EventStoreError) {
-    const code =
-      error.code === EventStoreErrorCode.WrongExpectedRevision || error.code === EventStoreErrorCode.IdempotencyViolation
-        ? RuntimeErrorCode.Conflict
-        : error.code === EventStoreErrorCode.Unavailable
-          ? RuntimeErrorCode.Unavailable
-          : RuntimeErrorCode.InvalidCommand;
-    return new RpcException({ code, message: error.message });
-  }
-  throw error;
 }

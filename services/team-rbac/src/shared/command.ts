@@ -1,4 +1,4 @@
-import type { Actor, CommandEnvelope, TeamCommandPayload, TeamCommandType, TeamEvent } from '@steward/contracts';
+import type { Actor, CommandEnvelope, TeamCommandPayload, TeamCommandType } from '@steward/contracts';
 
 /**
  * A command as a decider receives it: the validated payload plus who asks and
@@ -18,8 +18,4 @@ export interface EnvelopedCommand<T extends TeamCommandType> extends TeamCommand
 }
 
 /** How an aggregate folds its events: a fresh state and the events it knows. */
-export interface Aggregate<S, E extends TeamEvent> {
-  readonly initial: S;
-  readonly types: ReadonlySet<string>;
-  evolve(state: S, event: E): S;
-}
+export type { Aggregate } from '@steward/commands';

@@ -1,4 +1,6 @@
-import { TeamStreams, type TeamEvent } from '@steward/contracts';
+import { loadStream, type Aggregate } from '@steward/commands';
+import { TeamStreams, teamEventRegistry, type TeamEvent } from '@steward/contracts';
+import type { EventStore } from '@steward/event-store';
 
 /** The stream an event belongs to: the aggregate it changes. */
 export function streamOf(event: TeamEvent): string {
@@ -28,4 +30,9 @@ export function streamOf(event: TeamEvent): string {
       throw new Error(`no stream for ${JSON.stringify(_exhaustive)}`);
     }
   }
+}
+
+/** A team aggregate's state as its stream stands now: what other contexts' authorizers decide on. */
+export async function teamStateOf<S, E extends TeamEvent>(store: EventStore, streamId: string, aggregate: Aggregate<S, E>): Promise<S> {
+  return (await loadStream(store, teamEventRegistry, streamId, aggregate)).state;
 }
