@@ -2,7 +2,8 @@
  * Job History over HTTP, against the whole stack (gateway, job-history,
  * projections, relay as child processes): an agent with an API key starts a
  * job, records every step type in batches (resending one), finishes it; people
- * of the workspace list, filter, page and open jobs, including one without steps.
+ * of the workspace list, filter, page (by number and by cursor) and open jobs,
+ * including one without steps.
  */
 import { MAX_STEP_CONTENT_BYTES, TRUNCATION_MARKER } from '@steward/contracts';
 import { StewardJobClient } from '../../libs/sdk/src/jobs';
@@ -42,6 +43,7 @@ interface JobPage {
   page: number;
   pageSize: number;
   pageCount: number;
+  nextCursor: string | null;
 }
 
 describe('Job History over HTTP', () => {
@@ -182,7 +184,32 @@ describe('Job History over HTTP', () => {
     expect(page2).toMatchObject({ total: 9, page: 2, pageSize: 4, pageCount: 3 });
     expect(page2.items.map((item) => item.jobId)).toEqual(['batch-3', 'batch-2', 'batch-1', 'batch-0']);
     const past = await client.expect<JobPage>(200, 'GET', `${jobs}?page=9&pageSize=4`, { token: viewer });
-    expect(past).toMatchObject({ items: [], total: 9, pageCount: 3 });
+    expect(past).toMatchObject({ items: [], total: 9, pageCount: 3, nextCursor: null });
+
+    // the same list page after page by cursor: every job once, in order; the last page has no cursor
+    const walked: string[] = [];
+    let cursorPage = await client.expect<JobPage>(200, 'GET', `${jobs}?pageSize=4`, { token: viewer });
+    const pages = [cursorPage];
+    while (cursorPage.nextCursor !== null) {
+      cursorPage = await client.expect<JobPage>(200, 'GET', `${jobs}?pageSize=4&cursor=${encodeURIComponent(cursorPage.nextCursor)}`, { token: viewer });
+      pages.push(cursorPage);
+    }
+    for (const each of pages) walked.push(...each.items.map((item) => item.jobId));
+    expect(walked).toEqual(all.items.map((item) => item.jobId));
+    expect(pages.map((each) => [each.page, each.total, each.pageCount])).toEqual([
+      [1, 9, 3],
+      [2, 9, 3],
+      [3, 9, 3],
+    ]);
+    // a filtered list's cursor follows that list only
+    const indexerFirst = await client.expect<JobPage>(200, 'GET', `${jobs}?agent=indexer&pageSize=3`, { token: viewer });
+    const indexerNext = await client.expect<JobPage>(200, 'GET', `${jobs}?agent=indexer&pageSize=3&cursor=${indexerFirst.nextCursor}`, { token: viewer });
+    expect(indexerNext).toMatchObject({ items: [{ jobId: 'batch-0' }], page: 2, total: 4, nextCursor: null });
+    for (const query of [`agent=reporter&cursor=${indexerFirst.nextCursor}`, `page=2&cursor=${indexerFirst.nextCursor}`, 'cursor=not-a-cursor']) {
+      const refused = await client.call('GET', `${jobs}?${query}`, { token: viewer });
+      expect(refused.status).toBe(400);
+      expect((refused.body as { errors: Array<{ field: string }> }).errors.map((error) => error.field)).toEqual(['query.cursor']);
+    }
   });
 
   it('refuses what the rules refuse: an end before the start, steps of an unknown job, a key without jobs:write, a bad filter', async () => {

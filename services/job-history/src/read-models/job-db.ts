@@ -1,3 +1,4 @@
+import type { JobCountsTable, JobDayCountsTable } from './job-counts.table';
 import type { JobStepsTable } from './job-steps.table';
 import type { JobsTable } from './jobs.table';
 
@@ -5,4 +6,6 @@ import type { JobsTable } from './jobs.table';
 export interface JobDB {
   jobs: JobsTable;
   job_steps: JobStepsTable;
+  job_counts: JobCountsTable;
+  job_day_counts: JobDayCountsTable;
 }

@@ -1,20 +1,13 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { JobStatus, JobStepType, ToolStatus, Truncation } from '@steward/contracts';
+import { countRange } from './job-count-range';
+import { encodeJobCursor, filtersKey, type JobCursor, type JobListFilters } from './job-cursor';
 import type { JobDB } from './job-db';
 import { JOBS_SCHEMA } from './job.projection';
 import type { JobRow } from './jobs.table';
 
 /** What the detail dialog says when a job has no steps (admin guide, Part 1). */
 export const NO_STEPS_MESSAGE = 'No detailed steps recorded for this job.';
-
-export interface JobListFilters {
-  readonly agent?: string;
-  readonly status?: JobStatus;
-  /** Jobs started at or after. */
-  readonly from?: string;
-  /** Jobs started before. */
-  readonly to?: string;
-}
 
 export interface JobSummaryView {
   readonly jobId: string;
@@ -56,11 +49,27 @@ export interface JobPage {
   readonly page: number;
   readonly pageSize: number;
   readonly pageCount: number;
+  /** Where the next page starts (send it as `cursor`), or null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** A page by number (`page` from 1), or the page after a cursor an earlier page answered. */
+export type JobPageRequest = { readonly pageSize: number; readonly page: number } | { readonly pageSize: number; readonly after: JobCursor };
+
+/** A page by number this deep seeks through the per-day counters first. */
+const SEEK_FROM = 1000;
+
+/** Where a page by number starts: `skip` jobs of the list (of those started before `before`, when set). */
+interface PageStart {
+  readonly before?: string;
+  readonly skip: number;
 }
 
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
 
-function summaryOf(row: Pick<JobRow, 'job_id' | 'agent' | 'status' | 'started_at' | 'ended_at' | 'duration_ms' | 'step_count'>): JobSummaryView {
+type SummaryColumns = Pick<JobRow, 'job_id' | 'agent' | 'status' | 'started_at' | 'ended_at' | 'duration_ms' | 'step_count'>;
+
+function summaryOf(row: SummaryColumns): JobSummaryView {
   return {
     jobId: row.job_id,
     agent: row.agent,
@@ -72,66 +81,160 @@ function summaryOf(row: Pick<JobRow, 'job_id' | 'agent' | 'status' | 'started_at
   };
 }
 
+const table = (name: keyof JobDB): RawBuilder<unknown> => sql.table(`${JOBS_SCHEMA}.${name}`);
+
+/** The list's filters as conditions on `jobs` (or on the counters, without the time). */
+function conditions(workspaceId: string, filters: JobListFilters, withTime = true): RawBuilder<unknown>[] {
+  const where = [sql`workspace_id = ${workspaceId}`];
+  if (filters.agent !== undefined) where.push(sql`agent = ${filters.agent}`);
+  if (filters.status !== undefined) where.push(sql`status = ${filters.status}`);
+  if (withTime && filters.from !== undefined) where.push(sql`started_at >= ${filters.from}::timestamptz`);
+  if (withTime && filters.to !== undefined) where.push(sql`started_at < ${filters.to}::timestamptz`);
+  return where;
+}
+
+const and = (where: RawBuilder<unknown>[]): RawBuilder<unknown> => sql.join(where, sql` AND `);
+
+/** A step as the detail shows it, built by PostgreSQL (`at` as toISOString writes it). */
+const STEP_JSON = sql`json_build_object(
+  'sequence', s.sequence, 'stepId', s.step_id, 'type', s.type, 'content', s.content, 'toolName', s.tool_name,
+  'toolStatus', s.tool_status, 'parameters', s.parameters, 'result', s.result, 'durationMs', s.duration_ms,
+  'at', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'truncated', s.truncated)`;
+
 /** Job History queries; every one takes the workspace id first (the tenant wall). */
 export class JobReadRepository {
   private readonly db: Kysely<JobDB>;
+  private readonly raw: Kysely<unknown>;
 
-  constructor(deps: { readonly db: Kysely<unknown> }) {
+  private readonly seekFrom: number;
+
+  /** `seekFrom`: the offset from which a page by number seeks through the counters (tests lower it). */
+  constructor(deps: { readonly db: Kysely<unknown>; readonly seekFrom?: number }) {
+    this.raw = deps.db;
+    this.seekFrom = deps.seekFrom ?? SEEK_FROM;
     this.db = (deps.db as Kysely<JobDB>).withSchema(JOBS_SCHEMA);
   }
 
-  /** Newest first; `page` from 1. */
-  async listJobs(workspaceId: string, filters: JobListFilters, page: { page: number; pageSize: number }): Promise<JobPage> {
-    let query = this.db.selectFrom('jobs').where('workspace_id', '=', workspaceId);
-    if (filters.agent !== undefined) query = query.where('agent', '=', filters.agent);
-    if (filters.status !== undefined) query = query.where('status', '=', filters.status);
-    if (filters.from !== undefined) query = query.where('started_at', '>=', new Date(filters.from));
-    if (filters.to !== undefined) query = query.where('started_at', '<', new Date(filters.to));
-    const [rows, counted] = await Promise.all([
-      query
-        .select(['job_id', 'agent', 'status', 'started_at', 'ended_at', 'duration_ms', 'step_count'])
-        .orderBy('started_at', 'desc')
-        .orderBy('job_id', 'desc')
-        .limit(page.pageSize)
-        .offset((page.page - 1) * page.pageSize)
-        .execute(),
-      query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
-    ]);
-    const total = Number(counted.total);
-    return { items: rows.map(summaryOf), total, page: page.page, pageSize: page.pageSize, pageCount: Math.ceil(total / page.pageSize) };
+  /**
+   * Newest first, with the total of the filtered list. A page by number skips
+   * its predecessors' keys in an index; a page after a cursor seeks straight to
+   * its first job, however deep.
+   */
+  async listJobs(workspaceId: string, filters: JobListFilters, request: JobPageRequest): Promise<JobPage> {
+    const { pageSize } = request;
+    const after = 'after' in request ? request.after : undefined;
+    const offset = after ? after.offset : (request as { page: number }).page * pageSize - pageSize;
+    const start = after ?? (offset >= this.seekFrom ? await this.seek(workspaceId, filters, offset) : { skip: offset });
+    const [rows, total] = await Promise.all([start === 'past-end' ? [] : this.pageRows(workspaceId, filters, pageSize + 1, start), this.countJobs(workspaceId, filters)]);
+    const items = rows.slice(0, pageSize);
+    const last = rows.length > pageSize ? items[items.length - 1] : undefined;
+    const nextCursor = last ? encodeJobCursor({ startedAt: last.position, jobId: last.job_id, offset: offset + pageSize, filters: filtersKey(filters) }) : null;
+    return {
+      items: items.map(summaryOf),
+      total,
+      page: Math.floor(offset / pageSize) + 1,
+      pageSize,
+      pageCount: Math.ceil(total / pageSize),
+      nextCursor,
+    };
   }
 
-  /** The job with its steps in order; undefined when the workspace has no such job. */
+  /**
+   * Where a deep page by number starts, from the per-day counters: before the
+   * end of the day holding its first job, skipping the list's jobs of that day
+   * that come first — so the page reads at most a day of keys, not all before it.
+   * `past-end` when the list is shorter than `offset`.
+   */
+  private async seek(workspaceId: string, filters: JobListFilters, offset: number): Promise<PageStart | 'past-end'> {
+    const range = filters.from === undefined && filters.to === undefined ? {} : countRange(filters.from, filters.to);
+    if (range === undefined) return { skip: offset };
+    const untimed = conditions(workspaceId, filters, false);
+    const days = [...untimed];
+    if (range.fromDay !== undefined) days.push(sql`day >= ${range.fromDay}::date`);
+    if (range.toDay !== undefined) days.push(sql`day < ${range.toDay}::date`);
+    // the partial day at the top of a list that ends at `to`
+    const tail = range.tail
+      ? sql`(SELECT count(*) FROM ${table('jobs')} WHERE ${and([...untimed, sql`started_at >= ${range.tail[0]}::timestamptz`, sql`started_at < ${range.tail[1]}::timestamptz`])})`
+      : sql`0`;
+    const { rows } = await sql<{ tail: string; day: string | null; newer: string | null }>`
+      SELECT t.tail, d.day::text AS day, d.newer FROM (SELECT ${tail}::bigint AS tail) AS t
+      LEFT JOIN LATERAL (
+        SELECT day, running - jobs AS newer FROM (
+          SELECT day, sum(jobs) AS jobs, sum(sum(jobs)) OVER (ORDER BY day DESC) AS running
+          FROM ${table('job_day_counts')} WHERE ${and(days)} GROUP BY day) AS per_day
+        WHERE running > ${offset} - t.tail ORDER BY day DESC LIMIT 1) AS d ON true`.execute(this.raw);
+    const { tail: tailJobs, day, newer } = rows[0]!;
+    if (offset < Number(tailJobs)) return { skip: offset };
+    if (day === null) return range.fromDay === undefined ? 'past-end' : { skip: offset };
+    const dayEnd = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
+    return { before: dayEnd, skip: offset - Number(tailJobs) - Number(newer) };
+  }
+
+  /** Keys first (from the index that matches the filters), then the rows of just those jobs. */
+  private async pageRows(workspaceId: string, filters: JobListFilters, limit: number, start: JobCursor | PageStart): Promise<Array<SummaryColumns & { position: string }>> {
+    const where = conditions(workspaceId, filters);
+    let skip = 0;
+    if ('jobId' in start) where.push(sql`(started_at, job_id) < (${start.startedAt}::timestamptz, ${start.jobId})`);
+    else {
+      if (start.before !== undefined) where.push(sql`started_at < ${start.before}::timestamptz`);
+      skip = start.skip;
+    }
+    const { rows } = await sql<SummaryColumns & { position: string }>`
+      SELECT j.job_id, j.agent, j.status, j.started_at, j.ended_at, j.duration_ms, j.step_count,
+             to_char(k.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
+      FROM (SELECT workspace_id, job_id, started_at FROM ${table('jobs')} WHERE ${and(where)}
+            ORDER BY started_at DESC, job_id DESC LIMIT ${limit} OFFSET ${skip}) AS k
+      JOIN ${table('jobs')} AS j ON j.workspace_id = k.workspace_id AND j.job_id = k.job_id
+      ORDER BY k.started_at DESC, k.job_id DESC`.execute(this.raw);
+    return rows;
+  }
+
+  /**
+   * The filtered list's exact total, from the counters: per agent × status,
+   * and per day when the list has a time range (its partial days at either
+   * end counted from the jobs: at most a day each).
+   */
+  async countJobs(workspaceId: string, filters: JobListFilters): Promise<number> {
+    const untimed = conditions(workspaceId, filters, false);
+    if (filters.from === undefined && filters.to === undefined) {
+      const { rows } = await sql<{ total: string }>`SELECT coalesce(sum(jobs), 0) AS total FROM ${table('job_counts')} WHERE ${and(untimed)}`.execute(this.raw);
+      return Number(rows[0]!.total);
+    }
+    const range = countRange(filters.from, filters.to);
+    if (range === undefined) {
+      const { rows } = await sql<{ total: string }>`SELECT count(*) AS total FROM ${table('jobs')} WHERE ${and(conditions(workspaceId, filters))}`.execute(this.raw);
+      return Number(rows[0]!.total);
+    }
+    const days = [...untimed];
+    if (range.fromDay !== undefined) days.push(sql`day >= ${range.fromDay}::date`);
+    if (range.toDay !== undefined) days.push(sql`day < ${range.toDay}::date`);
+    const parts = [sql`(SELECT coalesce(sum(jobs), 0) FROM ${table('job_day_counts')} WHERE ${and(days)})`];
+    for (const edge of [range.head, range.tail]) {
+      if (edge === undefined) continue;
+      const where = [...untimed, sql`started_at >= ${edge[0]}::timestamptz`, sql`started_at < ${edge[1]}::timestamptz`];
+      parts.push(sql`(SELECT count(*) FROM ${table('jobs')} WHERE ${and(where)})`);
+    }
+    const { rows } = await sql<{ total: string }>`SELECT ${sql.join(parts, sql` + `)} AS total`.execute(this.raw);
+    return Number(rows[0]!.total);
+  }
+
+  /** The job with its steps in order (one query; PostgreSQL writes the steps' JSON); undefined when the workspace has no such job. */
   async getJob(workspaceId: string, jobId: string): Promise<JobDetailView | undefined> {
-    const job = await this.db.selectFrom('jobs').selectAll().where('workspace_id', '=', workspaceId).where('job_id', '=', jobId).executeTakeFirst();
+    const { rows } = await sql<SummaryColumns & Pick<JobRow, 'summary' | 'input' | 'metadata' | 'source'> & { steps: JobStepView[] }>`
+      SELECT j.job_id, j.agent, j.status, j.started_at, j.ended_at, j.duration_ms, j.step_count, j.summary, j.input, j.metadata, j.source,
+             coalesce((SELECT json_agg(${STEP_JSON} ORDER BY s.sequence) FROM ${table('job_steps')} AS s
+                       WHERE s.workspace_id = j.workspace_id AND s.job_id = j.job_id), '[]'::json) AS steps
+      FROM ${table('jobs')} AS j WHERE j.workspace_id = ${workspaceId} AND j.job_id = ${jobId}`.execute(this.raw);
+    const job = rows[0];
     if (!job) return undefined;
-    const steps = await this.db
-      .selectFrom('job_steps')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('job_id', '=', jobId)
-      .orderBy('sequence')
-      .execute();
     return {
       ...summaryOf(job),
       summary: job.summary,
       input: job.input,
       metadata: job.metadata,
       source: job.source,
-      steps: steps.map((step) => ({
-        sequence: step.sequence,
-        stepId: step.step_id,
-        type: step.type,
-        content: step.content,
-        toolName: step.tool_name,
-        toolStatus: step.tool_status,
-        parameters: step.parameters ?? null,
-        result: step.result ?? null,
-        durationMs: step.duration_ms,
-        at: step.at.toISOString(),
-        truncated: step.truncated,
-      })),
-      message: steps.length === 0 ? NO_STEPS_MESSAGE : null,
+      steps: job.steps,
+      message: job.steps.length === 0 ? NO_STEPS_MESSAGE : null,
     };
   }
 
@@ -151,4 +254,3 @@ export class JobReadRepository {
     return rows.map((row) => ({ workspaceId: row.workspace_id, jobId: row.job_id, organizationId: row.organization_id }));
   }
 }
-

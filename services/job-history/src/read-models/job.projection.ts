@@ -15,10 +15,15 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
  * Job History from the job streams. A batch is applied in three passes (new
  * jobs, then steps, then finishes): within one job the events come in that
  * order, so grouping keeps each job's order while writing many rows at once.
+ * Every job that starts or changes status moves the workspace's counters
+ * (`job_counts`, `job_day_counts`) in the same transaction, so the list's
+ * total is read, not counted.
+ *
+ * Version 2: the counters, an index for agent and status together.
  */
 export const jobProjection = defineProjection<JobDB>({
   name: JOBS_PROJECTION,
-  version: 1,
+  version: 2,
   eventTypes: ['JobStarted', 'JobStepRecorded', 'JobFinished'],
   streamPrefixes: [JOB_STREAM_PREFIX],
   async migrate(db) {
@@ -38,11 +43,13 @@ export const jobProjection = defineProjection<JobDB>({
       .addColumn('source', 'text', (c) => c.notNull())
       .addColumn('step_count', 'integer', (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint('jobs_pk', ['workspace_id', 'job_id'])
+      .modifyEnd(sql`with (fillfactor = 90)`)
       .execute();
-    // the list: newest first, optionally by agent or status
+    // the list: newest first, optionally by agent, status or both (a page reads its keys from one of these, then its rows by key)
     await db.schema.createIndex('jobs_by_start').on('jobs').columns(['workspace_id', 'started_at desc', 'job_id desc']).execute();
     await db.schema.createIndex('jobs_by_agent').on('jobs').columns(['workspace_id', 'agent', 'started_at desc', 'job_id desc']).execute();
     await db.schema.createIndex('jobs_by_status').on('jobs').columns(['workspace_id', 'status', 'started_at desc', 'job_id desc']).execute();
+    await db.schema.createIndex('jobs_by_agent_status').on('jobs').columns(['workspace_id', 'agent', 'status', 'started_at desc', 'job_id desc']).execute();
     // the timeout sweeper: running jobs by age, across workspaces
     await db.schema.createIndex('jobs_running').on('jobs').column('started_at').where(sql.ref('status'), '=', 'running').execute();
     await db.schema
@@ -62,11 +69,29 @@ export const jobProjection = defineProjection<JobDB>({
       .addColumn('truncated', 'jsonb')
       .addPrimaryKeyConstraint('job_steps_pk', ['workspace_id', 'job_id', 'sequence'])
       .execute();
+    await db.schema
+      .createTable('job_counts')
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('agent', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('jobs', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('job_counts_pk', ['workspace_id', 'agent', 'status'])
+      .execute();
+    await db.schema
+      .createTable('job_day_counts')
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('day', 'date', (c) => c.notNull())
+      .addColumn('agent', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('jobs', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('job_day_counts_pk', ['workspace_id', 'day', 'agent', 'status'])
+      .execute();
   },
   async handle(trx, events) {
     const jobs: NewJobRow[] = [];
     const steps: NewJobStepRow[] = [];
-    const finishes: JobFinishedData[] = [];
+    // one finish per job (the last): a job changes status once
+    const finishes = new Map<string, JobFinishedData>();
     for (const event of events) {
       if (event.type === 'JobStarted') {
         const d = event.data as JobStartedData;
@@ -103,27 +128,67 @@ export const jobProjection = defineProjection<JobDB>({
           truncated: json(d.truncated),
         });
       } else if (event.type === 'JobFinished') {
-        finishes.push(event.data as JobFinishedData);
+        const d = event.data as JobFinishedData;
+        finishes.set(`${d.workspaceId}\n${d.jobId}`, d);
       }
     }
-    await insertJobs(trx, jobs);
+    const counts = new CountDeltas();
+    await insertJobs(trx, jobs, counts);
     await insertSteps(trx, steps);
-    for (const d of finishes) {
-      await trx
-        .updateTable('jobs')
-        .set({ status: d.status, ended_at: d.endedAt, duration_ms: d.durationMs, summary: d.summary ?? null })
-        .where('workspace_id', '=', d.workspaceId)
-        .where('job_id', '=', d.jobId)
-        .execute();
-    }
+    await finishJobs(trx, [...finishes.values()], counts);
+    await counts.write(trx);
   },
 });
 
 const CHUNK = 500;
 
-async function insertJobs(trx: Transaction<JobDB>, rows: NewJobRow[]): Promise<void> {
+/** A job that started (+1 to running) or changed status (−1 from, +1 to), per workspace × agent × status, and per day too. */
+class CountDeltas {
+  private readonly totals = new Map<string, { workspaceId: string; agent: string; status: string; delta: number }>();
+  private readonly days = new Map<string, { workspaceId: string; day: string; agent: string; status: string; delta: number }>();
+
+  add(workspaceId: string, day: string, agent: string, status: string, delta: number): void {
+    const key = `${workspaceId}\n${agent}\n${status}`;
+    const total = this.totals.get(key) ?? { workspaceId, agent, status, delta: 0 };
+    total.delta += delta;
+    this.totals.set(key, total);
+    const dayKey = `${key}\n${day}`;
+    const perDay = this.days.get(dayKey) ?? { workspaceId, day, agent, status, delta: 0 };
+    perDay.delta += delta;
+    this.days.set(dayKey, perDay);
+  }
+
+  async write(trx: Transaction<JobDB>): Promise<void> {
+    const totals = [...this.totals.values()].filter((entry) => entry.delta !== 0);
+    for (let i = 0; i < totals.length; i += CHUNK) {
+      const rows = totals.slice(i, i + CHUNK).map((e) => sql`(${e.workspaceId}, ${e.agent}, ${e.status}, ${e.delta}::bigint)`);
+      await sql`
+        INSERT INTO job_counts AS c (workspace_id, agent, status, jobs) VALUES ${sql.join(rows)}
+        ON CONFLICT (workspace_id, agent, status) DO UPDATE SET jobs = c.jobs + excluded.jobs`.execute(trx);
+    }
+    const days = [...this.days.values()].filter((entry) => entry.delta !== 0);
+    for (let i = 0; i < days.length; i += CHUNK) {
+      const rows = days.slice(i, i + CHUNK).map((e) => sql`(${e.workspaceId}, ${e.day}::date, ${e.agent}, ${e.status}, ${e.delta}::bigint)`);
+      await sql`
+        INSERT INTO job_day_counts AS c (workspace_id, day, agent, status, jobs) VALUES ${sql.join(rows)}
+        ON CONFLICT (workspace_id, day, agent, status) DO UPDATE SET jobs = c.jobs + excluded.jobs`.execute(trx);
+    }
+  }
+}
+
+/** The UTC day a job started on, as the counters key it. */
+const startDay = sql<string>`((started_at at time zone 'UTC')::date)::text`;
+
+async function insertJobs(trx: Transaction<JobDB>, rows: NewJobRow[], counts: CountDeltas): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await trx.insertInto('jobs').values(rows.slice(i, i + CHUNK)).onConflict((c) => c.columns(['workspace_id', 'job_id']).doNothing()).execute();
+    // a job already there (a replayed start) is not inserted, so not counted
+    const inserted = await trx
+      .insertInto('jobs')
+      .values(rows.slice(i, i + CHUNK))
+      .onConflict((c) => c.columns(['workspace_id', 'job_id']).doNothing())
+      .returning(['workspace_id', 'agent', 'status', startDay.as('day')])
+      .execute();
+    for (const row of inserted) counts.add(row.workspace_id, row.day, row.agent, row.status, 1);
   }
 }
 
@@ -143,13 +208,33 @@ async function insertSteps(trx: Transaction<JobDB>, rows: NewJobStepRow[]): Prom
       entry.count++;
       counts.set(key, entry);
     }
-    for (const { workspaceId, jobId, count } of counts.values()) {
-      await trx
-        .updateTable('jobs')
-        .set((eb) => ({ step_count: eb('step_count', '+', count) }))
-        .where('workspace_id', '=', workspaceId)
-        .where('job_id', '=', jobId)
-        .execute();
+    if (counts.size === 0) continue;
+    const added = [...counts.values()].map((e) => sql`(${e.workspaceId}, ${e.jobId}, ${e.count}::integer)`);
+    await sql`
+      UPDATE jobs AS j SET step_count = j.step_count + added.count
+      FROM (VALUES ${sql.join(added)}) AS added (workspace_id, job_id, count)
+      WHERE j.workspace_id = added.workspace_id AND j.job_id = added.job_id`.execute(trx);
+  }
+}
+
+/** Sets each finished job's outcome; a job whose status changed moves the counters. */
+async function finishJobs(trx: Transaction<JobDB>, finishes: JobFinishedData[], counts: CountDeltas): Promise<void> {
+  for (let i = 0; i < finishes.length; i += CHUNK) {
+    const values = finishes
+      .slice(i, i + CHUNK)
+      .map((d) => sql`(${d.workspaceId}, ${d.jobId}, ${d.status}, ${d.endedAt}::timestamptz, ${d.durationMs}::bigint, ${d.summary ?? null}::text)`);
+    // `before` reads the rows as they were: every part of one statement sees the same snapshot
+    const { rows } = await sql<{ workspace_id: string; agent: string; day: string; previous: string; status: string }>`
+      WITH finish (workspace_id, job_id, status, ended_at, duration_ms, summary) AS (VALUES ${sql.join(values)}),
+      before AS (SELECT j.workspace_id, j.job_id, j.status FROM jobs j JOIN finish f USING (workspace_id, job_id))
+      UPDATE jobs AS j SET status = f.status, ended_at = f.ended_at, duration_ms = f.duration_ms, summary = f.summary
+      FROM finish f JOIN before b USING (workspace_id, job_id)
+      WHERE j.workspace_id = f.workspace_id AND j.job_id = f.job_id
+      RETURNING j.workspace_id, j.agent, ((j.started_at at time zone 'UTC')::date)::text AS day, b.status AS previous, j.status`.execute(trx);
+    for (const row of rows) {
+      if (row.previous === row.status) continue;
+      counts.add(row.workspace_id, row.day, row.agent, row.previous, -1);
+      counts.add(row.workspace_id, row.day, row.agent, row.status, 1);
     }
   }
 }

@@ -17,6 +17,8 @@ export const JobPageSchema = z.object({
   page: z.number().int(),
   pageSize: z.number().int(),
   pageCount: z.number().int(),
+  /** Send it as `cursor` for the page after this one (fast at any depth); null on the last page. */
+  nextCursor: z.string().nullable(),
 });
 
 export const JobStepViewSchema = z.object({

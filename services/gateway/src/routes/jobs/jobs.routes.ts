@@ -11,7 +11,8 @@ import {
   type JobStepInput,
 } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
-import { JobReadRepository } from '../../../../job-history/src/read-models/job-read.repository';
+import { decodeJobCursor, filtersKey } from '../../../../job-history/src/read-models/job-cursor';
+import { JobReadRepository, type JobPageRequest } from '../../../../job-history/src/read-models/job-read.repository';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal, type RouteContext } from '../../route';
 import { callerOf, type Caller } from '../caller';
@@ -52,6 +53,9 @@ const StepBody = z.strictObject({
   /** When the step happened. Default: when the request arrived. */
   at: Time.optional(),
 });
+
+const cursorRefused = (message: string): GatewayError =>
+  new GatewayError(GatewayErrorCode.Validation, `cursor ${message}`, { errors: [{ field: 'query.cursor', message }] });
 
 /** The shared plumbing of the job routes: who calls, command ids, sending. */
 class JobRouteKit {
@@ -209,17 +213,28 @@ export function jobRoutes(deps: JobRoutesDeps): AnyRoute[] {
         from: Time.optional(),
         /** Jobs started before. */
         to: Time.optional(),
-        page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+        /** Default 1. */
+        page: z.coerce.number().int().min(1).max(1_000_000).optional(),
         pageSize: z.coerce.number().int().min(1).max(100).default(20),
+        /** The `nextCursor` of the previous page, with the same filters (instead of `page`). */
+        cursor: z.string().min(1).max(1000).optional(),
       }),
       responses: { 200: JobPageSchema },
       handler: async ({ params, query }) => {
-        const { page, pageSize, ...filters } = query;
+        const { page, pageSize, cursor, ...filters } = query;
         if (filters.from !== undefined && filters.to !== undefined && Date.parse(filters.from) > Date.parse(filters.to)) {
           throw new GatewayError(GatewayErrorCode.Validation, 'from lies after to', { errors: [{ field: 'query.from', message: 'must not lie after to' }] });
         }
         const defined = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
-        return { status: 200, body: await kit.jobs.listJobs(params.wsId, defined, { page, pageSize }) };
+        let request: JobPageRequest = { page: page ?? 1, pageSize };
+        if (cursor !== undefined) {
+          if (page !== undefined) throw cursorRefused('is sent instead of page, not with it');
+          const after = decodeJobCursor(cursor);
+          if (!after) throw cursorRefused('is not one this list answered');
+          if (after.filters !== filtersKey(defined)) throw cursorRefused('belongs to a list with other filters');
+          request = { after, pageSize };
+        }
+        return { status: 200, body: await kit.jobs.listJobs(params.wsId, defined, request) };
       },
     }),
     defineRoute({
