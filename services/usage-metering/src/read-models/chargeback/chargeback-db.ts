@@ -1,4 +1,6 @@
+import type { UsageAgentRollupsTable } from './usage-agent-rollups.table';
 import type { UsageCallsTable } from './usage-calls.table';
+import type { UsageModelRollupsTable } from './usage-model-rollups.table';
 import type { UsageRollupsTable } from './usage-rollups.table';
 import type { UsageStatementLinesTable } from './usage-statement-lines.table';
 import type { UsageWorkspaceRollupsTable } from './usage-workspace-rollups.table';
@@ -7,6 +9,8 @@ import type { UsageWorkspaceRollupsTable } from './usage-workspace-rollups.table
 export interface ChargebackDB {
   usage_rollups: UsageRollupsTable;
   usage_workspace_rollups: UsageWorkspaceRollupsTable;
+  usage_model_rollups: UsageModelRollupsTable;
+  usage_agent_rollups: UsageAgentRollupsTable;
   usage_calls: UsageCallsTable;
   usage_statement_lines: UsageStatementLinesTable;
 }

@@ -202,12 +202,19 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
     expect([odd.total, odd.items.every((item) => item.agent === 'odd')]).toEqual([15, true]);
     const models = await repository.byModel(range([ws1, ws2]));
     expect(models.map((model) => [model.provider, model.model, model.calls, model.cost])).toEqual([['openai', 'gpt-4o', 45, '0.045']]);
+    // the agent filter reads the per-agent rollups: the same answers, one agent's calls
+    const oddModels = await repository.byModel(range([ws1, ws2], 'odd'));
+    expect(oddModels.map((model) => [model.model, model.calls, model.cost])).toEqual([['gpt-4o', 15, '0.015']]);
+    expect(await repository.totals(range([ws1, ws2], 'even'))).toMatchObject({ calls: 15, cost: '0.015' });
+    const evenHours = await repository.timeline(range([ws1], 'even'), 'hour', 'Asia/Kolkata');
+    expect(evenHours.reduce((sum, point) => sum + point.calls, 0)).toBe(15);
+    expect(evenHours.find((point) => point.calls > 0)).toMatchObject({ bucket: '2026-04-01T05:00:00+05:30', start: '2026-04-01T00:00:00.000Z', calls: 15, cost: '0.015' });
   });
 
   it('stores money as numeric and counts as bigint (no float column)', async () => {
     const columns = await sql<{ table_name: string; column_name: string; data_type: string }>`
       SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ${CHARGEBACK_SCHEMA}`.execute(db);
     expect(columns.rows.filter((column) => /double|real/.test(column.data_type))).toEqual([]);
-    expect(columns.rows.filter((column) => column.column_name === 'cost').map((column) => column.data_type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric']);
+    expect(columns.rows.filter((column) => column.column_name === 'cost').map((column) => column.data_type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric']);
   });
 });

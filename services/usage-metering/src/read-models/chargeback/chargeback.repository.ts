@@ -157,23 +157,28 @@ function totalsOf(row: RollupRow | undefined): UsageTotals {
   };
 }
 
-/** A run of consecutive cells of one grain and sign: [start, end). */
+/** A range of cells of one grain, [start, end), read with one index probe. */
 export interface CellRun {
   readonly grain: Cell['grain'];
   readonly start: number;
   readonly end: number;
-  readonly sign: 1 | -1;
 }
 
-/** Merges consecutive cells of the same grain and sign. */
-export function cellRuns(cells: readonly Cell[]): CellRun[] {
-  const sorted = [...cells].sort((a, b) => a.grain - b.grain || a.sign - b.sign || a.start - b.start);
-  const runs: Array<{ grain: Cell['grain']; start: number; end: number; sign: 1 | -1 }> = [];
+/**
+ * Cells read whole in a run although no bucket uses them, rather than a probe more: a probe costs
+ * about as much as reading a few rows.
+ */
+const MAX_GAP_CELLS = 3;
+
+/** The distinct cells' ranges: per grain, neighbours (up to MAX_GAP_CELLS cells apart) in one run. */
+export function cellRuns(cells: readonly Pick<Cell, 'grain' | 'start'>[]): CellRun[] {
+  const sorted = [...cells].sort((a, b) => a.grain - b.grain || a.start - b.start);
+  const runs: Array<{ grain: Cell['grain']; start: number; end: number }> = [];
   for (const cell of sorted) {
     const last = runs.at(-1);
-    const end = cell.start + cell.grain * 60_000;
-    if (last && last.grain === cell.grain && last.sign === cell.sign && last.end === cell.start) last.end = end;
-    else runs.push({ grain: cell.grain, start: cell.start, end, sign: cell.sign });
+    const unit = cell.grain * 60_000;
+    if (last && last.grain === cell.grain && cell.start - last.end <= MAX_GAP_CELLS * unit) last.end = Math.max(last.end, cell.start + unit);
+    else runs.push({ grain: cell.grain, start: cell.start, end: cell.start + unit });
   }
   return runs;
 }
@@ -197,45 +202,57 @@ export class ChargebackRepository {
     this.db = deps.db;
   }
 
-  /** Sums signed cells per group: `bucket` indexes `groups`; `byModel` adds provider and model to the grouping. */
+  /**
+   * Sums signed cells per group: `bucket` indexes `groups`; `byModel` adds provider and model to the grouping.
+   * Each distinct cell is read once however many groups use it (a zone's local days share their edge hours: a
+   * Kolkata day is a UTC day ∓ the same 5½ hours its neighbours use), ranges of cells one index probe each.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private async sumCells(db: Kysely<any>, scope: UsageScope, groups: readonly (readonly Cell[])[], byModel: boolean): Promise<RollupRow[]> {
-    // consecutive cells of one grain and sign in a bucket are read as one index range: a probe per run, not per cell
-    const grains: number[] = [];
-    const starts: string[] = [];
-    const ends: string[] = [];
-    const signs: number[] = [];
-    const buckets: number[] = [];
+    const distinct = new Map<string, Cell>();
+    const uses = { grains: [] as number[], starts: [] as string[], signs: [] as number[], buckets: [] as number[] };
     groups.forEach((cells, bucket) => {
-      for (const run of cellRuns(cells)) {
-        grains.push(run.grain);
-        starts.push(new Date(run.start).toISOString());
-        ends.push(new Date(run.end).toISOString());
-        signs.push(run.sign);
-        buckets.push(bucket);
+      for (const cell of cells) {
+        const start = new Date(cell.start).toISOString();
+        distinct.set(`${cell.grain}|${cell.start}`, cell);
+        uses.grains.push(cell.grain);
+        uses.starts.push(start);
+        uses.signs.push(cell.sign);
+        uses.buckets.push(bucket);
       }
     });
-    if (grains.length === 0 || scope.workspaceIds.length === 0) return [];
+    const runs = cellRuns([...distinct.values()]);
+    if (runs.length === 0 || scope.workspaceIds.length === 0) return [];
     const agent = scope.agent === undefined ? sql`` : sql`AND r.agent = ${scope.agent}`;
-    // without a per-model answer or an agent filter, the workspace totals: one row per cell
-    const source = byModel || scope.agent !== undefined ? table('usage_rollups') : table('usage_workspace_rollups');
+    // the table summed over exactly what the answer does not group by: one row per cell (per model in the cell for by-model)
+    const source = table(scope.agent === undefined ? (byModel ? 'usage_model_rollups' : 'usage_workspace_rollups') : byModel ? 'usage_rollups' : 'usage_agent_rollups');
     const dimensions = byModel ? sql`r.provider, r.model` : sql`''::text AS provider, ''::text AS model`;
-    const groupBy = byModel ? sql`GROUP BY p.bucket, r.provider, r.model` : sql`GROUP BY p.bucket`;
+    const groupBy = byModel ? sql`GROUP BY u.bucket, r.provider, r.model` : sql`GROUP BY u.bucket`;
     const result = await sql<RollupRow>`
-      SELECT p.bucket, ${dimensions},
-        sum(p.sign * r.calls)::text AS calls, sum(p.sign * r.errors)::text AS errors, sum(p.sign * r.unpriced_calls)::text AS unpriced_calls,
-        sum(p.sign * r.input_tokens)::text AS input_tokens, sum(p.sign * r.output_tokens)::text AS output_tokens,
-        sum(p.sign * r.cache_read_tokens)::text AS cache_read_tokens, sum(p.sign * r.cache_creation_tokens)::text AS cache_creation_tokens,
-        sum(p.sign * r.reasoning_tokens)::text AS reasoning_tokens, sum(p.sign * r.cost)::text AS cost,
-        sum(p.sign * r.latency_sum_ms)::text AS latency_sum_ms, sum(p.sign * r.latency_count)::text AS latency_count
-      FROM unnest(${grains}::smallint[], ${starts}::timestamptz[], ${ends}::timestamptz[], ${signs}::int[], ${buckets}::int[])
-        AS p(grain, run_start, run_end, sign, bucket)
-      CROSS JOIN LATERAL (
-        SELECT * FROM ${source} r
-        WHERE r.workspace_id = ANY(${[...scope.workspaceIds]}::text[]) AND r.grain = p.grain
-          AND r.bucket_start >= p.run_start AND r.bucket_start < p.run_end ${agent}
-        OFFSET 0 -- a fence: the subquery stays a per-run index probe, never pulled up into a hash join over the whole table
-      ) r
+      WITH runs AS (
+        SELECT * FROM unnest(${runs.map((run) => run.grain)}::smallint[], ${runs.map((run) => new Date(run.start).toISOString())}::timestamptz[],
+          ${runs.map((run) => new Date(run.end).toISOString())}::timestamptz[]) AS p(grain, run_start, run_end)
+      ),
+      cells AS (
+        SELECT r.* FROM runs p
+        CROSS JOIN LATERAL (
+          SELECT * FROM ${source} r
+          WHERE r.workspace_id = ANY(${[...scope.workspaceIds]}::text[]) AND r.grain = p.grain
+            AND r.bucket_start >= p.run_start AND r.bucket_start < p.run_end ${agent}
+          OFFSET 0 -- a fence: the subquery stays a per-run index probe, never pulled up into a hash join over the whole table
+        ) r
+      ),
+      uses AS (
+        SELECT * FROM unnest(${uses.grains}::smallint[], ${uses.starts}::timestamptz[], ${uses.signs}::int[], ${uses.buckets}::int[])
+          AS u(grain, bucket_start, sign, bucket)
+      )
+      SELECT u.bucket, ${dimensions},
+        sum(u.sign * r.calls)::text AS calls, sum(u.sign * r.errors)::text AS errors, sum(u.sign * r.unpriced_calls)::text AS unpriced_calls,
+        sum(u.sign * r.input_tokens)::text AS input_tokens, sum(u.sign * r.output_tokens)::text AS output_tokens,
+        sum(u.sign * r.cache_read_tokens)::text AS cache_read_tokens, sum(u.sign * r.cache_creation_tokens)::text AS cache_creation_tokens,
+        sum(u.sign * r.reasoning_tokens)::text AS reasoning_tokens, sum(u.sign * r.cost)::text AS cost,
+        sum(u.sign * r.latency_sum_ms)::text AS latency_sum_ms, sum(u.sign * r.latency_count)::text AS latency_count
+      FROM cells r JOIN uses u ON u.grain = r.grain AND u.bucket_start = r.bucket_start
       ${groupBy}`.execute(db);
     return result.rows;
   }

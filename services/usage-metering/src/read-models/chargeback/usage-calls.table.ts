@@ -2,7 +2,10 @@ import type { ColumnType } from 'kysely';
 import type { BigintColumn, NumericColumn } from './usage-rollups.table';
 
 /**
- * One row per recorded call (the Recent Usage table). A UsageCorrected sets
+ * One row per recorded call (the Recent Usage table), unique by (workspace_id,
+ * time, event_id): the key the list reads backwards, in time order so inserts
+ * land at the index's right edge (a redelivered event has the same three). A
+ * UsageCorrected (which carries its call's workspace and time) sets
  * its cost to `cost + delta` and its current prices, and counts the correction.
  */
 export interface UsageCallsTable {
