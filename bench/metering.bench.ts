@@ -110,7 +110,9 @@ async function main(): Promise<void> {
     const bytes = payloads.reduce((n, p) => n + p.length, 0);
     console.log(`${BATCHES} batches × ${SIZE} events (${distinct} distinct, ${(bytes / BATCHES / 1024).toFixed(0)} KiB per batch)`);
 
-    child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
+    // STEWARD_STACK_NODE_ARGS: extra node flags for the metering process (e.g. `--cpu-prof --cpu-prof-dir=…`), as for the stack
+    const nodeArgs = (process.env.STEWARD_STACK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', MAIN], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: databaseUrl, NATS_PREFIX: prefix },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -168,6 +168,22 @@ describe('PostgreSQL appendNew: dedup decided in the transaction of the append',
     }
   });
 
+  it('stores documents as sent, newlines and backslashes in their texts included, and refuses a NUL character', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const odd = { text: 'line one\nline two\r\n\ttab', slash: 'C:\\u0000\\path', quote: 'say "hi"', unicode: 'é ü 日本 \u2028' };
+    expect((await store.appendNew([{ streamId: 'usage-1', events: [event(a, odd), event(b)] }])).written).toBe(2);
+    expect(await streamOf(store, 'usage-1')).toEqual([
+      { id: a, revision: 0n, data: odd },
+      { id: b, revision: 1n, data: { n: 1 } },
+    ]);
+    const refused = await store.appendNew([{ streamId: 'usage-1', events: [event(c), event(randomUUID(), { model: 'gpt\u0000-4o' })] }]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(EventStoreError);
+    expect((refused as EventStoreError).code).toBe(EventStoreErrorCode.InvalidArgument);
+    // nothing of the refused call was written, and its ids are not taken
+    expect(await countEvents(store)).toBe(2);
+    expect((await store.appendNew([{ streamId: 'usage-1', events: [event(c)] }])).written).toBe(1);
+  });
+
   it('refuses bad input before any I/O', async () => {
     const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: EventStoreError) => error.code);
     expect(await codeOf(store.appendNew([]))).toBe(EventStoreErrorCode.InvalidArgument);

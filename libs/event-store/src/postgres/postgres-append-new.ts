@@ -12,8 +12,17 @@ import type { PreparedNewEvent } from '../event-store.validation';
  *   order of $1, which the caller sorts as the other append paths do (no deadlock between the paths);
  * - `rev`, `revs`: each new event's revision, contiguous per stream in call order, as one array by call
  *   position (-1: a duplicate; no NULLs, so reading element i costs the same for every i);
- * - `inserted`: the new events from $2 (one JSON array of {i, t, v, d: [data], m}, parsed once), read in
- *   call order and written in it (a filtered scan, no join or sort of the wide rows).
+ * - `inserted`: every event's columns side by side, in call order — ids, stream indexes, revisions, types
+ *   ($5), versions ($6) as arrays, data ($2) and metadata ($7) as their JSON texts joined by newlines — the
+ *   duplicates left out, written in that order.
+ *
+ * Data and metadata cross as plain text: one line per event (JSON text never holds a raw newline), split by
+ * `string_to_table` in the select list and taken as `json`, so each document is checked once and stored as
+ * it came (a json column) or parsed once (a jsonb column, by the assignment cast); streamed (no tuplestore
+ * that spills to disk, no JSON document of the whole call parsed first), and the client only joins strings
+ * (no array quoting). When a document may hold a `\u0000` escape ($8), the call's documents go through
+ * jsonb, which refuses the NUL character as PostgreSQL's text does (so the call fails as InvalidArgument,
+ * whichever the column's type): a NUL would otherwise be stored, and fail every reader that turns it into text.
  *
  * The id probe is a correlated `LIMIT 1` subquery: one index lookup per id, never a hash of the whole table.
  *
@@ -37,7 +46,7 @@ export function appendNewSql(s: string): string {
       RETURNING st.stream_id, st.revision
     ),
     rev AS MATERIALIZED (
-      SELECT k.ord, c.stream_id, c.revision - n.n + row_number() OVER (PARTITION BY k.s ORDER BY k.ord) AS revision
+      SELECT k.ord, c.revision - n.n + row_number() OVER (PARTITION BY k.s ORDER BY k.ord) AS revision
         FROM k
         JOIN n ON n.s = k.s
         JOIN claim c ON c.stream_id = ($1::text[])[k.s]
@@ -48,9 +57,13 @@ export function appendNewSql(s: string): string {
     ),
     inserted AS (
       INSERT INTO ${s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
-      SELECT e.i, ($1::text[])[($4::int[])[e.ord::int]], (SELECT revs.a FROM revs)[e.ord::int], e.t, e.v, e.d -> 0, e.m
-        FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (i uuid, t text, v int, d jsonb, m jsonb)) WITH ORDINALITY AS e(i, t, v, d, m, ord)
-       WHERE (SELECT revs.a FROM revs)[e.ord::int] >= 0
+      SELECT e.i, ($1::text[])[e.s], e.r, e.t, e.v,
+             CASE WHEN $8::boolean THEN e.d::jsonb::json ELSE e.d::json END,
+             CASE WHEN $8::boolean THEN e.m::jsonb::json ELSE e.m::json END
+        FROM (SELECT unnest($3::uuid[]) AS i, unnest($4::int[]) AS s, unnest((SELECT revs.a FROM revs)) AS r,
+                     unnest($5::text[]) AS t, unnest($6::int[]) AS v,
+                     string_to_table($2::text, E'\\n') AS d, string_to_table($7::text, E'\\n') AS m) e
+       WHERE e.r >= 0
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM inserted)::int AS inserted,
@@ -62,16 +75,26 @@ export function appendNewSql(s: string): string {
 export function appendNewParams(events: readonly PreparedNewEvent[], compareStreamIds: (a: string, b: string) => number): unknown[] {
   const streams = [...new Set(events.map((event) => event.streamId))].sort(compareStreamIds);
   const rank = new Map(streams.map((streamId, i) => [streamId, i + 1]));
-  const parts = new Array<string>(events.length);
-  const ids = new Array<string>(events.length);
-  const streamRanks = new Array<number>(events.length);
-  events.forEach((event, k) => {
+  const count = events.length;
+  const ids = new Array<string>(count);
+  const streamRanks = new Array<number>(count);
+  const types = new Array<string>(count);
+  const versions = new Array<number>(count);
+  const data = new Array<string>(count);
+  const metadata = new Array<string>(count);
+  let mayHoldNul = false;
+  for (let k = 0; k < count; k++) {
+    const event = events[k]!;
     ids[k] = event.eventId;
     streamRanks[k] = rank.get(event.streamId)!;
-    // data and metadata are JSON text already; data sits in a one-element array so a JSON null stays jsonb null.
-    parts[k] = `{"i":"${event.eventId}","t":${JSON.stringify(event.type)},"v":${event.version},"d":[${event.data}],"m":${event.metadata}}`;
-  });
-  return [streams, `[${parts.join(',')}]`, ids, streamRanks];
+    types[k] = event.type;
+    versions[k] = event.version;
+    // JSON text already (JSON.stringify escapes every newline): one line per event.
+    data[k] = event.data;
+    metadata[k] = event.metadata;
+    if (event.data.includes('\\u0000') || event.metadata.includes('\\u0000')) mayHoldNul = true;
+  }
+  return [streams, data.join('\n'), ids, streamRanks, types, versions, metadata.join('\n'), mayHoldNul];
 }
 
 interface AppendNewRow {
