@@ -95,12 +95,6 @@ function conditions(workspaceId: string, filters: JobListFilters, withTime = tru
 
 const and = (where: RawBuilder<unknown>[]): RawBuilder<unknown> => sql.join(where, sql` AND `);
 
-/** A step as the detail shows it, built by PostgreSQL (`at` as toISOString writes it). */
-const STEP_JSON = sql`json_build_object(
-  'sequence', s.sequence, 'stepId', s.step_id, 'type', s.type, 'content', s.content, 'toolName', s.tool_name,
-  'toolStatus', s.tool_status, 'parameters', s.parameters, 'result', s.result, 'durationMs', s.duration_ms,
-  'at', to_char(s.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'truncated', s.truncated)`;
-
 /** Job History queries; every one takes the workspace id first (the tenant wall). */
 export class JobReadRepository {
   private readonly db: Kysely<JobDB>;
@@ -218,14 +212,27 @@ export class JobReadRepository {
     return Number(rows[0]!.total);
   }
 
-  /** The job with its steps in order (one query; PostgreSQL writes the steps' JSON); undefined when the workspace has no such job. */
+  /**
+   * The job with its steps in order; undefined when the workspace has no such
+   * job. The job and its steps are read side by side (two connections), each
+   * by its primary key, only the columns the detail shows.
+   */
   async getJob(workspaceId: string, jobId: string): Promise<JobDetailView | undefined> {
-    const { rows } = await sql<SummaryColumns & Pick<JobRow, 'summary' | 'input' | 'metadata' | 'source'> & { steps: JobStepView[] }>`
-      SELECT j.job_id, j.agent, j.status, j.started_at, j.ended_at, j.duration_ms, j.step_count, j.summary, j.input, j.metadata, j.source,
-             coalesce((SELECT json_agg(${STEP_JSON} ORDER BY s.sequence) FROM ${table('job_steps')} AS s
-                       WHERE s.workspace_id = j.workspace_id AND s.job_id = j.job_id), '[]'::json) AS steps
-      FROM ${table('jobs')} AS j WHERE j.workspace_id = ${workspaceId} AND j.job_id = ${jobId}`.execute(this.raw);
-    const job = rows[0];
+    const [job, steps] = await Promise.all([
+      this.db
+        .selectFrom('jobs')
+        .select(['job_id', 'agent', 'status', 'started_at', 'ended_at', 'duration_ms', 'step_count', 'summary', 'input', 'metadata', 'source'])
+        .where('workspace_id', '=', workspaceId)
+        .where('job_id', '=', jobId)
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('job_steps')
+        .select(['sequence', 'step_id', 'type', 'content', 'tool_name', 'tool_status', 'parameters', 'result', 'duration_ms', 'at', 'truncated'])
+        .where('workspace_id', '=', workspaceId)
+        .where('job_id', '=', jobId)
+        .orderBy('sequence')
+        .execute(),
+    ]);
     if (!job) return undefined;
     return {
       ...summaryOf(job),
@@ -233,8 +240,20 @@ export class JobReadRepository {
       input: job.input,
       metadata: job.metadata,
       source: job.source,
-      steps: job.steps,
-      message: job.steps.length === 0 ? NO_STEPS_MESSAGE : null,
+      steps: steps.map((step) => ({
+        sequence: step.sequence,
+        stepId: step.step_id,
+        type: step.type,
+        content: step.content,
+        toolName: step.tool_name,
+        toolStatus: step.tool_status,
+        parameters: step.parameters ?? null,
+        result: step.result ?? null,
+        durationMs: step.duration_ms,
+        at: step.at.toISOString(),
+        truncated: step.truncated,
+      })),
+      message: steps.length === 0 ? NO_STEPS_MESSAGE : null,
     };
   }
 
