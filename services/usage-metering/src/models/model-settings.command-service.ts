@@ -1,20 +1,15 @@
 import { createHash } from 'node:crypto';
-import { SpanKind } from '@opentelemetry/api';
+import { CommandRunner, loadStream, type Aggregate, type LoadedStream } from '@steward/commands';
 import {
-  CommandEnvelopeSchema,
-  ContractError,
   UsageCommandPayloads,
   UsageStreams,
   eventIdFor,
   type CommandEnvelope,
-  type UsageAppendedEvent,
   type UsageCommandAnswer,
   type UsageCommandPayload,
   type UsageCommandType,
 } from '@steward/contracts';
-import { EventStoreError, EventStoreErrorCode, type EventStore, type ExpectedRevision, type NewEvent } from '@steward/event-store';
-import { contextFromTraceContext, withSpan } from '@steward/observability';
-import type { z } from 'zod';
+import type { EventStore } from '@steward/event-store';
 import { decideModelSettings, type ModelSettingsCommand } from './model-settings.decider';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
 import { usageEventRegistry } from './model-settings.events';
@@ -45,30 +40,21 @@ function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export interface LoadedModelSettings {
-  readonly streamId: string;
-  readonly state: ModelSettingsState;
-  readonly expectedRevision: ExpectedRevision;
-  /** Event ids in the stream, with type and revision: to recognise a resent command. */
-  readonly recorded: ReadonlyMap<string, { readonly type: string; readonly revision: bigint }>;
+export interface LoadedModelSettings extends LoadedStream<ModelSettingsState> {
   /** The stream's last revision (undefined: no stream). */
   readonly revision: bigint | undefined;
 }
 
+const modelSettingsAggregate: Aggregate<ModelSettingsState, ModelSettingsEvent> = {
+  initial: initialModelSettingsState,
+  types: MODEL_SETTINGS_EVENT_TYPES,
+  evolve: evolveModelSettings,
+};
+
 /** Loads a workspace's ModelSettings stream. */
 export async function loadModelSettings(store: EventStore, workspaceId: string): Promise<LoadedModelSettings> {
-  const streamId = UsageStreams.models(workspaceId);
-  const history = await store.readStream(streamId);
-  let state = initialModelSettingsState;
-  const recorded = new Map<string, { type: string; revision: bigint }>();
-  for (const event of history) {
-    recorded.set(event.eventId, { type: event.type, revision: event.streamRevision });
-    if (!MODEL_SETTINGS_EVENT_TYPES.has(event.type)) continue;
-    const upcasted = usageEventRegistry.upcast({ ...event, streamId });
-    state = evolveModelSettings(state, { type: upcasted.type, data: upcasted.data } as ModelSettingsEvent);
-  }
-  const last = history[history.length - 1];
-  return { streamId, state, expectedRevision: last ? last.streamRevision : 'no_stream', recorded, revision: last?.streamRevision };
+  const loaded = await loadStream(store, usageEventRegistry, UsageStreams.models(workspaceId), modelSettingsAggregate);
+  return { ...loaded, revision: typeof loaded.expectedRevision === 'bigint' ? loaded.expectedRevision : undefined };
 }
 
 export interface ModelSettingsCommandServiceOptions {
@@ -80,53 +66,52 @@ export interface ModelSettingsCommandServiceOptions {
 }
 
 /**
- * Carries out model-settings commands: parse the envelope and payload, check
- * the actor against the team context's streams (models.write), load the
- * workspace's ModelSettings stream, decide, append at the expected revision
- * with event ids derived from the command id (a resent command appends
- * nothing new and answers `replayed`). API keys are sealed in the vault
- * before the event that names their ref is appended; a replaced or cleared
- * key's secret is deleted.
+ * Carries out model-settings commands with @steward/commands' runner: parse
+ * the envelope and payload, check the actor against the team context's
+ * streams (models.write), load the workspace's ModelSettings stream, decide,
+ * append at the expected revision with event ids derived from the command id
+ * (a resent command appends nothing new and answers `replayed`). API keys are
+ * sealed in the vault before the event that names their ref is appended; a
+ * replaced or cleared key's secret is deleted.
  */
 export class ModelSettingsCommandService {
-  private readonly maxAttempts: number;
+  private readonly commands: CommandRunner<ModelSettingsErrorCode>;
 
   constructor(private readonly options: ModelSettingsCommandServiceOptions) {
-    this.maxAttempts = options.maxAttempts ?? 4;
+    this.commands = new CommandRunner({
+      store: options.store,
+      registry: usageEventRegistry,
+      errors: ModelSettingsError,
+      codes: ModelSettingsErrorCode,
+      maxAttempts: options.maxAttempts ?? 4,
+      // Anything else (the secret store, a lost connection): retryable, and never echoing what failed to be stored.
+      refusalOf: () => new ModelSettingsError(ModelSettingsErrorCode.Unavailable, 'model settings could not be changed now; resend with the same command id'),
+    });
   }
 
-  async run(type: UsageCommandType, raw: unknown): Promise<UsageCommandAnswer> {
-    const envelope = parseEnvelope(type, raw);
-    return withSpan(
-      'command.handle',
-      { 'steward.command.type': type, 'steward.command.id': envelope.commandId },
-      () => this.execute(type, envelope),
-      { kind: SpanKind.SERVER, parent: contextFromTraceContext(envelope.traceContext) },
-    );
+  /** For the NATS handler: refusals become RpcExceptions carrying a ModelSettingsErrorBody. */
+  run(type: UsageCommandType, raw: unknown): Promise<UsageCommandAnswer> {
+    return this.commands.handle(type, raw, (envelope) => this.execute(type, envelope));
   }
 
   private async execute(type: UsageCommandType, envelope: CommandEnvelope): Promise<UsageCommandAnswer> {
-    const payload = parsePayload(type, envelope);
+    // never echoed on a refusal: SetModelApiKey carries a key
+    const payload = this.commands.parsePayload(type, UsageCommandPayloads[type], envelope) as UsageCommandPayload<UsageCommandType>;
     const organizationId = await authorizeModelSettings(this.options.store, envelope, payload.workspaceId);
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await loadModelSettings(this.options.store, payload.workspaceId);
-      const replayed = findReplay(envelope.commandId, loaded);
-      if (replayed) return { ok: true, commandId: envelope.commandId, changed: replayed.length > 0, replayed: true, events: replayed };
-      const command = await this.prepare(type, envelope, payload, loaded);
-      const events = decideModelSettings(command, { settings: loaded.state, organizationId });
-      if (events.length === 0) return { ok: true, commandId: envelope.commandId, changed: false, replayed: false, events: [] };
-      try {
-        const appended = await this.append(envelope, loaded, events);
-        await this.afterAppend(command, loaded);
-        return { ok: true, commandId: envelope.commandId, changed: true, replayed: false, events: appended };
-      } catch (error) {
-        if (EventStoreError.isConflict(error) && attempt < this.maxAttempts) continue;
-        if (EventStoreError.isConflict(error)) {
-          throw new ModelSettingsError(ModelSettingsErrorCode.Conflict, `${type} kept meeting concurrent changes; send it again`);
-        }
-        throw error;
-      }
-    }
+    let decided: ModelSettingsCommand | undefined;
+    const answer = await this.commands.commit(envelope, {
+      load: () => loadModelSettings(this.options.store, payload.workspaceId),
+      streams: (loaded) => [loaded],
+      decide: async (loaded) => {
+        decided = await this.prepare(type, envelope, payload, loaded);
+        return decideModelSettings(decided, { settings: loaded.state, organizationId });
+      },
+      scopeOf: (event) => event.data,
+      afterAppend: async (loaded) => {
+        if (decided) await this.afterAppend(decided, loaded);
+      },
+    });
+    return { ...answer, events: answer.events.map((event, index) => ({ ...event, eventId: eventIdFor(envelope.commandId, index) })) };
   }
 
   /** The decider's command; seals a new API key, deletes a cleared one's secret first (never left readable). */
@@ -172,85 +157,4 @@ export class ModelSettingsCommandService {
     if (!this.options.vault) throw new ModelSettingsError(ModelSettingsErrorCode.Unavailable, 'no secret store is configured for model API keys');
     return this.options.vault;
   }
-
-  private async append(envelope: CommandEnvelope, loaded: LoadedModelSettings, events: readonly ModelSettingsEvent[]): Promise<UsageAppendedEvent[]> {
-    const newEvents: NewEvent[] = events.map((event, index) => ({
-      eventId: eventIdFor(envelope.commandId, index),
-      type: event.type,
-      version: usageEventRegistry.latestVersion(event.type),
-      data: usageEventRegistry.validate(event.type, usageEventRegistry.latestVersion(event.type), event.data),
-      metadata: {
-        correlationId: envelope.correlationId ?? envelope.commandId,
-        causationId: envelope.commandId,
-        actor: envelope.actor,
-        organizationId: event.data.organizationId,
-        workspaceId: event.data.workspaceId,
-        ...(envelope.traceContext ? { traceContext: envelope.traceContext } : {}),
-        occurredAt: envelope.issuedAt,
-      },
-    }));
-    const result = await this.options.store.append(loaded.streamId, newEvents, { expectedRevision: loaded.expectedRevision });
-    const first = result.nextExpectedRevision - BigInt(newEvents.length) + 1n;
-    return newEvents.map((event, index) => ({
-      type: event.type,
-      streamId: loaded.streamId,
-      eventId: event.eventId,
-      revision: (first + BigInt(index)).toString(),
-    }));
-  }
-}
-
-function parseEnvelope(type: UsageCommandType, raw: unknown): CommandEnvelope {
-  const parsed = CommandEnvelopeSchema.safeParse(raw);
-  if (!parsed.success) throw invalidCommand(`not a command envelope: ${describe(parsed.error)}`, parsed.error);
-  if (parsed.data.type !== type) throw new ModelSettingsError(ModelSettingsErrorCode.InvalidCommand, `${parsed.data.type} sent to the ${type} handler`);
-  return parsed.data;
-}
-
-function parsePayload(type: UsageCommandType, envelope: CommandEnvelope): UsageCommandPayload<UsageCommandType> {
-  const parsed = UsageCommandPayloads[type].safeParse(envelope.payload);
-  // Never echo the payload: SetModelApiKey carries a key.
-  if (!parsed.success) throw invalidCommand(`${type}: ${describe(parsed.error)}`, parsed.error);
-  const payload = parsed.data;
-  if (envelope.workspaceId && envelope.workspaceId !== payload.workspaceId) {
-    throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${payload.workspaceId} in ${envelope.workspaceId}`);
-  }
-  return payload;
-}
-
-function invalidCommand(message: string, error: z.ZodError): ModelSettingsError {
-  const field = error.issues[0]?.path.join('.');
-  return new ModelSettingsError(ModelSettingsErrorCode.InvalidCommand, message, field || undefined);
-}
-
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-}
-
-function findReplay(commandId: string, loaded: LoadedModelSettings): UsageAppendedEvent[] | undefined {
-  const found: UsageAppendedEvent[] = [];
-  for (let index = 0; index < 4; index++) {
-    const eventId = eventIdFor(commandId, index);
-    const event = loaded.recorded.get(eventId);
-    if (!event) break;
-    found.push({ type: event.type, streamId: loaded.streamId, eventId, revision: event.revision.toString() });
-  }
-  return found.length > 0 ? found : undefined;
-}
-
-/** Refusals as the body a handler answers with; store errors mapped; anything else rethrown. */
-export function toModelSettingsError(error: unknown): ModelSettingsError {
-  if (error instanceof ModelSettingsError) return error;
-  if (error instanceof ContractError) return new ModelSettingsError(ModelSettingsErrorCode.InvalidCommand, error.message);
-  if (error instanceof EventStoreError) {
-    const code =
-      error.code === EventStoreErrorCode.WrongExpectedRevision || error.code === EventStoreErrorCode.IdempotencyViolation
-        ? ModelSettingsErrorCode.Conflict
-        : error.code === EventStoreErrorCode.Unavailable
-          ? ModelSettingsErrorCode.Unavailable
-          : ModelSettingsErrorCode.InvalidCommand;
-    return new ModelSettingsError(code, error.message);
-  }
-  // Anything else (the secret store, a lost connection): retryable, and never echoing what failed to be stored.
-  return new ModelSettingsError(ModelSettingsErrorCode.Unavailable, 'model settings could not be changed now; resend with the same command id');
 }

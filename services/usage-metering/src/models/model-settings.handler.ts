@@ -1,10 +1,10 @@
 import { Controller, Inject, type Type } from '@nestjs/common';
-import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import type { UsageCommandAnswer, UsageCommandType } from '@steward/contracts';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { UsageCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
-import { ModelSettingsCommandService, toModelSettingsError } from './model-settings.command-service';
+import { ModelSettingsCommandService } from './model-settings.command-service';
 
-/** Model settings over NATS request/reply: `<prefix>cmd.usage.<Type>`. Only translates. */
+/** Model settings over NATS request/reply: `<prefix>cmd.usage.<Type>`; refusals answer ModelSettingsErrorBody. */
 export function modelSettingsHandler(names: NatsNames): Type<unknown> {
   @Controller()
   class ModelSettingsHandler {
@@ -12,25 +12,17 @@ export function modelSettingsHandler(names: NatsNames): Type<unknown> {
 
     @MessagePattern(names.commandSubject('usage', 'SetModelPricing'))
     setPricing(@Payload() raw: unknown): Promise<UsageCommandAnswer> {
-      return this.run('SetModelPricing', raw);
+      return this.service.run('SetModelPricing', raw);
     }
 
     @MessagePattern(names.commandSubject('usage', 'SetModelApiKey'))
     setApiKey(@Payload() raw: unknown): Promise<UsageCommandAnswer> {
-      return this.run('SetModelApiKey', raw);
+      return this.service.run('SetModelApiKey', raw);
     }
 
     @MessagePattern(names.commandSubject('usage', 'ClearModelApiKey'))
     clearApiKey(@Payload() raw: unknown): Promise<UsageCommandAnswer> {
-      return this.run('ClearModelApiKey', raw);
-    }
-
-    private async run(type: UsageCommandType, raw: unknown): Promise<UsageCommandAnswer> {
-      try {
-        return await this.service.run(type, raw);
-      } catch (error) {
-        throw new RpcException(toModelSettingsError(error).toBody());
-      }
+      return this.service.run('ClearModelApiKey', raw);
     }
   }
   return ModelSettingsHandler;

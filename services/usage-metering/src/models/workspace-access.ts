@@ -1,20 +1,10 @@
 import { roleCan } from '@steward/auth';
-import { TeamStreams, teamEventRegistry, type CommandEnvelope, type Role, type TeamEvent } from '@steward/contracts';
+import { TeamStreams, type CommandEnvelope, type Role } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import { isOrganizationOwner, organizationAggregate, type OrganizationState } from '../../../team-rbac/src/organizations/organization.state';
-import type { Aggregate } from '../../../team-rbac/src/shared/command';
+import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
 import { workspaceAggregate, type WorkspaceState } from '../../../team-rbac/src/workspaces/workspace.state';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
-
-async function fold<S, E extends TeamEvent>(store: EventStore, streamId: string, aggregate: Aggregate<S, E>): Promise<S> {
-  let state = aggregate.initial;
-  for (const event of await store.readStream(streamId)) {
-    if (!aggregate.types.has(event.type)) continue;
-    const upcasted = teamEventRegistry.upcast({ ...event, streamId });
-    state = aggregate.evolve(state, { type: upcasted.type, data: upcasted.data } as E);
-  }
-  return state;
-}
 
 /**
  * Who may change model settings, decided from the team context's own streams
@@ -29,7 +19,7 @@ async function fold<S, E extends TeamEvent>(store: EventStore, streamId: string,
  * Returns the workspace's organization.
  */
 export async function authorizeModelSettings(store: EventStore, envelope: CommandEnvelope, workspaceId: string): Promise<string> {
-  const workspace: WorkspaceState = await fold(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+  const workspace: WorkspaceState = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
   if (!workspace.exists) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId}`);
   if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
     throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
@@ -37,7 +27,7 @@ export async function authorizeModelSettings(store: EventStore, envelope: Comman
   const { actor } = envelope;
   if (actor.type === 'system') return workspace.organizationId;
   if (actor.type !== 'user') throw new ModelSettingsError(ModelSettingsErrorCode.Forbidden, `${actor.type} ${actor.id} may not change model settings`);
-  const organization: OrganizationState = await fold(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+  const organization: OrganizationState = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
   const role: Role | undefined = isOrganizationOwner(organization, actor.id) ? 'owner' : workspace.members[actor.id]?.role;
   if (role === undefined) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
   if (!roleCan(role, 'models.write')) {
