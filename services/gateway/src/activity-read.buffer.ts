@@ -11,8 +11,8 @@ import {
   type ResourceReadInput,
 } from '../../team-rbac/src/read-models';
 
-/** How long a read waits for the next publish round. */
-export const ACTIVITY_FLUSH_INTERVAL_MS = 5;
+/** How long a read waits for the next publish round (longer: fewer, larger messages, inserts and commits downstream). */
+export const ACTIVITY_FLUSH_INTERVAL_MS = 20;
 /** Reads held at most (waiting or being retried); past it the oldest are dropped, with a warning. */
 export const ACTIVITY_MAX_BUFFERED = 20_000;
 /** Reads per publish round. */
