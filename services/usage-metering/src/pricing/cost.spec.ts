@@ -1,4 +1,4 @@
-import { decimalText, subtractCosts, sumCosts, usageCost, UsageDecimal, type TokenCounts } from './cost';
+import { decimalText, subtractCosts, sumCosts, usageCost, usageCostDecimal, UsageDecimal, type TokenCounts } from './cost';
 
 const tokens = (counts: Partial<TokenCounts>): TokenCounts => ({
   inputTokens: 0,
@@ -115,5 +115,45 @@ describe('sums of costs', () => {
     expect(decimalText('2.5e-6')).toBe('0.0000025');
     expect(decimalText('1.2300')).toBe('1.23');
     expect(decimalText('1e21')).toBe('1000000000000000000000');
+  });
+});
+
+describe('usageCost on integers agrees with decimal.js', () => {
+  it('gives usageCostDecimal’s exact text for many calls and prices, large counts and long prices included', () => {
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const price = (): string => {
+      const kind = random();
+      if (kind < 0.1) return '0';
+      if (kind < 0.2) return String(Math.floor(random() * 100));
+      const fraction = Array.from({ length: 1 + Math.floor(random() * 26) }, () => Math.floor(random() * 10)).join('');
+      return `${kind < 0.3 ? Math.floor(random() * 1000) : 0}.${fraction}`;
+    };
+    const count = (): number => (random() < 0.2 ? 0 : random() < 0.1 ? Math.floor(random() * 1e12) : Math.floor(random() * 100_000));
+    for (let i = 0; i < 5000; i++) {
+      const inputTokens = count();
+      const outputTokens = count();
+      const cacheReadInputTokens = Math.floor(inputTokens * random() * 0.5);
+      const cacheCreationInputTokens = Math.floor(inputTokens * random() * 0.4);
+      const reasoningOutputTokens = Math.floor(outputTokens * random());
+      const call = tokens({ inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, reasoningOutputTokens });
+      const prices = {
+        input: price(),
+        output: price(),
+        ...(random() < 0.5 ? { cacheRead: price() } : {}),
+        ...(random() < 0.3 ? { cacheCreation: price() } : {}),
+        ...(random() < 0.3 ? { reasoningOutput: price() } : {}),
+      };
+      expect(usageCost(call, prices)).toBe(decimalText(usageCostDecimal(call, prices)));
+    }
+  });
+
+  it('takes decimal.js past 40 digits, rounding as it does', () => {
+    const call = tokens({ inputTokens: 999_999_999_999, outputTokens: 999_999_999_999 });
+    const prices = { input: '0.123456789012345678901234567891', output: '7.000000000000000000000000000001' };
+    expect(usageCost(call, prices)).toBe(decimalText(usageCostDecimal(call, prices)));
   });
 });
