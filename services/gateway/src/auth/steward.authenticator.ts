@@ -75,6 +75,7 @@ export class StewardAuthenticator implements Authenticator {
   private readonly interval: number;
   private readonly now: () => Date;
   private readonly cache: CredentialCache;
+  private readonly principals = new WeakMap<Memberships, Map<string, StewardUserPrincipal>>();
 
   constructor(private readonly deps: StewardAuthenticatorDeps) {
     this.tokens = new UserTokenStore(deps.pool);
@@ -169,6 +170,20 @@ export class StewardAuthenticator implements Authenticator {
   private async userPrincipal(userId: string, path: string, email: string | undefined): Promise<StewardUserPrincipal> {
     const memberships = await this.cache.get(`memberships:${userId}`, () => this.deps.readModel.membershipsOf(userId));
     const organizationId = organizationFor(memberships, path);
+    // The same memberships (one cached lookup) give the same principal: built once per organization and email,
+    // and rebuilt whenever the cache loads the memberships again (a team event, a write, the TTL).
+    let built = this.principals.get(memberships);
+    if (built === undefined) this.principals.set(memberships, (built = new Map()));
+    const key = `${organizationId ?? ''}\u0000${email ?? ''}`;
+    const known = built.get(key);
+    if (known !== undefined) return known;
+    const principal = Object.freeze(this.buildUserPrincipal(userId, memberships, organizationId, email));
+    if (built.size >= 100) built.clear();
+    built.set(key, principal);
+    return principal;
+  }
+
+  private buildUserPrincipal(userId: string, memberships: Memberships, organizationId: string | undefined, email: string | undefined): StewardUserPrincipal {
     if (organizationId === undefined) {
       return { kind: 'user', id: userId, userId, memberships: {}, ...(email !== undefined ? { email } : {}) };
     }
@@ -204,6 +219,8 @@ export class StewardAuthenticator implements Authenticator {
 }
 
 const ORGANIZATION_PATH = /^\/v1\/organizations\/([^/]+)/;
+/** The organizations of a memberships object (never changed once loaded), sorted by id. */
+const organizationsOf = new WeakMap<Memberships, readonly string[]>();
 const WORKSPACE_PATH = /^\/v1\/workspaces\/([^/]+)/;
 
 /**
@@ -213,9 +230,13 @@ const WORKSPACE_PATH = /^\/v1\/workspaces\/([^/]+)/;
  * authorizer walls off everything outside it.
  */
 export function organizationFor(memberships: Memberships, path: string): string | undefined {
-  const organizations = [
-    ...new Set([...memberships.organizations.map((o) => o.organizationId), ...memberships.workspaces.map((w) => w.organizationId)]),
-  ].sort();
+  let organizations = organizationsOf.get(memberships);
+  if (organizations === undefined) {
+    organizations = [
+      ...new Set([...memberships.organizations.map((o) => o.organizationId), ...memberships.workspaces.map((w) => w.organizationId)]),
+    ].sort();
+    organizationsOf.set(memberships, organizations);
+  }
   if (organizations.length <= 1) return organizations[0];
   const named = decodeSegment(ORGANIZATION_PATH.exec(path)?.[1]);
   if (named !== undefined && organizations.includes(named)) return named;
