@@ -1,5 +1,5 @@
 /**
- * `npm run bench:chargeback [-- --events 1000000[,10000000] --iterations 200 --batch 5000 --apply 200000]`:
+ * `npm run bench:chargeback [-- --events 1000000[,10000000] --iterations 200 --apply 200000 --batch 5000 --replay rebuild --page 10000]`:
  *
  * 1. The Usage Analytics queries (summary, timeline, by-model) for one
  *    workspace over 90 days, p50/p99, at each scale, and the ratio of the
@@ -15,9 +15,11 @@
  * usageCost) written by a bulk loader: `COPY` into the event store's own
  * events table (one transaction per 50,000 events, stream revisions counted
  * here, the streams' revisions set after), which is what appendMany writes
- * without its per-call checks. Then the real chargeback projection
- * (ProjectionHost, `--batch` events per transaction) catches up from the start
- * of the store, as a fresh deployment would.
+ * without its per-call checks. Then the real chargeback projection replays
+ * them: `--replay rebuild` (default) through ProjectionRebuilder, pages of
+ * `--page` events, what a deployment of a new projection version does;
+ * `--replay runner` through the live runner (ProjectionHost, `--batch` events
+ * per transaction) from the start of the store.
  *
  * Queries go through ChargebackRepository (what the gateway routes call), not
  * HTTP. Each run asks for the range `period=90d` gives at a different `now`
@@ -219,7 +221,7 @@ interface ScaleResult {
   queries: Record<string, { p50: number; p99: number }>;
 }
 
-async function runScale(events: number, iterations: number, batch: number): Promise<ScaleResult> {
+async function runScale(events: number, iterations: number, batch: number, page: number, replay: string): Promise<ScaleResult> {
   const env = await createTestEnv();
   const store = new PostgresEventStore({ pool: env.pool });
   await store.migrate();
@@ -229,15 +231,23 @@ async function runScale(events: number, iterations: number, batch: number): Prom
   try {
     const loadSeconds = await bulkLoad(env.pool, events);
     process.stdout.write(`  ${events} events copied into the store in ${loadSeconds.toFixed(1)} s (load ${load()})\n`);
-    const head = await store.headPosition();
-    const projectionStarted = Date.now();
-    await host.start();
-    await host.runner(CHARGEBACK_PROJECTION).waitForPosition(head, 3_600_000);
-    const projectionSeconds = (Date.now() - projectionStarted) / 1000;
-    await host.stop();
-    process.stdout.write(
-      `  projection caught up in ${projectionSeconds.toFixed(1)} s: ${Math.round(events / projectionSeconds)} ev/s, batches of ${batch} (load ${load()})\n`,
-    );
+    let projectionSeconds: number;
+    if (replay === 'rebuild') {
+      await host.migrate();
+      const result = await host.rebuild(CHARGEBACK_PROJECTION, { batchSize: page });
+      projectionSeconds = result.durationMs / 1000;
+      process.stdout.write(
+        `  projection rebuilt (ProjectionRebuilder, pages of ${page}) in ${projectionSeconds.toFixed(1)} s: ${Math.round(result.eventsPerSecond)} ev/s; waiting for reads ${(result.readWaitMs / 1000).toFixed(1)} s, applying ${(result.applyMs / 1000).toFixed(1)} s (load ${load()})\n`,
+      );
+    } else {
+      const head = await store.headPosition();
+      const started = Date.now();
+      await host.start();
+      await host.runner(CHARGEBACK_PROJECTION).waitForPosition(head, 3_600_000);
+      projectionSeconds = (Date.now() - started) / 1000;
+      await host.stop();
+      process.stdout.write(`  projection runner caught up in ${projectionSeconds.toFixed(1)} s: ${Math.round(events / projectionSeconds)} ev/s, batches of ${batch} (load ${load()})\n`);
+    }
     const tables = ['usage_rollups', 'usage_workspace_rollups', 'usage_calls', 'usage_statement_lines'];
     const extra = await env.pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [CHARGEBACK_SCHEMA]);
     const counts: string[] = [];
@@ -256,6 +266,7 @@ async function runScale(events: number, iterations: number, batch: number): Prom
       const to = ceilQuarter(now);
       return { workspaceIds: [WORKSPACE], from: to - 90 * DAY, to, ...(agent ? { agent } : {}) };
     };
+    if (process.argv.includes("--queries-off")) return { events, loadSeconds, projectionSeconds, loadAverage: load(), rows: "", queries: {} };
     const trio = (tz: string, agent?: string) => async () => {
       const scope = nextScope(agent);
       await repository.totals(scope);
@@ -304,7 +315,9 @@ async function runScale(events: number, iterations: number, batch: number): Prom
   } finally {
     await host.stop().catch(() => undefined);
     await store.close();
-    await env.dispose();
+    // --keep: leave the database for EXPLAIN (dropped by the next test run after six hours)
+    if (process.argv.includes('--keep')) process.stdout.write(`  kept database ${env.database}\n`);
+    else await env.dispose();
   }
 }
 
@@ -315,6 +328,9 @@ async function main(): Promise<void> {
   const iterations = Number(option('iterations', '200'));
   const batch = Number(option('batch', '5000'));
   const apply = Number(option('apply', '200000'));
+  const page = Number(option('page', '10000'));
+  const replay = option('replay', 'rebuild');
+  if (replay !== 'rebuild' && replay !== 'runner') throw new Error('--replay takes rebuild or runner');
   if (scales.some((scale) => !Number.isInteger(scale) || scale < 1000 && scale !== 0)) throw new Error('--events takes whole numbers ≥ 1000, comma-separated');
   if (apply > 0) {
     const env = await createTestEnv();
@@ -330,7 +346,7 @@ async function main(): Promise<void> {
   const outcomes: ScaleResult[] = [];
   for (const events of scales.filter((scale) => scale > 0)) {
     process.stdout.write(`scale ${events.toLocaleString('en-US')} events\n`);
-    outcomes.push(await runScale(events, iterations, batch));
+    outcomes.push(await runScale(events, iterations, batch, page, replay));
   }
   if (outcomes.length === 0) return;
   process.stdout.write(`\nchargeback queries, one workspace, period=90d (${iterations} runs each, ms)\n`);
@@ -342,7 +358,7 @@ async function main(): Promise<void> {
   }
   for (const o of outcomes) {
     process.stdout.write(
-      `@${o.events}: COPY ${o.loadSeconds.toFixed(1)} s, projection ${o.projectionSeconds.toFixed(1)} s (${Math.round(o.events / o.projectionSeconds)} ev/s); ${o.rows}; load average after the queries ${o.loadAverage}\n`,
+      `@${o.events}: COPY ${o.loadSeconds.toFixed(1)} s, projection (${replay}) ${o.projectionSeconds.toFixed(1)} s (${Math.round(o.events / o.projectionSeconds)} ev/s); ${o.rows}; load average after the queries ${o.loadAverage}\n`,
     );
   }
   if (outcomes.length > 1) {

@@ -233,7 +233,8 @@ export class ChargebackRepository {
         SELECT * FROM unnest(${runs.map((run) => run.grain)}::smallint[], ${runs.map((run) => new Date(run.start).toISOString())}::timestamptz[],
           ${runs.map((run) => new Date(run.end).toISOString())}::timestamptz[]) AS p(grain, run_start, run_end)
       ),
-      cells AS (
+      -- materialized: read once, then joined to the uses in one hash join (not once per run)
+      cells AS MATERIALIZED (
         SELECT r.* FROM runs p
         CROSS JOIN LATERAL (
           SELECT * FROM ${source} r
@@ -242,7 +243,7 @@ export class ChargebackRepository {
           OFFSET 0 -- a fence: the subquery stays a per-run index probe, never pulled up into a hash join over the whole table
         ) r
       ),
-      uses AS (
+      uses AS MATERIALIZED (
         SELECT * FROM unnest(${uses.grains}::smallint[], ${uses.starts}::timestamptz[], ${uses.signs}::int[], ${uses.buckets}::int[])
           AS u(grain, bucket_start, sign, bucket)
       )

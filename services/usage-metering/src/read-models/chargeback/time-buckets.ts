@@ -87,8 +87,9 @@ function offsetSegments(timeZone: string, from: number, to: number): Segment[] {
   let offset = offsetAt(timeZone, from);
   let probe = from;
   while (probe < to) {
-    // the last quarter hour of the range is sampled too
-    const next = Math.min(probe + SAMPLE_MS, to - QUARTER_MS);
+    // on a fixed 12-hour grid (so the next range asked, a quarter hour later, reads the same offsets from the
+    // cache); the last quarter hour of the range is sampled too
+    const next = Math.min(Math.floor(probe / SAMPLE_MS) * SAMPLE_MS + SAMPLE_MS, to - QUARTER_MS);
     if (next <= probe) break;
     const nextOffset = offsetAt(timeZone, next);
     if (nextOffset !== offset) {
@@ -234,10 +235,23 @@ function plan(from: number, to: number, level: number): Cell[] {
   return best ?? plan(from, to, level + 1);
 }
 
+/** Decompositions by (start within its UTC day, length): the same shape shifted by whole days has the same cells, shifted. Bounded. */
+const shapes = new Map<string, readonly Cell[]>();
+const MAX_CACHED_SHAPES = 10_000;
+
 /** [from, to) (epoch ms, multiples of 15 minutes) as signed rollup cells. */
 export function decompose(from: number, to: number): Cell[] {
   if (from % QUARTER_MS !== 0 || to % QUARTER_MS !== 0) throw new TimeBucketError('decompose takes quarter-hour aligned instants');
-  return plan(from, to, 0);
+  // every grain divides a day, so shifting a range by whole days shifts its best decomposition with it
+  const day = floorTo(from, DAY_MS);
+  const key = `${from - day}|${to - from}`;
+  let shape = shapes.get(key);
+  if (!shape) {
+    shape = plan(from - day, to - day, 0);
+    if (shapes.size >= MAX_CACHED_SHAPES) shapes.clear();
+    shapes.set(key, shape);
+  }
+  return shape.map((cell) => ({ grain: cell.grain, start: cell.start + day, sign: cell.sign }));
 }
 
 /** Floors an instant to the quarter-hour grid. */
