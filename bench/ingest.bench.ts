@@ -230,12 +230,17 @@ async function visibleProbe(pool: pg.Pool, workspaceId: string): Promise<{ what:
   return { what: 'UsageRecorded events in the store (no chargeback read model yet)', read: storeProbe(pool, workspaceId) };
 }
 
-async function postBatch(target: Target, events: readonly Record<string, unknown>[]): Promise<void> {
+/** A request body of usage events (built before the clock starts where it can: the agents run elsewhere). */
+function bodyOf(events: readonly Record<string, unknown>[]): string {
+  return JSON.stringify({ events });
+}
+
+async function postBatch(target: Target, body: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(`${target.url}/v1/workspaces/${target.workspaceId}/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ events }),
+      body,
     });
     const text = await response.text();
     if (response.status === 202) return;
@@ -267,16 +272,16 @@ async function waitVisible(read: () => Promise<number>, total: number, timeoutMs
 async function sustained(target: Target, read: () => Promise<number>, base: number, store: { read: () => Promise<number>; base: number }) {
   const run = `s-${randomUUID().slice(0, 8)}`;
   const batches = Math.ceil(EVENTS / BATCH);
+  const bodies = Array.from({ length: batches }, (_, batch) => {
+    const from = batch * BATCH;
+    return bodyOf(Array.from({ length: Math.min(BATCH, EVENTS - from) }, (_, offset) => usageEvent(run, from + offset)));
+  });
   let next = 0;
   const cpuBefore = cpuSnapshot();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let batch = next++; batch < batches; batch = next++) {
-        const from = batch * BATCH;
-        const events = Array.from({ length: Math.min(BATCH, EVENTS - from) }, (_, offset) => usageEvent(run, from + offset));
-        await postBatch(target, events);
-      }
+      for (let batch = next++; batch < batches; batch = next++) await postBatch(target, bodies[batch]!);
     }),
   );
   const accepted = performance.now();
@@ -348,7 +353,7 @@ async function freshness(target: Target, read: () => Promise<number>, base: numb
     const from = tick * perTick;
     const events = Array.from({ length: perTick }, (_, offset) => usageEvent(run, from + offset));
     inFlight.push(
-      postBatch(target, events).then(() => {
+      postBatch(target, bodyOf(events)).then(() => {
         sent += events.length;
         acceptedAt.push({ cumulative: sent, at: performance.now() });
       }),

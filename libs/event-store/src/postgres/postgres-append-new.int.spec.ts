@@ -184,6 +184,20 @@ describe('PostgreSQL appendNew: dedup decided in the transaction of the append',
     expect((await store.appendNew([{ streamId: 'usage-1', events: [event(c)] }])).written).toBe(1);
   });
 
+  it('writes each event with its own type and version, several of them in one call', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const kinds = [
+      { type: 'UsageRecorded', version: 1 },
+      { type: 'UsageCorrected', version: 1 },
+      { type: 'UsageRecorded', version: 2 },
+      { type: 'UsageRecorded', version: 1 },
+    ];
+    await store.appendNew([{ streamId: 'usage-1', events: ids.map((id, i) => ({ ...event(id), ...kinds[i]! })) }]);
+    expect((await store.readStream('usage-1')).map((e) => ({ id: e.eventId, type: e.type, version: e.version }))).toEqual(
+      ids.map((id, i) => ({ id, ...kinds[i]! })),
+    );
+  });
+
   it('refuses bad input before any I/O', async () => {
     const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: EventStoreError) => error.code);
     expect(await codeOf(store.appendNew([]))).toBe(EventStoreErrorCode.InvalidArgument);

@@ -12,9 +12,11 @@ import type { PreparedNewEvent } from '../event-store.validation';
  *   order of $1, which the caller sorts as the other append paths do (no deadlock between the paths);
  * - `rev`, `revs`: each new event's revision, contiguous per stream in call order, as one array by call
  *   position (-1: a duplicate; no NULLs, so reading element i costs the same for every i);
- * - `inserted`: every event's columns side by side, in call order — ids, stream indexes, revisions, types
- *   ($5), versions ($6) as arrays, data ($2) and metadata ($7) as their JSON texts joined by newlines — the
- *   duplicates left out, written in that order.
+ * - `inserted`: every event's columns side by side, in call order — ids, stream indexes, revisions, kinds
+ *   ($9: 1-based into the call's distinct types $5 and versions $6) as arrays, data ($2) and metadata ($7)
+ *   as their JSON texts joined by newlines — the duplicates left out, written in that order. The per-event
+ *   arrays are sent as array literals built here (uuids and integers need no quoting), not element by
+ *   element through the driver's quoting.
  *
  * Data and metadata cross as plain text: one line per event (JSON text never holds a raw newline), split by
  * `string_to_table` in the select list and taken as `json`, so each document is checked once and stored as
@@ -57,11 +59,11 @@ export function appendNewSql(s: string): string {
     ),
     inserted AS (
       INSERT INTO ${s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
-      SELECT e.i, ($1::text[])[e.s], e.r, e.t, e.v,
+      SELECT e.i, ($1::text[])[e.s], e.r, ($5::text[])[e.k], ($6::int[])[e.k],
              CASE WHEN $8::boolean THEN e.d::jsonb::json ELSE e.d::json END,
              CASE WHEN $8::boolean THEN e.m::jsonb::json ELSE e.m::json END
         FROM (SELECT unnest($3::uuid[]) AS i, unnest($4::int[]) AS s, unnest((SELECT revs.a FROM revs)) AS r,
-                     unnest($5::text[]) AS t, unnest($6::int[]) AS v,
+                     unnest($9::int[]) AS k,
                      string_to_table($2::text, E'\\n') AS d, string_to_table($7::text, E'\\n') AS m) e
        WHERE e.r >= 0
       RETURNING 1
@@ -75,26 +77,44 @@ export function appendNewSql(s: string): string {
 export function appendNewParams(events: readonly PreparedNewEvent[], compareStreamIds: (a: string, b: string) => number): unknown[] {
   const streams = [...new Set(events.map((event) => event.streamId))].sort(compareStreamIds);
   const rank = new Map(streams.map((streamId, i) => [streamId, i + 1]));
+  const kinds = new Map<string, number>();
+  const types: string[] = [];
+  const versions: number[] = [];
   const count = events.length;
   const ids = new Array<string>(count);
   const streamRanks = new Array<number>(count);
-  const types = new Array<string>(count);
-  const versions = new Array<number>(count);
+  const kindOf = new Array<number>(count);
   const data = new Array<string>(count);
   const metadata = new Array<string>(count);
   let mayHoldNul = false;
   for (let k = 0; k < count; k++) {
     const event = events[k]!;
-    ids[k] = event.eventId;
+    ids[k] = event.eventId; // a validated, lower-cased UUID: nothing to quote in an array literal
     streamRanks[k] = rank.get(event.streamId)!;
-    types[k] = event.type;
-    versions[k] = event.version;
+    const kindKey = `${event.version}:${event.type}`;
+    let kind = kinds.get(kindKey);
+    if (kind === undefined) {
+      types.push(event.type);
+      versions.push(event.version);
+      kinds.set(kindKey, (kind = types.length));
+    }
+    kindOf[k] = kind;
     // JSON text already (JSON.stringify escapes every newline): one line per event.
     data[k] = event.data;
     metadata[k] = event.metadata;
     if (event.data.includes('\\u0000') || event.metadata.includes('\\u0000')) mayHoldNul = true;
   }
-  return [streams, data.join('\n'), ids, streamRanks, types, versions, metadata.join('\n'), mayHoldNul];
+  return [
+    streams,
+    data.join('\n'),
+    `{${ids.join(',')}}`,
+    `{${streamRanks.join(',')}}`,
+    types,
+    versions,
+    metadata.join('\n'),
+    mayHoldNul,
+    `{${kindOf.join(',')}}`,
+  ];
 }
 
 interface AppendNewRow {
