@@ -162,7 +162,7 @@ async function bulkLoad(pool: pg.Pool, events: number): Promise<number> {
       `INSERT INTO "${schema}".streams (stream_id, revision) SELECT * FROM unnest($1::text[], $2::bigint[])`,
       [[...revisions.keys()], [...revisions.values()].map((count) => count - 1)],
     );
-    await client.query(`VACUUM ANALYZE "${schema}".events`);
+    await client.query(`ANALYZE "${schema}".events`);
   } finally {
     client.release();
   }
