@@ -33,6 +33,8 @@ export class ReadModelCache {
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
   private generation = 0;
+  /** The key put last in `entries` (the most recently used). */
+  private lastKey: string | undefined;
   private readonly onChange = (): void => {
     this.generation += 1;
     this.entries.clear();
@@ -79,9 +81,12 @@ export class ReadModelCache {
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && now - hit.at < this.maxAgeMs) {
-      // most recently used last
-      this.entries.delete(key);
-      this.entries.set(key, hit);
+      // most recently used last (already there when it was the last one asked for: a hot list)
+      if (key !== this.lastKey) {
+        this.entries.delete(key);
+        this.entries.set(key, hit);
+        this.lastKey = key;
+      }
       return hit.value as T;
     }
     const generation = this.generation;
@@ -89,6 +94,7 @@ export class ReadModelCache {
     if (generation === this.generation && this.notifier.listening) {
       this.entries.delete(key);
       this.entries.set(key, { value, at: now });
+      this.lastKey = key;
       if (this.entries.size > this.maxEntries) {
         const oldest = this.entries.keys().next();
         if (!oldest.done) this.entries.delete(oldest.value);
