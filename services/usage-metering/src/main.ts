@@ -6,6 +6,7 @@
  * prices every event, and appends UsageRecorded with the event store's deduplicating `appendNew` before it
  * acks. Environment: DATABASE_URL, EVENT_STORE_SCHEMA, NATS_URL, NATS_PREFIX, NATS_STREAM_REPLICAS,
  * METERING_CONCURRENCY (pull loops, default 2), METERING_MAX_BATCH (messages per group, default 32),
+ * METERING_MAX_WAIT_MS (how long a group waits for more messages after its first, default 5),
  * METERING_APPEND_CHUNK (events per transaction, default 10,000), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Migrates the event store (idempotent), logs `usage-metering started`; on SIGTERM / SIGINT finishes the
  * groups in hand (appended and acked), then closes.
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     logger,
     concurrency,
     maxBatch: positiveInt('METERING_MAX_BATCH', 32),
+    maxWaitMs: positiveInt('METERING_MAX_WAIT_MS', 5),
     appendChunk: positiveInt('METERING_APPEND_CHUNK', 10_000),
   });
   await worker.start();
