@@ -197,9 +197,14 @@ export async function createGatewayApp(deps: GatewayDeps): Promise<GatewayApp> {
     answerWithProblem(error, request as GatewayRequest, response, problemDeps);
   });
   serveRoutesDirectly(app, new ApiRouter(registry.routes), (route, request, response) => {
-    telemetry(request, response, () => {
-      pipeline.handle(route, request, response).catch((error: unknown) => answerWithProblem(error, request, response, problemDeps));
-    });
+    try {
+      telemetry(request, response, () => {
+        pipeline.handle(route, request, response).catch((error: unknown) => answerWithProblem(error, request, response, problemDeps));
+      });
+    } catch (error) {
+      // as express would: nothing thrown before the pipeline takes the request may bring the process down
+      answerWithProblem(error, request, response, problemDeps);
+    }
   });
 
   return {
