@@ -28,13 +28,7 @@ export class JobCommandRunner {
   private readonly commands: CommandRunner<JobErrorCode>;
 
   constructor(private readonly options: JobCommandRunnerOptions) {
-    this.commands = new CommandRunner({
-      store: options.store,
-      registry: jobEventRegistry,
-      errors: JobError,
-      codes: JobErrorCode,
-      maxAttempts: options.maxAttempts ?? 5,
-    });
+    this.commands = new CommandRunner({ store: options.store, registry: jobEventRegistry, errors: JobError, codes: JobErrorCode, maxAttempts: options.maxAttempts ?? 5 });
   }
 
   /** For NATS handlers: refusals become RpcExceptions carrying a JobErrorBody. */

@@ -1,21 +1,21 @@
-import { sql } from 'kysely';
-import type { RuntimeEventOf, RuntimeEventType } from '@steward/contracts';
+import { sql, type Transaction } from 'kysely';
+import type { RuntimeEvent, RuntimeEventOf } from '@steward/contracts';
 import { RUNTIME_STREAM_PREFIX } from '@steward/contracts';
-import type { RecordedEvent } from '@steward/event-store';
-import { defineProjection, projectionSchema, type ProjectionEventHandler } from '@steward/projections';
+import { defineProjection, projectionSchema } from '@steward/projections';
+import { withEventData } from '../../../team-rbac/src/read-models/event-data';
 import type { RuntimeDB } from './runtime-db';
 
 export const RUNTIMES_PROJECTION = 'runtimes';
 /** `rm_runtimes`: the Runtime Environments page (RuntimeReadRepository queries it). */
 export const RUNTIMES_SCHEMA = projectionSchema(RUNTIMES_PROJECTION);
 
-function dataOf<T extends RuntimeEventType>(event: RecordedEvent): RuntimeEventOf<T>['data'] {
-  return event.data as RuntimeEventOf<T>['data'];
+/** An update of one runtime's row. */
+function updateRuntime(trx: Transaction<RuntimeDB>, runtime: { readonly workspaceId: string; readonly runtimeId: string }) {
+  return trx.updateTable('runtimes').where('workspace_id', '=', runtime.workspaceId).where('runtime_id', '=', runtime.runtimeId);
 }
 
-const handlers: Record<RuntimeEventType, ProjectionEventHandler<RuntimeDB>> = {
-  async RuntimeRegistered(trx, event) {
-    const data = dataOf<'RuntimeRegistered'>(event);
+const handlers = withEventData<RuntimeDB, RuntimeEvent>({
+  async RuntimeRegistered(trx, data) {
     await trx
       .insertInto('runtimes')
       .values({
@@ -35,17 +35,12 @@ const handlers: Record<RuntimeEventType, ProjectionEventHandler<RuntimeDB>> = {
       .onConflict((conflict) => conflict.columns(['workspace_id', 'runtime_id']).doNothing())
       .execute();
   },
-  async RuntimeReconfigured(trx, event) {
-    const data = dataOf<'RuntimeReconfigured'>(event);
-    await trx
-      .updateTable('runtimes')
+  async RuntimeReconfigured(trx, data) {
+    await updateRuntime(trx, data)
       .set({ name: data.name, config: JSON.stringify(data.config), secrets: JSON.stringify(data.secrets), updated_at: data.reconfiguredAt })
-      .where('workspace_id', '=', data.workspaceId)
-      .where('runtime_id', '=', data.runtimeId)
       .execute();
   },
-  async RuntimeDefaultSet(trx, event) {
-    const data = dataOf<'RuntimeDefaultSet'>(event);
+  async RuntimeDefaultSet(trx, data) {
     // one default per category: the previous one is cleared by the same event, in the same transaction
     // (two statements: the partial unique index would see two defaults midway through one)
     await trx
@@ -55,12 +50,10 @@ const handlers: Record<RuntimeEventType, ProjectionEventHandler<RuntimeDB>> = {
       .where('category', '=', data.category)
       .where('is_default', '=', true)
       .execute();
-    await trx.updateTable('runtimes').set({ is_default: true }).where('workspace_id', '=', data.workspaceId).where('runtime_id', '=', data.runtimeId).execute();
+    await updateRuntime(trx, data).set({ is_default: true }).execute();
   },
-  async RuntimeTestRequested(trx, event) {
-    const data = dataOf<'RuntimeTestRequested'>(event);
-    await trx
-      .updateTable('runtimes')
+  async RuntimeTestRequested(trx, data) {
+    await updateRuntime(trx, data)
       .set({
         last_test_id: data.testId,
         last_test_status: 'pending',
@@ -71,33 +64,27 @@ const handlers: Record<RuntimeEventType, ProjectionEventHandler<RuntimeDB>> = {
         last_test_failure: null,
         last_test_message: null,
       })
-      .where('workspace_id', '=', data.workspaceId)
-      .where('runtime_id', '=', data.runtimeId)
       .execute();
   },
-  async RuntimeTestSucceeded(trx, event) {
-    const data = dataOf<'RuntimeTestSucceeded'>(event);
+  async RuntimeTestSucceeded(trx, data) {
     await recordOutcome(trx, data, 'succeeded', null);
   },
-  async RuntimeTestFailed(trx, event) {
-    const data = dataOf<'RuntimeTestFailed'>(event);
+  async RuntimeTestFailed(trx, data) {
     await recordOutcome(trx, data, 'failed', data.failure);
   },
-  async RuntimeDeleted(trx, event) {
-    const data = dataOf<'RuntimeDeleted'>(event);
+  async RuntimeDeleted(trx, data) {
     await trx.deleteFrom('runtimes').where('workspace_id', '=', data.workspaceId).where('runtime_id', '=', data.runtimeId).execute();
   },
-};
+});
 
 /** An outcome shows only while it is the runtime's latest test (an older test finishing late does not overwrite a newer one). */
 async function recordOutcome(
-  trx: Parameters<ProjectionEventHandler<RuntimeDB>>[0],
+  trx: Transaction<RuntimeDB>,
   data: RuntimeEventOf<'RuntimeTestSucceeded'>['data'],
   status: 'succeeded' | 'failed',
   failure: string | null,
 ): Promise<void> {
-  await trx
-    .updateTable('runtimes')
+  await updateRuntime(trx, data)
     .set({
       last_test_status: status,
       last_tested_at: data.testedAt,
@@ -106,8 +93,6 @@ async function recordOutcome(
       last_test_failure: failure,
       last_test_message: data.message,
     })
-    .where('workspace_id', '=', data.workspaceId)
-    .where('runtime_id', '=', data.runtimeId)
     .where('last_test_id', '=', data.testId)
     .execute();
 }

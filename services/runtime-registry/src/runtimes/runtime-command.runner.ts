@@ -74,14 +74,7 @@ export class RuntimeCommandRunner {
   private readonly commands: CommandRunner<RuntimeErrorCode>;
 
   constructor(private readonly options: RuntimeCommandRunnerOptions) {
-    this.commands = new CommandRunner({
-      store: options.store,
-      registry: runtimeEventRegistry,
-      errors: RuntimeError,
-      codes: RuntimeErrorCode,
-      maxAttempts: options.maxAttempts ?? 8,
-      refusalOf: (error) => (error instanceof SecretsError ? new RuntimeError(RuntimeErrorCode.Unavailable, `secret store: ${error.code}`) : undefined),
-    });
+    this.commands = new CommandRunner({ store: options.store, registry: runtimeEventRegistry, errors: RuntimeError, codes: RuntimeErrorCode, maxAttempts: options.maxAttempts ?? 8, refusalOf: secretStoreRefusal });
   }
 
   /** For NATS handlers: refusals become RpcExceptions carrying a RuntimeErrorBody. */
@@ -213,6 +206,11 @@ export class RuntimeCommandRunner {
       throw error;
     }
   }
+}
+
+/** The secret store could not be reached: retryable, and named by its code only (never a value). */
+function secretStoreRefusal(error: unknown): RuntimeError | undefined {
+  return error instanceof SecretsError ? new RuntimeError(RuntimeErrorCode.Unavailable, `secret store: ${error.code}`) : undefined;
 }
 
 function validated(provider: RuntimeProviderId, config: unknown): Record<string, string | number | boolean> {

@@ -3,10 +3,10 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import { initialWorkspaceState } from '../workspaces/workspace.state';
-import { TeamCommandRunner } from '../shared/team-command-runner';
-import { authorizeInScope, loadWorkspaceScope, scopeStates, scopeStreams } from '../shared/workspace-scope';
-import { decideInvitation } from './invitation.decider';
-import { invitationAggregate } from './invitation.state';
+import { TeamCommandRunner, type CommandPlan, type Loaded } from '../shared/team-command-runner';
+import { authorizeInScope, loadWorkspaceScope, scopeStates, scopeStreams, type WorkspaceScope } from '../shared/workspace-scope';
+import { decideInvitation, type InvitationCommand } from './invitation.decider';
+import { invitationAggregate, type InvitationState } from './invitation.state';
 
 /** Invitations over NATS request/reply. */
 export function invitationHandler(names: NatsNames): Type<unknown> {
@@ -16,32 +16,12 @@ export function invitationHandler(names: NatsNames): Type<unknown> {
 
     @MessagePattern(names.commandSubject('team', 'InviteMember'))
     invite(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
-      return this.runner.run('InviteMember', raw, {
-        load: async (command) => ({
-          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate),
-          scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
-        }),
-        streams: (loaded) => [loaded.invitation, ...scopeStreams(loaded.scope)],
-        decide: (command, loaded) => {
-          authorizeInScope(this.runner, command, loaded.scope);
-          return decideInvitation(command, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
-        },
-      });
+      return this.runner.run('InviteMember', raw, this.byWorkspaceMember());
     }
 
     @MessagePattern(names.commandSubject('team', 'RevokeInvitation'))
     revoke(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
-      return this.runner.run('RevokeInvitation', raw, {
-        load: async (command) => ({
-          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate),
-          scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
-        }),
-        streams: (loaded) => [loaded.invitation, ...scopeStreams(loaded.scope)],
-        decide: (command, loaded) => {
-          authorizeInScope(this.runner, command, loaded.scope);
-          return decideInvitation(command, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
-        },
-      });
+      return this.runner.run('RevokeInvitation', raw, this.byWorkspaceMember());
     }
 
     /** The invitee is not a member yet: the token is their authority, checked by the decider. */
@@ -62,6 +42,21 @@ export function invitationHandler(names: NatsNames): Type<unknown> {
           return decideInvitation(command, { invitation: loaded.invitation.state, ...states });
         },
       });
+    }
+
+    /** Inviting and revoking: decided on the invitation and its workspace, by a role the actor holds there. */
+    private byWorkspaceMember<T extends 'InviteMember' | 'RevokeInvitation'>(): CommandPlan<T, { invitation: Loaded<InvitationState>; scope: WorkspaceScope }> {
+      return {
+        load: async (command) => ({
+          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate),
+          scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
+        }),
+        streams: (loaded) => [loaded.invitation, ...scopeStreams(loaded.scope)],
+        decide: (command, loaded) => {
+          authorizeInScope(this.runner, command, loaded.scope);
+          return decideInvitation(command as InvitationCommand, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
+        },
+      };
     }
   }
   return InvitationHandler;

@@ -1,3 +1,4 @@
+import type { SelectQueryBuilder } from 'kysely';
 import { ReadModelError, ReadModelErrorCode } from './read-model.error';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -39,6 +40,23 @@ export function pageWindow(request: PageRequest = {}): PageWindow {
 
 export function pageOf<T>(items: T[], total: number, window: PageWindow): Page<T> {
   return { items, total, page: window.page, pageSize: window.pageSize, pageCount: Math.ceil(total / window.pageSize) };
+}
+
+/**
+ * One page of a filtered query with the total over all of it, read at once:
+ * `ordered` selects and orders the rows of `base`; the page is cut from them,
+ * the total counts `base`.
+ */
+export async function pageOfQuery<DB, TB extends keyof DB, O, Row, View>(
+  base: SelectQueryBuilder<DB, TB, O>,
+  window: PageWindow,
+  ordered: (base: SelectQueryBuilder<DB, TB, O>) => SelectQueryBuilder<DB, TB, Row>,
+  view: (row: Row) => View,
+): Promise<Page<View>> {
+  // kysely cannot resolve a selection on a generic builder's row: it is `{ n }`, as selected here
+  const total = base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow() as unknown as Promise<{ readonly n: string }>;
+  const [rows, count] = await Promise.all([ordered(base).limit(window.pageSize).offset(window.offset).execute(), total]);
+  return pageOf(rows.map(view), Number(count.n), window);
 }
 
 /** `%text%` for ILIKE, with the pattern characters of `text` escaped (`\` is PostgreSQL's default LIKE escape). */

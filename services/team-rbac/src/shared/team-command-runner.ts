@@ -44,13 +44,7 @@ export class TeamCommandRunner {
   private readonly authorizer: TeamAuthorizer;
 
   constructor(options: TeamCommandRunnerOptions) {
-    this.commands = new CommandRunner({
-      store: options.store,
-      registry: teamEventRegistry,
-      errors: TeamError,
-      codes: TeamErrorCode,
-      maxAttempts: options.maxAttempts ?? 4,
-    });
+    this.commands = new CommandRunner({ store: options.store, registry: teamEventRegistry, errors: TeamError, codes: TeamErrorCode, maxAttempts: options.maxAttempts ?? 4 });
     this.authorizer = options.authorize;
   }
 

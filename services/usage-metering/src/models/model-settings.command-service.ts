@@ -78,15 +78,7 @@ export class ModelSettingsCommandService {
   private readonly commands: CommandRunner<ModelSettingsErrorCode>;
 
   constructor(private readonly options: ModelSettingsCommandServiceOptions) {
-    this.commands = new CommandRunner({
-      store: options.store,
-      registry: usageEventRegistry,
-      errors: ModelSettingsError,
-      codes: ModelSettingsErrorCode,
-      maxAttempts: options.maxAttempts ?? 4,
-      // Anything else (the secret store, a lost connection): retryable, and never echoing what failed to be stored.
-      refusalOf: () => new ModelSettingsError(ModelSettingsErrorCode.Unavailable, 'model settings could not be changed now; resend with the same command id'),
-    });
+    this.commands = new CommandRunner({ store: options.store, registry: usageEventRegistry, errors: ModelSettingsError, codes: ModelSettingsErrorCode, maxAttempts: options.maxAttempts ?? 4, refusalOf: unavailable });
   }
 
   /** For the NATS handler: refusals become RpcExceptions carrying a ModelSettingsErrorBody. */
@@ -157,4 +149,9 @@ export class ModelSettingsCommandService {
     if (!this.options.vault) throw new ModelSettingsError(ModelSettingsErrorCode.Unavailable, 'no secret store is configured for model API keys');
     return this.options.vault;
   }
+}
+
+/** Any other failure (the secret store, a lost connection): retryable, and never echoing what failed to be stored. */
+function unavailable(): ModelSettingsError {
+  return new ModelSettingsError(ModelSettingsErrorCode.Unavailable, 'model settings could not be changed now; resend with the same command id');
 }

@@ -16,79 +16,38 @@ export const TEAM_RESOURCE_TYPES = ['organization', 'workspace', 'member', 'invi
 
 type Described = { resourceType: (typeof TEAM_RESOURCE_TYPES)[number]; action: ActivityAction; resourceId: string; summary: string };
 
-function data<T extends TeamEventType>(event: RecordedEvent): TeamEventOf<T>['data'] {
-  return event.data as TeamEventOf<T>['data'];
-}
-
 /**
  * What each team event means in the log. `OrganizationOwnerAdded/Removed` are
  * left out: they accompany a member event (join, role change, removal) that
  * already says it.
  */
-const describers: Partial<Record<TeamEventType, (event: RecordedEvent) => Described>> = {
-  OrganizationCreated: (e) => {
-    const d = data<'OrganizationCreated'>(e);
-    return { resourceType: 'organization', action: 'create', resourceId: d.organizationId, summary: `Organization "${d.name}" created` };
-  },
-  WorkspaceCreated: (e) => {
-    const d = data<'WorkspaceCreated'>(e);
-    return { resourceType: 'workspace', action: 'create', resourceId: d.workspaceId, summary: `Workspace "${d.name}" created` };
-  },
-  WorkspaceRenamed: (e) => {
-    const d = data<'WorkspaceRenamed'>(e);
-    return { resourceType: 'workspace', action: 'update', resourceId: d.workspaceId, summary: `Workspace renamed from "${d.previousName}" to "${d.name}"` };
-  },
-  WorkspaceStatusChanged: (e) => {
-    const d = data<'WorkspaceStatusChanged'>(e);
+const describers: { readonly [T in TeamEventType]?: (d: TeamEventOf<T>['data']) => Described } = {
+  OrganizationCreated: (d) => ({ resourceType: 'organization', action: 'create', resourceId: d.organizationId, summary: `Organization "${d.name}" created` }),
+  WorkspaceCreated: (d) => ({ resourceType: 'workspace', action: 'create', resourceId: d.workspaceId, summary: `Workspace "${d.name}" created` }),
+  WorkspaceRenamed: (d) => ({ resourceType: 'workspace', action: 'update', resourceId: d.workspaceId, summary: `Workspace renamed from "${d.previousName}" to "${d.name}"` }),
+  WorkspaceStatusChanged: (d) => {
     const reason = d.reason ? `: ${d.reason}` : '';
     return { resourceType: 'workspace', action: 'update', resourceId: d.workspaceId, summary: `Workspace status changed from ${d.from} to ${d.to}${reason}` };
   },
-  MemberJoined: (e) => {
-    const d = data<'MemberJoined'>(e);
-    return { resourceType: 'member', action: 'create', resourceId: d.userId, summary: `${d.email} joined as ${d.role}` };
-  },
-  MemberRoleChanged: (e) => {
-    const d = data<'MemberRoleChanged'>(e);
-    return { resourceType: 'member', action: 'update', resourceId: d.userId, summary: `Member ${d.userId} role changed from ${d.from} to ${d.to}` };
-  },
-  MemberRemoved: (e) => {
-    const d = data<'MemberRemoved'>(e);
-    return { resourceType: 'member', action: 'delete', resourceId: d.userId, summary: `Member ${d.userId} (${d.role}) removed` };
-  },
-  MemberInvited: (e) => {
-    const d = data<'MemberInvited'>(e);
-    return { resourceType: 'invitation', action: 'create', resourceId: d.invitationId, summary: `${d.email} invited as ${d.role}` };
-  },
-  InvitationAccepted: (e) => {
-    const d = data<'InvitationAccepted'>(e);
-    return { resourceType: 'invitation', action: 'update', resourceId: d.invitationId, summary: `Invitation accepted by ${d.email}` };
-  },
-  InvitationRevoked: (e) => {
-    const d = data<'InvitationRevoked'>(e);
-    return { resourceType: 'invitation', action: 'delete', resourceId: d.invitationId, summary: 'Invitation revoked' };
-  },
-  ApiKeyIssued: (e) => {
-    const d = data<'ApiKeyIssued'>(e);
-    return { resourceType: 'api_key', action: 'create', resourceId: d.apiKeyId, summary: `API key "${d.name}" (${d.prefix}) issued` };
-  },
-  ApiKeyRevoked: (e) => {
-    const d = data<'ApiKeyRevoked'>(e);
-    return { resourceType: 'api_key', action: 'delete', resourceId: d.apiKeyId, summary: 'API key revoked' };
-  },
-  UserProfileUpdated: (e) => {
-    const d = data<'UserProfileUpdated'>(e);
-    return { resourceType: 'user_profile', action: 'update', resourceId: d.userId, summary: 'Profile updated' };
-  },
+  MemberJoined: (d) => ({ resourceType: 'member', action: 'create', resourceId: d.userId, summary: `${d.email} joined as ${d.role}` }),
+  MemberRoleChanged: (d) => ({ resourceType: 'member', action: 'update', resourceId: d.userId, summary: `Member ${d.userId} role changed from ${d.from} to ${d.to}` }),
+  MemberRemoved: (d) => ({ resourceType: 'member', action: 'delete', resourceId: d.userId, summary: `Member ${d.userId} (${d.role}) removed` }),
+  MemberInvited: (d) => ({ resourceType: 'invitation', action: 'create', resourceId: d.invitationId, summary: `${d.email} invited as ${d.role}` }),
+  InvitationAccepted: (d) => ({ resourceType: 'invitation', action: 'update', resourceId: d.invitationId, summary: `Invitation accepted by ${d.email}` }),
+  InvitationRevoked: (d) => ({ resourceType: 'invitation', action: 'delete', resourceId: d.invitationId, summary: 'Invitation revoked' }),
+  ApiKeyIssued: (d) => ({ resourceType: 'api_key', action: 'create', resourceId: d.apiKeyId, summary: `API key "${d.name}" (${d.prefix}) issued` }),
+  ApiKeyRevoked: (d) => ({ resourceType: 'api_key', action: 'delete', resourceId: d.apiKeyId, summary: 'API key revoked' }),
+  UserProfileUpdated: (d) => ({ resourceType: 'user_profile', action: 'update', resourceId: d.userId, summary: 'Profile updated' }),
 };
 
 /** The log entry for a team event; undefined for events the log leaves out, or with no organization to file it under. */
 export function activityEntryFor(event: RecordedEvent): NewActivityEntryRow | undefined {
-  const describe = describers[event.type as TeamEventType];
+  const describe = describers[event.type as TeamEventType] as ((data: unknown) => Described) | undefined;
   if (!describe) return undefined;
   const scope = event.data as { organizationId?: string; workspaceId?: string };
   const organizationId = scope.organizationId ?? event.metadata.organizationId;
   if (!organizationId) return undefined;
-  const described = describe(event);
+  const described = describe(event.data);
   return {
     id: event.eventId,
     organization_id: organizationId,

@@ -3,10 +3,11 @@ import type pg from 'pg';
 import type { Role, WorkspaceStatus } from '@steward/contracts';
 import { ROLES, WORKSPACE_STATUSES } from '@steward/contracts';
 import { ActivityRepository, type ActivityEntry } from '../activity/activity.repository';
-import { containsPattern, iso, pageOf, pageWindow, type Page, type PageRequest } from '../paging';
+import { containsPattern, iso, pageOf, pageOfQuery, pageWindow, type Page, type PageRequest } from '../paging';
 import { ReadModelError, ReadModelErrorCode } from '../read-model.error';
 import type { ApiKeyRow } from './api-keys.table';
 import type { InvitationRow } from './invitations.table';
+import type { MemberRow } from './members.table';
 import type { TeamDB } from './team-db';
 import { TEAM_SCHEMA } from './team.projection';
 import type { WorkspaceRow } from './workspaces.table';
@@ -147,6 +148,21 @@ function workspaceView(row: WorkspaceRow): WorkspaceView {
   };
 }
 
+/** A membership as the reads select it: with the member's profile name. */
+type MemberWithName = MemberRow & { readonly name: string | null };
+
+function memberView(row: MemberWithName): MemberView {
+  return {
+    workspaceId: row.workspace_id,
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    joinedAt: row.joined_at.toISOString(),
+  };
+}
+
 function invitationView(row: InvitationRow, now: Date): InvitationView {
   const status: InvitationStatus = row.status === 'pending' && row.expires_at.getTime() <= now.getTime() ? 'expired' : row.status;
   return {
@@ -199,14 +215,7 @@ const API_KEY_COLUMNS = [
 /** `"rm_team"`, for the statements written as plain SQL. */
 const TEAM_SCHEMA_SQL = `"${TEAM_SCHEMA.replace(/"/g, '""')}"`;
 
-interface MemberRowWithTotal {
-  readonly workspace_id: string;
-  readonly organization_id: string;
-  readonly user_id: string;
-  readonly email: string;
-  readonly name: string | null;
-  readonly role: Role;
-  readonly joined_at: Date;
+interface MemberRowWithTotal extends MemberWithName {
   readonly total: string;
 }
 
@@ -309,11 +318,7 @@ export class TeamReadRepository {
     const window = pageWindow(query);
     let base = this.db.selectFrom('workspaces').where('organization_id', '=', organizationId);
     if (query.status !== undefined) base = base.where('status', '=', query.status);
-    const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('created_at').orderBy('id').limit(window.pageSize).offset(window.offset).execute(),
-      base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return pageOf(rows.map(workspaceView), Number(count.n), window);
+    return pageOfQuery(base, window, (rows) => rows.selectAll().orderBy('created_at').orderBy('id'), workspaceView);
   }
 
   async getWorkspace(organizationId: string, workspaceId: string): Promise<WorkspaceView | undefined> {
@@ -361,16 +366,7 @@ export class TeamReadRepository {
         : window.offset === 0
           ? 0
           : Number((await this.deps.db.executeQuery<{ n: string }>(CompiledQuery.raw(`SELECT count(*) AS n ${from}`, params))).rows[0]?.n ?? 0);
-    const items = rows.map((row) => ({
-      workspaceId: row.workspace_id,
-      organizationId: row.organization_id,
-      userId: row.user_id,
-      email: row.email,
-      name: row.name,
-      role: row.role,
-      joinedAt: row.joined_at.toISOString(),
-    }));
-    return pageOf(items, total, window);
+    return pageOf(rows.map(memberView), total, window);
   }
 
   async getMember(workspaceId: string, userId: string): Promise<MemberView | undefined> {
@@ -381,16 +377,7 @@ export class TeamReadRepository {
       .where('m.workspace_id', '=', workspaceId)
       .where('m.user_id', '=', userId)
       .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      workspaceId: row.workspace_id,
-      organizationId: row.organization_id,
-      userId: row.user_id,
-      email: row.email,
-      name: row.name,
-      role: row.role,
-      joinedAt: row.joined_at.toISOString(),
-    };
+    return row ? memberView(row) : undefined;
   }
 
   /** Newest first. */
@@ -414,15 +401,7 @@ export class TeamReadRepository {
       default:
         throw new ReadModelError(ReadModelErrorCode.InvalidArgument, 'status must be one of pending, accepted, revoked, expired');
     }
-    const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(window.pageSize).offset(window.offset).execute(),
-      base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return pageOf(
-      rows.map((row) => invitationView(row, now)),
-      Number(count.n),
-      window,
-    );
+    return pageOfQuery(base, window, (rows) => rows.selectAll().orderBy('created_at', 'desc').orderBy('id'), (row) => invitationView(row, now));
   }
 
   async getInvitation(workspaceId: string, invitationId: string, now: Date = new Date()): Promise<InvitationView | undefined> {
@@ -439,11 +418,7 @@ export class TeamReadRepository {
   async listApiKeys(workspaceId: string, query: PageRequest = {}): Promise<Page<ApiKeyView>> {
     const window = pageWindow(query);
     const base = this.db.selectFrom('api_keys').where('workspace_id', '=', workspaceId);
-    const [rows, count] = await Promise.all([
-      base.select(API_KEY_COLUMNS).orderBy('created_at', 'desc').orderBy('id').limit(window.pageSize).offset(window.offset).execute(),
-      base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return pageOf(rows.map(apiKeyView), Number(count.n), window);
+    return pageOfQuery(base, window, (rows) => rows.select(API_KEY_COLUMNS).orderBy('created_at', 'desc').orderBy('id'), apiKeyView);
   }
 
   async getApiKey(workspaceId: string, apiKeyId: string): Promise<ApiKeyView | undefined> {

@@ -1,16 +1,13 @@
 import { sql, type Transaction } from 'kysely';
-import type { TeamEventOf, TeamEventType } from '@steward/contracts';
+import type { TeamEvent } from '@steward/contracts';
 import type { RecordedEvent } from '@steward/event-store';
-import { defineProjection, projectionSchema, type ProjectionEventHandler } from '@steward/projections';
+import { defineProjection, projectionSchema } from '@steward/projections';
+import { withEventData } from '../event-data';
 import type { TeamDB } from './team-db';
 
 export const TEAM_PROJECTION = 'team';
 /** `rm_team`: query it with `db.withSchema(TEAM_SCHEMA)` (TeamReadRepository does). */
 export const TEAM_SCHEMA = projectionSchema(TEAM_PROJECTION);
-
-function dataOf<T extends TeamEventType>(event: RecordedEvent): TeamEventOf<T>['data'] {
-  return event.data as TeamEventOf<T>['data'];
-}
 
 /** When the event happened: the command's time (metadata), falling back to when it was stored. */
 export function occurredAt(event: RecordedEvent): Date {
@@ -26,9 +23,16 @@ async function rememberEmail(trx: Transaction<TeamDB>, userId: string, email: st
     .execute();
 }
 
-const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
-  async OrganizationCreated(trx, event) {
-    const data = dataOf<'OrganizationCreated'>(event);
+async function addOwnerSeat(trx: Transaction<TeamDB>, seat: { organizationId: string; workspaceId: string; userId: string }): Promise<void> {
+  await trx
+    .insertInto('organization_owners')
+    .values({ organization_id: seat.organizationId, workspace_id: seat.workspaceId, user_id: seat.userId })
+    .onConflict((conflict) => conflict.doNothing())
+    .execute();
+}
+
+const handlers = withEventData<TeamDB, TeamEvent>({
+  async OrganizationCreated(trx, data) {
     await trx
       .insertInto('organizations')
       .values({
@@ -41,23 +45,13 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       })
       .execute();
     // The creator's owner seat comes with the organization (no OrganizationOwnerAdded for it).
-    await trx
-      .insertInto('organization_owners')
-      .values({ organization_id: data.organizationId, workspace_id: data.firstWorkspaceId, user_id: data.ownerUserId })
-      .onConflict((conflict) => conflict.doNothing())
-      .execute();
+    await addOwnerSeat(trx, { organizationId: data.organizationId, workspaceId: data.firstWorkspaceId, userId: data.ownerUserId });
     await rememberEmail(trx, data.ownerUserId, data.ownerEmail);
   },
-  async OrganizationOwnerAdded(trx, event) {
-    const data = dataOf<'OrganizationOwnerAdded'>(event);
-    await trx
-      .insertInto('organization_owners')
-      .values({ organization_id: data.organizationId, workspace_id: data.workspaceId, user_id: data.userId })
-      .onConflict((conflict) => conflict.doNothing())
-      .execute();
+  async OrganizationOwnerAdded(trx, data) {
+    await addOwnerSeat(trx, data);
   },
-  async OrganizationOwnerRemoved(trx, event) {
-    const data = dataOf<'OrganizationOwnerRemoved'>(event);
+  async OrganizationOwnerRemoved(trx, data) {
     await trx
       .deleteFrom('organization_owners')
       .where('organization_id', '=', data.organizationId)
@@ -65,8 +59,7 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       .where('user_id', '=', data.userId)
       .execute();
   },
-  async WorkspaceCreated(trx, event) {
-    const data = dataOf<'WorkspaceCreated'>(event);
+  async WorkspaceCreated(trx, data) {
     await trx
       .insertInto('workspaces')
       .values({
@@ -80,16 +73,13 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       })
       .execute();
   },
-  async WorkspaceRenamed(trx, event) {
-    const data = dataOf<'WorkspaceRenamed'>(event);
+  async WorkspaceRenamed(trx, data, event) {
     await trx.updateTable('workspaces').set({ name: data.name, updated_at: occurredAt(event) }).where('id', '=', data.workspaceId).execute();
   },
-  async WorkspaceStatusChanged(trx, event) {
-    const data = dataOf<'WorkspaceStatusChanged'>(event);
+  async WorkspaceStatusChanged(trx, data, event) {
     await trx.updateTable('workspaces').set({ status: data.to, updated_at: occurredAt(event) }).where('id', '=', data.workspaceId).execute();
   },
-  async MemberJoined(trx, event) {
-    const data = dataOf<'MemberJoined'>(event);
+  async MemberJoined(trx, data) {
     await trx
       .insertInto('members')
       .values({
@@ -106,8 +96,7 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       .execute();
     await rememberEmail(trx, data.userId, data.email);
   },
-  async MemberRoleChanged(trx, event) {
-    const data = dataOf<'MemberRoleChanged'>(event);
+  async MemberRoleChanged(trx, data) {
     await trx
       .updateTable('members')
       .set({ role: data.to })
@@ -115,13 +104,11 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       .where('user_id', '=', data.userId)
       .execute();
   },
-  async MemberRemoved(trx, event) {
-    const data = dataOf<'MemberRemoved'>(event);
+  async MemberRemoved(trx, data) {
     await trx.deleteFrom('members').where('workspace_id', '=', data.workspaceId).where('user_id', '=', data.userId).execute();
   },
-  async MemberInvited(trx, event) {
+  async MemberInvited(trx, data) {
     // tokenHash is dropped here on purpose: the read side never needs it.
-    const data = dataOf<'MemberInvited'>(event);
     await trx
       .insertInto('invitations')
       .values({
@@ -138,20 +125,17 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       })
       .execute();
   },
-  async InvitationAccepted(trx, event) {
-    const data = dataOf<'InvitationAccepted'>(event);
+  async InvitationAccepted(trx, data) {
     await trx
       .updateTable('invitations')
       .set({ status: 'accepted', accepted_at: data.acceptedAt, accepted_by: data.userId })
       .where('id', '=', data.invitationId)
       .execute();
   },
-  async InvitationRevoked(trx, event) {
-    const data = dataOf<'InvitationRevoked'>(event);
+  async InvitationRevoked(trx, data) {
     await trx.updateTable('invitations').set({ status: 'revoked', revoked_at: data.revokedAt }).where('id', '=', data.invitationId).execute();
   },
-  async ApiKeyIssued(trx, event) {
-    const data = dataOf<'ApiKeyIssued'>(event);
+  async ApiKeyIssued(trx, data) {
     await trx
       .insertInto('api_keys')
       .values({
@@ -168,12 +152,10 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       .execute();
     await trx.insertInto('api_key_secrets').values({ api_key_id: data.apiKeyId, prefix: data.prefix, key_hash: data.keyHash }).execute();
   },
-  async ApiKeyRevoked(trx, event) {
-    const data = dataOf<'ApiKeyRevoked'>(event);
+  async ApiKeyRevoked(trx, data) {
     await trx.updateTable('api_keys').set({ revoked_at: data.revokedAt }).where('id', '=', data.apiKeyId).execute();
   },
-  async UserProfileUpdated(trx, event) {
-    const data = dataOf<'UserProfileUpdated'>(event);
+  async UserProfileUpdated(trx, data) {
     const profile = {
       name: data.name,
       organization_name: data.organizationName,
@@ -187,7 +169,7 @@ const handlers: Record<TeamEventType, ProjectionEventHandler<TeamDB>> = {
       .onConflict((conflict) => conflict.column('user_id').doUpdateSet(profile))
       .execute();
   },
-};
+});
 
 /**
  * The team read model: organizations, owner seats, workspaces, members,
