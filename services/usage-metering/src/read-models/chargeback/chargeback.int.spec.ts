@@ -211,6 +211,17 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
     expect(evenHours.find((point) => point.calls > 0)).toMatchObject({ bucket: '2026-04-01T05:00:00+05:30', start: '2026-04-01T00:00:00.000Z', calls: 15, cost: '0.015' });
   });
 
+  it('keeps counts exact past 2^53 in one batch (summed in memory in parts that stay exact)', async () => {
+    const ws = `ws-${randomUUID()}`;
+    const slow = 2 ** 52;
+    await append([0, 1, 2].map((n) => usageRecordedEvent(recordedData({ organizationId: org, workspaceId: ws, time: `2026-03-03T10:0${n}:00Z`, responseTimeMs: slow }))));
+    await caughtUp();
+    const { rows } = await sql<{ grain: number; latency: string; calls: string }>`
+      SELECT grain, latency_sum_ms::text AS latency, calls::text AS calls FROM ${sql.id(CHARGEBACK_SCHEMA, 'usage_workspace_rollups')}
+      WHERE workspace_id = ${ws} ORDER BY grain`.execute(db);
+    expect(rows).toEqual([15, 60, 1440].map((grain) => ({ grain, latency: (3n * BigInt(slow)).toString(), calls: '3' })));
+  });
+
   it('stores money as numeric and counts as bigint (no float column)', async () => {
     const columns = await sql<{ table_name: string; column_name: string; data_type: string }>`
       SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ${CHARGEBACK_SCHEMA}`.execute(db);

@@ -211,7 +211,24 @@ class BatchSums {
   get empty(): boolean {
     return this.cells.size === 0 && this.lines.size === 0;
   }
+
+  /** True when every count, and so every cell and line built from them, stays within a JS number's exact integers. */
+  get exact(): boolean {
+    const totals = new Map<string, number>();
+    const count = (name: string, value: number): void => {
+      totals.set(name, (totals.get(name) ?? 0) + Math.abs(value));
+    };
+    for (const cell of this.cells.values()) {
+      for (const name of COUNTED) count(name, cell[name]);
+    }
+    for (const line of this.lines.values()) {
+      for (const name of COUNTED) if (name in line) count(`line.${name}`, line[name as keyof Line] as number);
+    }
+    return [...totals.values()].every((total) => Number.isSafeInteger(total));
+  }
 }
+
+const COUNTED = ['calls', 'errors', 'unpriced', 'input', 'output', 'cacheRead', 'cacheCreation', 'reasoning', 'latencySum', 'latencyCount'] as const;
 
 interface CallState {
   event_id: string;
@@ -261,7 +278,7 @@ async function insertCalls(trx: Transaction<ChargebackDB>, calls: readonly Recor
       ${texts((c) => c.data.agent)}::text[], ${texts((c) => c.data.provider)}::text[], ${texts((c) => c.data.model)}::text[],
       ${numbers((c) => c.data.inputTokens)}::bigint[], ${numbers((c) => c.data.outputTokens)}::bigint[], ${numbers((c) => c.data.cacheReadInputTokens)}::bigint[],
       ${numbers((c) => c.data.cacheCreationInputTokens)}::bigint[], ${numbers((c) => c.data.reasoningOutputTokens)}::bigint[],
-      ${texts((c) => c.data.cost)}::numeric[], ${numbers((c) => c.data.responseTimeMs)}::int[], ${texts((c) => c.data.status)}::text[],
+      ${texts((c) => c.data.cost)}::numeric[], ${numbers((c) => c.data.responseTimeMs)}::bigint[], ${texts((c) => c.data.status)}::text[],
       ${texts((c) => c.data.errorType)}::text[], ${texts((c) => c.prices.key)}::text[], ${texts((c) => c.data.jobId)}::text[],
       ${texts((c) => c.data.receivedAt)}::timestamptz[])
       AS e(event_id, organization_id, workspace_id, usage_id, source, time, agent, provider, model,
@@ -318,8 +335,9 @@ function addRecorded(sums: BatchSums, data: UsageRecordedData, prices: LinePrice
  * Applies the batch's corrections in order against the calls' current state
  * (read once, kept in memory: a call may be corrected twice in one batch).
  */
-async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: readonly UsageCorrectedData[], sums: BatchSums): Promise<void> {
-  if (corrections.length === 0) return;
+async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: readonly UsageCorrectedData[]): Promise<CorrectionChanges> {
+  const changes: CorrectionChanges = { cells: [], lines: [] };
+  if (corrections.length === 0) return changes;
   const keys = [...new Map(corrections.map((correction) => [correction.usageEventId, correction])).values()];
   // a correction carries its call's workspace and time: the calls' key
   const found = await sql<CallState>`
@@ -336,7 +354,7 @@ async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: rea
     const prices = linePrices(correction.pricing);
     const nowUnpriced = prices.key === UNPRICED_KEY;
     const unpricedChange = call ? (nowUnpriced ? 1 : 0) - (call.priced ? 0 : 1) : 0;
-    sums.addCell({
+    changes.cells.push({
       organizationId: correction.organizationId,
       workspaceId: correction.workspaceId,
       time: correction.time,
@@ -364,7 +382,7 @@ async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: rea
     };
     if (!call) {
       // not projected (cannot happen when the store holds the UsageRecorded): the money still lands, on the new price's line
-      sums.addLine({ ...base, jobId: '', prices, calls: 0, unpriced: 0, input: 0, cacheRead: 0, cacheCreation: 0, output: 0, reasoning: 0, cost: correction.delta });
+      changes.lines.push({ ...base, jobId: '', prices, calls: 0, unpriced: 0, input: 0, cacheRead: 0, cacheCreation: 0, output: 0, reasoning: 0, cost: correction.delta });
       continue;
     }
     const tokens = billable({
@@ -376,7 +394,7 @@ async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: rea
     });
     const newCost = text(new Exact(call.cost).plus(correction.delta));
     // the call leaves the line of its old price …
-    sums.addLine({
+    changes.lines.push({
       ...base,
       jobId: call.job_id ?? '',
       prices: pricesOfKey(call.price_key),
@@ -390,7 +408,7 @@ async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: rea
       cost: text(new Exact(call.cost).negated()),
     });
     // … and joins the line of its new one
-    sums.addLine({ ...base, jobId: call.job_id ?? '', prices, calls: 1, unpriced: nowUnpriced ? 1 : 0, ...tokens, cost: newCost });
+    changes.lines.push({ ...base, jobId: call.job_id ?? '', prices, calls: 1, unpriced: nowUnpriced ? 1 : 0, ...tokens, cost: newCost });
     call.cost = newCost;
     call.priced = !nowUnpriced;
     call.price_key = prices.key;
@@ -398,7 +416,7 @@ async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: rea
     touched.add(call.event_id);
   }
   const updated = [...touched].map((id) => calls.get(id)!);
-  if (updated.length === 0) return;
+  if (updated.length === 0) return changes;
   await sql`
     UPDATE usage_calls AS c SET cost = u.cost, priced = u.priced, price_key = u.price_key, corrections = u.corrections
     FROM unnest(${textArray(updated.map((c) => c.workspace_id))}::text[], ${textArray(updated.map((c) => c.time.toISOString()))}::timestamptz[],
@@ -406,11 +424,12 @@ async function applyCorrections(trx: Transaction<ChargebackDB>, corrections: rea
       ${textArray(updated.map((c) => c.price_key))}::text[], ${plainArray(updated.map((c) => c.corrections))}::int[])
       AS u(workspace_id, time, event_id, cost, priced, price_key, corrections)
     WHERE c.workspace_id = u.workspace_id AND c.time = u.time AND c.event_id = u.event_id`.execute(trx);
+  return changes;
 }
 
 const COUNTERS = ['calls', 'errors', 'unpriced_calls', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reasoning_tokens', 'cost', 'latency_sum_ms', 'latency_count'];
 const addUp = (alias: string) => sql.raw(COUNTERS.map((name) => `${name} = ${alias}.${name} + EXCLUDED.${name}`).join(', '));
-const sums = sql.raw(COUNTERS.map((name) => `sum(${name})`).join(', '));
+const summed = sql.raw(COUNTERS.map((name) => `sum(${name})`).join(', '));
 const counterColumns = sql.raw(COUNTERS.join(', '));
 
 /**
@@ -463,17 +482,17 @@ async function writeSums(trx: Transaction<ChargebackDB>, batch: BatchSums): Prom
     ),
     by_workspace AS (
       INSERT INTO usage_workspace_rollups AS r (workspace_id, grain, bucket_start, organization_id, ${counterColumns})
-      SELECT workspace_id, grain, bucket_start, min(organization_id), ${sums} FROM cells GROUP BY workspace_id, grain, bucket_start
+      SELECT workspace_id, grain, bucket_start, min(organization_id), ${summed} FROM cells GROUP BY workspace_id, grain, bucket_start
       ON CONFLICT (workspace_id, grain, bucket_start) DO UPDATE SET ${addUp('r')}
     ),
     by_model AS (
       INSERT INTO usage_model_rollups AS r (workspace_id, grain, bucket_start, provider, model, organization_id, ${counterColumns})
-      SELECT workspace_id, grain, bucket_start, provider, model, min(organization_id), ${sums} FROM cells GROUP BY workspace_id, grain, bucket_start, provider, model
+      SELECT workspace_id, grain, bucket_start, provider, model, min(organization_id), ${summed} FROM cells GROUP BY workspace_id, grain, bucket_start, provider, model
       ON CONFLICT (workspace_id, grain, bucket_start, provider, model) DO UPDATE SET ${addUp('r')}
     ),
     by_agent AS (
       INSERT INTO usage_agent_rollups AS r (workspace_id, agent, grain, bucket_start, organization_id, ${counterColumns})
-      SELECT workspace_id, agent, grain, bucket_start, min(organization_id), ${sums} FROM cells GROUP BY workspace_id, agent, grain, bucket_start
+      SELECT workspace_id, agent, grain, bucket_start, min(organization_id), ${summed} FROM cells GROUP BY workspace_id, agent, grain, bucket_start
       ON CONFLICT (workspace_id, agent, grain, bucket_start) DO UPDATE SET ${addUp('r')}
     )
     INSERT INTO usage_statement_lines AS s (workspace_id, month, job_id, provider, model, price_key, organization_id,
@@ -522,12 +541,12 @@ export async function createChargebackTables(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('usage_rollups_by_agent').on('usage_rollups').columns(['workspace_id', 'agent', 'grain', 'bucket_start']).execute();
 
   // the same cells summed over some dimensions: (table, its key columns before grain and bucket_start, after)
-  const summed: Array<[string, string[], string[]]> = [
+  const totals: Array<[string, string[], string[]]> = [
     ['usage_workspace_rollups', [], []],
     ['usage_model_rollups', [], ['provider', 'model']],
     ['usage_agent_rollups', ['agent'], []],
   ];
-  for (const [name, before, after] of summed) {
+  for (const [name, before, after] of totals) {
     let table: CreateTableBuilder<string, string> = db.schema.createTable(name).addColumn('workspace_id', 'text', (c) => c.notNull());
     for (const column of before) table = table.addColumn(column, 'text', (c) => c.notNull());
     table = table.addColumn('grain', 'smallint', (c) => c.notNull()).addColumn('bucket_start', 'timestamptz', (c) => c.notNull());
@@ -560,7 +579,7 @@ export async function createChargebackTables(db: Kysely<any>): Promise<void> {
     .addColumn('reasoning_tokens', 'bigint', (c) => c.notNull())
     .addColumn('total_tokens', 'bigint', (c) => c.notNull())
     .addColumn('cost', 'numeric', (c) => c.notNull())
-    .addColumn('response_time_ms', 'integer', (c) => c.notNull())
+    .addColumn('response_time_ms', 'bigint', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('error_type', 'text')
     .addColumn('priced', 'boolean', (c) => c.notNull())
@@ -592,6 +611,31 @@ export async function createChargebackTables(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
+/** A batch's corrections as signed changes to cells and statement lines. */
+interface CorrectionChanges {
+  readonly cells: CellChange[];
+  readonly lines: LineChange[];
+}
+
+/**
+ * Sums the corrections' changes and the new calls in memory and writes them.
+ * Counts are JS numbers: a batch whose sums would pass 2^53 (a thousand calls
+ * of 10^13 milliseconds…) is halved until each part's are exact.
+ */
+async function writeBatch(trx: Transaction<ChargebackDB>, changes: CorrectionChanges, calls: readonly Recorded[]): Promise<void> {
+  const sums = new BatchSums();
+  for (const change of changes.cells) sums.addCell(change);
+  for (const change of changes.lines) sums.addLine(change);
+  for (const { data, prices } of calls) addRecorded(sums, data, prices);
+  if (sums.exact || calls.length <= 1) {
+    await writeSums(trx, sums);
+    return;
+  }
+  const half = calls.length >> 1;
+  await writeBatch(trx, changes, calls.slice(0, half));
+  await writeBatch(trx, { cells: [], lines: [] }, calls.slice(half));
+}
+
 /**
  * The chargeback read model: rollups, recent calls and statement lines from
  * UsageRecorded and UsageCorrected. A batch is applied with two statements
@@ -602,7 +646,7 @@ export async function createChargebackTables(db: Kysely<any>): Promise<void> {
  */
 export const chargebackProjection = defineProjection<ChargebackDB>({
   name: CHARGEBACK_PROJECTION,
-  // 2: usage_workspace_rollups; 3: usage_model_rollups, usage_agent_rollups, usage_calls keyed (workspace_id, time, event_id)
+  // 2: usage_workspace_rollups; 3: usage_model_rollups, usage_agent_rollups, usage_calls keyed (workspace_id, time, event_id), response_time_ms bigint
   version: 3,
   streamPrefixes: [USAGE_STREAM_PREFIX],
   eventTypes: ['UsageRecorded', 'UsageCorrected'],
@@ -622,11 +666,11 @@ export const chargebackProjection = defineProjection<ChargebackDB>({
     // from the store; so the commit need not wait for its WAL flush
     await sql`SET LOCAL synchronous_commit = off`.execute(trx);
     const fresh = await insertCalls(trx, recorded);
-    const sums = new BatchSums();
-    for (const { event, data, prices } of recorded) {
-      if (fresh.has(event.eventId)) addRecorded(sums, data, prices);
-    }
-    await applyCorrections(trx, corrections, sums);
-    await writeSums(trx, sums);
+    const changes = await applyCorrections(trx, corrections);
+    await writeBatch(
+      trx,
+      changes,
+      recorded.filter((call) => fresh.has(call.event.eventId)),
+    );
   },
 });

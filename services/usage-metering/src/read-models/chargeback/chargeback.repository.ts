@@ -334,7 +334,7 @@ export class ChargebackRepository {
         reasoning_tokens: string;
         total_tokens: string;
         cost: string;
-        response_time_ms: number;
+        response_time_ms: string;
         status: 'success' | 'error';
         error_type: string | null;
         priced: boolean;
@@ -369,7 +369,7 @@ export class ChargebackRepository {
         reasoningTokens: Number(row.reasoning_tokens),
         totalTokens: Number(row.total_tokens),
         cost: decimalText(row.cost),
-        responseTimeMs: row.response_time_ms,
+        responseTimeMs: Number(row.response_time_ms),
         status: row.status,
         errorType: row.error_type,
         priced: row.priced,

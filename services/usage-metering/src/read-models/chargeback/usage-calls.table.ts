@@ -27,7 +27,8 @@ export interface UsageCallsTable {
   total_tokens: BigintColumn;
   /** USD, exact; includes every correction. */
   cost: NumericColumn;
-  response_time_ms: number;
+  /** bigint: the contract bounds it only by a safe integer. */
+  response_time_ms: BigintColumn;
   status: 'success' | 'error';
   error_type: string | null;
   priced: boolean;
