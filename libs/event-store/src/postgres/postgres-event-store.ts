@@ -63,11 +63,12 @@ export interface PostgresReadAllPage extends ReadAllPage {
   readonly heldBack: boolean;
 }
 
+/** A readAll row: either the page's one meta row (horizon, head, held-back; event columns NULL) or an event (meta columns NULL). */
 interface EventRow {
-  xmin: string;
+  xmin: string | null;
   head_tx: string | null;
   head_gp: string | null;
-  held_back: boolean;
+  held_back: boolean | null;
   gp: string | null;
   tx: string | null;
   event_id: string;
@@ -368,9 +369,9 @@ export class PostgresEventStore implements EventStore {
     // One statement, one snapshot: the horizon, the page below it, the highest
     // visible position, and whether committed rows wait beyond the horizon.
     // `meta` is one row computed once (head and held_back are single index
-    // probes bounded by the horizon, an InitPlan parameter); the page is an
-    // ordered index range scan. The page is joined to `meta` without an ORDER
-    // BY (sorting thousands of wide rows again would spill work_mem): rows are
+    // probes bounded by the horizon, an InitPlan parameter), sent once, ahead
+    // of the page (its columns NULL in the page's rows: nothing to decode ten
+    // thousand times); the page is an ordered index range scan. The rows are
     // put in order here, which costs nothing when they already are.
     const sql = `
       WITH ${VISIBILITY_HORIZON},
@@ -388,22 +389,28 @@ export class PostgresEventStore implements EventStore {
           ) AS h ON true
       )
       SELECT meta.xmin, meta.head_tx, meta.head_gp, meta.held_back,
-             page.gp, page.tx, page.event_id, page.stream_id, page.stream_revision, page.event_type,
-             page.event_version, page.data, page.metadata, page.recorded_ms
+             NULL::text AS gp, NULL::text AS tx, NULL::text AS event_id, NULL::text AS stream_id, NULL::text AS stream_revision,
+             NULL::text AS event_type, NULL::int AS event_version, NULL::text AS data, NULL::text AS metadata, NULL::text AS recorded_ms
         FROM meta
-        LEFT JOIN (
+      UNION ALL
+      SELECT NULL, NULL, NULL, NULL, page.*
+        FROM (
           SELECT e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
                  e.stream_revision::text AS stream_revision, e.event_type, e.event_version,
                  e.data::text AS data, e.metadata::text AS metadata, ${RECORDED_MS('e.recorded_at')}
             FROM ${source}
            ORDER BY e.transaction_id, e.global_position
            LIMIT $3::int
-        ) AS page ON true`;
+        ) AS page`;
     // One prepared statement per shape: per number of types, with or without prefixes.
     const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}`;
     const { rows } = await this.query<EventRow>(sql, params, name);
-    const meta = rows[0];
-    const events = rows.filter((row) => row.gp !== null).map(toRecordedEvent);
+    let meta: EventRow | undefined;
+    const events: RecordedEvent[] = [];
+    for (const row of rows) {
+      if (row.gp === null) meta = row;
+      else events.push(toRecordedEvent(row));
+    }
     events.sort((a, b) => comparePositions(a.position, b.position));
     const hasMore = events.length > limit;
     if (hasMore) events.length = limit;

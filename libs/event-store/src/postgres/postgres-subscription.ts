@@ -18,8 +18,9 @@ const HELD_BACK_MAX_RETRY_MS = 500;
 /**
  * Catch-up by pages, then live: woken by NOTIFY, with a fallback poll, and a
  * quick retry (backing off to the poll interval) while committed rows wait
- * behind an open transaction. Pull-based: the next page is read only when the
- * consumer asks for the next batch.
+ * behind an open transaction. Pull-based, one page ahead: while catching up,
+ * the page after the one handed out is read as the consumer handles it; at the
+ * end of the store, the next read waits for the consumer to ask.
  */
 export class PostgresSubscription implements Subscription {
   private closed = false;
@@ -55,11 +56,26 @@ export class PostgresSubscription implements Subscription {
     let position = this.options.from;
     let announcedCaughtUp = false;
     let heldBackDelay = 0;
+    // The next page, read while the consumer handles this one (catching up: the
+    // server's part of a read overlaps with the consumer's writes).
+    let next: Promise<PostgresReadAllPage> | undefined;
     try {
       while (!this.closed) {
-        this.dirty = false;
-        const page = await this.options.read(position);
+        let page: PostgresReadAllPage;
+        if (next) {
+          page = await next;
+          next = undefined;
+        } else {
+          this.dirty = false;
+          page = await this.options.read(position);
+        }
         if (this.closed) return;
+        if (!page.isEnd) {
+          this.dirty = false;
+          next = this.options.read(page.checkpoint);
+          // Observed when awaited; never left unhandled when the consumer stops first.
+          next.catch(() => undefined);
+        }
         const advanced = comparePositions(page.checkpoint, position) > 0;
         if (page.events.length > 0 || advanced || (page.isEnd && !announcedCaughtUp)) {
           position = page.checkpoint;
