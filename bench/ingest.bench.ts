@@ -142,8 +142,8 @@ function cpuSecondsOf(pid: number): number {
   }
 }
 
-/** The stack's processes (children of this one, by their entry file), PostgreSQL's backends by the process they serve, NATS. */
-function cpuSnapshot(): Map<string, number> {
+/** The stack's processes (children of this one, by their entry file), PostgreSQL's backends by the process they serve, NATS: pid → name. */
+function cpuProcesses(): Map<number, string> {
   const names = new Map<number, string>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -163,14 +163,12 @@ function cpuSnapshot(): Map<string, number> {
     }
   }
   names.set(process.pid, 'bench (HTTP client)');
-  const usage = new Map<string, number>();
-  for (const [pid, name] of names) usage.set(name, (usage.get(name) ?? 0) + cpuSecondsOf(pid));
   // PostgreSQL backends: `ss` pairs each backend's socket (local :5432) with its client's (same port pair).
   let sockets: string;
   try {
     sockets = execFileSync('ss', ['-tnpH', 'state', 'established'], { encoding: 'utf8' });
   } catch {
-    return usage;
+    return names;
   }
   const clientOf = new Map<string, number>();
   const backends: Array<{ peer: string; pid: number }> = [];
@@ -183,18 +181,37 @@ function cpuSnapshot(): Map<string, number> {
   }
   for (const { peer, pid } of backends) {
     const client = names.get(clientOf.get(peer) ?? -1);
-    if (!client || client.startsWith('nats')) continue;
-    const name = `postgres for ${client}`;
-    usage.set(name, (usage.get(name) ?? 0) + cpuSecondsOf(pid));
+    if (client && !client.startsWith('nats')) names.set(pid, `postgres for ${client}`);
   }
-  return usage;
+  return names;
 }
 
-function cpuDelta(before: Map<string, number>, after: Map<string, number>): Array<[string, number]> {
-  return [...after]
-    .map(([name, seconds]): [string, number] => [name, seconds - (before.get(name) ?? 0)])
-    .filter(([, seconds]) => seconds > 0.005)
-    .sort((a, b) => b[1] - a[1]);
+/**
+ * CPU seconds per process name while it runs: samples every 500 ms, so that PostgreSQL backends opened and
+ * closed meanwhile (pools let idle connections go) are counted too. A backend first seen mid-run counts
+ * from its start.
+ */
+function cpuMeter(): { stop: () => Array<[string, number]> } {
+  const seen = new Map<number, { name: string; first: number; last: number }>();
+  const sample = (initial: boolean): void => {
+    for (const [pid, name] of cpuProcesses()) {
+      const seconds = cpuSecondsOf(pid);
+      const known = seen.get(pid);
+      if (known) known.last = Math.max(known.last, seconds);
+      else seen.set(pid, { name, first: initial || !name.startsWith('postgres') ? seconds : 0, last: seconds });
+    }
+  };
+  sample(true);
+  const timer = setInterval(() => sample(false), 500);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample(false);
+      const usage = new Map<string, number>();
+      for (const { name, first, last } of seen.values()) usage.set(name, (usage.get(name) ?? 0) + last - first);
+      return [...usage].filter(([, seconds]) => seconds > 0.005).sort((a, b) => b[1] - a[1]);
+    },
+  };
 }
 
 /**
@@ -277,7 +294,7 @@ async function sustained(target: Target, read: () => Promise<number>, base: numb
     return bodyOf(Array.from({ length: Math.min(BATCH, EVENTS - from) }, (_, offset) => usageEvent(run, from + offset)));
   });
   let next = 0;
-  const cpuBefore = cpuSnapshot();
+  const cpu = cpuMeter();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -288,9 +305,8 @@ async function sustained(target: Target, read: () => Promise<number>, base: numb
   // recorded in the store (metering's share), then visible (the projection's too)
   const recorded = await waitVisible(store.read, store.base + EVENTS, 300_000);
   const visible = recorded === undefined ? undefined : await waitVisible(read, base + EVENTS, 300_000);
-  const cpu = cpuDelta(cpuBefore, cpuSnapshot());
   return {
-    cpu,
+    cpu: cpu.stop(),
     acceptedToRecordedMs: recorded === undefined ? undefined : recorded - accepted,
     recordedPerSecond: recorded === undefined ? undefined : EVENTS / ((recorded - started) / 1000),
     acceptedPerSecond: EVENTS / ((accepted - started) / 1000),
