@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { CommandAnswer } from '../command';
-import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
+import { TeamIdSchema } from '../team/team-fields';
 import {
   RuntimeIdSchema,
   RuntimeNameSchema,
   RuntimeProviderIdSchema,
   RuntimeTestFailureSchema,
   RuntimeTestIdSchema,
+  runtimeTestFindings,
 } from './runtime-fields';
 
 /*
@@ -54,12 +55,7 @@ export const RecordRuntimeTestResultPayload = z
     testId: RuntimeTestIdSchema,
     outcome: z.enum(['succeeded', 'failed']),
     failure: RuntimeTestFailureSchema.optional(),
-    probe: z.string().min(1).max(500),
-    statusCode: z.number().int().min(100).max(599).nullable(),
-    latencyMs: z.number().int().min(0),
-    attempts: z.number().int().min(1).max(10),
-    message: z.string().min(1).max(1000),
-    testedAt: IsoTimeSchema,
+    ...runtimeTestFindings,
   })
   .strict();
 

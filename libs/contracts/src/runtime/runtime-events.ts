@@ -10,6 +10,7 @@ import {
   RuntimeTestFailureSchema,
   RuntimeTestIdSchema,
   SecretReferencesSchema,
+  runtimeTestFindings,
 } from './runtime-fields';
 
 /*
@@ -84,19 +85,7 @@ export const RuntimeTestRequested = defineEvent({
     .strict(),
 });
 
-const testOutcome = {
-  ...scoped,
-  testId: RuntimeTestIdSchema,
-  /** What was called, e.g. `GET https://k8s.example.com/version` (no credentials in it). */
-  probe: z.string().min(1).max(500),
-  /** The HTTP status of the last attempt, null when none came back (timeout, DNS, TLS). */
-  statusCode: z.number().int().min(100).max(599).nullable(),
-  latencyMs: z.number().int().min(0),
-  attempts: z.number().int().min(1).max(10),
-  /** Human-readable, never containing a secret. */
-  message: z.string().min(1).max(1000),
-  testedAt: IsoTimeSchema,
-};
+const testOutcome = { ...scoped, testId: RuntimeTestIdSchema, ...runtimeTestFindings };
 
 export const RuntimeTestSucceeded = defineEvent({
   type: 'RuntimeTestSucceeded',

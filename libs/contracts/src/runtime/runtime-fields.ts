@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimeSchema } from '../team/team-fields';
 
 /** The three tabs of the Runtime Environments page. */
 export const RUNTIME_CATEGORIES = ['data_ingestion', 'spark_processing', 'python_execution'] as const;
@@ -80,3 +81,16 @@ export const RUNTIME_TEST_FAILURES = [
 ] as const;
 export const RuntimeTestFailureSchema = z.enum(RUNTIME_TEST_FAILURES);
 export type RuntimeTestFailure = z.infer<typeof RuntimeTestFailureSchema>;
+
+/** What a connection test found: as the worker reports it (RecordRuntimeTestResult) and the outcome events record it. */
+export const runtimeTestFindings = {
+  /** What was called, e.g. `GET https://k8s.example.com/version` (no credentials in it). */
+  probe: z.string().min(1).max(500),
+  /** The HTTP status of the last attempt, null when none came back (timeout, DNS, TLS). */
+  statusCode: z.number().int().min(100).max(599).nullable(),
+  latencyMs: z.number().int().min(0),
+  attempts: z.number().int().min(1).max(10),
+  /** Human-readable, never containing a secret. */
+  message: z.string().min(1).max(1000),
+  testedAt: IsoTimeSchema,
+};
