@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PostgresEventStore } from '@steward/event-store';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
-import { CHARGEBACK_PROJECTION, CHARGEBACK_SCHEMA } from './chargeback.projection';
+import { CHARGEBACK_PROJECTION, CHARGEBACK_SCHEMA, chargebackProjection } from './chargeback.projection';
 import { ChargebackRepository, type UsageScope } from './chargeback.repository';
 import { appendUsage, lastPositionOf, recordedData, usageCorrectedEvent, usageRecordedEvent } from './testing/usage-fixtures';
 import { usageReadModelProjections } from '../read-model-projections';
@@ -220,6 +220,40 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
       SELECT grain, latency_sum_ms::text AS latency, calls::text AS calls FROM ${sql.id(CHARGEBACK_SCHEMA, 'usage_workspace_rollups')}
       WHERE workspace_id = ${ws} ORDER BY grain`.execute(db);
     expect(rows).toEqual([15, 60, 1440].map((grain) => ({ grain, latency: (3n * BigInt(slow)).toString(), calls: '3' })));
+  });
+
+  it('a redelivered event counts once: twice in one batch, and again in a later batch', async () => {
+    const schema = `cb_redelivery_${randomUUID().slice(0, 8)}`;
+    const ws = `ws-${randomUUID()}`;
+    const recorded = [1, 2].map((n) => usageRecordedEvent(recordedData({ organizationId: org, workspaceId: ws, time: `2026-02-0${n}T08:00:00Z`, cost: `0.00${n}` })));
+    const events = recorded.map(({ streamId, event }, n) => ({
+      ...event,
+      streamId,
+      streamRevision: 0n,
+      position: { commit: 1n, prepare: BigInt(n) },
+      recordedAt: new Date(),
+    }));
+    const apply = (batch: typeof events) =>
+      db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL search_path TO ${sql.id(schema)}`.execute(trx);
+        await chargebackProjection.handle!(trx.withSchema(schema), batch, { projection: CHARGEBACK_PROJECTION, schema });
+      });
+    await db.transaction().execute(async (trx) => {
+      await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(trx);
+      await sql`SET LOCAL search_path TO ${sql.id(schema)}`.execute(trx);
+      await chargebackProjection.migrate(trx.withSchema(schema), schema);
+    });
+    await apply([events[0]!, events[0]!, events[1]!]);
+    await apply([events[1]!, events[0]!]);
+    const { rows } = await sql<{ grain: number; calls: string; cost: string }>`
+      SELECT grain, calls::text AS calls, cost::text AS cost FROM ${sql.id(schema, 'usage_workspace_rollups')} WHERE workspace_id = ${ws} AND grain = 1440 ORDER BY bucket_start`.execute(db);
+    expect(rows.map((row) => [row.calls, row.cost])).toEqual([
+      ['1', '0.001'],
+      ['1', '0.002'],
+    ]);
+    const calls = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.id(schema, 'usage_calls')}`.execute(db);
+    expect(calls.rows[0]!.n).toBe('2');
+    await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(db);
   });
 
   it('stores money as numeric and counts as bigint (no float column)', async () => {

@@ -261,7 +261,13 @@ function billable(tokens: { input: number; output: number; cacheRead: number; ca
 
 type Recorded = { event: RecordedEvent; data: UsageRecordedData; prices: LinePrices };
 
-/** Inserts the batch's calls in one statement; answers the ids that were new (a redelivered event's row is already there). */
+/**
+ * Inserts the batch's calls in one statement; answers the ids that were new (a
+ * redelivered event's row is already there). An anti-join, not ON CONFLICT:
+ * the projection has one writer (its leader lock; a rebuild writes a schema of
+ * its own), so the speculative insertion ON CONFLICT pays for on every row
+ * buys nothing. `calls` holds each event once.
+ */
 async function insertCalls(trx: Transaction<ChargebackDB>, calls: readonly Recorded[]): Promise<Set<string>> {
   if (calls.length === 0) return new Set();
   const texts = (pick: (call: Recorded) => string | null | undefined): string => textArray(calls.map((call) => pick(call) ?? null));
@@ -284,7 +290,7 @@ async function insertCalls(trx: Transaction<ChargebackDB>, calls: readonly Recor
       AS e(event_id, organization_id, workspace_id, usage_id, source, time, agent, provider, model,
         input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens,
         cost, response_time_ms, status, error_type, price_key, job_id, received_at)
-    ON CONFLICT (workspace_id, time, event_id) DO NOTHING
+    WHERE NOT EXISTS (SELECT 1 FROM usage_calls c WHERE c.workspace_id = e.workspace_id AND c.time = e.time AND c.event_id = e.event_id)
     RETURNING event_id`.execute(trx);
   return new Set(result.rows.map((row) => row.event_id));
 }
@@ -656,8 +662,12 @@ export const chargebackProjection = defineProjection<ChargebackDB>({
   async handle(trx, events) {
     const recorded: Recorded[] = [];
     const corrections: UsageCorrectedData[] = [];
+    const seen = new Set<string>();
     for (const event of events) {
       if (event.type === 'UsageRecorded') {
+        // a store holds an event once; a batch that held it twice would still count it once
+        if (seen.has(event.eventId)) continue;
+        seen.add(event.eventId);
         const data = event.data as UsageRecordedData;
         recorded.push({ event, data, prices: linePrices(data.pricing) });
       } else if (event.type === 'UsageCorrected') corrections.push(event.data as UsageCorrectedData);
