@@ -142,8 +142,8 @@ function cpuSecondsOf(pid: number): number {
   }
 }
 
-/** The stack's processes (children of this one, by their entry file), PostgreSQL's backends by the process they serve, NATS: pid → name. */
-function cpuProcesses(): Map<number, string> {
+/** The stack's processes (children of this one, by their entry file) and NATS: pid → name. */
+function stackProcesses(): Map<number, string> {
   const names = new Map<number, string>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -163,7 +163,12 @@ function cpuProcesses(): Map<number, string> {
     }
   }
   names.set(process.pid, 'bench (HTTP client)');
-  // PostgreSQL backends: `ss` pairs each backend's socket (local :5432) with its client's (same port pair).
+  return names;
+}
+
+/** The PostgreSQL backends serving the given processes: `ss` pairs each backend's socket (local :5432) with its client's. */
+function backendsOf(clients: ReadonlyMap<number, string>): Map<number, string> {
+  const names = new Map<number, string>();
   let sockets: string;
   try {
     sockets = execFileSync('ss', ['-tnpH', 'state', 'established'], { encoding: 'utf8' });
@@ -180,7 +185,7 @@ function cpuProcesses(): Map<number, string> {
     else if (peer.endsWith(':5432')) clientOf.set(local, Number(pid));
   }
   for (const { peer, pid } of backends) {
-    const client = names.get(clientOf.get(peer) ?? -1);
+    const client = clients.get(clientOf.get(peer) ?? -1);
     if (client && !client.startsWith('nats')) names.set(pid, `postgres for ${client}`);
   }
   return names;
@@ -193,8 +198,9 @@ function cpuProcesses(): Map<number, string> {
  */
 function cpuMeter(): { stop: () => Array<[string, number]> } {
   const seen = new Map<number, { name: string; first: number; last: number }>();
+  const stack = stackProcesses();
   const sample = (initial: boolean): void => {
-    for (const [pid, name] of cpuProcesses()) {
+    for (const [pid, name] of [...stack, ...backendsOf(stack)]) {
       const seconds = cpuSecondsOf(pid);
       const known = seen.get(pid);
       if (known) known.last = Math.max(known.last, seconds);

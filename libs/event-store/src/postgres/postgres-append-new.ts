@@ -18,11 +18,11 @@ import type { PreparedNewEvent } from '../event-store.validation';
  *   arrays are sent as array literals built here (uuids and integers need no quoting), not element by
  *   element through the driver's quoting.
  *
- * Data and metadata cross as plain text: one line per event (JSON text never holds a raw newline), split by
- * `string_to_table` in the select list and taken as `json`, so each document is checked once and stored as
- * it came (a json column) or parsed once (a jsonb column, by the assignment cast); streamed (no tuplestore
- * that spills to disk, no JSON document of the whole call parsed first), and the client only joins strings
- * (no array quoting). When a document may hold a `\u0000` escape ($8), the call's documents go through
+ * Data and metadata cross as plain text: one line per event (JSON text never holds a raw newline), split
+ * into an array in memory (`string_to_array`; `string_to_table` would fill a tuplestore that spills to disk)
+ * and unnested in the select list, taken as `json`, so each document is checked once and stored as it came
+ * (a json column) or parsed once (a jsonb column, by the assignment cast); streamed (no JSON document of the
+ * whole call parsed first), and the client only joins strings (no array quoting). When a document may hold a `\u0000` escape ($8), the call's documents go through
  * jsonb, which refuses the NUL character as PostgreSQL's text does (so the call fails as InvalidArgument,
  * whichever the column's type): a NUL would otherwise be stored, and fail every reader that turns it into text.
  *
@@ -64,7 +64,7 @@ export function appendNewSql(s: string): string {
              CASE WHEN $8::boolean THEN e.m::jsonb::json ELSE e.m::json END
         FROM (SELECT unnest($3::uuid[]) AS i, unnest($4::int[]) AS s, unnest((SELECT revs.a FROM revs)) AS r,
                      unnest($9::int[]) AS k,
-                     string_to_table($2::text, E'\\n') AS d, string_to_table($7::text, E'\\n') AS m) e
+                     unnest(string_to_array($2::text, E'\\n')) AS d, unnest(string_to_array($7::text, E'\\n')) AS m) e
        WHERE e.r >= 0
       RETURNING 1
     )
