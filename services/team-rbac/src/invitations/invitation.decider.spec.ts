@@ -1,23 +1,17 @@
 import type { TeamEvent } from '@steward/contracts';
-import { command, given, refusal, AT } from '../shared/decider-testing';
+import { command, given, refusal, AT, ORGANIZATION_CREATED, SCOPE } from '../shared/decider-testing';
 import { TeamErrorCode } from '../shared/team.error';
 import { organizationAggregate } from '../organizations/organization.state';
 import { workspaceAggregate } from '../workspaces/workspace.state';
 import { decideInvitation, type InvitationCommand } from './invitation.decider';
 import { invitationAggregate } from './invitation.state';
 
-const scope = { organizationId: 'org-1', workspaceId: 'ws-1' };
+const scope = SCOPE;
 const TOKEN = 'a'.repeat(64);
 const OTHER_TOKEN = 'b'.repeat(64);
 
 const created: TeamEvent[] = [
-  {
-    type: 'OrganizationCreated',
-    data: { organizationId: 'org-1', name: 'Acme', ownerUserId: 'u-owner', ownerEmail: 'owner@acme.test', firstWorkspaceId: 'ws-1', createdAt: AT },
-  },
-  { type: 'WorkspaceCreated', data: { ...scope, name: 'Main', status: 'provisioning', createdBy: 'u-owner', createdAt: AT } },
-  { type: 'WorkspaceStatusChanged', data: { ...scope, from: 'provisioning', to: 'active' } },
-  { type: 'MemberJoined', data: { ...scope, userId: 'u-owner', email: 'owner@acme.test', role: 'owner', via: 'creation', joinedAt: AT } },
+  ...ORGANIZATION_CREATED,
   { type: 'MemberJoined', data: { ...scope, userId: 'u-admin', email: 'admin@acme.test', role: 'admin', via: 'creation', joinedAt: AT } },
 ];
 

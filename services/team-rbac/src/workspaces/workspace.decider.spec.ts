@@ -1,22 +1,12 @@
 import type { TeamEvent } from '@steward/contracts';
-import { command, given, refusal } from '../shared/decider-testing';
+import { command, given, refusal, AT, ORGANIZATION_CREATED, SCOPE } from '../shared/decider-testing';
 import { TeamErrorCode } from '../shared/team.error';
 import { organizationAggregate } from '../organizations/organization.state';
 import { decideWorkspace, type WorkspaceCommand } from './workspace.decider';
 import { workspaceAggregate } from './workspace.state';
 
-const scope = { organizationId: 'org-1', workspaceId: 'ws-1' };
-const AT = '2026-11-21T10:00:00.000Z';
-
-const created: TeamEvent[] = [
-  {
-    type: 'OrganizationCreated',
-    data: { organizationId: 'org-1', name: 'Acme', ownerUserId: 'u-owner', ownerEmail: 'owner@acme.test', firstWorkspaceId: 'ws-1', createdAt: AT },
-  },
-  { type: 'WorkspaceCreated', data: { ...scope, name: 'Main', status: 'provisioning', createdBy: 'u-owner', createdAt: AT } },
-  { type: 'WorkspaceStatusChanged', data: { ...scope, from: 'provisioning', to: 'active' } },
-  { type: 'MemberJoined', data: { ...scope, userId: 'u-owner', email: 'owner@acme.test', role: 'owner', via: 'creation', joinedAt: AT } },
-];
+const scope = SCOPE;
+const created: readonly TeamEvent[] = ORGANIZATION_CREATED;
 
 const joined = (userId: string, role: 'admin' | 'member' | 'owner'): TeamEvent[] => [
   { type: 'MemberJoined', data: { ...scope, userId, email: `${userId}@acme.test`, role, via: 'invitation', invitationId: `inv-${userId}`, joinedAt: AT } },
@@ -24,7 +14,7 @@ const joined = (userId: string, role: 'admin' | 'member' | 'owner'): TeamEvent[]
 ];
 
 /** given events / when command / then events. */
-function when(history: TeamEvent[], cmd: WorkspaceCommand): TeamEvent[] {
+function when(history: readonly TeamEvent[], cmd: WorkspaceCommand): TeamEvent[] {
   return decideWorkspace(cmd, { workspace: given(workspaceAggregate, history), organization: given(organizationAggregate, history) });
 }
 
