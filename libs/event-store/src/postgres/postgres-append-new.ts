@@ -87,18 +87,25 @@ export function appendNewParams(events: readonly PreparedNewEvent[], compareStre
   const data = new Array<string>(count);
   const metadata = new Array<string>(count);
   let mayHoldNul = false;
+  let lastType = '';
+  let lastVersion = 0;
+  let lastKind = 0;
   for (let k = 0; k < count; k++) {
     const event = events[k]!;
     ids[k] = event.eventId; // a validated, lower-cased UUID: nothing to quote in an array literal
     streamRanks[k] = rank.get(event.streamId)!;
-    const kindKey = `${event.version}:${event.type}`;
-    let kind = kinds.get(kindKey);
-    if (kind === undefined) {
-      types.push(event.type);
-      versions.push(event.version);
-      kinds.set(kindKey, (kind = types.length));
+    // mostly one kind per call: compare with the last event's before building a key
+    if (event.type !== lastType || event.version !== lastVersion) {
+      const kindKey = `${event.version}:${event.type}`;
+      let found = kinds.get(kindKey);
+      if (found === undefined) {
+        types.push(event.type);
+        versions.push(event.version);
+        kinds.set(kindKey, (found = types.length));
+      }
+      [lastType, lastVersion, lastKind] = [event.type, event.version, found];
     }
-    kindOf[k] = kind;
+    kindOf[k] = lastKind;
     // JSON text already (JSON.stringify escapes every newline): one line per event.
     data[k] = event.data;
     metadata[k] = event.metadata;
