@@ -168,7 +168,7 @@ export class CommandRunner<TCode extends string> {
     return this.options.refusalOf?.(error);
   }
 
-  refuse(code: keyof RunnerErrorCodes<TCode>, message: string, field?: string): CommandError<TCode> {
+  private refuse(code: keyof RunnerErrorCodes<TCode>, message: string, field?: string): CommandError<TCode> {
     return new this.options.errors(this.options.codes[code], message, field);
   }
 
@@ -242,7 +242,7 @@ export class CommandRunner<TCode extends string> {
 }
 
 /** Zod's issues as one line: `path: message; …` (never the values). */
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
