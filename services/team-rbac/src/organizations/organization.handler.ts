@@ -18,10 +18,7 @@ export function organizationHandler(names: NatsNames): Type<unknown> {
     @MessagePattern(names.commandSubject('team', 'CreateOrganization'))
     createOrganization(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
       return this.runner.run('CreateOrganization', raw, {
-        load: async ({ payload }) => ({
-          organization: await this.runner.load(TeamStreams.organization(payload.organizationId), organizationAggregate),
-          workspace: await this.runner.load(TeamStreams.workspace(payload.workspaceId), workspaceAggregate),
-        }),
+        load: ({ payload }) => this.loadStreams(payload),
         streams: (loaded) => [loaded.organization, loaded.workspace],
         decide: (command, loaded) => {
           // Nobody holds a role in an organization that does not exist yet.
@@ -34,10 +31,7 @@ export function organizationHandler(names: NatsNames): Type<unknown> {
     @MessagePattern(names.commandSubject('team', 'CreateWorkspace'))
     createWorkspace(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
       return this.runner.run('CreateWorkspace', raw, {
-        load: async ({ payload }) => ({
-          organization: await this.runner.load(TeamStreams.organization(payload.organizationId), organizationAggregate),
-          workspace: await this.runner.load(TeamStreams.workspace(payload.workspaceId), workspaceAggregate),
-        }),
+        load: ({ payload }) => this.loadStreams(payload),
         streams: (loaded) => [loaded.organization, loaded.workspace],
         decide: (command, loaded) => {
           const organization = loaded.organization.state;
@@ -47,6 +41,14 @@ export function organizationHandler(names: NatsNames): Type<unknown> {
           return decideOrganization(command, { organization, workspace: loaded.workspace.state });
         },
       });
+    }
+
+    /** Both commands decide on the organization and on the workspace they name. */
+    private async loadStreams(payload: { organizationId: string; workspaceId: string }) {
+      return {
+        organization: await this.runner.load(TeamStreams.organization(payload.organizationId), organizationAggregate),
+        workspace: await this.runner.load(TeamStreams.workspace(payload.workspaceId), workspaceAggregate),
+      };
     }
   }
   return OrganizationHandler;
