@@ -127,4 +127,15 @@ describe('projection rebuild (PostgreSQL)', () => {
     expect(checkpoint?.rebuilds).toBe(before + 2);
     expect(checkpoint?.position).toEqual(await f.store.headPosition());
   });
+
+  it('applies batches larger than a read page (several pages per transaction) and smaller ones alike: every event once', async () => {
+    for (let i = 0; i < 9; i++) await appendBatch(500);
+    const host = f.host({ projections: [eventCountsProjection], instanceId: 'pages-1' });
+    const stored = [...(await storeCounts()).values()].reduce((a, b) => a + b, 0);
+    for (const batchSize of [5_000, 3_000, 100_000]) {
+      const result = await host.rebuild('event-counts', { batchSize });
+      expect(result.eventsApplied).toBe(stored);
+      expect(await readCounts()).toEqual(await storeCounts());
+    }
+  });
 });
