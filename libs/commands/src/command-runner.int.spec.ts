@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { eventIdFor, type CommandEnvelope } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
+import { initTelemetry, resetTelemetryForTests } from '@steward/observability';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { TallyError, TallyErrorCode, tallyAggregate, tallyCodes, tallyRegistry, tallyStream, type TallyEvent, type TallyState } from '../test/tally.fixture';
 import { CommandRunner, type CommandPlan } from './command-runner';
 import type { LoadedStream } from './event-stream';
 
-/** The runner against the real PostgreSQL event store: idempotency, conflicts, several streams in one unit. */
+/** The runner against the real PostgreSQL event store: idempotency, conflicts, several streams in one unit, traces. */
 describe('CommandRunner.commit (PostgreSQL event store)', () => {
+  const spans = new InMemorySpanExporter();
   let env: TestEnv;
   let store: PostgresEventStore;
   let runner: CommandRunner<TallyErrorCode>;
 
   beforeAll(async () => {
+    initTelemetry({ serviceName: 'command-runner-test', exporters: { prometheus: false }, spanProcessors: [new SimpleSpanProcessor(spans)] });
     env = await createTestEnv();
     store = new PostgresEventStore({ pool: env.pool, schema: 'events' });
     await store.migrate();
@@ -22,6 +27,7 @@ describe('CommandRunner.commit (PostgreSQL event store)', () => {
   afterAll(async () => {
     await store?.close();
     await env?.dispose();
+    await resetTelemetryForTests();
   });
 
   const envelope = (overrides: Partial<CommandEnvelope> = {}): CommandEnvelope => ({
@@ -174,5 +180,29 @@ describe('CommandRunner.commit (PostgreSQL event store)', () => {
     await store.append(tallyStream(tallyId), [{ eventId: randomUUID(), type: 'TallyClosed', version: 1, data: { workspaceId: 'ws-1', tallyId }, metadata: { correlationId: 'x', actor: { type: 'system', id: 'test' }, occurredAt: '2026-01-01T00:00:00.000Z' } }], { expectedRevision: 'no_stream' });
     await expect(runner.commit(envelope(), count(tallyId, 1))).rejects.toMatchObject({ code: TallyErrorCode.Closed, message: `tally ${tallyId} is closed` });
     expect(await store.readStream(tallyStream(tallyId))).toHaveLength(1);
+  });
+
+  it('opens command.handle in the envelope’s trace and appends inside it, the trace carried into the event', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const tallyId = randomUUID();
+    const commandId = randomUUID();
+    const raw = envelope({ commandId, traceContext: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    await runner.handle('Count', raw, (envelope) =>
+      runner.commit(envelope, {
+        load: () => runner.load(tallyStream(tallyId), tallyAggregate),
+        streams: (loaded) => [loaded],
+        decide: () => [{ type: 'TallyCounted', data: { workspaceId: 'ws-1', tallyId, by: 1 } }],
+        scopeOf: () => ({}),
+      }),
+    );
+    const inTrace = spans.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+    const handle = inTrace.find((span) => span.name === 'command.handle');
+    const append = inTrace.find((span) => span.name === 'eventStore.append');
+    expect(handle?.kind).toBe(SpanKind.SERVER);
+    expect(handle?.attributes).toMatchObject({ 'steward.command.type': 'Count', 'steward.command.id': commandId });
+    expect(handle?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(append?.parentSpanContext?.spanId).toBe(handle?.spanContext().spanId);
+    const [event] = await store.readStream(tallyStream(tallyId));
+    expect(event?.metadata.traceContext?.traceparent).toContain(traceId);
   });
 });
