@@ -150,6 +150,18 @@ describe('PostgreSQL event store specifics', () => {
     }
   });
 
+  it('refuses the NUL character in data or metadata (InvalidArgument, nothing written), and keeps an escaped backslash before u0000', async () => {
+    const nul = newEvent('ThingHappened', { name: 'a\u0000b' });
+    expect(await codeOf(store.append('nul-1', [newEvent(), nul], { expectedRevision: 'no_stream' }))).toBe(EventStoreErrorCode.InvalidArgument);
+    const inMetadata = { ...newEvent(), metadata: { ...metadata(), note: '\u0000' } };
+    expect(await codeOf(store.appendMany([{ streamId: 'nul-2', events: [inMetadata], expectedRevision: 'any' }]))).toBe(EventStoreErrorCode.InvalidArgument);
+    expect(await store.readStream('nul-1')).toEqual([]);
+    expect(await store.readStream('nul-2')).toEqual([]);
+    const lookalike = newEvent('ThingHappened', { path: 'C:\\u0000' });
+    await store.append('nul-3', [lookalike], { expectedRevision: 'no_stream' });
+    expect((await store.readStream('nul-3'))[0]!.data).toEqual({ path: 'C:\\u0000' });
+  });
+
   it('stores documents with non-ASCII text byte for byte', async () => {
     const data = { text: 'ünïcödé 🚀 ✓', nested: ['ä', { 'ключ': 'значение' }] };
     const event = { ...newEvent('ThingHappened', data), metadata: { ...metadata(), note: 'måndag' } };

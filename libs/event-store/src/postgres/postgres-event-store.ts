@@ -519,6 +519,7 @@ export class PostgresEventStore implements EventStore {
         columns.versions,
         jsonArrayParam(columns.data),
         jsonArrayParam(columns.metadata),
+        mayHoldNul(columns),
       ],
     });
     // No rows: no stream could be claimed, so nothing was written (the abort
@@ -609,7 +610,8 @@ export class PostgresEventStore implements EventStore {
         name: this.statementName('append_general'),
         text: `INSERT INTO ${this.s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
                SELECT e.i, ($1::text[])[e.r], ($2::bigint[])[e.r] + e.k, e.t, e.v, e.d, e.m
-                 FROM unnest($3::uuid[], $4::int[], $5::int[], $6::text[], $7::int[], $8::json[], $9::json[]) AS e(i, r, k, t, v, d, m)`,
+                 FROM unnest($3::uuid[], $4::int[], $5::int[], $6::text[], $7::int[], $8::json[], $9::json[]) AS e(i, r, k, t, v, d, m)
+                WHERE NOT $10::boolean OR (e.d::jsonb, e.m::jsonb) IS NOT NULL`,
         values: [
           written.map((request) => request.streamId),
           first,
@@ -620,6 +622,7 @@ export class PostgresEventStore implements EventStore {
           columns.versions,
           jsonArrayParam(columns.data),
           jsonArrayParam(columns.metadata),
+          mayHoldNul(columns),
         ],
       });
     }
@@ -825,6 +828,17 @@ function eventColumns(requests: readonly PreparedRequest[]): {
   return columns;
 }
 
+/**
+ * Whether a document may hold the NUL character (JSON's `\u0000` escape).
+ * The json columns would store it, and every reader turning the value into
+ * text (`->>`, a cast to jsonb) would then fail; such an append goes through
+ * jsonb instead, which refuses it (InvalidArgument), as PostgreSQL's text does.
+ * (An escaped backslash followed by `u0000` matches too: it then passes jsonb.)
+ */
+function mayHoldNul(columns: { data: readonly string[]; metadata: readonly string[] }): boolean {
+  return columns.data.some((text) => text.includes('\\u0000')) || columns.metadata.some((text) => text.includes('\\u0000'));
+}
+
 /** The order in which an append locks its streams (both paths): by UTF-16 code units, as `<` compares. */
 function compareStreamIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -881,7 +895,7 @@ function oneStatementAppendSql(s: string): string {
       INSERT INTO ${s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
       SELECT e.i, ($1::text[])[e.r], (SELECT v.first_revisions FROM verdict v)[e.r] + e.k, e.t, e.v, e.d, e.m
         FROM unnest($5::uuid[], $7::int[], $8::int[], $9::text[], $10::int[], $11::json[], $12::json[]) AS e(i, r, k, t, v, d, m)
-       WHERE (SELECT ok FROM verdict)
+       WHERE (SELECT ok FROM verdict) AND (NOT $13::boolean OR (e.d::jsonb, e.m::jsonb) IS NOT NULL)
       RETURNING 1
     )
     SELECT c.stream_id, c.revision::text AS revision, (SELECT count(*) FROM inserted)::int AS inserted
