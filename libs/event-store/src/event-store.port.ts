@@ -96,10 +96,16 @@ export interface ReadStreamOptions {
   readonly maxCount?: number;
 }
 
-/** Narrows a global read or subscription. Both lists are OR-ed within, AND-ed together. */
+/**
+ * Narrows a global read or subscription. Both lists are OR-ed within, AND-ed
+ * together; `excludeEventTypes` then leaves out events of those types (a reader
+ * that wants nearly everything but a high-volume type, e.g. the relay, reads no
+ * row of it).
+ */
 export interface EventFilter {
   readonly eventTypes?: readonly string[];
   readonly streamPrefixes?: readonly string[];
+  readonly excludeEventTypes?: readonly string[];
 }
 
 export interface ReadAllOptions {

@@ -169,6 +169,9 @@ export function validateReadAll(options: ReadAllOptions): void {
   if (filter?.eventTypes !== undefined && !filter.eventTypes.every((t) => typeof t === 'string' && t.length > 0)) {
     throw invalid('filter.eventTypes must be non-empty strings');
   }
+  if (filter?.excludeEventTypes !== undefined && !filter.excludeEventTypes.every((t) => typeof t === 'string' && t.length > 0)) {
+    throw invalid('filter.excludeEventTypes must be non-empty strings');
+  }
   if (filter?.streamPrefixes !== undefined && !filter.streamPrefixes.every((p) => typeof p === 'string' && p.length > 0)) {
     throw invalid('filter.streamPrefixes must be non-empty strings');
   }

@@ -467,6 +467,7 @@ export function serverFilter(filter: EventFilter | undefined, checkpointReached?
 export function matches(event: { streamId: string; type: string }, filter: EventFilter | undefined): boolean {
   if (event.type.startsWith('$') || event.streamId.startsWith('$')) return false;
   if (filter?.eventTypes && filter.eventTypes.length > 0 && !filter.eventTypes.includes(event.type)) return false;
+  if (filter?.excludeEventTypes?.includes(event.type)) return false;
   if (filter?.streamPrefixes && filter.streamPrefixes.length > 0 && !filter.streamPrefixes.some((p) => event.streamId.startsWith(p))) {
     return false;
   }

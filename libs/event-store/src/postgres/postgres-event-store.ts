@@ -347,6 +347,11 @@ export class PostgresEventStore implements EventStore {
       params.push(prefixes.map(likePrefixPattern));
       filter += ` AND e.stream_id LIKE ANY($${params.length}::text[])`;
     }
+    const excluded = options.filter?.excludeEventTypes;
+    if (excluded && excluded.length > 0) {
+      params.push([...excluded]);
+      filter += ` AND e.event_type <> ALL($${params.length}::text[])`;
+    }
     const range = `(e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
              AND e.transaction_id < (SELECT snap.xmin FROM snap)${filter}`;
     // With a type filter, one ordered range scan of events_type_idx per type
@@ -403,7 +408,7 @@ export class PostgresEventStore implements EventStore {
            LIMIT $3::int
         ) AS page`;
     // One prepared statement per shape: per number of types, with or without prefixes.
-    const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}`;
+    const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}${excluded?.length ? 'x' : ''}`;
     const { rows } = await this.query<EventRow>(sql, params, name);
     let meta: EventRow | undefined;
     const events: RecordedEvent[] = [];

@@ -464,6 +464,13 @@ export function describeEventStoreContract(
         ]);
         const both = await readEverything(store, { eventTypes: ['OrderShipped', 'Nope'], streamPrefixes: [`${prefix}orderX`, `${prefix}order_`] });
         expect(both.map((e) => e.type)).toEqual(['OrderShipped']);
+        const allButPlaced = await readEverything(store, { streamPrefixes: [prefix], excludeEventTypes: ['OrderPlaced', 'Nope'] });
+        expect(allButPlaced.map((e) => [e.streamId, e.type])).toEqual([[orders, 'OrderShipped']]);
+        const typedButShipped = await readEverything(store, { eventTypes: ['OrderPlaced', 'OrderShipped'], streamPrefixes: [prefix], excludeEventTypes: ['OrderShipped'] });
+        expect(typedButShipped.map((e) => [e.streamId, e.type])).toEqual([
+          [orders, 'OrderPlaced'],
+          [lookalike, 'OrderPlaced'],
+        ]);
       });
     });
 

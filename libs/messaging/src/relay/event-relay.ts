@@ -154,13 +154,15 @@ export class EventRelay {
         this.position = await this.checkpoints.load(this.name);
         const subscription = this.options.store.subscribeToAll({
           from: this.position,
+          // The store leaves the skipped types' rows unread (the relay would only drop them).
+          ...(this.skipEventTypes.size > 0 ? { filter: { excludeEventTypes: [...this.skipEventTypes] } } : {}),
           ...(this.options.pollIntervalMs !== undefined ? { pollIntervalMs: this.options.pollIntervalMs } : {}),
         });
         this.subscription = subscription;
         if (this.stopping) await subscription.close();
         try {
           for await (const batch of subscription) {
-            await this.publishAll(this.skipEventTypes.size === 0 ? batch.events : batch.events.filter((event) => !this.skipEventTypes.has(event.type)));
+            await this.publishAll(batch.events);
             if (comparePositions(batch.checkpoint, this.position) > 0) {
               await this.checkpoints.save(this.name, batch.checkpoint);
               this.position = batch.checkpoint;
