@@ -62,7 +62,8 @@ describe('npm run steward -- projections', () => {
   });
 
   it('rebuilds a projection with progress on stderr, then reports it in status', async () => {
-    const rebuild = await steward(env, ['projections', 'rebuild', 'event-counts']);
+    const modules = { STEWARD_PROJECTION_MODULES: 'libs/projections/test/cli-projections.fixture.ts' };
+    const rebuild = await steward(env, ['projections', 'rebuild', 'event-counts'], modules);
     expect(rebuild.stderr).toContain('rebuilt event-counts: 12 events');
     expect(rebuild.stderr).toMatch(/\[#+\]\s+100\.0%/);
     expect(rebuild.code).toBe(0);
@@ -74,9 +75,9 @@ describe('npm run steward -- projections', () => {
       { event_type: 'UsageRecorded', events: '8' },
     ]);
 
-    const status = await steward(env, ['projections', 'status', '--json']);
+    const status = await steward(env, ['projections', 'status', '--json'], modules);
     expect(status.code).toBe(0);
-    const [counts] = JSON.parse(status.stdout) as Array<Record<string, unknown>>;
+    const counts = (JSON.parse(status.stdout) as Array<Record<string, unknown>>).find((projection) => projection.name === 'event-counts');
     expect(counts).toMatchObject({ name: 'event-counts', eventsApplied: '12', lagEvents: 0, storedVersion: 1, hasLeader: false });
   });
 
