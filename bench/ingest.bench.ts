@@ -18,7 +18,7 @@
  * "Visible": the chargeback rollups' total calls of the workspace (rm_chargeback.usage_rollups,
  * day grain) when that read model exists, else UsageRecorded events in the store.
  *
- * Options (env or --flag=): BENCH_EVENTS (50,000), BENCH_BATCH (1,000), BENCH_CONCURRENCY (4),
+ * Options (env or --flag=): BENCH_EVENTS (200,000: some seconds at the target, so the pipeline's fill and drain do not dominate), BENCH_BATCH (1,000), BENCH_CONCURRENCY (4),
  * BENCH_STEADY_RATE (5,000), BENCH_STEADY_SECONDS (8). A running stack instead of a fresh one:
  * BENCH_URL, BENCH_API_KEY (scope usage:write), BENCH_WORKSPACE, and DATABASE_URL of its database.
  * The figures are indicative on a shared machine.
@@ -39,7 +39,7 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-const EVENTS = option('events', 50_000);
+const EVENTS = option('events', 200_000);
 const BATCH = option('batch', 1_000);
 const CONCURRENCY = option('concurrency', 4);
 const STEADY_RATE = option('steady-rate', 5_000);
