@@ -1,9 +1,6 @@
-import type { UsageAgentRollupsTable } from './usage-agent-rollups.table';
 import type { UsageCallsTable } from './usage-calls.table';
-import type { UsageModelRollupsTable } from './usage-model-rollups.table';
-import type { UsageRollupsTable } from './usage-rollups.table';
+import type { UsageAgentRollupsTable, UsageModelRollupsTable, UsageRollupsTable, UsageWorkspaceRollupsTable } from './usage-rollups.table';
 import type { UsageStatementLinesTable } from './usage-statement-lines.table';
-import type { UsageWorkspaceRollupsTable } from './usage-workspace-rollups.table';
 
 /** The `chargeback` read model (schema `rm_chargeback`). */
 export interface ChargebackDB {

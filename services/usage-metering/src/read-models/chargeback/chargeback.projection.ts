@@ -70,8 +70,8 @@ export function monthOf(time: string | Date): string {
 const QUARTER_MS = 15 * 60_000;
 const GRAIN_MS = { 15: QUARTER_MS, 60: 60 * 60_000, 1440: 24 * 60 * 60_000 } as const;
 
-/** The counters of a rollup cell (a call, a correction's delta, or the sum of many). */
-interface Counters {
+/** The counters of a rollup cell (a call, a correction's delta, or the sum of many); cost exact. */
+interface Counters<Cost = ExactSum> {
   calls: number;
   errors: number;
   unpriced: number;
@@ -80,19 +80,23 @@ interface Counters {
   cacheRead: number;
   cacheCreation: number;
   reasoning: number;
-  cost: ExactSum;
+  cost: Cost;
   latencySum: number;
   latencyCount: number;
 }
 
-/** One 15-minute cell of one workspace × agent × provider × model. */
-interface Cell extends Counters {
+/** Which rollup rows a call counts in: its workspace × agent × provider × model. */
+interface CellDimensions {
   organizationId: string;
   workspaceId: string;
-  quarter: number;
   agent: string;
   provider: string;
   model: string;
+}
+
+/** One 15-minute cell of one workspace × agent × provider × model. */
+interface Cell extends CellDimensions, Counters<ExactSum> {
+  quarter: number;
 }
 
 /** One statement line's signed change. */
@@ -114,24 +118,9 @@ interface Line {
   cost: ExactSum;
 }
 
-interface CellChange {
-  organizationId: string;
-  workspaceId: string;
+/** A call's (or a correction's) contribution to the cells of its time. */
+interface CellChange extends CellDimensions, Counters<string> {
   time: string;
-  agent: string;
-  provider: string;
-  model: string;
-  calls: number;
-  errors: number;
-  unpriced: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheCreation: number;
-  reasoning: number;
-  cost: string;
-  latencySum: number;
-  latencyCount: number;
 }
 
 type LineChange = Omit<Line, 'cost' | 'month'> & { time: string; cost: string };
