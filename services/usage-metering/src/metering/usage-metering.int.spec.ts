@@ -71,7 +71,12 @@ describe('usage-metering over NATS and PostgreSQL', () => {
     await env?.dispose();
   });
 
+  /**
+   * A counter once the ingest backlog is drained: the worker counts a batch before acking it, so a
+   * count read while a message is still in flight (even one whose rows are already visible) can miss it.
+   */
   async function counter(name: string): Promise<number> {
+    await drained();
     const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics };
     const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
     return (metric?.dataPoints ?? []).reduce((n, point) => n + Number(point.value), 0);
