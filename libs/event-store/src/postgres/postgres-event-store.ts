@@ -501,7 +501,6 @@ export class PostgresEventStore implements EventStore {
     const kinds: string[] = [];
     const expected: (string | null)[] = [];
     const counts: number[] = [];
-    const columns = eventColumns(requests);
     requests.forEach((request) => {
       const revision = request.expectedRevision;
       kinds.push(typeof revision === 'bigint' ? 'exact' : revision);
@@ -516,15 +515,8 @@ export class PostgresEventStore implements EventStore {
         kinds,
         expected,
         counts,
-        columns.ids,
         lockRanks(requests),
-        columns.requests,
-        columns.indexes,
-        columns.types,
-        columns.versions,
-        jsonArrayParam(columns.data),
-        jsonArrayParam(columns.metadata),
-        mayHoldNul(columns),
+        ...eventParams(requests),
       ],
     });
     // No rows: no stream could be claimed, so nothing was written (the abort
@@ -610,7 +602,6 @@ export class PostgresEventStore implements EventStore {
       first.push(outcome.firstRevision.toString());
     });
     if (written.length > 0) {
-      const columns = eventColumns(written);
       await client.query({
         name: this.statementName('append_general'),
         text: `INSERT INTO ${this.s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
@@ -620,14 +611,7 @@ export class PostgresEventStore implements EventStore {
         values: [
           written.map((request) => request.streamId),
           first,
-          columns.ids,
-          columns.requests,
-          columns.indexes,
-          columns.types,
-          columns.versions,
-          jsonArrayParam(columns.data),
-          jsonArrayParam(columns.metadata),
-          mayHoldNul(columns),
+          ...eventParams(written),
         ],
       });
     }
@@ -800,37 +784,31 @@ export function toStoreError(error: unknown): EventStoreError {
   });
 }
 
-/** The events of `requests` as one array per column, in append order. */
-function eventColumns(requests: readonly PreparedRequest[]): {
-  ids: string[];
-  requests: number[];
-  indexes: number[];
-  types: string[];
-  versions: number[];
-  data: string[];
-  metadata: string[];
-} {
-  const columns = {
-    ids: [] as string[],
-    requests: [] as number[],
-    indexes: [] as number[],
-    types: [] as string[],
-    versions: [] as number[],
-    data: [] as string[],
-    metadata: [] as string[],
-  };
+/**
+ * The events of `requests` as the append statements' per-event parameters, in
+ * append order: ids, request (1-based), index in the request, type, version,
+ * data and metadata (json[]), then whether a document may hold NUL.
+ */
+function eventParams(requests: readonly PreparedRequest[]): [string[], number[], number[], string[], number[], Buffer, Buffer, boolean] {
+  const ids: string[] = [];
+  const requestNumbers: number[] = [];
+  const indexes: number[] = [];
+  const types: string[] = [];
+  const versions: number[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
   requests.forEach((request, r) => {
     request.events.forEach((event, k) => {
-      columns.ids.push(event.eventId);
-      columns.requests.push(r + 1);
-      columns.indexes.push(k);
-      columns.types.push(event.type);
-      columns.versions.push(event.version);
-      columns.data.push(event.data);
-      columns.metadata.push(event.metadata);
+      ids.push(event.eventId);
+      requestNumbers.push(r + 1);
+      indexes.push(k);
+      types.push(event.type);
+      versions.push(event.version);
+      data.push(event.data);
+      metadata.push(event.metadata);
     });
   });
-  return columns;
+  return [ids, requestNumbers, indexes, types, versions, jsonArrayParam(data), jsonArrayParam(metadata), mayHoldNul(data, metadata)];
 }
 
 /**
@@ -840,8 +818,8 @@ function eventColumns(requests: readonly PreparedRequest[]): {
  * jsonb instead, which refuses it (InvalidArgument), as PostgreSQL's text does.
  * (An escaped backslash followed by `u0000` matches too: it then passes jsonb.)
  */
-function mayHoldNul(columns: { data: readonly string[]; metadata: readonly string[] }): boolean {
-  return columns.data.some((text) => text.includes('\\u0000')) || columns.metadata.some((text) => text.includes('\\u0000'));
+function mayHoldNul(data: readonly string[], metadata: readonly string[]): boolean {
+  return data.some((text) => text.includes('\\u0000')) || metadata.some((text) => text.includes('\\u0000'));
 }
 
 /** The order in which an append locks its streams (both paths): by UTF-16 code units, as `<` compares. */
@@ -860,10 +838,10 @@ function lockRanks(requests: readonly PreparedRequest[]): number[] {
 /**
  * The one-statement append. Per request: $1 stream ids, $2 kinds (any,
  * no_stream, stream_exists, exact), $3 exact expected revisions, $4 event
- * counts, $6 rank in lock order. Per event, in append order: $5 ids, $7 its
+ * counts, $5 rank in lock order. Per event, in append order: $6 ids, $7 its
  * request (1-based), $8 its index in the request, $9 type, $10 version, $11
  * data and $12 metadata (json[], sent in binary: each document's text is
- * checked once, never parsed into a tree).
+ * checked once, never parsed into a tree); $13 whether a document may hold NUL.
  *
  * `claim` upserts every stream in lock order (the order of the general path,
  * computed in JS, not by the database's collation, so the two paths never
@@ -883,7 +861,7 @@ function oneStatementAppendSql(s: string): string {
     ),
     claim AS (
       INSERT INTO ${s}.streams AS st (stream_id, revision)
-      SELECT r.stream_id, r.n - 1 FROM req r ORDER BY ($6::int[])[r.idx]
+      SELECT r.stream_id, r.n - 1 FROM req r ORDER BY ($5::int[])[r.idx]
       ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + excluded.revision + 1
        WHERE EXISTS (SELECT 1 FROM req r
                       WHERE r.stream_id = excluded.stream_id
@@ -899,7 +877,7 @@ function oneStatementAppendSql(s: string): string {
     inserted AS (
       INSERT INTO ${s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
       SELECT e.i, ($1::text[])[e.r], (SELECT v.first_revisions FROM verdict v)[e.r] + e.k, e.t, e.v, e.d, e.m
-        FROM unnest($5::uuid[], $7::int[], $8::int[], $9::text[], $10::int[], $11::json[], $12::json[]) AS e(i, r, k, t, v, d, m)
+        FROM unnest($6::uuid[], $7::int[], $8::int[], $9::text[], $10::int[], $11::json[], $12::json[]) AS e(i, r, k, t, v, d, m)
        WHERE (SELECT ok FROM verdict) AND (NOT $13::boolean OR (e.d::jsonb, e.m::jsonb) IS NOT NULL)
       RETURNING 1
     )
