@@ -151,6 +151,14 @@ describe('usageCost on integers agrees with decimal.js', () => {
     }
   });
 
+  it('takes decimal.js for counts that are not non-negative integers', () => {
+    const prices = { input: '0.3', output: '0.7', cacheRead: '0.1' };
+    for (const call of [tokens({ inputTokens: 1.5, outputTokens: 2 }), tokens({ inputTokens: 10, cacheReadInputTokens: -4, outputTokens: 1 })]) {
+      expect(usageCost(call, prices)).toBe(decimalText(usageCostDecimal(call, prices)));
+    }
+    expect(usageCost(tokens({ inputTokens: 1.5 }), prices)).toBe('0.45');
+  });
+
   it('takes decimal.js past 40 digits, rounding as it does', () => {
     const call = tokens({ inputTokens: 999_999_999_999, outputTokens: 999_999_999_999 });
     const prices = { input: '0.123456789012345678901234567891', output: '7.000000000000000000000000000001' };

@@ -137,25 +137,36 @@ function scaledPrices(prices: UnitPrices): ScaledPrices | null {
 }
 
 /**
- * `usageCostDecimal`'s text, computed on integers: each term `count × price` as a bigint of 10^-scale USD at
- * the prices' largest scale, summed exactly. Every term is non-negative, so every product and partial sum is
- * at most the total; when the total has at most UsageDecimal's 40 digits, so has each of them, decimal.js
- * would not have rounded anywhere, and the text is the same. Otherwise (or for a price written another way)
- * undefined: the caller takes decimal.js. Several times cheaper than decimal.js for the metering's every call.
+ * `usageCostDecimal`'s text, computed on integers: each term `count × price` as an integer count of 10^-scale
+ * USD at the prices' largest scale, then summed. The doubles below only ever hold integers, never a fraction.
+ *
+ * Why it is exact. The counts are non-negative integers (the contract's token counts are; any other count is
+ * left to decimal.js) and so are the scaled prices, so every product and partial sum is a non-negative integer
+ * no greater than the total.
+ * - On doubles: a double holds every integer up to 2^53 − 1, and multiplies or adds two of them exactly
+ *   whenever the exact result is also at most 2^53 − 1. A step whose exact result is larger rounds to a double
+ *   of at least 2^53 (rounding is monotonic and 2^53 is a double), and adding non-negative terms never brings
+ *   it back below: so the sum is a safe integer only if no step rounded. A price too long for a double, or a
+ *   gap between scales beyond the powers of ten held, makes the sum NaN. Otherwise the same terms are summed
+ *   as bigints, exact at any size.
+ * - Against decimal.js: when the total has at most UsageDecimal's 40 digits, so has every term and partial
+ *   sum, usageCostDecimal would not have rounded anywhere, and the text is the same. A longer total (or a
+ *   price written another way) answers undefined: the caller takes decimal.js.
+ *
+ * Several times cheaper than decimal.js for the metering's every call.
  */
 function scaledCost(tokens: TokenCounts, prices: UnitPrices): string | undefined {
   const plainInput = tokens.inputTokens - tokens.cacheReadInputTokens - tokens.cacheCreationInputTokens;
   const plainOutput = tokens.outputTokens - tokens.reasoningOutputTokens;
-  if (plainInput < 0 || plainOutput < 0) return undefined; // usageCostDecimal refuses it
+  const counts = [plainInput, tokens.cacheReadInputTokens, tokens.cacheCreationInputTokens, plainOutput, tokens.reasoningOutputTokens];
+  // the argument needs non-negative integer counts: any other takes decimal.js (which refuses a part exceeding its whole)
+  for (const count of counts) if (!Number.isSafeInteger(count) || count < 0) return undefined;
   const unit = scaledPrices(prices);
   if (!unit) return undefined;
-  const counts = [plainInput, tokens.cacheReadInputTokens, tokens.cacheCreationInputTokens, plainOutput, tokens.reasoningOutputTokens];
   const terms = [unit.input, unit.cacheRead, unit.cacheCreation, unit.output, unit.reasoningOutput];
-  // Doubles add and multiply integers exactly below 2^53: the common case, many times cheaper than bigint.
   let small = 0;
   for (let i = 0; i < 5 && Number.isSafeInteger(small); i++) {
     const price = terms[i]!;
-    // NaN (and so not safe) when the price is too long for a double or the scales too far apart
     small += price.small === undefined ? Number.NaN : counts[i]! * price.small * POWERS_OF_TEN[unit.scale - price.scale]!;
   }
   let digits: string;
