@@ -1,4 +1,5 @@
 export * from './projection';
+export * from './event-data';
 export * from './projection.error';
 export * from './projection.runner';
 export * from './projection.host';

@@ -1,8 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { RuntimeEvent, RuntimeEventOf } from '@steward/contracts';
 import { RUNTIME_STREAM_PREFIX } from '@steward/contracts';
-import { defineProjection, projectionSchema } from '@steward/projections';
-import { withEventData } from '../../../team-rbac/src/read-models/event-data';
+import { defineProjection, projectionSchema, withEventData } from '@steward/projections';
 import type { RuntimeDB } from './runtime-db';
 
 export const RUNTIMES_PROJECTION = 'runtimes';

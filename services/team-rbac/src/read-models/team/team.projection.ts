@@ -1,8 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { TeamEvent } from '@steward/contracts';
 import type { RecordedEvent } from '@steward/event-store';
-import { defineProjection, projectionSchema } from '@steward/projections';
-import { withEventData } from '../event-data';
+import { defineProjection, projectionSchema, withEventData } from '@steward/projections';
 import type { TeamDB } from './team-db';
 
 export const TEAM_PROJECTION = 'team';
