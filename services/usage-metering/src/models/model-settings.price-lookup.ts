@@ -31,20 +31,13 @@ export class ModelSettingsPriceLookup implements WorkspacePriceLookup {
   }
 
   async find(workspaceId: string, provider: string, model: string, at: Date): Promise<WorkspacePrice | undefined> {
-    const state = await this.settings(workspaceId);
-    const price = priceAt(findModel(state, provider, model), at);
-    return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
+    return workspacePrice(await this.settings(workspaceId), provider, model, at);
   }
 
   /** The workspace's prices read once (one revision check), answering many calls without I/O: `Pricer.priceMany`. */
   async snapshot(workspaceId: string): Promise<WorkspacePriceSnapshot> {
     const state = await this.settings(workspaceId);
-    return {
-      find: (provider, model, at) => {
-        const price = priceAt(findModel(state, provider, model), at);
-        return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
-      },
-    };
+    return { find: (provider, model, at) => workspacePrice(state, provider, model, at) };
   }
 
   /** The workspace's settings as of the stream's current last revision. */
@@ -65,4 +58,10 @@ export class ModelSettingsPriceLookup implements WorkspacePriceLookup {
     }
     return loaded.state;
   }
+}
+
+/** The price in force at `at`, as the Pricer takes it: `ref` is its effective-from. */
+function workspacePrice(state: ModelSettingsState, provider: string, model: string, at: Date): WorkspacePrice | undefined {
+  const price = priceAt(findModel(state, provider, model), at);
+  return price ? { unitPrices: price.unitPrices, ref: price.effectiveFrom } : undefined;
 }

@@ -60,11 +60,7 @@ export class Pricer {
   ) {}
 
   async price(workspaceId: string, call: PricingInput): Promise<PricedUsage> {
-    const own = await this.workspacePrices.find(workspaceId, call.provider, call.model, new Date(call.time));
-    if (own) {
-      return { cost: usageCost(call, own.unitPrices), pricing: { status: 'priced', source: 'workspace', ref: own.ref, unitPrices: own.unitPrices } };
-    }
-    return this.priceFromCatalogue(call);
+    return this.priceBy(call, await this.workspacePrices.find(workspaceId, call.provider, call.model, new Date(call.time)));
   }
 
   /**
@@ -79,11 +75,15 @@ export class Pricer {
       const own = snapshot
         ? snapshot.find(call.provider, call.model, new Date(call.time))
         : await this.workspacePrices.find(workspaceId, call.provider, call.model, new Date(call.time));
-      priced[i] = own
-        ? { cost: usageCost(call, own.unitPrices), pricing: { status: 'priced', source: 'workspace', ref: own.ref, unitPrices: own.unitPrices } }
-        : this.priceFromCatalogue(call);
+      priced[i] = this.priceBy(call, own);
     }
     return priced;
+  }
+
+  /** By the workspace's own price when it has one in force, else by the catalogue. */
+  private priceBy(call: PricingInput, own: WorkspacePrice | undefined): PricedUsage {
+    if (!own) return this.priceFromCatalogue(call);
+    return { cost: usageCost(call, own.unitPrices), pricing: { status: 'priced', source: 'workspace', ref: own.ref, unitPrices: own.unitPrices } };
   }
 
   /** The catalogue's answer alone (no workspace price): what a call costs by the built-in prices. */
