@@ -21,7 +21,7 @@ export interface ProjectionHostOptions {
   readonly lockConnection?: pg.ClientConfig;
   /** Default: `<hostname>:<pid>:<random>`. */
   readonly instanceId?: string;
-  /** Most events per live batch. Default 2 000. */
+  /** Most events per live batch. Default 5 000. */
   readonly batchSize?: number;
   /** Standby lock polling and leader handover checks (ms). Default 500. */
   readonly lockPollIntervalMs?: number;

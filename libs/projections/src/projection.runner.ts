@@ -27,7 +27,7 @@ export interface ProjectionRunnerOptions {
   readonly lockConnection: pg.ClientConfig;
   /** Names this instance in the checkpoint row (`owner`) and in logs. */
   readonly instanceId: string;
-  /** Most events per batch (one transaction each); fewer when the store has fewer new ones. Default 2 000. */
+  /** Most events per batch (one transaction each); fewer when the store has fewer new ones. Default 5 000. */
   readonly batchSize?: number;
   /** How often a standby tries the lock, and the leader checks for a handover request (ms). Default 500. */
   readonly lockPollIntervalMs?: number;
