@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { BOOTSTRAP_ENTRY, stewardProcesses } from '../../../tools/processes';
 import type { TestEnv } from './test-env';
 import { waitFor } from './wait-for';
@@ -49,7 +49,8 @@ export interface Stack {
   stop(): Promise<Record<string, { code: number | null; signal: NodeJS.Signals | null }>>;
 }
 
-interface RunningChild {
+/** A child process from startChild: what it printed so far (stdout and stderr) and how it exited. */
+export interface RunningChild {
   readonly name: string;
   readonly process: ChildProcess;
   output: string;
@@ -68,10 +69,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function startChild(name: string, entry: string, args: readonly string[], env: Record<string, string>): RunningChild {
+/**
+ * Starts a TypeScript entry (relative to the repository root, or absolute) as
+ * a real child process, `process.execPath -r @swc-node/register <entry>
+ * <args>` in the repository root with `env` as its whole environment.
+ */
+export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): RunningChild {
   // STEWARD_STACK_NODE_ARGS: extra node flags for every child (e.g. `--cpu-prof --cpu-prof-dir=tmp/prof` to profile a benchmark)
   const nodeArgs = (process.env.STEWARD_STACK_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', join(ROOT, entry), ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', resolvePath(ROOT, entry), ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,7 +94,7 @@ function startChild(name: string, entry: string, args: readonly string[], env: R
 }
 
 async function runToEnd(name: string, entry: string, args: readonly string[], env: Record<string, string>): Promise<string> {
-  const child = startChild(name, entry, args, env);
+  const child = startChild(name, entry, env, args);
   const { code, signal } = await child.exited;
   if (code !== 0) throw new Error(`${name} failed (${signal ?? code}):\n${child.output}`);
   return child.output;
@@ -125,7 +131,7 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
 
   await runToEnd('migrate', MIGRATE_ENTRY, [], childEnv);
   const children = stewardProcesses().map((spec) =>
-    startChild(spec.name, spec.entry, [], { ...childEnv, ...spec.env, STEWARD_PROCESS: spec.name }),
+    startChild(spec.name, spec.entry, { ...childEnv, ...spec.env, STEWARD_PROCESS: spec.name }),
   );
 
   const stop = async (): Promise<Record<string, { code: number | null; signal: NodeJS.Signals | null }>> => {

@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { PostgresEventStore, formatPosition, type NewEvent } from '@steward/event-store';
-import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
+import { type RunningChild, type TestEnv, createTestEnv, startChild, waitFor } from '@steward/testing';
 import { connectNats, type NatsClients } from '../nats-connection';
 import { natsNames, type NatsNames } from '../nats-names';
 import { RelayCheckpointRepository } from './relay-checkpoint.repository';
@@ -10,14 +9,7 @@ import { RelayCheckpointRepository } from './relay-checkpoint.repository';
 // Child processes compile TypeScript on start: allow them time on a busy machine.
 jest.setTimeout(90_000);
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const ENTRY = join(ROOT, 'libs', 'messaging', 'src', 'relay', 'relay.main.ts');
-
-interface RelayProcess {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+const ENTRY = 'libs/messaging/src/relay/relay.main.ts';
 
 describe('relay process (relay.main.ts)', () => {
   let env: TestEnv;
@@ -26,32 +18,22 @@ describe('relay process (relay.main.ts)', () => {
   let names: NatsNames;
   const children: ChildProcess[] = [];
 
-  function startRelay(): RelayProcess {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', ENTRY], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: env.databaseUrl,
-        NATS_URL: env.natsUrl,
-        EVENT_STORE_SCHEMA: 'events',
-        NATS_PREFIX: env.natsPrefix,
-        RELAY_POLL_INTERVAL_MS: '100',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  function startRelay(): RunningChild {
+    const relay = startChild('relay', ENTRY, {
+      ...process.env,
+      DATABASE_URL: env.databaseUrl,
+      NATS_URL: env.natsUrl,
+      EVENT_STORE_SCHEMA: 'events',
+      NATS_PREFIX: env.natsPrefix,
+      RELAY_POLL_INTERVAL_MS: '100',
+      LOG_LEVEL: 'info',
     });
-    children.push(child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    return { child, output: () => output, exited };
+    children.push(relay.process);
+    return relay;
   }
 
-  async function started(relay: RelayProcess): Promise<void> {
-    await waitFor('relay started', () => (relay.output().includes('"msg":"relay started"') ? true : undefined));
+  async function started(relay: RunningChild): Promise<void> {
+    await waitFor('relay started', () => (relay.output.includes('"msg":"relay started"') ? true : undefined));
   }
 
   async function onNats(): Promise<{ messages: number; lastSeq: number }> {
@@ -97,7 +79,7 @@ describe('relay process (relay.main.ts)', () => {
     const appending = appendBatches(40, 25);
     // Kill it while events are still flowing.
     await waitFor('some events on NATS', async () => ((await onNats()).messages >= 100 ? true : undefined));
-    first.child.kill('SIGKILL');
+    first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     await appending;
     const total = 40 * 25;
@@ -109,9 +91,9 @@ describe('relay process (relay.main.ts)', () => {
     // Nothing twice: sequence numbers are spent only on stored messages.
     expect(await onNats()).toEqual({ messages: total, lastSeq: total });
 
-    second.child.kill('SIGTERM');
+    second.process.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
-    expect(second.output()).toContain('"msg":"relay stopped"');
+    expect(second.output).toContain('"msg":"relay stopped"');
     const checkpoint = await new RelayCheckpointRepository({ pool: env.pool }).load('default');
     expect(formatPosition(checkpoint)).toBe(formatPosition(await store.headPosition()));
   });
