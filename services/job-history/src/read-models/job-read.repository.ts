@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { JobStatus, JobStepType, ToolStatus, Truncation } from '@steward/contracts';
-import { countRange } from './job-count-range';
+import { countRange, type CountRange } from './job-count-range';
 import { encodeJobCursor, filtersKey, type JobCursor, type JobListFilters } from './job-cursor';
 import type { JobDB } from './job-db';
 import { JOBS_SCHEMA } from './job.projection';
@@ -95,6 +95,20 @@ function conditions(workspaceId: string, filters: JobListFilters, withTime = tru
 
 const and = (where: RawBuilder<unknown>[]): RawBuilder<unknown> => sql.join(where, sql` AND `);
 
+/** The untimed conditions on the per-day counters, with the range's whole days. */
+function dayConditions(untimed: RawBuilder<unknown>[], range: CountRange): RawBuilder<unknown>[] {
+  const days = [...untimed];
+  if (range.fromDay !== undefined) days.push(sql`day >= ${range.fromDay}::date`);
+  if (range.toDay !== undefined) days.push(sql`day < ${range.toDay}::date`);
+  return days;
+}
+
+/** How many of the list's jobs started in `[edge[0], edge[1])`: a partial day at either end of a range. */
+function edgeCount(untimed: RawBuilder<unknown>[], edge: readonly [string, string]): RawBuilder<unknown> {
+  const where = [...untimed, sql`started_at >= ${edge[0]}::timestamptz`, sql`started_at < ${edge[1]}::timestamptz`];
+  return sql`(SELECT count(*) FROM ${table('jobs')} WHERE ${and(where)})`;
+}
+
 /** Job History queries; every one takes the workspace id first (the tenant wall). */
 export class JobReadRepository {
   private readonly db: Kysely<JobDB>;
@@ -143,19 +157,14 @@ export class JobReadRepository {
     const range = filters.from === undefined && filters.to === undefined ? {} : countRange(filters.from, filters.to);
     if (range === undefined) return { skip: offset };
     const untimed = conditions(workspaceId, filters, false);
-    const days = [...untimed];
-    if (range.fromDay !== undefined) days.push(sql`day >= ${range.fromDay}::date`);
-    if (range.toDay !== undefined) days.push(sql`day < ${range.toDay}::date`);
     // the partial day at the top of a list that ends at `to`
-    const tail = range.tail
-      ? sql`(SELECT count(*) FROM ${table('jobs')} WHERE ${and([...untimed, sql`started_at >= ${range.tail[0]}::timestamptz`, sql`started_at < ${range.tail[1]}::timestamptz`])})`
-      : sql`0`;
+    const tail = range.tail ? edgeCount(untimed, range.tail) : sql`0`;
     const { rows } = await sql<{ tail: string; day: string | null; newer: string | null }>`
       SELECT t.tail, d.day::text AS day, d.newer FROM (SELECT ${tail}::bigint AS tail) AS t
       LEFT JOIN LATERAL (
         SELECT day, running - jobs AS newer FROM (
           SELECT day, sum(jobs) AS jobs, sum(sum(jobs)) OVER (ORDER BY day DESC) AS running
-          FROM ${table('job_day_counts')} WHERE ${and(days)} GROUP BY day) AS per_day
+          FROM ${table('job_day_counts')} WHERE ${and(dayConditions(untimed, range))} GROUP BY day) AS per_day
         WHERE running > ${offset} - t.tail ORDER BY day DESC LIMIT 1) AS d ON true`.execute(this.raw);
     const { tail: tailJobs, day, newer } = rows[0]!;
     if (offset < Number(tailJobs)) return { skip: offset };
@@ -199,15 +208,8 @@ export class JobReadRepository {
       const { rows } = await sql<{ total: string }>`SELECT count(*) AS total FROM ${table('jobs')} WHERE ${and(conditions(workspaceId, filters))}`.execute(this.raw);
       return Number(rows[0]!.total);
     }
-    const days = [...untimed];
-    if (range.fromDay !== undefined) days.push(sql`day >= ${range.fromDay}::date`);
-    if (range.toDay !== undefined) days.push(sql`day < ${range.toDay}::date`);
-    const parts = [sql`(SELECT coalesce(sum(jobs), 0) FROM ${table('job_day_counts')} WHERE ${and(days)})`];
-    for (const edge of [range.head, range.tail]) {
-      if (edge === undefined) continue;
-      const where = [...untimed, sql`started_at >= ${edge[0]}::timestamptz`, sql`started_at < ${edge[1]}::timestamptz`];
-      parts.push(sql`(SELECT count(*) FROM ${table('jobs')} WHERE ${and(where)})`);
-    }
+    const parts = [sql`(SELECT coalesce(sum(jobs), 0) FROM ${table('job_day_counts')} WHERE ${and(dayConditions(untimed, range))})`];
+    for (const edge of [range.head, range.tail]) if (edge !== undefined) parts.push(edgeCount(untimed, edge));
     const { rows } = await sql<{ total: string }>`SELECT ${sql.join(parts, sql` + `)} AS total`.execute(this.raw);
     return Number(rows[0]!.total);
   }

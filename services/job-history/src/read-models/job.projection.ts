@@ -230,7 +230,7 @@ async function finishJobs(trx: Transaction<JobDB>, finishes: JobFinishedData[], 
       UPDATE jobs AS j SET status = f.status, ended_at = f.ended_at, duration_ms = f.duration_ms, summary = f.summary
       FROM finish f JOIN before b USING (workspace_id, job_id)
       WHERE j.workspace_id = f.workspace_id AND j.job_id = f.job_id
-      RETURNING j.workspace_id, j.agent, ((j.started_at at time zone 'UTC')::date)::text AS day, b.status AS previous, j.status`.execute(trx);
+      RETURNING j.workspace_id, j.agent, ${startDay} AS day, b.status AS previous, j.status`.execute(trx);
     for (const row of rows) {
       if (row.previous === row.status) continue;
       counts.add(row.workspace_id, row.day, row.agent, row.previous, -1);
