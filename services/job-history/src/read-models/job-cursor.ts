@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JobStatus } from '@steward/contracts';
 
 export interface JobListFilters {
@@ -25,7 +25,7 @@ export interface JobCursor {
 /** The filters a cursor is bound to, as a short fingerprint. */
 export function filtersKey(filters: JobListFilters): string {
   const canonical = JSON.stringify([filters.agent ?? null, filters.status ?? null, filters.from ?? null, filters.to ?? null]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+  return hash('sha256', canonical, 'base64url').slice(0, 16);
 }
 
 /** Opaque to clients: base64url of a small JSON array. */
