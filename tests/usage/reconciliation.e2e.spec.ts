@@ -10,12 +10,11 @@
  *
  * Real child processes over the real PostgreSQL and NATS; nothing faked.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, ensureUsageIngestStream, usageIngestNames, type NatsClients } from '@steward/messaging';
-import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
+import { type RunningChild, type TestEnv, createTestEnv, startChild, waitFor } from '@steward/testing';
 import { stewardProcesses } from '../../tools/processes';
 
 jest.setTimeout(300_000);
@@ -28,13 +27,6 @@ if (!METERING_READY) {
   console.warn(`reconciliation.e2e SKIPPED: the usage-metering process (${METERING_ENTRY}) is not on main yet; run this file once it is.`);
 }
 
-interface Child {
-  readonly name: string;
-  readonly process: ChildProcess;
-  output: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 const BATCHES = 60;
 const PER_BATCH = 200;
 
@@ -42,29 +34,17 @@ const PER_BATCH = 200;
   let env: TestEnv;
   let nats: NatsClients;
   let childEnv: Record<string, string>;
-  const children: Child[] = [];
+  const children: RunningChild[] = [];
   const organizationId = `org_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
   const workspaceId = `ws_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
 
-  function start(name: string, entry: string): Child {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, entry)], {
-      cwd: ROOT,
-      env: { ...childEnv, STEWARD_PROCESS: name },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const running: Child = {
-      name,
-      process: child,
-      output: '',
-      exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-    };
-    child.stdout?.on('data', (chunk: Buffer) => (running.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (running.output += chunk.toString()));
+  function start(name: string, entry: string): RunningChild {
+    const running = startChild(name, entry, { ...childEnv, STEWARD_PROCESS: name });
     children.push(running);
     return running;
   }
 
-  async function kill(child: Child): Promise<void> {
+  async function kill(child: RunningChild): Promise<void> {
     child.process.kill('SIGKILL');
     expect((await child.exited).signal).toBe('SIGKILL');
   }

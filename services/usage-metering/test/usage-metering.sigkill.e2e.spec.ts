@@ -3,25 +3,17 @@
  * process) is SIGKILLed twice while batches stream in, and restarted. Afterwards every distinct call is
  * recorded exactly once and Σ cost in the store is the exact Σ over the distinct calls.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { usageEventIdFor, UsageIngestBatchSchema, type UsageEventInput, type UsageIngestBatchInput } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { connectNats, ensureUsageIngestStream, type NatsClients } from '@steward/messaging';
-import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
+import { type RunningChild, type TestEnv, createTestEnv, startChild, waitFor } from '@steward/testing';
 import { Pricer, sumCosts } from '../src/pricing';
 import { ingestBatch, ingestDrained, publishBatch, usageEvent } from './metering-test-kit';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const METERING = join(ROOT, 'services/usage-metering/src/main.ts');
+const METERING = 'services/usage-metering/src/main.ts';
 const SCHEMA = 'events';
 const WS = 'ws-faults';
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 describe('usage-metering SIGKILLed mid-stream', () => {
   jest.setTimeout(240_000);
@@ -45,33 +37,23 @@ describe('usage-metering SIGKILLed mid-stream', () => {
     await env?.dispose();
   });
 
-  function startMetering(): Child {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', METERING], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: env.databaseUrl,
-        NATS_URL: env.natsUrl,
-        NATS_PREFIX: env.natsPrefix,
-        EVENT_STORE_SCHEMA: SCHEMA,
-        METERING_MAX_BATCH: '2',
-        METERING_APPEND_CHUNK: '400',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  function startMetering(): RunningChild {
+    const child = startChild('usage-metering', METERING, {
+      ...process.env,
+      DATABASE_URL: env.databaseUrl,
+      NATS_URL: env.natsUrl,
+      NATS_PREFIX: env.natsPrefix,
+      EVENT_STORE_SCHEMA: SCHEMA,
+      METERING_MAX_BATCH: '2',
+      METERING_APPEND_CHUNK: '400',
+      LOG_LEVEL: 'info',
     });
-    children.push(child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    return { process: child, output: () => output, exited };
+    children.push(child.process);
+    return child;
   }
 
-  async function started(child: Child): Promise<void> {
-    await waitFor('usage-metering started', () => (child.output().includes('usage-metering started') ? true : undefined), { timeoutMs: 90_000 });
+  async function started(child: RunningChild): Promise<void> {
+    await waitFor('usage-metering started', () => (child.output.includes('usage-metering started') ? true : undefined), { timeoutMs: 90_000 });
   }
 
   async function recordedCount(): Promise<number> {
