@@ -26,7 +26,6 @@ export async function readJsonBody(request: IncomingMessage, limit: number, medi
   return (await readJsonBodyText(request, limit, mediaTypes)).value;
 }
 
-/** As readJsonBody, with the body's text too (a batch route fingerprints the bytes for its Idempotency-Key). */
 /** True when the request announces a body (a length above zero, or chunked). */
 export function hasBody(request: IncomingMessage): boolean {
   const declared = request.headers['content-length'];
@@ -44,6 +43,7 @@ export function bodyOptional(schema: { safeParse(value: unknown): { success: boo
 }
 const optionalBodies = new WeakMap<object, boolean>();
 
+/** As readJsonBody, with the body's text too (a batch route fingerprints the bytes for its Idempotency-Key). */
 export async function readJsonBodyText(request: IncomingMessage, limit: number, mediaTypes?: readonly string[]): Promise<{ value: unknown; text: string }> {
   const declared = request.headers['content-length'];
   if (!hasBody(request)) {
