@@ -15,7 +15,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
 import { loadConfig } from '@steward/config';
-import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
@@ -31,7 +31,6 @@ import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEn
 import { creditsPerUsdFromEnv, usageRoutes } from './routes/usage';
 import { modelRoutes } from './routes/models';
 import { runtimeRoutes } from './routes/runtime';
-import { RUNTIME_ERROR_HTTP_STATUS } from '@steward/contracts';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -66,6 +65,7 @@ async function main(): Promise<void> {
   await migrateUserTokens(pool);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   const readModel = new TeamReadRepository({ db });
+  const authorizer = new StewardAuthorizer({ readModel });
   // auto-pipelining: the rate-limit calls of concurrent requests leave in one write
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
@@ -90,20 +90,16 @@ async function main(): Promise<void> {
   });
   // usage ingest: the stream's limits from USAGE_INGEST_MAX_MESSAGES / _MAX_BYTES, read alike by usage-metering (past them: 429)
   await ensureUsageIngestStream(nats.jsm, usageIngestStreamOptionsFromEnv(process.env, config.natsPrefix));
-  routes.push(
-    ...usageIngestRoutes({
-      publisher: new UsageIngestPublisher({ nc: nats.nc, js: nats.js, natsPrefix: config.natsPrefix }),
-      authorizer: new StewardAuthorizer({ readModel }),
-    }),
-  );
+  const usageIngest = new UsageIngestPublisher({ nc: nats.nc, js: nats.js, natsPrefix: config.natsPrefix });
+  routes.push(...usageIngestRoutes({ publisher: usageIngest, authorizer }));
   routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, db }));
   // OTLP/HTTP traces: GenAI spans → jobs and steps (cmd.jobs.*) and usage (the ingest stream)
   routes.push(
     ...otlpRoutes({
       commands,
       natsPrefix: config.natsPrefix,
-      authorizer: new StewardAuthorizer({ readModel }),
-      usage: new UsageIngestPublisher({ nc: nats.nc, js: nats.js, natsPrefix: config.natsPrefix }),
+      authorizer,
+      usage: usageIngest,
     }),
   );
   // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
@@ -120,7 +116,7 @@ async function main(): Promise<void> {
   const gateway = await createGatewayApp({
     routes,
     authenticator,
-    authorizer: new StewardAuthorizer({ readModel }),
+    authorizer,
     redis,
     pool,
     nats: nats.nc,
