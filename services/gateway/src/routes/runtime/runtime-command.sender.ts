@@ -1,11 +1,20 @@
 import type { RuntimeCommandAnswer, RuntimeCommandInput, RuntimeCommandType } from '@steward/contracts';
-import { CommandSender, type CommandSenderDeps, type CommandTarget } from '../command.sender';
-import { TeamCommandError } from '../team-command.sender';
+import { CommandRefusedError, CommandSender, type CommandSenderDeps, type CommandTarget } from '../command.sender';
+
+/**
+ * A runtime command the runtime-registry service refused. `code` is its
+ * RuntimeErrorCode (`RUNTIME_*`): give `RUNTIME_ERROR_HTTP_STATUS` to the
+ * gateway's `errorStatuses` and it answers with that status.
+ */
+export class RuntimeCommandError extends CommandRefusedError {
+  constructor(code: string, message: string) {
+    super(code, message, 'RuntimeCommandError');
+  }
+}
 
 /**
  * Sends runtime commands (`<prefix>cmd.runtime.<Type>`) and turns refusals into
- * errors carrying the service's RUNTIME_* code (mapped to HTTP statuses by the
- * gateway's errorStatuses) and transport failures into 503s. The payload may
+ * RuntimeCommandErrors and transport failures into 503s. The payload may
  * hold secret values: nothing of it is logged or put into an error.
  */
 export class RuntimeCommandSender {
@@ -15,7 +24,7 @@ export class RuntimeCommandSender {
     this.sender = new CommandSender(deps, {
       context: 'runtime',
       defaultTimeoutMs: 15_000,
-      refused: ({ code, message }) => new TeamCommandError(code, message),
+      refused: ({ code, message }) => new RuntimeCommandError(code, message),
       resendHint: 'resend with the same Idempotency-Key',
       secretPayloadOf: 'runtime',
     });
