@@ -30,7 +30,7 @@ export interface EventRelayOptions {
   /** The `<context>` of `events.<context>.<EventType>`; default (or when it answers undefined): the stream's category. */
   readonly contextOf?: (event: RecordedEvent) => string | undefined;
   /**
-   * Event types kept off the bus: read and passed over (the checkpoint moves past them), never published.
+   * Event types kept off the bus: the store leaves their rows unread (the checkpoint moves past them), never published.
    * For high-volume events that no NATS consumer needs because their readers tail the store (projections,
    * reactors): UsageRecorded, at tens of thousands a second, costs more to relay than to meter. Default none.
    */
@@ -75,7 +75,7 @@ export class EventRelay {
   private readonly names: NatsNames;
   private readonly logger: MessagingLogger;
   private readonly maxInFlight: number;
-  private readonly skipEventTypes: ReadonlySet<string>;
+  private readonly skipEventTypes: readonly string[];
   private stopping = false;
   private loop: Promise<void> | undefined;
   private subscription: Subscription | undefined;
@@ -96,7 +96,7 @@ export class EventRelay {
     this.names = natsNames(options.subjectPrefix ?? '');
     this.logger = options.logger ?? stderrLogger;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 256);
-    this.skipEventTypes = new Set(options.skipEventTypes ?? []);
+    this.skipEventTypes = options.skipEventTypes ?? [];
     this.checkpoints = new RelayCheckpointRepository({ pool: options.pool, schema: options.checkpointSchema });
     const meter = options.meter ?? metrics.getMeter('@steward/messaging');
     this.relayedCounter = meter.createCounter('steward.relay.events_relayed', {
@@ -155,7 +155,7 @@ export class EventRelay {
         const subscription = this.options.store.subscribeToAll({
           from: this.position,
           // The store leaves the skipped types' rows unread (the relay would only drop them).
-          ...(this.skipEventTypes.size > 0 ? { filter: { excludeEventTypes: [...this.skipEventTypes] } } : {}),
+          ...(this.skipEventTypes.length > 0 ? { filter: { excludeEventTypes: this.skipEventTypes } } : {}),
           ...(this.options.pollIntervalMs !== undefined ? { pollIntervalMs: this.options.pollIntervalMs } : {}),
         });
         this.subscription = subscription;
