@@ -1,7 +1,9 @@
 /**
  * The timeout job: job-history's BullMQ repeatable job finishes jobs still
- * running past JOB_TIMEOUT_MS as timed_out (here 3 s, swept every 0.5 s, so
+ * running past JOB_TIMEOUT_MS as timed_out (here 5 s, swept every 0.5 s, so
  * the test need not wait 24 h); finished and younger jobs are left alone.
+ * The jobs start now, not in the past: a job overdue from its start could be
+ * timed out by a sweep before the test had recorded its step or finish.
  */
 import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
@@ -17,7 +19,7 @@ describe('jobs running past the limit', () => {
 
   beforeAll(async () => {
     env = await createTestEnv();
-    stack = await startStack(env, { env: { JOB_TIMEOUT_MS: '3000', JOB_TIMEOUT_SWEEP_EVERY_MS: '500' } });
+    stack = await startStack(env, { env: { JOB_TIMEOUT_MS: '5000', JOB_TIMEOUT_SWEEP_EVERY_MS: '500' } });
     client = new GatewayClient(stack.url);
     key = (await new Fixtures(client).issueApiKey(stack.ownerToken, stack.workspaceId, ['jobs:write', 'read'], 'agent')).token;
     jobs = `/v1/workspaces/${stack.workspaceId}/jobs`;
@@ -29,10 +31,10 @@ describe('jobs running past the limit', () => {
   });
 
   it('finishes an abandoned job as timed_out, and leaves finished and young jobs as they are', async () => {
-    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
-    await client.expect(201, 'POST', jobs, { token: key, body: { jobId: 'abandoned', agent: 'crawler', startedAt: hourAgo } });
+    const now = new Date().toISOString();
+    await client.expect(201, 'POST', jobs, { token: key, body: { jobId: 'abandoned', agent: 'crawler', startedAt: now } });
     await client.expect(200, 'POST', `${jobs}/abandoned/steps`, { token: key, body: { steps: [{ stepId: 'a1', type: 'system', content: 'started crawling' }] } });
-    await client.expect(201, 'POST', jobs, { token: key, body: { jobId: 'done', agent: 'crawler', startedAt: hourAgo } });
+    await client.expect(201, 'POST', jobs, { token: key, body: { jobId: 'done', agent: 'crawler', startedAt: now } });
     await client.expect(200, 'POST', `${jobs}/done/finish`, { token: key, body: { status: 'cancelled', summary: 'stopped by the user' } });
     // starts in a minute: not overdue for another minute
     await client.expect(201, 'POST', jobs, { token: key, body: { jobId: 'young', agent: 'crawler', startedAt: new Date(Date.now() + 60_000).toISOString() } });
