@@ -2,7 +2,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { runtimeSecretOwner, type CommandEnvelope } from '@steward/contracts';
 import type { Logger } from '@steward/observability';
 import type { SecretStore } from '@steward/secrets';
-import type { RuntimeCommandRunner, RuntimeTestJob } from '../runtimes/runtime-command.runner';
+import { secretValues, type RuntimeCommandRunner, type RuntimeTestJob } from '../runtimes/runtime-command.runner';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeSettings } from './probes/runtime-probes';
 
 /** Queue and job names are constants: renaming a class must not strand queued tests. */
@@ -66,9 +66,7 @@ export class ConnectionTests {
     const runtime = state.runtimes[job.runtimeId];
     const test = state.tests[job.testId];
     if (!runtime || !test || test.done) return;
-    const owner = runtimeSecretOwner(job.workspaceId, job.runtimeId);
-    const values = await this.options.secrets.getMany(Object.values(runtime.secrets).map((reference) => reference.ref), owner);
-    const secrets = Object.fromEntries(Object.entries(runtime.secrets).flatMap(([field, reference]) => (values.has(reference.ref) ? [[field, values.get(reference.ref)!]] : [])));
+    const secrets = await secretValues(this.options.secrets, runtime.secrets, runtimeSecretOwner(job.workspaceId, job.runtimeId));
     const outcome = await runProbe({ provider: runtime.provider, config: runtime.config, secrets }, this.probe);
     this.options.logger.info(
       { testId: job.testId, runtimeId: job.runtimeId, provider: runtime.provider, ok: outcome.ok, failure: outcome.failure, statusCode: outcome.statusCode, latencyMs: outcome.latencyMs },

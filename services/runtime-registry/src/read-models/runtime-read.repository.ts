@@ -94,15 +94,17 @@ export class RuntimeReadRepository {
   async list(workspaceId: string, query: ListRuntimesQuery): Promise<RuntimePage> {
     let rows = this.db.selectFrom('runtimes').selectAll().where('workspace_id', '=', workspaceId);
     if (query.category) rows = rows.where('category', '=', query.category);
-    const items = await rows
-      .orderBy('category')
-      .orderBy('is_default', 'desc')
-      .orderBy('name')
-      .orderBy('runtime_id')
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .execute();
-    const counts = await this.counts(workspaceId);
+    const [items, counts] = await Promise.all([
+      rows
+        .orderBy('category')
+        .orderBy('is_default', 'desc')
+        .orderBy('name')
+        .orderBy('runtime_id')
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize)
+        .execute(),
+      this.counts(workspaceId),
+    ]);
     const total = query.category ? counts[query.category] : counts.all;
     return { items: items.map(runtimeView), total, page: query.page, pageSize: query.pageSize, pageCount: Math.ceil(total / query.pageSize), counts };
   }
@@ -114,7 +116,7 @@ export class RuntimeReadRepository {
       .where('workspace_id', '=', workspaceId)
       .groupBy('category')
       .execute();
-    const counts = { all: 0, data_ingestion: 0, spark_processing: 0, python_execution: 0 } as RuntimeCounts;
+    const counts = Object.fromEntries(['all', ...RUNTIME_CATEGORIES].map((tab) => [tab, 0])) as RuntimeCounts;
     for (const row of rows) {
       counts[row.category] = Number(row.n);
       counts.all += Number(row.n);

@@ -126,9 +126,8 @@ export class RuntimeCommandRunner {
         if (!current) throw new RuntimeError(RuntimeErrorCode.NotFound, `no runtime ${p.runtimeId} in workspace ${context.workspaceId}`);
         const changes = p.config ?? {};
         const changedSecretFields = Object.keys(changes).filter((field) => isSecretField(current.provider, field));
-        const keptRefs = Object.entries(current.secrets).filter(([field]) => !changedSecretFields.includes(field));
-        const kept = await secrets.getMany(keptRefs.map(([, reference]) => reference.ref), owner);
-        const keptValues = Object.fromEntries(keptRefs.flatMap(([field, reference]) => (kept.has(reference.ref) ? [[field, kept.get(reference.ref)!]] : [])));
+        const keptRefs = Object.fromEntries(Object.entries(current.secrets).filter(([field]) => !changedSecretFields.includes(field)));
+        const keptValues = await secretValues(secrets, keptRefs, owner);
         const merged = validated(current.provider, { ...current.config, ...keptValues, ...changes });
         const { config } = splitConfig(current.provider, merged);
         const newValues = Object.fromEntries(changedSecretFields.map((field) => [field, String(merged[field])]));
@@ -236,6 +235,13 @@ function secretRefs(values: Record<string, string>, workspaceId: string, runtime
   return Object.fromEntries(
     Object.entries(values).map(([field, value]) => [field, { ref: secretRefFor('runtime', workspaceId, runtimeId, field, commandId), hint: maskSecret(value) }]),
   );
+}
+
+/** The stored values of a runtime's secret fields (field → plaintext); a field whose value is gone is left out. */
+export async function secretValues(secrets: SecretStore, references: Readonly<Record<string, SecretReference>>, owner: string): Promise<Record<string, string>> {
+  const fields = Object.entries(references);
+  const values = await secrets.getMany(fields.map(([, reference]) => reference.ref), owner);
+  return Object.fromEntries(fields.flatMap(([field, reference]) => (values.has(reference.ref) ? [[field, values.get(reference.ref)!]] : [])));
 }
 
 async function putAll(secrets: SecretStore, owner: string, values: Record<string, string>, refs: Record<string, SecretReference>): Promise<void> {

@@ -57,6 +57,7 @@ export function probeHttp(request: ProbeRequest): Promise<ProbeResponse> {
   const url = new URL(request.url);
   const target = request.socketPath ? `unix://${request.socketPath}` : `${url.protocol}//${url.host}`;
   const client = url.protocol === 'https:' ? https : http;
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise<ProbeResponse>((resolve, reject) => {
     let settled = false;
     const elapsed = () => Math.round(performance.now() - started);
@@ -70,11 +71,11 @@ export function probeHttp(request: ProbeRequest): Promise<ProbeResponse> {
     const outgoing = client.request(
       {
         method: request.method,
-        ...(request.socketPath ? { socketPath: request.socketPath } : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || undefined }),
+        ...(request.socketPath ? { socketPath: request.socketPath } : { hostname, port: url.port || undefined }),
         path: `${url.pathname}${url.search}`,
         headers: { accept: 'application/json', 'user-agent': 'steward-runtime-test/1', ...request.headers, ...(request.body ? { 'content-length': Buffer.byteLength(request.body) } : {}) },
         ...(request.ca ? { ca: request.ca } : {}),
-        ...(isIP(url.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: url.hostname }),
+        ...(isIP(hostname) ? {} : { servername: url.hostname }),
         agent: false,
       },
       (response) => {

@@ -149,10 +149,11 @@ function kubernetesPlan(server: string, token: string, ca: string | undefined): 
 function databricksPlan(host: string, token: string, ca: string | undefined, clusterId: string | undefined): ProbePlan {
   const headers = { authorization: `Bearer ${token}` };
   const me = joinUrl(host, '/api/2.0/preview/scim/v2/Me');
-  const cluster: ProbePlan | undefined = clusterId
+  const clusterUrl = clusterId && `${joinUrl(host, '/api/2.0/clusters/get')}?cluster_id=${encodeURIComponent(clusterId)}`;
+  const cluster: ProbePlan | undefined = clusterUrl
     ? {
-        label: `GET ${joinUrl(host, '/api/2.0/clusters/get')}?cluster_id=${encodeURIComponent(clusterId)}`,
-        request: { method: 'GET', url: `${joinUrl(host, '/api/2.0/clusters/get')}?cluster_id=${encodeURIComponent(clusterId)}`, headers, ...(ca ? { ca } : {}) },
+        label: `GET ${clusterUrl}`,
+        request: { method: 'GET', url: clusterUrl, headers, ...(ca ? { ca } : {}) },
         judge: (response) => {
           if (response.statusCode === 400 || response.statusCode === 404) {
             return { ok: false, failure: 'not_found', message: `the Databricks workspace has no cluster ${clusterId} (HTTP ${response.statusCode})`, response };
