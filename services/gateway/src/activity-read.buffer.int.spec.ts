@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connectNats, type NatsClients } from '@steward/messaging';
+import type { Logger } from '@steward/observability';
 import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { activityStreamName, decodeResourceReads, ensureActivityStream, type ResourceReadInput } from '../../team-rbac/src/read-models';
 import { ActivityReadBuffer } from './activity-read.buffer';
@@ -37,12 +38,13 @@ describe('ActivityReadBuffer', () => {
   const messages = async (): Promise<number> => (await nats.jsm.streams.info(activityStreamName(env.natsPrefix))).state.messages;
 
   it('publishes what was recorded, without the caller waiting, retrying until the stream takes it, once each', async () => {
-    const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: env.natsPrefix, retryDelayMs: 50 });
-    // no stream yet: the publishes fail and stay buffered
+    let failedRounds = 0;
+    const logger = { warn: (_fields: unknown, message: string) => (failedRounds += message.startsWith('activity reads not acknowledged') ? 1 : 0) } as unknown as Logger;
+    const buffer = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: env.natsPrefix, retryDelayMs: 50, logger });
+    // no stream yet: the publishes fail and the read stays held (waiting or being published again)
     const first = buffer.record(read(0));
     expect(first).toMatchObject({ type: 'ResourceRead', resourceType: 'member', action: 'fetch_all' });
-    await waitFor('a failed round', async () => (buffer.size === 1 ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('two failed rounds', async () => (failedRounds >= 2 ? true : undefined));
     expect(buffer.size).toBe(1);
 
     await ensureActivityStream(nats.jsm, env.natsPrefix);

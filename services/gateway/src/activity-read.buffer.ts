@@ -73,6 +73,8 @@ export class ActivityReadBuffer {
   private acks: Subscription | undefined;
   private round: Round | undefined;
   private sequence = 0;
+  /** Reads of the round being published (back in `pending` if not acknowledged). */
+  private publishing = 0;
   private readonly checked = new Map<string, ResourceRead>();
 
   constructor(private readonly deps: ActivityReadBufferDeps) {
@@ -121,9 +123,9 @@ export class ActivityReadBuffer {
     return entry;
   }
 
-  /** Reads waiting to be published (retries included). */
+  /** Reads held: waiting, being published, or to be published again; 0 once every one was acknowledged. */
   get size(): number {
-    return this.pending.length;
+    return this.pending.length + this.publishing;
   }
 
   /** Publishes what is buffered, for at most `timeoutMs`; later `record()` calls still publish. */
@@ -157,8 +159,10 @@ export class ActivityReadBuffer {
     if (this.flushing) return this.flushing;
     const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) return Promise.resolve();
+    this.publishing = batch.length;
     this.flushing = (async () => {
       const failed = await this.publishRound(batch);
+      this.publishing = 0;
       if (failed.length > 0) {
         this.deps.logger?.warn({ failed: failed.length }, 'activity reads not acknowledged; retrying');
         this.pending = [...failed, ...this.pending].slice(-this.maxBuffered);
