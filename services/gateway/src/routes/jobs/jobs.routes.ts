@@ -11,8 +11,7 @@ import {
   type JobStepInput,
 } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
-import { decodeJobCursor, filtersKey } from '../../../../job-history/src/read-models/job-cursor';
-import { JobReadRepository, type JobPageRequest } from '../../../../job-history/src/read-models/job-read.repository';
+import { decodeJobCursor, filtersKey, JobReadRepository, type JobPageRequest } from '../../../../job-history/src/read-models';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal, type RouteContext } from '../../route';
 import { callerOf, type Caller } from '../caller';
