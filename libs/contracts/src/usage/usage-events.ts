@@ -175,11 +175,18 @@ const VARIANT_NIBBLE = ['8', '9', 'a', 'b'] as const;
 /** Every usage stream starts with this. */
 export const USAGE_STREAM_PREFIX = 'usage-';
 
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A time as `toISOString` writes it (UTC, milliseconds); text already written so is taken as it is, unparsed. */
+export function canonicalTime(time: string | Date): string {
+  return typeof time === 'string' && CANONICAL_TIME.test(time) ? time : new Date(time).toISOString();
+}
+
 export const UsageStreams = {
   /** Recorded and corrected calls of a workspace, one stream per UTC day of the call (`time`). */
   usage: (workspaceId: string, time: string | Date): string => {
-    const day = (typeof time === 'string' ? new Date(time) : time).toISOString().slice(0, 10).replaceAll('-', '');
-    return `usage-${workspaceId}-${day}`;
+    const iso = canonicalTime(time);
+    return `usage-${workspaceId}-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
   },
   /** The ModelSettings aggregate of a workspace. */
   models: (workspaceId: string): string => `usage-models-${workspaceId}`,

@@ -1,5 +1,5 @@
-import { UsageIngestBatchSchema, UsageRecorded, UsageStreams, usageEventIdFor } from '@steward/contracts';
-import { actorOfBatch, canonicalTime, usageRecordedRequests, usageStreamOf } from './usage-recorded.builder';
+import { canonicalTime, UsageIngestBatchSchema, UsageRecorded, UsageStreams, usageEventIdFor } from '@steward/contracts';
+import { actorOfBatch, usageRecordedRequests } from './usage-recorded.builder';
 import { chunks } from './usage-meter';
 import { decodeUsageBatch } from './usage-batch.codec';
 import { MeteringError } from './metering.error';
@@ -65,7 +65,7 @@ describe('canonical times and day streams', () => {
     (time) => {
       const canonical = canonicalTime(time);
       expect(canonical).toBe(new Date(time).toISOString());
-      expect(usageStreamOf('ws-1', canonical)).toBe(UsageStreams.usage('ws-1', time));
+      expect(UsageStreams.usage('ws-1', canonical)).toBe(UsageStreams.usage('ws-1', new Date(time)));
     },
   );
 });

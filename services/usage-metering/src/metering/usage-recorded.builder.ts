@@ -1,4 +1,4 @@
-import { UsageRecorded, usageEventIdFor, type Actor, type TraceContext, type UsageIngestBatch, type UsageRecordedData } from '@steward/contracts';
+import { canonicalTime, UsageRecorded, UsageStreams, usageEventIdFor, type Actor, type TraceContext, type UsageIngestBatch, type UsageRecordedData } from '@steward/contracts';
 import type { AppendNewRequest, NewEvent } from '@steward/event-store';
 import type { PricedUsage } from '../pricing';
 
@@ -21,18 +21,6 @@ export interface BatchToRecord {
   readonly priced: readonly PricedUsage[];
   /** The trace context the ingest message carried. */
   readonly traceContext?: TraceContext;
-}
-
-const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** A time as `toISOString` writes it (UTC, milliseconds); already canonical text is taken as it is. */
-export function canonicalTime(time: string): string {
-  return CANONICAL_TIME.test(time) ? time : new Date(time).toISOString();
-}
-
-/** `UsageStreams.usage(workspaceId, time)` for a canonical time, without parsing it again. */
-export function usageStreamOf(workspaceId: string, canonical: string): string {
-  return `usage-${workspaceId}-${canonical.slice(0, 4)}${canonical.slice(5, 7)}${canonical.slice(8, 10)}`;
 }
 
 /**
@@ -76,7 +64,7 @@ export function usageRecordedRequests(batches: readonly BatchToRecord[]): Append
       if (event.errorType !== undefined) data.errorType = event.errorType;
       if (event.jobId !== undefined) data.jobId = event.jobId;
       if (event.budgetReservationId !== undefined) data.budgetReservationId = event.budgetReservationId;
-      const streamId = usageStreamOf(workspaceId, time);
+      const streamId = UsageStreams.usage(workspaceId, time);
       let streamEvents = byStream.get(streamId);
       if (!streamEvents) byStream.set(streamId, (streamEvents = []));
       const metadata: NewEvent['metadata'] = traceContext
