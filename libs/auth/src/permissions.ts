@@ -114,7 +114,9 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'profile.update': { kind: 'write', description: 'update your own profile', roles: ALL, scopes: [], self: true },
   'usage.read': { kind: 'read', description: 'read usage analytics', roles: ALL, scopes: ['read'] },
   'usage.write': { kind: 'write', description: 'record usage', roles: WORKERS, scopes: ['usage:write'] },
-  'models.read': { kind: 'read', description: 'read model settings', roles: ADMINS, scopes: [] },
+  // Read in one workspace (its Model Settings) or, at the organization level, the built-in price catalogue those
+  // settings fall back to: for anyone who administers the model settings of some workspace.
+  'models.read': { kind: 'read', description: 'read model settings', roles: ADMINS, scopes: [], perWorkspace: true },
   'models.write': { kind: 'write', description: 'change model settings', roles: ADMINS, scopes: [] },
   'jobs.read': { kind: 'read', description: 'read job history', roles: ALL, scopes: ['read'] },
   'jobs.write': { kind: 'write', description: 'start jobs and record their steps', roles: WORKERS, scopes: ['jobs:write'] },

@@ -7,7 +7,8 @@ import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
 import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
 import { requestPath, requestState, type GatewayRequest } from './request-state';
 import { validateInput } from './request-validation';
-import { scopeParam, type AnyRoute, type Authenticator, type Authorizer, type Principal } from './route';
+import { requestTenant, type RequestTenant } from './request-tenant';
+import { type AnyRoute, type Authenticator, type Authorizer, type Principal } from './route';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -135,11 +136,10 @@ export class RequestPipeline {
       throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
     }
 
-    const scopeName = scopeParam(route.scope);
-    const scopeId = scopeName ? rawParams[scopeName] : undefined;
-    const organizationId = route.scope === 'organization' ? scopeId : undefined;
-    const workspaceId = route.scope === 'workspace' ? scopeId : undefined;
-    if (route.permission !== null) await this.authorize(principal as Principal, route, organizationId, workspaceId);
+    const tenant = requestTenant(route, rawParams, request.query as Record<string, unknown> | undefined, request.headers, principal);
+    const { organizationId, workspaceId } = tenant;
+    // the principal as it acts on this tenant (a person of several organizations: in the one of the target)
+    const acting = route.permission !== null ? await this.authorize(principal as Principal, route, tenant) : principal;
 
     const idempotencyKey = route.method === 'POST' ? parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]) : undefined;
     if (route.method === 'POST' && idempotencyKey === undefined && this.deps.requireIdempotencyKey) {
@@ -173,7 +173,7 @@ export class RequestPipeline {
         params: input.params ?? {},
         query: input.query ?? {},
         body: route.rawBody ? rawBody : input.body,
-        principal,
+        principal: acting,
         organizationId,
         workspaceId,
         requestId: state.requestId,
@@ -205,16 +205,15 @@ export class RequestPipeline {
     sendJson(response, answer);
   }
 
-  private async authorize(principal: Principal, route: AnyRoute, organizationId: string | undefined, workspaceId: string | undefined): Promise<void> {
-    if (!this.deps.authorizer) throw new GatewayError(GatewayErrorCode.Forbidden, 'no authorizer is configured');
-    const decision = await this.deps.authorizer.authorize(principal, {
-      permission: route.permission as string,
-      scope: route.scope,
-      ...(organizationId !== undefined ? { organizationId } : {}),
-      ...(workspaceId !== undefined ? { workspaceId } : {}),
-    });
+  private async authorize(principal: Principal, route: AnyRoute, tenant: RequestTenant): Promise<Principal> {
+    const authorizer = this.deps.authorizer;
+    if (!authorizer) throw new GatewayError(GatewayErrorCode.Forbidden, 'no authorizer is configured');
+    const check = { permission: route.permission as string, ...tenant };
+    const acting = authorizer.actingPrincipal ? await authorizer.actingPrincipal(principal, check) : principal;
+    const decision = await authorizer.authorize(acting, check);
     if (decision === 'not-found') throw new GatewayError(GatewayErrorCode.NotFound, 'no such resource');
     if (decision === 'forbidden') throw new GatewayError(GatewayErrorCode.Forbidden, `you may not ${route.permission}`);
+    return acting;
   }
 
   /** Only declared statuses leave, their bodies parsed through the declared schema (undeclared fields dropped). */

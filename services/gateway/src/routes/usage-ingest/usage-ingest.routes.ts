@@ -181,18 +181,22 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
           byWorkspace.set(workspaceId, list);
         }
         if (missing.length > 0) throw new GatewayError(GatewayErrorCode.Validation, 'subject names the workspace', { errors: missing });
+        // each subject is checked like a {wsId}; a person of several organizations records in the one of each workspace
+        const actingIn = new Map<string, Principal>();
         for (const workspaceId of byWorkspace.keys()) {
-          const decision = principal
-            ? await deps.authorizer.authorize(principal, { permission: 'usage.write', scope: 'workspace', workspaceId })
-            : 'not-found';
+          if (!principal) throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
+          const check = { permission: 'usage.write', scope: 'workspace' as const, workspaceId };
+          const acting = deps.authorizer.actingPrincipal ? await deps.authorizer.actingPrincipal(principal, check) : principal;
+          const decision = await deps.authorizer.authorize(acting, check);
           if (decision === 'not-found') throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
           if (decision === 'forbidden') throw new GatewayError(GatewayErrorCode.Forbidden, 'you may not record usage in this workspace');
+          actingIn.set(workspaceId, acting);
         }
         const baseId = batchIdFor(principalKeyOf(principal), 'cloudevents', idempotencyKey);
         const several = byWorkspace.size > 1;
         await Promise.all(
           [...byWorkspace].map(([workspaceId, events]) =>
-            publishFor(principal, workspaceId, events, 'cloudevents', several ? `${baseId}@${workspaceId}` : baseId, receivedAt),
+            publishFor(actingIn.get(workspaceId), workspaceId, events, 'cloudevents', several ? `${baseId}@${workspaceId}` : baseId, receivedAt),
           ),
         );
         return { status: 204 };
