@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { bodyOptional, hasBody, readJsonBody, readJsonBodyText } from './body-reader';
+import { bodyOptional, hasBody, mediaTypeOf, readJsonBody, readJsonBodyText } from './body-reader';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
-import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, parseIdempotencyKey, type IdempotencyStore, type StoredResponse } from './idempotency.store';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, bodyFingerprint, parseIdempotencyKey, requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency.store';
 import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
 import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
 import { requestPath, requestState, type GatewayRequest } from './request-state';
@@ -154,13 +154,26 @@ export class RequestPipeline {
     const rawBody = route.body ? (!hasBody(request) && bodyOptional(route.body) ? {} : await readJsonBody(request, bodyLimit)) : raw?.value;
     const input = validateInput(route, { params: rawParams, query: request.query, body: rawBody });
 
-    const reservation = idempotencyKey
-      ? await this.deps.idempotency.reserve(
-          { principal: principalKey, method: route.method, path, key: idempotencyKey },
-          rawBody,
-          raw ? createHash('sha256').update(raw.text).digest('hex') : undefined,
-        )
-      : undefined;
+    // A key is bound to the whole request: caller, method, route, path parameters, query, named tenant, body.
+    const fingerprint =
+      idempotencyKey === undefined
+        ? undefined
+        : requestFingerprint({
+            method: route.method,
+            route: route.path,
+            params: input.params ?? {},
+            query: input.query ?? {},
+            tenant,
+            mediaType: route.rawBody ? mediaTypeOf(request.headers['content-type']) : undefined,
+            // a raw (batch) body by its bytes: a retry sends the same bytes, and canonical JSON of 10,000 events costs tens of ms
+            body: raw ? createHash('sha256').update(raw.text).digest('hex') : bodyFingerprint(rawBody),
+          });
+    // Callers without credentials cannot be told apart: their keys live per request, never meeting another's.
+    const caller = principal ? principalKey : `${principalKey}\n${fingerprint ?? ''}`;
+    const reservation =
+      idempotencyKey !== undefined && fingerprint !== undefined ? await this.deps.idempotency.reserve({ caller, key: idempotencyKey }, fingerprint) : undefined;
+    // Ids derived from the key (command ids, new resources) are derived from the key bound to this request.
+    const requestKey = idempotencyKey !== undefined && fingerprint !== undefined ? `${idempotencyKey}\n${fingerprint}` : undefined;
     if (reservation?.kind === 'replay') {
       response.setHeader(REPLAYED_HEADER, 'true');
       sendJson(response, reservation.response);
@@ -177,7 +190,7 @@ export class RequestPipeline {
         organizationId,
         workspaceId,
         requestId: state.requestId,
-        idempotencyKey,
+        idempotencyKey: requestKey,
         headers: request.headers,
       });
       if (result.stream) {

@@ -80,7 +80,11 @@ export interface RouteContext<Params, Query, Body> {
   readonly organizationId: string | undefined;
   readonly workspaceId: string | undefined;
   readonly requestId: string;
-  /** The client's Idempotency-Key on a POST, if it sent one. */
+  /**
+   * The client's Idempotency-Key on a POST, bound to this request (the key and the request's fingerprint in one
+   * text): derive command and resource ids from it, so a retry of the request derives the same ids and the key
+   * reused with another request never does. Undefined without the header.
+   */
   readonly idempotencyKey: string | undefined;
   readonly headers: IncomingHttpHeaders;
 }
@@ -104,6 +108,19 @@ export interface RouteResponse {
 export interface RawJsonBody {
   /** Media type → the schema shown in the OpenAPI document (`application/json` first: it is the main one). */
   readonly content: Readonly<Record<string, z.ZodType>>;
+}
+
+/** A JSON Schema (or OpenAPI schema object) written by hand. */
+export type OpenApiSchema = Readonly<Record<string, unknown>>;
+
+/** Documentation of what a route reads or writes outside its zod schemas. */
+export interface OpenApiExtras {
+  /** Request media types turned into the JSON body before the pipeline (OTLP's protobuf), by media type. */
+  readonly requestContent?: Readonly<Record<string, OpenApiSchema>>;
+  /** Request headers the route reads (Content-Encoding of a compressed body, …). */
+  readonly requestHeaders?: ReadonlyArray<{ readonly name: string; readonly description: string; readonly schema: OpenApiSchema }>;
+  /** Another media type of an answer, by status: a streamed one (`responses: { 200: null }`), or one besides JSON. */
+  readonly responseContent?: Readonly<Record<number, { readonly mediaType: string; readonly schema: OpenApiSchema }>>;
 }
 
 /** A strict object (`z.strictObject`): unknown fields are rejected. */
@@ -135,6 +152,8 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
   readonly rawBody?: RawJsonBody;
   /** This route's body limit in bytes, when it differs from the gateway's (a usage batch of 10,000 events). */
   readonly bodyLimitBytes?: number;
+  /** What the OpenAPI document tells beyond the schemas above (see OpenApiExtras). */
+  readonly openApi?: OpenApiExtras;
   /** Success responses by status; a body is parsed through its schema before it leaves (extra fields dropped). */
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   readonly handler: (context: RouteContext<Params, Query, Body>) => Promise<RouteResponse> | RouteResponse;

@@ -66,6 +66,13 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
       scope: 'none',
       tenantFrom: { workspace: { header: 'X-Steward-Workspace' }, workspaceRequired: true },
       body: OtlpTraceRequestSchema,
+      openApi: {
+        requestContent: { 'application/x-protobuf': { type: 'string', format: 'binary', description: 'An ExportTraceServiceRequest in protobuf' } },
+        requestHeaders: [
+          { name: 'Content-Encoding', description: 'gzip for a compressed body (JSON or protobuf); identity or none for a plain one', schema: { type: 'string', enum: ['gzip', 'identity'] } },
+        ],
+        responseContent: { 200: { mediaType: 'application/x-protobuf', schema: { type: 'string', format: 'binary', description: 'The ExportTraceServiceResponse, in protobuf to a protobuf request' } } },
+      },
       bodyLimitBytes: OTLP_BODY_LIMIT_BYTES,
       responses: { 200: OtlpTraceResponseSchema },
       handler: async ({ body, principal, workspaceId: named, requestId }) => {
