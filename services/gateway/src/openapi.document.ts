@@ -41,9 +41,50 @@ class SchemaCollector {
       }
       return out;
     };
-    for (const [name, definition] of Object.entries(defs)) this.components[names[name] as string] = rewrite(definition) as JsonSchema;
+    for (const [name, definition] of Object.entries(defs)) {
+      const cyclic = new Set(Object.keys(defs).filter((other) => reaches(defs, other, name)));
+      this.components[names[name] as string] = rewrite(cyclic.size > 0 ? unrolledOnce(definition, cyclic) : definition) as JsonSchema;
+    }
     return rewrite(rest) as JsonSchema;
   }
+}
+
+function refsOf(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) refsOf(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      if (key === '$ref' && typeof item === 'string' && item.startsWith('#/$defs/')) found.add(item.slice('#/$defs/'.length));
+      else refsOf(item, found);
+    }
+  }
+  return found;
+}
+
+/** Whether definition `from` refers, directly or through others, to definition `to`. */
+function reaches(defs: Record<string, JsonSchema>, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const pending = [...refsOf(defs[from])];
+  while (pending.length > 0) {
+    const next = pending.pop() as string;
+    if (next === to) return true;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    pending.push(...refsOf(defs[next]));
+  }
+  return false;
+}
+
+/**
+ * A recursive definition (a JSON value: scalars, arrays and objects of JSON values) with its references back
+ * into the cycle made `{}` (any value): generated TypeScript cannot name a type by indexing itself, so clients
+ * see the first level's shape and `unknown` below it. The server still validates the whole depth.
+ */
+function unrolledOnce(value: unknown, cyclic: ReadonlySet<string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => unrolledOnce(item, cyclic));
+  if (value === null || typeof value !== 'object') return value;
+  const ref = (value as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/$defs/') && cyclic.has(ref.slice('#/$defs/'.length))) return {};
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, unrolledOnce(item, cyclic)]));
 }
 
 function objectProperties(collector: SchemaCollector, schema: z.ZodType | undefined, context: string): Array<[string, JsonSchema, boolean]> {
