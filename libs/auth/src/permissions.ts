@@ -113,7 +113,9 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   // The one write a viewer may do: their own name, time zone and custom instructions, nothing of the tenant.
   'profile.update': { kind: 'write', description: 'update your own profile', roles: ALL, scopes: [], self: true },
   'usage.read': { kind: 'read', description: 'read usage analytics', roles: ALL, scopes: ['read'] },
-  'usage.write': { kind: 'write', description: 'record usage', roles: WORKERS, scopes: ['usage:write'] },
+  // In one workspace, or at the organization level for ingest naming each event's workspace (CloudEvents' subject,
+  // each checked like a {wsId}): for anyone whose role in some workspace may record usage.
+  'usage.write': { kind: 'write', description: 'record usage', roles: WORKERS, scopes: ['usage:write'], perWorkspace: true },
   // Read in one workspace (its Model Settings) or, at the organization level, the built-in price catalogue those
   // settings fall back to: for anyone who administers the model settings of some workspace.
   'models.read': { kind: 'read', description: 'read model settings', roles: ADMINS, scopes: [], perWorkspace: true },
