@@ -77,13 +77,17 @@ const CloudEventEnvelopeSchema = z.strictObject({ ...envelopeShape, data: z.reco
 export const LlmUsageCloudEventSchema = z
   .strictObject({ ...envelopeShape, data: z.union([StewardUsageDataSchema, GenAiUsageDataSchema]) })
   .describe('A CloudEvent of type llm.usage: one LLM call. id → the usage id, source → source, time → time (default: when received), subject → the workspace');
+/** A binary-mode body: the `data` alone (the attributes are in `ce-*` headers). */
+export const LlmUsageDataSchema = z
+  .union([StewardUsageDataSchema, GenAiUsageDataSchema])
+  .describe('Binary content mode: the data of one llm.usage event, its attributes in ce-* headers');
 export const LlmUsageCloudEventBatchSchema = z.array(LlmUsageCloudEventSchema).min(1).max(10_000);
 
 /** One accepted CloudEvent as a usage event of a workspace (undefined: the API key's). */
 export interface MappedCloudEvent {
   readonly subject: string | undefined;
-  /** Where the event is in the body (`body`, `body.3`): errors about it are named from here. */
-  readonly field: string;
+  /** Where its subject was (or belonged): `body.3.subject`, `header.ce-subject`. */
+  readonly subjectField: string;
   readonly event: UsageEvent;
 }
 
@@ -99,8 +103,23 @@ export function expectedShape(media: string): 'one' | 'batch' | 'either' {
   return 'either';
 }
 
+/** Where the errors about one event are named: its attributes, and its `data`. */
+export interface CloudEventNaming {
+  /** The event as a whole: `body.3`, or `body`. */
+  readonly event: string;
+  /** `body.3.id` in structured mode, `header.ce-id` in binary mode. */
+  readonly attribute: (name: string) => string;
+  /** `body.3.data` in structured mode, `body` in binary mode. */
+  readonly data: string;
+}
+
+/** Errors of one structured event are named from where it is in the body (`body`, `body.3`). */
+export function structuredNaming(prefix: string): CloudEventNaming {
+  return { event: prefix, attribute: (name) => `${prefix}.${name}`, data: `${prefix}.data` };
+}
+
 /** `data` in Steward's names, or the GenAI field names each value came from (for naming errors). */
-function mapData(data: Record<string, unknown>, prefix: string): { mapped: Record<string, unknown>; origin: Map<string, string>; errors: Array<{ field: string; reason: string }> } {
+function mapData(data: Record<string, unknown>, dataField: string): { mapped: Record<string, unknown>; origin: Map<string, string>; errors: Array<{ field: string; reason: string }> } {
   const mapped: Record<string, unknown> = {};
   const origin = new Map<string, string>();
   const errors: Array<{ field: string; reason: string }> = [];
@@ -111,7 +130,7 @@ function mapData(data: Record<string, unknown>, prefix: string): { mapped: Recor
     const value = data[key];
     if (stewardNames.has(key)) {
       if (origin.has(key)) {
-        errors.push({ field: `${prefix}.data.${origin.get(key)}`, reason: `${key} is given twice (as ${key} and as ${origin.get(key)})` });
+        errors.push({ field: `${dataField}.${origin.get(key)}`, reason: `${key} is given twice (as ${key} and as ${origin.get(key)})` });
         continue;
       }
       mapped[key] = value;
@@ -120,28 +139,47 @@ function mapData(data: Record<string, unknown>, prefix: string): { mapped: Recor
       const target = GEN_AI_FIELDS[key as GenAiName];
       if (key === 'gen_ai.request.model' && origin.get(target) === 'gen_ai.response.model') continue;
       if (origin.has(target)) {
-        errors.push({ field: `${prefix}.data.${key}`, reason: `${target} is given twice (as ${origin.get(target)} and as ${key})` });
+        errors.push({ field: `${dataField}.${key}`, reason: `${target} is given twice (as ${origin.get(target)} and as ${key})` });
         continue;
       }
       mapped[target] = value;
       origin.set(target, key);
     } else {
-      errors.push({ field: `${prefix}.data.${key}`, reason: 'unknown field' });
+      errors.push({ field: `${dataField}.${key}`, reason: 'unknown field' });
     }
   }
   return { mapped, origin, errors };
 }
 
+/** The envelope's problems, each named where it was sent (an attribute, or inside `data`). */
+function envelopeIssues(error: z.ZodError, naming: CloudEventNaming): Array<{ field: string; reason: string }> {
+  const issues: Array<{ field: string; reason: string }> = [];
+  const named = (path: readonly PropertyKey[]): string => {
+    const [head, ...rest] = path.map((segment) => String(segment));
+    if (head === undefined) return naming.event;
+    return [head === 'data' ? naming.data : naming.attribute(head), ...rest].join('.');
+  };
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push({ field: named([...issue.path, key]), reason: 'unknown attribute' });
+    } else {
+      issues.push({ field: named(issue.path), reason: issue.message });
+    }
+  }
+  return issues;
+}
+
 /**
  * One CloudEvent → a usage event. The CloudEvent's id, source and time become
  * the usage event's (time defaults to `receivedAt`), `data` may use Steward's
- * names and the GenAI names. Errors name the field as sent (`body.data.gen_ai.usage.input_tokens`).
+ * names and the GenAI names. Errors name the field as sent: `body.data.gen_ai.usage.input_tokens`
+ * in structured mode, `header.ce-id` or `body.gen_ai.usage.input_tokens` in binary mode.
  */
-export function mapCloudEvent(value: unknown, prefix: string, receivedAt: string): { event?: MappedCloudEvent; errors: Array<{ field: string; reason: string }> } {
+export function mapCloudEvent(value: unknown, naming: CloudEventNaming, receivedAt: string): { event?: MappedCloudEvent; errors: Array<{ field: string; reason: string }> } {
   const envelope = CloudEventEnvelopeSchema.safeParse(value);
-  if (!envelope.success) return { errors: issuesOf(envelope.error, prefix) };
+  if (!envelope.success) return { errors: envelopeIssues(envelope.error, naming) };
   const { data, id, source, time, subject } = envelope.data;
-  const { mapped, origin, errors } = mapData(data, prefix);
+  const { mapped, origin, errors } = mapData(data, naming.data);
   if (errors.length > 0) return { errors };
   const parsed = safeParseUsageEvent({ ...mapped, id, source, time: time ?? receivedAt });
   if (!parsed.success) {
@@ -149,12 +187,12 @@ export function mapCloudEvent(value: unknown, prefix: string, receivedAt: string
       errors: issuesOf(parsed.error, '').map(({ field, reason }) => {
         const name = field.slice(1).split('.')[0] ?? '';
         const rest = field.slice(1 + name.length);
-        const where = (ENVELOPE_ATTRIBUTES as readonly string[]).includes(name) ? `${prefix}.${name}` : `${prefix}.data.${origin.get(name) ?? name}`;
+        const where = (ENVELOPE_ATTRIBUTES as readonly string[]).includes(name) ? naming.attribute(name) : `${naming.data}.${origin.get(name) ?? name}`;
         return { field: `${where}${rest}`, reason };
       }),
     };
   }
-  return { event: { subject, field: prefix, event: parsed.data }, errors: [] };
+  return { event: { subject, subjectField: naming.attribute('subject'), event: parsed.data }, errors: [] };
 }
 
 /**
@@ -171,7 +209,7 @@ export function mapCloudEvents(body: unknown, media: string, receivedAt: string,
     const events: MappedCloudEvent[] = [];
     const errors: Array<{ field: string; reason: string }> = [];
     body.forEach((item, index) => {
-      const result = mapCloudEvent(item, `body.${index}`, receivedAt);
+      const result = mapCloudEvent(item, structuredNaming(`body.${index}`), receivedAt);
       if (result.event) events.push(result.event);
       errors.push(...result.errors);
     });
@@ -179,6 +217,74 @@ export function mapCloudEvents(body: unknown, media: string, receivedAt: string,
   }
   if (shape === 'batch') return { events: [], errors: [{ field: 'body', reason: `${CLOUDEVENTS_BATCH_MEDIA} is an array of events` }] };
   if (body === null || typeof body !== 'object') return { events: [], errors: [{ field: 'body', reason: 'a CloudEvent (a JSON object) or an array of them' }] };
-  const result = mapCloudEvent(body, 'body', receivedAt);
+  const result = mapCloudEvent(body, structuredNaming('body'), receivedAt);
+  return result.event ? { events: [result.event], errors: [] } : { events: [], errors: result.errors };
+}
+
+/** The prefix of the HTTP headers that carry a binary-mode CloudEvent's attributes (HTTP protocol binding, 3.1.3). */
+export const CE_HEADER_PREFIX = 'ce-';
+
+/** Binary mode's attribute headers, as documented in OpenAPI; other `ce-*` headers are unknown attributes (400). */
+export const CE_BINARY_HEADERS: ReadonlyArray<{ readonly name: string; readonly required: boolean; readonly description: string }> = [
+  { name: 'ce-specversion', required: true, description: 'Binary content mode: `1.0`. Its presence (or any `ce-*` header) with `Content-Type: application/json` makes the body the event\'s `data`.' },
+  { name: 'ce-id', required: true, description: "Binary content mode: the event id → the usage event's id (same source + id as a structured event or a batch item: counted once)." },
+  { name: 'ce-source', required: true, description: 'Binary content mode: the event source → the usage event\'s source.' },
+  { name: 'ce-type', required: true, description: `Binary content mode: \`${LLM_USAGE_TYPE}\`.` },
+  { name: 'ce-subject', required: false, description: "Binary content mode: the workspace id (omitted: the API key's workspace)." },
+  { name: 'ce-time', required: false, description: 'Binary content mode: when the call happened, RFC 3339 (default: when received).' },
+  { name: 'ce-dataschema', required: false, description: 'Binary content mode: optional data schema URI.' },
+  { name: 'ce-traceparent', required: false, description: 'Binary content mode: distributed tracing extension (W3C traceparent).' },
+  { name: 'ce-tracestate', required: false, description: 'Binary content mode: distributed tracing extension (W3C tracestate).' },
+];
+
+/** Binary mode: a request of a non-CloudEvents media type whose attributes come in `ce-*` headers. */
+export function isBinaryMode(headers: Readonly<Record<string, string | string[] | undefined>>, media: string): boolean {
+  if (media === CLOUDEVENT_MEDIA || media === CLOUDEVENTS_BATCH_MEDIA) return false;
+  return Object.keys(headers).some((name) => name.startsWith(CE_HEADER_PREFIX));
+}
+
+/**
+ * A `ce-*` header value as the HTTP binding encodes it: `%XX` sequences are
+ * UTF-8 bytes, everything else is as sent. Undefined when a `%` starts no
+ * valid sequence or the bytes are not UTF-8.
+ */
+export function percentDecoded(value: string): string | undefined {
+  if (!value.includes('%')) return value;
+  if (/%(?![0-9A-Fa-f]{2})/.test(value)) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+const BINARY_NAMING: CloudEventNaming = { event: 'body', attribute: (name) => `header.${CE_HEADER_PREFIX}${name}`, data: 'body' };
+
+/**
+ * One binary-mode CloudEvent (`ce-*` headers, the body its `data`) → a usage
+ * event, validated exactly as the structured event with the same attributes
+ * and data would be. Errors name the header (`header.ce-id`) or the body
+ * field (`body.gen_ai.usage.input_tokens`).
+ */
+export function mapBinaryCloudEvent(headers: Readonly<Record<string, string | string[] | undefined>>, body: unknown, receivedAt: string): CloudEventsVerdict {
+  const errors: Array<{ field: string; reason: string }> = [];
+  const attributes: Array<[string, string]> = [];
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!name.startsWith(CE_HEADER_PREFIX) || raw === undefined) continue;
+    const attribute = name.slice(CE_HEADER_PREFIX.length);
+    if (attribute === 'data' || attribute === 'datacontenttype') {
+      errors.push({ field: `header.${name}`, reason: attribute === 'data' ? 'in binary mode the body is the data' : 'in binary mode Content-Type is the data content type' });
+      continue;
+    }
+    const decoded = percentDecoded(Array.isArray(raw) ? raw.join(',') : raw);
+    if (decoded === undefined) errors.push({ field: `header.${name}`, reason: 'not valid percent-encoding of UTF-8' });
+    else attributes.push([attribute, decoded]);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    errors.push({ field: 'body', reason: `binary mode carries one event whose data is a JSON object; send several as ${CLOUDEVENTS_BATCH_MEDIA}` });
+  }
+  if (errors.length > 0) return { events: [], errors };
+  // fromEntries defines own properties, so even `ce-__proto__` is an attribute the envelope refuses by name
+  const result = mapCloudEvent({ ...Object.fromEntries(attributes), data: body }, BINARY_NAMING, receivedAt);
   return result.event ? { events: [result.event], errors: [] } : { events: [], errors: result.errors };
 }

@@ -7,6 +7,8 @@ import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../
 import { callerOf } from '../caller';
 import { PathId } from '../team-route.support';
 import {
+  CE_BINARY_HEADERS,
+  CE_HEADER_PREFIX,
   CLOUDEVENT_MEDIA,
   CLOUDEVENTS_BATCH_MEDIA,
   GEN_AI_FIELDS,
@@ -14,6 +16,9 @@ import {
   LLM_USAGE_TYPE,
   LlmUsageCloudEventBatchSchema,
   LlmUsageCloudEventSchema,
+  LlmUsageDataSchema,
+  isBinaryMode,
+  mapBinaryCloudEvent,
   mapCloudEvents,
   type MappedCloudEvent,
 } from './cloudevents.mapping';
@@ -64,6 +69,20 @@ function actorOf(principal: Principal | undefined): string | undefined {
 function apiKeyWorkspace(principal: Principal | undefined): string | undefined {
   const value = principal?.kind === 'api_key' ? (principal as unknown as { workspaceId?: unknown }).workspaceId : undefined;
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * A binary-mode event's attributes travel in its `ce-*` headers: they are part of
+ * what an Idempotency-Key's fingerprint compares (the same data under another id
+ * is another request). Empty for the structured modes, whose attributes are in the body.
+ */
+function binaryAttributesOf(headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  if (!isBinaryMode(headers, mediaTypeOf(headers['content-type'] as string | undefined))) return '';
+  const attributes = Object.entries(headers)
+    .filter(([name]) => name.startsWith(CE_HEADER_PREFIX))
+    .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value])
+    .sort(([left], [right]) => (String(left) < String(right) ? -1 : 1));
+  return JSON.stringify(attributes);
 }
 
 const GEN_AI_MAPPING = Object.entries(GEN_AI_FIELDS)
@@ -139,7 +158,9 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
       path: '/api/v1/events',
       summary: 'Record LLM calls as CloudEvents of type llm.usage (OpenMeter-compatible ingest): 204',
       description: [
-        `Content types: \`${CLOUDEVENT_MEDIA}\` (one event), \`${CLOUDEVENTS_BATCH_MEDIA}\` (an array, up to 10,000), \`${JSON_MEDIA}\` (one event or an array).`,
+        `Structured mode: \`${CLOUDEVENT_MEDIA}\` (one event), \`${CLOUDEVENTS_BATCH_MEDIA}\` (an array, up to 10,000), \`${JSON_MEDIA}\` (one event or an array).`,
+        `Binary mode (what the CloudEvents SDKs send by default): the attributes in \`ce-*\` headers (\`ce-specversion\`, \`ce-id\`, \`ce-source\`, \`ce-type\`, \`ce-subject\`, \`ce-time\`, …; percent-decoded as the HTTP binding says),`,
+        `the body is \`data\` and its Content-Type must be \`${JSON_MEDIA}\` (another type is a 415 naming \`header.content-type\`); a bad header is a 400 naming it (\`header.ce-id\`).`,
         `CloudEvents 1.0 attributes: \`specversion\` "1.0", \`type\` "${LLM_USAGE_TYPE}" (the only type), \`id\` → the usage event's id, \`source\` → its source,`,
         '`time` → when the call happened (default: when received), `subject` → the workspace id (omitted: the API key\'s workspace; another workspace than the key\'s is a 404),',
         'optional `datacontenttype` (application/json), `dataschema`, `traceparent`, `tracestate`; `data` the call, in Steward\'s field names',
@@ -152,9 +173,11 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
       tags: ['usage'],
       permission: 'usage.write',
       scope: 'none',
+      headers: CE_BINARY_HEADERS,
       rawBody: {
+        fingerprintHeaders: binaryAttributesOf,
         content: {
-          [JSON_MEDIA]: LlmUsageCloudEventSchema,
+          [JSON_MEDIA]: z.union([LlmUsageCloudEventSchema, LlmUsageCloudEventBatchSchema, LlmUsageDataSchema]),
           [CLOUDEVENT_MEDIA]: LlmUsageCloudEventSchema,
           [CLOUDEVENTS_BATCH_MEDIA]: LlmUsageCloudEventBatchSchema,
         },
@@ -163,17 +186,18 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
       responses: { 204: null },
       handler: async ({ body, principal, headers, idempotencyKey }) => {
         const receivedAt = now().toISOString();
-        const verdict = mapCloudEvents(body, mediaTypeOf(headers['content-type']), receivedAt, MAX_USAGE_BATCH);
+        const media = mediaTypeOf(headers['content-type']);
+        const verdict = isBinaryMode(headers, media) ? mapBinaryCloudEvent(headers, body, receivedAt) : mapCloudEvents(body, media, receivedAt, MAX_USAGE_BATCH);
         if (verdict.errors.length > 0) {
           throw invalid(`${verdict.errors.length} invalid field${verdict.errors.length === 1 ? '' : 's'}: ${verdict.errors.map((error) => error.field).join(', ')}`, verdict.errors);
         }
         const ownWorkspace = apiKeyWorkspace(principal);
         const byWorkspace = new Map<string, MappedCloudEvent['event'][]>();
         const missing: FieldError[] = [];
-        for (const { subject, field, event } of verdict.events) {
+        for (const { subject, subjectField, event } of verdict.events) {
           const workspaceId = subject ?? ownWorkspace;
           if (workspaceId === undefined) {
-            missing.push({ field: `${field}.subject`, message: 'required with a user token: the workspace id' });
+            missing.push({ field: subjectField, message: 'required with a user token: the workspace id' });
             continue;
           }
           const list = byWorkspace.get(workspaceId) ?? [];
