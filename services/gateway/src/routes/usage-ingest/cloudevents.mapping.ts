@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageEventSchema, safeParseUsageEvent, type UsageEvent } from '@steward/contracts';
+import { GEN_AI_USAGE_ATTRIBUTES, UsageEventSchema, isGenAiUsageAttribute, readGenAiUsage, safeParseUsageEvent, type UsageEvent } from '@steward/contracts';
 import { issuesOf, type ItemError } from './usage-items.validation';
 
 /** The CloudEvents `type` of one LLM call. */
@@ -10,24 +10,6 @@ export const CLOUDEVENT_MEDIA = 'application/cloudevents+json';
 export const CLOUDEVENTS_BATCH_MEDIA = 'application/cloudevents-batch+json';
 export const JSON_MEDIA = 'application/json';
 
-/**
- * The OpenTelemetry GenAI attribute names `data` may use, and the Steward field
- * each one fills. `gen_ai.response.model` wins over `gen_ai.request.model` (the
- * model that answered is the one that is priced).
- */
-export const GEN_AI_FIELDS = {
-  'gen_ai.usage.input_tokens': 'inputTokens',
-  'gen_ai.usage.output_tokens': 'outputTokens',
-  'gen_ai.usage.cache_read.input_tokens': 'cacheReadInputTokens',
-  'gen_ai.usage.cache_creation.input_tokens': 'cacheCreationInputTokens',
-  'gen_ai.usage.reasoning.output_tokens': 'reasoningOutputTokens',
-  'gen_ai.response.model': 'model',
-  'gen_ai.request.model': 'model',
-  'gen_ai.provider.name': 'provider',
-  'gen_ai.agent.name': 'agent',
-} as const satisfies Record<string, keyof UsageEvent>;
-type GenAiName = keyof typeof GEN_AI_FIELDS;
-
 /** The CloudEvent attributes in the envelope; id, source and time become the usage event's. */
 const ENVELOPE_ATTRIBUTES = ['id', 'source', 'time'] as const;
 
@@ -36,26 +18,28 @@ const usageShape = UsageEventSchema.shape;
 const { id: _id, source: _source, time: _time, ...stewardDataShape } = usageShape;
 export const StewardUsageDataSchema = z.strictObject(stewardDataShape).describe("An llm.usage event's data in Steward's field names");
 
-const token = z.number().int().min(0).max(1e12);
+/** The GenAI attributes' schemas for the documentation: each as the Steward field it fills (the mapping is GEN_AI_USAGE_ATTRIBUTES). */
+const genAiShape = Object.fromEntries(
+  (Object.entries(GEN_AI_USAGE_ATTRIBUTES) as Array<[keyof typeof GEN_AI_USAGE_ATTRIBUTES, readonly string[]]>).flatMap(([field, names]) =>
+    names.map((name, rank) => [
+      name,
+      usageShape[field]
+        .optional()
+        .describe(rank === 0 ? `→ ${field}` : `→ ${field} when ${names.slice(0, rank).join(' and ')} ${rank === 1 ? 'is' : 'are'} absent${name === 'gen_ai.request.model' ? '' : ' (older conventions)'}`),
+    ]),
+  ),
+);
 /** `data` in OpenTelemetry GenAI names (for the documentation; the two may be mixed). */
 export const GenAiUsageDataSchema = z
   .strictObject({
-    'gen_ai.provider.name': z.string().min(1).max(100),
-    'gen_ai.request.model': z.string().min(1).max(200),
-    'gen_ai.response.model': z.string().min(1).max(200).optional(),
-    'gen_ai.agent.name': z.string().min(1).max(200).optional(),
-    'gen_ai.usage.input_tokens': token.optional(),
-    'gen_ai.usage.output_tokens': token.optional(),
-    'gen_ai.usage.cache_read.input_tokens': token.optional(),
-    'gen_ai.usage.cache_creation.input_tokens': token.optional(),
-    'gen_ai.usage.reasoning.output_tokens': token.optional(),
+    ...genAiShape,
     responseTimeMs: usageShape.responseTimeMs,
     status: usageShape.status,
     errorType: usageShape.errorType,
     jobId: usageShape.jobId,
     budgetReservationId: usageShape.budgetReservationId,
   })
-  .describe("An llm.usage event's data in OpenTelemetry GenAI names (they may be mixed with Steward's; the same quantity twice is refused)");
+  .describe("An llm.usage event's data in OpenTelemetry GenAI names (they may be mixed with Steward's; the same quantity under a GenAI and a Steward name is refused)");
 
 /** The CloudEvent envelope (CloudEvents 1.0, JSON format). `data` is checked after the GenAI names are mapped. */
 const envelopeShape = {
@@ -118,35 +102,36 @@ export function structuredNaming(prefix: string): CloudEventNaming {
   return { event: prefix, attribute: (name) => `${prefix}.${name}`, data: `${prefix}.data` };
 }
 
-/** `data` in Steward's names, or the GenAI field names each value came from (for naming errors). */
+/**
+ * `data` in Steward's names, the GenAI names read through the shared mapping
+ * (`readGenAiUsage`: precedence and older names), and for each field the name
+ * it came from (for naming errors). A quantity under a Steward name and a
+ * GenAI name is refused; among GenAI names the precedence decides.
+ */
 function mapData(data: Record<string, unknown>, dataField: string): { mapped: Record<string, unknown>; origin: Map<string, string>; errors: Array<{ field: string; reason: string }> } {
   const mapped: Record<string, unknown> = {};
   const origin = new Map<string, string>();
   const errors: Array<{ field: string; reason: string }> = [];
   const stewardNames = new Set(Object.keys(stewardDataShape));
-  // response model first: it wins over the request model
-  const keys = Object.keys(data).sort((left, right) => Number(left === 'gen_ai.request.model') - Number(right === 'gen_ai.request.model'));
-  for (const key of keys) {
-    const value = data[key];
+  const genAi: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
     if (stewardNames.has(key)) {
-      if (origin.has(key)) {
-        errors.push({ field: `${dataField}.${origin.get(key)}`, reason: `${key} is given twice (as ${key} and as ${origin.get(key)})` });
-        continue;
-      }
       mapped[key] = value;
       origin.set(key, key);
-    } else if (Object.hasOwn(GEN_AI_FIELDS, key)) {
-      const target = GEN_AI_FIELDS[key as GenAiName];
-      if (key === 'gen_ai.request.model' && origin.get(target) === 'gen_ai.response.model') continue;
-      if (origin.has(target)) {
-        errors.push({ field: `${dataField}.${key}`, reason: `${target} is given twice (as ${origin.get(target)} and as ${key})` });
-        continue;
-      }
-      mapped[target] = value;
-      origin.set(target, key);
+    } else if (isGenAiUsageAttribute(key)) {
+      genAi[key] = value;
     } else {
       errors.push({ field: `${dataField}.${key}`, reason: 'unknown field' });
     }
+  }
+  const reading = readGenAiUsage(genAi);
+  for (const [field, name] of Object.entries(reading.origin)) {
+    if (origin.has(field)) {
+      errors.push({ field: `${dataField}.${name}`, reason: `${field} is given twice (as ${field} and as ${name})` });
+      continue;
+    }
+    mapped[field] = reading.values[field as keyof typeof reading.values];
+    origin.set(field, name);
   }
   return { mapped, origin, errors };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_USAGE_BATCH, UsageEventSchema, type UsageIngestPath } from '@steward/contracts';
+import { GEN_AI_USAGE_ATTRIBUTES, MAX_USAGE_BATCH, UsageEventSchema, type UsageIngestPath } from '@steward/contracts';
 import { mediaTypeOf } from '../../body-reader';
 import { GatewayError, GatewayErrorCode, type FieldError } from '../../gateway.error';
 import { fieldErrors } from '../../request-validation';
@@ -11,7 +11,6 @@ import {
   CE_HEADER_PREFIX,
   CLOUDEVENT_MEDIA,
   CLOUDEVENTS_BATCH_MEDIA,
-  GEN_AI_FIELDS,
   JSON_MEDIA,
   LLM_USAGE_TYPE,
   LlmUsageCloudEventBatchSchema,
@@ -85,8 +84,8 @@ function binaryAttributesOf(headers: Readonly<Record<string, string | string[] |
   return JSON.stringify(attributes);
 }
 
-const GEN_AI_MAPPING = Object.entries(GEN_AI_FIELDS)
-  .map(([name, field]) => `\`${name}\` → \`${field}\``)
+const GEN_AI_MAPPING = Object.entries(GEN_AI_USAGE_ATTRIBUTES)
+  .map(([field, names]) => `${names.map((name) => `\`${name}\``).join(' else ')} → \`${field}\``)
   .join(', ');
 
 /**
@@ -164,8 +163,8 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
         `CloudEvents 1.0 attributes: \`specversion\` "1.0", \`type\` "${LLM_USAGE_TYPE}" (the only type), \`id\` → the usage event's id, \`source\` → its source,`,
         '`time` → when the call happened (default: when received), `subject` → the workspace id (omitted: the API key\'s workspace; another workspace than the key\'s is a 404),',
         'optional `datacontenttype` (application/json), `dataschema`, `traceparent`, `tracestate`; `data` the call, in Steward\'s field names',
-        `(provider, model, agent, inputTokens, …) and/or the OpenTelemetry GenAI names: ${GEN_AI_MAPPING} (the response model wins over the request model;`,
-        'the same quantity under two names is refused). Input tokens include the cached ones, output tokens the reasoning ones.',
+        `(provider, model, agent, inputTokens, …) and/or the OpenTelemetry GenAI names, the first present name winning (the same mapping as POST /v1/traces): ${GEN_AI_MAPPING}`,
+        '(a quantity under a GenAI name and a Steward name is refused). Input tokens include the cached ones, output tokens the reasoning ones.',
         'All or nothing: one invalid event refuses the request with a 400 problem naming each bad field (`body.3.data.gen_ai.usage.input_tokens`).',
         '204 once the events are durably queued. A user token needs an organization-wide role that may record usage and must name the workspace in `subject`',
         '(a workspace member records through POST /v1/workspaces/{wsId}/usage). 429 / 503 with Retry-After as for the HTTP batch.',
