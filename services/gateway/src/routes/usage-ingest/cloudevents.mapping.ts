@@ -18,14 +18,15 @@ const usageShape = UsageEventSchema.shape;
 const { id: _id, source: _source, time: _time, ...stewardDataShape } = usageShape;
 export const StewardUsageDataSchema = z.strictObject(stewardDataShape).describe("An llm.usage event's data in Steward's field names");
 
+/** Shown as required in the documented GenAI shape, so an example built from it is accepted (the older names may stand in for them). */
+const DOCUMENTED_REQUIRED = new Set(['gen_ai.provider.name', 'gen_ai.request.model']);
+
 /** The GenAI attributes' schemas for the documentation: each as the Steward field it fills (the mapping is GEN_AI_USAGE_ATTRIBUTES). */
 const genAiShape = Object.fromEntries(
   (Object.entries(GEN_AI_USAGE_ATTRIBUTES) as Array<[keyof typeof GEN_AI_USAGE_ATTRIBUTES, readonly string[]]>).flatMap(([field, names]) =>
     names.map((name, rank) => [
       name,
-      usageShape[field]
-        .optional()
-        .describe(rank === 0 ? `→ ${field}` : `→ ${field} when ${names.slice(0, rank).join(' and ')} ${rank === 1 ? 'is' : 'are'} absent${name === 'gen_ai.request.model' ? '' : ' (older conventions)'}`),
+      (DOCUMENTED_REQUIRED.has(name) ? usageShape[field] : usageShape[field].optional()).describe(rank === 0 ? `→ ${field}` : `→ ${field} when ${names.slice(0, rank).join(' and ')} ${rank === 1 ? 'is' : 'are'} absent${name === 'gen_ai.request.model' ? '' : ' (older conventions)'}`),
     ]),
   ),
 );
