@@ -183,6 +183,27 @@ describe('CloudEvents SDK (binary and structured) and the JSON batch route: each
     expect(await recordedCount(env.pool, workspaceId, SOURCE, 'bad-1')).toBe(0);
   });
 
+  it('the OpenAPI document lists the binary mode\'s ce-* headers as header parameters of POST /api/v1/events', async () => {
+    const document = await client.expect<{ paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>> }>(200, 'GET', '/openapi.json');
+    const headers = (document.paths['/api/v1/events']?.post?.parameters ?? []).filter((parameter) => parameter.in === 'header').map((parameter) => parameter.name);
+    expect(headers).toEqual(expect.arrayContaining(['ce-specversion', 'ce-id', 'ce-source', 'ce-type', 'ce-subject', 'ce-time']));
+  });
+
+  it('binary mode keeps the tenant rules: ce-subject naming a workspace other than the key\'s is a 404, a user token without ce-subject a 400 naming it', async () => {
+    const elsewhere = HTTP.binary(new CloudEvent({ type: 'llm.usage', source: SOURCE, id: 'wall-1', time: TIME, subject: stack.workspaceId, data: mistralCall }));
+    const walled = await send(elsewhere);
+    expect(walled.status).toBe(404);
+    expect(walled.body).not.toContain(stack.workspaceId);
+    const asOwner = await fetch(`${stack.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { ...(HTTP.binary(llmUsage('wall-2', mistralCall)).headers as Record<string, string>), authorization: `Bearer ${stack.ownerToken}` },
+      body: JSON.stringify(mistralCall),
+    });
+    expect(asOwner.status).toBe(400);
+    expect(fieldsOf(await asOwner.text())).toEqual(['header.ce-subject']);
+    expect(await recordedCount(env.pool, stack.workspaceId, SOURCE)).toBe(0);
+  });
+
   it('an Idempotency-Key covers the ce-* headers: the same request is replayed, another id under the same key is a 422', async () => {
     const key = { 'idempotency-key': `sdk-${Date.now()}` };
     const first = await send(HTTP.binary(llmUsage('idem-1', mistralCall)), key);

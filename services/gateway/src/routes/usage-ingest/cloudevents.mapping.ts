@@ -62,10 +62,6 @@ const CloudEventEnvelopeSchema = z.strictObject({ ...envelopeShape, data: z.reco
 export const LlmUsageCloudEventSchema = z
   .strictObject({ ...envelopeShape, data: z.union([StewardUsageDataSchema, GenAiUsageDataSchema]) })
   .describe('A CloudEvent of type llm.usage: one LLM call. id → the usage id, source → source, time → time (default: when received), subject → the workspace');
-/** A binary-mode body: the `data` alone (the attributes are in `ce-*` headers). */
-export const LlmUsageDataSchema = z
-  .union([StewardUsageDataSchema, GenAiUsageDataSchema])
-  .describe('Binary content mode: the data of one llm.usage event, its attributes in ce-* headers');
 export const LlmUsageCloudEventBatchSchema = z.array(LlmUsageCloudEventSchema).min(1).max(10_000);
 
 /** One accepted CloudEvent as a usage event of a workspace (undefined: the API key's). */
@@ -211,16 +207,19 @@ export function mapCloudEvents(body: unknown, media: string, receivedAt: string,
 export const CE_HEADER_PREFIX = 'ce-';
 
 /** Binary mode's attribute headers, as documented in OpenAPI; other `ce-*` headers are unknown attributes (400). */
-export const CE_BINARY_HEADERS: ReadonlyArray<{ readonly name: string; readonly required: boolean; readonly description: string }> = [
-  { name: 'ce-specversion', required: true, description: 'Binary content mode: `1.0`. Its presence (or any `ce-*` header) with `Content-Type: application/json` makes the body the event\'s `data`.' },
-  { name: 'ce-id', required: true, description: "Binary content mode: the event id → the usage event's id (same source + id as a structured event or a batch item: counted once)." },
-  { name: 'ce-source', required: true, description: 'Binary content mode: the event source → the usage event\'s source.' },
-  { name: 'ce-type', required: true, description: `Binary content mode: \`${LLM_USAGE_TYPE}\`.` },
-  { name: 'ce-subject', required: false, description: "Binary content mode: the workspace id (omitted: the API key's workspace)." },
-  { name: 'ce-time', required: false, description: 'Binary content mode: when the call happened, RFC 3339 (default: when received).' },
-  { name: 'ce-dataschema', required: false, description: 'Binary content mode: optional data schema URI.' },
-  { name: 'ce-traceparent', required: false, description: 'Binary content mode: distributed tracing extension (W3C traceparent).' },
-  { name: 'ce-tracestate', required: false, description: 'Binary content mode: distributed tracing extension (W3C tracestate).' },
+export const CE_BINARY_HEADERS: ReadonlyArray<{ readonly name: string; readonly description: string }> = [
+  {
+    name: 'ce-specversion',
+    description: "Binary content mode (required there): `1.0`. Any `ce-*` header on an `application/json` request makes the body the event's `data` alone (Steward's names or the GenAI names, as `data` of the structured event).",
+  },
+  { name: 'ce-id', description: "Binary content mode (required there): the event id → the usage event's id (same source + id as a structured event or a batch item: counted once)." },
+  { name: 'ce-source', description: 'Binary content mode (required there): the event source → the usage event\'s source.' },
+  { name: 'ce-type', description: `Binary content mode (required there): \`${LLM_USAGE_TYPE}\`.` },
+  { name: 'ce-subject', description: "Binary content mode: the workspace id (omitted: the API key's workspace)." },
+  { name: 'ce-time', description: 'Binary content mode: when the call happened, RFC 3339 (default: when received).' },
+  { name: 'ce-dataschema', description: 'Binary content mode: optional data schema URI.' },
+  { name: 'ce-traceparent', description: 'Binary content mode: distributed tracing extension (W3C traceparent).' },
+  { name: 'ce-tracestate', description: 'Binary content mode: distributed tracing extension (W3C tracestate).' },
 ];
 
 /** Binary mode: a request of a non-CloudEvents media type whose attributes come in `ce-*` headers. */

@@ -15,7 +15,6 @@ import {
   LLM_USAGE_TYPE,
   LlmUsageCloudEventBatchSchema,
   LlmUsageCloudEventSchema,
-  LlmUsageDataSchema,
   isBinaryMode,
   mapBinaryCloudEvent,
   mapCloudEvents,
@@ -176,7 +175,8 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
       rawBody: {
         fingerprintHeaders: binaryAttributesOf,
         content: {
-          [JSON_MEDIA]: z.union([LlmUsageCloudEventSchema, LlmUsageCloudEventBatchSchema, LlmUsageDataSchema]),
+          // one structured event, the main form; the binary mode's body (the data alone) is described with the ce-* header parameters
+          [JSON_MEDIA]: LlmUsageCloudEventSchema,
           [CLOUDEVENT_MEDIA]: LlmUsageCloudEventSchema,
           [CLOUDEVENTS_BATCH_MEDIA]: LlmUsageCloudEventBatchSchema,
         },
