@@ -82,11 +82,14 @@ export interface RawJsonBody {
   readonly fingerprintHeaders?: (headers: IncomingHttpHeaders) => string;
 }
 
-/** A request header a route reads itself, shown as a header parameter in OpenAPI (the handler validates it). */
+/**
+ * A request header a route reads itself, shown as an optional header parameter in OpenAPI: the handler
+ * validates it, and `description` says when it is required (a binary-mode CloudEvent's `ce-id`).
+ */
 export interface DocumentedHeader {
   readonly name: string;
   readonly description: string;
-  /** Required in the cases `description` gives (the document lists it as optional). */
+  /** Default: a string. */
   readonly schema?: z.ZodType;
 }
 
