@@ -1,0 +1,50 @@
+import { sql, type Transaction } from 'kysely';
+import type { RecordedEvent } from '@steward/event-store';
+import { mayBePoison } from './transient-failure';
+
+export interface PoisonedEvent {
+  readonly event: RecordedEvent;
+  readonly error: unknown;
+}
+
+/**
+ * Applies `events` inside `trx`, leaving out those that cannot be applied: the
+ * slice is tried in a savepoint; when it fails for a reason that may be its
+ * events (not a transient failure), it is rolled back to the savepoint and its
+ * two halves are tried in order, down to single events. Everything else is
+ * applied once, in the original order; the events that fail on their own are
+ * returned. A transient failure rolls back nothing itself and is thrown.
+ */
+export async function applyIsolatingPoison(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  trx: Transaction<any>,
+  events: readonly RecordedEvent[],
+  apply: (events: readonly RecordedEvent[]) => Promise<void>,
+): Promise<PoisonedEvent[]> {
+  const poisoned: PoisonedEvent[] = [];
+  let savepoints = 0;
+  const attempt = async (slice: readonly RecordedEvent[]): Promise<void> => {
+    if (slice.length === 0) return;
+    const savepoint = sql.id(`steward_isolate_${savepoints++}`);
+    await sql`SAVEPOINT ${savepoint}`.execute(trx);
+    let failure: unknown;
+    try {
+      await apply(slice);
+    } catch (error) {
+      if (!mayBePoison(error)) throw error;
+      failure = error;
+      await sql`ROLLBACK TO SAVEPOINT ${savepoint}`.execute(trx);
+    }
+    await sql`RELEASE SAVEPOINT ${savepoint}`.execute(trx);
+    if (failure === undefined) return;
+    if (slice.length === 1) {
+      poisoned.push({ event: slice[0]!, error: failure });
+      return;
+    }
+    const middle = Math.ceil(slice.length / 2);
+    await attempt(slice.slice(0, middle));
+    await attempt(slice.slice(middle));
+  };
+  await attempt(events);
+  return poisoned;
+}
