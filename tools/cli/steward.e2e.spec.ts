@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@steward/event-store';
+import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
+import { ledgerProjection, newEvent } from '../../libs/projections/test/projection.fixtures';
 
 const root = join(__dirname, '..', '..');
 
@@ -79,6 +81,55 @@ describe('npm run steward -- projections', () => {
     expect(status.code).toBe(0);
     const counts = (JSON.parse(status.stdout) as Array<Record<string, unknown>>).find((projection) => projection.name === 'event-counts');
     expect(counts).toMatchObject({ name: 'event-counts', eventsApplied: '12', lagEvents: 0, storedVersion: 1, hasLeader: false });
+  });
+
+  it('shows a quarantined event in status and the quarantine, and replays it once fixed', async () => {
+    const modules = { STEWARD_PROJECTION_MODULES: 'libs/projections/test/cli-projections.fixture.ts' };
+    const store = new PostgresEventStore({ pool: env.pool, schema: 'cli_events' });
+    const poison = newEvent('Poison', { note: 'private' });
+    await store.append(`cli-poison-a-${randomUUID()}`, [newEvent('Good'), poison], { expectedRevision: 'no_stream' });
+    const streamB = `cli-poison-b-${randomUUID()}`;
+    await store.append(streamB, [newEvent('Good')], { expectedRevision: 'no_stream' });
+    const [last] = await store.readStream(streamB);
+    const host = new ProjectionHost({
+      pool: env.pool,
+      store,
+      projections: [ledgerProjection({ name: 'cli-poison', poison: { active: true } })],
+      meter: false,
+      retryDelayMs: 50,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    await host.start();
+    await host.runner('cli-poison').waitForPosition(last!.position, 30_000);
+    await host.stop();
+    await store.close();
+
+    const status = await steward(env, ['projections', 'status', '--json'], modules);
+    const poisoned = (JSON.parse(status.stdout) as Array<Record<string, unknown>>).find((projection) => projection.name === 'cli-poison');
+    expect(poisoned).toMatchObject({ eventsApplied: '2', health: 'degraded', quarantined: 1 });
+    const table = await steward(env, ['projections', 'status'], modules);
+    expect(table.stdout).toMatch(/cli-poison .*degraded: 1 quarantined/);
+
+    const listed = await steward(env, ['projections', 'quarantine', 'cli-poison'], modules);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(poison.eventId);
+    expect(listed.stdout).toContain('Poison v1');
+    expect(listed.stdout).toContain('Error poisoned batch');
+    expect(listed.stdout).not.toContain('private');
+
+    // Not fixed yet: it fails again and stays (exit 1).
+    const early = await steward(env, ['projections', 'replay-quarantine', 'cli-poison'], modules);
+    expect(early.code).toBe(1);
+    expect(early.stdout).toMatch(new RegExp(`^failed\t.*${poison.eventId}`, 'm'));
+    expect(early.stderr).toContain('cli-poison: 0 replayed, 1 failed again, 1 still quarantined');
+
+    const fixed = await steward(env, ['projections', 'replay-quarantine', 'cli-poison'], { ...modules, STEWARD_TEST_POISON_FIXED: '1' });
+    expect(fixed.stderr).toContain('cli-poison: 1 replayed, 0 failed again, 0 still quarantined');
+    expect(fixed.code).toBe(0);
+    const { rows } = await env.pool.query<{ n: string }>('SELECT count(*) AS n FROM rm_cli_poison.entries');
+    expect(rows[0]!.n).toBe('3');
+    const json = await steward(env, ['projections', 'quarantine', 'cli-poison', '--json'], modules);
+    expect(JSON.parse(json.stdout)).toEqual([]);
   });
 
   it('prints usage with exit code 2 for an unknown command', async () => {

@@ -4,12 +4,15 @@
  *   npm run steward -- projections rebuild <name> [--batch-size <n>]
  *   npm run steward -- projections status [--json]
  *   npm run steward -- projections list
+ *   npm run steward -- projections quarantine <name> [--json]
+ *   npm run steward -- projections replay-quarantine <name>
  *   npm run steward -- secrets rotate | status | generate-key   (libs/secrets/src/secrets.cli.ts)
  *
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/steward),
  * EVENT_STORE_SCHEMA (default steward_events), STEWARD_PROJECTION_MODULES (extra
  * projection modules, see projection-catalog.ts).
- * Exit codes: 0 done, 1 failed, 2 bad usage or unknown projection.
+ * Exit codes: 0 done, 1 failed (replay-quarantine: an event failed again and stays), 2 bad usage or
+ * unknown projection.
  */
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
@@ -23,6 +26,8 @@ const USAGE = `usage:
   npm run steward -- projections rebuild <name> [--batch-size <n>]
   npm run steward -- projections status [--json]
   npm run steward -- projections list
+  npm run steward -- projections quarantine <name> [--json]
+  npm run steward -- projections replay-quarantine <name>
 ${SECRETS_USAGE}`;
 
 class UsageError extends Error {}
@@ -106,8 +111,60 @@ async function status(args: string[]): Promise<void> {
       s.lagEvents.toString(),
       s.lagSeconds.toFixed(1),
       s.storedVersion === undefined ? `-/${s.version}` : `${s.storedVersion}/${s.version}`,
+      s.health === 'degraded' ? `degraded: ${s.quarantined} quarantined` : 'ok',
     ]);
-    printTable(['projection', 'leader', 'checkpoint', 'applied', 'lag events', 'lag s', 'version (stored/code)'], rows);
+    printTable(['projection', 'leader', 'checkpoint', 'applied', 'lag events', 'lag s', 'version (stored/code)', 'health'], rows);
+  });
+}
+
+/** Lists what a projection quarantined: the event's id and place, never its data. */
+async function quarantine(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const rest = args.filter((arg) => arg !== '--json');
+  const projections = loadProjections();
+  const projection = find(projections, rest[0]);
+  if (rest.length > 1) throw new UsageError(`unexpected arguments: ${rest.slice(1).join(' ')}\n${USAGE}`);
+  await withHost([projection], async (host) => {
+    await host.migrate();
+    const events = await host.quarantined(projection.name);
+    if (json) {
+      const plain = events.map((e) => ({ ...e, streamRevision: e.streamRevision.toString(), position: formatPosition(e.position) }));
+      console.log(JSON.stringify(plain, null, 2));
+      return;
+    }
+    if (events.length === 0) {
+      console.log(`${projection.name}: nothing quarantined`);
+      return;
+    }
+    printTable(
+      ['position', 'event id', 'type', 'stream', 'recorded', 'quarantined', 'replays', 'error'],
+      events.map((e) => [
+        formatPosition(e.position),
+        e.eventId,
+        `${e.eventType} v${e.eventVersion}`,
+        `${e.streamId}@${e.streamRevision}`,
+        e.recordedAt.toISOString(),
+        e.quarantinedAt.toISOString(),
+        String(e.replayAttempts),
+        `${e.errorCode ?? ''} ${e.errorMessage}`.trim().replace(/\s+/g, ' '),
+      ]),
+    );
+  });
+}
+
+/** Applies the quarantined events with this (fixed) code, each once; the ones that fail again stay. */
+async function replayQuarantined(args: string[]): Promise<number> {
+  const projections = loadProjections();
+  const projection = find(projections, args[0]);
+  if (args.length > 1) throw new UsageError(`unexpected arguments: ${args.slice(1).join(' ')}\n${USAGE}`);
+  return withHost([projection], async (host) => {
+    const result = await host.replayQuarantine(projection.name);
+    for (const { event, outcome, error } of result.events) {
+      console.log(`${outcome}\t${formatPosition(event.position)}\t${event.eventId}\t${event.eventType}${error ? `\t${error}` : ''}`);
+    }
+    const remaining = (await host.quarantined(projection.name)).length;
+    console.error(`${projection.name}: ${result.replayed} replayed, ${result.failed} failed again, ${remaining} still quarantined`);
+    return result.failed > 0 ? 1 : 0;
   });
 }
 
@@ -128,6 +185,11 @@ async function main(argv: string[]): Promise<number> {
       case 'status':
         await status(rest);
         return 0;
+      case 'quarantine':
+        await quarantine(rest);
+        return 0;
+      case 'replay-quarantine':
+        return await replayQuarantined(rest);
       case 'list':
         for (const projection of loadProjections()) console.log(`${projection.name}\tv${projection.version}`);
         return 0;
