@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@steward/event-store';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { DeadLetterHeaders, connectNats, ensureStreams, natsNames } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { ledgerProjection, newEvent } from '../../libs/projections/test/projection.fixtures';
@@ -130,6 +132,35 @@ describe('npm run steward -- projections', () => {
     expect(rows[0]!.n).toBe('3');
     const json = await steward(env, ['projections', 'quarantine', 'cli-poison', '--json'], modules);
     expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
+  it('lists dead letters: the count per consumer, then each with its reason and event ids', async () => {
+    const natsEnv = { NATS_URL: env.natsUrl, NATS_PREFIX: env.natsPrefix };
+    // No dead-letter stream yet: nothing to list, nothing created.
+    const empty = await steward(env, ['dead-letters', 'list'], natsEnv);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toContain('dead letters: 0');
+
+    const nats = await connectNats({ servers: env.natsUrl, name: 'cli-dead-letters' });
+    try {
+      await ensureStreams(nats.jsm, { prefix: env.natsPrefix });
+      const headers = natsHeaders();
+      headers.set(DeadLetterHeaders.Reason, 'events[1]: event store refused the data: unsupported Unicode escape sequence');
+      headers.set(DeadLetterHeaders.Subject, `${env.natsPrefix}usage.ingest.ws-1`);
+      headers.set(DeadLetterHeaders.StreamSequence, '42');
+      headers.set(DeadLetterHeaders.Members, '1');
+      const batch = { batchId: 'batch-1', workspaceId: 'ws-1', events: [{ id: 'call-7', source: 'agent-host', agent: 'private words' }] };
+      await nats.js.publish(natsNames(env.natsPrefix).deadLetterSubject('usage-metering'), JSON.stringify(batch), { headers });
+    } finally {
+      await nats.close();
+    }
+    const listed = await steward(env, ['dead-letters', 'list'], natsEnv);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('dead letters: 1 (usage-metering 1)');
+    expect(listed.stdout).toMatch(/usage-metering .*usage\.ingest\.ws-1#42 +1:call-7 +events\[1\]: event store refused the data/);
+    expect(listed.stdout).not.toContain('private words');
+    const json = await steward(env, ['dead-letters', 'list', '--consumer', 'usage-metering', '--json'], natsEnv);
+    expect(JSON.parse(json.stdout)).toMatchObject({ total: 1, items: [{ consumer: 'usage-metering', members: [1], batch: { batchId: 'batch-1', events: [{ id: 'call-7' }] } }] });
   });
 
   it('prints usage with exit code 2 for an unknown command', async () => {

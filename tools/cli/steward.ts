@@ -6,9 +6,10 @@
  *   npm run steward -- projections list
  *   npm run steward -- projections quarantine <name> [--json]
  *   npm run steward -- projections replay-quarantine <name>
+ *   npm run steward -- dead-letters list [--consumer <durable>] [--limit <n>] [--json]
  *   npm run steward -- secrets rotate | status | generate-key   (libs/secrets/src/secrets.cli.ts)
  *
- * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/steward),
+ * Environment: NATS_URL and NATS_PREFIX (dead letters), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/steward),
  * EVENT_STORE_SCHEMA (default steward_events), STEWARD_PROJECTION_MODULES (extra
  * projection modules, see projection-catalog.ts).
  * Exit codes: 0 done, 1 failed (replay-quarantine: an event failed again and stays), 2 bad usage or
@@ -21,6 +22,7 @@ import { ProjectionHost, type ProjectionDefinition, type ProjectionLogger } from
 import { ProgressBar } from './progress-bar';
 import { loadProjections } from '../../services/projections/src/projection-catalog';
 import { SECRETS_USAGE, runSecretsCommand } from '@steward/secrets';
+import { connectNats, listDeadLetters } from '@steward/messaging';
 
 const USAGE = `usage:
   npm run steward -- projections rebuild <name> [--batch-size <n>]
@@ -28,6 +30,7 @@ const USAGE = `usage:
   npm run steward -- projections list
   npm run steward -- projections quarantine <name> [--json]
   npm run steward -- projections replay-quarantine <name>
+  npm run steward -- dead-letters list [--consumer <durable>] [--limit <n>] [--json]
 ${SECRETS_USAGE}`;
 
 class UsageError extends Error {}
@@ -168,6 +171,46 @@ async function replayQuarantined(args: string[]): Promise<number> {
   });
 }
 
+/** What consumers gave up on: counts per consumer, then the newest, with the reason and the events' ids (never their data). */
+async function deadLetters(args: string[]): Promise<void> {
+  const [command, ...rest] = args;
+  if (command !== 'list') throw new UsageError(USAGE);
+  const json = rest.includes('--json');
+  const options = rest.filter((arg) => arg !== '--json');
+  const consumer = option(options, '--consumer');
+  const limitText = option(options, '--limit');
+  const limit = limitText === undefined ? 50 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+  if (options.length > 0) throw new UsageError(`unexpected arguments: ${options.join(' ')}\n${USAGE}`);
+  const config = loadConfig();
+  const nats = await connectNats({ servers: config.natsUrl, name: `steward-cli-${process.pid}` });
+  try {
+    const listing = await listDeadLetters(nats.jsm, config.natsPrefix, { limit, ...(consumer ? { consumer } : {}) });
+    if (json) {
+      console.log(JSON.stringify(listing, null, 2));
+      return;
+    }
+    const counts = Object.entries(listing.counts).map(([name, count]) => `${name} ${count}`);
+    console.log(`dead letters: ${listing.total}${counts.length > 0 ? ` (${counts.join(', ')})` : ''}`);
+    if (listing.items.length === 0) return;
+    printTable(
+      ['seq', 'consumer', 'dead-lettered', 'from', 'events', 'reason'],
+      listing.items.map((item) => [
+        String(item.seq),
+        item.consumer,
+        item.deadLetteredAt.toISOString(),
+        `${item.originalSubject ?? '?'}#${item.originalSequence ?? '?'}`,
+        item.batch
+          ? item.batch.events.map((event, i) => `${item.members?.[i] ?? i}:${event.id ?? '?'}`).join(' ')
+          : `${item.bytes} bytes`,
+        item.reason,
+      ]),
+    );
+  } finally {
+    await nats.close();
+  }
+}
+
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
@@ -177,6 +220,10 @@ async function main(argv: string[]): Promise<number> {
   const [area, command, ...rest] = argv;
   try {
     if (area === 'secrets') return await runSecretsCommand(argv.slice(1), loadConfig().databaseUrl);
+    if (area === 'dead-letters') {
+      await deadLetters(argv.slice(1));
+      return 0;
+    }
     if (area !== 'projections') throw new UsageError(USAGE);
     switch (command) {
       case 'rebuild':
