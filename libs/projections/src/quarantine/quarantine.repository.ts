@@ -87,12 +87,17 @@ export class QuarantineRepository {
     return new Map(rows.map((row) => [row.projection, Number(row.events)]));
   }
 
+  /** 0 while the table does not exist yet (a status read before anything migrated the database). */
   async count(projection: string): Promise<number> {
     const row = await QuarantineRepository.on(this.db as Kysely<ProjectionsDB>)
       .selectFrom('quarantine')
       .select(sql<string>`count(*)`.as('events'))
       .where('projection', '=', projection)
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch((error: unknown) => {
+        if (isMissingTable(error)) return { events: '0' };
+        throw error;
+      });
     return Number(row.events);
   }
 
@@ -140,12 +145,16 @@ export async function readQuarantineCounts(pool: pg.Pool): Promise<Record<string
   const { rows } = await pool.query<{ projection: string; events: string }>(
     'SELECT projection, count(*) AS events FROM steward_projections.quarantine GROUP BY projection',
   ).catch((error: unknown) => {
-    // 42P01/3F000: the table or the schema is not there yet, so nothing is quarantined.
-    const code = (error as { code?: string }).code;
-    if (code === '42P01' || code === '3F000') return { rows: [] };
+    if (isMissingTable(error)) return { rows: [] };
     throw error;
   });
   return Object.fromEntries(rows.map((row) => [row.projection, Number(row.events)]));
+}
+
+/** 42P01 / 3F000: the table or its schema is not there yet, so nothing is quarantined. */
+function isMissingTable(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '42P01' || code === '3F000';
 }
 
 function toQuarantinedEvent(row: QuarantineRow): QuarantinedEvent {
