@@ -178,6 +178,25 @@ describe('projection quarantine (PostgreSQL)', () => {
     }
   });
 
+  it('quarantines nothing when every event of a batch fails alone (the code is at fault): it stops and retries until fixed', async () => {
+    const poison = { active: true };
+    const projection = ledgerProjection({ name: 'broken', poison });
+    await append('broken', 'tenant-a', [newEvent('Poison'), newEvent('Poison'), newEvent('Poison')]);
+    const head = await append('broken', 'tenant-b', [newEvent('Poison')]);
+    const host = f.host({ projections: [projection], instanceId: 'broken-1', logger: capturingLogger([]) });
+    await host.start();
+    const runner = host.runner('broken');
+    await eventually(async () => /every one of the 4 events/.test(runner.lastError?.message ?? ''), 20_000, 'the batch to be refused whole');
+    expect(await host.quarantined('broken')).toEqual([]);
+    expect((await runner.status()).health).toBe('ok');
+
+    poison.active = false;
+    await runner.waitForPosition(head, 20_000);
+    expect(await countEntries(f.db, 'broken')).toBe(4);
+    expect(await host.quarantined('broken')).toEqual([]);
+    await host.stop();
+  });
+
   it('a rebuild builds the read model without the poison and makes it the quarantine', async () => {
     const poison = { active: true };
     const projection = ledgerProjection({ name: 'rebuilt', poison });

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '@steward/event-store';
-import { mayBePoison } from './transient-failure';
+import { ProjectionError, ProjectionErrorCode } from '../projection.error';
+import { errorMessageOf, mayBePoison } from './transient-failure';
 
 export interface PoisonedEvent {
   readonly event: RecordedEvent;
@@ -13,7 +14,8 @@ export interface PoisonedEvent {
  * events (not a transient failure), it is rolled back to the savepoint and its
  * two halves are tried in order, down to single events. Everything else is
  * applied once, in the original order; the events that fail on their own are
- * returned. A transient failure rolls back nothing itself and is thrown.
+ * returned. A transient failure rolls back nothing itself and is thrown; so is a batch of several events
+ * where every one fails alone (`NothingApplies`).
  */
 export async function applyIsolatingPoison(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,5 +48,15 @@ export async function applyIsolatingPoison(
     await attempt(slice.slice(middle));
   };
   await attempt(events);
+  if (poisoned.length === events.length && events.length > 1) {
+    // A broken deploy or read model fails every event: quarantining them all would empty the read model into
+    // the quarantine, and a later replay could not restore their order. Stop and retry instead, as before.
+    throw new ProjectionError(
+      ProjectionErrorCode.NothingApplies,
+      `every one of the ${events.length} events of the batch failed on its own (the code or the read model is at fault, not the events): ${errorMessageOf(poisoned[0]!.error)}`,
+      {},
+      { cause: poisoned[0]!.error },
+    );
+  }
   return poisoned;
 }
