@@ -115,6 +115,8 @@ export class ProjectionRunner {
   private error: Error | undefined;
   private lostLead = false;
   private mismatchReported = false;
+  /** The last batch applied was one quarantined event and nothing else: a second such batch in a row waits (see applyBatch). */
+  private quarantinedWithoutProgress = false;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.name = options.projection.name;
@@ -380,6 +382,16 @@ export class ProjectionRunner {
       if (failure === undefined) await apply(batch.events);
       else {
         poisoned = await applyIsolatingPoison(trx, batch.events, apply);
+        if (poisoned.length > 0 && poisoned.length === batch.events.length && this.quarantinedWithoutProgress) {
+          // Events one at a time, each failing, nothing applied in between: more likely a broken release than a run of
+          // poison. Wait (and retry) until the batch holds an event that applies, rather than quarantine the stream.
+          throw new ProjectionError(
+            ProjectionErrorCode.NothingApplies,
+            `projection ${this.name}: no event applied since the last one quarantined, and this one fails too: ${redactedMessageOf(failure)}`,
+            {},
+            { cause: poisoned[0]!.error },
+          );
+        }
         await this.quarantine.add(trx, this.name, poisoned);
       }
       if (!this.leading(leadership)) {
@@ -396,6 +408,7 @@ export class ProjectionRunner {
       if (batch.events.length > 0) await sql`SELECT pg_notify(${readModelChannel(this.name)}, '')`.execute(trx);
     });
     leadership.position = batch.checkpoint;
+    if (batch.events.length > 0) this.quarantinedWithoutProgress = poisoned.length === batch.events.length;
     for (const { event, error } of poisoned) {
       this.quarantinedCounter.add(1, { projection: this.name, event_type: event.type });
       // The event's id and place, never its data (it may hold personal data): operators read it from the store.

@@ -197,6 +197,31 @@ describe('projection quarantine (PostgreSQL)', () => {
     await host.stop();
   });
 
+  it('quarantines a lone failing event, but not the next one until an event applies in between', async () => {
+    const poison = { active: true };
+    const projection = ledgerProjection({ name: 'lone', poison });
+    const host = f.host({ projections: [projection], instanceId: 'lone-1', logger: capturingLogger([]) });
+    await host.start();
+    const runner = host.runner('lone');
+    const first = newEvent('Poison');
+    let head = await append('lone', 'tenant-a', [first]);
+    await runner.waitForPosition(head, 20_000);
+    expect((await host.quarantined('lone')).map((row) => row.eventId)).toEqual([first.eventId]);
+
+    // A second lone failure right after: it waits, as a broken release would make every event fail.
+    const second = newEvent('Poison');
+    await append('lone', 'tenant-a', [second]);
+    await eventually(async () => /no event applied since the last one quarantined/.test(runner.lastError?.message ?? ''), 20_000, 'the second lone failure to wait');
+    expect(await host.quarantined('lone')).toHaveLength(1);
+
+    // An event that applies joins its batch: the second is quarantined and the projection moves on.
+    head = await append('lone', 'tenant-b', [newEvent('Good')]);
+    await runner.waitForPosition(head, 20_000);
+    expect((await host.quarantined('lone')).map((row) => row.eventId)).toEqual([first.eventId, second.eventId]);
+    expect(await countEntries(f.db, 'lone')).toBe(1);
+    await host.stop();
+  });
+
   it('a rebuild builds the read model without the poison and makes it the quarantine', async () => {
     const poison = { active: true };
     const projection = ledgerProjection({ name: 'rebuilt', poison });
