@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import type { Meter } from '@opentelemetry/api';
+import { createNoopMeter, type Meter } from '@opentelemetry/api';
 import type { EventStore } from '@steward/event-store';
 import { CheckpointRepository } from './checkpoint.repository';
 import type { ProjectionDefinition } from './projection';
@@ -28,7 +28,7 @@ export interface ProjectionHostOptions {
   /** Standby lock polling and leader handover checks (ms). Default 500. */
   readonly lockPollIntervalMs?: number;
   readonly retryDelayMs?: number;
-  /** Where the lag gauges go. Default: the global meter provider. Pass `false` for none. */
+  /** Where the lag gauges and the quarantine counter go. Default: the global meter provider. Pass `false` for none. */
   readonly meter?: Meter | false;
   readonly logger?: ProjectionLogger;
   /**
@@ -89,7 +89,7 @@ export class ProjectionHost {
           ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
           ...(options.logger ? { logger: options.logger } : {}),
           ...(options.rebuildOutdated ? { autoRebuild: true } : {}),
-          ...(options.meter ? { meter: options.meter } : {}),
+          ...(options.meter !== undefined ? { meter: options.meter === false ? createNoopMeter() : options.meter } : {}),
         }),
       );
     }
