@@ -475,6 +475,7 @@ export class ProjectionRunner {
 
   private recordError(error: unknown, message: string): void {
     this.error = error instanceof Error ? error : new Error(String(error));
-    this.logger.error({ projection: this.name, err: this.error.message }, message);
+    // PostgreSQL quotes the offending value in its messages, and an event's values may be personal data.
+    this.logger.error({ projection: this.name, errorCode: errorCodeOf(error), err: redactedMessageOf(error) }, message);
   }
 }

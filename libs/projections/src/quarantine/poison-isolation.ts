@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode } from '../projection.error';
-import { errorMessageOf, mayBePoison } from './transient-failure';
+import { mayBePoison, redactedMessageOf } from './transient-failure';
 
 export interface PoisonedEvent {
   readonly event: RecordedEvent;
@@ -53,7 +53,7 @@ export async function applyIsolatingPoison(
     // the quarantine, and a later replay could not restore their order. Stop and retry instead, as before.
     throw new ProjectionError(
       ProjectionErrorCode.NothingApplies,
-      `every one of the ${events.length} events of the batch failed on its own (the code or the read model is at fault, not the events): ${errorMessageOf(poisoned[0]!.error)}`,
+      `every one of the ${events.length} events of the batch failed on its own (the code or the read model is at fault, not the events): ${redactedMessageOf(poisoned[0]!.error)}`,
       {},
       { cause: poisoned[0]!.error },
     );
