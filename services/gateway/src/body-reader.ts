@@ -51,7 +51,8 @@ export async function readJsonBodyText(request: IncomingMessage, limit: number, 
   }
   if (!isJson(request.headers['content-type'], mediaTypes)) {
     request.resume();
-    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, `the body must be ${mediaTypes ? mediaTypes.join(', ') : 'application/json'}`);
+    const accepted = `the body must be ${mediaTypes ? mediaTypes.join(', ') : 'application/json'}`;
+    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, accepted, { errors: [{ field: 'header.content-type', message: accepted }] });
   }
   const tooLarge = (): GatewayError => new GatewayError(GatewayErrorCode.PayloadTooLarge, `the body is larger than ${limit} bytes`);
   if (declared !== undefined && Number(declared) > limit * DRAIN_FACTOR) {

@@ -67,6 +67,8 @@ export interface RequestIdentity {
   readonly tenant: unknown;
   /** The body's media type where several are taken (CloudEvents: one event or a batch). */
   readonly mediaType: string | undefined;
+  /** What the route's headers add to a raw body (a binary-mode CloudEvent's `ce-*` attributes); '' for nothing. */
+  readonly headers: string;
   /** bodyFingerprint of the body, or the sha256 of its bytes (raw batch bodies). */
   readonly body: string;
 }

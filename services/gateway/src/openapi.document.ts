@@ -157,7 +157,10 @@ function operation(collector: SchemaCollector, route: AnyRoute): JsonSchema {
   const missing = pathParamNames(route.path).filter((name) => !parameters.some((parameter) => parameter.in === 'path' && parameter.name === name));
   for (const name of missing) parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
   parameters.push(...tenantHeaders(route));
-  for (const header of route.openApi?.requestHeaders ?? []) parameters.push({ name: header.name, in: 'header', required: false, description: header.description, schema: header.schema });
+  for (const header of route.headers ?? []) {
+    const schema = header.schema ? collector.schema(header.schema, 'input', `${id}_${header.name}`) : { type: 'string' };
+    parameters.push({ name: header.name, in: 'header', required: false, description: header.description, schema });
+  }
   if (route.method === 'POST') {
     parameters.push({
       name: 'Idempotency-Key',

@@ -165,6 +165,8 @@ export class RequestPipeline {
             query: input.query ?? {},
             tenant,
             mediaType: route.rawBody ? mediaTypeOf(request.headers['content-type']) : undefined,
+            // what else the route says makes two raw bodies different (a binary-mode CloudEvent's ce-* headers)
+            headers: route.rawBody?.fingerprintHeaders?.(request.headers) ?? '',
             // a raw (batch) body by its bytes: a retry sends the same bytes, and canonical JSON of 10,000 events costs tens of ms
             body: raw ? createHash('sha256').update(raw.text).digest('hex') : bodyFingerprint(rawBody),
           });

@@ -108,6 +108,22 @@ export interface RouteResponse {
 export interface RawJsonBody {
   /** Media type → the schema shown in the OpenAPI document (`application/json` first: it is the main one). */
   readonly content: Readonly<Record<string, z.ZodType>>;
+  /**
+   * What else than the body's bytes makes two requests different, for the Idempotency-Key fingerprint
+   * (a binary-mode CloudEvent's `ce-*` headers); empty when nothing does.
+   */
+  readonly fingerprintHeaders?: (headers: IncomingHttpHeaders) => string;
+}
+
+/**
+ * A request header a route reads itself, shown as an optional header parameter in OpenAPI: the handler
+ * validates it, and `description` says when it is required (a binary-mode CloudEvent's `ce-id`).
+ */
+export interface DocumentedHeader {
+  readonly name: string;
+  readonly description: string;
+  /** Default: a string. */
+  readonly schema?: z.ZodType;
 }
 
 /** A JSON Schema (or OpenAPI schema object) written by hand. */
@@ -117,8 +133,6 @@ export type OpenApiSchema = Readonly<Record<string, unknown>>;
 export interface OpenApiExtras {
   /** Request media types turned into the JSON body before the pipeline (OTLP's protobuf), by media type. */
   readonly requestContent?: Readonly<Record<string, OpenApiSchema>>;
-  /** Request headers the route reads (Content-Encoding of a compressed body, …). */
-  readonly requestHeaders?: ReadonlyArray<{ readonly name: string; readonly description: string; readonly schema: OpenApiSchema }>;
   /** Another media type of an answer, by status: a streamed one (`responses: { 200: null }`), or one besides JSON. */
   readonly responseContent?: Readonly<Record<number, { readonly mediaType: string; readonly schema: OpenApiSchema }>>;
 }
@@ -150,6 +164,8 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
    * array. `content` documents it by media type; a request of another media type is a 415. Not with `body`.
    */
   readonly rawBody?: RawJsonBody;
+  /** Headers the handler reads itself, documented as OpenAPI header parameters. */
+  readonly headers?: readonly DocumentedHeader[];
   /** This route's body limit in bytes, when it differs from the gateway's (a usage batch of 10,000 events). */
   readonly bodyLimitBytes?: number;
   /** What the OpenAPI document tells beyond the schemas above (see OpenApiExtras). */

@@ -308,7 +308,7 @@ export interface paths {
         put?: never;
         /**
          * Record LLM calls as CloudEvents of type llm.usage (OpenMeter-compatible ingest): 204
-         * @description Content types: `application/cloudevents+json` (one event), `application/cloudevents-batch+json` (an array, up to 10,000), `application/json` (one event or an array). CloudEvents 1.0 attributes: `specversion` "1.0", `type` "llm.usage" (the only type), `id` → the usage event's id, `source` → its source, `time` → when the call happened (default: when received), `subject` → the workspace id (omitted: the API key's workspace; another workspace than the key's is a 404), optional `datacontenttype` (application/json), `dataschema`, `traceparent`, `tracestate`; `data` the call, in Steward's field names (provider, model, agent, inputTokens, …) and/or the OpenTelemetry GenAI names: `gen_ai.usage.input_tokens` → `inputTokens`, `gen_ai.usage.output_tokens` → `outputTokens`, `gen_ai.usage.cache_read.input_tokens` → `cacheReadInputTokens`, `gen_ai.usage.cache_creation.input_tokens` → `cacheCreationInputTokens`, `gen_ai.usage.reasoning.output_tokens` → `reasoningOutputTokens`, `gen_ai.response.model` → `model`, `gen_ai.request.model` → `model`, `gen_ai.provider.name` → `provider`, `gen_ai.agent.name` → `agent` (the response model wins over the request model; the same quantity under two names is refused). Input tokens include the cached ones, output tokens the reasoning ones. All or nothing: one invalid event refuses the request with a 400 problem naming each bad field (`body.3.data.gen_ai.usage.input_tokens`). 204 once the events are durably queued. A user token names the workspace of each event in `subject` and needs a role there that may record usage (a member, an admin, an owner; a person of several organizations records in the organization of each workspace). 429 / 503 with Retry-After as for the HTTP batch.
+         * @description Structured mode: `application/cloudevents+json` (one event), `application/cloudevents-batch+json` (an array, up to 10,000), `application/json` (one event or an array). Binary mode (what the CloudEvents SDKs send by default): the attributes in `ce-*` headers (`ce-specversion`, `ce-id`, `ce-source`, `ce-type`, `ce-subject`, `ce-time`, …; percent-decoded as the HTTP binding says), the body is `data` and its Content-Type must be `application/json` (another type is a 415 naming `header.content-type`); a bad header is a 400 naming it (`header.ce-id`). CloudEvents 1.0 attributes: `specversion` "1.0", `type` "llm.usage" (the only type), `id` → the usage event's id, `source` → its source, `time` → when the call happened (default: when received), `subject` → the workspace id (omitted: the API key's workspace; another workspace than the key's is a 404), optional `datacontenttype` (application/json), `dataschema`, `traceparent`, `tracestate`; `data` the call, in Steward's field names (provider, model, agent, inputTokens, …) and/or the OpenTelemetry GenAI names, the first present name winning (the same mapping as POST /v1/traces): `gen_ai.provider.name` else `gen_ai.system` → `provider`, `gen_ai.response.model` else `gen_ai.request.model` → `model`, `gen_ai.agent.name` → `agent`, `gen_ai.usage.input_tokens` else `gen_ai.usage.prompt_tokens` → `inputTokens`, `gen_ai.usage.output_tokens` else `gen_ai.usage.completion_tokens` → `outputTokens`, `gen_ai.usage.cache_read.input_tokens` else `gen_ai.usage.cache_read_input_tokens` → `cacheReadInputTokens`, `gen_ai.usage.cache_creation.input_tokens` else `gen_ai.usage.cache_creation_input_tokens` → `cacheCreationInputTokens`, `gen_ai.usage.reasoning.output_tokens` else `gen_ai.usage.reasoning_tokens` → `reasoningOutputTokens` (a quantity under a GenAI name and a Steward name is refused). Input tokens include the cached ones, output tokens the reasoning ones. All or nothing: one invalid event refuses the request with a 400 problem naming each bad field (`body.3.data.gen_ai.usage.input_tokens`). 204 once the events are durably queued. A user token names the workspace of each event in `subject` and needs a role there that may record usage (a member, an admin, an owner; a person of several organizations records in the organization of each workspace). 429 / 503 with Retry-After as for the HTTP batch.
          */
         post: operations["ingestCloudEvents"];
         delete?: never;
@@ -4159,6 +4159,24 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Binary content mode (required there): `1.0`. Any `ce-*` header on an `application/json` request makes the body the event's `data` alone (Steward's names or the GenAI names, as `data` of the structured event). */
+                "ce-specversion"?: string;
+                /** @description Binary content mode (required there): the event id → the usage event's id (same source + id as a structured event or a batch item: counted once). */
+                "ce-id"?: string;
+                /** @description Binary content mode (required there): the event source → the usage event's source. */
+                "ce-source"?: string;
+                /** @description Binary content mode (required there): `llm.usage`. */
+                "ce-type"?: string;
+                /** @description Binary content mode: the workspace id (omitted: the API key's workspace). */
+                "ce-subject"?: string;
+                /** @description Binary content mode: when the call happened, RFC 3339 (default: when received). */
+                "ce-time"?: string;
+                /** @description Binary content mode: optional data schema URI. */
+                "ce-dataschema"?: string;
+                /** @description Binary content mode: distributed tracing extension (W3C traceparent). */
+                "ce-traceparent"?: string;
+                /** @description Binary content mode: distributed tracing extension (W3C tracestate). */
+                "ce-tracestate"?: string;
                 /** @description Makes a retry safe: the same request again gets the first answer; the same key with another request is a 422 */
                 "Idempotency-Key"?: string;
             };
@@ -4208,15 +4226,69 @@ export interface operations {
                         jobId?: string;
                         budgetReservationId?: string;
                     } | {
+                        /** @description → provider */
                         "gen_ai.provider.name": string;
-                        "gen_ai.request.model": string;
+                        /** @description → provider when gen_ai.provider.name is absent (older conventions) */
+                        "gen_ai.system"?: string;
+                        /** @description → model */
                         "gen_ai.response.model"?: string;
+                        /** @description → model when gen_ai.response.model is absent */
+                        "gen_ai.request.model": string;
+                        /**
+                         * @description → agent
+                         * @default unassigned
+                         */
                         "gen_ai.agent.name"?: string;
+                        /**
+                         * @description → inputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.input_tokens"?: number;
+                        /**
+                         * @description → inputTokens when gen_ai.usage.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.prompt_tokens"?: number;
+                        /**
+                         * @description → outputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.output_tokens"?: number;
+                        /**
+                         * @description → outputTokens when gen_ai.usage.output_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.completion_tokens"?: number;
+                        /**
+                         * @description → cacheReadInputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.cache_read.input_tokens"?: number;
+                        /**
+                         * @description → cacheReadInputTokens when gen_ai.usage.cache_read.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.cache_read_input_tokens"?: number;
+                        /**
+                         * @description → cacheCreationInputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.cache_creation.input_tokens"?: number;
+                        /**
+                         * @description → cacheCreationInputTokens when gen_ai.usage.cache_creation.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.cache_creation_input_tokens"?: number;
+                        /**
+                         * @description → reasoningOutputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.reasoning.output_tokens"?: number;
+                        /**
+                         * @description → reasoningOutputTokens when gen_ai.usage.reasoning.output_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.reasoning_tokens"?: number;
                         /** @default 0 */
                         responseTimeMs?: number;
                         /**
@@ -4270,15 +4342,69 @@ export interface operations {
                         jobId?: string;
                         budgetReservationId?: string;
                     } | {
+                        /** @description → provider */
                         "gen_ai.provider.name": string;
-                        "gen_ai.request.model": string;
+                        /** @description → provider when gen_ai.provider.name is absent (older conventions) */
+                        "gen_ai.system"?: string;
+                        /** @description → model */
                         "gen_ai.response.model"?: string;
+                        /** @description → model when gen_ai.response.model is absent */
+                        "gen_ai.request.model": string;
+                        /**
+                         * @description → agent
+                         * @default unassigned
+                         */
                         "gen_ai.agent.name"?: string;
+                        /**
+                         * @description → inputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.input_tokens"?: number;
+                        /**
+                         * @description → inputTokens when gen_ai.usage.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.prompt_tokens"?: number;
+                        /**
+                         * @description → outputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.output_tokens"?: number;
+                        /**
+                         * @description → outputTokens when gen_ai.usage.output_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.completion_tokens"?: number;
+                        /**
+                         * @description → cacheReadInputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.cache_read.input_tokens"?: number;
+                        /**
+                         * @description → cacheReadInputTokens when gen_ai.usage.cache_read.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.cache_read_input_tokens"?: number;
+                        /**
+                         * @description → cacheCreationInputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.cache_creation.input_tokens"?: number;
+                        /**
+                         * @description → cacheCreationInputTokens when gen_ai.usage.cache_creation.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.cache_creation_input_tokens"?: number;
+                        /**
+                         * @description → reasoningOutputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.reasoning.output_tokens"?: number;
+                        /**
+                         * @description → reasoningOutputTokens when gen_ai.usage.reasoning.output_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.reasoning_tokens"?: number;
                         /** @default 0 */
                         responseTimeMs?: number;
                         /**
@@ -4332,15 +4458,69 @@ export interface operations {
                         jobId?: string;
                         budgetReservationId?: string;
                     } | {
+                        /** @description → provider */
                         "gen_ai.provider.name": string;
-                        "gen_ai.request.model": string;
+                        /** @description → provider when gen_ai.provider.name is absent (older conventions) */
+                        "gen_ai.system"?: string;
+                        /** @description → model */
                         "gen_ai.response.model"?: string;
+                        /** @description → model when gen_ai.response.model is absent */
+                        "gen_ai.request.model": string;
+                        /**
+                         * @description → agent
+                         * @default unassigned
+                         */
                         "gen_ai.agent.name"?: string;
+                        /**
+                         * @description → inputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.input_tokens"?: number;
+                        /**
+                         * @description → inputTokens when gen_ai.usage.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.prompt_tokens"?: number;
+                        /**
+                         * @description → outputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.output_tokens"?: number;
+                        /**
+                         * @description → outputTokens when gen_ai.usage.output_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.completion_tokens"?: number;
+                        /**
+                         * @description → cacheReadInputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.cache_read.input_tokens"?: number;
+                        /**
+                         * @description → cacheReadInputTokens when gen_ai.usage.cache_read.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.cache_read_input_tokens"?: number;
+                        /**
+                         * @description → cacheCreationInputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.cache_creation.input_tokens"?: number;
+                        /**
+                         * @description → cacheCreationInputTokens when gen_ai.usage.cache_creation.input_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.cache_creation_input_tokens"?: number;
+                        /**
+                         * @description → reasoningOutputTokens
+                         * @default 0
+                         */
                         "gen_ai.usage.reasoning.output_tokens"?: number;
+                        /**
+                         * @description → reasoningOutputTokens when gen_ai.usage.reasoning.output_tokens is absent (older conventions)
+                         * @default 0
+                         */
+                        "gen_ai.usage.reasoning_tokens"?: number;
                         /** @default 0 */
                         responseTimeMs?: number;
                         /**

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { createHash } from 'node:crypto';
-import { UsageEventSchema, type JobCommandInput, type JobCommandType, type UsageEvent } from '@steward/contracts';
+import { UsageEventSchema, derivedId, type JobCommandInput, type JobCommandType, type UsageEvent } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../route';
@@ -66,11 +67,9 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
       scope: 'none',
       tenantFrom: { workspace: { header: 'X-Steward-Workspace' }, workspaceRequired: true },
       body: OtlpTraceRequestSchema,
+      headers: [{ name: 'Content-Encoding', description: 'gzip for a compressed body (JSON or protobuf); identity or none for a plain one', schema: z.enum(['gzip', 'identity']) }],
       openApi: {
         requestContent: { 'application/x-protobuf': { type: 'string', format: 'binary', description: 'An ExportTraceServiceRequest in protobuf' } },
-        requestHeaders: [
-          { name: 'Content-Encoding', description: 'gzip for a compressed body (JSON or protobuf); identity or none for a plain one', schema: { type: 'string', enum: ['gzip', 'identity'] } },
-        ],
         responseContent: { 200: { mediaType: 'application/x-protobuf', schema: { type: 'string', format: 'binary', description: 'The ExportTraceServiceResponse, in protobuf to a protobuf request' } } },
       },
       bodyLimitBytes: OTLP_BODY_LIMIT_BYTES,
@@ -132,7 +131,7 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
           } else if (events.length > 0) {
             const ids = events.map((event) => event.id).sort();
             await deps.usage.publish({
-              batchId: `otlp-${hash(`${workspaceId}\n${ids.join('\n')}`).slice(0, 40)}`,
+              batchId: derivedId('usageBatch', `otlp\n${workspaceId}\n${ids.join('\n')}`),
               workspaceId,
               organizationId: caller.organizationId,
               receivedAt: issuedAt,
