@@ -67,10 +67,10 @@ interface MatrixRow {
   /** The action touches only the caller's own user record (their profile), nothing of the tenant. */
   readonly self?: true;
   /**
-   * An organization-level action whose answer is made of workspace data (the activity log): a person without
-   * an organization-wide role may perform it when their role in at least one workspace of the organization
-   * allows it, and then sees only those workspaces (`workspacesAllowed`); organization-level data (no
-   * workspace) stays with the organization-wide roles.
+   * An organization-level action a person without an organization-wide role may perform when their role in at
+   * least one workspace of the organization allows it: the activity log (they then see only those workspaces,
+   * `workspacesAllowed`; organization-level data stays with the organization-wide roles), usage ingest naming
+   * each event's workspace (checked one by one), the price catalogue of every workspace's model settings.
    */
   readonly perWorkspace?: true;
 }
