@@ -11,8 +11,8 @@ import type { UsageBatchToPublish } from '../routes/usage-ingest/usage-ingest.pu
 import { planOtlpRequest, type PlannedJob } from './otlp-genai.mapping';
 import { OtlpTraceRequestSchema, OtlpTraceResponseSchema } from './otlp-request.schema';
 
-/** The header a person (not an API key) names the workspace of their spans with. */
-export const OTLP_WORKSPACE_HEADER = 'x-steward-workspace';
+/** The header a person names the workspace of their spans with (an API key may name its own, or none). */
+export const OTLP_WORKSPACE_HEADER = 'X-Steward-Workspace';
 /** The JSON a trace request may grow to once decoded (protobuf and gzip are turned into JSON first). */
 export const OTLP_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 const STEPS_PER_COMMAND = 200;
@@ -65,7 +65,7 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
       tags: ['jobs', 'usage'],
       permission: 'jobs.write',
       scope: 'none',
-      tenantFrom: { workspace: { header: 'X-Steward-Workspace' }, workspaceRequired: true },
+      tenantFrom: { workspace: { header: OTLP_WORKSPACE_HEADER }, workspaceRequired: true },
       body: OtlpTraceRequestSchema,
       headers: [{ name: 'Content-Encoding', description: 'gzip for a compressed body (JSON or protobuf); identity or none for a plain one', schema: z.enum(['gzip', 'identity']) }],
       openApi: {
