@@ -10,4 +10,5 @@ export * from './projection-metrics';
 export * from './checkpoint.repository';
 export * from './checkpoints.table';
 export * from './leader-lock';
+export * from './projection-progress';
 export * from './builtin/event-counts.projection';

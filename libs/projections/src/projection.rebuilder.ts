@@ -4,10 +4,10 @@ import type pg from 'pg';
 import { START, type EventStore, type GlobalPosition, type ReadAllPage } from '@steward/event-store';
 import { CheckpointRepository } from './checkpoint.repository';
 import { LeaderLock } from './leader-lock';
-import { applyEvents, projectionFilter, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { applyEvents, projectionFilter, projectionLockKey, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { notifyProgress } from './projection-progress';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
-import { projectionLockKey } from './projection.runner';
 
 export type RebuildPhase = 'replay' | 'takeover' | 'catch-up' | 'swap' | 'done';
 
@@ -153,6 +153,7 @@ export class ProjectionRebuilder {
         if (hadLive) await sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(old)}`.execute(trx);
         await sql`ALTER SCHEMA ${sql.id(target)} RENAME TO ${sql.id(live)}`.execute(trx);
         await sql`SELECT pg_notify(${readModelChannel(name)}, '')`.execute(trx);
+        await notifyProgress(trx, { projection: name, checkpoint: replay.position });
         await this.checkpoints.replace(
           trx,
           {

@@ -80,6 +80,13 @@ export function defineProjection<DB = any>(definition: ProjectionDefinition<DB>)
   return Object.freeze({ ...definition, eventTypes });
 }
 
+/** The advisory-lock key that elects a projection's active runner (also taken by a rebuild's swap). */
+export function projectionLockKey(name: string): string {
+  return `${PROJECTION_LOCK_PREFIX}${name}`;
+}
+
+export const PROJECTION_LOCK_PREFIX = 'steward.projection:';
+
 /** The live schema of a projection's read model: query it with `db.withSchema(projectionSchema(name))`. */
 export function projectionSchema(name: string): string {
   return `rm_${name.replace(/-/g, '_')}`;

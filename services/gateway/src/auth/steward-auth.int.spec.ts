@@ -203,7 +203,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
 
   it('with the cache: lookups are reused until a team event on NATS invalidates them (revoked key, removed member)', async () => {
     const nats = await connectNats({ servers: env.natsUrl, name: 'gateway-auth-cache-test' });
-    const cached = new StewardAuthenticator({ pool: env.pool, readModel, cache: { ttlMs: 60_000, settleMs: 0 } });
+    const cached = new StewardAuthenticator({ pool: env.pool, readModel, cache: { ttlMs: 60_000 } });
     const watch = watchTeamEvents(nats.nc, env.natsPrefix, cached);
     try {
       await nats.nc.flush();
