@@ -92,6 +92,11 @@ export class ReadModelCache {
     return this.progress ? this.unsubscribe !== undefined && this.progress.listening : this.notifier!.listening;
   }
 
+  /** Forgets every kept answer (and any query under way), as a change notice does. */
+  clear(): void {
+    this.onChange();
+  }
+
   get size(): number {
     return this.entries.size;
   }
