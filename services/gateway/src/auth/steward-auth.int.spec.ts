@@ -206,6 +206,11 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
     const cached = new StewardAuthenticator({ pool: env.pool, readModel, cache: { ttlMs: 60_000 } });
     const progress = new ProjectionProgress({ connectionString: env.databaseUrl, db: h.db });
     await progress.start();
+    // what main.ts wires (here switched on only once the stale answers below have been shown)
+    let following = false;
+    progress.onProgress(TEAM_PROJECTION, () => {
+      if (following) cached.invalidate();
+    });
     try {
       const key = generateApiKey();
       await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: key.id, name: 'cached', scopes: ['read'], prefix: key.prefix, keyHash: key.hash }, user('u-owner'));
@@ -218,14 +223,17 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
 
       await ok('RevokeApiKey', { workspaceId: ws2, apiKeyId: key.id }, user('u-owner'));
       const removal = await ok('RemoveMember', { workspaceId: ws2, userId: 'u-cached' }, user('u-owner'));
-      // the read model shows both, but nothing told this authenticator yet: its cached lookups still answer
+      await progress.waitFor(parsePosition(removal.position!), removal.events, 30_000);
+      // the read model shows both, but nothing told this authenticator: its cached lookups still answer
       expect(await cached.authenticate(bearer(key.secret))).toBeDefined();
       expect(await cached.authenticate(bearer(token))).toBeDefined();
 
-      // what main.ts wires: the team projection's progress empties the cache
-      progress.onProgress(TEAM_PROJECTION, () => cached.invalidate());
-      await progress.waitFor(parsePosition(removal.position!), removal.events, 30_000);
-      await waitFor('the progress notice to clear the cache', async () => ((await cached.authenticate(bearer(key.secret))) === undefined ? true : undefined));
+      // the next change the team projection applies empties the cache: once the view has passed it, both are refused
+      following = true;
+      const next = generateApiKey();
+      const issued = await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: next.id, name: 'next', scopes: ['read'], prefix: next.prefix, keyHash: next.hash }, user('u-owner'));
+      await progress.waitFor(parsePosition(issued.position!), issued.events, 30_000);
+      expect(await cached.authenticate(bearer(key.secret))).toBeUndefined();
       // removed from their only workspace: still the person, in no organization any more
       expect(await cached.authenticate(bearer(token))).toEqual({ kind: 'user', id: 'u-cached', userId: 'u-cached', memberships: {}, email: 'u-cached@acme.test' });
     } finally {
