@@ -19,6 +19,8 @@ export interface StackOptions {
   readonly readyTimeoutMs?: number;
   /** More gateway replicas to run beside the first, each on its own free port (`Stack.gatewayUrls`). Default 0. */
   readonly extraGateways?: number;
+  /** Environment of the extra gateways only, over `env` (e.g. a setting to compare against the first). */
+  readonly extraGatewayEnv?: Readonly<Record<string, string>>;
 }
 
 /** What the bootstrap printed with `--json`. */
@@ -178,7 +180,7 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
       const extraPort = await freePort();
       const extraUrl = `http://127.0.0.1:${extraPort}`;
       const name = `gateway-${i + 1}`;
-      const child = startChild(name, gatewaySpec.entry, { ...childEnv, ...gatewaySpec.env, PORT: String(extraPort), GATEWAY_URL: extraUrl, STEWARD_PROCESS: name });
+      const child = startChild(name, gatewaySpec.entry, { ...childEnv, ...gatewaySpec.env, ...options.extraGatewayEnv, PORT: String(extraPort), GATEWAY_URL: extraUrl, STEWARD_PROCESS: name });
       children.push(child);
       const ready = await waitFor(
         `${name} to answer /readyz`,

@@ -11,6 +11,9 @@ import {
   type ProjectionProgressRow,
 } from '@steward/projections';
 
+/** The LISTEN connection's application_name (pg_stat_activity). */
+export const PROGRESS_APPLICATION_NAME = 'steward-gateway-progress';
+
 /** An event a write appended: its type and stream say which projections read it. */
 export interface WrittenEvent {
   readonly type: string;
@@ -194,7 +197,7 @@ export class ProjectionProgress {
 
   private async connect(): Promise<void> {
     if (this.closed || this.client) return;
-    const client = new pg.Client({ connectionString: this.options.connectionString });
+    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: PROGRESS_APPLICATION_NAME });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
     client.on('notification', (message) => {
