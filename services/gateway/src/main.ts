@@ -79,13 +79,17 @@ async function main(): Promise<void> {
   // One LISTEN connection follows every projection's progress: read-your-writes waits on it, caches empty on it.
   const progress = new ProjectionProgress({ connectionString: config.databaseUrl, db, logger });
   await progress.start();
-  // The member list and other hot team reads are kept until the team projection signals a change.
-  const teamReadCache = new ReadModelCache(TEAM_PROJECTION, { pool, progress });
-  await teamReadCache.start();
   const redisPrefix = process.env.GATEWAY_REDIS_PREFIX ?? 'steward:';
-  // Credentials and memberships are cached until the team projection applies a change (its progress notice),
-  // and only while this replica's registration is current (ReplicaSync), so no replica serves a revoked credential.
   const replicas = new ReplicaSync({ nc: nats.nc, redis, natsPrefix: config.natsPrefix, redisPrefix, progress, onSynced: () => emptyCaches(), logger });
+  // The member list and other hot team reads are kept until the team projection signals a change, and served
+  // only while this replica's registration is current (it hears every other replica's team writes).
+  const teamReadCache = new ReadModelCache(TEAM_PROJECTION, {
+    pool,
+    progress: { get listening() { return replicas.trusted(); }, onProgress: (name, listener) => progress.onProgress(name, listener) },
+  });
+  await teamReadCache.start();
+  // Credentials and memberships likewise: cleared when the team projection applies a change (its progress notice).
+  // The first lease comes with replicas.start() below; until then nothing is served from either cache.
   const authenticator = new StewardAuthenticator({ pool, readModel, oidc, logger, cache: { trusted: () => replicas.trusted() } });
   progress.onProgress(TEAM_PROJECTION, () => authenticator.invalidate());
   const emptyCaches = (): void => {

@@ -187,7 +187,10 @@ export class ReplicaSync {
         if (!this.options.progress.listening) return;
         await withTimeout(this.options.nc.flush(), this.heartbeatMs);
         await this.options.redis.eval(HEARTBEAT_SCRIPT, 1, this.key, this.id, String(this.leaseMs * 20));
-        if (!this.closed) this.leaseUntil = sent + this.leaseMs;
+        if (this.closed) return;
+        // regained after a lapse: sync requests may have been missed meanwhile, so nothing kept from before is trusted
+        if (performance.now() >= this.leaseUntil) this.options.onSynced();
+        this.leaseUntil = sent + this.leaseMs;
       } catch (error) {
         this.options.logger?.warn({ err: error }, 'replica sync: heartbeat failed; caches off until it succeeds');
       }
