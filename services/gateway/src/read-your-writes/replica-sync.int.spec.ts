@@ -71,7 +71,11 @@ describe('ReplicaSync (real NATS, Redis, PostgreSQL)', () => {
   });
 
   it('fails (503 upstream) when a replica keeps renewing without answering', async () => {
-    const renew = setInterval(() => void redisTime().then(({ now }) => redis.zadd(key(), now, 'gw-deaf')), 100);
+    const beat = async (): Promise<void> => {
+      await redis.zadd(key(), (await redisTime()).now, 'gw-deaf');
+    };
+    await beat();
+    const renew = setInterval(() => void beat(), 50);
     try {
       await expect(a.syncOthers(nothing, events, 1_500)).rejects.toBeInstanceOf(ReplicaSyncError);
     } finally {
