@@ -118,4 +118,21 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
     await progress.waitFor(slow.position, slow.events, 10_000);
     expect(progress.listening).toBe(true);
   });
+
+  it('a projection that stops running blocks writes (503) until it has had no leader for the removal grace', async () => {
+    const quick = new ProjectionProgress({ connectionString: env.databaseUrl, db, removalGraceMs: 1_000 });
+    await quick.start();
+    try {
+      await host.stop();
+      const written = await append('Fast');
+      // just stopped: perhaps restarting, so the write cannot be promised
+      await expect(quick.waitFor(written.position, written.events, 300)).rejects.toBeInstanceOf(ProgressTimeoutError);
+      await expect(progress.waitFor(written.position, written.events, 300)).rejects.toBeInstanceOf(ProgressTimeoutError);
+      // gone for longer than the grace: no longer counted
+      await waitFor('the grace to pass', async () => quick.waitFor(written.position, written.events, 300).then(() => true, () => undefined), { timeoutMs: 20_000, intervalMs: 200 });
+      expect(comparePositions(quick.checkpointOf('ryw_ledger')!, written.position)).toBeLessThan(0);
+    } finally {
+      await quick.close();
+    }
+  });
 });

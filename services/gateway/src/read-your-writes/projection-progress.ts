@@ -29,6 +29,12 @@ export interface ProjectionProgressOptions {
   readonly logger?: Logger;
   /** First reconnect delay; doubles up to 5 s. Default 100 ms. */
   readonly retryDelayMs?: number;
+  /**
+   * A laggard found without a running instance for this long (at timed-out waits) stops counting: it was
+   * removed, or is down, and must not block every write. Shorter absences (a restart, a failover) answer
+   * 503s meanwhile. Default 30 s.
+   */
+  readonly removalGraceMs?: number;
 }
 
 interface Tracked {
@@ -36,6 +42,8 @@ interface Tracked {
   filter: ProgressFilter;
   /** Counted by waits: its leader held the lock when last looked at, or it notified since. */
   live: boolean;
+  /** When a timed-out wait first found it without a leader (cleared when it has one again). */
+  leaderlessSince?: number | undefined;
 }
 
 interface Waiter {
@@ -65,8 +73,10 @@ export class ProgressTimeoutError extends Error {
  * projection's checkpoint forward; the checkpoints (with each projection's
  * filter) are loaded when LISTEN is in place and again after every reconnect,
  * since notices sent meanwhile are lost. A projection counts only while it is
- * running (its leader holds the lock, or it notified): a leftover row of a
- * removed projection never blocks a wait.
+ * running (its leader held the lock when the view was loaded, or it notified
+ * since): a leftover row of a removed projection never blocks a wait, and one
+ * removed while the gateway runs stops counting once timed-out waits have
+ * found it without a leader for `removalGraceMs`.
  *
  * `waitFor(position, events)` resolves once every live projection that reads
  * any of `events` has a checkpoint at or past `position`: woken by notices,
@@ -142,8 +152,8 @@ export class ProjectionProgress {
 
   /**
    * Resolves once every live projection reading one of `events` has passed `position`; rejects with
-   * ProgressTimeoutError after `timeoutMs`. On a timeout, laggards found without a leader stop counting
-   * (a removed projection), and the wait is judged once more.
+   * ProgressTimeoutError after `timeoutMs`. On a timeout, laggards without a leader for `removalGraceMs`
+   * stop counting (a removed projection), and the wait is judged once more.
    */
   async waitFor(position: GlobalPosition, events: readonly WrittenEvent[], timeoutMs: number): Promise<void> {
     if (events.length === 0 || this.satisfied(position, events)) return;
@@ -176,7 +186,7 @@ export class ProjectionProgress {
     return behind;
   }
 
-  /** Marks the laggards that no instance runs as not live; true when any was. */
+  /** Marks the laggards that no instance has run for the removal grace as not live; true when any was. */
   private async dropLeaderless(laggards: readonly string[]): Promise<boolean> {
     let rows: ProjectionProgressRow[];
     try {
@@ -184,13 +194,22 @@ export class ProjectionProgress {
     } catch {
       return false;
     }
+    const now = Date.now();
+    const grace = this.options.removalGraceMs ?? 30_000;
     let dropped = false;
     for (const row of rows) {
       const tracked = this.view.get(row.projection);
-      if (!tracked || !laggards.includes(row.projection) || row.hasLeader) continue;
+      if (!tracked || !laggards.includes(row.projection)) continue;
+      if (row.hasLeader) {
+        tracked.leaderlessSince = undefined;
+        continue;
+      }
+      tracked.leaderlessSince ??= now;
+      if (now - tracked.leaderlessSince < grace) continue;
       tracked.live = false;
+      tracked.leaderlessSince = undefined;
       dropped = true;
-      this.options.logger?.warn({ projection: row.projection }, 'projection has no running instance: writes no longer wait for it');
+      this.options.logger?.warn({ projection: row.projection }, 'projection has had no running instance for a while: writes no longer wait for it');
     }
     return dropped;
   }
@@ -279,6 +298,7 @@ export class ProjectionProgress {
       return;
     }
     tracked.live = true;
+    tracked.leaderlessSince = undefined;
     if (comparePositions(notice.checkpoint, tracked.checkpoint) > 0) tracked.checkpoint = notice.checkpoint;
     for (const listener of this.listeners.get(notice.projection) ?? []) listener();
     this.wake();
