@@ -111,9 +111,10 @@ export class CheckpointRepository {
 
   /**
    * A new leader takes the projection: bumps the epoch, fencing out every earlier writer, and records
-   * which events it reads (`filter`; undefined: all), for readers waiting on its progress.
+   * which events it reads (`filter`; undefined: all) and whether writes wait for it (`awaited`), for
+   * readers waiting on its progress.
    */
-  async claim(trx: Db, name: string, owner: string, filter?: EventFilter): Promise<ProjectionCheckpoint> {
+  async claim(trx: Db, name: string, owner: string, filter?: EventFilter, awaited = true): Promise<ProjectionCheckpoint> {
     const row = await CheckpointRepository.on(trx)
       .updateTable('checkpoints')
       .set({
@@ -122,6 +123,7 @@ export class CheckpointRepository {
         updated_at: sql<Date>`now()`,
         event_types: filter?.eventTypes?.length ? [...filter.eventTypes] : null,
         stream_prefixes: filter?.streamPrefixes?.length ? [...filter.streamPrefixes] : null,
+        awaited,
       })
       .where('name', '=', name)
       .returningAll()

@@ -26,6 +26,8 @@ export interface ProgressFilter {
 export interface ProjectionProgressRow extends ProgressFilter, ProgressNotice {
   /** True when some instance holds the projection's leader lock, i.e. it is running. */
   readonly hasLeader: boolean;
+  /** False when writes never wait for it (`awaitedByWrites: false`). */
+  readonly awaited: boolean;
 }
 
 export function encodeProgressNotice(notice: ProgressNotice): string {
@@ -66,10 +68,11 @@ export async function readProjectionProgress(db: Kysely<any>): Promise<Projectio
     prepare_position: string;
     event_types: string[] | null;
     stream_prefixes: string[] | null;
+    awaited: boolean;
     has_leader: boolean;
   }>`
     SELECT c.name, c.commit_position::text AS commit_position, c.prepare_position::text AS prepare_position,
-           c.event_types, c.stream_prefixes,
+           c.event_types, c.stream_prefixes, c.awaited,
            EXISTS (
              SELECT 1 FROM pg_locks l
               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
@@ -84,5 +87,6 @@ export async function readProjectionProgress(db: Kysely<any>): Promise<Projectio
     eventTypes: row.event_types,
     streamPrefixes: row.stream_prefixes,
     hasLeader: row.has_leader,
+    awaited: row.awaited,
   }));
 }

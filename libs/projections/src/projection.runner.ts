@@ -274,7 +274,7 @@ export class ProjectionRunner {
           );
         }
       }
-      return this.checkpoints.claim(trx, this.name, instanceId, projectionFilter(projection));
+      return this.checkpoints.claim(trx, this.name, instanceId, projectionFilter(projection), projection.awaitedByWrites !== false);
     });
   }
 

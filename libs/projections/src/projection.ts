@@ -50,6 +50,11 @@ export interface ProjectionDefinition<DB = any> {
   readonly version: number;
   readonly eventTypes?: readonly string[];
   readonly streamPrefixes?: readonly string[];
+  /**
+   * False for a reactor whose work is asynchronous by design (a re-rate): the gateway's read-your-writes
+   * never holds a write's answer for it. Default true: a read model writes wait for.
+   */
+  readonly awaitedByWrites?: boolean;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   migrate(db: Kysely<any>, schema: string): Promise<void>;
   readonly handle?: ProjectionBatchHandler<DB>;

@@ -38,6 +38,19 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
     },
   });
 
+  // a reactor reading the same events that never gets through a batch: writes do not wait for it
+  const reactor = defineProjection({
+    name: 'ryw_reactor',
+    version: 1,
+    eventTypes: ['Fast', 'Slow'],
+    streamPrefixes: ['ledger-'],
+    awaitedByWrites: false,
+    async migrate() {},
+    async handle() {
+      throw new Error('this reactor is always behind');
+    },
+  });
+
   const append = async (type: string, prefix = 'ledger-'): Promise<{ position: GlobalPosition; events: Array<{ type: string; streamId: string }> }> => {
     const streamId = `${prefix}${randomUUID()}`;
     const result = await store.append(streamId, [event(type)], { expectedRevision: 'no_stream' });
@@ -52,9 +65,10 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
     await new CheckpointRepository(db).migrate();
     // a leftover row of a projection nobody runs any more, reading every event, far behind
     await db.withSchema('steward_projections').insertInto('checkpoints').values({ name: 'removed_long_ago', version: 1, epoch: '3', events_applied: '0' }).execute();
-    host = new ProjectionHost({ pool: env.pool, store, projections: [ledger], meter: false, lockPollIntervalMs: 100, retryDelayMs: 50, instanceId: 'ryw-1' });
+    host = new ProjectionHost({ pool: env.pool, store, projections: [ledger, reactor], meter: false, logger: { info: () => undefined, warn: () => undefined, error: () => undefined }, lockPollIntervalMs: 100, retryDelayMs: 50, instanceId: 'ryw-1' });
     await host.start();
     await waitFor('the ledger projection to lead', async () => ((await host.runner('ryw_ledger').status()).active ? true : undefined));
+    await waitFor('the reactor to lead', async () => ((await host.runner('ryw_reactor').status()).active ? true : undefined));
     progress = new ProjectionProgress({ connectionString: env.databaseUrl, db, retryDelayMs: 50 });
     await progress.start();
   });
@@ -75,6 +89,8 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
     // the database agrees: the read model holds the event when the wait ends
     const stored = await new CheckpointRepository(db).read('ryw_ledger');
     expect(comparePositions(stored!.position, written.position)).toBeGreaterThanOrEqual(0);
+    // the reactor that reads the same events is far behind, and running: not waited for
+    expect(comparePositions((await new CheckpointRepository(db).read('ryw_reactor'))!.position, written.position)).toBeLessThan(0);
   });
 
   it('times out while a running projection is behind, and ReadYourWrites turns that into a 503 with Retry-After', async () => {

@@ -42,6 +42,8 @@ interface Tracked {
   filter: ProgressFilter;
   /** Counted by waits: its leader held the lock when last looked at, or it notified since. */
   live: boolean;
+  /** False: writes never wait for it (a reactor), however it moves. */
+  awaited: boolean;
   /** When a timed-out wait first found it without a leader (cleared when it has one again). */
   leaderlessSince?: number | undefined;
 }
@@ -268,11 +270,12 @@ export class ProjectionProgress {
         for (const row of rows) {
           const tracked = this.view.get(row.projection);
           const filter = { eventTypes: row.eventTypes, streamPrefixes: row.streamPrefixes };
-          if (!tracked) this.view.set(row.projection, { checkpoint: row.checkpoint, filter, live: row.hasLeader });
+          if (!tracked) this.view.set(row.projection, { checkpoint: row.checkpoint, filter, awaited: row.awaited, live: row.awaited && row.hasLeader });
           else {
             if (comparePositions(row.checkpoint, tracked.checkpoint) > 0) tracked.checkpoint = row.checkpoint;
             tracked.filter = filter;
-            tracked.live = tracked.live || row.hasLeader;
+            tracked.awaited = row.awaited;
+            tracked.live = row.awaited && (tracked.live || row.hasLeader);
           }
         }
       } finally {
@@ -297,7 +300,7 @@ export class ProjectionProgress {
       }
       return;
     }
-    tracked.live = true;
+    tracked.live = tracked.awaited;
     tracked.leaderlessSince = undefined;
     if (comparePositions(notice.checkpoint, tracked.checkpoint) > 0) tracked.checkpoint = notice.checkpoint;
     for (const listener of this.listeners.get(notice.projection) ?? []) listener();
