@@ -6,7 +6,8 @@
  * matrix over the team read model.
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
- * GATEWAY_REQUEST_LOG_LEVEL (info | debug), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
+ * GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
  */
