@@ -128,8 +128,9 @@ export class ReplicaSync {
     let pending: Map<string, number> | undefined;
     for (;;) {
       const { now, live } = await this.live();
-      // first round: everyone registered; later rounds: those not yet confirmed and still renewing
-      const round = pending === undefined ? live : new Map([...live].filter(([id, beat]) => pending!.has(id) && beat > pending!.get(id)!));
+      // first round: everyone registered; later rounds: those not yet confirmed whose registration still holds
+      // (a replica is out only once its last heartbeat is older than the lease, never for not having renewed yet)
+      const round = pending === undefined ? live : new Map([...live].filter(([id]) => pending!.has(id)));
       round.delete(this.id);
       const failed = new Map<string, number>();
       await Promise.all(
