@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
+import { JsonValueSchema, freeText, nameText } from '../fields';
 import { TeamIdSchema } from '../team/team-fields';
 import {
   JobAgentSchema,
@@ -8,7 +9,7 @@ import {
   JobIsoTimeSchema,
   JobMetadataSchema,
   JobStepTypeSchema,
-  JsonValueSchema,
+  MAX_STEP_TEXT_INPUT,
   StepIdSchema,
   ToolStatusSchema,
   TruncationSchema,
@@ -38,7 +39,7 @@ export const JobStarted = defineEvent({
       organizationId: TeamIdSchema.optional(),
       agent: JobAgentSchema,
       startedAt: JobIsoTimeSchema,
-      input: z.string().optional(),
+      input: freeText(MAX_STEP_TEXT_INPUT).optional(),
       metadata: JobMetadataSchema.optional(),
       source: JobSourceSchema,
       truncated: z.array(TruncationSchema).optional(),
@@ -58,8 +59,8 @@ export const JobStepRecorded = defineEvent({
       /** 1, 2, 3 … in the order the job recorded its steps. */
       sequence: z.number().int().positive(),
       type: JobStepTypeSchema,
-      content: z.string().optional(),
-      toolName: z.string().min(1).max(200).optional(),
+      content: freeText(MAX_STEP_TEXT_INPUT).optional(),
+      toolName: nameText(200).optional(),
       toolStatus: ToolStatusSchema.optional(),
       parameters: JsonValueSchema.optional(),
       result: JsonValueSchema.optional(),
@@ -78,7 +79,7 @@ export const JobFinished = defineEvent({
     .object({
       ...scoped,
       status: JobFinishStatusSchema,
-      summary: z.string().max(10_000).optional(),
+      summary: freeText(10_000).optional(),
       endedAt: JobIsoTimeSchema,
       /** endedAt − startedAt. */
       durationMs: z.number().int().min(0),

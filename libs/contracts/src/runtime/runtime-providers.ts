@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text as storableText } from '../fields';
 import { RUNTIME_CATEGORIES, RUNTIME_CATEGORY_LABELS, type RuntimeCategory, type RuntimeProviderId } from './runtime-fields';
 import { RUNTIME_SETUP_GUIDES, type RuntimeGuideId } from './runtime-guides';
 
@@ -12,7 +13,7 @@ import { RUNTIME_SETUP_GUIDES, type RuntimeGuideId } from './runtime-guides';
 /** How a connection test reaches a provider (the worker has one probe per family). */
 export type RuntimeProbeFamily = 'kubernetes' | 'databricks' | 'snowflake' | 'docker' | 'cloud_api';
 
-const text = (max = 200) => z.string().trim().min(1).max(max);
+const text = (max = 200) => storableText({ min: 1, max, trim: true, singleLine: true });
 const httpsUrl = (description: string) =>
   z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).max(2048).meta({ description });
 const pem = z
@@ -37,7 +38,7 @@ const kubernetesConnection = {
   server: httpsUrl('API server URL, e.g. https://34.76.1.2 or https://k8s.example.com:6443'),
   namespace,
   caCertificate: pem.optional(),
-  token: secret(z.string().trim().min(8).max(10_000), 'Service account bearer token'),
+  token: secret(storableText({ min: 8, max: 10_000, trim: true }), 'Service account bearer token'),
 };
 
 const databricksToken = secret(
@@ -129,7 +130,7 @@ export const RuntimeProviderSchemas = {
       .meta({ description: 'Synapse workspace name' }),
     endpointUrl: endpointOverride.optional(),
     caCertificate: pem.optional(),
-    clientSecret: secret(z.string().trim().min(8).max(500), 'Service principal client secret'),
+    clientSecret: secret(storableText({ min: 8, max: 500, trim: true }), 'Service principal client secret'),
   }),
   snowflake: z.strictObject({
     account: text(255)
@@ -141,7 +142,7 @@ export const RuntimeProviderSchemas = {
     role: text(255).optional(),
     endpointUrl: endpointOverride.optional(),
     caCertificate: pem.optional(),
-    password: secret(z.string().min(1).max(1000), 'Password of the user'),
+    password: secret(storableText({ min: 1, max: 1000 }), 'Password of the user'),
   }),
   vertex_ai: z.strictObject({
     projectId: gcpProject,

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { hash } from 'node:crypto';
 import { defineEvent } from '../registry';
+import { LatencyMsSchema, TokenCountSchema, clientId, freeText, nameText } from '../fields';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import {
   AgentNameSchema,
   DecimalStringSchema,
   ModelNameSchema,
   ProviderNameSchema,
-  TokenCountSchema,
   UnitPricesSchema,
   UsageIdSchema,
   UsageIngestPathSchema,
@@ -31,7 +31,7 @@ export const UsagePricingSchema = z.discriminatedUnion('status', [
       /** `workspace`: a price set in the workspace's model settings; `catalogue`: the built-in catalogue. */
       source: z.enum(['workspace', 'catalogue']),
       /** Which price: the workspace price's effective-from, or the catalogue entry's id. Traceability. */
-      ref: z.string().min(1).max(300),
+      ref: nameText(300),
       unitPrices: UnitPricesSchema,
     })
     .strict(),
@@ -58,11 +58,11 @@ export const UsageRecorded = defineEvent({
       cacheReadInputTokens: TokenCountSchema,
       cacheCreationInputTokens: TokenCountSchema,
       reasoningOutputTokens: TokenCountSchema,
-      responseTimeMs: z.number().int().min(0),
+      responseTimeMs: LatencyMsSchema,
       status: UsageStatusSchema,
-      errorType: z.string().max(200).optional(),
-      jobId: z.string().max(200).optional(),
-      budgetReservationId: z.string().max(200).optional(),
+      errorType: nameText(200).optional(),
+      jobId: clientId().optional(),
+      budgetReservationId: clientId().optional(),
       /** USD, exact. */
       cost: DecimalStringSchema,
       pricing: UsagePricingSchema,
@@ -96,7 +96,7 @@ export const UsageCorrected = defineEvent({
       cost: DecimalStringSchema,
       delta: DecimalStringSchema,
       pricing: UsagePricingSchema,
-      reason: z.string().min(1).max(500),
+      reason: freeText(500).min(1),
       correctedAt: IsoTimeSchema,
     })
     .strict(),
@@ -114,7 +114,7 @@ export const ModelPricingSet = defineEvent({
       model: ModelNameSchema,
       unitPrices: UnitPricesSchema,
       effectiveFrom: IsoTimeSchema,
-      setBy: z.string().min(1).max(200),
+      setBy: nameText(200),
       setAt: IsoTimeSchema,
       /** When set, calls from `effectiveFrom` to now are re-rated with UsageCorrected. */
       rerate: z.boolean(),
@@ -132,10 +132,10 @@ export const ModelApiKeySet = defineEvent({
       ...scoped,
       provider: ProviderNameSchema,
       model: ModelNameSchema,
-      secretRef: z.string().min(1).max(200),
+      secretRef: nameText(200),
       /** The last 4 characters, e.g. `••••abcd`. */
-      hint: z.string().max(16),
-      setBy: z.string().min(1).max(200),
+      hint: freeText(16),
+      setBy: nameText(200),
       setAt: IsoTimeSchema,
     })
     .strict(),
@@ -146,7 +146,7 @@ export const ModelApiKeyCleared = defineEvent({
   version: 1,
   context: 'usage',
   schema: z
-    .object({ ...scoped, provider: ProviderNameSchema, model: ModelNameSchema, clearedBy: z.string().min(1).max(200), clearedAt: IsoTimeSchema })
+    .object({ ...scoped, provider: ProviderNameSchema, model: ModelNameSchema, clearedBy: nameText(200), clearedAt: IsoTimeSchema })
     .strict(),
 });
 
