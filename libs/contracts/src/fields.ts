@@ -201,36 +201,51 @@ export interface JsonLimits {
  */
 export function jsonProblem(value: unknown, limits: JsonLimits): JsonProblem | undefined {
   const checkText = limits.text ?? true;
-  const stack: Array<{ value: unknown; depth: number; path: readonly (string | number)[] }> = [{ value, depth: 0, path: [] }];
+  // a node knows its parent and key; the path is built only for the one problem reported
+  const stack: JsonNode[] = [{ value, depth: 0, parent: undefined, key: undefined }];
   let nodes = 0;
   while (stack.length > 0) {
-    const { value: current, depth, path } = stack.pop() as { value: unknown; depth: number; path: readonly (string | number)[] };
+    const node = stack.pop() as JsonNode;
+    const current = node.value;
     if (++nodes > limits.maxNodes) return { path: [], message: `at most ${limits.maxNodes} values` };
     if (current === null || typeof current === 'boolean') continue;
     if (typeof current === 'string') {
       const problem = checkText ? textProblem(current) : undefined;
-      if (problem) return { path, message: problem };
+      if (problem) return { path: pathOf(node), message: problem };
       continue;
     }
     if (typeof current === 'number') {
-      if (!Number.isFinite(current)) return { path, message: 'must be a finite number' };
+      if (!Number.isFinite(current)) return { path: pathOf(node), message: 'must be a finite number' };
       continue;
     }
-    if (typeof current !== 'object') return { path, message: 'must be JSON' };
-    if (depth >= limits.maxDepth) return { path, message: `nested at most ${limits.maxDepth} deep` };
+    if (typeof current !== 'object') return { path: pathOf(node), message: 'must be JSON' };
+    if (node.depth >= limits.maxDepth) return { path: pathOf(node), message: `nested at most ${limits.maxDepth} deep` };
     if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index--) stack.push({ value: current[index], depth: depth + 1, path: [...path, index] });
+      for (let index = current.length - 1; index >= 0; index--) stack.push({ value: current[index], depth: node.depth + 1, parent: node, key: index });
       continue;
     }
     const keys = Object.keys(current);
     for (let index = keys.length - 1; index >= 0; index--) {
       const key = keys[index] as string;
       const keyProblem = checkText ? textProblem(key) : undefined;
-      if (keyProblem) return { path: [...path, key], message: `a key ${keyProblem}` };
-      stack.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1, path: [...path, key] });
+      if (keyProblem) return { path: [...pathOf(node), key], message: `a key ${keyProblem}` };
+      stack.push({ value: (current as Record<string, unknown>)[key], depth: node.depth + 1, parent: node, key });
     }
   }
   return undefined;
+}
+
+interface JsonNode {
+  readonly value: unknown;
+  readonly depth: number;
+  readonly parent: JsonNode | undefined;
+  readonly key: string | number | undefined;
+}
+
+function pathOf(node: JsonNode): Array<string | number> {
+  const path: Array<string | number> = [];
+  for (let at: JsonNode | undefined = node; at?.key !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DisplayNameSchema, WorkspaceStatusSchema } from '@steward/contracts';
+import { DisplayNameSchema, WorkspaceStatusSchema, freeText } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute } from '../route';
 import { commandIdFor, newIdFor } from './team-command.sender';
@@ -167,7 +167,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       body: z.strictObject({
         name: DisplayNameSchema.optional(),
         status: z.enum(['active', 'suspended', 'attention']).optional(),
-        reason: z.string().max(500).optional(),
+        reason: freeText(500).optional(),
       }),
       responses: { 200: WorkspaceSchema },
       handler: async ({ params, body, principal, requestId }) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageEventSchema, safeParseUsageEvent, type UsageEvent } from '@steward/contracts';
+import { InstantSchema, UsageEventSchema, UsageIdSchema, UsageSourceSchema, TokenCountSchema, nameText, safeParseUsageEvent, text, type UsageEvent } from '@steward/contracts';
 import { issuesOf, type ItemError } from './usage-items.validation';
 
 /** The CloudEvents `type` of one LLM call. */
@@ -36,14 +36,14 @@ const usageShape = UsageEventSchema.shape;
 const { id: _id, source: _source, time: _time, ...stewardDataShape } = usageShape;
 export const StewardUsageDataSchema = z.strictObject(stewardDataShape).describe("An llm.usage event's data in Steward's field names");
 
-const token = z.number().int().min(0).max(1e12);
+const token = TokenCountSchema;
 /** `data` in OpenTelemetry GenAI names (for the documentation; the two may be mixed). */
 export const GenAiUsageDataSchema = z
   .strictObject({
-    'gen_ai.provider.name': z.string().min(1).max(100),
-    'gen_ai.request.model': z.string().min(1).max(200),
-    'gen_ai.response.model': z.string().min(1).max(200).optional(),
-    'gen_ai.agent.name': z.string().min(1).max(200).optional(),
+    'gen_ai.provider.name': nameText(100),
+    'gen_ai.request.model': nameText(200),
+    'gen_ai.response.model': nameText(200).optional(),
+    'gen_ai.agent.name': nameText(200).optional(),
     'gen_ai.usage.input_tokens': token.optional(),
     'gen_ai.usage.output_tokens': token.optional(),
     'gen_ai.usage.cache_read.input_tokens': token.optional(),
@@ -60,16 +60,16 @@ export const GenAiUsageDataSchema = z
 /** The CloudEvent envelope (CloudEvents 1.0, JSON format). `data` is checked after the GenAI names are mapped. */
 const envelopeShape = {
   specversion: z.literal('1.0'),
-  id: z.string().trim().min(1).max(256),
-  source: z.string().trim().min(1).max(256),
+  id: UsageIdSchema,
+  source: UsageSourceSchema,
   type: z.literal(LLM_USAGE_TYPE),
   /** The workspace id; omitted: the API key's workspace. */
-  subject: z.string().trim().min(1).max(100).optional(),
-  time: z.iso.datetime({ offset: true }).optional(),
+  subject: nameText(100).optional(),
+  time: InstantSchema.optional(),
   datacontenttype: z.literal(JSON_MEDIA).optional(),
-  dataschema: z.string().min(1).max(2000).optional(),
-  traceparent: z.string().min(1).max(200).optional(),
-  tracestate: z.string().min(1).max(2000).optional(),
+  dataschema: text({ min: 1, max: 2000, singleLine: true }).optional(),
+  traceparent: text({ min: 1, max: 200, singleLine: true }).optional(),
+  tracestate: text({ min: 1, max: 2000, singleLine: true }).optional(),
 };
 const CloudEventEnvelopeSchema = z.strictObject({ ...envelopeShape, data: z.record(z.string(), z.unknown()) });
 

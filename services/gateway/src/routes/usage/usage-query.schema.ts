@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentNameSchema, TimeZoneSchema } from '@steward/contracts';
+import { AgentNameSchema, TimeZoneSchema, InstantSchema, MonthSchema } from '@steward/contracts';
 import { INTERVALS } from '../../../../usage-metering/src/read-models';
 import { PathId } from '../team-route.support';
 
@@ -17,9 +17,9 @@ export const usageFilters = {
   workspaceId: WorkspaceChoice.default('all'),
   period: z.enum(PERIODS).default('30d'),
   /** With period=custom: inclusive start (floored to the quarter hour). */
-  from: z.iso.datetime({ offset: true }).optional(),
+  from: InstantSchema.optional(),
   /** With period=custom: exclusive end (ceiled to the quarter hour). */
-  to: z.iso.datetime({ offset: true }).optional(),
+  to: InstantSchema.optional(),
   agent: AgentNameSchema.optional(),
   /** IANA time zone of the buckets; default the caller's profile time zone, else UTC. */
   tz: TimeZoneSchema.optional(),
@@ -61,8 +61,5 @@ export const EventsQuery = z
 export const StatementQuery = z.strictObject({
   workspaceId: WorkspaceChoice.default('all'),
   /** The UTC calendar month, `YYYY-MM`; default the current one. */
-  month: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM')
-    .optional(),
+  month: MonthSchema.optional(),
 });
