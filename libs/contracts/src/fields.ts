@@ -255,9 +255,9 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * MAX_JSON_NODES values, every string storable: checked by jsonProblem, never by
  * recursing schemas, so a hostile depth cannot overflow the stack.
  */
-export function jsonValue(limits: JsonLimits = { maxDepth: MAX_JSON_DEPTH, maxNodes: MAX_JSON_NODES }): z.ZodType<JsonValue> {
+export function jsonValue(limits: JsonLimits = { maxDepth: MAX_JSON_DEPTH, maxNodes: MAX_JSON_NODES }): z.ZodType<unknown> {
   return z
-    .custom<JsonValue>((value) => value !== undefined)
+    .custom<unknown>((value) => value !== undefined)
     .superRefine((value, context) => {
       const problem = jsonProblem(value, limits);
       if (problem) context.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });

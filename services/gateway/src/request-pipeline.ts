@@ -6,7 +6,7 @@ import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, parseIdempotencyKey, type Idempote
 import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
 import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
 import { requestPath, requestState, type GatewayRequest } from './request-state';
-import { validateInput } from './request-validation';
+import { refuseUnstorableParams, validateInput } from './request-validation';
 import { scopeParam, type AnyRoute, type Authenticator, type Authorizer, type Principal } from './route';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -139,6 +139,7 @@ export class RequestPipeline {
     const scopeId = scopeName ? rawParams[scopeName] : undefined;
     const organizationId = route.scope === 'organization' ? scopeId : undefined;
     const workspaceId = route.scope === 'workspace' ? scopeId : undefined;
+    refuseUnstorableParams(rawParams);
     if (route.permission !== null) await this.authorize(principal as Principal, route, organizationId, workspaceId);
 
     const idempotencyKey = route.method === 'POST' ? parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]) : undefined;

@@ -68,6 +68,15 @@ export function storableInputErrors(raw: { params: unknown; query: unknown; body
   return errors;
 }
 
+/**
+ * Refuses path parameters no store could hold before they reach the authorizer (which looks the
+ * workspace up in PostgreSQL): a 400 naming `path.<name>` rather than a failed query.
+ */
+export function refuseUnstorableParams(params: unknown): void {
+  const errors = storableInputErrors({ params, query: undefined, body: undefined }, false);
+  if (errors.length > 0) throw invalidInput(errors);
+}
+
 function invalidInput(errors: readonly FieldError[]): GatewayError {
   return new GatewayError(GatewayErrorCode.Validation, `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((error) => error.field).join(', ')}`, { errors });
 }
