@@ -52,6 +52,10 @@ describe('toProblemResponse', () => {
 
   it('keeps a framework 4xx as it is', () => {
     expect(toProblemResponse(Object.assign(new URIError('bad'), { status: 400 }), '/').status).toBe(400);
+    // express's URIError (as is, or as Nest wraps it) names the path
+    for (const error of [Object.assign(new URIError('bad'), { status: 400 }), new Error('Bad Request', { cause: new URIError('bad') })]) {
+      expect(toProblemResponse(error, '/').body.errors).toEqual([{ field: 'path', message: 'not valid percent-encoded UTF-8' }]);
+    }
   });
 });
 

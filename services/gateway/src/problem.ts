@@ -107,6 +107,12 @@ export function createProblemMapper(domainStatuses: Readonly<Record<string, numb
       const detail = mapping.status >= 500 || !(error instanceof Error) ? mapping.title : error.message;
       return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors) };
     }
+    if (error instanceof URIError || (error instanceof Error && error.cause instanceof URIError)) {
+      // express could not percent-decode a path segment (Nest hands it over as a BadRequestException caused by it)
+      const validation = BY_CODE[GatewayErrorCode.Validation] as CodeMapping;
+      const errors = [{ field: 'path', message: 'not valid percent-encoded UTF-8' }];
+      return { status: 400, headers: {}, body: problem(GatewayErrorCode.Validation, validation, 'the path is not valid percent-encoded UTF-8', instance, errors) };
+    }
     const status = clientStatusOf(error);
     if (status !== undefined) {
       const title = STATUS_CODES[status] ?? 'Bad Request';

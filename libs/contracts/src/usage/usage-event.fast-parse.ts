@@ -70,7 +70,8 @@ function fastUsageEvent(item: unknown): UsageEvent | undefined {
     return undefined;
   }
   if (cacheReadInputTokens + cacheCreationInputTokens > inputTokens || reasoningOutputTokens > outputTokens) return undefined;
-  const status = o.status ?? 'success';
+  // null is not absent: the schema refuses it, so it goes there to be named
+  const status = o.status === undefined ? 'success' : o.status;
   if (status !== 'success' && status !== 'error') return undefined;
   return {
     id: o.id,

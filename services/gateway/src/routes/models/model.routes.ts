@@ -45,13 +45,13 @@ const MillionPriceSet = z.strictObject({
   reasoningOutput: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6).optional(),
 });
 
-/** Provider and model as they appear in a path: letters, digits and `. _ - : @ +`. */
+/** Provider and model as they appear in a path: letters, digits and `. _ - : @ +`, never only dots (`.`, `..`: a path, not a name). */
 const NamePart = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    .refine((value) => /^[A-Za-z0-9._:@+-]+$/.test(value), 'letters, digits and . _ - : @ +');
+    .refine((value) => /^[A-Za-z0-9._:@+-]+$/.test(value) && !/^\.+$/.test(value), 'letters, digits and . _ - : @ +, not only dots');
 
 const PutModelBody = z
   .strictObject({
