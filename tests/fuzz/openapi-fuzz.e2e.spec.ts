@@ -21,7 +21,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { Fixtures, GatewayClient, type Json, type JsonSchema, NAMED_PATH_VALUES, eventHead, sampleOf, startJobFixture } from '../gateway/support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 
@@ -511,6 +511,21 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
     expect(ran).toBeGreaterThan(Math.min(cases.length, 100));
   });
 
+  it('whatever was taken, the read models still move: a new job, invitation and usage after the fuzzing are read back', async () => {
+    const fixtures = new Fixtures(client);
+    await startJobFixture(client, stack.ownerToken, stack.workspaceId, `after-fuzz-${SEED}`);
+    await fixtures.invite(stack.ownerToken, stack.workspaceId, 'viewer');
+    const time = new Date().toISOString();
+    await client.expect(202, 'POST', `/v1/workspaces/${stack.workspaceId}/usage`, {
+      token: stack.ownerToken,
+      body: { events: [{ id: `after-fuzz-${SEED}`, source: 'fuzz-check', time, provider: 'openai', model: 'gpt-4o', agent: `after-fuzz-${SEED}`, inputTokens: 7, outputTokens: 3 }] },
+    });
+    await waitFor('the usage recorded after the fuzzing in the summary', async () => {
+      const summary = await client.call('GET', `/v1/usage/summary?workspaceId=${stack.workspaceId}&agent=after-fuzz-${SEED}`, { token: stack.ownerToken });
+      return summary.status === 200 && (summary.body as { calls?: number }).calls === 1 ? true : undefined;
+    });
+  });
+
   describe('the answers issue 11 found wrong', () => {
     const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
       send(new URL(stack.url), method, path, { authorization: `Bearer ${stack.ownerToken}`, ...headers }, body);
@@ -613,11 +628,14 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
       expect({ status: perMillion.status, fields: fieldsOf(perMillion) }).toEqual({ status: 400, fields: ['body.pricesPerMillionTokens.input'] });
     });
 
-    it('a chunked body over the limit is a 413 problem, not a reset connection', async () => {
+    it.each([
+      ['the usage batch (16 MiB limit)', 'usage'],
+      ['an invitation (1 MiB limit)', 'invitations'],
+    ])('a chunked 17 MiB body to %s is a 413 problem naming body, not a reset connection', async (_label, collection) => {
       const url = new URL(stack.url);
       const answer = await new Promise<RawAnswer>((resolve, reject) => {
         const request = httpRequest(
-          { host: url.hostname, port: url.port, method: 'POST', path: `/v1/workspaces/${stack.workspaceId}/usage`, headers: { authorization: `Bearer ${stack.ownerToken}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+          { host: url.hostname, port: url.port, method: 'POST', path: `/v1/workspaces/${stack.workspaceId}/${collection}`, headers: { authorization: `Bearer ${stack.ownerToken}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
           (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -640,7 +658,7 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
         };
         more();
       });
-      expect({ status: answer.status, type: answer.contentType.split(';')[0] }).toEqual({ status: 413, type: 'application/problem+json' });
+      expect({ status: answer.status, type: answer.contentType.split(';')[0], fields: fieldsOf(answer) }).toEqual({ status: 413, type: 'application/problem+json', fields: ['body'] });
     });
   });
 });

@@ -93,13 +93,15 @@ const INSTANT_RANGE = `between ${MIN_INSTANT} and ${MAX_INSTANT}`;
 /** An ISO 8601 date-time with an offset (`2026-03-01T12:00:00Z`, `…+02:00`), inside the storable range. */
 export const InstantSchema = z.iso
   .datetime({ offset: true })
-  .refine((value) => isStorableInstant(Date.parse(value)), `must be ${INSTANT_RANGE}`);
+  // text that is not a date-time at all is already refused by the format: one issue, not two
+  .refine((value) => Number.isNaN(Date.parse(value)) || isStorableInstant(Date.parse(value)), `must be ${INSTANT_RANGE}`);
 
 /** A calendar month `YYYY-MM` whose first and last instants are storable. */
 export const MonthSchema = z
   .string()
   .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM')
   .refine((value) => {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) return true; // the regex has said so
     const start = Date.parse(`${value}-01T00:00:00Z`);
     const [year, month] = value.split('-').map(Number) as [number, number];
     return isStorableInstant(start) && isStorableInstant(Date.UTC(year, month, 1) - 1);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { hash } from 'node:crypto';
 import { defineEvent } from '../registry';
-import { LatencyMsSchema, TokenCountSchema, clientId, freeText, nameText } from '../fields';
+import { TokenCountSchema, clientId, freeText, nameText } from '../fields';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import {
   AgentNameSchema,
@@ -58,7 +58,8 @@ export const UsageRecorded = defineEvent({
       cacheReadInputTokens: TokenCountSchema,
       cacheCreationInputTokens: TokenCountSchema,
       reasoningOutputTokens: TokenCountSchema,
-      responseTimeMs: LatencyMsSchema,
+      /** Bounded at the edge (LatencyMsSchema); here any safe integer, which bigint sums hold exactly. */
+      responseTimeMs: z.number().int().min(0),
       status: UsageStatusSchema,
       errorType: nameText(200).optional(),
       jobId: clientId().optional(),
