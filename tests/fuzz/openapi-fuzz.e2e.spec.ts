@@ -494,7 +494,7 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
     const { failures, ran } = await run(new URL(stack.url), cases, Date.now() + BUDGET_MS * 0.7);
     const headAfter = await eventHead(env.pool);
     if (headAfter !== headBefore) {
-      const { rows } = await env.pool.query('SELECT type, stream_id FROM steward_events.events WHERE global_position > $1 ORDER BY global_position LIMIT 20', [headBefore]);
+      const { rows } = await env.pool.query('SELECT event_type, stream_id FROM steward_events.events WHERE global_position > $1 ORDER BY global_position LIMIT 20', [headBefore]);
       failures.push(`refused requests appended ${headAfter - headBefore} event(s): ${JSON.stringify(rows)}`);
     }
     expect(await lists()).toBe(listsBefore);
@@ -515,14 +515,20 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
     const fixtures = new Fixtures(client);
     await startJobFixture(client, stack.ownerToken, stack.workspaceId, `after-fuzz-${SEED}`);
     await fixtures.invite(stack.ownerToken, stack.workspaceId, 'viewer');
+    // an API key names its workspace: the organizations the fuzzing may have created for the owner do not matter to it
+    const key = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, ['read', 'usage:write'], 'after fuzz');
     const time = new Date().toISOString();
     await client.expect(202, 'POST', `/v1/workspaces/${stack.workspaceId}/usage`, {
-      token: stack.ownerToken,
+      token: key.token,
       body: { events: [{ id: `after-fuzz-${SEED}`, source: 'fuzz-check', time, provider: 'openai', model: 'gpt-4o', agent: `after-fuzz-${SEED}`, inputTokens: 7, outputTokens: 3 }] },
     });
+    let last = '';
     await waitFor('the usage recorded after the fuzzing in the summary', async () => {
-      const summary = await client.call('GET', `/v1/usage/summary?workspaceId=${stack.workspaceId}&agent=after-fuzz-${SEED}`, { token: stack.ownerToken });
+      const summary = await client.call('GET', `/v1/usage/summary?workspaceId=${stack.workspaceId}&agent=after-fuzz-${SEED}`, { token: key.token });
+      last = `${summary.status} ${summary.text.slice(0, 300)}`;
       return summary.status === 200 && (summary.body as { calls?: number }).calls === 1 ? true : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)} (seed ${SEED}); the summary answered ${last}`);
     });
   });
 
