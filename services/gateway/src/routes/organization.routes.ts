@@ -25,7 +25,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       handler: async ({ body, principal, idempotencyKey, requestId }) => {
         const caller = kit.person(principal);
         const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
-        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it');
+        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
         const organizationId = newIdFor(commandId, 'org');
         const workspaceId = newIdFor(commandId, 'ws');
@@ -120,7 +120,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         const caller = kit.person(principal);
         const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
-        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it');
+        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
         const workspaceId = newIdFor(commandId, 'ws');
         const issuedAt = kit.issuedAt();
