@@ -569,6 +569,16 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
       }
       const beyond = await call('GET', `/v1/usage/summary?period=custom&from=9999-06-01T00:00:00Z&to=9999-12-31T23:59:59Z`);
       expect({ status: beyond.status, fields: fieldsOf(beyond) }).toEqual({ status: 400, fields: ['query.to'] });
+      const lastMonth = await call('GET', '/v1/usage/statement?month=9999-11');
+      expect(lastMonth.status).toBe(200);
+    });
+
+    it('the widest storable ranges answer on the jobs list and the activity log and its CSV export', async () => {
+      const wide = 'from=1970-01-01T00:00:00Z&to=9999-12-30T23:59:59.999Z';
+      for (const path of [`/v1/workspaces/${stack.workspaceId}/jobs?${wide}`, `/v1/organizations/${stack.organizationId}/activity?${wide}`, `/v1/organizations/${stack.organizationId}/activity/export?${wide}`]) {
+        const answer = await call('GET', path);
+        expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      }
     });
 
     it('job step parameters nested 5,000 deep: a 400 naming body.steps.0.parameters, nothing written', async () => {
