@@ -203,36 +203,49 @@ export interface JsonLimits {
  */
 export function jsonProblem(value: unknown, limits: JsonLimits): JsonProblem | undefined {
   const checkText = limits.text ?? true;
-  // a node knows its parent and key; the path is built only for the one problem reported
-  const stack: JsonNode[] = [{ value, depth: 0, parent: undefined, key: undefined }];
   let nodes = 0;
+  /** A scalar's problem (containers are pushed and looked at when popped); counts it. */
+  const scalar = (item: unknown): string | undefined => {
+    nodes++;
+    if (item === null || typeof item === 'boolean') return undefined;
+    if (typeof item === 'string') return checkText ? textProblem(item) : undefined;
+    if (typeof item === 'number') return Number.isFinite(item) ? undefined : 'must be a finite number';
+    return 'must be JSON';
+  };
+  const isContainer = (item: unknown): item is object => typeof item === 'object' && item !== null;
+  if (!isContainer(value)) {
+    const problem = scalar(value);
+    return problem ? { path: [], message: problem } : undefined;
+  }
+  // only containers go on the stack, each knowing its parent and key: the path is built for the one problem reported
+  const stack: JsonNode[] = [{ value, depth: 0, parent: undefined, key: undefined }];
   while (stack.length > 0) {
     const node = stack.pop() as JsonNode;
-    const current = node.value;
     if (++nodes > limits.maxNodes) return { path: [], message: `at most ${limits.maxNodes} values` };
-    if (current === null || typeof current === 'boolean') continue;
-    if (typeof current === 'string') {
-      const problem = checkText ? textProblem(current) : undefined;
-      if (problem) return { path: pathOf(node), message: problem };
-      continue;
-    }
-    if (typeof current === 'number') {
-      if (!Number.isFinite(current)) return { path: pathOf(node), message: 'must be a finite number' };
-      continue;
-    }
-    if (typeof current !== 'object') return { path: pathOf(node), message: 'must be JSON' };
     if (node.depth >= limits.maxDepth) return { path: pathOf(node), message: `nested at most ${limits.maxDepth} deep` };
+    const current = node.value as Record<string, unknown> | unknown[];
     if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index--) stack.push({ value: current[index], depth: node.depth + 1, parent: node, key: index });
-      continue;
+      for (let index = current.length - 1; index >= 0; index--) {
+        const item: unknown = current[index];
+        if (isContainer(item)) stack.push({ value: item, depth: node.depth + 1, parent: node, key: index });
+        else {
+          const problem = scalar(item);
+          if (problem) return { path: [...pathOf(node), index], message: problem };
+        }
+      }
+    } else {
+      for (const key of Object.keys(current)) {
+        const keyProblem = checkText ? textProblem(key) : undefined;
+        if (keyProblem) return { path: [...pathOf(node), key], message: `a key ${keyProblem}` };
+        const item = current[key];
+        if (isContainer(item)) stack.push({ value: item, depth: node.depth + 1, parent: node, key });
+        else {
+          const problem = scalar(item);
+          if (problem) return { path: [...pathOf(node), key], message: problem };
+        }
+      }
     }
-    const keys = Object.keys(current);
-    for (let index = keys.length - 1; index >= 0; index--) {
-      const key = keys[index] as string;
-      const keyProblem = checkText ? textProblem(key) : undefined;
-      if (keyProblem) return { path: [...pathOf(node), key], message: `a key ${keyProblem}` };
-      stack.push({ value: (current as Record<string, unknown>)[key], depth: node.depth + 1, parent: node, key });
-    }
+    if (nodes > limits.maxNodes) return { path: [], message: `at most ${limits.maxNodes} values` };
   }
   return undefined;
 }
