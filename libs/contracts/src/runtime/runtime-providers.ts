@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text as storableText } from '../fields';
+import { isStorableText, text as storableText } from '../fields';
 import { RUNTIME_CATEGORIES, RUNTIME_CATEGORY_LABELS, type RuntimeCategory, type RuntimeProviderId } from './runtime-fields';
 import { RUNTIME_SETUP_GUIDES, type RuntimeGuideId } from './runtime-guides';
 
@@ -13,12 +13,16 @@ import { RUNTIME_SETUP_GUIDES, type RuntimeGuideId } from './runtime-guides';
 /** How a connection test reaches a provider (the worker has one probe per family). */
 export type RuntimeProbeFamily = 'kubernetes' | 'databricks' | 'snowflake' | 'docker' | 'cloud_api';
 
+/** What a stored configuration value must be (see textProblem in fields.ts). */
+const STORABLE = 'must be valid Unicode without the NUL character';
 const text = (max = 200) => storableText({ min: 1, max, trim: true, singleLine: true });
 const httpsUrl = (description: string) =>
-  z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).max(2048).meta({ description });
-const pem = z
-  .string()
-  .max(20_000)
+  z
+    .url({ protocol: /^https$/, error: 'must be an https:// URL' })
+    .max(2048)
+    .refine(isStorableText, STORABLE)
+    .meta({ description });
+const pem = storableText({ max: 20_000 })
   .refine((value) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(value), 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)')
   .meta({ description: 'PEM CA certificate(s) to trust for this endpoint, when not a public CA' });
 const secret = <T extends z.ZodString>(schema: T, description: string) => schema.meta({ writeOnly: true, description: `${description} (secret: stored encrypted, shown masked)` });
@@ -180,6 +184,7 @@ export const RuntimeProviderSchemas = {
       .string()
       .trim()
       .max(2048)
+      .refine(isStorableText, STORABLE)
       .refine(isDockerHost, 'must be unix:///path/to/docker.sock, tcp://host:port or https://host:port')
       .optional()
       .meta({ description: 'Docker Engine endpoint; default unix:///var/run/docker.sock' }),
