@@ -581,6 +581,55 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
       }
     });
 
+    it('OTLP spans with control characters in names and instants out of range: each span refused (partial success), nothing written', async () => {
+      const attribute = (key: string, value: string | number) => ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } });
+      const span = (spanId: string, parent: string | undefined, name: string, start: string, end: string, attributes: ReturnType<typeof attribute>[]) => ({
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId,
+        ...(parent ? { parentSpanId: parent } : {}),
+        name,
+        kind: 3,
+        startTimeUnixNano: start,
+        endTimeUnixNano: end,
+        attributes,
+      });
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const cases: Array<{ label: string; spans: unknown[]; service: string }> = [
+        {
+          label: 'control characters and right-to-left text in names',
+          service: 'svc\nname\u0007',
+          spans: [
+            span('b7ad6b7169203331', undefined, 'invoke_agent x', String(now - 5_000_000_000n), String(now), [attribute('gen_ai.operation.name', 'invoke_agent'), attribute('gen_ai.agent.name', 'agent\u0007\u202eevil')]),
+            span('b7ad6b7169203332', 'b7ad6b7169203331', 'chat m', String(now - 4_000_000_000n), String(now - 3_000_000_000n), [
+              attribute('gen_ai.operation.name', 'chat'),
+              attribute('gen_ai.provider.name', 'open\u200bai'),
+              attribute('gen_ai.request.model', 'gpt\t4o'),
+              attribute('gen_ai.usage.input_tokens', 10),
+            ]),
+          ],
+        },
+        {
+          label: 'instants before 1970 and far in the future',
+          service: 'svc',
+          spans: [
+            span('c7ad6b7169203331', undefined, 'invoke_agent y', '-99999999999999999999', '99999999999999999999', [attribute('gen_ai.operation.name', 'invoke_agent'), attribute('gen_ai.agent.name', 'agent-y')]),
+            span('c7ad6b7169203332', 'c7ad6b7169203331', 'chat m', '0', '1', [attribute('gen_ai.operation.name', 'chat'), attribute('gen_ai.provider.name', 'openai'), attribute('gen_ai.request.model', 'gpt-4o'), attribute('gen_ai.usage.input_tokens', 10)]),
+          ],
+        },
+      ];
+      // an API key names its workspace (the owner may by now belong to organizations the fuzzing created)
+      const key = await new Fixtures(client).issueApiKey(stack.ownerToken, stack.workspaceId, ['read', 'usage:write', 'jobs:write'], 'otlp check');
+      const before = await eventHead(env.pool);
+      for (const { label, spans, service } of cases) {
+        const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [attribute('service.name', service)] }, scopeSpans: [{ spans }] }] });
+        const answer = await call('POST', '/v1/traces', { 'content-type': 'application/json', authorization: `Bearer ${key.token}` }, body);
+        // OTLP answers partial success: every span here is refused, with the reason
+        const rejected = answer.status === 200 ? (JSON.parse(answer.text) as { partialSuccess?: { rejectedSpans?: number } }).partialSuccess?.rejectedSpans : undefined;
+        expect({ label, status: answer.status, rejected }).toEqual({ label, status: 200, rejected: 2 });
+      }
+      expect(await eventHead(env.pool)).toBe(before);
+    });
+
     it('job step parameters nested 5,000 deep: a 400 naming body.steps.0.parameters, nothing written', async () => {
       const before = await eventHead(env.pool);
       const body = serialize({ steps: [{ stepId: 'deep', type: 'tool_call', toolName: 'deep', parameters: nested(DEPTH) }] });
