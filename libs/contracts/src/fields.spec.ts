@@ -11,6 +11,7 @@ import {
   text,
 } from './fields';
 import { JobStepInputSchema, RecordJobStepsPayload } from './jobs/job-commands';
+import { JobStarted, JobStepRecorded } from './jobs/job-events';
 import { UnitPricesSchema, UsageEventSchema } from './usage/usage-fields';
 import { safeParseUsageEvent } from './usage/usage-event.fast-parse';
 
@@ -116,6 +117,20 @@ describe('the validation vocabulary', () => {
       expect(fast.success).toBe(false);
       expect(slow.success).toBe(false);
       expect(fast.error?.issues[0]?.path).toEqual([field]);
+    });
+  });
+
+  describe('events as published stay readable; what no store holds does not', () => {
+    const step = { workspaceId: 'ws-1', jobId: 'job.1', stepId: 'step 1', sequence: 1, type: 'system', at: '2026-03-01T12:00:00Z' };
+    it('a step id with a space and an agent name with a tab, taken before the vocabulary, still validate', () => {
+      expect(JobStepRecorded.schema.safeParse(step).success).toBe(true);
+      expect(JobStarted.schema.safeParse({ workspaceId: 'ws-1', jobId: '..', agent: 'a\tb', startedAt: '2026-03-01T12:00:00Z', source: 'api' }).success).toBe(true);
+      expect(JobStepRecorded.schema.safeParse({ ...step, type: 'tool_call', parameters: nested(100) }).success).toBe(true);
+    });
+    it('a NUL, a lone surrogate or a year-0000 instant does not', () => {
+      expect(JobStepRecorded.schema.safeParse({ ...step, stepId: 'a\u0000' }).success).toBe(false);
+      expect(JobStepRecorded.schema.safeParse({ ...step, content: '\ud800' }).success).toBe(false);
+      expect(JobStarted.schema.safeParse({ workspaceId: 'ws-1', jobId: 'j', agent: 'a', startedAt: '0000-01-01T00:00:00Z', source: 'api' }).success).toBe(false);
     });
   });
 });

@@ -67,6 +67,16 @@ export function freeText(max: number): z.ZodString {
   return text({ max });
 }
 
+/**
+ * A name or id as an event carries it: storable text, trimmed, 1..max. An event
+ * stays readable as it was published, so events take any storable text the edge
+ * took before this vocabulary (a step id with a space, an agent name with a tab);
+ * new values pass the stricter edge schemas (`nameText`, `clientId`) first.
+ */
+export function storedText(max: number): z.ZodString {
+  return text({ min: 1, max, trim: true });
+}
+
 /** A search term of a list route (`?search=`, `?q=`): one line, trimmed, up to 200. */
 export const SearchTermSchema = text({ max: 200, trim: true, singleLine: true });
 

@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
-import { JsonValueSchema, freeText, nameText } from '../fields';
+import { MAX_JSON_NODES, freeText, jsonValue, storedText, text } from '../fields';
 import { TeamIdSchema } from '../team/team-fields';
 import {
-  JobAgentSchema,
   JobFinishStatusSchema,
-  JobIdSchema,
   JobIsoTimeSchema,
   JobMetadataSchema,
   JobStepTypeSchema,
   MAX_STEP_TEXT_INPUT,
-  StepIdSchema,
   ToolStatusSchema,
   TruncationSchema,
 } from './job-fields';
@@ -26,6 +23,16 @@ import {
 /** Where a job was reported from. */
 export const JobSourceSchema = z.enum(['api', 'nats', 'otlp']);
 export type JobSource = z.infer<typeof JobSourceSchema>;
+
+/**
+ * Ids and names as published: job ids of the pattern they had (which took `..`), step ids and agents any
+ * storable text (see storedText). Commands hold new ones to the vocabulary's client-id and name rules.
+ */
+const JobIdSchema = text({ min: 1, max: 200 }).regex(/^[A-Za-z0-9_.:-]+$/, 'job ids use letters, digits, "_", "-", "." and ":"');
+const StepIdSchema = storedText(200);
+/** A tool's parameters or result as published: the edge takes 32 levels (JsonValueSchema), older steps may hold more. */
+const JsonValueSchema = jsonValue({ maxDepth: 1000, maxNodes: MAX_JSON_NODES * 10 });
+const JobAgentSchema = storedText(200);
 
 const scoped = { workspaceId: TeamIdSchema, jobId: JobIdSchema };
 
@@ -60,7 +67,7 @@ export const JobStepRecorded = defineEvent({
       sequence: z.number().int().positive(),
       type: JobStepTypeSchema,
       content: freeText(MAX_STEP_TEXT_INPUT).optional(),
-      toolName: nameText(200).optional(),
+      toolName: text({ min: 1, max: 200 }).optional(),
       toolStatus: ToolStatusSchema.optional(),
       parameters: JsonValueSchema.optional(),
       result: JsonValueSchema.optional(),

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
-import { freeText } from '../fields';
+import { freeText, storedText } from '../fields';
 import { RoleSchema } from './roles';
 import {
   ApiKeyPrefixSchema,
   ApiKeyScopeSchema,
   CUSTOM_INSTRUCTIONS_MAX,
-  DisplayNameSchema,
   EmailSchema,
   INVITATION_MESSAGE_MAX,
   IsoTimeSchema,
@@ -28,6 +27,9 @@ import {
  */
 
 const scoped = { organizationId: TeamIdSchema, workspaceId: TeamIdSchema };
+
+/** Names as published (see storedText): the commands hold new ones to DisplayNameSchema. */
+const DisplayNameSchema = storedText(200);
 
 export const OrganizationCreated = defineEvent({
   type: 'OrganizationCreated',

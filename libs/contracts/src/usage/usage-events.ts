@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import { hash } from 'node:crypto';
 import { defineEvent } from '../registry';
-import { TokenCountSchema, clientId, freeText, nameText } from '../fields';
+import { TokenCountSchema, freeText, storedText } from '../fields';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import {
-  AgentNameSchema,
   DecimalStringSchema,
-  ModelNameSchema,
-  ProviderNameSchema,
   UnitPricesSchema,
-  UsageIdSchema,
   UsageIngestPathSchema,
-  UsageSourceSchema,
   UsageStatusSchema,
 } from './usage-fields';
 
@@ -23,6 +18,13 @@ import {
 
 const scoped = { organizationId: TeamIdSchema, workspaceId: TeamIdSchema };
 
+// Names and ids as published (see storedText): the ingest schemas hold new ones to the vocabulary's rules.
+const UsageIdSchema = storedText(256);
+const UsageSourceSchema = storedText(256);
+const AgentNameSchema = storedText(200);
+const ProviderNameSchema = storedText(100).transform((provider) => provider.toLowerCase());
+const ModelNameSchema = storedText(200);
+
 /** How a recorded call was priced. `unpriced`: no price was found, cost is 0 (the screen says "pricing not configured"). */
 export const UsagePricingSchema = z.discriminatedUnion('status', [
   z
@@ -31,7 +33,7 @@ export const UsagePricingSchema = z.discriminatedUnion('status', [
       /** `workspace`: a price set in the workspace's model settings; `catalogue`: the built-in catalogue. */
       source: z.enum(['workspace', 'catalogue']),
       /** Which price: the workspace price's effective-from, or the catalogue entry's id. Traceability. */
-      ref: nameText(300),
+      ref: storedText(300),
       unitPrices: UnitPricesSchema,
     })
     .strict(),
@@ -61,9 +63,9 @@ export const UsageRecorded = defineEvent({
       /** Bounded at the edge (LatencyMsSchema); here any safe integer, which bigint sums hold exactly. */
       responseTimeMs: z.number().int().min(0),
       status: UsageStatusSchema,
-      errorType: nameText(200).optional(),
-      jobId: clientId().optional(),
-      budgetReservationId: clientId().optional(),
+      errorType: storedText(200).optional(),
+      jobId: storedText(200).optional(),
+      budgetReservationId: storedText(200).optional(),
       /** USD, exact. */
       cost: DecimalStringSchema,
       pricing: UsagePricingSchema,
@@ -115,7 +117,7 @@ export const ModelPricingSet = defineEvent({
       model: ModelNameSchema,
       unitPrices: UnitPricesSchema,
       effectiveFrom: IsoTimeSchema,
-      setBy: nameText(200),
+      setBy: storedText(200),
       setAt: IsoTimeSchema,
       /** When set, calls from `effectiveFrom` to now are re-rated with UsageCorrected. */
       rerate: z.boolean(),
@@ -133,10 +135,10 @@ export const ModelApiKeySet = defineEvent({
       ...scoped,
       provider: ProviderNameSchema,
       model: ModelNameSchema,
-      secretRef: nameText(200),
+      secretRef: storedText(200),
       /** The last 4 characters, e.g. `••••abcd`. */
       hint: freeText(16),
-      setBy: nameText(200),
+      setBy: storedText(200),
       setAt: IsoTimeSchema,
     })
     .strict(),
@@ -147,7 +149,7 @@ export const ModelApiKeyCleared = defineEvent({
   version: 1,
   context: 'usage',
   schema: z
-    .object({ ...scoped, provider: ProviderNameSchema, model: ModelNameSchema, clearedBy: nameText(200), clearedAt: IsoTimeSchema })
+    .object({ ...scoped, provider: ProviderNameSchema, model: ModelNameSchema, clearedBy: storedText(200), clearedAt: IsoTimeSchema })
     .strict(),
 });
 
