@@ -5,7 +5,7 @@
  * of the workspace list, filter, page (by number and by cursor) and open jobs,
  * including one without steps.
  */
-import { MAX_STEP_CONTENT_BYTES, TRUNCATION_MARKER } from '@steward/contracts';
+import { MAX_STEP_CONTENT_BYTES, TRUNCATION_MARKER, isCurrentId } from '@steward/contracts';
 import { StewardJobClient } from '../../libs/sdk/src/jobs';
 import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
@@ -145,7 +145,7 @@ describe('Job History over HTTP', () => {
 
   it('a job without steps says so', async () => {
     const { jobId } = await client.expect<{ jobId: string }>(201, 'POST', jobs, { token: agentKey, body: { agent: 'silent-agent' } });
-    expect(jobId).toMatch(/^job-/);
+    expect(isCurrentId('job', jobId)).toBe(true);
     const job = await detail(jobId, () => true);
     expect(job).toMatchObject({ status: 'running', endedAt: null, steps: [], message: 'No detailed steps recorded for this job.' });
   });

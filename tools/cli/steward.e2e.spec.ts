@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@steward/event-store';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { DeadLetterHeaders, connectNats, ensureStreams, natsNames } from '@steward/messaging';
+import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
+import { ledgerProjection, newEvent } from '../../libs/projections/test/projection.fixtures';
 
 const root = join(__dirname, '..', '..');
 
@@ -79,6 +83,84 @@ describe('npm run steward -- projections', () => {
     expect(status.code).toBe(0);
     const counts = (JSON.parse(status.stdout) as Array<Record<string, unknown>>).find((projection) => projection.name === 'event-counts');
     expect(counts).toMatchObject({ name: 'event-counts', eventsApplied: '12', lagEvents: 0, storedVersion: 1, hasLeader: false });
+  });
+
+  it('shows a quarantined event in status and the quarantine, and replays it once fixed', async () => {
+    const modules = { STEWARD_PROJECTION_MODULES: 'libs/projections/test/cli-projections.fixture.ts' };
+    const store = new PostgresEventStore({ pool: env.pool, schema: 'cli_events' });
+    const poison = newEvent('Poison', { note: 'private' });
+    await store.append(`cli-poison-a-${randomUUID()}`, [newEvent('Good'), poison], { expectedRevision: 'no_stream' });
+    const streamB = `cli-poison-b-${randomUUID()}`;
+    await store.append(streamB, [newEvent('Good')], { expectedRevision: 'no_stream' });
+    const [last] = await store.readStream(streamB);
+    const host = new ProjectionHost({
+      pool: env.pool,
+      store,
+      projections: [ledgerProjection({ name: 'cli-poison', poison: { active: true } })],
+      meter: false,
+      retryDelayMs: 50,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    await host.start();
+    await host.runner('cli-poison').waitForPosition(last!.position, 30_000);
+    await host.stop();
+    await store.close();
+
+    const status = await steward(env, ['projections', 'status', '--json'], modules);
+    const poisoned = (JSON.parse(status.stdout) as Array<Record<string, unknown>>).find((projection) => projection.name === 'cli-poison');
+    expect(poisoned).toMatchObject({ eventsApplied: '2', health: 'degraded', quarantined: 1 });
+    const table = await steward(env, ['projections', 'status'], modules);
+    expect(table.stdout).toMatch(/cli-poison .*degraded: 1 quarantined/);
+
+    const listed = await steward(env, ['projections', 'quarantine', 'cli-poison'], modules);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(poison.eventId);
+    expect(listed.stdout).toContain('Poison v1');
+    expect(listed.stdout).toContain('Error poisoned batch');
+    expect(listed.stdout).not.toContain('private');
+
+    // Not fixed yet: it fails again and stays (exit 1).
+    const early = await steward(env, ['projections', 'replay-quarantine', 'cli-poison'], modules);
+    expect(early.code).toBe(1);
+    expect(early.stdout).toMatch(new RegExp(`^failed\t.*${poison.eventId}`, 'm'));
+    expect(early.stderr).toContain('cli-poison: 0 replayed, 1 failed again, 1 still quarantined');
+
+    const fixed = await steward(env, ['projections', 'replay-quarantine', 'cli-poison'], { ...modules, STEWARD_TEST_POISON_FIXED: '1' });
+    expect(fixed.stderr).toContain('cli-poison: 1 replayed, 0 failed again, 0 still quarantined');
+    expect(fixed.code).toBe(0);
+    const { rows } = await env.pool.query<{ n: string }>('SELECT count(*) AS n FROM rm_cli_poison.entries');
+    expect(rows[0]!.n).toBe('3');
+    const json = await steward(env, ['projections', 'quarantine', 'cli-poison', '--json'], modules);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
+  it('lists dead letters: the count per consumer, then each with its reason and event ids', async () => {
+    const natsEnv = { NATS_URL: env.natsUrl, NATS_PREFIX: env.natsPrefix };
+    // No dead-letter stream yet: nothing to list, nothing created.
+    const empty = await steward(env, ['dead-letters', 'list'], natsEnv);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toContain('dead letters: 0');
+
+    const nats = await connectNats({ servers: env.natsUrl, name: 'cli-dead-letters' });
+    try {
+      await ensureStreams(nats.jsm, { prefix: env.natsPrefix });
+      const headers = natsHeaders();
+      headers.set(DeadLetterHeaders.Reason, 'events[1]: event store refused the data: unsupported Unicode escape sequence');
+      headers.set(DeadLetterHeaders.Subject, `${env.natsPrefix}usage.ingest.ws-1`);
+      headers.set(DeadLetterHeaders.StreamSequence, '42');
+      headers.set(DeadLetterHeaders.Members, '1');
+      const batch = { batchId: 'batch-1', workspaceId: 'ws-1', events: [{ id: 'call-7', source: 'agent-host', agent: 'private words' }] };
+      await nats.js.publish(natsNames(env.natsPrefix).deadLetterSubject('usage-metering'), JSON.stringify(batch), { headers });
+    } finally {
+      await nats.close();
+    }
+    const listed = await steward(env, ['dead-letters', 'list'], natsEnv);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('dead letters: 1 (usage-metering 1)');
+    expect(listed.stdout).toMatch(/usage-metering .*usage\.ingest\.ws-1#42 +1:call-7 +events\[1\]: event store refused the data/);
+    expect(listed.stdout).not.toContain('private words');
+    const json = await steward(env, ['dead-letters', 'list', '--consumer', 'usage-metering', '--json'], natsEnv);
+    expect(JSON.parse(json.stdout)).toMatchObject({ total: 1, items: [{ consumer: 'usage-metering', members: [1], batch: { batchId: 'batch-1', events: [{ id: 'call-7' }] } }] });
   });
 
   it('prints usage with exit code 2 for an unknown command', async () => {

@@ -1,4 +1,5 @@
 import { generateApiKey, hashApiKey, parseApiKey, verifyApiKey } from './api-key';
+import { isCurrentId } from '@steward/contracts';
 import { generateUserToken } from './user-token';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -11,7 +12,7 @@ const FORMAT = /^stw_[0-9A-Za-z]{8}_[0-9A-Za-z]{43}$/;
 describe('generateApiKey', () => {
   it('returns an id, the visible prefix, the key shown once and its hash', () => {
     const key = generateApiKey();
-    expect(key.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(isCurrentId('apiKey', key.id)).toBe(true);
     expect(key.secret).toMatch(FORMAT);
     expect(key.prefix).toMatch(/^stw_[0-9A-Za-z]{8}$/);
     expect(key.secret.startsWith(`${key.prefix}_`)).toBe(true);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '@steward/contracts';
 import { generateToken, hashToken, parseToken, verifyToken, type TokenFormat } from './opaque-token';
 
 /** `stw_<prefix8>_<secret43>`: the visible prefix finds the key, the secret proves it. */
@@ -23,7 +23,7 @@ export interface ParsedApiKey {
 /** A new API key with a 256-bit random secret. */
 export function generateApiKey(): GeneratedApiKey {
   const token = generateToken(API_KEY);
-  return { id: randomUUID(), prefix: `${API_KEY.kind}_${token.handle}`, secret: token.text, hash: token.hash };
+  return { id: newId('apiKey'), prefix: `${API_KEY.kind}_${token.handle}`, secret: token.text, hash: token.hash };
 }
 
 /** SHA-256 hex of the whole key text (why not bcrypt/argon2: see hashToken in opaque-token.ts). */

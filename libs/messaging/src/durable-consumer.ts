@@ -38,6 +38,8 @@ export const DeadLetterHeaders = {
   DeliveryCount: 'Steward-Dlq-Delivery-Count',
   Consumer: 'Steward-Dlq-Consumer',
   FailedAt: 'Steward-Dlq-Failed-At',
+  /** Set when only some members of a batch were dead-lettered: their indices in the original message (`3,17`). */
+  Members: 'Steward-Dlq-Members',
 } as const;
 
 export type MessageHandler<T> = (msg: JsMsg, decoded: T) => Promise<void>;

@@ -12,3 +12,4 @@ export * from './command/command-client';
 export * from './relay/event-relay';
 export * from './relay/relay-checkpoint.repository';
 export * from './usage-ingest-stream';
+export * from './dead-letters';

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { GlobalPosition } from '@steward/event-store';
 import type { CheckpointRow, ProjectionsDB } from './checkpoints.table';
 import * as createCheckpoints from './migrations/20261121230000-create-checkpoints.migration';
+import * as createQuarantine from './migrations/20261207020000-create-quarantine.migration';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 
 export const PROJECTIONS_SCHEMA = 'steward_projections';
@@ -10,6 +11,7 @@ export const PROJECTIONS_SCHEMA = 'steward_projections';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const MIGRATIONS: ReadonlyArray<readonly [string, { up(db: Kysely<any>): Promise<void> }]> = [
   ['20261121230000-create-checkpoints', createCheckpoints],
+  ['20261207020000-create-quarantine', createQuarantine],
 ];
 
 export interface ProjectionCheckpoint {

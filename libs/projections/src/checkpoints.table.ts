@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { QuarantineTable } from './quarantine/quarantine.table';
 
 /** numeric(20,0) and bigint columns travel as decimal strings (pg returns them so; JavaScript numbers would round). */
 type Decimal = ColumnType<string, string | undefined, string>;
@@ -29,4 +30,5 @@ export type CheckpointRowUpdate = Updateable<CheckpointsTable>;
 
 export interface ProjectionsDB {
   checkpoints: CheckpointsTable;
+  quarantine: QuarantineTable;
 }

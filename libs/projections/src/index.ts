@@ -11,3 +11,8 @@ export * from './checkpoint.repository';
 export * from './checkpoints.table';
 export * from './leader-lock';
 export * from './builtin/event-counts.projection';
+export * from './quarantine/quarantine.table';
+export * from './quarantine/quarantine.repository';
+export * from './quarantine/quarantine.replayer';
+export * from './quarantine/poison-isolation';
+export * from './quarantine/transient-failure';

@@ -11,6 +11,8 @@ export enum ProjectionErrorCode {
   VersionMismatch = 'VERSION_MISMATCH',
   /** A rebuild could not take the projection over (timeout, or another rebuild runs). */
   RebuildFailed = 'REBUILD_FAILED',
+  /** Every event of a batch failed on its own: the code or the read model is at fault, not the events (nothing quarantined). */
+  NothingApplies = 'NOTHING_APPLIES',
 }
 
 export class ProjectionError extends Error {

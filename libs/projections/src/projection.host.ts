@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import type { Meter } from '@opentelemetry/api';
+import { createNoopMeter, type Meter } from '@opentelemetry/api';
 import type { EventStore } from '@steward/event-store';
 import { CheckpointRepository } from './checkpoint.repository';
 import type { ProjectionDefinition } from './projection';
@@ -11,6 +11,8 @@ import { registerProjectionMetrics } from './projection-metrics';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
 import { ProjectionRebuilder, type RebuildOptions, type RebuildResult } from './projection.rebuilder';
 import { ProjectionRunner, type ProjectionStatus } from './projection.runner';
+import { QuarantineRepository, type QuarantinedEvent } from './quarantine/quarantine.repository';
+import { replayQuarantine, type ReplayQuarantineResult } from './quarantine/quarantine.replayer';
 
 export interface ProjectionHostOptions {
   /** The read models' database (the same server as the event store, or not). */
@@ -26,7 +28,7 @@ export interface ProjectionHostOptions {
   /** Standby lock polling and leader handover checks (ms). Default 500. */
   readonly lockPollIntervalMs?: number;
   readonly retryDelayMs?: number;
-  /** Where the lag gauges go. Default: the global meter provider. Pass `false` for none. */
+  /** Where the lag gauges and the quarantine counter go. Default: the global meter provider. Pass `false` for none. */
   readonly meter?: Meter | false;
   readonly logger?: ProjectionLogger;
   /**
@@ -87,6 +89,7 @@ export class ProjectionHost {
           ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
           ...(options.logger ? { logger: options.logger } : {}),
           ...(options.rebuildOutdated ? { autoRebuild: true } : {}),
+          ...(options.meter !== undefined ? { meter: options.meter === false ? createNoopMeter() : options.meter } : {}),
         }),
       );
     }
@@ -145,6 +148,20 @@ export class ProjectionHost {
 
   async status(): Promise<ProjectionStatus[]> {
     return Promise.all([...this.runners.values()].map((runner) => runner.status()));
+  }
+
+  /** The events `name` quarantined, in store order. */
+  async quarantined(name: string): Promise<QuarantinedEvent[]> {
+    this.runner(name);
+    return new QuarantineRepository(this.db).list(name);
+  }
+
+  /** Applies `name`'s quarantined events with this host's (fixed) code; see `replayQuarantine`. */
+  async replayQuarantine(name: string): Promise<ReplayQuarantineResult> {
+    const projection = this.options.projections.find((candidate) => candidate.name === name);
+    if (!projection) this.runner(name);
+    await this.checkpoints.migrate();
+    return replayQuarantine({ db: this.db, store: this.options.store, logger: this.options.logger ?? stderrLogger }, projection!);
   }
 
   /** Rebuilds from zero and swaps in; this host's runner steps down during the swap and resumes after. */

@@ -4,6 +4,9 @@ import type pg from 'pg';
 import { START, type EventStore, type GlobalPosition, type ReadAllPage } from '@steward/event-store';
 import { CheckpointRepository } from './checkpoint.repository';
 import { LeaderLock } from './leader-lock';
+import { applyIsolatingPoison, type PoisonedEvent } from './quarantine/poison-isolation';
+import { QuarantineRepository } from './quarantine/quarantine.repository';
+import { errorCodeOf, redactedMessageOf } from './quarantine/transient-failure';
 import { applyEvents, projectionFilter, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
@@ -164,7 +167,15 @@ export class ProjectionRebuilder {
           },
           requester,
         );
+        // The old read model's quarantine goes with it: the new one was built without exactly these.
+        await new QuarantineRepository(db).replaceAll(trx, name, replay.poisoned);
       });
+      for (const { event, error } of replay.poisoned) {
+        this.logger.error(
+          { projection: name, eventId: event.eventId, streamId: event.streamId, eventType: event.type, errorCode: errorCodeOf(error), err: redactedMessageOf(error) },
+          'rebuilt read model skipped an event it cannot apply: quarantined',
+        );
+      }
       if (hadLive) await sql`DROP SCHEMA IF EXISTS ${sql.id(old)} CASCADE`.execute(db);
 
       const durationMs = Date.now() - started;
@@ -222,6 +233,8 @@ class Replay {
   lastEventAt: Date | null = null;
   readWaitMs = 0;
   applyMs = 0;
+  /** Events the projection could not apply: the new read model is built without them, and they are its quarantine. */
+  readonly poisoned: PoisonedEvent[] = [];
 
   constructor(
     private readonly deps: ProjectionRebuilderDeps,
@@ -263,6 +276,7 @@ class Replay {
     let applied = 0;
     let position = this.position;
     let lastEventAt: Date | null = null;
+    const batchPoisoned: PoisonedEvent[] = [];
     await this.deps.db.transaction().execute(async (trx) => {
       await sql`SET LOCAL search_path TO ${sql.id(this.target)}`.execute(trx);
       for (let page = first; ; ) {
@@ -270,11 +284,15 @@ class Replay {
         const next = page.isEnd ? undefined : read(page.checkpoint);
         // Do not leave a rejected prefetch unobserved while this page is written.
         next?.catch(() => undefined);
-        await applyEvents(this.projection, trx.withSchema(this.target), page.events, {
-          projection: this.projection.name,
-          schema: this.target,
-        });
-        applied += page.events.length;
+        // Each page in a savepoint: an event the projection cannot apply is set aside, as the live runner does.
+        const poisoned = await applyIsolatingPoison(trx, page.events, (events) =>
+          applyEvents(this.projection, trx.withSchema(this.target), events, {
+            projection: this.projection.name,
+            schema: this.target,
+          }),
+        );
+        batchPoisoned.push(...poisoned);
+        applied += page.events.length - poisoned.length;
         position = page.checkpoint;
         lastEventAt = page.events[page.events.length - 1]!.recordedAt;
         if (!next) return;
@@ -285,6 +303,7 @@ class Replay {
         }
       }
     });
+    this.poisoned.push(...batchPoisoned);
     this.applyMs += Date.now() - started - (this.readWaitMs - waitedBefore);
     this.advance(position, applied, lastEventAt);
     return rest;

@@ -1,10 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
+import { metrics, type Counter, type Meter } from '@opentelemetry/api';
 import {
   comparePositions,
+  formatPosition,
   START,
   type EventStore,
   type GlobalPosition,
+  type RecordedEvent,
   type Subscription,
   type SubscriptionBatch,
 } from '@steward/event-store';
@@ -14,6 +17,10 @@ import { applyEvents, projectionFilter, projectionSchema, readModelChannel, type
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { measureLag } from './projection-lag';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
+import { PROJECTION_QUARANTINED_EVENTS } from './projection-metrics';
+import { applyIsolatingPoison, type PoisonedEvent } from './quarantine/poison-isolation';
+import { QuarantineRepository } from './quarantine/quarantine.repository';
+import { errorCodeOf, mayBePoison, redactedMessageOf } from './quarantine/transient-failure';
 
 export type ProjectionRunnerState = 'stopped' | 'standby' | 'active' | 'needs_rebuild';
 
@@ -36,6 +43,8 @@ export interface ProjectionRunnerOptions {
   readonly logger?: ProjectionLogger;
   /** An outdated read model is rebuilt by the host (ProjectionHost `rebuildOutdated`): say so, once, instead of asking for the CLI. */
   readonly autoRebuild?: boolean;
+  /** Where the quarantine counter goes. Default: the global meter provider. */
+  readonly meter?: Meter;
 }
 
 export interface ProjectionStatus {
@@ -54,6 +63,10 @@ export interface ProjectionStatus {
   /** The version the live read model was built by (undefined: never built). */
   readonly storedVersion: number | undefined;
   readonly lastError: string | undefined;
+  /** Events this projection skipped because it could not apply them (see `replayQuarantine`). */
+  readonly quarantined: number;
+  /** `degraded`: it serves, but without the quarantined events. */
+  readonly health: 'ok' | 'degraded';
 }
 
 interface Leadership {
@@ -87,6 +100,8 @@ export function projectionLockKey(name: string): string {
 export class ProjectionRunner {
   readonly name: string;
   private readonly checkpoints: CheckpointRepository;
+  private readonly quarantine: QuarantineRepository;
+  private readonly quarantinedCounter: Counter;
   private readonly lock: LeaderLock;
   private readonly logger: ProjectionLogger;
   private readonly schema: string;
@@ -100,12 +115,19 @@ export class ProjectionRunner {
   private error: Error | undefined;
   private lostLead = false;
   private mismatchReported = false;
+  /** The last batch applied was one quarantined event and nothing else: a second such batch in a row waits (see applyBatch). */
+  private quarantinedWithoutProgress = false;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.name = options.projection.name;
     this.schema = projectionSchema(this.name);
     this.lockKey = projectionLockKey(this.name);
     this.checkpoints = new CheckpointRepository(options.db);
+    this.quarantine = new QuarantineRepository(options.db);
+    this.quarantinedCounter = (options.meter ?? metrics.getMeter('@steward/projections')).createCounter(PROJECTION_QUARANTINED_EVENTS, {
+      description: 'Events a projection could not apply, skipped and put in its quarantine',
+      unit: '{event}',
+    });
     this.logger = options.logger ?? stderrLogger;
     this.lock = new LeaderLock({
       connection: options.lockConnection,
@@ -171,9 +193,10 @@ export class ProjectionRunner {
   async status(): Promise<ProjectionStatus> {
     const checkpoint = await this.checkpoints.read(this.name);
     const position = checkpoint?.position ?? START;
-    const [lag, hasLeader] = await Promise.all([
+    const [lag, hasLeader, quarantined] = await Promise.all([
       measureLag(this.options.store, position, projectionFilter(this.options.projection)),
       isLockHeld(this.options.db, this.lockKey),
+      this.quarantine.count(this.name),
     ]);
     return {
       name: this.name,
@@ -187,6 +210,8 @@ export class ProjectionRunner {
       eventsApplied: checkpoint?.eventsApplied ?? 0n,
       storedVersion: checkpoint?.version,
       lastError: this.error?.message,
+      quarantined,
+      health: quarantined > 0 ? 'degraded' : 'ok',
     };
   }
 
@@ -293,14 +318,29 @@ export class ProjectionRunner {
         ...(filter ? { filter } : {}),
       });
       this.subscription = subscription;
+      let applying: SubscriptionBatch | undefined;
       try {
         for await (const batch of subscription) {
           if (!this.leading(leadership)) break;
+          applying = batch;
           await this.applyBatch(leadership, batch);
+          applying = undefined;
           failures = 0;
           this.error = undefined;
         }
-      } catch (error) {
+      } catch (caught) {
+        let error = caught;
+        // Not the database's fault: apply the batch again a part at a time, quarantining what fails alone.
+        if (applying && mayBePoison(error) && this.leading(leadership)) {
+          try {
+            await this.applyBatch(leadership, applying, error);
+            failures = 0;
+            this.error = undefined;
+            continue;
+          } catch (isolationError) {
+            error = isolationError;
+          }
+        }
         if (ProjectionError.isFenced(error)) {
           this.logger.warn({ projection: this.name, err: (error as Error).message }, 'projection runner fenced out');
           leadership.lost = true;
@@ -318,17 +358,42 @@ export class ProjectionRunner {
     }
   }
 
-  private async applyBatch(leadership: Leadership, batch: SubscriptionBatch): Promise<void> {
+  /**
+   * One batch, one transaction with the checkpoint. `failure`: the error this batch failed with
+   * before; this time each part is applied in a savepoint and the events that fail on their own
+   * are quarantined in the same transaction (skipped: the checkpoint moves past them).
+   */
+  private async applyBatch(leadership: Leadership, batch: SubscriptionBatch, failure?: unknown): Promise<void> {
     const from = leadership.position;
     if (batch.events.length === 0 && comparePositions(batch.checkpoint, from) <= 0) return;
     const { db, projection } = this.options;
     const last = batch.events[batch.events.length - 1];
+    let poisoned: PoisonedEvent[] = [];
+    if (failure !== undefined) {
+      this.logger.warn(
+        { projection: this.name, events: batch.events.length, errorCode: errorCodeOf(failure), err: redactedMessageOf(failure) },
+        'projection batch failed: applying it again a part at a time to find the events it cannot apply',
+      );
+    }
     await db.transaction().execute(async (trx) => {
       await sql`SET LOCAL search_path TO ${sql.id(this.schema)}`.execute(trx);
-      await applyEvents(projection, trx.withSchema(this.schema), batch.events, {
-        projection: this.name,
-        schema: this.schema,
-      });
+      const apply = (events: readonly RecordedEvent[]): Promise<void> =>
+        applyEvents(projection, trx.withSchema(this.schema), events, { projection: this.name, schema: this.schema });
+      if (failure === undefined) await apply(batch.events);
+      else {
+        poisoned = await applyIsolatingPoison(trx, batch.events, apply);
+        if (poisoned.length > 0 && poisoned.length === batch.events.length && this.quarantinedWithoutProgress) {
+          // Events one at a time, each failing, nothing applied in between: more likely a broken release than a run of
+          // poison. Wait (and retry) until the batch holds an event that applies, rather than quarantine the stream.
+          throw new ProjectionError(
+            ProjectionErrorCode.NothingApplies,
+            `projection ${this.name}: no event applied since the last one quarantined, and this one fails too: ${redactedMessageOf(failure)}`,
+            {},
+            { cause: poisoned[0]!.error },
+          );
+        }
+        await this.quarantine.add(trx, this.name, poisoned);
+      }
       if (!this.leading(leadership)) {
         throw new ProjectionError(ProjectionErrorCode.LeadershipLost, `projection ${this.name}: leadership lost mid-batch`);
       }
@@ -337,12 +402,29 @@ export class ProjectionRunner {
         epoch: leadership.epoch,
         from,
         to: batch.checkpoint,
-        eventsApplied: batch.events.length,
+        eventsApplied: batch.events.length - poisoned.length,
         lastEventAt: last?.recordedAt ?? null,
       });
       if (batch.events.length > 0) await sql`SELECT pg_notify(${readModelChannel(this.name)}, '')`.execute(trx);
     });
     leadership.position = batch.checkpoint;
+    if (batch.events.length > 0) this.quarantinedWithoutProgress = poisoned.length === batch.events.length;
+    for (const { event, error } of poisoned) {
+      this.quarantinedCounter.add(1, { projection: this.name, event_type: event.type });
+      // The event's id and place, never its data (it may hold personal data): operators read it from the store.
+      this.logger.error(
+        {
+          projection: this.name,
+          eventId: event.eventId,
+          streamId: event.streamId,
+          eventType: event.type,
+          position: formatPosition(event.position),
+          errorCode: errorCodeOf(error),
+          err: redactedMessageOf(error),
+        },
+        `projection could not apply an event: quarantined and skipped (replay it once fixed: npm run steward -- projections replay-quarantine ${this.name})`,
+      );
+    }
   }
 
   private leading(leadership: Leadership): boolean {
@@ -393,6 +475,7 @@ export class ProjectionRunner {
 
   private recordError(error: unknown, message: string): void {
     this.error = error instanceof Error ? error : new Error(String(error));
-    this.logger.error({ projection: this.name, err: this.error.message }, message);
+    // PostgreSQL quotes the offending value in its messages, and an event's values may be personal data.
+    this.logger.error({ projection: this.name, errorCode: errorCodeOf(error), err: redactedMessageOf(error) }, message);
   }
 }

@@ -2,4 +2,9 @@
 import { eventCountsProjection } from '@steward/projections';
 import { ledgerProjection } from './projection.fixtures';
 
-export const projections = [eventCountsProjection, ledgerProjection({ name: 'cli-ledger' })];
+/** `cli-poison` refuses its `Poison` events until the test "fixes" it with STEWARD_TEST_POISON_FIXED=1. */
+export const projections = [
+  eventCountsProjection,
+  ledgerProjection({ name: 'cli-ledger' }),
+  ledgerProjection({ name: 'cli-poison', poison: { active: process.env.STEWARD_TEST_POISON_FIXED !== '1' } }),
+];

@@ -32,9 +32,10 @@ describe('projection runner (PostgreSQL)', () => {
     await f.dispose();
   });
 
-  it('applies a batch and its checkpoint atomically: a handler that throws mid-batch moves neither', async () => {
+  it('applies a batch and its checkpoint atomically: a transient failure mid-batch moves neither, and quarantines nothing', async () => {
     const poison = { active: true };
-    const projection = ledgerProjection({ name: 'atomic', poison });
+    const serializationFailure = (): Error => Object.assign(new Error('poisoned batch'), { code: '40001' });
+    const projection = ledgerProjection({ name: 'atomic', poison, poisonError: serializationFailure });
     const host = f.host({ projections: [projection], instanceId: 'atomic-1' });
     await f.append('atomic', ['Good', 'Good', 'Good', 'Poison', 'Good']);
     await host.start();
@@ -48,6 +49,7 @@ describe('projection runner (PostgreSQL)', () => {
     const stuck = await checkpoints.read('atomic');
     expect(stuck?.position).toEqual(START);
     expect(stuck?.eventsApplied).toBe(0n);
+    expect((await runner.status()).quarantined).toBe(0);
 
     poison.active = false;
     const head = f.lastAppended;

@@ -71,6 +71,8 @@ export interface LedgerOptions {
   readonly eventTypes?: readonly string[];
   /** While true, a batch holding a `Poison` event writes what precedes it, then throws. */
   readonly poison?: { active: boolean };
+  /** What a poisoned batch throws. Default: a plain Error (a bug: the poison is quarantined). */
+  readonly poisonError?: () => Error;
   /** Each batch holding a `Slow` event waits for this before finishing. */
   readonly gate?: () => Promise<void>;
   readonly onBatch?: (events: readonly RecordedEvent[]) => void;
@@ -104,7 +106,7 @@ export function ledgerProjection(options: LedgerOptions = {}) {
         stream_id: event.streamId,
       }));
       if (rows.length > 0) await trx.insertInto('entries').values(rows).execute();
-      if (poisonAt >= 0) throw new Error('poisoned batch');
+      if (poisonAt >= 0) throw options.poisonError ? options.poisonError() : new Error('poisoned batch');
       if (options.gate && events.some((event) => event.type === 'Slow')) await options.gate();
     },
   });

@@ -70,16 +70,15 @@ export async function readJsonBodyText(request: IncomingMessage, limit: number, 
   }
   if (!isJson(request.headers['content-type'], mediaTypes)) {
     request.resume();
-    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, `the body must be ${mediaTypes ? mediaTypes.join(', ') : 'application/json'}`, {
-      errors: [{ field: 'header.Content-Type', message: `must be ${mediaTypes ? mediaTypes.join(', ') : 'application/json'}` }],
-    });
+    const accepted = `the body must be ${mediaTypes ? mediaTypes.join(', ') : 'application/json'}`;
+    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, accepted, { errors: [{ field: 'header.content-type', message: accepted }] });
   }
   // JSON is UTF-8 (RFC 8259): a body announced in another charset would be read wrong, so it is refused
   const charset = charsetOf(request.headers['content-type']);
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     request.resume();
     throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, `the body must be UTF-8, not ${charset}`, {
-      errors: [{ field: 'header.Content-Type', message: 'charset must be utf-8' }],
+      errors: [{ field: 'header.content-type', message: 'charset must be utf-8' }],
     });
   }
   const tooLarge = (): GatewayError =>

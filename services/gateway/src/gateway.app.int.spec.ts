@@ -3,7 +3,10 @@ import { connectNats, type NatsClients } from '@steward/messaging';
 import { createLogger, initTelemetry, resetTelemetryForTests, type Telemetry } from '@steward/observability';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Kysely, PostgresDialect } from 'kysely';
+import { CheckpointRepository, QuarantineRepository, type PoisonedEvent, type ProjectionsDB } from '@steward/projections';
 import { DEMO_ERROR_STATUSES, demoAuthenticator, demoAuthorizer, demoRoutes, type DemoState } from '../test/demo.routes';
 import { createGatewayApp, type GatewayApp, type GatewayConfig } from './gateway.app';
 
@@ -348,6 +351,31 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
   });
 
   describe('operations', () => {
+    it('answers readyz 200 "degraded" naming each projection with quarantined events, and "ready" once none is left', async () => {
+      // Before the projections service ever migrated this database: nothing quarantined.
+      expect((await call('GET', '/readyz')).body).toMatchObject({ status: 'ready', checks: { projections: { status: 'up' } } });
+      const db = new Kysely<ProjectionsDB>({ dialect: new PostgresDialect({ pool: env.pool }) });
+      await new CheckpointRepository(db).migrate();
+      const quarantine = new QuarantineRepository(db);
+      const poisoned = (eventId: string): PoisonedEvent => ({
+        event: {
+          eventId, type: 'JobStarted', version: 1, data: {}, streamId: `jobs-ws-${eventId}`, streamRevision: 0n,
+          position: { commit: 5n, prepare: 7n }, recordedAt: new Date(),
+          metadata: { correlationId: eventId, actor: { type: 'system', id: 'test' }, occurredAt: new Date().toISOString() },
+        },
+        error: Object.assign(new Error('date/time field value out of range'), { code: '22008' }),
+      });
+      await quarantine.add(db, 'jobs', [poisoned(randomUUID()), poisoned(randomUUID())]);
+      const degraded = await call('GET', '/readyz');
+      expect(degraded.status).toBe(200);
+      expect(degraded.body).toMatchObject({
+        status: 'degraded',
+        checks: { postgres: { status: 'up' }, projections: { status: 'degraded', quarantined: { jobs: 2 } } },
+      });
+      await db.withSchema('steward_projections').deleteFrom('quarantine').execute();
+      expect((await call('GET', '/readyz')).body).toMatchObject({ status: 'ready', checks: { projections: { status: 'up' } } });
+    });
+
     it('answers healthz and readyz with each dependency, and 503 when one is down', async () => {
       expect((await call('GET', '/healthz')).body).toEqual({ status: 'ok' });
       const ready = await call('GET', '/readyz');

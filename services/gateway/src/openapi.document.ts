@@ -46,12 +46,15 @@ function problemResponse(description: string): JsonSchema {
 }
 
 function operation(route: AnyRoute): JsonSchema {
-  const parameters = [
+  const parameters: Array<{ name: string; in: string; required: boolean; schema: JsonSchema; description?: string }> = [
     ...objectProperties(route.params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
     ...objectProperties(route.query).map(([name, schema, required]) => ({ name, in: 'query', required, schema })),
   ];
   const missing = pathParamNames(route.path).filter((name) => !parameters.some((parameter) => parameter.in === 'path' && parameter.name === name));
   for (const name of missing) parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+  for (const header of route.headers ?? []) {
+    parameters.push({ name: header.name, in: 'header', required: false, description: header.description, schema: header.schema ? jsonSchema(header.schema, 'input') : { type: 'string' } });
+  }
   if (route.method === 'POST') {
     parameters.push({
       name: 'Idempotency-Key',

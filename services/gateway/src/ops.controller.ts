@@ -40,7 +40,7 @@ export function createOpsController(deps: OpsDeps): Type {
         return;
       }
       const report = await checkReadiness(deps.readiness);
-      sendJson(response, { status: report.status === 'ready' ? 200 : 503, headers: {}, body: report });
+      sendJson(response, { status: report.status === 'unavailable' ? 503 : 200, headers: {}, body: report });
     }
 
     @Get('metrics')

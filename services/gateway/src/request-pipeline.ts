@@ -57,6 +57,13 @@ function serialized(body: unknown): string | Buffer {
   return bytes;
 }
 
+/** A raw body's fingerprint: its bytes, and what the route says its headers add (a JSON text holds no NUL: the join is unambiguous). */
+function rawFingerprint(text: string, fromHeaders: string): string {
+  const hash = createHash('sha256').update(text);
+  if (fromHeaders !== '') hash.update('\0').update(fromHeaders);
+  return hash.digest('hex');
+}
+
 /** Resolves once the response can take more (or is gone). */
 function drained(response: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -159,7 +166,7 @@ export class RequestPipeline {
       ? await this.deps.idempotency.reserve(
           { principal: principalKey, method: route.method, path, key: idempotencyKey },
           rawBody,
-          raw ? createHash('sha256').update(raw.text).digest('hex') : undefined,
+          raw ? rawFingerprint(raw.text, route.rawBody?.fingerprintHeaders?.(request.headers) ?? '') : undefined,
         )
       : undefined;
     if (reservation?.kind === 'replay') {

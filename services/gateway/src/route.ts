@@ -75,6 +75,22 @@ export interface RouteResponse {
 export interface RawJsonBody {
   /** Media type → the schema shown in the OpenAPI document (`application/json` first: it is the main one). */
   readonly content: Readonly<Record<string, z.ZodType>>;
+  /**
+   * What else than the body's bytes makes two requests different, for the Idempotency-Key fingerprint
+   * (a binary-mode CloudEvent's `ce-*` headers); empty when nothing does.
+   */
+  readonly fingerprintHeaders?: (headers: IncomingHttpHeaders) => string;
+}
+
+/**
+ * A request header a route reads itself, shown as an optional header parameter in OpenAPI: the handler
+ * validates it, and `description` says when it is required (a binary-mode CloudEvent's `ce-id`).
+ */
+export interface DocumentedHeader {
+  readonly name: string;
+  readonly description: string;
+  /** Default: a string. */
+  readonly schema?: z.ZodType;
 }
 
 /** A strict object (`z.strictObject`): unknown fields are rejected. */
@@ -102,6 +118,8 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
    * array. `content` documents it by media type; a request of another media type is a 415. Not with `body`.
    */
   readonly rawBody?: RawJsonBody;
+  /** Headers the handler reads itself, documented as OpenAPI header parameters. */
+  readonly headers?: readonly DocumentedHeader[];
   /** This route's body limit in bytes, when it differs from the gateway's (a usage batch of 10,000 events). */
   readonly bodyLimitBytes?: number;
   /** Success responses by status; a body is parsed through its schema before it leaves (extra fields dropped). */

@@ -14,7 +14,7 @@
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
-import { connectNats, usageIngestStreamOptionsFromEnv } from '@steward/messaging';
+import { connectNats, registerDeadLetterMetrics, usageIngestStreamOptionsFromEnv } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { UsageMeteringWorker } from './metering/usage-metering.worker';
 import { WorkspaceOrganizations } from './metering/workspace-organizations.repository';
@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     appendChunk: positiveInt('METERING_APPEND_CHUNK', 10_000),
   });
   await worker.start();
+  // The dead letters held per consumer, for alerts (the worker ensured the stream).
+  const stopDeadLetterMetrics = registerDeadLetterMetrics(nats.jsm, config.natsPrefix);
   // Model settings: cmd.usage.<Type> handlers, API keys in @steward/secrets, the re-rating reactor.
   const models = await startModelSettings({ pool, store, natsUrl: config.natsUrl, natsPrefix: config.natsPrefix, logger });
   logger.info({ durable: 'usage-metering', concurrency }, 'usage-metering started');
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'usage-metering stopping');
+      stopDeadLetterMetrics();
       await worker.stop();
       await models.stop();
       await nats.close();

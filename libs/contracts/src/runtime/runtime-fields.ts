@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_LATENCY_MS, text } from '../fields';
 import { IsoTimeSchema } from '../team/team-fields';
+import { resourceIdSchema } from '../ids';
 
 /** The three tabs of the Runtime Environments page. */
 export const RUNTIME_CATEGORIES = ['data_ingestion', 'spark_processing', 'python_execution'] as const;
@@ -40,14 +41,11 @@ export const RUNTIME_PROVIDER_IDS = [
 export const RuntimeProviderIdSchema = z.enum(RUNTIME_PROVIDER_IDS);
 export type RuntimeProviderId = z.infer<typeof RuntimeProviderIdSchema>;
 
-/** A runtime's id: `rt-` and 32 hex digits (the gateway derives it from the command id). */
-export const RuntimeIdSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9_-]+$/);
+/** A runtime's id: `rt_…` (the gateway derives it from the command id); older `rt-<32 hex>` ids stay valid. */
+export const RuntimeIdSchema = resourceIdSchema('runtime');
 
-export const RuntimeTestIdSchema = RuntimeIdSchema;
+/** A connection test's id: `tst_…`, derived from the command id like the runtime's. */
+export const RuntimeTestIdSchema = resourceIdSchema('runtimeTest');
 
 /** Runtime Name (required), unique per workspace and category (case-insensitive, spaces trimmed). */
 export const RuntimeNameSchema = text({ min: 1, max: 120, trim: true });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { InstantSchema, nameText, text } from '../fields';
+import { ResourceIdSchema } from '../ids';
 
-/** Ids are chosen by the caller (the gateway), so a retried command targets the same aggregate. */
-export const TeamIdSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9_-]+$/, 'ids use letters, digits, "_" and "-"');
+/**
+ * Ids are chosen by the caller (the gateway, with `derivedId`), so a retried
+ * command targets the same aggregate; older forms stay valid (ResourceIdSchema).
+ */
+export const TeamIdSchema = ResourceIdSchema;
 
 export const EmailSchema = z.email().max(320).transform((email) => email.toLowerCase());
 

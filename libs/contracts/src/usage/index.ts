@@ -3,3 +3,4 @@ export * from './usage-ingest';
 export * from './usage-events';
 export * from './usage-commands';
 export * from './usage-event.fast-parse';
+export * from './genai-attributes';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CommandEnvelope, TeamCommandAnswer } from '@steward/contracts';
+import { derivedId, type CommandEnvelope, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import type pg from 'pg';
 import { TEAM_SCHEMA } from '../../../team-rbac/src/read-models';
@@ -37,11 +37,12 @@ export interface BootstrapResult {
 
 /** Ids derived from the owner's email, so a re-run after a crash sends the very same command. */
 export function bootstrapIds(ownerEmail: string): { organizationId: string; workspaceId: string; userId: string; commandId: string } {
-  const digest = createHash('sha256').update(`steward:bootstrap:${ownerEmail.toLowerCase()}`).digest('hex');
+  const seed = `steward:bootstrap:${ownerEmail.toLowerCase()}`;
+  const digest = createHash('sha256').update(seed).digest('hex');
   return {
-    organizationId: `org_${digest.slice(0, 24)}`,
-    workspaceId: `ws_${digest.slice(24, 48)}`,
-    userId: `usr_${digest.slice(48, 64)}`,
+    organizationId: derivedId('organization', seed),
+    workspaceId: derivedId('workspace', seed),
+    userId: derivedId('user', seed),
     commandId: `bootstrap-${digest.slice(0, 32)}`,
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JobCommandInput, JobFinishStatus, JobStepInput, UsageEventInput } from '@steward/contracts';
+import { readGenAiUsage, withinGenAiTokenSemantics, type JobCommandInput, type JobFinishStatus, type JobStepInput, type UsageEventInput } from '@steward/contracts';
 import type { OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTraceRequest } from './otlp-request.schema';
 
 /*
@@ -263,10 +263,17 @@ export function planOtlpRequest(request: OtlpTraceRequest): OtlpPlan {
     }
     if (op !== undefined && LLM_OPERATIONS.has(op)) {
       for (const text of userInputs(flat)) addStep(flat, { stepId: `user:${sha(text)}`, type: 'user_message', content: text }, flat.startMs);
-      const model = str(attributes['gen_ai.response.model']) ?? str(attributes['gen_ai.request.model']) ?? 'unknown';
-      const provider = str(attributes['gen_ai.provider.name']) ?? str(attributes['gen_ai.system']) ?? 'unknown';
-      const input = int(attributes['gen_ai.usage.input_tokens'] ?? attributes['gen_ai.usage.prompt_tokens']);
-      const output = int(attributes['gen_ai.usage.output_tokens'] ?? attributes['gen_ai.usage.completion_tokens']);
+      const genAi = readGenAiUsage(attributes).values;
+      const model = str(genAi.model as AttributeValue | undefined) ?? 'unknown';
+      const provider = str(genAi.provider as AttributeValue | undefined) ?? 'unknown';
+      const tokens = withinGenAiTokenSemantics({
+        inputTokens: int(genAi.inputTokens as AttributeValue | undefined),
+        outputTokens: int(genAi.outputTokens as AttributeValue | undefined),
+        cacheReadInputTokens: int(genAi.cacheReadInputTokens as AttributeValue | undefined),
+        cacheCreationInputTokens: int(genAi.cacheCreationInputTokens as AttributeValue | undefined),
+        reasoningOutputTokens: int(genAi.reasoningOutputTokens as AttributeValue | undefined),
+      });
+      const { inputTokens: input, outputTokens: output } = tokens;
       const answer = assistantOutput(flat) ?? `${model} answered (${input} input tokens, ${output} output tokens)`;
       addStep(flat, { stepId: `span:${span.spanId}`, type: 'assistant_response', content: answer, durationMs }, flat.endMs);
       const job = jobFor(flat);
@@ -275,18 +282,10 @@ export function planOtlpRequest(request: OtlpTraceRequest): OtlpPlan {
         id: span.spanId,
         source: `otlp:${flat.serviceName}`,
         time: iso(flat.endMs),
-        agent: job.agent ?? str(attributes['gen_ai.agent.name']) ?? job.startIfMissing?.agent ?? 'unassigned',
+        agent: job.agent ?? str(genAi.agent as AttributeValue | undefined) ?? job.startIfMissing?.agent ?? 'unassigned',
         provider,
         model,
-        inputTokens: input,
-        outputTokens: output,
-        // the conventions count cached tokens inside input and reasoning inside output: never more than those
-        cacheReadInputTokens: Math.min(input, int(attributes['gen_ai.usage.cache_read.input_tokens'] ?? attributes['gen_ai.usage.cache_read_input_tokens'])),
-        cacheCreationInputTokens: Math.min(
-          Math.max(0, input - Math.min(input, int(attributes['gen_ai.usage.cache_read.input_tokens'] ?? attributes['gen_ai.usage.cache_read_input_tokens']))),
-          int(attributes['gen_ai.usage.cache_creation.input_tokens'] ?? attributes['gen_ai.usage.cache_creation_input_tokens']),
-        ),
-        reasoningOutputTokens: Math.min(output, int(attributes['gen_ai.usage.reasoning.output_tokens'] ?? attributes['gen_ai.usage.reasoning_tokens'])),
+        ...tokens,
         responseTimeMs: Math.min(durationMs, 86_400_000),
         status: error ? 'error' : 'success',
         ...(error && errorType ? { errorType: errorType.slice(0, 200) } : {}),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { UsageEventSchema, type JobCommandInput, type JobCommandType, type UsageEvent } from '@steward/contracts';
+import { UsageEventSchema, derivedId, type JobCommandInput, type JobCommandType, type UsageEvent } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../route';
@@ -131,7 +131,7 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
           } else if (events.length > 0) {
             const ids = events.map((event) => event.id).sort();
             await deps.usage.publish({
-              batchId: `otlp-${hash(`${workspaceId}\n${ids.join('\n')}`).slice(0, 40)}`,
+              batchId: derivedId('usageBatch', `otlp\n${workspaceId}\n${ids.join('\n')}`),
               workspaceId,
               organizationId: caller.organizationId,
               receivedAt: issuedAt,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ApiKeyScopeEnum, API_KEY_SCOPES, generateApiKey } from '@steward/auth';
-import { DisplayNameSchema, InstantSchema } from '@steward/contracts';
+import { DisplayNameSchema, InstantSchema, derivedId } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute } from '../route';
-import { commandIdFor, newIdFor } from './team-command.sender';
+import { commandIdFor } from './team-command.sender';
 import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
 import { ApiKeySchema, IssuedApiKeySchema } from './team-views.schema';
 
@@ -67,7 +67,7 @@ export function apiKeyRoutes(kit: TeamRouteKit): AnyRoute[] {
         }
         const caller = kit.caller(principal);
         const commandId = commandIdFor(principal, idempotencyKey);
-        const apiKeyId = newIdFor(commandId, 'key');
+        const apiKeyId = derivedId('apiKey', commandId);
         const generated = generateApiKey();
         const scopes = [...new Set(body.scopes)];
         const organizationId = await kit.organizationOfWorkspace(params.wsId);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DisplayNameSchema, WorkspaceStatusSchema, freeText } from '@steward/contracts';
+import { DisplayNameSchema, WorkspaceStatusSchema, derivedId, freeText } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute } from '../route';
-import { commandIdFor, newIdFor } from './team-command.sender';
+import { commandIdFor } from './team-command.sender';
 import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
 import { CreatedOrganizationSchema, OrganizationSchema, OverviewSchema, WorkspaceSchema } from './team-views.schema';
 
@@ -27,8 +27,8 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
         const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
         if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
-        const organizationId = newIdFor(commandId, 'org');
-        const workspaceId = newIdFor(commandId, 'ws');
+        const organizationId = derivedId('organization', commandId);
+        const workspaceId = derivedId('workspace', commandId);
         const issuedAt = kit.issuedAt();
         await kit.sender.send(
           'CreateOrganization',
@@ -122,7 +122,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
         const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
         if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
-        const workspaceId = newIdFor(commandId, 'ws');
+        const workspaceId = derivedId('workspace', commandId);
         const issuedAt = kit.issuedAt();
         await kit.sender.send(
           'CreateWorkspace',

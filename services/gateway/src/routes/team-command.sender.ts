@@ -32,11 +32,6 @@ export function commandIdFor(principal: Principal | undefined, idempotencyKey: s
   return derivedUuid(`${who}\n${idempotencyKey}\n${step}`);
 }
 
-/** An id for a new aggregate, stable for a command id: `<prefix>-<32 hex>`. */
-export function newIdFor(commandId: string, prefix: string): string {
-  return `${prefix}-${createHash('sha256').update(`${commandId}\n${prefix}`).digest('hex').slice(0, 32)}`;
-}
-
 export type { CommandTarget };
 
 /** Sends team commands (`<prefix>cmd.team.<Type>`); refusals become TeamCommandErrors, silence a 503. */

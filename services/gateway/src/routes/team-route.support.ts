@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ActivityRepository, MAX_PAGE_SIZE, ReadModelError, TEAM_SCHEMA, TeamReadRepository, publishActivityRead } from '../../../team-rbac/src/read-models';
 import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
 import { workspacesAllowed, type Action } from '@steward/auth';
+import { ResourceIdSchema } from '@steward/contracts';
 import { isAuthPrincipal } from '../auth/steward.authorizer';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { Principal } from '../route';
@@ -20,12 +21,8 @@ export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int(), pageCount: z.number().int() });
 }
 
-/** Path ids: what TeamIdSchema accepts (anything else cannot exist). */
-export const PathId = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9_-]+$/, 'ids use letters, digits, "_" and "-"');
+/** Path ids: what every stored id matches, the current scheme and the older forms (anything else cannot exist). */
+export const PathId = ResourceIdSchema;
 
 /** Everything the route modules share, built once per gateway. */
 export class TeamRouteKit {

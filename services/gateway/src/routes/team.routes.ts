@@ -8,6 +8,7 @@ import {
   RoleSchema,
   TimeZoneSchema,
   TeamStreams,
+  derivedId,
   isRole,
   type Role,
   SearchTermSchema,
@@ -17,7 +18,7 @@ import {
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute } from '../route';
 import { generateInvitationToken, hashInvitationToken, parseInvitationToken } from './invitation-token';
-import { commandIdFor, newIdFor } from './team-command.sender';
+import { commandIdFor } from './team-command.sender';
 import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
 import { AcceptedInvitationSchema, InvitationSchema, IssuedInvitationSchema, MemberSchema, ProfileSchema } from './team-views.schema';
 
@@ -91,7 +92,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         const caller = kit.caller(principal);
         const commandId = commandIdFor(principal, idempotencyKey);
-        const invitationId = newIdFor(commandId, 'inv');
+        const invitationId = derivedId('invitation', commandId);
         const { token, hash } = generateInvitationToken(invitationId);
         const organizationId = await kit.organizationOfWorkspace(params.wsId);
         const issuedAt = kit.issuedAt();
@@ -166,7 +167,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
         const signedIn = principal ? kit.person(principal) : undefined;
         const invitation = await kit.invitationById(parsed.invitationId);
         const commandId = commandIdFor(principal, idempotencyKey);
-        const userId = signedIn?.userId ?? newIdFor(commandId, 'u');
+        const userId = signedIn?.userId ?? derivedId('user', commandId);
         // A new person's email is the one the invitation went to (the token proves they read it there).
         const email = signedIn?.email ?? invitation?.email ?? body.email;
         if (!signedIn && email === undefined) {

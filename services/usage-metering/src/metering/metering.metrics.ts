@@ -6,6 +6,7 @@ export class MeteringMetrics {
   readonly duplicates: Counter;
   readonly unpriced: Counter;
   readonly deadLettered: Counter;
+  readonly deadLetteredEvents: Counter;
 
   constructor(meter: Meter = metrics.getMeter('steward-usage-metering')) {
     this.recorded = meter.createCounter('steward.usage.events_recorded', {
@@ -18,7 +19,10 @@ export class MeteringMetrics {
       description: 'Usage events recorded without a price (cost 0, pricing not configured)',
     });
     this.deadLettered = meter.createCounter('steward.usage.batches_dead_lettered', {
-      description: 'Ingest batches dead-lettered (invalid, or their workspace stayed unknown)',
+      description: 'Ingest batches dead-lettered whole (invalid, their workspace stayed unknown, or every event refused by the store)',
+    });
+    this.deadLetteredEvents = meter.createCounter('steward.usage.events_dead_lettered', {
+      description: 'Usage events dead-lettered: those of whole batches, and single events the store refused while the rest of their batch was recorded',
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/nats-core';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import type { TraceContext, UsageIngestBatch } from '@steward/contracts';
 import { EventStoreError, EventStoreErrorCode, type AppendNewRequest, type EventStore } from '@steward/event-store';
 import { DeadLetterHeaders, natsNames, type MessagingLogger } from '@steward/messaging';
@@ -77,17 +77,21 @@ export class UsageMeter {
     try {
       outcome = await this.append(toRecord);
     } catch (error) {
-      if (!(error instanceof EventStoreError && error.code === EventStoreErrorCode.InvalidArgument)) throw error;
-      // Data the database refuses (e.g. a NUL character in a text): find the batch, dead-letter it alone.
-      outcome = { recorded: 0, duplicates: 0, unpriced: 0 };
+      if (!refusedByStore(error)) throw error;
+      // Data the database refuses (e.g. a NUL character in a text): every other event is recorded, and only
+      // the refused ones are dead-lettered, found by halving each batch until the store takes every part.
+      outcome = NOTHING;
       for (let i = 0; i < toRecord.length; i++) {
-        try {
-          const one = await this.append([toRecord[i]!]);
-          outcome = { recorded: outcome.recorded + one.recorded, duplicates: outcome.duplicates + one.duplicates, unpriced: outcome.unpriced + one.unpriced };
-        } catch (single) {
-          if (!(single instanceof EventStoreError && single.code === EventStoreErrorCode.InvalidArgument)) throw single;
+        const item = toRecord[i]!;
+        const split = await this.recordMembers(item, item.batch.events.map((_, index) => index));
+        outcome = sum(outcome, split.outcome);
+        if (split.refused.length === 0) continue;
+        if (split.refused.length === item.batch.events.length) {
           setAside += 1;
-          await this.deadLetter(recordedMsgs[i]!, `the event store refused the batch: ${single.message}`);
+          await this.deadLetter(recordedMsgs[i]!, `the event store refused every event of the batch: ${describeRefused(split.refused)}`, split.refused);
+        } else {
+          // The rest is recorded: the message is acked with the group, and a copy holding only the refused events is the dead letter.
+          await this.deadLetterMembers(recordedMsgs[i]!, item.batch, split.refused);
         }
       }
     }
@@ -96,6 +100,47 @@ export class UsageMeter {
     if (outcome.duplicates > 0) metrics.duplicates.add(outcome.duplicates);
     if (outcome.unpriced > 0) metrics.unpriced.add(outcome.unpriced);
     return { ...outcome, setAside };
+  }
+
+  /**
+   * Records the events `indices` of one batch, halving the set whenever the store refuses it: returns what was
+   * recorded and the events it refused alone (each appended on its own, so nothing else is held back by them).
+   * An event recorded by an earlier attempt comes out as a duplicate, never twice.
+   */
+  private async recordMembers(item: BatchToRecord, indices: readonly number[]): Promise<{ outcome: Omit<MeteredGroup, 'setAside'>; refused: RefusedMember[] }> {
+    const part: BatchToRecord =
+      indices.length === item.batch.events.length
+        ? item
+        : { ...item, batch: { ...item.batch, events: indices.map((index) => item.batch.events[index]!) }, priced: indices.map((index) => item.priced[index]!) };
+    try {
+      return { outcome: await this.append([part]), refused: [] };
+    } catch (error) {
+      if (!refusedByStore(error)) throw error;
+      if (indices.length === 1) return { outcome: NOTHING, refused: [{ index: indices[0]!, reason: (error as Error).message }] };
+      const middle = Math.ceil(indices.length / 2);
+      const left = await this.recordMembers(item, indices.slice(0, middle));
+      const right = await this.recordMembers(item, indices.slice(middle));
+      return { outcome: sum(left.outcome, right.outcome), refused: [...left.refused, ...right.refused] };
+    }
+  }
+
+  /**
+   * Dead-letters the refused events of a batch whose other events are recorded: a usage batch holding only them
+   * (same batch id, workspace and actor) on `<p>dlq.<durable>`, their indices in the original batch in a header.
+   * A failed publish throws, so the group comes again: its recorded events are then duplicates.
+   */
+  private async deadLetterMembers(msg: JsMsg, batch: UsageIngestBatch, refused: readonly RefusedMember[]): Promise<void> {
+    const headers = deadLetterHeaders(msg, this.options.durable, describeRefused(refused), refused);
+    const members: UsageIngestBatch = { ...batch, events: refused.map(({ index }) => batch.events[index]!) };
+    await this.options.js.publish(this.deadLetterSubject, JSON.stringify(members), {
+      msgID: `${msg.info.stream}.${msg.info.streamSequence}.${this.options.durable}.members`,
+      headers,
+    });
+    this.options.metrics.deadLetteredEvents.add(refused.length);
+    this.options.logger.warn(
+      { subject: msg.subject, streamSequence: msg.info.streamSequence, members: refused.map(({ index }) => index), reason: describeRefused(refused) },
+      'usage events refused by the store dead-lettered; the rest of their batch is recorded',
+    );
   }
 
   /** Appends the UsageRecorded events of the batches, `appendChunk` events per transaction. */
@@ -133,21 +178,8 @@ export class UsageMeter {
     await this.deadLetter(msg, `workspace ${batch.workspaceId} is unknown (no organization found after ${attempt} attempts)`);
   }
 
-  private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
-    const headers = natsHeaders();
-    if (msg.headers) {
-      for (const [key, values] of msg.headers) {
-        if (key.toLowerCase().startsWith('nats-')) continue;
-        for (const value of values) headers.append(key, value);
-      }
-    }
-    headers.set(DeadLetterHeaders.Reason, reason);
-    headers.set(DeadLetterHeaders.Subject, msg.subject);
-    headers.set(DeadLetterHeaders.Stream, msg.info.stream);
-    headers.set(DeadLetterHeaders.StreamSequence, String(msg.info.streamSequence));
-    headers.set(DeadLetterHeaders.DeliveryCount, String(msg.info.deliveryCount));
-    headers.set(DeadLetterHeaders.Consumer, this.options.durable);
-    headers.set(DeadLetterHeaders.FailedAt, new Date().toISOString());
+  private async deadLetter(msg: JsMsg, reason: string, refused?: readonly RefusedMember[]): Promise<void> {
+    const headers = deadLetterHeaders(msg, this.options.durable, reason, refused);
     try {
       await this.options.js.publish(this.deadLetterSubject, msg.data, {
         msgID: `${msg.info.stream}.${msg.info.streamSequence}.${this.options.durable}`,
@@ -159,8 +191,61 @@ export class UsageMeter {
       return;
     }
     this.options.metrics.deadLettered.add(1);
+    this.options.metrics.deadLetteredEvents.add(eventCountOf(msg));
     this.options.logger.warn({ subject: msg.subject, streamSequence: msg.info.streamSequence, reason }, 'usage batch dead-lettered');
     msg.term();
+  }
+}
+
+/** An event of a batch the store refused on its own: its index in the batch, and the store's reason. */
+interface RefusedMember {
+  readonly index: number;
+  readonly reason: string;
+}
+
+const NOTHING: Omit<MeteredGroup, 'setAside'> = { recorded: 0, duplicates: 0, unpriced: 0 };
+
+function sum(a: Omit<MeteredGroup, 'setAside'>, b: Omit<MeteredGroup, 'setAside'>): Omit<MeteredGroup, 'setAside'> {
+  return { recorded: a.recorded + b.recorded, duplicates: a.duplicates + b.duplicates, unpriced: a.unpriced + b.unpriced };
+}
+
+/** The store refused the data itself (not a lost connection or a server error, which are retried). */
+function refusedByStore(error: unknown): boolean {
+  return error instanceof EventStoreError && error.code === EventStoreErrorCode.InvalidArgument;
+}
+
+function describeRefused(refused: readonly RefusedMember[]): string {
+  return refused.map(({ index, reason }) => `events[${index}]: ${reason}`).join('; ');
+}
+
+/** The original message's headers, and where and why it was dead-lettered (the refused events' indices when known). */
+function deadLetterHeaders(msg: JsMsg, durable: string, reason: string, refused?: readonly RefusedMember[]): MsgHdrs {
+  const headers = natsHeaders();
+  if (msg.headers) {
+    for (const [key, values] of msg.headers) {
+      if (key.toLowerCase().startsWith('nats-')) continue;
+      for (const value of values) headers.append(key, value);
+    }
+  }
+  // A header holds one line of bounded length.
+  headers.set(DeadLetterHeaders.Reason, reason.replace(/[\r\n]+/g, ' ').slice(0, 1_000));
+  headers.set(DeadLetterHeaders.Subject, msg.subject);
+  headers.set(DeadLetterHeaders.Stream, msg.info.stream);
+  headers.set(DeadLetterHeaders.StreamSequence, String(msg.info.streamSequence));
+  headers.set(DeadLetterHeaders.DeliveryCount, String(msg.info.deliveryCount));
+  headers.set(DeadLetterHeaders.Consumer, durable);
+  headers.set(DeadLetterHeaders.FailedAt, new Date().toISOString());
+  if (refused?.length) headers.set(DeadLetterHeaders.Members, refused.map(({ index }) => index).join(','));
+  return headers;
+}
+
+/** Events in a dead-lettered ingest message (1 when it is not a readable batch). */
+function eventCountOf(msg: JsMsg): number {
+  try {
+    const events = (JSON.parse(new TextDecoder().decode(msg.data)) as { events?: unknown }).events;
+    return Array.isArray(events) && events.length > 0 ? events.length : 1;
+  } catch {
+    return 1;
   }
 }
 

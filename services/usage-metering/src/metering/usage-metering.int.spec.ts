@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { UsageRecorded, usageEventIdFor, type UnitPrices, type UsageIngestPath } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
-import { connectNats, DeadLetterHeaders, ensureStreams, natsNames, type NatsClients } from '@steward/messaging';
+import {
+  DEAD_LETTERS_GAUGE,
+  DeadLetterHeaders,
+  connectNats,
+  ensureStreams,
+  listDeadLetters,
+  natsNames,
+  registerDeadLetterMetrics,
+  type NatsClients,
+} from '@steward/messaging';
+import { UsageIngestBatchSchema } from '@steward/contracts';
 import { ProjectionHost } from '@steward/projections';
 import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
 import { teamProjection } from '../../../team-rbac/src/read-models/team/team.projection';
@@ -249,5 +259,56 @@ describe('usage-metering over NATS and PostgreSQL', () => {
     });
     expect(new Set(rows.map((row) => row.data.usageId))).toEqual(new Set(good.map((event) => event.id)));
     expect(await counter('steward.usage.batches_dead_lettered')).toBe(deadBefore + 1);
+  });
+
+  it('records every event of a batch but the one the store refuses, dead-letters only that one, and shows it to operators', async () => {
+    const ws = `ws-${randomUUID().slice(0, 8)}`;
+    const deadBatchesBefore = await counter('steward.usage.batches_dead_lettered');
+    const deadEventsBefore = await counter('steward.usage.events_dead_lettered');
+    const recordedBefore = await counter('steward.usage.events_recorded');
+    const good = [usageEvent(), usageEvent(), usageEvent(), usageEvent()];
+    // A NUL in a text passes the edge of today's contracts; PostgreSQL refuses it. Put straight on the ingest stream.
+    const poisoned = usageEvent({ agent: 'agent\u0000x' });
+    const batch = ingestBatch(ws, [good[0]!, good[1]!, poisoned, good[2]!, good[3]!], { organizationId: 'org-a' });
+    await publishBatch(nats, env.natsPrefix, batch);
+    await drained();
+    const rows = await waitFor('the four good calls', async () => {
+      const found = await recordedRows(env.pool, SCHEMA, ws);
+      return found.length === 4 ? found : undefined;
+    });
+    expect(new Set(rows.map((row) => row.data.usageId))).toEqual(new Set(good.map((event) => event.id)));
+    expect(await counter('steward.usage.events_recorded')).toBe(recordedBefore + 4);
+    expect(await counter('steward.usage.events_dead_lettered')).toBe(deadEventsBefore + 1);
+    expect(await counter('steward.usage.batches_dead_lettered')).toBe(deadBatchesBefore);
+
+    // What the operator lists (npm run steward -- dead-letters list): only the refused event, with the reason.
+    const listing = await listDeadLetters(nats.jsm, env.natsPrefix, { consumer: USAGE_METERING_DURABLE });
+    const mine = listing.items.filter((item) => item.batch?.batchId === batch.batchId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      consumer: USAGE_METERING_DURABLE,
+      members: [2],
+      batch: { batchId: batch.batchId, workspaceId: ws, events: [{ id: poisoned.id, source: poisoned.source }] },
+      reason: expect.stringMatching(/^events\[2\]: event store refused the data/),
+    });
+    expect(listing.counts[USAGE_METERING_DURABLE]).toBeGreaterThanOrEqual(1);
+    // The dead letter is itself a usage batch holding just that event: once fixed, it can be sent again.
+    const names = natsNames(env.natsPrefix);
+    const stored = await nats.jsm.streams.getMessage(names.deadLetterStream, { seq: mine[0]!.seq });
+    const copy = UsageIngestBatchSchema.parse(JSON.parse(new TextDecoder().decode(stored!.data)));
+    expect(copy.events.map((event) => event.id)).toEqual([poisoned.id]);
+    expect(stored!.header.get(DeadLetterHeaders.Members)).toBe('2');
+
+    // The count as a gauge, for alerts.
+    const stop = registerDeadLetterMetrics(nats.jsm, env.natsPrefix, meterProvider.getMeter('dead-letters'));
+    const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics };
+    const gauge = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((metric) => metric.descriptor.name === DEAD_LETTERS_GAUGE);
+    expect(gauge?.dataPoints.find((point) => point.attributes.consumer === USAGE_METERING_DURABLE)?.value).toBe(listing.counts[USAGE_METERING_DURABLE]);
+    stop();
+
+    // The same batch again (another message): nothing recorded twice.
+    await publishBatch(nats, env.natsPrefix, { ...batch, batchId: randomUUID() });
+    await drained();
+    expect((await recordedRows(env.pool, SCHEMA, ws)).length).toBe(4);
   });
 });

@@ -6,6 +6,8 @@ import {
   JOB_STEP_TYPES,
   JobIdSchema,
   MAX_STEPS_PER_BATCH,
+  ResourceIdSchema,
+  derivedId,
   MAX_STEP_TEXT_INPUT,
   TOOL_STATUSES,
   type JobStepInput,
@@ -24,7 +26,7 @@ import { decodeJobCursor, filtersKey, JobReadRepository, type JobPageRequest } f
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal, type RouteContext } from '../../route';
 import { callerOf, type Caller } from '../caller';
-import { commandIdFor, newIdFor } from '../team-command.sender';
+import { commandIdFor } from '../team-command.sender';
 import { JobCommandSender } from './job-command.sender';
 import { JobAcceptedSchema, JobDetailSchema, JobPageSchema, StepsAcceptedSchema } from './job-views.schema';
 
@@ -38,11 +40,7 @@ export interface JobRoutesDeps {
   readonly now?: () => Date;
 }
 
-const WorkspaceId = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9_-]+$/, 'ids use letters, digits, "_" and "-"');
+const WorkspaceId = ResourceIdSchema;
 const Time = InstantSchema;
 
 const StepBody = z.strictObject({
@@ -128,7 +126,7 @@ export function jobRoutes(deps: JobRoutesDeps): AnyRoute[] {
       handler: async (context) => {
         const target = kit.target(context);
         const { body } = context;
-        const jobId = body.jobId ?? newIdFor(target.commandId, 'job');
+        const jobId = body.jobId ?? derivedId('job', target.commandId);
         const answer = await kit.sender.send(
           'StartJob',
           {

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import {
   RuntimeCategorySchema,
+  derivedId,
   RuntimeNameSchema,
   RuntimeProviderIdSchema,
   RuntimeProviderSchemas,
@@ -19,7 +20,7 @@ import { RuntimeReadRepository, type RuntimeView } from '../../../../runtime-reg
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf as defaultCallerOf, type Caller } from '../caller';
-import { commandIdFor, newIdFor } from '../team-command.sender';
+import { commandIdFor } from '../team-command.sender';
 import { PathId, pageQuery } from '../team-route.support';
 import { RuntimeCommandSender } from './runtime-command.sender';
 import { RuntimeDefaultsSchema, RuntimePageSchema, RuntimeProviderCatalogueSchema, RuntimeTestAcceptedSchema, RuntimeViewSchema } from './runtime-views.schema';
@@ -141,7 +142,7 @@ export function runtimeRoutes(deps: RuntimeRoutesDeps): AnyRoute[] {
       responses: { 201: RuntimeViewSchema },
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         const commandId = commandIdFor(principal, idempotencyKey);
-        const runtimeId = newIdFor(commandId, 'rt');
+        const runtimeId = derivedId('runtime', commandId);
         const sent = target(principal, commandId, params.wsId, requestId);
         await sender.send(
           'RegisterRuntime',
@@ -269,7 +270,7 @@ export function runtimeRoutes(deps: RuntimeRoutesDeps): AnyRoute[] {
       responses: { 202: RuntimeTestAcceptedSchema },
       handler: async ({ params, principal, idempotencyKey, requestId }) => {
         const commandId = commandIdFor(principal, idempotencyKey);
-        const testId = newIdFor(commandId, 'tst');
+        const testId = derivedId('runtimeTest', commandId);
         await sender.send('RequestRuntimeTest', { workspaceId: params.wsId, runtimeId: params.id, testId }, target(principal, commandId, params.wsId, requestId));
         return { status: 202, headers: { location: `/v1/workspaces/${params.wsId}/runtimes/${params.id}` }, body: { testId, runtimeId: params.id, status: 'pending' as const } };
       },

@@ -1,4 +1,4 @@
-import { CLOUDEVENT_MEDIA, CLOUDEVENTS_BATCH_MEDIA, JSON_MEDIA, mapCloudEvents } from './cloudevents.mapping';
+import { CLOUDEVENT_MEDIA, CLOUDEVENTS_BATCH_MEDIA, JSON_MEDIA, isBinaryMode, mapBinaryCloudEvent, mapCloudEvents, percentDecoded } from './cloudevents.mapping';
 
 const RECEIVED = '2026-11-22T01:00:00.000Z';
 
@@ -29,7 +29,7 @@ describe('CloudEvents of type llm.usage → usage events', () => {
     expect(verdict.events).toEqual([
       {
         subject: undefined,
-        field: 'body',
+        subjectField: 'body.subject',
         event: expect.objectContaining({
           id: 'call-1',
           source: 'agent-runner',
@@ -93,5 +93,56 @@ describe('CloudEvents of type llm.usage → usage events', () => {
     expect(mapCloudEvents([42], JSON_MEDIA, RECEIVED, 10).errors[0]?.field).toBe('body.0');
     expect(mapCloudEvents([], JSON_MEDIA, RECEIVED, 10).errors[0]?.field).toBe('body');
     expect(mapCloudEvents([one, one, one], JSON_MEDIA, RECEIVED, 2).errors[0]?.field).toBe('body');
+  });
+});
+
+describe('binary content mode: attributes in ce-* headers, data as the body', () => {
+  const headers = (extra: Record<string, string | undefined> = {}): Record<string, string | undefined> => ({
+    'content-type': 'application/json; charset=utf-8',
+    'ce-specversion': '1.0',
+    'ce-id': 'call-1',
+    'ce-source': 'agent-runner',
+    'ce-type': 'llm.usage',
+    ...extra,
+  });
+  const data = { 'gen_ai.provider.name': 'openai', 'gen_ai.response.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 2 };
+
+  it('is told apart from the structured modes by its ce-* headers, never for a CloudEvents media type', () => {
+    expect(isBinaryMode(headers(), JSON_MEDIA)).toBe(true);
+    expect(isBinaryMode({ 'content-type': JSON_MEDIA }, JSON_MEDIA)).toBe(false);
+    expect(isBinaryMode(headers(), CLOUDEVENT_MEDIA)).toBe(false);
+    expect(isBinaryMode(headers(), CLOUDEVENTS_BATCH_MEDIA)).toBe(false);
+  });
+
+  it('maps to the same usage event as the structured event with the same attributes and data', () => {
+    const time = '2026-11-20T10:00:00Z';
+    const binary = mapBinaryCloudEvent(headers({ 'ce-subject': 'ws_1', 'ce-time': time }), data, RECEIVED);
+    const structured = mapCloudEvents(cloudEvent(data, { subject: 'ws_1', time }), CLOUDEVENT_MEDIA, RECEIVED, 10);
+    expect(binary.errors).toEqual([]);
+    expect(binary.events.map(({ subject, event }) => ({ subject, event }))).toEqual(structured.events.map(({ subject, event }) => ({ subject, event })));
+    expect(binary.events[0]?.subjectField).toBe('header.ce-subject');
+  });
+
+  it('percent-decodes header values as UTF-8 (the HTTP binding), and refuses a broken escape naming the header', () => {
+    const verdict = mapBinaryCloudEvent(headers({ 'ce-id': 'chat%20cmpl%2542', 'ce-source': 'caf%C3%A9-agent' }), data, RECEIVED);
+    expect(verdict.events[0]?.event).toMatchObject({ id: 'chat cmpl%42', source: 'café-agent' });
+    expect(percentDecoded('plain')).toBe('plain');
+    expect(percentDecoded('100%')).toBeUndefined();
+    expect(percentDecoded('%C3')).toBeUndefined();
+    expect(mapBinaryCloudEvent(headers({ 'ce-id': 'bad%zz' }), data, RECEIVED).errors).toEqual([{ field: 'header.ce-id', reason: expect.any(String) }]);
+  });
+
+  it('names the header of a missing or bad attribute, and the body field of bad data', () => {
+    const fields = (verdict: { errors: Array<{ field: string }> }) => verdict.errors.map((error) => error.field);
+    expect(fields(mapBinaryCloudEvent(headers({ 'ce-id': undefined }), data, RECEIVED))).toEqual(['header.ce-id']);
+    expect(fields(mapBinaryCloudEvent(headers({ 'ce-specversion': '0.3' }), data, RECEIVED))).toEqual(['header.ce-specversion']);
+    expect(fields(mapBinaryCloudEvent(headers({ 'ce-type': 'com.example.other' }), data, RECEIVED))).toEqual(['header.ce-type']);
+    expect(fields(mapBinaryCloudEvent(headers({ 'ce-time': 'yesterday' }), data, RECEIVED))).toEqual(['header.ce-time']);
+    expect(fields(mapBinaryCloudEvent(headers({ 'ce-colour': 'blue' }), data, RECEIVED))).toEqual(['header.ce-colour']);
+    expect(fields(mapBinaryCloudEvent(headers({ 'ce-datacontenttype': JSON_MEDIA }), data, RECEIVED))).toEqual(['header.ce-datacontenttype']);
+    expect(fields(mapBinaryCloudEvent(headers({ 'ce-__proto__': 'x' }), data, RECEIVED))).toEqual(['header.ce-__proto__']);
+    expect(fields(mapBinaryCloudEvent(headers(), { ...data, 'gen_ai.usage.input_tokens': -1 }, RECEIVED))).toContain('body.gen_ai.usage.input_tokens');
+    expect(fields(mapBinaryCloudEvent(headers(), { ...data, colour: 'blue' }, RECEIVED))).toEqual(['body.colour']);
+    expect(fields(mapBinaryCloudEvent(headers(), [data], RECEIVED))).toEqual(['body']);
   });
 });

@@ -1,7 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { UsageEvent, UsageIngestPath } from '@steward/contracts';
+import { derivedId, newId, type UsageEvent, type UsageIngestPath } from '@steward/contracts';
 import { isStreamFull, usageIngestNames, type UsageIngestNames } from '@steward/messaging';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 
@@ -40,8 +39,8 @@ const ENVELOPE_ROOM = 4096;
  * event id still counts each event once).
  */
 export function batchIdFor(principalKey: string, route: string, idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `b-${randomUUID()}`;
-  return `k-${createHash('sha256').update(JSON.stringify([principalKey, route, idempotencyKey])).digest('hex').slice(0, 40)}`;
+  if (idempotencyKey === undefined) return newId('usageBatch');
+  return derivedId('usageBatch', JSON.stringify([principalKey, route, idempotencyKey]));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_USAGE_BATCH, UsageEventSchema, type UsageIngestPath } from '@steward/contracts';
+import { GEN_AI_USAGE_ATTRIBUTES, MAX_USAGE_BATCH, UsageEventSchema, type UsageIngestPath } from '@steward/contracts';
 import { mediaTypeOf } from '../../body-reader';
 import { GatewayError, GatewayErrorCode, type FieldError } from '../../gateway.error';
 import { fieldErrors } from '../../request-validation';
@@ -7,13 +7,16 @@ import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../
 import { callerOf } from '../caller';
 import { PathId } from '../team-route.support';
 import {
+  CE_BINARY_HEADERS,
+  CE_HEADER_PREFIX,
   CLOUDEVENT_MEDIA,
   CLOUDEVENTS_BATCH_MEDIA,
-  GEN_AI_FIELDS,
   JSON_MEDIA,
   LLM_USAGE_TYPE,
   LlmUsageCloudEventBatchSchema,
   LlmUsageCloudEventSchema,
+  isBinaryMode,
+  mapBinaryCloudEvent,
   mapCloudEvents,
   type MappedCloudEvent,
 } from './cloudevents.mapping';
@@ -66,8 +69,22 @@ function apiKeyWorkspace(principal: Principal | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-const GEN_AI_MAPPING = Object.entries(GEN_AI_FIELDS)
-  .map(([name, field]) => `\`${name}\` → \`${field}\``)
+/**
+ * A binary-mode event's attributes travel in its `ce-*` headers: they are part of
+ * what an Idempotency-Key's fingerprint compares (the same data under another id
+ * is another request). Empty for the structured modes, whose attributes are in the body.
+ */
+function binaryAttributesOf(headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  if (!isBinaryMode(headers, mediaTypeOf(headers['content-type'] as string | undefined))) return '';
+  const attributes = Object.entries(headers)
+    .filter(([name]) => name.startsWith(CE_HEADER_PREFIX))
+    .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value])
+    .sort(([left], [right]) => (String(left) < String(right) ? -1 : 1));
+  return JSON.stringify(attributes);
+}
+
+const GEN_AI_MAPPING = Object.entries(GEN_AI_USAGE_ATTRIBUTES)
+  .map(([field, names]) => `${names.map((name) => `\`${name}\``).join(' else ')} → \`${field}\``)
   .join(', ');
 
 /**
@@ -139,12 +156,14 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
       path: '/api/v1/events',
       summary: 'Record LLM calls as CloudEvents of type llm.usage (OpenMeter-compatible ingest): 204',
       description: [
-        `Content types: \`${CLOUDEVENT_MEDIA}\` (one event), \`${CLOUDEVENTS_BATCH_MEDIA}\` (an array, up to 10,000), \`${JSON_MEDIA}\` (one event or an array).`,
+        `Structured mode: \`${CLOUDEVENT_MEDIA}\` (one event), \`${CLOUDEVENTS_BATCH_MEDIA}\` (an array, up to 10,000), \`${JSON_MEDIA}\` (one event or an array).`,
+        `Binary mode (what the CloudEvents SDKs send by default): the attributes in \`ce-*\` headers (\`ce-specversion\`, \`ce-id\`, \`ce-source\`, \`ce-type\`, \`ce-subject\`, \`ce-time\`, …; percent-decoded as the HTTP binding says),`,
+        `the body is \`data\` and its Content-Type must be \`${JSON_MEDIA}\` (another type is a 415 naming \`header.content-type\`); a bad header is a 400 naming it (\`header.ce-id\`).`,
         `CloudEvents 1.0 attributes: \`specversion\` "1.0", \`type\` "${LLM_USAGE_TYPE}" (the only type), \`id\` → the usage event's id, \`source\` → its source,`,
         '`time` → when the call happened (default: when received), `subject` → the workspace id (omitted: the API key\'s workspace; another workspace than the key\'s is a 404),',
         'optional `datacontenttype` (application/json), `dataschema`, `traceparent`, `tracestate`; `data` the call, in Steward\'s field names',
-        `(provider, model, agent, inputTokens, …) and/or the OpenTelemetry GenAI names: ${GEN_AI_MAPPING} (the response model wins over the request model;`,
-        'the same quantity under two names is refused). Input tokens include the cached ones, output tokens the reasoning ones.',
+        `(provider, model, agent, inputTokens, …) and/or the OpenTelemetry GenAI names, the first present name winning (the same mapping as POST /v1/traces): ${GEN_AI_MAPPING}`,
+        '(a quantity under a GenAI name and a Steward name is refused). Input tokens include the cached ones, output tokens the reasoning ones.',
         'All or nothing: one invalid event refuses the request with a 400 problem naming each bad field (`body.3.data.gen_ai.usage.input_tokens`).',
         '204 once the events are durably queued. A user token needs an organization-wide role that may record usage and must name the workspace in `subject`',
         '(a workspace member records through POST /v1/workspaces/{wsId}/usage). 429 / 503 with Retry-After as for the HTTP batch.',
@@ -152,8 +171,11 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
       tags: ['usage'],
       permission: 'usage.write',
       scope: 'none',
+      headers: CE_BINARY_HEADERS,
       rawBody: {
+        fingerprintHeaders: binaryAttributesOf,
         content: {
+          // one structured event, the main form; the binary mode's body (the data alone) is described with the ce-* header parameters
           [JSON_MEDIA]: LlmUsageCloudEventSchema,
           [CLOUDEVENT_MEDIA]: LlmUsageCloudEventSchema,
           [CLOUDEVENTS_BATCH_MEDIA]: LlmUsageCloudEventBatchSchema,
@@ -163,17 +185,18 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
       responses: { 204: null },
       handler: async ({ body, principal, headers, idempotencyKey }) => {
         const receivedAt = now().toISOString();
-        const verdict = mapCloudEvents(body, mediaTypeOf(headers['content-type']), receivedAt, MAX_USAGE_BATCH);
+        const media = mediaTypeOf(headers['content-type']);
+        const verdict = isBinaryMode(headers, media) ? mapBinaryCloudEvent(headers, body, receivedAt) : mapCloudEvents(body, media, receivedAt, MAX_USAGE_BATCH);
         if (verdict.errors.length > 0) {
           throw invalid(`${verdict.errors.length} invalid field${verdict.errors.length === 1 ? '' : 's'}: ${verdict.errors.map((error) => error.field).join(', ')}`, verdict.errors);
         }
         const ownWorkspace = apiKeyWorkspace(principal);
         const byWorkspace = new Map<string, MappedCloudEvent['event'][]>();
         const missing: FieldError[] = [];
-        for (const { subject, field, event } of verdict.events) {
+        for (const { subject, subjectField, event } of verdict.events) {
           const workspaceId = subject ?? ownWorkspace;
           if (workspaceId === undefined) {
-            missing.push({ field: `${field}.subject`, message: 'required with a user token: the workspace id' });
+            missing.push({ field: subjectField, message: 'required with a user token: the workspace id' });
             continue;
           }
           const list = byWorkspace.get(workspaceId) ?? [];
