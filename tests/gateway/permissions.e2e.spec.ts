@@ -7,7 +7,9 @@
  * on an admin area). Organization-level operations are judged with the
  * organization role (libs/auth: a person with workspace memberships only is a
  * `viewer` of the organization; the owner holds `owner` organization-wide),
- * except per-workspace actions, granted by the role in the caller's workspace.
+ * except per-workspace actions, granted by the role in the caller's workspace,
+ * and operations naming their workspace in a header (OTLP's X-Steward-Workspace,
+ * sent with the stack's workspace), judged with the role there.
  *
  * Calls that would destroy the fixtures get a throw-away target per call
  * (SETUP below); creating an organization runs last, as it makes each caller a
@@ -93,7 +95,8 @@ describe('permissions, from the matrix', () => {
    * per-workspace actions (the activity log), which the caller's role in their workspace grants.
    */
   function effectiveRole(operation: Operation, role: RoleName, entry: PermissionEntry): Role {
-    if (operation.scope === 'workspace') return role;
+    // a workspace named in a header (OTLP) is judged as a {wsId} of a path
+    if (operation.scope === 'workspace' || operation.workspaceHeader !== undefined) return role;
     if (entry.perWorkspace) return role;
     return role === 'owner' ? 'owner' : 'viewer';
   }
@@ -121,7 +124,8 @@ describe('permissions, from the matrix', () => {
         const setup = await setups[operation.operationId]?.({ role: role.replace(/[^a-z]+/gi, '-') });
         const path = fillPath(operation, { ...readValues, ...setup?.path });
         const body = bodyFor(operation, setup?.body);
-        const answer = await client.call(operation.method, path, { token, body });
+        const headers = operation.workspaceHeader !== undefined ? { [operation.workspaceHeader]: stack.workspaceId } : undefined;
+        const answer = await client.call(operation.method, path, { token, body, ...(headers ? { headers } : {}) });
         const label = `${role} ${operation.operationId} (${operation.permission}, ${operation.scope}) ${operation.method} ${path}`;
         if (may) {
           allowed++;

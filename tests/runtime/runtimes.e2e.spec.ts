@@ -55,6 +55,8 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const K8S_TOKEN = `k8s-sa-token-${hex(12)}`;
 const WRONG_TOKEN = `k8s-wrong-token-${hex(12)}`;
 const DATABRICKS_TOKEN = `dapi${hex(16)}`;
+/** OAuth M2M of a Databricks service principal; the access token the fake workspace hands out for it. */
+const DATABRICKS_M2M = { clientId: '6a1b9d2e-0c4f-4e8a-9b7d-3f2a1c0e5d44', clientSecret: `dose${hex(16)}`, accessToken: `eyJ.${hex(16)}.sig` };
 const SNOWFLAKE_PASSWORD = `Snow-Pass-${hex(10)}`;
 const AWS_SECRET = randomBytes(30).toString('base64');
 const AZURE_SECRET = `azure-client-secret-${hex(10)}`;
@@ -68,7 +70,7 @@ const GCP_KEY = JSON.stringify({
   client_email: 'steward@steward-e2e-1.iam.gserviceaccount.com',
 });
 /** Each secret and a distinctive part of the service account key (its private key's body). */
-const SECRETS = [K8S_TOKEN, WRONG_TOKEN, DATABRICKS_TOKEN, SNOWFLAKE_PASSWORD, AWS_SECRET, AZURE_SECRET, PRIVATE_KEY_PEM.split('\n')[3]!];
+const SECRETS = [K8S_TOKEN, WRONG_TOKEN, DATABRICKS_TOKEN, DATABRICKS_M2M.clientSecret, DATABRICKS_M2M.accessToken, SNOWFLAKE_PASSWORD, AWS_SECRET, AZURE_SECRET, PRIVATE_KEY_PEM.split('\n')[3]!];
 
 describe('runtime environments over HTTP', () => {
   let env: TestEnv;
@@ -89,7 +91,7 @@ describe('runtime environments over HTTP', () => {
   beforeAll(async () => {
     certificates = makeCertificates();
     kubernetes = await httpsServer(certificates, kubernetesHandler(K8S_TOKEN));
-    databricks = await httpsServer(certificates, databricksHandler(DATABRICKS_TOKEN, 'cluster-0815'));
+    databricks = await httpsServer(certificates, databricksHandler(DATABRICKS_TOKEN, 'cluster-0815', DATABRICKS_M2M));
     snowflake = await httpsServer(certificates, snowflakeHandler('STEWARD', SNOWFLAKE_PASSWORD));
     cloud = await httpsServer(certificates, cloudEndpointHandler);
     hanging = await httpsServer(certificates, hangingHandler);
@@ -277,6 +279,31 @@ describe('runtime environments over HTTP', () => {
   it('connection tests of the other families: Docker over a unix socket, Databricks, Snowflake, a serverless provider', async () => {
     expect(await testOutcome(python.id)).toMatchObject({ status: 'succeeded', statusCode: 200, message: expect.stringContaining('API 1.45') });
     expect(await testOutcome(spark.id)).toMatchObject({ status: 'succeeded', message: expect.stringContaining('cluster cluster-0815 is RUNNING') });
+
+    // Databricks with OAuth M2M: the client secret is a masked secret, the client id plain config
+    const m2m = await created({
+      name: 'Lakehouse M2M',
+      provider: 'databricks_serverless',
+      config: { host: databricks.url, caCertificate: certificates.ca, clientId: DATABRICKS_M2M.clientId, clientSecret: DATABRICKS_M2M.clientSecret },
+    });
+    expect(m2m.secrets).toEqual({ clientSecret: { hint: `••••${DATABRICKS_M2M.clientSecret.slice(-4)}` } });
+    expect(m2m.config).toMatchObject({ clientId: DATABRICKS_M2M.clientId });
+    expect(m2m.config).not.toHaveProperty('clientSecret');
+    expect(await testOutcome(m2m.id)).toMatchObject({ status: 'succeeded', message: expect.stringContaining('signed in to the Databricks workspace') });
+    expect(databricks.requests.some((request) => request.path === '/oidc/v1/token')).toBe(true);
+    // switching to a token drops the client id and secret
+    const switched = await client.expect<RuntimeView>(200, 'PATCH', `${base()}/${m2m.id}`, { token: owner, body: { config: { token: DATABRICKS_TOKEN } } });
+    expect(switched.secrets).toEqual({ token: { hint: `••••${DATABRICKS_TOKEN.slice(-4)}` } });
+    expect(switched.config).not.toHaveProperty('clientId');
+    await waitFor('the reconfigured runtime in the read model', async () => {
+      const view = await client.expect<RuntimeView>(200, 'GET', `${base()}/${m2m.id}`, { token: owner });
+      return Object.keys(view.secrets).join() === 'token' && !('clientId' in view.config) ? true : undefined;
+    });
+    expect(await testOutcome(m2m.id)).toMatchObject({ status: 'succeeded' });
+    // both forms at once, or half of M2M: a 400 naming the field
+    const both = await client.call('POST', base(), { token: owner, body: { name: 'Both', provider: 'databricks_serverless', config: { host: databricks.url, token: DATABRICKS_TOKEN, clientId: 'x-client', clientSecret: DATABRICKS_M2M.clientSecret } } });
+    expect(both.status).toBe(400);
+    expect(JSON.stringify(both.body)).toContain('body.config.token');
 
     const snow = { account: 'xy12345.eu-west-1', user: 'STEWARD', warehouse: 'COMPUTE_WH', endpointUrl: snowflake.url, caCertificate: certificates.ca };
     const goodSnow = await created({ name: 'Snowflake', provider: 'snowflake', config: { ...snow, password: SNOWFLAKE_PASSWORD } });

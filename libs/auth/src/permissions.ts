@@ -67,10 +67,10 @@ interface MatrixRow {
   /** The action touches only the caller's own user record (their profile), nothing of the tenant. */
   readonly self?: true;
   /**
-   * An organization-level action whose answer is made of workspace data (the activity log): a person without
-   * an organization-wide role may perform it when their role in at least one workspace of the organization
-   * allows it, and then sees only those workspaces (`workspacesAllowed`); organization-level data (no
-   * workspace) stays with the organization-wide roles.
+   * An organization-level action a person without an organization-wide role may perform when their role in at
+   * least one workspace of the organization allows it: the activity log (they then see only those workspaces,
+   * `workspacesAllowed`; organization-level data stays with the organization-wide roles), usage ingest naming
+   * each event's workspace (checked one by one), the price catalogue of every workspace's model settings.
    */
   readonly perWorkspace?: true;
 }
@@ -113,8 +113,12 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   // The one write a viewer may do: their own name, time zone and custom instructions, nothing of the tenant.
   'profile.update': { kind: 'write', description: 'update your own profile', roles: ALL, scopes: [], self: true },
   'usage.read': { kind: 'read', description: 'read usage analytics', roles: ALL, scopes: ['read'] },
-  'usage.write': { kind: 'write', description: 'record usage', roles: WORKERS, scopes: ['usage:write'] },
-  'models.read': { kind: 'read', description: 'read model settings', roles: ADMINS, scopes: [] },
+  // In one workspace, or at the organization level for ingest naming each event's workspace (CloudEvents' subject,
+  // each checked like a {wsId}): for anyone whose role in some workspace may record usage.
+  'usage.write': { kind: 'write', description: 'record usage', roles: WORKERS, scopes: ['usage:write'], perWorkspace: true },
+  // Read in one workspace (its Model Settings) or, at the organization level, the built-in price catalogue those
+  // settings fall back to: for anyone who administers the model settings of some workspace.
+  'models.read': { kind: 'read', description: 'read model settings', roles: ADMINS, scopes: [], perWorkspace: true },
   'models.write': { kind: 'write', description: 'change model settings', roles: ADMINS, scopes: [] },
   'jobs.read': { kind: 'read', description: 'read job history', roles: ALL, scopes: ['read'] },
   'jobs.write': { kind: 'write', description: 'start jobs and record their steps', roles: WORKERS, scopes: ['jobs:write'] },

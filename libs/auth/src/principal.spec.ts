@@ -93,6 +93,6 @@ describe('per-workspace organization actions (the activity log)', () => {
   });
 
   it('are marked in the matrix', () => {
-    expect(permissionMatrix().filter((entry) => entry.perWorkspace).map((entry) => entry.action)).toEqual(['activity.read', 'activity.export']);
+    expect(permissionMatrix().filter((entry) => entry.perWorkspace).map((entry) => entry.action)).toEqual(['activity.read', 'activity.export', 'usage.write', 'models.read']);
   });
 });

@@ -49,6 +49,10 @@ describe('CommandRunner: envelopes, payloads, refusals', () => {
     expect(body(new ContractError(ContractErrorCode.InvalidData, 'bad data'))).toEqual({ code: TallyErrorCode.InvalidCommand, message: 'bad data' });
     expect(body(new EventStoreError(EventStoreErrorCode.WrongExpectedRevision, 'moved'))?.code).toBe(TallyErrorCode.Conflict);
     expect(body(new EventStoreError(EventStoreErrorCode.IdempotencyViolation, 'reused'))?.code).toBe(TallyErrorCode.Conflict);
+    // a conflict never tells the stream, its revision or the ids another command recorded
+    const inStream = body(new EventStoreError(EventStoreErrorCode.IdempotencyViolation, 'an event id of this append to team-ws-secret is already stored'));
+    expect(JSON.stringify(inStream)).not.toMatch(/team-ws-secret|stored/);
+    expect(JSON.stringify(body(new EventStoreError(EventStoreErrorCode.WrongExpectedRevision, 'stream tally-t-9 is at revision 4, expected 3')))).not.toMatch(/tally-t-9|revision 4/);
     expect(body(new EventStoreError(EventStoreErrorCode.Unavailable, 'down'))?.code).toBe(TallyErrorCode.Unavailable);
     expect(body(new EventStoreError(EventStoreErrorCode.InvalidArgument, 'odd'))?.code).toBe(TallyErrorCode.InvalidCommand);
     const own = new TallyError(TallyErrorCode.Closed, 'closed');

@@ -157,13 +157,12 @@ export class CommandRunner<TCode extends string> {
     if (error instanceof this.options.errors) return error;
     if (error instanceof ContractError) return this.refuse('InvalidCommand', error.message);
     if (error instanceof EventStoreError) {
-      const code =
-        error.code === EventStoreErrorCode.WrongExpectedRevision || error.code === EventStoreErrorCode.IdempotencyViolation
-          ? 'Conflict'
-          : error.code === EventStoreErrorCode.Unavailable
-            ? 'Unavailable'
-            : 'InvalidCommand';
-      return this.refuse(code, error.message);
+      // A conflict's store message names streams and revisions: internal, and another caller's when ids collide.
+      if (error.code === EventStoreErrorCode.WrongExpectedRevision) return this.refuse('Conflict', 'a concurrent change met this command; send it again');
+      if (error.code === EventStoreErrorCode.IdempotencyViolation) {
+        return this.refuse('Conflict', 'what this command would record conflicts with what is already recorded under the same ids');
+      }
+      return this.refuse(error.code === EventStoreErrorCode.Unavailable ? 'Unavailable' : 'InvalidCommand', error.message);
     }
     return this.options.refusalOf?.(error);
   }

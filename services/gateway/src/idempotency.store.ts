@@ -56,11 +56,38 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   return header;
 }
 
+/** What a key is bound to: the request it was first used with (see requestFingerprint). */
+export interface RequestIdentity {
+  readonly method: string;
+  /** The route's template (`/v1/workspaces/{wsId}/api-keys`), not the concrete path. */
+  readonly route: string;
+  readonly params: unknown;
+  readonly query: unknown;
+  /** The tenant a header or query named (`X-Steward-Workspace`), which a path does not show. */
+  readonly tenant: unknown;
+  /** The body's media type where several are taken (CloudEvents: one event or a batch). */
+  readonly mediaType: string | undefined;
+  /** What the route's headers add to a raw body (a binary-mode CloudEvent's `ce-*` attributes); '' for nothing. */
+  readonly headers: string;
+  /** bodyFingerprint of the body, or the sha256 of its bytes (raw batch bodies). */
+  readonly body: string;
+}
+
+/** One hash of everything that makes a request what it is: a key reused with any other request differs. */
+export function requestFingerprint(identity: RequestIdentity): string {
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
+}
+
 /**
- * `Idempotency-Key` answers in Redis: the first request with a key takes a
- * short lock (SET NX), runs, then stores its answer for 24 h; a retry with the
- * same body gets that answer again, with another body a 422, while the first
- * is still running a 409.
+ * `Idempotency-Key` answers in Redis, per caller and key: the first request
+ * with a key takes a short lock (SET NX), runs, then stores its answer for
+ * 24 h with the fingerprint of the request (method, route, path parameters,
+ * query, named tenant, body). A retry of the same request gets that answer
+ * again; the same key with any other request — another workspace, route or
+ * body — is a 422 that tells nothing of the first; while the first is still
+ * running, a 409. Callers without credentials cannot be told apart, so their
+ * keys are kept per request (`caller` includes the fingerprint): another
+ * person's request never meets theirs.
  */
 export class IdempotencyStore {
   private readonly ttlMs: number;
@@ -71,14 +98,13 @@ export class IdempotencyStore {
     this.lockTtlMs = options.lockTtlMs ?? 30_000;
   }
 
-  storageKey(principal: string, method: string, path: string, key: string): string {
-    const digest = createHash('sha256').update(JSON.stringify([principal, method, path, key])).digest('hex');
+  storageKey(caller: string, key: string): string {
+    const digest = createHash('sha256').update(JSON.stringify([caller, key])).digest('hex');
     return `${this.options.prefix}idem:${digest}`;
   }
 
-  /** `fingerprint`: given by routes that fingerprint the body's bytes instead (a batch of 10,000 events: canonical JSON costs tens of ms). */
-  async reserve(scope: { principal: string; method: string; path: string; key: string }, body: unknown, fingerprint: string = bodyFingerprint(body)): Promise<Reservation> {
-    const storageKey = this.storageKey(scope.principal, scope.method, scope.path, scope.key);
+  async reserve(scope: { readonly caller: string; readonly key: string }, fingerprint: string): Promise<Reservation> {
+    const storageKey = this.storageKey(scope.caller, scope.key);
     const pending: Entry = { state: 'pending', fingerprint };
     const taken = await this.options.redis.set(storageKey, JSON.stringify(pending), 'PX', this.lockTtlMs, 'NX');
     if (taken === 'OK') return { kind: 'acquired', storageKey, fingerprint };
@@ -89,7 +115,7 @@ export class IdempotencyStore {
     }
     const entry = JSON.parse(stored) as Entry;
     if (entry.fingerprint !== fingerprint) {
-      throw new GatewayError(GatewayErrorCode.IdempotencyMismatch, 'this Idempotency-Key was used with another request body');
+      throw new GatewayError(GatewayErrorCode.IdempotencyMismatch, 'this Idempotency-Key was used with another request: use a new key for a new request');
     }
     if (entry.state === 'pending') {
       throw new GatewayError(GatewayErrorCode.IdempotencyInFlight, 'a request with this Idempotency-Key is in progress', { retryAfterSeconds: 1 });

@@ -112,7 +112,7 @@ export function createProblemMapper(domainStatuses: Readonly<Record<string, numb
       const headers: Record<string, string> = { ...gatewayError?.headers };
       if (mapping.status === 401) headers['www-authenticate'] = 'Bearer realm="steward"';
       if (gatewayError?.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(gatewayError.retryAfterSeconds)));
-      else if (mapping.status === 429) headers['retry-after'] = '1';
+      else if (mapping.status === 429 || mapping.status === 503) headers['retry-after'] = '1';
       if (gatewayError?.allow) headers.allow = gatewayError.allow.join(', ');
       const detail = mapping.status >= 500 || !(error instanceof Error) ? mapping.title : error.message;
       return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors ?? namedField(mapping.status, error, detail)) };

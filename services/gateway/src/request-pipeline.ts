@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { bodyOptional, hasBody, readJsonBody, readJsonBodyText } from './body-reader';
+import { bodyOptional, hasBody, mediaTypeOf, readJsonBody, readJsonBodyText } from './body-reader';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
-import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, parseIdempotencyKey, type IdempotencyStore, type StoredResponse } from './idempotency.store';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, bodyFingerprint, parseIdempotencyKey, requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency.store';
 import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
 import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
 import { requestPath, requestState, type GatewayRequest } from './request-state';
 import { refuseUnstorableParams, validateInput } from './request-validation';
-import { scopeParam, type AnyRoute, type Authenticator, type Authorizer, type Principal } from './route';
+import { requestTenant, type RequestTenant } from './request-tenant';
+import { type AnyRoute, type Authenticator, type Authorizer, type Principal } from './route';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -55,13 +56,6 @@ function serialized(body: unknown): string | Buffer {
     serializedBodies.set(body, bytes);
   }
   return bytes;
-}
-
-/** A raw body's fingerprint: its bytes, and what the route says its headers add (a JSON text holds no NUL: the join is unambiguous). */
-function rawFingerprint(text: string, fromHeaders: string): string {
-  const hash = createHash('sha256').update(text);
-  if (fromHeaders !== '') hash.update('\0').update(fromHeaders);
-  return hash.digest('hex');
 }
 
 /** Resolves once the response can take more (or is gone). */
@@ -142,12 +136,12 @@ export class RequestPipeline {
       throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
     }
 
-    const scopeName = scopeParam(route.scope);
-    const scopeId = scopeName ? rawParams[scopeName] : undefined;
-    const organizationId = route.scope === 'organization' ? scopeId : undefined;
-    const workspaceId = route.scope === 'workspace' ? scopeId : undefined;
-    refuseUnstorableParams(rawParams);
-    if (route.permission !== null) await this.authorize(principal as Principal, route, organizationId, workspaceId);
+    // path and query parameters no store could hold are a 400 before the tenant is looked up (PostgreSQL would refuse a NUL)
+    refuseUnstorableParams(rawParams, request.query);
+    const tenant = requestTenant(route, rawParams, request.query as Record<string, unknown> | undefined, request.headers, principal);
+    const { organizationId, workspaceId } = tenant;
+    // the principal as it acts on this tenant (a person of several organizations: in the one of the target)
+    const acting = route.permission !== null ? await this.authorize(principal as Principal, route, tenant) : principal;
 
     const idempotencyKey = route.method === 'POST' ? parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]) : undefined;
     if (route.method === 'POST' && idempotencyKey === undefined && this.deps.requireIdempotencyKey) {
@@ -162,13 +156,28 @@ export class RequestPipeline {
     const rawBody = route.body ? (!hasBody(request) && bodyOptional(route.body) ? {} : await readJsonBody(request, bodyLimit)) : raw?.value;
     const input = validateInput(route, { params: rawParams, query: request.query, body: rawBody });
 
-    const reservation = idempotencyKey
-      ? await this.deps.idempotency.reserve(
-          { principal: principalKey, method: route.method, path, key: idempotencyKey },
-          rawBody,
-          raw ? rawFingerprint(raw.text, route.rawBody?.fingerprintHeaders?.(request.headers) ?? '') : undefined,
-        )
-      : undefined;
+    // A key is bound to the whole request: caller, method, route, path parameters, query, named tenant, body.
+    const fingerprint =
+      idempotencyKey === undefined
+        ? undefined
+        : requestFingerprint({
+            method: route.method,
+            route: route.path,
+            params: input.params ?? {},
+            query: input.query ?? {},
+            tenant,
+            mediaType: route.rawBody ? mediaTypeOf(request.headers['content-type']) : undefined,
+            // what else the route says makes two raw bodies different (a binary-mode CloudEvent's ce-* headers)
+            headers: route.rawBody?.fingerprintHeaders?.(request.headers) ?? '',
+            // a raw (batch) body by its bytes: a retry sends the same bytes, and canonical JSON of 10,000 events costs tens of ms
+            body: raw ? createHash('sha256').update(raw.text).digest('hex') : bodyFingerprint(rawBody),
+          });
+    // Callers without credentials cannot be told apart: their keys live per request, never meeting another's.
+    const caller = principal ? principalKey : `${principalKey}\n${fingerprint ?? ''}`;
+    const reservation =
+      idempotencyKey !== undefined && fingerprint !== undefined ? await this.deps.idempotency.reserve({ caller, key: idempotencyKey }, fingerprint) : undefined;
+    // Ids derived from the key (command ids, new resources) are derived from the key bound to this request.
+    const requestKey = idempotencyKey !== undefined && fingerprint !== undefined ? `${idempotencyKey}\n${fingerprint}` : undefined;
     if (reservation?.kind === 'replay') {
       response.setHeader(REPLAYED_HEADER, 'true');
       sendJson(response, reservation.response);
@@ -181,11 +190,11 @@ export class RequestPipeline {
         params: input.params ?? {},
         query: input.query ?? {},
         body: route.rawBody ? rawBody : input.body,
-        principal,
+        principal: acting,
         organizationId,
         workspaceId,
         requestId: state.requestId,
-        idempotencyKey,
+        idempotencyKey: requestKey,
         headers: request.headers,
       });
       if (result.stream) {
@@ -213,16 +222,15 @@ export class RequestPipeline {
     sendJson(response, answer);
   }
 
-  private async authorize(principal: Principal, route: AnyRoute, organizationId: string | undefined, workspaceId: string | undefined): Promise<void> {
-    if (!this.deps.authorizer) throw new GatewayError(GatewayErrorCode.Forbidden, 'no authorizer is configured');
-    const decision = await this.deps.authorizer.authorize(principal, {
-      permission: route.permission as string,
-      scope: route.scope,
-      ...(organizationId !== undefined ? { organizationId } : {}),
-      ...(workspaceId !== undefined ? { workspaceId } : {}),
-    });
+  private async authorize(principal: Principal, route: AnyRoute, tenant: RequestTenant): Promise<Principal> {
+    const authorizer = this.deps.authorizer;
+    if (!authorizer) throw new GatewayError(GatewayErrorCode.Forbidden, 'no authorizer is configured');
+    const check = { permission: route.permission as string, ...tenant };
+    const acting = authorizer.actingPrincipal ? await authorizer.actingPrincipal(principal, check) : principal;
+    const decision = await authorizer.authorize(acting, check);
     if (decision === 'not-found') throw new GatewayError(GatewayErrorCode.NotFound, 'no such resource');
     if (decision === 'forbidden') throw new GatewayError(GatewayErrorCode.Forbidden, `you may not ${route.permission}`);
+    return acting;
   }
 
   /** Only declared statuses leave, their bodies parsed through the declared schema (undeclared fields dropped). */

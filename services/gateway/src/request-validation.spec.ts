@@ -50,6 +50,7 @@ describe('what the edge refuses before any schema', () => {
 
   it('refuses a path parameter no store could hold before the authorizer looks it up', () => {
     expect(fieldsOf(() => refuseUnstorableParams({ wsId: 'a\u0000b' }))).toEqual(['path.wsId']);
+    expect(fieldsOf(() => refuseUnstorableParams({}, { workspaceId: '\u0000' }))).toEqual(['query.workspaceId']);
     expect(fieldsOf(() => refuseUnstorableParams({ wsId: 'ws-1' }))).toEqual([]);
   });
 });

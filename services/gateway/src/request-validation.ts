@@ -69,11 +69,12 @@ export function storableInputErrors(raw: { params: unknown; query: unknown; body
 }
 
 /**
- * Refuses path parameters no store could hold before they reach the authorizer (which looks the
- * workspace up in PostgreSQL): a 400 naming `path.<name>` rather than a failed query.
+ * Refuses path and query parameters no store could hold before the request's tenant is looked up (in
+ * PostgreSQL, from `{wsId}` or `?workspaceId=`): a 400 naming `path.<name>` or `query.<name>` rather than a
+ * failed query.
  */
-export function refuseUnstorableParams(params: unknown): void {
-  const errors = storableInputErrors({ params, query: undefined, body: undefined }, false);
+export function refuseUnstorableParams(params: unknown, query?: unknown): void {
+  const errors = storableInputErrors({ params, query, body: undefined }, false);
   if (errors.length > 0) throw invalidInput(errors);
 }
 

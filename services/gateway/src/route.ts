@@ -12,6 +12,11 @@ export interface Principal {
   readonly kind: string;
   /** Stable per caller: rate limits and idempotency keys are kept per principal. */
   readonly id: string;
+  /**
+   * Set for a principal bound to one workspace (an API key): a route that takes its workspace from a query
+   * parameter or header (`tenantFrom`) acts there when the request names none.
+   */
+  readonly workspaceId?: string;
 }
 
 /** What an authenticator may read: headers and where the request goes, never the body. */
@@ -40,6 +45,30 @@ export type AuthorizationDecision = 'allow' | 'forbidden' | 'not-found';
 
 export interface Authorizer {
   authorize(principal: Principal, check: AuthorizationCheck): Promise<AuthorizationDecision> | AuthorizationDecision;
+  /**
+   * The principal as it acts on the check's target: a person of several organizations in the organization of
+   * that workspace or organization (for a check of scope `none`: one where the action is allowed). The
+   * pipeline authorizes it and hands it to the handler. Without this method the principal acts as it is.
+   */
+  actingPrincipal?(principal: Principal, check: AuthorizationCheck): Promise<Principal> | Principal;
+}
+
+/** A query parameter or a header (its canonical spelling, `X-Steward-Workspace`: problems name it so). */
+export type TenantSource = { readonly query: string } | { readonly header: string };
+
+/**
+ * Where a route whose path names no tenant (`scope: 'none'`) finds it in the request. A workspace named there
+ * is authorized as a `{wsId}` of a path would be (its organization decides a person's roles, another tenant's
+ * workspace is a 404) and handed to the handler as `workspaceId`; else an organization named there, as an
+ * `{orgId}`. A principal bound to a workspace (an API key) that names none acts in its own.
+ */
+export interface TenantFrom {
+  readonly workspace?: TenantSource;
+  /** A value of the workspace source that names no single workspace (the usage reads' `all`). */
+  readonly allWorkspaces?: string;
+  readonly organization?: TenantSource;
+  /** A person must name the workspace (a 400 naming the field when they do not). */
+  readonly workspaceRequired?: boolean;
 }
 
 export interface RouteContext<Params, Query, Body> {
@@ -51,7 +80,11 @@ export interface RouteContext<Params, Query, Body> {
   readonly organizationId: string | undefined;
   readonly workspaceId: string | undefined;
   readonly requestId: string;
-  /** The client's Idempotency-Key on a POST, if it sent one. */
+  /**
+   * The client's Idempotency-Key on a POST, bound to this request (the key and the request's fingerprint in one
+   * text): derive command and resource ids from it, so a retry of the request derives the same ids and the key
+   * reused with another request never does. Undefined without the header.
+   */
   readonly idempotencyKey: string | undefined;
   readonly headers: IncomingHttpHeaders;
 }
@@ -93,6 +126,17 @@ export interface DocumentedHeader {
   readonly schema?: z.ZodType;
 }
 
+/** A JSON Schema (or OpenAPI schema object) written by hand. */
+export type OpenApiSchema = Readonly<Record<string, unknown>>;
+
+/** Documentation of what a route reads or writes outside its zod schemas. */
+export interface OpenApiExtras {
+  /** Request media types turned into the JSON body before the pipeline (OTLP's protobuf), by media type. */
+  readonly requestContent?: Readonly<Record<string, OpenApiSchema>>;
+  /** Another media type of an answer, by status: a streamed one (`responses: { 200: null }`), or one besides JSON. */
+  readonly responseContent?: Readonly<Record<number, { readonly mediaType: string; readonly schema: OpenApiSchema }>>;
+}
+
 /** A strict object (`z.strictObject`): unknown fields are rejected. */
 export type StrictObjectSchema = z.ZodObject;
 
@@ -108,6 +152,8 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
   /** Permission action the principal needs (`members:update`); null for a public route (no credentials needed). */
   readonly permission: string | null;
   readonly scope: RouteScope;
+  /** With `scope: 'none'`: where the request names its workspace or organization (see TenantFrom). */
+  readonly tenantFrom?: TenantFrom;
   readonly params?: z.ZodType<Params>;
   readonly query?: z.ZodType<Query>;
   /** A JSON body (application/json); routes without one read none. */
@@ -122,6 +168,8 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
   readonly headers?: readonly DocumentedHeader[];
   /** This route's body limit in bytes, when it differs from the gateway's (a usage batch of 10,000 events). */
   readonly bodyLimitBytes?: number;
+  /** What the OpenAPI document tells beyond the schemas above (see OpenApiExtras). */
+  readonly openApi?: OpenApiExtras;
   /** Success responses by status; a body is parsed through its schema before it leaves (extra fields dropped). */
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   readonly handler: (context: RouteContext<Params, Query, Body>) => Promise<RouteResponse> | RouteResponse;
@@ -212,6 +260,7 @@ export class RouteRegistry {
       }
       const needed = scopeParam(route.scope);
       if (needed && !names.includes(needed)) throw new RouteError(RouteErrorCode.ScopeParamMissing, `${label}: a ${route.scope}-scoped route has {${needed}} in its path`);
+      if (route.tenantFrom && route.scope !== 'none') throw new RouteError(RouteErrorCode.ScopeParamMissing, `${label}: tenantFrom is for routes whose path names no tenant (scope 'none')`);
     }
     this.matchers = routes.map((route) => ({
       method: route.method,

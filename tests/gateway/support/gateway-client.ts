@@ -71,11 +71,16 @@ export interface Operation {
   readonly bodySchema: JsonSchema | undefined;
   /** Some media type of the request body is an array (CloudEvents batches): a JSON array is a valid body too. */
   readonly acceptsArray?: boolean;
+  /** The header naming the workspace of a route whose path names none (`X-Steward-Workspace` on OTLP). */
+  readonly workspaceHeader?: string;
 }
 
 interface OpenApiDocument {
   readonly paths: Record<string, Record<string, Record<string, unknown>>>;
 }
+
+/** The header a person names the workspace with on routes whose path names none. */
+export const WORKSPACE_HEADER = 'X-Steward-Workspace';
 
 export async function loadOperations(client: GatewayClient): Promise<Operation[]> {
   const document = await client.expect<OpenApiDocument>(200, 'GET', '/openapi.json');
@@ -93,6 +98,7 @@ export async function loadOperations(client: GatewayClient): Promise<Operation[]
         pathParams: parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name),
         bodySchema: requestBody?.content?.['application/json']?.schema,
         acceptsArray: Object.values(requestBody?.content ?? {}).some((media) => media.schema?.type === 'array'),
+        ...(parameters.some((parameter) => parameter.in === 'header' && parameter.name === WORKSPACE_HEADER) ? { workspaceHeader: WORKSPACE_HEADER } : {}),
       });
     }
   }

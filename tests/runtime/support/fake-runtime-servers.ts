@@ -101,9 +101,19 @@ export function kubernetesHandler(token: string): Handler {
 }
 
 /** Databricks: the SCIM Me endpoint and clusters/get, bearer token checked. */
-export function databricksHandler(token: string, clusterId: string): Handler {
+/**
+ * A Databricks workspace: a personal access token, and with `m2m` a service principal whose client id and
+ * secret `POST /oidc/v1/token` (client_credentials, HTTP Basic) exchanges for an access token.
+ */
+export function databricksHandler(token: string, clusterId: string, m2m?: { clientId: string; clientSecret: string; accessToken: string }): Handler {
   return (request) => {
-    if (request.authorization !== `Bearer ${token}`) return { status: 401, body: '{"error_code":"UNAUTHENTICATED"}' };
+    if (m2m && request.method === 'POST' && request.path === '/oidc/v1/token') {
+      const basic = `Basic ${Buffer.from(`${m2m.clientId}:${m2m.clientSecret}`).toString('base64')}`;
+      if (request.authorization !== basic) return { status: 401, body: '{"error":"invalid_client"}' };
+      if (new URLSearchParams(request.body).get('grant_type') !== 'client_credentials') return { status: 400, body: '{"error":"unsupported_grant_type"}' };
+      return { status: 200, body: JSON.stringify({ access_token: m2m.accessToken, token_type: 'Bearer', expires_in: 3600 }) };
+    }
+    if (request.authorization !== `Bearer ${token}` && !(m2m && request.authorization === `Bearer ${m2m.accessToken}`)) return { status: 401, body: '{"error_code":"UNAUTHENTICATED"}' };
     if (request.path === '/api/2.0/preview/scim/v2/Me') return { status: 200, body: JSON.stringify({ userName: 'steward@example.com' }) };
     if (request.path.startsWith('/api/2.0/clusters/get')) {
       return request.path.includes(`cluster_id=${clusterId}`) ? { status: 200, body: JSON.stringify({ cluster_id: clusterId, state: 'RUNNING' }) } : { status: 400, body: '{"error_code":"INVALID_PARAMETER_VALUE"}' };

@@ -40,9 +40,10 @@ export const RUNTIME_SETUP_GUIDES: Readonly<Record<RuntimeGuideId, RuntimeSetupG
     summary: 'A Databricks workspace: a cluster for classic jobs, or serverless compute.',
     steps: [
       'Open the workspace and copy its URL (https://<workspace>.cloud.databricks.com or https://adb-….azuredatabricks.net).',
-      'User Settings → Developer → Access tokens → Generate new token (or create one for a service principal); it starts with dapi.',
+      'Either a personal access token: User Settings → Developer → Access tokens → Generate new token (token),',
+      'or OAuth machine-to-machine for a service principal: Settings → Identity and access → Service principals → Secrets → Generate secret (clientId and clientSecret).',
       'Classic: copy the cluster id from Compute → your cluster.',
-      'Test makes an authenticated call to the workspace REST API (GET /api/2.0/preview/scim/v2/Me).',
+      'Test makes an authenticated call to the workspace REST API (GET /api/2.0/preview/scim/v2/Me), after exchanging OAuth client credentials at /oidc/v1/token.',
     ],
   },
   snowflake: {

@@ -45,15 +45,29 @@ const kubernetesConnection = {
   token: secret(storableText({ min: 8, max: 10_000, trim: true }), 'Service account bearer token'),
 };
 
-const databricksToken = secret(
-  z
-    .string()
-    .trim()
-    .min(20)
-    .max(500)
-    .refine((value) => value.startsWith('dapi') || value.split('.').length === 3, 'must be a Databricks personal access token (dapi…) or an OAuth token'),
-  'Personal access token or OAuth token',
-);
+/**
+ * Databricks takes a personal access token (`dapi…`, or any token a workspace issues, OAuth access tokens
+ * included: Databricks documents no shape to check) or OAuth machine-to-machine credentials of a service
+ * principal (client id and secret, exchanged at the workspace's `/oidc/v1/token`). One of the two, not both.
+ */
+const databricksCredentials = {
+  token: secret(z.string().trim().min(8).max(4096), 'Personal access token or OAuth access token').optional(),
+  clientId: text(200).meta({ description: "OAuth M2M: the service principal's client id (application id)" }).optional(),
+  clientSecret: secret(z.string().trim().min(8).max(4096), "OAuth M2M: the service principal's OAuth secret").optional(),
+};
+
+function oneDatabricksCredential(config: { token?: string | undefined; clientId?: string | undefined; clientSecret?: string | undefined }, context: z.RefinementCtx): void {
+  const m2m = config.clientId !== undefined || config.clientSecret !== undefined;
+  if (config.token !== undefined && m2m) {
+    context.addIssue({ code: 'custom', path: ['token'], message: 'give a token or clientId and clientSecret (OAuth M2M), not both' });
+  } else if (!m2m && config.token === undefined) {
+    context.addIssue({ code: 'custom', path: ['token'], message: 'required: a token, or clientId and clientSecret (OAuth M2M)' });
+  } else if (m2m) {
+    for (const field of ['clientId', 'clientSecret'] as const) {
+      if (config[field] === undefined) context.addIssue({ code: 'custom', path: [field], message: 'OAuth M2M needs clientId and clientSecret' });
+    }
+  }
+}
 
 const gcpServiceAccountKey = secret(
   z
@@ -85,7 +99,8 @@ const roleArn = z
   .meta({ description: 'IAM role the jobs run as' });
 const uuid = (description: string) => z.uuid({ error: 'must be a UUID' }).meta({ description });
 
-export const RuntimeProviderSchemas = {
+/** Each provider's fields alone (for checking some of them: a change of configuration); see RuntimeProviderSchemas. */
+export const RuntimeProviderFieldSchemas = {
   gke: z.strictObject({ projectId: gcpProject, location: region, clusterName: text(100), ...kubernetesConnection }),
   eks: z.strictObject({ region, clusterName: text(100), ...kubernetesConnection }),
   aks: z.strictObject({ resourceGroup: text(90), clusterName: text(63), ...kubernetesConnection }),
@@ -94,12 +109,12 @@ export const RuntimeProviderSchemas = {
     host: httpsUrl('Workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net'),
     clusterId: text(100).meta({ description: 'Cluster id (Compute → cluster → Advanced options → Tags)' }),
     caCertificate: pem.optional(),
-    token: databricksToken,
+    ...databricksCredentials,
   }),
   databricks_serverless: z.strictObject({
     host: httpsUrl('Workspace URL, e.g. https://dbc-a1b2c3d4-e5f6.cloud.databricks.com'),
     caCertificate: pem.optional(),
-    token: databricksToken,
+    ...databricksCredentials,
   }),
   dataproc: z.strictObject({
     projectId: gcpProject,
@@ -193,6 +208,13 @@ export const RuntimeProviderSchemas = {
   }),
 } as const satisfies Record<RuntimeProviderId, z.ZodObject>;
 
+/** Each provider's whole configuration: its fields and the rules across them (one Databricks credential form). */
+export const RuntimeProviderSchemas = {
+  ...RuntimeProviderFieldSchemas,
+  databricks: RuntimeProviderFieldSchemas.databricks.superRefine(oneDatabricksCredential),
+  databricks_serverless: RuntimeProviderFieldSchemas.databricks_serverless.superRefine(oneDatabricksCredential),
+} as const satisfies Record<RuntimeProviderId, z.ZodObject>;
+
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
 interface ProviderInfo {
@@ -201,16 +223,27 @@ interface ProviderInfo {
   readonly family: RuntimeProbeFamily;
   readonly guide: RuntimeGuideId;
   readonly secretFields: readonly string[];
+  /** Alternative ways to sign in (Databricks: a token, or OAuth M2M): giving one in a change drops the others. */
+  readonly credentialForms?: ReadonlyArray<readonly string[]>;
 }
 
 const K8S_SECRETS = ['token'] as const;
+const DATABRICKS_SECRETS = ['token', 'clientSecret'] as const;
+const DATABRICKS_FORMS = [['token'], ['clientId', 'clientSecret']] as const;
 const PROVIDERS: Readonly<Record<RuntimeProviderId, ProviderInfo>> = {
   gke: { label: 'GCP / GKE', category: 'data_ingestion', family: 'kubernetes', guide: 'data_ingestion', secretFields: K8S_SECRETS },
   eks: { label: 'AWS / EKS', category: 'data_ingestion', family: 'kubernetes', guide: 'data_ingestion', secretFields: K8S_SECRETS },
   aks: { label: 'Azure / AKS', category: 'data_ingestion', family: 'kubernetes', guide: 'data_ingestion', secretFields: K8S_SECRETS },
   onprem_k8s: { label: 'On-Premise Kubernetes', category: 'data_ingestion', family: 'kubernetes', guide: 'data_ingestion', secretFields: K8S_SECRETS },
-  databricks: { label: 'Databricks', category: 'spark_processing', family: 'databricks', guide: 'databricks', secretFields: ['token'] },
-  databricks_serverless: { label: 'Databricks Serverless', category: 'spark_processing', family: 'databricks', guide: 'databricks', secretFields: ['token'] },
+  databricks: { label: 'Databricks', category: 'spark_processing', family: 'databricks', guide: 'databricks', secretFields: DATABRICKS_SECRETS, credentialForms: DATABRICKS_FORMS },
+  databricks_serverless: {
+    label: 'Databricks Serverless',
+    category: 'spark_processing',
+    family: 'databricks',
+    guide: 'databricks',
+    secretFields: DATABRICKS_SECRETS,
+    credentialForms: DATABRICKS_FORMS,
+  },
   dataproc: { label: 'Dataproc', category: 'spark_processing', family: 'cloud_api', guide: 'google_cloud', secretFields: ['serviceAccountKey'] },
   dataproc_serverless: { label: 'Dataproc Serverless', category: 'spark_processing', family: 'cloud_api', guide: 'serverless_spark', secretFields: ['serviceAccountKey'] },
   emr_serverless: { label: 'EMR Serverless', category: 'spark_processing', family: 'cloud_api', guide: 'serverless_spark', secretFields: ['secretAccessKey'] },
@@ -242,6 +275,18 @@ export function runtimeProvider(id: RuntimeProviderId): RuntimeProvider {
 
 export function runtimeProvidersOf(category: RuntimeCategory): RuntimeProvider[] {
   return DISPLAY_ORDER.filter((id) => PROVIDERS[id].category === category).map(runtimeProvider);
+}
+
+/**
+ * The fields a change of configuration replaces besides its own: giving any field of one credential form
+ * (a Databricks token; a client id or secret) drops the fields of the other forms, so switching from one way
+ * of signing in to the other needs no way to unset a field.
+ */
+export function supersededCredentialFields(provider: RuntimeProviderId, changed: readonly string[]): string[] {
+  const forms = PROVIDERS[provider].credentialForms ?? [];
+  const touched = forms.filter((form) => form.some((field) => changed.includes(field)));
+  if (touched.length !== 1) return [];
+  return forms.filter((form) => form !== touched[0]).flatMap((form) => [...form]);
 }
 
 export function isSecretField(provider: RuntimeProviderId, field: string): boolean {

@@ -92,12 +92,13 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
       id: 'u-owner',
       userId: 'u-owner',
       organizationId: orgA,
+      organizationIds: [orgA],
       memberships: { [ws1]: 'owner', [ws2]: 'owner' },
       orgRole: 'owner',
       email: 'owner@acme.test',
     });
     const member = await principalOf(tokens['u-member'] as string);
-    expect(member).toEqual({ kind: 'user', id: 'u-member', userId: 'u-member', organizationId: orgA, memberships: { [ws1]: 'member' }, email: 'u-member@acme.test' });
+    expect(member).toEqual({ kind: 'user', id: 'u-member', userId: 'u-member', organizationId: orgA, organizationIds: [orgA], memberships: { [ws1]: 'member' }, email: 'u-member@acme.test' });
   });
 
   it('refuses a missing, malformed, unknown, forged or revoked token (undefined: 401)', async () => {
@@ -227,7 +228,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
         (await cached.authenticate(bearer(key.secret))) === undefined ? true : undefined,
       );
       // removed from their only workspace: still the person, in no organization any more
-      expect(await cached.authenticate(bearer(token))).toEqual({ kind: 'user', id: 'u-cached', userId: 'u-cached', memberships: {}, email: 'u-cached@acme.test' });
+      expect(await cached.authenticate(bearer(token))).toEqual({ kind: 'user', id: 'u-cached', userId: 'u-cached', memberships: {}, organizationIds: [], email: 'u-cached@acme.test' });
       // an event of another context does not clear it
       const again = generateApiKey();
       await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: again.id, name: 'again', scopes: ['read'], prefix: again.prefix, keyHash: again.hash }, user('u-owner'));
@@ -247,7 +248,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   it('a person removed from every workspace is still authenticated, in no organization: their own profile only, every tenant not-found', async () => {
     await ok('RemoveMember', { workspaceId: ws1, userId: 'u-admin' }, user('u-owner'));
     const removed = await principalOf(tokens['u-admin'] as string);
-    expect(removed).toEqual({ kind: 'user', id: 'u-admin', userId: 'u-admin', memberships: {}, email: 'u-admin@acme.test' });
+    expect(removed).toEqual({ kind: 'user', id: 'u-admin', userId: 'u-admin', memberships: {}, organizationIds: [], email: 'u-admin@acme.test' });
     expect(await authorizer.authorize(removed, check('profile.read', 'none'))).toBe('allow');
     expect(await authorizer.authorize(removed, check('profile.update', 'none'))).toBe('allow');
     expect(await authorizer.authorize(removed, check('organization.create', 'none'))).toBe('allow');

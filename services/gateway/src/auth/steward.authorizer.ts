@@ -1,7 +1,11 @@
-import { ActionSchema, AuthError, AuthErrorCode, assertCan, type Principal as AuthPrincipal } from '@steward/auth';
+import { ActionSchema, AuthError, AuthErrorCode, assertCan, can, type Action, type Principal as AuthPrincipal } from '@steward/auth';
 import type { TeamReadRepository } from '../../../team-rbac/src/read-models';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { AnyRoute, AuthorizationCheck, AuthorizationDecision, Authorizer, Principal } from '../route';
+import { membershipOrganization, organizationWideOrganizations, personIn, type StewardUserPrincipal } from './person.principal';
+
+/** Workspaces never change organization: what was looked up once stays true (bounded). */
+const WORKSPACE_ORGANIZATIONS_KEPT = 10_000;
 
 export interface StewardAuthorizerDeps {
   /** Where a workspace's organization is looked up (for organization-wide roles). */
@@ -29,14 +33,42 @@ export function isAuthPrincipal(principal: Principal): principal is Principal & 
  *    area). It is thrown rather than answered `forbidden` so that this detail,
  *    not the pipeline's generic one, reaches the caller.
  *
+ * A person of several organizations is first narrowed to the organization of
+ * the target (`actingPrincipal`): the path's or query's organization, the
+ * organization of the named workspace (a membership, else a workspace of an
+ * organization where they hold an organization-wide role), and for a check
+ * naming no tenant the first of their organizations that allows the action.
+ * A target in none of their organizations leaves them as they are: the wall
+ * then answers 404.
+ *
  * A permission that is not a libs/auth Action is refused (`forbidden`);
  * `assertRoutePermissions` catches such routes at start-up.
  */
 export class StewardAuthorizer implements Authorizer {
+  private readonly workspaceOrganizations = new Map<string, string>();
+
   constructor(private readonly deps: StewardAuthorizerDeps) {}
 
-  async authorize(principal: Principal, check: AuthorizationCheck): Promise<AuthorizationDecision> {
+  async actingPrincipal(principal: Principal, check: AuthorizationCheck): Promise<Principal> {
+    if (!isPerson(principal) || principal.organizationIds.length <= 1) return principal;
+    if (check.scope === 'organization') return (check.organizationId !== undefined ? personIn(principal, check.organizationId) : undefined) ?? principal;
+    if (check.scope === 'workspace') {
+      if (check.workspaceId === undefined || Object.hasOwn(principal.memberships, check.workspaceId)) return principal;
+      const organizationId = await this.organizationOf(principal, check.workspaceId);
+      return (organizationId !== undefined ? personIn(principal, organizationId) : undefined) ?? principal;
+    }
     const action = ActionSchema.safeParse(check.permission);
+    if (!action.success || can(principal, action.data)) return principal;
+    for (const organizationId of principal.organizationIds) {
+      const candidate = personIn(principal, organizationId);
+      if (candidate !== undefined && can(candidate, action.data as Action)) return candidate;
+    }
+    return principal;
+  }
+
+  async authorize(given: Principal, check: AuthorizationCheck): Promise<AuthorizationDecision> {
+    const action = ActionSchema.safeParse(check.permission);
+    const principal = await this.actingPrincipal(given, check);
     if (!action.success || !isAuthPrincipal(principal)) return 'forbidden';
     if (check.scope === 'organization' && check.organizationId !== principal.organizationId) return 'not-found';
     if (check.scope === 'workspace' && !(await this.canSeeWorkspace(principal, check.workspaceId))) return 'not-found';
@@ -54,6 +86,19 @@ export class StewardAuthorizer implements Authorizer {
     }
   }
 
+  /** The organization of a workspace the person is no member of: one where they hold an organization-wide role. */
+  private async organizationOf(principal: StewardUserPrincipal, workspaceId: string): Promise<string | undefined> {
+    const known = membershipOrganization(principal, workspaceId) ?? this.workspaceOrganizations.get(workspaceId);
+    if (known !== undefined) return principal.organizationIds.includes(known) ? known : undefined;
+    for (const organizationId of organizationWideOrganizations(principal)) {
+      if ((await this.deps.readModel.getWorkspace(organizationId, workspaceId)) === undefined) continue;
+      if (this.workspaceOrganizations.size >= WORKSPACE_ORGANIZATIONS_KEPT) this.workspaceOrganizations.clear();
+      this.workspaceOrganizations.set(workspaceId, organizationId);
+      return organizationId;
+    }
+    return undefined;
+  }
+
   private async canSeeWorkspace(principal: AuthPrincipal, workspaceId: string | undefined): Promise<boolean> {
     if (workspaceId === undefined) return false;
     if (principal.kind === 'api_key') return principal.workspaceId === workspaceId;
@@ -61,6 +106,10 @@ export class StewardAuthorizer implements Authorizer {
     if (principal.orgRole === undefined || principal.organizationId === undefined) return false;
     return (await this.deps.readModel.getWorkspace(principal.organizationId, workspaceId)) !== undefined;
   }
+}
+
+function isPerson(principal: Principal): principal is StewardUserPrincipal {
+  return principal.kind === 'user' && Array.isArray((principal as Partial<StewardUserPrincipal>).organizationIds);
 }
 
 export enum RoutePermissionErrorCode {

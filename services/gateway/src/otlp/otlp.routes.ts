@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { UsageEventSchema, derivedId, type JobCommandInput, type JobCommandType, type UsageEvent } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
@@ -10,8 +11,8 @@ import type { UsageBatchToPublish } from '../routes/usage-ingest/usage-ingest.pu
 import { planOtlpRequest, type PlannedJob } from './otlp-genai.mapping';
 import { OtlpTraceRequestSchema, OtlpTraceResponseSchema } from './otlp-request.schema';
 
-/** The header a person (not an API key) names the workspace of their spans with. */
-export const OTLP_WORKSPACE_HEADER = 'x-steward-workspace';
+/** The header a person names the workspace of their spans with (an API key may name its own, or none). */
+export const OTLP_WORKSPACE_HEADER = 'X-Steward-Workspace';
 /** The JSON a trace request may grow to once decoded (protobuf and gzip are turned into JSON first). */
 export const OTLP_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 const STEPS_PER_COMMAND = 200;
@@ -58,16 +59,26 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
       summary: 'OTLP/HTTP trace export: GenAI spans become jobs, steps and usage',
       description:
         'Send an ExportTraceServiceRequest as application/json or application/x-protobuf, optionally with Content-Encoding: gzip. ' +
-        'An API key writes into its own workspace; a person names it with the X-Steward-Workspace header. ' +
+        'A person names the workspace with the X-Steward-Workspace header and needs a role there that may write jobs (a member, an admin, an owner); ' +
+        'an API key writes into its own workspace, and a header naming another workspace is a 404. ' +
         'Re-sent spans change nothing (span ids are the idempotency keys). Spans that cannot be taken are counted in partialSuccess.',
       tags: ['jobs', 'usage'],
       permission: 'jobs.write',
       scope: 'none',
+      tenantFrom: { workspace: { header: OTLP_WORKSPACE_HEADER }, workspaceRequired: true },
       body: OtlpTraceRequestSchema,
+      headers: [{ name: 'Content-Encoding', description: 'gzip for a compressed body (JSON or protobuf); identity or none for a plain one', schema: z.enum(['gzip', 'identity']) }],
+      openApi: {
+        requestContent: { 'application/x-protobuf': { type: 'string', format: 'binary', description: 'An ExportTraceServiceRequest in protobuf' } },
+        responseContent: { 200: { mediaType: 'application/x-protobuf', schema: { type: 'string', format: 'binary', description: 'The ExportTraceServiceResponse, in protobuf to a protobuf request' } } },
+      },
       bodyLimitBytes: OTLP_BODY_LIMIT_BYTES,
       responses: { 200: OtlpTraceResponseSchema },
-      handler: async ({ body, principal, headers, requestId }) => {
+      handler: async ({ body, principal, workspaceId: named, requestId }) => {
         if (!principal) throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs an API key');
+        // the pipeline resolved and authorized it: the header's workspace, else an API key's own
+        if (named === undefined) throw new GatewayError(GatewayErrorCode.NotFound, 'no workspace for these spans');
+        const workspaceId = named;
         const plan = planOtlpRequest(body);
         const problems: string[] = plan.rejected.map((item) => `span ${item.spanId}: ${item.reason}`);
         let rejectedSpans = plan.rejected.length;
@@ -76,17 +87,6 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
         }
 
         const caller = callerOf(principal);
-        const keyWorkspace = (principal as { workspaceId?: unknown }).workspaceId;
-        const named = headers[OTLP_WORKSPACE_HEADER];
-        const workspaceId = typeof keyWorkspace === 'string' ? keyWorkspace : typeof named === 'string' && named !== '' ? named : undefined;
-        if (workspaceId === undefined) {
-          throw new GatewayError(GatewayErrorCode.Validation, 'name the workspace of these spans', {
-            errors: [{ field: 'header.X-Steward-Workspace', message: 'required for a person (an API key writes into its own workspace)' }],
-          });
-        }
-        if (typeof keyWorkspace !== 'string' && !(await allowed(deps.authorizer, principal, 'jobs.write', workspaceId))) {
-          throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace, or you may not write its jobs');
-        }
         const issuedAt = (deps.now?.() ?? new Date()).toISOString();
         const target = (commandId: string) => ({ commandId, caller, organizationId: caller.organizationId, workspaceId, requestId, issuedAt });
         // a span re-sent is the same command: ids from the workspace, the job and the spans it carries

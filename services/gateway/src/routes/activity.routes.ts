@@ -75,6 +75,7 @@ export function activityRoutes(kit: TeamRouteKit): AnyRoute[] {
       params: z.strictObject({ orgId: PathId }),
       query: z.strictObject({ ...filters, format: z.enum(['csv']).default('csv') }),
       responses: { 200: null },
+      openApi: { responseContent: { 200: { mediaType: 'text/csv', schema: { type: 'string', description: 'CSV with a header line, UTF-8' } } } },
       handler: async ({ params, query, principal }) => {
         const { format, ...rest } = query;
         const lines = kit.activity.streamActivityCsv(params.orgId, { ...filtersOf(rest), ...visibleTo(kit, principal, 'activity.export') });

@@ -42,6 +42,8 @@ export type CatalogueCommand =
       readonly config?: RuntimeConfig | undefined;
       /** Secret fields given a new value (new references). */
       readonly secrets?: Readonly<Record<string, SecretReference>> | undefined;
+      /** Fields, plain or secret, the change removes (another credential form replaced theirs). */
+      readonly removed?: readonly string[] | undefined;
     }
   | { readonly type: 'SetDefaultRuntime'; readonly runtimeId: string }
   | { readonly type: 'RequestRuntimeTest'; readonly runtimeId: string; readonly testId: string }
@@ -105,9 +107,11 @@ export function decideCatalogue(command: CatalogueCommand, state: RuntimeCatalog
       if (clash && clash.runtimeId !== runtime.runtimeId) {
         throw new RuntimeError(RuntimeErrorCode.NameTaken, `a ${runtime.category} runtime named "${clash.name}" exists in this workspace`);
       }
-      const config = { ...runtime.config, ...command.config };
-      const changedSecrets = Object.keys(command.secrets ?? {}).sort();
-      const secrets = { ...runtime.secrets, ...command.secrets };
+      const removed = new Set(command.removed ?? []);
+      const kept = <T>(record: Readonly<Record<string, T>>): Record<string, T> => Object.fromEntries(Object.entries(record).filter(([field]) => !removed.has(field)));
+      const config = { ...kept(runtime.config), ...command.config };
+      const secrets = { ...kept(runtime.secrets), ...command.secrets };
+      const changedSecrets = [...new Set([...Object.keys(command.secrets ?? {}), ...Object.keys(runtime.secrets).filter((field) => removed.has(field))])].sort();
       if (name === runtime.name && changedSecrets.length === 0 && sameJson(config, runtime.config)) return [];
       return [
         {

@@ -3,6 +3,7 @@ import {
   RuntimeCommandPayloads,
   RuntimeStreams,
   isSecretField,
+  supersededCredentialFields,
   runtimeEventRegistry,
   runtimeProvider,
   runtimeSecretOwner,
@@ -125,16 +126,19 @@ export class RuntimeCommandRunner {
         const current = (await this.load(context.workspaceId)).state.runtimes[p.runtimeId];
         if (!current) throw new RuntimeError(RuntimeErrorCode.NotFound, `no runtime ${p.runtimeId} in workspace ${context.workspaceId}`);
         const changes = p.config ?? {};
-        const changedSecretFields = Object.keys(changes).filter((field) => isSecretField(current.provider, field));
+        // another credential form given (a Databricks token after OAuth M2M, or back): the old form's fields go
+        const superseded = supersededCredentialFields(current.provider, Object.keys(changes));
+        const changedSecretFields = [...Object.keys(changes), ...superseded].filter((field) => isSecretField(current.provider, field));
         const keptRefs = Object.fromEntries(Object.entries(current.secrets).filter(([field]) => !changedSecretFields.includes(field)));
         const keptValues = await secretValues(secrets, keptRefs, owner);
-        const merged = validated(current.provider, { ...current.config, ...keptValues, ...changes });
+        const keptConfig = Object.fromEntries(Object.entries(current.config).filter(([field]) => !superseded.includes(field)));
+        const merged = validated(current.provider, { ...keptConfig, ...keptValues, ...changes });
         const { config } = splitConfig(current.provider, merged);
-        const newValues = Object.fromEntries(changedSecretFields.map((field) => [field, String(merged[field])]));
+        const newValues = Object.fromEntries(changedSecretFields.filter((field) => merged[field] !== undefined).map((field) => [field, String(merged[field])]));
         const refs = secretRefs(newValues, context.workspaceId, p.runtimeId, envelope.commandId);
         const replaced = Object.entries(current.secrets).filter(([field]) => changedSecretFields.includes(field)).map(([, reference]) => reference.ref);
         return {
-          build: () => ({ type: 'ReconfigureRuntime', runtimeId: p.runtimeId, name: p.name, config, secrets: refs }),
+          build: () => ({ type: 'ReconfigureRuntime', runtimeId: p.runtimeId, name: p.name, config, secrets: refs, removed: superseded }),
           beforeAppend: () => putAll(secrets, owner, newValues, refs),
           // the replaced values go once the event no longer points at them
           afterCommit: async () => {

@@ -5,8 +5,10 @@ import {
   derivedId,
   RuntimeNameSchema,
   RuntimeProviderIdSchema,
+  RuntimeProviderFieldSchemas,
   RuntimeProviderSchemas,
   isSecretField,
+  supersededCredentialFields,
   runtimeProvider,
   runtimeProviderCatalogue,
   validateRuntimeConfig,
@@ -46,7 +48,7 @@ function configIssues(provider: RuntimeProviderId, config: unknown, partial: boo
     const result = validateRuntimeConfig(provider, config);
     return result.ok ? [] : result.issues.map((issue) => ({ path: ['config', ...issue.path], message: issue.message }));
   }
-  const parsed = RuntimeProviderSchemas[provider].partial().safeParse(config);
+  const parsed = RuntimeProviderFieldSchemas[provider].partial().safeParse(config);
   if (parsed.success) return [];
   return parsed.error.issues.flatMap((issue) => {
     const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
@@ -228,12 +230,15 @@ export function runtimeRoutes(deps: RuntimeRoutesDeps): AnyRoute[] {
         );
         if (!current) return { status: 202, body: { id: params.id, status: 'accepted' as const } };
         const changes = body.config ?? {};
+        // another credential form replaces the old one's fields (a Databricks token after OAuth M2M, or back)
+        const superseded = supersededCredentialFields(current.provider, Object.keys(changes));
+        const kept = <T>(record: Readonly<Record<string, T>>): Record<string, T> => Object.fromEntries(Object.entries(record).filter(([field]) => !superseded.includes(field)));
         const view: RuntimeView = {
           ...current,
           name: body.name ?? current.name,
-          config: { ...current.config, ...Object.fromEntries(Object.entries(changes).filter(([field]) => !isSecretField(current.provider, field))) } as RuntimeView['config'],
+          config: { ...kept(current.config), ...Object.fromEntries(Object.entries(changes).filter(([field]) => !isSecretField(current.provider, field))) } as RuntimeView['config'],
           secrets: {
-            ...current.secrets,
+            ...kept(current.secrets),
             ...Object.fromEntries(Object.entries(changes).filter(([field]) => isSecretField(current.provider, field)).map(([field, value]) => [field, { hint: maskSecret(String(value)) }])),
           },
           updatedAt: issuedAt(),

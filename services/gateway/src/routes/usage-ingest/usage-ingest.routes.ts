@@ -165,8 +165,8 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
         `(provider, model, agent, inputTokens, …) and/or the OpenTelemetry GenAI names, the first present name winning (the same mapping as POST /v1/traces): ${GEN_AI_MAPPING}`,
         '(a quantity under a GenAI name and a Steward name is refused). Input tokens include the cached ones, output tokens the reasoning ones.',
         'All or nothing: one invalid event refuses the request with a 400 problem naming each bad field (`body.3.data.gen_ai.usage.input_tokens`).',
-        '204 once the events are durably queued. A user token needs an organization-wide role that may record usage and must name the workspace in `subject`',
-        '(a workspace member records through POST /v1/workspaces/{wsId}/usage). 429 / 503 with Retry-After as for the HTTP batch.',
+        '204 once the events are durably queued. A user token names the workspace of each event in `subject` and needs a role there that may record usage',
+        '(a member, an admin, an owner; a person of several organizations records in the organization of each workspace). 429 / 503 with Retry-After as for the HTTP batch.',
       ].join(' '),
       tags: ['usage'],
       permission: 'usage.write',
@@ -204,18 +204,22 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
           byWorkspace.set(workspaceId, list);
         }
         if (missing.length > 0) throw new GatewayError(GatewayErrorCode.Validation, 'subject names the workspace', { errors: missing });
+        // each subject is checked like a {wsId}; a person of several organizations records in the one of each workspace
+        const actingIn = new Map<string, Principal>();
         for (const workspaceId of byWorkspace.keys()) {
-          const decision = principal
-            ? await deps.authorizer.authorize(principal, { permission: 'usage.write', scope: 'workspace', workspaceId })
-            : 'not-found';
+          if (!principal) throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
+          const check = { permission: 'usage.write', scope: 'workspace' as const, workspaceId };
+          const acting = deps.authorizer.actingPrincipal ? await deps.authorizer.actingPrincipal(principal, check) : principal;
+          const decision = await deps.authorizer.authorize(acting, check);
           if (decision === 'not-found') throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
           if (decision === 'forbidden') throw new GatewayError(GatewayErrorCode.Forbidden, 'you may not record usage in this workspace');
+          actingIn.set(workspaceId, acting);
         }
         const baseId = batchIdFor(principalKeyOf(principal), 'cloudevents', idempotencyKey);
         const several = byWorkspace.size > 1;
         await Promise.all(
           [...byWorkspace].map(([workspaceId, events]) =>
-            publishFor(principal, workspaceId, events, 'cloudevents', several ? `${baseId}@${workspaceId}` : baseId, receivedAt),
+            publishFor(actingIn.get(workspaceId), workspaceId, events, 'cloudevents', several ? `${baseId}@${workspaceId}` : baseId, receivedAt),
           ),
         );
         return { status: 204 };

@@ -16,16 +16,26 @@ const notFound = (): GatewayError => new GatewayError(GatewayErrorCode.NotFound,
 
 /**
  * The workspaces a usage query reads, checked against the caller (the tenant
- * wall of routes that take their workspace from the query): one workspace of
- * the caller's organization they may read usage in, else 404; `all`: every
- * workspace of the organization for an organization-wide role, the caller's
- * own memberships otherwise, an API key's own workspace.
+ * wall of routes that take their workspace from the query; the gateway has
+ * already put the caller in the organization of the workspace named): one
+ * workspace they may read usage in, else 404; `all`: every workspace of one
+ * organization for an organization-wide role, the caller's own memberships
+ * otherwise, an API key's own workspace. `all` never spans organizations: a
+ * person of several names one with `organizationId` (else a 400), and a
+ * named organization that is not the caller's, or that does not hold the
+ * named workspace, is a 404.
  */
-export async function usageWorkspaces(db: Kysely<unknown>, principal: Principal | undefined, choice: string): Promise<string[]> {
+export async function usageWorkspaces(db: Kysely<unknown>, principal: Principal | undefined, choice: string, named?: string): Promise<string[]> {
   const caller = authPrincipal(principal);
   const organizationId = caller.organizationId;
-  if (organizationId === undefined) throw notFound();
+  if (organizationId === undefined || (named !== undefined && named !== organizationId)) throw notFound();
   if (choice === 'all') {
+    const organizations = (caller as { organizationIds?: readonly string[] }).organizationIds;
+    if (named === undefined && organizations !== undefined && organizations.length > 1) {
+      throw new GatewayError(GatewayErrorCode.Validation, 'workspaceId=all reads one organization: name it', {
+        errors: [{ field: 'query.organizationId', message: 'required with workspaceId=all for a person of several organizations' }],
+      });
+    }
     const allowed = workspacesAllowed(caller, ACTION);
     const inOrganization = await sql<{ id: string }>`
       SELECT id FROM ${sql.id(TEAM_SCHEMA, 'workspaces')} WHERE organization_id = ${organizationId} ORDER BY id`.execute(db);

@@ -15,6 +15,8 @@ export const WorkspaceChoice = z.union([z.literal('all'), PathId]);
 /** The filters every chargeback route shares (the Usage Analytics filter bar). */
 export const usageFilters = {
   workspaceId: WorkspaceChoice.default('all'),
+  /** With workspaceId=all: the organization whose workspaces are read (needed by a person of several organizations). */
+  organizationId: PathId.optional(),
   period: z.enum(PERIODS).default('30d'),
   /** With period=custom: inclusive start (floored to the quarter hour). */
   from: InstantSchema.optional(),
@@ -59,7 +61,8 @@ export const EventsQuery = z
   })
   .superRefine(checkRange);
 export const StatementQuery = z.strictObject({
-  workspaceId: WorkspaceChoice.default('all'),
+  workspaceId: usageFilters.workspaceId,
+  organizationId: usageFilters.organizationId,
   /** The UTC calendar month, `YYYY-MM`; default the current one. */
   month: MonthSchema.optional(),
 });

@@ -48,6 +48,7 @@ export function creditsPerUsdFromEnv(env: NodeJS.ProcessEnv): string {
 
 interface Filters {
   workspaceId: string;
+  organizationId?: string | undefined;
   period: Period;
   from?: string | undefined;
   to?: string | undefined;
@@ -90,7 +91,7 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
   const now = (): number => (deps.now?.() ?? new Date()).getTime();
 
   async function scopeOf(principal: Principal | undefined, filters: Filters): Promise<{ scope: UsageScope; timeZone: string; range: { workspaceIds: string[]; from: string; to: string; timeZone: string } }> {
-    const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId);
+    const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId, filters.organizationId);
     const timeZone = await usageTimeZone(deps.team, principal, filters.tz);
     let from: number;
     let to: number;
@@ -105,9 +106,16 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
     return { scope, timeZone, range: { workspaceIds, from: new Date(from).toISOString(), to: new Date(to).toISOString(), timeZone } };
   }
 
-  const common = { method: 'GET' as const, tags: ['usage'], permission: 'usage.read', scope: 'none' as const };
+  const common = {
+    method: 'GET' as const,
+    tags: ['usage'],
+    permission: 'usage.read',
+    scope: 'none' as const,
+    // the workspace named decides (a person of several organizations acts in its organization)
+    tenantFrom: { workspace: { query: 'workspaceId' }, allWorkspaces: 'all', organization: { query: 'organizationId' } },
+  };
   const filterHelp =
-    'Filters: workspaceId (one, or `all`: every workspace you may read), period 7d/30d/90d/custom (custom: from and to, at most 400 days), agent, tz (IANA; default your profile time zone, else UTC). Ranges are aligned to the quarter hour.';
+    'Filters: workspaceId (one, or `all`: every workspace you may read in one organization — a person of several organizations names it with organizationId), period 7d/30d/90d/custom (custom: from and to, at most 400 days), agent, tz (IANA; default your profile time zone, else UTC). Ranges are aligned to the quarter hour.';
 
   return [
     defineRoute({
@@ -277,11 +285,11 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       path: '/v1/usage/statement',
       summary: 'The monthly usage statement: per model and per job, quantity, unit price and total, in USD and in credits',
       description:
-        'workspaceId (one, or `all`), month (YYYY-MM, a UTC calendar month; default the current one). Lines per token type: quantity × unit price = total; credits at STEWARD_CREDITS_PER_USD (default 100) per USD. A group total is the exact sum of its calls’ costs, price corrections included.',
+        'workspaceId (one, or `all` with organizationId for a person of several organizations), month (YYYY-MM, a UTC calendar month; default the current one). Lines per token type: quantity × unit price = total; credits at STEWARD_CREDITS_PER_USD (default 100) per USD. A group total is the exact sum of its calls’ costs, price corrections included.',
       query: StatementQuery,
       responses: { 200: UsageStatementSchema },
       handler: async ({ query: filters, principal }) => {
-        const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId);
+        const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId, filters.organizationId);
         const month = filters.month ?? new Date(now()).toISOString().slice(0, 7);
         const statement = await query(() => repository.statement(workspaceIds, `${month}-01`));
         const credits = (usd: string): string => decimalText(new Decimal(usd).times(creditsPerUsd));

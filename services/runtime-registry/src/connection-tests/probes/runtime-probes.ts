@@ -64,8 +64,12 @@ async function probeOf(target: ProbeTarget, settings: ProbeSettings): Promise<Pr
     }
     case 'databricks': {
       const token = target.secrets.token;
-      if (!token) return missingSecret('token');
-      return runPlan(databricksPlan(str('host')!, token, ca, str('clusterId')), settings);
+      const clientId = str('clientId');
+      const clientSecret = target.secrets.clientSecret;
+      if (token) return runPlan(databricksPlan(str('host')!, token, ca, str('clusterId')), settings);
+      if (clientId === undefined) return missingSecret('token');
+      if (!clientSecret) return missingSecret('clientSecret');
+      return databricksM2m(str('host')!, clientId, clientSecret, ca, str('clusterId'), settings);
     }
     case 'snowflake': {
       const password = target.secrets.password;
@@ -175,6 +179,45 @@ function databricksPlan(host: string, token: string, ca: string | undefined, clu
       }),
     ...(cluster ? { then: cluster } : {}),
   };
+}
+
+/**
+ * OAuth machine-to-machine (a service principal): the client id and secret are exchanged for an access token
+ * at the workspace's `/oidc/v1/token` (client_credentials, scope all-apis, HTTP Basic), which then signs the
+ * same calls as a personal access token. The access token lives for this test only and is never reported.
+ */
+async function databricksM2m(host: string, clientId: string, clientSecret: string, ca: string | undefined, clusterId: string | undefined, settings: ProbeSettings): Promise<ProbeOutcome> {
+  const url = joinUrl(host, '/oidc/v1/token');
+  let accessToken: string | undefined;
+  const exchange: ProbePlan = {
+    label: `POST ${url}`,
+    request: {
+      method: 'POST',
+      url,
+      headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'all-apis' }).toString(),
+      ...(ca ? { ca } : {}),
+    },
+    judge: (response) => {
+      // a wrong client id or secret: 401 (invalid_client), or 400 from some identity providers
+      if (response.statusCode === 400 || response.statusCode === 401) {
+        return { ok: false, failure: 'unauthorized', message: `the Databricks workspace refused the OAuth client credentials (HTTP ${response.statusCode})`, response };
+      }
+      const step = byStatus(response, 'the Databricks token endpoint', () => 'signed in with OAuth client credentials');
+      if (!step.ok) return step;
+      const token = json(response.body)?.access_token;
+      if (typeof token !== 'string' || token.length === 0) {
+        return { ok: false, failure: 'invalid_response', message: 'the Databricks token endpoint answered without an access_token', response };
+      }
+      accessToken = token;
+      return step;
+    },
+  };
+  const signedIn = await runPlan(exchange, settings);
+  if (!signedIn.ok || accessToken === undefined) return signedIn;
+  const rest = await runPlan(databricksPlan(host, accessToken, ca, clusterId), settings, signedIn.attempts, signedIn.latencyMs);
+  const redact = (text: string) => text.split(accessToken as string).join('••••');
+  return { ...rest, message: redact(rest.message), probe: redact(rest.probe) };
 }
 
 function snowflakePlan(config: RuntimeConfig, password: string, ca: string | undefined): ProbePlan {

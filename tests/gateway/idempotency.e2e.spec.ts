@@ -1,0 +1,215 @@
+/**
+ * Idempotency-Key, table-driven over every POST operation of GET /openapi.json (an operation missing from
+ * the table fails the suite): a request with a key, then ANOTHER request with the same key by the same
+ * caller — the same route in another workspace, on another resource, with another body — is a 422 problem
+ * that names nothing of the first (no id it created, no stream, no secret), and changes nothing; the first
+ * request sent again is replayed (Idempotent-Replayed: true, the same answer). The same key on another
+ * route is a 422 too. Without credentials (accepting an invitation), two people using the same key never
+ * meet: each gets their own answer.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { type Answer, Fixtures, GatewayClient, type Json, WORKSPACE_HEADER, loadOperations, startJobFixture, uniqueEmail } from './support/gateway-client';
+import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
+
+jest.setTimeout(240_000);
+
+interface Call {
+  readonly path: string;
+  readonly body: Json;
+  readonly headers?: Record<string, string>;
+  /** Default: the stack owner's token. */
+  readonly token?: string;
+}
+
+interface Case {
+  readonly first: () => Promise<Call> | Call;
+  /** Another request (another workspace, resource or body) the same key must not run. */
+  readonly other: () => Promise<Call> | Call;
+}
+
+const hex = (): string => randomBytes(4).toString('hex');
+const cloudEvent = (id: string): Json => ({ specversion: '1.0', type: 'llm.usage', id, source: 'idem-e2e', data: { provider: 'openai', model: 'gpt-4o', inputTokens: 3, outputTokens: 1 } });
+const usage = (id: string): Json => ({ events: [{ id, source: 'idem-e2e', time: new Date().toISOString(), provider: 'openai', model: 'gpt-4o', inputTokens: 3, outputTokens: 1 }] });
+const spans = (agent: string): Json => ({
+  resourceSpans: [
+    {
+      scopeSpans: [
+        {
+          spans: [
+            {
+              traceId: randomBytes(16).toString('hex'),
+              spanId: randomBytes(8).toString('hex'),
+              name: `invoke_agent ${agent}`,
+              startTimeUnixNano: String(BigInt(Date.now() - 2000) * 1_000_000n),
+              endTimeUnixNano: String(BigInt(Date.now() - 1000) * 1_000_000n),
+              attributes: [
+                { key: 'gen_ai.operation.name', value: { stringValue: 'invoke_agent' } },
+                { key: 'gen_ai.agent.name', value: { stringValue: agent } },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
+
+/** Ids of the first answer that must not appear in the answer to the other request. */
+function idsIn(answer: Answer): string[] {
+  const found = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string' && value.length >= 6) found.add(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(answer.body);
+  return [...found].filter((text) => /[0-9]/.test(text) && !/^\d{4}-\d\d-\d\dT/.test(text));
+}
+
+describe('Idempotency-Key is bound to the whole request', () => {
+  let env: TestEnv;
+  let stack: Stack;
+  let client: GatewayClient;
+  let fixtures: Fixtures;
+  let posts: string[];
+  let ws1: string;
+  let ws2: string;
+  let apiKey: string;
+  let acceptor: { token: string; email: string };
+  const cases: Record<string, Case> = {};
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    stack = await startStack(env);
+    client = new GatewayClient(stack.url);
+    fixtures = new Fixtures(client);
+    posts = (await loadOperations(client)).filter((operation) => operation.method === 'POST').map((operation) => operation.operationId);
+    ws1 = stack.workspaceId;
+    ws2 = await fixtures.createWorkspace(stack.ownerToken, stack.organizationId, 'second');
+    apiKey = (await fixtures.issueApiKey(stack.ownerToken, ws1, ['read', 'usage:write', 'jobs:write'], 'idem key')).token;
+    const runtime1 = await createRuntimeFixture(client, stack.ownerToken, ws1, 'idem one');
+    const runtime2 = await createRuntimeFixture(client, stack.ownerToken, ws1, 'idem two');
+    const job1 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
+    const job2 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
+    const job3 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
+    const job4 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
+    const steps = { steps: [{ type: 'user_message', content: 'hello' }] };
+    const runtime = { name: `idem ${hex()}`, provider: 'docker', config: { host: 'tcp://127.0.0.1:2375' } };
+    Object.assign(cases, {
+      createOrganization: { first: () => ({ path: '/v1/organizations', body: { name: 'Idem one', workspaceName: 'main' } }), other: () => ({ path: '/v1/organizations', body: { name: 'Idem two', workspaceName: 'main' } }) },
+      createWorkspace: {
+        first: () => ({ path: `/v1/organizations/${stack.organizationId}/workspaces`, body: { name: 'idem ws one' } }),
+        other: () => ({ path: `/v1/organizations/${stack.organizationId}/workspaces`, body: { name: 'idem ws two' } }),
+      },
+      inviteMember: {
+        first: () => ({ path: `/v1/workspaces/${ws1}/invitations`, body: { email: 'idem-invitee@example.test', role: 'member' } }),
+        other: () => ({ path: `/v1/workspaces/${ws2}/invitations`, body: { email: 'idem-invitee@example.test', role: 'member' } }),
+      },
+      issueApiKey: {
+        first: () => ({ path: `/v1/workspaces/${ws1}/api-keys`, body: { name: 'idem', scopes: ['read'] } }),
+        other: () => ({ path: `/v1/workspaces/${ws2}/api-keys`, body: { name: 'idem', scopes: ['read'] } }),
+      },
+      ingestUsage: { first: () => ({ path: `/v1/workspaces/${ws1}/usage`, body: usage(`u-${hex()}`) }), other: () => ({ path: `/v1/workspaces/${ws2}/usage`, body: usage(`u-${hex()}`) }) },
+      ingestCloudEvents: {
+        first: () => ({ path: '/api/v1/events', body: cloudEvent(`ce-${hex()}`), token: apiKey }),
+        other: () => ({ path: '/api/v1/events', body: cloudEvent(`ce-${hex()}`), token: apiKey }),
+      },
+      createJob: { first: () => ({ path: `/v1/workspaces/${ws1}/jobs`, body: { agent: 'idem' } }), other: () => ({ path: `/v1/workspaces/${ws2}/jobs`, body: { agent: 'idem' } }) },
+      recordJobSteps: { first: () => ({ path: `/v1/workspaces/${ws1}/jobs/${job1}/steps`, body: steps }), other: () => ({ path: `/v1/workspaces/${ws1}/jobs/${job2}/steps`, body: steps }) },
+      finishJob: { first: () => ({ path: `/v1/workspaces/${ws1}/jobs/${job3}/finish`, body: { status: 'success' } }), other: () => ({ path: `/v1/workspaces/${ws1}/jobs/${job4}/finish`, body: { status: 'success' } }) },
+      ingestTraces: {
+        first: () => ({ path: '/v1/traces', body: spans('idem-agent'), headers: { [WORKSPACE_HEADER]: ws1 } }),
+        other: () => ({ path: '/v1/traces', body: spans('idem-agent'), headers: { [WORKSPACE_HEADER]: ws2 } }),
+      },
+      createRuntime: { first: () => ({ path: `/v1/workspaces/${ws1}/runtimes`, body: runtime }), other: () => ({ path: `/v1/workspaces/${ws2}/runtimes`, body: runtime }) },
+      testRuntime: { first: () => ({ path: `/v1/workspaces/${ws1}/runtimes/${runtime1}/test`, body: {} }), other: () => ({ path: `/v1/workspaces/${ws1}/runtimes/${runtime2}/test`, body: {} }) },
+      setDefaultRuntime: {
+        first: () => ({ path: `/v1/workspaces/${ws1}/runtimes/${runtime1}/default`, body: {} }),
+        other: () => ({ path: `/v1/workspaces/${ws1}/runtimes/${runtime2}/default`, body: {} }),
+      },
+      acceptInvitation: {
+        // signed in: a person accepting one invitation, then another with the same key
+        first: async () => ({ path: '/v1/invitations/accept', body: { token: (await fixtures.invite(stack.ownerToken, ws1, 'viewer', acceptor.email)).token }, token: acceptor.token }),
+        other: async () => ({ path: '/v1/invitations/accept', body: { token: (await fixtures.invite(stack.ownerToken, ws2, 'viewer', acceptor.email)).token }, token: acceptor.token }),
+      },
+    });
+    // a member of a third workspace, invited into the first two
+    acceptor = await fixtures.newMember(stack.ownerToken, await fixtures.createWorkspace(stack.ownerToken, stack.organizationId, 'third'), 'member', 'acceptor');
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await env?.dispose();
+  });
+
+  const send = (call: Call, key: string): Promise<Answer> =>
+    client.call('POST', call.path, { token: call.token ?? stack.ownerToken, body: call.body, headers: { 'idempotency-key': key, ...call.headers } });
+
+  it('the table covers every POST operation of the document', () => {
+    expect([...posts].sort()).toEqual(Object.keys(cases).sort());
+  });
+
+  it('per POST operation: the same key with another request is a 422 that tells nothing; the first is replayed', async () => {
+    const failures: string[] = [];
+    for (const operationId of posts) {
+      const testCase = cases[operationId]!;
+      const key = `idem-${operationId}-${hex()}`;
+      const first = await testCase.first();
+      const answer = await send(first, key);
+      if (answer.status < 200 || answer.status >= 300) {
+        failures.push(`${operationId}: the first request failed: ${answer.status} ${answer.text.slice(0, 300)}`);
+        continue;
+      }
+      const other = await testCase.other();
+      const reused = await send(other, key);
+      const problem = reused.body as { status?: number; title?: string } | undefined;
+      if (reused.status !== 422 || problem?.status !== 422 || !/^application\/problem\+json/.test(reused.headers.get('content-type') ?? '')) {
+        failures.push(`${operationId}: the key reused with another request answered ${reused.status} ${reused.text.slice(0, 300)}`);
+      }
+      // what the other request itself named (its path is the problem's instance) is no leak
+      const named = `${other.path} ${JSON.stringify(other.body)}`;
+      const leaked = idsIn(answer).filter((id) => reused.text.includes(id) && !named.includes(id));
+      if (leaked.length > 0) failures.push(`${operationId}: the 422 names what the first request made: ${leaked.join(', ')}`);
+      if (/stream|revision/i.test(reused.text)) failures.push(`${operationId}: the 422 speaks of streams: ${reused.text}`);
+      const again = await send(first, key);
+      if (again.status !== answer.status || again.headers.get('idempotent-replayed') !== 'true' || again.text !== answer.text) {
+        failures.push(`${operationId}: the first request sent again was not replayed: ${again.status} ${again.text.slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('the key reused on another route is a 422, and the other request changed nothing', async () => {
+    const key = `cross-${hex()}`;
+    const job = `cross-job-${hex()}`;
+    await client.expect(201, 'POST', `/v1/workspaces/${ws1}/jobs`, { token: stack.ownerToken, body: { jobId: job, agent: 'cross' }, headers: { 'idempotency-key': key } });
+    const reused = await client.call('POST', `/v1/workspaces/${ws1}/api-keys`, { token: stack.ownerToken, body: { name: 'cross', scopes: ['read'] }, headers: { 'idempotency-key': key } });
+    expect(reused.status).toBe(422);
+    expect(reused.text).not.toContain(job);
+    const keys = await client.expect<{ items: Array<{ name: string }> }>(200, 'GET', `/v1/workspaces/${ws1}/api-keys`, { token: stack.ownerToken });
+    expect(keys.items.map((item) => item.name)).not.toContain('cross');
+  });
+
+  it('two people accepting their invitations without credentials with the same key each get their own answer', async () => {
+    const key = 'accept-1';
+    const [one, two] = [await fixtures.invite(stack.ownerToken, ws1, 'viewer', uniqueEmail('anon-one')), await fixtures.invite(stack.ownerToken, ws2, 'viewer', uniqueEmail('anon-two'))];
+    const first = await client.call('POST', '/v1/invitations/accept', { body: { token: one.token }, headers: { 'idempotency-key': key } });
+    const second = await client.call('POST', '/v1/invitations/accept', { body: { token: two.token }, headers: { 'idempotency-key': key } });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    const [a, b] = [first.body as { invitationId: string; userId: string; token: string }, second.body as { invitationId: string; userId: string; token: string }];
+    expect(a.invitationId).toBe(one.id);
+    expect(b.invitationId).toBe(two.id);
+    expect(b.userId).not.toBe(a.userId);
+    expect(second.text).not.toContain(a.token);
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    // each really joined their own workspace
+    await fixtures.waitForMember(stack.ownerToken, ws1, a.userId, 'viewer');
+    await fixtures.waitForMember(stack.ownerToken, ws2, b.userId, 'viewer');
+    // the first person's retry is still theirs
+    const retry = await client.call('POST', '/v1/invitations/accept', { body: { token: one.token }, headers: { 'idempotency-key': key } });
+    expect(retry.status).toBe(201);
+    expect((retry.body as { userId: string }).userId).toBe(a.userId);
+  });
+});
