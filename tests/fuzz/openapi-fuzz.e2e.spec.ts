@@ -348,11 +348,14 @@ function fillPath(operation: FuzzOperation, values: Record<string, string>, raw:
 
 function casesOf(operation: FuzzOperation, values: Record<string, string>, token: string): FuzzCase[] {
   const cases: FuzzCase[] = [];
-  const headers = { authorization: `Bearer ${token}`, ...(operation.body ? { 'content-type': 'application/json' } : {}) };
+  // the tenant named where the route takes it (a header, ?workspaceId=): a person of several organizations must name it
+  const tenantHeaders = Object.fromEntries(operation.parameters.filter((parameter) => parameter.in === 'header' && /workspace/i.test(parameter.name)).map((parameter) => [parameter.name.toLowerCase(), values.wsId as string]));
+  const tenantQuery = operation.parameters.some((parameter) => parameter.in === 'query' && parameter.name === 'workspaceId') ? `workspaceId=${values.wsId as string}` : '';
+  const headers = { authorization: `Bearer ${token}`, ...tenantHeaders, ...(operation.body ? { 'content-type': 'application/json' } : {}) };
   const base = operation.body ? baseOf(operation.body, operation.operationId) : undefined;
   const baseBody = base === undefined ? undefined : serialize(base);
   const make = (label: string, field: string, refuse: boolean, change: Partial<Pick<FuzzCase, 'path' | 'query' | 'headers' | 'body'>>): void => {
-    cases.push({ operation, label, field, refuse, path: fillPath(operation, values), query: '', headers, body: baseBody, ...change });
+    cases.push({ operation, label, field, refuse, path: fillPath(operation, values), query: tenantQuery, headers, body: baseBody, ...change });
   };
 
   for (const parameter of operation.parameters) {
@@ -362,7 +365,8 @@ function casesOf(operation: FuzzOperation, values: Record<string, string>, token
       }
     } else if (parameter.in === 'query') {
       for (const value of queryValues(parameter.schema)) {
-        make(`query ${parameter.name} = ${value.label}`, `query.${parameter.name}`, value.refuse, { query: value.raw.map((raw) => `${encodeURIComponent(parameter.name)}=${raw}`).join('&') });
+        const fuzzed = value.raw.map((raw) => `${encodeURIComponent(parameter.name)}=${raw}`).join('&');
+        make(`query ${parameter.name} = ${value.label}`, `query.${parameter.name}`, value.refuse, { query: tenantQuery && parameter.name !== 'workspaceId' ? `${tenantQuery}&${fuzzed}` : fuzzed });
       }
     } else if (parameter.in === 'header' && operation.method !== 'DELETE') {
       // a header over its documented length is refused, naming a header (headers may go together: CloudEvents' ce-*);
@@ -379,7 +383,7 @@ function casesOf(operation: FuzzOperation, values: Record<string, string>, token
     make('header Authorization over-long', 'header.Authorization', false, { headers: { ...headers, authorization: `Bearer ${'t'.repeat(8_000)}` } });
   }
   // an unknown query parameter with a NUL
-  make('unknown query parameter with NUL', 'query.fuzz', true, { query: 'fuzz=%00' });
+  make('unknown query parameter with NUL', 'query.fuzz', true, { query: tenantQuery ? `${tenantQuery}&fuzz=%00` : 'fuzz=%00' });
 
   if (operation.body) {
     for (const field of bodyFields(operation.body)) {
@@ -577,10 +581,12 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
     });
 
     it('the usage statement of month 0000-01 is a 400 naming month; a range ending in year 9999 answers on every usage read', async () => {
-      const statement = await call('GET', '/v1/usage/statement?month=0000-01');
+      const statement = await call('GET', `/v1/usage/statement?workspaceId=${stack.workspaceId}&month=0000-01`);
       expect({ status: statement.status, fields: fieldsOf(statement) }).toEqual({ status: 400, fields: ['query.month'] });
-      const year = 'period=custom&from=9999-01-01T00:00:00Z&to=9999-12-30T23:59:59.999Z&tz=Pacific/Kiritimati';
-      const days = 'period=custom&from=9999-12-28T00:00:00Z&to=9999-12-30T23:59:59.999Z&tz=Pacific/Kiritimati';
+      // the workspace named: by now the owner may belong to organizations the fuzzing created
+      const ws = `workspaceId=${stack.workspaceId}`;
+      const year = `${ws}&period=custom&from=9999-01-01T00:00:00Z&to=9999-12-30T23:59:59.999Z&tz=Pacific/Kiritimati`;
+      const days = `${ws}&period=custom&from=9999-12-28T00:00:00Z&to=9999-12-30T23:59:59.999Z&tz=Pacific/Kiritimati`;
       for (const path of ['summary', 'timeline', 'by-model', 'models', 'events']) {
         for (const extra of path === 'timeline' ? ['&interval=hour', '&interval=day', '&interval=week', '&interval=month'] : ['']) {
           const range = extra === '&interval=hour' ? days : year;
@@ -588,9 +594,9 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
           expect({ path, extra, status: answer.status === 400 ? `400 ${fieldsOf(answer).join(',')}` : answer.status }).toEqual({ path, extra, status: 200 });
         }
       }
-      const beyond = await call('GET', `/v1/usage/summary?period=custom&from=9999-06-01T00:00:00Z&to=9999-12-31T23:59:59Z`);
+      const beyond = await call('GET', `/v1/usage/summary?${ws}&period=custom&from=9999-06-01T00:00:00Z&to=9999-12-31T23:59:59Z`);
       expect({ status: beyond.status, fields: fieldsOf(beyond) }).toEqual({ status: 400, fields: ['query.to'] });
-      const lastMonth = await call('GET', '/v1/usage/statement?month=9999-11');
+      const lastMonth = await call('GET', `/v1/usage/statement?${ws}&month=9999-11`);
       expect(lastMonth.status).toBe(200);
     });
 
