@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { eventIdFor, type CommandEnvelope } from '@steward/contracts';
-import { PostgresEventStore } from '@steward/event-store';
+import { PostgresEventStore, formatPosition } from '@steward/event-store';
 import { initTelemetry, resetTelemetryForTests } from '@steward/observability';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { TallyError, TallyErrorCode, tallyAggregate, tallyCodes, tallyRegistry, tallyStream, type TallyEvent, type TallyState } from '../test/tally.fixture';
@@ -57,12 +57,15 @@ describe('CommandRunner.commit (PostgreSQL event store)', () => {
   it('appends the decided events with ids and metadata from the command, and answers their revisions', async () => {
     const tallyId = randomUUID();
     const first = envelope({ correlationId: 'req-1' });
-    expect(await runner.commit(first, count(tallyId, 2))).toEqual({
+    const answer = await runner.commit(first, count(tallyId, 2));
+    expect(answer).toEqual({
       ok: true,
       commandId: first.commandId,
       changed: true,
       replayed: false,
       events: [{ type: 'TallyCounted', streamId: tallyStream(tallyId), revision: '0' }],
+      // where its event is in the global order: what a reader waits for
+      position: formatPosition((await store.readStream(tallyStream(tallyId)))[0]!.position),
     });
     const second = envelope({ causationId: 'evt-cause', traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
     expect((await runner.commit(second, count(tallyId, 3))).events).toEqual([{ type: 'TallyCounted', streamId: tallyStream(tallyId), revision: '1' }]);

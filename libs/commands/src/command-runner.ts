@@ -9,7 +9,16 @@ import {
   type CommandEnvelope,
   type EventRegistry,
 } from '@steward/contracts';
-import { EventStoreError, EventStoreErrorCode, type AppendRequest, type EventStore, type NewEvent } from '@steward/event-store';
+import {
+  EventStoreError,
+  EventStoreErrorCode,
+  comparePositions,
+  formatPosition,
+  type AppendRequest,
+  type EventStore,
+  type GlobalPosition,
+  type NewEvent,
+} from '@steward/event-store';
 import { contextFromTraceContext, withSpan } from '@steward/observability';
 import type { z } from 'zod';
 import type { CommandError, CommandErrorClass, RunnerErrorCodes } from './command-error';
@@ -125,21 +134,22 @@ export class CommandRunner<TCode extends string> {
 
   /** Load → replay check → decide → append at the expected revisions, again on a conflict. */
   async commit<L, E extends DecidedEvent>(envelope: CommandEnvelope, plan: CommandPlan<L, E>): Promise<CommandAnswer> {
-    const answer = (changed: boolean, replayed: boolean, events: readonly AppendedEvent[]): CommandAnswer => ({
+    const answer = (changed: boolean, replayed: boolean, events: readonly AppendedEvent[], position?: GlobalPosition): CommandAnswer => ({
       ok: true,
       commandId: envelope.commandId,
       changed,
       replayed,
       events,
+      ...(position ? { position: formatPosition(position) } : {}),
     });
     for (let attempt = 1; ; attempt++) {
       const loaded = await plan.load();
       const streams = plan.streams(loaded);
       const replayed = findReplay(envelope.commandId, streams);
-      if (replayed) return answer(true, true, replayed);
+      if (replayed) return answer(true, true, replayed.events, replayed.position);
       const events = await plan.decide(loaded);
       if (events.length === 0) return answer(false, false, []);
-      let appended: AppendedEvent[];
+      let appended: { events: AppendedEvent[]; position: GlobalPosition };
       try {
         appended = await this.append(envelope, plan, streams, events);
       } catch (error) {
@@ -148,7 +158,7 @@ export class CommandRunner<TCode extends string> {
         throw this.refuse('Conflict', `${envelope.type} kept meeting concurrent changes; send it again`);
       }
       await plan.afterAppend?.(loaded);
-      return answer(true, false, appended);
+      return answer(true, false, appended.events, appended.position);
     }
   }
 
@@ -187,7 +197,7 @@ export class CommandRunner<TCode extends string> {
     plan: CommandPlan<L, E>,
     streams: ReadonlyArray<LoadedStream<unknown>>,
     events: readonly E[],
-  ): Promise<AppendedEvent[]> {
+  ): Promise<{ events: AppendedEvent[]; position: GlobalPosition }> {
     const byStream = new Map<string, NewEvent[]>();
     const streamIds = events.map((event, index) => {
       const streamId = plan.streamOf ? plan.streamOf(event) : onlyStream(envelope, streams);
@@ -210,12 +220,13 @@ export class CommandRunner<TCode extends string> {
     // Each stream's events end at its nextExpectedRevision.
     const next = new Map<string, bigint>();
     requests.forEach((request, i) => next.set(request.streamId, results[i]!.nextExpectedRevision - BigInt(request.events.length) + 1n));
-    return events.map((event, index) => {
+    const appended = events.map((event, index) => {
       const streamId = streamIds[index]!;
       const revision = next.get(streamId)!;
       next.set(streamId, revision + 1n);
       return { type: event.type, streamId, revision: revision.toString() };
     });
+    return { events: appended, position: results.map((result) => result.position).reduce(latest) };
   }
 
   private toNewEvent(envelope: CommandEnvelope, event: DecidedEvent, index: number, scope: EventScope): NewEvent {
@@ -250,15 +261,21 @@ function onlyStream(envelope: CommandEnvelope, streams: ReadonlyArray<LoadedStre
   return streams[0]!.streamId;
 }
 
-/** The events a command with this id appended already, in order (undefined: none). */
-function findReplay(commandId: string, streams: ReadonlyArray<LoadedStream<unknown>>): AppendedEvent[] | undefined {
+/** The events a command with this id appended already, in order, and the position of the last (undefined: none). */
+function findReplay(commandId: string, streams: ReadonlyArray<LoadedStream<unknown>>): { events: AppendedEvent[]; position: GlobalPosition } | undefined {
   const found: AppendedEvent[] = [];
+  let position: GlobalPosition | undefined;
   for (let index = 0; ; index++) {
     const id = eventIdFor(commandId, index);
     const stream = streams.find((candidate) => candidate.recorded.has(id));
     if (!stream) break;
     const event = stream.recorded.get(id)!;
     found.push({ type: event.type, streamId: stream.streamId, revision: event.revision.toString() });
+    position = position ? latest(position, event.position) : event.position;
   }
-  return found.length > 0 ? found : undefined;
+  return position ? { events: found, position } : undefined;
+}
+
+function latest(a: GlobalPosition, b: GlobalPosition): GlobalPosition {
+  return comparePositions(a, b) >= 0 ? a : b;
 }

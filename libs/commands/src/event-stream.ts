@@ -1,5 +1,5 @@
 import type { EventRegistry } from '@steward/contracts';
-import type { EventStore, ExpectedRevision } from '@steward/event-store';
+import type { EventStore, ExpectedRevision, GlobalPosition } from '@steward/event-store';
 
 /** How an aggregate folds its events: a fresh state and the event types it knows. */
 export interface Aggregate<S, E extends { readonly type: string }> {
@@ -13,8 +13,8 @@ export interface LoadedStream<S> {
   readonly streamId: string;
   readonly state: S;
   readonly expectedRevision: ExpectedRevision;
-  /** Every event id in the stream with its type and revision: to recognise a resent command. */
-  readonly recorded: ReadonlyMap<string, { readonly type: string; readonly revision: bigint }>;
+  /** Every event id in the stream with its type, revision and global position: to recognise a resent command and answer as it did. */
+  readonly recorded: ReadonlyMap<string, { readonly type: string; readonly revision: bigint; readonly position: GlobalPosition }>;
 }
 
 /** Reads a stream and folds the events `aggregate` knows, each upcast to its latest version. */
@@ -26,9 +26,9 @@ export async function loadStream<S, E extends { readonly type: string }>(
 ): Promise<LoadedStream<S>> {
   const history = await store.readStream(streamId);
   let state = aggregate.initial;
-  const recorded = new Map<string, { type: string; revision: bigint }>();
+  const recorded = new Map<string, { type: string; revision: bigint; position: GlobalPosition }>();
   for (const event of history) {
-    recorded.set(event.eventId, { type: event.type, revision: event.streamRevision });
+    recorded.set(event.eventId, { type: event.type, revision: event.streamRevision, position: event.position });
     if (!aggregate.types.has(event.type)) continue;
     const upcasted = registry.upcast({ ...event, streamId });
     state = aggregate.evolve(state, { type: upcasted.type, data: upcasted.data } as unknown as E);

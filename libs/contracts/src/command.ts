@@ -42,10 +42,24 @@ export interface AppendedEvent {
 }
 
 /**
- * What a command handler answers when it accepts a command. A command resent
- * with the same id answers `replayed: true` and the events the first one appended.
+ * Where a command's events are in the store's global order: what a reader
+ * waits for to see the command's effect (the gateway's read-your-writes).
  */
-export interface CommandAnswer<TEvent extends AppendedEvent = AppendedEvent> {
+export interface CommandWrite {
+  /**
+   * The global position (`commit/prepare`) of the last event the command
+   * appended, or, for a resent command, had appended. Absent when it appended none.
+   */
+  readonly position?: string;
+  /** The events it appended (type and stream: which read models they concern). */
+  readonly events: readonly AppendedEvent[];
+}
+
+/**
+ * What a command handler answers when it accepts a command. A command resent
+ * with the same id answers `replayed: true` and the events (and position) the first one appended.
+ */
+export interface CommandAnswer<TEvent extends AppendedEvent = AppendedEvent> extends CommandWrite {
   readonly ok: true;
   readonly commandId: string;
   /** False when the command changed nothing: the state already was as asked. */

@@ -63,6 +63,12 @@ export interface AppendResult {
   readonly nextExpectedRevision: bigint;
   /** False when every event id was already stored with the same content: nothing was written. */
   readonly written: boolean;
+  /**
+   * The global position of the request's last event: where it was written, or, when nothing was written,
+   * where the earlier append stored it. A reader whose checkpoint is at or past it has read the request's
+   * events (read-your-writes waits on it).
+   */
+  readonly position: GlobalPosition;
 }
 
 export interface AppendRequest {

@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { GlobalPosition } from '@steward/event-store';
+import type { EventFilter, GlobalPosition } from '@steward/event-store';
 import type { CheckpointRow, ProjectionsDB } from './checkpoints.table';
 import * as createCheckpoints from './migrations/20261121230000-create-checkpoints.migration';
+import * as checkpointFilters from './migrations/20261207010000-checkpoint-filters.migration';
 import * as createQuarantine from './migrations/20261207020000-create-quarantine.migration';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 
@@ -11,6 +12,7 @@ export const PROJECTIONS_SCHEMA = 'steward_projections';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const MIGRATIONS: ReadonlyArray<readonly [string, { up(db: Kysely<any>): Promise<void> }]> = [
   ['20261121230000-create-checkpoints', createCheckpoints],
+  ['20261207010000-checkpoint-filters', checkpointFilters],
   ['20261207020000-create-quarantine', createQuarantine],
 ];
 
@@ -109,11 +111,22 @@ export class CheckpointRepository {
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
   }
 
-  /** A new leader takes the projection: bumps the epoch, fencing out every earlier writer. */
-  async claim(trx: Db, name: string, owner: string): Promise<ProjectionCheckpoint> {
+  /**
+   * A new leader takes the projection: bumps the epoch, fencing out every earlier writer, and records
+   * which events it reads (`filter`; undefined: all) and whether writes wait for it (`awaited`), for
+   * readers waiting on its progress.
+   */
+  async claim(trx: Db, name: string, owner: string, filter?: EventFilter, awaited = true): Promise<ProjectionCheckpoint> {
     const row = await CheckpointRepository.on(trx)
       .updateTable('checkpoints')
-      .set({ epoch: sql<string>`epoch + 1`, owner, updated_at: sql<Date>`now()` })
+      .set({
+        epoch: sql<string>`epoch + 1`,
+        owner,
+        updated_at: sql<Date>`now()`,
+        event_types: filter?.eventTypes?.length ? [...filter.eventTypes] : null,
+        stream_prefixes: filter?.streamPrefixes?.length ? [...filter.streamPrefixes] : null,
+        awaited,
+      })
       .where('name', '=', name)
       .returningAll()
       .executeTakeFirst();

@@ -22,6 +22,11 @@ export interface CheckpointsTable {
   handover_until: Date | null;
   rebuilds: ColumnType<number, number | undefined, number>;
   rebuilt_at: Date | null;
+  /** The projection's store filter, recorded by its leader: the event types and stream prefixes it reads (null: all). */
+  event_types: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  stream_prefixes: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  /** False for a projection that writes never wait for (`awaitedByWrites: false`). */
+  awaited: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export type CheckpointRow = Selectable<CheckpointsTable>;

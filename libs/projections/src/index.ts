@@ -10,6 +10,7 @@ export * from './projection-metrics';
 export * from './checkpoint.repository';
 export * from './checkpoints.table';
 export * from './leader-lock';
+export * from './projection-progress';
 export * from './builtin/event-counts.projection';
 export * from './quarantine/quarantine.table';
 export * from './quarantine/quarantine.repository';

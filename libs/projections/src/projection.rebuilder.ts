@@ -7,10 +7,10 @@ import { LeaderLock } from './leader-lock';
 import { applyIsolatingPoison, type PoisonedEvent } from './quarantine/poison-isolation';
 import { QuarantineRepository } from './quarantine/quarantine.repository';
 import { errorCodeOf, redactedMessageOf } from './quarantine/transient-failure';
-import { applyEvents, projectionFilter, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { applyEvents, projectionFilter, projectionLockKey, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { notifyProgress } from './projection-progress';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
-import { projectionLockKey } from './projection.runner';
 
 export type RebuildPhase = 'replay' | 'takeover' | 'catch-up' | 'swap' | 'done';
 
@@ -156,6 +156,7 @@ export class ProjectionRebuilder {
         if (hadLive) await sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(old)}`.execute(trx);
         await sql`ALTER SCHEMA ${sql.id(target)} RENAME TO ${sql.id(live)}`.execute(trx);
         await sql`SELECT pg_notify(${readModelChannel(name)}, '')`.execute(trx);
+        await notifyProgress(trx, { projection: name, checkpoint: replay.position });
         await this.checkpoints.replace(
           trx,
           {

@@ -13,7 +13,8 @@ import {
 } from '@steward/event-store';
 import { CheckpointRepository, type ProjectionCheckpoint } from './checkpoint.repository';
 import { LeaderLock, isLockHeld } from './leader-lock';
-import { applyEvents, projectionFilter, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { applyEvents, projectionFilter, projectionLockKey, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { notifyProgress } from './projection-progress';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { measureLag } from './projection-lag';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
@@ -84,11 +85,6 @@ const MAX_RETRY_DELAY_MS = 30_000;
  * 2,000, 21.7–23.3k with 5,000). PROJECTIONS_BATCH_SIZE sets it per process.
  */
 const DEFAULT_BATCH_SIZE = 5_000;
-
-/** The advisory-lock key that elects a projection's active runner (also taken by a rebuild's swap). */
-export function projectionLockKey(name: string): string {
-  return `steward.projection:${name}`;
-}
 
 /**
  * Runs one projection in this process: waits for the projection's leader lock
@@ -303,7 +299,7 @@ export class ProjectionRunner {
           );
         }
       }
-      return this.checkpoints.claim(trx, this.name, instanceId);
+      return this.checkpoints.claim(trx, this.name, instanceId, projectionFilter(projection), projection.awaitedByWrites !== false);
     });
   }
 
@@ -405,7 +401,10 @@ export class ProjectionRunner {
         eventsApplied: batch.events.length - poisoned.length,
         lastEventAt: last?.recordedAt ?? null,
       });
-      if (batch.events.length > 0) await sql`SELECT pg_notify(${readModelChannel(this.name)}, '')`.execute(trx);
+      if (batch.events.length > 0) {
+        await sql`SELECT pg_notify(${readModelChannel(this.name)}, '')`.execute(trx);
+        await notifyProgress(trx, { projection: this.name, checkpoint: batch.checkpoint });
+      }
     });
     leadership.position = batch.checkpoint;
     if (batch.events.length > 0) this.quarantinedWithoutProgress = poisoned.length === batch.events.length;

@@ -50,6 +50,11 @@ export interface ProjectionDefinition<DB = any> {
   readonly version: number;
   readonly eventTypes?: readonly string[];
   readonly streamPrefixes?: readonly string[];
+  /**
+   * False for a reactor whose work is asynchronous by design (a re-rate): the gateway's read-your-writes
+   * never holds a write's answer for it. Default true: a read model writes wait for.
+   */
+  readonly awaitedByWrites?: boolean;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   migrate(db: Kysely<any>, schema: string): Promise<void>;
   readonly handle?: ProjectionBatchHandler<DB>;
@@ -79,6 +84,13 @@ export function defineProjection<DB = any>(definition: ProjectionDefinition<DB>)
   const eventTypes = definition.eventTypes ?? (handlers ? Object.keys(handlers) : undefined);
   return Object.freeze({ ...definition, eventTypes });
 }
+
+/** The advisory-lock key that elects a projection's active runner (also taken by a rebuild's swap). */
+export function projectionLockKey(name: string): string {
+  return `${PROJECTION_LOCK_PREFIX}${name}`;
+}
+
+export const PROJECTION_LOCK_PREFIX = 'steward.projection:';
 
 /** The live schema of a projection's read model: query it with `db.withSchema(projectionSchema(name))`. */
 export function projectionSchema(name: string): string {

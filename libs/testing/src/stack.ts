@@ -17,6 +17,10 @@ export interface StackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long the gateway may take to answer /readyz. Default 90 s (four children compile on start). */
   readonly readyTimeoutMs?: number;
+  /** More gateway replicas to run beside the first, each on its own free port (`Stack.gatewayUrls`). Default 0. */
+  readonly extraGateways?: number;
+  /** Environment of the extra gateways only, over `env` (e.g. a setting to compare against the first). */
+  readonly extraGatewayEnv?: Readonly<Record<string, string>>;
 }
 
 /** What the bootstrap printed with `--json`. */
@@ -34,6 +38,8 @@ export interface StackBootstrap {
 export interface Stack {
   /** The gateway's base URL (`http://127.0.0.1:<free port>`). */
   readonly url: string;
+  /** Every gateway replica's base URL, `url` first (more with `extraGateways`). */
+  readonly gatewayUrls: readonly string[];
   /** The owner's user token, from the first bootstrap. */
   readonly ownerToken: string;
   readonly organizationId: string;
@@ -168,10 +174,31 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
       { timeoutMs: options.readyTimeoutMs ?? 90_000, intervalMs: 250 },
     );
     if (started !== 'ready') throw new StackStartError(`${started.name} exited during start`);
+    const gatewayUrls = [url];
+    const gatewaySpec = stewardProcesses().find((spec) => spec.name === 'gateway');
+    for (let i = 1; i <= (options.extraGateways ?? 0) && gatewaySpec; i++) {
+      const extraPort = await freePort();
+      const extraUrl = `http://127.0.0.1:${extraPort}`;
+      const name = `gateway-${i + 1}`;
+      const child = startChild(name, gatewaySpec.entry, { ...childEnv, ...gatewaySpec.env, ...options.extraGatewayEnv, PORT: String(extraPort), GATEWAY_URL: extraUrl, STEWARD_PROCESS: name });
+      children.push(child);
+      const ready = await waitFor(
+        `${name} to answer /readyz`,
+        async () => {
+          if (child.process.exitCode !== null || child.process.signalCode !== null) return 'dead';
+          const response = await fetch(`${extraUrl}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+          return response?.ok ? 'ready' : undefined;
+        },
+        { timeoutMs: options.readyTimeoutMs ?? 90_000, intervalMs: 250 },
+      );
+      if (ready !== 'ready') throw new StackStartError(`${name} exited during start`);
+      gatewayUrls.push(extraUrl);
+    }
     const first = await bootstrap();
     if (first.ownerToken === undefined) throw new StackStartError('the first bootstrap of a fresh environment issued no owner token');
     return {
       url,
+      gatewayUrls,
       ownerToken: first.ownerToken,
       organizationId: first.organizationId,
       workspaceId: first.workspaceId,

@@ -6,7 +6,8 @@
  * matrix over the team read model.
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
- * GATEWAY_REQUEST_LOG_LEVEL (info | debug), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
+ * GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
  */
@@ -19,7 +20,9 @@ import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
-import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens, watchTeamEvents } from './auth';
+import { TEAM_PROJECTION } from '../../team-rbac/src/read-models/team/team.projection';
+import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from './auth';
+import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
@@ -74,12 +77,32 @@ async function main(): Promise<void> {
   const commands = new CommandClient({ servers: config.natsUrl, name: `steward-gateway-${process.pid}` });
 
   const activityReads = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: config.natsPrefix, logger });
-  // The member list and other hot team reads are kept until the team projection signals a change.
-  const teamReadCache = new ReadModelCache('team', { pool, connectionString: config.databaseUrl });
+  // One LISTEN connection follows every projection's progress: read-your-writes waits on it, caches empty on it.
+  const progress = new ProjectionProgress({ connectionString: config.databaseUrl, db, logger });
+  await progress.start();
+  const redisPrefix = process.env.GATEWAY_REDIS_PREFIX ?? 'steward:';
+  const replicas = new ReplicaSync({ nc: nats.nc, redis, natsPrefix: config.natsPrefix, redisPrefix, progress, onSynced: () => emptyCaches(), logger });
+  // The member list and other hot team reads are kept until the team projection signals a change, and served
+  // only while this replica's registration is current (it hears every other replica's team writes).
+  const teamReadCache = new ReadModelCache(TEAM_PROJECTION, {
+    pool,
+    progress: { get listening() { return replicas.trusted(); }, onProgress: (name, listener) => progress.onProgress(name, listener) },
+  });
   await teamReadCache.start();
+  // Credentials and memberships likewise: cleared when the team projection applies a change (its progress notice).
+  // The first lease comes with replicas.start() below; until then nothing is served from either cache.
+  const authenticator = new StewardAuthenticator({ pool, readModel, oidc, logger, cache: { trusted: () => replicas.trusted() } });
+  progress.onProgress(TEAM_PROJECTION, () => authenticator.invalidate());
+  const emptyCaches = (): void => {
+    authenticator.invalidate();
+    teamReadCache.clear();
+  };
+  await replicas.start();
+  const readYourWrites = new ReadYourWrites({ progress, replicas, onSynced: emptyCaches, ...readYourWritesSettingsFromEnv(process.env) });
   const routes = teamRoutes({
     commands,
     natsPrefix: config.natsPrefix,
+    readYourWrites,
     db,
     pool,
     teamReadCache,
@@ -92,12 +115,13 @@ async function main(): Promise<void> {
   await ensureUsageIngestStream(nats.jsm, usageIngestStreamOptionsFromEnv(process.env, config.natsPrefix));
   const usageIngest = new UsageIngestPublisher({ nc: nats.nc, js: nats.js, natsPrefix: config.natsPrefix });
   routes.push(...usageIngestRoutes({ publisher: usageIngest, authorizer }));
-  routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, db }));
+  routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // OTLP/HTTP traces: GenAI spans → jobs and steps (cmd.jobs.*) and usage (the ingest stream)
   routes.push(
     ...otlpRoutes({
       commands,
       natsPrefix: config.natsPrefix,
+      readYourWrites,
       authorizer,
       usage: usageIngest,
     }),
@@ -105,14 +129,10 @@ async function main(): Promise<void> {
   // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
   routes.push(...usageRoutes({ db, team: readModel, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
   // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
-  routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, db }));
+  routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)
-  routes.push(...runtimeRoutes({ commands, natsPrefix: config.natsPrefix, db }));
+  routes.push(...runtimeRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   assertRoutePermissions(routes);
-  // Credentials and memberships are cached for a few seconds, cleared by every team event (revocations, removals)
-  // and by the gateway's own writes; worst case: see CredentialCache.
-  const authenticator = new StewardAuthenticator({ pool, readModel, oidc, logger, cache: {} });
-  const teamEvents = watchTeamEvents(nats.nc, config.natsPrefix, authenticator);
   const gateway = await createGatewayApp({
     routes,
     authenticator,
@@ -121,7 +141,7 @@ async function main(): Promise<void> {
     pool,
     nats: nats.nc,
     config: {
-      redisPrefix: process.env.GATEWAY_REDIS_PREFIX ?? 'steward:',
+      redisPrefix,
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
       errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS },
       rateLimits: rateLimitsFromEnv(process.env),
@@ -139,8 +159,9 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       logger.info({ signal }, 'gateway stopping');
       await gateway.close();
-      teamEvents.stop();
+      await replicas.close();
       await teamReadCache.close();
+      await progress.close();
       await activityReads.close();
       await commands.close();
       await nats.close();

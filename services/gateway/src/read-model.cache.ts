@@ -2,8 +2,21 @@ import type pg from 'pg';
 import { PostgresNotifier } from '@steward/event-store';
 import { readModelChannel } from '@steward/projections';
 
+/** Where a cache hears that a projection moved (the gateway's ProjectionProgress). */
+export interface ProgressSource {
+  /** False while notices may be missed: nothing is served from the cache then. */
+  readonly listening: boolean;
+  /** Calls `listener` on every move of `projection` and on every reset; returns the unsubscribe. */
+  onProgress(projection: string, listener: () => void): () => void;
+}
+
 export interface ReadModelCacheOptions {
   readonly pool: pg.Pool;
+  /**
+   * Hear changes from this source instead of a LISTEN connection of the cache's own: the gateway's one
+   * progress listener, which empties the cache before it lets a write that changed the read model answer.
+   */
+  readonly progress?: ProgressSource;
   /** For the dedicated LISTEN connection; without it one client is taken from the pool for good. */
   readonly connectionString?: string;
   /** Answers kept at most (least recently used leave first). Default 2,000. */
@@ -29,7 +42,9 @@ interface Entry {
  */
 export class ReadModelCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly notifier: PostgresNotifier;
+  private readonly notifier: PostgresNotifier | undefined;
+  private readonly progress: ProgressSource | undefined;
+  private unsubscribe: (() => void) | undefined;
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
   private generation = 0;
@@ -44,28 +59,42 @@ export class ReadModelCache {
     readonly projection: string,
     options: ReadModelCacheOptions,
   ) {
-    this.notifier = new PostgresNotifier({
-      pool: options.pool,
-      channel: readModelChannel(projection),
-      ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : {}),
-    });
+    this.progress = options.progress;
+    this.notifier = options.progress
+      ? undefined
+      : new PostgresNotifier({
+          pool: options.pool,
+          channel: readModelChannel(projection),
+          ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : {}),
+        });
     this.maxEntries = options.maxEntries ?? 2000;
     this.maxAgeMs = options.maxAgeMs ?? 30_000;
   }
 
   /** Starts listening; resolves once LISTEN is in place (or failed and is being retried: the cache stays off meanwhile). */
   start(): Promise<void> {
-    return this.notifier.add(this.onChange);
+    if (this.progress) {
+      this.unsubscribe ??= this.progress.onProgress(this.projection, this.onChange);
+      return Promise.resolve();
+    }
+    return this.notifier!.add(this.onChange);
   }
 
   async close(): Promise<void> {
-    await this.notifier.close();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await this.notifier?.close();
     this.onChange();
   }
 
   /** True while answers may be served from the cache. */
   get active(): boolean {
-    return this.notifier.listening;
+    return this.progress ? this.unsubscribe !== undefined && this.progress.listening : this.notifier!.listening;
+  }
+
+  /** Forgets every kept answer (and any query under way), as a change notice does. */
+  clear(): void {
+    this.onChange();
   }
 
   get size(): number {
@@ -77,7 +106,7 @@ export class ReadModelCache {
    * (kept when nothing changed while it ran). Callers must not mutate what they get.
    */
   async get<T>(key: string, load: () => Promise<T>): Promise<T> {
-    if (!this.notifier.listening) return load();
+    if (!this.active) return load();
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && now - hit.at < this.maxAgeMs) {
@@ -91,7 +120,7 @@ export class ReadModelCache {
     }
     const generation = this.generation;
     const value = await load();
-    if (generation === this.generation && this.notifier.listening) {
+    if (generation === this.generation && this.active) {
       this.entries.delete(key);
       this.entries.set(key, { value, at: now });
       this.lastKey = key;

@@ -204,7 +204,6 @@ export class RequestPipeline {
         return;
       }
       answer = this.shape(route, result.status, result.body, result.headers);
-      if (route.method !== 'GET') this.deps.authenticator.invalidate?.();
     } catch (error) {
       if (!reservation) throw error;
       const problem = this.deps.problems(error, path);

@@ -29,7 +29,7 @@ export interface AuthenticationRequest {
 /** Resolves the caller; undefined when the request carries no credentials it accepts. */
 export interface Authenticator {
   authenticate(request: AuthenticationRequest): Promise<Principal | undefined> | Principal | undefined;
-  /** Forgets cached lookups: called after every successful write through the gateway (a revocation, a removal). */
+  /** Forgets cached lookups (the gateway calls it when the team read model changed). */
   invalidate?(): void;
 }
 

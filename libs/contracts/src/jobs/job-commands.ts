@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CommandWrite } from '../command';
 import { DurationMsSchema, JsonValueSchema, freeText, nameText } from '../fields';
 import { TeamIdSchema } from '../team/team-fields';
 import {
@@ -91,7 +92,7 @@ export type JobCommandPayload<T extends JobCommandType> = z.output<(typeof JobCo
 export type JobCommandInput<T extends JobCommandType> = z.input<(typeof JobCommandPayloads)[T]>;
 
 /** What a job handler answers when it accepts a command; a command resent with the same id answers `replayed: true`. */
-export interface JobCommandAnswer {
+export interface JobCommandAnswer extends CommandWrite {
   readonly ok: true;
   readonly commandId: string;
   readonly jobId: string;

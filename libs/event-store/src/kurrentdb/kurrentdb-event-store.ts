@@ -135,7 +135,8 @@ export class KurrentDbEventStore implements EventStore {
           return prepared.map((request) => {
             const response = result.responses.find((r) => r.streamName === request.streamId);
             if (!response) throw unavailable(new Error(`no answer for stream ${request.streamId}`));
-            return { nextExpectedRevision: response.revision, written: true };
+            // One atomic append: every stream's events end at the one log position the server answers.
+            return { nextExpectedRevision: response.revision, written: true, position: { commit: result.position, prepare: result.position } };
           });
         } catch (error) {
           throw toStoreError(error, prepared);
@@ -243,12 +244,16 @@ export class KurrentDbEventStore implements EventStore {
     }
     const next = result.nextExpectedRevision;
     const written = result.position !== undefined && (before === undefined || next > before);
-    if (!written) await this.assertSameAsStored(request, next);
-    return { nextExpectedRevision: written ? next : (before ?? next), written };
+    if (written) return { nextExpectedRevision: next, written, position: { commit: result.position!.commit, prepare: result.position!.prepare } };
+    const position = await this.assertSameAsStored(request, next);
+    return { nextExpectedRevision: before ?? next, written, position };
   }
 
-  /** After an idempotent answer: the stored events under those revisions must be ours, with the same content. */
-  private async assertSameAsStored(request: PreparedRequest, lastRevision: bigint): Promise<void> {
+  /**
+   * After an idempotent answer: the stored events under those revisions must be ours, with the same content.
+   * Returns the position of the last of them.
+   */
+  private async assertSameAsStored(request: PreparedRequest, lastRevision: bigint): Promise<GlobalPosition> {
     const count = request.events.length;
     const first = lastRevision - BigInt(count) + 1n;
     const stored = first < 0n ? [] : await this.readStream(request.streamId, { fromRevision: first, maxCount: count });
@@ -270,6 +275,7 @@ export class KurrentDbEventStore implements EventStore {
         { streamId: request.streamId, eventIds: request.events.map((e) => e.eventId) },
       );
     }
+    return stored[count - 1]!.position;
   }
 
   private async currentRevision(streamId: string): Promise<bigint | undefined> {

@@ -82,7 +82,7 @@ describe('PostgreSQL appendNew: dedup decided in the transaction of the append',
     const nothingNew = await store.appendNew([{ streamId: 'usage-1', events: [event(c)] }]);
     expect(nothingNew).toEqual({ written: 0, duplicateEventIds: [c], streamRevisions: new Map() });
     // The ordinary append goes on after the deduplicated ones.
-    expect(await store.append('usage-1', [event(randomUUID())], { expectedRevision: 2n })).toEqual({ nextExpectedRevision: 3n, written: true });
+    expect(await store.append('usage-1', [event(randomUUID())], { expectedRevision: 2n })).toMatchObject({ nextExpectedRevision: 3n, written: true });
   });
 
   it('writes each id exactly once across concurrent calls with overlapping ids', async () => {

@@ -18,6 +18,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   comparePositions,
+  parsePosition,
 } from '../event-store.port';
 import { EventStoreSpans, traced } from '../event-store.tracing';
 import {
@@ -86,7 +87,9 @@ interface EventRow {
 type StreamRow = Omit<EventRow, 'xmin' | 'head_tx' | 'head_gp' | 'held_back'>;
 
 /** Outcome of one request inside a transaction. */
-type RequestOutcome = { kind: 'write'; firstRevision: bigint; nextRevision: bigint } | { kind: 'idempotent'; revision: bigint };
+type RequestOutcome =
+  | { kind: 'write'; firstRevision: bigint; nextRevision: bigint }
+  | { kind: 'idempotent'; revision: bigint; position: GlobalPosition };
 
 /** A timestamptz as whole epoch milliseconds (exact numeric arithmetic; truncated like a Date). */
 const RECORDED_MS = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::int8::text AS recorded_ms`;
@@ -507,7 +510,7 @@ export class PostgresEventStore implements EventStore {
       expected.push(typeof revision === 'bigint' ? revision.toString() : null);
       counts.push(request.events.length);
     });
-    const { rows } = await runner.query<{ stream_id: string; revision: string }>({
+    const { rows } = await runner.query<{ stream_id: string; revision: string; tx: string; gp: string | null }>({
       name: this.statementName('append'),
       text: this.appendSql,
       values: [
@@ -522,8 +525,11 @@ export class PostgresEventStore implements EventStore {
     // No rows: no stream could be claimed, so nothing was written (the abort
     // fires only once something was claimed).
     if (rows.length !== requests.length) return undefined;
-    const revisions = new Map(rows.map((row) => [row.stream_id, BigInt(row.revision)]));
-    return requests.map((request) => ({ nextExpectedRevision: revisions.get(request.streamId)!, written: true }));
+    const byStream = new Map(rows.map((row) => [row.stream_id, row]));
+    return requests.map((request) => {
+      const row = byStream.get(request.streamId)!;
+      return { nextExpectedRevision: BigInt(row.revision), written: true, position: positionFromRow(row.tx, row.gp!) };
+    });
   }
 
   /**
@@ -601,27 +607,34 @@ export class PostgresEventStore implements EventStore {
       written.push(request);
       first.push(outcome.firstRevision.toString());
     });
+    const positions = new Map<string, GlobalPosition>();
     if (written.length > 0) {
-      await client.query({
+      const { rows } = await client.query<{ stream_id: string; tx: string; gp: string }>({
         name: this.statementName('append_general'),
         text: `INSERT INTO ${this.s}.events (event_id, stream_id, stream_revision, event_type, event_version, data, metadata)
                SELECT e.i, ($1::text[])[e.r], ($2::bigint[])[e.r] + e.k, e.t, e.v, e.d, e.m
                  FROM unnest($3::uuid[], $4::int[], $5::int[], $6::text[], $7::int[], $8::json[], $9::json[]) AS e(i, r, k, t, v, d, m)
-                WHERE NOT $10::boolean OR (e.d::jsonb, e.m::jsonb) IS NOT NULL`,
+                WHERE NOT $10::boolean OR (e.d::jsonb, e.m::jsonb) IS NOT NULL
+               RETURNING stream_id, transaction_id::text AS tx, global_position::text AS gp`,
         values: [
           written.map((request) => request.streamId),
           first,
           ...eventParams(written),
         ],
       });
+      for (const row of rows) {
+        const position = positionFromRow(row.tx, row.gp);
+        const before = positions.get(row.stream_id);
+        if (!before || comparePositions(position, before) > 0) positions.set(row.stream_id, position);
+      }
     }
-    return requests.map((_, i) => {
+    return requests.map((request, i) => {
       const done = known.get(i);
       if (done) return done;
       const outcome = outcomes.get(i)!;
       return outcome.kind === 'write'
-        ? { nextExpectedRevision: outcome.nextRevision, written: true }
-        : { nextExpectedRevision: outcome.revision, written: false };
+        ? { nextExpectedRevision: outcome.nextRevision, written: true, position: positions.get(request.streamId)! }
+        : { nextExpectedRevision: outcome.revision, written: false, position: outcome.position };
     });
   }
 
@@ -678,12 +691,14 @@ export class PostgresEventStore implements EventStore {
   private async checkStored(
     client: pg.ClientBase,
     request: PreparedRequest,
-  ): Promise<{ kind: 'idempotent'; revision: bigint } | { kind: 'absent'; revision: bigint | undefined }> {
-    const { rows } = await client.query<{ present: number; same: number; revision: string | null }>(
+  ): Promise<{ kind: 'idempotent'; revision: bigint; position: GlobalPosition } | { kind: 'absent'; revision: bigint | undefined }> {
+    const { rows } = await client.query<{ present: number; same: number; revision: string | null; last: string | null }>(
       `SELECT count(e.event_id)::int AS present,
               count(*) FILTER (WHERE e.stream_id = $1 AND e.event_type = i.type AND e.event_version = i.version
                                  AND CASE WHEN e.data::text = i.data::text THEN true ELSE e.data::jsonb = i.data::jsonb END)::int AS same,
-              (SELECT revision::text FROM ${this.s}.streams WHERE stream_id = $1) AS revision
+              (SELECT revision::text FROM ${this.s}.streams WHERE stream_id = $1) AS revision,
+              (SELECT l.transaction_id::text || '/' || l.global_position::text FROM ${this.s}.events l
+                WHERE l.event_id = ANY ($2::uuid[]) ORDER BY l.transaction_id DESC, l.global_position DESC LIMIT 1) AS last
          FROM unnest($2::uuid[], $3::text[], $4::int[], $5::json[]) AS i(id, type, version, data)
          LEFT JOIN ${this.s}.events e ON e.event_id = i.id`,
       [
@@ -697,8 +712,8 @@ export class PostgresEventStore implements EventStore {
     const row = rows[0]!;
     const revision = row.revision === null ? undefined : BigInt(row.revision);
     if (row.present === 0) return { kind: 'absent', revision };
-    if (row.present === request.events.length && row.same === request.events.length && revision !== undefined) {
-      return { kind: 'idempotent', revision };
+    if (row.present === request.events.length && row.same === request.events.length && revision !== undefined && row.last !== null) {
+      return { kind: 'idempotent', revision, position: parsePosition(row.last) };
     }
     throw new EventStoreError(
       EventStoreErrorCode.IdempotencyViolation,
@@ -713,7 +728,7 @@ export class PostgresEventStore implements EventStore {
     const known = new Map<number, AppendResult>();
     for (const [i, request] of requests.entries()) {
       const stored = await this.checkStored(client, request);
-      if (stored.kind === 'idempotent') known.set(i, { nextExpectedRevision: stored.revision, written: false });
+      if (stored.kind === 'idempotent') known.set(i, { nextExpectedRevision: stored.revision, written: false, position: stored.position });
     }
     return known;
   }
@@ -879,9 +894,11 @@ function oneStatementAppendSql(s: string): string {
       SELECT e.i, ($1::text[])[e.r], (SELECT v.first_revisions FROM verdict v)[e.r] + e.k, e.t, e.v, e.d, e.m
         FROM unnest($6::uuid[], $7::int[], $8::int[], $9::text[], $10::int[], $11::json[], $12::json[]) AS e(i, r, k, t, v, d, m)
        WHERE (SELECT ok FROM verdict) AND (NOT $13::boolean OR (e.d::jsonb, e.m::jsonb) IS NOT NULL)
-      RETURNING 1
+      RETURNING stream_id, global_position
     )
-    SELECT c.stream_id, c.revision::text AS revision, (SELECT count(*) FROM inserted)::int AS inserted
+    SELECT c.stream_id, c.revision::text AS revision, (SELECT count(*) FROM inserted)::int AS inserted,
+           pg_current_xact_id()::text AS tx,
+           (SELECT max(i.global_position) FROM inserted i WHERE i.stream_id = c.stream_id)::text AS gp
       FROM claim c
      WHERE (SELECT ok OR ${s}.append_conflict() FROM verdict)`;
 }

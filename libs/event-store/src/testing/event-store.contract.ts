@@ -188,7 +188,8 @@ export function describeEventStoreContract(
         const won = attempts.filter((a) => a.status === 'fulfilled');
         const lost = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
         expect(won).toHaveLength(1);
-        expect((won[0] as PromiseFulfilledResult<AppendResult>).value).toEqual({ nextExpectedRevision: 2n, written: true });
+        const winner = (won[0] as PromiseFulfilledResult<AppendResult>).value;
+        expect(winner).toMatchObject({ nextExpectedRevision: 2n, written: true });
         expect(lost).toHaveLength(9);
         for (const failure of lost) {
           expect(failure.reason).toBeInstanceOf(EventStoreError);
@@ -197,6 +198,7 @@ export function describeEventStoreContract(
         }
         const stored = await store.readStream(id);
         expect(stored.map((e) => e.streamRevision)).toEqual([0n, 1n, 2n]);
+        expect(winner.position).toEqual(stored[2]!.position);
       });
 
       it('lets exactly one of 10 concurrent creators of a new stream win', async () => {
@@ -216,14 +218,15 @@ export function describeEventStoreContract(
       it('answers a repeated append of the same events with written:false and stores nothing new', async () => {
         const id = stream('idem');
         const batch = events(2);
-        expect(await store.append(id, batch, { expectedRevision: 'no_stream' })).toEqual({
-          nextExpectedRevision: 1n,
-          written: true,
-        });
+        const first = await store.append(id, batch, { expectedRevision: 'no_stream' });
+        expect(first).toMatchObject({ nextExpectedRevision: 1n, written: true });
+        // A resent append answers where the first one stored its last event.
         expect(await store.append(id, batch, { expectedRevision: 'no_stream' })).toEqual({
           nextExpectedRevision: 1n,
           written: false,
+          position: first.position,
         });
+        expect(first.position).toEqual((await store.readStream(id))[1]!.position);
         const copies = batch.map((e) => ({ ...e, metadata: { ...e.metadata } }));
         expect((await store.append(id, copies, { expectedRevision: 'no_stream' })).written).toBe(false);
         expect(ids(await store.readStream(id))).toEqual(ids(batch));
@@ -262,7 +265,7 @@ export function describeEventStoreContract(
     describe('expected revisions and batches', () => {
       it('checks no_stream, stream_exists, any and exact revisions', async () => {
         const id = stream('kinds');
-        expect(await store.append(id, events(1), { expectedRevision: 'no_stream' })).toEqual({
+        expect(await store.append(id, events(1), { expectedRevision: 'no_stream' })).toMatchObject({
           nextExpectedRevision: 0n,
           written: true,
         });
@@ -290,11 +293,10 @@ export function describeEventStoreContract(
       it('appends a batch contiguously, in order, with increasing global positions', async () => {
         const id = stream('batch');
         const batch = events(5);
-        expect(await store.append(id, batch, { expectedRevision: 'no_stream' })).toEqual({
-          nextExpectedRevision: 4n,
-          written: true,
-        });
+        const result = await store.append(id, batch, { expectedRevision: 'no_stream' });
+        expect(result).toMatchObject({ nextExpectedRevision: 4n, written: true });
         const stored = await store.readStream(id);
+        expect(result.position).toEqual(stored[4]!.position);
         expect(ids(stored)).toEqual(ids(batch));
         expect(stored.map((e) => e.streamRevision)).toEqual([0n, 1n, 2n, 3n, 4n]);
         for (let i = 1; i < stored.length; i++) {
@@ -317,10 +319,13 @@ export function describeEventStoreContract(
           { streamId: a, events: events(2), expectedRevision: 'no_stream' },
           { streamId: b, events: events(1), expectedRevision: 'no_stream' },
         ]);
-        expect(results).toEqual([
+        expect(results).toMatchObject([
           { nextExpectedRevision: 1n, written: true },
           { nextExpectedRevision: 0n, written: true },
         ]);
+        // Each result's position is at or past its stream's last event: a reader there has read them.
+        expect(comparePositions(results[0]!.position, (await store.readStream(a))[1]!.position)).toBeGreaterThanOrEqual(0);
+        expect(comparePositions(results[1]!.position, (await store.readStream(b))[0]!.position)).toBeGreaterThanOrEqual(0);
         const c = stream('many-c');
         const error = await errorOf(
           store.appendMany([

@@ -8,7 +8,7 @@ describe('CredentialCache', () => {
   });
 
   it('keeps a loaded value for the TTL, then loads again', async () => {
-    const cache = new CredentialCache({ ttlMs: 5_000, settleMs: 2_000, now });
+    const cache = new CredentialCache({ ttlMs: 5_000, now });
     let loads = 0;
     const load = async (): Promise<number> => ++loads;
     expect(await cache.get('k', load)).toBe(1);
@@ -34,8 +34,8 @@ describe('CredentialCache', () => {
     expect(await cache.get('broken', async () => 'back')).toBe('back');
   });
 
-  it('invalidate forgets everything and keeps nothing during the settle period', async () => {
-    const cache = new CredentialCache({ ttlMs: 5_000, settleMs: 2_000, now });
+  it('invalidate forgets everything: the next lookup reads the new state and keeps it', async () => {
+    const cache = new CredentialCache({ ttlMs: 5_000, now });
     let value = 'before';
     const load = async (): Promise<string> => value;
     expect(await cache.get('k', load)).toBe('before');
@@ -43,18 +43,28 @@ describe('CredentialCache', () => {
     expect(await cache.get('k', load)).toBe('before');
     cache.invalidate();
     expect(await cache.get('k', load)).toBe('after');
-    expect(cache.size).toBe(0); // within the settle period: answered, not kept
     value = 'later';
-    expect(await cache.get('k', load)).toBe('later');
-    clock += 2_000;
-    expect(await cache.get('k', load)).toBe('later');
-    value = 'much later';
-    expect(await cache.get('k', load)).toBe('later');
+    expect(await cache.get('k', load)).toBe('after');
     expect(cache.size).toBe(1);
   });
 
+  it('while not trusted (a replica that lost its lease) looks up every time and keeps nothing', async () => {
+    let trusted = true;
+    const cache = new CredentialCache({ ttlMs: 5_000, now, trusted: () => trusted });
+    let value = 'before';
+    const load = async (): Promise<string> => value;
+    expect(await cache.get('k', load)).toBe('before');
+    trusted = false;
+    value = 'revoked';
+    expect(await cache.get('k', load)).toBe('revoked');
+    expect(cache.size).toBe(0);
+    trusted = true;
+    value = 'again';
+    expect(await cache.get('k', load)).toBe('again');
+  });
+
   it('does not keep a load that was under way when an invalidation came in', async () => {
-    const cache = new CredentialCache({ ttlMs: 5_000, settleMs: 0, now });
+    const cache = new CredentialCache({ ttlMs: 5_000, now });
     let release: (value: string) => void = () => undefined;
     const stale = cache.get('k', () => new Promise<string>((resolve) => (release = resolve)));
     cache.invalidate();

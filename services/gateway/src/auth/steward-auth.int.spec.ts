@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
 import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
-import { connectNats } from '@steward/messaging';
 import { waitFor, type TestEnv } from '@steward/testing';
 import type { TeamReadRepository } from '../../../team-rbac/src/read-models';
 import { TeamHarness, sha256, user } from '../../../team-rbac/test/team-harness';
@@ -15,7 +14,9 @@ import { createProblemMapper } from '../problem';
 import type { AuthorizationCheck } from '../route';
 import { StewardAuthenticator, type StewardPrincipal } from './steward.authenticator';
 import { StewardAuthorizer } from './steward.authorizer';
-import { watchTeamEvents } from './team-events.watch';
+import { ProjectionProgress } from '../read-your-writes';
+import { TEAM_PROJECTION } from '../../../team-rbac/src/read-models/team/team.projection';
+import { parsePosition } from '@steward/event-store';
 import { UserTokenStore, issueUserToken, migrateUserTokens } from './user-token.store';
 
 jest.setTimeout(60_000);
@@ -202,12 +203,16 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
     await expect(withOidc.authenticate(bearer(jwt))).rejects.toMatchObject({ code: GatewayErrorCode.Unavailable });
   });
 
-  it('with the cache: lookups are reused until a team event on NATS invalidates them (revoked key, removed member)', async () => {
-    const nats = await connectNats({ servers: env.natsUrl, name: 'gateway-auth-cache-test' });
-    const cached = new StewardAuthenticator({ pool: env.pool, readModel, cache: { ttlMs: 60_000, settleMs: 0 } });
-    const watch = watchTeamEvents(nats.nc, env.natsPrefix, cached);
+  it('with the cache: lookups are reused until the team projection’s progress notice invalidates them (revoked key, removed member)', async () => {
+    const cached = new StewardAuthenticator({ pool: env.pool, readModel, cache: { ttlMs: 60_000 } });
+    const progress = new ProjectionProgress({ connectionString: env.databaseUrl, db: h.db });
+    await progress.start();
+    // what main.ts wires (here switched on only once the stale answers below have been shown)
+    let following = false;
+    progress.onProgress(TEAM_PROJECTION, () => {
+      if (following) cached.invalidate();
+    });
     try {
-      await nats.nc.flush();
       const key = generateApiKey();
       await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: key.id, name: 'cached', scopes: ['read'], prefix: key.prefix, keyHash: key.hash }, user('u-owner'));
       expect(await cached.authenticate(bearer(key.secret))).toMatchObject({ kind: 'api_key', keyId: key.id });
@@ -218,30 +223,22 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
       expect(await cached.authenticate(bearer(token))).toMatchObject({ userId: 'u-cached', memberships: { [ws2]: 'member' } });
 
       await ok('RevokeApiKey', { workspaceId: ws2, apiKeyId: key.id }, user('u-owner'));
-      await ok('RemoveMember', { workspaceId: ws2, userId: 'u-cached' }, user('u-owner'));
-      // the read model shows both, but nothing told this authenticator yet: its cached lookups still answer
+      const removal = await ok('RemoveMember', { workspaceId: ws2, userId: 'u-cached' }, user('u-owner'));
+      await progress.waitFor(parsePosition(removal.position!), removal.events, 30_000);
+      // the read model shows both, but nothing told this authenticator: its cached lookups still answer
       expect(await cached.authenticate(bearer(key.secret))).toBeDefined();
       expect(await cached.authenticate(bearer(token))).toBeDefined();
 
-      nats.nc.publish(h.names.eventSubject('team', 'MemberRemoved'), '{}');
-      await waitFor('the team event to clear the cache', async () =>
-        (await cached.authenticate(bearer(key.secret))) === undefined ? true : undefined,
-      );
+      // the next change the team projection applies empties the cache: once the view has passed it, both are refused
+      following = true;
+      const next = generateApiKey();
+      const issued = await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: next.id, name: 'next', scopes: ['read'], prefix: next.prefix, keyHash: next.hash }, user('u-owner'));
+      await progress.waitFor(parsePosition(issued.position!), issued.events, 30_000);
+      expect(await cached.authenticate(bearer(key.secret))).toBeUndefined();
       // removed from their only workspace: still the person, in no organization any more
       expect(await cached.authenticate(bearer(token))).toEqual({ kind: 'user', id: 'u-cached', userId: 'u-cached', memberships: {}, organizationIds: [], email: 'u-cached@acme.test' });
-      // an event of another context does not clear it
-      const again = generateApiKey();
-      await ok('IssueApiKey', { workspaceId: ws2, apiKeyId: again.id, name: 'again', scopes: ['read'], prefix: again.prefix, keyHash: again.hash }, user('u-owner'));
-      expect(await cached.authenticate(bearer(again.secret))).toBeDefined();
-      await ok('RevokeApiKey', { workspaceId: ws2, apiKeyId: again.id }, user('u-owner'));
-      nats.nc.publish(h.names.eventSubject('billing', 'InvoicePaid'), '{}');
-      await nats.nc.flush();
-      expect(await cached.authenticate(bearer(again.secret))).toBeDefined();
-      cached.invalidate(); // what the gateway does after its own writes
-      expect(await cached.authenticate(bearer(again.secret))).toBeUndefined();
     } finally {
-      watch.stop();
-      await nats.close();
+      await progress.close();
     }
   });
 

@@ -36,8 +36,8 @@ export interface StewardAuthenticatorDeps {
   readonly lastUsedIntervalMs?: number;
   readonly now?: () => Date;
   /**
-   * The lookup cache (see CredentialCache for the revocation window). Off by default (everything looked up on
-   * every request): turn it on only together with an invalidation source (watchTeamEvents), as main.ts does.
+   * The lookup cache (see CredentialCache). Off by default (everything looked up on every request): turn it
+   * on only together with its invalidation (the team projection's progress, ReplicaSync), as main.ts does.
    */
   readonly cache?: CredentialCacheOptions;
 }
@@ -45,10 +45,9 @@ export interface StewardAuthenticatorDeps {
 /**
  * Resolves `Authorization: Bearer …` to a principal. Credential records and
  * memberships are looked up through a short-lived CredentialCache (when
- * `cache` is given) that `invalidate()` clears: the gateway calls it on every team event seen on NATS
- * (watchTeamEvents) and after its own writes, so a revoked key or token, or a
- * removed membership, stops working as soon as the read model shows it — at
- * worst CREDENTIAL_CACHE_TTL_MS later (see CredentialCache). Secrets are
+ * `cache` is given) that `invalidate()` clears: the gateway calls it each time the team projection
+ * applied a change, and every replica does before a team write answers (ReplicaSync), so a revoked
+ * key, or a removed membership, is refused on the next request (see CredentialCache). Secrets are
  * verified against the cached hash on every request.
  *
  * - API key `stw_…`: by prefix in the team read model, hash verified in

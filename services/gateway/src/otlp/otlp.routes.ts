@@ -10,6 +10,7 @@ import { derivedUuid } from '../routes/team-command.sender';
 import type { UsageBatchToPublish } from '../routes/usage-ingest/usage-ingest.publisher';
 import { planOtlpRequest, type PlannedJob } from './otlp-genai.mapping';
 import { OtlpTraceRequestSchema, OtlpTraceResponseSchema } from './otlp-request.schema';
+import type { WriteSettler } from '../read-your-writes';
 
 /** The header a person names the workspace of their spans with (an API key may name its own, or none). */
 export const OTLP_WORKSPACE_HEADER = 'X-Steward-Workspace';
@@ -20,6 +21,8 @@ const STEPS_PER_COMMAND = 200;
 export interface OtlpRoutesDeps {
   readonly commands: CommandClient;
   readonly natsPrefix: string;
+  /** Every command's answer waits until the read models show it (services/gateway/src/read-your-writes). */
+  readonly readYourWrites: WriteSettler;
   /** Checks the caller on the workspace of the spans (the route itself has no {wsId}). */
   readonly authorizer: Authorizer;
   /** Publishes the usage of LLM spans to metering (UsageIngestPublisher). */
@@ -48,6 +51,7 @@ export function otlpRoutes(deps: OtlpRoutesDeps): AnyRoute[] {
   const sender = new JobCommandSender({
     commands: deps.commands,
     natsPrefix: deps.natsPrefix,
+    readYourWrites: deps.readYourWrites,
     ...(deps.commandTimeoutMs !== undefined ? { timeoutMs: deps.commandTimeoutMs } : {}),
   });
 

@@ -1,6 +1,8 @@
+import type { CommandWrite } from '@steward/contracts';
 import { MessagingError, MessagingErrorCode, natsNames, type CommandClient, type NatsNames } from '@steward/messaging';
 import { traceContextFromActive } from '@steward/observability';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
+import type { WriteSettler } from '../read-your-writes/read-your-writes';
 import type { Caller } from './caller';
 
 /** Who sends a command, for which tenant, under which id. */
@@ -47,14 +49,19 @@ export interface CommandSenderDeps {
   readonly commands: CommandClient;
   readonly natsPrefix: string;
   readonly timeoutMs?: number;
+  /** Holds every accepted command's answer until the read models show it (the gateway's ReadYourWrites). */
+  readonly readYourWrites: WriteSettler;
 }
 
 /**
  * Sends a context's commands over NATS request/reply as CommandEnvelopes and
  * turns refusals into the context's errors and transport failures into 503s
- * (resend with the same Idempotency-Key: the command id makes it safe).
+ * (resend with the same Idempotency-Key: the command id makes it safe). An
+ * accepted command's answer is returned only once the read models that read
+ * its events have passed them (`readYourWrites`): the one place every context's
+ * writes get read-your-writes.
  */
-export class CommandSender<TAnswer, TTarget extends CommandTarget = CommandTarget> {
+export class CommandSender<TAnswer extends CommandWrite, TTarget extends CommandTarget = CommandTarget> {
   private readonly names: NatsNames;
 
   constructor(
@@ -66,8 +73,9 @@ export class CommandSender<TAnswer, TTarget extends CommandTarget = CommandTarge
 
   async send(type: string, payload: unknown, target: TTarget): Promise<TAnswer> {
     const traceContext = traceContextFromActive();
+    let answer: TAnswer;
     try {
-      return await this.deps.commands.send<TAnswer>(
+      answer = await this.deps.commands.send<TAnswer>(
         this.names.commandSubject(this.spec.context, type),
         {
           commandId: target.commandId,
@@ -85,6 +93,8 @@ export class CommandSender<TAnswer, TTarget extends CommandTarget = CommandTarge
     } catch (error) {
       throw this.failureOf(error, type, target);
     }
+    await this.deps.readYourWrites.settle(answer);
+    return answer;
   }
 
   private failureOf(error: unknown, type: string, target: TTarget): Error {

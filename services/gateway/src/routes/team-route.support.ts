@@ -36,6 +36,7 @@ export class TeamRouteKit {
     this.sender = new TeamCommandSender({
       commands: deps.commands,
       natsPrefix: deps.natsPrefix,
+      readYourWrites: deps.readYourWrites,
       ...(deps.commandTimeoutMs !== undefined ? { timeoutMs: deps.commandTimeoutMs } : {}),
     });
   }

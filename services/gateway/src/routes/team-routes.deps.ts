@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
 import type { Principal } from '../route';
 import type { Caller } from './caller';
+import type { WriteSettler } from '../read-your-writes';
 
 /** What the accept route needs to sign a new person in: a user token for them (shown once). */
 export type IssueUserToken = (input: { readonly userId: string; readonly email: string }) => Promise<{ readonly token: string }>;
@@ -15,6 +16,8 @@ export interface TeamRoutesDeps {
   readonly commands: CommandClient;
   /** NATS prefix of commands and of the activity stream ('' in production, env.natsPrefix in tests). */
   readonly natsPrefix: string;
+  /** Every command's answer waits until the read models show it (services/gateway/src/read-your-writes). */
+  readonly readYourWrites: WriteSettler;
   /** Over the database holding the team read models (`rm_team`, `rm_activity`, `activity_reads`). */
   readonly db: Kysely<unknown>;
   /** The pool under `db`, if the caller has it: hot reads (the member list) then use prepared statements. */

@@ -14,6 +14,7 @@ import { ActivityReadRecorder, runActivityReadConsumer, type ResourceRead, type 
 import { TeamHarness } from '../../../team-rbac/test/team-harness';
 import { createGatewayApp, type GatewayApp } from '../../src';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from '../../src/auth';
+import { ProjectionProgress, ReadYourWrites } from '../../src/read-your-writes';
 import { teamRoutes } from '../../src/routes';
 
 export interface Answer {
@@ -55,9 +56,13 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
 
   await migrateUserTokens(env.pool);
   const issued: Array<{ userId: string; email: string; token: string }> = [];
+  // as main.ts: every write answers once the in-process projections show it (one replica: no ReplicaSync)
+  const progress = new ProjectionProgress({ connectionString: env.databaseUrl, db, logger });
+  await progress.start();
   const routes = teamRoutes({
     commands,
     natsPrefix: env.natsPrefix,
+    readYourWrites: new ReadYourWrites({ progress }),
     db,
     pool: env.pool, // as main.ts: the member list as prepared statements
     js: nats.js,
@@ -116,6 +121,7 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
     caughtUp: (streamId) => teamHarness.caughtUp(streamId),
     async close() {
       await gateway.close();
+      await progress.close();
       await reads.stop();
       await commands.close();
       await nats.close();

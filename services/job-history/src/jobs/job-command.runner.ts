@@ -59,6 +59,8 @@ export class JobCommandRunner {
       replayed: answer.replayed,
       stepsRecorded,
       stepsSkipped: command.type === 'RecordJobSteps' ? command.payload.steps.length - stepsRecorded : 0,
+      ...(answer.position !== undefined ? { position: answer.position } : {}),
+      events: answer.events,
     };
   }
 

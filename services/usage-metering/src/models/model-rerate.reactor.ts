@@ -150,6 +150,8 @@ export function modelRerateReactor(store: EventStore): ProjectionDefinition<Rera
     version: 1,
     eventTypes: ['ModelPricingSet'],
     streamPrefixes: ['usage-models-'],
+    // a re-rate runs after the price is set, by design: setting a price never waits for it
+    awaitedByWrites: false,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async migrate(db: Kysely<any>) {
       await db.schema

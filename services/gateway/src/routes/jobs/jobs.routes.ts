@@ -29,11 +29,14 @@ import { callerOf, type Caller } from '../caller';
 import { commandIdFor } from '../team-command.sender';
 import { JobCommandSender } from './job-command.sender';
 import { JobAcceptedSchema, JobDetailSchema, JobPageSchema, StepsAcceptedSchema } from './job-views.schema';
+import type { WriteSettler } from '../../read-your-writes';
 
 export interface JobRoutesDeps {
   /** Sends job commands (`<prefix>cmd.jobs.<Type>`). */
   readonly commands: CommandClient;
   readonly natsPrefix: string;
+  /** Every command's answer waits until the read models show it (services/gateway/src/read-your-writes). */
+  readonly readYourWrites: WriteSettler;
   /** Over the database holding `rm_jobs`. */
   readonly db: Kysely<unknown>;
   readonly commandTimeoutMs?: number;
@@ -72,6 +75,7 @@ class JobRouteKit {
     this.sender = new JobCommandSender({
       commands: deps.commands,
       natsPrefix: deps.natsPrefix,
+      readYourWrites: deps.readYourWrites,
       ...(deps.commandTimeoutMs !== undefined ? { timeoutMs: deps.commandTimeoutMs } : {}),
     });
     this.jobs = new JobReadRepository({ db: deps.db });

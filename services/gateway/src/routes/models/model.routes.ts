@@ -12,11 +12,14 @@ import { callerOf, type Caller } from '../caller';
 import { PathId, pageQuery, pageSchema } from '../team-route.support';
 import { ModelCommandSender } from './model-command.sender';
 import { CataloguePageSchema, ModelSettingsChangeSchema, ModelSettingsViewSchema, UnpricedModelSchema } from './model-views.schema';
+import type { WriteSettler } from '../../read-your-writes';
 
 export interface ModelRoutesDeps {
   /** Sends `<prefix>cmd.usage.<Type>` to usage-metering. */
   readonly commands: CommandClient;
   readonly natsPrefix: string;
+  /** Every command's answer waits until the read models show it (services/gateway/src/read-your-writes). */
+  readonly readYourWrites: WriteSettler;
   /** Over the database holding `rm_model_settings`. */
   readonly db: Kysely<unknown>;
   readonly commandTimeoutMs?: number;
@@ -109,6 +112,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
   const sender = new ModelCommandSender({
     commands: deps.commands,
     natsPrefix: deps.natsPrefix,
+    readYourWrites: deps.readYourWrites,
     ...(deps.commandTimeoutMs !== undefined ? { timeoutMs: deps.commandTimeoutMs } : {}),
   });
   const now = (): Date => deps.now?.() ?? new Date();

@@ -26,11 +26,14 @@ import { commandIdFor } from '../team-command.sender';
 import { PathId, pageQuery } from '../team-route.support';
 import { RuntimeCommandSender } from './runtime-command.sender';
 import { RuntimeDefaultsSchema, RuntimePageSchema, RuntimeProviderCatalogueSchema, RuntimeTestAcceptedSchema, RuntimeViewSchema } from './runtime-views.schema';
+import type { WriteSettler } from '../../read-your-writes';
 
 export interface RuntimeRoutesDeps {
   /** Sends runtime commands (`<prefix>cmd.runtime.<Type>`). */
   readonly commands: CommandClient;
   readonly natsPrefix: string;
+  /** Every command's answer waits until the read models show it (services/gateway/src/read-your-writes). */
+  readonly readYourWrites: WriteSettler;
   /** Over the database holding the read models (`rm_runtimes`, `rm_team`). */
   readonly db: Kysely<unknown>;
   readonly callerOf?: (principal: Principal) => Caller;
@@ -87,7 +90,7 @@ const Empty = z.strictObject({});
  */
 export function runtimeRoutes(deps: RuntimeRoutesDeps): AnyRoute[] {
   const reads = new RuntimeReadRepository({ db: deps.db });
-  const sender = new RuntimeCommandSender({ commands: deps.commands, natsPrefix: deps.natsPrefix, ...(deps.commandTimeoutMs ? { timeoutMs: deps.commandTimeoutMs } : {}) });
+  const sender = new RuntimeCommandSender({ commands: deps.commands, natsPrefix: deps.natsPrefix, readYourWrites: deps.readYourWrites, ...(deps.commandTimeoutMs ? { timeoutMs: deps.commandTimeoutMs } : {}) });
   const caller = (principal: Principal | undefined): Caller => {
     if (!principal) throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
     return (deps.callerOf ?? defaultCallerOf)(principal);

@@ -1,0 +1,3 @@
+export * from './projection-progress';
+export * from './read-your-writes';
+export * from './replica-sync';
