@@ -119,18 +119,18 @@ describe('CloudEvents SDK (binary and structured) and the JSON batch route: each
     expect((await send(HTTP.structured(two))).status).toBe(204);
     expect((await send(HTTP.binary(two))).status).toBe(204);
 
-    // call 3: the JSON batch route first, then binary with its id percent-encoded (decoded, it is the same id)
+    // call 3: the JSON batch route first, then binary with its id percent-encoded (`call%3A3`; decoded, it is the same id)
     await client.expect(202, 'POST', `/v1/workspaces/${workspaceId}/usage`, {
       token: apiKey,
-      body: { events: [{ id: 'call 3/ü', source: SOURCE, time: TIME, ...mistralCall }] },
+      body: { events: [{ id: 'call:3', source: SOURCE, time: TIME, ...mistralCall }] },
     });
-    const three = HTTP.binary(llmUsage('call 3/ü', mistralCall));
-    expect((await send({ ...three, headers: { ...three.headers, 'ce-id': encodeURIComponent('call 3/ü') } })).status).toBe(204);
+    const three = HTTP.binary(llmUsage('call:3', mistralCall));
+    expect((await send({ ...three, headers: { ...three.headers, 'ce-id': encodeURIComponent('call:3') } })).status).toBe(204);
 
     await waitForRecorded(env.pool, nats.jsm, env.natsPrefix, workspaceId, SOURCE, 3);
     expect(await recordedCount(env.pool, workspaceId, SOURCE, 'call-1')).toBe(1);
     expect(await recordedCount(env.pool, workspaceId, SOURCE, 'call-2')).toBe(1);
-    expect(await recordedCount(env.pool, workspaceId, SOURCE, 'call 3/ü')).toBe(1);
+    expect(await recordedCount(env.pool, workspaceId, SOURCE, 'call:3')).toBe(1);
     expect(await recordedCount(env.pool, workspaceId, SOURCE)).toBe(3);
 
     // what the chargeback screens show: three calls, each with its provider, model and tokens
@@ -157,7 +157,7 @@ describe('CloudEvents SDK (binary and structured) and the JSON batch route: each
       model: 'claude-sonnet-4',
       tokens: { total: 920, input: 800, output: 120, cacheRead: 0, cacheCreation: 0, reasoningOutput: 0 },
     });
-    expect(byId['call 3/ü']).toMatchObject({ agent: AGENT, provider: 'mistral', model: 'mistral-large', tokens: { input: 40, output: 10 } });
+    expect(byId['call:3']).toMatchObject({ agent: AGENT, provider: 'mistral', model: 'mistral-large', tokens: { input: 40, output: 10 } });
     const summary = await client.expect<{ calls: number; tokens: { input: number; output: number } }>(200, 'GET', `/v1/usage/summary?workspaceId=${workspaceId}&${RANGE}`, {
       token: stack.ownerToken,
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstantSchema, text } from './fields';
 import { ActorSchema, TraceContextSchema } from './envelope';
 
 /**
@@ -9,17 +10,17 @@ import { ActorSchema, TraceContextSchema } from './envelope';
  */
 export const CommandEnvelopeSchema = z
   .object({
-    commandId: z.string().min(1).max(200),
+    commandId: text({ min: 1, max: 200 }),
     type: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'command types are PascalCase, imperative'),
     actor: ActorSchema,
-    organizationId: z.string().min(1).max(200).optional(),
-    workspaceId: z.string().min(1).max(200).optional(),
+    organizationId: text({ min: 1, max: 200 }).optional(),
+    workspaceId: text({ min: 1, max: 200 }).optional(),
     /** Carried into the metadata of the events the command produces. */
-    correlationId: z.string().min(1).max(200).optional(),
+    correlationId: text({ min: 1, max: 200 }).optional(),
     /** The event (or command) that caused this command, when a reactor issued it. */
-    causationId: z.string().min(1).max(200).optional(),
+    causationId: text({ min: 1, max: 200 }).optional(),
     traceContext: TraceContextSchema.optional(),
-    issuedAt: z.iso.datetime({ offset: true }),
+    issuedAt: InstantSchema,
     payload: z.unknown(),
   })
   .strict();

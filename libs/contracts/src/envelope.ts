@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { InstantSchema, text } from './fields';
 
 /** Who caused a change: a person, an API key, a Steward service, or the system itself. */
 export const ActorSchema = z
   .object({
     type: z.enum(['user', 'api_key', 'service', 'system']),
-    id: z.string().min(1).max(200),
+    id: text({ min: 1, max: 200 }),
   })
   .strict();
 export type Actor = z.infer<typeof ActorSchema>;
@@ -12,21 +13,21 @@ export type Actor = z.infer<typeof ActorSchema>;
 /** W3C trace context, carried from the HTTP edge through NATS into the store. */
 export const TraceContextSchema = z
   .object({
-    traceparent: z.string().min(1).max(128),
-    tracestate: z.string().max(512).optional(),
+    traceparent: text({ min: 1, max: 128 }),
+    tracestate: text({ max: 512 }).optional(),
   })
   .strict();
 export type TraceContext = z.infer<typeof TraceContextSchema>;
 
 export const EventMetadataSchema = z
   .object({
-    correlationId: z.string().min(1).max(200),
-    causationId: z.string().min(1).max(200).optional(),
+    correlationId: text({ min: 1, max: 200 }),
+    causationId: text({ min: 1, max: 200 }).optional(),
     actor: ActorSchema,
-    organizationId: z.string().min(1).max(200).optional(),
-    workspaceId: z.string().min(1).max(200).optional(),
+    organizationId: text({ min: 1, max: 200 }).optional(),
+    workspaceId: text({ min: 1, max: 200 }).optional(),
     traceContext: TraceContextSchema.optional(),
-    occurredAt: z.iso.datetime({ offset: true }),
+    occurredAt: InstantSchema,
   })
   .strict();
 export type EventMetadata = z.infer<typeof EventMetadataSchema>;
@@ -40,7 +41,7 @@ export const EventEnvelopeSchema = z
     eventId: z.uuid(),
     type: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'event types are PascalCase, past tense'),
     version: z.number().int().positive(),
-    streamId: z.string().min(1).max(500),
+    streamId: text({ min: 1, max: 500 }),
     data: z.unknown(),
     metadata: EventMetadataSchema,
   })

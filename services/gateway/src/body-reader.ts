@@ -1,8 +1,27 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
 
-/** Past this many bytes over the limit the connection is dropped instead of drained. */
+/**
+ * A body over its limit is read to its end and thrown away, so the client reads
+ * the 413 (a connection closed under a client still sending loses the answer);
+ * past this many bytes (DRAIN_FACTOR times the limit, at least DRAIN_MIN_BYTES) the
+ * connection is dropped instead.
+ */
 const DRAIN_FACTOR = 8;
+const DRAIN_MIN_BYTES = 256 * 1024 * 1024;
+
+function drainLimit(limit: number): number {
+  return Math.max(limit * DRAIN_FACTOR, DRAIN_MIN_BYTES);
+}
+
+/** The `charset` parameter of a Content-Type header, lower-cased and unquoted; undefined when there is none. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  for (const parameter of contentType?.split(';').slice(1) ?? []) {
+    const [name, ...rest] = parameter.split('=');
+    if (name?.trim().toLowerCase() === 'charset') return rest.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  }
+  return undefined;
+}
 
 /** The media type of a Content-Type header, lower-cased, without parameters (`application/cloudevents+json`). */
 export function mediaTypeOf(contentType: string | undefined): string {
@@ -54,8 +73,17 @@ export async function readJsonBodyText(request: IncomingMessage, limit: number, 
     const accepted = `the body must be ${mediaTypes ? mediaTypes.join(', ') : 'application/json'}`;
     throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, accepted, { errors: [{ field: 'header.content-type', message: accepted }] });
   }
-  const tooLarge = (): GatewayError => new GatewayError(GatewayErrorCode.PayloadTooLarge, `the body is larger than ${limit} bytes`);
-  if (declared !== undefined && Number(declared) > limit * DRAIN_FACTOR) {
+  // JSON is UTF-8 (RFC 8259): a body announced in another charset would be read wrong, so it is refused
+  const charset = charsetOf(request.headers['content-type']);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    request.resume();
+    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, `the body must be UTF-8, not ${charset}`, {
+      errors: [{ field: 'header.content-type', message: 'charset must be utf-8' }],
+    });
+  }
+  const tooLarge = (): GatewayError =>
+    new GatewayError(GatewayErrorCode.PayloadTooLarge, `the body is larger than ${limit} bytes`, { errors: [{ field: 'body', message: `at most ${limit} bytes` }] });
+  if (declared !== undefined && Number(declared) > drainLimit(limit)) {
     request.resume();
     throw tooLarge();
   }
@@ -64,7 +92,7 @@ export async function readJsonBodyText(request: IncomingMessage, limit: number, 
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size <= limit) chunks.push(chunk);
-    else if (size > limit * DRAIN_FACTOR) {
+    else if (size > drainLimit(limit)) {
       request.destroy();
       break;
     }

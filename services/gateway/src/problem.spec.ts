@@ -52,6 +52,10 @@ describe('toProblemResponse', () => {
 
   it('keeps a framework 4xx as it is', () => {
     expect(toProblemResponse(Object.assign(new URIError('bad'), { status: 400 }), '/').status).toBe(400);
+    // express's URIError (as is, or as Nest wraps it) names the path
+    for (const error of [Object.assign(new URIError('bad'), { status: 400 }), new Error('Bad Request', { cause: new URIError('bad') })]) {
+      expect(toProblemResponse(error, '/').body.errors).toEqual([{ field: 'path', message: 'not valid percent-encoded UTF-8' }]);
+    }
   });
 });
 
@@ -69,4 +73,13 @@ describe('idempotency keys and fingerprints', () => {
       expect(() => parseIdempotencyKey(bad)).toThrow(GatewayError);
     }
   });
+
+  it('a domain refusal that is a 400 names a field: the payload field the service named, else the body', () => {
+    const mapper = createProblemMapper({ TEAM_INVALID: 400, TEAM_GONE: 410 });
+    const named = Object.assign(new Error('the role is not one of the roles'), { code: 'TEAM_INVALID', field: 'role' });
+    expect(mapper(named, '/x').body.errors).toEqual([{ field: 'body.role', message: 'the role is not one of the roles' }]);
+    expect(mapper(Object.assign(new Error('refused'), { code: 'TEAM_INVALID' }), '/x').body.errors).toEqual([{ field: 'body', message: 'refused' }]);
+    expect(mapper(Object.assign(new Error('gone'), { code: 'TEAM_GONE' }), '/x').body.errors).toBeUndefined();
+  });
 });
+

@@ -79,6 +79,16 @@ function mappingFor(status: number): CodeMapping {
   return { status, title: TITLE_BY_STATUS[status] ?? STATUS_CODES[status] ?? 'Error' };
 }
 
+/**
+ * The field a 400 from a domain (a service's refusal) is about: the payload field it named, under `body`,
+ * else the body as a whole: every 400 names a field.
+ */
+function namedField(status: number, error: unknown, message: string): FieldError[] | undefined {
+  if (status !== 400) return undefined;
+  const field = (error as { field?: unknown }).field;
+  return [{ field: typeof field === 'string' && field.length > 0 ? `body.${field}` : 'body', message }];
+}
+
 /** Maps a thrown error to the response to send. */
 export type ProblemMapper = (error: unknown, instance: string) => ProblemResponse;
 
@@ -105,7 +115,13 @@ export function createProblemMapper(domainStatuses: Readonly<Record<string, numb
       else if (mapping.status === 429 || mapping.status === 503) headers['retry-after'] = '1';
       if (gatewayError?.allow) headers.allow = gatewayError.allow.join(', ');
       const detail = mapping.status >= 500 || !(error instanceof Error) ? mapping.title : error.message;
-      return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors) };
+      return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors ?? namedField(mapping.status, error, detail)) };
+    }
+    if (error instanceof URIError || (error instanceof Error && error.cause instanceof URIError)) {
+      // express could not percent-decode a path segment (Nest hands it over as a BadRequestException caused by it)
+      const validation = BY_CODE[GatewayErrorCode.Validation] as CodeMapping;
+      const errors = [{ field: 'path', message: 'not valid percent-encoded UTF-8' }];
+      return { status: 400, headers: {}, body: problem(GatewayErrorCode.Validation, validation, 'the path is not valid percent-encoded UTF-8', instance, errors) };
     }
     const status = clientStatusOf(error);
     if (status !== undefined) {

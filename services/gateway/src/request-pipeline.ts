@@ -6,7 +6,7 @@ import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, bodyFingerprint, parseIdempotencyK
 import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
 import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
 import { requestPath, requestState, type GatewayRequest } from './request-state';
-import { validateInput } from './request-validation';
+import { refuseUnstorableParams, validateInput } from './request-validation';
 import { requestTenant, type RequestTenant } from './request-tenant';
 import { type AnyRoute, type Authenticator, type Authorizer, type Principal } from './route';
 
@@ -136,6 +136,8 @@ export class RequestPipeline {
       throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token or an API key');
     }
 
+    // path and query parameters no store could hold are a 400 before the tenant is looked up (PostgreSQL would refuse a NUL)
+    refuseUnstorableParams(rawParams, request.query);
     const tenant = requestTenant(route, rawParams, request.query as Record<string, unknown> | undefined, request.headers, principal);
     const { organizationId, workspaceId } = tenant;
     // the principal as it acts on this tenant (a person of several organizations: in the one of the target)

@@ -196,7 +196,8 @@ function sampleString(schema: JsonSchema, operationId: string, where: string): s
   if (schema.pattern !== undefined) throw new BodyGenerationError(operationId, where, schema);
   const minLength = typeof schema.minLength === 'number' ? schema.minLength : 1;
   const maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : Number.MAX_SAFE_INTEGER;
-  return `e2e ${randomBytes(3).toString('hex')}`.padEnd(minLength, 'x').slice(0, maxLength);
+  // no space: the same sample is a valid name and a valid client-supplied id (a CloudEvent's `id`)
+  return `e2e-${randomBytes(3).toString('hex')}`.padEnd(minLength, 'x').slice(0, maxLength);
 }
 
 /** The body of an operation: a sample of its schema (undefined when it takes none). */

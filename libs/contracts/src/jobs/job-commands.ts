@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CommandWrite } from '../command';
+import { DurationMsSchema, JsonValueSchema, freeText, nameText } from '../fields';
 import { TeamIdSchema } from '../team/team-fields';
 import {
   JobAgentSchema,
@@ -8,7 +9,6 @@ import {
   JobIsoTimeSchema,
   JobMetadataSchema,
   JobStepTypeSchema,
-  JsonValueSchema,
   MAX_STEPS_PER_BATCH,
   MAX_STEP_TEXT_INPUT,
   StepIdSchema,
@@ -29,7 +29,7 @@ export const StartJobPayload = z
     agent: JobAgentSchema,
     /** Default: the command's issuedAt. */
     startedAt: JobIsoTimeSchema.optional(),
-    input: z.string().max(MAX_STEP_TEXT_INPUT).optional(),
+    input: freeText(MAX_STEP_TEXT_INPUT).optional(),
     metadata: JobMetadataSchema.optional(),
     source: JobSourceSchema.default('nats'),
     /** True: a job that exists already is left as it is (OTLP re-sends); false: JOB_ALREADY_EXISTS unless identical. */
@@ -43,12 +43,12 @@ export const JobStepInputSchema = z
     /** The idempotency key of the step within its job. */
     stepId: StepIdSchema,
     type: JobStepTypeSchema,
-    content: z.string().max(MAX_STEP_TEXT_INPUT).optional(),
-    toolName: z.string().trim().min(1).max(200).optional(),
+    content: freeText(MAX_STEP_TEXT_INPUT).optional(),
+    toolName: nameText(200).optional(),
     toolStatus: ToolStatusSchema.optional(),
     parameters: JsonValueSchema.optional(),
     result: JsonValueSchema.optional(),
-    durationMs: z.number().int().min(0).max(86_400_000 * 30).optional(),
+    durationMs: DurationMsSchema.optional(),
     /** When it happened. Default: the command's issuedAt. */
     at: JobIsoTimeSchema.optional(),
   })
@@ -74,7 +74,7 @@ export const FinishJobPayload = z
     workspaceId: TeamIdSchema,
     jobId: JobIdSchema,
     status: JobFinishStatusSchema,
-    summary: z.string().max(10_000).optional(),
+    summary: freeText(10_000).optional(),
     /** Default: the command's issuedAt. */
     endedAt: JobIsoTimeSchema.optional(),
   })

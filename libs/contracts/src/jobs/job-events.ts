@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
+import { MAX_JSON_NODES, freeText, jsonValue, storedText, text } from '../fields';
 import { TeamIdSchema } from '../team/team-fields';
 import {
-  JobAgentSchema,
   JobFinishStatusSchema,
-  JobIdSchema,
   JobIsoTimeSchema,
   JobMetadataSchema,
   JobStepTypeSchema,
-  JsonValueSchema,
-  StepIdSchema,
+  MAX_STEP_TEXT_INPUT,
   ToolStatusSchema,
   TruncationSchema,
 } from './job-fields';
@@ -26,6 +24,16 @@ import {
 export const JobSourceSchema = z.enum(['api', 'nats', 'otlp']);
 export type JobSource = z.infer<typeof JobSourceSchema>;
 
+/**
+ * Ids and names as published: job ids of the pattern they had (which took `..`), step ids and agents any
+ * storable text (see storedText). Commands hold new ones to the vocabulary's client-id and name rules.
+ */
+const JobIdSchema = text({ min: 1, max: 200 }).regex(/^[A-Za-z0-9_.:-]+$/, 'job ids use letters, digits, "_", "-", "." and ":"');
+const StepIdSchema = storedText(200);
+/** A tool's parameters or result as published: the edge takes 32 levels (JsonValueSchema), older steps may hold more. */
+const JsonValueSchema = jsonValue({ maxDepth: 1000, maxNodes: MAX_JSON_NODES * 10 });
+const JobAgentSchema = storedText(200);
+
 const scoped = { workspaceId: TeamIdSchema, jobId: JobIdSchema };
 
 export const JobStarted = defineEvent({
@@ -38,7 +46,7 @@ export const JobStarted = defineEvent({
       organizationId: TeamIdSchema.optional(),
       agent: JobAgentSchema,
       startedAt: JobIsoTimeSchema,
-      input: z.string().optional(),
+      input: freeText(MAX_STEP_TEXT_INPUT).optional(),
       metadata: JobMetadataSchema.optional(),
       source: JobSourceSchema,
       truncated: z.array(TruncationSchema).optional(),
@@ -58,8 +66,8 @@ export const JobStepRecorded = defineEvent({
       /** 1, 2, 3 … in the order the job recorded its steps. */
       sequence: z.number().int().positive(),
       type: JobStepTypeSchema,
-      content: z.string().optional(),
-      toolName: z.string().min(1).max(200).optional(),
+      content: freeText(MAX_STEP_TEXT_INPUT).optional(),
+      toolName: text({ min: 1, max: 200 }).optional(),
       toolStatus: ToolStatusSchema.optional(),
       parameters: JsonValueSchema.optional(),
       result: JsonValueSchema.optional(),
@@ -78,7 +86,7 @@ export const JobFinished = defineEvent({
     .object({
       ...scoped,
       status: JobFinishStatusSchema,
-      summary: z.string().max(10_000).optional(),
+      summary: freeText(10_000).optional(),
       endedAt: JobIsoTimeSchema,
       /** endedAt − startedAt. */
       durationMs: z.number().int().min(0),

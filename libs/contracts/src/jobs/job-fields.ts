@@ -1,15 +1,12 @@
 import { z } from 'zod';
+import { InstantSchema, clientId, nameText, text } from '../fields';
 
 /** Job and step ids are chosen by the caller (or derived by the gateway), so a resent command targets the same job. */
-export const JobIdSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'job ids use letters, digits, "_", "-", "." and ":"');
+export const JobIdSchema = clientId();
 
-export const StepIdSchema = z.string().trim().min(1).max(200);
+export const StepIdSchema = clientId();
 
-export const JobAgentSchema = z.string().trim().min(1).max(200);
+export const JobAgentSchema = nameText(200);
 
 /** A finished job's outcome. */
 export const JOB_FINISH_STATUSES = ['success', 'failed', 'cancelled', 'timed_out'] as const;
@@ -39,10 +36,8 @@ export const MAX_STEPS_PER_BATCH = 200;
 /** What a command may carry per text field before truncation (the HTTP body limit bounds it anyway). */
 export const MAX_STEP_TEXT_INPUT = 1024 * 1024;
 
-export const JobMetadataSchema = z.record(z.string().min(1).max(100), z.string().max(1000));
+export const JobMetadataSchema = z.record(text({ min: 1, max: 100, singleLine: true }), text({ max: 1000 }));
 
-/** A JSON value (parameters or result of a tool). */
-export const JsonValueSchema: z.ZodType<unknown> = z.json();
 
 /** Which text of a step was cut, and how long it was. */
 export const TruncationSchema = z
@@ -50,4 +45,4 @@ export const TruncationSchema = z
   .strict();
 export type Truncation = z.infer<typeof TruncationSchema>;
 
-export const JobIsoTimeSchema = z.iso.datetime({ offset: true });
+export const JobIsoTimeSchema = InstantSchema;

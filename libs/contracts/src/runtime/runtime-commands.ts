@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../fields';
 import type { CommandAnswer } from '../command';
 import { TeamIdSchema } from '../team/team-fields';
 import {
@@ -19,7 +20,7 @@ import {
  */
 
 /** A provider's configuration as sent: validated against the provider's schema by the service. */
-const ConfigInput = z.record(z.string().min(1).max(64), z.unknown());
+const ConfigInput = z.record(text({ min: 1, max: 64 }), z.unknown());
 
 export const RegisterRuntimePayload = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../fields';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import {
@@ -34,7 +35,7 @@ export const RuntimeRegistered = defineEvent({
       /** The non-secret configuration fields. */
       config: RuntimeConfigSchema,
       secrets: SecretReferencesSchema,
-      registeredBy: z.string().min(1).max(200),
+      registeredBy: text({ min: 1, max: 200 }),
       registeredAt: IsoTimeSchema,
     })
     .strict(),
@@ -53,8 +54,8 @@ export const RuntimeReconfigured = defineEvent({
       config: RuntimeConfigSchema,
       secrets: SecretReferencesSchema,
       /** Secret fields given a new value by this change. */
-      changedSecrets: z.array(z.string().min(1).max(64)),
-      reconfiguredBy: z.string().min(1).max(200),
+      changedSecrets: z.array(text({ min: 1, max: 64 })),
+      reconfiguredBy: text({ min: 1, max: 200 }),
       reconfiguredAt: IsoTimeSchema,
     })
     .strict(),
@@ -70,7 +71,7 @@ export const RuntimeDefaultSet = defineEvent({
       ...scoped,
       category: RuntimeCategorySchema,
       previousDefaultRuntimeId: RuntimeIdSchema.nullable(),
-      setBy: z.string().min(1).max(200),
+      setBy: text({ min: 1, max: 200 }),
       setAt: IsoTimeSchema,
     })
     .strict(),
@@ -81,7 +82,7 @@ export const RuntimeTestRequested = defineEvent({
   version: 1,
   context: 'runtime',
   schema: z
-    .object({ ...scoped, testId: RuntimeTestIdSchema, requestedBy: z.string().min(1).max(200), requestedAt: IsoTimeSchema })
+    .object({ ...scoped, testId: RuntimeTestIdSchema, requestedBy: text({ min: 1, max: 200 }), requestedAt: IsoTimeSchema })
     .strict(),
 });
 
@@ -112,7 +113,7 @@ export const RuntimeDeleted = defineEvent({
       name: RuntimeNameSchema,
       category: RuntimeCategorySchema,
       wasDefault: z.boolean(),
-      deletedBy: z.string().min(1).max(200),
+      deletedBy: text({ min: 1, max: 200 }),
       deletedAt: IsoTimeSchema,
     })
     .strict(),

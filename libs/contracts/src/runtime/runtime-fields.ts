@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LATENCY_MS, text } from '../fields';
 import { IsoTimeSchema } from '../team/team-fields';
 import { resourceIdSchema } from '../ids';
 
@@ -47,7 +48,7 @@ export const RuntimeIdSchema = resourceIdSchema('runtime');
 export const RuntimeTestIdSchema = resourceIdSchema('runtimeTest');
 
 /** Runtime Name (required), unique per workspace and category (case-insensitive, spaces trimmed). */
-export const RuntimeNameSchema = z.string().trim().min(1).max(120);
+export const RuntimeNameSchema = text({ min: 1, max: 120, trim: true });
 
 /** The key that makes two names the same name. */
 export function runtimeNameKey(name: string): string {
@@ -55,14 +56,14 @@ export function runtimeNameKey(name: string): string {
 }
 
 /** A non-secret configuration value. */
-export const RuntimeConfigValueSchema = z.union([z.string().max(20_000), z.number(), z.boolean()]);
-export const RuntimeConfigSchema = z.record(z.string().min(1).max(64), RuntimeConfigValueSchema);
+export const RuntimeConfigValueSchema = z.union([text({ max: 20_000 }), z.number(), z.boolean()]);
+export const RuntimeConfigSchema = z.record(text({ min: 1, max: 64 }), RuntimeConfigValueSchema);
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 
 /** A secret field as events and read models carry it: where it is, and its masked hint. */
-export const SecretReferenceSchema = z.object({ ref: z.string().min(1).max(200), hint: z.string().max(16) }).strict();
+export const SecretReferenceSchema = z.object({ ref: text({ min: 1, max: 200 }), hint: text({ max: 16 }) }).strict();
 export type SecretReference = z.infer<typeof SecretReferenceSchema>;
-export const SecretReferencesSchema = z.record(z.string().min(1).max(64), SecretReferenceSchema);
+export const SecretReferencesSchema = z.record(text({ min: 1, max: 64 }), SecretReferenceSchema);
 
 /** How a connection test failed (the message says it in words). */
 export const RUNTIME_TEST_FAILURES = [
@@ -83,12 +84,12 @@ export type RuntimeTestFailure = z.infer<typeof RuntimeTestFailureSchema>;
 /** What a connection test found: as the worker reports it (RecordRuntimeTestResult) and the outcome events record it. */
 export const runtimeTestFindings = {
   /** What was called, e.g. `GET https://k8s.example.com/version` (no credentials in it). */
-  probe: z.string().min(1).max(500),
+  probe: text({ min: 1, max: 500 }),
   /** The HTTP status of the last attempt, null when none came back (timeout, DNS, TLS). */
   statusCode: z.number().int().min(100).max(599).nullable(),
-  latencyMs: z.number().int().min(0),
+  latencyMs: z.number().int().min(0).max(MAX_LATENCY_MS),
   attempts: z.number().int().min(1).max(10),
   /** Human-readable, never containing a secret. */
-  message: z.string().min(1).max(1000),
+  message: text({ min: 1, max: 1000 }),
   testedAt: IsoTimeSchema,
 };

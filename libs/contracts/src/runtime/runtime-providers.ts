@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableText, text as storableText } from '../fields';
 import { RUNTIME_CATEGORIES, RUNTIME_CATEGORY_LABELS, type RuntimeCategory, type RuntimeProviderId } from './runtime-fields';
 import { RUNTIME_SETUP_GUIDES, type RuntimeGuideId } from './runtime-guides';
 
@@ -12,12 +13,16 @@ import { RUNTIME_SETUP_GUIDES, type RuntimeGuideId } from './runtime-guides';
 /** How a connection test reaches a provider (the worker has one probe per family). */
 export type RuntimeProbeFamily = 'kubernetes' | 'databricks' | 'snowflake' | 'docker' | 'cloud_api';
 
-const text = (max = 200) => z.string().trim().min(1).max(max);
+/** What a stored configuration value must be (see textProblem in fields.ts). */
+const STORABLE = 'must be valid Unicode without the NUL character';
+const text = (max = 200) => storableText({ min: 1, max, trim: true, singleLine: true });
 const httpsUrl = (description: string) =>
-  z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).max(2048).meta({ description });
-const pem = z
-  .string()
-  .max(20_000)
+  z
+    .url({ protocol: /^https$/, error: 'must be an https:// URL' })
+    .max(2048)
+    .refine(isStorableText, STORABLE)
+    .meta({ description });
+const pem = storableText({ max: 20_000 })
   .refine((value) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(value), 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)')
   .meta({ description: 'PEM CA certificate(s) to trust for this endpoint, when not a public CA' });
 const secret = <T extends z.ZodString>(schema: T, description: string) => schema.meta({ writeOnly: true, description: `${description} (secret: stored encrypted, shown masked)` });
@@ -37,7 +42,7 @@ const kubernetesConnection = {
   server: httpsUrl('API server URL, e.g. https://34.76.1.2 or https://k8s.example.com:6443'),
   namespace,
   caCertificate: pem.optional(),
-  token: secret(z.string().trim().min(8).max(10_000), 'Service account bearer token'),
+  token: secret(storableText({ min: 8, max: 10_000, trim: true }), 'Service account bearer token'),
 };
 
 /**
@@ -144,7 +149,7 @@ export const RuntimeProviderFieldSchemas = {
       .meta({ description: 'Synapse workspace name' }),
     endpointUrl: endpointOverride.optional(),
     caCertificate: pem.optional(),
-    clientSecret: secret(z.string().trim().min(8).max(500), 'Service principal client secret'),
+    clientSecret: secret(storableText({ min: 8, max: 500, trim: true }), 'Service principal client secret'),
   }),
   snowflake: z.strictObject({
     account: text(255)
@@ -156,7 +161,7 @@ export const RuntimeProviderFieldSchemas = {
     role: text(255).optional(),
     endpointUrl: endpointOverride.optional(),
     caCertificate: pem.optional(),
-    password: secret(z.string().min(1).max(1000), 'Password of the user'),
+    password: secret(storableText({ min: 1, max: 1000 }), 'Password of the user'),
   }),
   vertex_ai: z.strictObject({
     projectId: gcpProject,
@@ -194,6 +199,7 @@ export const RuntimeProviderFieldSchemas = {
       .string()
       .trim()
       .max(2048)
+      .refine(isStorableText, STORABLE)
       .refine(isDockerHost, 'must be unix:///path/to/docker.sock, tcp://host:port or https://host:port')
       .optional()
       .meta({ description: 'Docker Engine endpoint; default unix:///var/run/docker.sock' }),

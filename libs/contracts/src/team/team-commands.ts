@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppendedEvent, CommandAnswer } from '../command';
+import { freeText } from '../fields';
 import { RoleSchema } from './roles';
 import {
   ApiKeyPrefixSchema,
@@ -41,7 +42,7 @@ export const CreateWorkspacePayload = z
 export const RenameWorkspacePayload = z.object({ workspaceId: TeamIdSchema, name: DisplayNameSchema }).strict();
 
 export const ChangeWorkspaceStatusPayload = z
-  .object({ workspaceId: TeamIdSchema, status: WorkspaceStatusSchema, reason: z.string().max(500).optional() })
+  .object({ workspaceId: TeamIdSchema, status: WorkspaceStatusSchema, reason: freeText(500).optional() })
   .strict();
 
 export const InviteMemberPayload = z
@@ -50,7 +51,7 @@ export const InviteMemberPayload = z
     invitationId: TeamIdSchema,
     email: EmailSchema,
     role: RoleSchema,
-    message: z.string().max(INVITATION_MESSAGE_MAX).optional(),
+    message: freeText(INVITATION_MESSAGE_MAX).optional(),
     /** SHA-256 (hex) of the acceptance token the gateway generated and shows once. */
     tokenHash: SecretHashSchema,
   })
@@ -105,7 +106,7 @@ export const UpdateUserProfilePayload = z
     name: DisplayNameSchema.nullable().optional(),
     organizationName: DisplayNameSchema.nullable().optional(),
     timeZone: TimeZoneSchema.nullable().optional(),
-    customInstructions: z.string().max(CUSTOM_INSTRUCTIONS_MAX).nullable().optional(),
+    customInstructions: freeText(CUSTOM_INSTRUCTIONS_MAX).nullable().optional(),
   })
   .strict();
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
+import { freeText, storedText } from '../fields';
 import { RoleSchema } from './roles';
 import {
   ApiKeyPrefixSchema,
   ApiKeyScopeSchema,
   CUSTOM_INSTRUCTIONS_MAX,
-  DisplayNameSchema,
   EmailSchema,
   INVITATION_MESSAGE_MAX,
   IsoTimeSchema,
@@ -27,6 +27,9 @@ import {
  */
 
 const scoped = { organizationId: TeamIdSchema, workspaceId: TeamIdSchema };
+
+/** Names as published (see storedText): the commands hold new ones to DisplayNameSchema. */
+const DisplayNameSchema = storedText(200);
 
 export const OrganizationCreated = defineEvent({
   type: 'OrganizationCreated',
@@ -82,7 +85,7 @@ export const WorkspaceStatusChanged = defineEvent({
   version: 1,
   context: 'team',
   schema: z
-    .object({ ...scoped, from: WorkspaceStatusSchema, to: WorkspaceStatusSchema, reason: z.string().max(500).optional() })
+    .object({ ...scoped, from: WorkspaceStatusSchema, to: WorkspaceStatusSchema, reason: freeText(500).optional() })
     .strict(),
 });
 
@@ -128,7 +131,7 @@ export const MemberInvited = defineEvent({
       invitationId: TeamIdSchema,
       email: EmailSchema,
       role: RoleSchema,
-      message: z.string().max(INVITATION_MESSAGE_MAX).optional(),
+      message: freeText(INVITATION_MESSAGE_MAX).optional(),
       /** SHA-256 of the acceptance token; the token is shown once by the gateway. */
       tokenHash: SecretHashSchema,
       invitedBy: TeamIdSchema,
@@ -193,7 +196,7 @@ export const UserProfileUpdated = defineEvent({
       name: DisplayNameSchema.nullable(),
       organizationName: DisplayNameSchema.nullable(),
       timeZone: TimeZoneSchema.nullable(),
-      customInstructions: z.string().max(CUSTOM_INSTRUCTIONS_MAX).nullable(),
+      customInstructions: freeText(CUSTOM_INSTRUCTIONS_MAX).nullable(),
       updatedAt: IsoTimeSchema,
     })
     .strict(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstantSchema, nameText, text } from '../fields';
 import { ResourceIdSchema } from '../ids';
 
 /**
@@ -9,7 +10,7 @@ export const TeamIdSchema = ResourceIdSchema;
 
 export const EmailSchema = z.email().max(320).transform((email) => email.toLowerCase());
 
-export const DisplayNameSchema = z.string().trim().min(1).max(200);
+export const DisplayNameSchema = nameText(200);
 
 /** Hex SHA-256 of a secret (an API key, an invitation token): the secret itself never leaves the gateway. */
 export const SecretHashSchema = z.string().regex(/^[a-f0-9]{64}$/, 'a lower-case hex SHA-256');
@@ -33,7 +34,7 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
-export const TimeZoneSchema = z.string().refine(isTimeZone, 'not an IANA time zone');
+export const TimeZoneSchema = text({ max: 64 }).refine(isTimeZone, 'not an IANA time zone');
 
 /** An API key scope, e.g. `usage:write`, `jobs:read`. */
 export const ApiKeyScopeSchema = z
@@ -45,4 +46,5 @@ export const ApiKeyScopeSchema = z
 /** The visible start of an API key (`stw_ab12cd`), shown in lists so people can tell keys apart. */
 export const ApiKeyPrefixSchema = z.string().min(4).max(32).regex(/^[A-Za-z0-9_-]+$/);
 
-export const IsoTimeSchema = z.iso.datetime({ offset: true });
+/** Every instant of the team, usage and runtime contracts (see InstantSchema). */
+export const IsoTimeSchema = InstantSchema;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppendedEvent, CommandAnswer, CommandErrorBody } from '../command';
+import { text } from '../fields';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import { ModelNameSchema, ProviderNameSchema, UnitPricesSchema } from './usage-fields';
 
@@ -39,7 +40,7 @@ export const SetModelApiKeyPayload = z
     workspaceId: TeamIdSchema,
     provider: ProviderNameSchema,
     model: ModelNameSchema,
-    apiKey: z.string().min(1).max(4096),
+    apiKey: text({ min: 1, max: 4096, singleLine: true }),
   })
   .strict();
 

@@ -1,19 +1,30 @@
 import { z } from 'zod';
+import { CLIENT_ID_PATTERN, InstantSchema, MAX_LATENCY_MS, MAX_TOKENS, isStorableText } from '../fields';
 import { MAX_USAGE_BATCH, UNNAMED_AGENT, UsageEventSchema, type UsageEvent } from './usage-fields';
 import { UsageIngestBatchSchema } from './usage-ingest';
 
 const KEYS: ReadonlySet<string> = new Set(Object.keys(UsageEventSchema.shape));
-const TimeSchema = z.iso.datetime({ offset: true });
-const TOKEN_MAX = 1e12;
-const RESPONSE_TIME_MAX = 86_400_000;
+const TOKEN_MAX = MAX_TOKENS;
+const RESPONSE_TIME_MAX = MAX_LATENCY_MS;
+// eslint-disable-next-line no-control-regex -- names refuse control characters (nameText)
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** A string UsageEventSchema takes as it is: no surrounding whitespace (its `trim` would change nothing), 1..max long. */
+/** A name UsageEventSchema takes as it is: no surrounding whitespace (its `trim` would change nothing), 1..max long, one line of storable text. */
 function clean(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= max && value.trim().length === value.length;
+  return typeof value === 'string' && value.length >= 1 && value.length <= max && value.trim().length === value.length && !CONTROL.test(value) && isStorableText(value);
 }
 
 function optionalClean(value: unknown, max: number): boolean {
   return value === undefined || clean(value, max);
+}
+
+/** A client-supplied id UsageEventSchema takes (see CLIENT_ID_PATTERN). */
+function id(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max && CLIENT_ID_PATTERN.test(value);
+}
+
+function optionalId(value: unknown, max: number): boolean {
+  return value === undefined || id(value, max);
 }
 
 function count(value: unknown, max: number): number | undefined {
@@ -39,9 +50,9 @@ function fastUsageEvent(item: unknown): UsageEvent | undefined {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
   const o = item as Record<string, unknown>;
   for (const key in o) if (!KEYS.has(key)) return undefined;
-  if (!clean(o.id, 256) || !clean(o.source, 256) || !clean(o.provider, 100) || !clean(o.model, 200)) return undefined;
-  if (!optionalClean(o.agent, 200) || !optionalClean(o.errorType, 200) || !optionalClean(o.jobId, 200) || !optionalClean(o.budgetReservationId, 200)) return undefined;
-  if (typeof o.time !== 'string' || !TimeSchema.safeParse(o.time).success) return undefined;
+  if (!id(o.id, 256) || !clean(o.source, 256) || !clean(o.provider, 100) || !clean(o.model, 200)) return undefined;
+  if (!optionalClean(o.agent, 200) || !optionalClean(o.errorType, 200) || !optionalId(o.jobId, 200) || !optionalId(o.budgetReservationId, 200)) return undefined;
+  if (typeof o.time !== 'string' || !InstantSchema.safeParse(o.time).success) return undefined;
   const inputTokens = count(o.inputTokens, TOKEN_MAX);
   const outputTokens = count(o.outputTokens, TOKEN_MAX);
   const cacheReadInputTokens = count(o.cacheReadInputTokens, TOKEN_MAX);
@@ -59,7 +70,8 @@ function fastUsageEvent(item: unknown): UsageEvent | undefined {
     return undefined;
   }
   if (cacheReadInputTokens + cacheCreationInputTokens > inputTokens || reasoningOutputTokens > outputTokens) return undefined;
-  const status = o.status ?? 'success';
+  // null is not absent: the schema refuses it, so it goes there to be named
+  const status = o.status === undefined ? 'success' : o.status;
   if (status !== 'success' && status !== 'error') return undefined;
   return {
     id: o.id,

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import { hash } from 'node:crypto';
 import { defineEvent } from '../registry';
+import { TokenCountSchema, freeText, storedText } from '../fields';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import {
-  AgentNameSchema,
   DecimalStringSchema,
-  ModelNameSchema,
-  ProviderNameSchema,
-  TokenCountSchema,
   UnitPricesSchema,
-  UsageIdSchema,
   UsageIngestPathSchema,
-  UsageSourceSchema,
   UsageStatusSchema,
 } from './usage-fields';
 
@@ -23,6 +18,13 @@ import {
 
 const scoped = { organizationId: TeamIdSchema, workspaceId: TeamIdSchema };
 
+// Names and ids as published (see storedText): the ingest schemas hold new ones to the vocabulary's rules.
+const UsageIdSchema = storedText(256);
+const UsageSourceSchema = storedText(256);
+const AgentNameSchema = storedText(200);
+const ProviderNameSchema = storedText(100).transform((provider) => provider.toLowerCase());
+const ModelNameSchema = storedText(200);
+
 /** How a recorded call was priced. `unpriced`: no price was found, cost is 0 (the screen says "pricing not configured"). */
 export const UsagePricingSchema = z.discriminatedUnion('status', [
   z
@@ -31,7 +33,7 @@ export const UsagePricingSchema = z.discriminatedUnion('status', [
       /** `workspace`: a price set in the workspace's model settings; `catalogue`: the built-in catalogue. */
       source: z.enum(['workspace', 'catalogue']),
       /** Which price: the workspace price's effective-from, or the catalogue entry's id. Traceability. */
-      ref: z.string().min(1).max(300),
+      ref: storedText(300),
       unitPrices: UnitPricesSchema,
     })
     .strict(),
@@ -58,11 +60,12 @@ export const UsageRecorded = defineEvent({
       cacheReadInputTokens: TokenCountSchema,
       cacheCreationInputTokens: TokenCountSchema,
       reasoningOutputTokens: TokenCountSchema,
+      /** Bounded at the edge (LatencyMsSchema); here any safe integer, which bigint sums hold exactly. */
       responseTimeMs: z.number().int().min(0),
       status: UsageStatusSchema,
-      errorType: z.string().max(200).optional(),
-      jobId: z.string().max(200).optional(),
-      budgetReservationId: z.string().max(200).optional(),
+      errorType: storedText(200).optional(),
+      jobId: storedText(200).optional(),
+      budgetReservationId: storedText(200).optional(),
       /** USD, exact. */
       cost: DecimalStringSchema,
       pricing: UsagePricingSchema,
@@ -96,7 +99,7 @@ export const UsageCorrected = defineEvent({
       cost: DecimalStringSchema,
       delta: DecimalStringSchema,
       pricing: UsagePricingSchema,
-      reason: z.string().min(1).max(500),
+      reason: freeText(500).min(1),
       correctedAt: IsoTimeSchema,
     })
     .strict(),
@@ -114,7 +117,7 @@ export const ModelPricingSet = defineEvent({
       model: ModelNameSchema,
       unitPrices: UnitPricesSchema,
       effectiveFrom: IsoTimeSchema,
-      setBy: z.string().min(1).max(200),
+      setBy: storedText(200),
       setAt: IsoTimeSchema,
       /** When set, calls from `effectiveFrom` to now are re-rated with UsageCorrected. */
       rerate: z.boolean(),
@@ -132,10 +135,10 @@ export const ModelApiKeySet = defineEvent({
       ...scoped,
       provider: ProviderNameSchema,
       model: ModelNameSchema,
-      secretRef: z.string().min(1).max(200),
+      secretRef: storedText(200),
       /** The last 4 characters, e.g. `••••abcd`. */
-      hint: z.string().max(16),
-      setBy: z.string().min(1).max(200),
+      hint: freeText(16),
+      setBy: storedText(200),
       setAt: IsoTimeSchema,
     })
     .strict(),
@@ -146,7 +149,7 @@ export const ModelApiKeyCleared = defineEvent({
   version: 1,
   context: 'usage',
   schema: z
-    .object({ ...scoped, provider: ProviderNameSchema, model: ModelNameSchema, clearedBy: z.string().min(1).max(200), clearedAt: IsoTimeSchema })
+    .object({ ...scoped, provider: ProviderNameSchema, model: ModelNameSchema, clearedBy: storedText(200), clearedAt: IsoTimeSchema })
     .strict(),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstantSchema, LatencyMsSchema, TokenCountSchema, clientId, nameText, priceText } from '../fields';
 
 /**
  * An exact decimal as text (`"0.000002500000"`, `"-1.5"`): money and prices
@@ -10,11 +11,8 @@ export const DecimalStringSchema = z
   .max(60)
   .regex(/^-?(0|[1-9]\d*)(\.\d+)?$/, 'an exact decimal as text, e.g. "0.0000025"');
 
-/** A non-negative exact decimal (a price per token). */
-export const NonNegativeDecimalStringSchema = DecimalStringSchema.refine((value) => !value.startsWith('-'), 'must not be negative');
-
-/** A whole number of tokens. */
-export const TokenCountSchema = z.number().int().min(0).max(1e12);
+/** A price per token: a non-negative exact decimal, bounded (see priceText). */
+export const NonNegativeDecimalStringSchema = priceText();
 
 /** Where a usage event entered Steward. */
 export const USAGE_INGEST_PATHS = ['http', 'cloudevents', 'nats', 'otlp'] as const;
@@ -46,16 +44,13 @@ export const UnitPricesSchema = z
   .strict();
 export type UnitPrices = z.infer<typeof UnitPricesSchema>;
 
-export const UsageIdSchema = z.string().trim().min(1).max(256);
-export const UsageSourceSchema = z.string().trim().min(1).max(256);
-export const AgentNameSchema = z.string().trim().min(1).max(200);
-export const ProviderNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .transform((provider) => provider.toLowerCase());
-export const ModelNameSchema = z.string().trim().min(1).max(200);
+/** The caller's id of a call: a client-supplied id (see CLIENT_ID_PATTERN). */
+export const UsageIdSchema = clientId(256);
+/** Where a call was reported from (a CloudEvents source: a URI reference or a name): one line of text. */
+export const UsageSourceSchema = nameText(256);
+export const AgentNameSchema = nameText(200);
+export const ProviderNameSchema = nameText(100).transform((provider) => provider.toLowerCase());
+export const ModelNameSchema = nameText(200);
 
 /** The agent name used when a usage event does not name one. */
 export const UNNAMED_AGENT = 'unassigned';
@@ -75,7 +70,7 @@ export const UsageEventSchema = z
   .object({
     id: UsageIdSchema,
     source: UsageSourceSchema,
-    time: z.iso.datetime({ offset: true }),
+    time: InstantSchema,
     agent: AgentNameSchema.default(UNNAMED_AGENT),
     provider: ProviderNameSchema,
     model: ModelNameSchema,
@@ -84,11 +79,11 @@ export const UsageEventSchema = z
     cacheReadInputTokens: TokenCountSchema.default(0),
     cacheCreationInputTokens: TokenCountSchema.default(0),
     reasoningOutputTokens: TokenCountSchema.default(0),
-    responseTimeMs: z.number().int().min(0).max(86_400_000).default(0),
+    responseTimeMs: LatencyMsSchema.default(0),
     status: UsageStatusSchema.default('success'),
-    errorType: z.string().trim().min(1).max(200).optional(),
-    jobId: z.string().trim().min(1).max(200).optional(),
-    budgetReservationId: z.string().trim().min(1).max(200).optional(),
+    errorType: nameText(200).optional(),
+    jobId: clientId().optional(),
+    budgetReservationId: clientId().optional(),
   })
   .strict()
   .superRefine((event, context) => {

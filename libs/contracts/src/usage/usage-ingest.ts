@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstantSchema, nameText } from '../fields';
 import { TeamIdSchema } from '../team/team-fields';
 import { MAX_USAGE_BATCH, UsageEventSchema, UsageIngestPathSchema } from './usage-fields';
 
@@ -12,14 +13,14 @@ import { MAX_USAGE_BATCH, UsageEventSchema, UsageIngestPathSchema } from './usag
 export const UsageIngestBatchSchema = z
   .object({
     /** Unique per batch; the JetStream message id, so a re-publish of the same batch is dropped. */
-    batchId: z.string().min(1).max(200),
+    batchId: nameText(200),
     workspaceId: TeamIdSchema,
     /** Known at the gateway; internal publishers may leave it out (metering looks it up). */
     organizationId: TeamIdSchema.optional(),
-    receivedAt: z.iso.datetime({ offset: true }),
+    receivedAt: InstantSchema,
     via: UsageIngestPathSchema,
     /** Who sent it: `api_key:<keyId>`, `user:<userId>`, `service:<name>`. */
-    actor: z.string().min(1).max(200).optional(),
+    actor: nameText(200).optional(),
     events: z.array(UsageEventSchema).min(1).max(MAX_USAGE_BATCH),
   })
   .strict();

@@ -721,12 +721,6 @@ export interface components {
                 message: string;
             }[];
         };
-        recordJobSteps_body___schema0: string | number | boolean | null | unknown[] | {
-            [key: string]: unknown;
-        };
-        recordJobSteps_body___schema1: string | number | boolean | null | unknown[] | {
-            [key: string]: unknown;
-        };
     };
     responses: never;
     parameters: never;
@@ -5003,8 +4997,10 @@ export interface operations {
                         toolName?: string;
                         /** @enum {string} */
                         toolStatus?: "pending" | "success" | "error";
-                        parameters?: components["schemas"]["recordJobSteps_body___schema0"];
-                        result?: components["schemas"]["recordJobSteps_body___schema1"];
+                        /** @description any JSON value, nested at most 32 deep */
+                        parameters?: unknown;
+                        /** @description any JSON value, nested at most 32 deep */
+                        result?: unknown;
                         durationMs?: number;
                         /** Format: date-time */
                         at?: string;

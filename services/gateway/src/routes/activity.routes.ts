@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstantSchema, SearchTermSchema, nameText, text } from '@steward/contracts';
 import { ACTIVITY_ACTIONS, ACTIVITY_OUTCOMES, MAX_ACTIVITY_LIMIT, type ActivityFilters } from '../../../team-rbac/src/read-models';
 import type { Action } from '@steward/auth';
 import { defineRoute, type AnyRoute, type Principal } from '../route';
@@ -9,16 +10,16 @@ const filters = {
   resourceType: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'resource types look like `api_key`').optional(),
   action: z.enum(ACTIVITY_ACTIONS).optional(),
   /** The actor's id. */
-  actor: z.string().min(1).max(200).optional(),
+  actor: nameText(200).optional(),
   actorType: z.enum(['user', 'api_key', 'service', 'system']).optional(),
   workspaceId: PathId.optional(),
   outcome: z.enum(ACTIVITY_OUTCOMES).optional(),
   /** Inclusive. */
-  from: z.iso.datetime({ offset: true }).optional(),
+  from: InstantSchema.optional(),
   /** Exclusive. */
-  to: z.iso.datetime({ offset: true }).optional(),
+  to: InstantSchema.optional(),
   /** Free text: the summary, the resource id or the actor id. */
-  q: z.string().max(200).optional(),
+  q: SearchTermSchema.optional(),
 };
 
 type FilterQuery = z.output<z.ZodObject<typeof filters>>;
@@ -53,7 +54,7 @@ export function activityRoutes(kit: TeamRouteKit): AnyRoute[] {
       permission: 'activity.read',
       scope: 'organization',
       params: z.strictObject({ orgId: PathId }),
-      query: z.strictObject({ ...filters, cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(MAX_ACTIVITY_LIMIT).default(50) }),
+      query: z.strictObject({ ...filters, cursor: text({ max: 500, singleLine: true }).optional(), limit: z.coerce.number().int().min(1).max(MAX_ACTIVITY_LIMIT).default(50) }),
       responses: { 200: ActivityPageSchema },
       handler: async ({ params, query, principal }) => {
         const { cursor, limit, ...rest } = query;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiKeyScopeEnum, API_KEY_SCOPES, generateApiKey } from '@steward/auth';
-import { DisplayNameSchema, derivedId } from '@steward/contracts';
+import { DisplayNameSchema, InstantSchema, derivedId } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute } from '../route';
 import { commandIdFor } from './team-command.sender';
@@ -57,7 +57,7 @@ export function apiKeyRoutes(kit: TeamRouteKit): AnyRoute[] {
       body: z.strictObject({
         name: DisplayNameSchema,
         scopes: z.array(ApiKeyScopeEnum).min(1).max(API_KEY_SCOPES.length),
-        expiresAt: z.iso.datetime({ offset: true }).optional(),
+        expiresAt: InstantSchema.optional(),
       }),
       responses: { 201: IssuedApiKeySchema },
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {

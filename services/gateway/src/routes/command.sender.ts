@@ -126,6 +126,8 @@ export class CommandRefusedError extends Error {
     readonly code: string,
     message: string,
     name = 'CommandRefusedError',
+    /** The payload field at fault, when the service named one (its 400 problem names `body.<field>`). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = name;

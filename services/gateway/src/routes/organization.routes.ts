@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DisplayNameSchema, WorkspaceStatusSchema, derivedId } from '@steward/contracts';
+import { DisplayNameSchema, WorkspaceStatusSchema, derivedId, freeText } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute } from '../route';
 import { commandIdFor } from './team-command.sender';
@@ -25,7 +25,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       handler: async ({ body, principal, idempotencyKey, requestId }) => {
         const caller = kit.person(principal);
         const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
-        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it');
+        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
         const organizationId = derivedId('organization', commandId);
         const workspaceId = derivedId('workspace', commandId);
@@ -120,7 +120,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         const caller = kit.person(principal);
         const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
-        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it');
+        if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
         const workspaceId = derivedId('workspace', commandId);
         const issuedAt = kit.issuedAt();
@@ -167,7 +167,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       body: z.strictObject({
         name: DisplayNameSchema.optional(),
         status: z.enum(['active', 'suspended', 'attention']).optional(),
-        reason: z.string().max(500).optional(),
+        reason: freeText(500).optional(),
       }),
       responses: { 200: WorkspaceSchema },
       handler: async ({ params, body, principal, requestId }) => {

@@ -9,8 +9,8 @@ import { CommandRefusedError, CommandSender, type CommandSenderDeps, type Comman
  * it its status through `config.errorStatuses = TEAM_ERROR_HTTP_STATUS`.
  */
 export class TeamCommandError extends CommandRefusedError {
-  constructor(code: string, message: string) {
-    super(code, message, 'TeamCommandError');
+  constructor(code: string, message: string, field?: string) {
+    super(code, message, 'TeamCommandError', field);
   }
 }
 
@@ -42,7 +42,7 @@ export class TeamCommandSender {
     this.sender = new CommandSender(deps, {
       context: 'team',
       defaultTimeoutMs: 10_000,
-      refused: ({ code, message }) => new TeamCommandError(code, message),
+      refused: ({ code, message, body }) => new TeamCommandError(code, message, typeof body.field === 'string' ? body.field : undefined),
       resendHint: 'resend with the same Idempotency-Key',
     });
   }

@@ -11,6 +11,9 @@ import {
   derivedId,
   isRole,
   type Role,
+  SearchTermSchema,
+  freeText,
+  text,
 } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { defineRoute, type AnyRoute } from '../route';
@@ -84,7 +87,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       permission: 'member.invite',
       scope: 'workspace',
       params: z.strictObject({ wsId: PathId }),
-      body: z.strictObject({ email: EmailSchema, role: RoleSchema, message: z.string().max(INVITATION_MESSAGE_MAX).optional() }),
+      body: z.strictObject({ email: EmailSchema, role: RoleSchema, message: freeText(INVITATION_MESSAGE_MAX).optional() }),
       responses: { 201: IssuedInvitationSchema },
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         const caller = kit.caller(principal);
@@ -156,7 +159,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       tags: ['team'],
       permission: null,
       scope: 'none',
-      body: z.strictObject({ token: z.string().min(1).max(200), name: DisplayNameSchema.optional(), email: EmailSchema.optional() }),
+      body: z.strictObject({ token: text({ min: 1, max: 200, singleLine: true }), name: DisplayNameSchema.optional(), email: EmailSchema.optional() }),
       responses: { 201: AcceptedInvitationSchema },
       handler: async ({ body, principal, idempotencyKey, requestId }) => {
         const parsed = parseInvitationToken(body.token);
@@ -207,7 +210,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       permission: 'member.read',
       scope: 'workspace',
       params: z.strictObject({ wsId: PathId }),
-      query: z.strictObject({ ...pageQuery, search: z.string().max(200).optional(), role: RoleSchema.optional() }),
+      query: z.strictObject({ ...pageQuery, search: SearchTermSchema.optional(), role: RoleSchema.optional() }),
       responses: { 200: pageSchema(MemberSchema) },
       handler: async ({ params, query, principal }) => {
         const key = `members\u0000${params.wsId}\u0000${query.page}\u0000${query.pageSize}\u0000${query.role ?? ''}\u0000${query.search ?? ''}`;
@@ -330,7 +333,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
         name: DisplayNameSchema.nullable().optional(),
         organizationName: DisplayNameSchema.nullable().optional(),
         timeZone: TimeZoneSchema.nullable().optional(),
-        customInstructions: z.string().max(CUSTOM_INSTRUCTIONS_MAX).nullable().optional(),
+        customInstructions: freeText(CUSTOM_INSTRUCTIONS_MAX).nullable().optional(),
       }),
       responses: { 200: ProfileSchema },
       handler: async ({ body, principal, requestId }) => {

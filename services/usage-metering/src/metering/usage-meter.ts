@@ -5,6 +5,7 @@ import { EventStoreError, EventStoreErrorCode, type AppendNewRequest, type Event
 import { DeadLetterHeaders, natsNames, type MessagingLogger } from '@steward/messaging';
 import type { Pricer } from '../pricing';
 import type { MeteringMetrics } from './metering.metrics';
+import type { DecodedUsageBatch, InvalidMember } from './usage-batch.codec';
 import { usageRecordedRequests, type BatchToRecord } from './usage-recorded.builder';
 import type { WorkspaceOrganizations } from './workspace-organizations.repository';
 
@@ -48,7 +49,7 @@ export class UsageMeter {
     this.deadLetterSubject = natsNames(options.prefix).deadLetterSubject(options.durable);
   }
 
-  async meter(msgs: readonly JsMsg[], batches: readonly UsageIngestBatch[]): Promise<MeteredGroup> {
+  async meter(msgs: readonly JsMsg[], batches: readonly DecodedUsageBatch[]): Promise<MeteredGroup> {
     const { organizations, pricer } = this.options;
     for (const batch of batches) if (batch.organizationId) organizations.remember(batch.workspaceId, batch.organizationId);
     const unresolved = batches.filter((batch) => !batch.organizationId).map((batch) => batch.workspaceId);
@@ -66,6 +67,7 @@ export class UsageMeter {
         await this.unknownWorkspace(msg, batch);
         continue;
       }
+      if (batch.invalid?.length) await this.deadLetterInvalid(msg, batch, batch.invalid);
       const priced = await pricer.priceMany(batch.workspaceId, batch.events);
       const traceContext = traceContextOf(msg);
       toRecord.push({ batch, organizationId, priced, ...(traceContext ? { traceContext } : {}) });
@@ -140,6 +142,24 @@ export class UsageMeter {
     this.options.logger.warn(
       { subject: msg.subject, streamSequence: msg.info.streamSequence, members: refused.map(({ index }) => index), reason: describeRefused(refused) },
       'usage events refused by the store dead-lettered; the rest of their batch is recorded',
+    );
+  }
+
+  /**
+   * Dead-letters the members of a batch its schema refused (the rest is recorded): a usage batch holding them
+   * as they were sent, their indices in the original batch in a header. Published before the append, under an
+   * id of its own, so a redelivered group dead-letters them once.
+   */
+  private async deadLetterInvalid(msg: JsMsg, batch: UsageIngestBatch, invalid: readonly InvalidMember[]): Promise<void> {
+    const headers = deadLetterHeaders(msg, this.options.durable, describeRefused(invalid), invalid);
+    await this.options.js.publish(this.deadLetterSubject, JSON.stringify({ ...batch, events: invalid.map(({ event }) => event) }), {
+      msgID: `${msg.info.stream}.${msg.info.streamSequence}.${this.options.durable}.invalid`,
+      headers,
+    });
+    this.options.metrics.deadLetteredEvents.add(invalid.length);
+    this.options.logger.warn(
+      { subject: msg.subject, streamSequence: msg.info.streamSequence, members: invalid.map(({ index }) => index), reason: describeRefused(invalid) },
+      'invalid usage events dead-lettered; the rest of their batch is recorded',
     );
   }
 

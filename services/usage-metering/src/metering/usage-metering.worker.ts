@@ -1,4 +1,3 @@
-import type { UsageIngestBatch } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import {
   DurableConsumer,
@@ -12,7 +11,7 @@ import {
 } from '@steward/messaging';
 import type { Pricer } from '../pricing';
 import { MeteringMetrics } from './metering.metrics';
-import { decodeUsageBatch } from './usage-batch.codec';
+import { decodeUsageBatch, type DecodedUsageBatch } from './usage-batch.codec';
 import { UsageMeter } from './usage-meter';
 import type { WorkspaceOrganizations } from './workspace-organizations.repository';
 
@@ -62,7 +61,7 @@ export interface UsageMeteringWorkerOptions {
 export class UsageMeteringWorker {
   readonly meter: UsageMeter;
   readonly metrics: MeteringMetrics;
-  private readonly consumers: DurableConsumer<UsageIngestBatch>[] = [];
+  private readonly consumers: DurableConsumer<DecodedUsageBatch>[] = [];
 
   constructor(private readonly options: UsageMeteringWorkerOptions) {
     this.metrics = options.metrics ?? new MeteringMetrics();
@@ -85,7 +84,7 @@ export class UsageMeteringWorker {
     const maxBatch = options.maxBatch ?? 32;
     for (let i = 0; i < Math.max(1, options.concurrency ?? 2); i++) {
       this.consumers.push(
-        new DurableConsumer<UsageIngestBatch>({
+        new DurableConsumer<DecodedUsageBatch>({
           js: options.nats.js,
           jsm: options.nats.jsm,
           stream: names.stream,

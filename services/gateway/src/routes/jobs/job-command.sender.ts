@@ -7,8 +7,8 @@ import { CommandRefusedError, CommandSender, type CommandSenderDeps, type Comman
  * `errorStatuses` and it answers with that status.
  */
 export class JobCommandError extends CommandRefusedError {
-  constructor(code: string, message: string) {
-    super(code, message, 'JobCommandError');
+  constructor(code: string, message: string, field?: string) {
+    super(code, message, 'JobCommandError', field);
   }
 }
 
@@ -24,7 +24,7 @@ export class JobCommandSender {
     this.sender = new CommandSender(deps, {
       context: 'jobs',
       defaultTimeoutMs: 10_000,
-      refused: ({ code, message }) => new JobCommandError(code, message),
+      refused: ({ code, message, body }) => new JobCommandError(code, message, typeof body.field === 'string' ? body.field : undefined),
       resendHint: 'resend with the same Idempotency-Key',
     });
   }

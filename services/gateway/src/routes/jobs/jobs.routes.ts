@@ -11,6 +11,15 @@ import {
   MAX_STEP_TEXT_INPUT,
   TOOL_STATUSES,
   type JobStepInput,
+  InstantSchema,
+  StepIdSchema,
+  JsonValueSchema,
+  JobAgentSchema,
+  JobMetadataSchema,
+  DurationMsSchema,
+  freeText,
+  nameText,
+  text,
 } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { decodeJobCursor, filtersKey, JobReadRepository, type JobPageRequest } from '../../../../job-history/src/read-models';
@@ -35,21 +44,21 @@ export interface JobRoutesDeps {
 }
 
 const WorkspaceId = ResourceIdSchema;
-const Time = z.iso.datetime({ offset: true });
+const Time = InstantSchema;
 
 const StepBody = z.strictObject({
   /** The step's idempotency key within the job: send it, so a resent batch records each step once. Default: derived from the request. */
-  stepId: z.string().trim().min(1).max(200).optional(),
+  stepId: StepIdSchema.optional(),
   type: z.enum(JOB_STEP_TYPES),
   /** The message text; over 256 KB it is stored cut, with a marker and its original size. */
-  content: z.string().max(MAX_STEP_TEXT_INPUT).optional(),
-  toolName: z.string().trim().min(1).max(200).optional(),
+  content: freeText(MAX_STEP_TEXT_INPUT).optional(),
+  toolName: nameText(200).optional(),
   toolStatus: z.enum(TOOL_STATUSES).optional(),
   /** A tool call's parameters (any JSON). */
-  parameters: z.json().optional(),
+  parameters: JsonValueSchema.optional(),
   /** A tool result (any JSON). */
-  result: z.json().optional(),
-  durationMs: z.number().int().min(0).max(2_592_000_000).optional(),
+  result: JsonValueSchema.optional(),
+  durationMs: DurationMsSchema.optional(),
   /** When the step happened. Default: when the request arrived. */
   at: Time.optional(),
 });
@@ -110,12 +119,12 @@ export function jobRoutes(deps: JobRoutesDeps): AnyRoute[] {
       params: z.strictObject({ wsId: WorkspaceId }),
       body: z.strictObject({
         jobId: JobIdSchema.optional(),
-        agent: z.string().trim().min(1).max(200),
+        agent: JobAgentSchema,
         /** Default: when the request arrived. */
         startedAt: Time.optional(),
         /** What the job was asked to do. */
-        input: z.string().max(100_000).optional(),
-        metadata: z.record(z.string().min(1).max(100), z.string().max(1000)).optional(),
+        input: freeText(100_000).optional(),
+        metadata: JobMetadataSchema.optional(),
       }),
       responses: { 201: JobAcceptedSchema },
       handler: async (context) => {
@@ -176,7 +185,7 @@ export function jobRoutes(deps: JobRoutesDeps): AnyRoute[] {
       params: z.strictObject({ wsId: WorkspaceId, jobId: JobIdSchema }),
       body: z.strictObject({
         status: z.enum(JOB_FINISH_STATUSES),
-        summary: z.string().max(10_000).optional(),
+        summary: freeText(10_000).optional(),
         /** Default: when the request arrived. */
         endedAt: Time.optional(),
       }),
@@ -208,7 +217,7 @@ export function jobRoutes(deps: JobRoutesDeps): AnyRoute[] {
       scope: 'workspace',
       params: z.strictObject({ wsId: WorkspaceId }),
       query: z.strictObject({
-        agent: z.string().trim().min(1).max(200).optional(),
+        agent: JobAgentSchema.optional(),
         status: z.enum(JOB_STATUSES).optional(),
         /** Jobs started at or after. */
         from: Time.optional(),
@@ -218,7 +227,7 @@ export function jobRoutes(deps: JobRoutesDeps): AnyRoute[] {
         page: z.coerce.number().int().min(1).max(1_000_000).optional(),
         pageSize: z.coerce.number().int().min(1).max(100).default(20),
         /** The `nextCursor` of the previous page, with the same filters (instead of `page`). */
-        cursor: z.string().min(1).max(1000).optional(),
+        cursor: text({ min: 1, max: 1000, singleLine: true }).optional(),
       }),
       responses: { 200: JobPageSchema },
       handler: async ({ params, query }) => {

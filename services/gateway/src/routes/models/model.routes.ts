@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { TOKEN_TYPES, type UnitPrices } from '@steward/contracts';
+import { TOKEN_TYPES, type UnitPrices, InstantSchema, SearchTermSchema, MAX_PRICE_PER_TOKEN, MAX_PRICE_SCALE, priceText, text as storableText } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import catalogueFile from '../../../../usage-metering/src/pricing/catalogue/model-price-catalogue.json';
 import { ModelSettingsRepository } from '../../../../usage-metering/src/models/read-model/model-settings.repository';
@@ -29,38 +29,40 @@ export interface ModelRoutesDeps {
 /** Exact decimal arithmetic wide enough that shifting by 10^6 never rounds. */
 const Exact = Decimal.clone({ precision: 200, toExpNeg: -9e15, toExpPos: 9e15 });
 const MILLION = new Exact(1_000_000);
-const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
-
-/** A price as exact decimal text (never a JSON number: money is not a float). Checked without a `pattern`, so the OpenAPI document stays plain. */
-const PriceText = z
-  .string()
-  .min(1)
-  .max(60)
-  .refine((value) => DECIMAL.test(value), 'a non-negative exact decimal as text, e.g. "0.0000025"');
-
+/**
+ * The bounds of a price per token (see priceText in @steward/contracts); a price per 1M tokens is a million times
+ * larger and has six fewer decimal places, so either converts exactly into a price per token within the bounds.
+ */
 const PriceSet = z.strictObject({
-  input: PriceText,
-  output: PriceText,
-  cacheRead: PriceText.optional(),
-  cacheCreation: PriceText.optional(),
-  reasoningOutput: PriceText.optional(),
+  input: priceText(),
+  output: priceText(),
+  cacheRead: priceText().optional(),
+  cacheCreation: priceText().optional(),
+  reasoningOutput: priceText().optional(),
+});
+const MillionPriceSet = z.strictObject({
+  input: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6),
+  output: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6),
+  cacheRead: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6).optional(),
+  cacheCreation: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6).optional(),
+  reasoningOutput: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6).optional(),
 });
 
-/** Provider and model as they appear in a path: letters, digits and `. _ - : @ +`. */
+/** Provider and model as they appear in a path: letters, digits and `. _ - : @ +`, never only dots (`.`, `..`: a path, not a name). */
 const NamePart = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    .refine((value) => /^[A-Za-z0-9._:@+-]+$/.test(value), 'letters, digits and . _ - : @ +');
+    .refine((value) => /^[A-Za-z0-9._:@+-]+$/.test(value) && !/^\.+$/.test(value), 'letters, digits and . _ - : @ +, not only dots');
 
 const PutModelBody = z
   .strictObject({
     unitPrices: PriceSet.optional().describe('USD per token (exact decimal text); or give pricesPerMillionTokens'),
-    pricesPerMillionTokens: PriceSet.optional().describe('USD per 1M tokens, as providers publish them; stored per token, exactly'),
-    effectiveFrom: z.iso.datetime({ offset: true }).optional().describe('default: now; at most a year ahead'),
+    pricesPerMillionTokens: MillionPriceSet.optional().describe('USD per 1M tokens, as providers publish them; stored per token, exactly'),
+    effectiveFrom: InstantSchema.optional().describe('default: now; at most a year ahead'),
     rerate: z.boolean().optional().describe('re-price the calls from effectiveFrom until now (UsageCorrected events)'),
-    apiKey: z.string().min(1).max(4096).nullable().optional().describe('the model API key (stored encrypted, never shown again); null clears it'),
+    apiKey: storableText({ min: 1, max: 4096, singleLine: true }).nullable().optional().describe('the model API key (stored encrypted, never shown again); null clears it'),
   })
   .superRefine((body, context) => {
     const hasPrices = body.unitPrices !== undefined || body.pricesPerMillionTokens !== undefined;
@@ -134,7 +136,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
       permission: 'models.read',
       scope: 'workspace',
       params: z.strictObject({ wsId: PathId }),
-      query: z.strictObject({ ...pageQuery, q: z.string().trim().min(1).max(200).optional() }),
+      query: z.strictObject({ ...pageQuery, q: SearchTermSchema.min(1).optional() }),
       responses: { 200: pageSchema(ModelSettingsViewSchema).extend({ unpricedModels: z.array(UnpricedModelSchema) }) },
       handler: async ({ params, query }) => {
         const at = now();
@@ -222,7 +224,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
       tags: ['models'],
       permission: 'models.read',
       scope: 'none',
-      query: z.strictObject({ ...pageQuery, q: z.string().trim().min(1).max(200).optional() }),
+      query: z.strictObject({ ...pageQuery, q: SearchTermSchema.min(1).optional() }),
       responses: { 200: CataloguePageSchema },
       handler: ({ query }) => {
         const needle = query.q?.toLowerCase();

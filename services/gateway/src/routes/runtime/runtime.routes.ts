@@ -13,6 +13,7 @@ import {
   runtimeProviderCatalogue,
   validateRuntimeConfig,
   type RuntimeProviderId,
+  text,
 } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { maskSecret } from '@steward/secrets';
@@ -40,7 +41,7 @@ export interface RuntimeRoutesDeps {
   readonly now?: () => Date;
 }
 
-const ConfigInput = z.record(z.string().min(1).max(64), z.unknown());
+const ConfigInput = z.record(text({ min: 1, max: 64, singleLine: true }), z.unknown());
 
 /** The provider's configuration issues, each naming its field inside `config` (all fields, or only those given). */
 function configIssues(provider: RuntimeProviderId, config: unknown, partial: boolean): Array<{ path: Array<string | number>; message: string }> {

@@ -124,8 +124,10 @@ describe('binary content mode: attributes in ce-* headers, data as the body', ()
   });
 
   it('percent-decodes header values as UTF-8 (the HTTP binding), and refuses a broken escape naming the header', () => {
-    const verdict = mapBinaryCloudEvent(headers({ 'ce-id': 'chat%20cmpl%2542', 'ce-source': 'caf%C3%A9-agent' }), data, RECEIVED);
-    expect(verdict.events[0]?.event).toMatchObject({ id: 'chat cmpl%42', source: 'café-agent' });
+    // the id is a client-supplied id (letters, digits, _ - . :), the source a name: the escapes decode into both
+    const verdict = mapBinaryCloudEvent(headers({ 'ce-id': 'chat%3Acmpl%2D42', 'ce-source': 'caf%C3%A9 agent%2542' }), data, RECEIVED);
+    expect(verdict.events[0]?.event).toMatchObject({ id: 'chat:cmpl-42', source: 'café agent%42' });
+    expect(mapBinaryCloudEvent(headers({ 'ce-id': 'chat%20cmpl' }), data, RECEIVED).errors).toEqual([{ field: 'header.ce-id', reason: expect.stringContaining('ids use') }]);
     expect(percentDecoded('plain')).toBe('plain');
     expect(percentDecoded('100%')).toBeUndefined();
     expect(percentDecoded('%C3')).toBeUndefined();

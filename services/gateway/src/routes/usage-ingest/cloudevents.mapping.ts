@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GEN_AI_USAGE_ATTRIBUTES, UsageEventSchema, isGenAiUsageAttribute, readGenAiUsage, safeParseUsageEvent, type UsageEvent } from '@steward/contracts';
+import { GEN_AI_USAGE_ATTRIBUTES, InstantSchema, UsageEventSchema, UsageIdSchema, UsageSourceSchema, isGenAiUsageAttribute, nameText, readGenAiUsage, safeParseUsageEvent, text, type UsageEvent } from '@steward/contracts';
 import { issuesOf, type ItemError } from './usage-items.validation';
 
 /** The CloudEvents `type` of one LLM call. */
@@ -45,16 +45,16 @@ export const GenAiUsageDataSchema = z
 /** The CloudEvent envelope (CloudEvents 1.0, JSON format). `data` is checked after the GenAI names are mapped. */
 const envelopeShape = {
   specversion: z.literal('1.0'),
-  id: z.string().trim().min(1).max(256),
-  source: z.string().trim().min(1).max(256),
+  id: UsageIdSchema,
+  source: UsageSourceSchema,
   type: z.literal(LLM_USAGE_TYPE),
   /** The workspace id; omitted: the API key's workspace. */
-  subject: z.string().trim().min(1).max(100).optional(),
-  time: z.iso.datetime({ offset: true }).optional(),
+  subject: nameText(100).optional(),
+  time: InstantSchema.optional(),
   datacontenttype: z.literal(JSON_MEDIA).optional(),
-  dataschema: z.string().min(1).max(2000).optional(),
-  traceparent: z.string().min(1).max(200).optional(),
-  tracestate: z.string().min(1).max(2000).optional(),
+  dataschema: text({ min: 1, max: 2000, singleLine: true }).optional(),
+  traceparent: text({ min: 1, max: 200, singleLine: true }).optional(),
+  tracestate: text({ min: 1, max: 2000, singleLine: true }).optional(),
 };
 const CloudEventEnvelopeSchema = z.strictObject({ ...envelopeShape, data: z.record(z.string(), z.unknown()) });
 

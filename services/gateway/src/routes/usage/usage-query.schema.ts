@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentNameSchema, TimeZoneSchema } from '@steward/contracts';
+import { AgentNameSchema, TimeZoneSchema, InstantSchema, MonthSchema } from '@steward/contracts';
 import { INTERVALS } from '../../../../usage-metering/src/read-models';
 import { PathId } from '../team-route.support';
 
@@ -19,9 +19,9 @@ export const usageFilters = {
   organizationId: PathId.optional(),
   period: z.enum(PERIODS).default('30d'),
   /** With period=custom: inclusive start (floored to the quarter hour). */
-  from: z.iso.datetime({ offset: true }).optional(),
+  from: InstantSchema.optional(),
   /** With period=custom: exclusive end (ceiled to the quarter hour). */
-  to: z.iso.datetime({ offset: true }).optional(),
+  to: InstantSchema.optional(),
   agent: AgentNameSchema.optional(),
   /** IANA time zone of the buckets; default the caller's profile time zone, else UTC. */
   tz: TimeZoneSchema.optional(),
@@ -64,8 +64,5 @@ export const StatementQuery = z.strictObject({
   workspaceId: usageFilters.workspaceId,
   organizationId: usageFilters.organizationId,
   /** The UTC calendar month, `YYYY-MM`; default the current one. */
-  month: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM')
-    .optional(),
+  month: MonthSchema.optional(),
 });
