@@ -187,7 +187,7 @@ export function priceText(max: number = MAX_PRICE_PER_TOKEN, scale: number = MAX
 
 /** The deepest nesting of a JSON value a field takes (objects and arrays). */
 export const MAX_JSON_DEPTH = 32;
-/** The most values (every object, array, key and scalar counted) in one JSON field. */
+/** The most values in one JSON field: every object, array and scalar (keys are not counted; the body limit bounds them). */
 export const MAX_JSON_NODES = 100_000;
 /** The deepest nesting of a whole request body, checked before anything else parses it. */
 export const MAX_BODY_DEPTH = 64;
