@@ -75,6 +75,12 @@ describe('the validation vocabulary', () => {
       for (const bad of ['1000.0001', '1001', '1' + '0'.repeat(59), '-1', '1e3', '0.' + '1'.repeat(25), ' 1']) expect({ bad, valid: price.safeParse(bad).success }).toEqual({ bad, valid: false });
       expect(UnitPricesSchema.safeParse({ input: '1' + '0'.repeat(59), output: '0' }).error?.issues[0]?.path).toEqual(['input']);
     });
+
+    it('name the unit of the bound they are refused for', () => {
+      expect(priceText().safeParse('1001').error?.issues[0]?.message).toBe('at most 1000 USD per token');
+      // a price per 1M tokens is refused in its own unit, not per token
+      expect(priceText(1e9, 18, 'USD per 1M tokens').safeParse('1000000001').error?.issues[0]?.message).toBe('at most 1000000000 USD per 1M tokens');
+    });
   });
 
   describe('JSON values', () => {

@@ -162,32 +162,32 @@ export const MAX_PRICE_SCALE = 24;
 
 const NON_NEGATIVE_DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
 
-/** Why a price per token (exact decimal text) is refused, or undefined. */
-export function priceProblem(value: string, max: number = MAX_PRICE_PER_TOKEN, scale: number = MAX_PRICE_SCALE): string | undefined {
+/** Why a price (exact decimal text, per token unless `unit` says otherwise) is refused, or undefined. */
+export function priceProblem(value: string, max: number = MAX_PRICE_PER_TOKEN, scale: number = MAX_PRICE_SCALE, unit = 'USD per token'): string | undefined {
   if (!NON_NEGATIVE_DECIMAL.test(value)) return 'a non-negative exact decimal as text, e.g. "0.0000025"';
   const [whole = '', fraction = ''] = value.split('.');
   if (fraction.length > scale) return `at most ${scale} decimal places`;
   const bound = String(max);
   if (whole.length > bound.length || (whole.length === bound.length && whole > bound) || (whole === bound && /[1-9]/.test(fraction))) {
-    return `at most ${max} USD per token`;
+    return `at most ${max} ${unit}`;
   }
   return undefined;
 }
 
 /** A price in USD per token: exact decimal text, 0..MAX_PRICE_PER_TOKEN, at most MAX_PRICE_SCALE decimals. */
-export function priceText(max: number = MAX_PRICE_PER_TOKEN, scale: number = MAX_PRICE_SCALE): z.ZodString {
+export function priceText(max: number = MAX_PRICE_PER_TOKEN, scale: number = MAX_PRICE_SCALE, unit = 'USD per token'): z.ZodString {
   return z
     .string()
     .min(1)
     .max(60)
-    .refine((value) => priceProblem(value, max, scale) === undefined, { error: (issue) => priceProblem(issue.input as string, max, scale) ?? 'invalid price' });
+    .refine((value) => priceProblem(value, max, scale, unit) === undefined, { error: (issue) => priceProblem(issue.input as string, max, scale, unit) ?? 'invalid price' });
 }
 
 // ---------------------------------------------------------------- JSON values
 
 /** The deepest nesting of a JSON value a field takes (objects and arrays). */
 export const MAX_JSON_DEPTH = 32;
-/** The most values (every object, array, key and scalar counted) in one JSON field. */
+/** The most values in one JSON field: every object, array and scalar (keys are not counted; the body limit bounds them). */
 export const MAX_JSON_NODES = 100_000;
 /** The deepest nesting of a whole request body, checked before anything else parses it. */
 export const MAX_BODY_DEPTH = 64;

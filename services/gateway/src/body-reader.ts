@@ -28,6 +28,8 @@ export function mediaTypeOf(contentType: string | undefined): string {
   return contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function isJson(contentType: string | undefined, accepted: readonly string[] | undefined): boolean {
   if (!contentType) return false;
   const media = mediaTypeOf(contentType);
@@ -81,6 +83,14 @@ export async function readJsonBodyText(request: IncomingMessage, limit: number, 
       errors: [{ field: 'header.content-type', message: 'charset must be utf-8' }],
     });
   }
+  // a coded body would be parsed as if it were plain text: the JSON routes take none (OTLP's gzip is decoded before them)
+  const coding = (request.headers['content-encoding'] ?? 'identity').toString().trim().toLowerCase();
+  if (coding !== '' && coding !== 'identity') {
+    request.resume();
+    throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, `Content-Encoding ${coding} is not supported: send the body uncompressed`, {
+      errors: [{ field: 'header.content-encoding', message: 'only identity (no encoding)' }],
+    });
+  }
   const tooLarge = (): GatewayError =>
     new GatewayError(GatewayErrorCode.PayloadTooLarge, `the body is larger than ${limit} bytes`, { errors: [{ field: 'body', message: `at most ${limit} bytes` }] });
   if (declared !== undefined && Number(declared) > drainLimit(limit)) {
@@ -98,7 +108,13 @@ export async function readJsonBodyText(request: IncomingMessage, limit: number, 
     }
   }
   if (size > limit) throw tooLarge();
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    text = strictUtf8.decode(Buffer.concat(chunks));
+  } catch (error) {
+    // bytes that are not UTF-8 would otherwise become U+FFFD and be stored as text the client never sent
+    throw new GatewayError(GatewayErrorCode.Validation, 'the body is not valid UTF-8', { errors: [{ field: 'body', message: 'not valid UTF-8' }], cause: error });
+  }
   try {
     return { value: JSON.parse(text) as unknown, text };
   } catch (error) {

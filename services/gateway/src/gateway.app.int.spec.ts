@@ -169,6 +169,37 @@ describe('gateway HTTP core (real Redis, PostgreSQL, NATS, HTTP)', () => {
       expect(state.creates).toBe(0);
     });
 
+    it('refuses bytes that are not UTF-8 (400) and a coded body (415) rather than storing what was not sent', async () => {
+      const before = state.creates;
+      // 0xff 0xfe inside a string would otherwise be read as two U+FFFD and the widget created with them
+      const latin = await call('POST', widgets, {
+        token: 'user-val',
+        raw: Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('b","size":1}')]),
+        headers: { 'content-type': 'application/json' },
+      });
+      expectProblem(latin, 400);
+      expect(fields(latin)).toEqual(['body']);
+
+      // an encoded surrogate (CESU-8) is not UTF-8 either
+      const cesu = await call('POST', widgets, {
+        token: 'user-val',
+        raw: Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","size":1}')]),
+        headers: { 'content-type': 'application/json' },
+      });
+      expectProblem(cesu, 400);
+      expect(fields(cesu)).toEqual(['body']);
+
+      // a plain body announced as brotli would be read as if it were not coded
+      const coded = await call('POST', widgets, { token: 'user-val', raw: '{"name":"a","size":1}', headers: { 'content-type': 'application/json', 'content-encoding': 'br' } });
+      expectProblem(coded, 415);
+      expect(fields(coded)).toEqual(['header.content-encoding']);
+
+      const identity = await call('POST', widgets, { token: 'user-val', raw: '{"name":"\u00e9\u{1f600}","size":1}', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } });
+      expect(identity.status).toBe(201);
+      expect((identity.body as { name: string }).name).toBe('\u00e9\u{1f600}');
+      expect(state.creates).toBe(before + 1);
+    });
+
     it('never answers a malformed request with a 5xx', async () => {
       const answers = await Promise.all([
         call('GET', '/v1/workspaces/%E0%A4%A/widgets', { token: 'user-val' }),

@@ -8,6 +8,11 @@ import { z } from 'zod';
  */
 
 const Hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${length}}$`), `${length} hex digits`);
+/**
+ * A trace or span id: all zeros is OTLP's invalid id. Span ids are the usage events' ids, so two calls
+ * sent with it would be counted as one.
+ */
+const SpanHex = (length: number) => Hex(length).refine((value) => /[1-9a-fA-F]/.test(value), 'an all-zero id is invalid (OTLP)');
 /** int64 / fixed64 in OTLP/JSON: a decimal string or a number. */
 const Int64 = z.union([z.string().regex(/^-?\d{1,20}$/), z.number().int()]);
 
@@ -30,8 +35,8 @@ const Attributes = z.array(KeyValueSchema).optional();
 export const OtlpEventSchema = z.object({ timeUnixNano: Int64.optional(), name: z.string().optional(), attributes: Attributes });
 
 export const OtlpSpanSchema = z.object({
-  traceId: Hex(32),
-  spanId: Hex(16),
+  traceId: SpanHex(32),
+  spanId: SpanHex(16),
   parentSpanId: z.union([Hex(16), z.literal('')]).optional(),
   traceState: z.string().optional(),
   name: z.string().optional(),

@@ -100,6 +100,8 @@ export function otlpTranscoder(next: RequestListener, limitBytes = OTLP_BODY_LIM
       try {
         body = encoding === 'gzip' ? await gunzipAsync(raw, { maxOutputLength: limitBytes }) : raw;
       } catch (error) {
+        // a small body that inflates past the limit is too large, not malformed
+        if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return problem(response, 413, 'Payload Too Large', `the body is larger than ${limitBytes} bytes once decompressed`, [{ field: 'body', message: `at most ${limitBytes} bytes decompressed` }]);
         return problem(response, 400, 'Invalid Request', 'the body is not valid gzip', [{ field: 'body', message: error instanceof Error ? error.message : 'invalid gzip' }]);
       }
       let json: Buffer = body;

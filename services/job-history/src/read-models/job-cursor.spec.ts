@@ -17,6 +17,10 @@ describe('job list cursors', () => {
       encode([1, cursor.startedAt, '', 20, cursor.filters]),
       encode([1, cursor.startedAt, 'job', 0, cursor.filters]),
       encode([1, cursor.startedAt, 'job', 2.5, cursor.filters]),
+      // well-formed text PostgreSQL refuses as a timestamp (a 500 before): year 0000, February 30, month 99
+      encode([1, '0000-01-01T00:00:00.000000Z', 'job', 20, cursor.filters]),
+      encode([1, '2026-02-30T00:00:00.000000Z', 'job', 20, cursor.filters]),
+      encode([1, '2026-99-01T00:00:00.000000Z', 'job', 20, cursor.filters]),
     ]) {
       expect(decodeJobCursor(text)).toBeUndefined();
     }

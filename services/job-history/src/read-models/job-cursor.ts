@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { JobStatus } from '@steward/contracts';
+import { InstantSchema, type JobStatus } from '@steward/contracts';
 
 export interface JobListFilters {
   readonly agent?: string;
@@ -45,7 +45,8 @@ export function decodeJobCursor(text: string): JobCursor | undefined {
   }
   if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== 1) return undefined;
   const [, startedAt, jobId, offset, filters] = parsed as unknown[];
-  if (typeof startedAt !== 'string' || !STARTED_AT.test(startedAt) || Number.isNaN(Date.parse(startedAt))) return undefined;
+  // a crafted time (year 0000, February 30) would reach PostgreSQL and fail there: only an instant a job can hold
+  if (typeof startedAt !== 'string' || !STARTED_AT.test(startedAt) || !InstantSchema.safeParse(startedAt).success) return undefined;
   if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 200) return undefined;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 1) return undefined;
   if (typeof filters !== 'string' || filters.length > 64) return undefined;

@@ -41,11 +41,11 @@ const PriceSet = z.strictObject({
   reasoningOutput: priceText().optional(),
 });
 const MillionPriceSet = z.strictObject({
-  input: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6),
-  output: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6),
-  cacheRead: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6).optional(),
-  cacheCreation: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6).optional(),
-  reasoningOutput: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6).optional(),
+  input: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6, 'USD per 1M tokens'),
+  output: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6, 'USD per 1M tokens'),
+  cacheRead: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6, 'USD per 1M tokens').optional(),
+  cacheCreation: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6, 'USD per 1M tokens').optional(),
+  reasoningOutput: priceText(MAX_PRICE_PER_TOKEN * 1_000_000, MAX_PRICE_SCALE - 6, 'USD per 1M tokens').optional(),
 });
 
 /** Provider and model as they appear in a path: letters, digits and `. _ - : @ +`, never only dots (`.`, `..`: a path, not a name). */

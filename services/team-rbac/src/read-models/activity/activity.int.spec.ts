@@ -191,6 +191,11 @@ describe('activity log (PostgreSQL, NATS)', () => {
     await expect(repository.listActivity(org, { limit: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(repository.listActivity(org, { from: 'yesterday' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(repository.listActivity(org, { cursor: Buffer.from('["x","y"]').toString('base64url') })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+    // a cursor of the right shape whose time PostgreSQL refuses is the client's mistake, not a failed query
+    for (const at of ['0000-01-01T00:00:00.000000Z', '2026-99-99T99:99:99.000000Z', '2026-02-30T00:00:00.000000Z']) {
+      const crafted = Buffer.from(JSON.stringify([at, 'a37b77f9-860f-49e1-97c9-67c31fe5303e'])).toString('base64url');
+      await expect(repository.listActivity(org, { cursor: crafted })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+    }
   });
 
   it('pages with a cursor without duplicates or gaps while entries keep arriving', async () => {

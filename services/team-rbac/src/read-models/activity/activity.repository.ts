@@ -1,3 +1,4 @@
+import { InstantSchema } from '@steward/contracts';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { containsPattern } from '../paging';
 import { ReadModelError, ReadModelErrorCode } from '../read-model.error';
@@ -95,7 +96,8 @@ function decodeCursor(text: string): Cursor {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2) {
       const [at, id] = value as unknown[];
-      if (typeof at === 'string' && CURSOR_TIME.test(at) && typeof id === 'string' && UUID.test(id)) return { at, id };
+      // the time goes to PostgreSQL: a crafted one (year 0000, month 99) must be refused here, not fail there
+      if (typeof at === 'string' && CURSOR_TIME.test(at) && InstantSchema.safeParse(at).success && typeof id === 'string' && UUID.test(id)) return { at, id };
     }
   } catch {
     // falls through to the refusal
