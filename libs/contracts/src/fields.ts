@@ -145,8 +145,11 @@ export const ClientIdSchema = clientId();
 
 // ---------------------------------------------------------------- numbers
 
-/** The most tokens one call may report. */
-export const MAX_TOKENS = 1e12;
+/**
+ * Tokens of one call, per kind: a billion, hundreds of times the largest context window, so a rollup cell (bigint)
+ * cannot overflow at any ingest rate.
+ */
+export const MAX_TOKENS = 1e9;
 /** A whole number of tokens, 0..MAX_TOKENS. */
 export const TokenCountSchema = z.number().int().min(0).max(MAX_TOKENS);
 /** The longest latency (a day) and duration (30 days) Steward takes, in milliseconds. */

@@ -10,13 +10,20 @@ const Range = {
   timeZone: z.string(),
 };
 
+/**
+ * A sum of token counts. Exact up to 2^53 − 1 (about 9 × 10^15 tokens); a larger sum is still answered, rounded to
+ * the nearest double, rather than refused: a tenant's own usage must never turn its dashboards into errors. Costs
+ * are exact decimal text whatever the size.
+ */
+const TokenSum = z.number().nonnegative().describe('tokens: exact up to 2^53 - 1, rounded beyond');
+
 const Tokens = z.object({
-  total: z.number().int(),
-  input: z.number().int(),
-  output: z.number().int(),
-  cacheRead: z.number().int(),
-  cacheCreation: z.number().int(),
-  reasoningOutput: z.number().int(),
+  total: TokenSum,
+  input: TokenSum,
+  output: TokenSum,
+  cacheRead: TokenSum,
+  cacheCreation: TokenSum,
+  reasoningOutput: TokenSum,
 });
 
 export const UsageSummarySchema = z.object({
@@ -124,7 +131,7 @@ const StatementGroup = z.object({
   lines: z.array(
     z.object({
       tokenType: z.enum(['input', 'cacheRead', 'cacheCreation', 'output', 'reasoningOutput']),
-      quantity: z.number().int(),
+      quantity: TokenSum,
       /** USD per token; null when unpriced. */
       unitPrice: z.string().nullable(),
       /** Credits per token. */
