@@ -5769,11 +5769,17 @@ export interface operations {
                         calls: number;
                         errors: number;
                         tokens: {
+                            /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                             total: number;
+                            /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                             input: number;
+                            /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                             output: number;
+                            /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                             cacheRead: number;
+                            /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                             cacheCreation: number;
+                            /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                             reasoningOutput: number;
                         };
                         averageResponseTimeMs: number | null;
@@ -5911,11 +5917,17 @@ export interface operations {
                             errors: number;
                             unpricedCalls: number;
                             tokens: {
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 total: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 input: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 output: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 cacheRead: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 cacheCreation: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 reasoningOutput: number;
                             };
                         }[];
@@ -6170,11 +6182,17 @@ export interface operations {
                             errors: number;
                             unpricedCalls: number;
                             tokens: {
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 total: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 input: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 output: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 cacheRead: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 cacheCreation: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 reasoningOutput: number;
                             };
                             /** @description USD, an exact decimal as text */
@@ -6310,11 +6328,17 @@ export interface operations {
                             provider: string;
                             model: string;
                             tokens: {
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 total: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 input: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 output: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 cacheRead: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 cacheCreation: number;
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 reasoningOutput: number;
                             };
                             /** @description USD, an exact decimal as text */
@@ -6452,6 +6476,7 @@ export interface operations {
                             lines: {
                                 /** @enum {string} */
                                 tokenType: "input" | "cacheRead" | "cacheCreation" | "output" | "reasoningOutput";
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 quantity: number;
                                 unitPrice: string | null;
                                 unitPriceCredits: string | null;
@@ -6472,6 +6497,7 @@ export interface operations {
                             lines: {
                                 /** @enum {string} */
                                 tokenType: "input" | "cacheRead" | "cacheCreation" | "output" | "reasoningOutput";
+                                /** @description tokens: exact up to 2^53 - 1, rounded beyond */
                                 quantity: number;
                                 unitPrice: string | null;
                                 unitPriceCredits: string | null;
