@@ -4,28 +4,16 @@
  * quarantined, jobs of its workspace and of another organization keep appearing, `/readyz` says
  * degraded, the projections process logs its id (not its data), and the operator's CLI lists it.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { JobStreams } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
-import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
+import { type CliRun, type Stack, type TestEnv, createTestEnv, runStewardCli, startStack, waitFor } from '@steward/testing';
 import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
 
 jest.setTimeout(180_000);
 
-const root = join(__dirname, '..', '..');
-
-function steward(stack: Stack, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/cli/steward.ts', ...args], { cwd: root, env: { ...stack.childEnv } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function steward(stack: Stack, args: string[]): Promise<CliRun> {
+  return runStewardCli(args, { ...stack.childEnv });
 }
 
 describe('a poison job event on the running stack', () => {

@@ -1,34 +1,13 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@steward/event-store';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DeadLetterHeaders, connectNats, ensureStreams, natsNames } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
-import { createTestEnv, type TestEnv } from '@steward/testing';
+import { createTestEnv, runStewardCli, type CliRun, type TestEnv } from '@steward/testing';
 import { ledgerProjection, newEvent } from '../../libs/projections/test/projection.fixtures';
 
-const root = join(__dirname, '..', '..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function steward(env: TestEnv, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/cli/steward.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: env.databaseUrl, EVENT_STORE_SCHEMA: 'cli_events', ...extraEnv },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function steward(env: TestEnv, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  return runStewardCli(args, { ...process.env, DATABASE_URL: env.databaseUrl, EVENT_STORE_SCHEMA: 'cli_events', ...extraEnv });
 }
 
 describe('npm run steward -- projections', () => {

@@ -484,14 +484,7 @@ export class DurableConsumer<T = DeliveredEvent> {
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
     const { stream, durable } = this.options;
-    const headers = copyHeaders(msg.headers);
-    headers.set(DeadLetterHeaders.Reason, headerValue(reason) || 'unknown');
-    headers.set(DeadLetterHeaders.Subject, msg.subject);
-    headers.set(DeadLetterHeaders.Stream, msg.info.stream);
-    headers.set(DeadLetterHeaders.StreamSequence, String(msg.info.streamSequence));
-    headers.set(DeadLetterHeaders.DeliveryCount, String(msg.info.deliveryCount));
-    headers.set(DeadLetterHeaders.Consumer, durable);
-    headers.set(DeadLetterHeaders.FailedAt, new Date().toISOString());
+    const headers = deadLetterHeaders(msg, durable, reason);
     try {
       await this.options.js.publish(this.deadLetterSubject, msg.data, {
         // One dead letter per (stream message, consumer), however often this runs.
@@ -520,6 +513,19 @@ export async function runConsumer<T = DeliveredEvent>(options: RunConsumerOption
   const consumer = new DurableConsumer<T>(options);
   await consumer.start();
   return consumer;
+}
+
+/** A dead letter's headers: the original message's (but NATS' own), and where, when and why it failed. */
+export function deadLetterHeaders(msg: JsMsg, consumer: string, reason: string): MsgHdrs {
+  const headers = copyHeaders(msg.headers);
+  headers.set(DeadLetterHeaders.Reason, headerValue(reason) || 'unknown');
+  headers.set(DeadLetterHeaders.Subject, msg.subject);
+  headers.set(DeadLetterHeaders.Stream, msg.info.stream);
+  headers.set(DeadLetterHeaders.StreamSequence, String(msg.info.streamSequence));
+  headers.set(DeadLetterHeaders.DeliveryCount, String(msg.info.deliveryCount));
+  headers.set(DeadLetterHeaders.Consumer, consumer);
+  headers.set(DeadLetterHeaders.FailedAt, new Date().toISOString());
+  return headers;
 }
 
 function copyHeaders(source: MsgHdrs | undefined): MsgHdrs {

@@ -1,8 +1,8 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import type { MsgHdrs } from '@nats-io/nats-core';
 import type { TraceContext, UsageIngestBatch } from '@steward/contracts';
 import { EventStoreError, EventStoreErrorCode, type AppendNewRequest, type EventStore } from '@steward/event-store';
-import { DeadLetterHeaders, natsNames, type MessagingLogger } from '@steward/messaging';
+import { DeadLetterHeaders, deadLetterHeaders, natsNames, type MessagingLogger } from '@steward/messaging';
 import type { Pricer } from '../pricing';
 import type { MeteringMetrics } from './metering.metrics';
 import type { DecodedUsageBatch, InvalidMember } from './usage-batch.codec';
@@ -132,7 +132,7 @@ export class UsageMeter {
    * A failed publish throws, so the group comes again: its recorded events are then duplicates.
    */
   private async deadLetterMembers(msg: JsMsg, batch: UsageIngestBatch, refused: readonly RefusedMember[]): Promise<void> {
-    const headers = deadLetterHeaders(msg, this.options.durable, describeRefused(refused), refused);
+    const headers = deadLetterHeadersOf(msg, this.options.durable, describeRefused(refused), refused);
     const members: UsageIngestBatch = { ...batch, events: refused.map(({ index }) => batch.events[index]!) };
     await this.options.js.publish(this.deadLetterSubject, JSON.stringify(members), {
       msgID: `${msg.info.stream}.${msg.info.streamSequence}.${this.options.durable}.members`,
@@ -151,7 +151,7 @@ export class UsageMeter {
    * id of its own, so a redelivered group dead-letters them once.
    */
   private async deadLetterInvalid(msg: JsMsg, batch: UsageIngestBatch, invalid: readonly InvalidMember[]): Promise<void> {
-    const headers = deadLetterHeaders(msg, this.options.durable, describeRefused(invalid), invalid);
+    const headers = deadLetterHeadersOf(msg, this.options.durable, describeRefused(invalid), invalid);
     await this.options.js.publish(this.deadLetterSubject, JSON.stringify({ ...batch, events: invalid.map(({ event }) => event) }), {
       msgID: `${msg.info.stream}.${msg.info.streamSequence}.${this.options.durable}.invalid`,
       headers,
@@ -199,7 +199,7 @@ export class UsageMeter {
   }
 
   private async deadLetter(msg: JsMsg, reason: string, refused?: readonly RefusedMember[]): Promise<void> {
-    const headers = deadLetterHeaders(msg, this.options.durable, reason, refused);
+    const headers = deadLetterHeadersOf(msg, this.options.durable, reason, refused);
     try {
       await this.options.js.publish(this.deadLetterSubject, msg.data, {
         msgID: `${msg.info.stream}.${msg.info.streamSequence}.${this.options.durable}`,
@@ -238,23 +238,9 @@ function describeRefused(refused: readonly RefusedMember[]): string {
   return refused.map(({ index, reason }) => `events[${index}]: ${reason}`).join('; ');
 }
 
-/** The original message's headers, and where and why it was dead-lettered (the refused events' indices when known). */
-function deadLetterHeaders(msg: JsMsg, durable: string, reason: string, refused?: readonly RefusedMember[]): MsgHdrs {
-  const headers = natsHeaders();
-  if (msg.headers) {
-    for (const [key, values] of msg.headers) {
-      if (key.toLowerCase().startsWith('nats-')) continue;
-      for (const value of values) headers.append(key, value);
-    }
-  }
-  // A header holds one line of bounded length.
-  headers.set(DeadLetterHeaders.Reason, reason.replace(/[\r\n]+/g, ' ').slice(0, 1_000));
-  headers.set(DeadLetterHeaders.Subject, msg.subject);
-  headers.set(DeadLetterHeaders.Stream, msg.info.stream);
-  headers.set(DeadLetterHeaders.StreamSequence, String(msg.info.streamSequence));
-  headers.set(DeadLetterHeaders.DeliveryCount, String(msg.info.deliveryCount));
-  headers.set(DeadLetterHeaders.Consumer, durable);
-  headers.set(DeadLetterHeaders.FailedAt, new Date().toISOString());
+/** A dead letter's headers (libs/messaging's), and the refused events' indices when known. */
+function deadLetterHeadersOf(msg: JsMsg, durable: string, reason: string, refused?: readonly RefusedMember[]): MsgHdrs {
+  const headers = deadLetterHeaders(msg, durable, reason);
   if (refused?.length) headers.set(DeadLetterHeaders.Members, refused.map(({ index }) => index).join(','));
   return headers;
 }
