@@ -7,7 +7,7 @@ import { initTelemetry, resetTelemetryForTests } from '@steward/observability';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { TallyError, TallyErrorCode, tallyAggregate, tallyCodes, tallyRegistry, tallyStream, type TallyEvent, type TallyState } from '../test/tally.fixture';
 import { CommandRunner, type CommandPlan } from './command-runner';
-import type { LoadedStream } from './event-stream';
+import { UnreadableStreamError, type LoadedStream } from './event-stream';
 
 /** The runner against the real PostgreSQL event store: idempotency, conflicts, several streams in one unit, traces. */
 describe('CommandRunner.commit (PostgreSQL event store)', () => {
@@ -90,6 +90,17 @@ describe('CommandRunner.commit (PostgreSQL event store)', () => {
     expect(again).toEqual({ ...first, replayed: true });
     expect(decide).not.toHaveBeenCalled();
     expect(await store.readStream(tallyStream(tallyId))).toHaveLength(1);
+  });
+
+  it('a stored event this code cannot read is the server’s fault, not a refusal, and its data is not told', async () => {
+    const tallyId = randomUUID();
+    await store.append(tallyStream(tallyId), [
+      { eventId: randomUUID(), type: 'TallyCounted', version: 1, data: { workspaceId: 'ws-1', tallyId, by: 'secret-ish' }, metadata: { correlationId: 'c', actor: { type: 'system', id: 'test' }, occurredAt: '2026-01-01T00:00:00.000Z' } },
+    ], { expectedRevision: 'no_stream' });
+    const failure = await runner.commit(envelope(), count(tallyId, 1)).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnreadableStreamError);
+    expect(runner.refusal(failure)).toBeUndefined();
+    expect((failure as Error).message).not.toContain('secret-ish');
   });
 
   it('answers changed: false when the decision is empty, and appends nothing', async () => {
