@@ -3,10 +3,13 @@
  * gateway processes (A and B, one Redis registry, one NATS). Each round
  * issues a key on A, uses it on B (B caches the credential), revokes it on A,
  * and uses it on B at once, with no sleep and no retry: B must refuse it. The
- * same for a member removed on A while B holds their memberships.
+ * same for a member removed on A while B holds their memberships. A replica
+ * that hangs (SIGSTOP: subscribed, silent) holds a revoke only until its
+ * lease lapses, and refuses the key once it runs again.
  */
 import { randomBytes } from 'node:crypto';
-import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { performance } from 'node:perf_hooks';
+import { type Stack, type TestEnv, createTestEnv, freePort, startChild, startStack, waitFor } from '@steward/testing';
 import { GatewayClient, uniqueEmail } from './support/gateway-client';
 
 jest.setTimeout(900_000);
@@ -66,5 +69,43 @@ describe('revocation across two gateway replicas', () => {
       if (after.status !== 404) accepted.push(`round ${round}: B answered ${after.status} to a removed member`);
     }
     expect(accepted).toEqual([]);
+  });
+
+  it('a hung replica (SIGSTOP) holds a revoke on A only until its lease lapses, and refuses the key when it resumes', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const hung = startChild('gateway-hung', 'services/gateway/src/main.ts', { ...stack.childEnv, PORT: String(port), GATEWAY_URL: url, STEWARD_PROCESS: 'gateway-hung' });
+    const c = new GatewayClient(url);
+    try {
+      await waitFor('the third replica', async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined), { timeoutMs: 90_000, intervalMs: 250 });
+      const ws = stack.workspaceId;
+      const wrong: string[] = [];
+      for (let round = 1; round <= 3; round++) {
+        const key = await a.expect<{ id: string; key: string }>(201, 'POST', `/v1/workspaces/${ws}/api-keys`, { token: stack.ownerToken, body: { name: `hung round ${round}`, scopes: ['read'] } });
+        await c.expect(200, 'GET', `/v1/workspaces/${ws}`, { token: key.key });
+        hung.process.kill('SIGSTOP');
+        let resumed = false;
+        try {
+          const started = performance.now();
+          const revoked = await a.call('DELETE', `/v1/workspaces/${ws}/api-keys/${key.id}`, { token: stack.ownerToken });
+          const ms = performance.now() - started;
+          // the read-your-writes deadline is 5 s: a revoke that waited for the silent replica's answer until then is a 503 or late
+          if (revoked.status !== 204 || ms >= 4_900) wrong.push(`round ${round}: the revoke answered ${revoked.status} after ${Math.round(ms)} ms`);
+          // sent while C is stopped: the first request C serves when it runs again
+          const after = c.call('GET', `/v1/workspaces/${ws}`, { token: key.key });
+          hung.process.kill('SIGCONT');
+          resumed = true;
+          const answer = await after;
+          if (answer.status !== 401) wrong.push(`round ${round}: the resumed replica answered ${answer.status}`);
+        } finally {
+          if (!resumed) hung.process.kill('SIGCONT');
+        }
+      }
+      expect(wrong).toEqual([]);
+    } finally {
+      hung.process.kill('SIGCONT');
+      hung.process.kill('SIGTERM');
+      await hung.exited;
+    }
   });
 });

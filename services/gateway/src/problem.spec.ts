@@ -34,6 +34,19 @@ describe('toProblemResponse', () => {
     expect(toProblemResponse(new GatewayError(GatewayErrorCode.RateLimited, 'slow down', { retryAfterSeconds: 12.2 }), '/').headers['retry-after']).toBe('13');
   });
 
+  it('tells a 503 the gateway raised (what to resend, and how) with its Retry-After, and nothing of an unknown 5xx', () => {
+    const stored = new GatewayError(GatewayErrorCode.Unavailable, 'The change is stored, but the read models do not show it yet; resend the request with the same Idempotency-Key', {
+      retryAfterSeconds: 1,
+      cause: new Error('read models team had not caught up within 5000 ms'),
+    });
+    const answer = toProblemResponse(stored, '/v1/x');
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBe('1');
+    expect(answer.body.detail).toBe(stored.message);
+    expect(JSON.stringify(answer.body)).not.toContain('5000 ms');
+    expect(toProblemResponse(new TeamError('UNAVAILABLE', 'nats://10.0.0.7:4222 refused'), '/').body.detail).toBe('Service Unavailable');
+  });
+
   it('keeps the cause of an unknown failure to itself', () => {
     const answer = toProblemResponse(new Error('password=hunter2'), '/v1/x');
     expect(answer.status).toBe(500);

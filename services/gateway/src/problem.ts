@@ -114,7 +114,9 @@ export function createProblemMapper(domainStatuses: Readonly<Record<string, numb
       if (gatewayError?.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(gatewayError.retryAfterSeconds)));
       else if (mapping.status === 429 || mapping.status === 503) headers['retry-after'] = '1';
       if (gatewayError?.allow) headers.allow = gatewayError.allow.join(', ');
-      const detail = mapping.status >= 500 || !(error instanceof Error) ? mapping.title : error.message;
+      // a 503 the gateway raised tells the client what to do (resend, with which key); any other 5xx keeps its cause
+      const told = mapping.status === 503 && gatewayError !== undefined;
+      const detail = (mapping.status >= 500 && !told) || !(error instanceof Error) ? mapping.title : error.message;
       return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors ?? namedField(mapping.status, error, detail)) };
     }
     if (error instanceof URIError || (error instanceof Error && error.cause instanceof URIError)) {

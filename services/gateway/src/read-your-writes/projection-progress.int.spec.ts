@@ -4,6 +4,7 @@ import { PostgresEventStore, comparePositions, type GlobalPosition, type NewEven
 import { CheckpointRepository, ProjectionHost, defineProjection } from '@steward/projections';
 import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
+import { toProblemResponse } from '../problem';
 import { PROGRESS_APPLICATION_NAME, ProgressTimeoutError, ProjectionProgress } from './projection-progress';
 import { ReadYourWrites } from './read-your-writes';
 
@@ -103,6 +104,9 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
       const refused = await settling.then(() => undefined, (error: unknown) => error);
       expect(refused).toBeInstanceOf(GatewayError);
       expect(refused).toMatchObject({ code: GatewayErrorCode.Unavailable, retryAfterSeconds: 1 });
+      // the client is told the write is stored and how to resend it, not which read model lags
+      expect(toProblemResponse(refused, '/v1/x').body.detail).toMatch(/^The change is stored, .*same Idempotency-Key/);
+      expect(toProblemResponse(refused, '/v1/x').body.detail).not.toContain('ryw_');
 
       // while it is stuck: an event it does not read (another type, another stream) does not wait for it
       const unrelated = await append('Unrelated', 'elsewhere-');

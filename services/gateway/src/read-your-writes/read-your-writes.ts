@@ -57,7 +57,7 @@ export class ReadYourWrites implements WriteSettler {
       if (error instanceof ProgressTimeoutError || error instanceof ReplicaSyncError) {
         throw new GatewayError(
           GatewayErrorCode.Unavailable,
-          `The change is stored, but ${error.message}; resend the request with the same Idempotency-Key to wait for it (it is not applied twice).`,
+          `The change is stored, but ${error instanceof ReplicaSyncError ? 'not every gateway replica has confirmed it' : 'the read models do not show it'} yet; resend the request with the same Idempotency-Key to wait for it (it is not applied twice).`,
           { retryAfterSeconds: 1, cause: error },
         );
       }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
-import { connectNats, type NatsClients } from '@steward/messaging';
+import { connectNats, natsNames, type NatsClients } from '@steward/messaging';
 import { CheckpointRepository } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { ProjectionProgress } from './projection-progress';
@@ -68,6 +68,22 @@ describe('ReplicaSync (real NATS, Redis, PostgreSQL)', () => {
     const started = performance.now();
     await a.syncOthers(nothing, events, 5_000);
     expect(performance.now() - started).toBeGreaterThanOrEqual(LEASE - 150);
+  });
+
+  it('waits out a hung replica (subscribed, silent, no longer renewing) once its lease lapses, not until the deadline', async () => {
+    // a frozen process (a long GC pause, SIGSTOP, a stalled VM): NATS still delivers to its subscription, nobody answers
+    const hung = nats.nc.subscribe(natsNames(env.natsPrefix).subject('gateway', 'replicas', 'gw-hung', 'sync'), { callback: () => undefined });
+    try {
+      const { now } = await redisTime();
+      await redis.zadd(key(), now, 'gw-hung');
+      const started = performance.now();
+      await a.syncOthers(nothing, events, 5_000);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(LEASE - 150);
+      expect(performance.now() - started).toBeLessThan(2_500);
+    } finally {
+      hung.unsubscribe();
+      await redis.zrem(key(), 'gw-hung');
+    }
   });
 
   it('fails (503 upstream) when a replica keeps renewing without answering', async () => {

@@ -128,6 +128,9 @@ export class ReplicaSync {
     let pending: Map<string, number> | undefined;
     for (;;) {
       const { now, live } = await this.live();
+      const seen = performance.now();
+      // when a registration seen at `now` (Redis's clock) lapses, on this process's clock (a little late, never early)
+      const lapsesAt = (beat: number): number => seen + beat + this.leaseMs - now + 1;
       // first round: everyone registered; later rounds: those not yet confirmed whose registration still holds
       // (a replica is out only once its last heartbeat is older than the lease, never for not having renewed yet)
       const round = pending === undefined ? live : new Map([...live].filter(([id]) => pending!.has(id)));
@@ -135,14 +138,15 @@ export class ReplicaSync {
       const failed = new Map<string, number>();
       await Promise.all(
         [...round].map(async ([id, beat]) => {
-          if (!(await this.ask(id, payload, deadline))) failed.set(id, beat);
+          // no longer than its registration holds: a hung replica (subscribed, silent) is then out or, renewed, asked again
+          if (!(await this.ask(id, payload, Math.min(deadline, lapsesAt(beat))))) failed.set(id, beat);
         }),
       );
       if (failed.size === 0) return;
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw new ReplicaSyncError([...failed.keys()]);
       // a replica that did not answer is out once its registration is older than the lease
-      const lapse = Math.max(...[...failed.values()].map((beat) => beat + this.leaseMs - now)) + 1;
+      const lapse = Math.max(...[...failed.values()].map(lapsesAt)) - performance.now();
       await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(lapse, 1), remaining)));
       pending = failed;
     }
