@@ -28,6 +28,8 @@ export interface ProjectionProgressRow extends ProgressFilter, ProgressNotice {
   readonly hasLeader: boolean;
   /** False when writes never wait for it (`awaitedByWrites: false`). */
   readonly awaited: boolean;
+  /** Milliseconds since its checkpoint row last changed (a leader claimed it or moved it), by the database's clock. */
+  readonly quietMs: number;
 }
 
 export function encodeProgressNotice(notice: ProgressNotice): string {
@@ -70,9 +72,11 @@ export async function readProjectionProgress(db: Kysely<any>): Promise<Projectio
     stream_prefixes: string[] | null;
     awaited: boolean;
     has_leader: boolean;
+    quiet_ms: string;
   }>`
     SELECT c.name, c.commit_position::text AS commit_position, c.prepare_position::text AS prepare_position,
            c.event_types, c.stream_prefixes, c.awaited,
+           floor(extract(epoch FROM (now() - c.updated_at)) * 1000)::bigint::text AS quiet_ms,
            EXISTS (
              SELECT 1 FROM pg_locks l
               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
@@ -88,5 +92,6 @@ export async function readProjectionProgress(db: Kysely<any>): Promise<Projectio
     streamPrefixes: row.stream_prefixes,
     hasLeader: row.has_leader,
     awaited: row.awaited,
+    quietMs: Number(row.quiet_ms),
   }));
 }

@@ -7,7 +7,7 @@
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
  * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
- * GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
  */
@@ -78,7 +78,12 @@ async function main(): Promise<void> {
 
   const activityReads = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: config.natsPrefix, logger });
   // One LISTEN connection follows every projection's progress: read-your-writes waits on it, caches empty on it.
-  const progress = new ProjectionProgress({ connectionString: config.databaseUrl, db, logger });
+  const downGrace = process.env.GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS;
+  const removalGraceMs = downGrace === undefined || downGrace === '' ? undefined : Number(downGrace);
+  if (removalGraceMs !== undefined && !(Number.isInteger(removalGraceMs) && removalGraceMs >= 0)) {
+    throw new Error('GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS must be a whole number of milliseconds');
+  }
+  const progress = new ProjectionProgress({ connectionString: config.databaseUrl, db, logger, ...(removalGraceMs !== undefined ? { removalGraceMs } : {}) });
   await progress.start();
   const redisPrefix = process.env.GATEWAY_REDIS_PREFIX ?? 'steward:';
   const replicas = new ReplicaSync({ nc: nats.nc, redis, natsPrefix: config.natsPrefix, redisPrefix, progress, onSynced: () => emptyCaches(), logger });

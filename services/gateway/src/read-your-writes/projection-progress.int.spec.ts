@@ -66,7 +66,7 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
     db = new Kysely({ dialect: new PostgresDialect({ pool: env.pool }) });
     await new CheckpointRepository(db).migrate();
     // a leftover row of a projection nobody runs any more, reading every event, far behind
-    await db.withSchema('steward_projections').insertInto('checkpoints').values({ name: 'removed_long_ago', version: 1, epoch: '3', events_applied: '0' }).execute();
+    await db.withSchema('steward_projections').insertInto('checkpoints').values({ name: 'removed_long_ago', version: 1, epoch: '3', events_applied: '0', updated_at: new Date(Date.now() - 86_400_000) }).execute();
     host = new ProjectionHost({ pool: env.pool, store, projections: [ledger, reactor], meter: false, logger: { info: () => undefined, warn: () => undefined, error: () => undefined }, lockPollIntervalMs: 100, retryDelayMs: 50, instanceId: 'ryw-1' });
     await host.start();
     await waitFor('the ledger projection to lead', async () => ((await host.runner('ryw_ledger').status()).active ? true : undefined));
@@ -140,7 +140,7 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
     expect(progress.listening).toBe(true);
   });
 
-  it('a projection that stops running blocks writes (503) until it has had no leader for the removal grace', async () => {
+  it('a projection that stops running blocks writes (503), also for a gateway started meanwhile, until it has had no leader for the removal grace', async () => {
     const quick = new ProjectionProgress({ connectionString: env.databaseUrl, db, removalGraceMs: 1_000 });
     await quick.start();
     try {
@@ -149,6 +149,14 @@ describe('ProjectionProgress (real PostgreSQL, a real projection runner)', () =>
       // just stopped: perhaps restarting, so the write cannot be promised
       await expect(quick.waitFor(written.position, written.events, 300)).rejects.toBeInstanceOf(ProgressTimeoutError);
       await expect(progress.waitFor(written.position, written.events, 300)).rejects.toBeInstanceOf(ProgressTimeoutError);
+      // a gateway that starts while it is down still counts it: its row moved within the grace (down, not removed)
+      const late = new ProjectionProgress({ connectionString: env.databaseUrl, db });
+      await late.start();
+      try {
+        await expect(late.waitFor(written.position, written.events, 300)).rejects.toBeInstanceOf(ProgressTimeoutError);
+      } finally {
+        await late.close();
+      }
       // gone for longer than the grace: no longer counted
       await waitFor('the grace to pass', async () => quick.waitFor(written.position, written.events, 300).then(() => true, () => undefined), { timeoutMs: 20_000, intervalMs: 200 });
       expect(comparePositions(quick.checkpointOf('ryw_ledger')!, written.position)).toBeLessThan(0);

@@ -30,12 +30,16 @@ export interface ProjectionProgressOptions {
   /** First reconnect delay; doubles up to 5 s. Default 100 ms. */
   readonly retryDelayMs?: number;
   /**
-   * A laggard found without a running instance for this long (at timed-out waits) stops counting: it was
-   * removed, or is down, and must not block every write. Shorter absences (a restart, a failover) answer
-   * 503s meanwhile. Default 30 s.
+   * How long a projection may be without a running instance and still count. Within it, writes it concerns
+   * answer 503 (never a 2xx the next read contradicts): restarts, failovers and crash-loop back-offs (Kubernetes
+   * waits up to 5 minutes) are shorter. Past it, the projection is taken as removed from the catalogue and stops
+   * counting until it notifies again. Default DEFAULT_DOWN_GRACE_MS.
    */
   readonly removalGraceMs?: number;
 }
+
+/** Ten minutes: twice Kubernetes' longest crash-loop back-off. */
+export const DEFAULT_DOWN_GRACE_MS = 600_000;
 
 interface Tracked {
   checkpoint: GlobalPosition;
@@ -75,10 +79,11 @@ export class ProgressTimeoutError extends Error {
  * projection's checkpoint forward; the checkpoints (with each projection's
  * filter) are loaded when LISTEN is in place and again after every reconnect,
  * since notices sent meanwhile are lost. A projection counts only while it is
- * running (its leader held the lock when the view was loaded, or it notified
- * since): a leftover row of a removed projection never blocks a wait, and one
- * removed while the gateway runs stops counting once timed-out waits have
- * found it without a leader for `removalGraceMs`.
+ * running or was lately (its leader held the lock when the view was loaded, its
+ * row moved within `removalGraceMs`, or it notified since): a leftover row of a
+ * projection removed long ago never blocks a wait, a projection that is down
+ * (restarting, crash-looping) makes the writes it concerns answer 503, and one
+ * without a leader for `removalGraceMs` is taken as removed.
  *
  * `waitFor(position, events)` resolves once every live projection that reads
  * any of `events` has a checkpoint at or past `position`: woken by notices,
@@ -197,7 +202,7 @@ export class ProjectionProgress {
       return false;
     }
     const now = Date.now();
-    const grace = this.options.removalGraceMs ?? 30_000;
+    const grace = this.options.removalGraceMs ?? DEFAULT_DOWN_GRACE_MS;
     let dropped = false;
     for (const row of rows) {
       const tracked = this.view.get(row.projection);
@@ -206,6 +211,7 @@ export class ProjectionProgress {
         tracked.leaderlessSince = undefined;
         continue;
       }
+      // from the first wait that found it down (or, for one already down when the view was loaded, its row's last move)
       tracked.leaderlessSince ??= now;
       if (now - tracked.leaderlessSince < grace) continue;
       tracked.live = false;
@@ -267,15 +273,23 @@ export class ProjectionProgress {
     this.reloading ??= (async () => {
       try {
         const rows = await readProjectionProgress(this.options.db);
+        const now = Date.now();
+        const grace = this.options.removalGraceMs ?? DEFAULT_DOWN_GRACE_MS;
         for (const row of rows) {
           const tracked = this.view.get(row.projection);
           const filter = { eventTypes: row.eventTypes, streamPrefixes: row.streamPrefixes };
-          if (!tracked) this.view.set(row.projection, { checkpoint: row.checkpoint, filter, awaited: row.awaited, live: row.awaited && row.hasLeader });
-          else {
+          // without a leader, but its row moved within the grace: down for now (a restart), not removed
+          const recentlyRunning = !row.hasLeader && row.quietMs < grace;
+          const leaderlessSince = recentlyRunning ? now - row.quietMs : undefined;
+          if (!tracked) {
+            this.view.set(row.projection, { checkpoint: row.checkpoint, filter, awaited: row.awaited, live: row.awaited && (row.hasLeader || recentlyRunning), leaderlessSince });
+          } else {
             if (comparePositions(row.checkpoint, tracked.checkpoint) > 0) tracked.checkpoint = row.checkpoint;
             tracked.filter = filter;
             tracked.awaited = row.awaited;
-            tracked.live = row.awaited && (tracked.live || row.hasLeader);
+            tracked.live = row.awaited && (tracked.live || row.hasLeader || recentlyRunning);
+            if (row.hasLeader) tracked.leaderlessSince = undefined;
+            else if (recentlyRunning) tracked.leaderlessSince ??= leaderlessSince;
           }
         }
       } finally {
