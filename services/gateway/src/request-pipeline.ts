@@ -154,7 +154,7 @@ export class RequestPipeline {
     const raw = route.rawBody ? await readJsonBodyText(request, bodyLimit, Object.keys(route.rawBody.content)) : undefined;
     // a route whose body schema takes {} (nothing to say, e.g. re-running a test) may be called without a body
     const rawBody = route.body ? (!hasBody(request) && bodyOptional(route.body) ? {} : await readJsonBody(request, bodyLimit)) : raw?.value;
-    const input = validateInput(route, { params: rawParams, query: request.query, body: rawBody });
+    const input = validateInput(route, { params: rawParams, query: request.query, body: rawBody }, { paramsChecked: true });
 
     // A key is bound to the whole request: caller, method, route, path parameters, query, named tenant, body.
     const fingerprint =

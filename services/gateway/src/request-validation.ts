@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { MAX_BODY_DEPTH, MAX_JSON_NODES, jsonProblem } from '@steward/contracts';
+import { MAX_BODY_DEPTH, MAX_JSON_NODES, jsonProblem, textProblem } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode, type FieldError } from './gateway.error';
 
 export type InputLocation = 'path' | 'query' | 'body';
@@ -41,6 +41,7 @@ const MAX_QUERY_DEPTH = 4;
 export function storableInputErrors(raw: { params: unknown; query: unknown; body: unknown }, rawBody: boolean): FieldError[] {
   const errors: FieldError[] = [];
   const check = (location: InputLocation, value: unknown, maxDepth: number, text: boolean, maxNodes: number): void => {
+    if (text && flatStorableStrings(value)) return;
     if (value === undefined || value === null || typeof value !== 'object') {
       const problem = value === undefined ? undefined : jsonProblem(value, { maxDepth, maxNodes, text });
       if (problem) errors.push({ field: fieldName(location, problem.path), message: problem.message });
@@ -69,6 +70,21 @@ export function storableInputErrors(raw: { params: unknown; query: unknown; body
 }
 
 /**
+ * True for what every request's path and query usually are — an object of storable string values under
+ * storable names — checked without allocating; anything else (a nested or repeated query value, a bad
+ * character) goes through the full walk, which names the field.
+ */
+function flatStorableStrings(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue;
+    const field = (value as Record<string, unknown>)[name];
+    if (typeof field !== 'string' || textProblem(name) !== undefined || textProblem(field) !== undefined) return false;
+  }
+  return true;
+}
+
+/**
  * Refuses path and query parameters no store could hold before the request's tenant is looked up (in
  * PostgreSQL, from `{wsId}` or `?workspaceId=`): a 400 naming `path.<name>` or `query.<name>` rather than a
  * failed query.
@@ -89,8 +105,10 @@ function invalidInput(errors: readonly FieldError[]): GatewayError {
 export function validateInput(
   schemas: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; rawBody?: unknown },
   raw: { params: unknown; query: unknown; body: unknown },
+  options: { readonly paramsChecked?: boolean } = {},
 ): ValidatedInput {
-  const unstorable = storableInputErrors(raw, schemas.rawBody !== undefined);
+  // the pipeline refuses unstorable path and query parameters before the tenant lookup (refuseUnstorableParams)
+  const unstorable = storableInputErrors(options.paramsChecked ? { params: undefined, query: undefined, body: raw.body } : raw, schemas.rawBody !== undefined);
   if (unstorable.length > 0) throw invalidInput(unstorable);
   const errors: FieldError[] = [];
   const parse = (location: InputLocation, schema: z.ZodType | undefined, value: unknown): unknown => {
