@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore } from '@steward/event-store';
+import { PostgresEventStore, type NewEvent } from '@steward/event-store';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DeadLetterHeaders, connectNats, ensureStreams, natsNames } from '@steward/messaging';
-import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, runStewardCli, type CliRun, type TestEnv } from '@steward/testing';
-import { ledgerProjection, newEvent } from '../../libs/projections/test/projection.fixtures';
+
+function newEvent(type: string, data: Record<string, unknown> = {}): NewEvent {
+  return { eventId: randomUUID(), type, version: 1, data, metadata: { correlationId: randomUUID(), actor: { type: 'system', id: 'cli-test' }, occurredAt: new Date().toISOString() } };
+}
 
 function steward(env: TestEnv, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
   return runStewardCli(args, { ...process.env, DATABASE_URL: env.databaseUrl, EVENT_STORE_SCHEMA: 'cli_events', ...extraEnv });
@@ -69,21 +71,11 @@ describe('npm run steward -- projections', () => {
     const store = new PostgresEventStore({ pool: env.pool, schema: 'cli_events' });
     const poison = newEvent('Poison', { note: 'private' });
     await store.append(`cli-poison-a-${randomUUID()}`, [newEvent('Good'), poison], { expectedRevision: 'no_stream' });
-    const streamB = `cli-poison-b-${randomUUID()}`;
-    await store.append(streamB, [newEvent('Good')], { expectedRevision: 'no_stream' });
-    const [last] = await store.readStream(streamB);
-    const host = new ProjectionHost({
-      pool: env.pool,
-      store,
-      projections: [ledgerProjection({ name: 'cli-poison', poison: { active: true } })],
-      meter: false,
-      retryDelayMs: 50,
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    });
-    await host.start();
-    await host.runner('cli-poison').waitForPosition(last!.position, 30_000);
-    await host.stop();
+    await store.append(`cli-poison-b-${randomUUID()}`, [newEvent('Good')], { expectedRevision: 'no_stream' });
     await store.close();
+    // a rebuild applies what it can and leaves the event it cannot apply in the quarantine, as a live runner does
+    const rebuilt = await steward(env, ['projections', 'rebuild', 'cli-poison'], modules);
+    expect(rebuilt.code).toBe(0);
 
     const status = await steward(env, ['projections', 'status', '--json'], modules);
     const poisoned = (JSON.parse(status.stdout) as Array<Record<string, unknown>>).find((projection) => projection.name === 'cli-poison');

@@ -18,7 +18,6 @@ import {
   type ProjectionEventHandler,
 } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
-import { recordedData, usageRecordedEvent } from '../../usage-metering/src/read-models/chargeback/testing/usage-fixtures';
 import { projectionCatalog } from './projection-catalog';
 
 jest.setTimeout(120_000);
@@ -71,10 +70,37 @@ function workspaceCreated(tenant: Tenant, createdAt: string, occurredAt?: string
   };
 }
 
+/** A priced call as metering records it; `time` may be one no read model can hold (the poison). */
 function usageRecorded(tenant: Tenant, time: string): Appendable {
-  const data = recordedData({ organizationId: tenant.organizationId, workspaceId: tenant.workspaceId, time: FIXED_TIME });
-  const { event: recorded } = usageRecordedEvent(data);
-  return { streamId: UsageStreams.usage(tenant.workspaceId, FIXED_TIME), event: { ...recorded, data: { ...data, time } } };
+  const receivedAt = new Date().toISOString();
+  return {
+    streamId: UsageStreams.usage(tenant.workspaceId, FIXED_TIME),
+    event: event(
+      'UsageRecorded',
+      {
+        organizationId: tenant.organizationId,
+        workspaceId: tenant.workspaceId,
+        usageId: randomUUID(),
+        source: 'quarantine-test',
+        time,
+        agent: 'agent-a',
+        provider: 'openai',
+        model: 'gpt-4o',
+        inputTokens: 100,
+        outputTokens: 50,
+        cacheReadInputTokens: 0,
+        cacheCreationInputTokens: 0,
+        reasoningOutputTokens: 0,
+        responseTimeMs: 200,
+        status: 'success',
+        cost: '0.001',
+        pricing: { status: 'priced', source: 'catalogue', ref: 'test', unitPrices: { input: '0.000005', output: '0.00001' } },
+        receivedAt,
+        via: 'http',
+      },
+      metadata(tenant, receivedAt),
+    ),
+  };
 }
 
 function pricingSet(tenant: Tenant, effectiveFrom: string): Appendable {

@@ -1,6 +1,5 @@
-import type { TeamReadRepository } from '../../../team-rbac/src/read-models';
 import { personIn, personPrincipal } from './person.principal';
-import { StewardAuthorizer } from './steward.authorizer';
+import { StewardAuthorizer, type StewardAuthorizerDeps } from './steward.authorizer';
 
 describe('a person of several organizations', () => {
   const single = { userId: 'u', workspaces: [{ workspaceId: 'w1', organizationId: 'o1', role: 'member' as const }], organizations: [] };
@@ -17,7 +16,7 @@ describe('a person of several organizations', () => {
     getWorkspace: () => {
       throw new Error('no read-model lookup expected');
     },
-  } as unknown as TeamReadRepository;
+  } as unknown as StewardAuthorizerDeps['readModel'];
   const authorizer = new StewardAuthorizer({ readModel });
 
   it('is built in their first organization by id, carrying all of them; a person of none has no organization', () => {

@@ -1,6 +1,5 @@
 import type { UserPrincipal } from '@steward/auth';
 import type { Role } from '@steward/contracts';
-import type { Memberships } from '../../../team-rbac/src/read-models';
 
 /**
  * A person as the gateway sees them: a libs/auth UserPrincipal in ONE organization (`organizationId`,
@@ -17,6 +16,16 @@ export type StewardUserPrincipal = UserPrincipal & {
   /** Every organization the person belongs to, sorted by id (empty for a person of none). */
   readonly organizationIds: readonly string[];
 };
+
+/**
+ * The seats a person holds, as the team read model's membership lookup answers them: only what a principal is
+ * built from (the read model's `Memberships` is one).
+ */
+export interface Memberships {
+  readonly userId: string;
+  readonly workspaces: ReadonlyArray<{ readonly workspaceId: string; readonly organizationId: string; readonly role: Role }>;
+  readonly organizations: ReadonlyArray<{ readonly organizationId: string }>;
+}
 
 /** The memberships each person principal was built from (what `personIn` narrows again). */
 const seats = new WeakMap<StewardUserPrincipal, Memberships>();

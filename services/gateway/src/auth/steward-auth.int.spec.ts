@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
 import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
 import { waitFor, type TestEnv } from '@steward/testing';
-import type { TeamReadRepository } from '../../../team-rbac/src/read-models';
+import { TEAM_PROJECTION, type TeamReadRepository } from '../../../team-rbac/src/read-models';
 import { TeamHarness, sha256, user } from '../../../team-rbac/test/team-harness';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import { createProblemMapper } from '../problem';
@@ -15,7 +15,6 @@ import type { AuthorizationCheck } from '../route';
 import { StewardAuthenticator, type StewardPrincipal } from './steward.authenticator';
 import { StewardAuthorizer } from './steward.authorizer';
 import { ProjectionProgress } from '../read-your-writes';
-import { TEAM_PROJECTION } from '../../../team-rbac/src/read-models/team/team.projection';
 import { parsePosition } from '@steward/event-store';
 import { UserTokenStore, issueUserToken, migrateUserTokens } from './user-token.store';
 
