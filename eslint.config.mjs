@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import nx from '@nx/eslint-plugin';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'tmp/**', '.nx/**', 'coverage/**'] },
@@ -11,6 +12,28 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    // The walls between contexts (STYLE.md): a project reaches another only through its
+    // `@steward/<name>` entry point; services import no service, shared libs no context.
+    files: ['libs/**/*.ts', 'services/**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allowCircularSelfDependency: false,
+          banTransitiveDependencies: false,
+          checkDynamicDependenciesExceptions: [],
+          depConstraints: [
+            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:context', 'type:shared'] },
+            { sourceTag: 'type:context', onlyDependOnLibsWithTags: ['type:context', 'type:shared'] },
+            { sourceTag: 'type:shared', onlyDependOnLibsWithTags: ['type:shared'] },
+          ],
+        },
+      ],
     },
   },
   {

@@ -34,7 +34,7 @@ import { UsageRecorded, UsageStreams, usageEventIdFor, type UsageRecordedData } 
 import { PostgresEventStore, DEFAULT_EVENT_STORE_SCHEMA, type RecordedEvent } from '@steward/event-store';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv } from '@steward/testing';
-import { usageCost } from '../services/usage-metering/src/pricing';
+import { usageCost } from '@steward/usage-metering';
 import {
   CHARGEBACK_PROJECTION,
   CHARGEBACK_SCHEMA,
@@ -42,7 +42,7 @@ import {
   ceilQuarter,
   chargebackProjection,
   type UsageScope,
-} from '../services/usage-metering/src/read-models';
+} from '@steward/usage-metering';
 import { chunksOf, copyFromStdin, copyText } from './store/pg-copy';
 
 const DAY = 86_400_000;

@@ -18,7 +18,7 @@
 import { loadavg } from 'node:os';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { createTestEnv } from '@steward/testing';
-import { JOBS_SCHEMA, JobReadRepository, decodeJobCursor, jobProjection, type JobListFilters, type JobPageRequest } from '../services/job-history/src/read-models';
+import { JOBS_SCHEMA, JobReadRepository, decodeJobCursor, jobProjection, type JobListFilters, type JobPageRequest } from '@steward/job-history';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);

@@ -19,7 +19,7 @@ import { PostgresEventStore } from '@steward/event-store';
 import { connectNats, ensureUsageIngestStream, usageIngestNames } from '@steward/messaging';
 import { decodeUsageBatch } from '../services/usage-metering/src/metering/usage-batch.codec';
 import { usageRecordedRequests } from '../services/usage-metering/src/metering/usage-recorded.builder';
-import { Pricer } from '../services/usage-metering/src/pricing';
+import { Pricer } from '@steward/usage-metering';
 import { removeNatsStreams, services, withDatabase } from '@steward/testing';
 
 const ROOT = path.resolve(__dirname, '..');

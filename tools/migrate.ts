@@ -12,7 +12,7 @@ import { PostgresEventStore } from '@steward/event-store';
 import { RelayCheckpointRepository, connectNats, ensureStreams } from '@steward/messaging';
 import { CheckpointRepository } from '@steward/projections';
 import { migrateUserTokens } from '../services/gateway/src/auth/user-token.store';
-import { ensureActivityStream } from '../services/team-rbac/src/read-models';
+import { ensureActivityStream } from '@steward/team-rbac';
 import { migrateSecretStore } from '@steward/secrets';
 
 /** Creates the configured database when the server does not have it yet. */

@@ -5,9 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { loadConfig } from '@steward/config';
 import { migrateAll } from './migrate';
-import { BOOTSTRAP_ENTRY, stewardProcesses, type StewardProcess } from './processes';
+import { BOOTSTRAP_ENTRY, loadConfig, stewardProcesses, type StewardProcess } from '@steward/config';
 
 const root = join(__dirname, '..');
 const STOP_GRACE_MS = 10_000;

@@ -9,7 +9,7 @@
  */
 import { PostgresEventStore } from '@steward/event-store';
 import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
-import { appendUsage, recordedData, usageRecordedEvent } from '../../services/usage-metering/src/read-models/chargeback/testing/usage-fixtures';
+import { appendUsage, recordedData, usageRecordedEvent } from '../../libs/usage-metering/src/read-models/chargeback/testing/usage-fixtures';
 import { Fixtures, GatewayClient, type Answer } from '../gateway/support/gateway-client';
 
 jest.setTimeout(180_000);

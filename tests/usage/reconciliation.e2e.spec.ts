@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, ensureUsageIngestStream, usageIngestNames, type NatsClients } from '@steward/messaging';
 import { type RunningChild, type TestEnv, createTestEnv, startChild, waitFor } from '@steward/testing';
-import { stewardProcesses } from '../../tools/processes';
+import { stewardProcesses } from '@steward/config';
 
 jest.setTimeout(300_000);
 

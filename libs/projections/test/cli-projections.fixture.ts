@@ -1,5 +1,5 @@
 /** Loaded by the CLI through STEWARD_PROJECTION_MODULES in the CLI's end-to-end test. */
-import { eventCountsProjection } from '@steward/projections';
+import { eventCountsProjection } from '../src';
 import { ledgerProjection } from './projection.fixtures';
 
 /** `cli-poison` refuses its `Poison` events until the test "fixes" it with STEWARD_TEST_POISON_FIXED=1. */

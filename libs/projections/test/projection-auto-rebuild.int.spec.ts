@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { defineProjection, projectionSchema, type ProjectionDefinition, type ProjectionLogger } from '@steward/projections';
+import { defineProjection, projectionSchema, type ProjectionDefinition, type ProjectionLogger } from '../src';
 import { createFixture, eventually, type Fixture } from './projection.fixtures';
 
 jest.setTimeout(60_000);

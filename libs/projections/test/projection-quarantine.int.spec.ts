@@ -11,7 +11,7 @@ import {
   readQuarantineCounts,
   registerProjectionMetrics,
   type ProjectionLogger,
-} from '@steward/projections';
+} from '../src';
 import { countEntries, createFixture, eventually, ledgerProjection, newEvent, type Fixture } from './projection.fixtures';
 
 jest.setTimeout(60_000);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { eventCountsProjection, projectionSchema, CheckpointRepository, type RebuildProgress } from '@steward/projections';
+import { eventCountsProjection, projectionSchema, CheckpointRepository, type RebuildProgress } from '../src';
 import { createFixture, type Fixture } from './projection.fixtures';
 
 jest.setTimeout(60_000);

@@ -10,7 +10,7 @@ import {
   defineProjection,
   projectionSchema,
   registerProjectionMetrics,
-} from '@steward/projections';
+} from '../src';
 import { countEntries, createFixture, eventually, ledgerProjection, terminateBackend, type Fixture } from './projection.fixtures';
 
 jest.setTimeout(30_000);

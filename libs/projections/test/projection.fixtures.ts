@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { PostgresEventStore, START, comparePositions, type GlobalPosition, type NewEvent, type RecordedEvent } from '@steward/event-store';
 import { createTestEnv, type TestEnv } from '@steward/testing';
-import { defineProjection, ProjectionHost, projectionSchema, type ProjectionHostOptions } from '@steward/projections';
+import { defineProjection, ProjectionHost, projectionSchema, type ProjectionHostOptions } from '../src';
 
 export interface Fixture {
   readonly env: TestEnv;

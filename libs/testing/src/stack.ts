@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
-import { BOOTSTRAP_ENTRY, stewardProcesses } from '../../../tools/processes';
+import { BOOTSTRAP_ENTRY, stewardProcesses } from '@steward/config';
 import type { TestEnv } from './test-env';
 import { waitFor } from './wait-for';
 
@@ -49,7 +49,7 @@ export interface Stack {
   readonly childEnv: Readonly<Record<string, string>>;
   /** Runs the bootstrap again (as `npm start` does on every start) and returns what it answered. */
   bootstrap(): Promise<StackBootstrap>;
-  /** What a child printed so far (stdout and stderr), by its name in tools/processes.ts. */
+  /** What a child printed so far (stdout and stderr), by its name in @steward/config's processes.ts. */
   output(name: string): string;
   /** SIGTERM to every child; resolves with their exits (a clean stop is code 0 for each). */
   stop(): Promise<Record<string, { code: number | null; signal: NodeJS.Signals | null }>>;
@@ -109,7 +109,7 @@ async function runToEnd(name: string, entry: string, args: readonly string[], en
 /**
  * The `npm start` stack against a test environment, as real child processes
  * (`process.execPath -r @swc-node/register <entry>`): migrate, then every
- * process of tools/processes.ts (relay, projections,
+ * process of @steward/config's processes.ts (relay, projections,
  * team-rbac, gateway on a free port), wait for the gateway's /readyz, then the
  * bootstrap. Call `stop()` before `env.dispose()`.
  */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { connectNats, type NatsClients } from '@steward/messaging';
 import type { Logger } from '@steward/observability';
 import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
-import { activityStreamName, decodeResourceReads, ensureActivityStream, type ResourceReadInput } from '../../team-rbac/src/read-models';
+import { activityStreamName, decodeResourceReads, ensureActivityStream, type ResourceReadInput } from '@steward/team-rbac';
 import { ActivityReadBuffer } from './activity-read.buffer';
 
 jest.setTimeout(30_000);

@@ -9,7 +9,7 @@ import {
   type ResourceRead,
   type ResourceReadBatch,
   type ResourceReadInput,
-} from '../../team-rbac/src/read-models';
+} from '@steward/team-rbac';
 
 /** How long a read waits for the next publish round (longer: fewer, larger messages, inserts and commits downstream). */
 export const ACTIVITY_FLUSH_INTERVAL_MS = 20;

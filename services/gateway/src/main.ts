@@ -19,7 +19,7 @@ import { loadConfig } from '@steward/config';
 import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
-import { TEAM_PROJECTION, TeamReadRepository, ensureActivityStream } from '../../team-rbac/src/read-models';
+import { TEAM_PROJECTION, TeamReadRepository, ensureActivityStream } from '@steward/team-rbac';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from './auth';
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';

@@ -104,7 +104,7 @@ describe('the npm start stack', () => {
 
   it('stops cleanly on SIGTERM', async () => {
     const exits = await stack.stop();
-    // every process of tools/processes.ts (more join as the platform grows), these four at least
+    // every process of libs/config/src/processes.ts (more join as the platform grows), these four at least
     expect(Object.keys(exits)).toEqual(expect.arrayContaining(['relay', 'projections', 'team-rbac', 'gateway']));
     for (const [name, exit] of Object.entries(exits)) expect({ name, ...exit }).toEqual({ name, code: 0, signal: null });
   });

@@ -24,7 +24,7 @@ import { createLogger, initTelemetry } from '@steward/observability';
 import { JobHistoryModule } from './job-history.module';
 import { teamJobAuthorizer } from './jobs/job-access';
 import { JobCommandRunner } from './jobs/job-command.runner';
-import { JobReadRepository } from './read-models/job-read.repository';
+import { JobReadRepository } from '@steward/job-history';
 import { DEFAULT_JOB_TIMEOUT_MS, DEFAULT_SWEEP_EVERY_MS, JobTimeoutSweeper } from './timeouts/job-timeout.sweeper';
 
 export const JOB_HISTORY_QUEUE = 'job-history';

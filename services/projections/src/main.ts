@@ -14,7 +14,7 @@ import { createLogger, initTelemetry } from '@steward/observability';
 import { Kysely, PostgresDialect } from 'kysely';
 import { connectNats, ensureStreams } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
-import { ActivityReadRecorder, runActivityReadConsumer } from '../../team-rbac/src/read-models';
+import { ActivityReadRecorder, runActivityReadConsumer } from '@steward/team-rbac';
 import { loadProjections } from './projection-catalog';
 
 async function main(): Promise<void> {

@@ -7,11 +7,11 @@
  */
 import { resolve } from 'node:path';
 import type { ProjectionDefinition } from '@steward/projections';
-import { teamReadModelProjections } from '../../team-rbac/src/read-models/read-model-projections';
-import { usageReadModelProjections } from '../../usage-metering/src/read-models/read-model-projections';
-import { jobProjection } from '../../job-history/src/read-models/job.projection';
-import { modelSettingsProjection } from '../../usage-metering/src/models/read-model/model-settings.projection';
-import { runtimeReadModelProjections } from '../../runtime-registry/src/read-models';
+import { teamReadModelProjections } from '@steward/team-rbac';
+import { usageReadModelProjections } from '@steward/usage-metering';
+import { jobProjection } from '@steward/job-history';
+import { modelSettingsProjection } from '@steward/usage-metering';
+import { runtimeReadModelProjections } from '@steward/runtime-registry';
 
 /**
  * The read models Steward serves. (libs/projections' `eventCountsProjection`, events per type, is not

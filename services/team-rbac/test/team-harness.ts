@@ -16,7 +16,7 @@ import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, MessagingError, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
-import { ActivityRepository, TeamReadRepository, teamReadModelProjections } from '../src/read-models';
+import { ActivityRepository, TeamReadRepository, teamReadModelProjections } from '@steward/team-rbac';
 import { matrixAuthorizer } from '../src/shared/team-authorizer';
 import { TeamRbacModule } from '../src/team-rbac.module';
 

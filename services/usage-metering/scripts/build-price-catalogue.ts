@@ -17,7 +17,7 @@ import {
   CATALOGUE_UNMAPPED_PRICE_KEYS,
   type CatalogueEntry,
   type PriceCatalogueFile,
-} from '../src/pricing/price-catalogue';
+} from '@steward/usage-metering';
 import type { TokenType } from '@steward/contracts';
 
 interface SourceTier {

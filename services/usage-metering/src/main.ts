@@ -20,7 +20,7 @@ import { UsageMeteringWorker } from './metering/usage-metering.worker';
 import { WorkspaceOrganizations } from './metering/workspace-organizations.repository';
 import { ModelSettingsPriceLookup } from './models/model-settings.price-lookup';
 import { startModelSettings } from './models/model-settings.runtime';
-import { Pricer } from './pricing';
+import { Pricer } from '@steward/usage-metering';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -8,7 +8,7 @@ import { usageEventIdFor, UsageIngestBatchSchema, type UsageEventInput, type Usa
 import { PostgresEventStore } from '@steward/event-store';
 import { connectNats, ensureUsageIngestStream, type NatsClients } from '@steward/messaging';
 import { type RunningChild, type TestEnv, createTestEnv, startChild, waitFor } from '@steward/testing';
-import { Pricer, sumCosts } from '../src/pricing';
+import { Pricer, sumCosts } from '@steward/usage-metering';
 import { ingestBatch, ingestDrained, publishBatch, usageEvent } from './metering-test-kit';
 
 const METERING = 'services/usage-metering/src/main.ts';

@@ -10,7 +10,7 @@ import {
 } from '@steward/auth';
 import type { Logger } from '@steward/observability';
 import type pg from 'pg';
-import { TEAM_SCHEMA, type TeamReadRepository } from '../../../team-rbac/src/read-models';
+import { TEAM_SCHEMA, type TeamReadRepository } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { AuthenticationRequest, Authenticator } from '../route';
 import { CredentialCache, type CredentialCacheOptions } from './credential.cache';

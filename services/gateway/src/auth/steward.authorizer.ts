@@ -1,5 +1,5 @@
 import { ActionSchema, AuthError, AuthErrorCode, assertCan, can, type Action, type Principal as AuthPrincipal } from '@steward/auth';
-import type { TeamReadRepository } from '../../../team-rbac/src/read-models';
+import type { TeamReadRepository } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { AnyRoute, AuthorizationCheck, AuthorizationDecision, Authorizer, Principal } from '../route';
 import { membershipOrganization, organizationWideOrganizations, personIn, type StewardUserPrincipal } from './person.principal';

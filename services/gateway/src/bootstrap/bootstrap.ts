@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { derivedId, type CommandEnvelope, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import type pg from 'pg';
-import { TEAM_SCHEMA } from '../../../team-rbac/src/read-models';
+import { TEAM_SCHEMA } from '@steward/team-rbac';
 import { issueUserToken, migrateUserTokens } from '../auth/user-token.store';
 
 export const DEFAULT_OWNER_EMAIL = 'owner@example.com';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { ActivityRepository, MAX_PAGE_SIZE, ReadModelError, TEAM_SCHEMA, TeamReadRepository, publishActivityRead } from '../../../team-rbac/src/read-models';
-import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
+import { ActivityRepository, MAX_PAGE_SIZE, ReadModelError, TEAM_SCHEMA, TeamReadRepository, publishActivityRead } from '@steward/team-rbac';
+import type { ResourceReadInput } from '@steward/team-rbac';
 import { workspacesAllowed, type Action } from '@steward/auth';
 import { ResourceIdSchema } from '@steward/contracts';
 import { isAuthPrincipal } from '../auth/steward.authorizer';

@@ -3,7 +3,7 @@ import type { CommandClient } from '@steward/messaging';
 import type { Logger } from '@steward/observability';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { ResourceReadInput } from '../../../team-rbac/src/read-models';
+import type { ResourceReadInput } from '@steward/team-rbac';
 import type { Principal } from '../route';
 import type { Caller } from './caller';
 import type { WriteSettler } from '../read-your-writes';

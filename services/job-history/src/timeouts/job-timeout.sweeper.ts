@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from '@steward/observability';
-import type { JobReadRepository } from '../read-models/job-read.repository';
+import type { JobReadRepository } from '@steward/job-history';
 import type { JobCommandRunner } from '../jobs/job-command.runner';
 import { JobError } from '../jobs/job.error';
 

@@ -3,7 +3,7 @@ import type { MsgHdrs } from '@nats-io/nats-core';
 import type { TraceContext, UsageIngestBatch } from '@steward/contracts';
 import { EventStoreError, EventStoreErrorCode, type AppendNewRequest, type EventStore } from '@steward/event-store';
 import { DeadLetterHeaders, deadLetterHeaders, natsNames, type MessagingLogger } from '@steward/messaging';
-import type { Pricer } from '../pricing';
+import type { Pricer } from '@steward/usage-metering';
 import type { MeteringMetrics } from './metering.metrics';
 import type { DecodedUsageBatch, InvalidMember } from './usage-batch.codec';
 import { usageRecordedRequests, type BatchToRecord } from './usage-recorded.builder';

@@ -15,8 +15,8 @@ import {
 import type { UsageIngestBatchInput } from '@steward/contracts';
 import { ProjectionHost } from '@steward/projections';
 import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
-import { teamProjection } from '../../../team-rbac/src/read-models/team/team.projection';
-import { Pricer, sumCosts, type WorkspacePriceLookup } from '../pricing';
+import { teamProjection } from '@steward/team-rbac';
+import { Pricer, sumCosts, type WorkspacePriceLookup } from '@steward/usage-metering';
 import { ingestBatch, ingestDrained, publishBatch, recordedRows, usageEvent } from '../../test/metering-test-kit';
 import { MeteringMetrics } from './metering.metrics';
 import { USAGE_METERING_DURABLE, UsageMeteringWorker } from './usage-metering.worker';

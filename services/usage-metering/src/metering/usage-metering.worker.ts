@@ -9,7 +9,7 @@ import {
   type NatsClients,
   type UsageIngestStreamOptions,
 } from '@steward/messaging';
-import type { Pricer } from '../pricing';
+import type { Pricer } from '@steward/usage-metering';
 import { MeteringMetrics } from './metering.metrics';
 import { decodeUsageBatch, type DecodedUsageBatch } from './usage-batch.codec';
 import { UsageMeter } from './usage-meter';

@@ -1,6 +1,6 @@
 import { canonicalTime, UsageRecorded, UsageStreams, usageEventIdFor, type Actor, type TraceContext, type UsageIngestBatch, type UsageRecordedData } from '@steward/contracts';
 import type { AppendNewRequest, NewEvent } from '@steward/event-store';
-import type { PricedUsage } from '../pricing';
+import type { PricedUsage } from '@steward/usage-metering';
 
 /** `api_key:<keyId>`, `user:<userId>`, `service:<name>` → the actor of the recorded events. */
 export function actorOfBatch(actor: string | undefined): Actor {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { TEAM_SCHEMA } from '../../../team-rbac/src/read-models/team/team.projection';
-import type { WorkspaceRow } from '../../../team-rbac/src/read-models/team/workspaces.table';
+import { TEAM_SCHEMA } from '@steward/team-rbac';
+import type { WorkspaceRow } from '@steward/team-rbac';
 
 const MAX_REMEMBERED = 100_000;
 const UNDEFINED_TABLE = '42P01';

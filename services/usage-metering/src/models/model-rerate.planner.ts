@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ModelPricingSetData, UsageCorrectedData, UsageRecordedData } from '@steward/contracts';
-import { UsageDecimal, decimalText, usageCost } from '../pricing';
+import { UsageDecimal, decimalText, usageCost } from '@steward/usage-metering';
 import { findModel, priceAt, type ModelSettingsState } from './model-settings.state';
 
 /** A usage event of a day stream, as the planner reads it. */

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { UsageStreams, type ModelPricingSetData } from '@steward/contracts';
 import { EventStoreError, type EventStore, type NewEvent, type RecordedEvent } from '@steward/event-store';
 import { defineProjection, projectionSchema, type ProjectionDefinition } from '@steward/projections';
-import { UsageDecimal, decimalText } from '../pricing';
+import { UsageDecimal, decimalText } from '@steward/usage-metering';
 import { usageEventRegistry } from './model-settings.events';
 import { MODEL_SETTINGS_EVENT_TYPES, evolveModelSettings, initialModelSettingsState, type ModelSettingsEvent, type ModelSettingsState } from './model-settings.state';
 import { planDayCorrections, rerateCorrectionIdFor, rerateDays, type DayStreamEvent, type RerateRequest } from './model-rerate.planner';

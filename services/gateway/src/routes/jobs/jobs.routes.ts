@@ -22,7 +22,7 @@ import {
   text,
 } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
-import { decodeJobCursor, filtersKey, JobReadRepository, type JobPageRequest } from '../../../../job-history/src/read-models';
+import { decodeJobCursor, filtersKey, JobReadRepository, type JobPageRequest } from '@steward/job-history';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal, type RouteContext } from '../../route';
 import { callerOf, type Caller } from '../caller';

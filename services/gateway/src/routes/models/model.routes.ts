@@ -4,8 +4,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { TOKEN_TYPES, type UnitPrices, InstantSchema, SearchTermSchema, MAX_PRICE_PER_TOKEN, MAX_PRICE_SCALE, priceText, text as storableText } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
-import catalogueFile from '../../../../usage-metering/src/pricing/catalogue/model-price-catalogue.json';
-import { ModelSettingsRepository } from '../../../../usage-metering/src/models/read-model/model-settings.repository';
+import { ModelSettingsRepository, builtInCatalogueFile } from '@steward/usage-metering';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf, type Caller } from '../caller';
@@ -92,15 +91,6 @@ function text(value: Decimal): string {
 const perToken = (prices: UnitPrices): UnitPrices => scalePrices(prices, (value) => value.div(MILLION));
 const perMillion = (prices: UnitPrices): UnitPrices => scalePrices(prices, (value) => value.times(MILLION));
 
-interface CatalogueEntryFile {
-  readonly id: string;
-  readonly modelName: string;
-  readonly pattern: string;
-  readonly flags: string;
-  readonly provider?: string;
-  readonly unitPrices: UnitPrices;
-}
-
 /**
  * Model settings (admin only): the workspace's models with prices and price
  * history and whether an API key is configured; setting prices (per token or
@@ -120,7 +110,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
     if (!principal) throw new GatewayError(GatewayErrorCode.Unauthenticated, 'this route needs a user token');
     return callerOf(principal);
   };
-  const catalogue = catalogueFile as { attribution: string; source: string; entries: CatalogueEntryFile[] };
+  const catalogue = builtInCatalogueFile();
 
   return [
     defineRoute({

@@ -17,8 +17,8 @@ import {
 } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { maskSecret } from '@steward/secrets';
-import { TEAM_SCHEMA } from '../../../../team-rbac/src/read-models';
-import { RuntimeReadRepository, type RuntimeView } from '../../../../runtime-registry/src/read-models';
+import { TEAM_SCHEMA } from '@steward/team-rbac';
+import { RuntimeReadRepository, type RuntimeView } from '@steward/runtime-registry';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf as defaultCallerOf, type Caller } from '../caller';

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { AuthError, AuthErrorCode, assertCan, workspacesAllowed, type Principal as AuthPrincipal } from '@steward/auth';
-import { TEAM_SCHEMA, type TeamReadRepository } from '../../../../team-rbac/src/read-models';
+import { TEAM_SCHEMA, type TeamReadRepository } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import type { Principal } from '../../route';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentNameSchema, TimeZoneSchema, InstantSchema, MonthSchema } from '@steward/contracts';
-import { INTERVALS } from '../../../../usage-metering/src/read-models';
+import { INTERVALS } from '@steward/usage-metering';
 import { PathId } from '../team-route.support';
 
 export const PERIODS = ['7d', '30d', '90d', 'custom'] as const;

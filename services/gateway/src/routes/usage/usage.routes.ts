@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import type { Kysely } from 'kysely';
-import type { TeamReadRepository } from '../../../../team-rbac/src/read-models';
+import type { TeamReadRepository } from '@steward/team-rbac';
 import {
   ChargebackQueryError,
   ChargebackRepository,
@@ -11,7 +11,7 @@ import {
   type StatementGroup,
   type UsageScope,
   type UsageTotals,
-} from '../../../../usage-metering/src/read-models';
+} from '@steward/usage-metering';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { EventsQuery, PERIOD_DAYS, StatementQuery, SummaryQuery, TimelineQuery, type Period } from './usage-query.schema';

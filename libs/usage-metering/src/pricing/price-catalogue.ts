@@ -137,6 +137,13 @@ let builtIn: PriceCatalogue | undefined;
 
 /** The built-in catalogue (validated once, on first use). */
 export function builtInPriceCatalogue(): PriceCatalogue {
-  builtIn ??= new PriceCatalogue(PriceCatalogueFileSchema.parse(catalogueFile).entries);
+  builtIn ??= new PriceCatalogue(builtInCatalogueFile().entries);
   return builtIn;
 }
+
+/** The built-in catalogue as published: its attribution, source and entries (for listing, not for pricing a call). */
+export function builtInCatalogueFile(): PriceCatalogueFile {
+  builtInFile ??= PriceCatalogueFileSchema.parse(catalogueFile);
+  return builtInFile;
+}
+let builtInFile: PriceCatalogueFile | undefined;

@@ -10,12 +10,12 @@ import type { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, connectNats, type DurableConsumer, type NatsClients } from '@steward/messaging';
 import { createLogger } from '@steward/observability';
 import type { TestEnv } from '@steward/testing';
-import { ActivityReadRecorder, runActivityReadConsumer, type ResourceRead, type TeamReadRepository } from '../../../team-rbac/src/read-models';
-import { TeamHarness } from '../../../team-rbac/test/team-harness';
-import { createGatewayApp, type GatewayApp } from '../../src';
-import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from '../../src/auth';
-import { ProjectionProgress, ReadYourWrites } from '../../src/read-your-writes';
-import { teamRoutes } from '../../src/routes';
+import { ActivityReadRecorder, runActivityReadConsumer, type ResourceRead, type TeamReadRepository } from '@steward/team-rbac';
+import { TeamHarness } from '../../../services/team-rbac/test/team-harness';
+import { createGatewayApp, type GatewayApp } from '../../../services/gateway/src';
+import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from '../../../services/gateway/src/auth';
+import { ProjectionProgress, ReadYourWrites } from '../../../services/gateway/src/read-your-writes';
+import { teamRoutes } from '../../../services/gateway/src/routes';
 
 export interface Answer {
   readonly status: number;

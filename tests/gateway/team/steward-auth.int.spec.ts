@@ -7,16 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
 import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
 import { waitFor, type TestEnv } from '@steward/testing';
-import { TEAM_PROJECTION, type TeamReadRepository } from '../../../team-rbac/src/read-models';
-import { TeamHarness, sha256, user } from '../../../team-rbac/test/team-harness';
-import { GatewayError, GatewayErrorCode } from '../gateway.error';
-import { createProblemMapper } from '../problem';
-import type { AuthorizationCheck } from '../route';
-import { StewardAuthenticator, type StewardPrincipal } from './steward.authenticator';
-import { StewardAuthorizer } from './steward.authorizer';
-import { ProjectionProgress } from '../read-your-writes';
+import { TEAM_PROJECTION, type TeamReadRepository } from '@steward/team-rbac';
+import { TeamHarness, sha256, user } from '../../../services/team-rbac/test/team-harness';
+import { GatewayError, GatewayErrorCode } from '../../../services/gateway/src/gateway.error';
+import { createProblemMapper } from '../../../services/gateway/src/problem';
+import type { AuthorizationCheck } from '../../../services/gateway/src/route';
+import { StewardAuthenticator, type StewardPrincipal } from '../../../services/gateway/src/auth/steward.authenticator';
+import { StewardAuthorizer } from '../../../services/gateway/src/auth/steward.authorizer';
+import { ProjectionProgress } from '../../../services/gateway/src/read-your-writes';
 import { parsePosition } from '@steward/event-store';
-import { UserTokenStore, issueUserToken, migrateUserTokens } from './user-token.store';
+import { UserTokenStore, issueUserToken, migrateUserTokens } from '../../../services/gateway/src/auth/user-token.store';
 
 jest.setTimeout(60_000);
 

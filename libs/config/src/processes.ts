@@ -1,4 +1,4 @@
-/** Every Steward process `npm start` runs, one child process each. Light on purpose (no imports): @steward/testing's startStack reads it too. */
+/** Every Steward process `npm start` runs, one child process each. Light on purpose (no imports): tools/start.ts and @steward/testing's startStack read it. */
 export interface StewardProcess {
   readonly name: string;
   /** A TypeScript entry point, relative to the repository root. */

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { UnitPrices } from '@steward/contracts';
 import { UsageDecimal, decimalText } from '../../pricing';
-import { CHARGEBACK_SCHEMA } from '../../read-models/chargeback/chargeback.projection';
+import { CHARGEBACK_SCHEMA } from '../chargeback/chargeback.projection';
 import type { ModelPriceRow } from './model-prices.table';
 import type { ModelSettingsDB } from './model-settings-db';
 import { MODEL_SETTINGS_SCHEMA } from './model-settings.projection';

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { TeamStreams, type Actor, type TeamCommandAnswer, type TeamCommandInput, type TeamCommandType } from '@steward/contracts';
-import { TeamHarness, sha256, user } from '../../test/team-harness';
-import type { ActivityRepository } from './activity/activity.repository';
-import { ReadModelError, ReadModelErrorCode } from './read-model.error';
-import { TEAM_SCHEMA } from './team/team.projection';
-import type { TeamReadRepository } from './team/team-read.repository';
+import { ActivityRepository, ReadModelError, ReadModelErrorCode, TEAM_SCHEMA, TeamReadRepository } from '@steward/team-rbac';
+import { TeamHarness, sha256, user } from '../test/team-harness';
 
 jest.setTimeout(60_000);
 

@@ -9,8 +9,8 @@ export const MAX_TIMELINE_BUCKETS = 2500;
 
 const Exact = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
 
-/** Decimal text: plain notation, no trailing zeros, `"0"` for zero. */
-export function decimalText(value: Decimal.Value): string {
+/** Decimal text of a sum (60 digits: totals outgrow the 40 of a single cost): plain notation, no trailing zeros, `"0"` for zero. */
+function exactText(value: Decimal.Value): string {
   const decimal = new Exact(value);
   return decimal.isZero() ? '0' : decimal.toFixed();
 }
@@ -151,7 +151,7 @@ function totalsOf(row: RollupRow | undefined): UsageTotals {
     cacheReadTokens: Number(row.cache_read_tokens),
     cacheCreationTokens: Number(row.cache_creation_tokens),
     reasoningTokens: Number(row.reasoning_tokens),
-    cost: decimalText(row.cost),
+    cost: exactText(row.cost),
     latencySumMs: Number(row.latency_sum_ms),
     latencyCount: Number(row.latency_count),
   };
@@ -368,7 +368,7 @@ export class ChargebackRepository {
         cacheCreationTokens: Number(row.cache_creation_tokens),
         reasoningTokens: Number(row.reasoning_tokens),
         totalTokens: Number(row.total_tokens),
-        cost: decimalText(row.cost),
+        cost: exactText(row.cost),
         responseTimeMs: Number(row.response_time_ms),
         status: row.status,
         errorType: row.error_type,
@@ -428,9 +428,9 @@ export class ChargebackRepository {
         .map(({ row, calls, tokens, cost }) => {
           const prices = [row.price_input, row.price_cache_read, row.price_cache_creation, row.price_output, row.price_reasoning];
           const lines = TOKEN_TYPES_ON_STATEMENT.map((tokenType, index) => {
-            const unitPrice = prices[index] === null || prices[index] === undefined ? null : decimalText(prices[index]!);
+            const unitPrice = prices[index] === null || prices[index] === undefined ? null : exactText(prices[index]!);
             const quantity = tokens[index]!;
-            return { tokenType, quantity: quantity.toNumber(), unitPrice, total: unitPrice === null ? '0' : decimalText(quantity.times(unitPrice)) };
+            return { tokenType, quantity: quantity.toNumber(), unitPrice, total: unitPrice === null ? '0' : exactText(quantity.times(unitPrice)) };
           }).filter((line) => line.quantity !== 0);
           return {
             jobId: withJob ? row.job_id : null,
@@ -439,7 +439,7 @@ export class ChargebackRepository {
             priced: row.price_key !== UNPRICED_KEY,
             calls: calls.toNumber(),
             lines,
-            total: decimalText(cost),
+            total: exactText(cost),
           };
         })
         .sort((a, b) => (a.jobId ?? '').localeCompare(b.jobId ?? '') || new Exact(b.total).comparedTo(a.total) || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));

@@ -1,0 +1,2 @@
+/** The job-history context's public surface: its read side. Its commands and events are in @steward/contracts. */
+export * from './read-models';

@@ -1,0 +1,5 @@
+/**
+ * The team context's public surface: its read side (tables, projections, query repositories) and the
+ * access checks other contexts use. Its commands and events are in @steward/contracts.
+ */
+export * from './read-models';
