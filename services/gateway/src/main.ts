@@ -26,13 +26,7 @@ import { ActivityReadBuffer } from './activity-read.buffer';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
-import { teamRoutes } from './routes';
-import { jobRoutes } from './routes/jobs';
-import { installOtlpTranscoder, otlpRoutes } from './otlp';
-import { UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes/usage-ingest';
-import { creditsPerUsdFromEnv, usageRoutes } from './routes/usage';
-import { modelRoutes } from './routes/models';
-import { runtimeRoutes } from './routes/runtime';
+import { jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, creditsPerUsdFromEnv, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {

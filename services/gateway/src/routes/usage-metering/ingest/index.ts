@@ -3,3 +3,8 @@ export * from './usage-ingest.publisher';
 export * from './usage-ingest.routes';
 export * from './usage-items.validation';
 export * from './usage-ingest.config';
+export * from './otlp-genai.mapping';
+export * from './otlp-request.schema';
+export * from './otlp-trace.proto';
+export * from './otlp-transcoder';
+export * from './otlp.routes';

@@ -4,10 +4,10 @@ import { ActivityRepository, MAX_PAGE_SIZE, ReadModelError, TEAM_SCHEMA, TeamRea
 import type { ResourceReadInput } from '@steward/team-rbac';
 import { workspacesAllowed, type Action } from '@steward/auth';
 import { ResourceIdSchema } from '@steward/contracts';
-import { isAuthPrincipal } from '../auth/steward.authorizer';
-import { GatewayError, GatewayErrorCode } from '../gateway.error';
-import type { Principal } from '../route';
-import { callerOf as defaultCallerOf, type Caller } from './caller';
+import { isAuthPrincipal } from '../../auth/steward.authorizer';
+import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import type { Principal } from '../../route';
+import { callerOf as defaultCallerOf, type Caller } from '../caller';
 import { TeamCommandSender } from './team-command.sender';
 import type { TeamRoutesDeps } from './team-routes.deps';
 

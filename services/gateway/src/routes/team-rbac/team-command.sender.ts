@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
-import type { Principal } from '../route';
-import { CommandRefusedError, CommandSender, type CommandSenderDeps, type CommandTarget } from './command.sender';
+import type { Principal } from '../../route';
+import { CommandRefusedError, CommandSender, type CommandSenderDeps, type CommandTarget } from '../command.sender';
 
 /**
  * A team command the service refused. `code` is its TeamErrorCode

@@ -1,7 +1,7 @@
 import { IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { PROBLEM_CONTENT_TYPE, problemType } from '../problem';
+import { PROBLEM_CONTENT_TYPE, problemType } from '../../../problem';
 import { decodeTraceRequest, encodeTraceResponse } from './otlp-trace.proto';
 import { OTLP_BODY_LIMIT_BYTES } from './otlp.routes';
 

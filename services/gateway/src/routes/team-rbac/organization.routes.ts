@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DisplayNameSchema, WorkspaceStatusSchema, derivedId, freeText } from '@steward/contracts';
-import { GatewayError, GatewayErrorCode } from '../gateway.error';
-import { defineRoute, type AnyRoute } from '../route';
+import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { defineRoute, type AnyRoute } from '../../route';
 import { commandIdFor } from './team-command.sender';
 import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
 import { CreatedOrganizationSchema, OrganizationSchema, OverviewSchema, WorkspaceSchema } from './team-views.schema';

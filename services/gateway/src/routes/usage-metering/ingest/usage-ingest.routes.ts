@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { GEN_AI_USAGE_ATTRIBUTES, MAX_USAGE_BATCH, UsageEventSchema, type UsageIngestPath } from '@steward/contracts';
-import { mediaTypeOf } from '../../body-reader';
-import { GatewayError, GatewayErrorCode, type FieldError } from '../../gateway.error';
-import { fieldErrors } from '../../request-validation';
-import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../../route';
-import { callerOf } from '../caller';
-import { PathId } from '../team-route.support';
+import { mediaTypeOf } from '../../../body-reader';
+import { GatewayError, GatewayErrorCode, type FieldError } from '../../../gateway.error';
+import { fieldErrors } from '../../../request-validation';
+import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../../../route';
+import { callerOf } from '../../caller';
+import { PathId } from '../../team-rbac/team-route.support';
 import {
   CE_BINARY_HEADERS,
   CE_HEADER_PREFIX,

@@ -1,5 +1,5 @@
-import { planOtlpRequest } from '../../otlp/otlp-genai.mapping';
-import { OtlpTraceRequestSchema } from '../../otlp/otlp-request.schema';
+import { planOtlpRequest } from './otlp-genai.mapping';
+import { OtlpTraceRequestSchema } from './otlp-request.schema';
 import { CLOUDEVENT_MEDIA, JSON_MEDIA, mapBinaryCloudEvent, mapCloudEvents } from './cloudevents.mapping';
 
 /*

@@ -2,15 +2,15 @@ import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { UsageEventSchema, derivedId, type JobCommandInput, type JobCommandType, type UsageEvent } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
-import { GatewayError, GatewayErrorCode } from '../gateway.error';
-import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../route';
-import { callerOf } from '../routes/caller';
-import { JobCommandError, JobCommandSender } from '../routes/jobs/job-command.sender';
-import { derivedUuid } from '../routes/team-command.sender';
-import type { UsageBatchToPublish } from '../routes/usage-ingest/usage-ingest.publisher';
+import { GatewayError, GatewayErrorCode } from '../../../gateway.error';
+import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../../../route';
+import { callerOf } from '../../caller';
+import { JobCommandError, JobCommandSender } from '../../job-history/job-command.sender';
+import { derivedUuid } from '../../team-rbac/team-command.sender';
+import type { UsageBatchToPublish } from './usage-ingest.publisher';
 import { planOtlpRequest, type PlannedJob } from './otlp-genai.mapping';
 import { OtlpTraceRequestSchema, OtlpTraceResponseSchema } from './otlp-request.schema';
-import type { WriteSettler } from '../read-your-writes';
+import type { WriteSettler } from '../../../read-your-writes';
 
 /** The header a person names the workspace of their spans with (an API key may name its own, or none). */
 export const OTLP_WORKSPACE_HEADER = 'X-Steward-Workspace';

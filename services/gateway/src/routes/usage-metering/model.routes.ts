@@ -8,7 +8,7 @@ import { ModelSettingsRepository, builtInCatalogueFile } from '@steward/usage-me
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf, type Caller } from '../caller';
-import { PathId, pageQuery, pageSchema } from '../team-route.support';
+import { PathId, pageQuery, pageSchema } from '../team-rbac/team-route.support';
 import { ModelCommandSender } from './model-command.sender';
 import { CataloguePageSchema, ModelSettingsChangeSchema, ModelSettingsViewSchema, UnpricedModelSchema } from './model-views.schema';
 import type { WriteSettler } from '../../read-your-writes';

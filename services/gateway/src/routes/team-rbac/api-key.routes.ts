@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ApiKeyScopeEnum, API_KEY_SCOPES, generateApiKey } from '@steward/auth';
 import { DisplayNameSchema, InstantSchema, derivedId } from '@steward/contracts';
-import { GatewayError, GatewayErrorCode } from '../gateway.error';
-import { defineRoute, type AnyRoute } from '../route';
+import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { defineRoute, type AnyRoute } from '../../route';
 import { commandIdFor } from './team-command.sender';
 import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
 import { ApiKeySchema, IssuedApiKeySchema } from './team-views.schema';

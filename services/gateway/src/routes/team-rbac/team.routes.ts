@@ -15,8 +15,8 @@ import {
   freeText,
   text,
 } from '@steward/contracts';
-import { GatewayError, GatewayErrorCode } from '../gateway.error';
-import { defineRoute, type AnyRoute } from '../route';
+import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { defineRoute, type AnyRoute } from '../../route';
 import { generateInvitationToken, hashInvitationToken, parseInvitationToken } from './invitation-token';
 import { commandIdFor } from './team-command.sender';
 import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';

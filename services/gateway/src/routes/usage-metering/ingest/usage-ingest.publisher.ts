@@ -2,7 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { derivedId, newId, type UsageEvent, type UsageIngestPath } from '@steward/contracts';
 import { isStreamFull, usageIngestNames, type UsageIngestNames } from '@steward/messaging';
-import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { GatewayError, GatewayErrorCode } from '../../../gateway.error';
 
 export interface UsageIngestPublisherOptions {
   readonly nc: NatsConnection;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InstantSchema, SearchTermSchema, nameText, text } from '@steward/contracts';
 import { ACTIVITY_ACTIONS, ACTIVITY_OUTCOMES, MAX_ACTIVITY_LIMIT, type ActivityFilters } from '@steward/team-rbac';
 import type { Action } from '@steward/auth';
-import { defineRoute, type AnyRoute, type Principal } from '../route';
+import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { PathId, TeamRouteKit } from './team-route.support';
 import { ActivityPageSchema } from './team-views.schema';
 

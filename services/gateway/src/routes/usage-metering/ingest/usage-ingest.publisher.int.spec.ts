@@ -2,7 +2,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { UsageEventSchema, UsageIngestBatchSchema } from '@steward/contracts';
 import { connectNats, ensureUsageIngestStream, usageIngestNames, type NatsClients } from '@steward/messaging';
 import { createTestEnv, type TestEnv } from '@steward/testing';
-import { GatewayError, GatewayErrorCode } from '../../gateway.error';
+import { GatewayError, GatewayErrorCode } from '../../../gateway.error';
 import { UsageIngestPublisher, batchIdFor } from './usage-ingest.publisher';
 
 function events(count: number, from = 0) {

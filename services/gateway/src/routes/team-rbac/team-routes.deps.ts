@@ -4,9 +4,9 @@ import type { Logger } from '@steward/observability';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { ResourceReadInput } from '@steward/team-rbac';
-import type { Principal } from '../route';
-import type { Caller } from './caller';
-import type { WriteSettler } from '../read-your-writes';
+import type { Principal } from '../../route';
+import type { Caller } from '../caller';
+import type { WriteSettler } from '../../read-your-writes';
 
 /** What the accept route needs to sign a new person in: a user token for them (shown once). */
 export type IssueUserToken = (input: { readonly userId: string; readonly email: string }) => Promise<{ readonly token: string }>;
