@@ -1,7 +1,7 @@
 /**
  * Everything `npm start` prepares before the processes start: the database
  * itself, the event store's tables, the relay's and the projections'
- * checkpoint tables, the gateway's user tokens, and the JetStream streams
+ * checkpoint tables, the team's user tokens, and the JetStream streams
  * (events, commands, activity). Each step is idempotent and
  * safe against a concurrent run.
  */
@@ -11,8 +11,7 @@ import { loadConfig, type StewardConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { RelayCheckpointRepository, connectNats, ensureStreams } from '@steward/messaging';
 import { CheckpointRepository } from '@steward/projections';
-import { migrateUserTokens } from '../services/gateway/src/auth/user-token.store';
-import { ensureActivityStream } from '@steward/team-rbac';
+import { ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
 import { migrateSecretStore } from '@steward/secrets';
 
 /** Creates the configured database when the server does not have it yet. */

@@ -75,8 +75,20 @@ export function parseToken(format: TokenFormat, text: unknown): ParsedToken | un
   return { handle: match[1] as string, secret: match[2] as string };
 }
 
-export function generateToken(format: TokenFormat): { readonly handle: string; readonly text: string; readonly hash: string } {
-  const handle = randomBase62(format.handleLength);
+/** `length` base62 characters from the SHA-256 of `seed`: the same seed, the same characters (at most 43). */
+export function derivedBase62(seed: string, length: number): string {
+  let n = BigInt(`0x${hash('sha256', seed, 'hex')}`);
+  let out = '';
+  for (let index = 0; index < length; index++) {
+    out += BASE62[Number(n % 62n)];
+    n /= 62n;
+  }
+  return out;
+}
+
+/** A new token; `handle` when given (a handle derived from what issues it), else a random one. */
+export function generateToken(format: TokenFormat, handle: string = randomBase62(format.handleLength)): { readonly handle: string; readonly text: string; readonly hash: string } {
+  if (!new RegExp(`^[0-9A-Za-z]{${format.handleLength}}$`).test(handle)) throw new Error(`a ${format.kind} handle is ${format.handleLength} base62 characters`);
   const text = `${format.kind}_${handle}_${randomSecret()}`;
   return { handle, text, hash: hashToken(text) };
 }

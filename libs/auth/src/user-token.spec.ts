@@ -1,5 +1,5 @@
 import { generateApiKey } from './api-key';
-import { generateUserToken, hashUserToken, parseUserToken, verifyUserToken } from './user-token';
+import { generateUserToken, hashUserToken, parseUserToken, userTokenIdFor, verifyUserToken } from './user-token';
 
 describe('generateUserToken', () => {
   it('returns an id, the token shown once and its hash', () => {
@@ -14,6 +14,24 @@ describe('generateUserToken', () => {
     const tokens = Array.from({ length: 1000 }, () => generateUserToken());
     expect(new Set(tokens.map((t) => t.id)).size).toBe(1000);
     expect(new Set(tokens.map((t) => t.secret)).size).toBe(1000);
+  });
+});
+
+describe('userTokenIdFor', () => {
+  it('gives one well-formed id per seed, under which each token has its own secret', () => {
+    const id = userTokenIdFor('command-1');
+    expect(userTokenIdFor('command-1')).toBe(id);
+    expect(userTokenIdFor('command-2')).not.toBe(id);
+    const first = generateUserToken(id);
+    const second = generateUserToken(id);
+    expect(parseUserToken(first.secret)).toEqual({ id });
+    expect(first.id).toBe(id);
+    expect(second.secret).not.toBe(first.secret);
+    expect(verifyUserToken(second.secret, first.hash)).toBe(false);
+  });
+
+  it('refuses an id that is not 16 base62 characters', () => {
+    expect(() => generateUserToken('short')).toThrow(/16 base62/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { generateToken, hashToken, parseToken, verifyToken, type TokenFormat } from './opaque-token';
+import { derivedBase62, generateToken, hashToken, parseToken, verifyToken, type TokenFormat } from './opaque-token';
 
 /**
  * User tokens for people, issued at bootstrap and on invitation acceptance: `stu_<id16>_<secret43>`.
@@ -16,9 +16,18 @@ export interface GeneratedUserToken {
   readonly hash: string;
 }
 
-export function generateUserToken(): GeneratedUserToken {
-  const token = generateToken(USER_TOKEN);
+/**
+ * A new user token with a fresh secret; under `id` when given (userTokenIdFor: the token one command issues,
+ * which a retry of that command finds again), else under a random id.
+ */
+export function generateUserToken(id?: string): GeneratedUserToken {
+  const token = generateToken(USER_TOKEN, id);
   return { id: token.handle, secret: token.text, hash: token.hash };
+}
+
+/** The id of the user token issued for `seed` (a command id): the same seed, the same id; never the secret. */
+export function userTokenIdFor(seed: string): string {
+  return derivedBase62(`steward:user-token:${seed}`, USER_TOKEN.handleLength);
 }
 
 /** SHA-256 hex of the whole token text (same scheme as API keys). */

@@ -19,4 +19,4 @@ export function stewardProcesses(): StewardProcess[] {
 }
 
 /** Runs after the gateway answers /readyz: creates the first organization and owner, prints the owner's token. */
-export const BOOTSTRAP_ENTRY = 'services/gateway/src/bootstrap/bootstrap.main.ts';
+export const BOOTSTRAP_ENTRY = 'services/team-rbac/src/bootstrap/bootstrap.main.ts';

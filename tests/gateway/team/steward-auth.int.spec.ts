@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
 import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
 import { waitFor, type TestEnv } from '@steward/testing';
-import { TEAM_PROJECTION, type TeamReadRepository } from '@steward/team-rbac';
+import { TEAM_PROJECTION, migrateUserTokens, type TeamReadRepository } from '@steward/team-rbac';
 import { TeamHarness, sha256, user } from '../../../services/team-rbac/test/team-harness';
 import { GatewayError, GatewayErrorCode } from '../../../services/gateway/src/gateway.error';
 import { createProblemMapper } from '../../../services/gateway/src/problem';
@@ -16,7 +16,7 @@ import { StewardAuthenticator, type StewardPrincipal } from '../../../services/g
 import { StewardAuthorizer } from '../../../services/gateway/src/auth/steward.authorizer';
 import { ProjectionProgress } from '../../../services/gateway/src/read-your-writes';
 import { parsePosition } from '@steward/event-store';
-import { UserTokenStore, issueUserToken, migrateUserTokens } from '../../../services/gateway/src/auth/user-token.store';
+import { UserTokenStore } from '../../../services/team-rbac/src/user-tokens/user-token.store';
 
 jest.setTimeout(60_000);
 
@@ -77,7 +77,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
       ['u-member', 'u-member@acme.test'],
       ['u-other', 'other@b.test'],
     ] as const) {
-      tokens[userId] = (await issueUserToken(env.pool, { userId, email })).token;
+      tokens[userId] = (await new UserTokenStore(env.pool).issue({ userId, email })).token;
     }
   });
 
@@ -102,7 +102,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   });
 
   it('refuses a missing, malformed, unknown, forged or revoked token (undefined: 401)', async () => {
-    const issued = await issueUserToken(env.pool, { userId: 'u-member', email: 'u-member@acme.test' });
+    const issued = await new UserTokenStore(env.pool).issue({ userId: 'u-member', email: 'u-member@acme.test' });
     expect(await authenticator.authenticate(bearer(issued.token))).toBeDefined();
     const forged = `${issued.token.slice(0, -1)}${issued.token.endsWith('a') ? 'b' : 'a'}`;
     for (const token of [undefined, '', 'garbage', `stu_${'A'.repeat(16)}_${'b'.repeat(43)}`, forged]) {
@@ -114,7 +114,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   });
 
   it('stores the hash only and records the last use at most once per interval', async () => {
-    const issued = await issueUserToken(env.pool, { userId: 'u-admin', email: 'U-Admin@Acme.test' });
+    const issued = await new UserTokenStore(env.pool).issue({ userId: 'u-admin', email: 'U-Admin@Acme.test' });
     const row = async () =>
       (await env.pool.query<{ hash: string; email: string; last_used_at: Date | null }>('SELECT hash, email, last_used_at FROM steward_gateway.user_tokens WHERE id = $1', [issued.tokenId])).rows[0];
     expect(await row()).toEqual({ hash: sha256(issued.token), email: 'u-admin@acme.test', last_used_at: null });
@@ -218,7 +218,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
       const invitationId = `inv-cached-${randomUUID()}`;
       await ok('InviteMember', { workspaceId: ws2, invitationId, email: 'u-cached@acme.test', role: 'member', tokenHash: sha256(invitationId) }, user('u-owner'));
       await ok('AcceptInvitation', { invitationId, tokenHash: sha256(invitationId), userId: 'u-cached' }, user('u-cached'));
-      const token = (await issueUserToken(env.pool, { userId: 'u-cached', email: 'u-cached@acme.test' })).token;
+      const token = (await new UserTokenStore(env.pool).issue({ userId: 'u-cached', email: 'u-cached@acme.test' })).token;
       expect(await cached.authenticate(bearer(token))).toMatchObject({ userId: 'u-cached', memberships: { [ws2]: 'member' } });
 
       await ok('RevokeApiKey', { workspaceId: ws2, apiKeyId: key.id }, user('u-owner'));

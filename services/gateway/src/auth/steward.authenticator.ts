@@ -10,12 +10,11 @@ import {
 } from '@steward/auth';
 import type { Logger } from '@steward/observability';
 import type pg from 'pg';
-import { TEAM_SCHEMA, type TeamReadRepository } from '@steward/team-rbac';
+import { TEAM_SCHEMA, UserTokenCredentials, type TeamReadRepository } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { AuthenticationRequest, Authenticator } from '../route';
 import { CredentialCache, type CredentialCacheOptions } from './credential.cache';
 import { personPrincipal, type StewardUserPrincipal } from './person.principal';
-import { UserTokenStore } from './user-token.store';
 
 export type { StewardUserPrincipal } from './person.principal';
 /** A libs/auth API key principal plus the `id` the gateway keys rate limits and idempotency by. */
@@ -26,7 +25,7 @@ export type StewardPrincipal = StewardUserPrincipal | StewardApiKeyPrincipal;
 export const LAST_USED_INTERVAL_MS = 60_000;
 
 export interface StewardAuthenticatorDeps {
-  /** The database of the team read model (`rm_team`) and of `steward_gateway.user_tokens`. */
+  /** The database of the team read model (`rm_team`) and of the team's user tokens. */
   readonly pool: pg.Pool;
   readonly readModel: TeamReadRepository;
   /** createOidcVerifierFromEnv(): undefined when OIDC_* are unset (JWTs are then refused). */
@@ -52,7 +51,7 @@ export interface StewardAuthenticatorDeps {
  *
  * - API key `stw_…`: by prefix in the team read model, hash verified in
  *   constant time, refused when revoked or expired.
- * - User token `stu_…`: by id in `steward_gateway.user_tokens`, hash verified,
+ * - User token `stu_…`: by id in the team's user tokens (UserTokenCredentials), hash verified,
  *   refused when revoked.
  * - JWT: only when OIDC is configured; the verified email must belong to a
  *   known user (a member in the read model, or a token holder).
@@ -64,14 +63,14 @@ export interface StewardAuthenticatorDeps {
  * provider is a 503.
  */
 export class StewardAuthenticator implements Authenticator {
-  private readonly tokens: UserTokenStore;
+  private readonly tokens: UserTokenCredentials;
   private readonly lastUseWritten = new Map<string, number>();
   private readonly interval: number;
   private readonly now: () => Date;
   private readonly cache: CredentialCache;
 
   constructor(private readonly deps: StewardAuthenticatorDeps) {
-    this.tokens = new UserTokenStore(deps.pool);
+    this.tokens = new UserTokenCredentials(deps.pool);
     this.cache = new CredentialCache(deps.cache ?? { ttlMs: 0 });
     this.interval = deps.lastUsedIntervalMs ?? LAST_USED_INTERVAL_MS;
     this.now = deps.now ?? (() => new Date());

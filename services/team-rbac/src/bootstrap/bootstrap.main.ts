@@ -1,8 +1,8 @@
 /**
  * The bootstrap as a process (run by `npm start` once the gateway is ready, and by the test stack):
  *
- *   node -r @swc-node/register services/gateway/src/bootstrap/bootstrap.main.ts [--url <gateway URL>] [--json]
- *   node -r @swc-node/register services/gateway/src/bootstrap/bootstrap.main.ts tokens issue --email <email>
+ *   node -r @swc-node/register services/team-rbac/src/bootstrap/bootstrap.main.ts [--url <gateway URL>] [--json]
+ *   node -r @swc-node/register services/team-rbac/src/bootstrap/bootstrap.main.ts tokens issue --email <email>
  *
  * The first form creates the organization, workspace and owner of an empty system and prints the owner's
  * token (once); `--json` prints one JSON line instead (for programs). The second issues a new user token

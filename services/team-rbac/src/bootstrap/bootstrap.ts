@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { derivedId, type CommandEnvelope, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import type pg from 'pg';
-import { TEAM_SCHEMA } from '@steward/team-rbac';
-import { issueUserToken, migrateUserTokens } from '../auth/user-token.store';
+import { TEAM_SCHEMA, USER_TOKENS_TABLE, migrateUserTokens } from '@steward/team-rbac';
+import { UserTokenStore } from '../user-tokens/user-token.store';
 
 export const DEFAULT_OWNER_EMAIL = 'owner@example.com';
 /** Serialises concurrent bootstrap runs against one database. */
@@ -147,9 +147,9 @@ async function bootstrapLocked(deps: BootstrapDeps, client: pg.PoolClient): Prom
     ownerUserId: organization.ownerUserId,
     ownerEmail: organization.ownerEmail,
   };
-  const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM steward_gateway.user_tokens');
+  const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${USER_TOKENS_TABLE}`);
   if (Number(rows[0]?.n ?? 0) > 0) return base;
-  const issued = await issueUserToken(deps.pool, { userId: organization.ownerUserId, email: organization.ownerEmail });
+  const issued = await new UserTokenStore(deps.pool).issue({ userId: organization.ownerUserId, email: organization.ownerEmail });
   return { ...base, ownerToken: issued.token };
 }
 
@@ -165,7 +165,7 @@ export function bootstrapLines(result: BootstrapResult, gatewayUrl: string): str
   } else {
     lines.push(
       'Owner token      issued at the first start, not shown again; a new one for a member:',
-      '                 npm exec -- node -r @swc-node/register services/gateway/src/bootstrap/bootstrap.main.ts tokens issue --email <email>',
+      '                 npm exec -- node -r @swc-node/register services/team-rbac/src/bootstrap/bootstrap.main.ts tokens issue --email <email>',
     );
   }
   return lines;
@@ -180,6 +180,6 @@ export async function issueTokenForMember(pool: pg.Pool, email: string): Promise
   );
   const member = rows[0];
   if (!member) throw new BootstrapError(BootstrapErrorCode.UnknownMember, `${email} is no member of any workspace`);
-  const issued = await issueUserToken(pool, { userId: member.user_id, email: member.email });
+  const issued = await new UserTokenStore(pool).issue({ userId: member.user_id, email: member.email });
   return { userId: issued.userId, email: issued.email, token: issued.token };
 }

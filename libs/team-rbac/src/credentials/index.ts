@@ -1,0 +1,2 @@
+export * from './user-tokens.table';
+export * from './user-token.credentials';
