@@ -7,7 +7,7 @@
  * number of replicas: concurrent writers are serialised by the event store's
  * expected revisions). Environment: DATABASE_URL, EVENT_STORE_SCHEMA, NATS_URL,
  * NATS_PREFIX, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Migrates the event
- * store (idempotent), logs `team-rbac started`; on SIGTERM / SIGINT stops
+ * store and the user-token table (idempotent), logs `team-rbac started`; on SIGTERM / SIGINT stops
  * taking commands, lets the running ones answer, then closes.
  */
 import pg from 'pg';
@@ -16,8 +16,10 @@ import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
+import { migrateUserTokens } from '@steward/team-rbac';
 import { matrixAuthorizer } from './shared/team-authorizer';
 import { TeamRbacModule } from './team-rbac.module';
+import { UserTokenStore } from './user-tokens/user-token.store';
 
 export const TEAM_RBAC_QUEUE = 'team-rbac';
 
@@ -29,9 +31,10 @@ async function main(): Promise<void> {
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
   await store.migrate();
+  await migrateUserTokens(pool);
 
   const names = natsNames(config.natsPrefix);
-  const app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
+  const app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer, userTokens: new UserTokenStore(pool) }), {
     ...commandTransportOptions({ servers: config.natsUrl, queue: TEAM_RBAC_QUEUE, name: `steward-team-rbac-${process.pid}` }),
     logger: ['error', 'warn'],
   });

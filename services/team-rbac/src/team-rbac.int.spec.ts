@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { TeamErrorCode, TeamStreams, type Actor, type Role, type TeamCommandAnswer, type TeamCommandInput, type TeamCommandType } from '@steward/contracts';
+import { hashUserToken, parseUserToken } from '@steward/auth';
+import {
+  TeamErrorCode,
+  TeamStreams,
+  type AcceptInvitationAnswer,
+  type Actor,
+  type Role,
+  type TeamCommandAnswer,
+  type TeamCommandInput,
+  type TeamCommandType,
+} from '@steward/contracts';
+import { USER_TOKENS_TABLE, UserTokenCredentials } from '@steward/team-rbac';
 import type { PostgresEventStore } from '@steward/event-store';
 import { initTelemetry, resetTelemetryForTests } from '@steward/observability';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
@@ -195,6 +206,68 @@ describe('team-rbac over NATS against PostgreSQL', () => {
     expect(second).toMatchObject({ ok: true, answer: { replayed: true } });
     if (first.ok && second.ok) expect(second.answer.events).toEqual(first.answer.events);
     expect(await typesIn(TeamStreams.invitation(payload.invitationId))).toEqual(['MemberInvited']);
+  });
+
+  it('answers an invitation with the expiry the decider set, a resent one with the same', async () => {
+    const { workspaceId } = await organization('u-expiry');
+    const issuedAt = '2026-12-01T08:30:00.000Z';
+    const commandId = randomUUID();
+    const payload = { workspaceId, invitationId: `inv-${randomUUID()}`, email: 'soon@acme.test', role: 'viewer' as const, tokenHash: sha256('soon') };
+    const first = await send('InviteMember', payload, user('u-expiry'), { commandId, issuedAt });
+    const again = await send('InviteMember', payload, user('u-expiry'), { commandId, issuedAt: '2026-12-02T00:00:00.000Z' });
+    expect(first).toMatchObject({ ok: true, answer: { replayed: false, expiresAt: '2026-12-08T08:30:00.000Z' } });
+    expect(again).toMatchObject({ ok: true, answer: { replayed: true, expiresAt: '2026-12-08T08:30:00.000Z' } });
+  });
+
+  it('has a new person join, start their profile and get a user token in one command; a resend never hands over a used token', async () => {
+    const { organizationId, workspaceId } = await organization('u-host');
+    const invitationId = `inv-${randomUUID()}`;
+    await expectOk('InviteMember', { workspaceId, invitationId, email: 'Fresh@Acme.test', role: 'member', tokenHash: sha256('fresh') }, user('u-host'));
+    const commandId = randomUUID();
+    const accept = (tokenHash = sha256('fresh')) =>
+      send('AcceptInvitation', { invitationId, tokenHash, userId: 'u-fresh', newUser: { name: 'Fresh Face' } }, user('u-fresh'), { commandId });
+    const first = await accept();
+    if (!first.ok) throw new Error(`refused: ${first.code}`);
+    const answer = first.answer as AcceptInvitationAnswer;
+    expect(answer).toMatchObject({
+      replayed: false,
+      userId: 'u-fresh',
+      invitation: { invitationId, organizationId, workspaceId, email: 'fresh@acme.test', role: 'member' },
+    });
+    expect(answer.events.map((event) => event.type)).toEqual(['InvitationAccepted', 'MemberJoined', 'UserProfileUpdated']);
+    const secret = answer.userToken!.token;
+    expect(parseUserToken(secret)).toEqual({ id: answer.userToken!.tokenId });
+    const credentials = new UserTokenCredentials(h.env.pool);
+    expect(await credentials.find(answer.userToken!.tokenId)).toEqual({
+      id: answer.userToken!.tokenId,
+      userId: 'u-fresh',
+      email: 'fresh@acme.test',
+      hash: hashUserToken(secret),
+      revoked: false,
+    });
+    // the secret is in no event
+    const written = JSON.stringify([...(await store.readStream(TeamStreams.invitation(invitationId))), ...(await store.readStream(TeamStreams.user('u-fresh')))].map(({ data, metadata }) => ({ data, metadata })));
+    expect(written).not.toContain(secret);
+    expect(written).not.toContain(hashUserToken(secret));
+
+    // resent with a wrong invitation token: refused, though the command id is known
+    expect(await accept(sha256('guess'))).toMatchObject({ ok: false, code: TeamErrorCode.InvalidToken });
+    // resent before anyone used the token: the same acceptance, the same token id with a new secret; the first stops working
+    const resent = await accept();
+    if (!resent.ok) throw new Error(`refused: ${resent.code}`);
+    const again = resent.answer as AcceptInvitationAnswer;
+    expect(again).toMatchObject({ replayed: true, events: answer.events, invitation: answer.invitation, userToken: { tokenId: answer.userToken!.tokenId } });
+    expect(again.userToken!.token).not.toBe(secret);
+    expect((await credentials.find(answer.userToken!.tokenId))!.hash).toBe(hashUserToken(again.userToken!.token));
+    // once used, a resend answers no token and leaves it as it is
+    await credentials.recordUse(answer.userToken!.tokenId);
+    const late = await accept();
+    expect(late).toMatchObject({ ok: true, answer: { replayed: true, invitation: answer.invitation } });
+    if (late.ok) expect(late.answer).not.toHaveProperty('userToken');
+    expect((await credentials.find(answer.userToken!.tokenId))!.hash).toBe(hashUserToken(again.userToken!.token));
+    const { rows } = await h.env.pool.query(`SELECT id FROM ${USER_TOKENS_TABLE} WHERE user_id = 'u-fresh'`);
+    expect(rows).toHaveLength(1);
+    expect(await typesIn(TeamStreams.user('u-fresh'))).toEqual(['UserProfileUpdated']);
   });
 
   it('refuses an expired invitation, a workspace of another tenant, and a malformed payload', async () => {

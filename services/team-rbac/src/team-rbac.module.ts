@@ -7,6 +7,7 @@ import { organizationHandler } from './organizations/organization.handler';
 import { userProfileHandler } from './profiles/user-profile.handler';
 import { TeamCommandRunner } from './shared/team-command-runner';
 import type { TeamAuthorizer } from './shared/team-authorizer';
+import type { UserTokenIssuer } from './invitations/invitation.handler';
 import { workspaceHandler } from './workspaces/workspace.handler';
 
 export interface TeamRbacModuleOptions {
@@ -14,6 +15,8 @@ export interface TeamRbacModuleOptions {
   /** Subjects: `names.commandSubject('team', <CommandType>)`. */
   readonly names: NatsNames;
   readonly authorize: TeamAuthorizer;
+  /** Issues a new person's user token on accepting an invitation (UserTokenStore over the team's user-token table). */
+  readonly userTokens: UserTokenIssuer;
   /** Attempts on a concurrency conflict before CONFLICT. Default 4. */
   readonly maxAttempts?: number;
 }
@@ -32,7 +35,7 @@ export class TeamRbacModule {
       controllers: [
         organizationHandler(options.names),
         workspaceHandler(options.names),
-        invitationHandler(options.names),
+        invitationHandler(options.names, options.userTokens),
         apiKeyHandler(options.names),
         userProfileHandler(options.names),
       ],

@@ -4,7 +4,7 @@
  * default) the team and activity projections in a ProjectionHost, each test
  * file in its own database, NATS prefix and Redis prefix (createTestEnv).
  *
- * Used by team-rbac's own int tests, the team read model tests, the gateway's
+ * The user-token table is migrated and the handlers issue into it (UserTokenStore). Used by team-rbac's own int tests, the team read model tests, the gateway's
  * authenticator/authorizer tests and the gateway's team route harness.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -16,9 +16,10 @@ import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, MessagingError, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
-import { ActivityRepository, TeamReadRepository, teamReadModelProjections } from '@steward/team-rbac';
+import { ActivityRepository, TeamReadRepository, migrateUserTokens, teamReadModelProjections } from '@steward/team-rbac';
 import { matrixAuthorizer } from '../src/shared/team-authorizer';
 import { TeamRbacModule } from '../src/team-rbac.module';
+import { UserTokenStore } from '../src/user-tokens/user-token.store';
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 export const user = (id: string): Actor => ({ type: 'user', id });
@@ -65,8 +66,10 @@ export class TeamHarness {
     const env = await createTestEnv();
     const store = new PostgresEventStore({ pool: env.pool, schema: options.schema ?? 'team_events' });
     await store.migrate();
+    await migrateUserTokens(env.pool);
     const names = natsNames(env.natsPrefix);
-    const service = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer }), {
+    const userTokens = new UserTokenStore(env.pool);
+    const service = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer, userTokens }), {
       ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
       logger: false,
     });

@@ -3,6 +3,7 @@ import { command, given, refusal, AT, ORGANIZATION_CREATED, SCOPE } from '../sha
 import { TeamErrorCode } from '../shared/team.error';
 import { organizationAggregate } from '../organizations/organization.state';
 import { workspaceAggregate } from '../workspaces/workspace.state';
+import { userProfileAggregate } from '../profiles/user-profile.state';
 import { decideInvitation, type InvitationCommand } from './invitation.decider';
 import { invitationAggregate } from './invitation.state';
 
@@ -20,6 +21,8 @@ function when(history: TeamEvent[], cmd: InvitationCommand): TeamEvent[] {
     invitation: given(invitationAggregate, history),
     workspace: given(workspaceAggregate, history),
     organization: given(organizationAggregate, history),
+    // a new person's profile is loaded with the acceptance
+    ...(cmd.type === 'AcceptInvitation' && cmd.payload.newUser ? { user: given(userProfileAggregate, history) } : {}),
   });
 }
 
@@ -70,6 +73,23 @@ describe('invitation decider', () => {
     expect(given(workspaceAggregate, [...invited, ...events])).toMatchObject({
       members: { 'u-new': { role: 'member', email: 'new@acme.test' } },
     });
+  });
+
+  it('a new person joins with the name they gave, which starts their profile, in the same decision', () => {
+    const at = '2026-11-22T10:00:00.000Z';
+    const newcomer = command('AcceptInvitation', { invitationId: 'inv-1', tokenHash: TOKEN, userId: 'u-new', newUser: { name: 'New Comer' } }, 'u-new', at);
+    const events = when(invited, newcomer);
+    expect(events.map((e) => e.type)).toEqual(['InvitationAccepted', 'MemberJoined', 'UserProfileUpdated']);
+    expect(events[2]).toEqual({
+      type: 'UserProfileUpdated',
+      data: { userId: 'u-new', name: 'New Comer', organizationName: null, timeZone: null, customInstructions: null, updatedAt: at },
+    });
+    // without a name nothing is said about the profile
+    const nameless = command('AcceptInvitation', { invitationId: 'inv-1', tokenHash: TOKEN, userId: 'u-new', newUser: {} }, 'u-new', at);
+    expect(when(invited, nameless).map((e) => e.type)).toEqual(['InvitationAccepted', 'MemberJoined']);
+    // a refused acceptance starts no profile either
+    const late = command('AcceptInvitation', { invitationId: 'inv-1', tokenHash: TOKEN, userId: 'u-new', newUser: { name: 'Late' } }, 'u-new', '2026-11-28T10:00:00.000Z');
+    expect(refusal(() => when(invited, late))).toBe(TeamErrorCode.InvitationExpired);
   });
 
   it('an accepted invitation cannot be accepted again', () => {

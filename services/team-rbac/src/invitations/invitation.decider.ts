@@ -3,6 +3,7 @@ import type { TeamCommand } from '../shared/command';
 import { TeamError, TeamErrorCode } from '../shared/team.error';
 import { isOrganizationOwner, type OrganizationState } from '../organizations/organization.state';
 import { memberByEmail, type WorkspaceState } from '../workspaces/workspace.state';
+import type { UserProfileState } from '../profiles/user-profile.state';
 import type { InvitationState } from './invitation.state';
 
 export type InvitationCommand = TeamCommand<'InviteMember'> | TeamCommand<'AcceptInvitation'> | TeamCommand<'RevokeInvitation'>;
@@ -12,6 +13,8 @@ export interface InvitationDecisionState {
   /** The workspace invited to. */
   readonly workspace: WorkspaceState;
   readonly organization: OrganizationState;
+  /** The joining person's profile: loaded when a new person accepts (`newUser`), whose name starts it. */
+  readonly user?: UserProfileState;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -72,11 +75,17 @@ export function decideInvitation(command: InvitationCommand, state: InvitationDe
       }
       const scope = { organizationId: invitation.organizationId, workspaceId: invitation.workspaceId };
       const { invitationId, email, role } = invitation;
+      const name = payload.newUser?.name;
+      const profile = state.user;
       return [
         { type: 'InvitationAccepted', data: { ...scope, invitationId, userId: payload.userId, email, role, acceptedAt: at } },
         { type: 'MemberJoined', data: { ...scope, userId: payload.userId, email, role, via: 'invitation', invitationId, joinedAt: at } },
         // The owner who invited an owner made that owner: the seat is taken on acceptance.
         ...(role === 'owner' ? [{ type: 'OrganizationOwnerAdded' as const, data: { ...scope, userId: payload.userId } }] : []),
+        // A new person's name starts their profile, in the same decision as their joining.
+        ...(name !== undefined && profile !== undefined && profile.name !== name
+          ? [{ type: 'UserProfileUpdated' as const, data: { userId: payload.userId, ...profile, name, updatedAt: at } }]
+          : []),
       ];
     }
     case 'RevokeInvitation': {

@@ -18,10 +18,15 @@ import { streamOf } from './team-streams';
 export type Loaded<S> = LoadedStream<S>;
 
 /** One attempt at a command: load what it needs, then decide on it (authorization included). */
-export interface CommandPlan<T extends TeamCommandType, L> {
+export interface CommandPlan<T extends TeamCommandType, L, A extends TeamCommandAnswer = TeamCommandAnswer> {
   load(command: EnvelopedCommand<T>): Promise<L>;
   streams(loaded: L): ReadonlyArray<Loaded<unknown>>;
   decide(command: EnvelopedCommand<T>, loaded: L): TeamEvent[];
+  /**
+   * What the command answers beyond its events, from what the last attempt loaded and the events it
+   * decided (undefined for a resent command: `loaded` then holds its events). Runs for both.
+   */
+  answer?(command: EnvelopedCommand<T>, loaded: L, answer: TeamCommandAnswer, decided: readonly TeamEvent[] | undefined): Promise<A> | A;
 }
 
 export interface TeamCommandRunnerOptions {
@@ -60,17 +65,23 @@ export class TeamCommandRunner {
   }
 
   /** Runs one command end to end; refusals become RpcExceptions carrying a TeamErrorBody. */
-  run<T extends TeamCommandType, L>(type: T, raw: unknown, plan: CommandPlan<T, L>): Promise<TeamCommandAnswer> {
-    return this.commands.handle(type, raw, (envelope) => {
+  run<T extends TeamCommandType, L, A extends TeamCommandAnswer = TeamCommandAnswer>(type: T, raw: unknown, plan: CommandPlan<T, L, A>): Promise<A> {
+    return this.commands.handle(type, raw, async (envelope) => {
       const payload = this.commands.parsePayload(type, TeamCommandPayloads[type], envelope) as TeamCommandPayload<T>;
       const command: EnvelopedCommand<T> = { type, payload, actor: envelope.actor, at: envelope.issuedAt, envelope };
-      return this.commands.commit(envelope, {
-        load: () => plan.load(command),
+      let last: L | undefined;
+      let decided: TeamEvent[] | undefined;
+      const answer = await this.commands.commit(envelope, {
+        load: async () => {
+          decided = undefined;
+          return (last = await plan.load(command));
+        },
         streams: (loaded) => plan.streams(loaded),
-        decide: (loaded) => plan.decide(command, loaded),
+        decide: (loaded) => (decided = plan.decide(command, loaded)),
         streamOf,
         scopeOf: (event) => event.data as { organizationId?: string; workspaceId?: string },
       });
+      return plan.answer ? plan.answer(command, last as L, answer, decided) : (answer as A);
     });
   }
 }
