@@ -19,8 +19,8 @@ import { loadConfig } from '@steward/config';
 import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
-import { TEAM_PROJECTION, TeamReadRepository, ensureActivityStream } from '@steward/team-rbac';
-import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from './auth';
+import { TEAM_PROJECTION, TeamReadRepository, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
+import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from './auth';
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
 import { ReadModelCache } from './read-model.cache';
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
 
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  // the team's user-token table the authenticator reads exists whichever process starts first
   await migrateUserTokens(pool);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   const readModel = new TeamReadRepository({ db });
@@ -106,7 +107,6 @@ async function main(): Promise<void> {
     teamReadCache,
     js: nats.js,
     activityReads,
-    issueUserToken: (person) => issueUserToken(pool, person),
     logger,
   });
   // usage ingest: the stream's limits from USAGE_INGEST_MAX_MESSAGES / _MAX_BYTES, read alike by usage-metering (past them: 429)

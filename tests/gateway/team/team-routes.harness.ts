@@ -2,7 +2,7 @@
  * The team routes over real HTTP, with everything behind them in-process: the
  * team context (services/team-rbac/test/team-harness.ts: the handlers on NATS,
  * the team and activity projections), the activity read consumer, the gateway's own
- * StewardAuthenticator / StewardAuthorizer and user tokens, PostgreSQL, Redis.
+ * StewardAuthenticator / StewardAuthorizer, the team's user tokens, PostgreSQL, Redis.
  */
 import { Redis } from 'ioredis';
 import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
@@ -10,10 +10,11 @@ import type { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, connectNats, type DurableConsumer, type NatsClients } from '@steward/messaging';
 import { createLogger } from '@steward/observability';
 import type { TestEnv } from '@steward/testing';
-import { ActivityReadRecorder, runActivityReadConsumer, type ResourceRead, type TeamReadRepository } from '@steward/team-rbac';
+import { ActivityReadRecorder, USER_TOKENS_TABLE, runActivityReadConsumer, type ResourceRead, type TeamReadRepository } from '@steward/team-rbac';
 import { TeamHarness } from '../../../services/team-rbac/test/team-harness';
 import { createGatewayApp, type GatewayApp } from '../../../services/gateway/src';
-import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions, issueUserToken, migrateUserTokens } from '../../../services/gateway/src/auth';
+import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from '../../../services/gateway/src/auth';
+import { UserTokenStore } from '../../../services/team-rbac/src/user-tokens/user-token.store';
 import { ProjectionProgress, ReadYourWrites } from '../../../services/gateway/src/read-your-writes';
 import { teamRoutes } from '../../../services/gateway/src/routes';
 
@@ -32,12 +33,14 @@ export interface TeamRoutesHarness {
   /** The team context behind the gateway (commands straight over NATS, projections). */
   readonly teamHarness: TeamHarness;
   readonly base: string;
-  /** Every user token the accept route issued. */
-  readonly issued: Array<{ readonly userId: string; readonly email: string; readonly token: string }>;
   /** Creates an organization for a person over NATS (what bootstrap does), returning its ids. */
   seedOrganization(userId: string, email: string): Promise<{ organizationId: string; workspaceId: string }>;
   /** `Bearer stu_…`: a real user token for the person. */
   tokenFor(userId: string, email: string): Promise<string>;
+  /** The person's user tokens as stored (never a secret), oldest first. */
+  userTokensOf(userId: string): Promise<Array<{ id: string; email: string; used: boolean; revoked: boolean }>>;
+  /** Drops the gateway's stored Idempotency-Key answers: what a retry sees when the first answer never got stored. */
+  forgetIdempotentAnswers(): Promise<void>;
   call(method: string, path: string, options?: { auth?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Answer>;
   /** Until both projections have applied the newest event of the stream. */
   caughtUp(streamId: string): Promise<void>;
@@ -54,8 +57,7 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
   const redis = new Redis(env.redisUrl);
   const logger = createLogger({ name: 'team-routes-test', level: 'warn' });
 
-  await migrateUserTokens(env.pool);
-  const issued: Array<{ userId: string; email: string; token: string }> = [];
+  const userTokens = new UserTokenStore(env.pool);
   // as main.ts: every write answers once the in-process projections show it (one replica: no ReplicaSync)
   const progress = new ProjectionProgress({ connectionString: env.databaseUrl, db, logger });
   await progress.start();
@@ -67,11 +69,6 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
     pool: env.pool, // as main.ts: the member list as prepared statements
     js: nats.js,
     logger,
-    issueUserToken: async (person) => {
-      const token = await issueUserToken(env.pool, person);
-      issued.push({ userId: person.userId, email: person.email, token: token.token });
-      return token;
-    },
   });
   assertRoutePermissions(routes);
   const gateway: GatewayApp = await createGatewayApp({
@@ -92,13 +89,23 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
     team,
     teamHarness,
     base,
-    issued,
     async seedOrganization(userId, email) {
       const { organizationId, workspaceId } = await teamHarness.createOrganization(userId, { email, name: `Seed of ${userId}`, actor: { type: 'system', id: 'bootstrap' } });
       return { organizationId, workspaceId };
     },
     async tokenFor(userId, email) {
-      return `Bearer ${(await issueUserToken(env.pool, { userId, email })).token}`;
+      return `Bearer ${(await userTokens.issue({ userId, email })).token}`;
+    },
+    async userTokensOf(userId) {
+      const { rows } = await env.pool.query<{ id: string; email: string; used: boolean; revoked: boolean }>(
+        `SELECT id, email, last_used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked FROM ${USER_TOKENS_TABLE} WHERE user_id = $1 ORDER BY created_at, id`,
+        [userId],
+      );
+      return rows;
+    },
+    async forgetIdempotentAnswers() {
+      const keys = await redis.keys(`${env.redisPrefix}idem:*`);
+      if (keys.length > 0) await redis.del(...keys);
     },
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };

@@ -130,8 +130,10 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
     const accepted = await h.call('POST', '/v1/invitations/accept', { body: { token, name: 'New Comer' } });
     expectStatus(accepted, 201);
     expect(accepted.body).toMatchObject({ invitationId: invited.body.id, workspaceId, organizationId, email: 'newcomer@acme.test', role: 'member' });
-    expect(h.issued.at(-1)).toEqual({ userId: accepted.body.userId, email: 'newcomer@acme.test', token: accepted.body.token });
     expect(accepted.body.token).toMatch(/^stu_/);
+    expect(accepted.headers.get('location')).toBe(`/v1/workspaces/${workspaceId}/members/${accepted.body.userId as string}`);
+    // issued by the team context: one token for the new person, stored under the invitation's email
+    expect(await h.userTokensOf(accepted.body.userId)).toEqual([{ id: (accepted.body.token as string).split('_')[1], email: 'newcomer@acme.test', used: false, revoked: false }]);
     const newcomer = `Bearer ${accepted.body.token as string}`;
     const userId = accepted.body.userId as string;
     expectStatus(await h.call('POST', '/v1/invitations/accept', { body: { token } }), 409);
@@ -190,17 +192,59 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
     const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, { auth: OWNER, body: { email: 'joiner@elsewhere.test', role: 'viewer' } });
     expectStatus(invited, 201);
     await h.caughtUp(TeamStreams.invitation(invited.body.id));
-    const before = h.issued.length;
+    const tokensBefore = (await h.userTokensOf('u-joiner')).map((token) => token.id);
     const accepted = await h.call('POST', '/v1/invitations/accept', { auth: JOINER, body: { token: invited.body.token } });
     expectStatus(accepted, 201);
     expect(accepted.body).toMatchObject({ userId: 'u-joiner', workspaceId, role: 'viewer' });
     expect(accepted.body).not.toHaveProperty('token');
-    expect(h.issued).toHaveLength(before);
+    expect((await h.userTokensOf('u-joiner')).map((token) => token.id)).toEqual(tokensBefore);
     await h.caughtUp(TeamStreams.workspace(workspaceId));
     const member = await h.call('GET', `/v1/workspaces/${workspaceId}/members/u-joiner`, { auth: OWNER });
     expect(member.body).toMatchObject({ role: 'viewer', email: 'joiner@elsewhere.test' });
     // now in two organizations: the path picks the one the joiner acts in
     expectStatus(await h.call('GET', `/v1/workspaces/${workspaceId}`, { auth: JOINER }), 200);
+  });
+
+  it('answers a retried acceptance (same Idempotency-Key) with the first answer, and never takes a used token from its holder', async () => {
+    const invited = await h.call('POST', `/v1/workspaces/${workspaceId}/invitations`, { auth: OWNER, body: { email: 'retry@acme.test', role: 'viewer' } });
+    expectStatus(invited, 201);
+    const accept = () => h.call('POST', '/v1/invitations/accept', { body: { token: invited.body.token, name: 'Re Try' }, headers: { 'idempotency-key': 'accept-retry' } });
+    const first = await accept();
+    expectStatus(first, 201);
+    const userId = first.body.userId as string;
+    const tokenId = (first.body.token as string).split('_')[1];
+
+    // the gateway kept the answer: the very same body, token included
+    const replayed = await accept();
+    expectStatus(replayed, 201);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body).toEqual(first.body);
+
+    // the first answer was lost before the gateway stored it: team-rbac answers the same acceptance, and a new
+    // secret for the same token, never used yet; the lost secret stops working
+    await h.forgetIdempotentAnswers();
+    const resent = await accept();
+    expectStatus(resent, 201);
+    expect({ ...resent.body, token: undefined }).toEqual({ ...first.body, token: undefined });
+    expect(resent.body.token).toMatch(new RegExp(`^stu_${tokenId}_`));
+    expect(resent.body.token).not.toBe(first.body.token);
+    await h.caughtUp(TeamStreams.user(userId));
+    expectStatus(await h.call('GET', '/v1/me', { auth: `Bearer ${first.body.token as string}` }), 401);
+    const me = await h.call('GET', '/v1/me', { auth: `Bearer ${resent.body.token as string}` });
+    expectStatus(me, 200);
+    expect(me.body).toMatchObject({ userId, name: 'Re Try', email: 'retry@acme.test' });
+    await waitFor('the token recorded as used', async () => ((await h.userTokensOf(userId))[0]?.used ? true : undefined), { timeoutMs: 10_000 });
+
+    // once the token is in use, a retry answers the acceptance without a token and the holder keeps theirs
+    await h.forgetIdempotentAnswers();
+    const late = await accept();
+    expectStatus(late, 201);
+    expect(late.body).toEqual({ ...first.body, token: undefined });
+    expect(late.body).not.toHaveProperty('token');
+    expect(await h.userTokensOf(userId)).toEqual([{ id: tokenId, email: 'retry@acme.test', used: true, revoked: false }]);
+    expectStatus(await h.call('GET', '/v1/me', { auth: `Bearer ${resent.body.token as string}` }), 200);
+    // one acceptance, one member, one profile event
+    expect((await h.store.readStream(TeamStreams.user(userId))).map((event) => event.type)).toEqual(['UserProfileUpdated']);
   });
 
   it('pages, searches and filters the member list', async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
+import type { TeamCommandAnswer, TeamCommandAnswerOf, TeamCommandInput, TeamCommandType } from '@steward/contracts';
 import type { Principal } from '../../route';
 import { CommandRefusedError, CommandSender, type CommandSenderDeps, type CommandTarget } from '../command.sender';
 
@@ -47,7 +47,7 @@ export class TeamCommandSender {
     });
   }
 
-  send<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, target: CommandTarget): Promise<TeamCommandAnswer> {
-    return this.sender.send(type, payload, target);
+  send<T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, target: CommandTarget): Promise<TeamCommandAnswerOf<T>> {
+    return this.sender.send(type, payload, target) as Promise<TeamCommandAnswerOf<T>>;
   }
 }

@@ -72,14 +72,6 @@ export class TeamRouteKit {
     return row.rows[0]?.organization_id;
   }
 
-  /** An invitation's tenant and email by id alone (the accept route knows only the token). */
-  async invitationById(invitationId: string): Promise<{ organizationId: string; workspaceId: string; email: string; role: string } | undefined> {
-    const result = await sql<{ organization_id: string; workspace_id: string; email: string; role: string }>`
-      SELECT organization_id, workspace_id, email, role FROM ${sql.id(TEAM_SCHEMA, 'invitations')} WHERE id = ${invitationId}`.execute(this.deps.db);
-    const row = result.rows[0];
-    return row ? { organizationId: row.organization_id, workspaceId: row.workspace_id, email: row.email, role: row.role } : undefined;
-  }
-
   /**
    * Records a Fetch / Fetch All in the activity log. Fire-and-forget: the
    * request never waits for it nor fails with it; a failure is logged.

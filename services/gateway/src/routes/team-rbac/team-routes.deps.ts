@@ -8,9 +8,6 @@ import type { Principal } from '../../route';
 import type { Caller } from '../caller';
 import type { WriteSettler } from '../../read-your-writes';
 
-/** What the accept route needs to sign a new person in: a user token for them (shown once). */
-export type IssueUserToken = (input: { readonly userId: string; readonly email: string }) => Promise<{ readonly token: string }>;
-
 export interface TeamRoutesDeps {
   /** Sends team commands (`<prefix>.cmd.team.<Type>`); connected by the caller. */
   readonly commands: CommandClient;
@@ -34,8 +31,6 @@ export interface TeamRoutesDeps {
    * ActivityReadBuffer: batched, never awaited by the response, retried until acknowledged).
    */
   readonly activityReads?: { record(input: ResourceReadInput): unknown };
-  /** `issueUserToken(pool, …)` from the gateway's auth, bound to its pool. */
-  readonly issueUserToken: IssueUserToken;
   readonly logger: Logger;
   /**
    * Who the principal is for the team context. Default `callerOf`, which reads

@@ -4,10 +4,8 @@ import {
   DisplayNameSchema,
   EmailSchema,
   INVITATION_MESSAGE_MAX,
-  INVITATION_TTL_DAYS,
   RoleSchema,
   TimeZoneSchema,
-  TeamStreams,
   derivedId,
   isRole,
   type Role,
@@ -21,9 +19,6 @@ import { generateInvitationToken, hashInvitationToken, parseInvitationToken } fr
 import { commandIdFor } from './team-command.sender';
 import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
 import { AcceptedInvitationSchema, InvitationSchema, IssuedInvitationSchema, MemberSchema, ProfileSchema } from './team-views.schema';
-
-const DAY_MS = 86_400_000;
-const WORKSPACE_STREAM = TeamStreams.workspace('');
 
 /** `"<role>"`: a member's ETag, and what If-Match states as the role the caller saw. */
 function roleTag(role: Role): string {
@@ -96,7 +91,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
         const { token, hash } = generateInvitationToken(invitationId);
         const organizationId = await kit.organizationOfWorkspace(params.wsId);
         const issuedAt = kit.issuedAt();
-        await kit.sender.send(
+        const answer = await kit.sender.send(
           'InviteMember',
           {
             workspaceId: params.wsId,
@@ -121,7 +116,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
             status: 'pending',
             invitedBy: caller.actor.id,
             createdAt: issuedAt,
-            expiresAt: new Date(Date.parse(issuedAt) + INVITATION_TTL_DAYS * DAY_MS).toISOString(),
+            expiresAt: answer.expiresAt,
             acceptedAt: null,
             acceptedBy: null,
             revokedAt: null,
@@ -155,7 +150,10 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       path: '/v1/invitations/accept',
       summary: 'Accept an invitation with its token',
       description:
-        'Signed in: you join as yourself. Not signed in: a new person joins (give your name) and the answer carries your user token, this once.',
+        'Signed in: you join as yourself. Not signed in: a new person joins (give your name) and the answer carries your user token, this once. ' +
+        '`email` is not needed: a new person joins under the email the invitation went to. ' +
+        'A retry with the same Idempotency-Key gets the first answer; if that answer was lost, the retry answers a new secret ' +
+        'for the same token (the lost one stops working) while the token has never been used and is under 24 h old, else no `token`.',
       tags: ['team'],
       permission: null,
       scope: 'none',
@@ -165,38 +163,31 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
         const parsed = parseInvitationToken(body.token);
         if (!parsed) throw new GatewayError(GatewayErrorCode.Validation, 'not an invitation token', { errors: [{ field: 'body.token', message: 'not an invitation token' }] });
         const signedIn = principal ? kit.person(principal) : undefined;
-        const invitation = await kit.invitationById(parsed.invitationId);
         const commandId = commandIdFor(principal, idempotencyKey);
         const userId = signedIn?.userId ?? derivedId('user', commandId);
-        // A new person's email is the one the invitation went to (the token proves they read it there).
-        const email = signedIn?.email ?? invitation?.email ?? body.email;
-        if (!signedIn && email === undefined) {
-          throw new GatewayError(GatewayErrorCode.Validation, 'give the email the invitation went to', { errors: [{ field: 'body.email', message: 'required' }] });
-        }
-        const caller = signedIn ?? { actor: { type: 'user' as const, id: userId }, userId, email, organizationId: invitation?.organizationId };
-        const issuedAt = kit.issuedAt();
-        const target = { caller, organizationId: invitation?.organizationId, workspaceId: invitation?.workspaceId, requestId, issuedAt };
+        const caller = signedIn ?? { actor: { type: 'user' as const, id: userId }, userId, email: undefined, organizationId: undefined };
         const answer = await kit.sender.send(
           'AcceptInvitation',
-          { invitationId: parsed.invitationId, tokenHash: hashInvitationToken(body.token), userId },
-          { ...target, commandId },
+          {
+            invitationId: parsed.invitationId,
+            tokenHash: hashInvitationToken(body.token),
+            userId,
+            ...(signedIn ? {} : { newUser: body.name !== undefined ? { name: body.name } : {} }),
+          },
+          { commandId, caller, requestId, issuedAt: kit.issuedAt() },
         );
-        if (!signedIn && body.name !== undefined) {
-          await kit.sender.send('UpdateUserProfile', { name: body.name }, { ...target, commandId: commandIdFor(principal, idempotencyKey ?? commandId, 1) });
-        }
-        const joined = answer.events.find((event) => event.type === 'MemberJoined');
-        const workspaceId = invitation?.workspaceId ?? joined?.streamId.slice(WORKSPACE_STREAM.length);
-        const token = signedIn ? undefined : (await kit.deps.issueUserToken({ userId, email: email as string })).token;
+        const { workspaceId, organizationId, role, email } = answer.invitation;
         return {
           status: 201,
-          headers: workspaceId ? { location: `/v1/workspaces/${workspaceId}/members/${userId}` } : undefined,
+          headers: { location: `/v1/workspaces/${workspaceId}/members/${userId}` },
           body: {
             invitationId: parsed.invitationId,
             userId,
-            ...(workspaceId !== undefined ? { workspaceId } : {}),
-            ...(invitation ? { organizationId: invitation.organizationId, role: invitation.role } : {}),
-            ...(email !== undefined ? { email } : {}),
-            ...(token !== undefined ? { token } : {}),
+            workspaceId,
+            organizationId,
+            role,
+            email: signedIn?.email ?? email,
+            ...(answer.userToken ? { token: answer.userToken.token } : {}),
           },
         };
       },
