@@ -20,13 +20,14 @@ import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { TEAM_PROJECTION, TeamReadRepository, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
+import { creditsPerUsdFromEnv } from '@steward/usage-metering';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from './auth';
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
-import { jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, creditsPerUsdFromEnv, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
+import { jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {

@@ -87,18 +87,20 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
     expect(totals.cacheReadTokens).toBe(300);
     expect(totals.reasoningTokens).toBe(150);
 
-    const statement = await repository.statement([ws], '2026-06-01');
+    const statement = await repository.statement([ws], '2026-06-01', '100');
     const model = statement.models.find((group) => group.lines.some((line) => line.unitPrice === '0.0000025'))!;
     expect(model.lines).toEqual([
-      { tokenType: 'input', quantity: 500, unitPrice: '0.0000025', total: '0.00125' },
-      { tokenType: 'cacheRead', quantity: 300, unitPrice: '0.00000125', total: '0.000375' },
-      { tokenType: 'cacheCreation', quantity: 200, unitPrice: '0.000003125', total: '0.000625' },
-      { tokenType: 'output', quantity: 250, unitPrice: '0.00001', total: '0.0025' },
-      { tokenType: 'reasoningOutput', quantity: 150, unitPrice: '0.00002', total: '0.003' },
+      { tokenType: 'input', quantity: 500, unitPrice: '0.0000025', total: '0.00125', unitPriceCredits: '0.00025', totalCredits: '0.125' },
+      { tokenType: 'cacheRead', quantity: 300, unitPrice: '0.00000125', total: '0.000375', unitPriceCredits: '0.000125', totalCredits: '0.0375' },
+      { tokenType: 'cacheCreation', quantity: 200, unitPrice: '0.000003125', total: '0.000625', unitPriceCredits: '0.0003125', totalCredits: '0.0625' },
+      { tokenType: 'output', quantity: 250, unitPrice: '0.00001', total: '0.0025', unitPriceCredits: '0.001', totalCredits: '0.25' },
+      { tokenType: 'reasoningOutput', quantity: 150, unitPrice: '0.00002', total: '0.003', unitPriceCredits: '0.002', totalCredits: '0.3' },
     ]);
-    expect(model.total).toBe('0.00775');
+    expect(model).toMatchObject({ total: '0.00775', totalCredits: '0.775' });
     const all = statement.models.reduce((sum, group) => sum.plus(group.total), new Decimal(0));
     expect(all.toFixed()).toBe('0.007750003');
+    // the statement's own sums, and credits at the rate it was asked for
+    expect(statement).toMatchObject({ creditsPerUsd: '100', calls: 3001, total: '0.007750003', totalCredits: '0.7750003' });
   });
 
   it('a late event (its time days ago) lands in its own bucket; Asia/Kolkata and America/New_York DST days bucket by local midnight', async () => {
@@ -162,7 +164,7 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
     ]);
     const day = await repository.timeline(scope([ws], '2026-05-05T00:00:00Z', '2026-05-06T00:00:00Z'), 'hour', 'UTC');
     expect(day[9]!.cost).toBe('0.0045');
-    const statement = await repository.statement([ws], '2026-05-01');
+    const statement = await repository.statement([ws], '2026-05-01', '100');
     expect(statement.jobs.map((group) => [group.jobId, group.model, group.priced, group.calls, group.total])).toEqual([
       ['job-7', 'gpt-4o', true, 1, '0.0025'],
       ['job-7', 'mystery-1', true, 1, '0.002'],

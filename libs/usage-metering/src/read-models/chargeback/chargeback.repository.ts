@@ -3,6 +3,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { CHARGEBACK_SCHEMA, UNPRICED_KEY } from './chargeback.projection';
 import { ChargebackQueryError, ChargebackQueryErrorCode } from './chargeback-query.error';
 import { decompose, localBuckets, TimeBucketError, type Cell, type Interval } from './time-buckets';
+import { statementInCredits, type UsageStatement } from './usage-statement';
 
 /** The most points a timeline answers (hourly over 104 days). */
 export const MAX_TIMELINE_BUCKETS = 2500;
@@ -380,8 +381,15 @@ export class ChargebackRepository {
     });
   }
 
-  /** The month's statement lines (UTC month starting `month`, `YYYY-MM-01`): per model and price, and per job × model and price. */
-  async statement(workspaceIds: readonly string[], month: string): Promise<{ models: StatementGroup[]; jobs: StatementGroup[] }> {
+  /**
+   * The month's statement (UTC month starting `month`, `YYYY-MM-01`): per model and price, and per job ×
+   * model and price, with totals, in USD and in credits at `creditsPerUsd`.
+   */
+  async statement(workspaceIds: readonly string[], month: string, creditsPerUsd: string): Promise<UsageStatement> {
+    return statementInCredits(await this.statementGroups(workspaceIds, month), creditsPerUsd);
+  }
+
+  private async statementGroups(workspaceIds: readonly string[], month: string): Promise<{ models: StatementGroup[]; jobs: StatementGroup[] }> {
     if (workspaceIds.length === 0) return { models: [], jobs: [] };
     const result = await sql<{
       job_id: string;

@@ -5,10 +5,11 @@ import {
   ChargebackQueryError,
   ChargebackRepository,
   DAY_MS,
+  DEFAULT_CREDITS_PER_USD,
   ceilQuarter,
   decimalText,
   floorQuarter,
-  type StatementGroup,
+  type StatementGroupInCredits,
   type UsageScope,
   type UsageTotals,
 } from '@steward/usage-metering';
@@ -29,21 +30,9 @@ export interface UsageRoutesDeps {
   /** Over the database holding the chargeback (`rm_chargeback`) and team (`rm_team`) read models. */
   readonly db: Kysely<unknown>;
   readonly team: TeamReadRepository;
-  /** Credits per USD on the statement (STEWARD_CREDITS_PER_USD); default 100. */
+  /** Credits per USD on the statement (usage-metering's creditsPerUsdFromEnv: STEWARD_CREDITS_PER_USD); default 100. */
   readonly creditsPerUsd?: string;
   readonly now?: () => Date;
-}
-
-export const DEFAULT_CREDITS_PER_USD = '100';
-
-/** STEWARD_CREDITS_PER_USD, checked: a positive exact decimal. */
-export function creditsPerUsdFromEnv(env: NodeJS.ProcessEnv): string {
-  const text = env.STEWARD_CREDITS_PER_USD;
-  if (text === undefined || text === '') return DEFAULT_CREDITS_PER_USD;
-  if (!/^(0|[1-9]\d*)(\.\d+)?$/.test(text) || new Decimal(text).isZero()) {
-    throw new Error(`STEWARD_CREDITS_PER_USD must be a positive decimal number of credits per USD, not ${text}`);
-  }
-  return text;
 }
 
 interface Filters {
@@ -291,9 +280,8 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       handler: async ({ query: filters, principal }) => {
         const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId, filters.organizationId);
         const month = filters.month ?? new Date(now()).toISOString().slice(0, 7);
-        const statement = await query(() => repository.statement(workspaceIds, `${month}-01`));
-        const credits = (usd: string): string => decimalText(new Decimal(usd).times(creditsPerUsd));
-        const group = (entry: StatementGroup) => ({
+        const statement = await query(() => repository.statement(workspaceIds, `${month}-01`, creditsPerUsd));
+        const group = (entry: StatementGroupInCredits) => ({
           jobId: entry.jobId,
           provider: entry.provider,
           model: entry.model,
@@ -303,26 +291,25 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
             tokenType: line.tokenType,
             quantity: line.quantity,
             unitPrice: line.unitPrice,
-            unitPriceCredits: line.unitPrice === null ? null : credits(line.unitPrice),
+            unitPriceCredits: line.unitPriceCredits,
             totalUsd: line.total,
-            totalCredits: credits(line.total),
+            totalCredits: line.totalCredits,
           })),
           totalUsd: entry.total,
-          totalCredits: credits(entry.total),
+          totalCredits: entry.totalCredits,
         });
-        const total = statement.models.reduce((sum, entry) => sum.plus(entry.total), new Decimal(0));
         return {
           status: 200,
           body: {
             workspaceIds,
             month,
-            creditsPerUsd,
+            creditsPerUsd: statement.creditsPerUsd,
             models: statement.models.map(group),
             jobs: statement.jobs.map(group),
-            calls: statement.models.reduce((sum, entry) => sum + entry.calls, 0),
-            unpricedCalls: statement.models.filter((entry) => !entry.priced).reduce((sum, entry) => sum + entry.calls, 0),
-            totalUsd: decimalText(total),
-            totalCredits: credits(decimalText(total)),
+            calls: statement.calls,
+            unpricedCalls: statement.unpricedCalls,
+            totalUsd: statement.total,
+            totalCredits: statement.totalCredits,
           },
         };
       },
