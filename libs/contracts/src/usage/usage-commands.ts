@@ -47,10 +47,27 @@ export const SetModelApiKeyPayload = z
 /** Deletes the model's API key. Clearing a key that is not set changes nothing (idempotent, `changed: false`). */
 export const ClearModelApiKeyPayload = z.object({ workspaceId: TeamIdSchema, provider: ProviderNameSchema, model: ModelNameSchema }).strict();
 
+/**
+ * One change of a model's settings, decided at once on its workspace's stream: its price (as
+ * SetModelPricing) and/or its API key (a string sets it as SetModelApiKey, null clears it as
+ * ClearModelApiKey). What a PUT of the model sends, so a retry is one command.
+ */
+export const ConfigureModelPayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    provider: ProviderNameSchema,
+    model: ModelNameSchema,
+    pricing: z.object({ unitPrices: UnitPricesSchema, effectiveFrom: IsoTimeSchema.optional(), rerate: z.boolean().default(false) }).strict().optional(),
+    apiKey: text({ min: 1, max: 4096, singleLine: true }).nullable().optional(),
+  })
+  .strict()
+  .refine((payload) => payload.pricing !== undefined || payload.apiKey !== undefined, { message: 'nothing to change: give pricing and/or apiKey', path: ['pricing'] });
+
 export const UsageCommandPayloads = {
   SetModelPricing: SetModelPricingPayload,
   SetModelApiKey: SetModelApiKeyPayload,
   ClearModelApiKey: ClearModelApiKeyPayload,
+  ConfigureModel: ConfigureModelPayload,
 } as const;
 
 export type UsageCommandType = keyof typeof UsageCommandPayloads;

@@ -95,7 +95,7 @@ export class ModelSettingsCommandService {
       load: () => loadModelSettings(this.options.store, payload.workspaceId),
       streams: (loaded) => [loaded],
       decide: async (loaded) => {
-        decided = await this.prepare(type, envelope, payload, loaded);
+        decided = await this.prepare(type, envelope, payload, loaded, organizationId);
         return decideModelSettings(decided, { settings: loaded.state, organizationId });
       },
       scopeOf: (event) => event.data,
@@ -112,6 +112,7 @@ export class ModelSettingsCommandService {
     envelope: CommandEnvelope,
     payload: UsageCommandPayload<UsageCommandType>,
     loaded: LoadedModelSettings,
+    organizationId: string,
   ): Promise<ModelSettingsCommand> {
     const base = { actor: envelope.actor, at: envelope.issuedAt };
     switch (type) {
@@ -129,6 +130,20 @@ export class ModelSettingsCommandService {
         if (current) await this.vault().delete(current.secretRef, modelKeyOwner(clear.workspaceId));
         return { ...base, type, payload: clear };
       }
+      case 'ConfigureModel': {
+        const { apiKey, ...rest } = payload as UsageCommandPayload<'ConfigureModel'>;
+        if (apiKey === undefined) return { ...base, type, payload: rest };
+        // a price the decider refuses refuses the whole change: find out before the vault is touched
+        if (rest.pricing) decideModelSettings({ ...base, type, payload: { ...rest } }, { settings: loaded.state, organizationId });
+        if (apiKey === null) {
+          const current = findModel(loaded.state, rest.provider, rest.model)?.apiKey;
+          if (current) await this.vault().delete(current.secretRef, modelKeyOwner(rest.workspaceId));
+          return { ...base, type, payload: { ...rest, apiKey: null } };
+        }
+        const ref = modelKeyRef(rest.workspaceId, rest.provider, rest.model, envelope.commandId);
+        const { hint } = await this.vault().put({ ref, owner: modelKeyOwner(rest.workspaceId), value: apiKey });
+        return { ...base, type, payload: { ...rest, apiKey: { secretRef: ref, hint } } };
+      }
       default: {
         const _exhaustive: never = type;
         throw new Error(`unknown command ${String(_exhaustive)}`);
@@ -138,9 +153,10 @@ export class ModelSettingsCommandService {
 
   /** A replaced key's old secret goes once the new one is in force. */
   private async afterAppend(command: ModelSettingsCommand, loaded: LoadedModelSettings): Promise<void> {
-    if (command.type !== 'SetModelApiKey') return;
+    const secretRef = command.type === 'SetModelApiKey' ? command.payload.secretRef : command.type === 'ConfigureModel' ? command.payload.apiKey?.secretRef : undefined;
+    if (secretRef === undefined) return;
     const previous = findModel(loaded.state, command.payload.provider, command.payload.model)?.apiKey;
-    if (previous && previous.secretRef !== command.payload.secretRef) {
+    if (previous && previous.secretRef !== secretRef) {
       await this.vault().delete(previous.secretRef, modelKeyOwner(command.payload.workspaceId));
     }
   }

@@ -47,7 +47,35 @@ const setKey = (secretRef: string, hint = '••••abcd'): ModelSettingsComm
 });
 const clearKey: ModelSettingsCommand = { type: 'ClearModelApiKey', actor, at: AT, payload: { workspaceId: 'ws-1', provider: 'openai', model: 'gpt-4o' } };
 
+const configure = (change: { pricing?: { unitPrices: { input: string; output: string }; effectiveFrom?: string; rerate?: boolean }; apiKey?: { secretRef: string; hint: string } | null }): ModelSettingsCommand => ({
+  type: 'ConfigureModel',
+  actor,
+  at: AT,
+  payload: {
+    workspaceId: 'ws-1',
+    provider: 'openai',
+    model: 'gpt-4o',
+    ...(change.pricing ? { pricing: { rerate: false, ...change.pricing } } : {}),
+    ...(change.apiKey !== undefined ? { apiKey: change.apiKey } : {}),
+  },
+});
+
 describe('model settings decider', () => {
+  it('configures a model in one decision: its price and its key, each as its own command would', () => {
+    const prices = { input: '0.0000025', output: '0.00001' };
+    const both = when([], configure({ pricing: { unitPrices: prices }, apiKey: { secretRef: 'sec_1', hint: '••••abcd' } }));
+    expect(both).toEqual([...when([], setPrice(prices)), ...when([], setKey('sec_1'))]);
+    // the same again changes nothing; clearing a key that is set clears it, a price alone leaves the key
+    expect(when(both, configure({ pricing: { unitPrices: prices }, apiKey: { secretRef: 'sec_1', hint: '••••abcd' } }))).toEqual([]);
+    expect(when(both, configure({ apiKey: null }))).toEqual(when(both, clearKey));
+    expect(when(both, configure({ pricing: { unitPrices: { ...prices, input: '0.000003' } } })).map((event) => event.type)).toEqual(['ModelPricingSet']);
+    // a refused price refuses the whole change, the key included
+    expect(refusal(() => when([], configure({ pricing: { unitPrices: prices, effectiveFrom: '2030-01-01T00:00:00.000Z' }, apiKey: { secretRef: 'sec_2', hint: '••••wxyz' } })))).toEqual({
+      code: ModelSettingsErrorCode.InvalidCommand,
+      field: 'effectiveFrom',
+    });
+  });
+
   it('sets a price per token, effective from now by default', () => {
     expect(when([], setPrice({ input: '0.0000025', output: '0.00001' }))).toEqual([
       {

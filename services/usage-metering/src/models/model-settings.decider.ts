@@ -23,10 +23,16 @@ export interface SealedModelApiKey {
   readonly hint: string;
 }
 
+/** ConfigureModel as the decider sees it: a new API key already sealed (`null`: clear it). */
+export interface ConfiguredModel extends Omit<UsageCommandPayload<'ConfigureModel'>, 'apiKey'> {
+  readonly apiKey?: Omit<SealedModelApiKey, 'workspaceId' | 'provider' | 'model'> | null;
+}
+
 export type ModelSettingsCommand =
   | (CommandBase & { readonly type: 'SetModelPricing'; readonly payload: UsageCommandPayload<'SetModelPricing'> })
   | (CommandBase & { readonly type: 'SetModelApiKey'; readonly payload: SealedModelApiKey })
-  | (CommandBase & { readonly type: 'ClearModelApiKey'; readonly payload: UsageCommandPayload<'ClearModelApiKey'> });
+  | (CommandBase & { readonly type: 'ClearModelApiKey'; readonly payload: UsageCommandPayload<'ClearModelApiKey'> })
+  | (CommandBase & { readonly type: 'ConfigureModel'; readonly payload: ConfiguredModel });
 
 export interface ModelSettingsDecisionState {
   readonly settings: ModelSettingsState;
@@ -115,6 +121,21 @@ export function decideModelSettings(command: ModelSettingsCommand, state: ModelS
           type: 'ModelApiKeyCleared',
           data: { ...scope, provider: payload.provider, model: payload.model, clearedBy: actor.id, clearedAt: new Date(at).toISOString() },
         },
+      ];
+    }
+    case 'ConfigureModel': {
+      // the price and the key are separate settings: each is decided as its own command would, on the same state
+      const { payload, actor, at } = command;
+      const { workspaceId, provider, model, pricing, apiKey } = payload;
+      const base = { actor, at };
+      const target = { workspaceId, provider, model };
+      return [
+        ...(pricing ? decideModelSettings({ ...base, type: 'SetModelPricing', payload: { ...target, ...pricing } }, state) : []),
+        ...(apiKey === undefined
+          ? []
+          : apiKey === null
+            ? decideModelSettings({ ...base, type: 'ClearModelApiKey', payload: target }, state)
+            : decideModelSettings({ ...base, type: 'SetModelApiKey', payload: { ...target, ...apiKey } }, state)),
       ];
     }
     default: {

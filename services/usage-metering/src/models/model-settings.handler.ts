@@ -24,6 +24,11 @@ export function modelSettingsHandler(names: NatsNames): Type<unknown> {
     clearApiKey(@Payload() raw: unknown): Promise<UsageCommandAnswer> {
       return this.service.run('ClearModelApiKey', raw);
     }
+
+    @MessagePattern(names.commandSubject('usage', 'ConfigureModel'))
+    configure(@Payload() raw: unknown): Promise<UsageCommandAnswer> {
+      return this.service.run('ConfigureModel', raw);
+    }
   }
   return ModelSettingsHandler;
 }

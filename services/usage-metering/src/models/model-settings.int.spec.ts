@@ -155,4 +155,28 @@ describe('model settings over NATS against PostgreSQL', () => {
     });
     expect((await env.pool.query(`SELECT count(*)::int AS n FROM steward_secrets.secrets`)).rows[0].n).toBe(0);
   });
+
+  it('configures a price and a key in one command, or nothing of either when the price is refused', async () => {
+    const model = { workspaceId, provider: 'anthropic', model: 'claude-x' };
+    const secretCount = async (): Promise<number> => (await env.pool.query(`SELECT count(*)::int AS n FROM steward_secrets.secrets`)).rows[0].n;
+    const secretsBefore = await secretCount();
+    const both = await send('ConfigureModel', { ...model, pricing: { unitPrices: { input: '0.000003', output: '0.000015' } }, apiKey: 'sk-ant-BOTHATONCE-1234' }, user('u-admin'));
+    expect(both).toMatchObject({ ok: true, answer: { changed: true, events: [{ type: 'ModelPricingSet' }, { type: 'ModelApiKeySet' }] } });
+    expect(JSON.stringify(both)).not.toContain('BOTHATONCE');
+    expect(await secretCount()).toBe(secretsBefore + 1);
+
+    const before = (await store.readStream(UsageStreams.models(workspaceId))).length;
+    const tooLate = new Date(Date.now() + 400 * 24 * 3600 * 1000).toISOString();
+    // a refused price: no new key sealed, the current key not cleared, nothing appended
+    for (const apiKey of ['sk-ant-NEVERSEALED-5678', null]) {
+      expect(await send('ConfigureModel', { ...model, pricing: { unitPrices: { input: '1', output: '1' }, effectiveFrom: tooLate }, apiKey }, user('u-admin'))).toMatchObject({
+        ok: false,
+        code: 'MODELS_INVALID_COMMAND',
+      });
+    }
+    expect(await secretCount()).toBe(secretsBefore + 1);
+    expect((await store.readStream(UsageStreams.models(workspaceId))).length).toBe(before);
+    expect(await send('ConfigureModel', { ...model, apiKey: null }, user('u-admin'))).toMatchObject({ ok: true, answer: { events: [{ type: 'ModelApiKeyCleared' }] } });
+    expect(await secretCount()).toBe(secretsBefore);
+  });
 });
