@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -9,6 +8,7 @@ import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf, type Caller } from '../caller';
 import { PathId, pageQuery, pageSchema } from '../team-rbac/team-route.support';
+import { commandIdFor } from '../team-rbac/team-command.sender';
 import { ModelCommandSender } from './model-command.sender';
 import { CataloguePageSchema, ModelSettingsChangeSchema, ModelSettingsViewSchema, UnpricedModelSchema } from './model-views.schema';
 import type { WriteSettler } from '../../read-your-writes';
@@ -157,52 +157,43 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
         const who = caller(principal);
         const issuedAt = now().toISOString();
         const provider = params.provider.toLowerCase();
-        const target = (step: number, fieldOf?: (field: string) => string) => ({
-          commandId: randomUUID(),
-          caller: who,
-          organizationId: who.organizationId,
-          workspaceId: params.wsId,
-          requestId: `${requestId}:${step}`,
-          issuedAt,
-          ...(fieldOf ? { fieldOf } : {}),
-        });
-        let changed = false;
-        let pricing: z.infer<typeof ModelSettingsChangeSchema>['pricing'];
-        if (body.unitPrices !== undefined || body.pricesPerMillionTokens !== undefined) {
-          const unitPrices = body.unitPrices ?? perToken(body.pricesPerMillionTokens!);
-          const given = body.unitPrices ? 'unitPrices' : 'pricesPerMillionTokens';
-          const answer = await sender.send(
-            'SetModelPricing',
-            {
-              workspaceId: params.wsId,
-              provider,
-              model: params.model,
-              unitPrices,
-              ...(body.effectiveFrom !== undefined ? { effectiveFrom: body.effectiveFrom } : {}),
-              rerate: body.rerate ?? false,
-            },
-            target(0, (field) => field.replace(/^unitPrices/, given)),
-          );
-          changed ||= answer.changed;
-          pricing = {
-            unitPrices,
-            unitPricesPerMillionTokens: perMillion(unitPrices),
-            effectiveFrom: body.effectiveFrom !== undefined ? new Date(body.effectiveFrom).toISOString() : issuedAt,
-            rerate: body.rerate ?? false,
-          };
-        }
-        let apiKey: 'Configured' | 'Not Configured' | undefined;
-        if (body.apiKey !== undefined) {
-          const answer =
-            body.apiKey === null
-              ? await sender.send('ClearModelApiKey', { workspaceId: params.wsId, provider, model: params.model }, target(1))
-              : await sender.send('SetModelApiKey', { workspaceId: params.wsId, provider, model: params.model, apiKey: body.apiKey }, target(1));
-          changed ||= answer.changed;
-          apiKey = body.apiKey === null ? 'Not Configured' : 'Configured';
-        }
+        const unitPrices = body.unitPrices ?? (body.pricesPerMillionTokens !== undefined ? perToken(body.pricesPerMillionTokens) : undefined);
+        const given = body.unitPrices ? 'unitPrices' : 'pricesPerMillionTokens';
+        // one command: the price and the key change together or not at all (a PUT carries no Idempotency-Key)
+        const answer = await sender.send(
+          'ConfigureModel',
+          {
+            workspaceId: params.wsId,
+            provider,
+            model: params.model,
+            ...(unitPrices !== undefined
+              ? { pricing: { unitPrices, ...(body.effectiveFrom !== undefined ? { effectiveFrom: body.effectiveFrom } : {}), rerate: body.rerate ?? false } }
+              : {}),
+            ...(body.apiKey !== undefined ? { apiKey: body.apiKey } : {}),
+          },
+          {
+            commandId: commandIdFor(principal, undefined),
+            caller: who,
+            organizationId: who.organizationId,
+            workspaceId: params.wsId,
+            requestId,
+            issuedAt,
+            fieldOf: (field) => field.replace(/^(pricing\.)?unitPrices/, given).replace(/^pricing\./, ''),
+          },
+        );
+        const pricing =
+          unitPrices !== undefined
+            ? {
+                unitPrices,
+                unitPricesPerMillionTokens: perMillion(unitPrices),
+                effectiveFrom: body.effectiveFrom !== undefined ? new Date(body.effectiveFrom).toISOString() : issuedAt,
+                rerate: body.rerate ?? false,
+              }
+            : undefined;
+        const apiKey = body.apiKey === undefined ? undefined : body.apiKey === null ? 'Not Configured' : 'Configured';
         return {
           status: 200,
-          body: { provider, model: params.model, changed, ...(pricing ? { pricing } : {}), ...(apiKey ? { apiKey } : {}) },
+          body: { provider, model: params.model, changed: answer.changed, ...(pricing ? { pricing } : {}), ...(apiKey ? { apiKey } : {}) },
         };
       },
     }),
