@@ -138,7 +138,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation with its token
-         * @description Signed in: you join as yourself. Not signed in: a new person joins (give your name) and the answer carries your user token, this once.
+         * @description Signed in: you join as yourself. Not signed in: a new person joins (give your name) and the answer carries your user token, this once. `email` is not needed: a new person joins under the email the invitation went to. A retry with the same Idempotency-Key gets the first answer; if that answer was lost, the retry answers a new secret for the same token (the lost one stops working) while the token has never been used and is under 24 h old, else no `token`.
          */
         post: operations["acceptInvitation"];
         delete?: never;
