@@ -1,11 +1,11 @@
 import { actionsForScopes, roleCan } from '@steward/auth';
 import { TeamStreams } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
-import { apiKeyAggregate } from '../../../team-rbac/src/api-keys/api-key.state';
-import { organizationAggregate } from '../../../team-rbac/src/organizations/organization.state';
+import { apiKeyDecider } from '../../../team-rbac/src/api-keys/api-key.decider';
+import { organizationDecider } from '../../../team-rbac/src/organizations/organization.decider';
 import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
 import { actorRole } from '../../../team-rbac/src/shared/workspace-scope';
-import { workspaceAggregate } from '../../../team-rbac/src/workspaces/workspace.state';
+import { workspaceDecider } from '../../../team-rbac/src/workspaces/workspace.decider';
 import type { JobAuthorizer } from './job-command.runner';
 import { JobError, JobErrorCode } from './job.error';
 
@@ -23,16 +23,16 @@ export function teamJobAuthorizer(store: EventStore): JobAuthorizer {
     const { workspaceId } = command.payload;
     if (actor.type === 'system' || actor.type === 'service') return;
     if (actor.type === 'api_key') {
-      const key = await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
+      const key = (await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyDecider)).apiKey;
       if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
         throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
       }
       if (!actionsForScopes(key.scopes).includes('jobs.write')) throw new JobError(JobErrorCode.Forbidden, `API key ${actor.id} may not write jobs`);
       return;
     }
-    const workspace = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+    const workspace = (await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceDecider)).workspace;
     if (!workspace.exists) throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId}`);
-    const organization = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+    const organization = (await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationDecider)).organization;
     const role = actorRole(actor, workspace, organization);
     if (role === undefined) throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
     if (!roleCan(role, 'jobs.write')) throw new JobError(JobErrorCode.Forbidden, `${actor.id} (${role}) may not write jobs`);

@@ -1,11 +1,11 @@
 import { actionsForScopes, roleCan } from '@steward/auth';
 import { TeamStreams, type CommandEnvelope } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
-import { apiKeyAggregate } from '../../../team-rbac/src/api-keys/api-key.state';
-import { organizationAggregate } from '../../../team-rbac/src/organizations/organization.state';
+import { apiKeyDecider } from '../../../team-rbac/src/api-keys/api-key.decider';
+import { organizationDecider } from '../../../team-rbac/src/organizations/organization.decider';
 import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
 import { actorRole } from '../../../team-rbac/src/shared/workspace-scope';
-import { workspaceAggregate } from '../../../team-rbac/src/workspaces/workspace.state';
+import { workspaceDecider } from '../../../team-rbac/src/workspaces/workspace.decider';
 import { RuntimeError, RuntimeErrorCode } from './runtime.error';
 
 /** Who may send a runtime command: returns the workspace's organization or throws. */
@@ -29,7 +29,7 @@ export type RuntimeAuthorizer = (
  */
 export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
   return async (envelope, workspaceId, { systemOnly, action }) => {
-    const workspace = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+    const workspace = (await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceDecider)).workspace;
     if (!workspace.exists) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId}`);
     if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
       throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
@@ -38,7 +38,7 @@ export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
     if (actor.type === 'system') return workspace.organizationId;
     if (systemOnly) throw new RuntimeError(RuntimeErrorCode.Forbidden, `only Steward itself records test outcomes, not ${actor.type} ${actor.id}`);
     if (actor.type === 'api_key') {
-      const key = await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
+      const key = (await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyDecider)).apiKey;
       if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
         throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
       }
@@ -48,7 +48,7 @@ export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
       return workspace.organizationId;
     }
     if (actor.type !== 'user') throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${actor.type} may not change runtimes`);
-    const organization = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+    const organization = (await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationDecider)).organization;
     const role = actorRole(actor, workspace, organization);
     if (role === undefined) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
     if (!roleCan(role, action)) throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${role} may not ${action === 'runtimes.test' ? 'test runtimes' : 'change runtimes (admin only)'}`);

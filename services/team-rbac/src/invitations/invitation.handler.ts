@@ -1,12 +1,14 @@
 import { Controller, Inject, type Type } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
+import type { Fold } from '@steward/commands';
+import { TeamStreams, type TeamCommandAnswer, type TeamEvent } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
-import { initialWorkspaceState } from '../workspaces/workspace.state';
 import { TeamCommandRunner, type CommandPlan, type Loaded } from '../shared/team-command-runner';
 import { authorizeInScope, loadWorkspaceScope, scopeStates, scopeStreams, type WorkspaceScope } from '../shared/workspace-scope';
-import { decideInvitation, type InvitationCommand } from './invitation.decider';
-import { invitationAggregate, type InvitationState } from './invitation.state';
+import { evolveInvitation, initialInvitationState, invitationDecider, type InvitationCommand, type InvitationState } from './invitation.decider';
+
+/** An invitation's stream folded alone. */
+const invitationStream: Fold<InvitationState, TeamEvent> = { initialState: initialInvitationState, evolve: evolveInvitation };
 
 /** Invitations over NATS request/reply. */
 export function invitationHandler(names: NatsNames): Type<unknown> {
@@ -29,7 +31,7 @@ export function invitationHandler(names: NatsNames): Type<unknown> {
     accept(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
       return this.runner.run('AcceptInvitation', raw, {
         load: async (command) => {
-          const invitation = await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate);
+          const invitation = await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationStream);
           const scope = invitation.state.exists
             ? await loadWorkspaceScope(this.runner, command.envelope, invitation.state.workspaceId)
             : undefined;
@@ -38,8 +40,8 @@ export function invitationHandler(names: NatsNames): Type<unknown> {
         streams: (loaded) => [loaded.invitation, ...(loaded.scope ? scopeStreams(loaded.scope) : [])],
         decide: (command, loaded) => {
           this.runner.authorize(command, undefined);
-          const states = loaded.scope ? scopeStates(loaded.scope) : { workspace: initialWorkspaceState, organization: { exists: false as const } };
-          return decideInvitation(command, { invitation: loaded.invitation.state, ...states });
+          const { workspace, organization } = loaded.scope ? scopeStates(loaded.scope) : invitationDecider.initialState;
+          return invitationDecider.decide(command, { invitation: loaded.invitation.state, workspace, organization });
         },
       });
     }
@@ -48,13 +50,13 @@ export function invitationHandler(names: NatsNames): Type<unknown> {
     private byWorkspaceMember<T extends 'InviteMember' | 'RevokeInvitation'>(): CommandPlan<T, { invitation: Loaded<InvitationState>; scope: WorkspaceScope }> {
       return {
         load: async (command) => ({
-          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate),
+          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationStream),
           scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
         }),
         streams: (loaded) => [loaded.invitation, ...scopeStreams(loaded.scope)],
         decide: (command, loaded) => {
           authorizeInScope(this.runner, command, loaded.scope);
-          return decideInvitation(command as InvitationCommand, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
+          return invitationDecider.decide(command as InvitationCommand, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
         },
       };
     }

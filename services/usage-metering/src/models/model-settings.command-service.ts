@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CommandRunner, loadStream, type Aggregate, type LoadedStream } from '@steward/commands';
+import { CommandRunner, loadStream, type LoadedStream } from '@steward/commands';
 import {
   UsageCommandPayloads,
   UsageStreams,
@@ -10,10 +10,9 @@ import {
   type UsageCommandType,
 } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
-import { decideModelSettings, type ModelSettingsCommand } from './model-settings.decider';
+import { findModel, modelSettingsDecider, type ModelSettingsCommand, type ModelSettingsState } from './model-settings.decider';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
 import { usageEventRegistry } from './model-settings.events';
-import { MODEL_SETTINGS_EVENT_TYPES, evolveModelSettings, findModel, initialModelSettingsState, type ModelSettingsEvent, type ModelSettingsState } from './model-settings.state';
 import { authorizeModelSettings } from './workspace-access';
 
 /**
@@ -45,15 +44,9 @@ export interface LoadedModelSettings extends LoadedStream<ModelSettingsState> {
   readonly revision: bigint | undefined;
 }
 
-const modelSettingsAggregate: Aggregate<ModelSettingsState, ModelSettingsEvent> = {
-  initial: initialModelSettingsState,
-  types: MODEL_SETTINGS_EVENT_TYPES,
-  evolve: evolveModelSettings,
-};
-
 /** Loads a workspace's ModelSettings stream. */
 export async function loadModelSettings(store: EventStore, workspaceId: string): Promise<LoadedModelSettings> {
-  const loaded = await loadStream(store, usageEventRegistry, UsageStreams.models(workspaceId), modelSettingsAggregate);
+  const loaded = await loadStream(store, usageEventRegistry, UsageStreams.models(workspaceId), modelSettingsDecider);
   return { ...loaded, revision: typeof loaded.expectedRevision === 'bigint' ? loaded.expectedRevision : undefined };
 }
 
@@ -95,8 +88,8 @@ export class ModelSettingsCommandService {
       load: () => loadModelSettings(this.options.store, payload.workspaceId),
       streams: (loaded) => [loaded],
       decide: async (loaded) => {
-        decided = await this.prepare(type, envelope, payload, loaded);
-        return decideModelSettings(decided, { settings: loaded.state, organizationId });
+        decided = await this.prepare(type, envelope, payload, loaded, organizationId);
+        return modelSettingsDecider.decide(decided, loaded.state);
       },
       scopeOf: (event) => event.data,
       afterAppend: async (loaded) => {
@@ -112,8 +105,9 @@ export class ModelSettingsCommandService {
     envelope: CommandEnvelope,
     payload: UsageCommandPayload<UsageCommandType>,
     loaded: LoadedModelSettings,
+    organizationId: string,
   ): Promise<ModelSettingsCommand> {
-    const base = { actor: envelope.actor, at: envelope.issuedAt };
+    const base = { actor: envelope.actor, at: envelope.issuedAt, organizationId };
     switch (type) {
       case 'SetModelPricing':
         return { ...base, type, payload: payload as UsageCommandPayload<'SetModelPricing'> };

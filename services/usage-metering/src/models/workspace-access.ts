@@ -1,9 +1,9 @@
 import { roleCan } from '@steward/auth';
 import { TeamStreams, type CommandEnvelope, type Role } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
-import { isOrganizationOwner, organizationAggregate, type OrganizationState } from '../../../team-rbac/src/organizations/organization.state';
+import { isOrganizationOwner, organizationDecider, type OrganizationState } from '../../../team-rbac/src/organizations/organization.decider';
 import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
-import { workspaceAggregate, type WorkspaceState } from '../../../team-rbac/src/workspaces/workspace.state';
+import { workspaceDecider, type WorkspaceState } from '../../../team-rbac/src/workspaces/workspace.decider';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
 
 /**
@@ -19,7 +19,7 @@ import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.err
  * Returns the workspace's organization.
  */
 export async function authorizeModelSettings(store: EventStore, envelope: CommandEnvelope, workspaceId: string): Promise<string> {
-  const workspace: WorkspaceState = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
+  const workspace: WorkspaceState = (await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceDecider)).workspace;
   if (!workspace.exists) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId}`);
   if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
     throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
@@ -27,7 +27,7 @@ export async function authorizeModelSettings(store: EventStore, envelope: Comman
   const { actor } = envelope;
   if (actor.type === 'system') return workspace.organizationId;
   if (actor.type !== 'user') throw new ModelSettingsError(ModelSettingsErrorCode.Forbidden, `${actor.type} ${actor.id} may not change model settings`);
-  const organization: OrganizationState = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
+  const organization: OrganizationState = (await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationDecider)).organization;
   const role: Role | undefined = isOrganizationOwner(organization, actor.id) ? 'owner' : workspace.members[actor.id]?.role;
   if (role === undefined) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
   if (!roleCan(role, 'models.write')) {
