@@ -1,7 +1,7 @@
 /**
- * Every projection the CLI can rebuild or report on. A service registers its
- * projections by adding them here (import the definition, append it to the
- * list). Modules named in `STEWARD_PROJECTION_MODULES` (comma-separated paths,
+ * Every projection the CLI can rebuild or report on. A context registers its
+ * projections here (import them from its `@steward/<context>` entry point,
+ * append them to the list). Modules named in `STEWARD_PROJECTION_MODULES` (comma-separated paths,
  * each exporting `projections: ProjectionDefinition[]`) are added at run time:
  * tests and one-off tools use that instead of editing this file.
  */
@@ -15,8 +15,8 @@ import { runtimeReadModelProjections } from '@steward/runtime-registry';
 
 /**
  * The read models Steward serves. (libs/projections' `eventCountsProjection`, events per type, is not
- * among them: it read every event a second time, data and all, for a table no screen shows; at ingest
- * rates that second read of every UsageRecorded cost a quarter of the way to visible. Add it through
+ * among them: it reads every event a second time, data and all, for a table no screen shows, and at
+ * ingest rates that second read of every UsageRecorded delays the calls becoming visible. Add it through
  * STEWARD_PROJECTION_MODULES where it is wanted.)
  */
 export const projectionCatalog: readonly ProjectionDefinition[] = [...teamReadModelProjections, ...usageReadModelProjections, jobProjection, modelSettingsProjection, ...runtimeReadModelProjections];
