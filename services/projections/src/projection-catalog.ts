@@ -7,11 +7,10 @@
  */
 import { resolve } from 'node:path';
 import type { ProjectionDefinition } from '@steward/projections';
+import { jobReadModelProjections } from '@steward/job-history';
+import { runtimeReadModelProjections } from '@steward/runtime-registry';
 import { teamReadModelProjections } from '@steward/team-rbac';
 import { usageReadModelProjections } from '@steward/usage-metering';
-import { jobProjection } from '@steward/job-history';
-import { modelSettingsProjection } from '@steward/usage-metering';
-import { runtimeReadModelProjections } from '@steward/runtime-registry';
 
 /**
  * The read models Steward serves. (libs/projections' `eventCountsProjection`, events per type, is not
@@ -19,7 +18,12 @@ import { runtimeReadModelProjections } from '@steward/runtime-registry';
  * ingest rates that second read of every UsageRecorded delays the calls becoming visible. Add it through
  * STEWARD_PROJECTION_MODULES where it is wanted.)
  */
-export const projectionCatalog: readonly ProjectionDefinition[] = [...teamReadModelProjections, ...usageReadModelProjections, jobProjection, modelSettingsProjection, ...runtimeReadModelProjections];
+export const projectionCatalog: readonly ProjectionDefinition[] = [
+  ...teamReadModelProjections,
+  ...usageReadModelProjections,
+  ...jobReadModelProjections,
+  ...runtimeReadModelProjections,
+];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
   const all = [...projectionCatalog];
