@@ -1,5 +1,6 @@
 /**
- * The team context's public surface: its read side (tables, projections, query repositories) and the
- * access checks other contexts use. Its commands and events are in @steward/contracts.
+ * The team context's public surface: its read side (tables, projections, screen queries) and the
+ * access checks other contexts use (`./access`). Its commands and events are in @steward/contracts.
  */
 export * from './read-models';
+export * from './access';

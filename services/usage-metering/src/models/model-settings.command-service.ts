@@ -10,6 +10,7 @@ import {
   type UsageCommandType,
 } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
+import { TeamAccess } from '@steward/team-rbac';
 import { findModel, modelSettingsDecider, type ModelSettingsCommand, type ModelSettingsState } from './model-settings.decider';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
 import { usageEventRegistry } from './model-settings.events';
@@ -69,8 +70,10 @@ export interface ModelSettingsCommandServiceOptions {
  */
 export class ModelSettingsCommandService {
   private readonly commands: CommandRunner<ModelSettingsErrorCode>;
+  private readonly access: TeamAccess;
 
   constructor(private readonly options: ModelSettingsCommandServiceOptions) {
+    this.access = new TeamAccess({ store: options.store });
     this.commands = new CommandRunner({ store: options.store, registry: usageEventRegistry, errors: ModelSettingsError, codes: ModelSettingsErrorCode, maxAttempts: options.maxAttempts ?? 4, refusalOf: unavailable });
   }
 
@@ -82,7 +85,7 @@ export class ModelSettingsCommandService {
   private async execute(type: UsageCommandType, envelope: CommandEnvelope): Promise<UsageCommandAnswer> {
     // never echoed on a refusal: SetModelApiKey carries a key
     const payload = this.commands.parsePayload(type, UsageCommandPayloads[type], envelope) as UsageCommandPayload<UsageCommandType>;
-    const organizationId = await authorizeModelSettings(this.options.store, envelope, payload.workspaceId);
+    const organizationId = await authorizeModelSettings(this.access, envelope, payload.workspaceId);
     let decided: ModelSettingsCommand | undefined;
     const answer = await this.commands.commit(envelope, {
       load: () => loadModelSettings(this.options.store, payload.workspaceId),
