@@ -12,7 +12,7 @@
  * alongside the jobs (per workspace × agent × status, and per day) are
  * computed from those rows, and VACUUM ANALYZE stands in for autovacuum.
  * Every measured list's total is checked once against a COUNT(*).
- * The issue's scale is `--jobs 1000000 --steps 10000000` (minutes of
+ * The target scale is `--jobs 1000000 --steps 10000000` (minutes of
  * loading: not for a shared machine).
  */
 import { loadavg } from 'node:os';
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     const cursorText = (await repository.listJobs('ws_1', {}, { page: deepPage - 1, pageSize: 20 })).nextCursor;
     const after = cursorText === null ? undefined : decodeJobCursor(cursorText);
     if (!after) throw new Error('the page before the deep page answered no cursor');
-    // the jobs start a second apart from 2026-01-01: the middle 80 % of them (at the issue's scale, whole days and a partial day at either end)
+    // the jobs start a second apart from 2026-01-01: the middle 80 % of them (at the target scale, whole days and a partial day at either end)
     const instant = (second: number): string => new Date(Date.parse('2026-01-01T00:00:00Z') + Math.round(second) * 1000).toISOString();
     const range: JobListFilters = { from: instant(jobs * 0.1), to: instant(jobs * 0.9) };
     const lists: Array<[string, JobListFilters, JobPageRequest]> = [

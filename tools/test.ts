@@ -46,7 +46,7 @@ function main(): void {
   if (options.checks) {
     for (const [label, command, args] of [
       ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
-      ['lint', bin('eslint'), ['.']],
+      ['lint', process.execPath, ['-r', '@swc-node/register', 'tools/lint/lint.ts']],
     ] as const) {
       if (run(label, command, [...args])) passed++;
       else failed++;

@@ -1,7 +1,7 @@
 import type { BenchOptions } from './bench-options';
 import { eventsPerSecond, type Measurement } from './measurement';
 
-/** Targets from issue 2: batch append at least twice Emmett's, replay at least 50 000 ev/s. */
+/** Targets: batch append at least twice Emmett's, replay at least 50 000 ev/s. */
 export const TARGETS = { batchVsEmmett: 2, replayEventsPerSecond: 50_000 } as const;
 
 const rate = (value: number) => Math.round(value).toLocaleString('en-US');

@@ -3,15 +3,21 @@ import { generateApiKey } from './api-key';
 import { readBearerCredential } from './credentials';
 import { generateUserToken } from './user-token';
 
-function codeOf(fn: () => unknown): AuthErrorCode {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AuthError) return error.code;
-    throw error;
-  }
-  throw new Error('expected an AuthError');
+/** The AuthError `fn` throws; fails the test when it throws nothing or something else. */
+function authErrorOf(fn: () => unknown): AuthError {
+  let thrown: unknown;
+  expect(() => {
+    try {
+      fn();
+    } catch (error) {
+      thrown = error;
+      throw error;
+    }
+  }).toThrow(AuthError);
+  return thrown as AuthError;
 }
+
+const codeOf = (fn: () => unknown): AuthErrorCode => authErrorOf(fn).code;
 
 describe('readBearerCredential', () => {
   it('recognises API keys, user tokens and JWTs by format', () => {
@@ -34,10 +40,8 @@ describe('readBearerCredential', () => {
     expect(codeOf(() => readBearerCredential('Bearer stw_short_secret'))).toBe(AuthErrorCode.InvalidToken);
     expect(codeOf(() => readBearerCredential('Bearer a b'))).toBe(AuthErrorCode.InvalidToken);
     expect(codeOf(() => readBearerCredential(`Bearer ${'a'.repeat(9000)}.b.c`))).toBe(AuthErrorCode.InvalidToken);
-    try {
-      readBearerCredential('Bearer s3cr3t-value-here');
-    } catch (error) {
-      expect(JSON.stringify({ m: (error as AuthError).message, d: (error as AuthError).details, x: (error as AuthError).detail })).not.toContain('s3cr3t');
-    }
+    const error = authErrorOf(() => readBearerCredential('Bearer s3cr3t-value-here'));
+    expect(error.code).toBe(AuthErrorCode.InvalidToken);
+    expect(JSON.stringify({ m: error.message, d: error.details, x: error.detail })).not.toContain('s3cr3t');
   });
 });

@@ -22,7 +22,7 @@ import {
 import { contextFromTraceContext, withSpan } from '@steward/observability';
 import type { z } from 'zod';
 import type { CommandError, CommandErrorClass, RunnerErrorCodes } from './command-error';
-import { loadStream, type Aggregate, type LoadedStream } from './event-stream';
+import { loadStream, type Fold, type LoadedStream } from './event-stream';
 
 export interface CommandRunnerOptions<TCode extends string> {
   readonly store: EventStore;
@@ -77,8 +77,8 @@ export interface CommandPlan<L, E extends DecidedEvent> {
 export class CommandRunner<TCode extends string> {
   constructor(private readonly options: CommandRunnerOptions<TCode>) {}
 
-  load<S, E extends DecidedEvent>(streamId: string, aggregate: Aggregate<S, E>): Promise<LoadedStream<S>> {
-    return loadStream(this.options.store, this.options.registry, streamId, aggregate);
+  load<S, E extends DecidedEvent>(streamId: string, fold: Fold<S, E>): Promise<LoadedStream<S>> {
+    return loadStream(this.options.store, this.options.registry, streamId, fold);
   }
 
   /**

@@ -1,11 +1,22 @@
 import { ContractError, type EventRegistry } from '@steward/contracts';
 import type { EventStore, ExpectedRevision, GlobalPosition } from '@steward/event-store';
 
-/** How an aggregate folds its events: a fresh state and the event types it knows. */
-export interface Aggregate<S, E extends { readonly type: string }> {
-  readonly initial: S;
-  readonly types: ReadonlySet<string>;
+/**
+ * How a stream folds into a state: the state before any event and one step.
+ * `evolve` leaves the state as it is for an event it does not know.
+ */
+export interface Fold<S, E> {
+  readonly initialState: S;
   evolve(state: S, event: E): S;
+}
+
+/**
+ * An aggregate's rules, as in emmett: `decide` answers a command with the
+ * events it causes on the state `evolve` folds from the events recorded so far.
+ * Pure: no I/O, no clock, no randomness (time and ids come in on the command).
+ */
+export interface Decider<C, S, E> extends Fold<S, E> {
+  decide(command: C, state: S): E[];
 }
 
 /** One stream as loaded for a decision: its state and the revision to append at. */
@@ -35,19 +46,18 @@ export class UnreadableStreamError extends Error {
   }
 }
 
-/** Reads a stream and folds the events `aggregate` knows, each upcast to its latest version. */
+/** Reads a stream and folds its events, each upcast to its latest version. */
 export async function loadStream<S, E extends { readonly type: string }>(
   store: EventStore,
   registry: EventRegistry,
   streamId: string,
-  aggregate: Aggregate<S, E>,
+  fold: Fold<S, E>,
 ): Promise<LoadedStream<S>> {
   const history = await store.readStream(streamId);
-  let state = aggregate.initial;
+  let state = fold.initialState;
   const recorded = new Map<string, { type: string; revision: bigint; position: GlobalPosition }>();
   for (const event of history) {
     recorded.set(event.eventId, { type: event.type, revision: event.streamRevision, position: event.position });
-    if (!aggregate.types.has(event.type)) continue;
     let upcasted: ReturnType<EventRegistry['upcast']>;
     try {
       upcasted = registry.upcast({ ...event, streamId });
@@ -55,7 +65,7 @@ export async function loadStream<S, E extends { readonly type: string }>(
       if (error instanceof ContractError) throw new UnreadableStreamError(streamId, event.eventId, event.type, event.version, error);
       throw error;
     }
-    state = aggregate.evolve(state, { type: upcasted.type, data: upcasted.data } as unknown as E);
+    state = fold.evolve(state, { type: upcasted.type, data: upcasted.data } as unknown as E);
   }
   const last = history[history.length - 1];
   return { streamId, state, expectedRevision: last ? last.streamRevision : 'no_stream', recorded };

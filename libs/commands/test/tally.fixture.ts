@@ -1,7 +1,7 @@
 import { EventRegistry, defineEvent, type DefinedEvent } from '@steward/contracts';
 import { z } from 'zod';
 import { CommandError, type RunnerErrorCodes } from '../src/command-error';
-import type { Aggregate } from '../src/event-stream';
+import type { Fold } from '../src/event-stream';
 
 /** A small context for the runner's tests: tallies that count up until closed. */
 export enum TallyErrorCode {
@@ -39,9 +39,8 @@ export interface TallyState {
   readonly closed: boolean;
 }
 
-export const tallyAggregate: Aggregate<TallyState, TallyEvent> = {
-  initial: { total: 0, closed: false },
-  types: new Set(['TallyCounted', 'TallyClosed']),
+export const tallyAggregate: Fold<TallyState, TallyEvent> = {
+  initialState: { total: 0, closed: false },
   evolve: (state, event) => (event.type === 'TallyCounted' ? { ...state, total: state.total + event.data.by } : { ...state, closed: true }),
 };
 

@@ -81,8 +81,7 @@ const MAX_RETRY_DELAY_MS = 30_000;
  * A live batch is whatever the store has beyond the checkpoint, up to this
  * many: small when the projection keeps up (no added latency), large under a
  * burst or a backlog, where fewer, bigger transactions apply more events per
- * second (bench:ingest, end to end at 200k events: 19.7–21.4k ev/s with
- * 2,000, 21.7–23.3k with 5,000). PROJECTIONS_BATCH_SIZE sets it per process.
+ * second (bench:ingest measures it). PROJECTIONS_BATCH_SIZE sets it per process.
  */
 const DEFAULT_BATCH_SIZE = 5_000;
 

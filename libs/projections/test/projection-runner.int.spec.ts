@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { MeterProvider, MetricReader, type GaugeMetricData } from '@opentelemetry/sdk-metrics';
 import { START, comparePositions } from '@steward/event-store';
 import {
@@ -14,6 +13,8 @@ import {
 import { countEntries, createFixture, eventually, ledgerProjection, terminateBackend, type Fixture } from './projection.fixtures';
 
 jest.setTimeout(30_000);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Collects on demand (the SDK's own reader, without an exporter). */
 class OnDemandReader extends MetricReader {
@@ -204,25 +205,37 @@ describe('projection runner (PostgreSQL)', () => {
     await b.stop();
   });
 
-  it('reports lag while behind and zero once caught up', async () => {
-    const projection = ledgerProjection({ name: 'lagging' });
-    const host = f.host({ projections: [projection], instanceId: 'lag-1' });
-    await f.append('lagging', ['L1', 'L2', 'L3']);
+  it('reports lag while behind (events behind, age of the oldest unapplied event) and zero once caught up', async () => {
+    const first = f.host({ projections: [ledgerProjection({ name: 'lagging' })], instanceId: 'lag-1' });
+    await f.append('lagging', ['L1']);
+    await first.start();
+    await first.runner('lagging').waitForPosition(f.lastAppended);
+    expect(await first.runner('lagging').status()).toMatchObject({ active: true, lagEvents: 0, lagSeconds: 0 });
+    await first.stop();
+
+    // Stopped: three events arrive, the oldest 400 ms before the others.
+    const appendedFrom = Date.now();
+    await f.append('lagging', ['L2']);
+    await sleep(400);
+    await f.append('lagging', ['L3', 'L4']);
+    const second = f.host({ projections: [ledgerProjection({ name: 'lagging' })], instanceId: 'lag-2' });
     // The store shows an append once no older transaction of the database is still open: wait for that.
-    const before = await eventually(async () => {
-      const status = await host.runner('lagging').status();
-      return status.lagEvents > 0 && status;
+    const behind = await eventually(async () => {
+      const status = await second.runner('lagging').status();
+      return status.lagEvents >= 3 && status;
     }, 10_000, 'the appended events to be visible');
-    expect(before.active).toBe(false);
-    expect(before.lagEvents).toBeGreaterThanOrEqual(3);
-    expect(before.lagSeconds).toBeGreaterThanOrEqual(0);
-    await host.start();
-    await host.runner('lagging').waitForPosition(f.lastAppended);
-    const after = await host.runner('lagging').status();
-    expect(after).toMatchObject({ name: 'lagging', active: true, lagEvents: 0, lagSeconds: 0, storedVersion: 1 });
-    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM rm_lagging.entries`.execute(f.db);
-    expect(Number(rows[0]!.n)).toBe(after.eventsApplied > 0n ? Number(after.eventsApplied) : -1);
-    await host.stop();
+    const elapsed = (Date.now() - appendedFrom) / 1000;
+    expect(behind.active).toBe(false);
+    expect(behind.lagEvents).toBe(3);
+    expect(behind.lagSeconds).toBeGreaterThanOrEqual(0.4);
+    expect(behind.lagSeconds).toBeLessThanOrEqual(elapsed + 0.1);
+
+    await second.start();
+    await second.runner('lagging').waitForPosition(f.lastAppended);
+    const after = await second.runner('lagging').status();
+    expect(after).toMatchObject({ name: 'lagging', active: true, lagEvents: 0, lagSeconds: 0, eventsApplied: 4n, storedVersion: 1 });
+    expect(await countEntries(f.db, 'lagging')).toBe(4);
+    await second.stop();
   });
 
   it('exports lag as OpenTelemetry gauges per projection', async () => {
@@ -245,11 +258,18 @@ describe('projection runner (PostgreSQL)', () => {
     await host.stop();
 
     // Stopped, with new events: the lag shows (a standby host would report the same).
+    const appendedFrom = Date.now();
     await f.append('gauged', ['G5', 'G6']);
     const idle = f.host({ projections: [ledgerProjection({ name: 'gauged' })], instanceId: 'gauged-2' });
     const stopReporting = registerProjectionMetrics(() => idle.status(), provider.getMeter('idle'));
     await eventually(async () => ((await gauge(PROJECTION_LAG_EVENTS, 'idle')) ?? 0) >= 2, 10_000, 'lag to show');
-    expect(await gauge(PROJECTION_LAG_SECONDS, 'idle')).toBeGreaterThanOrEqual(0);
+    await sleep(300);
+    const lagEvents = await gauge(PROJECTION_LAG_EVENTS, 'idle');
+    const lagSeconds = await gauge(PROJECTION_LAG_SECONDS, 'idle');
+    const elapsed = (Date.now() - appendedFrom) / 1000;
+    expect(lagEvents).toBe(2);
+    expect(lagSeconds).toBeGreaterThanOrEqual(0.3);
+    expect(lagSeconds).toBeLessThanOrEqual(elapsed + 0.1);
     stopReporting();
     await provider.shutdown();
   });

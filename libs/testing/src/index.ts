@@ -1,3 +1,4 @@
+export * from './decider-spec';
 export * from './services';
 export * from './test-env';
 export * from './wait-for';

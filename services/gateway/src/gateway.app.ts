@@ -51,7 +51,7 @@ export interface GatewayConfig {
   readonly readinessTimeoutMs?: number;
   /**
    * Level of the one line logged per answered request (5xx are always `error`). Default `info`;
-   * `debug` keeps them out of a busy gateway's logs (each line costs about 0.5 ms in the shared logger).
+   * `debug` keeps them out of a busy gateway's logs (a line per request is a real share of its CPU).
    */
   readonly requestLogLevel?: 'info' | 'debug';
   /**
@@ -99,9 +99,9 @@ function nestLogger(logger: Logger): LoggerService {
 /**
  * Hands a request that ApiRouter matches straight to the pipeline, with the params and query express would
  * have given it (its own query parser), and everything else (operational routes, 404/405, HEAD, paths that
- * only express's looser matching accepts) to express and Nest as before. The answers are the same either
- * way; the direct way skips express's router walk over every route and Nest's handler wrapping (about 10 %
- * of the gateway's time per request on a hot GET). The request still gets the telemetry middleware
+ * only express's looser matching accepts) to express and Nest. The answers are the same either way; the
+ * direct way skips express's router walk over every route and Nest's handler wrapping on every API
+ * request. The request still gets the telemetry middleware
  * (request id, span, metrics, log line) first, and anything thrown becomes a problem document in the one
  * place express's errors do.
  */

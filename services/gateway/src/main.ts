@@ -19,7 +19,7 @@ import { loadConfig } from '@steward/config';
 import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
-import { TEAM_PROJECTION, TeamReadRepository, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
+import { ApiKeyUsageRecorder, TEAM_PROJECTION, TeamCredentialRepository, WorkspaceOrganizations, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
 import { creditsPerUsdFromEnv } from '@steward/usage-metering';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from './auth';
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
@@ -62,8 +62,7 @@ async function main(): Promise<void> {
   // the team's user-token table the authenticator reads exists whichever process starts first
   await migrateUserTokens(pool);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  const readModel = new TeamReadRepository({ db });
-  const authorizer = new StewardAuthorizer({ readModel });
+  const authorizer = new StewardAuthorizer({ workspaces: new WorkspaceOrganizations({ db }) });
   // auto-pipelining: the rate-limit calls of concurrent requests leave in one write
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
@@ -91,7 +90,14 @@ async function main(): Promise<void> {
   await teamReadCache.start();
   // Credentials and memberships likewise: cleared when the team projection applies a change (its progress notice).
   // The first lease comes with replicas.start() below; until then nothing is served from either cache.
-  const authenticator = new StewardAuthenticator({ pool, readModel, oidc, logger, cache: { trusted: () => replicas.trusted() } });
+  const authenticator = new StewardAuthenticator({
+    pool,
+    credentials: new TeamCredentialRepository({ db }),
+    apiKeyUse: new ApiKeyUsageRecorder({ db }),
+    oidc,
+    logger,
+    cache: { trusted: () => replicas.trusted() },
+  });
   progress.onProgress(TEAM_PROJECTION, () => authenticator.invalidate());
   const emptyCaches = (): void => {
     authenticator.invalidate();
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
     }),
   );
   // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
-  routes.push(...usageRoutes({ db, team: readModel, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
+  routes.push(...usageRoutes({ db, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
   // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
   routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)

@@ -59,7 +59,7 @@ interface Lease {
  * INCRBY (EVALSHA; the script is sent again only when Redis lacks it): the first claim of a window takes one,
  * each next claim twice the previous while requests keep coming (the previous block used up within
  * RATE_LIMIT_RAMP_MS), up to RATE_LIMIT_MAX_CLAIM_SHARE of the limit. A busy principal therefore costs a Redis
- * round trip every few thousand requests instead of on every one; a quiet one, one per request as before.
+ * round trip every few thousand requests instead of on every one; a quiet one, one per request.
  * Once the counter has passed the limit, the rest of the window is refused without asking Redis again.
  *
  * Across gateway replicas: each number is handed out once, so a principal never gets more than its limit per

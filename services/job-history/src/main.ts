@@ -21,6 +21,7 @@ import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
+import { TeamAccess } from '@steward/team-rbac';
 import { JobHistoryModule } from './job-history.module';
 import { teamJobAuthorizer } from './jobs/job-access';
 import { JobCommandRunner } from './jobs/job-command.runner';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   await store.migrate();
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
 
-  const runner = new JobCommandRunner({ store, authorize: teamJobAuthorizer(store) });
+  const runner = new JobCommandRunner({ store, authorize: teamJobAuthorizer(new TeamAccess({ store })) });
   const names = natsNames(config.natsPrefix);
   const app = await NestFactory.createMicroservice(JobHistoryModule.register({ names, runner }), {
     ...commandTransportOptions({ servers: config.natsUrl, queue: JOB_HISTORY_QUEUE, name: `steward-job-history-${process.pid}` }),

@@ -1,25 +1,29 @@
 /**
- * Every projection the CLI can rebuild or report on. A service registers its
- * projections by adding them here (import the definition, append it to the
- * list). Modules named in `STEWARD_PROJECTION_MODULES` (comma-separated paths,
+ * Every projection the CLI can rebuild or report on. A context registers its
+ * projections here (import them from its `@steward/<context>` entry point,
+ * append them to the list). Modules named in `STEWARD_PROJECTION_MODULES` (comma-separated paths,
  * each exporting `projections: ProjectionDefinition[]`) are added at run time:
  * tests and one-off tools use that instead of editing this file.
  */
 import { resolve } from 'node:path';
 import type { ProjectionDefinition } from '@steward/projections';
+import { jobReadModelProjections } from '@steward/job-history';
+import { runtimeReadModelProjections } from '@steward/runtime-registry';
 import { teamReadModelProjections } from '@steward/team-rbac';
 import { usageReadModelProjections } from '@steward/usage-metering';
-import { jobProjection } from '@steward/job-history';
-import { modelSettingsProjection } from '@steward/usage-metering';
-import { runtimeReadModelProjections } from '@steward/runtime-registry';
 
 /**
  * The read models Steward serves. (libs/projections' `eventCountsProjection`, events per type, is not
- * among them: it read every event a second time, data and all, for a table no screen shows; at ingest
- * rates that second read of every UsageRecorded cost a quarter of the way to visible. Add it through
+ * among them: it reads every event a second time, data and all, for a table no screen shows, and at
+ * ingest rates that second read of every UsageRecorded delays the calls becoming visible. Add it through
  * STEWARD_PROJECTION_MODULES where it is wanted.)
  */
-export const projectionCatalog: readonly ProjectionDefinition[] = [...teamReadModelProjections, ...usageReadModelProjections, jobProjection, modelSettingsProjection, ...runtimeReadModelProjections];
+export const projectionCatalog: readonly ProjectionDefinition[] = [
+  ...teamReadModelProjections,
+  ...usageReadModelProjections,
+  ...jobReadModelProjections,
+  ...runtimeReadModelProjections,
+];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
   const all = [...projectionCatalog];

@@ -21,6 +21,7 @@ import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { SecretStore, loadKeyring } from '@steward/secrets';
+import { TeamAccess } from '@steward/team-rbac';
 import { ConnectionTests } from './connection-tests/connection-test.worker';
 import { RuntimeRegistryModule } from './runtime-registry.module';
 import { teamRuntimeAuthorizer } from './runtimes/runtime-access';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   const runner: RuntimeCommandRunner = new RuntimeCommandRunner({
     store,
     secrets,
-    authorize: teamRuntimeAuthorizer(store),
+    authorize: teamRuntimeAuthorizer(new TeamAccess({ store })),
     // `tests` is built next; the runner calls this only once commands flow
     enqueueTest: (job): Promise<void> => tests.enqueue(job),
   });

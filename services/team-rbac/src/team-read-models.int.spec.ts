@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { TeamStreams, type Actor, type TeamCommandAnswer, type TeamCommandInput, type TeamCommandType } from '@steward/contracts';
-import { ActivityRepository, ReadModelError, ReadModelErrorCode, TEAM_SCHEMA, TeamReadRepository } from '@steward/team-rbac';
-import { TeamHarness, sha256, user } from '../test/team-harness';
+import { ActivityRepository, ReadModelError, ReadModelErrorCode, TEAM_SCHEMA } from '@steward/team-rbac';
+import { TeamHarness, sha256, user, type TeamReads } from '../test/team-harness';
 
 jest.setTimeout(60_000);
 
@@ -10,7 +10,7 @@ const DAY = 86_400_000;
 
 describe('team read models, projected from the real team-rbac handlers', () => {
   let h: TeamHarness;
-  let team: TeamReadRepository;
+  let team: TeamReads;
   let activity: ActivityRepository;
 
   const ok = <T extends TeamCommandType>(type: T, payload: TeamCommandInput<T>, actor: Actor, issuedAt?: string): Promise<TeamCommandAnswer> =>
@@ -75,20 +75,20 @@ describe('team read models, projected from the real team-rbac handlers', () => {
   });
 
   it('describes the organization with its owner and derived team size', async () => {
-    const organization = await team.getOrganization(orgA);
+    const organization = await team.organizations.getOrganization(orgA);
     expect(organization).toMatchObject({
       id: orgA,
       name: 'Acme',
       owner: { userId: 'u-a', email: 'owner@acme.test', name: null },
       teamSize: 5,
     });
-    expect(await team.getOrganization(orgB)).toMatchObject({ teamSize: 1 });
-    expect(await team.getOrganization('org-nope')).toBeUndefined();
+    expect(await team.organizations.getOrganization(orgB)).toMatchObject({ teamSize: 1 });
+    expect(await team.organizations.getOrganization('org-nope')).toBeUndefined();
   });
 
   it('counts workspaces by status for the dashboard, with the newest activity', async () => {
-    expect(await team.workspaceCounts(orgA)).toEqual({ total: 3, active: 1, suspended: 1, others: 1, provisioning: 0, attention: 1 });
-    const overview = await team.organizationOverview(orgA, { recentActivity: 3 });
+    expect(await team.organizations.workspaceCounts(orgA)).toEqual({ total: 3, active: 1, suspended: 1, others: 1, provisioning: 0, attention: 1 });
+    const overview = await team.organizations.organizationOverview(orgA, { recentActivity: 3 });
     expect(overview?.workspaces.total).toBe(3);
     expect(overview?.recentActivity.map((entry) => entry.summary)).toEqual([
       'Member u-dave role changed from member to viewer',
@@ -96,61 +96,61 @@ describe('team read models, projected from the real team-rbac handlers', () => {
       'API key "Old" (stw_gone0001) issued',
     ]);
     expect(overview?.recentActivity.every((entry) => entry.organizationId === orgA)).toBe(true);
-    expect(await team.organizationOverview(`org-${randomUUID()}`)).toBeUndefined();
-    expect(await team.workspaceCounts(orgB)).toMatchObject({ total: 1, active: 1 });
+    expect(await team.organizations.organizationOverview(`org-${randomUUID()}`)).toBeUndefined();
+    expect(await team.organizations.workspaceCounts(orgB)).toMatchObject({ total: 1, active: 1 });
   });
 
   it('lists and gets workspaces within the organization only', async () => {
-    const page = await team.listWorkspaces(orgA, { page: 1, pageSize: 2 });
+    const page = await team.organizations.listWorkspaces(orgA, { page: 1, pageSize: 2 });
     expect(page).toMatchObject({ total: 3, page: 1, pageSize: 2, pageCount: 2 });
     expect(page.items.map((w) => w.id)).toEqual([ws1, ws2]);
-    expect((await team.listWorkspaces(orgA, { page: 2, pageSize: 2 })).items.map((w) => w.id)).toEqual([ws3]);
-    expect((await team.listWorkspaces(orgA, { status: 'attention' })).items.map((w) => w.name)).toEqual(['Third']);
-    expect(await team.getWorkspace(orgA, ws2)).toMatchObject({ id: ws2, organizationId: orgA, name: 'Second', status: 'suspended' });
-    expect(await team.getWorkspace(orgB, ws2)).toBeUndefined();
-    expect((await team.listWorkspaces(orgB)).items.map((w) => w.id)).toEqual([wsB]);
-    await expect(team.listWorkspaces(orgA, { pageSize: 101 })).rejects.toMatchObject({ code: ReadModelErrorCode.InvalidArgument });
+    expect((await team.organizations.listWorkspaces(orgA, { page: 2, pageSize: 2 })).items.map((w) => w.id)).toEqual([ws3]);
+    expect((await team.organizations.listWorkspaces(orgA, { status: 'attention' })).items.map((w) => w.name)).toEqual(['Third']);
+    expect(await team.organizations.getWorkspace(orgA, ws2)).toMatchObject({ id: ws2, organizationId: orgA, name: 'Second', status: 'suspended' });
+    expect(await team.organizations.getWorkspace(orgB, ws2)).toBeUndefined();
+    expect((await team.organizations.listWorkspaces(orgB)).items.map((w) => w.id)).toEqual([wsB]);
+    await expect(team.organizations.listWorkspaces(orgA, { pageSize: 101 })).rejects.toMatchObject({ code: ReadModelErrorCode.InvalidArgument });
   });
 
   it('lists members with search by email or profile name, role filter and page totals', async () => {
-    const all = await team.listMembers(ws1, { pageSize: 2 });
+    const all = await team.members.listMembers(ws1, { pageSize: 2 });
     expect(all).toMatchObject({ total: 5, pageCount: 3, page: 1 });
-    const pages = [all, await team.listMembers(ws1, { page: 2, pageSize: 2 }), await team.listMembers(ws1, { page: 3, pageSize: 2 })];
+    const pages = [all, await team.members.listMembers(ws1, { page: 2, pageSize: 2 }), await team.members.listMembers(ws1, { page: 3, pageSize: 2 })];
     expect(pages.flatMap((p) => p.items.map((m) => m.userId))).toEqual(['u-a', 'u-alice', 'u-bob', 'u-carol', 'u-dave']);
-    expect((await team.listMembers(ws1, { search: 'LIDDELL' })).items.map((m) => m.userId)).toEqual(['u-alice']);
-    expect((await team.listMembers(ws1, { search: 'u-bob@' })).items).toEqual([
+    expect((await team.members.listMembers(ws1, { search: 'LIDDELL' })).items.map((m) => m.userId)).toEqual(['u-alice']);
+    expect((await team.members.listMembers(ws1, { search: 'u-bob@' })).items).toEqual([
       expect.objectContaining({ userId: 'u-bob', email: 'u-bob@acme.test', role: 'member', name: null, workspaceId: ws1, organizationId: orgA }),
     ]);
     // LIKE wildcards in the search are literal.
-    expect((await team.listMembers(ws1, { search: '%' })).total).toBe(0);
-    expect((await team.listMembers(ws1, { role: 'viewer' })).items.map((m) => m.userId)).toEqual(['u-carol', 'u-dave']);
-    expect(await team.listMembers(ws1, { role: 'viewer', search: 'u-dave', pageSize: 1 })).toMatchObject({ total: 1, items: [{ userId: 'u-dave' }] });
+    expect((await team.members.listMembers(ws1, { search: '%' })).total).toBe(0);
+    expect((await team.members.listMembers(ws1, { role: 'viewer' })).items.map((m) => m.userId)).toEqual(['u-carol', 'u-dave']);
+    expect(await team.members.listMembers(ws1, { role: 'viewer', search: 'u-dave', pageSize: 1 })).toMatchObject({ total: 1, items: [{ userId: 'u-dave' }] });
     // a page past the end has no row to carry the total: it is counted apart
-    expect(await team.listMembers(ws1, { page: 4, pageSize: 2 })).toMatchObject({ items: [], total: 5, pageCount: 3, page: 4 });
-    expect(await team.listMembers(ws1, { role: 'viewer', page: 2, pageSize: 2 })).toMatchObject({ items: [], total: 2 });
-    expect(await team.getMember(ws1, 'u-alice')).toMatchObject({ name: 'Alice Liddell', role: 'admin' });
-    expect(await team.getMember(wsB, 'u-alice')).toBeUndefined();
-    expect((await team.listMembers(wsB)).items.map((m) => m.userId)).toEqual(['u-b']);
+    expect(await team.members.listMembers(ws1, { page: 4, pageSize: 2 })).toMatchObject({ items: [], total: 5, pageCount: 3, page: 4 });
+    expect(await team.members.listMembers(ws1, { role: 'viewer', page: 2, pageSize: 2 })).toMatchObject({ items: [], total: 2 });
+    expect(await team.members.getMember(ws1, 'u-alice')).toMatchObject({ name: 'Alice Liddell', role: 'admin' });
+    expect(await team.members.getMember(wsB, 'u-alice')).toBeUndefined();
+    expect((await team.members.listMembers(wsB)).items.map((m) => m.userId)).toEqual(['u-b']);
   });
 
   it('lists invitations with derived expiry and never exposes the token or its hash', async () => {
-    const all = await team.listInvitations(ws1, { pageSize: 100 });
+    const all = await team.invitations.listInvitations(ws1, { pageSize: 100 });
     expect(all.total).toBe(7);
     const statusOf = (id: string): string | undefined => all.items.find((i) => i.id === id)?.status;
     expect(statusOf(invitations.pending)).toBe('pending');
     expect(statusOf(invitations.revoked)).toBe('revoked');
     expect(statusOf(invitations.expired)).toBe('expired');
     expect(statusOf('inv-u-bob')).toBe('accepted');
-    expect((await team.listInvitations(ws1, { status: 'pending' })).items.map((i) => i.id)).toEqual([invitations.pending]);
-    expect((await team.listInvitations(ws1, { status: 'expired' })).items.map((i) => i.id)).toEqual([invitations.expired]);
-    expect((await team.listInvitations(ws1, { status: 'accepted' })).total).toBe(4);
+    expect((await team.invitations.listInvitations(ws1, { status: 'pending' })).items.map((i) => i.id)).toEqual([invitations.pending]);
+    expect((await team.invitations.listInvitations(ws1, { status: 'expired' })).items.map((i) => i.id)).toEqual([invitations.expired]);
+    expect((await team.invitations.listInvitations(ws1, { status: 'accepted' })).total).toBe(4);
     // Eight days on, the pending one has expired too.
-    expect((await team.listInvitations(ws1, { status: 'expired', now: new Date(Date.now() + 8 * DAY) })).total).toBe(2);
-    expect(await team.getInvitation(ws1, invitations.pending)).toMatchObject({ email: 'pending@acme.test', message: 'welcome', invitedBy: 'u-a' });
-    expect(await team.getInvitation(wsB, invitations.pending)).toBeUndefined();
-    expect((await team.listInvitations(wsB)).total).toBe(0);
+    expect((await team.invitations.listInvitations(ws1, { status: 'expired', now: new Date(Date.now() + 8 * DAY) })).total).toBe(2);
+    expect(await team.invitations.getInvitation(ws1, invitations.pending)).toMatchObject({ email: 'pending@acme.test', message: 'welcome', invitedBy: 'u-a' });
+    expect(await team.invitations.getInvitation(wsB, invitations.pending)).toBeUndefined();
+    expect((await team.invitations.listInvitations(wsB)).total).toBe(0);
 
-    const exposed = JSON.stringify([all, await team.getInvitation(ws1, invitations.pending)]);
+    const exposed = JSON.stringify([all, await team.invitations.getInvitation(ws1, invitations.pending)]);
     for (const token of Object.values(tokens)) {
       expect(exposed).not.toContain(token);
       expect(exposed).not.toContain(sha256(token));
@@ -162,18 +162,18 @@ describe('team read models, projected from the real team-rbac handlers', () => {
   });
 
   it('lists API keys without the hash; authenticateApiKey alone returns it, with the revocation', async () => {
-    const page = await team.listApiKeys(ws1);
+    const page = await team.apiKeys.listApiKeys(ws1);
     expect(page.total).toBe(2);
     expect(page.items.map((k) => k.id)).toEqual([keys.revoked, keys.live]);
     expect(page.items[0]).toMatchObject({ name: 'Old', prefix: 'stw_gone0001', scopes: ['usage:write'], issuedBy: 'u-a', lastUsedAt: null });
     expect(page.items[0]!.revokedAt).not.toBeNull();
-    const single = await team.getApiKey(ws1, keys.live);
+    const single = await team.apiKeys.getApiKey(ws1, keys.live);
     expect(single).toMatchObject({ id: keys.live, revokedAt: null });
     const exposed = JSON.stringify([page, single]);
     for (const hash of Object.values(keyHashes)) expect(exposed).not.toContain(hash);
     expect(exposed).not.toMatch(/hash/i);
 
-    expect(await team.authenticateApiKey('stw_live0001')).toEqual({
+    expect(await team.credentials.authenticateApiKey('stw_live0001')).toEqual({
       keyId: keys.live,
       workspaceId: ws1,
       organizationId: orgA,
@@ -182,20 +182,20 @@ describe('team read models, projected from the real team-rbac handlers', () => {
       revoked: false,
       expiresAt: null,
     });
-    expect(await team.authenticateApiKey('stw_gone0001')).toMatchObject({ keyId: keys.revoked, revoked: true });
-    expect(await team.authenticateApiKey('stw_none0000')).toBeUndefined();
+    expect(await team.credentials.authenticateApiKey('stw_gone0001')).toMatchObject({ keyId: keys.revoked, revoked: true });
+    expect(await team.credentials.authenticateApiKey('stw_none0000')).toBeUndefined();
 
     const at = new Date();
-    expect(await team.recordApiKeyUse(ws1, keys.live, at)).toBe(true);
-    expect(await team.recordApiKeyUse(ws1, keys.live, new Date(at.getTime() - 1000))).toBe(false);
-    expect(await team.recordApiKeyUse(wsB, keys.live, at)).toBe(false);
-    expect((await team.getApiKey(ws1, keys.live))?.lastUsedAt).toBe(at.toISOString());
-    expect(await team.getApiKey(wsB, keys.live)).toBeUndefined();
-    expect((await team.listApiKeys(wsB)).total).toBe(0);
+    expect(await team.apiKeyUse.recordUse(ws1, keys.live, at)).toBe(true);
+    expect(await team.apiKeyUse.recordUse(ws1, keys.live, new Date(at.getTime() - 1000))).toBe(false);
+    expect(await team.apiKeyUse.recordUse(wsB, keys.live, at)).toBe(false);
+    expect((await team.apiKeys.getApiKey(ws1, keys.live))?.lastUsedAt).toBe(at.toISOString());
+    expect(await team.apiKeys.getApiKey(wsB, keys.live)).toBeUndefined();
+    expect((await team.apiKeys.listApiKeys(wsB)).total).toBe(0);
   });
 
   it('keeps profiles and memberships for building principals', async () => {
-    expect(await team.getProfile('u-alice')).toMatchObject({
+    expect(await team.profiles.getProfile('u-alice')).toMatchObject({
       userId: 'u-alice',
       email: 'u-alice@acme.test',
       name: 'Alice Liddell',
@@ -203,15 +203,15 @@ describe('team read models, projected from the real team-rbac handlers', () => {
       timeZone: 'Europe/London',
       customInstructions: 'Be brief.',
     });
-    expect(await team.getProfile('u-bob')).toMatchObject({ email: 'u-bob@acme.test', name: null });
-    expect(await team.getProfile('u-nobody')).toBeUndefined();
-    const owner = await team.membershipsOf('u-a');
+    expect(await team.profiles.getProfile('u-bob')).toMatchObject({ email: 'u-bob@acme.test', name: null });
+    expect(await team.profiles.getProfile('u-nobody')).toBeUndefined();
+    const owner = await team.credentials.membershipsOf('u-a');
     expect(owner.organizations).toEqual([{ organizationId: orgA, role: 'owner' }]);
     expect(new Set(owner.workspaces.map((w) => w.workspaceId))).toEqual(new Set([ws1, ws2, ws3]));
     expect(owner.workspaces.every((w) => w.role === 'owner' && w.organizationId === orgA)).toBe(true);
     // The creator of an organization holds its owner seat from the start (one workspace, no OwnerAdded).
-    expect((await team.membershipsOf('u-b')).organizations).toEqual([{ organizationId: orgB, role: 'owner' }]);
-    expect(await team.membershipsOf('u-dave')).toEqual({
+    expect((await team.credentials.membershipsOf('u-b')).organizations).toEqual([{ organizationId: orgB, role: 'owner' }]);
+    expect(await team.credentials.membershipsOf('u-dave')).toEqual({
       userId: 'u-dave',
       workspaces: [{ workspaceId: ws1, organizationId: orgA, role: 'viewer' }],
       organizations: [],
@@ -221,10 +221,10 @@ describe('team read models, projected from the real team-rbac handlers', () => {
   it('follows role changes and removals', async () => {
     await ok('RemoveMember', { workspaceId: ws1, userId: 'u-carol' }, user('u-alice'));
     await caughtUp(TeamStreams.workspace(ws1));
-    expect(await team.getMember(ws1, 'u-carol')).toBeUndefined();
-    expect((await team.listMembers(ws1)).total).toBe(4);
-    expect((await team.getOrganization(orgA))?.teamSize).toBe(4);
-    expect((await team.membershipsOf('u-carol')).workspaces).toEqual([]);
+    expect(await team.members.getMember(ws1, 'u-carol')).toBeUndefined();
+    expect((await team.members.listMembers(ws1)).total).toBe(4);
+    expect((await team.organizations.getOrganization(orgA))?.teamSize).toBe(4);
+    expect((await team.credentials.membershipsOf('u-carol')).workspaces).toEqual([]);
   });
 
   it('files every team change in the activity log with actor, time and outcome', async () => {

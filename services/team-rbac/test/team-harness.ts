@@ -16,7 +16,18 @@ import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, MessagingError, commandTransportOptions, natsNames, type NatsNames } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
-import { ActivityRepository, TeamReadRepository, migrateUserTokens, teamReadModelProjections } from '@steward/team-rbac';
+import {
+  ActivityRepository,
+  ApiKeyReadRepository,
+  ApiKeyUsageRecorder,
+  InvitationReadRepository,
+  MemberReadRepository,
+  OrganizationReadRepository,
+  ProfileReadRepository,
+  TeamCredentialRepository,
+  migrateUserTokens,
+  teamReadModelProjections,
+} from '@steward/team-rbac';
 import { matrixAuthorizer } from '../src/shared/team-authorizer';
 import { TeamRbacModule } from '../src/team-rbac.module';
 import { UserTokenStore } from '../src/user-tokens/user-token.store';
@@ -44,9 +55,20 @@ export interface TeamHarnessOptions {
   readonly name?: string;
 }
 
+/** The team read model's repositories, one per feature, over the harness's database. */
+export interface TeamReads {
+  readonly organizations: OrganizationReadRepository;
+  readonly members: MemberReadRepository;
+  readonly invitations: InvitationReadRepository;
+  readonly apiKeys: ApiKeyReadRepository;
+  readonly profiles: ProfileReadRepository;
+  readonly credentials: TeamCredentialRepository;
+  readonly apiKeyUse: ApiKeyUsageRecorder;
+}
+
 export class TeamHarness {
   readonly db: Kysely<unknown>;
-  readonly team: TeamReadRepository;
+  readonly team: TeamReads;
   readonly activity: ActivityRepository;
 
   private constructor(
@@ -58,7 +80,16 @@ export class TeamHarness {
     private readonly projectionHost: ProjectionHost | undefined,
   ) {
     this.db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: env.pool }) });
-    this.team = new TeamReadRepository({ db: this.db });
+    const db = this.db;
+    this.team = {
+      organizations: new OrganizationReadRepository({ db }),
+      members: new MemberReadRepository({ db }),
+      invitations: new InvitationReadRepository({ db }),
+      apiKeys: new ApiKeyReadRepository({ db }),
+      profiles: new ProfileReadRepository({ db }),
+      credentials: new TeamCredentialRepository({ db }),
+      apiKeyUse: new ApiKeyUsageRecorder({ db }),
+    };
     this.activity = new ActivityRepository({ db: this.db });
   }
 

@@ -11,16 +11,17 @@
  * Migrates the event store (idempotent), logs `usage-metering started`; on SIGTERM / SIGINT finishes the
  * groups in hand (appended and acked), then closes.
  */
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { connectNats, registerDeadLetterMetrics, usageIngestStreamOptionsFromEnv } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { UsageMeteringWorker } from './metering/usage-metering.worker';
-import { WorkspaceOrganizations } from './metering/workspace-organizations.repository';
 import { ModelSettingsPriceLookup } from './models/model-settings.price-lookup';
 import { startModelSettings } from './models/model-settings.runtime';
 import { Pricer } from '@steward/usage-metering';
+import { WorkspaceOrganizations } from '@steward/team-rbac';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
     ingestStream: usageIngestStreamOptionsFromEnv(process.env, config.natsPrefix),
     store,
     pricer,
-    organizations: new WorkspaceOrganizations(pool),
+    // the organization of each workspace, from the team read model (the pool stays this process's to end)
+    organizations: new WorkspaceOrganizations({ db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) }),
     logger,
     concurrency,
     maxBatch: positiveInt('METERING_MAX_BATCH', 32),

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN_ONLY_DETAIL, AuthError, AuthErrorCode, generateApiKey, type OidcIdentity, type OidcVerifier } from '@steward/auth';
 import type { Actor, TeamCommandAnswer, TeamCommandInput, TeamCommandType } from '@steward/contracts';
 import { waitFor, type TestEnv } from '@steward/testing';
-import { TEAM_PROJECTION, migrateUserTokens, type TeamReadRepository } from '@steward/team-rbac';
+import { TEAM_PROJECTION, WorkspaceOrganizations, migrateUserTokens } from '@steward/team-rbac';
 import { TeamHarness, sha256, user } from '../../../services/team-rbac/test/team-harness';
 import { GatewayError, GatewayErrorCode } from '../../../services/gateway/src/gateway.error';
 import { createProblemMapper } from '../../../services/gateway/src/problem';
 import type { AuthorizationCheck } from '../../../services/gateway/src/route';
-import { StewardAuthenticator, type StewardPrincipal } from '../../../services/gateway/src/auth/steward.authenticator';
+import { StewardAuthenticator, type StewardAuthenticatorDeps, type StewardPrincipal } from '../../../services/gateway/src/auth/steward.authenticator';
 import { StewardAuthorizer } from '../../../services/gateway/src/auth/steward.authorizer';
 import { ProjectionProgress } from '../../../services/gateway/src/read-your-writes';
 import { parsePosition } from '@steward/event-store';
@@ -25,7 +25,8 @@ const bearer = (token: string | undefined) => ({ method: 'GET', path: '/v1/me', 
 describe('StewardAuthenticator and StewardAuthorizer', () => {
   let h: TeamHarness;
   let env: TestEnv;
-  let readModel: TeamReadRepository;
+  /** What every authenticator below is built on: the user tokens' pool and the team's credential lookups. */
+  let auth: Pick<StewardAuthenticatorDeps, 'pool' | 'credentials' | 'apiKeyUse'>;
   let authenticator: StewardAuthenticator;
   let authorizer: StewardAuthorizer;
 
@@ -54,11 +55,11 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   beforeAll(async () => {
     h = await TeamHarness.start({ schema: 'gw_auth_events', name: 'gateway-auth-test' });
     env = h.env;
-    readModel = h.team;
+    auth = { pool: env.pool, credentials: h.team.credentials, apiKeyUse: h.team.apiKeyUse };
     await migrateUserTokens(env.pool);
     await migrateUserTokens(env.pool); // idempotent
-    authenticator = new StewardAuthenticator({ pool: env.pool, readModel });
-    authorizer = new StewardAuthorizer({ readModel });
+    authenticator = new StewardAuthenticator(auth);
+    authorizer = new StewardAuthorizer({ workspaces: new WorkspaceOrganizations({ db: h.db }) });
 
     await ok('CreateOrganization', { organizationId: orgA, name: 'Acme', workspaceId: ws1, workspaceName: 'Main', owner: { userId: 'u-owner', email: 'owner@acme.test' } }, user('u-owner'));
     await ok('CreateWorkspace', { organizationId: orgA, workspaceId: ws2, name: 'Second', ownerEmail: 'owner@acme.test' }, user('u-owner'));
@@ -165,9 +166,9 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
     await expect(authorizer.authorize(principal, check('jobs.write', 'workspace', ws1))).rejects.toMatchObject({ code: GatewayErrorCode.Forbidden });
     await expect(authorizer.authorize(principal, check('api_key.issue', 'workspace', ws1))).rejects.toMatchObject({ message: ADMIN_ONLY_DETAIL });
     expect(await authenticator.authenticate(bearer(`${key.secret.slice(0, -1)}${key.secret.endsWith('a') ? 'b' : 'a'}`))).toBeUndefined();
-    await waitFor('last use of the key recorded', async () => (await readModel.getApiKey(ws1, key.id))?.lastUsedAt ?? undefined);
+    await waitFor('last use of the key recorded', async () => (await h.team.apiKeys.getApiKey(ws1, key.id))?.lastUsedAt ?? undefined);
 
-    const later = new StewardAuthenticator({ pool: env.pool, readModel, now: () => new Date(expiresAt.getTime() + 1) });
+    const later = new StewardAuthenticator({ ...auth, now: () => new Date(expiresAt.getTime() + 1) });
     expect(await later.authenticate(bearer(key.secret))).toBeUndefined();
 
     await ok('RevokeApiKey', { workspaceId: ws1, apiKeyId: key.id }, user('u-owner'));
@@ -184,7 +185,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
     });
     let next: () => OidcIdentity = () => identity('U-Member@Acme.test');
     const oidc: OidcVerifier = { config: { issuer: 'https://idp.test', audience: 'steward', jwksUrl: 'https://idp.test/jwks' }, verify: async () => next() };
-    const withOidc = new StewardAuthenticator({ pool: env.pool, readModel, oidc });
+    const withOidc = new StewardAuthenticator({ ...auth, oidc });
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
     expect(await withOidc.authenticate(bearer(jwt))).toMatchObject({ kind: 'user', userId: 'u-member', organizationId: orgA });
     expect(await authenticator.authenticate(bearer(jwt))).toBeUndefined(); // OIDC not configured
@@ -203,7 +204,7 @@ describe('StewardAuthenticator and StewardAuthorizer', () => {
   });
 
   it('with the cache: lookups are reused until the team projection’s progress notice invalidates them (revoked key, removed member)', async () => {
-    const cached = new StewardAuthenticator({ pool: env.pool, readModel, cache: { ttlMs: 60_000 } });
+    const cached = new StewardAuthenticator({ ...auth, cache: { ttlMs: 60_000 } });
     const progress = new ProjectionProgress({ connectionString: env.databaseUrl, db: h.db });
     await progress.start();
     // what main.ts wires (here switched on only once the stale answers below have been shown)

@@ -10,8 +10,8 @@ import type { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, connectNats, type DurableConsumer, type NatsClients } from '@steward/messaging';
 import { createLogger } from '@steward/observability';
 import type { TestEnv } from '@steward/testing';
-import { ActivityReadRecorder, USER_TOKENS_TABLE, runActivityReadConsumer, type ResourceRead, type TeamReadRepository } from '@steward/team-rbac';
-import { TeamHarness } from '../../../services/team-rbac/test/team-harness';
+import { ActivityReadRecorder, USER_TOKENS_TABLE, WorkspaceOrganizations, runActivityReadConsumer, type ResourceRead } from '@steward/team-rbac';
+import { TeamHarness, type TeamReads } from '../../../services/team-rbac/test/team-harness';
 import { createGatewayApp, type GatewayApp } from '../../../services/gateway/src';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from '../../../services/gateway/src/auth';
 import { UserTokenStore } from '../../../services/team-rbac/src/user-tokens/user-token.store';
@@ -29,7 +29,7 @@ export interface Answer {
 export interface TeamRoutesHarness {
   readonly env: TestEnv;
   readonly store: PostgresEventStore;
-  readonly team: TeamReadRepository;
+  readonly team: TeamReads;
   /** The team context behind the gateway (commands straight over NATS, projections). */
   readonly teamHarness: TeamHarness;
   readonly base: string;
@@ -73,8 +73,8 @@ export async function startTeamRoutesHarness(): Promise<TeamRoutesHarness> {
   assertRoutePermissions(routes);
   const gateway: GatewayApp = await createGatewayApp({
     routes,
-    authenticator: new StewardAuthenticator({ pool: env.pool, readModel: team, logger }),
-    authorizer: new StewardAuthorizer({ readModel: team }),
+    authenticator: new StewardAuthenticator({ pool: env.pool, credentials: team.credentials, apiKeyUse: team.apiKeyUse, logger }),
+    authorizer: new StewardAuthorizer({ workspaces: new WorkspaceOrganizations({ db }) }),
     redis,
     pool: env.pool,
     nats: nats.nc,

@@ -116,7 +116,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'json_payloads',
     // data and metadata as json (the text, checked once on the way in), not
     // jsonb: parsing every appended document into jsonb was the largest single
-    // cost of an append on the server (over a third of its CPU), and turning
+    // cost of an append on the server, and turning
     // jsonb back into text was the largest of a read, while nothing queries
     // inside the documents on a hot path (->> still works on json). Stored
     // text is what the writer sent; comparisons (the idempotency check) cast

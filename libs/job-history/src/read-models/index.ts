@@ -6,3 +6,4 @@ export * from './job-cursor';
 export * from './job-count-range';
 export * from './job.projection';
 export * from './job-read.repository';
+export * from './read-model-projections';

@@ -18,8 +18,6 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
  * Every job that starts or changes status moves the workspace's counters
  * (`job_counts`, `job_day_counts`) in the same transaction, so the list's
  * total is read, not counted.
- *
- * Version 2: the counters, an index for agent and status together.
  */
 export const jobProjection = defineProjection<JobDB>({
   name: JOBS_PROJECTION,

@@ -12,12 +12,12 @@ describe('a person of several organizations', () => {
     organizations: [{ organizationId: 'o3', role: 'owner' as const }],
   };
   /** Only memberships decide below: a read of the team read model would be a failure of the test. */
-  const readModel = {
-    getWorkspace: () => {
+  const workspaces = {
+    organizationOf: () => {
       throw new Error('no read-model lookup expected');
     },
-  } as unknown as StewardAuthorizerDeps['readModel'];
-  const authorizer = new StewardAuthorizer({ readModel });
+  } as unknown as StewardAuthorizerDeps['workspaces'];
+  const authorizer = new StewardAuthorizer({ workspaces });
 
   it('is built in their first organization by id, carrying all of them; a person of none has no organization', () => {
     const person = personPrincipal(several, 'u@example.test');

@@ -10,7 +10,7 @@ import {
 } from '@steward/auth';
 import type { Logger } from '@steward/observability';
 import type pg from 'pg';
-import { TEAM_SCHEMA, UserTokenCredentials, type TeamReadRepository } from '@steward/team-rbac';
+import { UserTokenCredentials, type ApiKeyUsageRecorder, type TeamCredentialRepository } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { AuthenticationRequest, Authenticator } from '../route';
 import { CredentialCache, type CredentialCacheOptions } from './credential.cache';
@@ -25,9 +25,12 @@ export type StewardPrincipal = StewardUserPrincipal | StewardApiKeyPrincipal;
 export const LAST_USED_INTERVAL_MS = 60_000;
 
 export interface StewardAuthenticatorDeps {
-  /** The database of the team read model (`rm_team`) and of the team's user tokens. */
+  /** The database of the team's user tokens (`steward_gateway.user_tokens`). */
   readonly pool: pg.Pool;
-  readonly readModel: TeamReadRepository;
+  /** API keys by prefix, people by email, their memberships: the team context's credential lookups. */
+  readonly credentials: TeamCredentialRepository;
+  /** Where a key's last use is written. */
+  readonly apiKeyUse: ApiKeyUsageRecorder;
   /** createOidcVerifierFromEnv(): undefined when OIDC_* are unset (JWTs are then refused). */
   readonly oidc?: OidcVerifier | undefined;
   readonly logger?: Logger;
@@ -105,11 +108,11 @@ export class StewardAuthenticator implements Authenticator {
   }
 
   private async apiKey(prefix: string, token: string): Promise<StewardApiKeyPrincipal | undefined> {
-    const key = await this.cache.get(`api_key:${prefix}`, () => this.deps.readModel.authenticateApiKey(prefix));
+    const key = await this.cache.get(`api_key:${prefix}`, () => this.deps.credentials.authenticateApiKey(prefix));
     if (!key || !verifyApiKey(token, key.hash) || key.revoked) return undefined;
     const now = this.now();
     if (key.expiresAt !== null && new Date(key.expiresAt).getTime() <= now.getTime()) return undefined;
-    this.touch(`api_key:${key.keyId}`, now, () => this.deps.readModel.recordApiKeyUse(key.workspaceId, key.keyId, now));
+    this.touch(`api_key:${key.keyId}`, now, () => this.deps.apiKeyUse.recordUse(key.workspaceId, key.keyId, now));
     return {
       kind: 'api_key',
       id: key.keyId,
@@ -142,21 +145,13 @@ export class StewardAuthenticator implements Authenticator {
       throw error;
     }
     if (email === undefined) return undefined;
-    const userId = (await this.userIdForEmail(email)) ?? (await this.tokens.userIdForEmail(email));
+    const userId = (await this.deps.credentials.memberByEmail(email))?.userId ?? (await this.tokens.userIdForEmail(email));
     return userId === undefined ? undefined : this.userPrincipal(userId, email.toLowerCase());
-  }
-
-  private async userIdForEmail(email: string): Promise<string | undefined> {
-    const { rows } = await this.deps.pool.query<{ user_id: string }>(
-      `SELECT user_id FROM ${TEAM_SCHEMA}.members WHERE lower(email) = lower($1) ORDER BY joined_at LIMIT 1`,
-      [email],
-    );
-    return rows[0]?.user_id;
   }
 
   /** The person with every organization they belong to (see personPrincipal: one principal per cached lookup). */
   private async userPrincipal(userId: string, email: string | undefined): Promise<StewardUserPrincipal> {
-    const memberships = await this.cache.get(`memberships:${userId}`, () => this.deps.readModel.membershipsOf(userId));
+    const memberships = await this.cache.get(`memberships:${userId}`, () => this.deps.credentials.membershipsOf(userId));
     return personPrincipal(memberships, email);
   }
 

@@ -1,15 +1,12 @@
 import { ActionSchema, AuthError, AuthErrorCode, assertCan, can, type Action, type Principal as AuthPrincipal } from '@steward/auth';
-import type { TeamReadRepository } from '@steward/team-rbac';
+import type { WorkspaceOrganizations } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../gateway.error';
 import type { AnyRoute, AuthorizationCheck, AuthorizationDecision, Authorizer, Principal } from '../route';
 import { membershipOrganization, organizationWideOrganizations, personIn, type StewardUserPrincipal } from './person.principal';
 
-/** Workspaces never change organization: what was looked up once stays true (bounded). */
-const WORKSPACE_ORGANIZATIONS_KEPT = 10_000;
-
 export interface StewardAuthorizerDeps {
-  /** Where a workspace's organization is looked up (for organization-wide roles). */
-  readonly readModel: TeamReadRepository;
+  /** Where a workspace's organization is looked up (for organization-wide roles), from the team context. */
+  readonly workspaces: WorkspaceOrganizations;
 }
 
 /** Whether the gateway principal is a libs/auth principal (what StewardAuthenticator returns). */
@@ -45,8 +42,6 @@ export function isAuthPrincipal(principal: Principal): principal is Principal & 
  * `assertRoutePermissions` catches such routes at start-up.
  */
 export class StewardAuthorizer implements Authorizer {
-  private readonly workspaceOrganizations = new Map<string, string>();
-
   constructor(private readonly deps: StewardAuthorizerDeps) {}
 
   async actingPrincipal(principal: Principal, check: AuthorizationCheck): Promise<Principal> {
@@ -86,17 +81,17 @@ export class StewardAuthorizer implements Authorizer {
     }
   }
 
-  /** The organization of a workspace the person is no member of: one where they hold an organization-wide role. */
+  /**
+   * The organization of a workspace the person is no member of, when it is one where they hold an
+   * organization-wide role (a workspace of any other organization leaves them as they are).
+   */
   private async organizationOf(principal: StewardUserPrincipal, workspaceId: string): Promise<string | undefined> {
-    const known = membershipOrganization(principal, workspaceId) ?? this.workspaceOrganizations.get(workspaceId);
-    if (known !== undefined) return principal.organizationIds.includes(known) ? known : undefined;
-    for (const organizationId of organizationWideOrganizations(principal)) {
-      if ((await this.deps.readModel.getWorkspace(organizationId, workspaceId)) === undefined) continue;
-      if (this.workspaceOrganizations.size >= WORKSPACE_ORGANIZATIONS_KEPT) this.workspaceOrganizations.clear();
-      this.workspaceOrganizations.set(workspaceId, organizationId);
-      return organizationId;
-    }
-    return undefined;
+    const member = membershipOrganization(principal, workspaceId);
+    if (member !== undefined) return principal.organizationIds.includes(member) ? member : undefined;
+    const organizationWide = organizationWideOrganizations(principal);
+    if (organizationWide.length === 0) return undefined;
+    const organizationId = await this.deps.workspaces.organizationOf(workspaceId);
+    return organizationId !== undefined && organizationWide.includes(organizationId) ? organizationId : undefined;
   }
 
   private async canSeeWorkspace(principal: AuthPrincipal, workspaceId: string | undefined): Promise<boolean> {
@@ -104,7 +99,7 @@ export class StewardAuthorizer implements Authorizer {
     if (principal.kind === 'api_key') return principal.workspaceId === workspaceId;
     if (Object.hasOwn(principal.memberships, workspaceId)) return true;
     if (principal.orgRole === undefined || principal.organizationId === undefined) return false;
-    return (await this.deps.readModel.getWorkspace(principal.organizationId, workspaceId)) !== undefined;
+    return (await this.deps.workspaces.organizationOf(workspaceId)) === principal.organizationId;
   }
 }
 

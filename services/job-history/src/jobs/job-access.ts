@@ -1,40 +1,20 @@
-import { actionsForScopes, roleCan } from '@steward/auth';
-import { TeamStreams } from '@steward/contracts';
-import type { EventStore } from '@steward/event-store';
-import { apiKeyAggregate } from '../../../team-rbac/src/api-keys/api-key.state';
-import { organizationAggregate } from '../../../team-rbac/src/organizations/organization.state';
-import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
-import { actorRole } from '../../../team-rbac/src/shared/workspace-scope';
-import { workspaceAggregate } from '../../../team-rbac/src/workspaces/workspace.state';
+import { TeamAccessErrorCode, refusingAs, type TeamAccess } from '@steward/team-rbac';
 import type { JobAuthorizer } from './job-command.runner';
 import { JobError, JobErrorCode } from './job.error';
 
+const JOB_REFUSALS = { [TeamAccessErrorCode.NotFound]: JobErrorCode.NotFound, [TeamAccessErrorCode.Forbidden]: JobErrorCode.Forbidden } as const;
+
 /**
- * The gateway's decision made again from the team's own events (the matrix of
- * @steward/auth, action `jobs.write`):
+ * The gateway's decision made again by the team's access module (action `jobs.write`):
  * - Steward's services and the system (internal agents over NATS, the timeout sweeper) may;
  * - an API key when it belongs to the workspace, is not revoked and holds a scope granting jobs.write;
  * - a person when their role in the workspace allows jobs.write.
  * A workspace the actor has no access to is JOB_NOT_FOUND (the tenant wall), a refused role JOB_FORBIDDEN.
  */
-export function teamJobAuthorizer(store: EventStore): JobAuthorizer {
+export function teamJobAuthorizer(access: TeamAccess): JobAuthorizer {
   return async (command) => {
     const { actor } = command.envelope;
-    const { workspaceId } = command.payload;
     if (actor.type === 'system' || actor.type === 'service') return;
-    if (actor.type === 'api_key') {
-      const key = await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
-      if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
-        throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
-      }
-      if (!actionsForScopes(key.scopes).includes('jobs.write')) throw new JobError(JobErrorCode.Forbidden, `API key ${actor.id} may not write jobs`);
-      return;
-    }
-    const workspace = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
-    if (!workspace.exists) throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId}`);
-    const organization = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
-    const role = actorRole(actor, workspace, organization);
-    if (role === undefined) throw new JobError(JobErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
-    if (!roleCan(role, 'jobs.write')) throw new JobError(JobErrorCode.Forbidden, `${actor.id} (${role}) may not write jobs`);
+    await refusingAs(JobError, JOB_REFUSALS, () => access.authorize({ actor, workspaceId: command.payload.workspaceId, action: 'jobs.write', doing: 'write jobs' }));
   };
 }

@@ -2,9 +2,8 @@ import { CommandRunner, type LoadedStream } from '@steward/commands';
 import { JobCommandPayloads, JobStreams, jobEventRegistry, type JobCommandAnswer, type JobCommandType } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import type { AnyEnvelopedJobCommand, AnyJobCommand } from './job.command';
-import { decideJob } from './job.decider';
+import { jobDecider, type JobState } from './job.decider';
 import { JobError, JobErrorCode } from './job.error';
-import { jobAggregate, type JobState } from './job.state';
 
 /** Who may write jobs: the re-check of the gateway's decision inside the service. */
 export type JobAuthorizer = (command: AnyEnvelopedJobCommand) => Promise<void> | void;
@@ -47,7 +46,7 @@ export class JobCommandRunner {
     const answer = await this.commands.commit(envelope, {
       load: () => this.load(workspaceId, jobId),
       streams: (loaded) => [loaded],
-      decide: (loaded) => decideJob(command as AnyJobCommand, loaded.state),
+      decide: (loaded) => jobDecider.decide(command as AnyJobCommand, loaded.state),
       scopeOf: (event) => ({ organizationId: envelope.organizationId, workspaceId: event.data.workspaceId }),
     });
     const stepsRecorded = answer.events.filter((event) => event.type === 'JobStepRecorded').length;
@@ -65,6 +64,6 @@ export class JobCommandRunner {
   }
 
   load(workspaceId: string, jobId: string): Promise<LoadedStream<JobState>> {
-    return this.commands.load(JobStreams.job(workspaceId, jobId), jobAggregate);
+    return this.commands.load(JobStreams.job(workspaceId, jobId), jobDecider);
   }
 }

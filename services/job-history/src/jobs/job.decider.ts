@@ -1,8 +1,49 @@
-import type { JobEvent, JobStepInput, Truncation } from '@steward/contracts';
+import type { Decider } from '@steward/commands';
+import type { JobEvent, JobFinishStatus, JobStatus, JobStepInput, Truncation } from '@steward/contracts';
 import type { AnyJobCommand, JobCommand } from './job.command';
 import { JobError, JobErrorCode } from './job.error';
-import type { JobState } from './job.state';
 import { truncateJson, truncateText } from './truncation';
+
+export type JobState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly workspaceId: string;
+      readonly jobId: string;
+      readonly agent: string;
+      readonly startedAt: string;
+      readonly status: JobStatus;
+      readonly finishedAs?: JobFinishStatus;
+      /**
+       * Ids of the recorded steps. Append-only and shared between successive
+       * states (a copy per step would make folding a long job quadratic).
+       */
+      readonly stepIds: ReadonlySet<string>;
+      readonly stepCount: number;
+    };
+
+const initialState: JobState = { exists: false };
+
+/** A job's stream folded. */
+function evolve(state: JobState, event: JobEvent): JobState {
+  switch (event.type) {
+    case 'JobStarted': {
+      const { workspaceId, jobId, agent, startedAt } = event.data;
+      return { exists: true, workspaceId, jobId, agent, startedAt, status: 'running', stepIds: new Set(), stepCount: 0 };
+    }
+    case 'JobStepRecorded': {
+      if (!state.exists) return state;
+      (state.stepIds as Set<string>).add(event.data.stepId);
+      return { ...state, stepCount: Math.max(state.stepCount, event.data.sequence) };
+    }
+    case 'JobFinished':
+      return state.exists ? { ...state, status: event.data.status, finishedAs: event.data.status } : state;
+    default: {
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}
 
 /**
  * The job's rules:
@@ -12,7 +53,7 @@ import { truncateJson, truncateText } from './truncation';
  * - the end is not before the start;
  * - texts over 256 KB are stored cut, with a marker and their original size.
  */
-export function decideJob(command: AnyJobCommand, state: JobState): JobEvent[] {
+function decide(command: AnyJobCommand, state: JobState): JobEvent[] {
   switch (command.type) {
     case 'StartJob':
       return decideStart(command, state);
@@ -132,3 +173,6 @@ function decideFinish(command: JobCommand<'FinishJob'>, state: JobState): JobEve
     },
   ];
 }
+
+/** A job: its stream is `JobStreams.job(workspaceId, jobId)`. */
+export const jobDecider: Decider<AnyJobCommand, JobState, JobEvent> = { decide, evolve, initialState };

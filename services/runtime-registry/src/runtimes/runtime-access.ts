@@ -1,11 +1,5 @@
-import { actionsForScopes, roleCan } from '@steward/auth';
-import { TeamStreams, type CommandEnvelope } from '@steward/contracts';
-import type { EventStore } from '@steward/event-store';
-import { apiKeyAggregate } from '../../../team-rbac/src/api-keys/api-key.state';
-import { organizationAggregate } from '../../../team-rbac/src/organizations/organization.state';
-import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
-import { actorRole } from '../../../team-rbac/src/shared/workspace-scope';
-import { workspaceAggregate } from '../../../team-rbac/src/workspaces/workspace.state';
+import type { CommandEnvelope } from '@steward/contracts';
+import { TeamAccessErrorCode, refusingAs, type TeamAccess } from '@steward/team-rbac';
 import { RuntimeError, RuntimeErrorCode } from './runtime.error';
 
 /** Who may send a runtime command: returns the workspace's organization or throws. */
@@ -15,43 +9,30 @@ export type RuntimeAuthorizer = (
   options: { readonly systemOnly: boolean; readonly action: 'runtimes.write' | 'runtimes.test' },
 ) => Promise<string>;
 
+const RUNTIME_REFUSALS = { [TeamAccessErrorCode.NotFound]: RuntimeErrorCode.NotFound, [TeamAccessErrorCode.Forbidden]: RuntimeErrorCode.Forbidden } as const;
+
 /**
- * The gateway's decision made again from the team's own events (the matrix
+ * The gateway's decision made again by the team's access module (the matrix
  * of @steward/auth: `runtimes.write` for owners and admins only;
  * `runtimes.test` also for members and API keys with the `runtimes:write` scope):
  * - the system may (the connection-test worker records outcomes as the system;
- *   `systemOnly` commands are the system's alone);
- * - an API key when it belongs to the workspace, is not revoked and has a scope granting runtimes.write;
- * - a person when their role in the workspace allows runtimes.write.
+ *   `systemOnly` commands are the system's alone); other services may not;
+ * - an API key when it belongs to the workspace, is not revoked and has a scope granting the action;
+ * - a person when their role in the workspace allows the action.
  * A workspace that does not exist, lies in another organization than the
  * envelope's, or where the actor holds nothing is NOT_FOUND (the tenant wall);
  * a refused role FORBIDDEN.
  */
-export function teamRuntimeAuthorizer(store: EventStore): RuntimeAuthorizer {
-  return async (envelope, workspaceId, { systemOnly, action }) => {
-    const workspace = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
-    if (!workspace.exists) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId}`);
-    if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
-      throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
-    }
-    const { actor } = envelope;
-    if (actor.type === 'system') return workspace.organizationId;
-    if (systemOnly) throw new RuntimeError(RuntimeErrorCode.Forbidden, `only Steward itself records test outcomes, not ${actor.type} ${actor.id}`);
-    if (actor.type === 'api_key') {
-      const key = await teamStateOf(store, TeamStreams.apiKey(actor.id), apiKeyAggregate);
-      if (!key.exists || key.workspaceId !== workspaceId || key.revoked) {
-        throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for API key ${actor.id}`);
-      }
-      if (!actionsForScopes(key.scopes).includes(action)) {
-        throw new RuntimeError(RuntimeErrorCode.Forbidden, `API key ${actor.id} may not ${action === 'runtimes.test' ? 'test' : 'change'} runtimes`);
-      }
-      return workspace.organizationId;
-    }
-    if (actor.type !== 'user') throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${actor.type} may not change runtimes`);
-    const organization = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
-    const role = actorRole(actor, workspace, organization);
-    if (role === undefined) throw new RuntimeError(RuntimeErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
-    if (!roleCan(role, action)) throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${role} may not ${action === 'runtimes.test' ? 'test runtimes' : 'change runtimes (admin only)'}`);
-    return workspace.organizationId;
-  };
+export function teamRuntimeAuthorizer(access: TeamAccess): RuntimeAuthorizer {
+  return (envelope, workspaceId, { systemOnly, action }) =>
+    refusingAs(RuntimeError, RUNTIME_REFUSALS, async () => {
+      const organizationId = await access.organizationOf(workspaceId, envelope.organizationId);
+      const { actor } = envelope;
+      if (actor.type === 'system') return organizationId;
+      if (systemOnly) throw new RuntimeError(RuntimeErrorCode.Forbidden, `only Steward itself records test outcomes, not ${actor.type} ${actor.id}`);
+      if (actor.type === 'service') throw new RuntimeError(RuntimeErrorCode.Forbidden, `a ${actor.type} may not change runtimes`);
+      const doing = action === 'runtimes.test' ? 'test runtimes' : actor.type === 'user' ? 'change runtimes (admin only)' : 'change runtimes';
+      await access.authorize({ actor, workspaceId, action, doing });
+      return organizationId;
+    });
 }

@@ -1,13 +1,81 @@
+import type { Decider } from '@steward/commands';
 import {
+  runtimeNameKey,
   runtimeProvider,
+  type RuntimeCategory,
   type RuntimeCommandPayload,
   type RuntimeConfig,
   type RuntimeEvent,
   type RuntimeProviderId,
   type SecretReference,
 } from '@steward/contracts';
-import { runtimeNamed, type RuntimeCatalogueState } from './runtime-catalogue.state';
 import { RuntimeError, RuntimeErrorCode } from './runtime.error';
+
+export interface RuntimeEntry {
+  readonly runtimeId: string;
+  readonly name: string;
+  readonly category: RuntimeCategory;
+  readonly provider: RuntimeProviderId;
+  readonly config: RuntimeConfig;
+  readonly secrets: Readonly<Record<string, SecretReference>>;
+}
+
+/** A workspace's runtime catalogue: the aggregate behind unique names and one default per category. */
+export interface RuntimeCatalogueState {
+  readonly organizationId: string | undefined;
+  readonly runtimes: Readonly<Record<string, RuntimeEntry>>;
+  /** Ids ever used in this workspace (a deleted runtime's id is not reused). */
+  readonly usedIds: ReadonlySet<string>;
+  readonly defaults: Readonly<Partial<Record<RuntimeCategory, string>>>;
+  /** Tests requested and whether their outcome is recorded. */
+  readonly tests: Readonly<Record<string, { readonly runtimeId: string; readonly done: boolean }>>;
+}
+
+const initialState: RuntimeCatalogueState = { organizationId: undefined, runtimes: {}, usedIds: new Set(), defaults: {}, tests: {} };
+
+/** A workspace's catalogue stream folded. */
+function evolve(state: RuntimeCatalogueState, event: RuntimeEvent): RuntimeCatalogueState {
+  switch (event.type) {
+    case 'RuntimeRegistered': {
+      const { runtimeId, name, category, provider, config, secrets, organizationId } = event.data;
+      return {
+        ...state,
+        organizationId,
+        runtimes: { ...state.runtimes, [runtimeId]: { runtimeId, name, category, provider, config, secrets } },
+        usedIds: new Set([...state.usedIds, runtimeId]),
+      };
+    }
+    case 'RuntimeReconfigured': {
+      const current = state.runtimes[event.data.runtimeId];
+      if (!current) return state;
+      const { name, config, secrets } = event.data;
+      return { ...state, runtimes: { ...state.runtimes, [current.runtimeId]: { ...current, name, config, secrets } } };
+    }
+    case 'RuntimeDefaultSet':
+      return { ...state, defaults: { ...state.defaults, [event.data.category]: event.data.runtimeId } };
+    case 'RuntimeTestRequested':
+      return { ...state, tests: { ...state.tests, [event.data.testId]: { runtimeId: event.data.runtimeId, done: false } } };
+    case 'RuntimeTestSucceeded':
+    case 'RuntimeTestFailed':
+      return { ...state, tests: { ...state.tests, [event.data.testId]: { runtimeId: event.data.runtimeId, done: true } } };
+    case 'RuntimeDeleted': {
+      const { [event.data.runtimeId]: _gone, ...runtimes } = state.runtimes;
+      const defaults = { ...state.defaults };
+      if (defaults[event.data.category] === event.data.runtimeId) delete defaults[event.data.category];
+      return { ...state, runtimes, defaults };
+    }
+    default: {
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}
+
+/** The runtime of the catalogue holding this name in this category, if any. */
+function runtimeNamed(state: RuntimeCatalogueState, category: RuntimeCategory, name: string): RuntimeEntry | undefined {
+  const key = runtimeNameKey(name);
+  return Object.values(state.runtimes).find((runtime) => runtime.category === category && runtimeNameKey(runtime.name) === key);
+}
 
 /** Who decides and when: from the command's envelope (deciders read no clock). */
 export interface DecisionContext {
@@ -19,12 +87,11 @@ export interface DecisionContext {
 }
 
 /**
- * The catalogue's commands as the decider receives them: configuration
- * already validated against the provider's schema and split by the handler
- * into non-secret fields and secret references (the values are in the
- * secret store, never here).
+ * The catalogue's commands as the handler builds them: configuration
+ * already validated against the provider's schema and split into non-secret
+ * fields and secret references (the values are in the secret store, never here).
  */
-export type CatalogueCommand =
+export type CatalogueRequest =
   | {
       readonly type: 'RegisterRuntime';
       readonly runtimeId: string;
@@ -50,6 +117,9 @@ export type CatalogueCommand =
   | ({ readonly type: 'RecordRuntimeTestResult' } & Omit<RuntimeCommandPayload<'RecordRuntimeTestResult'>, 'workspaceId'>)
   | { readonly type: 'DeleteRuntime'; readonly runtimeId: string };
 
+/** A command as the decider receives it: the request and who sends it, where and when. */
+export type CatalogueCommand = CatalogueRequest & { readonly context: DecisionContext };
+
 function existing(state: RuntimeCatalogueState, runtimeId: string, workspaceId: string) {
   const runtime = state.runtimes[runtimeId];
   if (!runtime) throw new RuntimeError(RuntimeErrorCode.NotFound, `no runtime ${runtimeId} in workspace ${workspaceId}`);
@@ -68,7 +138,8 @@ function sameJson(left: unknown, right: unknown): boolean {
  * - a runtime id is never reused, not even after a delete;
  * - a test outcome is recorded once per test; one for a deleted runtime is dropped.
  */
-export function decideCatalogue(command: CatalogueCommand, state: RuntimeCatalogueState, context: DecisionContext): RuntimeEvent[] {
+function decide(command: CatalogueCommand, state: RuntimeCatalogueState): RuntimeEvent[] {
+  const { context } = command;
   const scope = { organizationId: context.organizationId, workspaceId: context.workspaceId };
   switch (command.type) {
     case 'RegisterRuntime': {
@@ -188,3 +259,6 @@ export function decideCatalogue(command: CatalogueCommand, state: RuntimeCatalog
     }
   }
 }
+
+/** A workspace's runtime catalogue: its stream is `RuntimeStreams.workspace(workspaceId)`. */
+export const catalogueDecider: Decider<CatalogueCommand, RuntimeCatalogueState, RuntimeEvent> = { decide, evolve, initialState };

@@ -1,4 +1,4 @@
-import { CommandRunner, type Aggregate, type LoadedStream } from '@steward/commands';
+import { CommandRunner, type LoadedStream } from '@steward/commands';
 import {
   RuntimeCommandPayloads,
   RuntimeStreams,
@@ -13,15 +13,13 @@ import {
   type RuntimeCommandPayload,
   type RuntimeCommandType,
   type RuntimeConfig,
-  type RuntimeEvent,
   type RuntimeProviderId,
   type SecretReference,
 } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import { SecretsError, maskSecret, secretRefFor, type SecretStore } from '@steward/secrets';
 import type { RuntimeAuthorizer } from './runtime-access';
-import { decideCatalogue, type CatalogueCommand, type DecisionContext } from './runtime-catalogue.decider';
-import { evolveCatalogue, initialCatalogue, type RuntimeCatalogueState } from './runtime-catalogue.state';
+import { catalogueDecider, type CatalogueRequest, type DecisionContext, type RuntimeCatalogueState } from './runtime-catalogue.decider';
 import { RuntimeError, RuntimeErrorCode } from './runtime.error';
 
 /** What the connection-test queue is given for one test. */
@@ -44,16 +42,9 @@ export interface RuntimeCommandRunnerOptions {
 
 export type LoadedCatalogue = LoadedStream<RuntimeCatalogueState>;
 
-/** A workspace's catalogue stream folded for a decision. */
-const catalogueAggregate: Aggregate<RuntimeCatalogueState, RuntimeEvent> = {
-  initial: initialCatalogue,
-  types: new Set(runtimeEventRegistry.list().map((entry) => entry.type)),
-  evolve: evolveCatalogue,
-};
-
 /** What a command does around its decision: secrets written before the append, cleaned after. */
 interface Plan {
-  readonly build: (loaded: LoadedCatalogue) => CatalogueCommand;
+  readonly build: (loaded: LoadedCatalogue) => CatalogueRequest;
   /** Before the append (every attempt): store what the events will refer to. */
   readonly beforeAppend?: () => Promise<void>;
   /** After the events are stored (or found stored: a resent command). */
@@ -98,7 +89,7 @@ export class RuntimeCommandRunner {
   }
 
   load(workspaceId: string): Promise<LoadedCatalogue> {
-    return this.commands.load(RuntimeStreams.workspace(workspaceId), catalogueAggregate);
+    return this.commands.load(RuntimeStreams.workspace(workspaceId), catalogueDecider);
   }
 
   private async plan<T extends RuntimeCommandType>(
@@ -190,7 +181,7 @@ export class RuntimeCommandRunner {
         load: () => this.load(context.workspaceId),
         streams: (loaded) => [loaded],
         decide: async (loaded) => {
-          const events = decideCatalogue(plan.build(loaded), loaded.state, context);
+          const events = catalogueDecider.decide({ ...plan.build(loaded), context }, loaded.state);
           if (events.length > 0 && !prepared && plan.beforeAppend) {
             await plan.beforeAppend();
             prepared = true;

@@ -1,8 +1,47 @@
+import type { Decider } from '@steward/commands';
 import type { TeamEvent } from '@steward/contracts';
 import type { TeamCommand } from '../shared/command';
 import { TeamError, TeamErrorCode } from '../shared/team.error';
-import type { WorkspaceState } from '../workspaces/workspace.state';
-import type { ApiKeyState } from './api-key.state';
+import { evolveWorkspace, initialWorkspaceState, type WorkspaceState } from '../workspaces/workspace.decider';
+
+export type ApiKeyState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly apiKeyId: string;
+      readonly organizationId: string;
+      readonly workspaceId: string;
+      readonly keyHash: string;
+      readonly scopes: readonly string[];
+      readonly expiresAt?: string;
+      readonly revoked: boolean;
+    };
+
+export const initialApiKeyState: ApiKeyState = { exists: false };
+
+/** The key's stream folded (the events of other aggregates leave it as it is). */
+export function evolveApiKey(state: ApiKeyState, event: TeamEvent): ApiKeyState {
+  switch (event.type) {
+    case 'ApiKeyIssued': {
+      const { apiKeyId, organizationId, workspaceId, keyHash, scopes, expiresAt } = event.data;
+      return {
+        exists: true,
+        apiKeyId,
+        organizationId,
+        workspaceId,
+        keyHash,
+        scopes,
+        ...(expiresAt ? { expiresAt } : {}),
+        revoked: false,
+      };
+    }
+    case 'ApiKeyRevoked':
+      return state.exists ? { ...state, revoked: true } : state;
+    default:
+      return state;
+  }
+}
+
 
 export type ApiKeyCommand = TeamCommand<'IssueApiKey'> | TeamCommand<'RevokeApiKey'>;
 
@@ -13,7 +52,7 @@ export interface ApiKeyDecisionState {
 }
 
 /** Keys are issued for one workspace, stored as a hash, and revoked for good. */
-export function decideApiKey(command: ApiKeyCommand, state: ApiKeyDecisionState): TeamEvent[] {
+function decide(command: ApiKeyCommand, state: ApiKeyDecisionState): TeamEvent[] {
   const { apiKey, workspace } = state;
   switch (command.type) {
     case 'IssueApiKey': {
@@ -56,6 +95,13 @@ export function decideApiKey(command: ApiKeyCommand, state: ApiKeyDecisionState)
     }
   }
 }
+
+/** API keys: decided on the key's stream and its workspace's. */
+export const apiKeyDecider: Decider<ApiKeyCommand, ApiKeyDecisionState, TeamEvent> = {
+  decide,
+  evolve: (state, event) => ({ apiKey: evolveApiKey(state.apiKey, event), workspace: evolveWorkspace(state.workspace, event) }),
+  initialState: { apiKey: initialApiKeyState, workspace: initialWorkspaceState },
+};
 
 export type ApiKeyVerdict =
   | { readonly usable: true; readonly workspaceId: string; readonly scopes: readonly string[] }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { derivedId, type CommandEnvelope, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
+import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import { TEAM_SCHEMA, USER_TOKENS_TABLE, migrateUserTokens } from '@steward/team-rbac';
+import { OrganizationReadRepository, TeamCredentialRepository, USER_TOKENS_TABLE, migrateUserTokens, type FirstOrganization } from '@steward/team-rbac';
 import { UserTokenStore } from '../user-tokens/user-token.store';
 
 export const DEFAULT_OWNER_EMAIL = 'owner@example.com';
@@ -64,21 +65,13 @@ export class BootstrapError extends Error {
   }
 }
 
-interface FirstOrganization {
-  readonly id: string;
-  readonly firstWorkspaceId: string;
-  readonly ownerUserId: string;
-  readonly ownerEmail: string;
+/** The team read model over the bootstrap's pool (never destroyed here: the pool is the caller's to end). */
+function teamReadModel(pool: pg.Pool): Kysely<unknown> {
+  return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
 }
 
-async function firstOrganization(pool: pg.Pool): Promise<FirstOrganization | undefined> {
-  const exists = await pool.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'organizations'`, [TEAM_SCHEMA]);
-  if (!exists.rowCount) return undefined;
-  const { rows } = await pool.query<{ id: string; first_workspace_id: string; owner_user_id: string; owner_email: string }>(
-    `SELECT id, first_workspace_id, owner_user_id, owner_email FROM ${TEAM_SCHEMA}.organizations ORDER BY created_at, id LIMIT 1`,
-  );
-  const row = rows[0];
-  return row ? { id: row.id, firstWorkspaceId: row.first_workspace_id, ownerUserId: row.owner_user_id, ownerEmail: row.owner_email } : undefined;
+function firstOrganization(pool: pg.Pool): Promise<FirstOrganization | undefined> {
+  return new OrganizationReadRepository({ db: teamReadModel(pool) }).firstOrganization();
 }
 
 async function awaitOrganization(pool: pg.Pool, timeoutMs: number): Promise<FirstOrganization> {
@@ -174,12 +167,8 @@ export function bootstrapLines(result: BootstrapResult, gatewayUrl: string): str
 /** A new user token for an existing member, found by email in the team read model (the CLI's `tokens issue`). */
 export async function issueTokenForMember(pool: pg.Pool, email: string): Promise<{ userId: string; email: string; token: string }> {
   await migrateUserTokens(pool);
-  const { rows } = await pool.query<{ user_id: string; email: string }>(
-    `SELECT user_id, email FROM ${TEAM_SCHEMA}.members WHERE lower(email) = lower($1) ORDER BY joined_at LIMIT 1`,
-    [email],
-  );
-  const member = rows[0];
+  const member = await new TeamCredentialRepository({ db: teamReadModel(pool) }).memberByEmail(email);
   if (!member) throw new BootstrapError(BootstrapErrorCode.UnknownMember, `${email} is no member of any workspace`);
-  const issued = await new UserTokenStore(pool).issue({ userId: member.user_id, email: member.email });
+  const issued = await new UserTokenStore(pool).issue({ userId: member.userId, email: member.email });
   return { userId: issued.userId, email: issued.email, token: issued.token };
 }

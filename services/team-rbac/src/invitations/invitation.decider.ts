@@ -1,10 +1,43 @@
-import { INVITATION_TTL_DAYS, type TeamEvent } from '@steward/contracts';
+import type { Decider } from '@steward/commands';
+import { INVITATION_TTL_DAYS, type Role, type TeamEvent } from '@steward/contracts';
 import type { TeamCommand } from '../shared/command';
 import { TeamError, TeamErrorCode } from '../shared/team.error';
-import { isOrganizationOwner, type OrganizationState } from '../organizations/organization.state';
-import { memberByEmail, type WorkspaceState } from '../workspaces/workspace.state';
-import type { UserProfileState } from '../profiles/user-profile.state';
-import type { InvitationState } from './invitation.state';
+import { evolveOrganization, initialOrganizationState, isOrganizationOwner, type OrganizationState } from '../organizations/organization.decider';
+import { evolveWorkspace, initialWorkspaceState, memberByEmail, type WorkspaceState } from '../workspaces/workspace.decider';
+import { userProfileDecider, type UserProfileState } from '../profiles/user-profile.decider';
+
+export type InvitationState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly invitationId: string;
+      readonly organizationId: string;
+      readonly workspaceId: string;
+      readonly email: string;
+      readonly role: Role;
+      readonly tokenHash: string;
+      readonly expiresAt: string;
+      readonly status: 'pending' | 'accepted' | 'revoked';
+    };
+
+export const initialInvitationState: InvitationState = { exists: false };
+
+/** The invitation's stream folded (the events of other aggregates leave it as it is). */
+export function evolveInvitation(state: InvitationState, event: TeamEvent): InvitationState {
+  switch (event.type) {
+    case 'MemberInvited': {
+      const { invitationId, organizationId, workspaceId, email, role, tokenHash, expiresAt } = event.data;
+      return { exists: true, invitationId, organizationId, workspaceId, email, role, tokenHash, expiresAt, status: 'pending' };
+    }
+    case 'InvitationAccepted':
+      return state.exists ? { ...state, status: 'accepted' } : state;
+    case 'InvitationRevoked':
+      return state.exists ? { ...state, status: 'revoked' } : state;
+    default:
+      return state;
+  }
+}
+
 
 export type InvitationCommand = TeamCommand<'InviteMember'> | TeamCommand<'AcceptInvitation'> | TeamCommand<'RevokeInvitation'>;
 
@@ -13,8 +46,8 @@ export interface InvitationDecisionState {
   /** The workspace invited to. */
   readonly workspace: WorkspaceState;
   readonly organization: OrganizationState;
-  /** The joining person's profile: loaded when a new person accepts (`newUser`), whose name starts it. */
-  readonly user?: UserProfileState;
+  /** The joining person's profile (loaded when a new person accepts, `newUser`): their name starts it. */
+  readonly user: UserProfileState;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -24,7 +57,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * they are made. Accepting appends to the invitation and to the workspace at
  * once, so the same person cannot join twice.
  */
-export function decideInvitation(command: InvitationCommand, state: InvitationDecisionState): TeamEvent[] {
+function decide(command: InvitationCommand, state: InvitationDecisionState): TeamEvent[] {
   const { invitation, workspace, organization } = state;
   switch (command.type) {
     case 'InviteMember': {
@@ -83,7 +116,7 @@ export function decideInvitation(command: InvitationCommand, state: InvitationDe
         // The owner who invited an owner made that owner: the seat is taken on acceptance.
         ...(role === 'owner' ? [{ type: 'OrganizationOwnerAdded' as const, data: { ...scope, userId: payload.userId } }] : []),
         // A new person's name starts their profile, in the same decision as their joining.
-        ...(name !== undefined && profile !== undefined && profile.name !== name
+        ...(name !== undefined && profile.name !== name
           ? [{ type: 'UserProfileUpdated' as const, data: { userId: payload.userId, ...profile, name, updatedAt: at } }]
           : []),
       ];
@@ -107,3 +140,15 @@ export function decideInvitation(command: InvitationCommand, state: InvitationDe
     }
   }
 }
+
+/** Invitations: decided on the invitation's stream, its workspace's and its organization's. */
+export const invitationDecider: Decider<InvitationCommand, InvitationDecisionState, TeamEvent> = {
+  decide,
+  evolve: (state, event) => ({
+    invitation: evolveInvitation(state.invitation, event),
+    workspace: evolveWorkspace(state.workspace, event),
+    organization: evolveOrganization(state.organization, event),
+    user: userProfileDecider.evolve(state.user, event),
+  }),
+  initialState: { invitation: initialInvitationState, workspace: initialWorkspaceState, organization: initialOrganizationState, user: userProfileDecider.initialState },
+};

@@ -1,16 +1,18 @@
 import { Controller, Inject, type Type } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { Fold } from '@steward/commands';
 import { TeamStreams, type AcceptInvitationAnswer, type InviteMemberAnswer, type TeamCommandAnswer, type TeamEvent } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import type { EnvelopedCommand } from '../shared/command';
-import { initialWorkspaceState } from '../workspaces/workspace.state';
-import { userProfileAggregate } from '../profiles/user-profile.state';
+import { userProfileDecider } from '../profiles/user-profile.decider';
 import { TeamCommandRunner, type CommandPlan, type Loaded } from '../shared/team-command-runner';
 import { TeamError, TeamErrorCode } from '../shared/team.error';
 import { authorizeInScope, loadWorkspaceScope, scopeStates, scopeStreams, type WorkspaceScope } from '../shared/workspace-scope';
 import type { UserTokenStore } from '../user-tokens/user-token.store';
-import { decideInvitation, type InvitationCommand } from './invitation.decider';
-import { invitationAggregate, type InvitationState } from './invitation.state';
+import { evolveInvitation, initialInvitationState, invitationDecider, type InvitationCommand, type InvitationState } from './invitation.decider';
+
+/** An invitation's stream folded alone. */
+const invitationStream: Fold<InvitationState, TeamEvent> = { initialState: initialInvitationState, evolve: evolveInvitation };
 
 /** Where a new person's user token is issued (UserTokenStore): only what accepting uses. */
 export type UserTokenIssuer = Pick<UserTokenStore, 'issueOnce'>;
@@ -40,18 +42,19 @@ export function invitationHandler(names: NatsNames, userTokens: UserTokenIssuer)
     accept(@Payload() raw: unknown): Promise<AcceptInvitationAnswer> {
       return this.runner.run('AcceptInvitation', raw, {
         load: async (command) => {
-          const invitation = await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate);
+          const invitation = await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationStream);
           const scope = invitation.state.exists
             ? await loadWorkspaceScope(this.runner, command.envelope, invitation.state.workspaceId)
             : undefined;
-          const user = command.payload.newUser ? await this.runner.load(TeamStreams.user(command.payload.userId), userProfileAggregate) : undefined;
+          const user = command.payload.newUser ? await this.runner.load(TeamStreams.user(command.payload.userId), userProfileDecider) : undefined;
           return { invitation, scope, user };
         },
         streams: (loaded) => [loaded.invitation, ...(loaded.scope ? scopeStreams(loaded.scope) : []), ...(loaded.user ? [loaded.user] : [])],
         decide: (command, loaded) => {
           this.runner.authorize(command, undefined);
-          const states = loaded.scope ? scopeStates(loaded.scope) : { workspace: initialWorkspaceState, organization: { exists: false as const } };
-          return decideInvitation(command, { invitation: loaded.invitation.state, ...states, ...(loaded.user ? { user: loaded.user.state } : {}) });
+          const { workspace, organization } = loaded.scope ? scopeStates(loaded.scope) : invitationDecider.initialState;
+          const user = loaded.user?.state ?? userProfileDecider.initialState;
+          return invitationDecider.decide(command, { invitation: loaded.invitation.state, workspace, organization, user });
         },
         answer: (command, loaded, answer) => this.accepted(command, loaded.invitation.state, answer),
       });
@@ -81,13 +84,13 @@ export function invitationHandler(names: NatsNames, userTokens: UserTokenIssuer)
     private byWorkspaceMember<T extends 'InviteMember' | 'RevokeInvitation'>(): CommandPlan<T, { invitation: Loaded<InvitationState>; scope: WorkspaceScope }> {
       return {
         load: async (command) => ({
-          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationAggregate),
+          invitation: await this.runner.load(TeamStreams.invitation(command.payload.invitationId), invitationStream),
           scope: await loadWorkspaceScope(this.runner, command.envelope, command.payload.workspaceId),
         }),
         streams: (loaded) => [loaded.invitation, ...scopeStreams(loaded.scope)],
         decide: (command, loaded) => {
           authorizeInScope(this.runner, command, loaded.scope);
-          return decideInvitation(command as InvitationCommand, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope) });
+          return invitationDecider.decide(command as InvitationCommand, { invitation: loaded.invitation.state, ...scopeStates(loaded.scope), user: userProfileDecider.initialState });
         },
       };
     }

@@ -1,15 +1,72 @@
+import type { Decider } from '@steward/commands';
 import type { TeamEvent } from '@steward/contracts';
 import type { TeamCommand } from '../shared/command';
 import { TeamError, TeamErrorCode } from '../shared/team.error';
-import type { WorkspaceState } from '../workspaces/workspace.state';
-import { isOrganizationOwner, type OrganizationState } from './organization.state';
+
+/** One owner seat: `userId` holds the owner role in `workspaceId`. */
+export interface OwnerSeat {
+  readonly workspaceId: string;
+  readonly userId: string;
+}
+
+export type OrganizationState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly organizationId: string;
+      readonly name: string;
+      readonly ownerUserId: string;
+      readonly owners: readonly OwnerSeat[];
+    };
+
+export const initialOrganizationState: OrganizationState = { exists: false };
+
+/** The organization's stream folded (the events of other aggregates leave it as it is). */
+export function evolveOrganization(state: OrganizationState, event: TeamEvent): OrganizationState {
+  switch (event.type) {
+    case 'OrganizationCreated':
+      return {
+        exists: true,
+        organizationId: event.data.organizationId,
+        name: event.data.name,
+        ownerUserId: event.data.ownerUserId,
+        owners: [{ workspaceId: event.data.firstWorkspaceId, userId: event.data.ownerUserId }],
+      };
+    case 'OrganizationOwnerAdded': {
+      if (!state.exists) return state;
+      const { workspaceId, userId } = event.data;
+      if (state.owners.some((seat) => seat.workspaceId === workspaceId && seat.userId === userId)) return state;
+      return { ...state, owners: [...state.owners, { workspaceId, userId }] };
+    }
+    case 'OrganizationOwnerRemoved': {
+      if (!state.exists) return state;
+      const { workspaceId, userId } = event.data;
+      return { ...state, owners: state.owners.filter((seat) => !(seat.workspaceId === workspaceId && seat.userId === userId)) };
+    }
+    default:
+      return state;
+  }
+}
+
+/** An organization owner: holds the owner role in at least one of its workspaces. */
+export function isOrganizationOwner(state: OrganizationState, userId: string): boolean {
+  return state.exists && state.owners.some((seat) => seat.userId === userId);
+}
+
+/** The owners left once `seat` is given up. */
+export function ownersWithout(state: OrganizationState, seat: OwnerSeat): string[] {
+  if (!state.exists) return [];
+  const left = state.owners.filter((s) => !(s.workspaceId === seat.workspaceId && s.userId === seat.userId));
+  return [...new Set(left.map((s) => s.userId))];
+}
+
 
 export type OrganizationCommand = TeamCommand<'CreateOrganization'> | TeamCommand<'CreateWorkspace'>;
 
 export interface OrganizationDecisionState {
   readonly organization: OrganizationState;
-  /** The workspace the command creates (absent unless the id is taken). */
-  readonly workspace: WorkspaceState;
+  /** The workspace the command creates: only whether its id is taken counts. */
+  readonly workspace: { readonly exists: boolean };
 }
 
 /**
@@ -17,7 +74,7 @@ export interface OrganizationDecisionState {
  * is nothing to provision yet), with the creator as its owner member. Creating
  * a further workspace takes an organization owner, who becomes its owner too.
  */
-export function decideOrganization(command: OrganizationCommand, state: OrganizationDecisionState): TeamEvent[] {
+function decide(command: OrganizationCommand, state: OrganizationDecisionState): TeamEvent[] {
   const { organization, workspace } = state;
   switch (command.type) {
     case 'CreateOrganization': {
@@ -76,3 +133,16 @@ function newWorkspace(
     { type: 'MemberJoined', data: { ...scope, userId: ownerUserId, email: ownerEmail, role: 'owner', via: 'creation', joinedAt: at } },
   ];
 }
+
+/**
+ * Organizations: decided on the organization's stream and on the stream of
+ * the workspace the command creates.
+ */
+export const organizationDecider: Decider<OrganizationCommand, OrganizationDecisionState, TeamEvent> = {
+  decide,
+  evolve: (state, event) => ({
+    organization: evolveOrganization(state.organization, event),
+    workspace: event.type === 'WorkspaceCreated' ? { exists: true } : state.workspace,
+  }),
+  initialState: { organization: initialOrganizationState, workspace: { exists: false } },
+};

@@ -3,11 +3,9 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import { TeamCommandRunner } from '../shared/team-command-runner';
-import { actorRole } from '../shared/workspace-scope';
 import { TeamError, TeamErrorCode } from '../shared/team.error';
-import { workspaceAggregate } from '../workspaces/workspace.state';
-import { decideOrganization } from './organization.decider';
-import { organizationAggregate } from './organization.state';
+import { actorRole, organizationStream, workspaceStream } from '../shared/workspace-scope';
+import { organizationDecider } from './organization.decider';
 
 /** CreateOrganization and CreateWorkspace over NATS request/reply. */
 export function organizationHandler(names: NatsNames): Type<unknown> {
@@ -23,7 +21,7 @@ export function organizationHandler(names: NatsNames): Type<unknown> {
         decide: (command, loaded) => {
           // Nobody holds a role in an organization that does not exist yet.
           this.runner.authorize(command, undefined);
-          return decideOrganization(command, { organization: loaded.organization.state, workspace: loaded.workspace.state });
+          return organizationDecider.decide(command, { organization: loaded.organization.state, workspace: loaded.workspace.state });
         },
       });
     }
@@ -38,7 +36,7 @@ export function organizationHandler(names: NatsNames): Type<unknown> {
           if (!organization.exists) throw new TeamError(TeamErrorCode.NotFound, `no organization ${command.payload.organizationId}`);
           const role = actorRole(command.actor, { exists: false }, organization);
           this.runner.authorize(command, role);
-          return decideOrganization(command, { organization, workspace: loaded.workspace.state });
+          return organizationDecider.decide(command, { organization, workspace: loaded.workspace.state });
         },
       });
     }
@@ -46,8 +44,8 @@ export function organizationHandler(names: NatsNames): Type<unknown> {
     /** Both commands decide on the organization and on the workspace they name. */
     private async loadStreams(payload: { organizationId: string; workspaceId: string }) {
       return {
-        organization: await this.runner.load(TeamStreams.organization(payload.organizationId), organizationAggregate),
-        workspace: await this.runner.load(TeamStreams.workspace(payload.workspaceId), workspaceAggregate),
+        organization: await this.runner.load(TeamStreams.organization(payload.organizationId), organizationStream),
+        workspace: await this.runner.load(TeamStreams.workspace(payload.workspaceId), workspaceStream),
       };
     }
   }

@@ -3,8 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { TeamStreams, type TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import { TeamCommandRunner } from '../shared/team-command-runner';
-import { decideUserProfile } from './user-profile.decider';
-import { userProfileAggregate } from './user-profile.state';
+import { userProfileDecider } from './user-profile.decider';
 
 /** A person's own profile over NATS request/reply. */
 export function userProfileHandler(names: NatsNames): Type<unknown> {
@@ -15,11 +14,11 @@ export function userProfileHandler(names: NatsNames): Type<unknown> {
     @MessagePattern(names.commandSubject('team', 'UpdateUserProfile'))
     update(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
       return this.runner.run('UpdateUserProfile', raw, {
-        load: (command) => this.runner.load(TeamStreams.user(command.actor.id), userProfileAggregate),
+        load: (command) => this.runner.load(TeamStreams.user(command.actor.id), userProfileDecider),
         streams: (profile) => [profile],
         decide: (command, profile) => {
           this.runner.authorize(command, undefined);
-          return decideUserProfile(command, profile.state);
+          return userProfileDecider.decide(command, profile.state);
         },
       });
     }

@@ -16,6 +16,3 @@ export interface TeamCommand<T extends TeamCommandType> {
 export interface EnvelopedCommand<T extends TeamCommandType> extends TeamCommand<T> {
   readonly envelope: CommandEnvelope;
 }
-
-/** How an aggregate folds its events: a fresh state and the events it knows. */
-export type { Aggregate } from '@steward/commands';

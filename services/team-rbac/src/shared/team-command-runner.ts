@@ -1,4 +1,4 @@
-import { CommandRunner, type Aggregate, type LoadedStream } from '@steward/commands';
+import { CommandRunner, type Fold, type LoadedStream } from '@steward/commands';
 import {
   TeamCommandPayloads,
   teamEventRegistry,
@@ -53,8 +53,8 @@ export class TeamCommandRunner {
     this.authorizer = options.authorize;
   }
 
-  load<S, E extends TeamEvent>(streamId: string, aggregate: Aggregate<S, E>): Promise<Loaded<S>> {
-    return this.commands.load(streamId, aggregate);
+  load<S>(streamId: string, fold: Fold<S, TeamEvent>): Promise<Loaded<S>> {
+    return this.commands.load(streamId, fold);
   }
 
   /** Throws FORBIDDEN unless the authorizer allows the command for `role`. */

@@ -1,4 +1,4 @@
-import { loadStream, type Aggregate } from '@steward/commands';
+import { loadStream, type Fold } from '@steward/commands';
 import { TeamStreams, teamEventRegistry, type TeamEvent } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 
@@ -32,7 +32,7 @@ export function streamOf(event: TeamEvent): string {
   }
 }
 
-/** A team aggregate's state as its stream stands now: what other contexts' authorizers decide on. */
-export async function teamStateOf<S, E extends TeamEvent>(store: EventStore, streamId: string, aggregate: Aggregate<S, E>): Promise<S> {
-  return (await loadStream(store, teamEventRegistry, streamId, aggregate)).state;
+/** A team stream folded by a decider (or any fold) as it stands now: what other contexts' authorizers decide on. */
+export async function teamStateOf<S>(store: EventStore, streamId: string, fold: Fold<S, TeamEvent>): Promise<S> {
+  return (await loadStream(store, teamEventRegistry, streamId, fold)).state;
 }

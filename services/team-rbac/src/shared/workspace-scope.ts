@@ -1,10 +1,17 @@
-import { TeamStreams, type CommandEnvelope, type Role } from '@steward/contracts';
 import type { TeamCommandType } from '@steward/contracts';
 import type { EnvelopedCommand } from './command';
-import { initialOrganizationState, isOrganizationOwner, organizationAggregate, type OrganizationState } from '../organizations/organization.state';
-import { workspaceAggregate, type WorkspaceState } from '../workspaces/workspace.state';
+import type { Fold } from '@steward/commands';
+import { TeamStreams, type CommandEnvelope, type Role, type TeamEvent } from '@steward/contracts';
+import { evolveOrganization, initialOrganizationState, isOrganizationOwner, type OrganizationState } from '../organizations/organization.decider';
+import { evolveWorkspace, initialWorkspaceState, type WorkspaceState } from '../workspaces/workspace.decider';
 import type { Loaded, TeamCommandRunner } from './team-command-runner';
 import { TeamError, TeamErrorCode } from './team.error';
+
+/** A workspace's stream folded alone: what authorization and the deciders read of it. */
+export const workspaceStream: Fold<WorkspaceState, TeamEvent> = { initialState: initialWorkspaceState, evolve: evolveWorkspace };
+
+/** An organization's stream folded alone. */
+export const organizationStream: Fold<OrganizationState, TeamEvent> = { initialState: initialOrganizationState, evolve: evolveOrganization };
 
 /** A workspace and its organization, as loaded for one decision. */
 export interface WorkspaceScope {
@@ -18,13 +25,13 @@ export async function loadWorkspaceScope(
   envelope: CommandEnvelope,
   workspaceId: string,
 ): Promise<WorkspaceScope> {
-  const workspace = await runner.load(TeamStreams.workspace(workspaceId), workspaceAggregate);
+  const workspace = await runner.load(TeamStreams.workspace(workspaceId), workspaceStream);
   if (!workspace.state.exists) return { workspace, organization: undefined };
   // The tenant wall: a workspace of another organization does not exist for this command.
   if (envelope.organizationId && envelope.organizationId !== workspace.state.organizationId) {
     throw new TeamError(TeamErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
   }
-  const organization = await runner.load(TeamStreams.organization(workspace.state.organizationId), organizationAggregate);
+  const organization = await runner.load(TeamStreams.organization(workspace.state.organizationId), organizationStream);
   return { workspace, organization };
 }
 

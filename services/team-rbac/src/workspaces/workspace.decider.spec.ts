@@ -1,22 +1,17 @@
 import type { TeamEvent } from '@steward/contracts';
-import { command, given, refusal, AT, ORGANIZATION_CREATED, SCOPE } from '../shared/decider-testing';
-import { TeamErrorCode } from '../shared/team.error';
-import { organizationAggregate } from '../organizations/organization.state';
-import { decideWorkspace, type WorkspaceCommand } from './workspace.decider';
-import { workspaceAggregate } from './workspace.state';
+import { deciderSpec } from '@steward/testing';
+import { command, AT, ORGANIZATION_CREATED, SCOPE } from '../shared/team-fixtures';
+import { TeamError, TeamErrorCode } from '../shared/team.error';
+import { workspaceDecider } from './workspace.decider';
 
 const scope = SCOPE;
 const created: readonly TeamEvent[] = ORGANIZATION_CREATED;
+const { given } = deciderSpec(workspaceDecider);
 
 const joined = (userId: string, role: 'admin' | 'member' | 'owner'): TeamEvent[] => [
   { type: 'MemberJoined', data: { ...scope, userId, email: `${userId}@acme.test`, role, via: 'invitation', invitationId: `inv-${userId}`, joinedAt: AT } },
   ...(role === 'owner' ? [{ type: 'OrganizationOwnerAdded' as const, data: { ...scope, userId } }] : []),
 ];
-
-/** given events / when command / then events. */
-function when(history: readonly TeamEvent[], cmd: WorkspaceCommand): TeamEvent[] {
-  return decideWorkspace(cmd, { workspace: given(workspaceAggregate, history), organization: given(organizationAggregate, history) });
-}
 
 const changeRole = (userId: string, role: 'owner' | 'admin' | 'member' | 'viewer', actor: string, expectedRole?: 'owner' | 'admin' | 'member') =>
   command('ChangeMemberRole', { workspaceId: 'ws-1', userId, role, ...(expectedRole ? { expectedRole } : {}) }, actor);
@@ -26,81 +21,88 @@ describe('workspace decider: membership', () => {
   const team = [...created, ...joined('u-admin', 'admin'), ...joined('u-member', 'member')];
 
   it("changes a member's role", () => {
-    expect(when(team, changeRole('u-member', 'viewer', 'u-admin'))).toEqual([
-      { type: 'MemberRoleChanged', data: { ...scope, userId: 'u-member', from: 'member', to: 'viewer', changedBy: 'u-admin' } },
-    ]);
+    given(team)
+      .when(changeRole('u-member', 'viewer', 'u-admin'))
+      .then([{ type: 'MemberRoleChanged', data: { ...scope, userId: 'u-member', from: 'member', to: 'viewer', changedBy: 'u-admin' } }]);
   });
 
   it('does nothing when the member already has the role', () => {
-    expect(when(team, changeRole('u-member', 'member', 'u-admin'))).toEqual([]);
+    given(team).when(changeRole('u-member', 'member', 'u-admin')).thenNothingHappened();
   });
 
   it('refuses when the role is no longer the one the caller saw (CONFLICT)', () => {
-    const moved = [...team, ...when(team, changeRole('u-member', 'viewer', 'u-admin'))];
-    expect(refusal(() => when(moved, changeRole('u-member', 'admin', 'u-owner', 'member')))).toBe(TeamErrorCode.Conflict);
+    const moved = [...team, ...given(team).when(changeRole('u-member', 'viewer', 'u-admin')).events()];
+    given(moved).when(changeRole('u-member', 'admin', 'u-owner', 'member')).thenThrows(TeamError, { code: TeamErrorCode.Conflict });
   });
 
   it('removes a member', () => {
-    expect(when(team, remove('u-member', 'u-admin'))).toEqual([
-      { type: 'MemberRemoved', data: { ...scope, userId: 'u-member', role: 'member', removedBy: 'u-admin' } },
-    ]);
+    given(team)
+      .when(remove('u-member', 'u-admin'))
+      .then([{ type: 'MemberRemoved', data: { ...scope, userId: 'u-member', role: 'member', removedBy: 'u-admin' } }]);
   });
 
   it('answers NOT_FOUND for a non-member and an unknown workspace', () => {
-    expect(refusal(() => when(team, remove('u-nobody', 'u-admin')))).toBe(TeamErrorCode.NotFound);
-    expect(refusal(() => when([], remove('u-member', 'u-admin')))).toBe(TeamErrorCode.NotFound);
+    given(team).when(remove('u-nobody', 'u-admin')).thenThrows(TeamError, { code: TeamErrorCode.NotFound });
+    given([]).when(remove('u-member', 'u-admin')).thenThrows(TeamError, { code: TeamErrorCode.NotFound });
   });
 
   describe('only an owner makes or removes an owner', () => {
     it('refuses an admin making an owner', () => {
-      expect(refusal(() => when(team, changeRole('u-member', 'owner', 'u-admin')))).toBe(TeamErrorCode.NotOwner);
+      given(team).when(changeRole('u-member', 'owner', 'u-admin')).thenThrows(TeamError, { code: TeamErrorCode.NotOwner });
     });
 
     it('refuses an admin demoting or removing an owner', () => {
       const twoOwners = [...team, ...joined('u-owner2', 'owner')];
-      expect(refusal(() => when(twoOwners, changeRole('u-owner2', 'member', 'u-admin')))).toBe(TeamErrorCode.NotOwner);
-      expect(refusal(() => when(twoOwners, remove('u-owner2', 'u-admin')))).toBe(TeamErrorCode.NotOwner);
+      given(twoOwners).when(changeRole('u-owner2', 'member', 'u-admin')).thenThrows(TeamError, { code: TeamErrorCode.NotOwner });
+      given(twoOwners).when(remove('u-owner2', 'u-admin')).thenThrows(TeamError, { code: TeamErrorCode.NotOwner });
     });
 
     it('lets an owner make an owner: the organization gains an owner seat', () => {
-      const events = when(team, changeRole('u-admin', 'owner', 'u-owner'));
-      expect(events.map((e) => e.type)).toEqual(['MemberRoleChanged', 'OrganizationOwnerAdded']);
-      expect(given(organizationAggregate, [...team, ...events])).toMatchObject({
-        owners: [
-          { workspaceId: 'ws-1', userId: 'u-owner' },
-          { workspaceId: 'ws-1', userId: 'u-admin' },
-        ],
-      });
+      given(team)
+        .when(changeRole('u-admin', 'owner', 'u-owner'))
+        .then((events) => {
+          expect(events.map((e) => e.type)).toEqual(['MemberRoleChanged', 'OrganizationOwnerAdded']);
+          expect(given([...team, ...events]).state.organization).toMatchObject({
+            owners: [
+              { workspaceId: 'ws-1', userId: 'u-owner' },
+              { workspaceId: 'ws-1', userId: 'u-admin' },
+            ],
+          });
+        });
     });
 
     it('lets an owner demote another owner: the seat goes', () => {
       const twoOwners = [...team, ...joined('u-owner2', 'owner')];
-      const events = when(twoOwners, changeRole('u-owner2', 'admin', 'u-owner'));
-      expect(events.map((e) => e.type)).toEqual(['MemberRoleChanged', 'OrganizationOwnerRemoved']);
-      expect(given(organizationAggregate, [...twoOwners, ...events])).toMatchObject({ owners: [{ userId: 'u-owner' }] });
+      given(twoOwners)
+        .when(changeRole('u-owner2', 'admin', 'u-owner'))
+        .then((events) => {
+          expect(events.map((e) => e.type)).toEqual(['MemberRoleChanged', 'OrganizationOwnerRemoved']);
+          expect(given([...twoOwners, ...events]).state.organization).toMatchObject({ owners: [{ userId: 'u-owner' }] });
+        });
     });
   });
 
   describe('an organization always keeps at least one owner', () => {
     it('refuses demoting the last owner, even by themselves', () => {
-      expect(refusal(() => when(team, changeRole('u-owner', 'admin', 'u-owner')))).toBe(TeamErrorCode.LastOwner);
+      given(team).when(changeRole('u-owner', 'admin', 'u-owner')).thenThrows(TeamError, { code: TeamErrorCode.LastOwner });
     });
 
     it('refuses removing the last owner', () => {
-      expect(refusal(() => when(team, remove('u-owner', 'u-owner')))).toBe(TeamErrorCode.LastOwner);
+      given(team).when(remove('u-owner', 'u-owner')).thenThrows(TeamError, { code: TeamErrorCode.LastOwner });
     });
 
     it('lets the owner step down once another owner exists', () => {
       const twoOwners = [...team, ...joined('u-owner2', 'owner')];
-      expect(when(twoOwners, remove('u-owner', 'u-owner')).map((e) => e.type)).toEqual(['MemberRemoved', 'OrganizationOwnerRemoved']);
+      given(twoOwners)
+        .when(remove('u-owner', 'u-owner'))
+        .then((events) => expect(events.map((e) => e.type)).toEqual(['MemberRemoved', 'OrganizationOwnerRemoved']));
     });
 
     it('counts an owner seat held in another workspace of the organization', () => {
       const elsewhere: TeamEvent[] = [...team, { type: 'OrganizationOwnerAdded', data: { organizationId: 'org-1', workspaceId: 'ws-2', userId: 'u-owner' } }];
-      expect(when(elsewhere, changeRole('u-owner', 'admin', 'u-owner')).map((e) => e.type)).toEqual([
-        'MemberRoleChanged',
-        'OrganizationOwnerRemoved',
-      ]);
+      given(elsewhere)
+        .when(changeRole('u-owner', 'admin', 'u-owner'))
+        .then((events) => expect(events.map((e) => e.type)).toEqual(['MemberRoleChanged', 'OrganizationOwnerRemoved']));
     });
   });
 });
@@ -108,31 +110,34 @@ describe('workspace decider: membership', () => {
 describe('workspace decider: settings', () => {
   const status = (to: 'provisioning' | 'active' | 'suspended' | 'attention') =>
     command('ChangeWorkspaceStatus', { workspaceId: 'ws-1', status: to }, 'u-owner');
+  const once = (events: readonly TeamEvent[]) => expect(events).toHaveLength(1);
 
   it('renames; the same name changes nothing', () => {
-    expect(when(created, command('RenameWorkspace', { workspaceId: 'ws-1', name: 'Data' }))).toEqual([
-      { type: 'WorkspaceRenamed', data: { ...scope, name: 'Data', previousName: 'Main' } },
-    ]);
-    expect(when(created, command('RenameWorkspace', { workspaceId: 'ws-1', name: 'Main' }))).toEqual([]);
+    given(created)
+      .when(command('RenameWorkspace', { workspaceId: 'ws-1', name: 'Data' }))
+      .then([{ type: 'WorkspaceRenamed', data: { ...scope, name: 'Data', previousName: 'Main' } }]);
+    given(created).when(command('RenameWorkspace', { workspaceId: 'ws-1', name: 'Main' })).thenNothingHappened();
   });
 
   it('moves provisioning → active ⇄ suspended, and to and from attention', () => {
     const provisioning = created.slice(0, 2);
-    expect(when(provisioning, status('active'))).toEqual([{ type: 'WorkspaceStatusChanged', data: { ...scope, from: 'provisioning', to: 'active' } }]);
-    const suspended = [...created, ...when(created, status('suspended'))];
-    expect(given(workspaceAggregate, suspended)).toMatchObject({ status: 'suspended' });
-    expect(when(suspended, status('active'))).toHaveLength(1);
-    const attention = [...created, ...when(created, status('attention'))];
-    expect(when(attention, status('active'))).toHaveLength(1);
-    expect(when(provisioning, status('attention'))).toHaveLength(1);
+    given(provisioning)
+      .when(status('active'))
+      .then([{ type: 'WorkspaceStatusChanged', data: { ...scope, from: 'provisioning', to: 'active' } }]);
+    const suspended = [...created, ...given(created).when(status('suspended')).events()];
+    expect(given(suspended).state.workspace).toMatchObject({ status: 'suspended' });
+    given(suspended).when(status('active')).then(once);
+    const attention = [...created, ...given(created).when(status('attention')).events()];
+    given(attention).when(status('active')).then(once);
+    given(provisioning).when(status('attention')).then(once);
   });
 
   it('refuses going back to provisioning, and suspending a workspace still provisioning', () => {
-    expect(refusal(() => when(created, status('provisioning')))).toBe(TeamErrorCode.InvalidStatusTransition);
-    expect(refusal(() => when(created.slice(0, 2), status('suspended')))).toBe(TeamErrorCode.InvalidStatusTransition);
+    given(created).when(status('provisioning')).thenThrows(TeamError, { code: TeamErrorCode.InvalidStatusTransition });
+    given(created.slice(0, 2)).when(status('suspended')).thenThrows(TeamError, { code: TeamErrorCode.InvalidStatusTransition });
   });
 
   it('does nothing when the status already is the one asked', () => {
-    expect(when(created, status('active'))).toEqual([]);
+    given(created).when(status('active')).thenNothingHappened();
   });
 });

@@ -1,8 +1,77 @@
+import type { Decider } from '@steward/commands';
 import type { Role, TeamEvent, WorkspaceStatus } from '@steward/contracts';
 import type { TeamCommand } from '../shared/command';
 import { TeamError, TeamErrorCode } from '../shared/team.error';
-import { isOrganizationOwner, ownersWithout, type OrganizationState } from '../organizations/organization.state';
-import type { WorkspaceState } from './workspace.state';
+import {
+  evolveOrganization,
+  initialOrganizationState,
+  isOrganizationOwner,
+  ownersWithout,
+  type OrganizationState,
+} from '../organizations/organization.decider';
+
+export interface Member {
+  readonly userId: string;
+  readonly email: string;
+  readonly role: Role;
+}
+
+export type WorkspaceState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly workspaceId: string;
+      readonly organizationId: string;
+      readonly name: string;
+      readonly status: WorkspaceStatus;
+      /** By user id. */
+      readonly members: Readonly<Record<string, Member>>;
+    };
+
+export const initialWorkspaceState: WorkspaceState = { exists: false };
+
+/** The workspace's stream folded (the events of other aggregates leave it as it is). */
+export function evolveWorkspace(state: WorkspaceState, event: TeamEvent): WorkspaceState {
+  if (event.type === 'WorkspaceCreated') {
+    return {
+      exists: true,
+      workspaceId: event.data.workspaceId,
+      organizationId: event.data.organizationId,
+      name: event.data.name,
+      status: event.data.status,
+      members: {},
+    };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
+    case 'WorkspaceRenamed':
+      return { ...state, name: event.data.name };
+    case 'WorkspaceStatusChanged':
+      return { ...state, status: event.data.to };
+    case 'MemberJoined': {
+      const { userId, email, role } = event.data;
+      return { ...state, members: { ...state.members, [userId]: { userId, email, role } } };
+    }
+    case 'MemberRoleChanged': {
+      const member = state.members[event.data.userId];
+      if (!member) return state;
+      return { ...state, members: { ...state.members, [member.userId]: { ...member, role: event.data.to } } };
+    }
+    case 'MemberRemoved': {
+      const { [event.data.userId]: _removed, ...members } = state.members;
+      return { ...state, members };
+    }
+    default:
+      return state;
+  }
+}
+
+export function memberByEmail(state: WorkspaceState, email: string): Member | undefined {
+  if (!state.exists) return undefined;
+  const wanted = email.toLowerCase();
+  return Object.values(state.members).find((member) => member.email === wanted);
+}
+
 
 export type WorkspaceCommand =
   | TeamCommand<'RenameWorkspace'>
@@ -31,7 +100,7 @@ export const WORKSPACE_TRANSITIONS: Readonly<Record<WorkspaceStatus, readonly Wo
  * at once: an organization always keeps at least one owner, and only an owner
  * makes or removes an owner.
  */
-export function decideWorkspace(command: WorkspaceCommand, state: WorkspaceDecisionState): TeamEvent[] {
+function decide(command: WorkspaceCommand, state: WorkspaceDecisionState): TeamEvent[] {
   const { workspace, organization } = state;
   if (!workspace.exists) throw new TeamError(TeamErrorCode.NotFound, `no workspace ${command.payload.workspaceId}`);
   const scope = { organizationId: workspace.organizationId, workspaceId: workspace.workspaceId };
@@ -82,7 +151,7 @@ export function decideWorkspace(command: WorkspaceCommand, state: WorkspaceDecis
  * The organization events of a member moving from role `from` to `to`
  * (`undefined`: leaving the workspace), with the owner rules checked.
  */
-export function ownerSeatChange(
+function ownerSeatChange(
   organization: OrganizationState,
   scope: { organizationId: string; workspaceId: string },
   userId: string,
@@ -102,3 +171,13 @@ export function ownerSeatChange(
   }
   return [{ type: 'OrganizationOwnerRemoved', data: { ...scope, userId } }];
 }
+
+/** Workspaces: decided on the workspace's stream and its organization's (owner seats). */
+export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceDecisionState, TeamEvent> = {
+  decide,
+  evolve: (state, event) => ({
+    workspace: evolveWorkspace(state.workspace, event),
+    organization: evolveOrganization(state.organization, event),
+  }),
+  initialState: { workspace: initialWorkspaceState, organization: initialOrganizationState },
+};

@@ -4,7 +4,7 @@ import type { TeamCommandAnswer } from '@steward/contracts';
 import type { NatsNames } from '@steward/messaging';
 import { TeamCommandRunner, type CommandPlan } from '../shared/team-command-runner';
 import { authorizeInScope, loadWorkspaceScope, scopeStates, scopeStreams, type WorkspaceScope } from '../shared/workspace-scope';
-import { decideWorkspace, type WorkspaceCommand } from './workspace.decider';
+import { workspaceDecider, type WorkspaceCommand } from './workspace.decider';
 
 /** Workspace settings and membership over NATS request/reply. */
 export function workspaceHandler(names: NatsNames): Type<unknown> {
@@ -38,7 +38,7 @@ export function workspaceHandler(names: NatsNames): Type<unknown> {
         streams: scopeStreams,
         decide: (command, scope) => {
           authorizeInScope(this.runner, command, scope);
-          return decideWorkspace(command as WorkspaceCommand, scopeStates(scope));
+          return workspaceDecider.decide(command as WorkspaceCommand, scopeStates(scope));
         },
       };
     }

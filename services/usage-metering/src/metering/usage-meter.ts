@@ -3,11 +3,11 @@ import type { MsgHdrs } from '@nats-io/nats-core';
 import type { TraceContext, UsageIngestBatch } from '@steward/contracts';
 import { EventStoreError, EventStoreErrorCode, type AppendNewRequest, type EventStore } from '@steward/event-store';
 import { DeadLetterHeaders, deadLetterHeaders, natsNames, type MessagingLogger } from '@steward/messaging';
+import type { WorkspaceOrganizations } from '@steward/team-rbac';
 import type { Pricer } from '@steward/usage-metering';
 import type { MeteringMetrics } from './metering.metrics';
 import type { DecodedUsageBatch, InvalidMember } from './usage-batch.codec';
 import { usageRecordedRequests, type BatchToRecord } from './usage-recorded.builder';
-import type { WorkspaceOrganizations } from './workspace-organizations.repository';
 
 export interface UsageMeterOptions {
   readonly store: Pick<EventStore, 'appendNew'>;

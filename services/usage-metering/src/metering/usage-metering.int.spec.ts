@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect } from 'kysely';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { UsageRecorded, usageEventIdFor, type UnitPrices, type UsageIngestPath } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
@@ -15,12 +16,11 @@ import {
 import type { UsageIngestBatchInput } from '@steward/contracts';
 import { ProjectionHost } from '@steward/projections';
 import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
-import { teamProjection } from '@steward/team-rbac';
+import { WorkspaceOrganizations, teamProjection } from '@steward/team-rbac';
 import { Pricer, sumCosts, type WorkspacePriceLookup } from '@steward/usage-metering';
 import { ingestBatch, ingestDrained, publishBatch, recordedRows, usageEvent } from '../../test/metering-test-kit';
 import { MeteringMetrics } from './metering.metrics';
 import { USAGE_METERING_DURABLE, UsageMeteringWorker } from './usage-metering.worker';
-import { WorkspaceOrganizations } from './workspace-organizations.repository';
 
 class TestMetricReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
@@ -58,7 +58,7 @@ describe('usage-metering over NATS and PostgreSQL', () => {
       prefix: env.natsPrefix,
       store,
       pricer: new Pricer(workspacePrices),
-      organizations: new WorkspaceOrganizations(env.pool),
+      organizations: new WorkspaceOrganizations({ db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool: env.pool }) }) }),
       metrics: new MeteringMetrics(meterProvider.getMeter('test')),
       concurrency: 2,
       maxBatch: 8,

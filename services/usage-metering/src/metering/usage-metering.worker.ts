@@ -9,11 +9,11 @@ import {
   type NatsClients,
   type UsageIngestStreamOptions,
 } from '@steward/messaging';
+import type { WorkspaceOrganizations } from '@steward/team-rbac';
 import type { Pricer } from '@steward/usage-metering';
 import { MeteringMetrics } from './metering.metrics';
 import { decodeUsageBatch, type DecodedUsageBatch } from './usage-batch.codec';
 import { UsageMeter } from './usage-meter';
-import type { WorkspaceOrganizations } from './workspace-organizations.repository';
 
 /** The durable consumer of the ingest stream: shared by every metering process (they split the backlog). */
 export const USAGE_METERING_DURABLE = 'usage-metering';

@@ -1,6 +1,6 @@
 import type { ModelPricingSetData, UsageRecordedData } from '@steward/contracts';
 import { planDayCorrections, rerateCorrectionIdFor, rerateDays, type DayStreamEvent } from './model-rerate.planner';
-import { foldModelSettings } from './model-settings.state';
+import { modelSettingsDecider } from './model-settings.decider';
 
 const scope = { organizationId: 'org-1', workspaceId: 'ws-1' };
 const pricing = (effectiveFrom: string, setAt: string, unitPrices = { input: '0.000002', output: '0.000004' }): ModelPricingSetData => ({
@@ -43,7 +43,7 @@ function recorded(id: string, time: string, cost: string, overrides: Partial<Usa
 }
 
 function request(data: ModelPricingSetData) {
-  return { pricingEventId: 'p-1', pricing: data, settings: foldModelSettings([{ type: 'ModelPricingSet', data }]) };
+  return { pricingEventId: 'p-1', pricing: data, settings: modelSettingsDecider.evolve(modelSettingsDecider.initialState, { type: 'ModelPricingSet', data }) };
 }
 
 describe('re-rate planner', () => {

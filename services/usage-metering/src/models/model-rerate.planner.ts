@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ModelPricingSetData, UsageCorrectedData, UsageRecordedData } from '@steward/contracts';
 import { UsageDecimal, decimalText, usageCost } from '@steward/usage-metering';
-import { findModel, priceAt, type ModelSettingsState } from './model-settings.state';
+import { findModel, priceAt, type ModelSettingsState } from './model-settings.decider';
 
 /** A usage event of a day stream, as the planner reads it. */
 export type DayStreamEvent =

@@ -4,7 +4,7 @@ import { EventStoreError, type EventStore, type NewEvent, type RecordedEvent } f
 import { defineProjection, projectionSchema, type ProjectionDefinition } from '@steward/projections';
 import { UsageDecimal, decimalText } from '@steward/usage-metering';
 import { usageEventRegistry } from './model-settings.events';
-import { MODEL_SETTINGS_EVENT_TYPES, evolveModelSettings, initialModelSettingsState, type ModelSettingsEvent, type ModelSettingsState } from './model-settings.state';
+import { modelSettingsDecider, type ModelSettingsEvent, type ModelSettingsState } from './model-settings.decider';
 import { planDayCorrections, rerateCorrectionIdFor, rerateDays, type DayStreamEvent, type RerateRequest } from './model-rerate.planner';
 
 export const MODEL_RERATE_REACTOR = 'usage-rerate';
@@ -118,11 +118,10 @@ export class ModelRerater {
   private async settingsAsOf(workspaceId: string, revision: bigint): Promise<ModelSettingsState> {
     const streamId = UsageStreams.models(workspaceId);
     const history = await this.store.readStream(streamId, { maxCount: Number(revision) + 1 });
-    let state = initialModelSettingsState;
+    let state = modelSettingsDecider.initialState;
     for (const event of history) {
-      if (!MODEL_SETTINGS_EVENT_TYPES.has(event.type)) continue;
       const upcasted = usageEventRegistry.upcast({ ...event, streamId });
-      state = evolveModelSettings(state, { type: upcasted.type, data: upcasted.data } as ModelSettingsEvent);
+      state = modelSettingsDecider.evolve(state, { type: upcasted.type, data: upcasted.data } as ModelSettingsEvent);
     }
     return state;
   }

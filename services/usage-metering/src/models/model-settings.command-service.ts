@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CommandRunner, loadStream, type Aggregate, type LoadedStream } from '@steward/commands';
+import { CommandRunner, loadStream, type LoadedStream } from '@steward/commands';
 import {
   UsageCommandPayloads,
   UsageStreams,
@@ -10,10 +10,10 @@ import {
   type UsageCommandType,
 } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
-import { decideModelSettings, type ModelSettingsCommand } from './model-settings.decider';
+import { TeamAccess } from '@steward/team-rbac';
+import { findModel, modelSettingsDecider, type ModelSettingsCommand, type ModelSettingsState } from './model-settings.decider';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
 import { usageEventRegistry } from './model-settings.events';
-import { MODEL_SETTINGS_EVENT_TYPES, evolveModelSettings, findModel, initialModelSettingsState, type ModelSettingsEvent, type ModelSettingsState } from './model-settings.state';
 import { authorizeModelSettings } from './workspace-access';
 
 /**
@@ -45,15 +45,9 @@ export interface LoadedModelSettings extends LoadedStream<ModelSettingsState> {
   readonly revision: bigint | undefined;
 }
 
-const modelSettingsAggregate: Aggregate<ModelSettingsState, ModelSettingsEvent> = {
-  initial: initialModelSettingsState,
-  types: MODEL_SETTINGS_EVENT_TYPES,
-  evolve: evolveModelSettings,
-};
-
 /** Loads a workspace's ModelSettings stream. */
 export async function loadModelSettings(store: EventStore, workspaceId: string): Promise<LoadedModelSettings> {
-  const loaded = await loadStream(store, usageEventRegistry, UsageStreams.models(workspaceId), modelSettingsAggregate);
+  const loaded = await loadStream(store, usageEventRegistry, UsageStreams.models(workspaceId), modelSettingsDecider);
   return { ...loaded, revision: typeof loaded.expectedRevision === 'bigint' ? loaded.expectedRevision : undefined };
 }
 
@@ -76,8 +70,10 @@ export interface ModelSettingsCommandServiceOptions {
  */
 export class ModelSettingsCommandService {
   private readonly commands: CommandRunner<ModelSettingsErrorCode>;
+  private readonly access: TeamAccess;
 
   constructor(private readonly options: ModelSettingsCommandServiceOptions) {
+    this.access = new TeamAccess({ store: options.store });
     this.commands = new CommandRunner({ store: options.store, registry: usageEventRegistry, errors: ModelSettingsError, codes: ModelSettingsErrorCode, maxAttempts: options.maxAttempts ?? 4, refusalOf: unavailable });
   }
 
@@ -89,14 +85,14 @@ export class ModelSettingsCommandService {
   private async execute(type: UsageCommandType, envelope: CommandEnvelope): Promise<UsageCommandAnswer> {
     // never echoed on a refusal: SetModelApiKey carries a key
     const payload = this.commands.parsePayload(type, UsageCommandPayloads[type], envelope) as UsageCommandPayload<UsageCommandType>;
-    const organizationId = await authorizeModelSettings(this.options.store, envelope, payload.workspaceId);
+    const organizationId = await authorizeModelSettings(this.access, envelope, payload.workspaceId);
     let decided: ModelSettingsCommand | undefined;
     const answer = await this.commands.commit(envelope, {
       load: () => loadModelSettings(this.options.store, payload.workspaceId),
       streams: (loaded) => [loaded],
       decide: async (loaded) => {
         decided = await this.prepare(type, envelope, payload, loaded, organizationId);
-        return decideModelSettings(decided, { settings: loaded.state, organizationId });
+        return modelSettingsDecider.decide(decided, loaded.state);
       },
       scopeOf: (event) => event.data,
       afterAppend: async (loaded) => {
@@ -114,7 +110,7 @@ export class ModelSettingsCommandService {
     loaded: LoadedModelSettings,
     organizationId: string,
   ): Promise<ModelSettingsCommand> {
-    const base = { actor: envelope.actor, at: envelope.issuedAt };
+    const base = { actor: envelope.actor, at: envelope.issuedAt, organizationId };
     switch (type) {
       case 'SetModelPricing':
         return { ...base, type, payload: payload as UsageCommandPayload<'SetModelPricing'> };
@@ -134,7 +130,7 @@ export class ModelSettingsCommandService {
         const { apiKey, ...rest } = payload as UsageCommandPayload<'ConfigureModel'>;
         if (apiKey === undefined) return { ...base, type, payload: rest };
         // a price the decider refuses refuses the whole change: find out before the vault is touched
-        if (rest.pricing) decideModelSettings({ ...base, type, payload: { ...rest } }, { settings: loaded.state, organizationId });
+        if (rest.pricing) modelSettingsDecider.decide({ ...base, type, payload: { ...rest } }, loaded.state);
         if (apiKey === null) {
           const current = findModel(loaded.state, rest.provider, rest.model)?.apiKey;
           if (current) await this.vault().delete(current.secretRef, modelKeyOwner(rest.workspaceId));

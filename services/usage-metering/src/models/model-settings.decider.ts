@@ -1,7 +1,107 @@
 import { Decimal } from 'decimal.js';
-import { TOKEN_TYPES, type Actor, type ModelPricingSetData, type UnitPrices, type UsageCommandPayload } from '@steward/contracts';
+import type { Decider } from '@steward/commands';
+import {
+  TOKEN_TYPES,
+  type Actor,
+  type ModelApiKeyClearedData,
+  type ModelApiKeySetData,
+  type ModelPricingSetData,
+  type UnitPrices,
+  type UsageCommandPayload,
+} from '@steward/contracts';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
-import { findModel, type ModelSettingsEvent, type ModelSettingsState } from './model-settings.state';
+
+/** One price of a model, from `effectiveFrom` on (until a later effective-from takes over). */
+export interface ModelPrice {
+  readonly unitPrices: UnitPrices;
+  readonly effectiveFrom: string;
+  readonly setBy: string;
+  readonly setAt: string;
+}
+
+export interface ModelApiKeyRef {
+  readonly secretRef: string;
+  readonly hint: string;
+  readonly setAt: string;
+}
+
+export interface ModelEntry {
+  readonly provider: string;
+  readonly model: string;
+  /** Ordered by effective-from, oldest first; one entry per effective-from (a later set replaces it). */
+  readonly prices: readonly ModelPrice[];
+  readonly apiKey: ModelApiKeyRef | undefined;
+}
+
+/** The ModelSettings aggregate of one workspace (stream `UsageStreams.models(workspaceId)`). */
+export interface ModelSettingsState {
+  /** By `modelKey(provider, model)`. */
+  readonly models: Readonly<Record<string, ModelEntry>>;
+}
+
+const initialState: ModelSettingsState = { models: {} };
+
+export type ModelSettingsEvent =
+  | { readonly type: 'ModelPricingSet'; readonly data: ModelPricingSetData }
+  | { readonly type: 'ModelApiKeySet'; readonly data: ModelApiKeySetData }
+  | { readonly type: 'ModelApiKeyCleared'; readonly data: ModelApiKeyClearedData };
+
+/** Providers are lower-cased by the contract; model names keep their case. */
+export function modelKey(provider: string, model: string): string {
+  return `${provider.toLowerCase()}\u0000${model}`;
+}
+
+function entryOf(state: ModelSettingsState, provider: string, model: string): ModelEntry {
+  return state.models[modelKey(provider, model)] ?? { provider: provider.toLowerCase(), model, prices: [], apiKey: undefined };
+}
+
+function withEntry(state: ModelSettingsState, entry: ModelEntry): ModelSettingsState {
+  return { models: { ...state.models, [modelKey(entry.provider, entry.model)]: entry } };
+}
+
+/** A workspace's ModelSettings stream folded. */
+function evolve(state: ModelSettingsState, event: ModelSettingsEvent): ModelSettingsState {
+  switch (event.type) {
+    case 'ModelPricingSet': {
+      const { provider, model, unitPrices, effectiveFrom, setBy, setAt } = event.data;
+      const entry = entryOf(state, provider, model);
+      const at = Date.parse(effectiveFrom);
+      const price: ModelPrice = { unitPrices, effectiveFrom, setBy, setAt };
+      const prices = [...entry.prices.filter((existing) => Date.parse(existing.effectiveFrom) !== at), price].sort(
+        (a, b) => Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom),
+      );
+      return withEntry(state, { ...entry, prices });
+    }
+    case 'ModelApiKeySet': {
+      const { provider, model, secretRef, hint, setAt } = event.data;
+      return withEntry(state, { ...entryOf(state, provider, model), apiKey: { secretRef, hint, setAt } });
+    }
+    case 'ModelApiKeyCleared': {
+      const { provider, model } = event.data;
+      return withEntry(state, { ...entryOf(state, provider, model), apiKey: undefined });
+    }
+    default: {
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}
+
+/** The price in force at `at`: the one with the latest effective-from not after `at`. */
+export function priceAt(entry: ModelEntry | undefined, at: Date | string): ModelPrice | undefined {
+  if (!entry) return undefined;
+  const time = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  let found: ModelPrice | undefined;
+  for (const price of entry.prices) {
+    if (Date.parse(price.effectiveFrom) <= time) found = price;
+    else break;
+  }
+  return found;
+}
+
+export function findModel(state: ModelSettingsState, provider: string, model: string): ModelEntry | undefined {
+  return state.models[modelKey(provider, model)];
+}
 
 /** How far ahead a price may be scheduled. */
 export const MAX_EFFECTIVE_FROM_AHEAD_MS = 366 * 24 * 3600 * 1000;
@@ -12,6 +112,8 @@ interface CommandBase {
   readonly actor: Actor;
   /** ISO time the command was issued: deciders never read a clock. */
   readonly at: string;
+  /** The workspace's organization (from the team context): events are scoped by both. */
+  readonly organizationId: string;
 }
 
 /** The API key as the decider sees it: already sealed in the secret store by the handler. */
@@ -33,12 +135,6 @@ export type ModelSettingsCommand =
   | (CommandBase & { readonly type: 'SetModelApiKey'; readonly payload: SealedModelApiKey })
   | (CommandBase & { readonly type: 'ClearModelApiKey'; readonly payload: UsageCommandPayload<'ClearModelApiKey'> })
   | (CommandBase & { readonly type: 'ConfigureModel'; readonly payload: ConfiguredModel });
-
-export interface ModelSettingsDecisionState {
-  readonly settings: ModelSettingsState;
-  /** The workspace's organization (from the team context): events are scoped by both. */
-  readonly organizationId: string;
-}
 
 function invalid(field: string, message: string): ModelSettingsError {
   return new ModelSettingsError(ModelSettingsErrorCode.InvalidCommand, `${field}: ${message}`, field);
@@ -63,8 +159,8 @@ export function samePrices(a: UnitPrices, b: UnitPrices): boolean {
  * - the same price for the same effective-from again changes nothing;
  * - clearing a key that is not set changes nothing (idempotent, like the PUT it comes from).
  */
-export function decideModelSettings(command: ModelSettingsCommand, state: ModelSettingsDecisionState): ModelSettingsEvent[] {
-  const scope = { organizationId: state.organizationId, workspaceId: command.payload.workspaceId };
+function decide(command: ModelSettingsCommand, state: ModelSettingsState): ModelSettingsEvent[] {
+  const scope = { organizationId: command.organizationId, workspaceId: command.payload.workspaceId };
   switch (command.type) {
     case 'SetModelPricing': {
       const { payload, actor, at } = command;
@@ -78,7 +174,7 @@ export function decideModelSettings(command: ModelSettingsCommand, state: ModelS
       if (from > now + MAX_EFFECTIVE_FROM_AHEAD_MS) throw invalid('effectiveFrom', 'at most one year ahead');
       if (payload.rerate && from > now) throw invalid('effectiveFrom', 'a re-rate corrects past calls: effectiveFrom must not lie in the future');
       if (payload.rerate && from < now - MAX_RERATE_BACK_MS) throw invalid('effectiveFrom', 'a re-rate reaches at most one year back');
-      const existing = findModel(state.settings, payload.provider, payload.model)?.prices.find(
+      const existing = findModel(state, payload.provider, payload.model)?.prices.find(
         (price) => Date.parse(price.effectiveFrom) === from,
       );
       if (existing && samePrices(existing.unitPrices, payload.unitPrices)) return [];
@@ -96,7 +192,7 @@ export function decideModelSettings(command: ModelSettingsCommand, state: ModelS
     }
     case 'SetModelApiKey': {
       const { payload, actor, at } = command;
-      const current = findModel(state.settings, payload.provider, payload.model)?.apiKey;
+      const current = findModel(state, payload.provider, payload.model)?.apiKey;
       if (current?.secretRef === payload.secretRef) return [];
       return [
         {
@@ -115,7 +211,7 @@ export function decideModelSettings(command: ModelSettingsCommand, state: ModelS
     }
     case 'ClearModelApiKey': {
       const { payload, actor, at } = command;
-      if (!findModel(state.settings, payload.provider, payload.model)?.apiKey) return [];
+      if (!findModel(state, payload.provider, payload.model)?.apiKey) return [];
       return [
         {
           type: 'ModelApiKeyCleared',
@@ -125,17 +221,17 @@ export function decideModelSettings(command: ModelSettingsCommand, state: ModelS
     }
     case 'ConfigureModel': {
       // the price and the key are separate settings: each is decided as its own command would, on the same state
-      const { payload, actor, at } = command;
+      const { payload, actor, at, organizationId } = command;
       const { workspaceId, provider, model, pricing, apiKey } = payload;
-      const base = { actor, at };
+      const base = { actor, at, organizationId };
       const target = { workspaceId, provider, model };
       return [
-        ...(pricing ? decideModelSettings({ ...base, type: 'SetModelPricing', payload: { ...target, ...pricing } }, state) : []),
+        ...(pricing ? decide({ ...base, type: 'SetModelPricing', payload: { ...target, ...pricing } }, state) : []),
         ...(apiKey === undefined
           ? []
           : apiKey === null
-            ? decideModelSettings({ ...base, type: 'ClearModelApiKey', payload: target }, state)
-            : decideModelSettings({ ...base, type: 'SetModelApiKey', payload: { ...target, ...apiKey } }, state)),
+            ? decide({ ...base, type: 'ClearModelApiKey', payload: target }, state)
+            : decide({ ...base, type: 'SetModelApiKey', payload: { ...target, ...apiKey } }, state)),
       ];
     }
     default: {
@@ -144,3 +240,6 @@ export function decideModelSettings(command: ModelSettingsCommand, state: ModelS
     }
   }
 }
+
+/** A workspace's model settings: its stream is `UsageStreams.models(workspaceId)`. */
+export const modelSettingsDecider: Decider<ModelSettingsCommand, ModelSettingsState, ModelSettingsEvent> = { decide, evolve, initialState };

@@ -2,7 +2,7 @@ import { UsageStreams } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import type { WorkspacePrice, WorkspacePriceLookup, WorkspacePriceSnapshot } from '@steward/usage-metering';
 import { loadModelSettings } from './model-settings.command-service';
-import { findModel, priceAt, type ModelSettingsState } from './model-settings.state';
+import { findModel, priceAt, type ModelSettingsState } from './model-settings.decider';
 
 export interface ModelSettingsPriceLookupOptions {
   readonly store: EventStore;

@@ -1,14 +1,15 @@
-import { roleCan } from '@steward/auth';
-import { TeamStreams, type CommandEnvelope, type Role } from '@steward/contracts';
-import type { EventStore } from '@steward/event-store';
-import { isOrganizationOwner, organizationAggregate, type OrganizationState } from '../../../team-rbac/src/organizations/organization.state';
-import { teamStateOf } from '../../../team-rbac/src/shared/team-streams';
-import { workspaceAggregate, type WorkspaceState } from '../../../team-rbac/src/workspaces/workspace.state';
+import type { CommandEnvelope } from '@steward/contracts';
+import { TeamAccessErrorCode, refusingAs, type TeamAccess } from '@steward/team-rbac';
 import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.error';
 
+const MODEL_SETTINGS_REFUSALS = {
+  [TeamAccessErrorCode.NotFound]: ModelSettingsErrorCode.NotFound,
+  [TeamAccessErrorCode.Forbidden]: ModelSettingsErrorCode.Forbidden,
+} as const;
+
 /**
- * Who may change model settings, decided from the team context's own streams
- * (the source of truth, not what the caller claims), with THE permission
+ * Who may change model settings, decided by the team's access module (from
+ * the team's own events, not what the caller claims), with the permission
  * matrix of @steward/auth (`models.write`):
  * - the system (bootstrap, Steward's reactors) may;
  * - a person may when their role in the workspace allows it (an organization
@@ -18,20 +19,13 @@ import { ModelSettingsError, ModelSettingsErrorCode } from './model-settings.err
  *   envelope's, or in which the person holds no role is NOT_FOUND (404, the tenant wall).
  * Returns the workspace's organization.
  */
-export async function authorizeModelSettings(store: EventStore, envelope: CommandEnvelope, workspaceId: string): Promise<string> {
-  const workspace: WorkspaceState = await teamStateOf(store, TeamStreams.workspace(workspaceId), workspaceAggregate);
-  if (!workspace.exists) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId}`);
-  if (envelope.organizationId && envelope.organizationId !== workspace.organizationId) {
-    throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} in ${envelope.organizationId}`);
-  }
-  const { actor } = envelope;
-  if (actor.type === 'system') return workspace.organizationId;
-  if (actor.type !== 'user') throw new ModelSettingsError(ModelSettingsErrorCode.Forbidden, `${actor.type} ${actor.id} may not change model settings`);
-  const organization: OrganizationState = await teamStateOf(store, TeamStreams.organization(workspace.organizationId), organizationAggregate);
-  const role: Role | undefined = isOrganizationOwner(organization, actor.id) ? 'owner' : workspace.members[actor.id]?.role;
-  if (role === undefined) throw new ModelSettingsError(ModelSettingsErrorCode.NotFound, `no workspace ${workspaceId} for ${actor.id}`);
-  if (!roleCan(role, 'models.write')) {
-    throw new ModelSettingsError(ModelSettingsErrorCode.Forbidden, `a ${role} may not change model settings (admin only)`);
-  }
-  return workspace.organizationId;
+export function authorizeModelSettings(access: TeamAccess, envelope: CommandEnvelope, workspaceId: string): Promise<string> {
+  return refusingAs(ModelSettingsError, MODEL_SETTINGS_REFUSALS, async () => {
+    const organizationId = await access.organizationOf(workspaceId, envelope.organizationId);
+    const { actor } = envelope;
+    if (actor.type === 'system') return organizationId;
+    if (actor.type !== 'user') throw new ModelSettingsError(ModelSettingsErrorCode.Forbidden, `${actor.type} ${actor.id} may not change model settings`);
+    await access.authorize({ actor, workspaceId, action: 'models.write', doing: 'change model settings (admin only)' });
+    return organizationId;
+  });
 }

@@ -12,7 +12,7 @@ export interface ApiKeysTable {
   created_at: ColumnType<Date, Date | string, Date | string>;
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  /** Operational, written by the gateway (`recordApiKeyUse`), not by an event: a rebuild starts it empty. */
+  /** Operational, written by the gateway (`ApiKeyUsageRecorder`), not by an event: a rebuild starts it empty. */
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 

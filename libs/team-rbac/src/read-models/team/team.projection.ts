@@ -5,7 +5,7 @@ import { defineProjection, projectionSchema, withEventData } from '@steward/proj
 import type { TeamDB } from './team-db';
 
 export const TEAM_PROJECTION = 'team';
-/** `rm_team`: query it with `db.withSchema(TEAM_SCHEMA)` (TeamReadRepository does). */
+/** `rm_team`: query it with `db.withSchema(TEAM_SCHEMA)` (`teamDb` does). */
 export const TEAM_SCHEMA = projectionSchema(TEAM_PROJECTION);
 
 /** When the event happened: the command's time (metadata), falling back to when it was stored. */
@@ -173,7 +173,8 @@ const handlers = withEventData<TeamDB, TeamEvent>({
 /**
  * The team read model: organizations, owner seats, workspaces, members,
  * invitations (no token hash), API keys (hash apart in `api_key_secrets`) and
- * user profiles, in `rm_team`. Query it through `TeamReadRepository`.
+ * user profiles, in `rm_team`. Query it through the
+ * per-feature read repositories beside this file and the lookups of `../../access`.
  */
 export const teamProjection = defineProjection<TeamDB>({
   name: TEAM_PROJECTION,

@@ -7,7 +7,6 @@ import { createTestEnv, type TestEnv } from '@steward/testing';
 import { CHARGEBACK_PROJECTION, CHARGEBACK_SCHEMA, chargebackProjection } from './chargeback.projection';
 import { ChargebackRepository, type UsageScope } from './chargeback.repository';
 import { appendUsage, lastPositionOf, recordedData, usageCorrectedEvent, usageRecordedEvent } from './testing/usage-fixtures';
-import { usageReadModelProjections } from '../read-model-projections';
 
 jest.setTimeout(120_000);
 
@@ -37,7 +36,7 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
     env = await createTestEnv();
     store = new PostgresEventStore({ pool: env.pool });
     await store.migrate();
-    host = new ProjectionHost({ pool: env.pool, store, projections: usageReadModelProjections, meter: false, lockPollIntervalMs: 100, retryDelayMs: 50 });
+    host = new ProjectionHost({ pool: env.pool, store, projections: [chargebackProjection], meter: false, lockPollIntervalMs: 100, retryDelayMs: 50 });
     await host.start();
     db = new Kysely({ dialect: new PostgresDialect({ pool: env.pool }) });
     repository = new ChargebackRepository({ db });

@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { CHARGEBACK_SCHEMA, UNPRICED_KEY } from './chargeback.projection';
+import { CHARGEBACK_SCHEMA } from './chargeback.projection';
+import { UNPRICED_KEY } from './line-prices';
 import { ChargebackQueryError, ChargebackQueryErrorCode } from './chargeback-query.error';
 import { decompose, localBuckets, TimeBucketError, type Cell, type Interval } from './time-buckets';
 import { statementInCredits, type UsageStatement } from './usage-statement';

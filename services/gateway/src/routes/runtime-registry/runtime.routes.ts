@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import {
   RuntimeCategorySchema,
@@ -17,7 +17,7 @@ import {
 } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { maskSecret } from '@steward/secrets';
-import { TEAM_SCHEMA } from '@steward/team-rbac';
+import { WorkspaceOrganizations } from '@steward/team-rbac';
 import { RuntimeReadRepository, type RuntimeView } from '@steward/runtime-registry';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
@@ -34,7 +34,7 @@ export interface RuntimeRoutesDeps {
   readonly natsPrefix: string;
   /** Every command's answer waits until the read models show it (services/gateway/src/read-your-writes). */
   readonly readYourWrites: WriteSettler;
-  /** Over the database holding the read models (`rm_runtimes`, `rm_team`). */
+  /** Over the database holding the read models (runtimes, and the team's for a workspace's organization). */
   readonly db: Kysely<unknown>;
   readonly callerOf?: (principal: Principal) => Caller;
   readonly commandTimeoutMs?: number;
@@ -96,10 +96,8 @@ export function runtimeRoutes(deps: RuntimeRoutesDeps): AnyRoute[] {
     return (deps.callerOf ?? defaultCallerOf)(principal);
   };
   const issuedAt = () => (deps.now?.() ?? new Date()).toISOString();
-  const organizationOf = async (workspaceId: string): Promise<string | undefined> => {
-    const result = await sql<{ organization_id: string }>`SELECT organization_id FROM ${sql.id(TEAM_SCHEMA, 'workspaces')} WHERE id = ${workspaceId}`.execute(deps.db);
-    return result.rows[0]?.organization_id;
-  };
+  const workspaces = new WorkspaceOrganizations({ db: deps.db });
+  const organizationOf = (workspaceId: string): Promise<string | undefined> => workspaces.organizationOf(workspaceId);
   const target = (principal: Principal | undefined, commandId: string, workspaceId: string, requestId: string) => ({
     commandId,
     caller: caller(principal),

@@ -22,7 +22,7 @@ export function apiKeyRoutes(kit: TeamRouteKit): AnyRoute[] {
       query: z.strictObject(pageQuery),
       responses: { 200: pageSchema(ApiKeySchema) },
       handler: async ({ params, query, principal }) => {
-        const page = await kit.query(() => kit.team.listApiKeys(params.wsId, query));
+        const page = await kit.query(() => kit.apiKeys.listApiKeys(params.wsId, query));
         kit.recordRead(principal, await kit.organizationOfWorkspace(params.wsId), { resourceType: 'api_key', action: 'fetch_all', workspaceId: params.wsId });
         return { status: 200, body: page };
       },
@@ -38,7 +38,7 @@ export function apiKeyRoutes(kit: TeamRouteKit): AnyRoute[] {
       params: z.strictObject({ wsId: PathId, keyId: PathId }),
       responses: { 200: ApiKeySchema },
       handler: async ({ params, principal }) => {
-        const key = await kit.team.getApiKey(params.wsId, params.keyId);
+        const key = await kit.apiKeys.getApiKey(params.wsId, params.keyId);
         if (!key) throw new GatewayError(GatewayErrorCode.NotFound, 'no such API key');
         kit.recordRead(principal, key.organizationId, { resourceType: 'api_key', action: 'fetch', resourceId: params.keyId, workspaceId: params.wsId });
         return { status: 200, body: key };

@@ -24,7 +24,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 201: CreatedOrganizationSchema },
       handler: async ({ body, principal, idempotencyKey, requestId }) => {
         const caller = kit.person(principal);
-        const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
+        const email = caller.email ?? (await kit.profiles.getProfile(caller.userId))?.email ?? undefined;
         if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
         const organizationId = derivedId('organization', commandId);
@@ -60,7 +60,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       params: z.strictObject({ orgId: PathId }),
       responses: { 200: OrganizationSchema },
       handler: async ({ params, principal }) => {
-        const organization = await kit.team.getOrganization(params.orgId);
+        const organization = await kit.organizations.getOrganization(params.orgId);
         if (!organization) throw new GatewayError(GatewayErrorCode.NotFound, 'no such organization');
         kit.recordRead(principal, params.orgId, { resourceType: 'organization', action: 'fetch', resourceId: params.orgId });
         return { status: 200, body: organization };
@@ -78,7 +78,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 200: OverviewSchema },
       handler: async ({ params, principal }) => {
         // Recent Activities show only what the caller may read of the log (none for members and viewers).
-        const overview = await kit.team.organizationOverview(params.orgId, { activityWorkspaces: kit.visibleWorkspaces(principal, 'activity.read') });
+        const overview = await kit.organizations.organizationOverview(params.orgId, { activityWorkspaces: kit.visibleWorkspaces(principal, 'activity.read') });
         if (!overview) throw new GatewayError(GatewayErrorCode.NotFound, 'no such organization');
         kit.recordRead(principal, params.orgId, {
           resourceType: 'organization',
@@ -101,7 +101,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       query: z.strictObject({ ...pageQuery, status: WorkspaceStatusSchema.optional() }),
       responses: { 200: pageSchema(WorkspaceSchema) },
       handler: async ({ params, query, principal }) => {
-        const page = await kit.query(() => kit.team.listWorkspaces(params.orgId, query));
+        const page = await kit.query(() => kit.organizations.listWorkspaces(params.orgId, query));
         kit.recordRead(principal, params.orgId, { resourceType: 'workspace', action: 'fetch_all' });
         return { status: 200, body: page };
       },
@@ -119,7 +119,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 201: WorkspaceSchema },
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         const caller = kit.person(principal);
-        const email = caller.email ?? (await kit.team.getProfile(caller.userId))?.email ?? undefined;
+        const email = caller.email ?? (await kit.profiles.getProfile(caller.userId))?.email ?? undefined;
         if (email === undefined) throw new GatewayError(GatewayErrorCode.BadRequest, 'your email is not known: sign in with a user token that carries it', { errors: [{ field: 'header.Authorization', message: 'a user token that carries your email' }] });
         const commandId = commandIdFor(principal, idempotencyKey);
         const workspaceId = derivedId('workspace', commandId);
@@ -148,7 +148,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 200: WorkspaceSchema },
       handler: async ({ params, principal }) => {
         const organizationId = await kit.organizationOfWorkspace(params.wsId);
-        const workspace = organizationId === undefined ? undefined : await kit.team.getWorkspace(organizationId, params.wsId);
+        const workspace = organizationId === undefined ? undefined : await kit.organizations.getWorkspace(organizationId, params.wsId);
         if (!workspace) throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
         kit.recordRead(principal, organizationId, { resourceType: 'workspace', action: 'fetch', resourceId: params.wsId, workspaceId: params.wsId });
         return { status: 200, body: workspace };
@@ -179,7 +179,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
         }
         const caller = kit.caller(principal);
         const organizationId = await kit.organizationOfWorkspace(params.wsId);
-        const before = organizationId === undefined ? undefined : await kit.team.getWorkspace(organizationId, params.wsId);
+        const before = organizationId === undefined ? undefined : await kit.organizations.getWorkspace(organizationId, params.wsId);
         // The read model has every workspace the authorizer let through, but for the first milliseconds after its creation.
         if (!before) throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
         const issuedAt = kit.issuedAt();

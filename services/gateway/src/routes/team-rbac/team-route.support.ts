@@ -1,6 +1,16 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { ActivityRepository, MAX_PAGE_SIZE, ReadModelError, TEAM_SCHEMA, TeamReadRepository, publishActivityRead } from '@steward/team-rbac';
+import {
+  ActivityRepository,
+  ApiKeyReadRepository,
+  InvitationReadRepository,
+  MAX_PAGE_SIZE,
+  MemberReadRepository,
+  OrganizationReadRepository,
+  ProfileReadRepository,
+  ReadModelError,
+  WorkspaceOrganizations,
+  publishActivityRead,
+} from '@steward/team-rbac';
 import type { ResourceReadInput } from '@steward/team-rbac';
 import { workspacesAllowed, type Action } from '@steward/auth';
 import { ResourceIdSchema } from '@steward/contracts';
@@ -26,12 +36,22 @@ export const PathId = ResourceIdSchema;
 
 /** Everything the route modules share, built once per gateway. */
 export class TeamRouteKit {
-  readonly team: TeamReadRepository;
+  readonly organizations: OrganizationReadRepository;
+  readonly members: MemberReadRepository;
+  readonly invitations: InvitationReadRepository;
+  readonly apiKeys: ApiKeyReadRepository;
+  readonly profiles: ProfileReadRepository;
+  readonly workspaces: WorkspaceOrganizations;
   readonly activity: ActivityRepository;
   readonly sender: TeamCommandSender;
 
   constructor(readonly deps: TeamRoutesDeps) {
-    this.team = new TeamReadRepository({ db: deps.db, ...(deps.pool ? { pool: deps.pool } : {}) });
+    this.organizations = new OrganizationReadRepository({ db: deps.db });
+    this.members = new MemberReadRepository({ db: deps.db, pool: deps.pool });
+    this.invitations = new InvitationReadRepository({ db: deps.db });
+    this.apiKeys = new ApiKeyReadRepository({ db: deps.db });
+    this.profiles = new ProfileReadRepository({ db: deps.db });
+    this.workspaces = new WorkspaceOrganizations({ db: deps.db });
     this.activity = new ActivityRepository({ db: deps.db });
     this.sender = new TeamCommandSender({
       commands: deps.commands,
@@ -67,9 +87,8 @@ export class TeamRouteKit {
   }
 
   /** The organization of a workspace, from the read model (undefined while it is not projected yet). */
-  async organizationOfWorkspace(workspaceId: string): Promise<string | undefined> {
-    const row = await sql<{ organization_id: string }>`SELECT organization_id FROM ${sql.id(TEAM_SCHEMA, 'workspaces')} WHERE id = ${workspaceId}`.execute(this.deps.db);
-    return row.rows[0]?.organization_id;
+  organizationOfWorkspace(workspaceId: string): Promise<string | undefined> {
+    return this.workspaces.organizationOf(workspaceId);
   }
 
   /**

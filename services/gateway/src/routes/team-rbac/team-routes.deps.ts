@@ -15,7 +15,7 @@ export interface TeamRoutesDeps {
   readonly natsPrefix: string;
   /** Every command's answer waits until the read models show it (services/gateway/src/read-your-writes). */
   readonly readYourWrites: WriteSettler;
-  /** Over the database holding the team read models (`rm_team`, `rm_activity`, `activity_reads`). */
+  /** Over the database holding the team read models (team, activity, activity reads). */
   readonly db: Kysely<unknown>;
   /** The pool under `db`, if the caller has it: hot reads (the member list) then use prepared statements. */
   readonly pool?: pg.Pool;

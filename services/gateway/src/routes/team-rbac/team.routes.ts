@@ -51,7 +51,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       query: z.strictObject({ ...pageQuery, status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }),
       responses: { 200: pageSchema(InvitationSchema) },
       handler: async ({ params, query, principal }) => {
-        const page = await kit.query(() => kit.team.listInvitations(params.wsId, query));
+        const page = await kit.query(() => kit.invitations.listInvitations(params.wsId, query));
         kit.recordRead(principal, await kit.organizationOfWorkspace(params.wsId), { resourceType: 'invitation', action: 'fetch_all', workspaceId: params.wsId });
         return { status: 200, body: page };
       },
@@ -67,7 +67,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       params: z.strictObject({ wsId: PathId, id: PathId }),
       responses: { 200: InvitationSchema },
       handler: async ({ params, principal }) => {
-        const invitation = await kit.team.getInvitation(params.wsId, params.id);
+        const invitation = await kit.invitations.getInvitation(params.wsId, params.id);
         if (!invitation) throw new GatewayError(GatewayErrorCode.NotFound, 'no such invitation');
         kit.recordRead(principal, invitation.organizationId, { resourceType: 'invitation', action: 'fetch', resourceId: params.id, workspaceId: params.wsId });
         return { status: 200, body: invitation };
@@ -205,7 +205,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 200: pageSchema(MemberSchema) },
       handler: async ({ params, query, principal }) => {
         const key = `members\u0000${params.wsId}\u0000${query.page}\u0000${query.pageSize}\u0000${query.role ?? ''}\u0000${query.search ?? ''}`;
-        const page = await kit.query(() => kit.cachedTeamRead(key, () => kit.team.listMembers(params.wsId, query)));
+        const page = await kit.query(() => kit.cachedTeamRead(key, () => kit.members.listMembers(params.wsId, query)));
         kit.recordRead(principal, page.items[0]?.organizationId ?? (await kit.organizationOfWorkspace(params.wsId)), {
           resourceType: 'member',
           action: 'fetch_all',
@@ -225,7 +225,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       params: z.strictObject({ wsId: PathId, userId: PathId }),
       responses: { 200: MemberSchema },
       handler: async ({ params, principal }) => {
-        const member = await kit.team.getMember(params.wsId, params.userId);
+        const member = await kit.members.getMember(params.wsId, params.userId);
         if (!member) throw new GatewayError(GatewayErrorCode.NotFound, 'no such member');
         kit.recordRead(principal, member.organizationId, { resourceType: 'member', action: 'fetch', resourceId: params.userId, workspaceId: params.wsId });
         return { status: 200, body: member, headers: { etag: roleTag(member.role) } };
@@ -258,7 +258,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
           { workspaceId: params.wsId, userId: params.userId, role: body.role, ...(expectedRole !== undefined ? { expectedRole } : {}) },
           { commandId: commandIdFor(principal, undefined), caller: kit.caller(principal), organizationId, workspaceId: params.wsId, requestId, issuedAt: kit.issuedAt() },
         );
-        const seen = await kit.team.getMember(params.wsId, params.userId);
+        const seen = await kit.members.getMember(params.wsId, params.userId);
         return {
           status: 200,
           headers: { etag: roleTag(body.role) },
@@ -296,7 +296,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 200: ProfileSchema },
       handler: async ({ principal }) => {
         const caller = kit.person(principal);
-        const profile = await kit.team.getProfile(caller.userId);
+        const profile = await kit.profiles.getProfile(caller.userId);
         kit.recordRead(principal, caller.organizationId, { resourceType: 'user_profile', action: 'fetch', resourceId: caller.userId });
         return {
           status: 200,
@@ -332,7 +332,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
         const issuedAt = kit.issuedAt();
         const patch = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as typeof body;
         await kit.sender.send('UpdateUserProfile', patch, { commandId: commandIdFor(principal, undefined), caller, requestId, issuedAt });
-        const before = await kit.team.getProfile(caller.userId);
+        const before = await kit.profiles.getProfile(caller.userId);
         return {
           status: 200,
           body: {

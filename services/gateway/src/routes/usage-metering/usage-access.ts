@@ -1,6 +1,5 @@
-import { sql, type Kysely } from 'kysely';
 import { AuthError, AuthErrorCode, assertCan, workspacesAllowed, type Principal as AuthPrincipal } from '@steward/auth';
-import { TEAM_SCHEMA, type TeamReadRepository } from '@steward/team-rbac';
+import type { ProfileReadRepository, WorkspaceOrganizations } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import type { Principal } from '../../route';
 
@@ -25,7 +24,7 @@ const notFound = (): GatewayError => new GatewayError(GatewayErrorCode.NotFound,
  * named organization that is not the caller's, or that does not hold the
  * named workspace, is a 404.
  */
-export async function usageWorkspaces(db: Kysely<unknown>, principal: Principal | undefined, choice: string, named?: string): Promise<string[]> {
+export async function usageWorkspaces(workspaces: WorkspaceOrganizations, principal: Principal | undefined, choice: string, named?: string): Promise<string[]> {
   const caller = authPrincipal(principal);
   const organizationId = caller.organizationId;
   if (organizationId === undefined || (named !== undefined && named !== organizationId)) throw notFound();
@@ -37,14 +36,10 @@ export async function usageWorkspaces(db: Kysely<unknown>, principal: Principal 
       });
     }
     const allowed = workspacesAllowed(caller, ACTION);
-    const inOrganization = await sql<{ id: string }>`
-      SELECT id FROM ${sql.id(TEAM_SCHEMA, 'workspaces')} WHERE organization_id = ${organizationId} ORDER BY id`.execute(db);
-    const ids = inOrganization.rows.map((row) => row.id);
+    const ids = await workspaces.workspacesIn(organizationId);
     return allowed === 'all' ? ids : ids.filter((id) => allowed.includes(id));
   }
-  const found = await sql<{ organization_id: string }>`
-    SELECT organization_id FROM ${sql.id(TEAM_SCHEMA, 'workspaces')} WHERE id = ${choice}`.execute(db);
-  if (found.rows[0]?.organization_id !== organizationId) throw notFound();
+  if ((await workspaces.organizationOf(choice)) !== organizationId) throw notFound();
   try {
     assertCan(caller, ACTION, { organizationId, workspaceId: choice });
   } catch (error) {
@@ -56,11 +51,11 @@ export async function usageWorkspaces(db: Kysely<unknown>, principal: Principal 
 }
 
 /** The zone buckets are cut in: the query's `tz`, else the caller's profile time zone, else UTC. */
-export async function usageTimeZone(team: TeamReadRepository, principal: Principal | undefined, tz: string | undefined): Promise<string> {
+export async function usageTimeZone(profiles: ProfileReadRepository, principal: Principal | undefined, tz: string | undefined): Promise<string> {
   if (tz !== undefined) return tz;
   const caller = principal as Partial<AuthPrincipal> | undefined;
   if (caller?.kind === 'user' && typeof caller.userId === 'string') {
-    const profile = await team.getProfile(caller.userId);
+    const profile = await profiles.getProfile(caller.userId);
     if (profile?.timeZone) return profile.timeZone;
   }
   return 'UTC';

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import type { Kysely } from 'kysely';
-import type { TeamReadRepository } from '@steward/team-rbac';
+import { ProfileReadRepository, WorkspaceOrganizations } from '@steward/team-rbac';
 import {
   ChargebackQueryError,
   ChargebackRepository,
@@ -27,9 +27,8 @@ import {
 } from './usage-views.schema';
 
 export interface UsageRoutesDeps {
-  /** Over the database holding the chargeback (`rm_chargeback`) and team (`rm_team`) read models. */
+  /** Over the database holding the chargeback and team read models. */
   readonly db: Kysely<unknown>;
-  readonly team: TeamReadRepository;
   /** Credits per USD on the statement (usage-metering's creditsPerUsdFromEnv: STEWARD_CREDITS_PER_USD); default 100. */
   readonly creditsPerUsd?: string;
   readonly now?: () => Date;
@@ -76,12 +75,14 @@ function averageLatency(totals: UsageTotals): number | null {
 /** The chargeback routes (DESIGN §8): the Usage Analytics screens and the monthly usage statement. */
 export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
   const repository = new ChargebackRepository({ db: deps.db });
+  const workspaces = new WorkspaceOrganizations({ db: deps.db });
+  const profiles = new ProfileReadRepository({ db: deps.db });
   const creditsPerUsd = deps.creditsPerUsd ?? DEFAULT_CREDITS_PER_USD;
   const now = (): number => (deps.now?.() ?? new Date()).getTime();
 
   async function scopeOf(principal: Principal | undefined, filters: Filters): Promise<{ scope: UsageScope; timeZone: string; range: { workspaceIds: string[]; from: string; to: string; timeZone: string } }> {
-    const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId, filters.organizationId);
-    const timeZone = await usageTimeZone(deps.team, principal, filters.tz);
+    const workspaceIds = await usageWorkspaces(workspaces, principal, filters.workspaceId, filters.organizationId);
+    const timeZone = await usageTimeZone(profiles, principal, filters.tz);
     let from: number;
     let to: number;
     if (filters.period === 'custom') {
@@ -278,7 +279,7 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       query: StatementQuery,
       responses: { 200: UsageStatementSchema },
       handler: async ({ query: filters, principal }) => {
-        const workspaceIds = await usageWorkspaces(deps.db, principal, filters.workspaceId, filters.organizationId);
+        const workspaceIds = await usageWorkspaces(workspaces, principal, filters.workspaceId, filters.organizationId);
         const month = filters.month ?? new Date(now()).toISOString().slice(0, 7);
         const statement = await query(() => repository.statement(workspaceIds, `${month}-01`, creditsPerUsd));
         const group = (entry: StatementGroupInCredits) => ({

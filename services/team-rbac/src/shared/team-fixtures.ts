@@ -1,14 +1,7 @@
 import type { Actor, TeamCommandPayload, TeamCommandType, TeamEvent } from '@steward/contracts';
-import type { Aggregate, TeamCommand } from './command';
-import { TeamError, type TeamErrorCode } from './team.error';
+import type { TeamCommand } from './command';
 
-/** Spec helpers: fold given events into a state, build commands, expect a refusal code. */
-export function given<S, E extends TeamEvent>(aggregate: Aggregate<S, E>, events: readonly TeamEvent[]): S {
-  return events
-    .filter((event): event is E => aggregate.types.has(event.type))
-    .reduce((state, event) => aggregate.evolve(state, event), aggregate.initial);
-}
-
+/** What the decider specs are given: a time, a tenant, an organization, and commands as the handlers build them. */
 export const AT = '2026-11-21T10:00:00.000Z';
 
 /** The tenant of the specs' given events. */
@@ -32,14 +25,4 @@ export function command<T extends TeamCommandType>(
   at: string = AT,
 ): TeamCommand<T> {
   return { type, payload, actor: typeof actor === 'string' ? { type: 'user', id: actor } : actor, at };
-}
-
-export function refusal(decide: () => unknown): TeamErrorCode {
-  try {
-    decide();
-  } catch (error) {
-    if (error instanceof TeamError) return error.code;
-    throw error;
-  }
-  throw new Error('expected the command to be refused');
 }

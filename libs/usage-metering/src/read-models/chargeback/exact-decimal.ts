@@ -1,9 +1,28 @@
 /**
- * What the chargeback projection needs to apply a batch with little CPU: an
- * exact running sum of decimal strings, and PostgreSQL array literals written
- * in one pass (sent as one text parameter each, cast in SQL: `$1::bigint[]`),
- * instead of pg's per-element escaping of JS arrays.
+ * Exact decimal arithmetic on the money the usage events carry: a running sum
+ * of many costs that never drifts, and one value in plain notation (PostgreSQL
+ * numeric parameters and price keys never hold exponent notation).
  */
+import Decimal from 'decimal.js';
+
+/** Exact decimals, never exponent notation. */
+const Exact = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
+
+/** `value` in plain notation without trailing zeros, `"0"` for zero (negative zero included). */
+export function plainDecimal(value: Decimal.Value): string {
+  const decimal = new Exact(value);
+  return decimal.isZero() ? '0' : decimal.toFixed();
+}
+
+/** `a + b`, exact, in plain notation. */
+export function plainSum(a: Decimal.Value, b: Decimal.Value): string {
+  return plainDecimal(new Exact(a).plus(b));
+}
+
+/** `-value`, exact, in plain notation. */
+export function plainNegated(value: Decimal.Value): string {
+  return plainDecimal(new Exact(value).negated());
+}
 
 const POWERS: bigint[] = [1n];
 function powerOfTen(exponent: number): bigint {
@@ -49,27 +68,4 @@ export class ExactSum {
     const fraction = digits.slice(digits.length - this.scale).replace(/0+$/, '');
     return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
   }
-}
-
-/** A text[] literal: every element quoted (`""`, `NULL`, commas and braces stay text), null as NULL. */
-export function textArray(values: readonly (string | null)[]): string {
-  let out = '{';
-  for (let index = 0; index < values.length; index++) {
-    const value = values[index];
-    if (index > 0) out += ',';
-    if (value === null || value === undefined) out += 'NULL';
-    else out += /["\\]/.test(value) ? `"${value.replace(/[\\"]/g, '\\$&')}"` : `"${value}"`;
-  }
-  return `${out}}`;
-}
-
-/** A literal of numbers or booleans (nothing to quote); null as NULL. */
-export function plainArray(values: readonly (number | boolean | null)[]): string {
-  let out = '{';
-  for (let index = 0; index < values.length; index++) {
-    const value = values[index];
-    if (index > 0) out += ',';
-    out += value === null || value === undefined ? 'NULL' : String(value);
-  }
-  return `${out}}`;
 }

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { ExactSum, plainArray, textArray } from './batch-values';
+import { ExactSum, plainDecimal, plainNegated, plainSum } from './exact-decimal';
 
 describe('ExactSum', () => {
   it('adds decimal strings of any scale and sign exactly, in plain notation without trailing zeros', () => {
@@ -28,10 +28,14 @@ describe('ExactSum', () => {
   });
 });
 
-describe('array literals', () => {
-  it('quote every text (empty, NULL-looking, commas, braces, quotes, backslashes) and write null as NULL', () => {
-    expect(textArray(['a', '', 'NULL', 'x,y', '{z}', 'say "hi"', 'back\\slash', null])).toBe('{"a","","NULL","x,y","{z}","say \\"hi\\"","back\\\\slash",NULL}');
-    expect(plainArray([1, -2, true, null])).toBe('{1,-2,true,NULL}');
-    expect(textArray([])).toBe('{}');
+describe('plain notation', () => {
+  it('writes tiny and huge values without exponent, trailing zeros or a negative zero', () => {
+    expect(plainDecimal('1e-12')).toBe('0.000000000001');
+    expect(plainDecimal('1.5e21')).toBe('1500000000000000000000');
+    expect(plainDecimal('2.500')).toBe('2.5');
+    expect(plainDecimal('-0')).toBe('0');
+    expect(plainSum('0.1', '0.2')).toBe('0.3');
+    expect(plainSum('0.0010', '-0.001')).toBe('0');
+    expect(plainNegated('0.00775')).toBe('-0.00775');
   });
 });
