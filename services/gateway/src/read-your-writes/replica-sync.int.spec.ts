@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import { connectNats, natsNames, type NatsClients } from '@steward/messaging';
 import { CheckpointRepository } from '@steward/projections';
-import { createTestEnv, type TestEnv } from '@steward/testing';
+import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { ProjectionProgress } from './projection-progress';
 import { ReplicaSync, ReplicaSyncError } from './replica-sync';
 
@@ -54,8 +54,8 @@ describe('ReplicaSync (real NATS, Redis, PostgreSQL)', () => {
   });
 
   it('every live replica acks (its caches emptied) before syncOthers returns; both trust their caches', async () => {
-    expect(a.trusted()).toBe(true);
-    expect(b.trusted()).toBe(true);
+    // a lease is renewed every heartbeat; on a loaded machine the first renewal may come late, so wait for it
+    await waitFor('both replicas trusting their caches', async () => (a.trusted() && b.trusted() ? true : undefined), { timeoutMs: 5_000, intervalMs: 20 });
     const before = synced.b;
     await a.syncOthers(nothing, events, 5_000);
     expect(synced.b).toBe(before + 1);
