@@ -4,6 +4,7 @@ export { monthOf } from './chargeback/chargeback-batch';
 export { UNPRICED_KEY, linePrices, type LinePrices } from './chargeback/line-prices';
 export * from './chargeback/chargeback.repository';
 export * from './chargeback/usage-statement';
+export * from './chargeback/usage-figures';
 export * from './chargeback/chargeback-query.error';
 export * from './chargeback/chargeback-db';
 export * from './chargeback/time-buckets';

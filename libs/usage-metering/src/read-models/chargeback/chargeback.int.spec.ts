@@ -210,6 +210,19 @@ describe('chargeback read model, projected from UsageRecorded / UsageCorrected i
     const evenHours = await repository.timeline(range([ws1], 'even'), 'hour', 'Asia/Kolkata');
     expect(evenHours.reduce((sum, point) => sum + point.calls, 0)).toBe(15);
     expect(evenHours.find((point) => point.calls > 0)).toMatchObject({ bucket: '2026-04-01T05:00:00+05:30', start: '2026-04-01T00:00:00.000Z', calls: 15, cost: '0.015' });
+    // the screens' figures, from the same sums
+    expect(evenHours.find((point) => point.calls > 0)!.tokens).toEqual({ total: 2250, input: 1500, output: 750, cacheRead: 0, cacheCreation: 0, reasoningOutput: 0 });
+    expect(await repository.summary(range([ws1, ws2]))).toMatchObject({
+      totalCost: '0.045',
+      calls: 45,
+      tokens: { total: 6750 },
+      averageResponseTimeMs: 200,
+      successRate: 100,
+      costPerToken: '0.00000666666666667',
+      pricingConfigured: true,
+    });
+    expect(await repository.costShares(range([ws1, ws2]))).toEqual({ totalCost: '0.045', models: [{ provider: 'openai', model: 'gpt-4o', cost: '0.045', share: 100, calls: 45 }] });
+    expect(await repository.modelUsage(range([ws1], 'odd'))).toMatchObject([{ model: 'gpt-4o', calls: 15, cost: '0.015', tokens: { total: 2250 }, averageResponseTimeMs: 200 }]);
   });
 
   it('keeps counts exact past 2^53 in one batch (summed in memory in parts that stay exact)', async () => {

@@ -5,6 +5,7 @@ import { UNPRICED_KEY } from './line-prices';
 import { ChargebackQueryError, ChargebackQueryErrorCode } from './chargeback-query.error';
 import { decompose, localBuckets, TimeBucketError, type Cell, type Interval } from './time-buckets';
 import { statementInCredits, type UsageStatement } from './usage-statement';
+import { costShares, modelUsage, tokenFigures, usageSummary, type CostShares, type ModelUsage, type TokenFigures, type UsageSummary } from './usage-figures';
 
 /** The most points a timeline answers (hourly over 104 days). */
 export const MAX_TIMELINE_BUCKETS = 2500;
@@ -61,6 +62,7 @@ export interface TimelinePoint extends UsageTotals {
   readonly bucket: string;
   readonly start: string;
   readonly end: string;
+  readonly tokens: TokenFigures;
 }
 
 export interface ModelTotals extends UsageTotals {
@@ -266,6 +268,11 @@ export class ChargebackRepository {
     return totalsOf(rows[0]);
   }
 
+  /** The totals with the figures the summary shows: success rate, average response time, cost per token. */
+  async summary(scope: UsageScope): Promise<UsageSummary> {
+    return usageSummary(await this.totals(scope));
+  }
+
   /** One point per local bucket of `interval` in `timeZone` (empty buckets included). */
   async timeline(scope: UsageScope, interval: Interval, timeZone: string): Promise<TimelinePoint[]> {
     let buckets;
@@ -282,12 +289,10 @@ export class ChargebackRepository {
       false,
     );
     const byBucket = new Map(rows.map((row) => [Number(row.bucket), row]));
-    return buckets.map((bucket, index) => ({
-      bucket: bucket.label,
-      start: new Date(bucket.start).toISOString(),
-      end: new Date(bucket.end).toISOString(),
-      ...totalsOf(byBucket.get(index)),
-    }));
+    return buckets.map((bucket, index) => {
+      const totals = totalsOf(byBucket.get(index));
+      return { bucket: bucket.label, start: new Date(bucket.start).toISOString(), end: new Date(bucket.end).toISOString(), ...totals, tokens: tokenFigures(totals) };
+    });
   }
 
   /** Per provider × model over the range, most expensive first. */
@@ -297,6 +302,16 @@ export class ChargebackRepository {
       .map((row) => ({ provider: row.provider, model: row.model, ...totalsOf(row) }))
       .filter((row) => row.calls !== 0 || !new Exact(row.cost).isZero())
       .sort((a, b) => new Exact(b.cost).comparedTo(a.cost) || b.calls - a.calls || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+  }
+
+  /** Each model's share of the range's cost, most expensive first. */
+  async costShares(scope: UsageScope): Promise<CostShares> {
+    return costShares(await this.byModel(scope));
+  }
+
+  /** The model table: per provider × model, tokens and average response time, most expensive first. */
+  async modelUsage(scope: UsageScope): Promise<ModelUsage[]> {
+    return (await this.byModel(scope)).map(modelUsage);
   }
 
   /**

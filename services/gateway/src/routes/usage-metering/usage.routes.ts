@@ -1,4 +1,3 @@
-import Decimal from 'decimal.js';
 import type { Kysely } from 'kysely';
 import { ProfileReadRepository, WorkspaceOrganizations } from '@steward/team-rbac';
 import {
@@ -7,11 +6,10 @@ import {
   DAY_MS,
   DEFAULT_CREDITS_PER_USD,
   ceilQuarter,
-  decimalText,
   floorQuarter,
   type StatementGroupInCredits,
+  type TokenFigures,
   type UsageScope,
-  type UsageTotals,
 } from '@steward/usage-metering';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
@@ -57,19 +55,15 @@ async function query<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-function tokensOf(totals: UsageTotals) {
+function tokensOf(tokens: TokenFigures) {
   return {
-    total: totals.inputTokens + totals.outputTokens,
-    input: totals.inputTokens,
-    output: totals.outputTokens,
-    cacheRead: totals.cacheReadTokens,
-    cacheCreation: totals.cacheCreationTokens,
-    reasoningOutput: totals.reasoningTokens,
+    total: tokens.total,
+    input: tokens.input,
+    output: tokens.output,
+    cacheRead: tokens.cacheRead,
+    cacheCreation: tokens.cacheCreation,
+    reasoningOutput: tokens.reasoningOutput,
   };
-}
-
-function averageLatency(totals: UsageTotals): number | null {
-  return totals.latencyCount === 0 ? null : Math.round((totals.latencySumMs / totals.latencyCount) * 100) / 100;
 }
 
 /** The chargeback routes (DESIGN §8): the Usage Analytics screens and the monthly usage statement. */
@@ -118,21 +112,20 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       responses: { 200: UsageSummarySchema },
       handler: async ({ query: filters, principal }) => {
         const { scope, range } = await scopeOf(principal, filters);
-        const totals = await query(() => repository.totals(scope));
-        const tokens = tokensOf(totals);
+        const summary = await query(() => repository.summary(scope));
         return {
           status: 200,
           body: {
             ...range,
-            totalCost: totals.cost,
-            calls: totals.calls,
-            errors: totals.errors,
-            tokens,
-            averageResponseTimeMs: averageLatency(totals),
-            successRate: totals.calls === 0 ? null : Math.round(((totals.calls - totals.errors) / totals.calls) * 10_000) / 100,
-            costPerToken: tokens.total === 0 ? null : decimalText(new Decimal(totals.cost).dividedBy(tokens.total).toSignificantDigits(12)),
-            unpricedCalls: totals.unpricedCalls,
-            pricingConfigured: totals.unpricedCalls === 0,
+            totalCost: summary.totalCost,
+            calls: summary.calls,
+            errors: summary.errors,
+            tokens: tokensOf(summary.tokens),
+            averageResponseTimeMs: summary.averageResponseTimeMs,
+            successRate: summary.successRate,
+            costPerToken: summary.costPerToken,
+            unpricedCalls: summary.unpricedCalls,
+            pricingConfigured: summary.pricingConfigured,
           },
         };
       },
@@ -161,7 +154,7 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
               calls: point.calls,
               errors: point.errors,
               unpricedCalls: point.unpricedCalls,
-              tokens: tokensOf(point),
+              tokens: tokensOf(point.tokens),
             })),
           },
         };
@@ -177,18 +170,17 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       responses: { 200: UsageByModelSchema },
       handler: async ({ query: filters, principal }) => {
         const { scope, range } = await scopeOf(principal, filters);
-        const models = await query(() => repository.byModel(scope));
-        const total = models.reduce((sum, model) => sum.plus(model.cost), new Decimal(0));
+        const shares = await query(() => repository.costShares(scope));
         return {
           status: 200,
           body: {
             ...range,
-            totalCost: decimalText(total),
-            models: models.map((model) => ({
+            totalCost: shares.totalCost,
+            models: shares.models.map((model) => ({
               provider: model.provider,
               model: model.model,
               cost: model.cost,
-              share: total.isZero() ? 0 : new Decimal(model.cost).dividedBy(total).times(100).toDecimalPlaces(2).toNumber(),
+              share: model.share,
               calls: model.calls,
             })),
           },
@@ -205,7 +197,7 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       responses: { 200: UsageModelsSchema },
       handler: async ({ query: filters, principal }) => {
         const { scope, range } = await scopeOf(principal, filters);
-        const models = await query(() => repository.byModel(scope));
+        const models = await query(() => repository.modelUsage(scope));
         return {
           status: 200,
           body: {
@@ -216,9 +208,9 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
               calls: model.calls,
               errors: model.errors,
               unpricedCalls: model.unpricedCalls,
-              tokens: tokensOf(model),
+              tokens: tokensOf(model.tokens),
               cost: model.cost,
-              averageResponseTimeMs: averageLatency(model),
+              averageResponseTimeMs: model.averageResponseTimeMs,
             })),
           },
         };
