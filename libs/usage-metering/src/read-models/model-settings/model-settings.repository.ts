@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { UnitPrices } from '@steward/contracts';
-import { UsageDecimal, decimalText } from '../../pricing';
+import { UsageDecimal, decimalText, pricesPerMillionTokens } from '../../pricing';
 import { CHARGEBACK_SCHEMA } from '../chargeback/chargeback.projection';
 import type { ModelPriceRow } from './model-prices.table';
 import type { ModelSettingsDB } from './model-settings-db';
@@ -47,9 +47,11 @@ export interface ModelSettingsPage {
   readonly pageCount: number;
 }
 
-const PER_MILLION = new UsageDecimal(1_000_000);
+/** How far back the model settings look for models called without a price. */
+export const UNPRICED_MODELS_WINDOW_DAYS = 90;
 
-function pricesOf(row: ModelPriceRow, scale: (value: string) => string = (value) => decimalText(new UsageDecimal(value))): UnitPrices {
+function pricesOf(row: ModelPriceRow): UnitPrices {
+  const scale = (value: string): string => decimalText(new UsageDecimal(value));
   return {
     input: scale(row.input),
     output: scale(row.output),
@@ -60,9 +62,10 @@ function pricesOf(row: ModelPriceRow, scale: (value: string) => string = (value)
 }
 
 function priceView(row: ModelPriceRow): ModelPriceView {
+  const unitPrices = pricesOf(row);
   return {
-    unitPrices: pricesOf(row),
-    unitPricesPerMillionTokens: pricesOf(row, (value) => decimalText(new UsageDecimal(value).times(PER_MILLION))),
+    unitPrices,
+    unitPricesPerMillionTokens: pricesPerMillionTokens(unitPrices),
     effectiveFrom: row.effective_from.toISOString(),
     setBy: row.set_by,
     setAt: row.set_at.toISOString(),
@@ -124,11 +127,12 @@ export class ModelSettingsRepository {
   }
 
   /**
-   * Models seen in the workspace's usage since `since` with calls recorded unpriced (no workspace price, no
+   * Models seen in the workspace's usage in the `windowDays` days before `now` with calls recorded unpriced (no workspace price, no
    * catalogue entry), from the chargeback read model's daily rollups, minus the models the workspace has priced
    * since. Empty while the chargeback read model does not exist yet.
    */
-  async unpricedModels(workspaceId: string, since: Date): Promise<UnpricedModelView[]> {
+  async unpricedModels(workspaceId: string, now: Date = new Date(), windowDays: number = UNPRICED_MODELS_WINDOW_DAYS): Promise<UnpricedModelView[]> {
+    const since = new Date(now.getTime() - windowDays * 86_400_000);
     try {
       const result = await sql<{ provider: string; model: string; unpriced: string }>`
         SELECT r.provider, r.model, sum(r.unpriced_calls)::text AS unpriced

@@ -1,9 +1,8 @@
-import { Decimal } from 'decimal.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { TOKEN_TYPES, type UnitPrices, InstantSchema, SearchTermSchema, MAX_PRICE_PER_TOKEN, MAX_PRICE_SCALE, priceText, text as storableText } from '@steward/contracts';
+import { InstantSchema, SearchTermSchema, MAX_PRICE_PER_TOKEN, MAX_PRICE_SCALE, priceText, text as storableText } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
-import { ModelSettingsRepository, builtInCatalogueFile } from '@steward/usage-metering';
+import { ModelSettingsRepository, UNPRICED_MODELS_WINDOW_DAYS, builtInCatalogueFile, catalogueListing, pricesPerMillionTokens, pricesPerToken } from '@steward/usage-metering';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf, type Caller } from '../caller';
@@ -25,9 +24,6 @@ export interface ModelRoutesDeps {
   readonly now?: () => Date;
 }
 
-/** Exact decimal arithmetic wide enough that shifting by 10^6 never rounds. */
-const Exact = Decimal.clone({ precision: 200, toExpNeg: -9e15, toExpPos: 9e15 });
-const MILLION = new Exact(1_000_000);
 /**
  * The bounds of a price per token (see priceText in @steward/contracts); a price per 1M tokens is a million times
  * larger and has six fewer decimal places, so either converts exactly into a price per token within the bounds.
@@ -75,22 +71,6 @@ const PutModelBody = z
     }
   });
 
-function scalePrices(prices: UnitPrices, scale: (value: Decimal) => Decimal): UnitPrices {
-  const out: Record<string, string> = {};
-  for (const type of TOKEN_TYPES) {
-    const value = prices[type];
-    if (value !== undefined) out[type] = text(scale(new Exact(value)));
-  }
-  return out as UnitPrices;
-}
-
-function text(value: Decimal): string {
-  return value.isZero() ? '0' : value.toFixed();
-}
-
-const perToken = (prices: UnitPrices): UnitPrices => scalePrices(prices, (value) => value.div(MILLION));
-const perMillion = (prices: UnitPrices): UnitPrices => scalePrices(prices, (value) => value.times(MILLION));
-
 /**
  * Model settings (admin only): the workspace's models with prices and price
  * history and whether an API key is configured; setting prices (per token or
@@ -120,7 +100,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
       summary: 'Model settings of a workspace: each configured model with its current price, price history and API key status',
       description:
         'Prices are USD per token (and per 1M tokens), exact decimal text. The API key is only ever "Configured" or "Not Configured". ' +
-        '`unpricedModels`: models the last 90 days of usage called without any price (no workspace price, no catalogue entry), ' +
+        `\`unpricedModels\`: models the last ${UNPRICED_MODELS_WINDOW_DAYS} days of usage called without any price (no workspace price, no catalogue entry), ` +
         'flagged "pricing not configured".',
       tags: ['models'],
       permission: 'models.read',
@@ -130,10 +110,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
       responses: { 200: pageSchema(ModelSettingsViewSchema).extend({ unpricedModels: z.array(UnpricedModelSchema) }) },
       handler: async ({ params, query }) => {
         const at = now();
-        const [page, unpricedModels] = await Promise.all([
-          repository.listModels(params.wsId, query, at),
-          repository.unpricedModels(params.wsId, new Date(at.getTime() - 90 * 86_400_000)),
-        ]);
+        const [page, unpricedModels] = await Promise.all([repository.listModels(params.wsId, query, at), repository.unpricedModels(params.wsId, at)]);
         return { status: 200, body: { ...page, unpricedModels } };
       },
     }),
@@ -157,7 +134,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
         const who = caller(principal);
         const issuedAt = now().toISOString();
         const provider = params.provider.toLowerCase();
-        const unitPrices = body.unitPrices ?? (body.pricesPerMillionTokens !== undefined ? perToken(body.pricesPerMillionTokens) : undefined);
+        const unitPrices = body.unitPrices ?? (body.pricesPerMillionTokens !== undefined ? pricesPerToken(body.pricesPerMillionTokens) : undefined);
         const given = body.unitPrices ? 'unitPrices' : 'pricesPerMillionTokens';
         // one command: the price and the key change together or not at all (a PUT carries no Idempotency-Key)
         const answer = await sender.send(
@@ -185,7 +162,7 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
           unitPrices !== undefined
             ? {
                 unitPrices,
-                unitPricesPerMillionTokens: perMillion(unitPrices),
+                unitPricesPerMillionTokens: pricesPerMillionTokens(unitPrices),
                 effectiveFrom: body.effectiveFrom !== undefined ? new Date(body.effectiveFrom).toISOString() : issuedAt,
                 rerate: body.rerate ?? false,
               }
@@ -208,29 +185,25 @@ export function modelRoutes(deps: ModelRoutesDeps): AnyRoute[] {
       query: z.strictObject({ ...pageQuery, q: SearchTermSchema.min(1).optional() }),
       responses: { 200: CataloguePageSchema },
       handler: ({ query }) => {
-        const needle = query.q?.toLowerCase();
-        const matching = catalogue.entries.filter(
-          (entry) => needle === undefined || entry.modelName.toLowerCase().includes(needle) || (entry.provider ?? '').toLowerCase().includes(needle),
-        );
-        const items = matching.slice((query.page - 1) * query.pageSize, query.page * query.pageSize).map((entry) => ({
-          id: entry.id,
-          modelName: entry.modelName,
-          provider: entry.provider ?? null,
-          matchPattern: entry.pattern,
-          flags: entry.flags,
-          unitPrices: entry.unitPrices,
-          unitPricesPerMillionTokens: perMillion(entry.unitPrices),
-        }));
+        const listing = catalogueListing({ page: query.page, pageSize: query.pageSize, q: query.q }, catalogue);
         return {
           status: 200,
           body: {
-            attribution: catalogue.attribution,
-            source: catalogue.source,
-            items,
-            total: matching.length,
-            page: query.page,
-            pageSize: query.pageSize,
-            pageCount: Math.ceil(matching.length / query.pageSize),
+            attribution: listing.attribution,
+            source: listing.source,
+            items: listing.items.map((entry) => ({
+              id: entry.id,
+              modelName: entry.modelName,
+              provider: entry.provider,
+              matchPattern: entry.matchPattern,
+              flags: entry.flags,
+              unitPrices: entry.unitPrices,
+              unitPricesPerMillionTokens: entry.unitPricesPerMillionTokens,
+            })),
+            total: listing.total,
+            page: listing.page,
+            pageSize: listing.pageSize,
+            pageCount: listing.pageCount,
           },
         };
       },
