@@ -46,11 +46,11 @@ describe('usageSummary', () => {
       averageResponseTimeMs: 0.67,
       costPerToken: '0.666666666667',
     });
-    // the quotient is taken at 20 significant digits first: …0124999999999|5 becomes …0125, then …013
+    // rounded once: …0124999999999|5 stays …012 (a quotient rounded first to fewer digits would become …013)
     expect(usageSummary(totals({ calls: 3, errors: 1, inputTokens: 1, cost: '0.1234567890124999999995', latencySumMs: 1000, latencyCount: 3 }))).toMatchObject({
       successRate: 66.67,
       averageResponseTimeMs: 333.33,
-      costPerToken: '0.123456789013',
+      costPerToken: '0.123456789012',
     });
   });
 });
@@ -73,9 +73,9 @@ describe('costShares', () => {
     expect(costShares([])).toEqual({ totalCost: '0', models: [] });
   });
 
-  it('sums the total at 20 significant digits, half up', () => {
+  it('sums the total exactly, however many digits the costs have', () => {
     const shares = costShares([model('a', { cost: '1' }), model('b', { cost: '0.123456789012345678951' })]);
-    expect(shares).toMatchObject({ totalCost: '1.123456789012345679', models: [{ share: 89.01 }, { share: 10.99 }] });
+    expect(shares).toMatchObject({ totalCost: '1.123456789012345678951', models: [{ share: 89.01 }, { share: 10.99 }] });
   });
 });
 

@@ -7,10 +7,10 @@ import { decimalText } from '../../pricing/cost';
 import type { ModelTotals, UsageTotals } from './chargeback.repository';
 
 /**
- * Sums and quotients of money at 20 significant digits, rounding half up (decimal.js's defaults): the precision the
- * API's figures are defined at. A clone, so no other module's Decimal settings can change an answer.
+ * Sums of money exact (60 digits hold any sum of costs of 24 decimals), each quotient rounded once, half up, to the
+ * digits the API shows. A clone, so no other module's Decimal settings can change an answer.
  */
-const Figure = Decimal.clone({ precision: 20, rounding: Decimal.ROUND_HALF_UP });
+const Figure = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 
 /** Token sums as the screens show them: `total` is input + output (input includes cached, output reasoning tokens). */
 export interface TokenFigures {
@@ -64,7 +64,7 @@ export interface ModelCostShare {
 }
 
 export interface CostShares {
-  /** Σ of the models' costs, USD, at 20 significant digits. */
+  /** Σ of the models' costs, USD, exact decimal text. */
   readonly totalCost: string;
   readonly models: ModelCostShare[];
 }
