@@ -244,6 +244,10 @@ describe('runtime environments over HTTP', () => {
     const bad = await client.call('PATCH', `${base()}/${ingestion.id}`, { token: owner, body: { config: { server: 'not a url', unknownField: 1 } } });
     expect(bad.status).toBe(400);
     expect((bad.body as { errors: Array<{ field: string }> }).errors.map((error) => error.field).sort()).toEqual(['body.config.server', 'body.config.unknownField']);
+    // a change of one field: runtime-registry merges it with the stored configuration, the token left out is kept
+    const kept = await client.expect<RuntimeView>(200, 'PATCH', `${base()}/${ingestion.id}`, { token: owner, body: { config: { namespace: 'ingest-kept' } } });
+    expect(kept.config).toMatchObject({ namespace: 'ingest-kept', server: kubernetes.url });
+    expect(kept.secrets.token?.hint).toBe(`••••${K8S_TOKEN.slice(-4)}`);
     const patched = await client.expect<RuntimeView>(200, 'PATCH', `${base()}/${ingestion.id}`, {
       token: owner,
       body: { name: 'Ingestion cluster (EU)', config: { namespace: 'ingest-eu', token: WRONG_TOKEN } },

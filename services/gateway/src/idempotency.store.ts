@@ -5,6 +5,12 @@ import { GatewayError, GatewayErrorCode } from './gateway.error';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
+/**
+ * The methods whose requests take an Idempotency-Key: those that create (POST) and those that change
+ * several things at once (PATCH), whose handlers derive their command ids from it.
+ */
+export const IDEMPOTENT_KEY_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH']);
+
 /** 1 to 255 visible ASCII characters. */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 

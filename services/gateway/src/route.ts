@@ -81,7 +81,7 @@ export interface RouteContext<Params, Query, Body> {
   readonly workspaceId: string | undefined;
   readonly requestId: string;
   /**
-   * The client's Idempotency-Key on a POST, bound to this request (the key and the request's fingerprint in one
+   * The client's Idempotency-Key on a POST or PATCH, bound to this request (the key and the request's fingerprint in one
    * text): derive command and resource ids from it, so a retry of the request derives the same ids and the key
    * reused with another request never does. Undefined without the header.
    */

@@ -1,4 +1,5 @@
-import { TeamStreams } from '@steward/contracts';
+import { randomUUID } from 'node:crypto';
+import { TeamStreams, newId } from '@steward/contracts';
 import { waitFor } from '@steward/testing';
 import { startTeamRoutesHarness, type Answer, type TeamRoutesHarness } from './team-routes.harness';
 
@@ -107,6 +108,58 @@ describe('team routes over HTTP (real team-rbac handlers, projections, PostgreSQ
     expect(overview.body.organization).toMatchObject({ id: organizationId, name: 'Acme', owner: { userId: 'u-owner' } });
     expect(overview.body.workspaces).toMatchObject({ total: 2, active: 1, suspended: 1, others: 0 });
     expect(overview.body.recentActivity.length).toBeGreaterThan(0);
+  });
+
+  it('patches name and status as one command: a retry with the same Idempotency-Key is that command, a refused half refuses the whole', async () => {
+    const created = await h.call('POST', `/v1/organizations/${organizationId}/workspaces`, { auth: OWNER, body: { name: 'Ops' } });
+    expectStatus(created, 201);
+    const ws = created.body.id as string;
+    await h.caughtUp(TeamStreams.workspace(ws));
+    const typesOf = async (streamId: string) => (await h.store.readStream(streamId)).map((event) => event.type);
+    const createdEvents = await typesOf(TeamStreams.workspace(ws));
+
+    const patch = () => h.call('PATCH', `/v1/workspaces/${ws}`, { auth: OWNER, body: { name: 'Ops (paused)', status: 'suspended', reason: 'budget' }, headers: { 'idempotency-key': 'patch-ops' } });
+    const first = await patch();
+    expectStatus(first, 200);
+    expect(first.body).toMatchObject({ id: ws, name: 'Ops (paused)', status: 'suspended' });
+    const stream = await h.store.readStream(TeamStreams.workspace(ws));
+    const patched = stream.slice(createdEvents.length);
+    expect(patched.map((event) => event.type)).toEqual(['WorkspaceRenamed', 'WorkspaceStatusChanged']);
+    // one command caused both
+    expect(new Set(patched.map((event) => event.metadata.causationId)).size).toBe(1);
+
+    const replayed = await patch();
+    expectStatus(replayed, 200);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+
+    // someone resumes the workspace; then a retry whose first answer was never stored arrives: it is the same
+    // command, answered as before, and suspends nothing again
+    expectStatus(await h.call('PATCH', `/v1/workspaces/${ws}`, { auth: OWNER, body: { status: 'active' } }), 200);
+    await h.forgetIdempotentAnswers();
+    const resent = await patch();
+    expectStatus(resent, 200);
+    expect(resent.headers.get('idempotent-replayed')).toBeNull();
+    expect(await typesOf(TeamStreams.workspace(ws))).toEqual([...createdEvents, 'WorkspaceRenamed', 'WorkspaceStatusChanged', 'WorkspaceStatusChanged']);
+    expect((await h.call('GET', `/v1/workspaces/${ws}`, { auth: OWNER })).body).toMatchObject({ name: 'Ops (paused)', status: 'active' });
+
+    // a workspace still provisioning cannot be suspended: the rename sent with it does not land either
+    const provisioning = newId('workspace');
+    const at = new Date().toISOString();
+    const metadata = { correlationId: randomUUID(), actor: { type: 'user' as const, id: 'u-owner' }, organizationId, workspaceId: provisioning, occurredAt: at };
+    await h.store.append(
+      TeamStreams.workspace(provisioning),
+      [
+        { eventId: randomUUID(), type: 'WorkspaceCreated', version: 1, data: { organizationId, workspaceId: provisioning, name: 'Starting', status: 'provisioning', createdBy: 'u-owner', createdAt: at }, metadata },
+        { eventId: randomUUID(), type: 'MemberJoined', version: 1, data: { organizationId, workspaceId: provisioning, userId: 'u-owner', email: 'owner@acme.test', role: 'owner', via: 'creation', joinedAt: at }, metadata },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await h.caughtUp(TeamStreams.workspace(provisioning));
+    const refused = await h.call('PATCH', `/v1/workspaces/${provisioning}`, { auth: OWNER, body: { name: 'Started', status: 'suspended' } });
+    expectStatus(refused, 409);
+    expect(refused.body).toMatchObject({ status: 409, detail: 'a workspace cannot go from provisioning to suspended' });
+    expect(await typesOf(TeamStreams.workspace(provisioning))).toEqual(['WorkspaceCreated', 'MemberJoined']);
+    expect((await h.call('GET', `/v1/workspaces/${provisioning}`, { auth: OWNER })).body).toMatchObject({ name: 'Starting', status: 'provisioning' });
   });
 
   it('invites, accepts (a new person gets a user token), changes the role with If-Match, and removes the member', async () => {

@@ -9,6 +9,7 @@ import {
   RuntimeTestFailureSchema,
   RuntimeTestIdSchema,
   runtimeTestFindings,
+  type RuntimeConfig,
 } from './runtime-fields';
 
 /*
@@ -39,7 +40,11 @@ export const ReconfigureRuntimePayload = z
     workspaceId: TeamIdSchema,
     runtimeId: RuntimeIdSchema,
     name: RuntimeNameSchema.optional(),
-    /** Fields to change; a secret field left out keeps its stored value. */
+    /**
+     * Fields to change. The service merges them with the stored configuration (a secret field left out
+     * keeps its stored value; a field of another credential form drops the old form's fields) and
+     * validates the result; RUNTIME_INVALID_CONFIG names every field at fault.
+     */
     config: ConfigInput.optional(),
   })
   .strict();
@@ -80,3 +85,19 @@ export type RuntimeCommandInput<T extends RuntimeCommandType> = z.input<(typeof 
  * e.g. setting the current default again).
  */
 export type RuntimeCommandAnswer = CommandAnswer;
+
+/**
+ * ReconfigureRuntime's answer: the runtime as configured once the command is stored (the change merged
+ * with what was kept), secrets as their masked hints only.
+ */
+export interface ReconfigureRuntimeAnswer extends RuntimeCommandAnswer {
+  /** Absent when the runtime is gone by then (a resent command after a delete). */
+  readonly runtime?: {
+    readonly name: string;
+    readonly config: RuntimeConfig;
+    readonly secrets: Readonly<Record<string, { readonly hint: string }>>;
+  };
+}
+
+/** The answer of each runtime command (RuntimeCommandAnswer unless it tells more). */
+export type RuntimeCommandAnswerOf<T extends RuntimeCommandType> = T extends 'ReconfigureRuntime' ? ReconfigureRuntimeAnswer : RuntimeCommandAnswer;

@@ -8,7 +8,10 @@ import type { CommandErrorBody } from '../command';
 export enum RuntimeErrorCode {
   /** The payload does not match the command's schema (400). */
   InvalidCommand = 'RUNTIME_INVALID_COMMAND',
-  /** The configuration does not match the provider's schema (400); `message` names the fields, never a value. */
+  /**
+   * The configuration does not match the provider's schema (400); `message` and `errors` name the
+   * fields (`config.server`), never a value.
+   */
   InvalidConfig = 'RUNTIME_INVALID_CONFIG',
   /** The actor's role or scopes do not allow it (403). */
   Forbidden = 'RUNTIME_FORBIDDEN',
@@ -24,7 +27,16 @@ export enum RuntimeErrorCode {
   Unavailable = 'RUNTIME_UNAVAILABLE',
 }
 
-export type RuntimeErrorBody = CommandErrorBody<RuntimeErrorCode>;
+/** One field of the payload at fault and why: `config.<field>` for a provider configuration. */
+export interface RuntimeFieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface RuntimeErrorBody extends CommandErrorBody<RuntimeErrorCode> {
+  /** RUNTIME_INVALID_CONFIG: every field at fault (the gateway answers them as its 400's `errors`). */
+  readonly errors?: readonly RuntimeFieldIssue[];
+}
 
 export const RUNTIME_ERROR_HTTP_STATUS: Readonly<Record<RuntimeErrorCode, number>> = {
   [RuntimeErrorCode.InvalidCommand]: 400,

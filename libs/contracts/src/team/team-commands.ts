@@ -45,6 +45,23 @@ export const ChangeWorkspaceStatusPayload = z
   .object({ workspaceId: TeamIdSchema, status: WorkspaceStatusSchema, reason: freeText(500).optional() })
   .strict();
 
+/**
+ * A workspace's settings in one command: a new name, a new status, or both. It is decided as a rename
+ * followed by a status change on the same state, and lands whole or not at all (one command id, so a
+ * resent PATCH is the same change).
+ */
+export const UpdateWorkspacePayload = z
+  .object({
+    workspaceId: TeamIdSchema,
+    name: DisplayNameSchema.optional(),
+    status: WorkspaceStatusSchema.optional(),
+    /** Only with `status`. */
+    reason: freeText(500).optional(),
+  })
+  .strict()
+  .refine((payload) => payload.name !== undefined || payload.status !== undefined, { message: 'give a name, a status or both' })
+  .refine((payload) => payload.reason === undefined || payload.status !== undefined, { message: 'a reason goes with a status', path: ['reason'] });
+
 export const InviteMemberPayload = z
   .object({
     workspaceId: TeamIdSchema,
@@ -121,6 +138,7 @@ export const TeamCommandPayloads = {
   CreateWorkspace: CreateWorkspacePayload,
   RenameWorkspace: RenameWorkspacePayload,
   ChangeWorkspaceStatus: ChangeWorkspaceStatusPayload,
+  UpdateWorkspace: UpdateWorkspacePayload,
   InviteMember: InviteMemberPayload,
   AcceptInvitation: AcceptInvitationPayload,
   RevokeInvitation: RevokeInvitationPayload,

@@ -1,4 +1,4 @@
-import { CreateOrganizationPayload, InviteMemberPayload, TEAM_COMMAND_TYPES, TeamCommandPayloads } from './team-commands';
+import { CreateOrganizationPayload, InviteMemberPayload, TEAM_COMMAND_TYPES, TeamCommandPayloads, UpdateWorkspacePayload } from './team-commands';
 import { ApiKeyIssued, TEAM_EVENTS, teamEventRegistry } from './team-events';
 import { isTimeZone } from './team-fields';
 import { TeamStreams } from './team-streams';
@@ -42,6 +42,14 @@ describe('team contracts', () => {
     expect(InviteMemberPayload.safeParse({ ...invite, role: 'superuser' }).success).toBe(false);
     expect(InviteMemberPayload.safeParse({ ...invite, extra: 1 }).success).toBe(false);
     expect(CreateOrganizationPayload.safeParse({ organizationId: 'o', name: '', workspaceId: 'w', workspaceName: 'W', owner: { userId: 'u', email: 'a@b.co' } }).success).toBe(false);
+  });
+
+  it('takes a workspace update with a name, a status or both, and a reason only with a status', () => {
+    expect(UpdateWorkspacePayload.safeParse({ workspaceId: 'w', name: 'Lab', status: 'suspended', reason: 'budget' }).success).toBe(true);
+    expect(UpdateWorkspacePayload.safeParse({ workspaceId: 'w', name: 'Lab' }).success).toBe(true);
+    expect(UpdateWorkspacePayload.safeParse({ workspaceId: 'w' }).success).toBe(false);
+    const reasonAlone = UpdateWorkspacePayload.safeParse({ workspaceId: 'w', name: 'Lab', reason: 'budget' });
+    expect(reasonAlone.success ? [] : reasonAlone.error.issues.map((issue) => issue.path.join('.'))).toEqual(['reason']);
   });
 
   it('knows IANA time zones', () => {

@@ -2,24 +2,20 @@ import { CommandRunner, type LoadedStream } from '@steward/commands';
 import {
   RuntimeCommandPayloads,
   RuntimeStreams,
-  isSecretField,
-  supersededCredentialFields,
   runtimeEventRegistry,
-  runtimeProvider,
   runtimeSecretOwner,
-  validateRuntimeConfig,
   type CommandEnvelope,
+  type ReconfigureRuntimeAnswer,
   type RuntimeCommandAnswer,
   type RuntimeCommandPayload,
   type RuntimeCommandType,
-  type RuntimeConfig,
-  type RuntimeProviderId,
   type SecretReference,
 } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import { SecretsError, maskSecret, secretRefFor, type SecretStore } from '@steward/secrets';
 import type { RuntimeAuthorizer } from './runtime-access';
 import { catalogueDecider, type CatalogueRequest, type DecisionContext, type RuntimeCatalogueState } from './runtime-catalogue.decider';
+import { configChange, mergedConfig, splitConfig, validatedConfig } from './runtime-config';
 import { RuntimeError, RuntimeErrorCode } from './runtime.error';
 
 /** What the connection-test queue is given for one test. */
@@ -85,7 +81,14 @@ export class RuntimeCommandRunner {
     });
     const context: DecisionContext = { organizationId, workspaceId, actorId: envelope.actor.id, at: envelope.issuedAt };
     const plan = await this.plan(type, payload as never, envelope, context);
-    return this.commit(envelope, context, plan);
+    const { answer, state } = await this.commit(envelope, context, plan);
+    if (type !== 'ReconfigureRuntime') return answer;
+    // the runtime as configured now: what the gateway answers, without merging anything itself
+    const runtime = state.runtimes[(payload as RuntimeCommandPayload<'ReconfigureRuntime'>).runtimeId];
+    if (!runtime) return answer;
+    const secrets = Object.fromEntries(Object.entries(runtime.secrets).map(([field, reference]) => [field, { hint: reference.hint }]));
+    const reconfigured: ReconfigureRuntimeAnswer = { ...answer, runtime: { name: runtime.name, config: runtime.config, secrets } };
+    return reconfigured;
   }
 
   load(workspaceId: string): Promise<LoadedCatalogue> {
@@ -103,7 +106,7 @@ export class RuntimeCommandRunner {
       case 'RegisterRuntime': {
         const p = payload as RuntimeCommandPayload<'RegisterRuntime'>;
         const owner = runtimeSecretOwner(context.workspaceId, p.runtimeId);
-        const { config, secretValues } = splitConfig(p.provider, validated(p.provider, p.config));
+        const { config, secretValues } = splitConfig(p.provider, validatedConfig(p.provider, p.config));
         const refs = secretRefs(secretValues, context.workspaceId, p.runtimeId, envelope.commandId);
         return {
           build: () => ({ type: 'RegisterRuntime', runtimeId: p.runtimeId, name: p.name, provider: p.provider, config, secrets: refs, setAsDefault: p.setAsDefault }),
@@ -116,21 +119,18 @@ export class RuntimeCommandRunner {
         const owner = runtimeSecretOwner(context.workspaceId, p.runtimeId);
         const current = (await this.load(context.workspaceId)).state.runtimes[p.runtimeId];
         if (!current) throw new RuntimeError(RuntimeErrorCode.NotFound, `no runtime ${p.runtimeId} in workspace ${context.workspaceId}`);
-        const changes = p.config ?? {};
-        // another credential form given (a Databricks token after OAuth M2M, or back): the old form's fields go
-        const superseded = supersededCredentialFields(current.provider, Object.keys(changes));
-        const changedSecretFields = [...Object.keys(changes), ...superseded].filter((field) => isSecretField(current.provider, field));
-        const keptRefs = Object.fromEntries(Object.entries(current.secrets).filter(([field]) => !changedSecretFields.includes(field)));
-        const keptValues = await secretValues(secrets, keptRefs, owner);
-        const keptConfig = Object.fromEntries(Object.entries(current.config).filter(([field]) => !superseded.includes(field)));
-        const merged = validated(current.provider, { ...keptConfig, ...keptValues, ...changes });
-        const { config } = splitConfig(current.provider, merged);
-        const newValues = Object.fromEntries(changedSecretFields.filter((field) => merged[field] !== undefined).map((field) => [field, String(merged[field])]));
-        const refs = secretRefs(newValues, context.workspaceId, p.runtimeId, envelope.commandId);
-        const replaced = Object.entries(current.secrets).filter(([field]) => changedSecretFields.includes(field)).map(([, reference]) => reference.ref);
+        // the change merged with what is stored and checked as a whole: a secret left out keeps its value
+        const change = configChange(current, p.config ?? {});
+        const { config, newSecretValues } = mergedConfig(current, change, await secretValues(secrets, change.keptSecrets, owner));
+        const refs = secretRefs(newSecretValues, context.workspaceId, p.runtimeId, envelope.commandId);
+        const fresh = new Set(Object.values(refs).map((reference) => reference.ref));
+        // a resent command derives the refs it stored the first time: those are the runtime's now, not replaced
+        const replaced = Object.entries(current.secrets)
+          .filter(([field, reference]) => change.replacedSecrets.includes(field) && !fresh.has(reference.ref))
+          .map(([, reference]) => reference.ref);
         return {
-          build: () => ({ type: 'ReconfigureRuntime', runtimeId: p.runtimeId, name: p.name, config, secrets: refs, removed: superseded }),
-          beforeAppend: () => putAll(secrets, owner, newValues, refs),
+          build: () => ({ type: 'ReconfigureRuntime', runtimeId: p.runtimeId, name: p.name, config, secrets: refs, removed: change.superseded }),
+          beforeAppend: () => putAll(secrets, owner, newSecretValues, refs),
           // the replaced values go once the event no longer points at them
           afterCommit: async () => {
             for (const ref of replaced) await secrets.delete(ref, owner);
@@ -174,11 +174,17 @@ export class RuntimeCommandRunner {
    * the first append (beforeAppend), removed again when the command ends
    * without those events (onAbort), and afterCommit runs once they are stored.
    */
-  private async commit(envelope: CommandEnvelope, context: DecisionContext, plan: Plan): Promise<RuntimeCommandAnswer> {
+  private async commit(envelope: CommandEnvelope, context: DecisionContext, plan: Plan): Promise<{ answer: RuntimeCommandAnswer; state: RuntimeCatalogueState }> {
     let prepared = false;
+    // the catalogue as the command leaves it: the last state loaded, with the events decided on it
+    let state = catalogueDecider.initialState;
     try {
       const answer = await this.commands.commit(envelope, {
-        load: () => this.load(context.workspaceId),
+        load: async () => {
+          const loaded = await this.load(context.workspaceId);
+          state = loaded.state;
+          return loaded;
+        },
         streams: (loaded) => [loaded],
         decide: async (loaded) => {
           const events = catalogueDecider.decide({ ...plan.build(loaded), context }, loaded.state);
@@ -186,6 +192,7 @@ export class RuntimeCommandRunner {
             await plan.beforeAppend();
             prepared = true;
           }
+          state = events.reduce(catalogueDecider.evolve, loaded.state);
           return events;
         },
         scopeOf: () => context,
@@ -194,7 +201,7 @@ export class RuntimeCommandRunner {
       if (prepared && !answer.changed) await plan.onAbort?.();
       prepared = false;
       if (answer.changed) await plan.afterCommit?.();
-      return answer;
+      return { answer, state };
     } catch (error) {
       if (prepared) await plan.onAbort?.().catch(() => undefined);
       throw error;
@@ -205,25 +212,6 @@ export class RuntimeCommandRunner {
 /** The secret store could not be reached: retryable, and named by its code only (never a value). */
 function secretStoreRefusal(error: unknown): RuntimeError | undefined {
   return error instanceof SecretsError ? new RuntimeError(RuntimeErrorCode.Unavailable, `secret store: ${error.code}`) : undefined;
-}
-
-function validated(provider: RuntimeProviderId, config: unknown): Record<string, string | number | boolean> {
-  const result = validateRuntimeConfig(provider, config);
-  if (!result.ok) {
-    const fields = result.issues.map((issue) => `config.${issue.path.join('.')}: ${issue.message}`);
-    throw new RuntimeError(RuntimeErrorCode.InvalidConfig, `invalid ${runtimeProvider(provider).label} configuration: ${fields.join('; ')}`);
-  }
-  return result.config;
-}
-
-function splitConfig(provider: RuntimeProviderId, config: Record<string, string | number | boolean>): { config: RuntimeConfig; secretValues: Record<string, string> } {
-  const plain: RuntimeConfig = {};
-  const secretValues: Record<string, string> = {};
-  for (const [field, value] of Object.entries(config)) {
-    if (isSecretField(provider, field)) secretValues[field] = String(value);
-    else plain[field] = value;
-  }
-  return { config: plain, secretValues };
 }
 
 function secretRefs(values: Record<string, string>, workspaceId: string, runtimeId: string, commandId: string): Record<string, SecretReference> {

@@ -26,6 +26,7 @@ export const TEAM_COMMAND_ACTIONS: Readonly<Record<TeamCommandType, Action | 'an
   CreateWorkspace: 'workspace.create',
   RenameWorkspace: 'workspace.update',
   ChangeWorkspaceStatus: 'workspace.update',
+  UpdateWorkspace: 'workspace.update',
   InviteMember: 'member.invite',
   AcceptInvitation: 'anyone',
   RevokeInvitation: 'invitation.revoke',

@@ -141,3 +141,47 @@ describe('workspace decider: settings', () => {
     given(created).when(status('active')).thenNothingHappened();
   });
 });
+
+describe('workspace decider: one update of name and status', () => {
+  const update = (payload: { name?: string; status?: 'provisioning' | 'active' | 'suspended' | 'attention'; reason?: string }) =>
+    command('UpdateWorkspace', { workspaceId: 'ws-1', ...payload });
+  /** What RenameWorkspace then ChangeWorkspaceStatus decide on the same state. */
+  const asTwoCommands = (given_: readonly TeamEvent[], name: string, status: 'active' | 'suspended' | 'attention', reason?: string): TeamEvent[] => {
+    const renamed = given(given_).when(command('RenameWorkspace', { workspaceId: 'ws-1', name })).events();
+    const changed = given([...given_, ...renamed]).when(command('ChangeWorkspaceStatus', { workspaceId: 'ws-1', status, ...(reason ? { reason } : {}) })).events();
+    return [...renamed, ...changed];
+  };
+
+  it('renames and changes the status in one decision: the events the two commands make', () => {
+    const expected: TeamEvent[] = [
+      { type: 'WorkspaceRenamed', data: { ...scope, name: 'Lab', previousName: 'Main' } },
+      { type: 'WorkspaceStatusChanged', data: { ...scope, from: 'active', to: 'suspended', reason: 'budget' } },
+    ];
+    given(created).when(update({ name: 'Lab', status: 'suspended', reason: 'budget' })).then(expected);
+    expect(asTwoCommands(created, 'Lab', 'suspended', 'budget')).toEqual(expected);
+  });
+
+  it('does only the half that changes something', () => {
+    given(created)
+      .when(update({ name: 'Main', status: 'suspended' }))
+      .then([{ type: 'WorkspaceStatusChanged', data: { ...scope, from: 'active', to: 'suspended' } }]);
+    given(created)
+      .when(update({ name: 'Lab', status: 'active' }))
+      .then([{ type: 'WorkspaceRenamed', data: { ...scope, name: 'Lab', previousName: 'Main' } }]);
+    given(created).when(update({ name: 'Lab' })).then(asTwoCommands(created, 'Lab', 'active'));
+  });
+
+  it('does nothing when the workspace already is as asked', () => {
+    given(created).when(update({ name: 'Main', status: 'active' })).thenNothingHappened();
+    given(created).when(update({ status: 'active', reason: 'again' })).thenNothingHappened();
+  });
+
+  it('refuses the whole update when the status cannot change: the rename does not land either', () => {
+    given(created).when(update({ name: 'Lab', status: 'provisioning' })).thenThrows(TeamError, { code: TeamErrorCode.InvalidStatusTransition });
+    given(created.slice(0, 2)).when(update({ name: 'Lab', status: 'suspended' })).thenThrows(TeamError, { code: TeamErrorCode.InvalidStatusTransition });
+  });
+
+  it('answers NOT_FOUND for an unknown workspace', () => {
+    given([]).when(update({ name: 'Lab' })).thenThrows(TeamError, { code: TeamErrorCode.NotFound });
+  });
+});

@@ -76,6 +76,7 @@ export function memberByEmail(state: WorkspaceState, email: string): Member | un
 export type WorkspaceCommand =
   | TeamCommand<'RenameWorkspace'>
   | TeamCommand<'ChangeWorkspaceStatus'>
+  | TeamCommand<'UpdateWorkspace'>
   | TeamCommand<'ChangeMemberRole'>
   | TeamCommand<'RemoveMember'>;
 
@@ -105,18 +106,17 @@ function decide(command: WorkspaceCommand, state: WorkspaceDecisionState): TeamE
   if (!workspace.exists) throw new TeamError(TeamErrorCode.NotFound, `no workspace ${command.payload.workspaceId}`);
   const scope = { organizationId: workspace.organizationId, workspaceId: workspace.workspaceId };
   switch (command.type) {
-    case 'RenameWorkspace': {
-      if (command.payload.name === workspace.name) return [];
-      return [{ type: 'WorkspaceRenamed', data: { ...scope, name: command.payload.name, previousName: workspace.name } }];
-    }
-    case 'ChangeWorkspaceStatus': {
-      const { status, reason } = command.payload;
-      if (status === workspace.status) return [];
-      if (!WORKSPACE_TRANSITIONS[workspace.status].includes(status)) {
-        throw new TeamError(TeamErrorCode.InvalidStatusTransition, `a workspace cannot go from ${workspace.status} to ${status}`);
-      }
+    case 'RenameWorkspace':
+      return renamed(workspace, scope, command.payload.name);
+    case 'ChangeWorkspaceStatus':
+      return statusChanged(workspace, scope, command.payload.status, command.payload.reason);
+    case 'UpdateWorkspace': {
+      // a rename then a status change on the same state: the status rules do not read the name, so
+      // either order decides alike, and a refused status refuses the rename with it
+      const { name, status, reason } = command.payload;
       return [
-        { type: 'WorkspaceStatusChanged', data: { ...scope, from: workspace.status, to: status, ...(reason ? { reason } : {}) } },
+        ...(name !== undefined ? renamed(workspace, scope, name) : []),
+        ...(status !== undefined ? statusChanged(workspace, scope, status, reason) : []),
       ];
     }
     case 'ChangeMemberRole': {
@@ -145,6 +145,22 @@ function decide(command: WorkspaceCommand, state: WorkspaceDecisionState): TeamE
       throw new Error(`unknown command ${JSON.stringify(_exhaustive)}`);
     }
   }
+}
+
+type ExistingWorkspace = Extract<WorkspaceState, { exists: true }>;
+type WorkspaceScopeIds = { organizationId: string; workspaceId: string };
+
+function renamed(workspace: ExistingWorkspace, scope: WorkspaceScopeIds, name: string): TeamEvent[] {
+  if (name === workspace.name) return [];
+  return [{ type: 'WorkspaceRenamed', data: { ...scope, name, previousName: workspace.name } }];
+}
+
+function statusChanged(workspace: ExistingWorkspace, scope: WorkspaceScopeIds, status: WorkspaceStatus, reason: string | undefined): TeamEvent[] {
+  if (status === workspace.status) return [];
+  if (!WORKSPACE_TRANSITIONS[workspace.status].includes(status)) {
+    throw new TeamError(TeamErrorCode.InvalidStatusTransition, `a workspace cannot go from ${workspace.status} to ${status}`);
+  }
+  return [{ type: 'WorkspaceStatusChanged', data: { ...scope, from: workspace.status, to: status, ...(reason ? { reason } : {}) } }];
 }
 
 /**

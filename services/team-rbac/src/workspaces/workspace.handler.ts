@@ -22,6 +22,11 @@ export function workspaceHandler(names: NatsNames): Type<unknown> {
       return this.runner.run('ChangeWorkspaceStatus', raw, this.plan());
     }
 
+    @MessagePattern(names.commandSubject('team', 'UpdateWorkspace'))
+    update(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
+      return this.runner.run('UpdateWorkspace', raw, this.plan());
+    }
+
     @MessagePattern(names.commandSubject('team', 'ChangeMemberRole'))
     changeMemberRole(@Payload() raw: unknown): Promise<TeamCommandAnswer> {
       return this.runner.run('ChangeMemberRole', raw, this.plan());

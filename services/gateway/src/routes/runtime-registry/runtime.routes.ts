@@ -5,10 +5,8 @@ import {
   derivedId,
   RuntimeNameSchema,
   RuntimeProviderIdSchema,
-  RuntimeProviderFieldSchemas,
   RuntimeProviderSchemas,
   isSecretField,
-  supersededCredentialFields,
   runtimeProvider,
   runtimeProviderCatalogue,
   validateRuntimeConfig,
@@ -43,22 +41,12 @@ export interface RuntimeRoutesDeps {
 
 const ConfigInput = z.record(text({ min: 1, max: 64, singleLine: true }), z.unknown());
 
-/** The provider's configuration issues, each naming its field inside `config` (all fields, or only those given). */
-function configIssues(provider: RuntimeProviderId, config: unknown, partial: boolean): Array<{ path: Array<string | number>; message: string }> {
+/** The provider's configuration issues, each naming its field inside `config`. */
+function configIssues(provider: RuntimeProviderId, config: unknown): Array<{ path: Array<string | number>; message: string }> {
   // an unknown or missing provider is reported on its own field
   if (!Object.hasOwn(RuntimeProviderSchemas, provider)) return [];
-  if (!partial) {
-    const result = validateRuntimeConfig(provider, config);
-    return result.ok ? [] : result.issues.map((issue) => ({ path: ['config', ...issue.path], message: issue.message }));
-  }
-  const parsed = RuntimeProviderFieldSchemas[provider].partial().safeParse(config);
-  if (parsed.success) return [];
-  return parsed.error.issues.flatMap((issue) => {
-    const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
-    return issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: ['config', ...path, key], message: 'unknown field' }))
-      : [{ path: ['config', ...path], message: issue.message }];
-  });
+  const result = validateRuntimeConfig(provider, config);
+  return result.ok ? [] : result.issues.map((issue) => ({ path: ['config', ...issue.path], message: issue.message }));
 }
 
 const CreateRuntimeBody = z
@@ -70,7 +58,7 @@ const CreateRuntimeBody = z
     setAsDefault: z.boolean().optional(),
   })
   .superRefine((body, context) => {
-    for (const issue of configIssues(body.provider, body.config, false)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    for (const issue of configIssues(body.provider, body.config)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
 
 const UpdateRuntimeBody = z.strictObject({
@@ -214,37 +202,18 @@ export function runtimeRoutes(deps: RuntimeRoutesDeps): AnyRoute[] {
       params: RuntimePath,
       body: UpdateRuntimeBody,
       responses: { 200: RuntimeViewSchema, 202: z.object({ id: z.string(), status: z.literal('accepted') }) },
-      handler: async ({ params, body, principal, requestId }) => {
-        const current = await reads.get(params.wsId, params.id);
-        if (current && body.config !== undefined) {
-          // the provider's rules at the edge, each bad field named (the service checks the merged result again)
-          const problems = configIssues(current.provider, body.config, true);
-          if (problems.length > 0) {
-            const errors = problems.map((issue) => ({ field: `body.${issue.path.join('.')}`, message: issue.message }));
-            throw new GatewayError(GatewayErrorCode.Validation, `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((error) => error.field).join(', ')}`, { errors });
-          }
-        }
-        await sender.send(
+      handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
+        // runtime-registry merges the change with the stored configuration, checks it and answers the result
+        const sent = target(principal, commandIdFor(principal, idempotencyKey), params.wsId, requestId);
+        const answer = await sender.send(
           'ReconfigureRuntime',
           { workspaceId: params.wsId, runtimeId: params.id, ...(body.name !== undefined ? { name: body.name } : {}), ...(body.config !== undefined ? { config: body.config } : {}) },
-          target(principal, commandIdFor(principal, undefined), params.wsId, requestId),
+          sent,
         );
-        if (!current) return { status: 202, body: { id: params.id, status: 'accepted' as const } };
-        const changes = body.config ?? {};
-        // another credential form replaces the old one's fields (a Databricks token after OAuth M2M, or back)
-        const superseded = supersededCredentialFields(current.provider, Object.keys(changes));
-        const kept = <T>(record: Readonly<Record<string, T>>): Record<string, T> => Object.fromEntries(Object.entries(record).filter(([field]) => !superseded.includes(field)));
-        const view: RuntimeView = {
-          ...current,
-          name: body.name ?? current.name,
-          config: { ...kept(current.config), ...Object.fromEntries(Object.entries(changes).filter(([field]) => !isSecretField(current.provider, field))) } as RuntimeView['config'],
-          secrets: {
-            ...kept(current.secrets),
-            ...Object.fromEntries(Object.entries(changes).filter(([field]) => isSecretField(current.provider, field)).map(([field, value]) => [field, { hint: maskSecret(String(value)) }])),
-          },
-          updatedAt: issuedAt(),
-        };
-        return { status: 200, body: view };
+        const current = await reads.get(params.wsId, params.id);
+        if (!current || !answer.runtime) return { status: 202, body: { id: params.id, status: 'accepted' as const } };
+        const { name, config, secrets } = answer.runtime;
+        return { status: 200, body: { ...current, name, config: config as RuntimeView['config'], secrets, updatedAt: sent.issuedAt } };
       },
     }),
     defineRoute({

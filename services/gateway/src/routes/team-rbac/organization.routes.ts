@@ -170,7 +170,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
         reason: freeText(500).optional(),
       }),
       responses: { 200: WorkspaceSchema },
-      handler: async ({ params, body, principal, requestId }) => {
+      handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         if (body.name === undefined && body.status === undefined) {
           throw new GatewayError(GatewayErrorCode.Validation, 'give a name, a status or both', { errors: [{ field: 'body', message: 'name or status is required' }] });
         }
@@ -183,17 +183,17 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
         // The read model has every workspace the authorizer let through, but for the first milliseconds after its creation.
         if (!before) throw new GatewayError(GatewayErrorCode.NotFound, 'no such workspace');
         const issuedAt = kit.issuedAt();
-        const target = { caller, organizationId: before.organizationId, workspaceId: params.wsId, requestId, issuedAt };
-        if (body.name !== undefined) {
-          await kit.sender.send('RenameWorkspace', { workspaceId: params.wsId, name: body.name }, { ...target, commandId: commandIdFor(principal, undefined) });
-        }
-        if (body.status !== undefined) {
-          await kit.sender.send(
-            'ChangeWorkspaceStatus',
-            { workspaceId: params.wsId, status: body.status, ...(body.reason !== undefined ? { reason: body.reason } : {}) },
-            { ...target, commandId: commandIdFor(principal, undefined) },
-          );
-        }
+        // one command: both changes land or neither, and a retry with the same Idempotency-Key is the same command
+        await kit.sender.send(
+          'UpdateWorkspace',
+          {
+            workspaceId: params.wsId,
+            ...(body.name !== undefined ? { name: body.name } : {}),
+            ...(body.status !== undefined ? { status: body.status } : {}),
+            ...(body.reason !== undefined ? { reason: body.reason } : {}),
+          },
+          { caller, organizationId: before.organizationId, workspaceId: params.wsId, requestId, issuedAt, commandId: commandIdFor(principal, idempotencyKey) },
+        );
         return { status: 200, body: { ...before, name: body.name ?? before.name, status: body.status ?? before.status, updatedAt: issuedAt } };
       },
     }),

@@ -244,7 +244,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
       params: z.strictObject({ wsId: PathId, userId: PathId }),
       body: z.strictObject({ role: RoleSchema, expectedRole: RoleSchema.optional() }),
       responses: { 200: MemberSchema },
-      handler: async ({ params, body, principal, requestId, headers }) => {
+      handler: async ({ params, body, principal, idempotencyKey, requestId, headers }) => {
         const ifMatch = roleFromIfMatch(headers['if-match']);
         if (ifMatch !== undefined && body.expectedRole !== undefined && ifMatch !== body.expectedRole) {
           throw new GatewayError(GatewayErrorCode.Validation, 'If-Match and expectedRole disagree', {
@@ -256,7 +256,7 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
         await kit.sender.send(
           'ChangeMemberRole',
           { workspaceId: params.wsId, userId: params.userId, role: body.role, ...(expectedRole !== undefined ? { expectedRole } : {}) },
-          { commandId: commandIdFor(principal, undefined), caller: kit.caller(principal), organizationId, workspaceId: params.wsId, requestId, issuedAt: kit.issuedAt() },
+          { commandId: commandIdFor(principal, idempotencyKey), caller: kit.caller(principal), organizationId, workspaceId: params.wsId, requestId, issuedAt: kit.issuedAt() },
         );
         const seen = await kit.members.getMember(params.wsId, params.userId);
         return {
@@ -327,11 +327,11 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
         customInstructions: freeText(CUSTOM_INSTRUCTIONS_MAX).nullable().optional(),
       }),
       responses: { 200: ProfileSchema },
-      handler: async ({ body, principal, requestId }) => {
+      handler: async ({ body, principal, idempotencyKey, requestId }) => {
         const caller = kit.person(principal);
         const issuedAt = kit.issuedAt();
         const patch = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as typeof body;
-        await kit.sender.send('UpdateUserProfile', patch, { commandId: commandIdFor(principal, undefined), caller, requestId, issuedAt });
+        await kit.sender.send('UpdateUserProfile', patch, { commandId: commandIdFor(principal, idempotencyKey), caller, requestId, issuedAt });
         const before = await kit.profiles.getProfile(caller.userId);
         return {
           status: 200,
