@@ -26,7 +26,7 @@ import { decodeJobCursor, filtersKey, JobReadRepository, type JobPageRequest } f
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal, type RouteContext } from '../../route';
 import { callerOf, type Caller } from '../caller';
-import { commandIdFor } from '../team-rbac/team-command.sender';
+import { commandIdFor } from '../command-ids';
 import { JobCommandSender } from './job-command.sender';
 import { JobAcceptedSchema, JobDetailSchema, JobPageSchema, StepsAcceptedSchema } from './job-views.schema';
 import type { WriteSettler } from '../../read-your-writes';

@@ -20,8 +20,8 @@ import { RuntimeReadRepository, type RuntimeView } from '@steward/runtime-regist
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf as defaultCallerOf, type Caller } from '../caller';
-import { commandIdFor } from '../team-rbac/team-command.sender';
-import { PathId, pageQuery } from '../team-rbac/team-route.support';
+import { commandIdFor } from '../command-ids';
+import { PathId, pageQuery } from '../route-params';
 import { RuntimeCommandSender } from './runtime-command.sender';
 import { RuntimeDefaultsSchema, RuntimePageSchema, RuntimeProviderCatalogueSchema, RuntimeTestAcceptedSchema, RuntimeViewSchema } from './runtime-views.schema';
 import type { WriteSettler } from '../../read-your-writes';

@@ -3,7 +3,8 @@ import { InstantSchema, SearchTermSchema, nameText, text } from '@steward/contra
 import { ACTIVITY_ACTIONS, ACTIVITY_OUTCOMES, MAX_ACTIVITY_LIMIT, type ActivityFilters } from '@steward/team-rbac';
 import type { Action } from '@steward/auth';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
-import { PathId, TeamRouteKit } from './team-route.support';
+import { PathId } from '../route-params';
+import { TeamRouteKit } from './team-route.support';
 import { ActivityPageSchema } from './team-views.schema';
 
 const filters = {

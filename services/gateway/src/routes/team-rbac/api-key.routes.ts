@@ -3,8 +3,9 @@ import { ApiKeyScopeEnum, API_KEY_SCOPES, generateApiKey } from '@steward/auth';
 import { DisplayNameSchema, InstantSchema, derivedId } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute } from '../../route';
-import { commandIdFor } from './team-command.sender';
-import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
+import { commandIdFor } from '../command-ids';
+import { PathId, pageQuery, pageSchema } from '../route-params';
+import { TeamRouteKit } from './team-route.support';
 import { ApiKeySchema, IssuedApiKeySchema } from './team-views.schema';
 
 /** Workspace API keys: listed without their secret, issued with it shown once, revoked. */

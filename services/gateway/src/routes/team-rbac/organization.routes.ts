@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { DisplayNameSchema, WorkspaceStatusSchema, derivedId, freeText } from '@steward/contracts';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute } from '../../route';
-import { commandIdFor } from './team-command.sender';
-import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
+import { commandIdFor } from '../command-ids';
+import { PathId, pageQuery, pageSchema } from '../route-params';
+import { TeamRouteKit } from './team-route.support';
 import { CreatedOrganizationSchema, OrganizationSchema, OverviewSchema, WorkspaceSchema } from './team-views.schema';
 
 const TAGS = ['organizations'];

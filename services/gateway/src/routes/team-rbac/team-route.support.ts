@@ -1,9 +1,7 @@
-import { z } from 'zod';
 import {
   ActivityRepository,
   ApiKeyReadRepository,
   InvitationReadRepository,
-  MAX_PAGE_SIZE,
   MemberReadRepository,
   OrganizationReadRepository,
   ProfileReadRepository,
@@ -13,26 +11,12 @@ import {
 } from '@steward/team-rbac';
 import type { ResourceReadInput } from '@steward/team-rbac';
 import { workspacesAllowed, type Action } from '@steward/auth';
-import { ResourceIdSchema } from '@steward/contracts';
 import { isAuthPrincipal } from '../../auth/steward.authorizer';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import type { Principal } from '../../route';
 import { callerOf as defaultCallerOf, type Caller } from '../caller';
 import { TeamCommandSender } from './team-command.sender';
 import type { TeamRoutesDeps } from './team-routes.deps';
-
-/** `page` (from 1) and `pageSize` (1–100, default 20) of a list route's query. */
-export const pageQuery = {
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
-};
-
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int(), pageCount: z.number().int() });
-}
-
-/** Path ids: what every stored id matches, the current scheme and the older forms (anything else cannot exist). */
-export const PathId = ResourceIdSchema;
 
 /** Everything the route modules share, built once per gateway. */
 export class TeamRouteKit {

@@ -16,8 +16,9 @@ import {
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute } from '../../route';
 import { generateInvitationToken, hashInvitationToken, parseInvitationToken } from './invitation-token';
-import { commandIdFor } from './team-command.sender';
-import { PathId, TeamRouteKit, pageQuery, pageSchema } from './team-route.support';
+import { commandIdFor } from '../command-ids';
+import { PathId, pageQuery, pageSchema } from '../route-params';
+import { TeamRouteKit } from './team-route.support';
 import { AcceptedInvitationSchema, InvitationSchema, IssuedInvitationSchema, MemberSchema, ProfileSchema } from './team-views.schema';
 
 /** `"<role>"`: a member's ETag, and what If-Match states as the role the caller saw. */

@@ -6,8 +6,8 @@ import { ModelSettingsRepository, UNPRICED_MODELS_WINDOW_DAYS, builtInCatalogueF
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute, type Principal } from '../../route';
 import { callerOf, type Caller } from '../caller';
-import { PathId, pageQuery, pageSchema } from '../team-rbac/team-route.support';
-import { commandIdFor } from '../team-rbac/team-command.sender';
+import { PathId, pageQuery, pageSchema } from '../route-params';
+import { commandIdFor } from '../command-ids';
 import { ModelCommandSender } from './model-command.sender';
 import { CataloguePageSchema, ModelSettingsChangeSchema, ModelSettingsViewSchema, UnpricedModelSchema } from './model-views.schema';
 import type { WriteSettler } from '../../read-your-writes';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentNameSchema, TimeZoneSchema, InstantSchema, MonthSchema } from '@steward/contracts';
 import { INTERVALS } from '@steward/usage-metering';
-import { PathId } from '../team-rbac/team-route.support';
+import { PathId } from '../route-params';
 
 export const PERIODS = ['7d', '30d', '90d', 'custom'] as const;
 export type Period = (typeof PERIODS)[number];

@@ -6,7 +6,7 @@ import { GatewayError, GatewayErrorCode } from '../../../gateway.error';
 import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../../../route';
 import { callerOf } from '../../caller';
 import { JobCommandError, JobCommandSender } from '../../job-history/job-command.sender';
-import { derivedUuid } from '../../team-rbac/team-command.sender';
+import { derivedUuid } from '../../command-ids';
 import type { UsageBatchToPublish } from './usage-ingest.publisher';
 import { planOtlpRequest, type PlannedJob } from './otlp-genai.mapping';
 import { OtlpTraceRequestSchema, OtlpTraceResponseSchema } from './otlp-request.schema';

@@ -5,7 +5,7 @@ import { GatewayError, GatewayErrorCode, type FieldError } from '../../../gatewa
 import { fieldErrors } from '../../../request-validation';
 import { defineRoute, type AnyRoute, type Authorizer, type Principal } from '../../../route';
 import { callerOf } from '../../caller';
-import { PathId } from '../../team-rbac/team-route.support';
+import { PathId } from '../../route-params';
 import {
   CE_BINARY_HEADERS,
   CE_HEADER_PREFIX,
