@@ -57,6 +57,14 @@ describe('API key decider', () => {
     expect(apiKeyVerdict(state, 'd'.repeat(64), AT)).toEqual({ usable: false, reason: 'unknown' });
   });
 
+  it('refuses an expiry that is not after the time of issue, naming the field', () => {
+    for (const expiresAt of [AT, '2001-01-01T00:00:00.000Z']) {
+      given(workspace)
+        .when(command('IssueApiKey', { ...issue.payload, expiresAt }))
+        .thenThrows(TeamError, { code: TeamErrorCode.InvalidCommand, field: 'expiresAt' });
+    }
+  });
+
   it('refuses revoking a key of another workspace (NOT_FOUND)', () => {
     const elsewhere = command('RevokeApiKey', { workspaceId: 'ws-2', apiKeyId: 'key-1' }, 'u-admin');
     given(issued).when(elsewhere).thenThrows(TeamError, { code: TeamErrorCode.NotFound });

@@ -60,7 +60,7 @@ function decide(command: ApiKeyCommand, state: ApiKeyDecisionState): TeamEvent[]
       if (!workspace.exists) throw new TeamError(TeamErrorCode.NotFound, `no workspace ${payload.workspaceId}`);
       if (apiKey.exists) throw new TeamError(TeamErrorCode.ApiKeyExists, `API key ${payload.apiKeyId} exists`);
       if (payload.expiresAt && Date.parse(payload.expiresAt) <= Date.parse(at)) {
-        throw new TeamError(TeamErrorCode.InvalidCommand, 'expiresAt must lie in the future');
+        throw new TeamError(TeamErrorCode.InvalidCommand, 'expiresAt must lie in the future', 'expiresAt');
       }
       return [
         {

@@ -63,9 +63,6 @@ export function apiKeyRoutes(kit: TeamRouteKit): AnyRoute[] {
       responses: { 201: IssuedApiKeySchema },
       handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
         const issuedAt = kit.issuedAt();
-        if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= Date.parse(issuedAt)) {
-          throw new GatewayError(GatewayErrorCode.Validation, 'expiresAt is in the past', { errors: [{ field: 'body.expiresAt', message: 'must be in the future' }] });
-        }
         const caller = kit.caller(principal);
         const commandId = commandIdFor(principal, idempotencyKey);
         const apiKeyId = derivedId('apiKey', commandId);
