@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { CHARGEBACK_SCHEMA } from './chargeback.projection';
+import { Exact, plainDecimal } from './exact-decimal';
 import { UNPRICED_KEY } from './line-prices';
 import { ChargebackQueryError, ChargebackQueryErrorCode } from './chargeback-query.error';
 import { decompose, localBuckets, TimeBucketError, type Cell, type Interval } from './time-buckets';
@@ -10,13 +11,6 @@ import { costShares, modelUsage, tokenFigures, usageSummary, type CostShares, ty
 /** The most points a timeline answers (hourly over 104 days). */
 export const MAX_TIMELINE_BUCKETS = 2500;
 
-const Exact = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
-
-/** Decimal text of a sum (60 digits: totals outgrow the 40 of a single cost): plain notation, no trailing zeros, `"0"` for zero. */
-function exactText(value: Decimal.Value): string {
-  const decimal = new Exact(value);
-  return decimal.isZero() ? '0' : decimal.toFixed();
-}
 
 /** Which usage a query reads: workspaces (already checked against the caller), an optional agent, a range of instants. */
 export interface UsageScope {
@@ -155,7 +149,7 @@ function totalsOf(row: RollupRow | undefined): UsageTotals {
     cacheReadTokens: Number(row.cache_read_tokens),
     cacheCreationTokens: Number(row.cache_creation_tokens),
     reasoningTokens: Number(row.reasoning_tokens),
-    cost: exactText(row.cost),
+    cost: plainDecimal(row.cost),
     latencySumMs: Number(row.latency_sum_ms),
     latencyCount: Number(row.latency_count),
   };
@@ -385,7 +379,7 @@ export class ChargebackRepository {
         cacheCreationTokens: Number(row.cache_creation_tokens),
         reasoningTokens: Number(row.reasoning_tokens),
         totalTokens: Number(row.total_tokens),
-        cost: exactText(row.cost),
+        cost: plainDecimal(row.cost),
         responseTimeMs: Number(row.response_time_ms),
         status: row.status,
         errorType: row.error_type,
@@ -452,9 +446,9 @@ export class ChargebackRepository {
         .map(({ row, calls, tokens, cost }) => {
           const prices = [row.price_input, row.price_cache_read, row.price_cache_creation, row.price_output, row.price_reasoning];
           const lines = TOKEN_TYPES_ON_STATEMENT.map((tokenType, index) => {
-            const unitPrice = prices[index] === null || prices[index] === undefined ? null : exactText(prices[index]!);
+            const unitPrice = prices[index] === null || prices[index] === undefined ? null : plainDecimal(prices[index]!);
             const quantity = tokens[index]!;
-            return { tokenType, quantity: quantity.toNumber(), unitPrice, total: unitPrice === null ? '0' : exactText(quantity.times(unitPrice)) };
+            return { tokenType, quantity: quantity.toNumber(), unitPrice, total: unitPrice === null ? '0' : plainDecimal(quantity.times(unitPrice)) };
           }).filter((line) => line.quantity !== 0);
           return {
             jobId: withJob ? row.job_id : null,
@@ -463,7 +457,7 @@ export class ChargebackRepository {
             priced: row.price_key !== UNPRICED_KEY,
             calls: calls.toNumber(),
             lines,
-            total: exactText(cost),
+            total: plainDecimal(cost),
           };
         })
         .sort((a, b) => (a.jobId ?? '').localeCompare(b.jobId ?? '') || new Exact(b.total).comparedTo(a.total) || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));

@@ -5,8 +5,11 @@
  */
 import Decimal from 'decimal.js';
 
-/** Exact decimals, never exponent notation. */
-const Exact = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
+/**
+ * Exact decimals (60 digits hold any sum of costs of 24 decimals), never exponent notation; a quotient rounds half
+ * up. A clone, so no other module's Decimal settings change an answer.
+ */
+export const Exact = Decimal.clone({ precision: 60, toExpNeg: -9e15, toExpPos: 9e15 });
 
 /** `value` in plain notation without trailing zeros, `"0"` for zero (negative zero included). */
 export function plainDecimal(value: Decimal.Value): string {

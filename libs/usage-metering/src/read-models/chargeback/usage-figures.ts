@@ -2,15 +2,8 @@
  * The figures the Usage Analytics screens show beside the sums: token totals, average response time, success rate,
  * cost per token, each model's share of the cost. Pure: the chargeback repository answers them from its sums.
  */
-import Decimal from 'decimal.js';
-import { decimalText } from '../../pricing/cost';
+import { Exact, plainDecimal } from './exact-decimal';
 import type { ModelTotals, UsageTotals } from './chargeback.repository';
-
-/**
- * Sums of money exact (60 digits hold any sum of costs of 24 decimals), each quotient rounded once, half up, to the
- * digits the API shows. A clone, so no other module's Decimal settings can change an answer.
- */
-const Figure = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 
 /** Token sums as the screens show them: `total` is input + output (input includes cached, output reasoning tokens). */
 export interface TokenFigures {
@@ -91,7 +84,7 @@ export function successRate(totals: UsageTotals): number | null {
 
 export function costPerToken(totals: UsageTotals): string | null {
   const tokens = totals.inputTokens + totals.outputTokens;
-  return tokens === 0 ? null : decimalText(new Figure(totals.cost).dividedBy(tokens).toSignificantDigits(12));
+  return tokens === 0 ? null : plainDecimal(new Exact(totals.cost).dividedBy(tokens).toSignificantDigits(12));
 }
 
 export function usageSummary(totals: UsageTotals): UsageSummary {
@@ -123,14 +116,14 @@ export function modelUsage(totals: ModelTotals): ModelUsage {
 
 /** Each model's share of the summed cost, in the models' order. */
 export function costShares(models: readonly ModelTotals[]): CostShares {
-  const total = models.reduce((sum, model) => sum.plus(model.cost), new Figure(0));
+  const total = models.reduce((sum, model) => sum.plus(model.cost), new Exact(0));
   return {
-    totalCost: decimalText(total),
+    totalCost: plainDecimal(total),
     models: models.map((model) => ({
       provider: model.provider,
       model: model.model,
       cost: model.cost,
-      share: total.isZero() ? 0 : new Figure(model.cost).dividedBy(total).times(100).toDecimalPlaces(2).toNumber(),
+      share: total.isZero() ? 0 : new Exact(model.cost).dividedBy(total).times(100).toDecimalPlaces(2).toNumber(),
       calls: model.calls,
     })),
   };
