@@ -12,6 +12,10 @@ function steward(env: TestEnv, args: string[], extraEnv: Record<string, string> 
   return runStewardCli(args, { ...process.env, DATABASE_URL: env.databaseUrl, EVENT_STORE_SCHEMA: 'cli_events', ...extraEnv });
 }
 
+// Each run is a fresh Node process compiling the CLI with swc: about 2 s on a quiet machine and 10 s or more
+// on two loaded cores in CI. A test that runs the CLI n times is given n × this budget instead of the tier's default.
+const CLI_RUN_BUDGET_MS = 30_000;
+
 describe('npm run steward -- projections', () => {
   let env: TestEnv;
 
@@ -64,7 +68,7 @@ describe('npm run steward -- projections', () => {
     expect(status.code).toBe(0);
     const counts = (JSON.parse(status.stdout) as Array<Record<string, unknown>>).find((projection) => projection.name === 'event-counts');
     expect(counts).toMatchObject({ name: 'event-counts', eventsApplied: '12', lagEvents: 0, storedVersion: 1, hasLeader: false });
-  });
+  }, 2 * CLI_RUN_BUDGET_MS);
 
   it('shows a quarantined event in status and the quarantine, and replays it once fixed', async () => {
     const modules = { STEWARD_PROJECTION_MODULES: 'libs/projections/test/cli-projections.fixture.ts' };
@@ -103,7 +107,7 @@ describe('npm run steward -- projections', () => {
     expect(rows[0]!.n).toBe('3');
     const json = await steward(env, ['projections', 'quarantine', 'cli-poison', '--json'], modules);
     expect(JSON.parse(json.stdout)).toEqual([]);
-  });
+  }, 7 * CLI_RUN_BUDGET_MS);
 
   it('lists dead letters: the count per consumer, then each with its reason and event ids', async () => {
     const natsEnv = { NATS_URL: env.natsUrl, NATS_PREFIX: env.natsPrefix };
@@ -132,7 +136,7 @@ describe('npm run steward -- projections', () => {
     expect(listed.stdout).not.toContain('private words');
     const json = await steward(env, ['dead-letters', 'list', '--consumer', 'usage-metering', '--json'], natsEnv);
     expect(JSON.parse(json.stdout)).toMatchObject({ total: 1, items: [{ consumer: 'usage-metering', members: [1], batch: { batchId: 'batch-1', events: [{ id: 'call-7' }] } }] });
-  });
+  }, 3 * CLI_RUN_BUDGET_MS);
 
   it('prints usage with exit code 2 for an unknown command', async () => {
     const run = await steward(env, ['projections', 'explode']);
