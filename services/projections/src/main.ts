@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { Kysely, PostgresDialect } from 'kysely';
 import { connectNats, ensureStreams } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     schema: config.eventStoreSchema,
     connectionString: config.databaseUrl,
   });
+  const ops = await startOpsServerFromEnv({ metricsHandler: telemetry.metricsHandler, checks: { postgres: () => pool.query('SELECT 1') } });
   await store.migrate();
   const projections = loadProjections();
   const host = new ProjectionHost({
@@ -52,16 +53,19 @@ async function main(): Promise<void> {
     logger,
   });
   logger.info({ projections: projections.map((projection) => projection.name), instance: host.instanceId }, 'projections started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'projections stopping');
+      ops.stopping();
       await reads.stop();
       await host.stop();
       await nats.close();
       await store.close();
       await pool.end();
+      await ops.close();
       await telemetry.shutdown();
     })().then(
       () => process.exit(0),
