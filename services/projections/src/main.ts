@@ -28,7 +28,16 @@ async function main(): Promise<void> {
     schema: config.eventStoreSchema,
     connectionString: config.databaseUrl,
   });
-  const ops = await startOpsServerFromEnv({ metricsHandler: telemetry.metricsHandler, checks: { postgres: () => pool.query('SELECT 1') } });
+  // Not ready while an outdated read model is being rebuilt: a rolling upgrade then keeps the previous
+  // release's replica, which keeps that read model live, until the new one is swapped in.
+  let rebuilding = true;
+  const ops = await startOpsServerFromEnv({
+    metricsHandler: telemetry.metricsHandler,
+    checks: {
+      postgres: () => pool.query('SELECT 1'),
+      'read-models': () => (rebuilding ? Promise.reject(new Error('rebuilding outdated read models')) : Promise.resolve()),
+    },
+  });
   await store.migrate();
   const projections = loadProjections();
   const host = new ProjectionHost({
@@ -41,6 +50,9 @@ async function main(): Promise<void> {
     rebuildOutdated: process.env.PROJECTIONS_REBUILD_OUTDATED !== 'false',
   });
   await host.start();
+  void host.outdatedRebuilt().then(() => {
+    rebuilding = false;
+  });
 
   // Gateway reads (Fetch / Fetch All) reach the activity log over NATS, not the event store.
   const nats = await connectNats({ servers: config.natsUrl, name: 'steward-projections' });
