@@ -153,6 +153,8 @@ const infrastructure = usable ? render('deploy/k8s') : [];
     expect(replicas['usage-metering']).toBeGreaterThanOrEqual(2);
     // Standby by the leader lock: a third would only wait too.
     expect(replicas.projections).toBe(2);
+    // Its new replica is not ready while it rebuilds an outdated read model: the rollout may wait that long.
+    expect(byName('projections').spec.progressDeadlineSeconds).toBeGreaterThanOrEqual(1800);
     // One relay: a second would publish every event twice (deploy/k8s/steward/base/relay.yaml).
     expect(replicas.relay).toBe(1);
     // Every command service (billing too, once it is a process) and anything else: two at least.
