@@ -73,13 +73,14 @@ describe('the image layout: built JS and production dependencies, every process 
     };
     await runToEnd(layout, ['migrate'], baseEnv);
     for (const spec of stewardProcesses()) {
-      const opsPort = spec.name === 'gateway' ? undefined : await freePort();
-      const processEnv = { ...baseEnv, ...(opsPort !== undefined ? { STEWARD_OPS_PORT: String(opsPort) } : {}) };
+      // Every container of the image has STEWARD_OPS_PORT; the gateway serves its probes on PORT and leaves it free.
+      const opsPort = await freePort();
+      const processEnv = { ...baseEnv, STEWARD_OPS_PORT: String(opsPort) };
       const started = run(layout, [spec.name], processEnv);
       const entry: Running = {
         name: spec.name,
         child: started.child,
-        readyUrl: opsPort === undefined ? `${gatewayUrl}/readyz` : `http://127.0.0.1:${opsPort}/readyz`,
+        readyUrl: spec.name === 'gateway' ? `${gatewayUrl}/readyz` : `http://127.0.0.1:${opsPort}/readyz`,
         env: processEnv,
         get output() {
           return started.output();
@@ -130,6 +131,8 @@ describe('the image layout: built JS and production dependencies, every process 
       const check = spawnSync(process.execPath, ['dist/tools/healthcheck.js'], { cwd: layout.root, env: entry.env, encoding: 'utf8' });
       expect({ process: entry.name, healthcheck: check.status }).toEqual({ process: entry.name, healthcheck: 0 });
     }
+    const nothing = { ...baseEnv, PORT: String(await freePort()), STEWARD_OPS_PORT: String(await freePort()) };
+    expect(spawnSync(process.execPath, ['dist/tools/healthcheck.js'], { cwd: layout.root, env: nothing }).status).toBe(1);
     expect(running.map((entry) => entry.name)).toEqual(expect.arrayContaining(['relay', 'projections', 'team-rbac', 'job-history', 'usage-metering', 'runtime-registry', 'gateway']));
   });
 
