@@ -1,6 +1,7 @@
 /**
- * What the container image runs, without Docker: `npm run build`, then production dependencies only
- * (tests/deploy/production-layout.ts), then every process started from that directory with plain
+ * What the container image runs, without Docker: `npm run build` on a copy of the Docker build
+ * context, then production dependencies only (tests/deploy/production-layout.ts), then every process
+ * started from that directory with plain
  * `node dist/tools/entrypoint.js <process>` — the Dockerfile's ENTRYPOINT — against the real
  * PostgreSQL, NATS and Redis, in production mode (NODE_ENV=production, a master key from the
  * environment).
@@ -11,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stewardProcesses } from '@steward/config';
 import { createTestEnv, freePort, waitFor, type TestEnv } from '@steward/testing';
-import { createProductionLayout, type ProductionLayout } from './production-layout';
+import { buildFromDockerContext, createProductionLayout, removeBuild, type ProductionLayout } from './production-layout';
 
 const ROOT = join(__dirname, '..', '..');
 const STOP_GRACE_MS = 20_000;
@@ -44,14 +45,14 @@ async function runToEnd(layout: ProductionLayout, args: readonly string[], env: 
 describe('the image layout: built JS and production dependencies, every process under plain node', () => {
   let env: TestEnv;
   let layout: ProductionLayout;
+  let built: string | undefined;
   let baseEnv: NodeJS.ProcessEnv;
   let gatewayUrl: string;
   const running: Running[] = [];
 
   beforeAll(async () => {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NX_DAEMON: 'false' } });
-    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-    layout = createProductionLayout(ROOT);
+    built = buildFromDockerContext(ROOT);
+    layout = createProductionLayout(ROOT, built);
     env = await createTestEnv();
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
@@ -95,6 +96,7 @@ describe('the image layout: built JS and production dependencies, every process 
     for (const entry of running) if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGKILL');
     await env?.dispose();
     if (layout) rmSync(layout.root, { recursive: true, force: true });
+    if (built) removeBuild(built);
   });
 
   it('holds production packages only: a dev dependency does not resolve from it', () => {
