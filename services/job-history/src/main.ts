@@ -20,7 +20,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { TeamAccess } from '@steward/team-rbac';
 import { JobHistoryModule } from './job-history.module';
 import { teamJobAuthorizer } from './jobs/job-access';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
+  const ops = await startOpsServerFromEnv({ metricsHandler: telemetry.metricsHandler, checks: { postgres: () => pool.query('SELECT 1') } });
   await store.migrate();
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
 
@@ -68,15 +69,18 @@ async function main(): Promise<void> {
   });
   await sweeper.start();
   logger.info({ subjects: names.subject('cmd', 'jobs', '>'), queue: JOB_HISTORY_QUEUE, timeoutMs: sweeper.timeoutMs }, 'job-history started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'job-history stopping');
+      ops.stopping();
       await app.close();
       await sweeper.close();
       await store.close();
       await db.destroy();
+      await ops.close();
       logger.info('job-history stopped');
       await telemetry.shutdown();
     })().then(

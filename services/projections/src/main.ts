@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { Kysely, PostgresDialect } from 'kysely';
 import { connectNats, ensureStreams } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
@@ -28,6 +28,16 @@ async function main(): Promise<void> {
     schema: config.eventStoreSchema,
     connectionString: config.databaseUrl,
   });
+  // Not ready while an outdated read model is being rebuilt: a rolling upgrade then keeps the previous
+  // release's replica, which keeps that read model live, until the new one is swapped in.
+  let rebuilding = true;
+  const ops = await startOpsServerFromEnv({
+    metricsHandler: telemetry.metricsHandler,
+    checks: {
+      postgres: () => pool.query('SELECT 1'),
+      'read-models': () => (rebuilding ? Promise.reject(new Error('rebuilding outdated read models')) : Promise.resolve()),
+    },
+  });
   await store.migrate();
   const projections = loadProjections();
   const host = new ProjectionHost({
@@ -40,6 +50,9 @@ async function main(): Promise<void> {
     rebuildOutdated: process.env.PROJECTIONS_REBUILD_OUTDATED !== 'false',
   });
   await host.start();
+  void host.outdatedRebuilt().then(() => {
+    rebuilding = false;
+  });
 
   // Gateway reads (Fetch / Fetch All) reach the activity log over NATS, not the event store.
   const nats = await connectNats({ servers: config.natsUrl, name: 'steward-projections' });
@@ -52,16 +65,19 @@ async function main(): Promise<void> {
     logger,
   });
   logger.info({ projections: projections.map((projection) => projection.name), instance: host.instanceId }, 'projections started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'projections stopping');
+      ops.stopping();
       await reads.stop();
       await host.stop();
       await nats.close();
       await store.close();
       await pool.end();
+      await ops.close();
       await telemetry.shutdown();
     })().then(
       () => process.exit(0),

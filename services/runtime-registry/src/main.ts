@@ -19,7 +19,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { SecretStore, loadKeyring } from '@steward/secrets';
 import { TeamAccess } from '@steward/team-rbac';
 import { ConnectionTests } from './connection-tests/connection-test.worker';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
+  const ops = await startOpsServerFromEnv({ metricsHandler: telemetry.metricsHandler, checks: { postgres: () => pool.query('SELECT 1') } });
   await store.migrate();
   const secrets = new SecretStore({ pool, keyring: loadKeyring({ logger }) });
   await secrets.migrate();
@@ -76,15 +77,18 @@ async function main(): Promise<void> {
   });
   await app.listen();
   logger.info({ subjects: names.subject('cmd', 'runtime', '>'), queue: RUNTIME_REGISTRY_QUEUE }, 'runtime-registry started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'runtime-registry stopping');
+      ops.stopping();
       await app.close();
       await tests.close();
       await store.close();
       await pool.end();
+      await ops.close();
       logger.info('runtime-registry stopped');
       await telemetry.shutdown();
     })().then(

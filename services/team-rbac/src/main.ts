@@ -15,7 +15,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { migrateUserTokens } from '@steward/team-rbac';
 import { matrixAuthorizer } from './shared/team-authorizer';
 import { TeamRbacModule } from './team-rbac.module';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
+  const ops = await startOpsServerFromEnv({ metricsHandler: telemetry.metricsHandler, checks: { postgres: () => pool.query('SELECT 1') } });
   await store.migrate();
   await migrateUserTokens(pool);
 
@@ -40,14 +41,17 @@ async function main(): Promise<void> {
   });
   await app.listen();
   logger.info({ subjects: names.subject('cmd', 'team', '>'), queue: TEAM_RBAC_QUEUE }, 'team-rbac started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'team-rbac stopping');
+      ops.stopping();
       await app.close();
       await store.close();
       await pool.end();
+      await ops.close();
       logger.info('team-rbac stopped');
       await telemetry.shutdown();
     })().then(

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { connectNats, registerDeadLetterMetrics, usageIngestStreamOptionsFromEnv } from '@steward/messaging';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { UsageMeteringWorker } from './metering/usage-metering.worker';
 import { ModelSettingsPriceLookup } from './models/model-settings.price-lookup';
 import { startModelSettings } from './models/model-settings.runtime';
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema, connectionString: config.databaseUrl });
   await store.migrate();
   const nats = await connectNats({ servers: config.natsUrl, name: `steward-usage-metering-${process.pid}` });
+  const ops = await startOpsServerFromEnv({ metricsHandler: telemetry.metricsHandler, checks: { postgres: () => pool.query('SELECT 1'), nats: () => nats.nc.flush() } });
 
   // Workspace prices from the ModelSettings streams, then the built-in catalogue, else unpriced.
   const pricer = new Pricer(new ModelSettingsPriceLookup({ store }));
@@ -65,17 +66,20 @@ async function main(): Promise<void> {
   // Model settings: cmd.usage.<Type> handlers, API keys in @steward/secrets, the re-rating reactor.
   const models = await startModelSettings({ pool, store, natsUrl: config.natsUrl, natsPrefix: config.natsPrefix, logger });
   logger.info({ durable: 'usage-metering', concurrency }, 'usage-metering started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'usage-metering stopping');
+      ops.stopping();
       stopDeadLetterMetrics();
       await worker.stop();
       await models.stop();
       await nats.close();
       await store.close();
       await pool.end();
+      await ops.close();
       logger.info('usage-metering stopped');
       await telemetry.shutdown();
     })().then(

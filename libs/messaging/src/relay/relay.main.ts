@@ -16,7 +16,7 @@
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore, formatPosition } from '@steward/event-store';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { connectNats } from '../nats-connection';
 import { ensureStreams } from '../stream-setup';
 import { EventRelay } from './event-relay';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     connectionString: databaseUrl,
   });
   const nats = await connectNats({ servers: natsUrl, name: `steward-relay-${name}` });
+  const ops = await startOpsServerFromEnv({ metricsHandler: telemetry.metricsHandler, checks: { postgres: () => pool.query('SELECT 1'), nats: () => nats.nc.flush() } });
   await ensureStreams(nats.jsm, { prefix, replicas: config.natsStreamReplicas });
   const relay = new EventRelay({
     store,
@@ -60,16 +61,19 @@ async function main(): Promise<void> {
   await store.migrate();
   await relay.migrate();
   await relay.start();
-  logger.info({ relay: name, checkpoint: formatPosition(relay.checkpoint), prefix, skipEventTypes }, 'relay started');
+  logger.info({ relay: name, checkpoint: formatPosition(relay.checkpoint), prefix, skipEventTypes, ops: ops.url }, 'relay started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'relay stopping');
+      ops.stopping();
       await relay.stop();
       await store.close();
       await nats.close();
       await pool.end();
+      await ops.close();
       logger.info({ relayed: relay.relayedCount, checkpoint: formatPosition(relay.checkpoint) }, 'relay stopped');
       await telemetry.shutdown();
     })().then(
