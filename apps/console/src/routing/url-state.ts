@@ -1,0 +1,30 @@
+/**
+ * Filters, tabs and pages live in the URL's query: a copied link reproduces the view, back and forward move
+ * between views. A change replaces the given keys and drops empty ones; `resetPage` sends a list back to its
+ * first page when a filter changes.
+ */
+import { useCallback } from 'react';
+import { useSearchParams } from 'react-router';
+
+export function useUrlState<K extends string>(keys: readonly K[]) {
+  const [params, setParams] = useSearchParams();
+  const values = Object.fromEntries(keys.map((key) => [key, params.get(key) ?? ''])) as Record<K, string>;
+  const update = useCallback(
+    (changes: Partial<Record<K | 'page' | 'cursor', string | undefined>>, options: { resetPage?: boolean } = {}) => {
+      setParams((current) => {
+        const next = new URLSearchParams(current);
+        if (options.resetPage) {
+          next.delete('page');
+          next.delete('cursor');
+        }
+        for (const [key, value] of Object.entries(changes) as Array<[string, string | undefined]>) {
+          if (value === undefined || value === '') next.delete(key);
+          else next.set(key, value);
+        }
+        return next;
+      });
+    },
+    [setParams],
+  );
+  return [values, update] as const;
+}
