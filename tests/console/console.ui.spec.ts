@@ -181,6 +181,34 @@ describe('the web console', () => {
       await page.getByRole('combobox', { name: SWITCHER.workspace }).waitFor();
     });
 
+    it('lists every organization the person belongs to (GET /v1/me/organizations) and opens the chosen one\'s dashboard', async () => {
+      const { stack, fixtures } = harness;
+      const founder = await fixtures.newMember(stack.ownerToken, stack.workspaceId, 'member', 'console-founder');
+      const api = harness.api(founder.token);
+      const created = await api.POST('/v1/organizations', { params: { header: { 'Idempotency-Key': 'console-founder-org' } }, body: { name: 'Founder Org', workspaceName: 'Founder main' } });
+      expect(created.response.status).toBe(201);
+      const organizationId = created.data!.id;
+      const mine = await api.GET('/v1/me/organizations');
+      expect(mine.data?.items).toHaveLength(2);
+      expect(mine.data?.items).toEqual(
+        expect.arrayContaining([
+          { id: stack.organizationId, name: 'My Organization', role: null, workspaces: [{ workspaceId: stack.workspaceId, role: 'member' }] },
+          expect.objectContaining({ id: organizationId, name: 'Founder Org', role: 'owner' }),
+        ]),
+      );
+
+      const page = await harness.open({ token: founder.token, path: `/organizations/${stack.organizationId}/overview` });
+      await page.getByRole('heading', { name: 'My Organization' }).waitFor();
+      await page.getByRole('combobox', { name: SWITCHER.organization }).click();
+      await page.getByRole('option', { name: 'Founder Org' }).click();
+      await page.waitForURL(`**/organizations/${organizationId}/overview`);
+      await page.getByRole('heading', { name: 'Founder Org' }).waitFor();
+      await page.getByRole('combobox', { name: SWITCHER.workspace }).getByText('Founder main').waitFor();
+      // an API key is no person: it has no organizations to switch between
+      const key = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, ['read'], 'console-key');
+      expect((await harness.api(key.token).GET('/v1/me/organizations')).response.status).toBe(403);
+    });
+
     it('follows the system theme: dark when the system is dark', async () => {
       const page = await harness.open({ token: harness.stack.ownerToken, path: `/organizations/${harness.stack.organizationId}/overview`, colorScheme: 'dark' });
       await page.getByRole('heading', { name: DASHBOARD.title }).waitFor();
