@@ -287,6 +287,27 @@ describe('the web console', () => {
       const member = await api.GET('/v1/workspaces/{wsId}/members/{userId}', { params: { path: { wsId: stack.workspaceId, userId: billing.userId } } });
       expect(member.data?.role).toBe('member');
 
+      // the table sorts by a column (in the URL) and exports every member this search finds as CSV
+      await page.getByLabel(TEAM_SETTINGS.search).fill('');
+      await page.waitForURL((url) => !url.search.includes('q='));
+      await waitFor('every member listed', async () => ((await rows.count()) >= 5 ? true : undefined));
+      await page.getByRole('button', { name: TEAM_SETTINGS.columns.email }).click();
+      await page.waitForURL(/[?&]sort=email&dir=asc/);
+      const emails = await page.getByRole('table', { name: TEAM_SETTINGS.teamMembers }).locator('tbody tr td:nth-child(2)').allTextContents();
+      expect(emails).toEqual([...emails].sort((a, b) => a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' })));
+      await page.getByRole('button', { name: TEAM_SETTINGS.columns.email }).click();
+      await page.waitForURL(/[?&]sort=email&dir=desc/);
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: TEAM_SETTINGS.exportCsv }).click();
+      const csv = readFileSync((await (await download).path())!, 'utf8').trimEnd().split('\r\n');
+      const everyone = await api.GET('/v1/workspaces/{wsId}/members', { params: { path: { wsId: stack.workspaceId }, query: { pageSize: 100 } } });
+      expect(csv[0]).toBe('Name,Email,Role,Joined');
+      expect(csv.slice(1).map((line) => line.split(',')[1]).sort()).toEqual(everyone.data!.items.map((member) => member.email).sort());
+      expect(csv.slice(1).map((line) => line.split(',')[1])).toEqual([...csv.slice(1).map((line) => line.split(',')[1])].sort().reverse());
+      await page.getByLabel(TEAM_SETTINGS.search).fill('console-billing');
+      await page.waitForURL(/[?&]q=console-billing/);
+      await waitFor('only the matching member listed', async () => ((await rows.count()) === 2 ? true : undefined));
+
       // the copied link reproduces the search
       const copy = await harness.open({ token: admin.token, path: new URL(page.url()).pathname + new URL(page.url()).search });
       await copy.getByTestId(`member-${billing.email}`).waitFor();

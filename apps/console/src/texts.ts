@@ -30,6 +30,7 @@ export const NAV = {
   activityLogs: 'Activity Logs',
   teamSettings: 'Team Settings',
   profile: 'Profile',
+  skipToContent: 'Skip to content',
 } as const;
 
 export const STATES = {
@@ -74,6 +75,8 @@ export const TEAM_SETTINGS = {
   changeRole: (name: string) => `Role of ${name}`,
   roleChanged: (name: string, role: string) => `${name} is now ${role}`,
   loading: 'Loading team members…',
+  exportCsv: 'Export CSV',
+  columns: { name: 'Name', email: 'Email', role: 'Role', joined: 'Joined' },
 } as const;
 
 export const PROFILE = {

@@ -17,7 +17,7 @@ import { NavLink, Outlet } from 'react-router';
 import { paths } from '../routing/paths';
 import { SCREENS, type ScreenEntry } from '../routing/screens';
 import { session } from '../session/session';
-import { SIGN_IN } from '../texts';
+import { NAV, SIGN_IN } from '../texts';
 import { Switcher } from './switcher';
 import { type ConsolePlace, useConsolePlace } from './workspace-context';
 
@@ -34,6 +34,13 @@ export function AppShell() {
   const place = useConsolePlace();
   return (
     <Box sx={{ display: 'flex', minHeight: '100vh' }}>
+      <Box
+        component="a"
+        href="#main"
+        sx={{ position: 'absolute', left: -9999, zIndex: (theme) => theme.zIndex.tooltip, '&:focus': { left: 8, top: 8, p: 1, bgcolor: 'background.paper', color: 'text.primary' } }}
+      >
+        {NAV.skipToContent}
+      </Box>
       <AppBar position="fixed" color="default" elevation={1} sx={{ zIndex: (theme) => theme.zIndex.drawer + 1 }}>
         <Toolbar sx={{ gap: 2 }}>
           <Typography component="span" variant="h6" sx={{ flexGrow: 1, fontWeight: 600 }}>
@@ -66,7 +73,7 @@ export function AppShell() {
           </List>
         </Box>
       </Drawer>
-      <Box component="main" sx={{ flexGrow: 1, p: 3, minWidth: 0 }}>
+      <Box component="main" id="main" tabIndex={-1} sx={{ flexGrow: 1, p: 3, minWidth: 0, outline: 'none' }}>
         <Toolbar />
         <Outlet />
       </Box>

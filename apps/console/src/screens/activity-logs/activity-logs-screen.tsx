@@ -10,12 +10,6 @@ import Chip from '@mui/material/Chip';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
-import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
-import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
@@ -23,6 +17,9 @@ import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 import { useWorkspaces } from '../../api/account.queries';
 import { api, unwrap } from '../../api/client';
+import type { paths } from '../../api/schema.generated';
+import { saveFile } from '../../components/csv';
+import { type Column, DataTable } from '../../components/data-table';
 import { DateTime, useTimeZone } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
 import { instantToWallClock, wallClockToInstant } from '../../components/time-zones';
@@ -71,16 +68,21 @@ function SelectFilter({ label, value, options, onChange, labels }: { label: stri
   );
 }
 
-function saveFile(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+type Entry = paths['/v1/organizations/{orgId}/activity']['get']['responses'][200]['content']['application/json']['items'][number];
+
+const COLUMNS: ReadonlyArray<Column<Entry>> = [
+  { id: 'timestamp', label: ACTIVITY_LOGS.columns.timestamp, value: (entry) => entry.occurredAt, render: (entry) => <DateTime value={entry.occurredAt} /> },
+  { id: 'resourceType', label: ACTIVITY_LOGS.columns.resourceType, value: (entry) => entry.resourceType },
+  { id: 'action', label: ACTIVITY_LOGS.columns.action, value: (entry) => ACTIVITY_ACTION_LABELS[entry.action] ?? entry.action },
+  { id: 'actor', label: ACTIVITY_LOGS.columns.actor, value: (entry) => `${entry.actor.type} ${entry.actor.id}` },
+  {
+    id: 'outcome',
+    label: ACTIVITY_LOGS.columns.outcome,
+    value: (entry) => entry.outcome,
+    render: (entry) => <Chip size="small" variant="outlined" color={entry.outcome === 'success' ? 'success' : 'error'} label={entry.outcome} />,
+  },
+  { id: 'summary', label: ACTIVITY_LOGS.columns.summary, value: (entry) => entry.summary },
+];
 
 export default function ActivityLogsScreen() {
   const { orgId = '' } = useParams();
@@ -157,35 +159,7 @@ export default function ActivityLogsScreen() {
             <Empty>{ACTIVITY_LOGS.empty}</Empty>
           ) : (
             <>
-              <TableContainer component={Paper} tabIndex={0} role="region" aria-label={ACTIVITY_LOGS.title}>
-                <Table size="small" aria-label={ACTIVITY_LOGS.title}>
-                  <TableHead>
-                    <TableRow>
-                      {Object.values(ACTIVITY_LOGS.columns).map((column) => (
-                        <TableCell key={column}>{column}</TableCell>
-                      ))}
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {page.items.map((entry) => (
-                      <TableRow key={entry.id}>
-                        <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                          <DateTime value={entry.occurredAt} />
-                        </TableCell>
-                        <TableCell>{entry.resourceType}</TableCell>
-                        <TableCell>{ACTIVITY_ACTION_LABELS[entry.action] ?? entry.action}</TableCell>
-                        <TableCell>
-                          {entry.actor.type} {entry.actor.id}
-                        </TableCell>
-                        <TableCell>
-                          <Chip size="small" color={entry.outcome === 'success' ? 'success' : 'error'} label={entry.outcome} />
-                        </TableCell>
-                        <TableCell>{entry.summary}</TableCell>
-                      </TableRow>
-                    ))}
-                  </TableBody>
-                </Table>
-              </TableContainer>
+              <DataTable label={ACTIVITY_LOGS.title} rows={page.items} rowKey={(entry) => entry.id} columns={COLUMNS} />
               <Stack direction="row" spacing={2}>
                 {filters.cursor && <Button onClick={() => setFilters({ cursor: '' })}>{ACTIVITY_LOGS.firstPage}</Button>}
                 {page.nextCursor !== null && (

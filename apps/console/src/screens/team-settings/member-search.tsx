@@ -9,16 +9,12 @@ import MenuItem from '@mui/material/MenuItem';
 import Pagination from '@mui/material/Pagination';
 import Snackbar from '@mui/material/Snackbar';
 import Stack from '@mui/material/Stack';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
-import TableCell from '@mui/material/TableCell';
-import TableHead from '@mui/material/TableHead';
-import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, idempotencyKey, unwrap } from '../../api/client';
+import { type Column, DataTable } from '../../components/data-table';
 import { DateTime } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
 import { useUrlState } from '../../routing/url-state';
@@ -63,6 +59,48 @@ export function MemberSearch({ workspaceId }: { workspaceId: string }) {
       void queries.invalidateQueries({ queryKey: teamKeys.members(workspaceId) });
     },
   });
+  const columns: ReadonlyArray<Column<Member>> = [
+    { id: 'name', label: TEAM_SETTINGS.columns.name, value: (member) => member.name },
+    { id: 'email', label: TEAM_SETTINGS.columns.email, value: (member) => member.email },
+    {
+      id: 'role',
+      label: TEAM_SETTINGS.columns.role,
+      value: (member) => member.role,
+      render: (member) => {
+        const shown = member.name ?? member.email ?? member.userId;
+        return (
+          <TextField
+            select
+            size="small"
+            value={member.role}
+            disabled={changeRole.isPending}
+            slotProps={{ htmlInput: { 'aria-label': TEAM_SETTINGS.changeRole(shown) } }}
+            onChange={(event) => changeRole.mutate({ member, to: event.target.value as Role })}
+          >
+            {ROLES.map((candidate) => (
+              <MenuItem key={candidate} value={candidate}>
+                {candidate}
+              </MenuItem>
+            ))}
+          </TextField>
+        );
+      },
+    },
+    { id: 'joined', label: TEAM_SETTINGS.columns.joined, value: (member) => member.joinedAt, render: (member) => <DateTime value={member.joinedAt} /> },
+  ];
+  // the export holds every member this search and filter find, not only the page on screen
+  const exportAll = async (): Promise<Member[]> => {
+    const all: Member[] = [];
+    for (let next = 1; ; next++) {
+      const answer = await unwrap(
+        api.GET('/v1/workspaces/{wsId}/members', {
+          params: { path: { wsId: workspaceId }, query: { page: next, pageSize: 100, ...(url.q ? { search: url.q } : {}), ...(role ? { role } : {}) } },
+        }),
+      );
+      all.push(...answer.items);
+      if (next >= answer.pageCount) return all;
+    }
+  };
   return (
     <Card component="section" aria-labelledby="team-members">
       <CardContent>
@@ -91,46 +129,16 @@ export function MemberSearch({ workspaceId }: { workspaceId: string }) {
               <Empty>{TEAM_SETTINGS.noMembers}</Empty>
             ) : (
               <>
-                <Table size="small" aria-label={TEAM_SETTINGS.teamMembers}>
-                  <TableHead>
-                    <TableRow>
-                      <TableCell>Name</TableCell>
-                      <TableCell>Email</TableCell>
-                      <TableCell>Role</TableCell>
-                      <TableCell>Joined</TableCell>
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {answer.items.map((member) => {
-                      const shown = member.name ?? member.email ?? member.userId;
-                      return (
-                        <TableRow key={member.userId} data-testid={`member-${member.email ?? member.userId}`}>
-                          <TableCell>{member.name ?? '—'}</TableCell>
-                          <TableCell>{member.email ?? '—'}</TableCell>
-                          <TableCell>
-                            <TextField
-                              select
-                              size="small"
-                              value={member.role}
-                              disabled={changeRole.isPending}
-                              slotProps={{ htmlInput: { 'aria-label': TEAM_SETTINGS.changeRole(shown) } }}
-                              onChange={(event) => changeRole.mutate({ member, to: event.target.value as Role })}
-                            >
-                              {ROLES.map((candidate) => (
-                                <MenuItem key={candidate} value={candidate}>
-                                  {candidate}
-                                </MenuItem>
-                              ))}
-                            </TextField>
-                          </TableCell>
-                          <TableCell>
-                            <DateTime value={member.joinedAt} />
-                          </TableCell>
-                        </TableRow>
-                      );
-                    })}
-                  </TableBody>
-                </Table>
+                <DataTable
+                  label={TEAM_SETTINGS.teamMembers}
+                  rows={answer.items}
+                  rowKey={(member) => member.userId}
+                  rowTestId={(member) => `member-${member.email ?? member.userId}`}
+                  columns={columns}
+                  exportRows={exportAll}
+                  csvName={`members-${workspaceId}.csv`}
+                  exportLabel={TEAM_SETTINGS.exportCsv}
+                />
                 {answer.pageCount > 1 && (
                   <Pagination sx={{ mt: 2 }} count={answer.pageCount} page={page} onChange={(_event, next) => setUrl({ page: String(next) })} />
                 )}
