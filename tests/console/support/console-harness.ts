@@ -102,12 +102,15 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
 }
 
-/** Saves a screenshot of the page as `<name>.png` under the test output (and docs/console/ when asked to). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a screenshot of the page as `<name>.png` under the test output; a main screen's (`docs: true`) also in
+ * docs/console/ for the README when CONSOLE_DOCS_SCREENSHOTS=1.
+ */
+export async function screenshot(page: Page, name: string, { docs = false }: { docs?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: false });
-  if (process.env.CONSOLE_DOCS_SCREENSHOTS === '1') {
+  if (docs && process.env.CONSOLE_DOCS_SCREENSHOTS === '1') {
     mkdirSync(DOCS_DIR, { recursive: true });
     copyFileSync(file, join(DOCS_DIR, `${name}.png`));
   }
