@@ -7,6 +7,7 @@
  * and a screenshot of each.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ACCESS_RESTRICTED_TITLE as API_RESTRICTED_TITLE, ADMIN_ONLY_DETAIL } from '@steward/auth';
@@ -229,11 +230,16 @@ describe('the web console', () => {
       const started = Date.now();
       await page.goto(`/organizations/${stack.organizationId}/overview`);
       await page.getByRole('heading', { name: 'My Organization' }).waitFor();
-      console.log(`dashboard: loaded and shown in ${Date.now() - started} ms`);
+      console.log(`dashboard: loaded and shown in ${Date.now() - started} ms (load average ${loadavg()[0]!.toFixed(1)})`);
       await page.getByText(stack.organizationId, { exact: true }).waitFor();
       const overview = await harness.api(viewer.token).GET('/v1/organizations/{orgId}/overview', { params: { path: { orgId: stack.organizationId } } });
       expect(overview.response.status).toBe(200);
-      expect(await page.getByTestId('workspace-total').textContent()).toBe(String(overview.data!.workspaces.total));
+      const { workspaces } = overview.data!;
+      expect(await page.getByTestId('workspace-total').textContent()).toBe(String(workspaces.total));
+      // the doughnut (Chart.js, drawn under the CSP) says what it shows
+      await page
+        .getByRole('img', { name: `${DASHBOARD.workspacesByStatus}: ${DASHBOARD.active} ${workspaces.active}, ${DASHBOARD.suspended} ${workspaces.suspended}, ${DASHBOARD.others} ${workspaces.others}` })
+        .waitFor();
       await page.getByRole('heading', { name: DASHBOARD.recentActivities }).waitFor();
       await page.getByRole('link', { name: DASHBOARD.showMore }).waitFor();
       await expectClean(page);

@@ -50,6 +50,7 @@ export const DASHBOARD = {
   created: 'Created',
   teamSize: 'Team Size',
   workspaces: 'Workspaces',
+  workspacesByStatus: 'Workspaces by status',
   active: 'Active',
   suspended: 'Suspended',
   others: 'Others',

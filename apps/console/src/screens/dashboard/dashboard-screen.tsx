@@ -22,6 +22,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
+import { DoughnutChart } from '../../components/charts';
 import { DateTime } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
 import { paths } from '../../routing/paths';
@@ -98,13 +99,28 @@ export default function DashboardScreen() {
                 <Typography id="dashboard-workspaces" variant="h6" component="h2" gutterBottom>
                   {DASHBOARD.workspaces}
                 </Typography>
-                <Typography variant="h3" component="p" data-testid="workspace-total">
-                  {workspaces.total}
-                </Typography>
-                <Stack direction="row" spacing={1} sx={{ mt: 2, flexWrap: 'wrap' }}>
-                  <StatusChip color="success.main" label={`${DASHBOARD.active} ${workspaces.active}`} />
-                  <StatusChip color="warning.main" label={`${DASHBOARD.suspended} ${workspaces.suspended}`} />
-                  <StatusChip color="text.disabled" label={`${DASHBOARD.others} ${workspaces.others}`} />
+                <Stack direction="row" spacing={3} sx={{ alignItems: 'center' }}>
+                  <div>
+                    <Typography variant="h3" component="p" data-testid="workspace-total">
+                      {workspaces.total}
+                    </Typography>
+                    <Stack direction="row" spacing={1} useFlexGap sx={{ mt: 2, flexWrap: 'wrap' }}>
+                      <StatusChip color="success.main" label={`${DASHBOARD.active} ${workspaces.active}`} />
+                      <StatusChip color="warning.main" label={`${DASHBOARD.suspended} ${workspaces.suspended}`} />
+                      <StatusChip color="text.disabled" label={`${DASHBOARD.others} ${workspaces.others}`} />
+                    </Stack>
+                  </div>
+                  {workspaces.total > 0 && (
+                    <DoughnutChart
+                      label={DASHBOARD.workspacesByStatus}
+                      slices={[
+                        { label: DASHBOARD.active, value: workspaces.active, color: 'success.main' },
+                        { label: DASHBOARD.suspended, value: workspaces.suspended, color: 'warning.main' },
+                        { label: DASHBOARD.others, value: workspaces.others, color: 'text.disabled' },
+                      ]}
+                      size={120}
+                    />
+                  )}
                 </Stack>
               </CardContent>
             </Card>
