@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ACCESS_RESTRICTED_TITLE as API_RESTRICTED_TITLE, ADMIN_ONLY_DETAIL } from '@steward/auth';
 import {
+  ACCEPT_INVITE,
   ACCESS_RESTRICTED_DETAIL,
   ACCESS_RESTRICTED_TITLE,
   ACTIVITY_LOGS,
@@ -278,6 +279,22 @@ describe('the web console', () => {
       const invitations = await api.GET('/v1/workspaces/{wsId}/invitations', { params: { path: { wsId: stack.workspaceId }, query: { status: 'pending', pageSize: 100 } } });
       expect(invitations.data?.items.find((invitation) => invitation.email === email)).toMatchObject({ role: 'member', status: 'pending' });
       await page.getByRole('list', { name: TEAM_SETTINGS.pendingInvitations }).getByText(email, { exact: false }).waitFor();
+
+      // the invitee opens the link in a browser of their own, accepts, and is signed in as the new member
+      const link = new URL((await page.getByTestId('invite-link').textContent())!);
+      expect(link.hash).toMatch(/^#token=/);
+      const invitee = await harness.open({ path: `${link.pathname}${link.hash}` });
+      await invitee.getByRole('heading', { name: ACCEPT_INVITE.title }).waitFor();
+      await expectClean(invitee);
+      await screenshot(invitee, 'accept-invite');
+      await invitee.getByLabel(ACCEPT_INVITE.name).fill('Ines Invitee');
+      await invitee.getByRole('button', { name: ACCEPT_INVITE.submit }).click();
+      await invitee.waitForURL(`**/organizations/${stack.organizationId}/overview`);
+      await invitee.getByRole('heading', { name: 'My Organization' }).waitFor();
+      const joined = await api.GET('/v1/workspaces/{wsId}/members', { params: { path: { wsId: stack.workspaceId }, query: { search: email } } });
+      expect(joined.data?.items).toEqual([expect.objectContaining({ email, name: 'Ines Invitee', role: 'member' })]);
+      const accepted = await api.GET('/v1/workspaces/{wsId}/invitations', { params: { path: { wsId: stack.workspaceId }, query: { status: 'accepted', pageSize: 100 } } });
+      expect(accepted.data?.items.some((invitation) => invitation.email === email)).toBe(true);
 
       await page.getByLabel(TEAM_SETTINGS.search).fill('console-billing');
       await page.waitForURL(/[?&]q=console-billing/);
