@@ -46,6 +46,11 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
       void queries.invalidateQueries({ queryKey: teamKeys.invitations(workspaceId) });
     },
   });
+  const revoke = useMutation({
+    mutationFn: (invitationId: string) =>
+      unwrap(api.DELETE('/v1/workspaces/{wsId}/invitations/{id}', { params: { path: { wsId: workspaceId, id: invitationId } } })),
+    onSuccess: () => void queries.invalidateQueries({ queryKey: teamKeys.invitations(workspaceId) }),
+  });
   const fieldError = (field: string) => (invite.error instanceof ApiProblem ? invite.error.errors.find((error) => error.field === `body.${field}`)?.message : undefined);
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -80,6 +85,11 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
             {TEAM_SETTINGS.invite}
           </Button>
         </Stack>
+        {revoke.isError && (
+          <Alert severity="error" sx={{ mt: 2 }}>
+            {revoke.error.message}
+          </Alert>
+        )}
         {invite.isError && !fieldError('email') && (
           <Alert severity="error" sx={{ mt: 2 }}>
             {invite.error.message}
@@ -111,7 +121,15 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
             ) : (
               <List dense aria-label={TEAM_SETTINGS.pendingInvitations}>
                 {page.items.map((invitation) => (
-                  <ListItem key={invitation.id} divider>
+                  <ListItem
+                    key={invitation.id}
+                    divider
+                    secondaryAction={
+                      <Button size="small" color="error" disabled={revoke.isPending} onClick={() => revoke.mutate(invitation.id)} aria-label={TEAM_SETTINGS.revokeLabel(invitation.email)}>
+                        {TEAM_SETTINGS.revoke}
+                      </Button>
+                    }
+                  >
                     <ListItemText primary={`${invitation.email} · ${invitation.role}`} secondary={<DateTime value={invitation.createdAt} />} />
                   </ListItem>
                 ))}
