@@ -298,6 +298,8 @@ describe('the web console', () => {
       await page.getByRole('list', { name: TEAM_SETTINGS.pendingInvitations }).getByText(email, { exact: false }).waitFor();
 
       const link = new URL((await page.getByTestId('invite-link').textContent())!);
+      await page.getByRole('button', { name: TEAM_SETTINGS.hideLink }).click();
+      await page.getByTestId('invite-link').waitFor({ state: 'detached' });
 
       // an invitation sent by mistake is revoked
       const mistaken = uniqueEmail('console-mistake');
@@ -308,6 +310,7 @@ describe('the web console', () => {
       await page.getByRole('button', { name: TEAM_SETTINGS.revokeLabel(mistaken) }).waitFor({ state: 'detached' });
       const revoked = await api.GET('/v1/workspaces/{wsId}/invitations', { params: { path: { wsId: stack.workspaceId }, query: { status: 'revoked', pageSize: 100 } } });
       expect(revoked.data?.items.map((invitation) => invitation.email)).toContain(mistaken);
+      await page.getByRole('button', { name: TEAM_SETTINGS.hideLink }).click();
 
       // the invitee opens the link in a browser of their own, accepts, and is signed in as the new member
       expect(link.hash).toMatch(/^#token=/);
