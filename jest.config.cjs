@@ -1,7 +1,8 @@
-// One jest configuration, three tiers selected by file name:
+// One jest configuration, four tiers selected by file name:
 //   *.spec.ts      pure and fast
 //   *.int.spec.ts  against the real PostgreSQL / NATS / Redis
 //   *.e2e.spec.ts  running processes end to end
+//   *.ui.spec.ts   the web console in a real browser (Chromium) against the running processes
 const swc = [
   '@swc/jest',
   {
@@ -27,8 +28,12 @@ const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@steward/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/'],
+  moduleNameMapper: {
+    // the console's texts and pure helpers, shared with its browser tests
+    '^@steward/console$': '<rootDir>/apps/console/src/public.ts',
+    '^@steward/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/', '<rootDir>/apps/[^/]+/dist/'],
   setupFiles: ['reflect-metadata'],
 };
 
@@ -37,8 +42,9 @@ module.exports = {
   // integration and end-to-end tiers; unit tests finish in milliseconds anyway.
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testRegex: '^(?!.*\\.(int|e2e)\\.spec\\.ts$).*\\.spec\\.ts$' },
+    { ...common, displayName: 'unit', testRegex: '^(?!.*\\.(int|e2e|ui)\\.spec\\.ts$).*\\.spec\\.ts$' },
     { ...common, ...withServices, displayName: 'int', testRegex: '\\.int\\.spec\\.ts$' },
     { ...common, ...withServices, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$' },
+    { ...common, ...withServices, displayName: 'ui', testRegex: '\\.ui\\.spec\\.ts$' },
   ],
 };

@@ -19,12 +19,12 @@ const HEADER = [
 ].join('\n');
 
 /** The TypeScript module openapi-typescript makes of an OpenAPI document (paths, components, operations). */
-async function generateApiTypes(document: Record<string, unknown>): Promise<string> {
+export async function generateApiTypes(document: Record<string, unknown>, header = HEADER): Promise<string> {
   const ast = await openapiTS(document as unknown as Parameters<typeof openapiTS>[0], { alphabetize: false });
-  return `${HEADER}${astToString(ast)}`;
+  return `${header}${astToString(ast)}`;
 }
 
-async function fetchOpenApiDocument(gatewayUrl: string): Promise<Record<string, unknown>> {
+export async function fetchOpenApiDocument(gatewayUrl: string): Promise<Record<string, unknown>> {
   const response = await fetch(new URL('/openapi.json', gatewayUrl), { signal: AbortSignal.timeout(15_000) });
   if (!response.ok) throw new Error(`GET ${gatewayUrl}/openapi.json answered ${response.status}`);
   return (await response.json()) as Record<string, unknown>;

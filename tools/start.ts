@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { ensureConsoleBuilt } from './console-build';
 import { migrateAll } from './migrate';
 import { BOOTSTRAP_ENTRY, loadConfig, stewardProcesses, type StewardProcess } from '@steward/config';
 
@@ -129,6 +130,12 @@ async function main(): Promise<void> {
     // Same-machine services: start any that is down (idempotent).
     const result = spawnSync('bash', [join(root, 'deploy/local/services.sh'), 'up'], { stdio: 'inherit' });
     if (result.status !== 0) log('some local services did not come up; see above (or set DATABASE_URL / NATS_URL / REDIS_URL)');
+  }
+  // the gateway serves the web console from its build: made now when missing or older than its sources
+  try {
+    ensureConsoleBuilt(log);
+  } catch (error) {
+    log(`${error instanceof Error ? error.message : String(error)}: the gateway answers / with 503 until \`npm run console:build\` succeeds`);
   }
   const config = loadConfig();
   log(`migrating ${redact(config.databaseUrl)}`);

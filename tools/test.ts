@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureConsoleBuilt } from './console-build';
 
 const root = join(__dirname, '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -21,7 +22,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { tiers: ['unit', 'int', 'e2e'], checks: true, jestArgs: [] };
+  const options: Options = { tiers: ['unit', 'int', 'e2e', 'ui'], checks: true, jestArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--tiers') options.tiers = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -46,10 +47,21 @@ function main(): void {
   if (options.checks) {
     for (const [label, command, args] of [
       ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+      ['typecheck console', bin('tsc'), ['-p', 'apps/console/tsconfig.json', '--noEmit']],
       ['lint', process.execPath, ['-r', '@swc-node/register', 'tools/lint/lint.ts']],
     ] as const) {
       if (run(label, command, [...args])) passed++;
       else failed++;
+    }
+  }
+
+  // the browser tests load the console the gateway serves: build it once here, not in each test file at once
+  if (options.tiers.includes('ui')) {
+    try {
+      ensureConsoleBuilt((line) => console.log(`\n── ${line}`));
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      failed++;
     }
   }
 

@@ -9,6 +9,7 @@ import { createLogger, type Logger, type MetricsHandler } from '@steward/observa
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createApiController } from './api.controller';
+import type { ConsoleSite } from './console/console-site';
 import { ApiRouter } from './api-router';
 import { httpTelemetry } from './http-telemetry.middleware';
 import { IdempotencyStore } from './idempotency.store';
@@ -71,6 +72,8 @@ export interface GatewayDeps {
   readonly nats: NatsConnection;
   readonly config: GatewayConfig;
   readonly logger?: Logger;
+  /** The web console served at `/` (apps/console/dist); none when absent. */
+  readonly console?: ConsoleSite;
   /** From initTelemetry: where HTTP metrics go and what GET /metrics serves. Defaults to the global meter provider, no /metrics. */
   readonly telemetry?: { readonly meterProvider: MeterProvider; readonly metricsHandler: MetricsHandler | undefined };
 }
@@ -109,6 +112,7 @@ function serveRoutesDirectly(
   app: NestExpressApplication,
   router: ApiRouter,
   serve: (route: AnyRoute, request: GatewayRequest, response: ServerResponse) => void,
+  site: ConsoleSite | undefined,
 ): void {
   const express = app.getHttpAdapter().getInstance() as { get(setting: string): unknown };
   const parseQuery = express.get('query parser fn') as ((text: string | null) => Record<string, unknown>) | undefined;
@@ -118,6 +122,7 @@ function serveRoutesDirectly(
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const match = router.match(request.method, request.url);
     if (match === undefined) {
+      if (site?.serve(request, response)) return;
       for (const listener of listeners) listener.call(server, request, response);
       return;
     }
@@ -205,7 +210,7 @@ export async function createGatewayApp(deps: GatewayDeps): Promise<GatewayApp> {
       // as express would: nothing thrown before the pipeline takes the request may bring the process down
       answerWithProblem(error, request, response, problemDeps);
     }
-  });
+  }, deps.console);
 
   return {
     app,

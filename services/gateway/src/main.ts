@@ -7,10 +7,11 @@
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
  * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
- * GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * GATEWAY_CONSOLE_DIR (apps/console/dist: the web console served at /), GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
  */
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -24,6 +25,7 @@ import { creditsPerUsdFromEnv } from '@steward/usage-metering';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from './auth';
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
+import { ConsoleSite } from './console/console-site';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
@@ -153,6 +155,8 @@ async function main(): Promise<void> {
     },
     logger,
     telemetry,
+    // the web console's build (npm start builds it); GATEWAY_CONSOLE_DIR serves another one
+    console: new ConsoleSite(process.env.GATEWAY_CONSOLE_DIR ?? join(process.cwd(), 'apps', 'console', 'dist')),
   });
   // protobuf and gzip OTLP bodies become the JSON request the /v1/traces route reads
   installOtlpTranscoder(gateway.app.getHttpServer());

@@ -122,4 +122,16 @@ export const ProfileSchema = z.object({
   updatedAt: Time.nullable(),
 });
 
+/** GET /v1/me/organizations: where the caller has a seat (the console's organization and workspace switcher). */
+export const MyOrganizationsSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      role: z.enum(ROLES).nullable(),
+      workspaces: z.array(z.object({ workspaceId: z.string(), role: z.enum(ROLES) })),
+    }),
+  ),
+});
+
 export const ActivityPageSchema = z.object({ items: z.array(ActivityEntrySchema), nextCursor: z.string().nullable() });

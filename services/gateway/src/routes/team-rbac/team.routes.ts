@@ -19,7 +19,8 @@ import { generateInvitationToken, hashInvitationToken, parseInvitationToken } fr
 import { commandIdFor } from '../command-ids';
 import { PathId, pageQuery, pageSchema } from '../route-params';
 import { TeamRouteKit } from './team-route.support';
-import { AcceptedInvitationSchema, InvitationSchema, IssuedInvitationSchema, MemberSchema, ProfileSchema } from './team-views.schema';
+import { personIn, type StewardUserPrincipal } from '../../auth/person.principal';
+import { AcceptedInvitationSchema, InvitationSchema, IssuedInvitationSchema, MemberSchema, MyOrganizationsSchema, ProfileSchema } from './team-views.schema';
 
 /** `"<role>"`: a member's ETag, and what If-Match states as the role the caller saw. */
 function roleTag(role: Role): string {
@@ -311,6 +312,34 @@ export function teamRoutes(kit: TeamRouteKit): AnyRoute[] {
             updatedAt: null,
           },
         };
+      },
+    }),
+    defineRoute({
+      operationId: 'listMyOrganizations',
+      method: 'GET',
+      path: '/v1/me/organizations',
+      summary: 'The organizations you belong to: your organization-wide role and your role in each of your workspaces',
+      tags: ['profile'],
+      permission: 'profile.read',
+      scope: 'none',
+      responses: { 200: MyOrganizationsSchema },
+      handler: async ({ principal }) => {
+        kit.person(principal);
+        const person = principal as StewardUserPrincipal;
+        const items = [];
+        for (const organizationId of person.organizationIds ?? []) {
+          const seat = personIn(person, organizationId);
+          const organization = await kit.organizations.getOrganization(organizationId);
+          // a seat the read model does not show yet (projection behind) is left out rather than shown nameless
+          if (seat === undefined || organization === undefined) continue;
+          items.push({
+            id: organizationId,
+            name: organization.name,
+            role: seat.orgRole ?? null,
+            workspaces: Object.entries(seat.memberships).map(([workspaceId, role]) => ({ workspaceId, role })),
+          });
+        }
+        return { status: 200, body: { items } };
       },
     }),
     defineRoute({

@@ -1,0 +1,157 @@
+/**
+ * The organization Dashboard (organization-dashboard guide): the organization card, workspaces by status and
+ * the recent activities, from GET /v1/organizations/{orgId}/overview. Billing, plan and announcements join when
+ * their APIs exist.
+ */
+import CircleIcon from '@mui/icons-material/Circle';
+import ContentCopyIcon from '@mui/icons-material/ContentCopy';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Card from '@mui/material/Card';
+import CardContent from '@mui/material/CardContent';
+import Chip from '@mui/material/Chip';
+import IconButton from '@mui/material/IconButton';
+import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
+import ListItemText from '@mui/material/ListItemText';
+import Snackbar from '@mui/material/Snackbar';
+import Stack from '@mui/material/Stack';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
+import { useQuery } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { Link as RouterLink, useParams } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { DoughnutChart } from '../../components/charts';
+import { DateTime } from '../../components/dates';
+import { Empty, QueryState } from '../../components/query-state';
+import { paths } from '../../routing/paths';
+import { ACTIVITY_ACTION_LABELS, DASHBOARD } from '../../texts';
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box>
+      <Typography variant="caption" color="text.secondary" component="div">
+        {label}
+      </Typography>
+      <Typography component="div">{children}</Typography>
+    </Box>
+  );
+}
+
+/** A status count: the colour is in the dot, the text keeps the theme's contrast. */
+function StatusChip({ color, label }: { color: string; label: string }) {
+  return <Chip variant="outlined" label={label} icon={<CircleIcon aria-hidden sx={{ '&&': { color }, fontSize: 12 }} />} />;
+}
+
+function resourceLabel(type: string): string {
+  return type
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+}
+
+export default function DashboardScreen() {
+  const { orgId = '' } = useParams();
+  const [copied, setCopied] = useState(false);
+  const overview = useQuery({
+    queryKey: ['organizations', orgId, 'overview'],
+    queryFn: () => unwrap(api.GET('/v1/organizations/{orgId}/overview', { params: { path: { orgId } } })),
+  });
+  return (
+    <Stack spacing={3}>
+      <Typography variant="h4" component="h1">
+        {DASHBOARD.title}
+      </Typography>
+      <QueryState query={overview} loading={DASHBOARD.loading}>
+        {({ organization, workspaces, recentActivity }) => (
+          <Box sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', lg: 'repeat(2, minmax(0, 1fr))' } }}>
+            <Card component="section" aria-labelledby="dashboard-organization">
+              <CardContent>
+                <Typography id="dashboard-organization" variant="h6" component="h2" gutterBottom>
+                  {organization.name}
+                </Typography>
+                <Stack spacing={1.5}>
+                  <Field label={DASHBOARD.organizationId}>
+                    <Box component="code" sx={{ mr: 1 }}>
+                      {organization.id}
+                    </Box>
+                    <Tooltip title={DASHBOARD.copyId}>
+                      <IconButton
+                        size="small"
+                        aria-label={DASHBOARD.copyId}
+                        onClick={() => void navigator.clipboard?.writeText(organization.id).then(() => setCopied(true))}
+                      >
+                        <ContentCopyIcon fontSize="small" />
+                      </IconButton>
+                    </Tooltip>
+                  </Field>
+                  <Field label={DASHBOARD.owner}>{organization.owner.name ?? organization.owner.email}</Field>
+                  <Field label={DASHBOARD.created}>
+                    <DateTime value={organization.createdAt} />
+                  </Field>
+                  <Field label={DASHBOARD.teamSize}>{organization.teamSize ?? '—'}</Field>
+                </Stack>
+              </CardContent>
+            </Card>
+            <Card component="section" aria-labelledby="dashboard-workspaces">
+              <CardContent>
+                <Typography id="dashboard-workspaces" variant="h6" component="h2" gutterBottom>
+                  {DASHBOARD.workspaces}
+                </Typography>
+                <Stack direction="row" spacing={3} sx={{ alignItems: 'center' }}>
+                  <div>
+                    <Typography variant="h3" component="p" data-testid="workspace-total">
+                      {workspaces.total}
+                    </Typography>
+                    <Stack direction="row" spacing={1} useFlexGap sx={{ mt: 2, flexWrap: 'wrap' }}>
+                      <StatusChip color="success.main" label={`${DASHBOARD.active} ${workspaces.active}`} />
+                      <StatusChip color="warning.main" label={`${DASHBOARD.suspended} ${workspaces.suspended}`} />
+                      <StatusChip color="text.disabled" label={`${DASHBOARD.others} ${workspaces.others}`} />
+                    </Stack>
+                  </div>
+                  {workspaces.total > 0 && (
+                    <DoughnutChart
+                      label={DASHBOARD.workspacesByStatus}
+                      slices={[
+                        { label: DASHBOARD.active, value: workspaces.active, color: 'success.main' },
+                        { label: DASHBOARD.suspended, value: workspaces.suspended, color: 'warning.main' },
+                        { label: DASHBOARD.others, value: workspaces.others, color: 'text.disabled' },
+                      ]}
+                      size={120}
+                    />
+                  )}
+                </Stack>
+              </CardContent>
+            </Card>
+            <Card component="section" aria-labelledby="dashboard-activity" sx={{ gridColumn: '1 / -1' }}>
+              <CardContent>
+                <Typography id="dashboard-activity" variant="h6" component="h2">
+                  {DASHBOARD.recentActivities}
+                </Typography>
+                {recentActivity.length === 0 ? (
+                  <Empty>{DASHBOARD.noActivity}</Empty>
+                ) : (
+                  <List dense>
+                    {recentActivity.map((entry) => (
+                      <ListItem key={entry.id} divider>
+                        <ListItemText
+                          primary={`${resourceLabel(entry.resourceType)} · ${ACTIVITY_ACTION_LABELS[entry.action] ?? entry.action}`}
+                          secondary={<DateTime value={entry.occurredAt} />}
+                        />
+                      </ListItem>
+                    ))}
+                  </List>
+                )}
+                <Button component={RouterLink} to={paths.activityLogs(orgId)}>
+                  {DASHBOARD.showMore}
+                </Button>
+              </CardContent>
+            </Card>
+          </Box>
+        )}
+      </QueryState>
+      <Snackbar open={copied} autoHideDuration={3000} onClose={() => setCopied(false)} message={DASHBOARD.copied} />
+    </Stack>
+  );
+}
