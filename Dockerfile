@@ -10,7 +10,8 @@
 
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
-# Compiles every project with swc into dist/ (npm run build: path aliases rewritten to relative requires).
+# Compiles every project with swc into dist/ (npm run build: path aliases rewritten to relative requires)
+# and the console with vite into apps/console/dist.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -19,7 +20,9 @@ COPY nx.json tsconfig.base.json tsconfig.json .swcrc ./
 COPY libs ./libs
 COPY services ./services
 COPY tools ./tools
+COPY apps ./apps
 ENV NX_DAEMON=false NX_NO_CLOUD=true
+# Also builds the web console (apps/console/dist, vite): the gateway serves it at /.
 RUN npm run build
 
 # Production dependencies only, installed exactly from the lock. No install scripts: none of the
@@ -40,6 +43,7 @@ WORKDIR /app
 # Owned by root and read-only to the process: it writes nothing beside itself.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+COPY --from=build /src/apps/console/dist ./apps/console/dist
 COPY package.json ./
 # The official image's `node` user, by number so that a runAsNonRoot policy can verify it.
 USER 1000:1000

@@ -49,7 +49,12 @@ describe('Dockerfile', () => {
     expect(runs('deps')).toEqual([expect.stringMatching(/^npm ci --omit=dev --ignore-scripts\b/)]);
     expect(runs('runtime')).toEqual([]);
     const copies = runtime.instructions.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => instruction.args);
-    expect(copies).toEqual(['--from=deps /app/node_modules ./node_modules', '--from=build /src/dist ./dist', 'package.json ./']);
+    expect(copies).toEqual([
+      '--from=deps /app/node_modules ./node_modules',
+      '--from=build /src/dist ./dist',
+      '--from=build /src/apps/console/dist ./apps/console/dist',
+      'package.json ./',
+    ]);
     // The entry point, the health check and migrate are compiled by the build script the build stage runs.
     for (const source of ['tools/entrypoint.ts', 'tools/healthcheck.ts', 'tools/migrate.ts', 'tools/cli']) {
       expect(packageJson.scripts.build).toContain(source);

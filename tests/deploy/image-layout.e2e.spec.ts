@@ -149,6 +149,19 @@ describe('the image layout: built JS and production dependencies, every process 
     expect(me.email).toBe(result.ownerEmail);
   });
 
+  it('serves the web console built in the image at /, under its Content-Security-Policy', async () => {
+    const page = await fetch(`${gatewayUrl}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html);
+    expect(script).not.toBeNull();
+    const asset = await fetch(`${gatewayUrl}${script![1]}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+  });
+
   it('exposes each process’s metrics on its ops port, and runs the operator CLI', async () => {
     const scrape = async (name: string): Promise<string> => {
       const entry = running.find((candidate) => candidate.name === name)!;

@@ -5,7 +5,7 @@
  *   by .dockerignore, is copied to a scratch directory, which gets the checkout's node_modules (what
  *   the stage's `npm ci` installs) and runs `npm run build` there: a file the build needs but the
  *   context leaves out fails it, as it would fail `docker build`.
- * - `createProductionLayout`: the runtime stage's /app: that `dist/`, `package.json`, and a
+ * - `createProductionLayout`: the runtime stage's /app: that `dist/`, the console's `apps/console/dist`, `package.json`, and a
  *   node_modules holding only what `npm ci --omit=dev` installs. Those packages are copied from the
  *   checkout's node_modules by package-lock.json's own tree (every `node_modules/…` entry not flagged
  *   `dev`, at the same nested path): nothing is downloaded (an offline `npm ci --omit=dev` fails here
@@ -129,6 +129,8 @@ export function createProductionLayout(repoRoot: string, built: string): Product
 
 function copyRuntime(repoRoot: string, built: string, root: string, lock: { packages: Record<string, LockEntry> }): Omit<ProductionLayout, 'root'> {
   cpSync(join(built, 'dist'), join(root, 'dist'), { recursive: true });
+  // The web console's build, served by the gateway from apps/console/dist under its working directory.
+  cpSync(join(built, 'apps', 'console', 'dist'), join(root, 'apps', 'console', 'dist'), { recursive: true });
   cpSync(join(repoRoot, 'package.json'), join(root, 'package.json'));
 
   const packages: string[] = [];
