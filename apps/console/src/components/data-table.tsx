@@ -26,10 +26,31 @@ export interface Column<Row> {
   readonly sortable?: boolean;
 }
 
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** Two decimal texts (money from the API) in numeric order, exactly; undefined when either is not one. */
+function compareDecimals(a: string, b: string): number | undefined {
+  const x = DECIMAL.exec(a);
+  const y = DECIMAL.exec(b);
+  if (x === null || y === null) return undefined;
+  const sign = (match: RegExpExecArray) => (match[1] === '-' && /[1-9]/.test(match[2]! + (match[3] ?? '')) ? -1 : 1);
+  if (sign(x) !== sign(y)) return sign(x);
+  const whole = (match: RegExpExecArray) => match[2]!.replace(/^0+(?=\d)/, '');
+  const [wx, wy] = [whole(x), whole(y)];
+  const width = Math.max((x[3] ?? '').length, (y[3] ?? '').length);
+  const [dx, dy] = [wx + (x[3] ?? '').padEnd(width, '0'), wy + (y[3] ?? '').padEnd(width, '0')];
+  const magnitude = wx.length !== wy.length ? wx.length - wy.length : dx < dy ? -1 : dx > dy ? 1 : 0;
+  return sign(x) * Math.sign(magnitude);
+}
+
 function compare(a: string | number | null | undefined, b: string | number | null | undefined): number {
   if (a === b) return 0;
   if (a === null || a === undefined) return 1;
   if (b === null || b === undefined) return -1;
+  if (typeof a === 'string' && typeof b === 'string') {
+    const decimals = compareDecimals(a, b);
+    if (decimals !== undefined) return decimals;
+  }
   return typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
 }
 
