@@ -15,6 +15,7 @@ import TableSortLabel from '@mui/material/TableSortLabel';
 import { type ReactNode, useState } from 'react';
 import { useUrlState } from '../routing/url-state';
 import { toCsv, saveFile } from './csv';
+import { compareDecimals } from './figures';
 
 export interface Column<Row> {
   readonly id: string;
@@ -24,23 +25,6 @@ export interface Column<Row> {
   /** What the cell shows (default: the value). */
   readonly render?: (row: Row) => ReactNode;
   readonly sortable?: boolean;
-}
-
-const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
-
-/** Two decimal texts (money from the API) in numeric order, exactly; undefined when either is not one. */
-function compareDecimals(a: string, b: string): number | undefined {
-  const x = DECIMAL.exec(a);
-  const y = DECIMAL.exec(b);
-  if (x === null || y === null) return undefined;
-  const sign = (match: RegExpExecArray) => (match[1] === '-' && /[1-9]/.test(match[2]! + (match[3] ?? '')) ? -1 : 1);
-  if (sign(x) !== sign(y)) return sign(x);
-  const whole = (match: RegExpExecArray) => match[2]!.replace(/^0+(?=\d)/, '');
-  const [wx, wy] = [whole(x), whole(y)];
-  const width = Math.max((x[3] ?? '').length, (y[3] ?? '').length);
-  const [dx, dy] = [wx + (x[3] ?? '').padEnd(width, '0'), wy + (y[3] ?? '').padEnd(width, '0')];
-  const magnitude = wx.length !== wy.length ? wx.length - wy.length : dx < dy ? -1 : dx > dy ? 1 : 0;
-  return sign(x) * Math.sign(magnitude);
 }
 
 function compare(a: string | number | null | undefined, b: string | number | null | undefined): number {

@@ -10,9 +10,6 @@ import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import List from '@mui/material/List';
-import ListItem from '@mui/material/ListItem';
-import ListItemText from '@mui/material/ListItemText';
 import Snackbar from '@mui/material/Snackbar';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
@@ -109,21 +106,21 @@ export default function ModelSettingsScreen() {
             {result.unpricedModels.length > 0 && (
               <Alert severity="warning" data-testid="unpriced-models">
                 <AlertTitle>{MODEL_SETTINGS.unpricedTitle}</AlertTitle>
-                <List dense disablePadding>
+                <Stack component="ul" spacing={1} sx={{ listStyle: 'none', m: 0, p: 0 }}>
                   {result.unpricedModels.map((unpriced) => (
-                    <ListItem
-                      key={`${unpriced.provider}/${unpriced.model}`}
-                      disableGutters
-                      secondaryAction={
-                        <Button size="small" aria-label={`${MODEL_SETTINGS.setPrice}: ${unpriced.provider}/${unpriced.model}`} onClick={() => setTarget({ provider: unpriced.provider, model: unpriced.model })}>
-                          {MODEL_SETTINGS.setPrice}
-                        </Button>
-                      }
-                    >
-                      <ListItemText primary={`${unpriced.provider}/${unpriced.model} — ${USAGE_ANALYTICS.pricingNotConfigured}`} secondary={MODEL_SETTINGS.unpricedCalls(unpriced.unpricedCalls)} />
-                    </ListItem>
+                    <Stack component="li" key={`${unpriced.provider}/${unpriced.model}`} direction="row" spacing={2} sx={{ alignItems: 'center' }}>
+                      <span>
+                        {`${unpriced.provider}/${unpriced.model} — ${USAGE_ANALYTICS.pricingNotConfigured}`}
+                        <Typography component="span" variant="body2" sx={{ display: 'block' }}>
+                          {MODEL_SETTINGS.unpricedCalls(unpriced.unpricedCalls)}
+                        </Typography>
+                      </span>
+                      <Button size="small" variant="outlined" color="inherit" aria-label={`${MODEL_SETTINGS.setPrice}: ${unpriced.provider}/${unpriced.model}`} onClick={() => setTarget({ provider: unpriced.provider, model: unpriced.model })}>
+                        {MODEL_SETTINGS.setPrice}
+                      </Button>
+                    </Stack>
                   ))}
-                </List>
+                </Stack>
               </Alert>
             )}
             {result.items.length === 0 ? (

@@ -51,7 +51,15 @@ export function RuntimeDialog({ workspaceId, mode, onClose, onDone }: { workspac
   const create = useCreateRuntime(workspaceId);
   const update = useUpdateRuntime(workspaceId);
   const pending = create.isPending || update.isPending;
-  const errors = fieldErrors(create.error ?? update.error);
+  const refused = fieldErrors(create.error ?? update.error);
+  // a field changed since the refusal no longer shows its message
+  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
+  const errors = {
+    ...refused,
+    fields: Object.fromEntries(Object.entries(refused.fields).filter(([field]) => !edited.has(field))),
+    name: edited.has('name') ? undefined : refused.name,
+  };
+  const touch = (field: string) => setEdited((current) => (current.has(field) ? current : new Set([...current, field])));
   const secretHints = Object.fromEntries(Object.entries(editing?.secrets ?? {}).map(([field, secret]) => [field, RUNTIMES.keepSecret(secret.hint)]));
 
   const chooseProvider = (id: string) => {
@@ -64,6 +72,7 @@ export function RuntimeDialog({ workspaceId, mode, onClose, onDone }: { workspac
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (provider === undefined) return;
+    setEdited(new Set());
     if (editing === undefined) {
       create.mutate(
         { name: name.trim(), provider: provider.id, config: configToSend(schema, values), ...(setAsDefault ? { setAsDefault: true } : {}) },
@@ -86,7 +95,11 @@ export function RuntimeDialog({ workspaceId, mode, onClose, onDone }: { workspac
         <DialogContent dividers>
           <Stack spacing={2}>
             {errors.other !== undefined && <Alert severity="error">{errors.other}</Alert>}
-            <TextField label={RUNTIMES.runtimeName} value={name} required onChange={(event) => setName(event.target.value)} error={errors.name !== undefined} helperText={errors.name} autoFocus />
+            <TextField label={RUNTIMES.runtimeName} value={name} required onChange={(event) => {
+                setName(event.target.value);
+                touch('name');
+              }}
+              error={errors.name !== undefined} helperText={errors.name} autoFocus />
             <TextField select label={RUNTIMES.provider} value={providerId} disabled={editing !== undefined} onChange={(event) => chooseProvider(event.target.value)}>
               {providers.map((candidate) => (
                 <MenuItem key={candidate.id} value={candidate.id}>
@@ -99,7 +112,10 @@ export function RuntimeDialog({ workspaceId, mode, onClose, onDone }: { workspac
               values={values}
               errors={errors.fields}
               secretHints={secretHints}
-              onChange={(field, value) => setValues((current) => ({ ...current, [field]: value }))}
+              onChange={(field, value) => {
+                setValues((current) => ({ ...current, [field]: value }));
+                touch(field);
+              }}
             />
             {editing === undefined && <FormControlLabel control={<Checkbox checked={setAsDefault} onChange={(event) => setSetAsDefault(event.target.checked)} />} label={RUNTIMES.setAsDefault} />}
           </Stack>
