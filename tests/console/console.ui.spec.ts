@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ACCESS_RESTRICTED_TITLE as API_RESTRICTED_TITLE, ADMIN_ONLY_DETAIL } from '@steward/auth';
 import {
+  ACCEPT_INVITE,
   ACCESS_RESTRICTED_DETAIL,
   ACCESS_RESTRICTED_TITLE,
   ACTIVITY_LOGS,
@@ -95,6 +96,23 @@ describe('the web console', () => {
       expect((await fetch(`${url}/docs`, { headers: { accept: 'text/html' } })).headers.get('content-security-policy')).toContain("style-src 'self';");
       // a JSON client on an unknown path still gets the API's 404 problem, not the console
       expect((await fetch(`${url}/no-such-thing`, { headers: { accept: 'application/json' } })).status).toBe(404);
+    });
+
+    it('is enforced by the browser: a style or script without the nonce does not apply, and is reported', async () => {
+      const page = await harness.open({ token: harness.stack.ownerToken, path: '/profile' });
+      await page.getByRole('heading', { name: PROFILE.title }).waitFor();
+      expect(policyViolations(page)).toEqual([]);
+      const applied = await page.evaluate(`(() => {
+        const style = document.createElement('style');
+        style.textContent = 'body { letter-spacing: 7px }';
+        document.head.append(style);
+        const script = document.createElement('script');
+        script.textContent = 'window.injected = true';
+        document.head.append(script);
+        return { letterSpacing: getComputedStyle(document.body).letterSpacing, injected: window.injected === true };
+      })()`);
+      expect(applied).toEqual({ letterSpacing: 'normal', injected: false });
+      await waitFor('the browser to report both', async () => (policyViolations(page).length >= 2 ? true : undefined), { timeoutMs: 5_000 });
     });
 
     it(`loads under ${INITIAL_JS_BUDGET_BYTES / 1024} KB of gzipped JavaScript on the first screen (screens load on navigation)`, async () => {
@@ -279,6 +297,33 @@ describe('the web console', () => {
       expect(invitations.data?.items.find((invitation) => invitation.email === email)).toMatchObject({ role: 'member', status: 'pending' });
       await page.getByRole('list', { name: TEAM_SETTINGS.pendingInvitations }).getByText(email, { exact: false }).waitFor();
 
+      const link = new URL((await page.getByTestId('invite-link').textContent())!);
+
+      // an invitation sent by mistake is revoked
+      const mistaken = uniqueEmail('console-mistake');
+      await page.getByLabel(TEAM_SETTINGS.inviteEmail).fill(mistaken);
+      await page.getByRole('button', { name: TEAM_SETTINGS.invite }).click();
+      await page.getByText(TEAM_SETTINGS.invited(mistaken)).waitFor();
+      await page.getByRole('button', { name: TEAM_SETTINGS.revokeLabel(mistaken) }).click();
+      await page.getByRole('button', { name: TEAM_SETTINGS.revokeLabel(mistaken) }).waitFor({ state: 'detached' });
+      const revoked = await api.GET('/v1/workspaces/{wsId}/invitations', { params: { path: { wsId: stack.workspaceId }, query: { status: 'revoked', pageSize: 100 } } });
+      expect(revoked.data?.items.map((invitation) => invitation.email)).toContain(mistaken);
+
+      // the invitee opens the link in a browser of their own, accepts, and is signed in as the new member
+      expect(link.hash).toMatch(/^#token=/);
+      const invitee = await harness.open({ path: `${link.pathname}${link.hash}` });
+      await invitee.getByRole('heading', { name: ACCEPT_INVITE.title }).waitFor();
+      await expectClean(invitee);
+      await screenshot(invitee, 'accept-invite');
+      await invitee.getByLabel(ACCEPT_INVITE.name).fill('Ines Invitee');
+      await invitee.getByRole('button', { name: ACCEPT_INVITE.submit }).click();
+      await invitee.waitForURL(`**/organizations/${stack.organizationId}/overview`);
+      await invitee.getByRole('heading', { name: 'My Organization' }).waitFor();
+      const joined = await api.GET('/v1/workspaces/{wsId}/members', { params: { path: { wsId: stack.workspaceId }, query: { search: email } } });
+      expect(joined.data?.items).toEqual([expect.objectContaining({ email, name: 'Ines Invitee', role: 'member' })]);
+      const accepted = await api.GET('/v1/workspaces/{wsId}/invitations', { params: { path: { wsId: stack.workspaceId }, query: { status: 'accepted', pageSize: 100 } } });
+      expect(accepted.data?.items.some((invitation) => invitation.email === email)).toBe(true);
+
       await page.getByLabel(TEAM_SETTINGS.search).fill('console-billing');
       await page.waitForURL(/[?&]q=console-billing/);
       const row = page.getByTestId(`member-${billing.email}`);
@@ -301,8 +346,13 @@ describe('the web console', () => {
       await waitFor('every member listed', async () => ((await rows.count()) >= 5 ? true : undefined));
       await page.getByRole('button', { name: TEAM_SETTINGS.columns.email }).click();
       await page.waitForURL(/[?&]sort=email&dir=asc/);
-      const emails = await page.getByRole('table', { name: TEAM_SETTINGS.teamMembers }).locator('tbody tr td:nth-child(2)').allTextContents();
-      expect(emails).toEqual([...emails].sort((a, b) => a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' })));
+      const emailCells = page.getByRole('table', { name: TEAM_SETTINGS.teamMembers }).locator('tbody tr td:nth-child(2)');
+      const inOrder = (emails: string[]) => emails.every((email, i) => i === 0 || emails[i - 1]!.localeCompare(email, undefined, { numeric: true, sensitivity: 'base' }) <= 0);
+      const sortedEmails = await waitFor('the rows sorted by email', async () => {
+        const emails = await emailCells.allTextContents();
+        return inOrder(emails) ? emails : undefined;
+      }, { timeoutMs: 5_000 });
+      expect(sortedEmails.length).toBeGreaterThanOrEqual(5);
       await page.getByRole('button', { name: TEAM_SETTINGS.columns.email }).click();
       await page.waitForURL(/[?&]sort=email&dir=desc/);
       const download = page.waitForEvent('download');
@@ -366,7 +416,12 @@ describe('the web console', () => {
 
       await page.getByLabel(ACTIVITY_LOGS.search).fill('Second workspace');
       await page.waitForURL(/[?&]q=Second/);
-      await page.getByText('Second workspace', { exact: false }).first().waitFor();
+      // the URL moves first, the table once the search has answered
+      const summaries = table.locator('tbody tr td:nth-child(6)');
+      await waitFor('only entries about the second workspace', async () => {
+        const texts = await summaries.allTextContents();
+        return texts.length > 0 && texts.every((text) => text.includes('Second workspace')) ? true : undefined;
+      });
 
       const download = page.waitForEvent('download');
       await page.getByRole('button', { name: ACTIVITY_LOGS.exportCsv }).click();
@@ -381,6 +436,12 @@ describe('the web console', () => {
       // nothing matches: the empty state
       await page.getByLabel(ACTIVITY_LOGS.search).fill('no entry says this');
       await page.getByText(ACTIVITY_LOGS.empty).waitFor();
+    });
+
+    it('shows the API\'s refusal of a bad filter in the URL, with Retry', async () => {
+      const page = await harness.open({ token: harness.stack.ownerToken, path: `/organizations/${harness.stack.organizationId}/activity-logs?from=yesterday` });
+      await page.getByText(STATES.error).waitFor();
+      await page.getByRole('button', { name: STATES.retry }).waitFor();
     });
 
     it('is restricted for a viewer (the activity log is for owners, admins and billing)', async () => {

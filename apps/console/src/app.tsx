@@ -3,7 +3,7 @@
  * call) returns to sign-in with the page to come back to.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect } from 'react';
+import { Suspense, lazy, useEffect } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useMyOrganizations } from './api/account.queries';
 import { AppShell } from './components/app-shell';
@@ -11,6 +11,8 @@ import { ErrorState, Loading } from './components/query-state';
 import { paths } from './routing/paths';
 import { SCREENS } from './routing/screens';
 import SignInScreen from './screens/sign-in/sign-in-screen';
+
+const AcceptInviteScreen = lazy(() => import('./screens/accept-invite/accept-invite-screen'));
 import { session } from './session/session';
 import { STATES, SWITCHER } from './texts';
 import Alert from '@mui/material/Alert';
@@ -55,6 +57,14 @@ export function App() {
   return (
     <Routes>
       <Route path={paths.signIn} element={<SignInScreen />} />
+      <Route
+        path={paths.acceptInvite}
+        element={
+          <Suspense fallback={<Loading />}>
+            <AcceptInviteScreen />
+          </Suspense>
+        }
+      />
       <Route
         element={
           <RequireSession>

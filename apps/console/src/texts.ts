@@ -19,6 +19,15 @@ export const SIGN_IN = {
   signOut: 'Sign out',
 } as const;
 
+export const ACCEPT_INVITE = {
+  title: 'Accept Invite',
+  asNewPerson: 'Join the workspace under the email the invitation went to.',
+  asYourself: 'You are signed in: you join the workspace as yourself.',
+  token: 'Invitation token',
+  name: 'Your name',
+  submit: 'Accept Invite',
+} as const;
+
 export const SWITCHER = {
   organization: 'Organization',
   workspace: 'Workspace',
@@ -72,7 +81,11 @@ export const TEAM_SETTINGS = {
   inviteMessage: 'Message (optional)',
   invite: 'Invite User',
   invited: (email: string) => `Invitation sent to ${email}`,
+  inviteLink: 'Send this link to the invitee (shown once):',
+  copyLink: 'Copy invitation link',
   pendingInvitations: 'Pending invitations',
+  revoke: 'Revoke',
+  revokeLabel: (email: string) => `Revoke the invitation of ${email}`,
   noInvitations: 'No pending invitations.',
   teamMembers: 'Team Members',
   search: 'Search members',
@@ -101,7 +114,8 @@ export const ACTIVITY_LOGS = {
   search: 'Search',
   resourceType: 'Resource Type',
   action: 'Action',
-  actorType: 'Actor',
+  actorType: 'Actor type',
+  actor: 'Actor ID',
   outcome: 'Outcome',
   workspace: 'Workspace',
   all: 'All',

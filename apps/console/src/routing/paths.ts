@@ -1,6 +1,9 @@
 /** Every screen's URL, made in one place so links and routes agree. */
 export const paths = {
   signIn: '/sign-in',
+  acceptInvite: '/accept-invite',
+  /** The link an invitee opens: the token in the fragment, which the browser never sends. */
+  inviteLink: (origin: string, token: string) => `${origin}/accept-invite#token=${encodeURIComponent(token)}`,
   profile: '/profile',
   overview: (orgId: string) => `/organizations/${orgId}/overview`,
   activityLogs: (orgId: string) => `/organizations/${orgId}/activity-logs`,

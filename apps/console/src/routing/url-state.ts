@@ -3,7 +3,7 @@
  * between views. A change replaces the given keys and drops empty ones; `resetPage` sends a list back to its
  * first page when a filter changes.
  */
-import { useCallback } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 
 export function useUrlState<K extends string>(keys: readonly K[]) {
@@ -27,4 +27,23 @@ export function useUrlState<K extends string>(keys: readonly K[]) {
     [setParams],
   );
   return [values, update] as const;
+}
+
+/**
+ * A text field bound to one URL key: the field follows typing at once, the URL once typing pauses (one history
+ * entry and one request per pause, not per keystroke), and a URL changed by Back or a link refills the field.
+ */
+export function useUrlTextField(value: string, commit: (text: string) => void, delayMs = 300) {
+  const [text, setText] = useState(value);
+  const [committed, setCommitted] = useState(value);
+  if (value !== committed) {
+    setCommitted(value);
+    setText(value);
+  }
+  useEffect(() => {
+    if (text.trim() === committed) return;
+    const timer = setTimeout(() => commit(text.trim()), delayMs);
+    return () => clearTimeout(timer);
+  }, [text, committed, commit, delayMs]);
+  return [text, setText] as const;
 }

@@ -13,7 +13,7 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import { useParams } from 'react-router';
 import { useWorkspaces } from '../../api/account.queries';
 import { api, unwrap } from '../../api/client';
@@ -23,13 +23,13 @@ import { type Column, DataTable } from '../../components/data-table';
 import { DateTime, useTimeZone } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
 import { instantToWallClock, wallClockToInstant } from '../../components/time-zones';
-import { useUrlState } from '../../routing/url-state';
+import { useUrlState, useUrlTextField } from '../../routing/url-state';
 import { ACTIVITY_ACTION_LABELS, ACTIVITY_LOGS } from '../../texts';
 
 const ACTIONS = ['create', 'update', 'delete', 'fetch', 'fetch_all'] as const;
 const ACTOR_TYPES = ['user', 'api_key', 'service', 'system'] as const;
 const OUTCOMES = ['success', 'failure'] as const;
-const FILTERS = ['q', 'resourceType', 'action', 'actorType', 'outcome', 'workspaceId', 'from', 'to', 'cursor'] as const;
+const FILTERS = ['q', 'resourceType', 'action', 'actor', 'actorType', 'outcome', 'workspaceId', 'from', 'to', 'cursor'] as const;
 const PAGE_SIZE = 50;
 
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -47,6 +47,7 @@ function apiQuery(filters: Filters) {
     ...(filters.q ? { q: filters.q } : {}),
     ...(filters.resourceType ? { resourceType: filters.resourceType } : {}),
     ...(action ? { action } : {}),
+    ...(filters.actor ? { actor: filters.actor } : {}),
     ...(actorType ? { actorType } : {}),
     ...(outcome ? { outcome } : {}),
     ...(filters.workspaceId ? { workspaceId: filters.workspaceId } : {}),
@@ -89,12 +90,9 @@ export default function ActivityLogsScreen() {
   const zone = useTimeZone();
   const [filters, setFilters] = useUrlState(FILTERS);
   const workspaces = useWorkspaces(orgId);
-  const [search, setSearch] = useState(filters.q);
-  useEffect(() => {
-    if (search === filters.q) return;
-    const timer = setTimeout(() => setFilters({ q: search.trim() }, { resetPage: true }), 300);
-    return () => clearTimeout(timer);
-  }, [search, filters.q, setFilters]);
+  const [search, setSearch] = useUrlTextField(filters.q, useCallback((q: string) => setFilters({ q }, { resetPage: true }), [setFilters]));
+  const [resourceType, setResourceType] = useUrlTextField(filters.resourceType, useCallback((resourceType: string) => setFilters({ resourceType }, { resetPage: true }), [setFilters]));
+  const [actor, setActor] = useUrlTextField(filters.actor, useCallback((actor: string) => setFilters({ actor }, { resetPage: true }), [setFilters]));
   const query = apiQuery(filters);
   const activity = useQuery({
     queryKey: ['organizations', orgId, 'activity', query, filters.cursor],
@@ -137,8 +135,9 @@ export default function ActivityLogsScreen() {
       <Paper component="section" aria-label="Filters" sx={{ p: 2 }}>
         <Stack direction="row" spacing={2} useFlexGap sx={{ flexWrap: 'wrap' }}>
           <TextField size="small" type="search" label={ACTIVITY_LOGS.search} value={search} onChange={(event) => setSearch(event.target.value)} sx={{ minWidth: 240 }} />
-          <TextField size="small" label={ACTIVITY_LOGS.resourceType} value={filters.resourceType} onChange={(event) => set({ resourceType: event.target.value.trim() })} />
+          <TextField size="small" label={ACTIVITY_LOGS.resourceType} value={resourceType} onChange={(event) => setResourceType(event.target.value)} />
           <SelectFilter label={ACTIVITY_LOGS.action} value={filters.action} options={ACTIONS} labels={ACTIVITY_ACTION_LABELS} onChange={(action) => set({ action })} />
+          <TextField size="small" label={ACTIVITY_LOGS.actor} value={actor} onChange={(event) => setActor(event.target.value)} />
           <SelectFilter label={ACTIVITY_LOGS.actorType} value={filters.actorType} options={ACTOR_TYPES} onChange={(actorType) => set({ actorType })} />
           <SelectFilter label={ACTIVITY_LOGS.outcome} value={filters.outcome} options={OUTCOMES} onChange={(outcome) => set({ outcome })} />
           <TextField select size="small" label={ACTIVITY_LOGS.workspace} value={workspaces.data?.some((w) => w.id === filters.workspaceId) ? filters.workspaceId : ''} onChange={(event) => set({ workspaceId: event.target.value })} sx={{ minWidth: 180 }}>

@@ -1,8 +1,11 @@
 /** Onboarding: invite a user to the workspace by email, and the invitations still pending. */
+import ContentCopyIcon from '@mui/icons-material/ContentCopy';
 import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
+import IconButton from '@mui/material/IconButton';
 import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
@@ -16,6 +19,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiProblem, api, idempotencyKey, unwrap } from '../../api/client';
 import { DateTime } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
+import { paths } from '../../routing/paths';
 import { TEAM_SETTINGS } from '../../texts';
 import { type InvitationPage, ROLES, type Role, teamKeys } from './team.queries';
 
@@ -25,6 +29,7 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
   const [role, setRole] = useState<Role>('member');
   const [message, setMessage] = useState('');
   const [sentTo, setSentTo] = useState<string | undefined>();
+  const [link, setLink] = useState<string | undefined>();
   const invite = useMutation({
     mutationFn: () =>
       unwrap(
@@ -35,10 +40,16 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
       ),
     onSuccess: (invitation) => {
       setSentTo(invitation.email);
+      setLink(paths.inviteLink(window.location.origin, invitation.token));
       setEmail('');
       setMessage('');
       void queries.invalidateQueries({ queryKey: teamKeys.invitations(workspaceId) });
     },
+  });
+  const revoke = useMutation({
+    mutationFn: (invitationId: string) =>
+      unwrap(api.DELETE('/v1/workspaces/{wsId}/invitations/{id}', { params: { path: { wsId: workspaceId, id: invitationId } } })),
+    onSuccess: () => void queries.invalidateQueries({ queryKey: teamKeys.invitations(workspaceId) }),
   });
   const fieldError = (field: string) => (invite.error instanceof ApiProblem ? invite.error.errors.find((error) => error.field === `body.${field}`)?.message : undefined);
   const submit = (event: FormEvent) => {
@@ -74,9 +85,30 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
             {TEAM_SETTINGS.invite}
           </Button>
         </Stack>
+        {revoke.isError && (
+          <Alert severity="error" sx={{ mt: 2 }}>
+            {revoke.error.message}
+          </Alert>
+        )}
         {invite.isError && !fieldError('email') && (
           <Alert severity="error" sx={{ mt: 2 }}>
             {invite.error.message}
+          </Alert>
+        )}
+        {link !== undefined && (
+          <Alert
+            severity="success"
+            sx={{ mt: 2, wordBreak: 'break-all' }}
+            action={
+              <IconButton aria-label={TEAM_SETTINGS.copyLink} color="inherit" onClick={() => void navigator.clipboard?.writeText(link)}>
+                <ContentCopyIcon fontSize="small" />
+              </IconButton>
+            }
+          >
+            {TEAM_SETTINGS.inviteLink}{' '}
+            <Box component="code" data-testid="invite-link">
+              {link}
+            </Box>
           </Alert>
         )}
         <Typography variant="subtitle1" component="h3" sx={{ mt: 3 }}>
@@ -89,7 +121,15 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
             ) : (
               <List dense aria-label={TEAM_SETTINGS.pendingInvitations}>
                 {page.items.map((invitation) => (
-                  <ListItem key={invitation.id} divider>
+                  <ListItem
+                    key={invitation.id}
+                    divider
+                    secondaryAction={
+                      <Button size="small" color="error" disabled={revoke.isPending} onClick={() => revoke.mutate(invitation.id)} aria-label={TEAM_SETTINGS.revokeLabel(invitation.email)}>
+                        {TEAM_SETTINGS.revoke}
+                      </Button>
+                    }
+                  >
                     <ListItemText primary={`${invitation.email} · ${invitation.role}`} secondary={<DateTime value={invitation.createdAt} />} />
                   </ListItem>
                 ))}

@@ -12,12 +12,12 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { api, idempotencyKey, unwrap } from '../../api/client';
 import { type Column, DataTable } from '../../components/data-table';
 import { DateTime } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
-import { useUrlState } from '../../routing/url-state';
+import { useUrlState, useUrlTextField } from '../../routing/url-state';
 import { STATES, TEAM_SETTINGS } from '../../texts';
 import { type Member, ROLES, type Role, teamKeys } from './team.queries';
 
@@ -26,14 +26,8 @@ const PAGE_SIZE = 20;
 export function MemberSearch({ workspaceId }: { workspaceId: string }) {
   const queries = useQueryClient();
   const [url, setUrl] = useUrlState(['q', 'role', 'page'] as const);
-  const [search, setSearch] = useState(url.q);
+  const [search, setSearch] = useUrlTextField(url.q, useCallback((q: string) => setUrl({ q }, { resetPage: true }), [setUrl]));
   const page = Math.max(1, Number(url.page) || 1);
-  // the URL follows the search box once typing pauses, so every keystroke is not a request and a history entry
-  useEffect(() => {
-    if (search === url.q) return;
-    const timer = setTimeout(() => setUrl({ q: search.trim() }, { resetPage: true }), 300);
-    return () => clearTimeout(timer);
-  }, [search, url.q, setUrl]);
   const role = ROLES.includes(url.role as Role) ? (url.role as Role) : undefined;
   const members = useQuery({
     queryKey: [...teamKeys.members(workspaceId), { q: url.q, role, page }],
