@@ -201,6 +201,14 @@ describe('the administration views', () => {
       await waitFor('only the failed job listed', async () => ((await table.locator('tbody tr').count()) === 1 ? true : undefined));
       await table.getByTestId('job-job-without-steps').waitFor();
       await screenshot(page, 'job-history', { docs: true });
+
+      // the CSV holds the filtered jobs, without the column of buttons
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: JOB_HISTORY.exportCsv }).click();
+      const csv = readFileSync((await (await download).path())!, 'utf8').trim().split('\r\n');
+      const { actions: _actions, ...exported } = JOB_HISTORY.columns;
+      expect(csv[0]).toBe(Object.values(exported).join(','));
+      expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual(['job-without-steps']);
     });
 
     it('is a wall to another organization: not found, nothing of the jobs shown', async () => {
@@ -249,7 +257,8 @@ describe('the administration views', () => {
       await waitFor('the last page holds the last 7 calls', async () => ((await recent.locator('tbody tr').count()) === 7 ? true : undefined));
       await models.getByRole('button', { name: USAGE_ANALYTICS.modelColumns.cost }).click();
       await page.waitForURL(/[?&]sort=cost&dir=asc/);
-      expect(await models.locator('tbody tr td:nth-child(2)').allTextContents()).toEqual([UNPRICED.model, PRICED.model]);
+      const order = () => models.locator('tbody tr td:nth-child(2)').allTextContents();
+      await waitFor('the model table ordered by cost', async () => ((await order()).join() === [UNPRICED.model, PRICED.model].join() ? true : undefined));
 
       // the CSV holds every call of the filters, not just the page
       const download = page.waitForEvent('download');
@@ -272,6 +281,15 @@ describe('the administration views', () => {
       await page.getByRole('table', { name: USAGE_ANALYTICS.recentUsage }).locator('tbody tr').first().waitFor();
       await page.getByTestId('total-cost').waitFor();
       console.log(`usage analytics: cards and recent usage shown ${Date.now() - started} ms after navigation`);
+
+      // All Workspaces: the organization's workspaces this person may read, asked for by organization
+      const everywhere = page.waitForResponse((response) => new URL(response.url()).pathname === '/v1/usage/summary' && new URL(response.url()).searchParams.get('workspaceId') === 'all');
+      await page.getByRole('region', { name: 'Filters' }).getByRole('combobox', { name: USAGE_ANALYTICS.workspace }).click();
+      await page.getByRole('option', { name: USAGE_ANALYTICS.allWorkspaces }).click();
+      await page.waitForURL((url) => url.searchParams.get('ws') === 'all');
+      const all = await everywhere;
+      expect(new URL(all.url()).searchParams.get('organizationId')).toBe(org);
+      expect(await all.json()).toMatchObject({ workspaceIds: [ws], calls: PRICED_CALLS + UNPRICED_CALLS });
       await page.getByRole('combobox', { name: USAGE_ANALYTICS.timePeriod }).click();
       await page.getByRole('option', { name: USAGE_ANALYTICS.periods.custom }).click();
       await page.getByText(USAGE_ANALYTICS.customRangeHelp).waitFor();
@@ -281,9 +299,10 @@ describe('the administration views', () => {
       await page.getByLabel(USAGE_ANALYTICS.startDate).fill(day(3));
       await page.getByLabel(USAGE_ANALYTICS.endDate).fill(day(2));
       await page.waitForURL((url) => url.searchParams.get('period') === 'custom' && url.searchParams.get('from') === day(3) && url.searchParams.get('to') === day(2));
-      await page.getByLabel(USAGE_ANALYTICS.agent).fill('sql-agent');
+      const agent = page.getByRole('combobox', { name: USAGE_ANALYTICS.agent });
+      await agent.fill('sql-agent');
       const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/v1/usage/summary' && new URL(response.url()).searchParams.get('agent') === 'sql-agent');
-      await page.getByLabel(USAGE_ANALYTICS.agent).press('Enter');
+      await agent.press('Enter');
       await page.waitForURL((url) => url.searchParams.get('agent') === 'sql-agent');
       const inRange = await harness.api(admin.token).GET('/v1/usage/summary', {
         params: {

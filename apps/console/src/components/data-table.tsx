@@ -25,6 +25,8 @@ export interface Column<Row> {
   /** What the cell shows (default: the value). */
   readonly render?: (row: Row) => ReactNode;
   readonly sortable?: boolean;
+  /** False for a column of buttons: left out of the CSV. */
+  readonly exported?: boolean;
 }
 
 function compare(a: string | number | null | undefined, b: string | number | null | undefined): number {
@@ -66,7 +68,8 @@ export function DataTable<Row>({ label, rows, columns, rowKey, rowTestId, export
     setExporting(true);
     try {
       const all = sortRows(await exportRows(), columns, sort, dir);
-      saveFile(toCsv(columns.map((column) => column.label), all.map((row) => columns.map((column) => column.value(row)))), csvName);
+      const exported = columns.filter((column) => column.exported !== false);
+      saveFile(toCsv(exported.map((column) => column.label), all.map((row) => exported.map((column) => column.value(row)))), csvName);
     } finally {
       setExporting(false);
     }

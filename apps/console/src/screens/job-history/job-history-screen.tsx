@@ -19,7 +19,7 @@ import { useUrlState } from '../../routing/url-state';
 import { JOB_HISTORY } from '../../texts';
 import { JobDetailsDialog } from './job-details-dialog';
 import { JobStatusChip } from './job-status-chip';
-import { JOB_STATUSES, type JobStatus, type JobSummary, useJobs } from './job.queries';
+import { JOB_STATUSES, type JobStatus, type JobSummary, allJobs, useJobs } from './job.queries';
 
 const KEYS = ['status', 'agent', 'page', 'job'] as const;
 const columns = JOB_HISTORY.columns;
@@ -47,6 +47,7 @@ export default function JobHistoryScreen() {
       id: 'actions',
       label: columns.actions,
       sortable: false,
+      exported: false,
       value: () => '',
       render: (job) => (
         <Button size="small" aria-label={`${JOB_HISTORY.viewDetails} ${job.jobId}`} onClick={() => setUrl({ job: job.jobId })}>
@@ -80,7 +81,16 @@ export default function JobHistoryScreen() {
             <Empty>{JOB_HISTORY.empty}</Empty>
           ) : (
             <Stack spacing={2}>
-              <DataTable label={JOB_HISTORY.title} rows={result.items} columns={COLUMNS} rowKey={(job) => job.jobId} rowTestId={(job) => `job-${job.jobId}`} />
+              <DataTable
+                label={JOB_HISTORY.title}
+                rows={result.items}
+                columns={COLUMNS}
+                rowKey={(job) => job.jobId}
+                rowTestId={(job) => `job-${job.jobId}`}
+                exportRows={() => allJobs(wsId, { status, agent: url.agent || undefined })}
+                csvName={`jobs-${wsId}.csv`}
+                exportLabel={JOB_HISTORY.exportCsv}
+              />
               <Pager label={`${JOB_HISTORY.title} pages`} page={result.page} pageCount={result.pageCount} texts={JOB_HISTORY} onPage={(next) => setUrl({ page: next === 1 ? '' : String(next) })} />
             </Stack>
           )

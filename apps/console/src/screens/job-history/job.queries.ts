@@ -32,6 +32,17 @@ export function useJobs(workspaceId: string, filters: JobFilters) {
   });
 }
 
+/** Every job of the filters, page after page (the CSV export). */
+export async function allJobs(workspaceId: string, filters: Omit<JobFilters, 'page'>): Promise<JobSummary[]> {
+  const all: JobSummary[] = [];
+  for (let page = 1; ; page++) {
+    const query = { page, pageSize: 100, ...(filters.status !== undefined ? { status: filters.status } : {}), ...(filters.agent !== undefined ? { agent: filters.agent } : {}) };
+    const answer = await unwrap(api.GET('/v1/workspaces/{wsId}/jobs', { params: { path: { wsId: workspaceId }, query } }));
+    all.push(...answer.items);
+    if (page >= answer.pageCount) return all;
+  }
+}
+
 export function useJob(workspaceId: string, jobId: string | undefined) {
   return useQuery({
     queryKey: ['workspaces', workspaceId, 'jobs', 'detail', jobId],

@@ -25,7 +25,7 @@ import { Empty, QueryState } from '../../components/query-state';
 import { useUrlState } from '../../routing/url-state';
 import { MODEL_SETTINGS, USAGE_ANALYTICS } from '../../texts';
 import { ModelDialog, type ModelDialogTarget } from './model-dialog';
-import { type ModelSettings, useModels } from './model.queries';
+import { type ModelSettings, allModels, useModels } from './model.queries';
 
 const columns = MODEL_SETTINGS.columns;
 
@@ -78,6 +78,7 @@ export default function ModelSettingsScreen() {
       id: 'actions',
       label: columns.actions,
       sortable: false,
+      exported: false,
       value: () => '',
       render: (row) => (
         <Button size="small" aria-label={MODEL_SETTINGS.edit(`${row.provider}/${row.model}`)} onClick={() => setTarget({ provider: row.provider, model: row.model, settings: row })}>
@@ -127,7 +128,16 @@ export default function ModelSettingsScreen() {
               <Empty>{MODEL_SETTINGS.empty}</Empty>
             ) : (
               <>
-                <DataTable label={MODEL_SETTINGS.title} rows={result.items} columns={COLUMNS} rowKey={(row) => `${row.provider}/${row.model}`} rowTestId={(row) => `model-${row.provider}/${row.model}`} />
+                <DataTable
+                  label={MODEL_SETTINGS.title}
+                  rows={result.items}
+                  columns={COLUMNS}
+                  rowKey={(row) => `${row.provider}/${row.model}`}
+                  rowTestId={(row) => `model-${row.provider}/${row.model}`}
+                  exportRows={() => allModels(wsId, url.q)}
+                  csvName={`models-${wsId}.csv`}
+                  exportLabel={MODEL_SETTINGS.exportCsv}
+                />
                 <Pager label={`${MODEL_SETTINGS.title} pages`} page={result.page} pageCount={result.pageCount} texts={MODEL_SETTINGS} onPage={(next) => setUrl({ page: next === 1 ? '' : String(next) })} />
               </>
             )}

@@ -21,6 +21,16 @@ export function useModels(wsId: string, q: string, page: number) {
   });
 }
 
+/** Every model of the search, page after page (the CSV export). */
+export async function allModels(wsId: string, q: string): Promise<ModelSettings[]> {
+  const all: ModelSettings[] = [];
+  for (let page = 1; ; page++) {
+    const answer = await unwrap(api.GET('/v1/workspaces/{wsId}/models', { params: { path: { wsId }, query: { page, pageSize: 100, ...(q ? { q } : {}) } } }));
+    all.push(...answer.items);
+    if (page >= answer.pageCount) return all;
+  }
+}
+
 export function usePutModel(wsId: string) {
   const queries = useQueryClient();
   return useMutation({

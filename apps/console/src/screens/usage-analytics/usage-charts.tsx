@@ -41,8 +41,8 @@ export function TimelineChart({ timeline, interval, timeZone }: { timeline: Usag
         data={{
           labels,
           datasets: [
-            { label: USAGE_ANALYTICS.cost, data: timeline.points.map((point) => Number(point.cost)), borderColor: theme.palette.primary.main, backgroundColor: theme.palette.primary.main, yAxisID: 'cost', tension: 0.25 },
-            { label: USAGE_ANALYTICS.tokens, data: timeline.points.map((point) => point.tokens.total), borderColor: theme.palette.secondary.main, backgroundColor: theme.palette.secondary.main, yAxisID: 'tokens', tension: 0.25 },
+            { label: USAGE_ANALYTICS.cost, data: timeline.points.map((point) => Number(point.cost)), borderColor: theme.palette.primary.main, backgroundColor: theme.palette.primary.main, yAxisID: 'cost', cubicInterpolationMode: 'monotone' },
+            { label: USAGE_ANALYTICS.tokens, data: timeline.points.map((point) => point.tokens.total), borderColor: theme.palette.secondary.main, backgroundColor: theme.palette.secondary.main, yAxisID: 'tokens', cubicInterpolationMode: 'monotone' },
           ],
         }}
         options={{
