@@ -262,6 +262,9 @@ export const RUNTIMES = {
   created: (name: string) => `${name} created`,
   saved: (name: string) => `${name} saved`,
   newTitle: (category: string) => `New ${category} runtime`,
+  previous: 'Previous',
+  next: 'Next',
+  page: (page: number, pageCount: number) => `Page ${page} of ${pageCount}`,
   editTitle: (name: string) => `Edit ${name}`,
 } as const;
 

@@ -3,6 +3,7 @@
  * End Time, Status and View Details — with the status and agent filters, the page and the open job all in the
  * URL (a copied link opens the same job's details; Back closes it).
  */
+import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
@@ -81,16 +82,19 @@ export default function JobHistoryScreen() {
             <Empty>{JOB_HISTORY.empty}</Empty>
           ) : (
             <Stack spacing={2}>
-              <DataTable
-                label={JOB_HISTORY.title}
-                rows={result.items}
-                columns={COLUMNS}
-                rowKey={(job) => job.jobId}
-                rowTestId={(job) => `job-${job.jobId}`}
-                exportRows={() => allJobs(wsId, { status, agent: url.agent || undefined })}
-                csvName={`jobs-${wsId}.csv`}
-                exportLabel={JOB_HISTORY.exportCsv}
-              />
+              {/* a block of its own: the export button keeps its width instead of stretching in the column */}
+              <Box>
+                <DataTable
+                  label={JOB_HISTORY.title}
+                  rows={result.items}
+                  columns={COLUMNS}
+                  rowKey={(job) => job.jobId}
+                  rowTestId={(job) => `job-${job.jobId}`}
+                  exportRows={() => allJobs(wsId, { status, agent: url.agent || undefined })}
+                  csvName={`jobs-${wsId}.csv`}
+                  exportLabel={JOB_HISTORY.exportCsv}
+                />
+              </Box>
               <Pager label={`${JOB_HISTORY.title} pages`} page={result.page} pageCount={result.pageCount} texts={JOB_HISTORY} onPage={(next) => setUrl({ page: next === 1 ? '' : String(next) })} />
             </Stack>
           )

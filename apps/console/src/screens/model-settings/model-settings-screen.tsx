@@ -8,6 +8,7 @@ import AddIcon from '@mui/icons-material/Add';
 import WarningAmberIcon from '@mui/icons-material/WarningAmber';
 import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
+import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Snackbar from '@mui/material/Snackbar';
@@ -128,16 +129,18 @@ export default function ModelSettingsScreen() {
               <Empty>{MODEL_SETTINGS.empty}</Empty>
             ) : (
               <>
-                <DataTable
-                  label={MODEL_SETTINGS.title}
-                  rows={result.items}
-                  columns={COLUMNS}
-                  rowKey={(row) => `${row.provider}/${row.model}`}
-                  rowTestId={(row) => `model-${row.provider}/${row.model}`}
-                  exportRows={() => allModels(wsId, url.q)}
-                  csvName={`models-${wsId}.csv`}
-                  exportLabel={MODEL_SETTINGS.exportCsv}
-                />
+                <Box>
+                  <DataTable
+                    label={MODEL_SETTINGS.title}
+                    rows={result.items}
+                    columns={COLUMNS}
+                    rowKey={(row) => `${row.provider}/${row.model}`}
+                    rowTestId={(row) => `model-${row.provider}/${row.model}`}
+                    exportRows={() => allModels(wsId, url.q)}
+                    csvName={`models-${wsId}.csv`}
+                    exportLabel={MODEL_SETTINGS.exportCsv}
+                  />
+                </Box>
                 <Pager label={`${MODEL_SETTINGS.title} pages`} page={result.page} pageCount={result.pageCount} texts={MODEL_SETTINGS} onPage={(next) => setUrl({ page: next === 1 ? '' : String(next) })} />
               </>
             )}

@@ -160,7 +160,7 @@ export default function RuntimeEnvironmentsScreen() {
                   ))}
                 </Box>
                 {result.pageCount > 1 && (
-                  <Pager label={`${RUNTIMES.title} pages`} page={result.page} pageCount={result.pageCount} texts={{ previous: 'Previous', next: 'Next', page: (at, of) => `Page ${at} of ${of}` }} onPage={(next) => setUrl({ page: next === 1 ? '' : String(next) })} />
+                  <Pager label={`${RUNTIMES.title} pages`} page={result.page} pageCount={result.pageCount} texts={RUNTIMES} onPage={(next) => setUrl({ page: next === 1 ? '' : String(next) })} />
                 )}
               </Stack>
             )

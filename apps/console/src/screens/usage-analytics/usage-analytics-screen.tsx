@@ -150,7 +150,9 @@ export default function UsageAnalyticsScreen() {
                       <Empty>{USAGE_ANALYTICS.noUsage}</Empty>
                     ) : (
                       <Stack spacing={2}>
-                        <RecentUsageTable rows={answer.items} exportRows={() => allUsageEvents(query)} csvName={`usage-${csvScope}.csv`} />
+                        <Box>
+                          <RecentUsageTable rows={answer.items} exportRows={() => allUsageEvents(query)} csvName={`usage-${csvScope}.csv`} />
+                        </Box>
                         <Pager label={`${USAGE_ANALYTICS.recentUsage} pages`} page={answer.page} pageCount={answer.pageCount} texts={USAGE_ANALYTICS} onPage={(next) => setUrl({ page: next === 1 ? '' : String(next) })} />
                       </Stack>
                     )
