@@ -17,6 +17,7 @@ import {
   ACCESS_RESTRICTED_TITLE,
   ACTIVITY_LOGS,
   DASHBOARD,
+  NAV,
   PROFILE,
   SIGN_IN,
   STATES,
@@ -259,6 +260,9 @@ describe('the web console', () => {
         .getByRole('img', { name: `${DASHBOARD.workspacesByStatus}: ${DASHBOARD.active} ${workspaces.active}, ${DASHBOARD.suspended} ${workspaces.suspended}, ${DASHBOARD.others} ${workspaces.others}` })
         .waitFor();
       await page.getByRole('heading', { name: DASHBOARD.recentActivities }).waitFor();
+      // a viewer may not read the activity log: the overview carries none for them, and the card says so
+      expect(overview.data!.recentActivity).toEqual([]);
+      await page.getByText(DASHBOARD.noActivity).waitFor();
       await page.getByRole('link', { name: DASHBOARD.showMore }).waitFor();
       await expectClean(page);
       await screenshot(page, 'dashboard', { docs: true });
@@ -267,6 +271,44 @@ describe('the web console', () => {
       const walled = await harness.open({ token: outsider.owner.token, path: `/organizations/${stack.organizationId}/overview` });
       await walled.getByText(STATES.notFound).waitFor();
       expect(await walled.getByText(stack.organizationId).count()).toBe(0);
+    });
+  });
+
+  describe('states and keyboard', () => {
+    it('shows the screen\'s loading words while the API answers slowly, then the data', async () => {
+      const page = await harness.open({ token: harness.stack.ownerToken, path: '/profile' });
+      await page.getByRole('heading', { name: PROFILE.title }).waitFor();
+      // a slow network (Chromium's own throttling), not a changed answer
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 600, downloadThroughput: -1, uploadThroughput: -1 });
+      await page.getByRole('link', { name: DASHBOARD.title }).click();
+      await page.getByRole('status').getByText(DASHBOARD.loading).waitFor();
+      await page.getByRole('heading', { name: 'My Organization' }).waitFor();
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    });
+
+    it('is usable from the keyboard: skip to content, the menu, visible focus', async () => {
+      const page = await harness.open({ token: harness.stack.ownerToken, path: `/organizations/${harness.stack.organizationId}/overview` });
+      await page.getByRole('heading', { name: DASHBOARD.title }).waitFor();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe(NAV.skipToContent);
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement.id')).toBe('main');
+      // Tab on from the top reaches the menu; Enter follows the focused entry
+      const focusNav = async (label: string) => {
+        for (let i = 0; i < 20; i++) {
+          await page.keyboard.press('Tab');
+          if ((await page.evaluate('document.activeElement.textContent')) === label) return;
+        }
+        throw new Error(`${label} never took the focus`);
+      };
+      await page.evaluate('document.body.focus()');
+      await focusNav(NAV.activityLogs);
+      const outline = String(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'));
+      expect(outline).not.toBe('none');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`**/organizations/${harness.stack.organizationId}/activity-logs`);
     });
   });
 
@@ -298,6 +340,8 @@ describe('the web console', () => {
       await page.getByRole('list', { name: TEAM_SETTINGS.pendingInvitations }).getByText(email, { exact: false }).waitFor();
 
       const link = new URL((await page.getByTestId('invite-link').textContent())!);
+      await page.getByRole('button', { name: TEAM_SETTINGS.hideLink }).click();
+      await page.getByTestId('invite-link').waitFor({ state: 'detached' });
 
       // an invitation sent by mistake is revoked
       const mistaken = uniqueEmail('console-mistake');
@@ -308,6 +352,7 @@ describe('the web console', () => {
       await page.getByRole('button', { name: TEAM_SETTINGS.revokeLabel(mistaken) }).waitFor({ state: 'detached' });
       const revoked = await api.GET('/v1/workspaces/{wsId}/invitations', { params: { path: { wsId: stack.workspaceId }, query: { status: 'revoked', pageSize: 100 } } });
       expect(revoked.data?.items.map((invitation) => invitation.email)).toContain(mistaken);
+      await page.getByRole('button', { name: TEAM_SETTINGS.hideLink }).click();
 
       // the invitee opens the link in a browser of their own, accepts, and is signed in as the new member
       expect(link.hash).toMatch(/^#token=/);
@@ -365,6 +410,12 @@ describe('the web console', () => {
       await page.getByLabel(TEAM_SETTINGS.search).fill('console-billing');
       await page.waitForURL(/[?&]q=console-billing/);
       await waitFor('only the matching member listed', async () => ((await rows.count()) === 2 ? true : undefined));
+
+      // a search nothing matches: the empty state
+      await page.getByLabel(TEAM_SETTINGS.search).fill('nobody-has-this-name');
+      await page.getByText(TEAM_SETTINGS.noMembers).waitFor();
+      await page.getByLabel(TEAM_SETTINGS.search).fill('console-billing');
+      await page.getByTestId(`member-${billing.email}`).waitFor();
 
       // the copied link reproduces the search
       const copy = await harness.open({ token: admin.token, path: new URL(page.url()).pathname + new URL(page.url()).search });

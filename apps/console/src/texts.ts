@@ -83,6 +83,7 @@ export const TEAM_SETTINGS = {
   invited: (email: string) => `Invitation sent to ${email}`,
   inviteLink: 'Send this link to the invitee (shown once):',
   copyLink: 'Copy invitation link',
+  hideLink: 'Hide the invitation link',
   pendingInvitations: 'Pending invitations',
   revoke: 'Revoke',
   revokeLabel: (email: string) => `Revoke the invitation of ${email}`,

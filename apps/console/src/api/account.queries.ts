@@ -44,7 +44,3 @@ export function roleIn(organization: MyOrganization | undefined, workspaceId: st
   if (organization.role !== null) return organization.role;
   return organization.workspaces.find((seat) => seat.workspaceId === workspaceId)?.role;
 }
-
-export function isAdmin(role: Role | undefined): boolean {
-  return role === 'owner' || role === 'admin';
-}

@@ -7,8 +7,6 @@ import { useLocation } from 'react-router';
 import { type MyOrganization, type Workspace, roleIn, useMyOrganizations, useWorkspaces, type Role } from '../api/account.queries';
 import { session } from '../session/session';
 
-const LAST_ORGANIZATION_KEY = 'steward.organization';
-
 export interface ConsolePlace {
   readonly organizationId: string | undefined;
   readonly workspaceId: string | undefined;
@@ -34,7 +32,7 @@ export function parsePlace(pathname: string): { orgId?: string; wsId?: string; w
 const choiceListeners = new Set<() => void>();
 
 export function rememberOrganization(organizationId: string): void {
-  sessionStorage.setItem(LAST_ORGANIZATION_KEY, organizationId);
+  session.rememberOrganization(organizationId);
 }
 
 /** The workspace chosen in the switcher while on an organization screen (kept for the session). */
@@ -53,14 +51,16 @@ export function useConsolePlace(): ConsolePlace {
   const parsed = parsePlace(location.pathname);
   const organizations = useMyOrganizations();
   const items = organizations.data?.items ?? [];
-  const organizationId = parsed.orgId ?? sessionStorage.getItem(LAST_ORGANIZATION_KEY) ?? items[0]?.id;
+  const remembered = session.lastOrganization();
+  // the one remembered may be another person's (a new sign-in in this tab) or one they left
+  const organizationId = parsed.orgId ?? (items.some((item) => item.id === remembered) ? remembered : items[0]?.id);
   const organization = items.find((candidate) => candidate.id === organizationId);
   const workspaces = useWorkspaces(organizationId);
   const list = workspaces.data ?? [];
-  const remembered = useSyncExternalStore(subscribeToChoices, () => (organizationId !== undefined ? session.lastWorkspace(organizationId) : undefined));
+  const rememberedWorkspace = useSyncExternalStore(subscribeToChoices, () => (organizationId !== undefined ? session.lastWorkspace(organizationId) : undefined));
   const workspaceId =
     parsed.wsId ??
-    (list.some((workspace) => workspace.id === remembered) ? remembered : undefined) ??
+    (list.some((workspace) => workspace.id === rememberedWorkspace) ? rememberedWorkspace : undefined) ??
     list.find((workspace) => organization?.workspaces.some((seat) => seat.workspaceId === workspace.id))?.id ??
     list[0]?.id;
   return {

@@ -4,6 +4,7 @@
  */
 const TOKEN_KEY = 'steward.token';
 const WORKSPACE_KEY = 'steward.workspace.';
+const ORGANIZATION_KEY = 'steward.organization';
 
 type Listener = (reason: 'signed-in' | 'signed-out' | 'expired') => void;
 const listeners = new Set<Listener>();
@@ -27,6 +28,13 @@ export const session = {
   expire(): void {
     sessionStorage.removeItem(TOKEN_KEY);
     notify('expired');
+  },
+  /** The organization last chosen in the switcher (where screens outside an organization's URL place you). */
+  lastOrganization(): string | undefined {
+    return sessionStorage.getItem(ORGANIZATION_KEY) ?? undefined;
+  },
+  rememberOrganization(organizationId: string): void {
+    sessionStorage.setItem(ORGANIZATION_KEY, organizationId);
   },
   /** The workspace last chosen in an organization (the switcher's selection while on an organization screen). */
   lastWorkspace(organizationId: string): string | undefined {

@@ -1,4 +1,5 @@
 /** Onboarding: invite a user to the workspace by email, and the invitations still pending. */
+import CloseIcon from '@mui/icons-material/Close';
 import ContentCopyIcon from '@mui/icons-material/ContentCopy';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -100,9 +101,14 @@ export function InviteUserForm({ workspaceId, invitations }: { workspaceId: stri
             severity="success"
             sx={{ mt: 2, wordBreak: 'break-all' }}
             action={
-              <IconButton aria-label={TEAM_SETTINGS.copyLink} color="inherit" onClick={() => void navigator.clipboard?.writeText(link)}>
-                <ContentCopyIcon fontSize="small" />
-              </IconButton>
+              <>
+                <IconButton aria-label={TEAM_SETTINGS.copyLink} color="inherit" onClick={() => void navigator.clipboard?.writeText(link)}>
+                  <ContentCopyIcon fontSize="small" />
+                </IconButton>
+                <IconButton aria-label={TEAM_SETTINGS.hideLink} color="inherit" onClick={() => setLink(undefined)}>
+                  <CloseIcon fontSize="small" />
+                </IconButton>
+              </>
             }
           >
             {TEAM_SETTINGS.inviteLink}{' '}
