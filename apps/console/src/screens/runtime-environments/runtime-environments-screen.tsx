@@ -24,7 +24,6 @@ import Tabs from '@mui/material/Tabs';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import { useParams } from 'react-router';
-import { isAdmin } from '../../api/account.queries';
 import { ApiProblem } from '../../api/client';
 import { Pager, pageFrom } from '../../components/pager';
 import { Empty, ErrorState, QueryState } from '../../components/query-state';
@@ -33,7 +32,7 @@ import { useUrlState } from '../../routing/url-state';
 import { ACCESS_RESTRICTED, RUNTIMES } from '../../texts';
 import { RuntimeCard } from './runtime-card';
 import { RuntimeDialog, type RuntimeDialogMode } from './runtime-dialog';
-import { type ProviderCategory, type Runtime, type RuntimeCategory, useDeleteRuntime, useProviderCatalogue, useRuntimes, useSetDefaultRuntime, useTestRuntime } from './runtime.queries';
+import { type ProviderCategory, type Runtime, type RuntimeCategory, mayManageRuntimes, mayTestRuntimes, useDeleteRuntime, useProviderCatalogue, useRuntimes, useSetDefaultRuntime, useTestRuntime } from './runtime.queries';
 import { SetupGuideDialog } from './setup-guide-dialog';
 
 interface Notice {
@@ -63,8 +62,8 @@ export default function RuntimeEnvironmentsScreen() {
   const test = useTestRuntime(wsId);
   const setDefault = useSetDefaultRuntime(wsId);
   const remove = useDeleteRuntime(wsId);
-  const canManage = isAdmin(place.role);
-  const canTest = canManage || place.role === 'member';
+  const canManage = mayManageRuntimes(place.role);
+  const canTest = mayTestRuntimes(place.role);
   const categoryOf = (id: string): ProviderCategory | undefined => categories.find((candidate) => candidate.id === id);
   const counts = runtimes.data?.counts;
 

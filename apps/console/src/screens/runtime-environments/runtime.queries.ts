@@ -1,5 +1,6 @@
 /** Runtime Environments' reads and writes, all through the generated client. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Role } from '../../api/account.queries';
 import { api, idempotencyKey, unwrap } from '../../api/client';
 import type { paths } from '../../api/schema.generated';
 
@@ -15,6 +16,18 @@ type CreateBody = paths['/v1/workspaces/{wsId}/runtimes']['post']['requestBody']
 type UpdateBody = NonNullable<paths['/v1/workspaces/{wsId}/runtimes/{id}']['patch']['requestBody']>['content']['application/json'];
 
 export const RUNTIME_PAGE_SIZE = 100;
+
+/**
+ * Who sees which buttons, as the permission matrix grants them (runtimes.write: owners and admins;
+ * runtimes.test: members too). The API still decides: a refusal shows the guide's restriction message.
+ */
+export function mayManageRuntimes(role: Role | undefined): boolean {
+  return role === 'owner' || role === 'admin';
+}
+
+export function mayTestRuntimes(role: Role | undefined): boolean {
+  return mayManageRuntimes(role) || role === 'member';
+}
 /** How long the console waits for a connection test's outcome before saying it is still running. */
 const TEST_WAIT_MS = 60_000;
 
