@@ -313,8 +313,18 @@ describe('the administration views', () => {
       const asked = await answered;
       expect([asked.status(), new URL(asked.url()).searchParams.get('from'), (await asked.json()).calls]).toEqual([200, inRange.data!.from, inRange.data!.calls]);
       await page.getByTestId('total-cost').getByText(USAGE_ANALYTICS.apiCalls(String(inRange.data!.calls))).waitFor();
-      await page.getByText(USAGE_ANALYTICS.startDate).first().waitFor();
       await expectClean(page);
+
+      // a range longer than the API takes: its reason, in place of the figures
+      await page.getByLabel(USAGE_ANALYTICS.startDate).fill('2020-01-01');
+      await page.getByTestId('filter-refused').getByText('a custom range spans at most 400 days').waitFor();
+
+      // the dark theme keeps every text readable
+      const dark = await harness.open({ token: admin.token, path: new URL(page.url()).pathname, colorScheme: 'dark' });
+      await dark.getByTestId('total-cost').waitFor();
+      await dark.getByRole('img', { name: new RegExp(`^${USAGE_ANALYTICS.usageTimeline} \\(`) }).waitFor();
+      await expectClean(dark);
+      await screenshot(dark, 'usage-analytics-dark');
     });
 
     it('is a wall to another organization: the workspace named is not found', async () => {

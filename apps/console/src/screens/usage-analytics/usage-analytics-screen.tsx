@@ -15,6 +15,7 @@ import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
 import { Link as RouterLink, useParams } from 'react-router';
 import { useWorkspaces } from '../../api/account.queries';
+import { ApiProblem } from '../../api/client';
 import { useTimeZone } from '../../components/dates';
 import { Pager, pageFrom } from '../../components/pager';
 import { Empty, QueryState } from '../../components/query-state';
@@ -102,6 +103,11 @@ export default function UsageAnalyticsScreen() {
       />
       {query === undefined ? (
         <Alert severity="info">{USAGE_ANALYTICS.customRangeHelp}</Alert>
+      ) : summary.error instanceof ApiProblem && summary.error.status === 400 ? (
+        // a filter the API refuses (a custom range over its limit): its words, on the filter, not an error page
+        <Alert severity="warning" data-testid="filter-refused">
+          {summary.error.errors.length > 0 ? summary.error.errors.map((error) => error.message).join('; ') : summary.error.message}
+        </Alert>
       ) : (
         <QueryState query={summary} loading={USAGE_ANALYTICS.loading}>
           {(figures) => (
