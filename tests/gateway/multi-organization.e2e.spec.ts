@@ -76,6 +76,7 @@ const PATHS: Record<string, string> = {
 /** How each operation without a tenant in its path is called, and whether it names a workspace. */
 const TABLE: Record<string, { build: Build; namesWorkspace: boolean }> = {
   getMyProfile: { build: () => ({ path: '/v1/me' }), namesWorkspace: false },
+  listMyOrganizations: { build: () => ({ path: '/v1/me/organizations' }), namesWorkspace: false },
   updateMyProfile: { build: () => ({ path: '/v1/me', body: { timeZone: 'Europe/Oslo' } }), namesWorkspace: false },
   listRuntimeProviders: { build: () => ({ path: '/v1/runtime-providers' }), namesWorkspace: false },
   listModelCatalogue: { build: () => ({ path: '/v1/model-catalog?q=gpt' }), namesWorkspace: false },
@@ -194,6 +195,26 @@ describe('a person of several organizations, on every route whose path names no 
     const unnamed = await client.call('POST', '/v1/traces', { token: person.token, body: otlpBody(agent) });
     expect(unnamed.status).toBe(400);
     expect(JSON.stringify(unnamed.body)).toContain(`header.${WORKSPACE_HEADER}`);
+  });
+
+  it('GET /v1/me/organizations lists each seat a person holds, with the role there, and no other tenant', async () => {
+    const mine = async (token: string) => {
+      const answer = await client.expect<{ items: Array<{ id: string; name: string; role: string | null; workspaces: Array<{ workspaceId: string; role: string }> }> }>(200, 'GET', '/v1/me/organizations', { token });
+      expect(JSON.stringify(answer.items)).not.toContain(organizationC);
+      // the table above had each caller found an organization of their own too: A and B are what this test set up
+      return answer.items.filter((item) => item.id === stack.organizationId || item.id === organizationB).sort((left, right) => Number(left.id === organizationB) - Number(right.id === organizationB));
+    };
+    expect(await mine(person.token)).toEqual([
+      { id: stack.organizationId, name: 'My Organization', role: null, workspaces: [{ workspaceId: workspaceA1, role: 'admin' }] },
+      { id: organizationB, name: 'Organization B', role: null, workspaces: [{ workspaceId: workspaceB1, role: 'member' }] },
+    ]);
+    const ownerSeats = await mine(stack.ownerToken);
+    expect(ownerSeats.map((organization) => [organization.id, organization.role])).toEqual(
+      expect.arrayContaining([
+        [stack.organizationId, 'owner'],
+        [organizationB, 'owner'],
+      ]),
+    );
   });
 
   it('workspaceId=all reads one organization: a person of several names it (400 without, 404 for another tenant)', async () => {
