@@ -4,4 +4,5 @@
  */
 export * from './texts';
 export * from './components/time-zones';
+export * from './components/figures';
 export type { paths } from './api/schema.generated';

@@ -15,6 +15,7 @@ import TableSortLabel from '@mui/material/TableSortLabel';
 import { type ReactNode, useState } from 'react';
 import { useUrlState } from '../routing/url-state';
 import { toCsv, saveFile } from './csv';
+import { compareDecimals } from './figures';
 
 export interface Column<Row> {
   readonly id: string;
@@ -24,12 +25,18 @@ export interface Column<Row> {
   /** What the cell shows (default: the value). */
   readonly render?: (row: Row) => ReactNode;
   readonly sortable?: boolean;
+  /** False for a column of buttons: left out of the CSV. */
+  readonly exported?: boolean;
 }
 
 function compare(a: string | number | null | undefined, b: string | number | null | undefined): number {
   if (a === b) return 0;
   if (a === null || a === undefined) return 1;
   if (b === null || b === undefined) return -1;
+  if (typeof a === 'string' && typeof b === 'string') {
+    const decimals = compareDecimals(a, b);
+    if (decimals !== undefined) return decimals;
+  }
   return typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
 }
 
@@ -61,7 +68,8 @@ export function DataTable<Row>({ label, rows, columns, rowKey, rowTestId, export
     setExporting(true);
     try {
       const all = sortRows(await exportRows(), columns, sort, dir);
-      saveFile(toCsv(columns.map((column) => column.label), all.map((row) => columns.map((column) => column.value(row)))), csvName);
+      const exported = columns.filter((column) => column.exported !== false);
+      saveFile(toCsv(exported.map((column) => column.label), all.map((row) => exported.map((column) => column.value(row)))), csvName);
     } finally {
       setExporting(false);
     }
