@@ -43,6 +43,8 @@ const IN_PROGRESS = 'Request In Progress';
 
 export class RetryingWriter {
   readonly attempts: Attempt[] = [];
+  /** Every request accepted: when its first attempt was sent and when the accepting answer came. */
+  readonly requests: Array<{ readonly kind: string; readonly firstSentAt: number; readonly acceptedAt: number }> = [];
   /** Answers the platform should never give (a 500, a 4xx other than the retryable ones). */
   readonly unexpected: string[] = [];
 
@@ -50,7 +52,8 @@ export class RetryingWriter {
 
   /** Sends until a 2xx. 503, 429, 409-in-progress, a cut connection and a hang are retried. */
   async write<T>(kind: string, method: string, path: string, body: unknown, idempotencyKey: string): Promise<Accepted<T>> {
-    const deadline = performance.now() + (this.options.giveUpMs ?? 120_000);
+    const firstSentAt = performance.now();
+    const deadline = firstSentAt + (this.options.giveUpMs ?? 120_000);
     for (;;) {
       const sentAt = performance.now();
       let outcome: Outcome;
@@ -78,7 +81,10 @@ export class RetryingWriter {
       }
       const endedAt = performance.now();
       this.attempts.push({ kind, outcome, sentAt, endedAt, retryAfter, title });
-      if (typeof outcome === 'number' && outcome >= 200 && outcome < 300) return { status: outcome, body: parsed as T, sentAt, endedAt };
+      if (typeof outcome === 'number' && outcome >= 200 && outcome < 300) {
+        this.requests.push({ kind, firstSentAt, acceptedAt: endedAt });
+        return { status: outcome, body: parsed as T, sentAt, endedAt };
+      }
       const retryable = outcome === 'reset' || outcome === 'timeout' || outcome === 503 || outcome === 429 || (outcome === 409 && title === IN_PROGRESS);
       if (!retryable) {
         this.unexpected.push(`${kind} ${method} ${path}: ${outcome} ${typeof parsed === 'string' ? parsed.slice(0, 300) : JSON.stringify(parsed).slice(0, 300)}`);
@@ -99,6 +105,12 @@ export class RetryingWriter {
       counts[key] = (counts[key] ?? 0) + 1;
     }
     return counts;
+  }
+
+  /** Of the requests of `kinds` in flight at `at` (sent before, accepted after): the longest from `at` to acceptance. */
+  slowestInFlight(at: number, kinds: readonly string[]): number {
+    const waits = this.requests.filter((request) => kinds.includes(request.kind) && request.firstSentAt < at && request.acceptedAt > at).map((request) => request.acceptedAt - at);
+    return Math.round(Math.max(0, ...waits));
   }
 
   /** The first attempt of `kinds` sent after `at` that was accepted: ms from `at` to its answer. */
