@@ -5,3 +5,4 @@ export * from './wait-for';
 export * from './stack';
 export * from './cli';
 export * from './round-robin';
+export * from './nats-cluster';
