@@ -22,9 +22,10 @@ import { activityStreamName } from '@steward/team-rbac';
 import { type NatsCluster, type Stack, type TestEnv, createTestEnv, startNatsCluster, startStack, waitFor } from '@steward/testing';
 import { Pricer, sumCosts } from '@steward/usage-metering';
 import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
-import { type RecoveryFigure, RetryingWriter, firstAccepted, msUntil, recoveryTable } from './support/fault-load';
+import { type RecoveryFigure, RetryingWriter, firstAccepted, msUntil, recordFigures, recoveryTable } from './support/fault-load';
 
-jest.setTimeout(300_000);
+const ROUNDS = Math.max(1, Number(process.env.STEWARD_FAULTS_ROUNDS ?? 1));
+jest.setTimeout(300_000 + (ROUNDS - 1) * 120_000);
 
 const BATCH = 25;
 
@@ -48,6 +49,7 @@ describe('Steward on a 3-node NATS JetStream cluster, nodes SIGKILLed under inge
     if (figures.length > 0) {
       console.log(recoveryTable(`NATS cluster (nats-server ${cluster.version}, sync_interval: ${cluster.syncAlways ? 'always' : 'not supported by this server'}): recovery after SIGKILL`, figures));
     }
+    recordFigures('nats-cluster', figures);
     await stack?.stop();
     await nats?.close();
     await cluster?.close();
@@ -126,53 +128,55 @@ describe('Steward on a 3-node NATS JetStream cluster, nodes SIGKILLed under inge
     try {
       await moreAccepted('the load to flow', 4);
 
-      // 1. a node that does not lead the ingest stream: SIGKILL, ingest goes on, restart, it catches up
-      const before1 = await streamInfo(ingestStream());
-      const follower = cluster.nodes.find((node) => node.name !== before1.cluster?.leader)!;
-      const acceptedBefore1 = accepted();
-      const killed1 = performance.now();
-      await follower.kill('SIGKILL');
-      const [first1, caught1] = await Promise.all([
-        firstAccepted([writer], killed1, ['usage'], 60_000),
-        msUntil('the chargeback to show what was accepted before the kill', killed1, async () => (await summary()).calls >= acceptedBefore1),
-      ]);
-      figures.push(
-        { round: '1', killed: `${follower.name} (follower)`, measure: 'first batch accepted', ms: first1 },
-        { round: '1', killed: `${follower.name} (follower)`, measure: 'chargeback caught up', ms: caught1 },
-      );
-      await moreAccepted('ingest with a node down', 4);
-      const restarted1 = performance.now();
-      follower.start();
-      const current1 = await msUntil(`${follower.name} current again`, restarted1, () => allCurrent(ingestStream()), 90_000);
-      figures.push({ round: '1', killed: `${follower.name} (follower)`, measure: 'restart → every replica current', ms: current1 });
+      for (let r = 1; r <= ROUNDS; r++) {
+        // 1. a node that does not lead the ingest stream: SIGKILL, ingest goes on, restart, it catches up
+        const before1 = await streamInfo(ingestStream());
+        const follower = cluster.nodes.find((node) => node.name !== before1.cluster?.leader)!;
+        const acceptedBefore1 = accepted();
+        const killed1 = performance.now();
+        await follower.kill('SIGKILL');
+        const [first1, caught1] = await Promise.all([
+          firstAccepted([writer], killed1, ['usage'], 60_000),
+          msUntil('the chargeback to show what was accepted before the kill', killed1, async () => (await summary()).calls >= acceptedBefore1),
+        ]);
+        figures.push(
+          { round: `${r}.1`, kind: 'a follower node', killed: `${follower.name} (follower)`, measure: 'first batch accepted', ms: first1 },
+          { round: `${r}.1`, kind: 'a follower node', killed: `${follower.name} (follower)`, measure: 'chargeback caught up', ms: caught1 },
+        );
+        await moreAccepted('ingest with a node down', 4);
+        const restarted1 = performance.now();
+        follower.start();
+        const current1 = await msUntil(`${follower.name} current again`, restarted1, () => allCurrent(ingestStream()), 90_000);
+        figures.push({ round: `${r}.1`, kind: 'a follower node', killed: `${follower.name} (follower)`, measure: 'restart → every replica current', ms: current1 });
 
-      // 2. the ingest stream's leader: SIGKILL, a new leader is elected, ingest recovers by itself
-      await moreAccepted('ingest with three nodes again', 4);
-      const before2 = await streamInfo(ingestStream());
-      const leader = cluster.node(before2.cluster!.leader!);
-      const acceptedBefore2 = accepted();
-      const killed2 = performance.now();
-      await leader.kill('SIGKILL');
-      const [elected2, first2, caught2] = await Promise.all([
-        msUntil('a new ingest leader', killed2, async () => {
-          const info = await nats.jsm.streams.info(ingestStream()).catch(() => undefined);
-          const now = info?.cluster?.leader;
-          return now !== undefined && now !== leader.name;
-        }),
-        firstAccepted([writer], killed2, ['usage'], 60_000),
-        msUntil('the chargeback to show what was accepted before the kill', killed2, async () => (await summary()).calls >= acceptedBefore2),
-      ]);
-      figures.push(
-        { round: '2', killed: `${leader.name} (ingest leader)`, measure: 'new leader elected', ms: elected2 },
-        { round: '2', killed: `${leader.name} (ingest leader)`, measure: 'first batch accepted', ms: first2 },
-        { round: '2', killed: `${leader.name} (ingest leader)`, measure: 'chargeback caught up', ms: caught2 },
-      );
-      await moreAccepted('ingest after the leader crash', 4);
-      const restarted2 = performance.now();
-      leader.start();
-      const current2 = await msUntil(`${leader.name} current again`, restarted2, () => allCurrent(ingestStream()), 90_000);
-      figures.push({ round: '2', killed: `${leader.name} (ingest leader)`, measure: 'restart → every replica current', ms: current2 });
-      await moreAccepted('ingest after the old leader came back', 4);
+        // 2. the ingest stream's leader: SIGKILL, a new leader is elected, ingest recovers by itself
+        await moreAccepted('ingest with three nodes again', 4);
+        const before2 = await streamInfo(ingestStream());
+        const leader = cluster.node(before2.cluster!.leader!);
+        const acceptedBefore2 = accepted();
+        const killed2 = performance.now();
+        await leader.kill('SIGKILL');
+        const [elected2, first2, caught2] = await Promise.all([
+          msUntil('a new ingest leader', killed2, async () => {
+            const info = await nats.jsm.streams.info(ingestStream()).catch(() => undefined);
+            const now = info?.cluster?.leader;
+            return now !== undefined && now !== leader.name;
+          }),
+          firstAccepted([writer], killed2, ['usage'], 60_000),
+          msUntil('the chargeback to show what was accepted before the kill', killed2, async () => (await summary()).calls >= acceptedBefore2),
+        ]);
+        figures.push(
+          { round: `${r}.2`, kind: 'the ingest stream leader', killed: `${leader.name} (ingest leader)`, measure: 'new leader elected', ms: elected2 },
+          { round: `${r}.2`, kind: 'the ingest stream leader', killed: `${leader.name} (ingest leader)`, measure: 'first batch accepted', ms: first2 },
+          { round: `${r}.2`, kind: 'the ingest stream leader', killed: `${leader.name} (ingest leader)`, measure: 'chargeback caught up', ms: caught2 },
+        );
+        await moreAccepted('ingest after the leader crash', 4);
+        const restarted2 = performance.now();
+        leader.start();
+        const current2 = await msUntil(`${leader.name} current again`, restarted2, () => allCurrent(ingestStream()), 90_000);
+        figures.push({ round: `${r}.2`, kind: 'the ingest stream leader', killed: `${leader.name} (ingest leader)`, measure: 'restart → every replica current', ms: current2 });
+        await moreAccepted('ingest after the old leader came back', 4);
+      }
     } finally {
       running = false;
       await loops.catch((error: unknown) => {
@@ -197,8 +201,8 @@ describe('Steward on a 3-node NATS JetStream cluster, nodes SIGKILLed under inge
     down2.start();
     await resent;
     figures.push(
-      { round: '3', killed: `${down1.name} ${down2.name} (quorum lost)`, measure: 'first answer: 503 + Retry-After', ms: refusedIn },
-      { round: '3', killed: `${down1.name} ${down2.name} (quorum lost)`, measure: 'restart → the resent batch accepted', ms: Math.round(acceptedAt[acceptedAt.length - 1]! - backAt) },
+      { round: 'last', kind: 'two of three nodes', killed: `${down1.name} ${down2.name} (quorum lost)`, measure: 'first answer: 503 + Retry-After', ms: refusedIn },
+      { round: 'last', kind: 'two of three nodes', killed: `${down1.name} ${down2.name} (quorum lost)`, measure: 'restart → the resent batch accepted', ms: Math.round(acceptedAt[acceptedAt.length - 1]! - backAt) },
     );
 
     console.log(`NATS cluster: accepted ${acceptedCosts.size} usage events; answers retried during the node and leader crashes ${JSON.stringify(during)}, in all ${JSON.stringify(writer.failures())}`);

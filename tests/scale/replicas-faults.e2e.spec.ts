@@ -18,11 +18,12 @@ import { UsageEventSchema } from '@steward/contracts';
 import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
 import { type RoundRobin, type Stack, type TestEnv, createTestEnv, startRoundRobin, startStack, waitFor } from '@steward/testing';
 import { Pricer, sumCosts } from '@steward/usage-metering';
-import { type RecoveryFigure, RetryingWriter, firstAccepted, msUntil, recoveryTable } from './support/fault-load';
+import { type RecoveryFigure, RetryingWriter, firstAccepted, msUntil, recordFigures, recoveryTable } from './support/fault-load';
 
 const ROUNDS = Math.max(1, Number(process.env.STEWARD_FAULTS_ROUNDS ?? 1));
 const REPLICATED = ['gateway', 'usage-metering', 'projections', 'team-rbac', 'job-history', 'runtime-registry'] as const;
 const TAKEOVER_LIMIT_MS = 10_000;
+const KIND = 'one replica of each service';
 const BATCH = 25;
 
 jest.setTimeout(240_000 + (ROUNDS - 1) * 120_000);
@@ -52,6 +53,7 @@ describe('two replicas of every service, SIGKILLed one after the other under loa
 
   afterAll(async () => {
     if (figures.length > 0) console.log(recoveryTable('replica faults: recovery after SIGKILL', figures));
+    recordFigures('replicas', figures);
     await proxy?.close();
     await stack?.stop();
     await env?.dispose();
@@ -177,7 +179,7 @@ describe('two replicas of every service, SIGKILLed one after the other under loa
         kills.push({ round: label, killed: victims.join(' '), at: killedAt });
         const exits = await Promise.all(victims.map((victim) => stack.kill(victim, 'SIGKILL')));
         for (const exit of exits) expect(exit.signal).toBe('SIGKILL');
-        const killed = victims.join(' ');
+        const killed = `${victims.join(' ')} (leading ${led.length} projections)`;
         const [usage, command, takeover, caughtUp] = await Promise.all([
           firstAccepted(writers, killedAt, ['usage']),
           firstAccepted(writers, killedAt, ['job', 'key', 'runtime']),
@@ -191,10 +193,10 @@ describe('two replicas of every service, SIGKILLed one after the other under loa
           msUntil(`the chargeback to show the ${acceptedBefore} calls accepted before the kill`, killedAt, async () => (await summary()).calls >= acceptedBefore),
         ]);
         figures.push(
-          { round: label, killed, measure: 'first usage batch accepted', ms: usage },
-          { round: label, killed, measure: 'first command accepted', ms: command },
-          { round: label, killed, measure: `standby leads ${led.length} projections`, ms: takeover },
-          { round: label, killed, measure: 'chargeback caught up', ms: caughtUp },
+          { round: label, kind: KIND, killed, measure: 'first usage batch accepted', ms: usage },
+          { round: label, kind: KIND, killed, measure: 'first command accepted', ms: command },
+          { round: label, kind: KIND, killed, measure: 'standby leads what the killed replica led', ms: takeover },
+          { round: label, kind: KIND, killed, measure: 'chargeback caught up', ms: caughtUp },
         );
         expect(led.length).toBeGreaterThan(0);
         expect(takeover).toBeLessThan(TAKEOVER_LIMIT_MS);
@@ -217,7 +219,7 @@ describe('two replicas of every service, SIGKILLed one after the other under loa
         await round(`${r}a`, first);
         const restartedAt = performance.now();
         await Promise.all(first.map((victim) => stack.restart(victim, { timeoutMs: 150_000 })));
-        figures.push({ round: `${r}a`, killed: first.join(' '), measure: 'killed replicas restarted and ready', ms: Math.round(performance.now() - restartedAt) });
+        figures.push({ round: `${r}a`, kind: KIND, killed: first.join(' '), measure: 'killed replicas restarted and ready', ms: Math.round(performance.now() - restartedAt) });
         const second = await pickVictims(first);
         await round(`${r}b`, second);
         if (r < ROUNDS) await Promise.all(second.map((victim) => stack.restart(victim, { timeoutMs: 150_000 })));
@@ -234,8 +236,8 @@ describe('two replicas of every service, SIGKILLed one after the other under loa
 
     for (const kill of kills) {
       figures.push(
-        { round: kill.round, killed: kill.killed, measure: 'slowest usage batch in flight at the kill', ms: agent.slowestInFlight(kill.at, ['usage']) },
-        { round: kill.round, killed: kill.killed, measure: 'slowest command in flight at the kill', ms: Math.max(agent.slowestInFlight(kill.at, ['job']), owner.slowestInFlight(kill.at, ['key', 'runtime'])) },
+        { round: kill.round, kind: KIND, killed: kill.killed, measure: 'slowest usage batch in flight at the kill', ms: agent.slowestInFlight(kill.at, ['usage']) },
+        { round: kill.round, kind: KIND, killed: kill.killed, measure: 'slowest command in flight at the kill', ms: Math.max(agent.slowestInFlight(kill.at, ['job']), owner.slowestInFlight(kill.at, ['key', 'runtime'])) },
       );
     }
     console.log(

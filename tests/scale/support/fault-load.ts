@@ -4,6 +4,7 @@
  * same body, honouring Retry-After), keeping every answer it got on the way;
  * and the recovery figures measured around a kill.
  */
+import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { waitFor } from '@steward/testing';
 
@@ -142,9 +143,19 @@ export async function firstAccepted(writers: readonly RetryingWriter[], since: n
 
 export interface RecoveryFigure {
   readonly round: string;
+  /** What was killed, in kind (figures of one kind across rounds are summarised together by bench:recovery). */
+  readonly kind: string;
+  /** The processes or nodes killed. */
   readonly killed: string;
   readonly measure: string;
   readonly ms: number;
+}
+
+/** Appends the figures as JSON lines to STEWARD_RECOVERY_OUT when set (bench:recovery collects them). */
+export function recordFigures(suite: string, figures: readonly RecoveryFigure[]): void {
+  const out = process.env.STEWARD_RECOVERY_OUT;
+  if (!out) return;
+  appendFileSync(out, figures.map((figure) => `${JSON.stringify({ suite, ...figure })}\n`).join(''));
 }
 
 /** The recovery figures as an aligned table (printed by the suites and bench:recovery). */
