@@ -7,6 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { waitFor } from '@steward/testing';
+import type pg from 'pg';
 
 export type Outcome = number | 'reset' | 'timeout';
 
@@ -164,4 +165,23 @@ export function recoveryTable(title: string, figures: readonly RecoveryFigure[])
   const widths = [0, 1, 2, 3].map((column) => Math.max(...[['round', 'killed', 'measure', 'time'], ...rows].map((row) => row[column]!.length)));
   const line = (row: readonly string[]): string => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
   return [`${title}`, line(['round', 'killed', 'measure', 'time']), ...rows.map(line)].join('\n');
+}
+
+/**
+ * A probe that answers true once every one of `usageIds` (of the workspace) is a row of the chargeback's
+ * call table: the read model shows each of them, not just as many calls. Asks the database for the
+ * ones still missing only, so it stays cheap when polled.
+ */
+export async function chargebackShows(pool: pg.Pool, workspaceId: string, usageIds: readonly string[]): Promise<() => Promise<boolean>> {
+  let missing = [...usageIds];
+  return async () => {
+    if (missing.length === 0) return true;
+    const { rows } = await pool.query<{ usage_id: string }>(
+      'SELECT usage_id FROM rm_chargeback.usage_calls WHERE workspace_id = $1 AND usage_id = ANY($2::text[])',
+      [workspaceId, missing],
+    );
+    const shown = new Set(rows.map((row) => row.usage_id));
+    missing = missing.filter((id) => !shown.has(id));
+    return missing.length === 0;
+  };
 }
