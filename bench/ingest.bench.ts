@@ -21,7 +21,8 @@
  * Replicas: `--replicas=1,2` (BENCH_REPLICAS; `npm run bench:ingest-replicas`) runs the sustained and
  * freshness runs once per count on a fresh stack with that many gateway and usage-metering processes
  * (the client sends its batches to the gateways in turn, as a load balancer would), then prints the
- * figures side by side with the ratio of each to the first count's. On a 2-core machine two replicas
+ * figures side by side with the ratio of each to the first count's. A count given several times
+ * (`--replicas=1,2,2,1`) is run that often and its median compared. On a 2-core machine two replicas
  * do not add throughput: the point is what a second replica costs.
  *
  * Options (env or --flag=): BENCH_EVENTS (200,000: some seconds at the target, so the pipeline's fill and drain do not dominate), BENCH_BATCH (1,000), BENCH_CONCURRENCY (4),
@@ -526,7 +527,17 @@ function stewardCpuPerEvent(run: Run): number {
 }
 
 function printComparison(runs: readonly Run[]): void {
-  const base = runs[0]!;
+  // several runs of a count (`--replicas=1,2,2,1`, to even out a machine whose speed drifts): their median
+  const counts = [...new Set(runs.map((run) => run.replicas))];
+  const median = (values: readonly number[]): number | undefined => {
+    const sorted = [...values].sort((a, b) => a - b);
+    if (sorted.length === 0) return undefined;
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const of = (count: number, read: (run: Run) => number | undefined): number | undefined =>
+    median(runs.filter((run) => run.replicas === count).map(read).filter((value): value is number => value !== undefined && !Number.isNaN(value)));
+  const base = counts[0]!;
   const ratio = (value: number | undefined, first: number | undefined): string => (value === undefined || first === undefined || first === 0 ? 'n/a' : (value / first).toFixed(2));
   const rows: Array<[string, (run: Run) => number | undefined]> = [
     ['accepted (202), ev/s', (run) => run.sustained.acceptedPerSecond],
@@ -536,10 +547,11 @@ function printComparison(runs: readonly Run[]): void {
     ['freshness p99, ms', (run) => run.fresh?.p99],
     ['Steward CPU, µs/event', stewardCpuPerEvent],
   ];
-  console.log(`\nbench:ingest — replicas side by side (ratio: to ${base.replicas} replica${base.replicas > 1 ? 's' : ''}; same machine, same invocation)`);
-  console.log(`${''.padEnd(30)}${runs.map((run) => `${run.replicas} replica${run.replicas > 1 ? 's' : ''}`.padStart(14)).join('')}${runs.slice(1).map((run) => `ratio ${run.replicas}/${base.replicas}`.padStart(12)).join('')}`);
+  const label = (count: number): string => `${count} replica${count > 1 ? 's' : ''} (${runs.filter((run) => run.replicas === count).length} run${runs.filter((run) => run.replicas === count).length > 1 ? 's' : ''})`;
+  console.log(`\nbench:ingest — replicas side by side, median per count (ratio: to ${base} replica${base > 1 ? 's' : ''}; same machine, same invocation)`);
+  console.log(`${''.padEnd(30)}${counts.map((count) => label(count).padStart(22)).join('')}${counts.slice(1).map((count) => `ratio ${count}/${base}`.padStart(12)).join('')}`);
   for (const [name, read] of rows) {
-    console.log(`${name.padEnd(30)}${runs.map((run) => fmt(read(run)).padStart(14)).join('')}${runs.slice(1).map((run) => ratio(read(run), read(base)).padStart(12)).join('')}`);
+    console.log(`${name.padEnd(30)}${counts.map((count) => fmt(of(count, read)).padStart(22)).join('')}${counts.slice(1).map((count) => ratio(of(count, read), of(base, read)).padStart(12)).join('')}`);
   }
 }
 
