@@ -460,6 +460,8 @@ interface Run {
   readonly sustained: Sustained;
   readonly fresh: Freshness | undefined;
   readonly copy: { perSecond: number; seconds: number } | undefined;
+  /** /proc/loadavg right after the sustained run. */
+  readonly load: string;
 }
 
 /** One fresh stack with `replicas` gateways and usage-metering processes: the sustained run, then freshness. */
@@ -473,6 +475,7 @@ async function runOnce(replicas: number, withCopy: boolean): Promise<Run> {
     process.stderr.write(`sustained: ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight…\n`);
     const store = storeProbe(target.pool, target.workspaceId);
     const sustainedResult = await sustained(target, probe.read, before, { read: store, base: await store() });
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     process.stderr.write(`  accepted ${fmt(sustainedResult.acceptedPerSecond)} ev/s, visible ${fmt(sustainedResult.visiblePerSecond)} ev/s\n`);
     const afterSustained = await probe.read();
     process.stderr.write(`freshness: ${STEADY_RATE} ev/s for ${STEADY_SECONDS} s…\n`);
@@ -485,7 +488,7 @@ async function runOnce(replicas: number, withCopy: boolean): Promise<Run> {
       process.stderr.write('raw COPY of the same rows…\n');
       copy = await rawCopy(target.pool);
     }
-    return { replicas, visible: probe.what, sustained: sustainedResult, fresh, copy };
+    return { replicas, visible: probe.what, sustained: sustainedResult, fresh, copy, load };
   } finally {
     await target.stop();
   }
@@ -509,7 +512,7 @@ function printRun(run: Run): void {
     console.log(`accepted → recorded     p50 ${fmt(fresh.recorded.p50)} ms, p99 ${fmt(fresh.recorded.p99)} ms (in the store; metering's share)`);
   }
   console.log(`accepted → recorded     ${fmt(sustainedResult.acceptedToRecordedMs)} ms after the last 202`);
-  console.log(`CPU during the sustained run (s, µs per event), load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}:`);
+  console.log(`CPU during the sustained run (s, µs per event), load average ${run.load}:`);
   for (const [name, seconds] of sustainedResult.cpu) {
     console.log(`  ${name.padEnd(34)} ${seconds.toFixed(2).padStart(6)} s ${((seconds * 1e6) / EVENTS).toFixed(1).padStart(7)} µs/event`);
   }
