@@ -18,6 +18,13 @@
  * "Visible": the chargeback rollups' total calls of the workspace (rm_chargeback.usage_rollups,
  * day grain) when that read model exists, else UsageRecorded events in the store.
  *
+ * Replicas: `--replicas=1,2` (BENCH_REPLICAS; `npm run bench:ingest-replicas`) runs the sustained and
+ * freshness runs once per count on a fresh stack with that many gateway and usage-metering processes
+ * (the client sends its batches to the gateways in turn, as a load balancer would), then prints the
+ * figures side by side with the ratio of each to the first count's. A count given several times
+ * (`--replicas=1,2,2,1`) is run that often and its median compared. On a 2-core machine two replicas
+ * do not add throughput: the point is what a second replica costs.
+ *
  * Options (env or --flag=): BENCH_EVENTS (200,000: some seconds at the target, so the pipeline's fill and drain do not dominate), BENCH_BATCH (1,000), BENCH_CONCURRENCY (4),
  * BENCH_STEADY_RATE (5,000), BENCH_STEADY_SECONDS (8). A running stack instead of a fresh one:
  * BENCH_URL, BENCH_API_KEY (scope usage:write), BENCH_WORKSPACE, and DATABASE_URL of its database.
@@ -45,11 +52,19 @@ const CONCURRENCY = option('concurrency', 4);
 const STEADY_RATE = option('steady-rate', 5_000);
 const STEADY_SECONDS = option('steady-seconds', 8);
 const STEADY_TICK_MS = 50;
+const REPLICAS = (process.argv.find((arg) => arg.startsWith('--replicas='))?.split('=')[1] ?? process.env.BENCH_REPLICAS ?? '1')
+  .split(',')
+  .map((text) => {
+    const count = Number(text.trim());
+    if (!Number.isInteger(count) || count < 1 || count > 4) throw new Error(`replicas must be whole numbers 1–4, got ${text}`);
+    return count;
+  });
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'gemini-2.5-pro'];
 const AGENTS = ['researcher', 'writer', 'reviewer', 'planner', 'coder'];
 
 interface Target {
-  readonly url: string;
+  /** Every gateway replica: batches go to each in turn. */
+  readonly urls: readonly string[];
   readonly apiKey: string;
   readonly workspaceId: string;
   readonly pool: pg.Pool;
@@ -79,11 +94,11 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-async function startTarget(): Promise<Target> {
+async function startTarget(replicas: number): Promise<Target> {
   if (process.env.BENCH_URL) {
     const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/steward', max: 2 });
     return {
-      url: process.env.BENCH_URL,
+      urls: process.env.BENCH_URL.split(','),
       apiKey: process.env.BENCH_API_KEY ?? '',
       workspaceId: process.env.BENCH_WORKSPACE ?? '',
       pool,
@@ -96,6 +111,8 @@ async function startTarget(): Promise<Target> {
     stack = await startStack(env, {
       logLevel: 'warn',
       env: { GATEWAY_RATE_LIMIT_API_KEY: '10000000', GATEWAY_REQUEST_LOG_LEVEL: 'debug' },
+      replicas: { gateway: replicas, 'usage-metering': replicas },
+      readyTimeoutMs: 180_000,
     });
     const issued = await fetch(`${stack.url}/v1/workspaces/${stack.workspaceId}/api-keys`, {
       method: 'POST',
@@ -103,20 +120,21 @@ async function startTarget(): Promise<Target> {
       body: JSON.stringify({ name: 'bench agent', scopes: ['usage:write'] }),
     });
     const key = (await issued.json()) as { key: string };
-    const url = stack.url;
-    // the key authenticates once the gateway's cache sees it
-    for (let tries = 0; tries < 200; tries++) {
-      const probe = await fetch(`${url}/v1/workspaces/${stack.workspaceId}/usage`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ events: [usageEvent(`warm-${randomUUID()}`, 0)] }),
-      });
-      if (probe.status === 202) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    // the key authenticates once each gateway's cache sees it
+    for (const gateway of stack.gatewayUrls) {
+      for (let tries = 0; tries < 200; tries++) {
+        const probe = await fetch(`${gateway}/v1/workspaces/${stack.workspaceId}/usage`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ events: [usageEvent(`warm-${randomUUID()}`, 0)] }),
+        });
+        if (probe.status === 202) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
     const running = stack;
     return {
-      url,
+      urls: stack.gatewayUrls,
       apiKey: key.key,
       workspaceId: stack.workspaceId,
       pool: env.pool,
@@ -154,7 +172,12 @@ function stackProcesses(): Map<number, string> {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (ppid === process.pid) {
         const entryFile = cmdline.find((arg) => arg.endsWith('main.ts'));
-        if (entryFile) names.set(pid, entryFile.replace(/.*\/(services|libs)\/([^/]+)\/.*/, '$2').replace('messaging', 'relay'));
+        // the instance's name (`gateway-2` for a replica) when the stack set it
+        const instance = readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .find((variable) => variable.startsWith('STEWARD_PROCESS='))
+          ?.slice('STEWARD_PROCESS='.length);
+        if (entryFile) names.set(pid, instance ?? entryFile.replace(/.*\/(services|libs)\/([^/]+)\/.*/, '$2').replace('messaging', 'relay'));
       } else if (cmdline[0]?.endsWith('nats-server')) {
         names.set(pid, 'nats-server (shared)');
       }
@@ -258,9 +281,12 @@ function bodyOf(events: readonly Record<string, unknown>[]): string {
   return JSON.stringify({ events });
 }
 
+let nextGateway = 0;
+
 async function postBatch(target: Target, body: string): Promise<void> {
+  const url = target.urls[nextGateway++ % target.urls.length];
   for (let attempt = 0; ; attempt++) {
-    const response = await fetch(`${target.url}/v1/workspaces/${target.workspaceId}/usage`, {
+    const response = await fetch(`${url}/v1/workspaces/${target.workspaceId}/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
       body,
@@ -425,9 +451,23 @@ async function rawCopy(pool: pg.Pool): Promise<{ perSecond: number; seconds: num
 
 const fmt = (value: number | undefined, digits = 0): string => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 
-async function main(): Promise<void> {
-  process.stderr.write('starting the stack…\n');
-  const target = await startTarget();
+type Sustained = Awaited<ReturnType<typeof sustained>>;
+type Freshness = Awaited<ReturnType<typeof freshness>>;
+
+interface Run {
+  readonly replicas: number;
+  readonly visible: string;
+  readonly sustained: Sustained;
+  readonly fresh: Freshness | undefined;
+  readonly copy: { perSecond: number; seconds: number } | undefined;
+  /** /proc/loadavg right after the sustained run. */
+  readonly load: string;
+}
+
+/** One fresh stack with `replicas` gateways and usage-metering processes: the sustained run, then freshness. */
+async function runOnce(replicas: number, withCopy: boolean): Promise<Run> {
+  process.stderr.write(`starting the stack (${replicas} gateway and usage-metering process${replicas > 1 ? 'es each' : ' each'})…\n`);
+  const target = await startTarget(replicas);
   try {
     const probe = await visibleProbe(target.pool, target.workspaceId);
     process.stderr.write(`visible = ${probe.what}\n`);
@@ -435,6 +475,7 @@ async function main(): Promise<void> {
     process.stderr.write(`sustained: ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight…\n`);
     const store = storeProbe(target.pool, target.workspaceId);
     const sustainedResult = await sustained(target, probe.read, before, { read: store, base: await store() });
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     process.stderr.write(`  accepted ${fmt(sustainedResult.acceptedPerSecond)} ev/s, visible ${fmt(sustainedResult.visiblePerSecond)} ev/s\n`);
     const afterSustained = await probe.read();
     process.stderr.write(`freshness: ${STEADY_RATE} ev/s for ${STEADY_SECONDS} s…\n`);
@@ -442,53 +483,111 @@ async function main(): Promise<void> {
       sustainedResult.visiblePerSecond === undefined
         ? undefined
         : await freshness(target, probe.read, afterSustained, { read: store, base: await store() });
-    process.stderr.write('raw COPY of the same rows…\n');
-    const copy = await rawCopy(target.pool);
+    let copy: Run['copy'];
+    if (withCopy) {
+      process.stderr.write('raw COPY of the same rows…\n');
+      copy = await rawCopy(target.pool);
+    }
+    return { replicas, visible: probe.what, sustained: sustainedResult, fresh, copy, load };
+  } finally {
+    await target.stop();
+  }
+}
 
+function printRun(run: Run): void {
+  const { sustained: sustainedResult, fresh, copy } = run;
+  const label = REPLICAS.length > 1 || run.replicas > 1 ? ` — ${run.replicas} gateway + ${run.replicas} usage-metering` : '';
+  console.log(`\nbench:ingest${label} — HTTP batches → JetStream → usage-metering → store → chargeback (indicative: shared machine)`);
+  console.log(`visible means           ${run.visible}`);
+  console.log(`events                  ${EVENTS} in batches of ${BATCH}, ${CONCURRENCY} requests in flight`);
+  console.log(`accepted (202)          ${fmt(sustainedResult.acceptedPerSecond)} ev/s`);
+  console.log(`recorded in the store    ${fmt(sustainedResult.recordedPerSecond)} ev/s (metering's share of the way)`);
+  console.log(
+    `sustained end to end    ${fmt(sustainedResult.visiblePerSecond)} ev/s in ${fmt(sustainedResult.seconds, 1)} s   target ≥ 20000   ${sustainedResult.visiblePerSecond === undefined ? 'NOT VISIBLE (is usage-metering running?)' : sustainedResult.visiblePerSecond >= 20_000 ? 'PASS' : 'MISS'}`,
+  );
+  if (fresh) {
+    console.log(`steady rate             ${STEADY_RATE} ev/s asked, ${fmt(fresh.achieved)} ev/s sent, ${fresh.batches} batches of ${fresh.perTick} over ${STEADY_SECONDS} s`);
+    console.log(`freshness p50           ${fmt(fresh.p50)} ms (accepted → visible, ${fresh.measured} batches)`);
+    console.log(`freshness p99           ${fmt(fresh.p99)} ms   target < 500   ${fresh.p99 < 500 ? 'PASS' : 'MISS'}   (max ${fmt(fresh.max)} ms)`);
+    console.log(`accepted → recorded     p50 ${fmt(fresh.recorded.p50)} ms, p99 ${fmt(fresh.recorded.p99)} ms (in the store; metering's share)`);
+  }
+  console.log(`accepted → recorded     ${fmt(sustainedResult.acceptedToRecordedMs)} ms after the last 202`);
+  console.log(`CPU during the sustained run (s, µs per event), load average ${run.load}:`);
+  for (const [name, seconds] of sustainedResult.cpu) {
+    console.log(`  ${name.padEnd(34)} ${seconds.toFixed(2).padStart(6)} s ${((seconds * 1e6) / EVENTS).toFixed(1).padStart(7)} µs/event`);
+  }
+  if (copy) {
     const ratio = sustainedResult.visiblePerSecond === undefined ? undefined : sustainedResult.visiblePerSecond / copy.perSecond;
-    console.log('\nbench:ingest — HTTP batches → JetStream → usage-metering → store → chargeback (indicative: shared machine)');
-    console.log(`visible means           ${probe.what}`);
-    console.log(`events                  ${EVENTS} in batches of ${BATCH}, ${CONCURRENCY} requests in flight`);
-    console.log(`accepted (202)          ${fmt(sustainedResult.acceptedPerSecond)} ev/s`);
-    console.log(`recorded in the store    ${fmt(sustainedResult.recordedPerSecond)} ev/s (metering's share of the way)`);
-    console.log(
-      `sustained end to end    ${fmt(sustainedResult.visiblePerSecond)} ev/s in ${fmt(sustainedResult.seconds, 1)} s   target ≥ 20000   ${sustainedResult.visiblePerSecond === undefined ? 'NOT VISIBLE (is usage-metering running?)' : sustainedResult.visiblePerSecond >= 20_000 ? 'PASS' : 'MISS'}`,
-    );
-    if (fresh) {
-      console.log(`steady rate             ${STEADY_RATE} ev/s asked, ${fmt(fresh.achieved)} ev/s sent, ${fresh.batches} batches of ${fresh.perTick} over ${STEADY_SECONDS} s`);
-      console.log(`freshness p50           ${fmt(fresh.p50)} ms (accepted → visible, ${fresh.measured} batches)`);
-      console.log(`freshness p99           ${fmt(fresh.p99)} ms   target < 500   ${fresh.p99 < 500 ? 'PASS' : 'MISS'}   (max ${fmt(fresh.max)} ms)`);
-      console.log(`accepted → recorded     p50 ${fmt(fresh.recorded.p50)} ms, p99 ${fmt(fresh.recorded.p99)} ms (in the store; metering's share)`);
-    }
-    console.log(`accepted → recorded     ${fmt(sustainedResult.acceptedToRecordedMs)} ms after the last 202`);
-    console.log(`CPU during the sustained run (s, µs per event), load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}:`);
-    for (const [name, seconds] of sustainedResult.cpu) {
-      console.log(`  ${name.padEnd(34)} ${seconds.toFixed(2).padStart(6)} s ${((seconds * 1e6) / EVENTS).toFixed(1).padStart(7)} µs/event`);
-    }
     console.log(`raw COPY, same rows     ${fmt(copy.perSecond)} ev/s (${fmt(copy.seconds, 2)} s, one COPY into a plain table)`);
     console.log(`ratio end to end / COPY ${ratio === undefined ? 'n/a' : ratio.toFixed(3)}`);
+  }
+}
+
+/** Steward's own CPU per event (its processes, not PostgreSQL, NATS or the client). */
+function stewardCpuPerEvent(run: Run): number {
+  const seconds = run.sustained.cpu.filter(([name]) => !name.startsWith('postgres') && !name.startsWith('nats') && !name.startsWith('bench')).reduce((sum, [, value]) => sum + value, 0);
+  return (seconds * 1e6) / EVENTS;
+}
+
+function printComparison(runs: readonly Run[]): void {
+  // several runs of a count (`--replicas=1,2,2,1`, to even out a machine whose speed drifts): their median
+  const counts = [...new Set(runs.map((run) => run.replicas))];
+  const median = (values: readonly number[]): number | undefined => {
+    const sorted = [...values].sort((a, b) => a - b);
+    if (sorted.length === 0) return undefined;
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const of = (count: number, read: (run: Run) => number | undefined): number | undefined =>
+    median(runs.filter((run) => run.replicas === count).map(read).filter((value): value is number => value !== undefined && !Number.isNaN(value)));
+  const base = counts[0]!;
+  const ratio = (value: number | undefined, first: number | undefined): string => (value === undefined || first === undefined || first === 0 ? 'n/a' : (value / first).toFixed(2));
+  const rows: Array<[string, (run: Run) => number | undefined]> = [
+    ['accepted (202), ev/s', (run) => run.sustained.acceptedPerSecond],
+    ['recorded in the store, ev/s', (run) => run.sustained.recordedPerSecond],
+    ['sustained end to end, ev/s', (run) => run.sustained.visiblePerSecond],
+    ['freshness p50, ms', (run) => run.fresh?.p50],
+    ['freshness p99, ms', (run) => run.fresh?.p99],
+    ['Steward CPU, µs/event', stewardCpuPerEvent],
+  ];
+  const label = (count: number): string => `${count} replica${count > 1 ? 's' : ''} (${runs.filter((run) => run.replicas === count).length} run${runs.filter((run) => run.replicas === count).length > 1 ? 's' : ''})`;
+  console.log(`\nbench:ingest — replicas side by side, median per count (ratio: to ${base} replica${base > 1 ? 's' : ''}; same machine, same invocation)`);
+  console.log(`${''.padEnd(30)}${counts.map((count) => label(count).padStart(22)).join('')}${counts.slice(1).map((count) => `ratio ${count}/${base}`.padStart(12)).join('')}`);
+  for (const [name, read] of rows) {
+    console.log(`${name.padEnd(30)}${counts.map((count) => fmt(of(count, read)).padStart(22)).join('')}${counts.slice(1).map((count) => ratio(of(count, read), of(base, read)).padStart(12)).join('')}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const runs: Run[] = [];
+  for (const [index, replicas] of REPLICAS.entries()) runs.push(await runOnce(replicas, index === 0));
+  for (const run of runs) printRun(run);
+  if (runs.length > 1) printComparison(runs);
+  const copy = runs[0]!.copy!;
+  for (const run of runs) {
+    const ratio = run.sustained.visiblePerSecond === undefined ? undefined : run.sustained.visiblePerSecond / copy.perSecond;
     console.log(
       JSON.stringify({
         bench: 'ingest',
         at: new Date().toISOString(),
-        visible: probe.what,
+        replicas: run.replicas,
+        visible: run.visible,
         events: EVENTS,
         batch: BATCH,
         concurrency: CONCURRENCY,
-        acceptedPerSecond: Math.round(sustainedResult.acceptedPerSecond),
-        recordedPerSecond: sustainedResult.recordedPerSecond === undefined ? null : Math.round(sustainedResult.recordedPerSecond),
-        visiblePerSecond: sustainedResult.visiblePerSecond === undefined ? null : Math.round(sustainedResult.visiblePerSecond),
+        acceptedPerSecond: Math.round(run.sustained.acceptedPerSecond),
+        recordedPerSecond: run.sustained.recordedPerSecond === undefined ? null : Math.round(run.sustained.recordedPerSecond),
+        visiblePerSecond: run.sustained.visiblePerSecond === undefined ? null : Math.round(run.sustained.visiblePerSecond),
         steadyRate: STEADY_RATE,
-        freshnessP50: fresh ? Math.round(fresh.p50) : null,
-        freshnessP99: fresh ? Math.round(fresh.p99) : null,
-        recordedP99: fresh ? Math.round(fresh.recorded.p99) : null,
+        freshnessP50: run.fresh ? Math.round(run.fresh.p50) : null,
+        freshnessP99: run.fresh ? Math.round(run.fresh.p99) : null,
+        recordedP99: run.fresh ? Math.round(run.fresh.recorded.p99) : null,
+        stewardCpuMicrosPerEvent: Number(stewardCpuPerEvent(run).toFixed(1)),
         copyPerSecond: Math.round(copy.perSecond),
         ratio: ratio === undefined ? null : Number(ratio.toFixed(3)),
       }),
     );
-    if (sustainedResult.visiblePerSecond === undefined) process.exitCode = 1;
-  } finally {
-    await target.stop();
+    if (run.sustained.visiblePerSecond === undefined) process.exitCode = 1;
   }
 }
 

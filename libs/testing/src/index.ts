@@ -4,3 +4,5 @@ export * from './test-env';
 export * from './wait-for';
 export * from './stack';
 export * from './cli';
+export * from './round-robin';
+export * from './nats-cluster';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
-import { BOOTSTRAP_ENTRY, stewardProcesses } from '@steward/config';
+import { BOOTSTRAP_ENTRY, type StewardProcess, stewardProcesses } from '@steward/config';
 import type { TestEnv } from './test-env';
 import { waitFor } from './wait-for';
 
@@ -21,6 +21,24 @@ export interface StackOptions {
   readonly extraGateways?: number;
   /** Environment of the extra gateways only, over `env` (e.g. a setting to compare against the first). */
   readonly extraGatewayEnv?: Readonly<Record<string, string>>;
+  /**
+   * Instances of a process of processes.ts (by name; default 1 each): the second and later are named
+   * `<name>-2`, `<name>-3`, … and start once the first gateway is ready. Gateway instances each get a
+   * free port (`gatewayUrls`); `extraGateways` adds to the gateway's count.
+   */
+  readonly replicas?: Readonly<Record<string, number>>;
+}
+
+/** One Steward process of the stack (an instance of a process of processes.ts). */
+export interface StackProcess {
+  /** `gateway`, `gateway-2`, `projections-2`, … */
+  readonly name: string;
+  /** Its process in processes.ts (`gateway`). */
+  readonly process: string;
+  /** The running child, or undefined once it exited. */
+  readonly pid: number | undefined;
+  /** The gateway's base URL (gateways only). */
+  readonly url: string | undefined;
 }
 
 /** What the bootstrap printed with `--json`. */
@@ -49,8 +67,20 @@ export interface Stack {
   readonly childEnv: Readonly<Record<string, string>>;
   /** Runs the bootstrap again (as `npm start` does on every start) and returns what it answered. */
   bootstrap(): Promise<StackBootstrap>;
-  /** What a child printed so far (stdout and stderr), by its name in @steward/config's processes.ts. */
+  /** What a child printed so far (stdout and stderr, every run of it), by its name in @steward/config's processes.ts (`gateway-2` for a replica). */
   output(name: string): string;
+  /** Every instance, in start order. */
+  processes(): readonly StackProcess[];
+  /** Sends `signal` (default SIGKILL) to an instance and resolves with its exit. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Starts an instance that exited again, with the same environment (a gateway on its port), and
+   * resolves once it is ready: a gateway answers /readyz, another process logged `… started`
+   * (needs `logLevel` info or lower; otherwise it resolves at once).
+   */
+  restart(name: string, options?: { readonly timeoutMs?: number }): Promise<void>;
+  /** Resolves once the instance is ready (as `restart`), e.g. a replica started beside the first. */
+  ready(name: string, options?: { readonly timeoutMs?: number }): Promise<void>;
   /** SIGTERM to every child; resolves with their exits (a clean stop is code 0 for each). */
   stop(): Promise<Record<string, { code: number | null; signal: NodeJS.Signals | null }>>;
 }
@@ -136,17 +166,61 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
   delete childEnv.JEST_WORKER_ID;
 
   await runToEnd('migrate', MIGRATE_ENTRY, [], childEnv);
-  const children = stewardProcesses().map((spec) =>
-    startChild(spec.name, spec.entry, { ...childEnv, ...spec.env, STEWARD_PROCESS: spec.name }),
-  );
+
+  interface Instance {
+    readonly name: string;
+    readonly spec: StewardProcess;
+    readonly env: Record<string, string>;
+    readonly url: string | undefined;
+    child: RunningChild;
+    /** What earlier runs of it printed. */
+    earlier: string;
+  }
+  const instances: Instance[] = [];
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  const launch = (name: string, spec: StewardProcess, env: Record<string, string>, instanceUrl: string | undefined): Instance => {
+    // PGAPPNAME names the instance's PostgreSQL sessions (pg_stat_activity), e.g. to find which one holds a leader lock
+    const full = { ...env, STEWARD_PROCESS: name, PGAPPNAME: name };
+    const instance: Instance = { name, spec, env: full, url: instanceUrl, child: startChild(name, spec.entry, full), earlier: '' };
+    instances.push(instance);
+    return instance;
+  };
+  const alive = (child: RunningChild): boolean => child.process.exitCode === null && child.process.signalCode === null;
+  const find = (name: string): Instance => {
+    const instance = instances.find((candidate) => candidate.name === name);
+    if (!instance) throw new Error(`no process ${name} in the stack (${instances.map((candidate) => candidate.name).join(', ')})`);
+    return instance;
+  };
+  const ready = async (name: string, options: { readonly timeoutMs?: number } = {}): Promise<void> => {
+    const instance = find(name);
+    const child = instance.child;
+    const verdict = await waitFor(
+      `${name} to be ready`,
+      async () => {
+        if (!alive(child)) return 'dead';
+        if (instance.url !== undefined) {
+          const response = await fetch(`${instance.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+          return response?.ok ? 'ready' : undefined;
+        }
+        const level = instance.env.LOG_LEVEL ?? 'info';
+        if (!['trace', 'debug', 'info'].includes(level)) return 'ready';
+        return /"msg":"[^"]* started"/.test(child.output) ? 'ready' : undefined;
+      },
+      { timeoutMs: options.timeoutMs ?? readyTimeoutMs, intervalMs: 100 },
+    );
+    if (verdict !== 'ready') throw new StackStartError(`${name} exited during start:\n${child.output.slice(-4000)}`);
+  };
+
+  const specs = stewardProcesses();
+  for (const spec of specs) launch(spec.name, spec, { ...childEnv, ...spec.env }, spec.name === 'gateway' ? url : undefined);
 
   const stop = async (): Promise<Record<string, { code: number | null; signal: NodeJS.Signals | null }>> => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGTERM');
+    for (const { child } of instances) if (alive(child)) child.process.kill('SIGTERM');
     const exits = await Promise.all(
-      children.map(async (child) => {
+      instances.map(async ({ name, child }) => {
         const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
         try {
-          return [child.name, await child.exited] as const;
+          return [name, await child.exited] as const;
         } finally {
           clearTimeout(timer);
         }
@@ -154,46 +228,58 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
     );
     return Object.fromEntries(exits);
   };
-  const output = (name: string): string => children.find((child) => child.name === name)?.output ?? '';
+  const output = (name: string): string => {
+    const instance = instances.find((candidate) => candidate.name === name);
+    return instance ? instance.earlier + instance.child.output : '';
+  };
   const bootstrap = async (): Promise<StackBootstrap> => {
     const printed = await runToEnd('bootstrap', BOOTSTRAP_ENTRY, ['--json', '--url', url], childEnv);
     const line = printed.split('\n').find((text) => text.startsWith('{"url":'));
     if (line === undefined) throw new StackStartError(`the bootstrap printed no result:\n${printed}`);
     return JSON.parse(line) as StackBootstrap;
   };
+  const kill = async (name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+    const { child } = find(name);
+    if (alive(child)) child.process.kill(signal);
+    return child.exited;
+  };
+  const restart = async (name: string, restartOptions: { readonly timeoutMs?: number } = {}): Promise<void> => {
+    const instance = find(name);
+    if (alive(instance.child)) throw new Error(`${name} is still running: kill it first`);
+    instance.earlier += instance.child.output;
+    instance.child = startChild(name, instance.spec.entry, instance.env);
+    await ready(name, restartOptions);
+  };
 
   try {
     const started = await waitFor(
       'the gateway to answer /readyz',
       async () => {
-        const dead = children.find((child) => child.process.exitCode !== null || child.process.signalCode !== null);
+        const dead = instances.find((instance) => !alive(instance.child));
         if (dead) return dead;
         const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
         return response.ok ? 'ready' : undefined;
       },
-      { timeoutMs: options.readyTimeoutMs ?? 90_000, intervalMs: 250 },
+      { timeoutMs: readyTimeoutMs, intervalMs: 250 },
     );
     if (started !== 'ready') throw new StackStartError(`${started.name} exited during start`);
     const gatewayUrls = [url];
-    const gatewaySpec = stewardProcesses().find((spec) => spec.name === 'gateway');
-    for (let i = 1; i <= (options.extraGateways ?? 0) && gatewaySpec; i++) {
-      const extraPort = await freePort();
-      const extraUrl = `http://127.0.0.1:${extraPort}`;
-      const name = `gateway-${i + 1}`;
-      const child = startChild(name, gatewaySpec.entry, { ...childEnv, ...gatewaySpec.env, ...options.extraGatewayEnv, PORT: String(extraPort), GATEWAY_URL: extraUrl, STEWARD_PROCESS: name });
-      children.push(child);
-      const ready = await waitFor(
-        `${name} to answer /readyz`,
-        async () => {
-          if (child.process.exitCode !== null || child.process.signalCode !== null) return 'dead';
-          const response = await fetch(`${extraUrl}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-          return response?.ok ? 'ready' : undefined;
-        },
-        { timeoutMs: options.readyTimeoutMs ?? 90_000, intervalMs: 250 },
-      );
-      if (ready !== 'ready') throw new StackStartError(`${name} exited during start`);
-      gatewayUrls.push(extraUrl);
+    const replicas: Instance[] = [];
+    for (const spec of specs) {
+      const count = (options.replicas?.[spec.name] ?? 1) + (spec.name === 'gateway' ? (options.extraGateways ?? 0) : 0);
+      for (let i = 2; i <= count; i++) {
+        const name = `${spec.name}-${i}`;
+        if (spec.name !== 'gateway') {
+          replicas.push(launch(name, spec, { ...childEnv, ...spec.env }, undefined));
+          continue;
+        }
+        const extraPort = await freePort();
+        const extraUrl = `http://127.0.0.1:${extraPort}`;
+        replicas.push(launch(name, spec, { ...childEnv, ...spec.env, ...options.extraGatewayEnv, PORT: String(extraPort), GATEWAY_URL: extraUrl }, extraUrl));
+        gatewayUrls.push(extraUrl);
+      }
     }
+    await Promise.all(replicas.map((replica) => ready(replica.name)));
     const first = await bootstrap();
     if (first.ownerToken === undefined) throw new StackStartError('the first bootstrap of a fresh environment issued no owner token');
     return {
@@ -206,11 +292,16 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
       childEnv,
       bootstrap,
       output,
+      processes: () =>
+        instances.map((instance) => ({ name: instance.name, process: instance.spec.name, pid: alive(instance.child) ? instance.child.process.pid : undefined, url: instance.url })),
+      kill,
+      restart,
+      ready,
       stop,
     };
   } catch (error) {
     await stop();
-    const outputs = children.map((child) => `--- ${child.name}\n${child.output.slice(-4000)}`).join('\n');
+    const outputs = instances.map((instance) => `--- ${instance.name}\n${output(instance.name).slice(-4000)}`).join('\n');
     throw new StackStartError(`the stack did not start: ${error instanceof Error ? error.message : String(error)}\n${outputs}`);
   }
 }

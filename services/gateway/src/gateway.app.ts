@@ -42,7 +42,7 @@ export interface GatewayConfig {
   readonly idempotency?: {
     /** Default 24 h. */
     readonly ttlMs?: number;
-    /** How long an unfinished request holds its key. Default 30 s. */
+    /** The lease of an unfinished request on its key, renewed while it runs (a killed replica frees it within one lease). Default 5 s. */
     readonly lockTtlMs?: number;
     /** Refuse a POST without Idempotency-Key (400). Default false: the key is optional. */
     readonly required?: boolean;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
 
@@ -30,11 +30,30 @@ export interface IdempotencyOptions {
   readonly prefix: string;
   /** How long an answer is kept. Default 24 h. */
   readonly ttlMs?: number;
-  /** How long a request may hold its key before another may run. Default 30 s. */
+  /**
+   * The lease of a running request on its key: renewed every third of it while the request runs, so a
+   * request may take as long as it needs, and a gateway replica killed mid-request frees the key within
+   * one lease (its client's retry at another replica runs then, instead of a 409 for the old 30 s).
+   * Default 5 s.
+   */
   readonly lockTtlMs?: number;
 }
 
-export type Reservation = { readonly kind: 'acquired'; readonly storageKey: string; readonly fingerprint: string } | { readonly kind: 'replay'; readonly response: StoredResponse };
+export type Reservation =
+  | { readonly kind: 'acquired'; readonly storageKey: string; readonly fingerprint: string; readonly lease?: Lease }
+  | { readonly kind: 'replay'; readonly response: StoredResponse };
+
+/** A running request's hold on its key: the pending entry it wrote and the timer renewing it. */
+export interface Lease {
+  readonly entry: string;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** DEL only our own pending entry: once our lease lapsed, the key may be another request's. */
+const DROP_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** PEXPIRE only while the key still holds our pending entry (not the answer stored since, nor another request's lease). */
+const RENEW_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** JSON with object keys sorted at every depth: equal values, equal text. */
 export function canonicalJson(value: unknown): string {
@@ -86,7 +105,7 @@ export function requestFingerprint(identity: RequestIdentity): string {
 
 /**
  * `Idempotency-Key` answers in Redis, per caller and key: the first request
- * with a key takes a short lock (SET NX), runs, then stores its answer for
+ * with a key takes a lease on it (SET NX, renewed while it runs), runs, then stores its answer for
  * 24 h with the fingerprint of the request (method, route, path parameters,
  * query, named tenant, body). A retry of the same request gets that answer
  * again; the same key with any other request — another workspace, route or
@@ -101,7 +120,7 @@ export class IdempotencyStore {
 
   constructor(private readonly options: IdempotencyOptions) {
     this.ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
-    this.lockTtlMs = options.lockTtlMs ?? 30_000;
+    this.lockTtlMs = options.lockTtlMs ?? 5_000;
   }
 
   storageKey(caller: string, key: string): string {
@@ -111,9 +130,17 @@ export class IdempotencyStore {
 
   async reserve(scope: { readonly caller: string; readonly key: string }, fingerprint: string): Promise<Reservation> {
     const storageKey = this.storageKey(scope.caller, scope.key);
-    const pending: Entry = { state: 'pending', fingerprint };
-    const taken = await this.options.redis.set(storageKey, JSON.stringify(pending), 'PX', this.lockTtlMs, 'NX');
-    if (taken === 'OK') return { kind: 'acquired', storageKey, fingerprint };
+    // the random part tells this request's lease from that of a retry that took the key after it lapsed
+    const pending = JSON.stringify({ state: 'pending', fingerprint, lease: randomUUID() } satisfies Entry & { lease: string });
+    const taken = await this.options.redis.set(storageKey, pending, 'PX', this.lockTtlMs, 'NX');
+    if (taken === 'OK') {
+      const timer = setInterval(() => {
+        // a failed renewal (Redis unreachable a moment) at worst lets a retry run beside this request: its ids are derived from the key, so it changes nothing twice
+        this.options.redis.eval(RENEW_LEASE, 1, storageKey, pending, String(this.lockTtlMs)).catch(() => undefined);
+      }, Math.max(100, Math.floor(this.lockTtlMs / 3)));
+      timer.unref();
+      return { kind: 'acquired', storageKey, fingerprint, lease: { entry: pending, timer } };
+    }
     const stored = await this.options.redis.get(storageKey);
     if (stored === null) {
       // expired between the two calls: the caller may retry at once
@@ -129,13 +156,21 @@ export class IdempotencyStore {
     return { kind: 'replay', response: entry.response };
   }
 
-  async complete(reservation: { storageKey: string; fingerprint: string }, response: StoredResponse): Promise<void> {
+  /** Stops renewing the lease (complete and release do it too); the entry lapses on its own. */
+  stopRenewing(reservation: { lease?: Lease }): void {
+    clearInterval(reservation.lease?.timer);
+  }
+
+  async complete(reservation: { storageKey: string; fingerprint: string; lease?: Lease }, response: StoredResponse): Promise<void> {
+    clearInterval(reservation.lease?.timer);
     const entry: Entry = { state: 'done', fingerprint: reservation.fingerprint, response };
     await this.options.redis.set(reservation.storageKey, JSON.stringify(entry), 'PX', this.ttlMs);
   }
 
   /** Frees the key after a failure worth retrying (5xx), so the retry runs again. */
-  async release(reservation: { storageKey: string }): Promise<void> {
-    await this.options.redis.del(reservation.storageKey);
+  async release(reservation: { storageKey: string; lease?: Lease }): Promise<void> {
+    clearInterval(reservation.lease?.timer);
+    if (reservation.lease) await this.options.redis.eval(DROP_LEASE, 1, reservation.storageKey, reservation.lease.entry);
+    else await this.options.redis.del(reservation.storageKey);
   }
 }

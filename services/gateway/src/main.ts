@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   const nats = await connectNats({ servers: config.natsUrl, name: 'steward-gateway' });
-  await ensureActivityStream(nats.jsm, config.natsPrefix);
+  await ensureActivityStream(nats.jsm, config.natsPrefix, { replicas: config.natsStreamReplicas });
   const commands = new CommandClient({ servers: config.natsUrl, name: `steward-gateway-${process.pid}` });
 
   const activityReads = new ActivityReadBuffer({ nc: nats.nc, natsPrefix: config.natsPrefix, logger });

@@ -186,37 +186,42 @@ export class RequestPipeline {
 
     let answer: StoredResponse;
     try {
-      const result = await route.handler({
-        params: input.params ?? {},
-        query: input.query ?? {},
-        body: route.rawBody ? rawBody : input.body,
-        principal: acting,
-        organizationId,
-        workspaceId,
-        requestId: state.requestId,
-        idempotencyKey: requestKey,
-        headers: request.headers,
-      });
-      if (result.stream) {
-        if (reservation) throw new Error(`${route.operationId} answered a stream to a request with an Idempotency-Key`);
-        this.shape(route, result.status, undefined, result.headers);
-        await sendStream(response, result.status, result.headers ?? {}, result.stream);
-        return;
+      try {
+        const result = await route.handler({
+          params: input.params ?? {},
+          query: input.query ?? {},
+          body: route.rawBody ? rawBody : input.body,
+          principal: acting,
+          organizationId,
+          workspaceId,
+          requestId: state.requestId,
+          idempotencyKey: requestKey,
+          headers: request.headers,
+        });
+        if (result.stream) {
+          if (reservation) throw new Error(`${route.operationId} answered a stream to a request with an Idempotency-Key`);
+          this.shape(route, result.status, undefined, result.headers);
+          await sendStream(response, result.status, result.headers ?? {}, result.stream);
+          return;
+        }
+        answer = this.shape(route, result.status, result.body, result.headers);
+      } catch (error) {
+        if (!reservation) throw error;
+        const problem = this.deps.problems(error, path);
+        // a 5xx or a 429 (a full ingest backlog) is worth retrying with the same key: it runs again
+        if (problem.status >= 500 || problem.status === 429) {
+          await this.deps.idempotency.release(reservation);
+          throw error;
+        }
+        answer = { status: problem.status, headers: { ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE }, body: problem.body };
       }
-      answer = this.shape(route, result.status, result.body, result.headers);
-    } catch (error) {
-      if (!reservation) throw error;
-      const problem = this.deps.problems(error, path);
-      // a 5xx or a 429 (a full ingest backlog) is worth retrying with the same key: it runs again
-      if (problem.status >= 500 || problem.status === 429) {
-        await this.deps.idempotency.release(reservation);
-        throw error;
+      if (reservation) {
+        const kept = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => REPLAYED_HEADERS.includes(name.toLowerCase()) || name === 'retry-after'));
+        await this.deps.idempotency.complete(reservation, { status: answer.status, headers: { 'content-type': JSON_CONTENT_TYPE, ...kept }, body: answer.body });
       }
-      answer = { status: problem.status, headers: { ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE }, body: problem.body };
-    }
-    if (reservation) {
-      const kept = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => REPLAYED_HEADERS.includes(name.toLowerCase()) || name === 'retry-after'));
-      await this.deps.idempotency.complete(reservation, { status: answer.status, headers: { 'content-type': JSON_CONTENT_TYPE, ...kept }, body: answer.body });
+    } finally {
+      // whatever happened above, this request no longer renews its lease on the key
+      if (reservation?.kind === 'acquired') this.deps.idempotency.stopRenewing(reservation);
     }
     sendJson(response, answer);
   }

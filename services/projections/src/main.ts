@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     js: nats.js,
     jsm: nats.jsm,
     prefix: config.natsPrefix,
+    replicas: config.natsStreamReplicas,
     recorder: new ActivityReadRecorder({ db: new Kysely({ dialect: new PostgresDialect({ pool }) }) }),
     logger,
   });

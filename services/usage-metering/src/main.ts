@@ -7,7 +7,8 @@
  * acks. Environment: DATABASE_URL, EVENT_STORE_SCHEMA, NATS_URL, NATS_PREFIX, NATS_STREAM_REPLICAS,
  * METERING_CONCURRENCY (pull loops, default 2), METERING_MAX_BATCH (messages per group, default 32),
  * METERING_MAX_WAIT_MS (how long a group waits for more messages after its first, default 5),
- * METERING_APPEND_CHUNK (events per transaction, default 10,000), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
+ * METERING_APPEND_CHUNK (events per transaction, default 10,000), METERING_ACK_WAIT_MS (when a message a dead
+ * replica held is delivered again, default 10 s), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Migrates the event store (idempotent), logs `usage-metering started`; on SIGTERM / SIGINT finishes the
  * groups in hand (appended and acked), then closes.
  */
@@ -59,6 +60,9 @@ async function main(): Promise<void> {
     maxBatch: positiveInt('METERING_MAX_BATCH', 32),
     maxWaitMs: positiveInt('METERING_MAX_WAIT_MS', 5),
     appendChunk: positiveInt('METERING_APPEND_CHUNK', 10_000),
+    // what a replica that died (SIGKILL, a lost pod) held comes back to the others after this, not the 30 s
+    // default; a live handler keeps its messages with heartbeats, and a redelivery is deduplicated anyway
+    ackWaitMs: positiveInt('METERING_ACK_WAIT_MS', 10_000),
   });
   await worker.start();
   // The dead letters held per consumer, for alerts (the worker ensured the stream).

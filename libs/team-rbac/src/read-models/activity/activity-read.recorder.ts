@@ -120,6 +120,8 @@ export interface ActivityReadConsumerOptions {
   readonly recorder: ActivityReadRecorder;
   /** Default `activity-reads`. */
   readonly durable?: string;
+  /** The activity stream's replicas (NATS_STREAM_REPLICAS), as the gateway ensures it: neither sets back the other's. Default 1. */
+  readonly replicas?: number;
   readonly maxDeliver?: number;
   readonly backoffMs?: readonly number[];
   /** Reads written per INSERT. Default 500. */
@@ -137,7 +139,7 @@ export interface ActivityReadConsumerOptions {
  * dead-lettered at once on its own; the rest of its batch is recorded.
  */
 export async function runActivityReadConsumer(options: ActivityReadConsumerOptions): Promise<DurableConsumer<ResourceRead[]>> {
-  await ensureActivityStream(options.jsm, options.prefix);
+  await ensureActivityStream(options.jsm, options.prefix, { replicas: options.replicas ?? 1 });
   await options.recorder.migrate();
   return runConsumer<ResourceRead[]>({
     js: options.js,

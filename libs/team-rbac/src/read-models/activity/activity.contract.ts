@@ -74,14 +74,15 @@ export function activityStreamName(prefix: string): string {
 }
 
 /** Creates (or updates) the activity stream. Safe on every start, from the gateway and the consumer alike. */
-export async function ensureActivityStream(jsm: JetStreamManager, prefix: string, options: { maxAgeMs?: number } = {}): Promise<StreamInfo> {
+export async function ensureActivityStream(jsm: JetStreamManager, prefix: string, options: { maxAgeMs?: number; replicas?: number } = {}): Promise<StreamInfo> {
   const names = natsNames(prefix);
   const stream = await ensureStream(jsm, {
     name: activityStreamName(prefix),
     subjects: [names.subject('activity', '>')],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
-    num_replicas: 1,
+    // NATS_STREAM_REPLICAS like every Steward stream: at 1 on a cluster, the node holding it down stops the reads' activity
+    num_replicas: options.replicas ?? 1,
     duplicate_window: nanos(3_600_000),
     description: 'Gateway reads for the activity log (not domain events)',
   });
