@@ -97,6 +97,8 @@ describe('console sign-in with SSO (OIDC)', () => {
     await page.getByRole('alert').filter({ hasText: SIGN_IN.ssoUnknownMember(stranger) }).waitFor();
     expect(await keptToken(page)).toBeNull();
     expect(new URL(page.url()).search).toBe('');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(policyViolations(page)).toEqual([]);
     await page.getByRole('link', { name: SIGN_IN.ssoBack }).click();
     await page.getByRole('button', { name: SIGN_IN.sso }).waitFor();
   });

@@ -28,7 +28,7 @@ export default function SsoCallbackScreen() {
     started.current = true;
     const search = new URLSearchParams(window.location.search);
     // the code and state leave the address bar (and the history) before anything else
-    window.history.replaceState(null, '', paths.signInSso);
+    navigate(paths.signInSso, { replace: true });
     void (async () => {
       try {
         const result = await finishSso(search);
