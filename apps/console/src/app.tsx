@@ -13,6 +13,7 @@ import { SCREENS } from './routing/screens';
 import SignInScreen from './screens/sign-in/sign-in-screen';
 
 const AcceptInviteScreen = lazy(() => import('./screens/accept-invite/accept-invite-screen'));
+const SsoCallbackScreen = lazy(() => import('./screens/sign-in/sso-callback-screen'));
 import { session } from './session/session';
 import { STATES, SWITCHER } from './texts';
 import Alert from '@mui/material/Alert';
@@ -57,6 +58,14 @@ export function App() {
   return (
     <Routes>
       <Route path={paths.signIn} element={<SignInScreen />} />
+      <Route
+        path={paths.signInSso}
+        element={
+          <Suspense fallback={<Loading />}>
+            <SsoCallbackScreen />
+          </Suspense>
+        }
+      />
       <Route
         path={paths.acceptInvite}
         element={

@@ -5,4 +5,5 @@
 export * from './texts';
 export * from './components/time-zones';
 export * from './components/figures';
+export * from './session/pkce';
 export type { paths } from './api/schema.generated';

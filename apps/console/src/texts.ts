@@ -17,6 +17,16 @@ export const SIGN_IN = {
   invalid: 'This token was not accepted. Check it and try again.',
   expired: 'Your session ended. Sign in again.',
   signOut: 'Sign out',
+  sso: 'Sign in with SSO',
+  orToken: 'or with a user token',
+  ssoProgress: 'Signing you in…',
+  ssoBack: 'Back to sign-in',
+  ssoUnavailable: 'Single sign-on is unavailable right now. Sign in with a user token, or try again later.',
+  ssoUnknownMember: (email: string) => `You signed in as ${email}, but no Steward member has that email. Ask an admin to invite it.`,
+  ssoState: 'The answer from your identity provider does not match the sign-in this tab started (state). Nothing was kept: start again.',
+  ssoNonce: 'The identity provider returned a token that does not belong to this sign-in (nonce, issuer or audience). Nothing was kept: start again.',
+  ssoNotStarted: 'This sign-in was not started in this tab, or was already used. Start again.',
+  ssoRefused: (reason: string) => `Your identity provider refused the sign-in: ${reason}`,
 } as const;
 
 export const ACCEPT_INVITE = {

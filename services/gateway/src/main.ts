@@ -8,6 +8,7 @@
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
  * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
  * GATEWAY_CONSOLE_DIR (apps/console/dist: the web console served at /), GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * OIDC_CONSOLE_CLIENT_ID / OIDC_CONSOLE_SCOPES (the console's single sign-on),
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
  */
@@ -29,7 +30,7 @@ import { ConsoleSite } from './console/console-site';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
-import { jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
+import { OidcDiscovery, jobRoutes, modelRoutes, oidcConsoleConfigFromEnv, runtimeRoutes, signInRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -58,6 +59,10 @@ async function main(): Promise<void> {
   const host = process.env.GATEWAY_HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
   const oidc = createOidcVerifierFromEnv();
+  const consoleOidc = oidcConsoleConfigFromEnv(oidc?.config);
+  const discovery = consoleOidc === undefined ? undefined : new OidcDiscovery(consoleOidc.issuer);
+  // read early so the console's CSP names the token endpoint from the first page; a failure is retried on use
+  discovery?.endpoints().catch((error: unknown) => logger.warn({ err: error }, 'OIDC discovery failed; the console retries when asked'));
 
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
@@ -139,6 +144,8 @@ async function main(): Promise<void> {
   routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)
   routes.push(...runtimeRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
+  // how the console signs in (public): user tokens, and single sign-on when OIDC_CONSOLE_CLIENT_ID is set
+  routes.push(...signInRoutes({ oidc: consoleOidc && discovery ? { config: consoleOidc, discovery } : undefined }));
   assertRoutePermissions(routes);
   const gateway = await createGatewayApp({
     routes,
@@ -156,7 +163,15 @@ async function main(): Promise<void> {
     logger,
     telemetry,
     // the web console's build (npm start builds it); GATEWAY_CONSOLE_DIR serves another one
-    console: new ConsoleSite(process.env.GATEWAY_CONSOLE_DIR ?? join(process.cwd(), 'apps', 'console', 'dist')),
+    // with single sign-on, the browser exchanges its code at the provider's token endpoint: connect-src names it
+    console: new ConsoleSite(process.env.GATEWAY_CONSOLE_DIR ?? join(process.cwd(), 'apps', 'console', 'dist'), () => {
+      if (discovery === undefined) return [];
+      const known = discovery.current();
+      if (known === undefined) discovery.endpoints().catch(() => undefined);
+      if (known === undefined) return [];
+      const endpoint = new URL(known.tokenEndpoint);
+      return [`${endpoint.origin}${endpoint.pathname}`];
+    }),
   });
   // protobuf and gzip OTLP bodies become the JSON request the /v1/traces route reads
   installOtlpTranscoder(gateway.app.getHttpServer());

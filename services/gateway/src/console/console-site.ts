@@ -39,14 +39,15 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 const COMPRESSIBLE = new Set(['.js', '.css', '.html', '.svg', '.json', '.map', '.txt']);
 
-export function consoleCsp(nonce: string): string {
+/** `connectSources`: origins beyond this one the console may call (the OIDC provider's token endpoint, when configured). */
+export function consoleCsp(nonce: string, connectSources: readonly string[] = []): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self' data:",
-    "connect-src 'self'",
+    ["connect-src 'self'", ...connectSources].join(' '),
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
@@ -64,7 +65,11 @@ export class ConsoleSite {
   private readonly assets = new Map<string, CachedFile>();
   private index: { mtimeMs: number; text: string } | undefined;
 
-  constructor(dir: string) {
+  /** `connectSources()`: read for each index.html (an OIDC provider's origins become known once discovery answered). */
+  constructor(
+    dir: string,
+    private readonly connectSources: () => readonly string[] = () => [],
+  ) {
     this.dir = resolve(dir);
   }
 
@@ -86,7 +91,7 @@ export class ConsoleSite {
     if (!acceptsHtml(request)) return false;
     const index = this.indexHtml();
     const nonce = randomBytes(16).toString('base64');
-    response.setHeader('content-security-policy', consoleCsp(nonce));
+    response.setHeader('content-security-policy', consoleCsp(nonce, this.connectSources()));
     response.setHeader('cache-control', 'no-cache');
     if (index === undefined) {
       response.statusCode = 503;

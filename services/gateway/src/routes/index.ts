@@ -2,5 +2,6 @@
 export * from './caller';
 export * from './job-history';
 export * from './runtime-registry';
+export * from './sign-in';
 export * from './team-rbac';
 export * from './usage-metering';

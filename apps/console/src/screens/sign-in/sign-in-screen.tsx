@@ -1,18 +1,22 @@
 /**
  * Sign-in with a user token (the bootstrap's owner token, or one from `npm run user-token`): checked against
- * GET /v1/me before it is kept for the session.
+ * GET /v1/me before it is kept for the session. When the gateway has single sign-on configured
+ * (GET /v1/auth/config), "Sign in with SSO" comes first (see sso.ts).
  */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Divider from '@mui/material/Divider';
 import Paper from '@mui/material/Paper';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { api } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { session } from '../../session/session';
 import { SIGN_IN } from '../../texts';
+import { startSso } from './sso';
 
 /** Only a path of this console (never another origin) is a place to return to. */
 function safeNext(next: string | null): string {
@@ -25,6 +29,19 @@ export default function SignInScreen() {
   const [token, setToken] = useState('');
   const [failure, setFailure] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const signInConfig = useQuery({ queryKey: ['sign-in-config'], queryFn: () => unwrap(api.GET('/v1/auth/config')), staleTime: Infinity });
+  const sso = signInConfig.data?.oidc ?? undefined;
+
+  const startSingleSignOn = async () => {
+    if (sso === undefined) return;
+    setBusy(true);
+    try {
+      await startSso(sso, safeNext(params.get('next')));
+    } catch (error) {
+      setBusy(false);
+      setFailure(error instanceof Error ? error.message : String(error));
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -52,12 +69,21 @@ export default function SignInScreen() {
           {SIGN_IN.title}
         </Typography>
         {params.get('reason') === 'expired' && <Alert severity="info">{SIGN_IN.expired}</Alert>}
+        {sso !== undefined && (
+          <>
+            <Button variant="contained" onClick={() => void startSingleSignOn()} disabled={busy}>
+              {SIGN_IN.sso}
+            </Button>
+            <Divider>{SIGN_IN.orToken}</Divider>
+          </>
+        )}
+        {signInConfig.isError && <Alert severity="warning">{SIGN_IN.ssoUnavailable}</Alert>}
         <TextField
           label={SIGN_IN.tokenLabel}
           type="password"
           autoComplete="off"
           required
-          autoFocus
+          autoFocus={sso === undefined}
           value={token}
           onChange={(event) => setToken(event.target.value)}
           helperText={SIGN_IN.help}
@@ -67,7 +93,7 @@ export default function SignInScreen() {
             {failure}
           </Alert>
         )}
-        <Button type="submit" variant="contained" disabled={busy || token.trim() === ''}>
+        <Button type="submit" variant={sso === undefined ? 'contained' : 'outlined'} disabled={busy || token.trim() === ''}>
           {SIGN_IN.submit}
         </Button>
       </Paper>

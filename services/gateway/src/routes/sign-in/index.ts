@@ -1,0 +1,3 @@
+export * from './oidc-console.config';
+export * from './oidc-discovery';
+export * from './sign-in.routes';
