@@ -3,6 +3,7 @@ import { InstantSchema, text } from '../fields';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
 import { TeamIdSchema, TimeZoneSchema } from '../team/team-fields';
 import { DecimalStringSchema } from '../usage/usage-fields';
+import { BillingPeriodSchema } from './billing-fields';
 
 /*
  * Invoices, version 1. One invoice per organization per billing period (a
@@ -12,9 +13,6 @@ import { DecimalStringSchema } from '../usage/usage-fields';
  * from the organization's numbering stream, appended in the same atomic unit as
  * InvoiceIssued: numbers without gaps, one per issued invoice.
  */
-
-/** A billing period label: the calendar month `YYYY-MM` in the billing time zone. */
-export const BillingPeriodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a billing period as YYYY-MM');
 
 export const InvoiceIdSchema = text({ min: 1, max: 100 }).regex(/^[A-Za-z0-9_-]+$/, 'ids use letters, digits, "_" and "-"');
 

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { nameText, storedText } from '../fields';
+import { DecimalStringSchema } from '../usage/usage-fields';
+
+/*
+ * The billing context's shared vocabulary. Amounts of credits and USD are
+ * exact decimals as text (DecimalStringSchema); a plan is named by its id in
+ * the plan catalogue (configuration, see @steward/billing's planCatalogue).
+ */
+
+/** A plan's id in the catalogue: `standard`, `premium`, `enterprise`, or one configured. */
+export const PlanIdSchema = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z][a-z0-9_-]*$/, 'a plan id: lower-case letters, digits, "_" and "-", starting with a letter');
+export type PlanId = z.infer<typeof PlanIdSchema>;
+
+/** A non-negative exact decimal of credits or USD, at most 12 decimal places, at most 10^15. */
+export const AmountSchema = z
+  .string()
+  .max(40)
+  .regex(/^(0|[1-9]\d{0,14})(\.\d{1,12})?$/, 'a non-negative exact decimal as text with at most 12 decimal places, e.g. "100" or "12.5"');
+
+/** A positive exact decimal of credits (a grant, an adjustment's size). */
+export const PositiveAmountSchema = AmountSchema.refine((value) => /[1-9]/.test(value), 'must be greater than 0');
+
+/** A signed exact decimal (a consumption that a correction turned negative, a running balance). */
+export const SignedAmountSchema = DecimalStringSchema;
+
+/** A billing period: a calendar month `YYYY-MM` in the account's billing time zone. */
+export const BillingPeriodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
+
+/** Who asked for a change to the ledger and why (shown on the bank statement). */
+export const LedgerReasonSchema = nameText(500);
+export const ActorIdSchema = storedText(200);
+
+/** An id of a grant, unique in its organization's ledger. */
+export const GrantIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.:-]*$/, 'a grant id: letters, digits, "_", "-", "." and ":"');
