@@ -1,1 +1,2 @@
 export * from './read-model-projections';
+export * from './invoices';
