@@ -16,8 +16,11 @@ export const BillingSettingsSchema = z
   .object({
     /** The IANA zone whose calendar months are the billing periods. */
     timeZone: TimeZoneSchema,
-    /** Credits the balance may go below zero before the organization's workspaces are suspended. */
-    overdraftLimit: AmountSchema,
+    /**
+     * Credits the balance may go below zero before the organization's workspaces are suspended;
+     * null: the plan's overdraft policy (it follows plan changes).
+     */
+    overdraftLimit: AmountSchema.nullable(),
     /** Balances (credits) at which LowCreditBalanceReached is raised once per crossing, highest first. */
     lowBalanceThresholds: z.array(AmountSchema).max(10),
   })

@@ -36,7 +36,8 @@ export const ConfigureBillingPayload = z
   .object({
     organizationId: TeamIdSchema,
     timeZone: TimeZoneSchema.optional(),
-    overdraftLimit: AmountSchema.optional(),
+    /** null: back to the plan's overdraft policy. */
+    overdraftLimit: AmountSchema.nullable().optional(),
     lowBalanceThresholds: z.array(AmountSchema).max(10).optional(),
   })
   .strict();
