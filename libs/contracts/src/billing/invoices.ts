@@ -124,7 +124,15 @@ export const InvoiceNumberAssigned = defineEvent({
   type: 'InvoiceNumberAssigned',
   version: 1,
   context: 'billing',
-  schema: z.object({ ...scoped, sequence: z.number().int().min(1), number: text({ min: 1, max: 100 }) }).strict(),
+  schema: z
+    .object({
+      ...scoped,
+      sequence: z.number().int().min(1),
+      number: text({ min: 1, max: 100 }),
+      /** The invoice's credits applied end at this ledger entry: the next invoice starts there. */
+      creditsAppliedThrough: z.number().int().min(0),
+    })
+    .strict(),
 });
 
 /** The invoice is final and immutable: these lines, this number. Later changes go on a later invoice. */

@@ -130,7 +130,11 @@ function evolve(state: InvoiceState, event: InvoiceEvent): InvoiceState {
     case 'InvoiceNumberAssigned':
       return {
         ...state,
-        numbering: { ...state.numbering, lastSequence: Math.max(state.numbering.lastSequence, event.data.sequence), lastIssuedPeriod: event.data.period },
+        numbering: {
+          lastSequence: Math.max(state.numbering.lastSequence, event.data.sequence),
+          lastIssuedPeriod: event.data.period,
+          creditsAppliedThrough: Math.max(state.numbering.creditsAppliedThrough, event.data.creditsAppliedThrough),
+        },
       };
     case 'InvoicePaid':
       return state.invoice ? { ...state, invoice: { ...state.invoice, status: 'paid', paidReference: event.data.reference } } : state;
@@ -143,18 +147,6 @@ function evolve(state: InvoiceState, event: InvoiceEvent): InvoiceState {
       return state;
     }
   }
-}
-
-/** The numbering stream's fold also needs the credits cursor, which only InvoiceIssued carries: fold it there too. */
-function evolveAll(state: InvoiceState, event: InvoiceEvent): InvoiceState {
-  const next = evolve(state, event);
-  if (event.type === 'InvoiceIssued') {
-    return {
-      ...next,
-      numbering: { ...next.numbering, creditsAppliedThrough: Math.max(next.numbering.creditsAppliedThrough, event.data.creditsAppliedThrough) },
-    };
-  }
-  return next;
 }
 
 const sameContent = (a: InvoiceContent, b: InvoiceContent): boolean =>
@@ -235,7 +227,7 @@ function decide(command: InvoiceCommand, state: InvoiceState): InvoiceEvent[] {
       const number = invoiceNumber(invoice.organizationId, sequence);
       const dueAt = new Date(Date.parse(command.at) + command.dueDays * 86_400_000).toISOString();
       return [
-        { type: 'InvoiceNumberAssigned', data: { ...target, sequence, number } },
+        { type: 'InvoiceNumberAssigned', data: { ...target, sequence, number, creditsAppliedThrough: command.creditsAppliedThrough } },
         {
           type: 'InvoiceIssued',
           data: {
@@ -293,4 +285,4 @@ function decide(command: InvoiceCommand, state: InvoiceState): InvoiceEvent[] {
   }
 }
 
-export const invoiceDecider: Decider<InvoiceCommand, InvoiceState, InvoiceEvent> = { decide, evolve: evolveAll, initialState: initialInvoiceState };
+export const invoiceDecider: Decider<InvoiceCommand, InvoiceState, InvoiceEvent> = { decide, evolve, initialState: initialInvoiceState };

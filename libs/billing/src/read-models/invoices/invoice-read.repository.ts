@@ -146,6 +146,27 @@ export class InvoiceReadRepository {
     return row ? summary(row) : undefined;
   }
 
+  /** The organizations' drafts (periods and zones): waiting for late usage or their issue. None before the read model exists. */
+  async draftPeriods(organizationIds: readonly string[]): Promise<Map<string, Array<{ period: string; timeZone: string }>>> {
+    const found = new Map<string, Array<{ period: string; timeZone: string }>>();
+    if (organizationIds.length === 0) return found;
+    let rows: Array<{ organization_id: string; period: string; time_zone: string }>;
+    try {
+      rows = await this.db
+        .selectFrom('invoices')
+        .select(['organization_id', 'period', 'time_zone'])
+        .where('organization_id', '=', sql<string>`ANY(${[...organizationIds]}::text[])`)
+        .where('status', '=', 'draft')
+        .execute();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '42P01' || code === '3F000') return found;
+      throw error;
+    }
+    for (const row of rows) found.set(row.organization_id, [...(found.get(row.organization_id) ?? []), { period: row.period, timeZone: row.time_zone }]);
+    return found;
+  }
+
   /** Periods of the organizations' issued (or paid, or void) invoices. */
   async issuedPeriods(organizationIds: readonly string[]): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>();
