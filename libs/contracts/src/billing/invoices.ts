@@ -213,8 +213,10 @@ export const PaymentProviderEventReceived = defineEvent({
       providerEventId: text({ min: 1, max: 200, singleLine: true }),
       providerEventType: text({ min: 1, max: 200, singleLine: true }),
       organizationId: TeamIdSchema.nullable(),
-      /** What Steward did with it: `credits_granted`, `invoice_paid`, `ignored`. */
-      outcome: z.enum(['credits_granted', 'invoice_paid', 'ignored']),
+      /** The provider's customer of the organization (Stripe `cus_…`): where "Manage Subscription" leads. */
+      customerId: text({ min: 1, max: 200, singleLine: true }).nullable(),
+      /** What Steward did with it. */
+      outcome: z.enum(['credits_granted', 'invoice_paid', 'invoice_payment_failed', 'ignored']),
       receivedAt: InstantSchema,
     })
     .strict(),
@@ -231,8 +233,8 @@ export const InvoiceStreams = {
   providerEvent: (provider: string, providerEventId: string): string => `billing-provider-event-${provider}-${providerEventId}`,
 } as const;
 
-/** The stream prefixes a projection of invoices reads. */
-export const INVOICE_STREAM_PREFIXES = ['billing-invoice-'] as const;
+/** The stream prefixes a projection of invoices and payment provider events reads. */
+export const INVOICE_STREAM_PREFIXES = ['billing-invoice-', 'billing-provider-event-'] as const;
 
 /**
  * What the billing service answers when it refuses an invoice command. The codes start with

@@ -155,9 +155,9 @@ const sameContent = (a: InvoiceContent, b: InvoiceContent): boolean =>
   JSON.stringify(a.totals) === JSON.stringify(b.totals) &&
   JSON.stringify(a.lines) === JSON.stringify(b.lines);
 
-const contentOf = (command: InvoiceContent): InvoiceContent => ({
+const contentOf = (command: InvoiceContent): InvoiceContent & { lines: InvoiceLine[] } => ({
   creditsPerUsd: command.creditsPerUsd,
-  lines: command.lines,
+  lines: [...command.lines],
   totals: command.totals,
   creditsAppliedThrough: command.creditsAppliedThrough,
 });

@@ -167,6 +167,12 @@ export class InvoiceReadRepository {
     return found;
   }
 
+  /** The organization's customer at `provider`, once a webhook named one. */
+  async customerOf(organizationId: string, provider: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('provider_customers').select('customer_id').where('organization_id', '=', organizationId).where('provider', '=', provider).executeTakeFirst();
+    return row?.customer_id;
+  }
+
   /** Periods of the organizations' issued (or paid, or void) invoices. */
   async issuedPeriods(organizationIds: readonly string[]): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>();

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
-import type { InvoiceEvent, InvoiceLine } from '@steward/contracts';
+import { INVOICE_STREAM_PREFIXES, type InvoiceEvent, type InvoiceLine, type PaymentProviderEventReceived } from '@steward/contracts';
+import type { z } from 'zod';
 import { defineProjection, projectionSchema, withEventData } from '@steward/projections';
 import type { InvoiceDB, NewInvoiceLineRow } from './invoices.table';
 
@@ -65,7 +66,17 @@ function totalsColumns(data: { creditsPerUsd: string; totals: Extract<InvoiceEve
 const invoice = (trx: Transaction<InvoiceDB>, data: { organizationId: string; invoiceId: string }) =>
   trx.updateTable('invoices').where('organization_id', '=', data.organizationId).where('invoice_id', '=', data.invoiceId);
 
-const handlers = withEventData<InvoiceDB, InvoiceEvent>({
+type ProviderEvent = { readonly type: 'PaymentProviderEventReceived'; readonly data: z.output<(typeof PaymentProviderEventReceived)['schema']> };
+
+const handlers = withEventData<InvoiceDB, InvoiceEvent | ProviderEvent>({
+  async PaymentProviderEventReceived(trx, data) {
+    if (!data.organizationId || !data.customerId) return;
+    await trx
+      .insertInto('provider_customers')
+      .values({ organization_id: data.organizationId, provider: data.provider, customer_id: data.customerId, updated_at: data.receivedAt })
+      .onConflict((conflict) => conflict.columns(['organization_id', 'provider']).doUpdateSet({ customer_id: data.customerId!, updated_at: data.receivedAt }))
+      .execute();
+  },
   async InvoiceDraftOpened(trx, data) {
     const inserted = await trx
       .insertInto('invoices')
@@ -120,8 +131,8 @@ const handlers = withEventData<InvoiceDB, InvoiceEvent>({
 export const invoicesProjection = defineProjection<InvoiceDB>({
   name: INVOICES_PROJECTION,
   version: 1,
-  streamPrefixes: ['billing-invoice-'],
-  eventTypes: ['InvoiceDraftOpened', 'InvoiceDraftRefreshed', 'InvoiceIssued', 'InvoicePaid', 'InvoicePaymentFailed', 'InvoiceVoided'],
+  streamPrefixes: INVOICE_STREAM_PREFIXES,
+  eventTypes: ['InvoiceDraftOpened', 'InvoiceDraftRefreshed', 'InvoiceIssued', 'InvoicePaid', 'InvoicePaymentFailed', 'InvoiceVoided', 'PaymentProviderEventReceived'],
   async migrate(db) {
     await db.schema
       .createTable('invoices')
@@ -182,6 +193,14 @@ export const invoicesProjection = defineProjection<InvoiceDB>({
       .addColumn('amount_usd', 'numeric', (c) => c.notNull())
       .addColumn('amount_credits', 'numeric', (c) => c.notNull())
       .addPrimaryKeyConstraint('invoice_lines_pk', ['organization_id', 'invoice_id', 'position'])
+      .execute();
+    await db.schema
+      .createTable('provider_customers')
+      .addColumn('organization_id', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('customer_id', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+      .addPrimaryKeyConstraint('provider_customers_pk', ['organization_id', 'provider'])
       .execute();
     await db.schema.createIndex('invoice_lines_usage_period').on('invoice_lines').columns(['organization_id', 'usage_period']).execute();
   },

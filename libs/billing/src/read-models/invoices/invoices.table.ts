@@ -73,8 +73,17 @@ export type NewInvoiceRow = Insertable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
 export type NewInvoiceLineRow = Insertable<InvoiceLinesTable>;
 
+/** The payment provider's customer of an organization (the latest a webhook named): where "Manage Subscription" leads. */
+export interface ProviderCustomersTable {
+  organization_id: string;
+  provider: string;
+  customer_id: string;
+  updated_at: Time;
+}
+
 /** The `invoices` read model (schema `rm_invoices`). */
 export interface InvoiceDB {
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
+  provider_customers: ProviderCustomersTable;
 }
