@@ -1,4 +1,5 @@
 import type { ProjectionDefinition } from '@steward/projections';
+import { billingProjection } from './billing.projection';
 
 /** The billing context's projections, for the projections service's catalogue. */
-export const billingReadModelProjections: readonly ProjectionDefinition[] = [];
+export const billingReadModelProjections: readonly ProjectionDefinition[] = [billingProjection];
