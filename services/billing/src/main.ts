@@ -2,39 +2,96 @@
  * The billing service as a process:
  * `node -r @swc-node/register services/billing/src/main.ts`.
  *
- * Answers the billing context's commands over NATS request/reply on
- * `<prefix>cmd.billing.<CommandType>` in the queue group `billing`.
- * Environment: DATABASE_URL, EVENT_STORE_SCHEMA, NATS_URL, NATS_PREFIX,
- * STEWARD_BILLING_PLANS (the plan catalogue, see @steward/billing), LOG_LEVEL,
- * OTEL_EXPORTER_OTLP_ENDPOINT. Logs `billing started`; on SIGTERM / SIGINT
- * stops taking commands, then closes.
+ * Answers the billing account's commands over NATS request/reply on
+ * `<prefix>cmd.billing.<CommandType>` in the queue group `billing`, and runs
+ * its reactors (one active instance each across replicas): consumption
+ * (priced usage → CreditsConsumed), suspension (CreditsExhausted /
+ * CreditsRestored → team-rbac's ChangeWorkspaceStatus), account opening (one
+ * account per organization created), plus the period sweep (periods that
+ * ended, grants that expired). Environment: DATABASE_URL, EVENT_STORE_SCHEMA,
+ * NATS_URL, NATS_PREFIX, STEWARD_BILLING_PLANS (the plan catalogue, see
+ * @steward/billing), STEWARD_BILLING_TIME_ZONE (of accounts opened, default
+ * UTC), BILLING_SWEEP_INTERVAL_MS (60000), BILLING_BATCH_SIZE (events per
+ * consumption batch, 5000), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
+ * `billing started`; on SIGTERM / SIGINT stops taking commands, lets the
+ * reactors finish their batch, then closes.
  */
 import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
 import { NestFactory } from '@nestjs/core';
-import { planCatalogueFromEnv } from '@steward/billing';
+import { BillingReadRepository, planCatalogueFromEnv } from '@steward/billing';
 import { loadConfig } from '@steward/config';
+import { isTimeZone } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
-import { commandTransportOptions, natsNames } from '@steward/messaging';
+import { CommandClient, commandTransportOptions, natsNames } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
+import { ProjectionHost } from '@steward/projections';
+import { TeamAccess, WorkspaceOrganizations } from '@steward/team-rbac';
+import { AccountStreams } from './accounts/account-streams';
+import { teamBillingAuthorizer } from './accounts/billing-access';
+import { BillingCommandRunner } from './accounts/billing-command.runner';
+import { billingAccountHandler } from './accounts/billing.handler';
 import { BillingModule } from './billing.module';
+import { consumptionReactor } from './consumption/consumption.reactor';
+import { accountOpenerReactor } from './periods/account-opener.reactor';
+import { PeriodSweep } from './periods/period-sweep';
+import { natsTeamCommandSender, suspensionReactor } from './suspension/suspension.reactor';
 
 export const BILLING_QUEUE = 'billing';
+
+function positive(name: string, fallback: number): number {
+  const text = process.env[name];
+  const value = text === undefined || text === '' ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
+  return value;
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const telemetry = initTelemetry({ serviceName: 'steward-billing' });
   const logger = createLogger({ name: 'billing' });
   const catalogue = planCatalogueFromEnv();
+  const defaultTimeZone = process.env.STEWARD_BILLING_TIME_ZONE || 'UTC';
+  if (!isTimeZone(defaultTimeZone)) throw new Error(`STEWARD_BILLING_TIME_ZONE must be an IANA time zone, not ${defaultTimeZone}`);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
   await store.migrate();
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
 
   const names = natsNames(config.natsPrefix);
-  const app = await NestFactory.createMicroservice(BillingModule.register({ controllers: [] }), {
-    ...commandTransportOptions({ servers: config.natsUrl, queue: BILLING_QUEUE, name: `steward-billing-${process.pid}` }),
-    logger: ['error', 'warn'],
+  const accounts = new AccountStreams(store);
+  const runner = new BillingCommandRunner({
+    store,
+    accounts,
+    catalogue,
+    defaultTimeZone,
+    authorize: teamBillingAuthorizer(new TeamAccess({ store }), new WorkspaceOrganizations({ db })),
+    maxAttempts: 50,
   });
+  const teamCommands = new CommandClient({ servers: config.natsUrl, name: `steward-billing-team-${process.pid}` });
+  const reactors = new ProjectionHost({
+    pool,
+    store,
+    logger,
+    batchSize: positive('BILLING_BATCH_SIZE', 5000),
+    projections: [
+      consumptionReactor({ accounts, runner }),
+      suspensionReactor({ send: natsTeamCommandSender(teamCommands, names) }),
+      accountOpenerReactor({ runner }),
+    ],
+  });
+  await reactors.start();
+  const sweep = new PeriodSweep({ read: new BillingReadRepository(db), runner, logger, intervalMs: positive('BILLING_SWEEP_INTERVAL_MS', 60_000) });
+  sweep.start();
+
+  const app = await NestFactory.createMicroservice(
+    BillingModule.register({ controllers: [billingAccountHandler(names)], providers: [{ provide: BillingCommandRunner, useValue: runner }] }),
+    {
+      ...commandTransportOptions({ servers: config.natsUrl, queue: BILLING_QUEUE, name: `steward-billing-${process.pid}` }),
+      logger: ['error', 'warn'],
+    },
+  );
   await app.listen();
   logger.info({ subjects: names.subject('cmd', 'billing', '>'), queue: BILLING_QUEUE, plans: catalogue.plans.map((plan) => plan.id) }, 'billing started');
 
@@ -43,6 +100,9 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       logger.info({ signal }, 'billing stopping');
       await app.close();
+      await sweep.close();
+      await reactors.stop();
+      await teamCommands.close();
       await store.close();
       await pool.end();
       logger.info('billing stopped');

@@ -60,7 +60,16 @@ export const BillingPeriodStarted = defineEvent({
   version: 1,
   context: 'billing',
   schema: z
-    .object({ ...org, period: BillingPeriodSchema, planId: PlanIdSchema, periodStart: IsoTimeSchema, periodEnd: IsoTimeSchema, startedAt: IsoTimeSchema })
+    .object({
+      ...org,
+      period: BillingPeriodSchema,
+      planId: PlanIdSchema,
+      /** The plan's monthly fee for this period, USD, as the catalogue said when the period started. */
+      feeUsd: AmountSchema,
+      periodStart: IsoTimeSchema,
+      periodEnd: IsoTimeSchema,
+      startedAt: IsoTimeSchema,
+    })
     .strict(),
 });
 

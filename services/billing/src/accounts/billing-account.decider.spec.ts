@@ -75,6 +75,7 @@ describe('billing account: opening and periods', () => {
             organizationId: ORG,
             period: '2026-03',
             planId: 'standard',
+            feeUsd: '49',
             periodStart: '2026-03-01T00:00:00.000Z',
             periodEnd: '2026-04-01T00:00:00.000Z',
             startedAt: '2026-03-10T12:00:00.000Z',

@@ -296,6 +296,7 @@ function startPeriod(decision: Decision, context: DecisionContext, period: strin
       organizationId: context.organizationId,
       period,
       planId: plan.id,
+      feeUsd: plan.monthlyFeeUsd,
       periodStart: new Date(start).toISOString(),
       periodEnd: new Date(end).toISOString(),
       startedAt: context.at,
