@@ -12,7 +12,7 @@
  * NATS_URL, NATS_PREFIX, STEWARD_BILLING_PLANS (the plan catalogue, see
  * @steward/billing), STEWARD_BILLING_TIME_ZONE (of accounts opened, default
  * UTC), BILLING_SWEEP_INTERVAL_MS (60000), BILLING_BATCH_SIZE (events per
- * consumption batch, 5000), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
+ * consumption batch, 5000), the invoices' (services/billing/src/invoices/invoicing.ts), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
  * `billing started`; on SIGTERM / SIGINT stops taking commands, lets the
  * reactors finish their batch, then closes.
  */
@@ -32,6 +32,7 @@ import { teamBillingAuthorizer } from './accounts/billing-access';
 import { BillingCommandRunner } from './accounts/billing-command.runner';
 import { billingAccountHandler } from './accounts/billing.handler';
 import { BillingModule } from './billing.module';
+import { invoicing } from './invoices/invoicing';
 import { consumptionReactor } from './consumption/consumption.reactor';
 import { accountOpenerReactor } from './periods/account-opener.reactor';
 import { PeriodSweep } from './periods/period-sweep';
@@ -61,14 +62,9 @@ async function main(): Promise<void> {
 
   const names = natsNames(config.natsPrefix);
   const accounts = new AccountStreams(store);
-  const runner = new BillingCommandRunner({
-    store,
-    accounts,
-    catalogue,
-    defaultTimeZone,
-    authorize: teamBillingAuthorizer(new TeamAccess({ store }), new WorkspaceOrganizations({ db })),
-    maxAttempts: 50,
-  });
+  const authorize = teamBillingAuthorizer(new TeamAccess({ store }), new WorkspaceOrganizations({ db }));
+  const runner = new BillingCommandRunner({ store, accounts, catalogue, defaultTimeZone, authorize, maxAttempts: 50 });
+  const invoices = invoicing({ env: process.env, redisUrl: config.redisUrl, store, db, names, catalogue, logger, accounts, runner, authorize });
   const teamCommands = new CommandClient({ servers: config.natsUrl, name: `steward-billing-team-${process.pid}` });
   const reactors = new ProjectionHost({
     pool,
@@ -86,14 +82,18 @@ async function main(): Promise<void> {
   sweep.start();
 
   const app = await NestFactory.createMicroservice(
-    BillingModule.register({ controllers: [billingAccountHandler(names)], providers: [{ provide: BillingCommandRunner, useValue: runner }] }),
+    BillingModule.register({
+      controllers: [billingAccountHandler(names), ...invoices.controllers],
+      providers: [{ provide: BillingCommandRunner, useValue: runner }, ...invoices.providers],
+    }),
     {
       ...commandTransportOptions({ servers: config.natsUrl, queue: BILLING_QUEUE, name: `steward-billing-${process.pid}` }),
       logger: ['error', 'warn'],
     },
   );
   await app.listen();
-  logger.info({ subjects: names.subject('cmd', 'billing', '>'), queue: BILLING_QUEUE, plans: catalogue.plans.map((plan) => plan.id) }, 'billing started');
+  await invoices.start();
+  logger.info({ paymentProvider: invoices.paymentProvider, subjects: names.subject('cmd', 'billing', '>'), queue: BILLING_QUEUE, plans: catalogue.plans.map((plan) => plan.id) }, 'billing started');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       logger.info({ signal }, 'billing stopping');
       await app.close();
       await sweep.close();
+      await invoices.close();
       await reactors.stop();
       await teamCommands.close();
       await store.close();

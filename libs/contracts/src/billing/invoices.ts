@@ -283,3 +283,62 @@ export const INVOICE_ERROR_HTTP_STATUS: Readonly<Record<InvoiceErrorCode, number
   [InvoiceErrorCode.Conflict]: 409,
   [InvoiceErrorCode.Unavailable]: 503,
 };
+
+// ---------------------------------------------------------------- commands (`<prefix>cmd.billing.<Type>`)
+
+/** An admin's record of a payment received outside Steward (the manual provider): the amount due, exactly. */
+export const RecordInvoicePaymentPayload = z
+  .object({
+    organizationId: TeamIdSchema,
+    invoiceId: InvoiceIdSchema,
+    period: BillingPeriodSchema,
+    amountUsd: z.string().max(40).regex(/^(0|[1-9]\d{0,14})(\.\d{1,2})?$/, 'an amount in USD with at most 2 decimal places, e.g. "126.42"'),
+    /** The payment's reference (a bank transfer id, a cheque number). */
+    reference: text({ min: 1, max: 200, singleLine: true }),
+  })
+  .strict();
+
+/** A Stripe webhook delivery as the gateway received it: the raw body and its Stripe-Signature header. */
+export const HandleStripeWebhookPayload = z
+  .object({ payload: z.string().max(1_000_000), signature: z.string().max(2000).optional() })
+  .strict();
+
+/** "Manage Subscription": a customer-portal session of the organization's Stripe customer. */
+export const CreatePortalSessionPayload = z.object({ organizationId: TeamIdSchema, returnUrl: z.url().max(2000).optional() }).strict();
+
+/** "Add Credits" with a checkout: a Checkout session for `credits` at the plan's rate. */
+export const CreateCreditsCheckoutPayload = z
+  .object({
+    organizationId: TeamIdSchema,
+    credits: z.string().max(40).regex(/^[1-9]\d{0,14}(\.\d{1,12})?$|^0\.\d{0,11}[1-9]$/, 'a positive amount of credits'),
+    /** The caller's idempotency key: the same key gives the same session. */
+    idempotencyKey: text({ min: 1, max: 400 }),
+  })
+  .strict();
+
+export const InvoiceCommandPayloads = {
+  RecordInvoicePayment: RecordInvoicePaymentPayload,
+  HandleStripeWebhook: HandleStripeWebhookPayload,
+  CreatePortalSession: CreatePortalSessionPayload,
+  CreateCreditsCheckout: CreateCreditsCheckoutPayload,
+} as const;
+
+export type InvoiceCommandType = keyof typeof InvoiceCommandPayloads;
+export type InvoiceCommandPayload<T extends InvoiceCommandType> = z.output<(typeof InvoiceCommandPayloads)[T]>;
+
+/** What the webhook command answers (never the payload). */
+export interface StripeWebhookAnswer {
+  readonly ok: true;
+  readonly eventId: string;
+  readonly type: string;
+  readonly duplicate: boolean;
+  readonly outcome: string;
+}
+
+/** A payment provider's hosted page: Checkout or the customer portal. */
+export interface ProviderSessionAnswer {
+  readonly ok: true;
+  readonly provider: string;
+  readonly url: string;
+  readonly sessionId?: string;
+}

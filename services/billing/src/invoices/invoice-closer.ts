@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { InvoiceReadRepository, type PlanCatalogue } from '@steward/billing';
+import { BILLING_SCHEMA, InvoiceReadRepository, type PlanCatalogue } from '@steward/billing';
 import { BillingStreams, billingLedgerEventRegistry, derivedId, type BillingLedgerEvent, type CommandEnvelope } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import type { Logger } from '@steward/observability';
@@ -39,7 +39,7 @@ export interface InvoiceCloserOptions {
   readonly adjustmentLookback?: number;
   /** Organizations closed at once (their stream reads and commands in flight). */
   readonly concurrency?: number;
-  /** The organizations to look at; default: every organization of the team read model. */
+  /** The organizations to look at; default: every organization with a billing account. */
   readonly organizations?: () => Promise<string[]>;
 }
 
@@ -93,9 +93,16 @@ export class InvoiceCloser {
     return report;
   }
 
+  /** Every organization with a billing account (the accounts read model); none before it exists. */
   private async allOrganizations(): Promise<string[]> {
-    const rows = await teamDb(this.options.db).selectFrom('organizations').select('id').orderBy('id').execute();
-    return rows.map((row) => row.id);
+    try {
+      const rows = await sql<{ organization_id: string }>`SELECT organization_id FROM ${sql.id(BILLING_SCHEMA, 'accounts')} ORDER BY organization_id`.execute(this.options.db);
+      return rows.rows.map((row) => row.organization_id);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '42P01' || code === '3F000') return [];
+      throw error;
+    }
   }
 
   private async closeBatch(organizationIds: readonly string[], now: Date): Promise<CloseReport> {
