@@ -9,3 +9,4 @@ export * from './periods';
 export * from './plans';
 export * from './payments';
 export * from './read-models';
+export * from './invoices';
