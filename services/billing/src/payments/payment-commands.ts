@@ -65,7 +65,7 @@ export class PaymentCommands {
     return this.commands.handle(type, raw, (envelope) => this.execute(type, envelope));
   }
 
-  async execute(type: InvoiceCommandType, envelope: CommandEnvelope): Promise<CommandAnswer | StripeWebhookAnswer | ProviderSessionAnswer> {
+  async execute(type: InvoiceCommandType, envelope: CommandEnvelope): Promise<CommandAnswer | ((StripeWebhookAnswer | ProviderSessionAnswer) & { events: [] })> {
     switch (type) {
       case 'RecordInvoicePayment': {
         const payload = this.payload('RecordInvoicePayment', envelope);
@@ -88,7 +88,7 @@ export class PaymentCommands {
         const payload = this.payload('HandleStripeWebhook', envelope);
         if (!this.options.stripe) throw new InvoiceError(InvoiceErrorCode.ProviderNotConfigured, 'Stripe is not configured (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)');
         const outcome = await this.options.stripe.webhooks.handle(payload.payload, payload.signature);
-        return { ok: true, ...outcome };
+        return { ok: true, ...outcome, events: [] };
       }
       case 'CreatePortalSession': {
         const payload = this.payload('CreatePortalSession', envelope);
@@ -97,7 +97,7 @@ export class PaymentCommands {
         const customer = await this.reads.customerOf(payload.organizationId, 'stripe');
         if (!customer) throw new InvoiceError(InvoiceErrorCode.NotFound, 'no Stripe customer for this organization yet: buy credits once with Add Credits');
         const session = await this.options.stripe.provider.createPortalSession(customer, payload.returnUrl ?? this.options.stripe.provider.successUrl);
-        return { ok: true, provider: 'stripe', url: session.url };
+        return { ok: true, provider: 'stripe', url: session.url, events: [] };
       }
       case 'CreateCreditsCheckout': {
         const payload = this.payload('CreateCreditsCheckout', envelope);
@@ -114,7 +114,7 @@ export class PaymentCommands {
           idempotencyKey: payload.idempotencyKey,
           requestedBy: envelope.actor.id,
         });
-        return { ok: true, provider: session.provider, url: session.url, sessionId: session.sessionId };
+        return { ok: true, provider: session.provider, url: session.url, sessionId: session.sessionId, events: [] };
       }
       default: {
         const _exhaustive: never = type;

@@ -1,0 +1,3 @@
+export * from './invoice.routes';
+export * from './invoice-command.sender';
+export * from './invoice-views.schema';
