@@ -70,6 +70,11 @@ export enum BillingErrorCode {
   ExpiryInPast = 'BILLING_EXPIRY_IN_PAST',
   Conflict = 'BILLING_CONFLICT',
   Unavailable = 'BILLING_UNAVAILABLE',
+  /**
+   * The organization is past its overdraft limit: its workspaces are suspended and new usage ingest is
+   * refused (402) until a top-up (the gateway's answer, not a command refusal).
+   */
+  CreditsExhausted = 'BILLING_CREDITS_EXHAUSTED',
 }
 
 export type BillingErrorBody = CommandErrorBody<BillingErrorCode>;
@@ -84,4 +89,5 @@ export const BILLING_ERROR_HTTP_STATUS: Readonly<Record<BillingErrorCode, number
   [BillingErrorCode.ExpiryInPast]: 400,
   [BillingErrorCode.Conflict]: 409,
   [BillingErrorCode.Unavailable]: 503,
+  [BillingErrorCode.CreditsExhausted]: 402,
 };

@@ -5,3 +5,4 @@ export * from './job-history';
 export * from './runtime-registry';
 export * from './team-rbac';
 export * from './usage-metering';
+export * from './billing';
