@@ -28,7 +28,7 @@ import { ActivityReadBuffer } from './activity-read.buffer';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
-import { CreditSuspensions, billingCards, billingRoutes, invoiceRoutes, jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
+import { CreditSuspensions, billingCards, billingRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -144,7 +144,9 @@ async function main(): Promise<void> {
   // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)
   routes.push(...runtimeRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // billing: the cards, plan, credits, the ledger (cmd.billing.*)
-  routes.push(...billingRoutes({ ...billing, commands, natsPrefix: config.natsPrefix, readYourWrites }));
+  routes.push(
+    ...billingRoutes({ ...billing, payments: checkoutProviderFromEnv(process.env, { commands, natsPrefix: config.natsPrefix, readYourWrites }), commands, natsPrefix: config.natsPrefix, readYourWrites }),
+  );
   // invoices, payments and the payment provider (cmd.billing.*)
   routes.push(...invoiceRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   assertRoutePermissions(routes);

@@ -313,6 +313,8 @@ export const CreateCreditsCheckoutPayload = z
     credits: z.string().max(40).regex(/^[1-9]\d{0,14}(\.\d{1,12})?$|^0\.\d{0,11}[1-9]$/, 'a positive amount of credits'),
     /** The caller's idempotency key: the same key gives the same session. */
     idempotencyKey: text({ min: 1, max: 400 }),
+    successUrl: z.url().max(2000).optional(),
+    cancelUrl: z.url().max(2000).optional(),
   })
   .strict();
 

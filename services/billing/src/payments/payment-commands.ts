@@ -113,6 +113,8 @@ export class PaymentCommands {
           amountUsd: usdCents(usdForCredits(payload.credits, rate)),
           idempotencyKey: payload.idempotencyKey,
           requestedBy: envelope.actor.id,
+          ...(payload.successUrl ? { successUrl: payload.successUrl } : {}),
+          ...(payload.cancelUrl ? { cancelUrl: payload.cancelUrl } : {}),
         });
         return { ok: true, provider: session.provider, url: session.url, sessionId: session.sessionId, events: [] };
       }

@@ -5,3 +5,4 @@ export * from './credit-suspension';
 export * from './invoice.routes';
 export * from './invoice-command.sender';
 export * from './invoice-views.schema';
+export * from './checkout-provider';
