@@ -27,7 +27,7 @@ const InvoicePath = z.strictObject({ orgId: PathId, id: PathId });
 const PaymentBody = z.strictObject({ amountUsd: RecordInvoicePaymentPayload.shape.amountUsd, reference: RecordInvoicePaymentPayload.shape.reference });
 const PortalBody = z.strictObject({ returnUrl: z.url().max(2000).optional() });
 /** A Stripe event as the webhook documents it; the route reads the raw bytes (the signature covers them). */
-const StripeEventDoc = z.object({ id: z.string(), type: z.string(), data: z.object({ object: z.record(z.string(), z.unknown()) }) });
+const StripeEventDoc = z.object({ id: z.string().min(1).max(200), type: z.string().min(1).max(200), data: z.object({ object: z.record(z.string(), z.unknown()) }) });
 const STRIPE_SIGNATURE = 'stripe-signature';
 
 /**
@@ -158,7 +158,12 @@ export function invoiceRoutes(deps: InvoiceRoutesDeps): AnyRoute[] {
       rawBody: { content: { 'application/json': StripeEventDoc } },
       headers: [{ name: 'Stripe-Signature', description: 'Stripe’s signature of the raw body (required)' }],
       responses: { 200: StripeWebhookReceiptSchema },
-      handler: async ({ rawText, headers, requestId }) => {
+      handler: async ({ body, rawText, headers, requestId }) => {
+        const shape = StripeEventDoc.safeParse(body);
+        if (!shape.success) {
+          const errors = shape.error.issues.map((issue) => ({ field: ['body', ...issue.path].join('.'), message: issue.message }));
+          throw new GatewayError(GatewayErrorCode.Validation, `not a Stripe event: ${errors.map((error) => error.field).join(', ')}`, { errors });
+        }
         const signature = headers[STRIPE_SIGNATURE];
         const refused = () =>
           new GatewayError(GatewayErrorCode.Validation, 'the Stripe-Signature header does not verify this payload', {
