@@ -35,7 +35,7 @@ import { BillingStreams, eventIdFor } from '@steward/contracts';
 import { PostgresEventStore, type NewEvent } from '@steward/event-store';
 import { createLogger } from '@steward/observability';
 import { ProjectionHost } from '@steward/projections';
-import { teamReadModelProjections } from '@steward/team-rbac';
+import { TEAM_SCHEMA, teamReadModelProjections } from '@steward/team-rbac';
 import { createTestEnv } from '@steward/testing';
 import { CHARGEBACK_SCHEMA, chargebackProjection } from '@steward/usage-metering';
 import { InvoiceCloser } from '../services/billing/src/invoices/invoice-closer';
@@ -103,8 +103,11 @@ async function main(): Promise<void> {
       }
       await store.appendMany(requests);
     }
+    // every projection has created its tables once it has caught up
+    const accountsHead = await store.headPosition();
+    for (const name of ['team', 'chargeback', 'billing', INVOICES_PROJECTION]) await host.runner(name).waitForPosition(accountsHead, 600_000);
     await sql`
-      INSERT INTO rm_team.workspaces (id, organization_id, name, status, created_by, created_at, updated_at)
+      INSERT INTO ${sql.id(TEAM_SCHEMA, 'workspaces')} (id, organization_id, name, status, created_by, created_at, updated_at)
       SELECT 'ws_bench' || lpad(i::text, 6, '0'), 'org_bench' || lpad(i::text, 6, '0'), 'Main', 'active', 'bench', now(), now()
       FROM generate_series(0, ${organizations - 1}::int) AS i`.execute(db);
     const models = sql.raw(
@@ -133,8 +136,6 @@ async function main(): Promise<void> {
       FROM ${chargeback('usage_calls')}
       GROUP BY workspace_id, date_trunc('month', time AT TIME ZONE 'UTC'), provider, model, price_key, organization_id`.execute(db);
     await sql`ANALYZE`.execute(db);
-    const head = await store.headPosition();
-    await host.runner('billing').waitForPosition(head, 600_000);
     console.log(`setup (accounts, workspaces, ${events} calls, statement lines): ${seconds(Date.now() - started)}`);
 
     const runner = new InvoiceCommandRunner({ store });
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
           if (value instanceof Date) return value.toISOString();
           return copyText(typeof value === 'object' ? JSON.stringify(value) : String(value));
         })
-        .join('\t'),
+        .join('\t') + '\n',
     );
     const client = await env.pool.connect();
     let copyMs: number;

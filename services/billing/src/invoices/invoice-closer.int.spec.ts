@@ -12,10 +12,10 @@ import {
   usageEventIdFor,
   type UsageRecordedData,
 } from '@steward/contracts';
-import { PostgresEventStore, type NewEvent } from '@steward/event-store';
+import { PostgresEventStore, type GlobalPosition, type NewEvent } from '@steward/event-store';
 import { createLogger } from '@steward/observability';
 import { ProjectionHost } from '@steward/projections';
-import { teamReadModelProjections } from '@steward/team-rbac';
+import { TEAM_PROJECTION, teamReadModelProjections } from '@steward/team-rbac';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { chargebackProjection, CHARGEBACK_PROJECTION } from '@steward/usage-metering';
 import { InvoiceCloseJob, InvoiceQueueJobs } from './invoice-close.job';
@@ -46,10 +46,16 @@ describe('closing billing periods (real store, read models, Redis)', () => {
     return { eventId: randomUUID(), type, version: 1, data, metadata: { correlationId: randomUUID(), actor: { type: 'system', id: 'test' }, occurredAt: at } };
   }
 
+  /** The newest event appended (by the test or a closer): what every read model must reach before a close reads them. */
+  async function lastWritten(): Promise<GlobalPosition> {
+    const { rows } = await env.pool.query<{ stream_id: string }>('SELECT stream_id FROM steward_events.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1');
+    const [event] = await store.readStream(rows[0]!.stream_id, { direction: 'backwards', maxCount: 1 });
+    return event!.position;
+  }
+
   async function caughtUp(): Promise<void> {
-    const head = await store.headPosition();
-    for (const name of [CHARGEBACK_PROJECTION, INVOICES_PROJECTION, 'team']) await host.runner(name).waitForPosition(head, 60_000).catch(() => undefined);
-    // waitForPosition(head) is enough when nothing is appended meanwhile
+    const position = await lastWritten();
+    for (const name of [CHARGEBACK_PROJECTION, INVOICES_PROJECTION, TEAM_PROJECTION]) await host.runner(name).waitForPosition(position, 60_000);
   }
 
   async function use(organizationId: string, workspaceId: string, time: string, cost: string): Promise<void> {

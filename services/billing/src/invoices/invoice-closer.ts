@@ -163,7 +163,7 @@ export class InvoiceCloser {
         graceEndsAt,
         ...initial,
         at: nowIso,
-      }));
+      }), loaded);
       if (answer.changed && !answer.replayed) steps.opened++;
     }
     if (at < Date.parse(graceEndsAt)) {
@@ -173,6 +173,7 @@ export class InvoiceCloser {
         organizationId,
         period.period,
         () => ({ type: 'RefreshInvoiceDraft', ...target, ...initial, at: nowIso }),
+        loaded,
       );
       if (answer.changed && !answer.replayed) steps.refreshed++;
       return steps;
@@ -182,7 +183,7 @@ export class InvoiceCloser {
       const from = fresh.state.numbering.creditsAppliedThrough;
       const final = from === creditsFrom ? initial : content(from)!;
       return { type: 'IssueInvoice', ...target, ...final, creditsAppliedFrom: from, dueDays: this.dueDays, at: nowIso };
-    });
+    }, existing ? loaded : undefined);
     if (answer.changed && !answer.replayed) steps.issued++;
     return steps;
   }

@@ -34,9 +34,15 @@ export class InvoiceCommandRunner {
   }
 
   /** Decides `command` (built from the loaded state on every attempt) and appends its events. */
-  execute(envelope: CommandEnvelope, organizationId: string, period: string, command: (loaded: LoadedInvoice) => InvoiceCommand): Promise<CommandAnswer> {
+  execute(envelope: CommandEnvelope, organizationId: string, period: string, command: (loaded: LoadedInvoice) => InvoiceCommand, preloaded?: LoadedInvoice): Promise<CommandAnswer> {
+    // the first attempt may decide on streams the caller has just read; a conflict reloads them
+    let first = preloaded;
     return this.commands.commit(envelope, {
-      load: () => this.load(organizationId, period),
+      load: () => {
+        const loaded = first;
+        first = undefined;
+        return loaded ? Promise.resolve(loaded) : this.load(organizationId, period);
+      },
       streams: (loaded) => [loaded.invoice, loaded.numbering],
       decide: (loaded) => invoiceDecider.decide(command(loaded), loaded.state),
       streamOf: (event: InvoiceEvent) => (event.type === 'InvoiceNumberAssigned' ? InvoiceStreams.numbering(organizationId) : InvoiceStreams.invoice(organizationId, period)),
