@@ -103,9 +103,9 @@ async function main(): Promise<void> {
       }
       await store.appendMany(requests);
     }
-    // every projection has created its tables once it has caught up
-    const accountsHead = await store.headPosition();
-    for (const name of ['team', 'chargeback', 'billing', INVOICES_PROJECTION]) await host.runner(name).waitForPosition(accountsHead, 600_000);
+    // every projection has created its tables once it has caught up with the accounts
+    const [lastAccount] = await store.readStream(BillingStreams.account(orgId(organizations - 1)));
+    for (const name of ['team', 'chargeback', 'billing', INVOICES_PROJECTION]) await host.runner(name).waitForPosition(lastAccount!.position, 600_000);
     await sql`
       INSERT INTO ${sql.id(TEAM_SCHEMA, 'workspaces')} (id, organization_id, name, status, created_by, created_at, updated_at)
       SELECT 'ws_bench' || lpad(i::text, 6, '0'), 'org_bench' || lpad(i::text, 6, '0'), 'Main', 'active', 'bench', now(), now()
@@ -140,9 +140,11 @@ async function main(): Promise<void> {
 
     const runner = new InvoiceCommandRunner({ store });
     const closer = new InvoiceCloser({ store, db, runner, catalogue: DEFAULT_PLAN_CATALOGUE, logger, concurrency });
+    // the newest event appended, not headPosition(): that stops below any open transaction, a projection's own included
     const catchUp = async () => {
-      const position = await store.headPosition();
-      await host.runner(INVOICES_PROJECTION).waitForPosition(position, 900_000);
+      const { rows } = await env.pool.query<{ stream_id: string }>('SELECT stream_id FROM steward_events.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1');
+      const [last] = await store.readStream(rows[0]!.stream_id, { direction: 'backwards', maxCount: 1 });
+      await host.runner(INVOICES_PROJECTION).waitForPosition(last!.position, 900_000);
     };
 
     started = Date.now();

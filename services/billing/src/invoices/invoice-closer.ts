@@ -50,6 +50,12 @@ export interface CloseReport {
   readonly issued: number;
 }
 
+/** An organization to look at, with its billing time zone when the accounts read model knows it. */
+interface Candidate {
+  readonly organizationId: string;
+  readonly timeZone?: string;
+}
+
 interface Work {
   readonly organizationId: string;
   readonly entries: AccountEntry[];
@@ -79,7 +85,7 @@ export class InvoiceCloser {
 
   /** One run at `now`: every organization's last ended period and open drafts, in batches. */
   async close(now: Date): Promise<CloseReport> {
-    const organizations = await (this.options.organizations ?? (() => this.allOrganizations()))();
+    const organizations: Candidate[] = this.options.organizations ? (await this.options.organizations()).map((organizationId) => ({ organizationId })) : await this.allOrganizations();
     const report = { organizations: 0, opened: 0, refreshed: 0, issued: 0 };
     const batch = Math.max(1, (this.options.concurrency ?? 8) * 32);
     for (let index = 0; index < organizations.length; index += batch) {
@@ -94,10 +100,11 @@ export class InvoiceCloser {
   }
 
   /** Every organization with a billing account (the accounts read model); none before it exists. */
-  private async allOrganizations(): Promise<string[]> {
+  private async allOrganizations(): Promise<Candidate[]> {
     try {
-      const rows = await sql<{ organization_id: string }>`SELECT organization_id FROM ${sql.id(BILLING_SCHEMA, 'accounts')} ORDER BY organization_id`.execute(this.options.db);
-      return rows.rows.map((row) => row.organization_id);
+      const rows = await sql<{ organization_id: string; time_zone: string }>`
+        SELECT organization_id, time_zone FROM ${sql.id(BILLING_SCHEMA, 'accounts')} ORDER BY organization_id`.execute(this.options.db);
+      return rows.rows.map((row) => ({ organizationId: row.organization_id, timeZone: row.time_zone }));
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === '42P01' || code === '3F000') return [];
@@ -105,24 +112,37 @@ export class InvoiceCloser {
     }
   }
 
-  private async closeBatch(organizationIds: readonly string[], now: Date): Promise<CloseReport> {
+  private async closeBatch(candidates: readonly Candidate[], now: Date): Promise<CloseReport> {
     const at = now.getTime();
-    const accounts = await this.inParallel(organizationIds, async (organizationId) => {
+    const [drafts, issued] = await Promise.all([
+      this.invoices.draftPeriods(candidates.map((candidate) => candidate.organizationId)),
+      this.invoices.issuedPeriods(candidates.map((candidate) => candidate.organizationId)),
+    ]);
+    // the zone the accounts read model knows tells, without reading the account's stream, that its last period is issued already
+    const pending = candidates.filter((candidate) => {
+      if (candidate.timeZone === undefined || drafts.has(candidate.organizationId)) return true;
+      const last = lastEndedPeriod(at, candidate.timeZone).period;
+      return !(issued.get(candidate.organizationId) ?? []).some((invoice) => invoice.period === last);
+    });
+    const accounts = await this.inParallel(pending, async ({ organizationId }) => {
       const entries = await this.accountEntries(organizationId);
       const timeZone = accountTimeZone(entries);
       return timeZone ? { organizationId, entries, timeZone } : undefined;
     });
     const open = accounts.filter((account): account is NonNullable<typeof account> => account !== undefined);
-    const drafts = await this.invoices.draftPeriods(open.map((account) => account.organizationId));
-    const work: Work[] = open.map((account) => {
-      const last = lastEndedPeriod(at, account.timeZone);
-      const periods = new Map<string, BillingPeriod>([[last.period, last]]);
-      // drafts of earlier periods still waiting for their issue (a run missed, a zone changed)
-      for (const draft of drafts.get(account.organizationId) ?? []) if (!periods.has(draft.period)) periods.set(draft.period, billingPeriod(draft.period, draft.timeZone));
-      return { ...account, periods: [...periods.values()].sort((a, b) => a.period.localeCompare(b.period)) };
-    });
+    const work: Work[] = open
+      .map((account) => {
+        const done = new Set((issued.get(account.organizationId) ?? []).map((invoice) => invoice.period));
+        const last = lastEndedPeriod(at, account.timeZone);
+        const periods = new Map<string, BillingPeriod>(done.has(last.period) ? [] : [[last.period, last]]);
+        // drafts of earlier periods still waiting for their issue (a run missed, a zone changed)
+        for (const draft of drafts.get(account.organizationId) ?? []) if (!periods.has(draft.period)) periods.set(draft.period, billingPeriod(draft.period, draft.timeZone));
+        return { ...account, periods: [...periods.values()].sort((a, b) => a.period.localeCompare(b.period)) };
+      })
+      // an organization whose last period is issued has nothing to do until the next one ends
+      .filter((item) => item.periods.length > 0);
     const usage = await this.usageOf(work);
-    const adjustments = await this.adjustmentsOf(work);
+    const adjustments = await this.adjustmentsOf(work, issued);
     const report = { organizations: work.length, opened: 0, refreshed: 0, issued: 0 };
     await this.inParallel(work, async (item) => {
       for (const period of item.periods) {
@@ -239,38 +259,53 @@ export class InvoiceCloser {
     return found;
   }
 
-  /** For each (organization, period being closed): the late usage of its issued periods since their invoices. */
-  private async adjustmentsOf(work: readonly Work[]): Promise<Map<string, UsageAdjustment[]>> {
+  /**
+   * For each organization's newest draft: the late usage of its issued periods (the last `adjustmentLookback`) since
+   * their invoices. One usage query per distinct period bounds, one read of what was billed.
+   */
+  private async adjustmentsOf(work: readonly Work[], issued: ReadonlyMap<string, ReadonlyArray<{ period: string; start: number; end: number }>>): Promise<Map<string, UsageAdjustment[]>> {
     const lookback = this.options.adjustmentLookback ?? DEFAULT_ADJUSTMENT_LOOKBACK;
-    const issued = await this.invoices.issuedPeriods(work.map((item) => item.organizationId));
-    const targets: Array<{ item: Work; closing: BillingPeriod; periods: BillingPeriod[] }> = [];
+    const targets: Array<{ organizationId: string; closing: string; periods: ReadonlyArray<{ period: string; start: number; end: number }> }> = [];
     for (const item of work) {
-      const periods = (issued.get(item.organizationId) ?? []).slice(-lookback);
-      if (periods.length === 0) continue;
       // adjustments go on the newest draft being closed: the next invoice after the issued ones
-      const closing = item.periods.at(-1)!;
-      const earlier = periods.filter((period) => period < closing.period);
-      if (earlier.length > 0) targets.push({ item, closing, periods: earlier.map((period) => billingPeriod(period, item.timeZone)) });
+      const closing = item.periods.at(-1)!.period;
+      const periods = (issued.get(item.organizationId) ?? []).filter((invoice) => invoice.period < closing).slice(-lookback);
+      if (periods.length > 0) targets.push({ organizationId: item.organizationId, closing, periods });
     }
     const found = new Map<string, UsageAdjustment[]>();
     if (targets.length === 0) return found;
-    const workspaces = await this.workspacesOf(targets.map((target) => target.item.organizationId));
-    const billed = await this.invoices.billedUsage(
-      targets.map((target) => target.item.organizationId),
-      [...new Set(targets.flatMap((target) => target.periods.map((period) => period.period)))],
-    );
+    const organizationIds = targets.map((target) => target.organizationId);
+    const [workspaces, billed] = await Promise.all([
+      this.workspacesOf(organizationIds),
+      this.invoices.billedUsage(organizationIds, [...new Set(targets.flatMap((target) => target.periods.map((period) => period.period)))]),
+    ]);
+    // usage now of each (organization, issued period), read per distinct bounds (the zone it was cut in then)
+    const groups = new Map<string, { start: number; end: number; organizations: Set<string> }>();
+    for (const target of targets) {
+      for (const period of target.periods) {
+        const key = `${period.start}|${period.end}`;
+        const group = groups.get(key) ?? { start: period.start, end: period.end, organizations: new Set<string>() };
+        group.organizations.add(target.organizationId);
+        groups.set(key, group);
+      }
+    }
+    const now = new Map<string, PeriodUsageLine[]>();
+    for (const group of groups.values()) {
+      const ids = [...group.organizations].flatMap((organizationId) => workspaces.get(organizationId) ?? []);
+      for (const line of await periodUsageLines(this.options.db, ids, group.start, group.end)) {
+        if (!group.organizations.has(line.organizationId)) continue;
+        const key = `${line.organizationId}|${group.start}|${group.end}`;
+        now.set(key, [...(now.get(key) ?? []), line]);
+      }
+    }
     for (const target of targets) {
       const adjustments: UsageAdjustment[] = [];
-      const ids = workspaces.get(target.item.organizationId) ?? [];
       for (const period of target.periods) {
-        const invoice = await this.invoices.getByPeriod(target.item.organizationId, period.period);
-        // the issued invoice's own bounds: the zone it was cut in then
-        const bounds = invoice ? { start: Date.parse(invoice.periodStart), end: Date.parse(invoice.periodEnd) } : period;
-        const now = (await periodUsageLines(this.options.db, ids, bounds.start, bounds.end)).filter((line) => line.organizationId === target.item.organizationId);
-        const before = (billed.get(`${target.item.organizationId}|${period.period}`) ?? []).map((line) => ({ ...line, prices: pricesFromItems(line.items, now, line.priceKey) }));
-        for (const delta of usageDifferences(now, before)) adjustments.push({ period: period.period, delta });
+        const current = now.get(`${target.organizationId}|${period.start}|${period.end}`) ?? [];
+        const before = (billed.get(`${target.organizationId}|${period.period}`) ?? []).map((line) => ({ ...line, prices: pricesFromItems(line.items, current, line.priceKey) }));
+        for (const delta of usageDifferences(current, before)) adjustments.push({ period: period.period, delta });
       }
-      if (adjustments.length > 0) found.set(`${target.item.organizationId}|${target.closing.period}`, adjustments);
+      if (adjustments.length > 0) found.set(`${target.organizationId}|${target.closing}`, adjustments);
     }
     return found;
   }

@@ -173,18 +173,29 @@ export class InvoiceReadRepository {
     return row?.customer_id;
   }
 
-  /** Periods of the organizations' issued (or paid, or void) invoices. */
-  async issuedPeriods(organizationIds: readonly string[]): Promise<Map<string, string[]>> {
-    const found = new Map<string, string[]>();
+  /** The organizations' issued (or paid, or void) invoices: period and the bounds it was cut with, oldest first. None before the read model exists. */
+  async issuedPeriods(organizationIds: readonly string[]): Promise<Map<string, Array<{ period: string; start: number; end: number }>>> {
+    const found = new Map<string, Array<{ period: string; start: number; end: number }>>();
     if (organizationIds.length === 0) return found;
-    const rows = await this.db
-      .selectFrom('invoices')
-      .select(['organization_id', 'period'])
-      .where('organization_id', '=', sql<string>`ANY(${[...organizationIds]}::text[])`)
-      .where('status', '<>', 'draft')
-      .orderBy('period')
-      .execute();
-    for (const row of rows) found.set(row.organization_id, [...(found.get(row.organization_id) ?? []), row.period]);
+    let rows: Array<{ organization_id: string; period: string; period_start: Date; period_end: Date }>;
+    try {
+      rows = await this.db
+        .selectFrom('invoices')
+        .select(['organization_id', 'period', 'period_start', 'period_end'])
+        .where('organization_id', '=', sql<string>`ANY(${[...organizationIds]}::text[])`)
+        .where('status', '<>', 'draft')
+        .orderBy('period')
+        .execute();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '42P01' || code === '3F000') return found;
+      throw error;
+    }
+    for (const row of rows) {
+      const list = found.get(row.organization_id) ?? [];
+      list.push({ period: row.period, start: new Date(row.period_start).getTime(), end: new Date(row.period_end).getTime() });
+      found.set(row.organization_id, list);
+    }
     return found;
   }
 
