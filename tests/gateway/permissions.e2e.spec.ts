@@ -60,6 +60,10 @@ describe('permissions, from the matrix', () => {
     testRuntime: async () => ({ path: { id: await sharedRuntime() } }),
     setDefaultRuntime: async () => ({ path: { id: await sharedRuntime() } }),
     deleteRuntime: async ({ role }) => ({ path: { id: await createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, `deletable by ${role}`) } }),
+    // billing: valid bodies (the generated samples are not a plan id nor an amount)
+    changeBillingPlan: async () => ({ body: { planId: 'standard' } }),
+    addBillingCredits: async () => ({ body: { credits: '1' } }),
+    updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
   };
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
