@@ -37,6 +37,9 @@ interface BadCase {
 const BASE_OVERRIDES: Record<string, Record<string, Json>> = {
   changeMemberRole: { role: 'member' },
   updateWorkspace: { name: 'Still valid' },
+  changeBillingPlan: { planId: 'standard' },
+  addBillingCredits: { credits: '10' },
+  updateBillingSettings: { lowBalanceThresholds: ['100'] },
 };
 
 const UNKNOWN_FIELD = 'notAFieldOfThisRoute';

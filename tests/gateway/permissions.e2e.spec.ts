@@ -65,6 +65,10 @@ describe('permissions, from the matrix', () => {
     getInvoicePdf: async () => ({ path: { id: await sharedInvoice() } }),
     recordInvoicePayment: async () => ({ path: { id: await sharedInvoice() } }),
     deleteRuntime: async ({ role }) => ({ path: { id: await createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, `deletable by ${role}`) } }),
+    // billing: valid bodies (the generated samples are not a plan id nor an amount)
+    changeBillingPlan: async () => ({ body: { planId: 'standard' } }),
+    addBillingCredits: async () => ({ body: { credits: '1' } }),
+    updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
   };
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));

@@ -49,19 +49,20 @@ function offsetMs(instant: number, timeZone: string): number {
   return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
-/** The first instant of local day (year, month, day) in the zone (a day starting in a DST gap starts at the gap's end). */
+/**
+ * The first instant of local day (year, month, day) in the zone. Candidates are the wall time read with the
+ * offset in force a day before and a day after; the earliest that falls on the day wins: midnight itself, the
+ * first of two midnights (clocks set back over it), or the end of a gap that swallowed midnight.
+ */
 export function localMidnight(year: number, month: number, day: number, timeZone: string): number {
   const wall = Date.UTC(year, month - 1, day);
-  let guess = wall - offsetMs(wall, timeZone);
-  // twice: the offset at the guess may differ from the offset at the wall time read as UTC
-  guess = wall - offsetMs(guess, timeZone);
-  const local = localTime(guess, timeZone);
-  if (local.day !== day) {
-    // midnight does not exist (a gap): the day begins when the gap ends
-    const after = wall - offsetMs(guess + 86_400_000, timeZone);
-    return after;
-  }
-  return guess;
+  const candidates = [wall - offsetMs(wall - 86_400_000, timeZone), wall - offsetMs(wall + 86_400_000, timeZone), wall - offsetMs(wall, timeZone)];
+  const onTheDay = candidates.filter((candidate) => {
+    const local = localTime(candidate, timeZone);
+    return local.year === year && local.month === month && local.day === day;
+  });
+  if (onTheDay.length === 0) throw new Error(`no instant of ${year}-${month}-${day} found in ${timeZone}`);
+  return Math.min(...onTheDay);
 }
 
 /** The period (`YYYY-MM`) holding `instant` in the zone. */

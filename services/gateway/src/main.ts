@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
-import { planCatalogueFromEnv } from '@steward/billing';
+import { BillingReadRepository, planCatalogueFromEnv } from '@steward/billing';
 import { loadConfig } from '@steward/config';
 import { BILLING_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
@@ -137,8 +137,10 @@ async function main(): Promise<void> {
       usage: usageIngest,
     }),
   );
-  // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
-  routes.push(...usageRoutes({ db, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
+  // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler);
+  // the statement's credits at the organization's plan rate (billing)
+  const billingReads = new BillingReadRepository(db);
+  routes.push(...usageRoutes({ db, creditsPerUsd: creditsPerUsdFromEnv(process.env), creditsPerUsdOf: (organizationId) => billingReads.creditsPerUsd(organizationId, billing.catalogue) }));
   // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
   routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)

@@ -125,6 +125,12 @@ export class BillingReadRepository {
     };
   }
 
+  /** Credits per USD of the organization's plan (the catalogue's default plan while no account is open). */
+  async creditsPerUsd(organizationId: string, catalogue: PlanCatalogue): Promise<string> {
+    const account = await this.account(organizationId);
+    return planOrDefault(catalogue, account?.planId ?? catalogue.defaultPlanId).creditsPerUsd;
+  }
+
   /** Whether the organization's workspaces are suspended for lack of credits (false when unknown). */
   async isSuspended(organizationId: string): Promise<boolean> {
     try {
