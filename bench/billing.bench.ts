@@ -27,6 +27,9 @@
  * 4. the projection catching up on the issued invoices;
  * 5. the baseline: the invoice lines the run produced, `COPY`ed raw into an
  *    unindexed table of the same columns, and the ratio of the close (1–4) to it.
+ *
+ * Checked: every organization has one issued invoice, and the usage billed equals the raw calls inside each
+ * organization's own period, exactly.
  */
 import { loadavg } from 'node:os';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -167,6 +170,11 @@ async function main(): Promise<void> {
       SELECT (SELECT count(*) FROM ${invoices} WHERE status = 'issued')::text AS issued, (SELECT count(*) FROM ${lines})::text AS lines,
         (SELECT sum(total_due_usd) FROM ${invoices})::text AS due`.execute(db);
     const usage = await sql<{ cost: string }>`SELECT sum(amount_usd)::text AS cost FROM ${lines} WHERE kind = 'usage'`.execute(db);
+    // exactness: what the invoices bill is the calls inside each organization's own period, summed from the raw calls
+    const expected = await sql<{ cost: string }>`
+      SELECT sum(c.cost)::text AS cost FROM ${chargeback('usage_calls')} c
+      JOIN ${invoices} i ON i.organization_id = c.organization_id AND c.time >= i.period_start AND c.time < i.period_end`.execute(db);
+    if (usage.rows[0]!.cost !== expected.rows[0]!.cost) throw new Error(`invoices bill ${usage.rows[0]!.cost} USD of usage, the calls of the periods cost ${expected.rows[0]!.cost}`);
 
     // the baseline: the same lines, COPYed raw into a table of the same columns without indexes
     const rows = await sql<Record<string, unknown>>`SELECT * FROM ${lines}`.execute(db);
@@ -194,7 +202,7 @@ async function main(): Promise<void> {
 
     console.log(`open run: ${openReport.opened} drafts in ${seconds(openMs)} (${Math.round((openReport.opened / openMs) * 1000)} organizations/s); projection ${seconds(openProjectionMs)}`);
     console.log(`issue run: ${issueReport.issued} invoices in ${seconds(issueMs)} (${Math.round((issueReport.issued / issueMs) * 1000)} organizations/s); projection ${seconds(issueProjectionMs)}`);
-    console.log(`issued ${counts.rows[0]!.issued} invoices, ${counts.rows[0]!.lines} lines; usage billed ${usage.rows[0]!.cost} USD; total due ${counts.rows[0]!.due} USD`);
+    console.log(`issued ${counts.rows[0]!.issued} invoices, ${counts.rows[0]!.lines} lines; usage billed ${usage.rows[0]!.cost} USD (= the calls inside each period, summed raw); total due ${counts.rows[0]!.due} USD`);
     console.log(`closing the month (open + issue + both projections): ${seconds(closeMs)}`);
     console.log(`raw COPY of the ${rows.rows.length} invoice lines: ${seconds(copyMs)}; ratio close / COPY: ${(closeMs / copyMs).toFixed(1)}`);
     console.log(`load ${load()}`);
