@@ -40,6 +40,7 @@ const BASE_OVERRIDES: Record<string, Record<string, Json>> = {
   changeBillingPlan: { planId: 'standard' },
   addBillingCredits: { credits: '10' },
   updateBillingSettings: { lowBalanceThresholds: ['100'] },
+  recordInvoicePayment: { amountUsd: '49.00' },
 };
 
 const UNKNOWN_FIELD = 'notAFieldOfThisRoute';

@@ -63,7 +63,7 @@ describe('permissions, from the matrix', () => {
     // invoices: {id} names a draft invoice of the stack's organization (a payment of a draft is a 409: allowed, refused by the rules)
     getInvoice: async () => ({ path: { id: await sharedInvoice() } }),
     getInvoicePdf: async () => ({ path: { id: await sharedInvoice() } }),
-    recordInvoicePayment: async () => ({ path: { id: await sharedInvoice() } }),
+    recordInvoicePayment: async () => ({ path: { id: await sharedInvoice() }, body: { amountUsd: '49.00' } }),
     deleteRuntime: async ({ role }) => ({ path: { id: await createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, `deletable by ${role}`) } }),
     // billing: valid bodies (the generated samples are not a plan id nor an amount)
     changeBillingPlan: async () => ({ body: { planId: 'standard' } }),

@@ -292,7 +292,12 @@ export const RecordInvoicePaymentPayload = z
     organizationId: TeamIdSchema,
     invoiceId: InvoiceIdSchema,
     period: BillingPeriodSchema,
-    amountUsd: z.string().max(40).regex(/^(0|[1-9]\d{0,14})(\.\d{1,2})?$/, 'an amount in USD with at most 2 decimal places, e.g. "126.42"'),
+    // a refinement, not a pattern: the API documents a string and the problem names the field
+    amountUsd: z
+      .string()
+      .min(1)
+      .max(40)
+      .refine((value) => /^(0|[1-9]\d{0,14})(\.\d{1,2})?$/.test(value), 'an amount in USD with at most 2 decimal places, e.g. "126.42"'),
     /** The payment's reference (a bank transfer id, a cheque number). */
     reference: text({ min: 1, max: 200, singleLine: true }),
   })
