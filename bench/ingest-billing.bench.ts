@@ -9,8 +9,12 @@
  * usage events. The organization gets a large overdraft limit first, so that the runs' usage never
  * exhausts its credits (which would suspend it and answer 402).
  *
+ * The machine is shared: besides the rates, each run's CPU per event of the whole stack (every Steward
+ * process and the PostgreSQL backends serving them) is printed, which the load of others moves much less.
+ * BENCH_ROUNDS=2 runs without, with, with, without (ABBA) and compares the means.
+ *
  * Options as bench:ingest (BENCH_EVENTS, BENCH_BATCH, BENCH_CONCURRENCY, BENCH_STEADY_RATE,
- * BENCH_STEADY_SECONDS). Indicative on a shared machine: the two runs share it with whatever else runs.
+ * BENCH_STEADY_SECONDS), plus BENCH_ROUNDS (1).
  */
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
@@ -81,15 +85,58 @@ async function run(withBilling: boolean): Promise<RunResult> {
   }
 }
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '1');
+
+/** µs of CPU per event of the whole stack during the sustained run (the HTTP client and shared NATS left out). */
+function stackCpuPerEvent(result: RunResult): number {
+  const seconds = result.cpu.filter(([name]) => !name.startsWith('bench') && !name.startsWith('nats') && !name.endsWith('(HTTP client)')).reduce((total, [, value]) => total + value, 0);
+  return (seconds * 1e6) / EVENTS;
+}
+
+function mean(values: readonly number[]): number | undefined {
+  const known = values.filter((value) => Number.isFinite(value));
+  return known.length === 0 ? undefined : known.reduce((total, value) => total + value, 0) / known.length;
+}
+
+function combined(results: readonly RunResult[]): RunResult {
+  const cpu = new Map<string, number>();
+  for (const result of results) for (const [name, seconds] of result.cpu) cpu.set(name, (cpu.get(name) ?? 0) + seconds / results.length);
+  const worst = (pick: (result: RunResult) => number | undefined) => {
+    const values = results.map(pick).filter((value): value is number => value !== undefined && Number.isFinite(value));
+    return values.length === 0 ? undefined : Math.max(...values);
+  };
+  return {
+    visiblePerSecond: mean(results.map((result) => result.visiblePerSecond ?? Number.NaN)),
+    acceptedPerSecond: mean(results.map((result) => result.acceptedPerSecond)) ?? Number.NaN,
+    freshP50: worst((result) => result.freshP50),
+    freshP99: worst((result) => result.freshP99),
+    ...(results.some((result) => result.creditsP99 !== undefined)
+      ? { creditsP50: worst((result) => result.creditsP50), creditsP99: worst((result) => result.creditsP99), creditsMeasured: results.reduce((total, result) => total + (result.creditsMeasured ?? 0), 0) }
+      : {}),
+    cpu: [...cpu].sort((a, b) => b[1] - a[1]),
+  };
+}
+
 async function main(): Promise<void> {
-  const without = await run(false);
-  const withBilling = await run(true);
+  const order = ROUNDS >= 2 ? [false, true, true, false] : [false, true];
+  const runs: Array<{ withBilling: boolean; result: RunResult }> = [];
+  for (const withBilling of order) {
+    const result = await run(withBilling);
+    runs.push({ withBilling, result });
+    process.stderr.write(`  ${withBilling ? 'with' : 'without'} billing: ${fmt(result.visiblePerSecond)} ev/s end to end, stack CPU ${fmt(stackCpuPerEvent(result), 1)} µs/event\n`);
+  }
+  const without = combined(runs.filter((entry) => !entry.withBilling).map((entry) => entry.result));
+  const withBilling = combined(runs.filter((entry) => entry.withBilling).map((entry) => entry.result));
   const ratio = without.visiblePerSecond && withBilling.visiblePerSecond ? withBilling.visiblePerSecond / without.visiblePerSecond : undefined;
+  const cpuWithout = mean(runs.filter((entry) => !entry.withBilling).map((entry) => stackCpuPerEvent(entry.result)));
+  const cpuWith = mean(runs.filter((entry) => entry.withBilling).map((entry) => stackCpuPerEvent(entry.result)));
   console.log('\nbench:ingest-billing — the same ingest run without and with the billing process (indicative: shared machine)');
   console.log(`events                  ${EVENTS} in batches of ${BATCH}, ${CONCURRENCY} requests in flight; steady ${STEADY_RATE} ev/s for ${STEADY_SECONDS} s`);
   console.log(`end to end, no billing  ${fmt(without.visiblePerSecond)} ev/s (accepted ${fmt(without.acceptedPerSecond)} ev/s), visible p99 ${fmt(without.freshP99)} ms`);
   console.log(`end to end, billing     ${fmt(withBilling.visiblePerSecond)} ev/s (accepted ${fmt(withBilling.acceptedPerSecond)} ev/s), visible p99 ${fmt(withBilling.freshP99)} ms`);
+  console.log(`runs                    ${runs.map((entry) => `${entry.withBilling ? 'with' : 'without'} ${fmt(entry.result.visiblePerSecond)}`).join(', ')} ev/s`);
   console.log(`ratio with / without    ${ratio === undefined ? 'n/a' : ratio.toFixed(3)}   target ≥ 0.90   ${ratio === undefined ? 'n/a' : ratio >= 0.9 ? 'PASS' : 'MISS'}`);
+  console.log(`stack CPU per event     without ${fmt(cpuWithout, 1)} µs, with ${fmt(cpuWith, 1)} µs (ratio ${cpuWithout && cpuWith ? (cpuWithout / cpuWith).toFixed(3) : 'n/a'}: the rate a CPU-bound stack keeps)`);
   console.log(
     `credits fresh           p50 ${fmt(withBilling.creditsP50)} ms, p99 ${fmt(withBilling.creditsP99)} ms (accepted → available credits reflect it, ${withBilling.creditsMeasured ?? 0} batches)   target p99 < 1000   ${
       withBilling.creditsP99 === undefined || Number.isNaN(withBilling.creditsP99) ? 'n/a' : withBilling.creditsP99 < 1000 ? 'PASS' : 'MISS'
@@ -105,6 +152,8 @@ async function main(): Promise<void> {
       withoutBilling: without.visiblePerSecond === undefined ? null : Math.round(without.visiblePerSecond),
       withBilling: withBilling.visiblePerSecond === undefined ? null : Math.round(withBilling.visiblePerSecond),
       ratio: ratio === undefined ? null : Number(ratio.toFixed(3)),
+      cpuPerEventWithout: cpuWithout === undefined ? null : Number(cpuWithout.toFixed(1)),
+      cpuPerEventWith: cpuWith === undefined ? null : Number(cpuWith.toFixed(1)),
       creditsFreshP50: withBilling.creditsP50 === undefined ? null : Math.round(withBilling.creditsP50),
       creditsFreshP99: withBilling.creditsP99 === undefined ? null : Math.round(withBilling.creditsP99),
     }),

@@ -113,6 +113,12 @@ describe('billing through the gateway', () => {
     expect(refused.body).toMatchObject({ status: 402, type: 'urn:steward:problem:billing-credits-exhausted' });
     expect((refused.body as { detail: string }).detail).toMatch(/credits exhausted/);
     expect((await overview()).suspended).toBe(true);
+    // the OpenMeter-compatible route refuses alike
+    const cloudEvent = await client.call('POST', '/api/v1/events', {
+      token: owner,
+      body: { specversion: '1.0', type: 'llm.usage', id: `ce-${randomUUID()}`, source: 'billing-e2e', subject: stack.workspaceId, data: { provider: 'acme', model: 'flat-rate', inputTokens: 1 } },
+    });
+    expect(cloudEvent.status).toBe(402);
     await balanceIs(expectedBalance(5000));
 
     // a top-up (retried with the same key: granted once) pays the overdraft back and restores the workspace

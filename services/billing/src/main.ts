@@ -5,9 +5,9 @@
  * Answers the billing account's commands over NATS request/reply on
  * `<prefix>cmd.billing.<CommandType>` in the queue group `billing`, and runs
  * its reactors (one active instance each across replicas): consumption
- * (priced usage → CreditsConsumed), suspension (CreditsExhausted /
- * CreditsRestored → team-rbac's ChangeWorkspaceStatus), account opening (one
- * account per organization created), plus the period sweep (periods that
+ * (priced usage → CreditsConsumed) and the billing reactions (suspension:
+ * CreditsExhausted / CreditsRestored → team-rbac's ChangeWorkspaceStatus;
+ * one account opened per organization created), plus the period sweep (periods that
  * ended, grants that expired). Environment: DATABASE_URL, EVENT_STORE_SCHEMA,
  * NATS_URL, NATS_PREFIX, STEWARD_BILLING_PLANS (the plan catalogue, see
  * @steward/billing), STEWARD_BILLING_TIME_ZONE (of accounts opened, default
@@ -34,7 +34,7 @@ import { billingAccountHandler } from './accounts/billing.handler';
 import { BillingModule } from './billing.module';
 import { invoicing } from './invoices/invoicing';
 import { consumptionReactor } from './consumption/consumption.reactor';
-import { accountOpenerReactor } from './periods/account-opener.reactor';
+import { accountOpener } from './periods/account-opener';
 import { PeriodSweep } from './periods/period-sweep';
 import { natsTeamCommandSender, suspensionReactor } from './suspension/suspension.reactor';
 
@@ -73,8 +73,7 @@ async function main(): Promise<void> {
     batchSize: positive('BILLING_BATCH_SIZE', 5000),
     projections: [
       consumptionReactor({ accounts, runner }),
-      suspensionReactor({ send: natsTeamCommandSender(teamCommands, names) }),
-      accountOpenerReactor({ runner }),
+      suspensionReactor({ send: natsTeamCommandSender(teamCommands, names), open: accountOpener({ runner }) }),
     ],
   });
   await reactors.start();

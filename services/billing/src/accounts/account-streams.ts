@@ -36,7 +36,9 @@ export class AccountStreams {
     const recorded = cached?.recorded ?? new Map<string, { type: string; revision: bigint; position: GlobalPosition }>();
     const fresh = await this.store.readStream(streamId, { fromRevision: revision + 1n });
     for (const event of fresh) {
-      recorded.set(event.eventId, { type: event.type, revision: event.streamRevision, position: event.position });
+      // what a resent command is recognised by; consumption batches are not kept (their key is the consumed
+      // position the state holds, and a long ledger is mostly consumption: the map stays small)
+      if (event.type !== 'CreditsConsumed') recorded.set(event.eventId, { type: event.type, revision: event.streamRevision, position: event.position });
       revision = event.streamRevision;
       if (!billingLedgerEventRegistry.has(event.type)) continue;
       const upcasted = billingLedgerEventRegistry.upcast({ ...event, streamId });

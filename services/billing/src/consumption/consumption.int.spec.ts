@@ -4,7 +4,7 @@ import { BillingDecimal, BillingReadRepository, DEFAULT_PLAN_CATALOGUE, billingP
 import { BillingStreams, UsageStreams, usageEventIdFor, type CreditsConsumedData, type UsageCorrectedData, type UsageRecordedData } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { ProjectionHost } from '@steward/projections';
-import { createTestEnv, type TestEnv } from '@steward/testing';
+import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { AccountStreams } from '../accounts/account-streams';
 import { BillingCommandRunner } from '../accounts/billing-command.runner';
 import { CONSUMPTION_REACTOR, consumptionReactor } from './consumption.reactor';
@@ -168,9 +168,14 @@ describe('billing consumption reactor (event store, projection host)', () => {
     }
     const granted = (organizationId: string) => (organizationId === orgA ? '5250' : '5000');
     for (const organizationId of [orgA, orgB]) {
-      const account = await read.account(organizationId);
       const usd = sumAmounts(costs.get(organizationId)!);
-      expect(account?.balance).toBe(new BillingDecimal(granted(organizationId)).minus(new BillingDecimal(usd).times(100)).toFixed());
+      const expected = new BillingDecimal(granted(organizationId)).minus(new BillingDecimal(usd).times(100)).toFixed();
+      // the read model follows the store (an append may become visible to readers a moment after it committed)
+      const balance = await waitFor(`${organizationId} balance in the read model`, async () => {
+        const account = await read.account(organizationId);
+        return account?.balance === expected ? account.balance : undefined;
+      }, { timeoutMs: 20_000 }).catch(async () => (await read.account(organizationId))?.balance);
+      expect(balance).toBe(expected);
       // no grant below zero
       const below = await sql<{ count: string }>`SELECT count(*) FROM rm_billing.grants WHERE organization_id = ${organizationId} AND remaining < 0`.execute(db);
       expect(below.rows[0]!.count).toBe('0');

@@ -1,9 +1,8 @@
-import { BillingDecimal, amountText } from '@steward/billing';
+import { ExactSum } from '@steward/billing';
 import { USAGE_STREAM_PREFIX } from '@steward/contracts';
-import { formatPosition, type GlobalPosition, type RecordedEvent } from '@steward/event-store';
+import { comparePositions, formatPosition, parsePosition, type GlobalPosition, type RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
 import type { AccountStreams } from '../accounts/account-streams';
-import { positionAfter } from '../accounts/billing-account.decider';
 import type { BillingCommandRunner } from '../accounts/billing-command.runner';
 
 export const CONSUMPTION_REACTOR = 'billing-consumption';
@@ -36,25 +35,33 @@ function usdOf(event: RecordedEvent): string | undefined {
  * positions only grow, so "after the last consumed" is exactly "not counted yet".
  */
 export function groupUsage(events: readonly RecordedEvent[], consumedThrough: (organizationId: string) => string | undefined): OrganizationUsage[] {
-  const groups = new Map<string, { usd: BillingDecimal; first: GlobalPosition; last: GlobalPosition; events: number }>();
+  const groups = new Map<string, { usd: ExactSum; first: GlobalPosition; last: GlobalPosition; events: number }>();
+  const throughOf = new Map<string, GlobalPosition | undefined>();
   for (const event of events) {
     const organizationId = (event.data as UsageData).organizationId;
     const usd = usdOf(event);
     if (typeof organizationId !== 'string' || usd === undefined) continue;
-    const through = consumedThrough(organizationId);
-    if (through !== undefined && !positionAfter(formatPosition(event.position), through)) continue;
+    let through = throughOf.get(organizationId);
+    if (!throughOf.has(organizationId)) {
+      const text = consumedThrough(organizationId);
+      through = text === undefined ? undefined : parsePosition(text);
+      throughOf.set(organizationId, through);
+    }
+    if (through !== undefined && comparePositions(event.position, through) <= 0) continue;
     const group = groups.get(organizationId);
     if (group) {
-      group.usd = group.usd.plus(usd);
+      group.usd.add(usd);
       group.last = event.position;
       group.events += 1;
     } else {
-      groups.set(organizationId, { usd: new BillingDecimal(usd), first: event.position, last: event.position, events: 1 });
+      const sum = new ExactSum();
+      sum.add(usd);
+      groups.set(organizationId, { usd: sum, first: event.position, last: event.position, events: 1 });
     }
   }
   return [...groups].map(([organizationId, group]) => ({
     organizationId,
-    usd: amountText(group.usd),
+    usd: group.usd.text(),
     first: formatPosition(group.first),
     last: formatPosition(group.last),
     events: group.events,
@@ -103,7 +110,7 @@ export function consumptionReactor(deps: ConsumptionReactorDeps): ProjectionDefi
         }
         for (const usage of groupUsage(events, (organizationId) => through.get(organizationId))) {
           // a batch of unpriced calls only moves no credit: nothing to record
-          if (new BillingDecimal(usage.usd).isZero()) continue;
+          if (usage.usd === '0') continue;
           const at = now().toISOString();
           await deps.runner.decideOn(
             usage.organizationId,

@@ -4,7 +4,7 @@ import { BillingReadRepository, DEFAULT_PLAN_CATALOGUE, billingProjection } from
 import { BillingStreams } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { ProjectionHost } from '@steward/projections';
-import { createTestEnv, type TestEnv } from '@steward/testing';
+import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { AccountStreams } from '../accounts/account-streams';
 import { BillingCommandRunner } from '../accounts/billing-command.runner';
 import { PeriodSweep } from './period-sweep';
@@ -27,7 +27,14 @@ describe('billing period sweep (event store, read model)', () => {
   const runner = () =>
     new BillingCommandRunner({ store, accounts: new AccountStreams(store), catalogue: DEFAULT_PLAN_CATALOGUE, defaultTimeZone: 'Europe/Paris', authorize: async () => undefined });
   const sweepAt = (at: string, by = runner()) => new PeriodSweep({ read, runner: by, logger, intervalMs: 60_000, now: () => new Date(at) }).sweep();
-  const caughtUp = async () => host.runner('billing').waitForPosition(await store.headPosition(), 20_000);
+  /** The read model has applied the account's last event (its revision), not merely a head read a moment too early. */
+  const caughtUp = async () => {
+    const last = (await store.readStream(BillingStreams.account(organizationId), { direction: 'backwards', maxCount: 1 }))[0]!.streamRevision.toString();
+    await waitFor('the billing read model at the account stream revision', async () => {
+      const { rows } = await env.pool.query<{ revision: string }>('SELECT revision FROM rm_billing.accounts WHERE organization_id = $1', [organizationId]).catch(() => ({ rows: [] as Array<{ revision: string }> }));
+      return rows[0]?.revision === last ? true : undefined;
+    }, { timeoutMs: 20_000 });
+  };
   const types = async () => (await store.readStream(BillingStreams.account(organizationId))).map((event) => event.type);
   const command = (type: string, at: string) => ({ commandId: randomUUID(), type, actor: { type: 'user' as const, id: 'usr_owner' }, organizationId, issuedAt: at, payload: {} });
 

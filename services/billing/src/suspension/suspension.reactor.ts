@@ -4,7 +4,7 @@ import { MessagingError, MessagingErrorCode, type CommandClient, type NatsNames 
 import { ProjectionError, ProjectionErrorCode, defineProjection, projectionSchema, type ProjectionDefinition } from '@steward/projections';
 import { teamDb } from '@steward/team-rbac';
 
-export const SUSPENSION_REACTOR = 'billing-suspension';
+export const SUSPENSION_REACTOR = 'billing-reactions';
 export const SUSPENSION_SCHEMA = projectionSchema(SUSPENSION_REACTOR);
 /** The reason team-rbac records with the workspace's status change. */
 export const CREDITS_EXHAUSTED_REASON = 'credits_exhausted';
@@ -48,6 +48,11 @@ export function natsTeamCommandSender(client: CommandClient, names: NatsNames): 
 }
 
 /**
+ * The billing service's reactions to other events than usage, one reactor (one subscription: each reader
+ * of the store polls on every append, so fewer readers is cheaper at ingest rates).
+ *
+ * Opening: on OrganizationCreated, `open` opens the organization's billing account.
+ *
  * Suspension as a reaction to the ledger: on CreditsExhausted every active
  * workspace of the organization is suspended through team-rbac
  * (ChangeWorkspaceStatus, reason credits_exhausted) and remembered here; on
@@ -56,7 +61,11 @@ export function natsTeamCommandSender(client: CommandClient, names: NatsNames): 
  * before its checkpoint) resends the same commands, which team-rbac answers
  * as it did the first time. Run by a ProjectionHost in the billing process.
  */
-export function suspensionReactor(deps: { readonly send: TeamCommandSender }): ProjectionDefinition<SuspensionDB> {
+export function suspensionReactor(deps: {
+  readonly send: TeamCommandSender;
+  /** Opens the account of an organization created (the OrganizationCreated event's id names the command). */
+  readonly open?: (organizationId: string, eventId: string) => Promise<void>;
+}): ProjectionDefinition<SuspensionDB> {
   const envelope = (commandId: string, organizationId: string, workspaceId: string, status: 'suspended' | 'active', reason: string, at: string): CommandEnvelope => ({
     commandId,
     type: 'ChangeWorkspaceStatus',
@@ -71,13 +80,13 @@ export function suspensionReactor(deps: { readonly send: TeamCommandSender }): P
       await work();
     } catch (error) {
       if (error instanceof ProjectionError) throw error;
-      throw new ProjectionError(ProjectionErrorCode.NothingApplies, `billing suspension could not reach team-rbac, retrying: ${(error as Error).message}`, {}, { cause: error });
+      throw new ProjectionError(ProjectionErrorCode.NothingApplies, `billing reaction failed, retrying: ${(error as Error).message}`, {}, { cause: error });
     }
   };
   return defineProjection<SuspensionDB>({
     name: SUSPENSION_REACTOR,
     version: 1,
-    streamPrefixes: [BILLING_ACCOUNT_STREAM_PREFIX],
+    streamPrefixes: [BILLING_ACCOUNT_STREAM_PREFIX, 'team-organization-'],
     awaitedByWrites: false,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async migrate(db: Kysely<any>) {
@@ -90,6 +99,10 @@ export function suspensionReactor(deps: { readonly send: TeamCommandSender }): P
         .execute();
     },
     handlers: {
+      async OrganizationCreated(_trx, event) {
+        const { organizationId } = event.data as { organizationId: string };
+        await guarded(async () => deps.open?.(organizationId, event.eventId));
+      },
       async CreditsExhausted(trx, event) {
         const data = event.data as { organizationId: string; exhaustedAt: string };
         await guarded(async () => {
