@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { InvoiceErrorCode, RecordInvoicePaymentPayload } from '@steward/contracts';
+import { InvoiceErrorCode, MAX_JSON_DEPTH, MAX_JSON_NODES, RecordInvoicePaymentPayload, jsonProblem } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { InvoiceReadRepository, renderInvoicePdf } from '@steward/billing';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
@@ -159,6 +159,12 @@ export function invoiceRoutes(deps: InvoiceRoutesDeps): AnyRoute[] {
       headers: [{ name: 'Stripe-Signature', description: 'Stripe’s signature of the raw body (required)' }],
       responses: { 200: StripeWebhookReceiptSchema },
       handler: async ({ body, rawText, headers, requestId }) => {
+        // what no store could hold is refused before the signature is even looked at
+        const unstorable = jsonProblem(body, { maxDepth: MAX_JSON_DEPTH, maxNodes: MAX_JSON_NODES });
+        if (unstorable) {
+          const field = ['body', ...unstorable.path].join('.');
+          throw new GatewayError(GatewayErrorCode.Validation, `not a Stripe event: ${field} ${unstorable.message}`, { errors: [{ field, message: unstorable.message }] });
+        }
         const shape = StripeEventDoc.safeParse(body);
         if (!shape.success) {
           const errors = shape.error.issues.map((issue) => ({ field: ['body', ...issue.path].join('.'), message: issue.message }));
