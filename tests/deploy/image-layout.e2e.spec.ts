@@ -190,6 +190,10 @@ describe('the image layout: built JS and production dependencies, every process 
     expect(await scrape('usage-metering')).toMatch(/^steward_projection_active\{[^}]*projection="usage-rerate"[^}]*\} 1$/m);
     expect(await scrape('relay')).toMatch(/^steward_relay_lag\{[^}]*\} \d+$/m);
     expect(await scrape('billing')).toMatch(/^steward_projection_active\{[^}]*projection="billing-consumption"[^}]*\} 1$/m);
+    // billing's readiness asks Redis too: its invoice close job runs on BullMQ
+    const billing = running.find((candidate) => candidate.name === 'billing')!;
+    const readiness = (await (await fetch(billing.readyUrl)).json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(readiness).toMatchObject({ status: 'ready', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
     const status = JSON.parse(await runToEnd(layout, ['steward', 'projections', 'status', '--json'], baseEnv)) as unknown;
     expect(JSON.stringify(status)).toContain('"team"');
   });
