@@ -16,6 +16,15 @@ import { buildFromDockerContext, createProductionLayout, removeBuild, type Produ
 
 const ROOT = join(__dirname, '..', '..');
 const STOP_GRACE_MS = 20_000;
+/**
+ * Billing with Stripe configured: it loads the stripe library (a production dependency, loaded on
+ * first use) before it counts as ready. Nothing calls Stripe while the processes start.
+ */
+const STRIPE_CONFIGURED = {
+  STRIPE_SECRET_KEY: 'sk_test_image_layout',
+  STRIPE_WEBHOOK_SECRET: 'whsec_image_layout',
+  STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
+} as const;
 
 interface Running {
   readonly name: string;
@@ -76,7 +85,7 @@ describe('the image layout: built JS and production dependencies, every process 
     for (const spec of stewardProcesses()) {
       // Every container of the image has STEWARD_OPS_PORT; the gateway serves its probes on PORT and leaves it free.
       const opsPort = await freePort();
-      const processEnv = { ...baseEnv, STEWARD_OPS_PORT: String(opsPort) };
+      const processEnv: NodeJS.ProcessEnv = { ...baseEnv, STEWARD_OPS_PORT: String(opsPort), ...(spec.name === 'billing' ? STRIPE_CONFIGURED : {}) };
       const started = run(layout, [spec.name], processEnv);
       const entry: Running = {
         name: spec.name,
@@ -107,7 +116,15 @@ describe('the image layout: built JS and production dependencies, every process 
       const result = spawnSync(process.execPath, ['-e', script], { cwd: layout.root, env: { PATH: process.env.PATH }, encoding: 'utf8' });
       return JSON.parse(result.stdout) as Record<string, boolean>;
     };
-    expect(probe(['pg', 'kysely', 'ioredis', 'swagger-ui-dist/package.json'])).toEqual({ pg: true, kysely: true, ioredis: true, 'swagger-ui-dist/package.json': true });
+    expect(probe(['pg', 'kysely', 'ioredis', 'bullmq', 'stripe', 'pdfkit', 'swagger-ui-dist/package.json'])).toEqual({
+      pg: true,
+      kysely: true,
+      ioredis: true,
+      bullmq: true,
+      stripe: true,
+      pdfkit: true,
+      'swagger-ui-dist/package.json': true,
+    });
     expect(probe(['jest', '@swc-node/register', '@swc/core', 'typescript', 'nx', 'cloudevents'])).toEqual({
       jest: false,
       '@swc-node/register': false,
@@ -135,7 +152,7 @@ describe('the image layout: built JS and production dependencies, every process 
     }
     const nothing = { ...baseEnv, PORT: String(await freePort()), STEWARD_OPS_PORT: String(await freePort()) };
     expect(spawnSync(process.execPath, ['dist/tools/healthcheck.js'], { cwd: layout.root, env: nothing }).status).toBe(1);
-    expect(running.map((entry) => entry.name)).toEqual(expect.arrayContaining(['relay', 'projections', 'team-rbac', 'job-history', 'usage-metering', 'runtime-registry', 'gateway']));
+    expect(running.map((entry) => entry.name)).toEqual(expect.arrayContaining(['relay', 'projections', 'team-rbac', 'job-history', 'usage-metering', 'runtime-registry', 'billing', 'gateway']));
   });
 
   it('bootstraps the first owner, whose token then reads /v1/me through the gateway', async () => {
@@ -172,6 +189,11 @@ describe('the image layout: built JS and production dependencies, every process 
     expect(await scrape('projections')).toMatch(/^steward_projection_lag_events\{[^}]*projection="team"[^}]*\} \d+/m);
     expect(await scrape('usage-metering')).toMatch(/^steward_projection_active\{[^}]*projection="usage-rerate"[^}]*\} 1$/m);
     expect(await scrape('relay')).toMatch(/^steward_relay_lag\{[^}]*\} \d+$/m);
+    expect(await scrape('billing')).toMatch(/^steward_projection_active\{[^}]*projection="billing-consumption"[^}]*\} 1$/m);
+    // billing's readiness asks Redis too: its invoice close job runs on BullMQ
+    const billing = running.find((candidate) => candidate.name === 'billing')!;
+    const readiness = (await (await fetch(billing.readyUrl)).json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(readiness).toMatchObject({ status: 'ready', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
     const status = JSON.parse(await runToEnd(layout, ['steward', 'projections', 'status', '--json'], baseEnv)) as unknown;
     expect(JSON.stringify(status)).toContain('"team"');
   });

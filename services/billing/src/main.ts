@@ -13,9 +13,10 @@
  * @steward/billing), STEWARD_BILLING_TIME_ZONE (of accounts opened, default
  * UTC), BILLING_SWEEP_INTERVAL_MS (60000), BILLING_BATCH_SIZE (events per
  * consumption batch, 5000), BILLING_LINGER_MS (how long a batch may wait for more, 200), the invoices' (services/billing/src/invoices/invoicing.ts),
- * LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
- * `billing started`; on SIGTERM / SIGINT stops taking commands, lets the
- * reactors finish their batch, then closes.
+ * STEWARD_OPS_PORT / STEWARD_OPS_HOST (/healthz, /readyz: PostgreSQL and the
+ * close job's Redis, /metrics), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
+ * `billing started`; on SIGTERM / SIGINT answers /readyz 503, stops taking
+ * commands, lets the reactors finish their batch, then closes.
  */
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -25,7 +26,7 @@ import { loadConfig } from '@steward/config';
 import { isTimeZone } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry } from '@steward/observability';
+import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
 import { ProjectionHost } from '@steward/projections';
 import { TeamAccess, WorkspaceOrganizations } from '@steward/team-rbac';
 import { AccountStreams } from './accounts/account-streams';
@@ -59,6 +60,11 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
+  // `invoices` is built below; /readyz runs its checks only after ops.ready()
+  const ops = await startOpsServerFromEnv({
+    metricsHandler: telemetry.metricsHandler,
+    checks: { postgres: () => pool.query('SELECT 1'), redis: () => invoices.ping() },
+  });
   await store.migrate();
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
 
@@ -97,11 +103,13 @@ async function main(): Promise<void> {
   await app.listen();
   await invoices.start();
   logger.info({ paymentProvider: invoices.paymentProvider, subjects: names.subject('cmd', 'billing', '>'), queue: BILLING_QUEUE, plans: catalogue.plans.map((plan) => plan.id) }, 'billing started');
+  ops.ready();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'billing stopping');
+      ops.stopping();
       await app.close();
       await sweep.close();
       await invoices.close();
@@ -109,6 +117,7 @@ async function main(): Promise<void> {
       await teamCommands.close();
       await store.close();
       await pool.end();
+      await ops.close();
       logger.info('billing stopped');
       await telemetry.shutdown();
     })().then(

@@ -63,6 +63,11 @@ export class InvoiceCloseJob {
     return this.options.closer.close(this.options.now?.() ?? new Date());
   }
 
+  /** Redis answers on the queue's connection (a readiness check): one read of the queue's meta key. */
+  async ping(): Promise<void> {
+    await this.queue.isPaused();
+  }
+
   async close(): Promise<void> {
     await this.worker?.close();
     await this.started?.close();

@@ -38,7 +38,10 @@ export interface Invoicing {
   readonly controllers: Array<Type<unknown>>;
   readonly providers: Provider[];
   readonly paymentProvider: string;
+  /** The payment provider loaded (the stripe library, where configured), then the close job running. */
   start(): Promise<void>;
+  /** Redis answers the close job's queue; throws before start. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,7 +109,12 @@ export function invoicing(deps: {
     controllers: [paymentHandler(deps.names)],
     providers: [{ provide: PaymentCommands, useValue: payments }],
     paymentProvider: stripe ? 'stripe' : 'manual',
-    start: () => job.start(),
+    start: async () => {
+      // a stripe library that does not load stops the process here, before it counts as ready
+      await stripe;
+      await job.start();
+    },
+    ping: () => job.ping(),
     close: () => job.close(),
   };
 }
