@@ -5,12 +5,18 @@
  * that names nothing of the first (no id it created, no stream, no secret), and changes nothing; the first
  * request sent again is replayed (Idempotent-Replayed: true, the same answer). The same key on another
  * route is a 422 too. Without credentials (accepting an invitation), two people using the same key never
- * meet: each gets their own answer.
+ * meet: each gets their own answer. A POST that does not take the key (EXEMPT: Stripe's webhook, deduplicated
+ * by Stripe's event id) must say so in the document, and is shown to ignore it. Stripe is configured against a
+ * local fake of its API (the customer portal), so that every billing POST answers 2xx.
  */
 import { randomBytes } from 'node:crypto';
-import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { type Answer, Fixtures, GatewayClient, type Json, WORKSPACE_HEADER, loadOperations, startJobFixture, uniqueEmail } from './support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
+import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
 
 jest.setTimeout(240_000);
 
@@ -27,6 +33,14 @@ interface Case {
   /** Another request (another workspace, resource or body) the same key must not run. */
   readonly other: () => Promise<Call> | Call;
 }
+
+/** POST operations that do not take Idempotency-Key, and why (each is checked below to ignore it). */
+const EXEMPT: Readonly<Record<string, string>> = {
+  receiveStripeWebhook: 'Stripe sends no key; a redelivery carries the same Stripe event id, which the billing service applies once',
+};
+
+const WEBHOOK_SECRET = 'whsec_idem_steward';
+const signer = new Stripe('sk_test_offline');
 
 const hex = (): string => randomBytes(4).toString('hex');
 const cloudEvent = (id: string): Json => ({ specversion: '1.0', type: 'llm.usage', id, source: 'idem-e2e', data: { provider: 'openai', model: 'gpt-4o', inputTokens: 3, outputTokens: 1 } });
@@ -77,11 +91,43 @@ describe('Idempotency-Key is bound to the whole request', () => {
   let ws2: string;
   let apiKey: string;
   let acceptor: { token: string; email: string };
+  let fakeStripe: Server;
   const cases: Record<string, Case> = {};
 
+  /** A checkout.session.completed for the stack's organization, signed as Stripe signs it. */
+  const paidCheckout = (eventId: string, sessionId: string): { payload: string; headers: Record<string, string> } => {
+    const payload = JSON.stringify({
+      id: eventId,
+      object: 'event',
+      type: 'checkout.session.completed',
+      data: { object: { id: sessionId, object: 'checkout.session', customer: 'cus_idem_1', payment_status: 'paid', client_reference_id: stack.organizationId, metadata: { organizationId: stack.organizationId, credits: '100' } } },
+    });
+    return { payload, headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) } };
+  };
+
   beforeAll(async () => {
+    // Stripe's API as far as these requests call it: the customer portal
+    fakeStripe = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.setHeader('content-type', 'application/json');
+        if (request.url === '/v1/billing_portal/sessions') response.end(JSON.stringify({ id: 'bps_idem', object: 'billing_portal.session', url: 'https://billing.stripe.test/p/bps_idem' }));
+        else {
+          response.statusCode = 404;
+          response.end(JSON.stringify({ error: { message: 'unknown' } }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => fakeStripe.listen(0, '127.0.0.1', resolve));
     env = await createTestEnv();
-    stack = await startStack(env);
+    stack = await startStack(env, {
+      env: {
+        STRIPE_SECRET_KEY: 'sk_test_offline',
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_BASE_URL: `http://127.0.0.1:${(fakeStripe.address() as AddressInfo).port}`,
+        STEWARD_PAYMENT_PROVIDER: 'stripe',
+      },
+    });
     client = new GatewayClient(stack.url);
     fixtures = new Fixtures(client);
     posts = (await loadOperations(client)).filter((operation) => operation.method === 'POST').map((operation) => operation.operationId);
@@ -94,6 +140,14 @@ describe('Idempotency-Key is bound to the whole request', () => {
     const job2 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
     const job3 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
     const job4 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
+    const invoiceId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-01', true);
+    // the organization's Stripe customer, made by a paid Checkout: the portal needs one
+    const checkout = paidCheckout(`evt_idem_${hex()}`, `cs_idem_${hex()}`);
+    expect((await client.call('POST', '/v1/billing/providers/stripe/webhook', { rawBody: checkout.payload, headers: checkout.headers })).status).toBe(200);
+    const billing = `/v1/organizations/${stack.organizationId}/billing`;
+    await waitFor('the Stripe customer in the read model', async () => ((await client.call('POST', `${billing}/portal-session`, { token: stack.ownerToken, body: {} })).status === 201 ? true : undefined), {
+      intervalMs: 250,
+    });
     const steps = { steps: [{ type: 'user_message', content: 'hello' }] };
     const runtime = { name: `idem ${hex()}`, provider: 'docker', config: { host: 'tcp://127.0.0.1:2375' } };
     Object.assign(cases, {
@@ -128,6 +182,18 @@ describe('Idempotency-Key is bound to the whole request', () => {
         first: () => ({ path: `/v1/workspaces/${ws1}/runtimes/${runtime1}/default`, body: {} }),
         other: () => ({ path: `/v1/workspaces/${ws1}/runtimes/${runtime2}/default`, body: {} }),
       },
+      addBillingCredits: {
+        first: () => ({ path: `${billing}/credits`, body: { credits: '10', kind: 'promotional' } }),
+        other: () => ({ path: `${billing}/credits`, body: { credits: '20', kind: 'promotional' } }),
+      },
+      recordInvoicePayment: {
+        first: () => ({ path: `${billing}/invoices/${invoiceId}/payments`, body: { amountUsd: '49.00', reference: 'idem-wire-1' } }),
+        other: () => ({ path: `${billing}/invoices/${invoiceId}/payments`, body: { amountUsd: '49.00', reference: 'idem-wire-2' } }),
+      },
+      createBillingPortalSession: {
+        first: () => ({ path: `${billing}/portal-session`, body: { returnUrl: 'https://console.example.test/billing' } }),
+        other: () => ({ path: `${billing}/portal-session`, body: {} }),
+      },
       acceptInvitation: {
         // signed in: a person accepting one invitation, then another with the same key
         first: async () => ({ path: '/v1/invitations/accept', body: { token: (await fixtures.invite(stack.ownerToken, ws1, 'viewer', acceptor.email)).token }, token: acceptor.token }),
@@ -141,18 +207,19 @@ describe('Idempotency-Key is bound to the whole request', () => {
   afterAll(async () => {
     await stack?.stop();
     await env?.dispose();
+    await new Promise((resolve) => fakeStripe?.close(resolve));
   });
 
   const send = (call: Call, key: string): Promise<Answer> =>
     client.call('POST', call.path, { token: call.token ?? stack.ownerToken, body: call.body, headers: { 'idempotency-key': key, ...call.headers } });
 
   it('the table covers every POST operation of the document', () => {
-    expect([...posts].sort()).toEqual(Object.keys(cases).sort());
+    expect([...posts].sort()).toEqual([...Object.keys(cases), ...Object.keys(EXEMPT)].sort());
   });
 
   it('per POST operation: the same key with another request is a 422 that tells nothing; the first is replayed', async () => {
     const failures: string[] = [];
-    for (const operationId of posts) {
+    for (const operationId of posts.filter((id) => !(id in EXEMPT))) {
       const testCase = cases[operationId]!;
       const key = `idem-${operationId}-${hex()}`;
       const first = await testCase.first();
@@ -178,6 +245,25 @@ describe('Idempotency-Key is bound to the whole request', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it('an exempt POST documents no Idempotency-Key, and Stripe’s webhook ignores one: its event id deduplicates', async () => {
+    const document = await client.expect<{ paths: Record<string, Record<string, { operationId: string; parameters?: Array<{ name: string }>; responses: Record<string, unknown> }>> }>(200, 'GET', '/openapi.json');
+    const operations = Object.values(document.paths).flatMap((item) => Object.values(item));
+    for (const operationId of Object.keys(EXEMPT)) {
+      const operation = operations.find((candidate) => candidate.operationId === operationId)!;
+      expect((operation.parameters ?? []).map((parameter) => parameter.name)).not.toContain('Idempotency-Key');
+      expect(Object.keys(operation.responses)).not.toContain('422');
+    }
+    const key = `webhook-${hex()}`;
+    const [one, two] = [paidCheckout(`evt_idem_${hex()}`, `cs_idem_${hex()}`), paidCheckout(`evt_idem_${hex()}`, `cs_idem_${hex()}`)];
+    const deliver = (event: { payload: string; headers: Record<string, string> }): Promise<Answer> =>
+      client.call('POST', '/v1/billing/providers/stripe/webhook', { rawBody: event.payload, headers: { ...event.headers, 'idempotency-key': key } });
+    // two events under one key: both applied (no 422), the first redelivered: a duplicate by its event id, not a replay
+    for (const [event, duplicate] of [[one, false], [two, false], [one, true]] as const) {
+      const answer = await deliver(event);
+      expect([answer.status, answer.body, answer.headers.get('idempotent-replayed')]).toEqual([200, { received: true, duplicate }, null]);
+    }
   });
 
   it('the key reused on another route is a 422, and the other request changed nothing', async () => {

@@ -3,18 +3,25 @@
  * gateway), UsageRecorded events appended to the real event store as the
  * metering service appends them, answers read through GET /v1/usage/*.
  * Exact sums, time zones (profile default, Asia/Kolkata), workspace=all per
- * caller, the statement in credits at STEWARD_CREDITS_PER_USD, pagination,
+ * caller, the statement in credits at the plan's rate (the organization's
+ * plan in STEWARD_BILLING_PLANS, 250 credits per USD here), pagination,
  * the tenant wall of every route that takes its workspace from the query
  * (table-driven from /openapi.json), and bad query parameters → 400 naming them.
  */
 import { PostgresEventStore } from '@steward/event-store';
-import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
+import { type Stack, type TestEnv, UNLIMITED_BILLING_PLANS, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { appendUsage, recordedData, usageRecordedEvent } from '../../libs/usage-metering/src/read-models/chargeback/testing/usage-fixtures';
 import { Fixtures, GatewayClient, type Answer } from '../gateway/support/gateway-client';
 
 jest.setTimeout(180_000);
 
 const RANGE = 'period=custom&from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z';
+
+/** The test stacks' catalogue, every plan at 250 credits per USD: the rate an operator configures for the statement. */
+const PLANS_AT_250 = (() => {
+  const catalogue = JSON.parse(UNLIMITED_BILLING_PLANS) as { defaultPlanId: string; plans: Array<Record<string, unknown>> };
+  return JSON.stringify({ ...catalogue, plans: catalogue.plans.map((plan) => ({ ...plan, creditsPerUsd: '250' })) });
+})();
 
 interface Summary {
   workspaceIds: string[];
@@ -48,7 +55,7 @@ describe('chargeback routes', () => {
 
   beforeAll(async () => {
     env = await createTestEnv();
-    stack = await startStack(env, { env: { STEWARD_CREDITS_PER_USD: '250' } });
+    stack = await startStack(env, { env: { STEWARD_BILLING_PLANS: PLANS_AT_250 } });
     client = new GatewayClient(stack.url);
     const fixtures = new Fixtures(client);
     owner = stack.ownerToken;
@@ -170,7 +177,7 @@ describe('chargeback routes', () => {
     expect(first.items[0]!.timestamp).toBe('2026-03-03T08:24:00.000Z');
   });
 
-  it('statement: per model and per job, quantity × unit price, USD and credits at STEWARD_CREDITS_PER_USD', async () => {
+  it('statement: per model and per job, quantity × unit price, USD and credits at the plan’s credits per USD', async () => {
     const statement = await get<{
       creditsPerUsd: string;
       totalUsd: string;

@@ -11,6 +11,11 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
  */
 export const IDEMPOTENT_KEY_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH']);
 
+/** Whether a route takes Idempotency-Key: POST and PATCH, save those that declare `idempotencyKey: 'ignored'`. */
+export function takesIdempotencyKey(route: { readonly method: string; readonly idempotencyKey?: 'ignored' }): boolean {
+  return IDEMPOTENT_KEY_METHODS.has(route.method) && route.idempotencyKey !== 'ignored';
+}
+
 /** 1 to 255 visible ASCII characters. */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 

@@ -23,7 +23,6 @@ import { BILLING_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_ST
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { ApiKeyUsageRecorder, TEAM_PROJECTION, TeamCredentialRepository, WorkspaceOrganizations, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
-import { creditsPerUsdFromEnv } from '@steward/usage-metering';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from './auth';
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
@@ -147,7 +146,7 @@ async function main(): Promise<void> {
   // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler);
   // the statement's credits at the organization's plan rate (billing)
   const billingReads = new BillingReadRepository(db);
-  routes.push(...usageRoutes({ db, creditsPerUsd: creditsPerUsdFromEnv(process.env), creditsPerUsdOf: (organizationId) => billingReads.creditsPerUsd(organizationId, billing.catalogue) }));
+  routes.push(...usageRoutes({ db, creditsPerUsdOf: (organizationId) => billingReads.creditsPerUsd(organizationId, billing.catalogue) }));
   // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
   routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problem';
-import { IDEMPOTENT_KEY_METHODS } from './idempotency.store';
+import { takesIdempotencyKey } from './idempotency.store';
 import { bodyOptional } from './body-reader';
 import { type AnyRoute, type RouteRegistry, pathParamNames } from './route';
 
@@ -162,7 +162,7 @@ function operation(collector: SchemaCollector, route: AnyRoute): JsonSchema {
     const schema = header.schema ? collector.schema(header.schema, 'input', `${id}_${header.name}`) : { type: 'string' };
     parameters.push({ name: header.name, in: 'header', required: false, description: header.description, schema });
   }
-  if (IDEMPOTENT_KEY_METHODS.has(route.method)) {
+  if (takesIdempotencyKey(route)) {
     parameters.push({
       name: 'Idempotency-Key',
       in: 'header',
@@ -187,7 +187,7 @@ function operation(collector: SchemaCollector, route: AnyRoute): JsonSchema {
     responses['403'] = problemResponse('Access Restricted');
   }
   if (route.scope !== 'none' || route.params || route.tenantFrom) responses['404'] = problemResponse('Not found, or outside your organization or workspace');
-  if (IDEMPOTENT_KEY_METHODS.has(route.method)) {
+  if (takesIdempotencyKey(route)) {
     responses['409'] = problemResponse('A request with this Idempotency-Key is in progress (see Retry-After), or a conflicting change', ['Retry-After']);
     responses['422'] = problemResponse('Idempotency-Key reused with another request');
   }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { bodyOptional, hasBody, mediaTypeOf, readJsonBody, readJsonBodyText } from './body-reader';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
-import { IDEMPOTENCY_HEADER, IDEMPOTENT_KEY_METHODS, REPLAYED_HEADER, bodyFingerprint, parseIdempotencyKey, requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency.store';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, bodyFingerprint, parseIdempotencyKey, requestFingerprint, takesIdempotencyKey, type IdempotencyStore, type StoredResponse } from './idempotency.store';
 import { PROBLEM_CONTENT_TYPE, type ProblemMapper } from './problem';
 import { rateLimitHeaders, type RateLimitPolicy, type RateLimiter } from './rate-limiter';
 import { requestPath, requestState, type GatewayRequest } from './request-state';
@@ -143,8 +143,9 @@ export class RequestPipeline {
     // the principal as it acts on this tenant (a person of several organizations: in the one of the target)
     const acting = route.permission !== null ? await this.authorize(principal as Principal, route, tenant) : principal;
 
-    const idempotencyKey = IDEMPOTENT_KEY_METHODS.has(route.method) ? parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]) : undefined;
-    if (route.method === 'POST' && idempotencyKey === undefined && this.deps.requireIdempotencyKey) {
+    const keyed = takesIdempotencyKey(route);
+    const idempotencyKey = keyed ? parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]) : undefined;
+    if (keyed && route.method === 'POST' && idempotencyKey === undefined && this.deps.requireIdempotencyKey) {
       throw new GatewayError(GatewayErrorCode.Validation, 'an Idempotency-Key header is required on POST', {
         errors: [{ field: 'header.Idempotency-Key', message: 'required' }],
       });

@@ -168,6 +168,12 @@ export interface RouteDefinition<Params = unknown, Query = unknown, Body = unkno
   readonly rawBody?: RawJsonBody;
   /** Headers the handler reads itself, documented as OpenAPI header parameters. */
   readonly headers?: readonly DocumentedHeader[];
+  /**
+   * `'ignored'`: a POST or PATCH that does not take Idempotency-Key: the header is neither read nor required nor
+   * documented. For a provider's webhook, which sends no key and whose deliveries are deduplicated by the
+   * provider's own event ids (a key there would only add a second, weaker deduplication per raw body).
+   */
+  readonly idempotencyKey?: 'ignored';
   /** This route's body limit in bytes, when it differs from the gateway's (a usage batch of 10,000 events). */
   readonly bodyLimitBytes?: number;
   /** What the OpenAPI document tells beyond the schemas above (see OpenApiExtras). */

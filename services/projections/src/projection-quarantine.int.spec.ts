@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { JobStreams, RuntimeStreams, TeamStreams, UsageStreams } from '@steward/contracts';
+import { BillingStreams, InvoiceStreams, JobStreams, RuntimeStreams, TeamStreams, UsageStreams, derivedId } from '@steward/contracts';
 import { PostgresEventStore, type GlobalPosition, type NewEvent, type RecordedEvent } from '@steward/event-store';
 import {
   ProjectionHost,
@@ -155,6 +155,60 @@ function runtimeRegistered(tenant: Tenant, registeredAt: string): Appendable {
   };
 }
 
+/** Credits granted to the tenant's organization: a grant of its own in the account's ledger. */
+function creditsGranted(tenant: Tenant, grantedAt: string): Appendable {
+  return {
+    streamId: BillingStreams.account(tenant.organizationId),
+    event: event(
+      'CreditsGranted',
+      {
+        organizationId: tenant.organizationId,
+        grantId: `promo-${randomUUID()}`,
+        kind: 'promotional',
+        amount: '100',
+        priority: 10,
+        repaid: '0',
+        grantedBy: 'usr_quarantine',
+        reason: 'Promotional credits',
+        grantedAt,
+      },
+      metadata(tenant),
+    ),
+  };
+}
+
+let invoicePeriods = 0;
+
+/** The draft invoice of a period of its own (one stream, one invoice per organization and period). */
+function invoiceDraftOpened(tenant: Tenant, openedAt: string): Appendable {
+  const index = invoicePeriods++;
+  const year = 2000 + Math.floor(index / 12);
+  const month = (index % 12) + 1;
+  const period = `${year}-${String(month).padStart(2, '0')}`;
+  const invoiceId = derivedId('invoice', `${tenant.organizationId}\n${period}`);
+  return {
+    streamId: InvoiceStreams.invoice(tenant.organizationId, period),
+    event: event(
+      'InvoiceDraftOpened',
+      {
+        organizationId: tenant.organizationId,
+        invoiceId,
+        period,
+        timeZone: 'UTC',
+        periodStart: new Date(Date.UTC(year, month - 1, 1)).toISOString(),
+        periodEnd: new Date(Date.UTC(year, month, 1)).toISOString(),
+        graceEndsAt: new Date(Date.UTC(year, month, 4)).toISOString(),
+        creditsPerUsd: '100',
+        lines: [{ kind: 'plan_fee', description: 'Standard plan', planId: 'standard', amountUsd: '49', amountCredits: '4900' }],
+        totals: { subtotalUsd: '49', subtotalCredits: '4900', creditsApplied: '0', creditsAppliedUsd: '0', totalDueUsd: '49.00', totalDueCredits: '4900' },
+        creditsAppliedThrough: 0,
+        openedAt,
+      },
+      metadata(tenant),
+    ),
+  };
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function countRows(db: Kysely<any>, projection: string, table: string, column: string, value: string): Promise<number> {
   const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(`${projectionSchema(projection)}.${table}`)} WHERE ${sql.ref(column)} = ${value}`.execute(db);
@@ -198,6 +252,18 @@ const CASES: Readonly<Record<string, PoisonCase>> = {
     poison: (tenant) => runtimeRegistered(tenant, YEAR_ZERO),
     repair: (data) => ({ ...data, registeredAt: FIXED_TIME }),
     count: (db, tenant) => countRows(db, 'runtimes', 'runtimes', 'workspace_id', tenant.workspaceId),
+  },
+  billing: {
+    good: (tenant) => creditsGranted(tenant, new Date().toISOString()),
+    poison: (tenant) => creditsGranted(tenant, YEAR_ZERO),
+    repair: (data) => ({ ...data, grantedAt: FIXED_TIME }),
+    count: (db, tenant) => countRows(db, 'billing', 'grants', 'organization_id', tenant.organizationId),
+  },
+  invoices: {
+    good: (tenant) => invoiceDraftOpened(tenant, new Date().toISOString()),
+    poison: (tenant) => invoiceDraftOpened(tenant, YEAR_ZERO),
+    repair: (data) => ({ ...data, openedAt: FIXED_TIME }),
+    count: (db, tenant) => countRows(db, 'invoices', 'invoices', 'organization_id', tenant.organizationId),
   },
 };
 

@@ -929,7 +929,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe’s webhook: checkout.session.completed grants the credits bought, invoice.paid settles the invoice
-         * @description Verified with the Stripe-Signature header (a bad signature is a 400 and changes nothing); each Stripe event is applied once however often it is delivered.
+         * @description Verified with the Stripe-Signature header (a bad signature is a 400 and changes nothing); each Stripe event is applied once however often it is delivered, by its Stripe event id. Stripe sends no Idempotency-Key: the header is ignored here.
          */
         post: operations["receiveStripeWebhook"];
         delete?: never;
@@ -10889,8 +10889,6 @@ export interface operations {
             header?: {
                 /** @description Stripe’s signature of the raw body (required) */
                 "Stripe-Signature"?: string;
-                /** @description Makes a retry safe: the same request again gets the first answer; the same key with another request is a 422 */
-                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10939,20 +10937,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is in progress (see Retry-After), or a conflicting change */
-            409: {
-                headers: {
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -10968,19 +10952,6 @@ export interface operations {
             };
             /** @description Unsupported media type of the body */
             415: {
-                headers: {
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with another request */
-            422: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];

@@ -1,4 +1,4 @@
-import { creditsPerUsdFromEnv, statementInCredits } from './usage-statement';
+import { statementInCredits } from './usage-statement';
 import type { StatementGroup } from './chargeback.repository';
 
 const group = (over: Partial<StatementGroup>): StatementGroup => ({
@@ -33,14 +33,5 @@ describe('statementInCredits', () => {
 
   it('answers an empty month as zeros', () => {
     expect(statementInCredits({ models: [], jobs: [] }, '100')).toEqual({ creditsPerUsd: '100', models: [], jobs: [], calls: 0, unpricedCalls: 0, total: '0', totalCredits: '0' });
-  });
-});
-
-describe('creditsPerUsdFromEnv', () => {
-  it('defaults to 100 and takes a positive decimal, refusing anything else', () => {
-    expect(creditsPerUsdFromEnv({})).toBe('100');
-    expect(creditsPerUsdFromEnv({ STEWARD_CREDITS_PER_USD: '' })).toBe('100');
-    expect(creditsPerUsdFromEnv({ STEWARD_CREDITS_PER_USD: '12.5' })).toBe('12.5');
-    for (const bad of ['0', '-1', '1e3', 'ten', '01']) expect(() => creditsPerUsdFromEnv({ STEWARD_CREDITS_PER_USD: bad })).toThrow(/STEWARD_CREDITS_PER_USD/);
   });
 });

@@ -2,19 +2,6 @@ import Decimal from 'decimal.js';
 import { decimalText } from '../../pricing/cost';
 import type { StatementGroup, StatementLine } from './chargeback.repository';
 
-/** Credits per USD on the statement when STEWARD_CREDITS_PER_USD is not set. */
-export const DEFAULT_CREDITS_PER_USD = '100';
-
-/** STEWARD_CREDITS_PER_USD, checked: a positive exact decimal (default DEFAULT_CREDITS_PER_USD). */
-export function creditsPerUsdFromEnv(env: NodeJS.ProcessEnv): string {
-  const text = env.STEWARD_CREDITS_PER_USD;
-  if (text === undefined || text === '') return DEFAULT_CREDITS_PER_USD;
-  if (!/^(0|[1-9]\d*)(\.\d+)?$/.test(text) || new Decimal(text).isZero()) {
-    throw new Error(`STEWARD_CREDITS_PER_USD must be a positive decimal number of credits per USD, not ${text}`);
-  }
-  return text;
-}
-
 export interface StatementLineInCredits extends StatementLine {
   /** unitPrice × creditsPerUsd; null when unpriced. */
   readonly unitPriceCredits: string | null;

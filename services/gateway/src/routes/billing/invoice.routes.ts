@@ -151,10 +151,13 @@ export function invoiceRoutes(deps: InvoiceRoutesDeps): AnyRoute[] {
       method: 'POST',
       path: '/v1/billing/providers/stripe/webhook',
       summary: 'Stripe’s webhook: checkout.session.completed grants the credits bought, invoice.paid settles the invoice',
-      description: 'Verified with the Stripe-Signature header (a bad signature is a 400 and changes nothing); each Stripe event is applied once however often it is delivered.',
+      description:
+        'Verified with the Stripe-Signature header (a bad signature is a 400 and changes nothing); each Stripe event is applied once however often it is delivered, by its Stripe event id. Stripe sends no Idempotency-Key: the header is ignored here.',
       tags: ['billing'],
       permission: null,
       scope: 'none',
+      // Stripe retries a delivery with the same event id and no key: the service deduplicates by that id
+      idempotencyKey: 'ignored',
       rawBody: { content: { 'application/json': StripeEventDoc } },
       headers: [{ name: 'Stripe-Signature', description: 'Stripe’s signature of the raw body (required)' }],
       responses: { 200: StripeWebhookReceiptSchema },

@@ -4,7 +4,6 @@ import {
   ChargebackQueryError,
   ChargebackRepository,
   DAY_MS,
-  DEFAULT_CREDITS_PER_USD,
   ceilQuarter,
   floorQuarter,
   type StatementGroupInCredits,
@@ -27,10 +26,8 @@ import {
 export interface UsageRoutesDeps {
   /** Over the database holding the chargeback and team read models. */
   readonly db: Kysely<unknown>;
-  /** Credits per USD on the statement (usage-metering's creditsPerUsdFromEnv: STEWARD_CREDITS_PER_USD); default 100. */
-  readonly creditsPerUsd?: string;
-  /** Credits per USD of an organization's plan (billing's): when given, the statement uses it instead of `creditsPerUsd`. */
-  readonly creditsPerUsdOf?: (organizationId: string) => Promise<string>;
+  /** Credits per USD of an organization's plan (billing's): the rate of its usage statement. */
+  readonly creditsPerUsdOf: (organizationId: string) => Promise<string>;
   readonly now?: () => Date;
 }
 
@@ -73,7 +70,6 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
   const repository = new ChargebackRepository({ db: deps.db });
   const workspaces = new WorkspaceOrganizations({ db: deps.db });
   const profiles = new ProfileReadRepository({ db: deps.db });
-  const creditsPerUsd = deps.creditsPerUsd ?? DEFAULT_CREDITS_PER_USD;
   const now = (): number => (deps.now?.() ?? new Date()).getTime();
 
   async function scopeOf(principal: Principal | undefined, filters: Filters): Promise<{ scope: UsageScope; timeZone: string; range: { workspaceIds: string[]; from: string; to: string; timeZone: string } }> {
@@ -275,9 +271,10 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       handler: async ({ query: filters, principal }) => {
         const workspaceIds = await usageWorkspaces(workspaces, principal, filters.workspaceId, filters.organizationId);
         const month = filters.month ?? new Date(now()).toISOString().slice(0, 7);
-        // the statement is one organization's (usageWorkspaces never spans two): its plan's rate
+        // the statement is one organization's (usageWorkspaces never spans two, and refuses a caller outside one): its plan's rate
         const organizationId = (principal as { organizationId?: string } | undefined)?.organizationId;
-        const rate = deps.creditsPerUsdOf && organizationId !== undefined ? await deps.creditsPerUsdOf(organizationId) : creditsPerUsd;
+        if (organizationId === undefined) throw new GatewayError(GatewayErrorCode.NotFound, 'no such resource');
+        const rate = await deps.creditsPerUsdOf(organizationId);
         const statement = await query(() => repository.statement(workspaceIds, `${month}-01`, rate));
         const group = (entry: StatementGroupInCredits) => ({
           jobId: entry.jobId,
