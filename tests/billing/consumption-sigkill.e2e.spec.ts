@@ -109,21 +109,32 @@ describe('credit consumption survives SIGKILL of the billing process', () => {
 
     let billing = startBilling();
     await waitFor('billing started', () => (billing.output().includes('billing started') ? true : undefined), { timeoutMs: 120_000 });
+    // The writer holds at a gate until the kill it waits for has happened, so that each kill falls while usage is
+    // still streaming in however slow the machine (a free-running writer could finish before billing got going).
+    const gates = [20, 40];
+    const released: Array<() => void> = [];
+    const gateOpen = gates.map(() => new Promise<void>((resolve) => released.push(resolve)));
     let written = 0;
     const writer = (async () => {
       for (; written < CHUNKS; written++) {
+        const gate = gates.indexOf(written);
+        if (gate >= 0) await gateOpen[gate];
         await writeChunk(written);
         await new Promise((resolve) => setTimeout(resolve, 15));
       }
     })();
 
-    // kill it twice while usage streams in, each time once it has consumed some more
-    for (const threshold of [8, 30]) {
-      await waitFor(`${threshold} consumption batches`, async () => ((await consumptionBatches()) >= threshold ? true : undefined), { timeoutMs: 120_000, intervalMs: 5 });
+    // kill it twice while usage streams in, each time once it has consumed some more since it (re)started
+    let batchesAtStart = 0;
+    for (const [kill, gate] of gates.entries()) {
+      const atLeast = batchesAtStart + 4;
+      await waitFor(`${atLeast} consumption batches`, async () => ((await consumptionBatches()) >= atLeast ? true : undefined), { timeoutMs: 120_000, intervalMs: 5 });
       billing.process.kill('SIGKILL');
       expect((await billing.exited).signal).toBe('SIGKILL');
-      expect(written).toBeLessThan(CHUNKS);
+      expect(written).toBeLessThanOrEqual(gate);
+      batchesAtStart = await consumptionBatches();
       billing = startBilling();
+      released[kill]!();
     }
     await writer;
 

@@ -324,14 +324,19 @@ describe('proving chain', () => {
     expect((await natsState()).messages).toBeLessThan(total);
 
     const restarted = await startRelay();
-    await waitFor('every event on NATS', async () => ((await natsState()).messages === total ? true : undefined));
+    // the restarted relay compiles on start and re-publishes the backlog: on two loaded cores that is more than the default wait
+    await waitFor('every event on NATS', async () => ((await natsState()).messages === total ? true : undefined), { timeoutMs: 120_000 });
     // Sequence numbers are spent only on stored messages: nothing was stored twice.
     expect(await natsState()).toEqual({ messages: total, lastSeq: total });
-    await waitFor('the consumer to apply every event', async () => {
-      const row = await sql<{ n: string }>`SELECT count(*) AS n FROM inbox WHERE consumer = 'proving-bus'`.execute(db);
-      return Number(row.rows[0]!.n) === total ? true : undefined;
-    });
+    await waitFor(
+      'the consumer to apply every event',
+      async () => {
+        const row = await sql<{ n: string }>`SELECT count(*) AS n FROM inbox WHERE consumer = 'proving-bus'`.execute(db);
+        return Number(row.rows[0]!.n) === total ? true : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
     expect(await readModelTotals('bus_counters', 'public')).toEqual(fold(await storedCounterEvents()));
     await stop(restarted);
-  });
+  }, 300_000);
 });
