@@ -119,7 +119,16 @@ export interface ReadAllOptions {
   readonly from?: GlobalPosition;
   readonly maxCount?: number;
   readonly filter?: EventFilter;
+  /**
+   * True for a reader that never looks at events' metadata (a reactor over every usage event): each
+   * event's `metadata` is then an empty object, never a partial one, and an adapter that can leave it
+   * unread (PostgreSQL: not selected, sent or parsed) does; the others read it and drop it. Default false.
+   */
+  readonly withoutMetadata?: boolean;
 }
+
+/** The `metadata` of every event read `withoutMetadata`: empty, shared, frozen. */
+export const UNREAD_METADATA = Object.freeze({}) as EventMetadata;
 
 export interface ReadAllPage {
   readonly events: readonly RecordedEvent[];

@@ -251,7 +251,7 @@ class Replay {
     const filter = projectionFilter(this.projection);
     const pageSize = Math.min(this.batchSize, REPLAY_PAGE_SIZE);
     const read = (from: GlobalPosition): Promise<ReadAllPage> =>
-      this.deps.store.readAll({ from, maxCount: pageSize, ...(filter ? { filter } : {}) });
+      this.deps.store.readAll({ from, maxCount: pageSize, ...(filter ? { filter } : {}), ...(this.projection.withoutMetadata ? { withoutMetadata: true } : {}) });
     let page: ReadAllPage | undefined = await this.timedRead(read(this.position));
     while (page) {
       this.checkAborted();

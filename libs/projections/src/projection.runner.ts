@@ -311,6 +311,7 @@ export class ProjectionRunner {
         from: leadership.position,
         maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
         ...(filter ? { filter } : {}),
+        ...(projection.withoutMetadata ? { withoutMetadata: true } : {}),
       });
       this.subscription = subscription;
       let applying: SubscriptionBatch | undefined;

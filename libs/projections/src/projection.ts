@@ -55,6 +55,11 @@ export interface ProjectionDefinition<DB = any> {
    * never holds a write's answer for it. Default true: a read model writes wait for.
    */
   readonly awaitedByWrites?: boolean;
+  /**
+   * True when the handlers never look at events' metadata: the store may leave it unread (the events'
+   * `metadata` is then empty). For a hot reader, such as a reactor over every usage event.
+   */
+  readonly withoutMetadata?: boolean;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   migrate(db: Kysely<any>, schema: string): Promise<void>;
   readonly handle?: ProjectionBatchHandler<DB>;

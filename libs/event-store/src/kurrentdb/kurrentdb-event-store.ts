@@ -40,6 +40,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   START,
+  UNREAD_METADATA,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionBatch,
@@ -195,7 +196,7 @@ export class KurrentDbEventStore implements EventStore {
           scanned++;
           if (scanned > limit) break;
           lastScanned = event.position;
-          if (matches(event, options.filter)) events.push(toRecordedEvent(event));
+          if (matches(event, options.filter)) events.push(toRecordedEvent(event, options.withoutMetadata));
         }
       } catch (error) {
         throw toStoreError(error);
@@ -379,7 +380,7 @@ class KurrentDbSubscription implements Subscription {
           if (item.kind === 'event') {
             if (comparePositions(item.event.position, position) <= 0) continue;
             if (comparePositions(item.event.position, checkpoint) > 0) checkpoint = item.event.position;
-            if (matches(item.event, this.options.filter)) events.push(toRecordedEvent(item.event));
+            if (matches(item.event, this.options.filter)) events.push(toRecordedEvent(item.event, this.options.withoutMetadata));
           } else {
             if (item.position && comparePositions(item.position, checkpoint) > 0) checkpoint = item.position;
             if (item.kind === 'caughtUp' && !caughtUp) {
@@ -425,10 +426,11 @@ function toEventData(event: NewEvent): EventData {
   });
 }
 
-function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { position?: Position }): RecordedEvent {
+/** `withoutMetadata`: the server sends the metadata with the event anyway; only its parsing is saved. */
+function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { position?: Position }, withoutMetadata = false): RecordedEvent {
   const stored = (event.isJson && event.metadata && typeof event.metadata === 'object' ? event.metadata : {}) as Partial<StoredMetadata>;
-  let metadata = {} as EventMetadata;
-  if (typeof stored.stewardMetadata === 'string') {
+  let metadata = withoutMetadata ? UNREAD_METADATA : ({} as EventMetadata);
+  if (!withoutMetadata && typeof stored.stewardMetadata === 'string') {
     try {
       metadata = JSON.parse(stored.stewardMetadata) as EventMetadata;
     } catch {

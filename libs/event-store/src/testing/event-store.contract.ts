@@ -477,6 +477,31 @@ export function describeEventStoreContract(
           [lookalike, 'OrderPlaced'],
         ]);
       });
+
+      it('reads withoutMetadata: the same events and data, every metadata empty (readAll and subscriptions)', async () => {
+        const id = stream('lean');
+        const written = [contractEvent('LeanHappened', { organizationId: 'o-1', cost: '0.10', nested: { cost: 'x' } }), contractEvent('OtherHappened')];
+        await store.append(id, written, { expectedRevision: 'no_stream' });
+        const full = await readVisible(store, mine(), 2);
+        expect(full.map((e) => e.metadata.correlationId)).toEqual(written.map((e) => e.metadata.correlationId));
+        const lean = await store.readAll({ filter: { eventTypes: ['LeanHappened', 'OtherHappened'], streamPrefixes: [prefix] }, withoutMetadata: true });
+        expect(lean.events.map((e) => e.metadata)).toEqual([{}, {}]);
+        expect(lean.events.map(({ metadata: _metadata, ...rest }) => rest)).toEqual(full.map(({ metadata: _metadata, ...rest }) => rest));
+        const subscription = store.subscribeToAll({ filter: mine(), withoutMetadata: true, pollIntervalMs: 100 });
+        const collector = collect(subscription);
+        await waitUntil(() => collector.events.length >= 2, 5000, 'both events');
+        await subscription.close();
+        await collector.done;
+        expect(ids(collector.events)).toEqual(ids(written));
+        expect(collector.events.map((e) => [e.metadata, e.data])).toEqual([
+          [{}, written[0]!.data],
+          [{}, written[1]!.data],
+        ]);
+        // the same store, read with metadata again: nothing was cached or dropped
+        const again = await store.readAll({ filter: mine() });
+        expect(again.events.map((e) => e.metadata)).toEqual(full.map((e) => e.metadata));
+        await expect(store.readAll({ withoutMetadata: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+      });
     });
 
     describe('subscriptions', () => {

@@ -97,6 +97,8 @@ export function consumptionReactor(deps: ConsumptionReactorDeps): ProjectionDefi
     streamPrefixes: [USAGE_STREAM_PREFIX],
     // credits follow usage asynchronously by design: recording usage never waits for billing
     awaitedByWrites: false,
+    // only data, type and position count here: at ingest rates, reading every event's metadata was a third of the bytes parsed
+    withoutMetadata: true,
     async migrate() {
       // no table: its progress is its checkpoint, its idempotency key is in the account streams
     },
