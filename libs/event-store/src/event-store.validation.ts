@@ -168,6 +168,9 @@ export function validateReadAll(options: ReadAllOptions): void {
   if (options.withoutMetadata !== undefined && typeof options.withoutMetadata !== 'boolean') {
     throw invalid('withoutMetadata must be a boolean');
   }
+  if (options.dataFields !== undefined && !(Array.isArray(options.dataFields) && options.dataFields.every((f) => typeof f === 'string' && f.length > 0))) {
+    throw invalid('dataFields must be non-empty strings');
+  }
   const filter = options.filter;
   if (filter?.eventTypes !== undefined && !filter.eventTypes.every((t) => typeof t === 'string' && t.length > 0)) {
     throw invalid('filter.eventTypes must be non-empty strings');

@@ -17,6 +17,7 @@ import {
   START,
   type SubscribeOptions,
   UNREAD_METADATA,
+  pickDataFields,
   type Subscription,
   comparePositions,
   parsePosition,
@@ -329,7 +330,7 @@ export class PostgresEventStore implements EventStore {
        ORDER BY events.stream_revision ${backwards ? 'DESC' : 'ASC'}
        LIMIT $${params.length}::int`;
     const { rows } = await this.query<StreamRow>(sql, params, `read_stream_${backwards ? 'b' : 'f'}${options.fromRevision === undefined ? '' : 'r'}`);
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => toRecordedEvent(row));
   }
 
   readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
@@ -419,7 +420,7 @@ export class PostgresEventStore implements EventStore {
     const events: RecordedEvent[] = [];
     for (const row of rows) {
       if (row.gp === null) meta = row;
-      else events.push(toRecordedEvent(row));
+      else events.push(toRecordedEvent(row, options.dataFields));
     }
     events.sort((a, b) => comparePositions(a.position, b.position));
     const hasMore = events.length > limit;
@@ -761,12 +762,12 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-function toRecordedEvent(row: StreamRow): RecordedEvent {
+function toRecordedEvent(row: StreamRow, dataFields?: readonly string[]): RecordedEvent {
   return {
     eventId: row.event_id,
     type: row.event_type,
     version: row.event_version,
-    data: JSON.parse(row.data),
+    data: dataFields ? pickDataFields(JSON.parse(row.data), dataFields) : JSON.parse(row.data),
     metadata: row.metadata === null ? UNREAD_METADATA : (JSON.parse(row.metadata) as RecordedEvent['metadata']),
     streamId: row.stream_id,
     streamRevision: BigInt(row.stream_revision),

@@ -502,6 +502,35 @@ export function describeEventStoreContract(
         expect(again.events.map((e) => e.metadata)).toEqual(full.map((e) => e.metadata));
         await expect(store.readAll({ withoutMetadata: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
       });
+
+      it('reads only the dataFields asked for: top-level fields the data has, nothing nested, {} for data that is no object', async () => {
+        const id = stream('fields');
+        const written = [
+          contractEvent('FieldsHappened', { organizationId: 'o-1', cost: '0.10', model: 'm', nested: { cost: 'x', delta: 'y' } }),
+          contractEvent('FieldsHappened', { delta: '-0.05', organizationId: 'o-2' }),
+          contractEvent('FieldsHappened', ['organizationId', 'cost']),
+          contractEvent('FieldsHappened', null),
+        ];
+        await store.append(id, written, { expectedRevision: 'no_stream' });
+        const full = await readVisible(store, mine(), 4);
+        const page = await store.readAll({ filter: mine(), dataFields: ['organizationId', 'cost', 'delta'] });
+        expect(page.events.map((e) => e.data)).toEqual([{ organizationId: 'o-1', cost: '0.10' }, { delta: '-0.05', organizationId: 'o-2' }, {}, {}]);
+        expect(page.events.map((e) => e.metadata)).toEqual(full.map((e) => e.metadata));
+        expect(page.events.map(({ data: _data, ...rest }) => rest)).toEqual(full.map(({ data: _data, ...rest }) => rest));
+        const subscription = store.subscribeToAll({ filter: mine(), dataFields: ['cost'], withoutMetadata: true, pollIntervalMs: 100 });
+        const collector = collect(subscription);
+        await waitUntil(() => collector.events.length >= 4, 5000, 'all four events');
+        await subscription.close();
+        await collector.done;
+        expect(collector.events.map((e) => [e.data, e.metadata])).toEqual([
+          [{ cost: '0.10' }, {}],
+          [{}, {}],
+          [{}, {}],
+          [{}, {}],
+        ]);
+        expect((await store.readStream(id)).map((e) => e.data)).toEqual(written.map((e) => e.data));
+        await expect(store.readAll({ dataFields: [''] })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+      });
     });
 
     describe('subscriptions', () => {
