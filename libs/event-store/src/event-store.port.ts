@@ -119,6 +119,31 @@ export interface ReadAllOptions {
   readonly from?: GlobalPosition;
   readonly maxCount?: number;
   readonly filter?: EventFilter;
+  /**
+   * True for a reader that never looks at events' metadata (a reactor over every usage event): each
+   * event's `metadata` is then an empty object, never a partial one, and an adapter that can leave it
+   * unread (PostgreSQL: not selected, sent or parsed) does; the others read it and drop it. Default false.
+   */
+  readonly withoutMetadata?: boolean;
+  /**
+   * The top-level fields of each event's data the reader needs: `data` is then an object holding those
+   * of them the stored data has (`{}` when it is not an object), and the rest is dropped as soon as it is
+   * parsed: a reader that holds many events (a batching reactor) keeps a few fields each, not whole
+   * documents. (PostgreSQL picks them client-side: extracting fields from a json column costs the server
+   * more than sending its text.) Default: the whole data.
+   */
+  readonly dataFields?: readonly string[];
+}
+
+/** The `metadata` of every event read `withoutMetadata`: empty, shared, frozen. */
+export const UNREAD_METADATA = Object.freeze({}) as EventMetadata;
+
+/** `data` narrowed to `fields` (see ReadAllOptions.dataFields). */
+export function pickDataFields(data: unknown, fields: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return picked;
+  for (const field of fields) if (Object.hasOwn(data, field)) picked[field] = (data as Record<string, unknown>)[field];
+  return picked;
 }
 
 export interface ReadAllPage {

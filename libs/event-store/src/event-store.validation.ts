@@ -165,6 +165,12 @@ export function validateReadAll(options: ReadAllOptions): void {
   if (from !== undefined && (typeof from.commit !== 'bigint' || typeof from.prepare !== 'bigint' || from.commit < 0n || from.prepare < 0n)) {
     throw invalid('from must be a global position of non-negative bigints');
   }
+  if (options.withoutMetadata !== undefined && typeof options.withoutMetadata !== 'boolean') {
+    throw invalid('withoutMetadata must be a boolean');
+  }
+  if (options.dataFields !== undefined && !(Array.isArray(options.dataFields) && options.dataFields.every((f) => typeof f === 'string' && f.length > 0))) {
+    throw invalid('dataFields must be non-empty strings');
+  }
   const filter = options.filter;
   if (filter?.eventTypes !== undefined && !filter.eventTypes.every((t) => typeof t === 'string' && t.length > 0)) {
     throw invalid('filter.eventTypes must be non-empty strings');

@@ -7,7 +7,7 @@ import { LeaderLock } from './leader-lock';
 import { applyIsolatingPoison, type PoisonedEvent } from './quarantine/poison-isolation';
 import { QuarantineRepository } from './quarantine/quarantine.repository';
 import { errorCodeOf, redactedMessageOf } from './quarantine/transient-failure';
-import { applyEvents, projectionFilter, projectionLockKey, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { applyEvents, projectionFilter, projectionLockKey, projectionReadOptions, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
 import { notifyProgress } from './projection-progress';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { stderrLogger, type ProjectionLogger } from './projection-logger';
@@ -251,7 +251,7 @@ class Replay {
     const filter = projectionFilter(this.projection);
     const pageSize = Math.min(this.batchSize, REPLAY_PAGE_SIZE);
     const read = (from: GlobalPosition): Promise<ReadAllPage> =>
-      this.deps.store.readAll({ from, maxCount: pageSize, ...(filter ? { filter } : {}) });
+      this.deps.store.readAll({ from, maxCount: pageSize, ...(filter ? { filter } : {}), ...projectionReadOptions(this.projection) });
     let page: ReadAllPage | undefined = await this.timedRead(read(this.position));
     while (page) {
       this.checkAborted();

@@ -13,7 +13,7 @@ import {
 } from '@steward/event-store';
 import { CheckpointRepository, type ProjectionCheckpoint } from './checkpoint.repository';
 import { LeaderLock, isLockHeld } from './leader-lock';
-import { applyEvents, projectionFilter, projectionLockKey, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
+import { applyEvents, projectionFilter, projectionLockKey, projectionReadOptions, projectionSchema, readModelChannel, type ProjectionDefinition } from './projection';
 import { notifyProgress } from './projection-progress';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 import { measureLag } from './projection-lag';
@@ -311,6 +311,7 @@ export class ProjectionRunner {
         from: leadership.position,
         maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
         ...(filter ? { filter } : {}),
+        ...projectionReadOptions(projection),
       });
       this.subscription = subscription;
       let applying: SubscriptionBatch | undefined;

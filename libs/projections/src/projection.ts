@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { EventFilter, RecordedEvent } from '@steward/event-store';
+import type { EventFilter, ReadAllOptions, RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 
 /** What a handler knows about where it writes. */
@@ -55,6 +55,13 @@ export interface ProjectionDefinition<DB = any> {
    * never holds a write's answer for it. Default true: a read model writes wait for.
    */
   readonly awaitedByWrites?: boolean;
+  /**
+   * True when the handlers never look at events' metadata: the store may leave it unread (the events'
+   * `metadata` is then empty). For a hot reader, such as a reactor over every usage event.
+   */
+  readonly withoutMetadata?: boolean;
+  /** The only top-level fields of events' data the handlers read (see the store's `dataFields`). */
+  readonly dataFields?: readonly string[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   migrate(db: Kysely<any>, schema: string): Promise<void>;
   readonly handle?: ProjectionBatchHandler<DB>;
@@ -113,6 +120,14 @@ export function projectionFilter(definition: ProjectionDefinition): EventFilter 
   return {
     ...(eventTypes?.length ? { eventTypes } : {}),
     ...(streamPrefixes?.length ? { streamPrefixes } : {}),
+  };
+}
+
+/** How narrowly the store may read a projection's events (its `withoutMetadata` and `dataFields`). */
+export function projectionReadOptions(definition: ProjectionDefinition): Pick<ReadAllOptions, 'withoutMetadata' | 'dataFields'> {
+  return {
+    ...(definition.withoutMetadata ? { withoutMetadata: true } : {}),
+    ...(definition.dataFields ? { dataFields: definition.dataFields } : {}),
   };
 }
 

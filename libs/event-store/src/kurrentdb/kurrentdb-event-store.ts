@@ -40,6 +40,8 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   START,
+  UNREAD_METADATA,
+  pickDataFields,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionBatch,
@@ -195,7 +197,7 @@ export class KurrentDbEventStore implements EventStore {
           scanned++;
           if (scanned > limit) break;
           lastScanned = event.position;
-          if (matches(event, options.filter)) events.push(toRecordedEvent(event));
+          if (matches(event, options.filter)) events.push(toRecordedEvent(event, options));
         }
       } catch (error) {
         throw toStoreError(error);
@@ -379,7 +381,7 @@ class KurrentDbSubscription implements Subscription {
           if (item.kind === 'event') {
             if (comparePositions(item.event.position, position) <= 0) continue;
             if (comparePositions(item.event.position, checkpoint) > 0) checkpoint = item.event.position;
-            if (matches(item.event, this.options.filter)) events.push(toRecordedEvent(item.event));
+            if (matches(item.event, this.options.filter)) events.push(toRecordedEvent(item.event, this.options));
           } else {
             if (item.position && comparePositions(item.position, checkpoint) > 0) checkpoint = item.position;
             if (item.kind === 'caughtUp' && !caughtUp) {
@@ -425,10 +427,12 @@ function toEventData(event: NewEvent): EventData {
   });
 }
 
-function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { position?: Position }): RecordedEvent {
+/** `withoutMetadata` / `dataFields`: the server sends the whole event anyway; the full read is mapped. */
+function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { position?: Position }, narrow: Pick<ReadAllOptions, 'withoutMetadata' | 'dataFields'> = {}): RecordedEvent {
+  const withoutMetadata = narrow.withoutMetadata === true;
   const stored = (event.isJson && event.metadata && typeof event.metadata === 'object' ? event.metadata : {}) as Partial<StoredMetadata>;
-  let metadata = {} as EventMetadata;
-  if (typeof stored.stewardMetadata === 'string') {
+  let metadata = withoutMetadata ? UNREAD_METADATA : ({} as EventMetadata);
+  if (!withoutMetadata && typeof stored.stewardMetadata === 'string') {
     try {
       metadata = JSON.parse(stored.stewardMetadata) as EventMetadata;
     } catch {
@@ -440,7 +444,7 @@ function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { pos
     eventId: event.id.toLowerCase(),
     type: event.type,
     version: Number.isInteger(version) && version > 0 ? version : 1,
-    data: event.data,
+    data: narrow.dataFields ? pickDataFields(event.data, narrow.dataFields) : event.data,
     metadata,
     streamId: event.streamId,
     streamRevision: event.revision,

@@ -16,6 +16,8 @@ import {
   type RecordedEvent,
   START,
   type SubscribeOptions,
+  UNREAD_METADATA,
+  pickDataFields,
   type Subscription,
   comparePositions,
   parsePosition,
@@ -79,7 +81,8 @@ interface EventRow {
   event_version: number;
   /** JSON text: selected as text, so a change of the column's type never changes a prepared statement's result type. */
   data: string;
-  metadata: string;
+  /** NULL when read `withoutMetadata`. */
+  metadata: string | null;
   /** recorded_at in whole epoch milliseconds (what a Date holds), cheaper to send and read than a timestamptz text. */
   recorded_ms: string;
 }
@@ -327,7 +330,7 @@ export class PostgresEventStore implements EventStore {
        ORDER BY events.stream_revision ${backwards ? 'DESC' : 'ASC'}
        LIMIT $${params.length}::int`;
     const { rows } = await this.query<StreamRow>(sql, params, `read_stream_${backwards ? 'b' : 'f'}${options.fromRevision === undefined ? '' : 'r'}`);
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => toRecordedEvent(row));
   }
 
   readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
@@ -405,19 +408,19 @@ export class PostgresEventStore implements EventStore {
         FROM (
           SELECT e.global_position::text AS gp, e.transaction_id::text AS tx, e.event_id::text AS event_id, e.stream_id,
                  e.stream_revision::text AS stream_revision, e.event_type, e.event_version,
-                 e.data::text AS data, e.metadata::text AS metadata, ${RECORDED_MS('e.recorded_at')}
+                 e.data::text AS data, ${options.withoutMetadata ? 'NULL::text' : 'e.metadata::text'} AS metadata, ${RECORDED_MS('e.recorded_at')}
             FROM ${source}
            ORDER BY e.transaction_id, e.global_position
            LIMIT $3::int
         ) AS page`;
     // One prepared statement per shape: per number of types, with or without prefixes.
-    const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}${excluded?.length ? 'x' : ''}`;
+    const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}${excluded?.length ? 'x' : ''}${options.withoutMetadata ? 'n' : ''}`;
     const { rows } = await this.query<EventRow>(sql, params, name);
     let meta: EventRow | undefined;
     const events: RecordedEvent[] = [];
     for (const row of rows) {
       if (row.gp === null) meta = row;
-      else events.push(toRecordedEvent(row));
+      else events.push(toRecordedEvent(row, options.dataFields));
     }
     events.sort((a, b) => comparePositions(a.position, b.position));
     const hasMore = events.length > limit;
@@ -759,13 +762,13 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-function toRecordedEvent(row: StreamRow): RecordedEvent {
+function toRecordedEvent(row: StreamRow, dataFields?: readonly string[]): RecordedEvent {
   return {
     eventId: row.event_id,
     type: row.event_type,
     version: row.event_version,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+    data: dataFields ? pickDataFields(JSON.parse(row.data), dataFields) : JSON.parse(row.data),
+    metadata: row.metadata === null ? UNREAD_METADATA : (JSON.parse(row.metadata) as RecordedEvent['metadata']),
     streamId: row.stream_id,
     streamRevision: BigInt(row.stream_revision),
     position: positionFromRow(row.tx!, row.gp!),

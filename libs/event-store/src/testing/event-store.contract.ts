@@ -477,6 +477,60 @@ export function describeEventStoreContract(
           [lookalike, 'OrderPlaced'],
         ]);
       });
+
+      it('reads withoutMetadata: the same events and data, every metadata empty (readAll and subscriptions)', async () => {
+        const id = stream('lean');
+        const written = [contractEvent('LeanHappened', { organizationId: 'o-1', cost: '0.10', nested: { cost: 'x' } }), contractEvent('OtherHappened')];
+        await store.append(id, written, { expectedRevision: 'no_stream' });
+        const full = await readVisible(store, mine(), 2);
+        expect(full.map((e) => e.metadata.correlationId)).toEqual(written.map((e) => e.metadata.correlationId));
+        const lean = await store.readAll({ filter: { eventTypes: ['LeanHappened', 'OtherHappened'], streamPrefixes: [prefix] }, withoutMetadata: true });
+        expect(lean.events.map((e) => e.metadata)).toEqual([{}, {}]);
+        expect(lean.events.map(({ metadata: _metadata, ...rest }) => rest)).toEqual(full.map(({ metadata: _metadata, ...rest }) => rest));
+        const subscription = store.subscribeToAll({ filter: mine(), withoutMetadata: true, pollIntervalMs: 100 });
+        const collector = collect(subscription);
+        await waitUntil(() => collector.events.length >= 2, 5000, 'both events');
+        await subscription.close();
+        await collector.done;
+        expect(ids(collector.events)).toEqual(ids(written));
+        expect(collector.events.map((e) => [e.metadata, e.data])).toEqual([
+          [{}, written[0]!.data],
+          [{}, written[1]!.data],
+        ]);
+        // the same store, read with metadata again: nothing was cached or dropped
+        const again = await store.readAll({ filter: mine() });
+        expect(again.events.map((e) => e.metadata)).toEqual(full.map((e) => e.metadata));
+        await expect(store.readAll({ withoutMetadata: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+      });
+
+      it('reads only the dataFields asked for: top-level fields the data has, nothing nested, {} for data that is no object', async () => {
+        const id = stream('fields');
+        const written = [
+          contractEvent('FieldsHappened', { organizationId: 'o-1', cost: '0.10', model: 'm', nested: { cost: 'x', delta: 'y' } }),
+          contractEvent('FieldsHappened', { delta: '-0.05', organizationId: 'o-2' }),
+          contractEvent('FieldsHappened', ['organizationId', 'cost']),
+          contractEvent('FieldsHappened', null),
+        ];
+        await store.append(id, written, { expectedRevision: 'no_stream' });
+        const full = await readVisible(store, mine(), 4);
+        const page = await store.readAll({ filter: mine(), dataFields: ['organizationId', 'cost', 'delta'] });
+        expect(page.events.map((e) => e.data)).toEqual([{ organizationId: 'o-1', cost: '0.10' }, { delta: '-0.05', organizationId: 'o-2' }, {}, {}]);
+        expect(page.events.map((e) => e.metadata)).toEqual(full.map((e) => e.metadata));
+        expect(page.events.map(({ data: _data, ...rest }) => rest)).toEqual(full.map(({ data: _data, ...rest }) => rest));
+        const subscription = store.subscribeToAll({ filter: mine(), dataFields: ['cost'], withoutMetadata: true, pollIntervalMs: 100 });
+        const collector = collect(subscription);
+        await waitUntil(() => collector.events.length >= 4, 5000, 'all four events');
+        await subscription.close();
+        await collector.done;
+        expect(collector.events.map((e) => [e.data, e.metadata])).toEqual([
+          [{ cost: '0.10' }, {}],
+          [{}, {}],
+          [{}, {}],
+          [{}, {}],
+        ]);
+        expect((await store.readStream(id)).map((e) => e.data)).toEqual(written.map((e) => e.data));
+        await expect(store.readAll({ dataFields: [''] })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+      });
     });
 
     describe('subscriptions', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { BillingDecimal, BillingReadRepository, DEFAULT_PLAN_CATALOGUE, billingProjection, sumAmounts } from '@steward/billing';
 import { BillingStreams, UsageStreams, usageEventIdFor, type CreditsConsumedData, type UsageCorrectedData, type UsageRecordedData } from '@steward/contracts';
-import { PostgresEventStore } from '@steward/event-store';
+import { PostgresEventStore, type EventStore, type SubscribeOptions } from '@steward/event-store';
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, waitFor, type TestEnv } from '@steward/testing';
 import { AccountStreams } from '../accounts/account-streams';
@@ -25,6 +25,8 @@ describe('billing consumption reactor (event store, projection host)', () => {
   const orgB = `org_${randomUUID().slice(0, 8)}`;
   const wsA = `ws_${randomUUID().slice(0, 8)}`;
   const wsB = `ws_${randomUUID().slice(0, 8)}`;
+  /** What each subscription of the hosts asked the store for. */
+  const subscribed: SubscribeOptions[] = [];
   const costs = new Map<string, string[]>([
     [orgA, []],
     [orgB, []],
@@ -36,9 +38,15 @@ describe('billing consumption reactor (event store, projection host)', () => {
 
   async function startHost(): Promise<ProjectionHost> {
     const accounts = new AccountStreams(store);
+    const watched: EventStore = Object.assign(Object.create(store) as EventStore, {
+      subscribeToAll: (options: SubscribeOptions = {}) => {
+        subscribed.push(options);
+        return store.subscribeToAll(options);
+      },
+    });
     const host = new ProjectionHost({
       pool: env.pool,
-      store,
+      store: watched,
       projections: [consumptionReactor({ accounts, runner: runnerOn(accounts) }), billingProjection],
       meter: false,
       lockPollIntervalMs: 100,
@@ -198,5 +206,10 @@ describe('billing consumption reactor (event store, projection host)', () => {
     expect(fresh.reduce((total, batch) => total + batch.source.events, 0)).toBe(5);
     expect((await consumed(orgB)).length).toBe(before.b);
     expect(sumAmounts(after.map((batch) => batch.usd))).toBe(sumAmounts(costs.get(orgA)!));
+    // the reactor reads usage narrowly (three fields of the data, no metadata), and the sums above still hold; the billing read model reads whole events
+    const usageReads = subscribed.filter((options) => options.filter?.eventTypes?.includes('UsageRecorded') && !options.filter.eventTypes.includes('CreditsConsumed'));
+    expect(usageReads.length).toBeGreaterThanOrEqual(2);
+    expect(usageReads.every((options) => options.withoutMetadata === true && options.dataFields?.join() === 'organizationId,cost,delta')).toBe(true);
+    expect(subscribed.filter((options) => options.filter?.eventTypes?.includes('CreditsConsumed')).every((options) => options.withoutMetadata === undefined && options.dataFields === undefined)).toBe(true);
   });
 });
