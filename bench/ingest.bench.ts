@@ -39,16 +39,16 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-const EVENTS = option('events', 200_000);
-const BATCH = option('batch', 1_000);
-const CONCURRENCY = option('concurrency', 4);
-const STEADY_RATE = option('steady-rate', 5_000);
-const STEADY_SECONDS = option('steady-seconds', 8);
+export const EVENTS = option('events', 200_000);
+export const BATCH = option('batch', 1_000);
+export const CONCURRENCY = option('concurrency', 4);
+export const STEADY_RATE = option('steady-rate', 5_000);
+export const STEADY_SECONDS = option('steady-seconds', 8);
 const STEADY_TICK_MS = 50;
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'gemini-2.5-pro'];
 const AGENTS = ['researcher', 'writer', 'reviewer', 'planner', 'coder'];
 
-interface Target {
+export interface Target {
   readonly url: string;
   readonly apiKey: string;
   readonly workspaceId: string;
@@ -56,7 +56,7 @@ interface Target {
   readonly stop: () => Promise<void>;
 }
 
-function usageEvent(run: string, index: number): Record<string, unknown> {
+export function usageEvent(run: string, index: number): Record<string, unknown> {
   const input = 800 + (index % 1700);
   return {
     id: `${run}-${index}`,
@@ -74,12 +74,19 @@ function usageEvent(run: string, index: number): Record<string, unknown> {
   };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-async function startTarget(): Promise<Target> {
+export interface TargetOptions {
+  /** Processes of the stack not to start (see startStack's `without`). */
+  readonly without?: readonly string[];
+  /** Runs once the stack is up, with the owner's token (e.g. settings a run needs). */
+  readonly prepare?: (stack: Stack) => Promise<void>;
+}
+
+export async function startTarget(options: TargetOptions = {}): Promise<Target & { organizationId?: string }> {
   if (process.env.BENCH_URL) {
     const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/steward', max: 2 });
     return {
@@ -96,7 +103,9 @@ async function startTarget(): Promise<Target> {
     stack = await startStack(env, {
       logLevel: 'warn',
       env: { GATEWAY_RATE_LIMIT_API_KEY: '10000000', GATEWAY_REQUEST_LOG_LEVEL: 'debug' },
+      ...(options.without ? { without: options.without } : {}),
     });
+    await options.prepare?.(stack);
     const issued = await fetch(`${stack.url}/v1/workspaces/${stack.workspaceId}/api-keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.ownerToken}`, 'content-type': 'application/json' },
@@ -119,6 +128,7 @@ async function startTarget(): Promise<Target> {
       url,
       apiKey: key.key,
       workspaceId: stack.workspaceId,
+      organizationId: stack.organizationId,
       pool: env.pool,
       stop: async () => {
         await running.stop();
@@ -196,7 +206,7 @@ function backendsOf(clients: ReadonlyMap<number, string>): Map<number, string> {
  * closed meanwhile (pools let idle connections go) are counted too. A backend first seen mid-run counts
  * from its start.
  */
-function cpuMeter(): { stop: () => Array<[string, number]> } {
+export function cpuMeter(): { stop: () => Array<[string, number]> } {
   const seen = new Map<number, { name: string; first: number; last: number }>();
   const stack = stackProcesses();
   const sample = (initial: boolean): void => {
@@ -225,7 +235,7 @@ function cpuMeter(): { stop: () => Array<[string, number]> } {
  * its usage streams (`usage-<workspace>-<day>`, committed with the events), not a count over the events,
  * which would scan (and load) the store every poll.
  */
-function storeProbe(pool: pg.Pool, workspaceId: string): () => Promise<number> {
+export function storeProbe(pool: pg.Pool, workspaceId: string): () => Promise<number> {
   return async () => {
     const result = await pool.query<{ count: string }>(
       `SELECT coalesce(sum(revision + 1), 0)::text AS count FROM steward_events.streams WHERE left(stream_id, length($1)) = $1`,
@@ -236,7 +246,7 @@ function storeProbe(pool: pg.Pool, workspaceId: string): () => Promise<number> {
 }
 
 /** What "visible" reads: the chargeback rollups when they exist, else the store. */
-async function visibleProbe(pool: pg.Pool, workspaceId: string): Promise<{ what: string; read: () => Promise<number> }> {
+export async function visibleProbe(pool: pg.Pool, workspaceId: string): Promise<{ what: string; read: () => Promise<number> }> {
   const { rows } = await pool.query<{ exists: boolean }>(`SELECT to_regclass('rm_chargeback.usage_rollups') IS NOT NULL AS exists`);
   if (rows[0]?.exists) {
     return {
@@ -292,7 +302,7 @@ async function waitVisible(read: () => Promise<number>, total: number, timeoutMs
   }
 }
 
-async function sustained(target: Target, read: () => Promise<number>, base: number, store: { read: () => Promise<number>; base: number }) {
+export async function sustained(target: Target, read: () => Promise<number>, base: number, store: { read: () => Promise<number>; base: number }) {
   const run = `s-${randomUUID().slice(0, 8)}`;
   const batches = Math.ceil(EVENTS / BATCH);
   const bodies = Array.from({ length: batches }, (_, batch) => {
@@ -322,7 +332,7 @@ async function sustained(target: Target, read: () => Promise<number>, base: numb
 }
 
 /** Accepted batches, and when each became covered by what a probe reads. */
-class CoverageWatch {
+export class CoverageWatch {
   readonly latencies: number[] = [];
   private cursor = 0;
 
@@ -351,7 +361,14 @@ class CoverageWatch {
   }
 }
 
-async function freshness(target: Target, read: () => Promise<number>, base: number, store: { read: () => Promise<number>; base: number }) {
+export async function freshness(
+  target: Target,
+  read: () => Promise<number>,
+  base: number,
+  store: { read: () => Promise<number>; base: number },
+  /** More probes to time each accepted batch against (name → what it reads, its count before the run). */
+  extra: Readonly<Record<string, { read: () => Promise<number>; base: number }>> = {},
+) {
   const run = `f-${randomUUID().slice(0, 8)}`;
   const perTick = Math.max(1, Math.round((STEADY_RATE * STEADY_TICK_MS) / 1000));
   const ticks = Math.round((STEADY_SECONDS * 1000) / STEADY_TICK_MS);
@@ -362,9 +379,10 @@ async function freshness(target: Target, read: () => Promise<number>, base: numb
   // the watchers: each accepted batch is visible (recorded) once the total covers it (batches are metered about in order)
   const visible = new CoverageWatch(acceptedAt, read, base);
   const recorded = new CoverageWatch(acceptedAt, store.read, store.base);
+  const others = Object.entries(extra).map(([name, probe]) => [name, new CoverageWatch(acceptedAt, probe.read, probe.base)] as const);
   const watcher = (async () => {
-    while (polling || !visible.done) {
-      await Promise.all([visible.poll(), recorded.done ? undefined : recorded.poll()]);
+    while (polling || !visible.done || others.some(([, watch]) => !watch.done)) {
+      await Promise.all([visible.done ? undefined : visible.poll(), recorded.done ? undefined : recorded.poll(), ...others.map(([, watch]) => (watch.done ? undefined : watch.poll()))]);
       if (!polling && Date.now() > stopBy) break;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -390,7 +408,7 @@ async function freshness(target: Target, read: () => Promise<number>, base: numb
   await watcher.catch((error: unknown) => process.stderr.write(`freshness watcher: ${String(error)}\n`));
   const failed = sending.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
-  return { achieved, batches: ticks, perTick, ...visible.summary(), recorded: recorded.summary() };
+  return { achieved, batches: ticks, perTick, ...visible.summary(), recorded: recorded.summary(), extra: Object.fromEntries(others.map(([name, watch]) => [name, watch.summary()])) };
 }
 
 /** The same rows as UsageRecorded events, COPYed into a plain table (no checks, no indexes but the key). */
@@ -423,7 +441,7 @@ async function rawCopy(pool: pg.Pool): Promise<{ perSecond: number; seconds: num
   }
 }
 
-const fmt = (value: number | undefined, digits = 0): string => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+export const fmt = (value: number | undefined, digits = 0): string => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 
 async function main(): Promise<void> {
   process.stderr.write('starting the stack…\n');
@@ -492,7 +510,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

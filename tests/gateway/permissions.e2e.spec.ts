@@ -20,6 +20,7 @@ import type { Role } from '@steward/contracts';
 import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
 import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, bodyFor, fillPath, loadOperations, startJobFixture } from './support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
+import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -59,10 +60,20 @@ describe('permissions, from the matrix', () => {
     updateRuntime: async () => ({ path: { id: await sharedRuntime() } }),
     testRuntime: async () => ({ path: { id: await sharedRuntime() } }),
     setDefaultRuntime: async () => ({ path: { id: await sharedRuntime() } }),
+    // invoices: {id} names a draft invoice of the stack's organization (a payment of a draft is a 409: allowed, refused by the rules)
+    getInvoice: async () => ({ path: { id: await sharedInvoice() } }),
+    getInvoicePdf: async () => ({ path: { id: await sharedInvoice() } }),
+    recordInvoicePayment: async () => ({ path: { id: await sharedInvoice() }, body: { amountUsd: '49.00' } }),
     deleteRuntime: async ({ role }) => ({ path: { id: await createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, `deletable by ${role}`) } }),
+    // billing: valid bodies (the generated samples are not a plan id nor an amount)
+    changeBillingPlan: async () => ({ body: { planId: 'standard' } }),
+    addBillingCredits: async () => ({ body: { credits: '1' } }),
+    updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
   };
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
+  let invoiceId: Promise<string> | undefined;
+  const sharedInvoice = (): Promise<string> => (invoiceId ??= draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId));
 
   beforeAll(async () => {
     env = await createTestEnv();

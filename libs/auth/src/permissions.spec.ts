@@ -167,7 +167,8 @@ describe('actionsForScopes', () => {
 describe('allowedRoles', () => {
   it('lists roles most powerful first', () => {
     expect(allowedRoles('usage.write')).toEqual(['owner', 'admin', 'member']);
-    expect(allowedRoles('billing.write')).toEqual(['owner', 'admin', 'billing']);
+    expect(allowedRoles('billing.write')).toEqual(['owner', 'billing']);
+    expect(allowedRoles('billing.read')).toEqual(['owner', 'admin', 'billing']);
     expect(allowedRoles('jobs.read')).toEqual(['owner', 'admin', 'billing', 'member', 'viewer']);
   });
 

@@ -79,6 +79,7 @@ const ALL: readonly Role[] = ['owner', 'admin', 'billing', 'member', 'viewer'];
 const ADMINS: readonly Role[] = ['owner', 'admin'];
 const MONEY: readonly Role[] = ['owner', 'admin', 'billing'];
 const WORKERS: readonly Role[] = ['owner', 'admin', 'member'];
+const BILLERS: readonly Role[] = ['owner', 'billing'];
 
 /**
  * THE permission matrix: action → allowed roles and granting API key scopes. Everything else in this
@@ -127,8 +128,10 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   // fails) is open to members and to keys with runtimes:write, so an API key never does more than a member could.
   'runtimes.write': { kind: 'write', description: 'register, reconfigure, delete runtime environments and set defaults', roles: ADMINS, scopes: [] },
   'runtimes.test': { kind: 'write', description: 'run a connection test of a runtime environment', roles: WORKERS, scopes: ['runtimes:write'] },
-  'billing.read': { kind: 'read', description: 'read billing, plan, credits and invoices', roles: MONEY, scopes: [] },
-  'billing.write': { kind: 'write', description: 'change the plan and add credits', roles: MONEY, scopes: [] },
+  // Billing is the organization's: read by owners, admins and billing members, changed by owners and billing members
+  // (a person's role in any workspace of the organization counts, as billing has no per-workspace part).
+  'billing.read': { kind: 'read', description: 'read billing, plan, credits and invoices', roles: MONEY, scopes: [], perWorkspace: true },
+  'billing.write': { kind: 'write', description: 'change the plan and add credits', roles: BILLERS, scopes: [], perWorkspace: true },
   'budgets.read': { kind: 'read', description: 'read budgets and budget alerts', roles: ALL, scopes: ['read'] },
   'budgets.write': { kind: 'write', description: 'define and change budgets', roles: MONEY, scopes: [] },
 };

@@ -92,7 +92,26 @@ describe('per-workspace organization actions (the activity log)', () => {
     expect(can(owner, 'activity.export', { organizationId: 'o' })).toBe(true);
   });
 
+  it('give billing to a billing member of any workspace (write) and let an admin of one read it only', () => {
+    const biller: UserPrincipal = { ...base, memberships: { a: 'member', c: 'billing' } };
+    expect(can(biller, 'billing.read', { organizationId: 'o' })).toBe(true);
+    expect(can(biller, 'billing.write', { organizationId: 'o' })).toBe(true);
+    expect(can(biller, 'billing.write', { organizationId: 'other' })).toBe(false);
+    const admin: UserPrincipal = { ...base, memberships: { a: 'admin' } };
+    expect(can(admin, 'billing.read', { organizationId: 'o' })).toBe(true);
+    expect(() => assertCan(admin, 'billing.write', { organizationId: 'o' })).toThrow(expect.objectContaining({ code: AuthErrorCode.Forbidden }));
+    const member: UserPrincipal = { ...base, memberships: { a: 'member', b: 'viewer' } };
+    expect(can(member, 'billing.read', { organizationId: 'o' })).toBe(false);
+  });
+
   it('are marked in the matrix', () => {
-    expect(permissionMatrix().filter((entry) => entry.perWorkspace).map((entry) => entry.action)).toEqual(['activity.read', 'activity.export', 'usage.write', 'models.read']);
+    expect(permissionMatrix().filter((entry) => entry.perWorkspace).map((entry) => entry.action)).toEqual([
+      'activity.read',
+      'activity.export',
+      'usage.write',
+      'models.read',
+      'billing.read',
+      'billing.write',
+    ]);
   });
 });

@@ -14,6 +14,7 @@ export function stewardProcesses(): StewardProcess[] {
     { name: 'job-history', entry: 'services/job-history/src/main.ts' },
     { name: 'usage-metering', entry: 'services/usage-metering/src/main.ts' },
     { name: 'runtime-registry', entry: 'services/runtime-registry/src/main.ts' },
+    { name: 'billing', entry: 'services/billing/src/main.ts' },
     { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   ];
 }

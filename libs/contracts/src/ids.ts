@@ -35,6 +35,7 @@ export const ID_PREFIXES = {
   runtimeTest: 'tst',
   job: 'job',
   usageBatch: 'bat',
+  invoice: 'invc',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 export const ID_KINDS = Object.keys(ID_PREFIXES) as IdKind[];

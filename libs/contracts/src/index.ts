@@ -7,3 +7,4 @@ export * from './team';
 export * from './usage';
 export * from './jobs';
 export * from './runtime';
+export * from './billing';

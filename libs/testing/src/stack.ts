@@ -21,6 +21,8 @@ export interface StackOptions {
   readonly extraGateways?: number;
   /** Environment of the extra gateways only, over `env` (e.g. a setting to compare against the first). */
   readonly extraGatewayEnv?: Readonly<Record<string, string>>;
+  /** Processes of @steward/config's list not to start (a benchmark's run without one of them). Default none. */
+  readonly without?: readonly string[];
 }
 
 /** What the bootstrap printed with `--json`. */
@@ -136,7 +138,9 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
   delete childEnv.JEST_WORKER_ID;
 
   await runToEnd('migrate', MIGRATE_ENTRY, [], childEnv);
-  const children = stewardProcesses().map((spec) =>
+  const children = stewardProcesses()
+    .filter((spec) => !(options.without ?? []).includes(spec.name))
+    .map((spec) =>
     startChild(spec.name, spec.entry, { ...childEnv, ...spec.env, STEWARD_PROCESS: spec.name }),
   );
 

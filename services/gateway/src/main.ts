@@ -16,8 +16,9 @@ import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
+import { BillingReadRepository, planCatalogueFromEnv } from '@steward/billing';
 import { loadConfig } from '@steward/config';
-import { JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { BILLING_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { ApiKeyUsageRecorder, TEAM_PROJECTION, TeamCredentialRepository, WorkspaceOrganizations, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
@@ -29,7 +30,7 @@ import { ConsoleSite } from './console/console-site';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
-import { jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
+import { CreditSuspensions, billingCards, billingRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, modelRoutes, runtimeRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -107,7 +108,10 @@ async function main(): Promise<void> {
   };
   await replicas.start();
   const readYourWrites = new ReadYourWrites({ progress, replicas, onSynced: emptyCaches, ...readYourWritesSettingsFromEnv(process.env) });
+  // billing: the plan catalogue (STEWARD_BILLING_PLANS) and the time zone of accounts not opened yet, as the billing service reads them
+  const billing = { db, catalogue: planCatalogueFromEnv(), defaultTimeZone: process.env.STEWARD_BILLING_TIME_ZONE || 'UTC' };
   const routes = teamRoutes({
+    billingCards: billingCards(billing),
     commands,
     natsPrefix: config.natsPrefix,
     readYourWrites,
@@ -121,7 +125,9 @@ async function main(): Promise<void> {
   // usage ingest: the stream's limits from USAGE_INGEST_MAX_MESSAGES / _MAX_BYTES, read alike by usage-metering (past them: 429)
   await ensureUsageIngestStream(nats.jsm, usageIngestStreamOptionsFromEnv(process.env, config.natsPrefix));
   const usageIngest = new UsageIngestPublisher({ nc: nats.nc, js: nats.js, natsPrefix: config.natsPrefix });
-  routes.push(...usageIngestRoutes({ publisher: usageIngest, authorizer }));
+  // an organization whose credits are exhausted is refused new usage with a 402 (billing's suspension)
+  const suspensions = new CreditSuspensions({ db });
+  routes.push(...usageIngestRoutes({ publisher: usageIngest, authorizer, mayIngest: (organizationId) => suspensions.assertMayIngest(organizationId) }));
   routes.push(...jobRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // OTLP/HTTP traces: GenAI spans → jobs and steps (cmd.jobs.*) and usage (the ingest stream)
   routes.push(
@@ -133,12 +139,20 @@ async function main(): Promise<void> {
       usage: usageIngest,
     }),
   );
-  // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler)
-  routes.push(...usageRoutes({ db, creditsPerUsd: creditsPerUsdFromEnv(process.env) }));
+  // chargeback: the Usage Analytics queries and the monthly statement (workspace from the query, walled in the handler);
+  // the statement's credits at the organization's plan rate (billing)
+  const billingReads = new BillingReadRepository(db);
+  routes.push(...usageRoutes({ db, creditsPerUsd: creditsPerUsdFromEnv(process.env), creditsPerUsdOf: (organizationId) => billingReads.creditsPerUsd(organizationId, billing.catalogue) }));
   // model settings (admin only): prices, API keys (set/clear over cmd.usage.*), the built-in catalogue
   routes.push(...modelRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   // runtime environments: provider catalogue, runtimes per category, defaults, connection tests (cmd.runtime.*)
   routes.push(...runtimeRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
+  // billing: the cards, plan, credits, the ledger (cmd.billing.*)
+  routes.push(
+    ...billingRoutes({ ...billing, payments: checkoutProviderFromEnv(process.env, { commands, natsPrefix: config.natsPrefix, readYourWrites }), commands, natsPrefix: config.natsPrefix, readYourWrites }),
+  );
+  // invoices, payments and the payment provider (cmd.billing.*)
+  routes.push(...invoiceRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   assertRoutePermissions(routes);
   const gateway = await createGatewayApp({
     routes,
@@ -150,7 +164,7 @@ async function main(): Promise<void> {
     config: {
       redisPrefix,
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
-      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS },
+      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS, ...BILLING_ERROR_HTTP_STATUS, ...INVOICE_ERROR_HTTP_STATUS },
       rateLimits: rateLimitsFromEnv(process.env),
     },
     logger,

@@ -196,6 +196,7 @@ export class RequestPipeline {
         requestId: state.requestId,
         idempotencyKey: requestKey,
         headers: request.headers,
+        rawText: raw?.text,
       });
       if (result.stream) {
         if (reservation) throw new Error(`${route.operationId} answered a stream to a request with an Idempotency-Key`);

@@ -87,6 +87,8 @@ export interface RouteContext<Params, Query, Body> {
    */
   readonly idempotencyKey: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** With `rawBody`: the body's exact text, for a signature over its bytes (a payment provider's webhook). */
+  readonly rawText?: string | undefined;
 }
 
 export interface RouteResponse {

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type { ProjectionDefinition } from '@steward/projections';
+import { billingReadModelProjections } from '@steward/billing';
 import { jobReadModelProjections } from '@steward/job-history';
 import { runtimeReadModelProjections } from '@steward/runtime-registry';
 import { teamReadModelProjections } from '@steward/team-rbac';
@@ -23,6 +24,7 @@ export const projectionCatalog: readonly ProjectionDefinition[] = [
   ...usageReadModelProjections,
   ...jobReadModelProjections,
   ...runtimeReadModelProjections,
+  ...billingReadModelProjections,
 ];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {

@@ -9,3 +9,4 @@ export * from './chargeback/chargeback-query.error';
 export * from './chargeback/chargeback-db';
 export * from './chargeback/time-buckets';
 export * from './read-model-projections';
+export * from './chargeback/period-usage';

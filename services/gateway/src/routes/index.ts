@@ -1,6 +1,8 @@
 /** The gateway's routes, one folder per bounded context; each translates HTTP to that context's commands and queries. */
+export * from './billing';
 export * from './caller';
 export * from './job-history';
 export * from './runtime-registry';
 export * from './team-rbac';
 export * from './usage-metering';
+export * from './billing';

@@ -71,7 +71,7 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       operationId: 'getOrganizationOverview',
       method: 'GET',
       path: '/v1/organizations/{orgId}/overview',
-      summary: 'The organization dashboard: details, owner, team size, workspaces by status, recent activity',
+      summary: 'The organization dashboard: details, owner, team size, workspaces by status, recent activity; billing cards for billing access',
       tags: TAGS,
       permission: 'organization.read',
       scope: 'organization',
@@ -87,7 +87,9 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
           resourceId: params.orgId,
           summary: `Fetched the overview of organization ${params.orgId}`,
         });
-        return { status: 200, body: overview };
+        // the Current Billing and Current Plan cards: only for callers with billing access (dashboard guide)
+        const billing = await kit.deps.billingCards?.(principal, params.orgId);
+        return { status: 200, body: billing === undefined ? overview : { ...overview, billing } };
       },
     }),
     defineRoute({

@@ -41,4 +41,6 @@ export interface TeamRoutesDeps {
   readonly commandTimeoutMs?: number;
   /** The time commands are issued at. Default now. */
   readonly now?: () => Date;
+  /** The dashboard overview's billing cards, for callers with billing access (undefined otherwise: left out). */
+  readonly billingCards?: (principal: Principal | undefined, organizationId: string) => Promise<unknown>;
 }

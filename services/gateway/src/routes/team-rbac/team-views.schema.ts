@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BillingOverviewSchema } from '../billing/billing-views.schema';
 import { ROLES, WORKSPACE_STATUSES } from '@steward/contracts';
 
 /*
@@ -53,6 +54,8 @@ export const OverviewSchema = z.object({
     attention: z.number().int(),
   }),
   recentActivity: z.array(ActivityEntrySchema),
+  /** Current Billing and Current Plan: present only for callers with billing access (owner, admin, billing). */
+  billing: BillingOverviewSchema.optional(),
 });
 
 export const MemberSchema = z.object({

@@ -29,6 +29,8 @@ export interface UsageRoutesDeps {
   readonly db: Kysely<unknown>;
   /** Credits per USD on the statement (usage-metering's creditsPerUsdFromEnv: STEWARD_CREDITS_PER_USD); default 100. */
   readonly creditsPerUsd?: string;
+  /** Credits per USD of an organization's plan (billing's): when given, the statement uses it instead of `creditsPerUsd`. */
+  readonly creditsPerUsdOf?: (organizationId: string) => Promise<string>;
   readonly now?: () => Date;
 }
 
@@ -267,13 +269,16 @@ export function usageRoutes(deps: UsageRoutesDeps): AnyRoute[] {
       path: '/v1/usage/statement',
       summary: 'The monthly usage statement: per model and per job, quantity, unit price and total, in USD and in credits',
       description:
-        'workspaceId (one, or `all` with organizationId for a person of several organizations), month (YYYY-MM, a UTC calendar month; default the current one). Lines per token type: quantity × unit price = total; credits at STEWARD_CREDITS_PER_USD (default 100) per USD. A group total is the exact sum of its calls’ costs, price corrections included.',
+        'workspaceId (one, or `all` with organizationId for a person of several organizations), month (YYYY-MM, a UTC calendar month; default the current one). Lines per token type: quantity × unit price = total; credits at the organization’s plan rate (credits per USD of its billing plan). A group total is the exact sum of its calls’ costs, price corrections included.',
       query: StatementQuery,
       responses: { 200: UsageStatementSchema },
       handler: async ({ query: filters, principal }) => {
         const workspaceIds = await usageWorkspaces(workspaces, principal, filters.workspaceId, filters.organizationId);
         const month = filters.month ?? new Date(now()).toISOString().slice(0, 7);
-        const statement = await query(() => repository.statement(workspaceIds, `${month}-01`, creditsPerUsd));
+        // the statement is one organization's (usageWorkspaces never spans two): its plan's rate
+        const organizationId = (principal as { organizationId?: string } | undefined)?.organizationId;
+        const rate = deps.creditsPerUsdOf && organizationId !== undefined ? await deps.creditsPerUsdOf(organizationId) : creditsPerUsd;
+        const statement = await query(() => repository.statement(workspaceIds, `${month}-01`, rate));
         const group = (entry: StatementGroupInCredits) => ({
           jobId: entry.jobId,
           provider: entry.provider,

@@ -32,6 +32,11 @@ export interface UsageIngestRoutesDeps {
   readonly authorizer: Authorizer;
   /** Default now. */
   readonly now?: () => Date;
+  /**
+   * Refuses new usage of an organization whose credits are exhausted (billing's 402); resolves otherwise.
+   * Omitted: no check.
+   */
+  readonly mayIngest?: (organizationId: string | undefined) => Promise<void>;
 }
 
 /** What the HTTP batch route checks itself before the items (each item is then judged alone). */
@@ -128,6 +133,7 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
         'An event is identified by (workspace, source, id): sent again — here, as a CloudEvent or over NATS, now or later — it is counted once.',
         'With an Idempotency-Key a retried request gets the first answer (a 429 or 503 is not kept: the retry runs again and publishes under the same batch id).',
         'A full ingest backlog answers 429 and an unavailable queue 503, both with Retry-After: retry the same request.',
+        'An organization past its overdraft limit (credits exhausted, workspaces suspended) is answered 402 (BILLING_CREDITS_EXHAUSTED) until credits are added; nothing of the request is recorded.',
       ].join(' '),
       tags: ['usage'],
       permission: 'usage.write',
@@ -144,6 +150,7 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
         }
         const verdict = validateUsageItems(envelope.data.events, 'body.events');
         if (verdict.valid.length === 0) throw invalid(`none of the ${verdict.rejected} events is valid`, verdict.errors);
+        await deps.mayIngest?.(principal ? callerOf(principal).organizationId : undefined);
         const receivedAt = now().toISOString();
         const batchId = batchIdFor(principalKeyOf(principal), `usage:${params.wsId}`, idempotencyKey);
         await publishFor(principal, params.wsId, verdict.valid, 'http', batchId, receivedAt);
@@ -215,6 +222,7 @@ export function usageIngestRoutes(deps: UsageIngestRoutesDeps): AnyRoute[] {
           if (decision === 'forbidden') throw new GatewayError(GatewayErrorCode.Forbidden, 'you may not record usage in this workspace');
           actingIn.set(workspaceId, acting);
         }
+        for (const acting of new Set(actingIn.values())) await deps.mayIngest?.(callerOf(acting).organizationId);
         const baseId = batchIdFor(principalKeyOf(principal), 'cloudevents', idempotencyKey);
         const several = byWorkspace.size > 1;
         await Promise.all(

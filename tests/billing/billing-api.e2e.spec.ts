@@ -1,0 +1,194 @@
+/**
+ * Billing end to end, every Steward process running (startStack): the account opened for the bootstrap's
+ * organization, usage ingested over HTTP and priced by usage-metering turned into credits by the billing
+ * service, a low-balance signal, the overdraft limit passed → the organization's workspaces suspended
+ * through team-rbac (reason credits_exhausted) and new ingest answered 402, a top-up → restored; the
+ * bank statement as JSON and CSV; plan changes; the dashboard's cards only for billing access; the usage
+ * statement at the plan's rate.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
+import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
+
+jest.setTimeout(240_000);
+
+interface Overview {
+  opened: boolean;
+  plan: { id: string; creditsPerUsd: string };
+  scheduledChange: { planId: string } | null;
+  credits: { available: string; availableUsd: string; overdraftLimit: string };
+  suspended: boolean;
+  currentMonth: { feesUsd: string; usageUsd: string; totalUsd: string };
+  trend: { percent: string | null; direction: string; colour: string };
+  nextInvoiceDate: string;
+}
+
+interface LedgerEntry {
+  kind: string;
+  credits: string;
+  balance: string;
+  usd: string | null;
+  description: string;
+}
+
+describe('billing through the gateway', () => {
+  let env: TestEnv;
+  let stack: Stack;
+  let client: GatewayClient;
+  let owner: string;
+  let billingPath: string;
+  let sent = 0;
+  /** Credits of the calls the gateway accepted (202): what the ledger must have consumed. */
+  let acceptedCredits = 0;
+
+  const overview = () => client.expect<Overview>(200, 'GET', billingPath, { token: owner });
+  /** One call of `inputTokens` at 0.01 USD per input token: inputTokens credits at 100 credits per USD. */
+  const ingest = async (inputTokens: number) => {
+    const answer = await client.call('POST', `/v1/workspaces/${stack.workspaceId}/usage`, {
+      token: owner,
+      body: { events: [{ id: `call-${sent++}-${randomUUID()}`, source: 'billing-e2e', time: new Date().toISOString(), provider: 'acme', model: 'flat-rate', inputTokens, outputTokens: 0 }] },
+    });
+    if (answer.status === 202) acceptedCredits += inputTokens;
+    return answer;
+  };
+  const expectedBalance = (granted: number) => String(granted - acceptedCredits);
+  const balanceIs = (credits: string) =>
+    waitFor(`balance ${credits}`, async () => ((await overview()).credits.available === credits ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+  const workspaceStatus = async (): Promise<string> => {
+    const page = await client.expect<{ items: Array<{ id: string; status: string }> }>(200, 'GET', `/v1/organizations/${stack.organizationId}/workspaces`, { token: owner });
+    return page.items.find((workspace) => workspace.id === stack.workspaceId)!.status;
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    stack = await startStack(env, { env: { BILLING_SWEEP_INTERVAL_MS: '1000' } });
+    client = new GatewayClient(stack.url);
+    owner = stack.ownerToken;
+    billingPath = `/v1/organizations/${stack.organizationId}/billing`;
+    // a price that makes the arithmetic visible: 0.01 USD per input token
+    await client.expect(200, 'PUT', `/v1/workspaces/${stack.workspaceId}/models/acme/flat-rate`, {
+      token: owner,
+      body: { unitPrices: { input: '0.01', output: '0' }, effectiveFrom: new Date(Date.now() - 60_000).toISOString() },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await env?.dispose();
+  });
+
+  it('opens the account on the default plan with its allowance', async () => {
+    await waitFor('the account opened', async () => ((await overview()).opened ? true : undefined), { timeoutMs: 60_000 });
+    const cards = await overview();
+    expect(cards.plan).toMatchObject({ id: 'standard', creditsPerUsd: '100' });
+    expect(cards.credits).toEqual({ available: '5000', availableUsd: '50', overdraftLimit: '0' });
+    expect(cards.currentMonth.feesUsd).toBe('49');
+    expect(cards.nextInvoiceDate).toMatch(/^\d{4}-\d{2}-01$/);
+  });
+
+  it('consumes priced usage, raises the low balance, suspends past the limit (402 on ingest) and restores on a top-up', async () => {
+    await client.expect(200, 'PATCH', billingPath, { token: owner, body: { lowBalanceThresholds: ['1000'] } });
+    expect((await ingest(4100)).status).toBe(202);
+    await balanceIs('900');
+    await waitFor('LowCreditBalanceReached', async () => {
+      const { rows } = await env.pool.query(`SELECT 1 FROM steward_events.events WHERE event_type = 'LowCreditBalanceReached' AND data->>'organizationId' = $1`, [stack.organizationId]);
+      return rows.length === 1 ? true : undefined;
+    });
+
+    // past the Standard plan's overdraft limit (0): the workspace is suspended, ingest refused with a 402 problem
+    expect((await ingest(1000)).status).toBe(202);
+    await balanceIs('-100');
+    await waitFor('workspace suspended', async () => ((await workspaceStatus()) === 'suspended' ? true : undefined), { timeoutMs: 60_000 });
+    const { rows: reasons } = await env.pool.query<{ reason: string }>(
+      `SELECT data->>'reason' AS reason FROM steward_events.events WHERE event_type = 'WorkspaceStatusChanged' AND data->>'workspaceId' = $1 AND data->>'to' = 'suspended'`,
+      [stack.workspaceId],
+    );
+    expect(reasons.map((row) => row.reason)).toEqual(['credits_exhausted']);
+    // until the suspension reaches the gateway (its answer is kept a second) calls are still accepted, and consumed
+    const refused = await waitFor('ingest refused', async () => {
+      const answer = await ingest(1);
+      return answer.status === 402 ? answer : undefined;
+    });
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 402, type: 'urn:steward:problem:billing-credits-exhausted' });
+    expect((refused.body as { detail: string }).detail).toMatch(/credits exhausted/);
+    expect((await overview()).suspended).toBe(true);
+    // the OpenMeter-compatible route refuses alike
+    const cloudEvent = await client.call('POST', '/api/v1/events', {
+      token: owner,
+      body: { specversion: '1.0', type: 'llm.usage', id: `ce-${randomUUID()}`, source: 'billing-e2e', subject: stack.workspaceId, data: { provider: 'acme', model: 'flat-rate', inputTokens: 1 } },
+    });
+    expect(cloudEvent.status).toBe(402);
+    await balanceIs(expectedBalance(5000));
+
+    // a top-up (retried with the same key: granted once) pays the overdraft back and restores the workspace
+    const key = randomUUID();
+    const granted = await client.expect<{ grantId: string; balance: string }>(201, 'POST', `${billingPath}/credits`, { token: owner, headers: { 'idempotency-key': key }, body: { credits: '1000' } });
+    expect(granted.balance).toBe(expectedBalance(6000));
+    const again = await client.expect<{ grantId: string }>(201, 'POST', `${billingPath}/credits`, { token: owner, headers: { 'idempotency-key': key }, body: { credits: '1000' } });
+    expect(again.grantId).toBe(granted.grantId);
+    await waitFor('workspace active again', async () => ((await workspaceStatus()) === 'active' ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('ingest accepted again', async () => ((await ingest(100)).status === 202 ? true : undefined), { timeoutMs: 10_000 });
+    await balanceIs(expectedBalance(6000));
+  });
+
+  it('answers the bank statement with a running balance, as JSON pages and as CSV', async () => {
+    const page = await client.expect<{ items: LedgerEntry[]; total: number }>(200, 'GET', `${billingPath}/ledger?pageSize=100`, { token: owner });
+    const oldestFirst = [...page.items].reverse();
+    expect(oldestFirst[0]).toMatchObject({ kind: 'grant', credits: '5000', balance: '5000' });
+    let balance = 0;
+    for (const entry of oldestFirst) {
+      balance += Number(entry.credits);
+      expect(Number(entry.balance)).toBeCloseTo(balance, 9);
+    }
+    expect(oldestFirst[oldestFirst.length - 1]!.balance).toBe(expectedBalance(6000));
+    expect(oldestFirst.filter((entry) => entry.kind === 'grant').map((entry) => entry.credits)).toEqual(['5000', '1000']);
+    expect(oldestFirst.filter((entry) => entry.kind === 'consumption').reduce((total, entry) => total + Number(entry.usd), 0)).toBeCloseTo(acceptedCredits / 100, 9);
+
+    const csv = await client.call('GET', `${billingPath}/ledger?format=csv`, { token: owner });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('sequence,at,kind,description,credits,usd,balance,id');
+    expect(lines).toHaveLength(page.total + 1);
+    expect(lines[lines.length - 1]).toContain(`,${expectedBalance(6000)},`);
+    const accepted = await client.call('GET', `${billingPath}/ledger`, { token: owner, headers: { accept: 'text/csv' } });
+    expect(accepted.text).toBe(csv.text);
+  });
+
+  it('upgrades at once with a prorated allowance, schedules a downgrade and withdraws it', async () => {
+    const upgraded = await client.expect<Overview>(200, 'PUT', `${billingPath}/plan`, { token: owner, body: { planId: 'premium' } });
+    expect(upgraded.plan.id).toBe('premium');
+    const page = await client.expect<{ items: Array<LedgerEntry & { details: { grantKind?: string } }> }>(200, 'GET', `${billingPath}/ledger`, { token: owner });
+    expect(page.items[0]).toMatchObject({ kind: 'grant', details: expect.objectContaining({ grantKind: 'plan_allowance' }) });
+    const scheduled = await client.expect<Overview>(200, 'PUT', `${billingPath}/plan`, { token: owner, body: { planId: 'standard' } });
+    expect(scheduled.plan.id).toBe('premium');
+    expect(scheduled.scheduledChange?.planId).toBe('standard');
+    const withdrawn = await client.expect<Overview>(200, 'PUT', `${billingPath}/plan`, { token: owner, body: { planId: 'premium' } });
+    expect(withdrawn.scheduledChange).toBeNull();
+    const unknown = await client.call('PUT', `${billingPath}/plan`, { token: owner, body: { planId: 'gold' } });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body)).toContain('body.planId');
+  });
+
+  it('shows the billing cards on the dashboard overview to billing access only', async () => {
+    const fixtures = new Fixtures(client);
+    const member = await fixtures.newMember(owner, stack.workspaceId, 'member', 'billing-member-view');
+    const biller = await fixtures.newMember(owner, stack.workspaceId, 'billing', 'billing-role-view');
+    const path = `/v1/organizations/${stack.organizationId}/overview`;
+    const ofOwner = await client.expect<{ billing?: Overview }>(200, 'GET', path, { token: owner });
+    expect(ofOwner.billing?.plan.id).toBe('premium');
+    expect((await client.expect<{ billing?: Overview }>(200, 'GET', path, { token: biller.token })).billing?.credits).toBeDefined();
+    expect((await client.expect<{ billing?: Overview }>(200, 'GET', path, { token: member.token })).billing).toBeUndefined();
+    // the billing role adds credits; a member may not even read billing
+    expect((await client.call('POST', `${billingPath}/credits`, { token: biller.token, body: { credits: '5', kind: 'promotional' } })).status).toBe(201);
+    expect((await client.call('GET', billingPath, { token: member.token })).status).toBe(403);
+  });
+
+  it('prices the usage statement in credits at the plan rate', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const statement = await client.expect<{ creditsPerUsd: string; totalUsd: string; totalCredits: string }>(200, 'GET', `/v1/usage/statement?workspaceId=${stack.workspaceId}&month=${month}`, { token: owner });
+    expect(statement.creditsPerUsd).toBe('100');
+    expect(Number(statement.totalCredits)).toBeCloseTo(Number(statement.totalUsd) * 100, 9);
+  });
+});
