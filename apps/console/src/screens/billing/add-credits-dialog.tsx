@@ -1,8 +1,8 @@
 /**
  * Add Credits (dashboard guide: "purchase additional credits without navigating away"): with the manual
  * provider the API grants at once (201) and the new balance shows; with a payment provider that has a checkout
- * the API answers 202 with the payment page, where the browser goes. One Idempotency-Key per opened dialog, so
- * a double click or a retry grants once.
+ * the API answers 202 with the payment page, where the browser goes. One Idempotency-Key per opened dialog and
+ * values, so a double click or a retry grants once.
  */
 import AddIcon from '@mui/icons-material/Add';
 import Alert from '@mui/material/Alert';
@@ -17,10 +17,10 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiProblem, api, idempotencyKey, unwrap } from '../../api/client';
+import { ApiProblem, api, unwrap } from '../../api/client';
 import { paths } from '../../routing/paths';
 import { BILLING } from '../../texts';
-import { useBillingRefresh } from './billing.queries';
+import { useBillingRefresh, useIdempotencyKeys } from './billing.queries';
 
 const KINDS = ['purchase', 'promotional', 'manual_adjustment'] as const;
 type Kind = (typeof KINDS)[number];
@@ -44,7 +44,7 @@ export function AddCreditsButton({ orgId, variant = 'contained' }: { orgId: stri
 }
 
 function AddCreditsDialog({ orgId, onClose }: { orgId: string; onClose: (message?: string) => void }) {
-  const [key] = useState(idempotencyKey);
+  const keyFor = useIdempotencyKeys();
   const [credits, setCredits] = useState('');
   const [kind, setKind] = useState<Kind>('purchase');
   const [reason, setReason] = useState('');
@@ -52,10 +52,8 @@ function AddCreditsDialog({ orgId, onClose }: { orgId: string; onClose: (message
   const grant = useMutation({
     mutationFn: async () => {
       const back = `${window.location.origin}${paths.billing(orgId)}`;
-      const { data, error, response } = await api.POST('/v1/organizations/{orgId}/billing/credits', {
-        params: { path: { orgId }, header: { 'Idempotency-Key': key } },
-        body: { credits: credits.trim(), kind, ...(reason.trim() ? { reason: reason.trim() } : {}), successUrl: `${back}?checkout=success`, cancelUrl: `${back}?checkout=cancelled` },
-      });
+      const body = { credits: credits.trim(), kind, ...(reason.trim() ? { reason: reason.trim() } : {}), successUrl: `${back}?checkout=success`, cancelUrl: `${back}?checkout=cancelled` };
+      const { data, error, response } = await api.POST('/v1/organizations/{orgId}/billing/credits', { params: { path: { orgId }, header: { 'Idempotency-Key': keyFor(body) } }, body });
       if (response.status === 202 && data && 'url' in data) {
         window.location.assign(data.url);
         return BILLING.checkoutRedirect;

@@ -6,6 +6,7 @@
  * Pages and the checkout's return are in the URL. Owners, admins and the billing role read; a 403 shows the
  * guide's restriction message.
  */
+import CircleIcon from '@mui/icons-material/Circle';
 import DownloadIcon from '@mui/icons-material/Download';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -49,7 +50,7 @@ const LEDGER_COLUMNS: ReadonlyArray<Column<Entry>> = [
   { id: 'balance', label: BILLING.ledgerColumns.balance, value: (entry) => entry.balance, render: (entry) => formatDecimal(entry.balance), sortable: false },
 ];
 
-const STATUS_COLOURS = { draft: 'default', issued: 'warning', paid: 'success', void: 'default' } as const;
+const STATUS_COLOURS = { draft: 'text.disabled', issued: 'warning.main', paid: 'success.main', void: 'text.disabled' } as const;
 
 function invoiceName(invoice: Invoice): string {
   return invoice.number ?? `${BILLING.draft} ${invoice.period}`;
@@ -115,7 +116,10 @@ function Invoices({ orgId, page, onPage }: { orgId: string; page: number; onPage
       id: 'status',
       label: BILLING.invoiceColumns.status,
       value: (invoice) => BILLING.invoiceStatuses[invoice.status] ?? invoice.status,
-      render: (invoice) => <Chip size="small" variant="outlined" color={STATUS_COLOURS[invoice.status]} label={BILLING.invoiceStatuses[invoice.status] ?? invoice.status} />,
+      // the colour is in the dot, the text keeps the theme's contrast
+      render: (invoice) => (
+        <Chip size="small" variant="outlined" icon={<CircleIcon aria-hidden sx={{ '&&': { color: STATUS_COLOURS[invoice.status] }, fontSize: 12 }} />} label={BILLING.invoiceStatuses[invoice.status] ?? invoice.status} />
+      ),
       sortable: false,
     },
     { id: 'issued', label: BILLING.invoiceColumns.issued, value: (invoice) => invoice.issuedAt, render: (invoice) => <DateTime value={invoice.issuedAt} />, sortable: false },

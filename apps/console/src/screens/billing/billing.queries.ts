@@ -3,7 +3,8 @@
  * configuration) refreshes every billing view of that organization — and the Dashboard's cards — at once.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap } from '../../api/client';
+import { useState } from 'react';
+import { api, idempotencyKey, unwrap } from '../../api/client';
 import type { paths } from '../../api/schema.generated';
 
 export type BillingOverview = paths['/v1/organizations/{orgId}/billing']['get']['responses'][200]['content']['application/json'];
@@ -32,4 +33,21 @@ export function useBillingRefresh(orgId: string) {
       client.invalidateQueries({ queryKey: billingKeys.all(orgId) }),
       client.invalidateQueries({ queryKey: ['organizations', orgId, 'overview'] }),
     ]);
+}
+
+/**
+ * One Idempotency-Key per distinct request of a form: a retried or double-clicked submit of the same values is
+ * applied once, and corrected values (after a 400) are a new request rather than the API's 422 for a reused key.
+ */
+export function useIdempotencyKeys(): (request: unknown) => string {
+  const [keys] = useState(() => new Map<string, string>());
+  return (request) => {
+    const id = JSON.stringify(request);
+    let key = keys.get(id);
+    if (key === undefined) {
+      key = idempotencyKey();
+      keys.set(id, key);
+    }
+    return key;
+  };
 }

@@ -14,24 +14,21 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiProblem, api, idempotencyKey, unwrap } from '../../api/client';
+import { ApiProblem, api, unwrap } from '../../api/client';
 import { formatUsd } from '../../components/figures';
 import { BILLING } from '../../texts';
-import { type Invoice, useBillingRefresh } from './billing.queries';
+import { type Invoice, useBillingRefresh, useIdempotencyKeys } from './billing.queries';
 
 export function PaymentDialog({ orgId, invoice, name, onClose }: { orgId: string; invoice: Invoice; name: string; onClose: () => void }) {
-  const [key] = useState(idempotencyKey);
+  const keyFor = useIdempotencyKeys();
   const [amountUsd, setAmountUsd] = useState(invoice.totalDueUsd);
   const [reference, setReference] = useState('');
   const refresh = useBillingRefresh(orgId);
   const pay = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/v1/organizations/{orgId}/billing/invoices/{id}/payments', {
-          params: { path: { orgId, id: invoice.id }, header: { 'Idempotency-Key': key } },
-          body: { amountUsd: amountUsd.trim(), reference: reference.trim() },
-        }),
-      ),
+    mutationFn: () => {
+      const body = { amountUsd: amountUsd.trim(), reference: reference.trim() };
+      return unwrap(api.POST('/v1/organizations/{orgId}/billing/invoices/{id}/payments', { params: { path: { orgId, id: invoice.id }, header: { 'Idempotency-Key': keyFor(body) } }, body }));
+    },
     onSuccess: async () => {
       await refresh();
       onClose();
