@@ -115,6 +115,20 @@ async function runToEnd(name: string, entry: string, args: readonly string[], en
  * team-rbac, gateway on a free port), wait for the gateway's /readyz, then the
  * bootstrap. Call `stop()` before `env.dispose()`.
  */
+/**
+ * The plan catalogue of a test stack (STEWARD_BILLING_PLANS): the default plans with an overdraft limit no test
+ * reaches, so that a test's usage load is never answered 402 because the organization ran out of credits.
+ * A test of billing passes `env: { STEWARD_BILLING_PLANS: '' }` for the default catalogue.
+ */
+export const UNLIMITED_BILLING_PLANS = JSON.stringify({
+  defaultPlanId: 'standard',
+  plans: [
+    { id: 'standard', name: 'Standard', rank: 1, monthlyFeeUsd: '49', creditsPerPeriod: '5000', creditsPerUsd: '100', overdraft: { limit: '999999999999999' } },
+    { id: 'premium', name: 'Premium', rank: 2, monthlyFeeUsd: '199', creditsPerPeriod: '25000', creditsPerUsd: '100', overdraft: { limit: '999999999999999' } },
+    { id: 'enterprise', name: 'Enterprise', rank: 3, monthlyFeeUsd: '999', creditsPerPeriod: '150000', creditsPerUsd: '100', overdraft: { limit: '999999999999999' } },
+  ],
+});
+
 export async function startStack(env: TestEnv, options: StackOptions = {}): Promise<Stack> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -130,6 +144,8 @@ export async function startStack(env: TestEnv, options: StackOptions = {}): Prom
     GATEWAY_URL: url,
     RELAY_POLL_INTERVAL_MS: '100',
     LOG_LEVEL: options.logLevel ?? 'warn',
+    // usage of other contexts' tests (and benchmarks) never runs out of credits; billing's own tests set their catalogue
+    STEWARD_BILLING_PLANS: UNLIMITED_BILLING_PLANS,
     ...(options.ownerEmail !== undefined ? { STEWARD_OWNER_EMAIL: options.ownerEmail } : {}),
     ...options.env,
   };

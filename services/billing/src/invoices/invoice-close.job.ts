@@ -1,4 +1,4 @@
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { Logger } from '@steward/observability';
 import type { CloseReport, InvoiceCloser } from './invoice-closer';
 
@@ -30,14 +30,21 @@ export interface InvoiceCloseJobOptions {
  * step is an idempotent command on the invoice's stream: one invoice per organization and period.
  */
 export class InvoiceCloseJob {
-  readonly queue: Queue;
+  private started: Queue | undefined;
   private worker: Worker | undefined;
 
-  constructor(private readonly options: InvoiceCloseJobOptions) {
-    this.queue = new Queue(InvoiceQueues.Close, { connection: options.connection, prefix: options.prefix });
+  constructor(private readonly options: InvoiceCloseJobOptions) {}
+
+  /** The queue, once started. */
+  get queue(): Queue {
+    if (!this.started) throw new Error('the invoice close job is not started');
+    return this.started;
   }
 
   async start(): Promise<void> {
+    // loaded here, after the process's reactors run: a restart consumes usage before it pays for BullMQ's load
+    const { Queue, Worker } = await import('bullmq');
+    this.started = new Queue(InvoiceQueues.Close, { connection: this.options.connection, prefix: this.options.prefix });
     await this.queue.upsertJobScheduler(
       CLOSE_SCHEDULER_ID,
       { every: this.options.everyMs ?? DEFAULT_CLOSE_EVERY_MS },
@@ -58,6 +65,6 @@ export class InvoiceCloseJob {
 
   async close(): Promise<void> {
     await this.worker?.close();
-    await this.queue.close();
+    await this.started?.close();
   }
 }

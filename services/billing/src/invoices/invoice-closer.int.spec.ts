@@ -18,7 +18,7 @@ import { ProjectionHost } from '@steward/projections';
 import { TEAM_PROJECTION, teamReadModelProjections } from '@steward/team-rbac';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { chargebackProjection, CHARGEBACK_PROJECTION } from '@steward/usage-metering';
-import { InvoiceCloseJob, InvoiceQueueJobs } from './invoice-close.job';
+import { InvoiceCloseJob, InvoiceQueueJobs, InvoiceQueues } from './invoice-close.job';
 import { InvoiceCloser, invoiceIdFor } from './invoice-closer';
 import { InvoiceCommandRunner } from './invoice-command.runner';
 
@@ -211,7 +211,7 @@ describe('closing billing periods (real store, read models, Redis)', () => {
       new InvoiceCloseJob({ connection, prefix, closer: crashing, logger, now: () => now, everyMs: 3_600_000, backoffMs: 50 }),
       new InvoiceCloseJob({ connection, prefix, closer: closer(store), logger, now: () => now, everyMs: 3_600_000, backoffMs: 50 }),
     ];
-    const events = new QueueEvents(jobs[0]!.queue.name, { connection, prefix });
+    const events = new QueueEvents(InvoiceQueues.Close, { connection, prefix });
     try {
       await events.waitUntilReady();
       for (const job of jobs) await job.start();

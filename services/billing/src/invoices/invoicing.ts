@@ -20,7 +20,8 @@ import type { BillingAuthorizer } from '../accounts/billing-access';
 import type { BillingCommandRunner } from '../accounts/billing-command.runner';
 import { PaymentCommands } from '../payments/payment-commands';
 import { paymentHandler } from '../payments/payment.handler';
-import { StripePaymentProvider, stripeConfigFromEnv } from '../payments/stripe-payment-provider';
+import { stripeConfigFromEnv } from '../payments/stripe-config';
+import { StripePaymentProvider } from '../payments/stripe-payment-provider';
 import { StripeWebhookProcessor, type GrantPurchasedCredits } from '../payments/stripe-webhook.processor';
 import { DEFAULT_CLOSE_EVERY_MS, InvoiceCloseJob } from './invoice-close.job';
 import { DEFAULT_DUE_DAYS, DEFAULT_GRACE_DAYS, InvoiceCloser } from './invoice-closer';
@@ -84,11 +85,12 @@ export function invoicing(deps: {
     everyMs: whole(env, 'BILLING_CLOSE_EVERY_MS', DEFAULT_CLOSE_EVERY_MS, 1000),
   });
   const stripeConfig = stripeConfigFromEnv(env);
+  // the stripe library loads only where Stripe is configured, and not on the way to the reactors' start
   const stripe = stripeConfig
-    ? (() => {
-        const provider = new StripePaymentProvider(stripeConfig);
-        return { provider, webhooks: new StripeWebhookProcessor({ provider, store: deps.store, invoices, grant: purchaseGrant(deps.runner), logger: deps.logger }) };
-      })()
+    ? StripePaymentProvider.create(stripeConfig).then((provider) => ({
+        provider,
+        webhooks: new StripeWebhookProcessor({ provider, store: deps.store, invoices, grant: purchaseGrant(deps.runner), logger: deps.logger }),
+      }))
     : undefined;
   const payments = new PaymentCommands({
     store: deps.store,

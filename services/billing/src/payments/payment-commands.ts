@@ -36,7 +36,7 @@ export interface PaymentCommandsOptions {
   readonly accounts: AccountStreams;
   readonly catalogue: PlanCatalogue;
   /** Set when Stripe is configured (else the manual provider: no checkout, no portal, no webhook). */
-  readonly stripe?: { readonly provider: StripePaymentProvider; readonly webhooks: StripeWebhookProcessor } | undefined;
+  readonly stripe?: Promise<{ readonly provider: StripePaymentProvider; readonly webhooks: StripeWebhookProcessor }> | undefined;
   readonly fallbackProvider: PaymentProvider;
 }
 
@@ -86,23 +86,25 @@ export class PaymentCommands {
       }
       case 'HandleStripeWebhook': {
         const payload = this.payload('HandleStripeWebhook', envelope);
-        if (!this.options.stripe) throw new InvoiceError(InvoiceErrorCode.ProviderNotConfigured, 'Stripe is not configured (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)');
-        const outcome = await this.options.stripe.webhooks.handle(payload.payload, payload.signature);
+        const stripe = await this.options.stripe;
+        if (!stripe) throw new InvoiceError(InvoiceErrorCode.ProviderNotConfigured, 'Stripe is not configured (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)');
+        const outcome = await stripe.webhooks.handle(payload.payload, payload.signature);
         return { ok: true, ...outcome, events: [] };
       }
       case 'CreatePortalSession': {
         const payload = this.payload('CreatePortalSession', envelope);
         await this.options.authorize(envelope, payload.organizationId, 'billing.write');
-        if (!this.options.stripe) throw new InvoiceError(InvoiceErrorCode.ProviderNotConfigured, 'the manual payment provider has no customer portal');
+        const stripe = await this.options.stripe;
+        if (!stripe) throw new InvoiceError(InvoiceErrorCode.ProviderNotConfigured, 'the manual payment provider has no customer portal');
         const customer = await this.reads.customerOf(payload.organizationId, 'stripe');
         if (!customer) throw new InvoiceError(InvoiceErrorCode.NotFound, 'no Stripe customer for this organization yet: buy credits once with Add Credits');
-        const session = await this.options.stripe.provider.createPortalSession(customer, payload.returnUrl ?? this.options.stripe.provider.successUrl);
+        const session = await stripe.provider.createPortalSession(customer, payload.returnUrl ?? stripe.provider.successUrl);
         return { ok: true, provider: 'stripe', url: session.url, events: [] };
       }
       case 'CreateCreditsCheckout': {
         const payload = this.payload('CreateCreditsCheckout', envelope);
         await this.options.authorize(envelope, payload.organizationId, 'billing.write');
-        const provider = this.options.stripe?.provider ?? this.options.fallbackProvider;
+        const provider = (await this.options.stripe)?.provider ?? this.options.fallbackProvider;
         if (!provider.hasCheckout) throw new InvoiceError(InvoiceErrorCode.ProviderNotConfigured, 'the manual payment provider has no checkout: grant credits directly');
         const account = await this.options.accounts.load(payload.organizationId);
         const plan = planOrDefault(this.options.catalogue, account.state.exists ? account.state.planId : this.options.catalogue.defaultPlanId);

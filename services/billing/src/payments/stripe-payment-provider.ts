@@ -5,38 +5,22 @@
  * check. The secret key and the webhook secret come from the environment and
  * never leave this class: not in events, answers or logs.
  */
-import Stripe from 'stripe';
 import { dec } from '@steward/billing';
 import type { CheckoutRequest, CheckoutSession, PaymentProvider } from '@steward/billing';
+import type { StripeConfig } from './stripe-config';
 
-export interface StripeConfig {
-  readonly secretKey: string;
-  readonly webhookSecret: string;
-  /** Where Checkout sends the buyer back (the console's billing page). */
-  readonly successUrl: string;
-  readonly cancelUrl: string;
-  /** Another API base (a local fake in tests); default Stripe's. */
-  readonly apiBaseUrl?: string;
+export { stripeConfigFromEnv, type StripeConfig } from './stripe-config';
+
+/** The library, loaded on first use: the manual provider never pays for it. */
+async function loadStripe() {
+  return (await import('stripe')).default;
 }
+type StripeClass = Awaited<ReturnType<typeof loadStripe>>;
+/** A verified Stripe event, as the loaded library types it. */
+export type StripeEvent = ReturnType<InstanceType<StripeClass>['webhooks']['constructEvent']>;
 
 export interface PortalSession {
   readonly url: string;
-}
-
-/** STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET set: Stripe; neither: undefined (the manual provider); one alone: an error. */
-export function stripeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StripeConfig | undefined {
-  const secretKey = env.STRIPE_SECRET_KEY?.trim() ?? '';
-  const webhookSecret = env.STRIPE_WEBHOOK_SECRET?.trim() ?? '';
-  if (!secretKey && !webhookSecret) return undefined;
-  if (!secretKey || !webhookSecret) throw new Error('Stripe needs both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or neither, for the manual provider)');
-  const consoleUrl = env.STEWARD_CONSOLE_URL?.trim() || 'http://127.0.0.1:8080';
-  return {
-    secretKey,
-    webhookSecret,
-    successUrl: env.STRIPE_CHECKOUT_SUCCESS_URL?.trim() || `${consoleUrl}/billing?checkout=success`,
-    cancelUrl: env.STRIPE_CHECKOUT_CANCEL_URL?.trim() || `${consoleUrl}/billing?checkout=cancelled`,
-    ...(env.STRIPE_API_BASE_URL?.trim() ? { apiBaseUrl: env.STRIPE_API_BASE_URL.trim() } : {}),
-  };
 }
 
 /** Metadata a Checkout session carries back in its webhook: what to grant, to whom. */
@@ -48,11 +32,19 @@ export interface CheckoutMetadata {
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe';
   readonly hasCheckout = true;
-  private readonly stripe: Stripe;
+  private readonly stripe: InstanceType<StripeClass>;
 
-  constructor(private readonly config: StripeConfig) {
+  /** Loads the stripe library (only where Stripe is configured) and makes the provider. */
+  static async create(config: StripeConfig): Promise<StripePaymentProvider> {
+    return new StripePaymentProvider(config, await loadStripe());
+  }
+
+  constructor(
+    private readonly config: StripeConfig,
+    StripeClient: StripeClass,
+  ) {
     const base = config.apiBaseUrl ? new URL(config.apiBaseUrl) : undefined;
-    this.stripe = new Stripe(config.secretKey, {
+    this.stripe = new StripeClient(config.secretKey, {
       maxNetworkRetries: 2,
       ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
     });
@@ -86,7 +78,7 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   /** The event, if `signature` (the Stripe-Signature header) signs `payload` (the raw body) with the webhook secret; else throws. */
-  verifyWebhook(payload: string, signature: string): Stripe.Event {
+  verifyWebhook(payload: string, signature: string): StripeEvent {
     return this.stripe.webhooks.constructEvent(payload, signature, this.config.webhookSecret);
   }
 

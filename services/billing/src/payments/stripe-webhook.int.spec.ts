@@ -36,7 +36,7 @@ describe('Stripe webhooks (signed offline with the library’s test header)', ()
     const accounts = new AccountStreams(store);
     const runner = new BillingCommandRunner({ store, accounts, catalogue: DEFAULT_PLAN_CATALOGUE, defaultTimeZone: 'UTC', authorize: async () => undefined });
     invoices = new InvoiceCommandRunner({ store });
-    const provider = new StripePaymentProvider({ secretKey: 'sk_test_offline', webhookSecret: WEBHOOK_SECRET, successUrl: 'http://console/ok', cancelUrl: 'http://console/no' });
+    const provider = await StripePaymentProvider.create({ secretKey: 'sk_test_offline', webhookSecret: WEBHOOK_SECRET, successUrl: 'http://console/ok', cancelUrl: 'http://console/no' });
     processor = new StripeWebhookProcessor({ provider, store, invoices, grant: purchaseGrant(runner), logger });
   });
 

@@ -8,7 +8,6 @@
  * nothing. The record comes after the effect, so a crash between them leaves
  * a redelivery to finish the job, never a claimed id with nothing done.
  */
-import type Stripe from 'stripe';
 import { dec } from '@steward/billing';
 import { BillingPeriodSchema, InvoiceStreams, PaymentProviderEventReceived, TeamIdSchema, eventIdFor, type CommandEnvelope } from '@steward/contracts';
 import { EventStoreError, EventStoreErrorCode, type EventStore } from '@steward/event-store';
@@ -16,7 +15,7 @@ import type { Logger } from '@steward/observability';
 import { invoiceIdFor } from '../invoices/invoice-closer';
 import type { InvoiceCommandRunner } from '../invoices/invoice-command.runner';
 import { InvoiceError, InvoiceErrorCode } from '../invoices/invoice.error';
-import type { StripePaymentProvider } from './stripe-payment-provider';
+import type { StripeEvent, StripePaymentProvider } from './stripe-payment-provider';
 
 /** What a paid Checkout session grants: the billing account's GrantCredits, kind `purchase`. */
 export interface PurchaseGrant {
@@ -53,7 +52,7 @@ export class StripeWebhookProcessor {
   ) {}
 
   async handle(payload: string, signature: string | undefined): Promise<WebhookOutcome> {
-    let event: Stripe.Event;
+    let event: StripeEvent;
     try {
       if (!signature) throw new Error('missing');
       event = this.deps.provider.verifyWebhook(payload, signature);
@@ -88,7 +87,7 @@ export class StripeWebhookProcessor {
     return { eventId: event.id, type: event.type, duplicate: false, outcome };
   }
 
-  private async apply(event: Stripe.Event, at: string): Promise<{ outcome: WebhookOutcome['outcome']; organizationId: string | null; customerId: string | null }> {
+  private async apply(event: StripeEvent, at: string): Promise<{ outcome: WebhookOutcome['outcome']; organizationId: string | null; customerId: string | null }> {
     switch (event.type) {
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded': {
