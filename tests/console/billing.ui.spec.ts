@@ -25,7 +25,8 @@ describe('billing in the web console', () => {
   let invoiceId: string;
 
   beforeAll(async () => {
-    harness = await startConsoleHarness();
+    // the default plan catalogue (test stacks otherwise run one with an unreachable overdraft limit)
+    harness = await startConsoleHarness({ env: { STEWARD_BILLING_PLANS: '' } });
     const { fixtures, stack } = harness;
     [billingPerson, member] = await Promise.all([
       fixtures.newMember(stack.ownerToken, stack.workspaceId, 'billing', 'console-billing-role'),

@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import createClient from 'openapi-fetch';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { SIGN_IN, type paths } from '@steward/console';
-import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { type Stack, type StackOptions, type TestEnv, createTestEnv, startStack } from '@steward/testing';
 import { Fixtures, GatewayClient } from '../../gateway/support/gateway-client';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -34,11 +34,12 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function startConsoleHarness(): Promise<ConsoleHarness> {
+/** `options` go to the stack (a test of billing runs the default plan catalogue). */
+export async function startConsoleHarness(options: StackOptions = {}): Promise<ConsoleHarness> {
   const env = await createTestEnv();
   let stack: Stack | undefined;
   try {
-    stack = await startStack(env);
+    stack = await startStack(env, options);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     const contexts: BrowserContext[] = [];
     const started = stack;
