@@ -12,7 +12,8 @@
  * NATS_URL, NATS_PREFIX, STEWARD_BILLING_PLANS (the plan catalogue, see
  * @steward/billing), STEWARD_BILLING_TIME_ZONE (of accounts opened, default
  * UTC), BILLING_SWEEP_INTERVAL_MS (60000), BILLING_BATCH_SIZE (events per
- * consumption batch, 5000), the invoices' (services/billing/src/invoices/invoicing.ts), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
+ * consumption batch, 5000), BILLING_LINGER_MS (how long a batch may wait for more, 200), the invoices' (services/billing/src/invoices/invoicing.ts),
+ * LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
  * `billing started`; on SIGTERM / SIGINT stops taking commands, lets the
  * reactors finish their batch, then closes.
  */
@@ -34,6 +35,7 @@ import { billingAccountHandler } from './accounts/billing.handler';
 import { BillingModule } from './billing.module';
 import { invoicing } from './invoices/invoicing';
 import { consumptionReactor } from './consumption/consumption.reactor';
+import { lingeringStore } from './consumption/lingering-store';
 import { accountOpener } from './periods/account-opener';
 import { PeriodSweep } from './periods/period-sweep';
 import { natsTeamCommandSender, suspensionReactor } from './suspension/suspension.reactor';
@@ -66,11 +68,13 @@ async function main(): Promise<void> {
   const runner = new BillingCommandRunner({ store, accounts, catalogue, defaultTimeZone, authorize, maxAttempts: 50 });
   const invoices = invoicing({ env: process.env, redisUrl: config.redisUrl, store, db, names, catalogue, logger, accounts, runner, authorize });
   const teamCommands = new CommandClient({ servers: config.natsUrl, name: `steward-billing-team-${process.pid}` });
+  const batchSize = positive('BILLING_BATCH_SIZE', 5000);
   const reactors = new ProjectionHost({
     pool,
-    store,
+    // batches held up to BILLING_LINGER_MS and merged: one consumption per organization per linger, not per metering append
+    store: lingeringStore(store, { lingerMs: positive('BILLING_LINGER_MS', 200), maxEvents: batchSize }),
     logger,
-    batchSize: positive('BILLING_BATCH_SIZE', 5000),
+    batchSize,
     projections: [
       consumptionReactor({ accounts, runner }),
       suspensionReactor({ send: natsTeamCommandSender(teamCommands, names), open: accountOpener({ runner }) }),
