@@ -47,3 +47,14 @@ export function compareDecimals(a: string, b: string): number | undefined {
   const magnitude = wx.length !== wy.length ? wx.length - wy.length : dx < dy ? -1 : dx > dy ? 1 : 0;
   return sign(x) * Math.sign(magnitude);
 }
+
+/** An exact decimal (credits) regrouped, trailing zeros dropped: `-1234.500` → `-1,234.5`; `+` when `signed` and positive. */
+export function formatDecimal(decimal: string, { signed = false }: { signed?: boolean } = {}): string {
+  const match = DECIMAL.exec(decimal.trim());
+  if (match === null) return decimal;
+  const [, sign, whole, fraction = ''] = match;
+  const decimals = fraction.replace(/0+$/, '');
+  const zero = /^0*$/.test(whole! + fraction);
+  const prefix = zero ? '' : sign === '-' ? '-' : signed ? '+' : '';
+  return `${prefix}${groupThousands(whole!.replace(/^0+(?=\d)/, ''))}${decimals ? `.${decimals}` : ''}`;
+}

@@ -9,5 +9,6 @@ export const paths = {
   profile: '/profile',
   overview: (orgId: string) => `/organizations/${orgId}/overview`,
   activityLogs: (orgId: string) => `/organizations/${orgId}/activity-logs`,
+  billing: (orgId: string) => `/organizations/${orgId}/billing`,
   workspace: (orgId: string, wsId: string, screen: string) => `/organizations/${orgId}/workspaces/${wsId}/${screen}`,
 };

@@ -11,6 +11,7 @@ import MemoryIcon from '@mui/icons-material/Memory';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import TuneIcon from '@mui/icons-material/Tune';
 import PersonIcon from '@mui/icons-material/Person';
+import CreditCardIcon from '@mui/icons-material/CreditCard';
 import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
 import { NAV } from '../texts';
 
@@ -26,6 +27,7 @@ export interface ScreenEntry {
 export const SCREENS: readonly ScreenEntry[] = [
   { scope: 'organization', segment: 'overview', label: NAV.dashboard, icon: DashboardIcon, component: lazy(() => import('../screens/dashboard/dashboard-screen')) },
   { scope: 'organization', segment: 'activity-logs', label: NAV.activityLogs, icon: HistoryIcon, component: lazy(() => import('../screens/activity-logs/activity-logs-screen')) },
+  { scope: 'organization', segment: 'billing', label: NAV.billing, icon: CreditCardIcon, component: lazy(() => import('../screens/billing/billing-screen')) },
   { scope: 'workspace', segment: 'team-settings', label: NAV.teamSettings, icon: GroupIcon, component: lazy(() => import('../screens/team-settings/team-settings-screen')) },
   { scope: 'workspace', segment: 'job-history', label: NAV.jobHistory, icon: ReceiptLongIcon, component: lazy(() => import('../screens/job-history/job-history-screen')) },
   { scope: 'workspace', segment: 'chargeback', label: NAV.usageAnalytics, icon: InsightsIcon, component: lazy(() => import('../screens/usage-analytics/usage-analytics-screen')) },

@@ -1,7 +1,7 @@
 /**
  * The organization Dashboard (organization-dashboard guide): the organization card, workspaces by status and
- * the recent activities, from GET /v1/organizations/{orgId}/overview. Billing, plan and announcements join when
- * their APIs exist.
+ * the recent activities, from GET /v1/organizations/{orgId}/overview; the Current Billing and Current Plan cards
+ * when the API includes `billing` (only for callers with billing access: the guide's "Access and Visibility").
  */
 import CircleIcon from '@mui/icons-material/Circle';
 import ContentCopyIcon from '@mui/icons-material/ContentCopy';
@@ -26,6 +26,7 @@ import { DoughnutChart } from '../../components/charts';
 import { DateTime } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
 import { paths } from '../../routing/paths';
+import { CurrentBillingCard, CurrentPlanCard } from '../billing/billing-cards';
 import { ACTIVITY_ACTION_LABELS, DASHBOARD } from '../../texts';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -64,7 +65,7 @@ export default function DashboardScreen() {
         {DASHBOARD.title}
       </Typography>
       <QueryState query={overview} loading={DASHBOARD.loading}>
-        {({ organization, workspaces, recentActivity }) => (
+        {({ organization, workspaces, recentActivity, billing }) => (
           <Box sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', lg: 'repeat(2, minmax(0, 1fr))' } }}>
             <Card component="section" aria-labelledby="dashboard-organization">
               <CardContent>
@@ -124,6 +125,8 @@ export default function DashboardScreen() {
                 </Stack>
               </CardContent>
             </Card>
+            {billing && <CurrentBillingCard orgId={orgId} billing={billing} />}
+            {billing && <CurrentPlanCard orgId={orgId} billing={billing} />}
             <Card component="section" aria-labelledby="dashboard-activity" sx={{ gridColumn: '1 / -1' }}>
               <CardContent>
                 <Typography id="dashboard-activity" variant="h6" component="h2">

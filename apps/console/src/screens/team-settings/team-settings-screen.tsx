@@ -1,6 +1,7 @@
 /**
  * Team Settings (admin guide, part 4; admins only): Onboarding (invite a user by email with a role and an
- * optional message; the pending invitations) and Team Members (search, filter by role, change a role). Anyone
+ * optional message; the pending invitations), Team Members (search, filter by role, change a role), and for
+ * those with billing access Billing & Credits and Billing Configuration of the organization. Anyone
  * else gets the guide's "Access Restricted" message: the API's 403 decides, the console does not guess.
  */
 import Stack from '@mui/material/Stack';
@@ -12,11 +13,12 @@ import { ApiProblem } from '../../api/client';
 import { AccessRestricted } from '../../components/access-restricted';
 import { TEAM_SETTINGS } from '../../texts';
 import { InviteUserForm } from './invite-user-form';
+import { BillingSections } from './billing-sections';
 import { MemberSearch } from './member-search';
 import { teamKeys } from './team.queries';
 
 export default function TeamSettingsScreen() {
-  const { wsId = '' } = useParams();
+  const { orgId = '', wsId = '' } = useParams();
   // one cheap read decides whether this person may administer the team at all
   const access = useQuery({
     queryKey: teamKeys.invitations(wsId),
@@ -34,6 +36,7 @@ export default function TeamSettingsScreen() {
         <>
           <InviteUserForm workspaceId={wsId} invitations={access} />
           <MemberSearch workspaceId={wsId} />
+          <BillingSections orgId={orgId} />
         </>
       )}
     </Stack>
