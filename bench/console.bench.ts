@@ -1,5 +1,5 @@
 /**
- * `npm run bench:console [-- --events 1000000 --runs 10 --page 10000]`: issue 17's "the first screen loads in under
+ * `npm run bench:console [-- --events 1000000 --runs 10 --page 10000 --base-dist <dir>]`: issue 17's "the first screen loads in under
  * 1 s for a workspace with 90 days of usage; the initial JavaScript under 400 KB gzipped", measured.
  *
  * One stack (libs/testing startStack, the gateway serving apps/console/dist). Its bootstrap workspace gets 90 days
@@ -18,6 +18,10 @@
  * heading and its content on screen (the Dashboard's cards; Usage Analytics' four figures, both charts and the
  * recent usage table, or their "no usage" words), no spinner left, no error. Each load also records its API calls
  * (count, each one's duration, when the last one ended) to tell a slow API from slow rendering.
+ *
+ * `--base-dist <dir>`: another build of the console (e.g. main's apps/console/dist, copied aside) served by a
+ * second gateway of the same stack; every load is then made on both, one after the other, so the two builds are
+ * compared on the same data at the same moment of a shared machine.
  */
 import { type Browser, type Page, type Request, chromium } from 'playwright-core';
 import { PostgresEventStore } from '@steward/event-store';
@@ -45,6 +49,11 @@ interface Tenant {
   readonly organizationId: string;
   readonly workspaceId: string;
   readonly hasUsage: boolean;
+}
+
+interface Build {
+  readonly label: string;
+  readonly url: string;
 }
 
 interface Screen {
@@ -181,8 +190,10 @@ async function main(): Promise<void> {
   process.stdout.write(`bench:console: ${events.toLocaleString('en-US')} events over ${SPAN_DAYS} days, ${runs} runs per screen and mode (load ${load()})\n`);
 
   process.stdout.write(`  console: ${ensureConsoleBuilt((line) => process.stdout.write(`  ${line}\n`))}\n`);
+  const baseDist = option('base-dist', '');
   const env = await createTestEnv();
-  const stack = await startStack(env);
+  const stack = await startStack(env, baseDist ? { extraGateways: 1, extraGatewayEnv: { GATEWAY_CONSOLE_DIR: baseDist } } : {});
+  const builds: Build[] = [{ label: baseDist ? 'this tree' : '', url: stack.url }, ...(baseDist ? [{ label: 'base', url: stack.gatewayUrls[1]! }] : [])];
   let browser: Browser | undefined;
   const store = new PostgresEventStore({ pool: env.pool });
   try {
@@ -226,33 +237,39 @@ async function main(): Promise<void> {
 
     const js = await initialJavaScript(stack.url);
     process.stdout.write(`  initial JavaScript: ${js.files} file(s), ${(js.gzipped / 1024).toFixed(1)} KB gzipped (${(js.raw / 1024).toFixed(1)} KB raw)\n`);
+    if (baseDist) {
+      const base = await initialJavaScript(builds[1]!.url);
+      process.stdout.write(`  the base build's (${baseDist}): ${base.files} file(s), ${(base.gzipped / 1024).toFixed(1)} KB gzipped\n`);
+    }
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     for (const tenant of tenants) await signInOnce(browser, stack.url, tenant);
 
     const results = new Map<string, { cold: Load[]; warm: Load[] }>();
-    const key = (screen: Screen, tenant: Tenant) => `${screen.label} | ${tenant.label}`;
+    const key = (screen: Screen, tenant: Tenant, build: Build) => `${screen.label} | ${tenant.label}${build.label ? ` | ${build.label}` : ''}`;
     const loadAverages: string[] = [load()];
     // one unmeasured round warms the gateway's and PostgreSQL's caches as any used system has them
     for (let run = 0; run <= runs; run++) {
       for (const tenant of tenants) {
         for (const screen of SCREENS) {
-          const context = await browser.newContext({ baseURL: stack.url, viewport: { width: 1280, height: 860 } });
-          await context.addInitScript((token) => {
-            if (sessionStorage.getItem('steward.token') === null) sessionStorage.setItem('steward.token', token);
-          }, tenant.token);
-          try {
-            const tab = await context.newPage();
-            const url = `${stack.url}${screen.path(tenant)}`;
-            const cold = await measure(tab, url, screen, tenant);
-            const warm = await measure(tab, url, screen, tenant);
-            if (run === 0) continue;
-            const entry = results.get(key(screen, tenant)) ?? { cold: [], warm: [] };
-            entry.cold.push(cold);
-            entry.warm.push(warm);
-            results.set(key(screen, tenant), entry);
-          } finally {
-            await context.close();
+          for (const build of run % 2 === 0 ? builds : [...builds].reverse()) {
+            const context = await browser.newContext({ baseURL: build.url, viewport: { width: 1280, height: 860 } });
+            await context.addInitScript((token) => {
+              if (sessionStorage.getItem('steward.token') === null) sessionStorage.setItem('steward.token', token);
+            }, tenant.token);
+            try {
+              const tab = await context.newPage();
+              const url = `${build.url}${screen.path(tenant)}`;
+              const cold = await measure(tab, url, screen, tenant);
+              const warm = await measure(tab, url, screen, tenant);
+              if (run === 0) continue;
+              const entry = results.get(key(screen, tenant, build)) ?? { cold: [], warm: [] };
+              entry.cold.push(cold);
+              entry.warm.push(warm);
+              results.set(key(screen, tenant, build), entry);
+            } finally {
+              await context.close();
+            }
           }
         }
       }
@@ -262,40 +279,52 @@ async function main(): Promise<void> {
     loadAverages.push(load());
 
     process.stdout.write(`\nconsole screens, navigation to usable, ${runs} runs each (ms; target < ${TARGET_MS} ms)\n`);
-    process.stdout.write('screen | workspace | cold p50 / p90 / max | warm p50 / p90 / max | API calls | last API answer p50 | after it p50 | JS cold KB\n');
+    process.stdout.write(`screen | workspace${baseDist ? ' | build' : ''} | cold p50 / p90 / max | warm p50 / p90 / max | API calls | last API answer p50 | after it p50 | JS cold KB\n`);
     for (const screen of SCREENS) {
-      for (const tenant of tenants) {
-        const entry = results.get(key(screen, tenant))!;
-        const cold = stats(entry.cold.map((l) => l.ms));
-        const warm = stats(entry.warm.map((l) => l.ms));
-        const apiDone = stats(entry.cold.map((l) => l.apiDoneMs));
-        const after = stats(entry.cold.map((l) => l.ms - l.apiDoneMs));
-        const calls = stats(entry.cold.map((l) => l.apiCalls));
-        const jsKb = stats(entry.cold.map((l) => l.jsBytes / 1024));
+      for (const build of builds) {
+        for (const tenant of tenants) {
+          const entry = results.get(key(screen, tenant, build))!;
+          const cold = stats(entry.cold.map((l) => l.ms));
+          const warm = stats(entry.warm.map((l) => l.ms));
+          const apiDone = stats(entry.cold.map((l) => l.apiDoneMs));
+          const after = stats(entry.cold.map((l) => l.ms - l.apiDoneMs));
+          const calls = stats(entry.cold.map((l) => l.apiCalls));
+          const jsKb = stats(entry.cold.map((l) => l.jsBytes / 1024));
+          process.stdout.write(
+            `${screen.label} | ${tenant.label}${build.label ? ` | ${build.label}` : ''} | ${fmt(cold.p50)} / ${fmt(cold.p90)} / ${fmt(cold.max)} | ${fmt(warm.p50)} / ${fmt(warm.p90)} / ${fmt(warm.max)} | ${calls.p50} | ${fmt(apiDone.p50)} | ${fmt(after.p50)} | ${jsKb.p50.toFixed(1)}\n`,
+          );
+        }
+        const [full, none] = tenants.map((tenant) => results.get(key(screen, tenant, build))!);
+        const ratio = (mode: 'cold' | 'warm') => stats(full![mode].map((l) => l.ms)).p50 / stats(none![mode].map((l) => l.ms)).p50;
+        const worst = Math.max(stats(full!.cold.map((l) => l.ms)).p90, stats(full!.warm.map((l) => l.ms)).p90);
         process.stdout.write(
-          `${screen.label} | ${tenant.label} | ${fmt(cold.p50)} / ${fmt(cold.p90)} / ${fmt(cold.max)} | ${fmt(warm.p50)} / ${fmt(warm.p90)} / ${fmt(warm.max)} | ${calls.p50} | ${fmt(apiDone.p50)} | ${fmt(after.p50)} | ${jsKb.p50.toFixed(1)}\n`,
+          `  ${screen.label}${build.label ? ` (${build.label})` : ''}: with usage / empty, p50: cold ${ratio('cold').toFixed(2)}, warm ${ratio('warm').toFixed(2)}; p90 < ${TARGET_MS} ms with usage: ${worst < TARGET_MS ? 'met' : 'MISSED'}\n`,
         );
       }
-      const [full, none] = tenants.map((tenant) => results.get(key(screen, tenant))!);
-      const ratio = (mode: 'cold' | 'warm') => stats(full![mode].map((l) => l.ms)).p50 / stats(none![mode].map((l) => l.ms)).p50;
-      const worst = Math.max(stats(full!.cold.map((l) => l.ms)).p90, stats(full!.warm.map((l) => l.ms)).p90);
-      process.stdout.write(`  ${screen.label}: with usage / empty, p50: cold ${ratio('cold').toFixed(2)}, warm ${ratio('warm').toFixed(2)}; p90 < ${TARGET_MS} ms with usage: ${worst < TARGET_MS ? 'met' : 'MISSED'}\n`);
+      if (baseDist) {
+        const mine = results.get(key(screen, tenants[0]!, builds[0]!))!;
+        const base = results.get(key(screen, tenants[0]!, builds[1]!))!;
+        const p50 = (loads: Load[]) => stats(loads.map((l) => l.ms)).p50;
+        process.stdout.write(`  ${screen.label}: this tree / base, p50 with usage: cold ${(p50(mine.cold) / p50(base.cold)).toFixed(2)}, warm ${(p50(mine.warm) / p50(base.warm)).toFixed(2)}\n`);
+      }
     }
     process.stdout.write('\nAPI calls of a cold load with usage, per endpoint (ms: p50 / max, calls per load)\n');
     for (const screen of SCREENS) {
-      const entry = results.get(key(screen, tenants[0]!))!;
-      const byEndpoint = new Map<string, number[]>();
-      for (const l of [...entry.cold, ...entry.warm]) for (const call of l.api) byEndpoint.set(call.endpoint, [...(byEndpoint.get(call.endpoint) ?? []), call.ms]);
-      const loads = entry.cold.length + entry.warm.length;
-      const lines = [...byEndpoint.entries()].map(([endpoint, times]) => {
-        const s = stats(times);
-        return `    ${endpoint}: ${fmt(s.p50)} / ${fmt(s.max)} (${(times.length / loads).toFixed(1)})`;
-      });
-      process.stdout.write(`  ${screen.label}\n${lines.join('\n')}\n`);
-      // the median cold load's requests, in order: what waits for what
-      const median = [...entry.cold].sort((a, b) => a.ms - b.ms)[Math.floor(entry.cold.length / 2)]!;
-      process.stdout.write(`    a cold load (${fmt(median.ms)} ms to usable), request by request (start → end, ms):\n`);
-      for (const step of median.waterfall) process.stdout.write(`      ${fmt(step.start).padStart(5)} → ${fmt(step.end).padStart(5)}  ${step.what}\n`);
+      for (const build of builds) {
+        const entry = results.get(key(screen, tenants[0]!, build))!;
+        const byEndpoint = new Map<string, number[]>();
+        for (const l of [...entry.cold, ...entry.warm]) for (const call of l.api) byEndpoint.set(call.endpoint, [...(byEndpoint.get(call.endpoint) ?? []), call.ms]);
+        const loads = entry.cold.length + entry.warm.length;
+        const lines = [...byEndpoint.entries()].map(([endpoint, times]) => {
+          const s = stats(times);
+          return `    ${endpoint}: ${fmt(s.p50)} / ${fmt(s.max)} (${(times.length / loads).toFixed(1)})`;
+        });
+        process.stdout.write(`  ${screen.label}${build.label ? ` (${build.label})` : ''}\n${lines.join('\n')}\n`);
+        // the median cold load's requests, in order: what waits for what
+        const median = [...entry.cold].sort((a, b) => a.ms - b.ms)[Math.floor(entry.cold.length / 2)]!;
+        process.stdout.write(`    a cold load (${fmt(median.ms)} ms to usable), request by request (start → end, ms):\n`);
+        for (const step of median.waterfall) process.stdout.write(`      ${fmt(step.start).padStart(5)} → ${fmt(step.end).padStart(5)}  ${step.what}\n`);
+      }
     }
     process.stdout.write(
       `\ninitial JavaScript ${(js.gzipped / 1024).toFixed(1)} KB gzipped (< ${INITIAL_JS_BUDGET / 1024} KB: ${js.gzipped < INITIAL_JS_BUDGET ? 'met' : 'MISSED'}); data loaded in ${loadSeconds.toFixed(1)} s; load average during the runs: ${loadAverages.join(' → ')} (a shared machine: other engineers' jobs run too)\n`,
