@@ -86,7 +86,15 @@ interface Load {
  * Runs in the page: the moment the screen is usable (performance.now()), or false. Throws on an error alert so
  * a broken screen fails the bench instead of timing out.
  */
+/** The little of the DOM `usable` reads (this project's TypeScript has no DOM library). */
+interface PageElement {
+  readonly textContent: string | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+}
+
 function usable({ kind, hasUsage }: { kind: 'dashboard' | 'usage'; hasUsage: boolean }): number | false {
+  const { document } = globalThis as unknown as { document: PageElement };
   const main = document.querySelector('main');
   if (!main || !main.querySelector('h1')) return false;
   if (document.querySelector('.MuiCircularProgress-root, .MuiLinearProgress-root')) return false;
