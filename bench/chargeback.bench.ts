@@ -59,7 +59,7 @@ const WORKSPACE = 'ws_bench';
 const NOISE = 'ws_noise';
 /** The data ends here; queries end at most one day earlier and reach 90 days back. */
 const END = Date.parse('2026-11-01T00:00:00Z');
-const SPAN_DAYS = 91;
+export const SPAN_DAYS = 91;
 const COPY_EVENTS = 50_000;
 
 function option(name: string, fallback: string): string {
@@ -67,11 +67,11 @@ function option(name: string, fallback: string): string {
   return index >= 0 && process.argv[index + 1] ? process.argv[index + 1]! : fallback;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function load(): string {
+export function load(): string {
   return loadavg()
     .map((value) => value.toFixed(1))
     .join(' ');
@@ -80,6 +80,21 @@ function load(): string {
 /** Costs repeat every 7,200 calls (the token counts and the model are functions of n mod 7,200). */
 const costs = new Map<number, string>();
 
+/**
+ * Whose calls and when: one workspace of `organizationId` takes nine calls in ten, `noiseWorkspaceId` (of
+ * `noiseOrganizationId`) the tenth; the span ends at `end` (ms). bench:console loads a stack's workspace
+ * up to now with it.
+ */
+export interface UsageDataSet {
+  readonly organizationId: string;
+  readonly workspaceId: string;
+  readonly noiseOrganizationId: string;
+  readonly noiseWorkspaceId: string;
+  readonly end: number;
+}
+
+const CHARGEBACK_DATA: UsageDataSet = { organizationId: ORGANIZATION, workspaceId: WORKSPACE, noiseOrganizationId: ORGANIZATION, noiseWorkspaceId: NOISE, end: END };
+
 interface BenchEvent {
   readonly streamId: string;
   readonly eventId: string;
@@ -87,10 +102,12 @@ interface BenchEvent {
   readonly metadata: Record<string, unknown>;
 }
 
-/** Call n of `events`, in time order over SPAN_DAYS days ending at END. */
-function benchEvent(n: number, events: number): BenchEvent {
-  const time = new Date(END - SPAN_DAYS * DAY + Math.floor((n / events) * SPAN_DAYS * DAY)).toISOString();
-  const workspaceId = n % 10 === 9 ? NOISE : WORKSPACE;
+/** Call n of `events`, in time order over SPAN_DAYS days ending at the data set's end. */
+function benchEvent(n: number, events: number, set: UsageDataSet = CHARGEBACK_DATA): BenchEvent {
+  const time = new Date(set.end - SPAN_DAYS * DAY + Math.floor((n / events) * SPAN_DAYS * DAY)).toISOString();
+  const noise = n % 10 === 9;
+  const workspaceId = noise ? set.noiseWorkspaceId : set.workspaceId;
+  const organizationId = noise ? set.noiseOrganizationId : set.organizationId;
   const model = MODELS[n % MODELS.length]!;
   const inputTokens = 200 + (n % 1800);
   const outputTokens = 20 + (n % 480);
@@ -100,7 +117,7 @@ function benchEvent(n: number, events: number): BenchEvent {
     costs.set(n % 7200, cost);
   }
   const data: UsageRecordedData = {
-    organizationId: ORGANIZATION,
+    organizationId,
     workspaceId,
     usageId: `u-${n}`,
     source: 'bench',
@@ -124,20 +141,21 @@ function benchEvent(n: number, events: number): BenchEvent {
     streamId: UsageStreams.usage(workspaceId, time),
     eventId: usageEventIdFor(workspaceId, 'bench', data.usageId),
     data,
-    metadata: { correlationId: `bench-${n}`, actor: { type: 'service', id: 'bench' }, organizationId: ORGANIZATION, workspaceId, occurredAt: time },
+    metadata: { correlationId: `bench-${n}`, actor: { type: 'service', id: 'bench' }, organizationId, workspaceId, occurredAt: time },
   };
 }
 
 /**
  * Writes `events` UsageRecorded events into the store's tables with COPY (one
  * transaction per COPY_EVENTS), then the streams' revisions. Returns the seconds it took.
+ * The data set's streams must be new (their revisions are counted from 0 here).
  */
-async function bulkLoad(pool: pg.Pool, events: number): Promise<number> {
+export async function bulkLoad(pool: pg.Pool, events: number, set: UsageDataSet = CHARGEBACK_DATA): Promise<number> {
   const started = Date.now();
   const schema = DEFAULT_EVENT_STORE_SCHEMA;
   const revisions = new Map<string, number>();
   // the first call checks the shape against the contract once
-  UsageRecorded.schema.parse(benchEvent(0, events).data);
+  UsageRecorded.schema.parse(benchEvent(0, events, set).data);
   const client = await pool.connect();
   try {
     // a bulk load's usual care, in this throwaway database: no autovacuum racing the load (and later the queries)
@@ -147,7 +165,7 @@ async function bulkLoad(pool: pg.Pool, events: number): Promise<number> {
       const last = Math.min(events, offset + COPY_EVENTS);
       function* lines(): Generator<string> {
         for (let n = offset; n < last; n++) {
-          const event = benchEvent(n, events);
+          const event = benchEvent(n, events, set);
           const revision = revisions.get(event.streamId) ?? 0;
           revisions.set(event.streamId, revision + 1);
           yield `${event.eventId}\t${event.streamId}\t${revision}\tUsageRecorded\t1\t${copyText(JSON.stringify(event.data))}\t${copyText(JSON.stringify(event.metadata))}\n`;
@@ -215,6 +233,17 @@ async function applyRate(pool: pg.Pool, events: number, batch: number): Promise<
   return { seconds, perSecond: events / seconds };
 }
 
+/** The chargeback read model rebuilt from the store by ProjectionRebuilder (what deploying a new version does); seconds. */
+export async function rebuildChargeback(host: ProjectionHost, page: number): Promise<number> {
+  await host.migrate();
+  const result = await host.rebuild(CHARGEBACK_PROJECTION, { batchSize: page });
+  const seconds = result.durationMs / 1000;
+  process.stdout.write(
+    `  projection rebuilt (ProjectionRebuilder, pages of ${page}) in ${seconds.toFixed(1)} s: ${Math.round(result.eventsPerSecond)} ev/s; waiting for reads ${(result.readWaitMs / 1000).toFixed(1)} s, applying ${(result.applyMs / 1000).toFixed(1)} s (load ${load()})\n`,
+  );
+  return seconds;
+}
+
 interface ScaleResult {
   events: number;
   loadSeconds: number;
@@ -236,12 +265,7 @@ async function runScale(events: number, iterations: number, batch: number, page:
     process.stdout.write(`  ${events} events copied into the store in ${loadSeconds.toFixed(1)} s (load ${load()})\n`);
     let projectionSeconds: number;
     if (replay === 'rebuild') {
-      await host.migrate();
-      const result = await host.rebuild(CHARGEBACK_PROJECTION, { batchSize: page });
-      projectionSeconds = result.durationMs / 1000;
-      process.stdout.write(
-        `  projection rebuilt (ProjectionRebuilder, pages of ${page}) in ${projectionSeconds.toFixed(1)} s: ${Math.round(result.eventsPerSecond)} ev/s; waiting for reads ${(result.readWaitMs / 1000).toFixed(1)} s, applying ${(result.applyMs / 1000).toFixed(1)} s (load ${load()})\n`,
-      );
+      projectionSeconds = await rebuildChargeback(host, page);
     } else {
       const head = await store.headPosition();
       const started = Date.now();
@@ -375,7 +399,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

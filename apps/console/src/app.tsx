@@ -9,7 +9,7 @@ import { useMyOrganizations } from './api/account.queries';
 import { AppShell } from './components/app-shell';
 import { ErrorState, Loading } from './components/query-state';
 import { paths } from './routing/paths';
-import { SCREENS } from './routing/screens';
+import { SCREENS, screenPath } from './routing/screens';
 import SignInScreen from './screens/sign-in/sign-in-screen';
 
 const AcceptInviteScreen = lazy(() => import('./screens/accept-invite/accept-invite-screen'));
@@ -83,12 +83,7 @@ export function App() {
       >
         <Route index element={<Home />} />
         {SCREENS.map((screen) => {
-          const path =
-            screen.scope === 'account'
-              ? `/${screen.segment}`
-              : screen.scope === 'organization'
-                ? `/organizations/:orgId/${screen.segment}`
-                : `/organizations/:orgId/workspaces/:wsId/${screen.segment}`;
+          const path = screenPath(screen);
           const Screen = screen.component;
           return (
             <Route

@@ -14,28 +14,34 @@ export const accountKeys = {
   workspaces: (orgId: string) => ['organizations', orgId, 'workspaces'] as const,
 };
 
-export function useProfile() {
-  return useQuery({ queryKey: accountKeys.profile, queryFn: () => unwrap(api.GET('/v1/me')) });
-}
-
-export function useMyOrganizations() {
-  return useQuery({ queryKey: accountKeys.organizations, queryFn: () => unwrap(api.GET('/v1/me/organizations')) });
-}
-
-/** Every workspace of an organization (the switcher lists them all; pages of 100). */
-export function useWorkspaces(orgId: string | undefined) {
-  return useQuery({
-    queryKey: accountKeys.workspaces(orgId ?? ''),
-    enabled: orgId !== undefined,
+/** The queries' definitions, shared by the hooks and by main.tsx, which asks them ahead of the first render. */
+export const accountQueries = {
+  profile: () => ({ queryKey: accountKeys.profile, queryFn: () => unwrap(api.GET('/v1/me')) }),
+  organizations: () => ({ queryKey: accountKeys.organizations, queryFn: () => unwrap(api.GET('/v1/me/organizations')) }),
+  /** Every workspace of an organization (the switcher lists them all; pages of 100). */
+  workspaces: (orgId: string) => ({
+    queryKey: accountKeys.workspaces(orgId),
     queryFn: async () => {
       const all: Workspace[] = [];
       for (let page = 1; ; page++) {
-        const answer = await unwrap(api.GET('/v1/organizations/{orgId}/workspaces', { params: { path: { orgId: orgId! }, query: { page, pageSize: 100 } } }));
+        const answer = await unwrap(api.GET('/v1/organizations/{orgId}/workspaces', { params: { path: { orgId }, query: { page, pageSize: 100 } } }));
         all.push(...answer.items);
         if (page >= answer.pageCount) return all;
       }
     },
-  });
+  }),
+};
+
+export function useProfile() {
+  return useQuery(accountQueries.profile());
+}
+
+export function useMyOrganizations() {
+  return useQuery(accountQueries.organizations());
+}
+
+export function useWorkspaces(orgId: string | undefined) {
+  return useQuery({ ...accountQueries.workspaces(orgId ?? ''), enabled: orgId !== undefined });
 }
 
 /** The caller's role in a workspace: the organization-wide role when they have one, else their membership's. */

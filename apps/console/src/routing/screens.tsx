@@ -12,7 +12,8 @@ import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import TuneIcon from '@mui/icons-material/Tune';
 import PersonIcon from '@mui/icons-material/Person';
 import CreditCardIcon from '@mui/icons-material/CreditCard';
-import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
+import type { QueryClient } from '@tanstack/react-query';
+import { type ComponentType, lazy, useState } from 'react';
 import { NAV } from '../texts';
 
 export interface ScreenEntry {
@@ -21,17 +22,66 @@ export interface ScreenEntry {
   readonly segment: string;
   readonly label: string;
   readonly icon: typeof DashboardIcon;
-  readonly component: LazyExoticComponent<ComponentType>;
+  readonly component: ComponentType;
+  /**
+   * Fetches the screen's code ahead of its first render (main.tsx: the first page's screen, before React starts);
+   * resolves with the screen's own prefetch when it has one (its first calls, started before React renders).
+   */
+  readonly preload: () => Promise<ScreenPrefetch | undefined>;
+}
+
+/** Where a screen is opened: the route's ids, the URL's query and the time zone dates are shown in. */
+export interface ScreenPlace {
+  readonly orgId: string;
+  readonly wsId: string;
+  readonly search: URLSearchParams;
+  readonly timeZone: string;
+}
+
+export type ScreenPrefetch = (client: QueryClient, place: ScreenPlace) => void;
+
+interface ScreenModule {
+  readonly default: ComponentType;
+  readonly prefetch?: ScreenPrefetch;
+}
+
+/**
+ * A screen's code, loaded on first visit. Once `preload` (or an earlier visit) has it, the screen renders at once
+ * instead of through React.lazy: a lazy screen shows the Suspense fallback first, and React holds back revealing
+ * the content for up to 300 ms after a fallback appeared (its reveal throttle), which the first page then waits
+ * for, with its API calls (they start when the screen mounts).
+ */
+function screenCode(load: () => Promise<ScreenModule>): Pick<ScreenEntry, 'component' | 'preload'> {
+  let loaded: ComponentType | undefined;
+  const fetchCode = () =>
+    load().then((module) => {
+      loaded = module.default;
+      return module;
+    });
+  const Lazy = lazy(fetchCode);
+  function Screen() {
+    // chosen once per mount: switching from Lazy to the loaded component later would remount the screen
+    const [Code] = useState<ComponentType>(() => loaded ?? Lazy);
+    return <Code />;
+  }
+  return { component: Screen, preload: () => fetchCode().then((module) => module.prefetch) };
+}
+
+/** The route of a screen (react-router's pattern). */
+export function screenPath(screen: Pick<ScreenEntry, 'scope' | 'segment'>): string {
+  if (screen.scope === 'account') return `/${screen.segment}`;
+  if (screen.scope === 'organization') return `/organizations/:orgId/${screen.segment}`;
+  return `/organizations/:orgId/workspaces/:wsId/${screen.segment}`;
 }
 
 export const SCREENS: readonly ScreenEntry[] = [
-  { scope: 'organization', segment: 'overview', label: NAV.dashboard, icon: DashboardIcon, component: lazy(() => import('../screens/dashboard/dashboard-screen')) },
-  { scope: 'organization', segment: 'activity-logs', label: NAV.activityLogs, icon: HistoryIcon, component: lazy(() => import('../screens/activity-logs/activity-logs-screen')) },
-  { scope: 'organization', segment: 'billing', label: NAV.billing, icon: CreditCardIcon, component: lazy(() => import('../screens/billing/billing-screen')) },
-  { scope: 'workspace', segment: 'team-settings', label: NAV.teamSettings, icon: GroupIcon, component: lazy(() => import('../screens/team-settings/team-settings-screen')) },
-  { scope: 'workspace', segment: 'job-history', label: NAV.jobHistory, icon: ReceiptLongIcon, component: lazy(() => import('../screens/job-history/job-history-screen')) },
-  { scope: 'workspace', segment: 'chargeback', label: NAV.usageAnalytics, icon: InsightsIcon, component: lazy(() => import('../screens/usage-analytics/usage-analytics-screen')) },
-  { scope: 'workspace', segment: 'runtime-environments', label: NAV.runtimeEnvironments, icon: MemoryIcon, component: lazy(() => import('../screens/runtime-environments/runtime-environments-screen')) },
-  { scope: 'workspace', segment: 'model-settings', label: NAV.modelSettings, icon: TuneIcon, component: lazy(() => import('../screens/model-settings/model-settings-screen')) },
-  { scope: 'account', segment: 'profile', label: NAV.profile, icon: PersonIcon, component: lazy(() => import('../screens/profile/profile-screen')) },
+  { scope: 'organization', segment: 'overview', label: NAV.dashboard, icon: DashboardIcon, ...screenCode(() => import('../screens/dashboard/dashboard-screen')) },
+  { scope: 'organization', segment: 'activity-logs', label: NAV.activityLogs, icon: HistoryIcon, ...screenCode(() => import('../screens/activity-logs/activity-logs-screen')) },
+  { scope: 'organization', segment: 'billing', label: NAV.billing, icon: CreditCardIcon, ...screenCode(() => import('../screens/billing/billing-screen')) },
+  { scope: 'workspace', segment: 'team-settings', label: NAV.teamSettings, icon: GroupIcon, ...screenCode(() => import('../screens/team-settings/team-settings-screen')) },
+  { scope: 'workspace', segment: 'job-history', label: NAV.jobHistory, icon: ReceiptLongIcon, ...screenCode(() => import('../screens/job-history/job-history-screen')) },
+  { scope: 'workspace', segment: 'chargeback', label: NAV.usageAnalytics, icon: InsightsIcon, ...screenCode(() => import('../screens/usage-analytics/usage-analytics-screen')) },
+  { scope: 'workspace', segment: 'runtime-environments', label: NAV.runtimeEnvironments, icon: MemoryIcon, ...screenCode(() => import('../screens/runtime-environments/runtime-environments-screen')) },
+  { scope: 'workspace', segment: 'model-settings', label: NAV.modelSettings, icon: TuneIcon, ...screenCode(() => import('../screens/model-settings/model-settings-screen')) },
+  { scope: 'account', segment: 'profile', label: NAV.profile, icon: PersonIcon, ...screenCode(() => import('../screens/profile/profile-screen')) },
 ];

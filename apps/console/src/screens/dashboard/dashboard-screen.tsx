@@ -26,6 +26,7 @@ import { DoughnutChart } from '../../components/charts';
 import { DateTime } from '../../components/dates';
 import { Empty, QueryState } from '../../components/query-state';
 import { paths } from '../../routing/paths';
+import type { ScreenPrefetch } from '../../routing/screens';
 import { CurrentBillingCard, CurrentPlanCard } from '../billing/billing-cards';
 import { ACTIVITY_ACTION_LABELS, DASHBOARD } from '../../texts';
 
@@ -52,13 +53,18 @@ function resourceLabel(type: string): string {
     .join(' ');
 }
 
+const overviewQuery = (orgId: string) => ({
+  queryKey: ['organizations', orgId, 'overview'] as const,
+  queryFn: () => unwrap(api.GET('/v1/organizations/{orgId}/overview', { params: { path: { orgId } } })),
+});
+
+/** The overview asked before React renders (main.tsx, the first page). */
+export const prefetch: ScreenPrefetch = (client, { orgId }) => void client.prefetchQuery(overviewQuery(orgId));
+
 export default function DashboardScreen() {
   const { orgId = '' } = useParams();
   const [copied, setCopied] = useState(false);
-  const overview = useQuery({
-    queryKey: ['organizations', orgId, 'overview'],
-    queryFn: () => unwrap(api.GET('/v1/organizations/{orgId}/overview', { params: { path: { orgId } } })),
-  });
+  const overview = useQuery(overviewQuery(orgId));
   return (
     <Stack spacing={3}>
       <Typography variant="h4" component="h1">

@@ -14,11 +14,11 @@ import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
 import { Link as RouterLink, useParams } from 'react-router';
-import { useWorkspaces } from '../../api/account.queries';
+import { useProfile, useWorkspaces } from '../../api/account.queries';
 import { ApiProblem } from '../../api/client';
 import { useTimeZone } from '../../components/dates';
 import { Pager, pageFrom } from '../../components/pager';
-import { Empty, QueryState } from '../../components/query-state';
+import { Empty, Loading, QueryState } from '../../components/query-state';
 import { paths } from '../../routing/paths';
 import { useUrlState } from '../../routing/url-state';
 import { USAGE_ANALYTICS } from '../../texts';
@@ -29,19 +29,21 @@ import { ModelStatisticsTable, RecentUsageTable } from './usage-tables';
 import {
   INTERVALS,
   type Interval,
-  PERIODS,
-  type Period,
+  USAGE_URL_KEYS,
   allUsageEvents,
-  apiFilters,
+  prefetchUsage,
   useModelUsage,
   useRecentAgents,
   useUsageByModel,
   useUsageEvents,
   useUsageSummary,
   useUsageTimeline,
+  usageView,
 } from './usage.queries';
 
-const KEYS = ['ws', 'period', 'from', 'to', 'agent', 'interval', 'page'] as const;
+const KEYS = USAGE_URL_KEYS;
+
+export { prefetchUsage as prefetch };
 
 function Section({ title, action, children }: { title: string; action?: ReactNode; children: ReactNode }) {
   return (
@@ -62,12 +64,12 @@ export default function UsageAnalyticsScreen() {
   const timeZone = useTimeZone();
   const workspaces = useWorkspaces(orgId);
   const [url, setUrl] = useUrlState(KEYS);
-  const period: Period = (PERIODS as readonly string[]).includes(url.period) ? (url.period as Period) : '30d';
-  const interval: Interval = (INTERVALS as readonly string[]).includes(url.interval) ? (url.interval as Interval) : 'day';
+  const { period, interval, workspace } = usageView(orgId, wsId, url, timeZone);
   const page = pageFrom(url.page);
-  const workspace = url.ws || wsId;
-  const filters = { workspace, organizationId: orgId || undefined, period, from: url.from, to: url.to, agent: url.agent, timeZone };
-  const query = apiFilters(filters);
+  // the buckets are in the profile's zone: asking before it is known would ask everything twice when it differs
+  // from the browser's (main.tsx fetches the profile before the first render, so this rarely waits)
+  const zoneKnown = !useProfile().isPending;
+  const query = zoneKnown ? usageView(orgId, wsId, url, timeZone).query : undefined;
 
   const summary = useUsageSummary(query);
   const timeline = useUsageTimeline(query, interval);
@@ -101,7 +103,9 @@ export default function UsageAnalyticsScreen() {
           setUrl(next, { resetPage: true });
         }}
       />
-      {query === undefined ? (
+      {!zoneKnown ? (
+        <Loading label={USAGE_ANALYTICS.loading} />
+      ) : query === undefined ? (
         <Alert severity="info">{USAGE_ANALYTICS.customRangeHelp}</Alert>
       ) : summary.error instanceof ApiProblem && summary.error.status === 400 ? (
         // a filter the API refuses (a custom range over its limit): its words, on the filter, not an error page

@@ -2,10 +2,12 @@
  * Usage Analytics' reads: the filter bar's state (from the URL) turned into the API's query, and one query per
  * section (summary, timeline, by-model, model statistics, recent usage), all for the same filters.
  */
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { type QueryClient, keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import type { paths } from '../../api/schema.generated';
+import { pageFrom } from '../../components/pager';
 import { wallClockToInstant } from '../../components/time-zones';
+import type { ScreenPlace } from '../../routing/screens';
 
 type Answer<P extends keyof paths> = paths[P] extends { get: { responses: { 200: { content: { 'application/json': infer T } } } } } ? T : never;
 export type UsageSummary = Answer<'/v1/usage/summary'>;
@@ -63,63 +65,84 @@ export function apiFilters(filters: UsageFilters): ApiFilters | undefined {
 
 const usageKey = (section: string, query: unknown) => ['usage', section, query] as const;
 
+/** The sections' queries (shared by the hooks and by `prefetchUsage`, which asks them before the first render). */
+export const usageQueries = {
+  summary: (query: ApiFilters) => ({ queryKey: usageKey('summary', query), queryFn: () => unwrap(api.GET('/v1/usage/summary', { params: { query } })) }),
+  timeline: (query: ApiFilters, interval: Interval) => ({
+    queryKey: usageKey('timeline', { ...query, interval }),
+    queryFn: () => unwrap(api.GET('/v1/usage/timeline', { params: { query: { ...query, interval } } })),
+  }),
+  byModel: (query: ApiFilters) => ({ queryKey: usageKey('by-model', query), queryFn: () => unwrap(api.GET('/v1/usage/by-model', { params: { query } })) }),
+  models: (query: ApiFilters) => ({ queryKey: usageKey('models', query), queryFn: () => unwrap(api.GET('/v1/usage/models', { params: { query } })) }),
+  events: (query: ApiFilters, page: number) => ({
+    queryKey: usageKey('events', { ...query, page }),
+    queryFn: () => unwrap(api.GET('/v1/usage/events', { params: { query: { ...query, page, pageSize: EVENTS_PAGE_SIZE } } })),
+  }),
+  /** The agents seen in the period (for the Agent filter's choices): the agents of its latest calls. */
+  agents: (query: ApiFilters) => {
+    const { agent: _agent, ...withoutAgent } = query;
+    return {
+      queryKey: usageKey('agents', withoutAgent),
+      staleTime: 60_000,
+      queryFn: async () => {
+        const page = await unwrap(api.GET('/v1/usage/events', { params: { query: { ...withoutAgent, page: 1, pageSize: EXPORT_PAGE_SIZE } } }));
+        return [...new Set(page.items.map((item) => item.agent))].sort();
+      },
+    };
+  },
+};
+
+// while the filters are incomplete the query is disabled: its function never runs
+const none = {} as ApiFilters;
+
 export function useUsageSummary(query: ApiFilters | undefined) {
-  return useQuery({
-    queryKey: usageKey('summary', query),
-    enabled: query !== undefined,
-    placeholderData: keepPreviousData,
-    queryFn: () => unwrap(api.GET('/v1/usage/summary', { params: { query: query! } })),
-  });
+  return useQuery({ ...usageQueries.summary(query ?? none), enabled: query !== undefined, placeholderData: keepPreviousData });
 }
 
 export function useUsageTimeline(query: ApiFilters | undefined, interval: Interval) {
-  return useQuery({
-    queryKey: usageKey('timeline', { ...query, interval }),
-    enabled: query !== undefined,
-    placeholderData: keepPreviousData,
-    queryFn: () => unwrap(api.GET('/v1/usage/timeline', { params: { query: { ...query!, interval } } })),
-  });
+  return useQuery({ ...usageQueries.timeline(query ?? none, interval), enabled: query !== undefined, placeholderData: keepPreviousData });
 }
 
 export function useUsageByModel(query: ApiFilters | undefined) {
-  return useQuery({
-    queryKey: usageKey('by-model', query),
-    enabled: query !== undefined,
-    placeholderData: keepPreviousData,
-    queryFn: () => unwrap(api.GET('/v1/usage/by-model', { params: { query: query! } })),
-  });
+  return useQuery({ ...usageQueries.byModel(query ?? none), enabled: query !== undefined, placeholderData: keepPreviousData });
 }
 
 export function useModelUsage(query: ApiFilters | undefined) {
-  return useQuery({
-    queryKey: usageKey('models', query),
-    enabled: query !== undefined,
-    placeholderData: keepPreviousData,
-    queryFn: () => unwrap(api.GET('/v1/usage/models', { params: { query: query! } })),
-  });
+  return useQuery({ ...usageQueries.models(query ?? none), enabled: query !== undefined, placeholderData: keepPreviousData });
 }
 
 export function useUsageEvents(query: ApiFilters | undefined, page: number) {
-  return useQuery({
-    queryKey: usageKey('events', { ...query, page }),
-    enabled: query !== undefined,
-    placeholderData: keepPreviousData,
-    queryFn: () => unwrap(api.GET('/v1/usage/events', { params: { query: { ...query!, page, pageSize: EVENTS_PAGE_SIZE } } })),
-  });
+  return useQuery({ ...usageQueries.events(query ?? none, page), enabled: query !== undefined, placeholderData: keepPreviousData });
 }
 
-/** The agents seen in the period (for the Agent filter's choices): the agents of its latest calls. */
 export function useRecentAgents(query: ApiFilters | undefined) {
-  const { agent: _agent, ...withoutAgent } = query ?? ({} as ApiFilters);
-  return useQuery({
-    queryKey: usageKey('agents', withoutAgent),
-    enabled: query !== undefined,
-    staleTime: 60_000,
-    queryFn: async () => {
-      const page = await unwrap(api.GET('/v1/usage/events', { params: { query: { ...withoutAgent, page: 1, pageSize: EXPORT_PAGE_SIZE } } }));
-      return [...new Set(page.items.map((item) => item.agent))].sort();
-    },
-  });
+  return useQuery({ ...usageQueries.agents(query ?? none), enabled: query !== undefined });
+}
+
+export const USAGE_URL_KEYS = ['ws', 'period', 'from', 'to', 'agent', 'interval', 'page'] as const;
+export type UsageUrl = Record<(typeof USAGE_URL_KEYS)[number], string>;
+
+/** What the screen shows for its URL (the route's workspace, the query's filters) in a time zone. */
+export function usageView(orgId: string, wsId: string, url: UsageUrl, timeZone: string) {
+  const period: Period = (PERIODS as readonly string[]).includes(url.period) ? (url.period as Period) : '30d';
+  const interval: Interval = (INTERVALS as readonly string[]).includes(url.interval) ? (url.interval as Interval) : 'day';
+  const workspace = url.ws || wsId;
+  const filters: UsageFilters = { workspace, organizationId: orgId || undefined, period, from: url.from, to: url.to, agent: url.agent, timeZone };
+  return { period, interval, workspace, filters, query: apiFilters(filters) };
+}
+
+/** Starts the first page's calls of Usage Analytics (main.tsx, before React renders; the hooks then find them in flight). */
+export function prefetchUsage(client: QueryClient, { orgId, wsId, search, timeZone }: ScreenPlace): void {
+  const url = Object.fromEntries(USAGE_URL_KEYS.map((key) => [key, search.get(key) ?? ''])) as UsageUrl;
+  const { query, interval } = usageView(orgId, wsId, url, timeZone);
+  if (query === undefined) return;
+  const page = pageFrom(url.page);
+  void client.prefetchQuery(usageQueries.summary(query));
+  void client.prefetchQuery(usageQueries.timeline(query, interval));
+  void client.prefetchQuery(usageQueries.byModel(query));
+  void client.prefetchQuery(usageQueries.models(query));
+  void client.prefetchQuery(usageQueries.events(query, page));
+  void client.prefetchQuery(usageQueries.agents(query));
 }
 
 /** Every call of the filters, page after page (the CSV export of recent usage). */
