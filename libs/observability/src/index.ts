@@ -2,3 +2,4 @@ export * from './telemetry';
 export * from './tracing';
 export * from './logger';
 export * from './ops-server';
+export * from './service-process';

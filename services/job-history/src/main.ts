@@ -20,7 +20,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { TeamAccess } from '@steward/team-rbac';
 import { JobHistoryModule } from './job-history.module';
 import { teamJobAuthorizer } from './jobs/job-access';
@@ -38,10 +38,8 @@ function positiveMs(name: string, fallback: number): number {
   return value;
 }
 
-async function main(): Promise<void> {
+runService('job-history', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-job-history' });
-  const logger = createLogger({ name: 'job-history' });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
@@ -68,34 +66,9 @@ async function main(): Promise<void> {
     everyMs: positiveMs('JOB_TIMEOUT_SWEEP_EVERY_MS', DEFAULT_SWEEP_EVERY_MS),
   });
   await sweeper.start();
-  logger.info({ subjects: names.subject('cmd', 'jobs', '>'), queue: JOB_HISTORY_QUEUE, timeoutMs: sweeper.timeoutMs }, 'job-history started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'job-history stopping');
-      ops.stopping();
-      await app.close();
-      await sweeper.close();
-      await store.close();
-      await db.destroy();
-      await ops.close();
-      logger.info('job-history stopped');
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'job-history did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { subjects: names.subject('cmd', 'jobs', '>'), queue: JOB_HISTORY_QUEUE, timeoutMs: sweeper.timeoutMs },
+    stop: [() => app.close(), () => sweeper.close(), () => store.close(), () => db.destroy()],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('job-history failed to start:', error);
-  process.exit(1);
 });

@@ -10,17 +10,15 @@
 import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { Kysely, PostgresDialect } from 'kysely';
 import { connectNats, ensureStreams } from '@steward/messaging';
 import { ProjectionHost } from '@steward/projections';
 import { ActivityReadRecorder, runActivityReadConsumer } from '@steward/team-rbac';
 import { loadProjections } from './projection-catalog';
 
-async function main(): Promise<void> {
+runService('projections', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-projections' });
-  const logger = createLogger({ name: 'projections' });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({
@@ -65,34 +63,15 @@ async function main(): Promise<void> {
     recorder: new ActivityReadRecorder({ db: new Kysely({ dialect: new PostgresDialect({ pool }) }) }),
     logger,
   });
-  logger.info({ projections: projections.map((projection) => projection.name), instance: host.instanceId }, 'projections started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'projections stopping');
-      ops.stopping();
-      await reads.stop();
-      await host.stop();
-      await nats.close();
-      await store.close();
-      await pool.end();
-      await ops.close();
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'projections did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { projections: projections.map((projection) => projection.name), instance: host.instanceId },
+    stop: [
+      () => reads.stop(),
+      () => host.stop(),
+      () => nats.close(),
+      () => store.close(),
+      () => pool.end(),
+    ],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('projections failed to start:', error);
-  process.exit(1);
 });

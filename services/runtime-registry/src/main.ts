@@ -19,7 +19,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { SecretStore, loadKeyring } from '@steward/secrets';
 import { TeamAccess } from '@steward/team-rbac';
 import { ConnectionTests } from './connection-tests/connection-test.worker';
@@ -36,10 +36,8 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-async function main(): Promise<void> {
+runService('runtime-registry', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-runtime-registry' });
-  const logger = createLogger({ name: 'runtime-registry' });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
@@ -76,34 +74,14 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   await app.listen();
-  logger.info({ subjects: names.subject('cmd', 'runtime', '>'), queue: RUNTIME_REGISTRY_QUEUE }, 'runtime-registry started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'runtime-registry stopping');
-      ops.stopping();
-      await app.close();
-      await tests.close();
-      await store.close();
-      await pool.end();
-      await ops.close();
-      logger.info('runtime-registry stopped');
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'runtime-registry did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { subjects: names.subject('cmd', 'runtime', '>'), queue: RUNTIME_REGISTRY_QUEUE },
+    stop: [
+      () => app.close(),
+      () => tests.close(),
+      () => store.close(),
+      () => pool.end(),
+    ],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('runtime-registry failed to start:', error);
-  process.exit(1);
 });

@@ -15,7 +15,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { migrateUserTokens } from '@steward/team-rbac';
 import { matrixAuthorizer } from './shared/team-authorizer';
 import { TeamRbacModule } from './team-rbac.module';
@@ -23,10 +23,8 @@ import { UserTokenStore } from './user-tokens/user-token.store';
 
 export const TEAM_RBAC_QUEUE = 'team-rbac';
 
-async function main(): Promise<void> {
+runService('team-rbac', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-team-rbac' });
-  const logger = createLogger({ name: 'team-rbac' });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
@@ -40,33 +38,13 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   await app.listen();
-  logger.info({ subjects: names.subject('cmd', 'team', '>'), queue: TEAM_RBAC_QUEUE }, 'team-rbac started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'team-rbac stopping');
-      ops.stopping();
-      await app.close();
-      await store.close();
-      await pool.end();
-      await ops.close();
-      logger.info('team-rbac stopped');
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'team-rbac did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { subjects: names.subject('cmd', 'team', '>'), queue: TEAM_RBAC_QUEUE },
+    stop: [
+      () => app.close(),
+      () => store.close(),
+      () => pool.end(),
+    ],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('team-rbac failed to start:', error);
-  process.exit(1);
 });

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { connectNats, registerDeadLetterMetrics, usageIngestStreamOptionsFromEnv } from '@steward/messaging';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { UsageMeteringWorker } from './metering/usage-metering.worker';
 import { ModelSettingsPriceLookup } from './models/model-settings.price-lookup';
 import { startModelSettings } from './models/model-settings.runtime';
@@ -32,10 +32,8 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
-async function main(): Promise<void> {
+runService('usage-metering', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-usage-metering' });
-  const logger = createLogger({ name: 'usage-metering' });
   const concurrency = positiveInt('METERING_CONCURRENCY', 2);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: concurrency + 4 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
@@ -69,36 +67,16 @@ async function main(): Promise<void> {
   const stopDeadLetterMetrics = registerDeadLetterMetrics(nats.jsm, config.natsPrefix);
   // Model settings: cmd.usage.<Type> handlers, API keys in @steward/secrets, the re-rating reactor.
   const models = await startModelSettings({ pool, store, natsUrl: config.natsUrl, natsPrefix: config.natsPrefix, logger });
-  logger.info({ durable: 'usage-metering', concurrency }, 'usage-metering started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'usage-metering stopping');
-      ops.stopping();
-      stopDeadLetterMetrics();
-      await worker.stop();
-      await models.stop();
-      await nats.close();
-      await store.close();
-      await pool.end();
-      await ops.close();
-      logger.info('usage-metering stopped');
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'usage-metering did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { durable: 'usage-metering', concurrency },
+    stop: [
+      () => stopDeadLetterMetrics(),
+      () => worker.stop(),
+      () => models.stop(),
+      () => nats.close(),
+      () => store.close(),
+      () => pool.end(),
+    ],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('usage-metering failed to start:', error);
-  process.exit(1);
 });
