@@ -134,7 +134,7 @@ describe('invoices, payments and Stripe over the stack', () => {
   });
 
   it('voids an issued invoice after a failed payment: no credit comes back; a paid or void invoice is a 409', async () => {
-    const failedId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-02', true);
+    const failedId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-02', true, 2);
     const payload = JSON.stringify({
       id: 'evt_e2e_invoice_failed_1',
       object: 'event',

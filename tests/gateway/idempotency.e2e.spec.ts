@@ -141,7 +141,7 @@ describe('Idempotency-Key is bound to the whole request', () => {
     const job3 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
     const job4 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
     const invoiceId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-01', true);
-    const voidableId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-02', true);
+    const voidableId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-02', true, 2);
     // the organization's Stripe customer, made by a paid Checkout: the portal needs one
     const checkout = paidCheckout(`evt_idem_${hex()}`, `cs_idem_${hex()}`);
     expect((await client.call('POST', '/v1/billing/providers/stripe/webhook', { rawBody: checkout.payload, headers: checkout.headers })).status).toBe(200);
