@@ -4,11 +4,13 @@
  * service, a low-balance signal, the overdraft limit passed → the organization's workspaces suspended
  * through team-rbac (reason credits_exhausted) and new ingest answered 402, a top-up → restored; the
  * bank statement as JSON and CSV; plan changes; the dashboard's cards only for billing access; the usage
- * statement at the plan's rate.
+ * statement at the plan's rate; the opening period's prorated fee; the plan catalogue; the billing settings
+ * on the cards; manual adjustments (signed) on the ledger with who and why.
  */
 import { randomUUID } from 'node:crypto';
+import { BillingDecimal, amountText, periodDays, periodOf, remainingDays, usdCents } from '@steward/billing';
 import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
-import { Fixtures, GatewayClient } from '../gateway/support/gateway-client';
+import { Fixtures, GatewayClient, eventHead } from '../gateway/support/gateway-client';
 
 jest.setTimeout(240_000);
 
@@ -18,6 +20,7 @@ interface Overview {
   scheduledChange: { planId: string } | null;
   credits: { available: string; availableUsd: string; overdraftLimit: string };
   suspended: boolean;
+  settings: { timeZone: string; overdraftLimit: string | null; lowBalanceThresholds: string[] };
   currentMonth: { feesUsd: string; usageUsd: string; totalUsd: string };
   trend: { percent: string | null; direction: string; colour: string };
   nextInvoiceDate: string;
@@ -83,7 +86,16 @@ describe('billing through the gateway', () => {
     const cards = await overview();
     expect(cards.plan).toMatchObject({ id: 'standard', creditsPerUsd: '100' });
     expect(cards.credits).toEqual({ available: '5000', availableUsd: '50', overdraftLimit: '0' });
-    expect(cards.currentMonth.feesUsd).toBe('49');
+    // opened during the month: the fee of the days left of it, counting the day of opening (UTC, the default zone)
+    const { rows } = await env.pool.query<{ opened_at: string }>(
+      `SELECT data->>'openedAt' AS opened_at FROM steward_events.events WHERE event_type = 'BillingAccountOpened' AND data->>'organizationId' = $1`,
+      [stack.organizationId],
+    );
+    const openedAt = Date.parse(rows[0]!.opened_at);
+    const period = periodOf(openedAt, 'UTC');
+    const left = remainingDays(openedAt, period, 'UTC');
+    expect(cards.currentMonth.feesUsd).toBe(amountText(usdCents(new BillingDecimal(49).times(left).dividedBy(periodDays(period)))));
+    expect(cards.settings).toEqual({ timeZone: 'UTC', overdraftLimit: null, lowBalanceThresholds: [] });
     expect(cards.nextInvoiceDate).toMatch(/^\d{4}-\d{2}-01$/);
   });
 
@@ -191,5 +203,73 @@ describe('billing through the gateway', () => {
     const statement = await client.expect<{ creditsPerUsd: string; totalUsd: string; totalCredits: string }>(200, 'GET', `/v1/usage/statement?workspaceId=${stack.workspaceId}&month=${month}`, { token: owner });
     expect(statement.creditsPerUsd).toBe('100');
     expect(Number(statement.totalCredits)).toBeCloseTo(Number(statement.totalUsd) * 100, 9);
+  });
+
+  it('lists the plan catalogue to anyone signed in, not to API keys', async () => {
+    const fixtures = new Fixtures(client);
+    const viewer = await fixtures.newMember(owner, stack.workspaceId, 'viewer', 'plans-viewer');
+    const plans = await client.expect<{ defaultPlanId: string; items: Array<Record<string, unknown>> }>(200, 'GET', '/v1/billing/plans', { token: viewer.token });
+    expect(plans.defaultPlanId).toBe('standard');
+    expect(plans.items).toEqual([
+      { id: 'standard', name: 'Standard', rank: 1, monthlyFeeUsd: '49', creditsPerPeriod: '5000', creditsPerUsd: '100', overdraft: { limit: '0' } },
+      { id: 'premium', name: 'Premium', rank: 2, monthlyFeeUsd: '199', creditsPerPeriod: '25000', creditsPerUsd: '100', overdraft: { limit: '5000' } },
+      { id: 'enterprise', name: 'Enterprise', rank: 3, monthlyFeeUsd: '999', creditsPerPeriod: '150000', creditsPerUsd: '100', overdraft: { limit: '50000' } },
+    ]);
+    const key = await fixtures.issueApiKey(owner, stack.workspaceId, ['read'], 'plans key');
+    expect((await client.call('GET', '/v1/billing/plans', { token: key.token })).status).toBe(403);
+    expect((await client.call('GET', '/v1/billing/plans')).status).toBe(401);
+  });
+
+  it('answers the billing settings with the cards, as PATCH changed them', async () => {
+    const changed = await client.expect<{ lowBalanceThresholds: string[] }>(200, 'PATCH', billingPath, { token: owner, body: { lowBalanceThresholds: ['250.5', '2000'], overdraftLimit: '300' } });
+    expect(changed.lowBalanceThresholds).toEqual(['2000', '250.5']);
+    const cards = await overview();
+    expect(cards.settings).toEqual({ timeZone: 'UTC', overdraftLimit: '300', lowBalanceThresholds: ['2000', '250.5'] });
+    expect(cards.credits.overdraftLimit).toBe('300');
+    await client.expect(200, 'PATCH', billingPath, { token: owner, body: { overdraftLimit: null } });
+    expect((await overview()).settings.overdraftLimit).toBeNull();
+  });
+
+  it('adjusts credits by hand, signed: a debit and a credit on the ledger with who and why, once per Idempotency-Key', async () => {
+    const me = await client.expect<{ userId: string }>(200, 'GET', '/v1/me', { token: owner });
+    const before = new BillingDecimal((await overview()).credits.available);
+    const path = `${billingPath}/credits/adjustments`;
+    const key = randomUUID();
+    const debit = await client.expect<{ adjustmentId: string; amountCredits: string; balance: string; adjustedBy: string }>(201, 'POST', path, {
+      token: owner,
+      headers: { 'idempotency-key': key },
+      body: { amountCredits: '-250.25', reason: 'Refund of a duplicated batch' },
+    });
+    expect(debit).toMatchObject({ amountCredits: '-250.25', adjustedBy: me.userId, balance: amountText(before.minus('250.25')) });
+    const replay = await client.call('POST', path, { token: owner, headers: { 'idempotency-key': key }, body: { amountCredits: '-250.25', reason: 'Refund of a duplicated batch' } });
+    expect([replay.status, (replay.body as { adjustmentId: string }).adjustmentId]).toEqual([201, debit.adjustmentId]);
+    const credit = await client.expect<{ amountCredits: string; balance: string }>(201, 'POST', path, { token: owner, body: { amountCredits: '100', reason: 'Goodwill after the outage' } });
+    expect(credit.balance).toBe(amountText(before.minus('250.25').plus('100')));
+
+    const page = await client.expect<{ items: Array<{ kind: string; credits: string; description: string; details: Record<string, unknown> }> }>(200, 'GET', `${billingPath}/ledger?pageSize=3`, { token: owner });
+    const [latest, previous] = page.items;
+    expect(latest).toMatchObject({ kind: 'grant', credits: '100', description: 'Goodwill after the outage', details: expect.objectContaining({ grantKind: 'manual_adjustment', grantedBy: me.userId }) });
+    expect(previous).toMatchObject({ kind: 'adjustment', credits: '-250.25', description: 'Refund of a duplicated batch', details: expect.objectContaining({ adjustedBy: me.userId }) });
+    expect(page.items.filter((entry) => entry.description === 'Refund of a duplicated batch')).toHaveLength(1);
+
+    // zero, not an exact decimal, no reason: a 400 naming the field, nothing recorded
+    const head = await eventHead(env.pool);
+    for (const [body, field] of [
+      [{ amountCredits: '0', reason: 'nothing' }, 'body.amountCredits'],
+      [{ amountCredits: '-0.000', reason: 'nothing' }, 'body.amountCredits'],
+      [{ amountCredits: '1e3', reason: 'float' }, 'body.amountCredits'],
+      [{ amountCredits: '12.5000000000001', reason: 'too fine' }, 'body.amountCredits'],
+      [{ amountCredits: 25, reason: 'a number' }, 'body.amountCredits'],
+      [{ amountCredits: '-5' }, 'body.reason'],
+      [{ amountCredits: '-5', reason: '' }, 'body.reason'],
+    ] as const) {
+      const answer = await client.call('POST', path, { token: owner, body });
+      expect({ body, status: answer.status }).toEqual({ body, status: 400 });
+      expect((answer.body as { errors: Array<{ field: string }> }).errors.map((error) => error.field)).toContain(field);
+    }
+    expect(await eventHead(env.pool)).toBe(head);
+    // admins read billing but do not adjust it
+    const admin = await new Fixtures(client).newMember(owner, stack.workspaceId, 'admin', 'adjust-admin');
+    expect((await client.call('POST', path, { token: admin.token, body: { amountCredits: '-1', reason: 'no' } })).status).toBe(403);
   });
 });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { BillingStreams } from '@steward/contracts';
+import { BillingStreams, InvoiceStreams } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { GatewayClient, eventHead } from '../gateway/support/gateway-client';
@@ -131,5 +131,58 @@ describe('invoices, payments and Stripe over the stack', () => {
     }, { intervalMs: 250 }).then((body) => expect(body).toEqual({ provider: 'stripe', url: 'https://billing.stripe.test/p/bps_fake_1' }));
     const call = stripeCalls.find((candidate) => candidate.path === '/v1/billing_portal/sessions')!;
     expect(decodeURIComponent(call.body)).toContain('customer=cus_e2e_1');
+  });
+
+  it('voids an issued invoice after a failed payment: no credit comes back; a paid or void invoice is a 409', async () => {
+    const failedId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-02', true, 2);
+    const payload = JSON.stringify({
+      id: 'evt_e2e_invoice_failed_1',
+      object: 'event',
+      type: 'invoice.payment_failed',
+      data: { object: { id: 'in_e2e_failed_1', object: 'invoice', customer: 'cus_e2e_1', metadata: { organizationId: stack.organizationId, period: '2026-02', invoiceId: failedId } } },
+    });
+    const delivered = await client.call('POST', '/v1/billing/providers/stripe/webhook', { rawBody: payload, headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) } });
+    expect(delivered.status).toBe(200);
+    await waitFor('the failed payment in the read model', async () => {
+      const invoice = await client.expect<{ lastPaymentFailure: string | null }>(200, 'GET', `${base()}/invoices/${failedId}`, { token: stack.ownerToken });
+      return invoice.lastPaymentFailure ? true : undefined;
+    });
+
+    const store = new PostgresEventStore({ pool: env.pool });
+    const account = async () => (await store.readStream(BillingStreams.account(stack.organizationId))).map((event) => event.eventId);
+    const accountBefore = await account();
+    const balanceBefore = (await client.expect<{ credits: { available: string } }>(200, 'GET', base(), { token: stack.ownerToken })).credits.available;
+    const voided = await client.expect<{ status: string; voidedAt: string | null; voidReason: string | null; totalDueUsd: string }>(200, 'POST', `${base()}/invoices/${failedId}/void`, {
+      token: stack.ownerToken,
+      body: { reason: 'uncollectible after a declined card' },
+      headers: { 'idempotency-key': 'void-1' },
+    });
+    expect(voided).toMatchObject({ status: 'void', voidReason: 'uncollectible after a declined card', totalDueUsd: '49.00' });
+    expect(voided.voidedAt).not.toBeNull();
+    const [recorded] = (await store.readStream(InvoiceStreams.invoice(stack.organizationId, '2026-02'))).filter((event) => event.type === 'InvoiceVoided');
+    expect(recorded!.data).toMatchObject({ reason: 'uncollectible after a declined card', voidedBy: expect.stringMatching(/^usr_/) });
+    // the void credited nothing back: the account's stream and balance are what they were
+    expect(await account()).toEqual(accountBefore);
+    expect((await client.expect<{ credits: { available: string } }>(200, 'GET', base(), { token: stack.ownerToken })).credits.available).toBe(balanceBefore);
+    await store.close();
+
+    // the same key replays the first answer; another void of a void invoice, and a void of the paid one, are 409 problems
+    const head = await eventHead(env.pool);
+    const replay = await client.call('POST', `${base()}/invoices/${failedId}/void`, { token: stack.ownerToken, body: { reason: 'uncollectible after a declined card' }, headers: { 'idempotency-key': 'void-1' } });
+    expect([replay.status, replay.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    for (const [id, pattern] of [
+      [failedId, /void/],
+      [invoiceId, /paid/],
+    ] as const) {
+      const refused = await client.call('POST', `${base()}/invoices/${id}/void`, { token: stack.ownerToken, body: { reason: 'again' }, headers: { 'idempotency-key': `void-again-${id}` } });
+      expect(refused.status).toBe(409);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect((refused.body as { detail: string }).detail).toMatch(pattern);
+    }
+    // a void invoice is not payable
+    expect((await client.call('POST', `${base()}/invoices/${failedId}/payments`, { token: stack.ownerToken, body: { amountUsd: '49.00', reference: 'late-wire' } })).status).toBe(409);
+    expect(await eventHead(env.pool)).toBe(head);
+    const listed = await client.expect<{ items: Array<{ id: string; status: string }> }>(200, 'GET', `${base()}/invoices?status=void`, { token: stack.ownerToken });
+    expect(listed.items.map((item) => item.id)).toEqual([failedId]);
   });
 });

@@ -41,6 +41,7 @@ const BASE_OVERRIDES: Record<string, Record<string, Json>> = {
   addBillingCredits: { credits: '10' },
   updateBillingSettings: { lowBalanceThresholds: ['100'] },
   recordInvoicePayment: { amountUsd: '49.00' },
+  adjustBillingCredits: { amountCredits: '-1', reason: 'bad input suite' },
 };
 
 const UNKNOWN_FIELD = 'notAFieldOfThisRoute';

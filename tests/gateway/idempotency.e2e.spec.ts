@@ -141,6 +141,7 @@ describe('Idempotency-Key is bound to the whole request', () => {
     const job3 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
     const job4 = await startJobFixture(client, stack.ownerToken, ws1, `idem-job-${hex()}`);
     const invoiceId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-01', true);
+    const voidableId = await draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId, '2026-02', true, 2);
     // the organization's Stripe customer, made by a paid Checkout: the portal needs one
     const checkout = paidCheckout(`evt_idem_${hex()}`, `cs_idem_${hex()}`);
     expect((await client.call('POST', '/v1/billing/providers/stripe/webhook', { rawBody: checkout.payload, headers: checkout.headers })).status).toBe(200);
@@ -189,6 +190,14 @@ describe('Idempotency-Key is bound to the whole request', () => {
       recordInvoicePayment: {
         first: () => ({ path: `${billing}/invoices/${invoiceId}/payments`, body: { amountUsd: '49.00', reference: 'idem-wire-1' } }),
         other: () => ({ path: `${billing}/invoices/${invoiceId}/payments`, body: { amountUsd: '49.00', reference: 'idem-wire-2' } }),
+      },
+      voidInvoice: {
+        first: () => ({ path: `${billing}/invoices/${voidableId}/void`, body: { reason: 'idem void one' } }),
+        other: () => ({ path: `${billing}/invoices/${voidableId}/void`, body: { reason: 'idem void two' } }),
+      },
+      adjustBillingCredits: {
+        first: () => ({ path: `${billing}/credits/adjustments`, body: { amountCredits: '-3', reason: 'idem debit' } }),
+        other: () => ({ path: `${billing}/credits/adjustments`, body: { amountCredits: '4', reason: 'idem credit' } }),
       },
       createBillingPortalSession: {
         first: () => ({ path: `${billing}/portal-session`, body: { returnUrl: 'https://console.example.test/billing' } }),

@@ -60,15 +60,17 @@ describe('permissions, from the matrix', () => {
     updateRuntime: async () => ({ path: { id: await sharedRuntime() } }),
     testRuntime: async () => ({ path: { id: await sharedRuntime() } }),
     setDefaultRuntime: async () => ({ path: { id: await sharedRuntime() } }),
-    // invoices: {id} names a draft invoice of the stack's organization (a payment of a draft is a 409: allowed, refused by the rules)
+    // invoices: {id} names a draft invoice of the stack's organization (a payment or a void of a draft is a 409: allowed, refused by the rules)
     getInvoice: async () => ({ path: { id: await sharedInvoice() } }),
     getInvoicePdf: async () => ({ path: { id: await sharedInvoice() } }),
     recordInvoicePayment: async () => ({ path: { id: await sharedInvoice() }, body: { amountUsd: '49.00' } }),
+    voidInvoice: async () => ({ path: { id: await sharedInvoice() } }),
     deleteRuntime: async ({ role }) => ({ path: { id: await createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, `deletable by ${role}`) } }),
     // billing: valid bodies (the generated samples are not a plan id nor an amount)
     changeBillingPlan: async () => ({ body: { planId: 'standard' } }),
     addBillingCredits: async () => ({ body: { credits: '1' } }),
     updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
+    adjustBillingCredits: async () => ({ body: { amountCredits: '1', reason: 'permissions suite' } }),
   };
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));

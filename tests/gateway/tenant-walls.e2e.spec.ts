@@ -31,7 +31,7 @@ jest.setTimeout(120_000);
 
 const ALL_SCOPES = ['read', 'usage:write', 'jobs:write', 'runtimes:write'];
 /** Valid values the generator cannot make (a payment's amount): the wall answers for a valid request. */
-const BODY_OVERRIDES: Record<string, Record<string, Json>> = { recordInvoicePayment: { amountUsd: '49.00' } };
+const BODY_OVERRIDES: Record<string, Record<string, Json>> = { recordInvoicePayment: { amountUsd: '49.00' }, adjustBillingCredits: { amountCredits: '-1', reason: 'wall' } };
 /** The path segment before a resource id → which fixture of a tenant it names. */
 type ResourceKind = 'invitation' | 'member' | 'apiKey' | 'job' | 'runtime' | 'invoice';
 const RESOURCE_BY_SEGMENT: Record<string, ResourceKind> = { invitations: 'invitation', members: 'member', 'api-keys': 'apiKey', jobs: 'job', runtimes: 'runtime', invoices: 'invoice' };

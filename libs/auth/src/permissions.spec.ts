@@ -96,6 +96,7 @@ describe('the permission matrix', () => {
     const viewerWrites = writeActions.filter((entry) => entry.allowed.viewer).map((entry) => entry.action);
     expect(viewerWrites.sort()).toEqual(['organization.create', 'profile.update']);
     expect(permissionMatrix().filter((entry) => entry.self).map((entry) => entry.action).sort()).toEqual([
+      'billing.plans.read',
       'organization.create',
       'profile.read',
       'profile.update',

@@ -37,6 +37,7 @@ export const ACTIONS = [
   'runtimes.test',
   'billing.read',
   'billing.write',
+  'billing.plans.read',
   'budgets.read',
   'budgets.write',
 ] as const;
@@ -132,6 +133,8 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   // (a person's role in any workspace of the organization counts, as billing has no per-workspace part).
   'billing.read': { kind: 'read', description: 'read billing, plan, credits and invoices', roles: MONEY, scopes: [], perWorkspace: true },
   'billing.write': { kind: 'write', description: 'change the plan and add credits', roles: BILLERS, scopes: [], perWorkspace: true },
+  // The plan catalogue is configuration, not a tenant's data: any signed-in person may read it (no API key).
+  'billing.plans.read': { kind: 'read', description: 'read the plan catalogue', roles: ALL, scopes: [], self: true },
   'budgets.read': { kind: 'read', description: 'read budgets and budget alerts', roles: ALL, scopes: ['read'] },
   'budgets.write': { kind: 'write', description: 'define and change budgets', roles: MONEY, scopes: [] },
 };

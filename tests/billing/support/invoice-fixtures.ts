@@ -8,7 +8,7 @@ import type { GatewayClient } from '../../gateway/support/gateway-client';
  * (same stream, same derived id), then awaited in the read model through the API. For the table-driven
  * gateway suites, which need an invoice id per tenant without waiting for a month to end.
  */
-export async function draftInvoiceFixture(env: TestEnv, client: GatewayClient, token: string, organizationId: string, period = '2026-01', issued = false): Promise<string> {
+export async function draftInvoiceFixture(env: TestEnv, client: GatewayClient, token: string, organizationId: string, period = '2026-01', issued = false, sequence = 1): Promise<string> {
   const invoiceId = derivedId('invoice', `${organizationId}\n${period}`);
   const store = new PostgresEventStore({ pool: env.pool });
   try {
@@ -34,12 +34,12 @@ export async function draftInvoiceFixture(env: TestEnv, client: GatewayClient, t
     if (issued) {
       // as the issue appends them: the number and the invoice in one atomic unit
       const meta = { correlationId: invoiceId, actor: { type: 'system' as const, id: 'test' }, organizationId, occurredAt: data.graceEndsAt };
-      const number = `INV-FIXTURE-000001`;
+      const number = `INV-FIXTURE-${String(sequence).padStart(6, '0')}`;
       await store.appendMany([
         {
           streamId: InvoiceStreams.numbering(organizationId),
           expectedRevision: 'any',
-          events: [{ eventId: eventIdFor(`fixture-issue:${invoiceId}`, 0), type: 'InvoiceNumberAssigned', version: 1, data: InvoiceNumberAssigned.schema.parse({ organizationId, invoiceId, period, sequence: 1, number, creditsAppliedThrough: 0 }), metadata: meta }],
+          events: [{ eventId: eventIdFor(`fixture-issue:${invoiceId}`, 0), type: 'InvoiceNumberAssigned', version: 1, data: InvoiceNumberAssigned.schema.parse({ organizationId, invoiceId, period, sequence, number, creditsAppliedThrough: 0 }), metadata: meta }],
         },
         {
           streamId: InvoiceStreams.invoice(organizationId, period),
@@ -54,7 +54,7 @@ export async function draftInvoiceFixture(env: TestEnv, client: GatewayClient, t
                 invoiceId,
                 period,
                 number,
-                sequence: 1,
+                sequence,
                 timeZone: data.timeZone,
                 periodStart: data.periodStart,
                 periodEnd: data.periodEnd,

@@ -3,7 +3,7 @@
  * the session's token on every request and turns a 401 into a sign-out (back to sign-in).
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { paths } from './schema.generated';
+import type { ClientPaths } from './pending-paths';
 import { session } from '../session/session';
 
 /** A problem document (RFC 9457) the gateway answered, with its status. */
@@ -31,7 +31,7 @@ const authenticate: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: window.location.origin });
+export const api = createClient<ClientPaths>({ baseUrl: window.location.origin });
 api.use(authenticate);
 
 interface Answer<T> {

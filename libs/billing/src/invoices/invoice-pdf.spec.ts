@@ -16,6 +16,7 @@ const invoice: InvoiceView = {
   dueAt: '2026-04-17T10:00:00.000Z',
   paidAt: null,
   voidedAt: null,
+  voidReason: null,
   creditsPerUsd: '100',
   subtotalUsd: '49.00775',
   subtotalCredits: '4900.775',

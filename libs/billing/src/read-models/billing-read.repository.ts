@@ -76,6 +76,8 @@ export interface BillingOverview {
   readonly credits: { readonly available: string; readonly availableUsd: string; readonly overdraftLimit: string };
   readonly suspended: boolean;
   readonly timeZone: string;
+  /** Billing Configuration: the account's own overdraft limit (null: the plan's) and its low-balance thresholds. */
+  readonly settings: { readonly timeZone: string; readonly overdraftLimit: string | null; readonly lowBalanceThresholds: string[] };
   readonly currentMonth: PeriodTotal;
   readonly lastMonth: PeriodTotal;
   /**
@@ -252,6 +254,7 @@ export class BillingReadRepository {
       credits: { available: balance, availableUsd: usdForCredits(balance, plan.creditsPerUsd), overdraftLimit: account?.overdraftLimit ?? plan.overdraft.limit },
       suspended: account?.suspended ?? false,
       timeZone,
+      settings: { timeZone, overdraftLimit: account?.overdraftLimit ?? null, lowBalanceThresholds: account?.lowBalanceThresholds ?? [] },
       currentMonth,
       lastMonth,
       trend: trendOf(currentMonth.totalUsd, lastMonth.totalUsd),

@@ -64,7 +64,11 @@ export const BillingPeriodStarted = defineEvent({
       ...org,
       period: BillingPeriodSchema,
       planId: PlanIdSchema,
-      /** The plan's monthly fee for this period, USD, as the catalogue said when the period started. */
+      /**
+       * The plan's fee for this period, USD, as the catalogue said when the period started: the monthly fee, or
+       * for the period an account opened in, its share `remainingDays / periodDays` (the day of opening counts,
+       * days of the billing time zone; rounded half-up to the cent), as an upgrade's proration.
+       */
       feeUsd: AmountSchema,
       periodStart: IsoTimeSchema,
       periodEnd: IsoTimeSchema,

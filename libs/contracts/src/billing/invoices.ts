@@ -303,6 +303,19 @@ export const RecordInvoicePaymentPayload = z
   })
   .strict();
 
+/**
+ * An owner or billing member voids an issued, unpaid invoice: it no longer asks for payment. No credit comes
+ * back (InvoiceVoided). A paid invoice is refunded, not voided (409); a void invoice voided again changes nothing.
+ */
+export const VoidInvoicePayload = z
+  .object({
+    organizationId: TeamIdSchema,
+    invoiceId: InvoiceIdSchema,
+    period: BillingPeriodSchema,
+    reason: text({ min: 1, max: 500 }),
+  })
+  .strict();
+
 /** A Stripe webhook delivery as the gateway received it: the raw body and its Stripe-Signature header. */
 export const HandleStripeWebhookPayload = z
   .object({ payload: z.string().max(1_000_000), signature: z.string().max(2000).optional() })
@@ -325,6 +338,7 @@ export const CreateCreditsCheckoutPayload = z
 
 export const InvoiceCommandPayloads = {
   RecordInvoicePayment: RecordInvoicePaymentPayload,
+  VoidInvoice: VoidInvoicePayload,
   HandleStripeWebhook: HandleStripeWebhookPayload,
   CreatePortalSession: CreatePortalSessionPayload,
   CreateCreditsCheckout: CreateCreditsCheckoutPayload,

@@ -75,7 +75,8 @@ describe('billing account: opening and periods', () => {
             organizationId: ORG,
             period: '2026-03',
             planId: 'standard',
-            feeUsd: '49',
+            // opened on the 10th: 22 of March's 31 days are left, 49 × 22 / 31 = 34.774… USD
+            feeUsd: '34.77',
             periodStart: '2026-03-01T00:00:00.000Z',
             periodEnd: '2026-04-01T00:00:00.000Z',
             startedAt: '2026-03-10T12:00:00.000Z',
@@ -97,6 +98,28 @@ describe('billing account: opening and periods', () => {
           },
         },
       ]);
+  });
+
+  it('prorates the fee of the period it opens in like an upgrade (days of the billing time zone), and charges the next one in full', () => {
+    const fees = (events: readonly BillingLedgerEvent[]) => ofType(events, 'BillingPeriodStarted').map((event) => [event.data.period, event.data.feeUsd]);
+    // the first day of the period counts whole: the full fee
+    expect(fees(spec.given([]).when(command('2026-03-01T23:59:00.000Z', { type: 'Tick' })).events())).toEqual([['2026-03', '49']]);
+    // the last day: 1 of 31 days, 49 / 31 = 1.5806… USD
+    expect(fees(spec.given([]).when(command('2026-03-31T00:00:00.000Z', { type: 'Tick' })).events())).toEqual([['2026-03', '1.58']]);
+    // 2026-02-28T10:30Z is 1 March, 00:30 in Kiritimati (+14): the whole of its March is left
+    expect(fees(spec.given([]).when(command('2026-02-28T10:30:00.000Z', { type: 'Tick' }, 'Pacific/Kiritimati')).events())).toEqual([['2026-03', '49']]);
+    // 2026-03-01T07:30Z is still 28 February in Los Angeles: 1 of its 28 days, 49 / 28 = 1.75
+    expect(fees(spec.given([]).when(command('2026-03-01T07:30:00.000Z', { type: 'Tick' }, 'America/Los_Angeles')).events())).toEqual([['2026-02', '1.75']]);
+    // the allowance of the opening period stays whole; the next period's fee is the monthly fee
+    const given = history([
+      ['2026-03-10T12:00:00.000Z', { type: 'Tick' }],
+      ['2026-04-02T00:00:00.000Z', { type: 'Tick' }],
+    ]);
+    expect(fees(given)).toEqual([
+      ['2026-03', '34.77'],
+      ['2026-04', '49'],
+    ]);
+    expect(ofType(given, 'CreditsGranted').map((event) => event.data.amount)).toEqual(['5000', '5000']);
   });
 
   it('cuts periods in the billing time zone: +14 (Pacific/Kiritimati) starts its month 14 hours before UTC', () => {

@@ -21,7 +21,8 @@ import { BillingError } from './billing.error';
 /*
  * The billing account of one organization: its plan, settings and credit
  * ledger, decided on one stream. Every command first brings the account up
- * to `at` — opens it (on the catalogue's default plan), starts each period
+ * to `at` — opens it (on the catalogue's default plan, the fee of the period it
+ * opens in prorated for the days left), starts each period
  * that began since (a scheduled downgrade takes effect, the plan allowance of
  * the period is granted once: its id is `plan:<period>`), expires what is due
  * — then decides itself, then raises the balance's signals: a low-balance
@@ -258,7 +259,7 @@ function bringUpToDate(decision: Decision, context: DecisionContext): void {
         openedAt: context.at,
       },
     });
-    startPeriod(decision, context, period, plan);
+    startPeriod(decision, context, period, plan, at);
   }
   for (let guard = 0; guard < 1200; guard++) {
     const account = decision.account;
@@ -286,7 +287,16 @@ function bringUpToDate(decision: Decision, context: DecisionContext): void {
   expireDue(decision, context, at);
 }
 
-function startPeriod(decision: Decision, context: DecisionContext, period: string, plan: Plan): void {
+/** The fee of the period an account opened in at `openedAt`: the share left, as an upgrade's proration (the day of opening counts). */
+function openingFee(plan: Plan, period: string, timeZone: string, openedAt: number): string {
+  const remaining = remainingDays(openedAt, period, timeZone);
+  const days = periodDays(period);
+  if (remaining >= days) return plan.monthlyFeeUsd;
+  return usdCents(new BillingDecimal(plan.monthlyFeeUsd).times(remaining).dividedBy(days));
+}
+
+/** Starts `period` on `plan`; `openedAt`: the account opened inside it, and pays its fee for the days left only. */
+function startPeriod(decision: Decision, context: DecisionContext, period: string, plan: Plan, openedAt?: number): void {
   const { timeZone } = decision.account;
   const start = periodStart(period, timeZone);
   const end = periodEnd(period, timeZone);
@@ -296,7 +306,7 @@ function startPeriod(decision: Decision, context: DecisionContext, period: strin
       organizationId: context.organizationId,
       period,
       planId: plan.id,
-      feeUsd: plan.monthlyFeeUsd,
+      feeUsd: openedAt === undefined ? plan.monthlyFeeUsd : openingFee(plan, period, timeZone, openedAt),
       periodStart: new Date(start).toISOString(),
       periodEnd: new Date(end).toISOString(),
       startedAt: context.at,

@@ -1,12 +1,14 @@
 /**
  * What an invoice needs from an organization's account stream, pure: the
- * plan in force at the period's start (its fee), each upgrade inside the
- * period (its proration line), the rate of credits per USD, and the credits
+ * plan in force at the period's start (its fee; for the period the account
+ * opened in after its first day, the prorated fee its BillingPeriodStarted
+ * recorded, as a proration line), each upgrade inside the period (its
+ * proration line), the rate of credits per USD, and the credits
  * the ledger drew from grants for usage between two points of the stream.
  * The stream is the ledger's own history, so "credits applied" come from the
  * same events as the balance.
  */
-import { findPlan, planOrDefault, type PlanCatalogue } from '@steward/billing';
+import { findPlan, periodDays, planOrDefault, remainingDays, type PlanCatalogue } from '@steward/billing';
 import type { BillingLedgerEvent } from '@steward/contracts';
 import { amountText, dec } from '@steward/billing';
 import type { PlanFeeInput, ProrationInput } from './invoice-lines';
@@ -59,6 +61,8 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
   let planAtStart: string | undefined;
   let planAtEnd: string | undefined;
   let timeZone: string | undefined;
+  /** The fee the period's BillingPeriodStarted recorded (prorated in the period an account opened in). */
+  let startedFee: string | undefined;
   const prorations: ProrationInput[] = [];
   let drawn = dec(0);
   let through = entries.length;
@@ -74,6 +78,9 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
         break;
       case 'BillingAccountConfigured':
         timeZone = event.data.timeZone;
+        break;
+      case 'BillingPeriodStarted':
+        if (event.data.period === period.period) startedFee = event.data.feeUsd;
         break;
       case 'PlanChanged': {
         const effective = Date.parse(event.data.effectiveAt);
@@ -105,6 +112,23 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
   if (!opened || opened.at >= end || !timeZone) return undefined;
   const feePlan = planOrDefault(catalogue, planAtStart ?? opened.planId);
   const ratePlan = findPlan(catalogue, planAtEnd ?? feePlan.id) ?? feePlan;
+  // the period the account opened in, after its first day: its fee was prorated, and the invoice says so
+  const remaining = remainingDays(opened.at, period.period, timeZone);
+  const days = periodDays(period.period);
+  if (opened.at > start && remaining < days && startedFee !== undefined && !dec(startedFee).eq(feePlan.monthlyFeeUsd)) {
+    prorations.unshift({
+      kind: 'opening',
+      fromPlanId: feePlan.id,
+      toPlanId: feePlan.id,
+      toPlanName: feePlan.name,
+      feeUsd: startedFee,
+      effectiveAt: new Date(opened.at).toISOString(),
+      periodEnd: new Date(end).toISOString(),
+      remainingDays: remaining,
+      periodDays: days,
+    });
+    return { timeZone, planFee: null, prorations, creditsPerUsd: ratePlan.creditsPerUsd, creditsDrawn: amountText(drawn), creditsAppliedThrough: Math.max(through, creditsAppliedFrom) };
+  }
   return {
     timeZone,
     planFee: {

@@ -20,6 +20,8 @@ export interface PlanFeeInput {
 }
 
 export interface ProrationInput {
+  /** An upgrade inside the period (default), or the period an account opened in, charged for the days left. */
+  readonly kind?: 'upgrade' | 'opening';
   readonly fromPlanId: string;
   readonly toPlanId: string;
   readonly toPlanName: string;
@@ -123,7 +125,10 @@ export function invoiceContent(inputs: InvoiceInputs): InvoiceContent {
   for (const proration of inputs.prorations) {
     lines.push({
       kind: 'proration',
-      description: `Upgrade to ${proration.toPlanName} (${proration.remainingDays}/${proration.periodDays} of the period)`,
+      description:
+        proration.kind === 'opening'
+          ? `${proration.toPlanName} plan from the account's opening (${proration.remainingDays}/${proration.periodDays} of the period)`
+          : `Upgrade to ${proration.toPlanName} (${proration.remainingDays}/${proration.periodDays} of the period)`,
       planId: proration.toPlanId,
       from: proration.effectiveAt,
       to: proration.periodEnd,

@@ -206,10 +206,16 @@ describe('invoice decider', () => {
         .then([{ type: 'InvoiceVoided', data: { ...target(), reason: 'uncollectible', voidedBy: 'usr_owner', voidedAt: '2026-04-07T00:00:00.000Z' } }]);
     });
 
-    it('a void invoice is not payable, a paid one not voidable', () => {
+    it('a void invoice is not payable nor voidable again, a paid one and a draft not voidable', () => {
       const history = issuedHistory();
       const voided = [...history, ...given(history).when({ type: 'VoidInvoice', ...target(), reason: 'x', voidedBy: 'usr_owner', at: '2026-04-07T00:00:00.000Z' }).events()];
       given(voided).when(pay()).thenThrows(InvoiceError, { code: InvoiceErrorCode.Voided });
+      given(voided)
+        .when({ type: 'VoidInvoice', ...target(), reason: 'again', voidedBy: 'usr_other', at: '2026-04-08T00:00:00.000Z' })
+        .thenThrows(InvoiceError, { code: InvoiceErrorCode.Voided });
+      given([opened])
+        .when({ type: 'VoidInvoice', ...target(), reason: 'x', voidedBy: 'usr_owner', at: '2026-04-07T00:00:00.000Z' })
+        .thenThrows(InvoiceError, { code: InvoiceErrorCode.NotIssued });
       const paid = [...history, ...given(history).when(pay()).events()];
       given(paid)
         .when({ type: 'VoidInvoice', ...target(), reason: 'x', voidedBy: 'usr_owner', at: '2026-04-07T00:00:00.000Z' })

@@ -273,7 +273,8 @@ function decide(command: InvoiceCommand, state: InvoiceState): InvoiceEvent[] {
     }
     case 'VoidInvoice': {
       const invoice = issued(state, command);
-      if (invoice.status === 'void') return [];
+      // a resent command is answered by the runner's replay before it gets here: another void of a void invoice is refused
+      if (invoice.status === 'void') throw new InvoiceError(InvoiceErrorCode.Voided, `${invoice.number} is void already`);
       if (invoice.status === 'paid') throw new InvoiceError(InvoiceErrorCode.AlreadyPaid, `${invoice.number} is paid: refund it instead`);
       // only the invoice changes: the credits it applied were consumed by usage that happened, and stay consumed
       return [{ type: 'InvoiceVoided', data: { ...target, reason: command.reason, voidedBy: command.voidedBy, voidedAt: command.at } }];

@@ -84,6 +84,20 @@ export class PaymentCommands {
           at: envelope.issuedAt,
         }));
       }
+      case 'VoidInvoice': {
+        const payload = this.payload('VoidInvoice', envelope);
+        await this.options.authorize(envelope, payload.organizationId, 'billing.write');
+        if (invoiceIdFor(payload.organizationId, payload.period) !== payload.invoiceId) throw new InvoiceError(InvoiceErrorCode.NotFound, 'no such invoice');
+        return this.options.invoices.execute(envelope, payload.organizationId, payload.period, () => ({
+          type: 'VoidInvoice',
+          organizationId: payload.organizationId,
+          invoiceId: payload.invoiceId,
+          period: payload.period,
+          reason: payload.reason,
+          voidedBy: envelope.actor.id,
+          at: envelope.issuedAt,
+        }));
+      }
       case 'HandleStripeWebhook': {
         const payload = this.payload('HandleStripeWebhook', envelope);
         const stripe = await this.options.stripe;

@@ -17,6 +17,11 @@ export function paymentHandler(names: NatsNames): Type<unknown> {
       return this.payments.run('RecordInvoicePayment', raw);
     }
 
+    @MessagePattern(subject('VoidInvoice'))
+    voidInvoice(@Payload() raw: unknown): Promise<unknown> {
+      return this.payments.run('VoidInvoice', raw);
+    }
+
     @MessagePattern(subject('HandleStripeWebhook'))
     stripeWebhook(@Payload() raw: unknown): Promise<unknown> {
       return this.payments.run('HandleStripeWebhook', raw);

@@ -2,7 +2,8 @@
  * Billing (account administration: "the plan you are currently in … manage this plan"; the usage section's
  * "true bank account statement"): the Current Billing and Current Plan cards with Add Credits and Manage
  * Subscription, the credit ledger as a statement (newest first, each entry with the balance after it, paged,
- * CSV from the API), and the invoices with their status, PDF and — for an open one — a manual payment.
+ * CSV from the API), a manual adjustment of the balance, and the invoices with their status, PDF and — for an
+ * open one — a manual payment or a void. Adjustments and voids are for owners and the billing role only.
  * Pages and the checkout's return are in the URL. Owners, admins and the billing role read; a 403 shows the
  * guide's restriction message.
  */
@@ -28,8 +29,10 @@ import { Empty, QueryState } from '../../components/query-state';
 import { useUrlState } from '../../routing/url-state';
 import { BILLING } from '../../texts';
 import { CurrentBillingCard, CurrentPlanCard } from './billing-cards';
-import { type Invoice, type LedgerPage, billingKeys, useBillingOverview } from './billing.queries';
+import { AdjustmentForm } from './adjustment-form';
+import { type Invoice, type LedgerPage, billingKeys, useBillingOverview, useCanWriteBilling } from './billing.queries';
 import { PaymentDialog } from './payment-dialog';
+import { VoidInvoiceDialog } from './void-invoice-dialog';
 
 const PAGE_SIZE = 20;
 
@@ -96,8 +99,9 @@ function Statement({ orgId, page, onPage }: { orgId: string; page: number; onPag
   );
 }
 
-function Invoices({ orgId, page, onPage }: { orgId: string; page: number; onPage: (page: number) => void }) {
+function Invoices({ orgId, page, onPage, canWrite }: { orgId: string; page: number; onPage: (page: number) => void; canWrite: boolean }) {
   const [paying, setPaying] = useState<Invoice>();
+  const [voiding, setVoiding] = useState<Invoice>();
   const invoices = useQuery({
     queryKey: billingKeys.invoices(orgId, page),
     placeholderData: keepPreviousData,
@@ -141,6 +145,11 @@ function Invoices({ orgId, page, onPage }: { orgId: string; page: number; onPage
               {BILLING.recordPayment}
             </Button>
           )}
+          {canWrite && invoice.status === 'issued' && (
+            <Button size="small" color="error" aria-label={BILLING.voidInvoiceOf(invoiceName(invoice))} onClick={() => setVoiding(invoice)}>
+              {BILLING.voidInvoice}
+            </Button>
+          )}
         </Stack>
       ),
     },
@@ -164,6 +173,7 @@ function Invoices({ orgId, page, onPage }: { orgId: string; page: number; onPage
         }
       </QueryState>
       {paying && <PaymentDialog orgId={orgId} invoice={paying} name={invoiceName(paying)} onClose={() => setPaying(undefined)} />}
+      {voiding && <VoidInvoiceDialog orgId={orgId} invoice={voiding} name={invoiceName(voiding)} onClose={() => setVoiding(undefined)} />}
     </Paper>
   );
 }
@@ -172,6 +182,7 @@ export default function BillingScreen() {
   const { orgId = '' } = useParams();
   const [state, setState] = useUrlState(['ledgerPage', 'invoicesPage', 'checkout'] as const);
   const billing = useBillingOverview(orgId);
+  const canWrite = useCanWriteBilling(orgId) === true;
   return (
     <Stack spacing={3}>
       <Typography variant="h4" component="h1">
@@ -186,8 +197,9 @@ export default function BillingScreen() {
               <CurrentPlanCard orgId={orgId} billing={overview} />
               <CurrentBillingCard orgId={orgId} billing={overview} showInvoicesLink={false} />
             </Box>
+            {canWrite && <AdjustmentForm orgId={orgId} />}
             <Statement orgId={orgId} page={pageFrom(state.ledgerPage)} onPage={(page) => setState({ ledgerPage: String(page) })} />
-            <Invoices orgId={orgId} page={pageFrom(state.invoicesPage)} onPage={(page) => setState({ invoicesPage: String(page) })} />
+            <Invoices orgId={orgId} page={pageFrom(state.invoicesPage)} onPage={(page) => setState({ invoicesPage: String(page) })} canWrite={canWrite} />
           </>
         )}
       </QueryState>

@@ -4,10 +4,14 @@
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useMyOrganizations } from '../../api/account.queries';
 import { api, idempotencyKey, unwrap } from '../../api/client';
+import type { BillingPlan, BillingSettings } from '../../api/pending-paths';
 import type { paths } from '../../api/schema.generated';
 
-export type BillingOverview = paths['/v1/organizations/{orgId}/billing']['get']['responses'][200]['content']['application/json'];
+/** The cards; `settings` (Billing Configuration) is in the API, not yet in the generated schema. */
+export type BillingOverview = paths['/v1/organizations/{orgId}/billing']['get']['responses'][200]['content']['application/json'] & { settings?: BillingSettings };
+export type { BillingPlan, BillingSettings };
 export type LedgerPage = paths['/v1/organizations/{orgId}/billing/ledger']['get']['responses'][200]['content']['application/json'];
 export type Invoice = paths['/v1/organizations/{orgId}/billing/invoices']['get']['responses'][200]['content']['application/json']['items'][number];
 
@@ -23,6 +27,23 @@ export function useBillingOverview(orgId: string) {
     queryKey: billingKeys.overview(orgId),
     queryFn: () => unwrap(api.GET('/v1/organizations/{orgId}/billing', { params: { path: { orgId } } })),
   });
+}
+
+/** The plan catalogue (the same for every organization). */
+export function useBillingPlans() {
+  return useQuery({ queryKey: ['billing', 'plans'] as const, queryFn: () => unwrap(api.GET('/v1/billing/plans')), staleTime: 5 * 60_000 });
+}
+
+/** Roles whose holders change billing (billing.write): an owner, or the billing role in any workspace of the organization. */
+const BILLING_WRITERS: ReadonlySet<string> = new Set(['owner', 'billing']);
+
+/** Whether the signed-in person may change the organization's billing (undefined while unknown). */
+export function useCanWriteBilling(orgId: string): boolean | undefined {
+  const organizations = useMyOrganizations();
+  if (!organizations.data) return undefined;
+  const organization = organizations.data.items.find((candidate) => candidate.id === orgId);
+  if (!organization) return false;
+  return (organization.role !== null && BILLING_WRITERS.has(organization.role)) || organization.workspaces.some((seat) => BILLING_WRITERS.has(seat.role));
 }
 
 /** After a billing write: every billing view of the organization and its Dashboard read again. */

@@ -1,7 +1,7 @@
 /**
  * Manage Subscription (dashboard guide; account administration: "the customer portal linked to our Stripe
  * account"): the payment provider's customer portal when there is one; with the manual provider (the API's 409)
- * a plan change form instead — an upgrade applies now, prorated; a downgrade waits for the next period and can
+ * a plan change form instead (a choice among the plans of GET /v1/billing/plans) — an upgrade applies now, prorated; a downgrade waits for the next period and can
  * be withdrawn by choosing the current plan again.
  */
 import Alert from '@mui/material/Alert';
@@ -11,15 +11,17 @@ import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogContentText from '@mui/material/DialogContentText';
 import DialogTitle from '@mui/material/DialogTitle';
+import MenuItem from '@mui/material/MenuItem';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiProblem, api, idempotencyKey, unwrap } from '../../api/client';
+import { formatDecimal, formatUsd } from '../../components/figures';
 import { formatInstant } from '../../components/time-zones';
 import { useTimeZone } from '../../components/dates';
 import { BILLING } from '../../texts';
-import { type BillingOverview, useBillingRefresh } from './billing.queries';
+import { type BillingOverview, useBillingPlans, useBillingRefresh } from './billing.queries';
 
 export function ManageSubscriptionButton({ orgId, billing, variant = 'outlined' }: { orgId: string; billing: BillingOverview; variant?: 'contained' | 'outlined' | 'text' }) {
   const [planForm, setPlanForm] = useState(false);
@@ -75,6 +77,7 @@ export function ScheduledChange({ orgId, billing }: { orgId: string; billing: Bi
 
 function PlanChangeDialog({ orgId, billing, onClose }: { orgId: string; billing: BillingOverview; onClose: () => void }) {
   const [planId, setPlanId] = useState(billing.scheduledChange?.planId ?? billing.plan.id);
+  const plans = useBillingPlans();
   const refresh = useBillingRefresh(orgId);
   const change = useMutation({
     mutationFn: () => unwrap(api.PUT('/v1/organizations/{orgId}/billing/plan', { params: { path: { orgId } }, body: { planId: planId.trim() } })),
@@ -99,21 +102,31 @@ function PlanChangeDialog({ orgId, billing, onClose }: { orgId: string; billing:
             </DialogContentText>
             <DialogContentText>{BILLING.upgradeExplained}</DialogContentText>
             <DialogContentText>{BILLING.downgradeExplained}</DialogContentText>
+            {plans.isError && <Alert severity="error">{plans.error.message}</Alert>}
             <TextField
+              select
               autoFocus
               required
               label={BILLING.planId}
-              value={planId}
+              value={plans.data ? planId : ''}
               onChange={(event) => setPlanId(event.target.value)}
+              disabled={!plans.data}
               error={planError !== undefined}
-              helperText={planError ?? BILLING.planHelp}
-            />
+              helperText={planError ?? (plans.isPending ? BILLING.plansLoading : BILLING.planHelp)}
+            >
+              {(plans.data?.items ?? []).map((plan) => (
+                <MenuItem key={plan.id} value={plan.id}>
+                  {BILLING.planOption(plan.name, formatUsd(plan.monthlyFeeUsd), formatDecimal(plan.creditsPerPeriod))}
+                  {plan.id === billing.plan.id ? ` (${BILLING.currentPlanOption})` : ''}
+                </MenuItem>
+              ))}
+            </TextField>
             {change.isError && planError === undefined && <Alert severity="error">{change.error.message}</Alert>}
           </Stack>
         </DialogContent>
         <DialogActions>
           <Button onClick={onClose}>{BILLING.cancel}</Button>
-          <Button type="submit" variant="contained" loading={change.isPending} disabled={planId.trim() === ''}>
+          <Button type="submit" variant="contained" loading={change.isPending} disabled={planId.trim() === '' || !plans.data}>
             {BILLING.applyPlan}
           </Button>
         </DialogActions>

@@ -3,7 +3,8 @@
  * Billing Configuration (admin guide: "Configure billing rules and thresholds": the billing time zone, the
  * overdraft limit, the low-balance thresholds — what PATCH …/billing accepts). Shown to whoever may read the
  * organization's billing; saving needs billing.write (owner, billing role): the API's 403 says so otherwise.
- * Only the fields changed are sent: the API keeps the others as they are.
+ * The form starts from the account's settings as GET …/billing answers them; only the fields changed are sent
+ * (an emptied overdraft limit returns to the plan's, emptied thresholds clear them).
  */
 import Alert from '@mui/material/Alert';
 import Autocomplete from '@mui/material/Autocomplete';
@@ -60,28 +61,35 @@ export function BillingSections({ orgId }: { orgId: string }) {
 function BillingConfiguration({ orgId, billing }: { orgId: string; billing: BillingOverview }) {
   const zones = useMemo(timeZones, []);
   const [timeZone, setTimeZone] = useState<string | null>(billing.timeZone);
-  const [overdraftLimit, setOverdraftLimit] = useState('');
-  const [thresholds, setThresholds] = useState('');
+  // the account's own settings as the API has them: the limit (empty: the plan's) and the thresholds, editable
+  const current = {
+    overdraftLimit: billing.settings?.overdraftLimit ?? '',
+    thresholds: (billing.settings?.lowBalanceThresholds ?? []).join(', '),
+  };
+  const [overdraftLimit, setOverdraftLimit] = useState(current.overdraftLimit);
+  const [thresholds, setThresholds] = useState(current.thresholds);
   const [saved, setSaved] = useState(false);
   const refresh = useBillingRefresh(orgId);
+  const list = thresholds.split(',').map((value) => value.trim()).filter((value) => value !== '');
+  const thresholdsChanged = list.join(', ') !== current.thresholds;
+  const limitChanged = overdraftLimit.trim() !== current.overdraftLimit;
   const save = useMutation({
-    mutationFn: () => {
-      const list = thresholds.split(',').map((value) => value.trim()).filter((value) => value !== '');
-      return unwrap(
+    mutationFn: () =>
+      unwrap(
         api.PATCH('/v1/organizations/{orgId}/billing', {
           params: { path: { orgId }, header: { 'Idempotency-Key': idempotencyKey() } },
           body: {
             ...(timeZone && timeZone !== billing.timeZone ? { timeZone } : {}),
-            ...(overdraftLimit.trim() !== '' ? { overdraftLimit: overdraftLimit.trim() } : {}),
-            ...(list.length > 0 ? { lowBalanceThresholds: list } : {}),
+            // emptied: back to the plan's limit
+            ...(limitChanged ? { overdraftLimit: overdraftLimit.trim() === '' ? null : overdraftLimit.trim() } : {}),
+            ...(thresholdsChanged ? { lowBalanceThresholds: list } : {}),
           },
         }),
-      );
-    },
-    onSuccess: async () => {
+      ),
+    onSuccess: async (settings) => {
       setSaved(true);
-      setOverdraftLimit('');
-      setThresholds('');
+      setOverdraftLimit(settings.overdraftLimit ?? '');
+      setThresholds(settings.lowBalanceThresholds.join(', '));
       await refresh();
     },
   });
@@ -91,7 +99,7 @@ function BillingConfiguration({ orgId, billing }: { orgId: string; billing: Bill
     save.mutate();
   };
   const fieldError = (prefix: string) => (save.error instanceof ApiProblem ? save.error.errors.find((entry) => entry.field.startsWith(prefix))?.message : undefined);
-  const unchanged = (timeZone ?? billing.timeZone) === billing.timeZone && overdraftLimit.trim() === '' && thresholds.trim() === '';
+  const unchanged = (timeZone ?? billing.timeZone) === billing.timeZone && !limitChanged && !thresholdsChanged;
   return (
     <Paper component="section" aria-labelledby="team-billing-configuration" sx={{ p: 2 }}>
       <Typography id="team-billing-configuration" variant="h6" component="h2" gutterBottom>
@@ -111,7 +119,10 @@ function BillingConfiguration({ orgId, billing }: { orgId: string; billing: Bill
           onChange={(event) => setOverdraftLimit(event.target.value)}
           slotProps={{ htmlInput: { inputMode: 'decimal' }, inputLabel: { shrink: true } }}
           error={!!fieldError('body.overdraftLimit')}
-          helperText={fieldError('body.overdraftLimit') ?? `${BILLING.overdraftLimitHelp} (${BILLING.overdraftLimit}: ${formatDecimal(billing.credits.overdraftLimit)})`}
+          helperText={
+            fieldError('body.overdraftLimit') ??
+            `${BILLING.overdraftLimitHelp} (${billing.settings?.overdraftLimit != null ? BILLING.ownOverdraftLimit(formatDecimal(billing.settings.overdraftLimit)) : BILLING.planOverdraftLimit(formatDecimal(billing.credits.overdraftLimit))})`
+          }
         />
         <TextField
           label={BILLING.lowBalanceThresholds}

@@ -18,6 +18,8 @@ export interface InvoiceSummaryView {
   readonly dueAt: string | null;
   readonly paidAt: string | null;
   readonly voidedAt: string | null;
+  /** Why it was voided (null unless void). */
+  readonly voidReason: string | null;
   readonly creditsPerUsd: string;
   readonly subtotalUsd: string;
   readonly subtotalCredits: string;
@@ -77,6 +79,7 @@ function summary(row: InvoiceRow): InvoiceSummaryView {
     dueAt: iso(row.due_at),
     paidAt: iso(row.paid_at),
     voidedAt: iso(row.voided_at),
+    voidReason: row.void_reason ?? null,
     creditsPerUsd: plain(row.credits_per_usd),
     subtotalUsd: plain(row.subtotal_usd),
     subtotalCredits: plain(row.subtotal_credits),

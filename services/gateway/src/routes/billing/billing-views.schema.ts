@@ -20,6 +20,13 @@ export const BillingOverviewSchema = z.object({
   credits: z.object({ available: Decimal, availableUsd: Decimal, overdraftLimit: Decimal }),
   suspended: z.boolean(),
   timeZone: z.string(),
+  settings: z
+    .object({
+      timeZone: z.string(),
+      overdraftLimit: Decimal.nullable().describe("the account's own limit; null: the plan's (credits.overdraftLimit is the one in force)"),
+      lowBalanceThresholds: z.array(Decimal).describe('balances at which LowCreditBalanceReached is raised, highest first'),
+    })
+    .describe('Billing Configuration as PATCH …/billing changes it'),
   currentMonth: PeriodTotalSchema,
   lastMonth: PeriodTotalSchema,
   trend: z.object({
@@ -72,3 +79,23 @@ export const CheckoutStartedSchema = z.object({
   credits: Decimal,
   amountUsd: Decimal,
 });
+
+export const CreditAdjustmentViewSchema = z.object({
+  adjustmentId: z.string().describe('the grant id of a credit, the adjustment id of a debit'),
+  amountCredits: Decimal.describe('signed: positive credited, negative debited'),
+  reason: z.string(),
+  adjustedBy: z.string(),
+  balance: Decimal.describe('available credits once the adjustment is recorded'),
+});
+
+export const PlanViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  rank: z.number().int().describe('a higher rank is an upgrade'),
+  monthlyFeeUsd: Decimal,
+  creditsPerPeriod: Decimal.describe('plan allowance granted at each period start'),
+  creditsPerUsd: Decimal,
+  overdraft: z.object({ limit: Decimal.describe('credits the balance may go below zero before suspension') }),
+});
+
+export const PlanCatalogueViewSchema = z.object({ defaultPlanId: z.string(), items: z.array(PlanViewSchema) });

@@ -4,6 +4,7 @@ import { can, type Principal as AuthPrincipal } from '@steward/auth';
 import {
   BillingDecimal,
   BillingReadRepository,
+  amountText,
   findPlan,
   ledgerCsvHeader,
   ledgerCsvLine,
@@ -14,7 +15,7 @@ import {
   type PaymentProvider,
   type PlanCatalogue,
 } from '@steward/billing';
-import { AmountSchema, InstantSchema, PlanIdSchema, PositiveAmountSchema, TimeZoneSchema, nameText } from '@steward/contracts';
+import { AmountSchema, InstantSchema, LedgerReasonSchema, PlanIdSchema, PositiveAmountSchema, TimeZoneSchema, nameText } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { isAuthPrincipal } from '../../auth/steward.authorizer';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
@@ -24,7 +25,15 @@ import { callerOf as defaultCallerOf, type Caller } from '../caller';
 import { commandIdFor, derivedUuid } from '../command-ids';
 import { PathId, pageQuery } from '../route-params';
 import { BillingCommandSender } from './billing-command.sender';
-import { BillingOverviewSchema, BillingSettingsViewSchema, CheckoutStartedSchema, CreditsGrantedViewSchema, LedgerPageSchema } from './billing-views.schema';
+import {
+  BillingOverviewSchema,
+  BillingSettingsViewSchema,
+  CheckoutStartedSchema,
+  CreditAdjustmentViewSchema,
+  CreditsGrantedViewSchema,
+  LedgerPageSchema,
+  PlanCatalogueViewSchema,
+} from './billing-views.schema';
 
 export interface BillingRoutesDeps {
   readonly commands: CommandClient;
@@ -71,6 +80,20 @@ const SettingsBody = z
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'name at least one setting to change' });
 
+const SIGNED_AMOUNT = /^-?(0|[1-9]\d{0,14})(\.\d{1,12})?$/;
+
+const AdjustmentBody = z.strictObject({
+  /** Signed exact decimal: positive credits the account (a manual_adjustment grant), negative debits it (CreditsAdjusted). */
+  amountCredits: z
+    .string()
+    .min(1)
+    .max(41)
+    .refine((value) => SIGNED_AMOUNT.test(value), 'a signed exact decimal of credits as text, at most 12 decimal places, e.g. "-250" or "100.5"')
+    .refine((value) => !SIGNED_AMOUNT.test(value) || /[1-9]/.test(value), 'must not be 0'),
+  /** Why: shown on the bank statement with who made it. */
+  reason: LedgerReasonSchema,
+});
+
 const LedgerQuery = z.strictObject({ ...pageQuery, format: z.enum(['json', 'csv']).optional() });
 
 /** Whether the caller may see billing (owner, admin, billing role): the dashboard's cards are theirs only. */
@@ -108,6 +131,20 @@ export function billingRoutes(deps: BillingRoutesDeps): AnyRoute[] {
     issuedAt: now().toISOString(),
   });
   const overview = (organizationId: string): Promise<BillingOverview> => reads.overview(organizationId, deps.catalogue, now(), defaultTimeZone);
+  const plans = {
+    defaultPlanId: deps.catalogue.defaultPlanId,
+    items: [...deps.catalogue.plans]
+      .sort((a, b) => a.rank - b.rank)
+      .map((plan) => ({
+        id: plan.id,
+        name: plan.name,
+        rank: plan.rank,
+        monthlyFeeUsd: plan.monthlyFeeUsd,
+        creditsPerPeriod: plan.creditsPerPeriod,
+        creditsPerUsd: plan.creditsPerUsd,
+        overdraft: { limit: plan.overdraft.limit },
+      })),
+  };
 
   return [
     defineRoute({
@@ -228,6 +265,59 @@ export function billingRoutes(deps: BillingRoutesDeps): AnyRoute[] {
           body: { grantId, kind: body.kind, credits: body.credits, expiresAt: body.expiresAt ?? null, balance: account?.balance ?? body.credits },
         };
       },
+    }),
+    defineRoute({
+      operationId: 'adjustBillingCredits',
+      method: 'POST',
+      path: '/v1/organizations/{orgId}/billing/credits/adjustments',
+      summary: 'A manual adjustment of the credit balance: a signed amount of credits with its reason',
+      description: [
+        'A positive amount credits the account (a grant of kind manual_adjustment, never expiring); a negative one debits it (drawn from grants like usage, into the overdraft past them).',
+        'Either appears on the ledger with who made it (`details.grantedBy` or `details.adjustedBy`) and why (the description).',
+        'With an Idempotency-Key a retry adjusts nothing twice.',
+      ].join(' '),
+      tags: ['billing'],
+      permission: 'billing.write',
+      scope: 'organization',
+      params: OrgPath,
+      body: AdjustmentBody,
+      responses: { 201: CreditAdjustmentViewSchema },
+      handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
+        const commandId = commandIdFor(principal, idempotencyKey);
+        const adjustmentId = `adjustment-${derivedUuid(commandId)}`;
+        const amount = new BillingDecimal(body.amountCredits);
+        const credits = amountText(amount.abs());
+        const sent = target(principal, commandId, params.orgId, requestId);
+        if (amount.isNegative()) {
+          await sender.send('AdjustCredits', { organizationId: params.orgId, adjustmentId, credits, reason: body.reason }, sent);
+        } else {
+          await sender.send('GrantCredits', { organizationId: params.orgId, grantId: adjustmentId, kind: 'manual_adjustment', amount: credits, reason: body.reason }, sent);
+        }
+        const account = await reads.account(params.orgId);
+        return {
+          status: 201,
+          headers: { location: `/v1/organizations/${params.orgId}/billing/ledger` },
+          body: {
+            adjustmentId,
+            amountCredits: amountText(amount),
+            reason: body.reason,
+            adjustedBy: caller(principal).actor.id,
+            balance: account?.balance ?? '0',
+          },
+        };
+      },
+    }),
+    defineRoute({
+      operationId: 'listBillingPlans',
+      method: 'GET',
+      path: '/v1/billing/plans',
+      summary: 'The plan catalogue: each plan with its monthly fee, credits included per period, credits per USD and overdraft policy',
+      description: 'The plans configured in STEWARD_BILLING_PLANS, lowest rank first (a higher rank is an upgrade). Any signed-in person may read them.',
+      tags: ['billing'],
+      permission: 'billing.plans.read',
+      scope: 'none',
+      responses: { 200: PlanCatalogueViewSchema },
+      handler: () => ({ status: 200, body: plans }),
     }),
     defineRoute({
       operationId: 'getBillingLedger',

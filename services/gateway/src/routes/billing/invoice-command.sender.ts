@@ -10,6 +10,7 @@ export class InvoiceCommandError extends CommandRefusedError {
 
 type Answers = {
   RecordInvoicePayment: CommandAnswer;
+  VoidInvoice: CommandAnswer;
   HandleStripeWebhook: StripeWebhookAnswer & { events: [] };
   CreatePortalSession: ProviderSessionAnswer & { events: [] };
   CreateCreditsCheckout: ProviderSessionAnswer & { events: [] };

@@ -19,6 +19,7 @@ export const InvoiceSummarySchema = z
     dueAt: z.string().nullable(),
     paidAt: z.string().nullable(),
     voidedAt: z.string().nullable(),
+    voidReason: z.string().nullable().meta({ description: 'why it was voided' }),
     creditsPerUsd: Decimal,
     subtotalUsd: Decimal,
     subtotalCredits: Decimal,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { InvoiceErrorCode, MAX_JSON_DEPTH, MAX_JSON_NODES, RecordInvoicePaymentPayload, jsonProblem } from '@steward/contracts';
+import { InvoiceErrorCode, MAX_JSON_DEPTH, MAX_JSON_NODES, RecordInvoicePaymentPayload, VoidInvoicePayload, jsonProblem } from '@steward/contracts';
 import type { CommandClient } from '@steward/messaging';
 import { InvoiceReadRepository, renderInvoicePdf } from '@steward/billing';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
@@ -25,6 +25,7 @@ export interface InvoiceRoutesDeps {
 
 const InvoicePath = z.strictObject({ orgId: PathId, id: PathId });
 const PaymentBody = z.strictObject({ amountUsd: RecordInvoicePaymentPayload.shape.amountUsd, reference: RecordInvoicePaymentPayload.shape.reference });
+const VoidBody = z.strictObject({ reason: VoidInvoicePayload.shape.reason });
 const PortalBody = z.strictObject({ returnUrl: z.url().max(2000).optional() });
 /** A Stripe event as the webhook documents it; the route reads the raw bytes (the signature covers them). */
 const StripeEventDoc = z.object({ id: z.string().min(1).max(200), type: z.string().min(1).max(200), data: z.object({ object: z.record(z.string(), z.unknown()) }) });
@@ -123,6 +124,29 @@ export function invoiceRoutes(deps: InvoiceRoutesDeps): AnyRoute[] {
           { commandId: commandIdFor(principal, idempotencyKey), caller: caller(principal), organizationId: params.orgId, requestId, issuedAt: issuedAt() },
         );
         return { status: 201, body: await invoiceOf(params.orgId, params.id) };
+      },
+    }),
+    defineRoute({
+      operationId: 'voidInvoice',
+      method: 'POST',
+      path: '/v1/organizations/{orgId}/billing/invoices/{id}/void',
+      summary: 'Void an issued, unpaid invoice: it no longer asks for payment (InvoiceVoided)',
+      description:
+        'The reason is recorded with who voided it. No credit comes back: the credits the invoice applied paid for usage that happened. A paid invoice (refund it instead), a draft and an invoice already void answer 409.',
+      tags: ['billing'],
+      permission: 'billing.write',
+      scope: 'organization',
+      params: InvoicePath,
+      body: VoidBody,
+      responses: { 200: InvoiceViewSchema },
+      handler: async ({ params, body, principal, idempotencyKey, requestId }) => {
+        const invoice = await invoiceOf(params.orgId, params.id);
+        await sender.send(
+          'VoidInvoice',
+          { organizationId: params.orgId, invoiceId: invoice.id, period: invoice.period, reason: body.reason },
+          { commandId: commandIdFor(principal, idempotencyKey), caller: caller(principal), organizationId: params.orgId, requestId, issuedAt: issuedAt() },
+        );
+        return { status: 200, body: await invoiceOf(params.orgId, params.id) };
       },
     }),
     defineRoute({
