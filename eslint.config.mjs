@@ -40,6 +40,18 @@ export default tseslint.config(
     },
   },
   {
+    // libs/sdk is also published alone (npm pack → @steward/sdk): what it ships imports no other Steward
+    // project; its specs may (contracts.spec.ts checks the inlined contracts against libs/contracts)
+    files: ['libs/sdk/src/**/*.ts', 'libs/sdk/test/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@steward/*'], message: '@steward/sdk installs alone: copy the piece into libs/sdk/src/contracts.ts (contracts.spec.ts checks it)' }] },
+      ],
+    },
+  },
+  {
     files: ['apps/console/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
