@@ -24,7 +24,7 @@ const noContent: Reply = (_request, response) => {
   response.writeHead(204);
   response.end();
 };
-const granted = (id = 'res_1'): Reply => json(201, { reservationId: id, expiresAt: '2026-12-01T10:05:00Z', remainingUsd: '4.5000' });
+const granted = (id = 'res_1'): Reply => json(201, { reservationId: id, expiresAt: '2026-12-01T10:05:00Z', remainingUsd: '4.5000', budgetIds: ['bgt_1'] });
 const accepted: Reply = (request, response) =>
   json(202, { batchId: 'bat_1', accepted: request.body?.events?.length ?? 0, rejected: 0, errors: [] })(request, response);
 
@@ -94,10 +94,11 @@ describe('StewardClient', () => {
     it('reserves with the estimate as exact text, retrying a 503 under the same Idempotency-Key', async () => {
       steward.answer(problem(503), granted('res_9'));
       const reservation = await client.reserve({ estimatedCostUsd: '0.0125', agent: 'triage', provider: 'openai', model: 'gpt-4o', ttlSeconds: 60 });
-      expect({ id: reservation.id, expiresAt: reservation.expiresAt, remainingUsd: reservation.remainingUsd }).toEqual({
+      expect({ id: reservation.id, expiresAt: reservation.expiresAt, remainingUsd: reservation.remainingUsd, budgetIds: reservation.budgetIds }).toEqual({
         id: 'res_9',
         expiresAt: '2026-12-01T10:05:00Z',
         remainingUsd: '4.5000',
+        budgetIds: ['bgt_1'],
       });
       expect(steward.calls()).toEqual([`POST ${RESERVATIONS}`, `POST ${RESERVATIONS}`]);
       expect(steward.received[0]?.body).toEqual({ estimatedCostUsd: '0.0125', agent: 'triage', provider: 'openai', model: 'gpt-4o', ttlSeconds: 60 });
@@ -118,6 +119,14 @@ describe('StewardClient', () => {
       await expect(client.reserve({ estimatedCostUsd: 0.0125 as unknown as string })).rejects.toThrow(TypeError);
       await expect(client.reserve({ estimatedCostUsd: '1e-3' })).rejects.toThrow(/exact decimal/);
       expect(steward.received).toEqual([]);
+    });
+
+    it('reads the budget from a nested `budget` member too; remainingUsd is null when no budget limits the call', async () => {
+      steward.answer(problem(402, { budget: { id: 'bgt_8', name: 'monthly', limitUsd: '10', period: 'month' }, remainingUsd: '0' }));
+      await expect(client.reserve({ estimatedCostUsd: '1' })).rejects.toMatchObject({ budgetId: 'bgt_8', remainingUsd: '0', problem: { budget: { name: 'monthly' } } });
+      steward.answer(json(201, { reservationId: 'res_free', expiresAt: '2026-12-01T10:05:00Z', remainingUsd: null, budgetIds: [] }));
+      const unlimited = await client.reserve({ estimatedCostUsd: '1' });
+      expect([unlimited.remainingUsd, unlimited.budgetIds]).toEqual([null, []]);
     });
 
     it('names another refusal with its status and problem, without retrying it', async () => {

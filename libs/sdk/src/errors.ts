@@ -41,16 +41,19 @@ export class StewardRequestError extends Error {
 }
 
 /**
- * A reservation Steward refused with 402: the estimate would exceed a budget. `budgetId` and
- * `remainingUsd` (exact decimal text) are read from the problem when it carries them; the whole
- * problem is in `problem`.
+ * A reservation Steward refused with 402: the estimate would exceed a budget. `budgetId` (the
+ * problem's `budgetId`, or its `budget.id`) and `remainingUsd` (exact decimal text) are read from
+ * the problem when it carries them; the whole problem is in `problem`.
  */
 export class BudgetExceededError extends StewardRequestError {
   readonly budgetId: string | undefined;
   readonly remainingUsd: string | undefined;
 
   constructor(problem: Problem | undefined, method: string, path: string) {
-    const budgetId = typeof problem?.['budgetId'] === 'string' ? problem['budgetId'] : undefined;
+    const budget = problem?.['budget'];
+    const nestedId = typeof budget === 'object' && budget !== null ? (budget as { id?: unknown }).id : undefined;
+    const candidateId = problem?.['budgetId'] ?? nestedId;
+    const budgetId = typeof candidateId === 'string' ? candidateId : undefined;
     const remainingUsd = typeof problem?.['remainingUsd'] === 'string' ? problem['remainingUsd'] : undefined;
     const detail = problem?.detail ?? `a budget${budgetId ? ` (${budgetId})` : ''} would be exceeded${remainingUsd !== undefined ? `: ${remainingUsd} USD left` : ''}`;
     super(StewardErrorCode.BudgetExceeded, detail, 402, problem, method, path);

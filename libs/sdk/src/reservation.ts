@@ -15,7 +15,8 @@ export interface ReserveParams {
 export interface ReservationGranted {
   readonly reservationId: string;
   readonly expiresAt: string;
-  readonly remainingUsd: string;
+  readonly remainingUsd: string | null;
+  readonly budgetIds?: readonly string[];
 }
 
 /**
@@ -27,8 +28,10 @@ export class Reservation {
   readonly id: string;
   /** When the hold lapses (ISO 8601). */
   readonly expiresAt: string;
-  /** The headroom left after this hold, in USD (exact decimal text). */
-  readonly remainingUsd: string;
+  /** The least headroom left among the budgets holding it, after this hold, in USD (exact decimal text); null when no budget limits the call. */
+  readonly remainingUsd: string | null;
+  /** The budgets that hold it. */
+  readonly budgetIds: readonly string[];
   private releasing: Promise<boolean> | undefined;
 
   constructor(
@@ -37,7 +40,8 @@ export class Reservation {
   ) {
     this.id = granted.reservationId;
     this.expiresAt = granted.expiresAt;
-    this.remainingUsd = granted.remainingUsd;
+    this.remainingUsd = granted.remainingUsd ?? null;
+    this.budgetIds = granted.budgetIds ?? [];
   }
 
   /**
