@@ -7,8 +7,8 @@
  *   all read back through the API;
  * - a TypeScript consumer type-checks against the package's declarations (ESM, strict), and a
  *   CommonJS one can require() it;
- * - budget reservations (withBudget, reserve, release), once the gateway serves them: until then the
- *   first test of that block fails, naming the missing routes.
+ * - budget reservations (withBudget, reserve, release, a 402 from a block budget), once the gateway
+ *   serves them: until then every test of that block fails, the first naming the missing routes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,6 +80,25 @@ const released = await spare.release();
 // an id of the same shape that Steward never granted
 const unknown = await client.release(spare.id.slice(0, -8) + '00000000');
 console.log(JSON.stringify({ ran, result, spare: { id: spare.id, expiresAt: spare.expiresAt, remainingUsd: spare.remainingUsd }, released, unknown }));
+`;
+
+/** A call past a block budget: BudgetExceededError, and the call is never made. */
+const CAPPED_SCRIPT = `
+import { BudgetExceededError, StewardClient, StewardRequestError } from '@steward/sdk';
+
+const { STEWARD_URL, STEWARD_API_KEY, STEWARD_WORKSPACE, RUN_ID } = process.env;
+const client = new StewardClient({ baseUrl: STEWARD_URL, apiKey: STEWARD_API_KEY, workspaceId: STEWARD_WORKSPACE, source: 'packaged-agent-' + RUN_ID });
+let ran = false;
+try {
+  await client.withBudget({ estimatedCostUsd: '0.05', agent: 'capped-' + RUN_ID, provider: 'openai', model: 'gpt-4o' }, async () => {
+    ran = true;
+    return { result: 'never', usage: { inputTokens: 1 } };
+  });
+  console.log(JSON.stringify({ ran, refused: false }));
+} catch (error) {
+  const typed = error instanceof BudgetExceededError && error instanceof StewardRequestError;
+  console.log(JSON.stringify({ ran, typed, code: error.code, status: error.status, budgetId: error.budgetId, remainingUsd: error.remainingUsd }));
+}
 `;
 
 /** A TypeScript consumer: the declarations resolve, and they are real types (the expected error is there). */
@@ -271,6 +290,17 @@ describe('@steward/sdk installed from its tarball into a project outside the rep
         intervalMs: 250,
       });
       expect([budgeted.model, budgeted.tokens.input, budgeted.tokens.output]).toEqual(['gpt-4o', 300, 100]);
+    });
+
+    it('a reservation past a block budget is a BudgetExceededError naming the budget, and withBudget never makes the call', async () => {
+      if (openApiPaths[RESERVATIONS_PATH] === undefined) throw new Error(`the gateway does not serve ${RESERVATIONS_PATH} yet: the budgets context has not landed`);
+      const client = new GatewayClient(stack.url);
+      const budget = await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${stack.workspaceId}/budgets`, {
+        token: stack.ownerToken,
+        body: { name: `SDK cap ${runId}`, period: 'daily', limitUsd: '0.01', enforcement: 'block', scope: { agent: `capped-${runId}` } },
+      });
+      const out = runScript<Record<string, unknown>>('capped.mjs', CAPPED_SCRIPT, budgetKey);
+      expect(out).toEqual({ ran: false, typed: true, code: 'BUDGET_EXCEEDED', status: 402, budgetId: budget.id, remainingUsd: '0.01' });
     });
   });
 });
