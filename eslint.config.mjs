@@ -4,7 +4,7 @@ import globals from 'globals';
 import nx from '@nx/eslint-plugin';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'tmp/**', '.nx/**', 'coverage/**', 'apps/*/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'tmp/**', '.nx/**', 'coverage/**', 'apps/*/dist/**', 'libs/sdk/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
