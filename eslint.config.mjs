@@ -4,7 +4,7 @@ import globals from 'globals';
 import nx from '@nx/eslint-plugin';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'tmp/**', '.nx/**', 'coverage/**', 'apps/*/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'tmp/**', '.nx/**', 'coverage/**', 'apps/*/dist/**', 'libs/sdk/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -36,6 +36,18 @@ export default tseslint.config(
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: [] },
           ],
         },
+      ],
+    },
+  },
+  {
+    // libs/sdk is also published alone (npm pack → @steward/sdk): what it ships imports no other Steward
+    // project; its specs may (contracts.spec.ts checks the inlined contracts against libs/contracts)
+    files: ['libs/sdk/src/**/*.ts', 'libs/sdk/test/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@steward/*'], message: '@steward/sdk installs alone: copy the piece into libs/sdk/src/contracts.ts (contracts.spec.ts checks it)' }] },
       ],
     },
   },

@@ -32,6 +32,8 @@ const common = {
     // the console's texts and pure helpers, shared with its browser tests
     '^@steward/console$': '<rootDir>/apps/console/src/public.ts',
     '^@steward/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    // libs/sdk is an ES module package: its relative imports name the emitted `.js` file
+    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/', '<rootDir>/apps/[^/]+/dist/'],
   setupFiles: ['reflect-metadata'],

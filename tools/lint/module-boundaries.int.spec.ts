@@ -47,6 +47,17 @@ describe('the walls between contexts (lint)', () => {
     expect(errors).toEqual([expect.stringContaining('tagged with "type:shared" can only depend on libs tagged with "type:shared"')]);
   });
 
+  it('refuses the published SDK importing any Steward project, a shared one included; its specs may', async () => {
+    const eslint = new ESLint({ cwd: root });
+    const code = "import { UsageEventSchema } from '@steward/contracts';\nexport const x = UsageEventSchema;\n";
+    const rules = async (path: string) => {
+      const [result] = await eslint.lintText(code, { filePath: join(root, path) });
+      return result!.messages.map((message) => message.ruleId);
+    };
+    expect(await rules('libs/sdk/src/planted.ts')).toEqual(['no-restricted-imports']);
+    expect(await rules('libs/sdk/src/planted.spec.ts')).toEqual([]);
+  });
+
   it('allows a service to use another context through its public entry point', async () => {
     const errors = await boundaryErrors('services/gateway/src/planted.ts', "import { JOBS_SCHEMA } from '@steward/job-history';\nexport const x = JOBS_SCHEMA;\n");
     expect(errors).toEqual([]);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fullJitterDelay, retryAfterMs } from './backoff';
-import { StewardUsageClient, UsageClientClosedError, UsageDeliveryErrorCode, type StewardUsageClientOptions, type UsageDeliveryError } from './usage-client';
+import { fullJitterDelay, retryAfterMs } from './backoff.js';
+import { StewardUsageClient, UsageClientClosedError, UsageDeliveryErrorCode, type StewardUsageClientOptions, type UsageDeliveryError } from './usage-client.js';
 
 /** Steward as the client sees it: a local HTTP server answering from a script, recording every request. */
 interface Received {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { UsageEventInput } from '@steward/contracts';
-import { fullJitterDelay, isRetryable, retryAfterMs } from './backoff';
+import type { UsageEventInput } from './contracts.js';
+import { fullJitterDelay, isRetryable, retryAfterMs } from './backoff.js';
 
 /** The most events one request carries (the gateway's limit). */
 export const MAX_BATCH_SIZE = 10_000;
@@ -50,6 +50,17 @@ export type RecordedUsage = Omit<UsageEventInput, 'id' | 'source' | 'time'> & {
   /** ISO 8601 with an offset, or a Date. Default: when `record` is called. */
   readonly time?: string | Date;
 };
+
+/** The event as sent: a new UUID when the caller gave no id, `source` defaulted, `time` now when absent. */
+export function toUsageEvent(usage: RecordedUsage, defaultSource = 'steward-sdk'): UsageEventInput {
+  const { id, source, time, ...rest } = usage;
+  return {
+    ...rest,
+    id: id ?? randomUUID(),
+    source: source ?? defaultSource,
+    time: time === undefined ? new Date().toISOString() : typeof time === 'string' ? time : time.toISOString(),
+  };
+}
 
 export enum UsageDeliveryErrorCode {
   /** Steward refused the request (a 4xx other than 429): sending it again would not help; the events are dropped. */
@@ -159,13 +170,7 @@ export class StewardUsageClient {
     if (this.closed) throw new UsageClientClosedError();
     const limit = this.options.maxQueuedEvents ?? 100_000;
     if (this.pending >= limit) throw new UsageQueueFullError(limit);
-    const { id, source, time, ...rest } = usage;
-    const event: UsageEventInput = {
-      ...rest,
-      id: id ?? randomUUID(),
-      source: source ?? this.options.source ?? 'steward-sdk',
-      time: time === undefined ? new Date().toISOString() : typeof time === 'string' ? time : time.toISOString(),
-    };
+    const event = toUsageEvent(usage, this.options.source);
     this.queue.push(event);
     if (this.queue.length >= this.batchSize) void this.flush();
     else this.timer ??= this.startTimer();

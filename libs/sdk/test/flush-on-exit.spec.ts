@@ -18,7 +18,7 @@ describe('StewardUsageClient flushOnExit', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'flush-on-exit.child.ts'), url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', join(__dirname, 'flush-on-exit.child.ts'), url], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -1,1 +1,1 @@
-export * from './job-client';
+export * from './job-client.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { JobFinishStatus, JobStepType, ToolStatus } from '@steward/contracts';
-import { fullJitterDelay, isRetryable, retryAfterMs } from '../backoff';
+import type { JobFinishStatus, JobStepType, ToolStatus } from '../contracts.js';
+import { fullJitterDelay, isRetryable, retryAfterMs } from '../backoff.js';
 
 /** The most steps one request carries (the gateway's limit). */
 export const MAX_JOB_STEPS_PER_REQUEST = 200;
