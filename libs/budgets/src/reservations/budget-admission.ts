@@ -82,7 +82,8 @@ export class BudgetAdmission {
       return { suffix: counterSuffix(budget.id, Date.parse(period.start)), budgetId: budget.id, limit: unitsDown(budget.limitUsd), periodEndMs: Date.parse(period.end), periodStart: period.start } as CounterRef & { periodStart: string };
     });
     for (let attempt = 0; attempt < 6; attempt++) {
-      const answer = await this.deps.counters.admit({ now, id: request.reservationId, amount, expiresAt, workspaceId: request.workspaceId, refs });
+      const at = attempt === 0 ? now : this.now();
+      const answer = await this.deps.counters.admit({ now: at, id: request.reservationId, amount, expiresAt, workspaceId: request.workspaceId, refs });
       switch (answer.kind) {
         case 'ok':
           return { reservationId: request.reservationId, expiresAt: new Date(expiresAt).toISOString(), remainingUsd: refs.length === 0 ? null : usdOfUnits(answer.remaining), budgetIds: refs.map((ref) => ref.budgetId) };
@@ -99,17 +100,18 @@ export class BudgetAdmission {
           await this.load(answer.suffixes, refs as Array<CounterRef & { periodStart: string }>);
           break;
         case 'rebuild': {
-          const readyAt = answer.readyAt > 0 ? answer.readyAt : await this.deps.counters.openEpoch(Math.max(now, await this.deps.horizon.until()));
-          if (readyAt <= now) break;
+          const readyAt = answer.readyAt > 0 ? answer.readyAt : await this.deps.counters.openEpoch(Math.max(at, await this.deps.horizon.until(this.deps.counters.prefix)));
+          // opened now (by this request or a concurrent one): try again at once
+          if (readyAt <= this.now()) break;
           throw new BudgetAdmissionError(
             BudgetErrorCode.CountersRebuilding,
             'the budget counters are being rebuilt after their store was lost: reservations resume once every hold it held has expired',
             {},
-            Math.ceil((readyAt - now) / 1000),
+            Math.ceil((readyAt - this.now()) / 1000),
           );
         }
         case 'cover':
-          await this.deps.counters.covered(await this.deps.horizon.raise(expiresAt));
+          await this.deps.counters.covered(await this.deps.horizon.raise(this.deps.counters.prefix, expiresAt));
           break;
         case 'exists':
           throw new BudgetAdmissionError(BudgetErrorCode.Conflict, `reservation ${request.reservationId} exists already`);

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 export const HOLD_HORIZON_SCHEMA = 'budget_admission';
 
 /**
- * How late any hold ever issued may still be live, kept in PostgreSQL: the
+ * How late any hold ever issued into a counter store (one row per store: its key prefix) may still be
+ * live, kept in PostgreSQL: the
  * counter store is fast but may lose its data (a Redis restart without
  * persistence), and with it the holds. Before a hold expiring at E is issued,
  * the horizon is raised past E (by `slackMs` beyond, and mirrored in the store,
@@ -19,21 +20,19 @@ export class HoldHorizon {
 
   static async migrate(db: Kysely<unknown>): Promise<void> {
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(HOLD_HORIZON_SCHEMA)}`.execute(db).catch(ignoreRace);
-    await sql`CREATE TABLE IF NOT EXISTS ${sql.id(HOLD_HORIZON_SCHEMA)}.hold_horizon (id int PRIMARY KEY, holds_until timestamptz NOT NULL)`.execute(db).catch(ignoreRace);
-    await sql`INSERT INTO ${sql.id(HOLD_HORIZON_SCHEMA)}.hold_horizon (id, holds_until) VALUES (1, 'epoch') ON CONFLICT (id) DO NOTHING`.execute(db);
+    await sql`CREATE TABLE IF NOT EXISTS ${sql.id(HOLD_HORIZON_SCHEMA)}.hold_horizon (store text PRIMARY KEY, holds_until timestamptz NOT NULL)`.execute(db).catch(ignoreRace);
   }
 
   /** Raises the horizon past `expiresAt` (ms), by the slack, before a hold expiring then is issued; answers the horizon. */
-  async raise(expiresAt: number): Promise<number> {
-    const result = await sql<{ until: Date }>`UPDATE ${sql.id(HOLD_HORIZON_SCHEMA)}.hold_horizon SET holds_until = greatest(holds_until, ${new Date(expiresAt + this.slackMs)}) WHERE id = 1 RETURNING holds_until AS until`.execute(this.db);
-    const until = result.rows[0]?.until;
-    if (!until) throw new Error('the hold horizon is missing: run HoldHorizon.migrate');
-    return new Date(until).getTime();
+  async raise(store: string, expiresAt: number): Promise<number> {
+    const result = await sql<{ until: Date }>`INSERT INTO ${sql.id(HOLD_HORIZON_SCHEMA)}.hold_horizon AS h (store, holds_until) VALUES (${store}, ${new Date(expiresAt + this.slackMs)})
+      ON CONFLICT (store) DO UPDATE SET holds_until = greatest(h.holds_until, excluded.holds_until) RETURNING holds_until AS until`.execute(this.db);
+    return new Date(result.rows[0]!.until).getTime();
   }
 
-  /** The latest instant a hold issued so far may be live (ms). */
-  async until(): Promise<number> {
-    const result = await sql<{ until: Date }>`SELECT holds_until AS until FROM ${sql.id(HOLD_HORIZON_SCHEMA)}.hold_horizon WHERE id = 1`.execute(this.db);
+  /** The latest instant a hold issued so far into this store (its key prefix) may be live (ms); 0: none ever. */
+  async until(store: string): Promise<number> {
+    const result = await sql<{ until: Date }>`SELECT holds_until AS until FROM ${sql.id(HOLD_HORIZON_SCHEMA)}.hold_horizon WHERE store = ${store}`.execute(this.db);
     const until = result.rows[0]?.until;
     return until ? new Date(until).getTime() : 0;
   }
