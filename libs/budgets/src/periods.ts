@@ -41,9 +41,22 @@ function isoWeek(year: number, month: number, day: number): { year: number; week
   return { year: weekYear, week: 1 + Math.round((date.getTime() - firstThursday.getTime()) / (7 * 86_400_000)) };
 }
 
+/** The last period computed per kind and zone: admission asks for the current one thousands of times a second. */
+const recent = new Map<string, { period: BudgetPeriod; start: number; end: number }>();
+
 /** The budget period of `kind` in `timeZone` holding `instant`: its first instant, the next period's first, a label. */
 export function budgetPeriodAt(kind: BudgetPeriodKind, timeZone: string, instant: number | string | Date): BudgetPeriod {
   const ms = typeof instant === 'number' ? instant : new Date(instant).getTime();
+  const key = `${kind}|${timeZone}`;
+  const known = recent.get(key);
+  if (known && ms >= known.start && ms < known.end) return known.period;
+  const period = computePeriod(kind, timeZone, ms);
+  if (recent.size > 10_000) recent.clear();
+  recent.set(key, { period, start: Date.parse(period.start), end: Date.parse(period.end) });
+  return period;
+}
+
+function computePeriod(kind: BudgetPeriodKind, timeZone: string, ms: number): BudgetPeriod {
   const today = localDate(ms, timeZone);
   let first: { year: number; month: number; day: number };
   let next: { year: number; month: number; day: number };
