@@ -134,14 +134,28 @@ export class BudgetAdmission {
     this.budgets.delete(workspaceId);
   }
 
+  /**
+   * A workspace's block budgets: read once, then served from memory and read again in the background once
+   * older than the TTL (a definition change is enforced at most about a TTL late; the hot path never waits
+   * on PostgreSQL after the first call).
+   */
   private blockBudgets(workspaceId: string, now: number): Promise<BudgetDefinitionRow[]> {
     const cached = this.budgets.get(workspaceId);
     if (cached && now - cached.at < this.ttlMs) return cached.rows;
     const rows = this.deps.reads.blockBudgets(workspaceId);
-    rows.catch(() => this.budgets.delete(workspaceId));
     if (this.budgets.size > 50_000) this.budgets.clear();
-    this.budgets.set(workspaceId, { at: now, rows });
-    return rows;
+    if (!cached) {
+      rows.catch(() => this.budgets.delete(workspaceId));
+      this.budgets.set(workspaceId, { at: now, rows });
+      return rows;
+    }
+    // stale: keep answering from what is known while the fresh read runs, swap it in once it has arrived
+    cached.at = now;
+    rows.then(
+      (fresh) => this.budgets.set(workspaceId, { at: now, rows: Promise.resolve(fresh) }),
+      () => this.budgets.delete(workspaceId),
+    );
+    return cached.rows;
   }
 
   private async load(suffixes: readonly string[], refs: ReadonlyArray<CounterRef & { periodStart: string }>): Promise<void> {
