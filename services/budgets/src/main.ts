@@ -17,7 +17,6 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { Kysely, PostgresDialect } from 'kysely';
 import { NestFactory } from '@nestjs/core';
 import { BudgetCounters, budgetCountersPrefixFromEnv } from '@steward/budgets';
 import { loadConfig } from '@steward/config';
@@ -55,7 +54,6 @@ async function main(): Promise<void> {
   });
   const store = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
   await store.migrate();
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
 
   const names = natsNames(config.natsPrefix);
   const runner = new BudgetCommandRunner({ store, authorize: teamBudgetAuthorizer(new TeamAccess({ store })), maxAttempts: 20 });
