@@ -123,7 +123,7 @@ export function demoJobs(anchor: Date): DemoJob[] {
     // spread over the 20 hours before the anchor, newest last: Steward finishes a job still running after 24 h
     // as timed_out, so an older start could be swept between the loader's start and finish requests
     const startedAt = anchor.getTime() - Math.round(((count - 1 - index) / count) * 20 * 3_600_000) - 10 * 60_000 - Math.floor(random() * 600_000);
-    const outcome: 'success' | 'failed' | 'cancelled' | 'running' = index === count - 1 ? 'running' : index % 7 === 3 ? 'failed' : index === 10 ? 'cancelled' : 'success';
+    const outcome: 'success' | 'failed' | 'cancelled' | 'running' = index === count - 1 ? 'running' : index % 7 === 3 ? 'failed' : index === 11 ? 'cancelled' : 'success';
     let at = startedAt;
     let stepNumber = 1;
     const step = (offsetMs: number, record: Omit<JobStepRecord, 'stepId' | 'at'>): JobStepRecord => {
