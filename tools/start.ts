@@ -139,17 +139,17 @@ function runEntry(entry: string, args: readonly string[], env: NodeJS.ProcessEnv
  * the loader takes the one it kept in its state file, else the owner gets a new one (the bootstrap's
  * `tokens issue`, what `npm run user-token` runs).
  */
-async function runDemo(url: string, bootstrapOutput: string): Promise<void> {
+async function runDemo(url: string, bootstrapOutput: string, isStopping: () => boolean): Promise<void> {
   const token = /^Owner token\s+(stu_\S+)/m.exec(bootstrapOutput)?.[1];
   const email = /^Owner\s+(\S+@\S+)/m.exec(bootstrapOutput)?.[1];
   const env = { ...process.env, STEWARD_PROCESS: 'demo' };
   let run = await runEntry('tools/demo.ts', ['--url', url], token ? { ...env, STEWARD_TOKEN: token } : env, true);
-  if (run.code === 2 && email) {
+  if (run.code === 2 && email && !isStopping()) {
     const issued = await runEntry(BOOTSTRAP_ENTRY, ['tokens', 'issue', '--email', email], { ...process.env, STEWARD_PROCESS: 'bootstrap' }, false);
     const fresh = /stu_\S+/.exec(issued.output)?.[0];
     if (fresh) run = await runEntry('tools/demo.ts', ['--url', url], { ...env, STEWARD_TOKEN: fresh }, true);
   }
-  if (run.code !== 0) log('the demo data did not load (see above); the processes keep running');
+  if (run.code !== 0 && !isStopping()) log('the demo data did not load (see above); the processes keep running');
 }
 
 function printBanner(lines: readonly string[]): void {
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   if (printed === undefined) log('bootstrap failed (see above); the processes keep running');
   else {
     printBanner(printed.trimEnd().split('\n'));
-    if (process.argv.includes('--demo') && !stopping) await runDemo(url, printed);
+    if (process.argv.includes('--demo') && !stopping) await runDemo(url, printed, () => stopping);
   }
 }
 
