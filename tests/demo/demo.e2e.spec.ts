@@ -170,7 +170,7 @@ describe('demo data', () => {
     const openapi = await get<{ paths: Record<string, Record<string, unknown>> }>('/openapi.json');
     if (openapi.paths['/v1/workspaces/{wsId}/budgets']?.post) {
       await nonEmpty(`/v1/workspaces/${ws}/budgets`);
-      await nonEmpty(`/v1/budget-alerts?workspaceId=${ws}`);
+      await nonEmpty(`/v1/budget-alerts?workspaceId=${ws}&period=30d`);
     } else expect(first.notices.some((notice) => notice.startsWith('budgets:'))).toBe(true);
     if (openapi.paths['/v1/announcements']?.post) await nonEmpty('/v1/announcements');
     else expect(first.notices.some((notice) => notice.startsWith('announcements:'))).toBe(true);

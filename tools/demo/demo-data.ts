@@ -165,13 +165,30 @@ export function demoJobs(anchor: Date): DemoJob[] {
   return jobs;
 }
 
+/** Budget definitions (`POST /v1/workspaces/{wsId}/budgets`): small limits, so this month's and week's usage crosses thresholds. */
 export const DEMO_BUDGETS: ReadonlyArray<{ readonly workspace: DemoWorkspaceKey; readonly body: Record<string, unknown> }> = [
-  { workspace: 'production', body: { name: 'Production monthly spend', scope: 'workspace', period: 'monthly', limitUsd: '40', thresholds: [50, 80, 100], enforcement: 'notify' } },
-  { workspace: 'research', body: { name: 'Research weekly spend', scope: 'workspace', period: 'weekly', limitUsd: '5', thresholds: [50, 80, 100], enforcement: 'notify' } },
+  { workspace: 'production', body: { name: 'Production monthly spend', period: 'monthly', limitUsd: '25', thresholds: [50, 80, 100], enforcement: 'notify' } },
+  {
+    workspace: 'production',
+    body: { name: 'Claude Sonnet monthly cap', scope: { provider: 'anthropic', model: 'claude-sonnet-4-5-20250929' }, period: 'monthly', limitUsd: '15', thresholds: [80, 100], enforcement: 'block' },
+  },
+  { workspace: 'research', body: { name: 'Research weekly spend', period: 'weekly', limitUsd: '3', thresholds: [50, 80, 100], enforcement: 'notify' } },
 ];
 
-export const DEMO_ANNOUNCEMENTS: ReadonlyArray<Record<string, string>> = [
-  { kind: 'feature', title: 'Budgets and alerts', body: 'Set monthly, weekly or daily budgets per workspace and get told when spend crosses a threshold.' },
-  { kind: 'release', title: 'Steward 0.1', body: 'Usage analytics, job history, runtimes and billing in one console.' },
-  { kind: 'maintenance', title: 'Database maintenance on Sunday 02:00–03:00 UTC', body: 'The API stays up; usage recorded meanwhile shows up a few minutes late.' },
-];
+/** Announcements (`POST /v1/announcements`, platform administrators), addressed to the demo organization only. */
+export function demoAnnouncements(organizationId: string, anchor: Date): Array<Record<string, unknown>> {
+  const audience = { type: 'organizations', organizationIds: [organizationId] };
+  // the next Sunday 02:00–03:00 UTC after the anchor
+  const sunday = new Date(Date.UTC(anchor.getUTCFullYear(), anchor.getUTCMonth(), anchor.getUTCDate() + 7 - anchor.getUTCDay(), 2));
+  return [
+    { kind: 'feature', title: 'Budgets and alerts', body: 'Set monthly, weekly or daily budgets per workspace and get told when spend crosses a threshold.', audience },
+    { kind: 'release', title: 'Steward 0.1', body: 'Usage analytics, job history, runtimes and billing in one console.', audience },
+    {
+      kind: 'maintenance',
+      title: 'Database maintenance on Sunday 02:00–03:00 UTC',
+      body: 'The API stays up; usage recorded meanwhile shows up a few minutes late.',
+      audience,
+      window: { startsAt: sunday.toISOString(), endsAt: new Date(sunday.getTime() + 3_600_000).toISOString() },
+    },
+  ];
+}

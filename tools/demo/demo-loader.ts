@@ -5,7 +5,7 @@
  * carry deterministic Idempotency-Keys, usage and job steps deterministic ids, so a second run adds nothing.
  */
 import { JobDeliveryError, StewardJobClient, StewardUsageClient } from '@steward/sdk';
-import { DEMO_ANNOUNCEMENTS, DEMO_BUDGETS, DEMO_PEOPLE, DEMO_PRICES, DEMO_RUNTIMES, DEMO_WORKSPACES, demoJobs, type DemoRole, type DemoWorkspaceKey } from './demo-data';
+import { DEMO_BUDGETS, demoAnnouncements, DEMO_PEOPLE, DEMO_PRICES, DEMO_RUNTIMES, DEMO_WORKSPACES, demoJobs, type DemoRole, type DemoWorkspaceKey } from './demo-data';
 import { DemoApi, eventually } from './demo-http';
 import type { DemoSecrets } from './demo-state';
 import { DemoTeam, type DemoOrganization } from './demo-team';
@@ -94,7 +94,7 @@ export async function loadDemo(options: DemoLoadOptions): Promise<DemoLoadResult
         'the close job issues the first invoice after this month ends (plus the grace days). The public API offers no way to close a period early.',
     );
   }
-  if (offers('POST', '/v1/announcements')) await announcements(api, openapi, me.email, notice, log);
+  if (offers('POST', '/v1/announcements')) await announcements(api, openapi, demoAnnouncements(organization.organizationId, anchor), me.email, notice, log);
   else notice('announcements: the gateway has no POST /v1/announcements yet, so none were published');
 
   const people = [{ role: 'owner' as const, email: me.email ?? undefined }, ...DEMO_PEOPLE.map((person) => ({ role: person.role, email: person.email }))].map((person) => ({
@@ -201,26 +201,26 @@ async function budgets(api: DemoApi, organization: DemoOrganization, log: (line:
   }
 }
 
-async function announcements(api: DemoApi, openapi: OpenApi, email: string | null, notice: (line: string) => void, log: (line: string) => void): Promise<void> {
-  const existing = await api.all<{ id: string; title: string; status?: string; publishedAt?: string | null }>('/v1/announcements');
-  for (const announcement of DEMO_ANNOUNCEMENTS) {
+async function announcements(api: DemoApi, openapi: OpenApi, wanted: ReadonlyArray<Record<string, unknown>>, email: string | null, notice: (line: string) => void, log: (line: string) => void): Promise<void> {
+  type Announcement = { id: string; title: string; status?: string };
+  // a platform administrator lists drafts too (view=all); anyone else only what is published to them
+  const everything = await api.call<{ items: Announcement[] }>('GET', '/v1/announcements?view=all&pageSize=100', { accept: [400, 403] });
+  const existing = everything.status === 200 ? everything.body.items : await api.all<Announcement>('/v1/announcements');
+  for (const announcement of wanted) {
     let found = existing.find((candidate) => candidate.title === announcement.title);
     if (!found) {
-      const created = await api.call<{ id: string; title: string; status?: string; publishedAt?: string | null }>('POST', '/v1/announcements', {
-        body: announcement,
-        idempotencyKey: `steward-demo:announcement:${announcement.title}`,
-        accept: [403],
-      });
+      const created = await api.call<Announcement>('POST', '/v1/announcements', { body: announcement, idempotencyKey: `steward-demo:announcement:${String(announcement.title)}`, accept: [403] });
       if (created.status === 403) {
         notice(`announcements: ${email ?? 'the owner'} is not a platform administrator, so none were published`);
         return;
       }
       found = created.body;
-      log(`wrote the announcement "${announcement.title}"`);
+      log(`drafted the announcement "${String(announcement.title)}"`);
     }
-    const published = found.status === 'published' || Boolean(found.publishedAt);
-    if (!published && openapi.paths['/v1/announcements/{id}/publish']?.post !== undefined) {
+    // a draft is published; one a platform administrator unpublished stays so
+    if (found.status === 'draft' && openapi.paths['/v1/announcements/{id}/publish']?.post !== undefined) {
       await api.post(`/v1/announcements/${found.id}/publish`, {}, `steward-demo:announcement-publish:${found.id}`);
+      log(`published the announcement "${String(announcement.title)}"`);
     }
   }
 }
