@@ -2,6 +2,7 @@
  * `npm start`: brings up the local services if they are down, migrates, then
  * runs every Steward process as its own child and supervises them: a child
  * that dies is restarted with backoff; Ctrl-C stops them all cleanly.
+ * `npm start -- --demo` then loads the demo organization (tools/demo.ts) as the bootstrap's owner.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -120,6 +121,37 @@ function runBootstrap(url: string): Promise<string | undefined> {
   });
 }
 
+/** Runs a TypeScript entry of the repository to its end; resolves with its exit code and what it printed on stdout. */
+function runEntry(entry: string, args: readonly string[], env: NodeJS.ProcessEnv, echo: boolean): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, entry), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (echo) process.stdout.write(chunk);
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/**
+ * `--demo`: the demo loader, as the owner the bootstrap printed. On a later start the bootstrap shows no token:
+ * the loader takes the one it kept in its state file, else the owner gets a new one (the bootstrap's
+ * `tokens issue`, what `npm run user-token` runs).
+ */
+async function runDemo(url: string, bootstrapOutput: string, isStopping: () => boolean): Promise<void> {
+  const token = /^Owner token\s+(stu_\S+)/m.exec(bootstrapOutput)?.[1];
+  const email = /^Owner\s+(\S+@\S+)/m.exec(bootstrapOutput)?.[1];
+  const env = { ...process.env, STEWARD_PROCESS: 'demo' };
+  let run = await runEntry('tools/demo.ts', ['--url', url], token ? { ...env, STEWARD_TOKEN: token } : env, true);
+  if (run.code === 2 && email && !isStopping()) {
+    const issued = await runEntry(BOOTSTRAP_ENTRY, ['tokens', 'issue', '--email', email], { ...process.env, STEWARD_PROCESS: 'bootstrap' }, false);
+    const fresh = /stu_\S+/.exec(issued.output)?.[0];
+    if (fresh) run = await runEntry('tools/demo.ts', ['--url', url], { ...env, STEWARD_TOKEN: fresh }, true);
+  }
+  if (run.code !== 0 && !isStopping()) log('the demo data did not load (see above); the processes keep running');
+}
+
 function printBanner(lines: readonly string[]): void {
   const rule = '='.repeat(78);
   process.stdout.write(`\n${rule}\n${lines.join('\n')}\n${rule}\n\n`);
@@ -166,7 +198,10 @@ async function main(): Promise<void> {
   const printed = await runBootstrap(url);
   if (stopping) return;
   if (printed === undefined) log('bootstrap failed (see above); the processes keep running');
-  else printBanner(printed.trimEnd().split('\n'));
+  else {
+    printBanner(printed.trimEnd().split('\n'));
+    if (process.argv.includes('--demo') && !stopping) await runDemo(url, printed, () => stopping);
+  }
 }
 
 main().catch((error: unknown) => {
