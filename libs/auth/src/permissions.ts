@@ -39,6 +39,8 @@ export const ACTIONS = [
   'billing.write',
   'budgets.read',
   'budgets.write',
+  'notifications.read',
+  'notifications.write',
 ] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
@@ -134,6 +136,11 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'billing.write': { kind: 'write', description: 'change the plan and add credits', roles: BILLERS, scopes: [], perWorkspace: true },
   'budgets.read': { kind: 'read', description: 'read budgets and budget alerts', roles: ALL, scopes: ['read'] },
   'budgets.write': { kind: 'write', description: 'define and change budgets', roles: MONEY, scopes: [] },
+  // Notification channels are the organization's: the people who act on budgets, credits and invoices configure
+  // where those alerts go. Members and viewers neither read nor change them (endpoints are configuration), and a
+  // channel's secret is readable by nobody after the answer that made it.
+  'notifications.read': { kind: 'read', description: 'read notification channels and their delivery log', roles: MONEY, scopes: [], perWorkspace: true },
+  'notifications.write': { kind: 'write', description: 'create, change, rotate, test and delete notification channels; resend messages', roles: MONEY, scopes: [], perWorkspace: true },
 };
 
 /** One row of the matrix as published to the gateway, its tests and its docs. */
