@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { ProjectionDefinition } from '@steward/projections';
 import { billingReadModelProjections } from '@steward/billing';
 import { jobReadModelProjections } from '@steward/job-history';
+import { notificationReadModelProjections } from '@steward/notifications';
 import { runtimeReadModelProjections } from '@steward/runtime-registry';
 import { teamReadModelProjections } from '@steward/team-rbac';
 import { usageReadModelProjections } from '@steward/usage-metering';
@@ -25,6 +26,7 @@ export const projectionCatalog: readonly ProjectionDefinition[] = [
   ...jobReadModelProjections,
   ...runtimeReadModelProjections,
   ...billingReadModelProjections,
+  ...notificationReadModelProjections,
 ];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {
