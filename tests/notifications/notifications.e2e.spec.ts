@@ -31,6 +31,7 @@ interface Delivery {
   id: string;
   status: string;
   eventType: string;
+  round: number;
   attemptCount: number;
   deadReason: string | null;
   attempts: Array<{ attempt: number; round: number; outcome: string; statusCode: number | null; latencyMs: number; error: string | null }>;
@@ -125,7 +126,6 @@ describe('notifications over HTTP', () => {
   const channels = () => `/v1/organizations/${org}/notification-channels`;
   const createChannel = async (body: Record<string, unknown>) => client.expect<{ id: string; secret?: string; secretHint: string | null; url: string | null }>(201, 'POST', channels(), { token: owner, body });
   const test = async (channelId: string) => (await client.expect<{ messageId: string }>(202, 'POST', `${channels()}/${channelId}/test`, { token: owner, body: {} })).messageId;
-  const delivery = (messageId: string) => client.expect<Delivery>(200, 'GET', `/v1/organizations/${org}/notification-deliveries/${messageId}`, { token: owner });
   const settled = (messageId: string, status: string) =>
     waitFor(`message ${messageId} ${status}`, async () => {
       const answer = await client.call('GET', `/v1/organizations/${org}/notification-deliveries/${messageId}`, { token: owner });
