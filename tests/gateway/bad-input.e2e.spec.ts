@@ -21,6 +21,7 @@ import {
   loadOperations,
   sampleOf,
 } from './support/gateway-client';
+import { NOTIFICATION_BODY_OVERRIDES } from '../notifications/support/notification-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -42,6 +43,7 @@ const BASE_OVERRIDES: Record<string, Record<string, Json>> = {
   updateBillingSettings: { lowBalanceThresholds: ['100'] },
   recordInvoicePayment: { amountUsd: '49.00' },
   adjustBillingCredits: { amountCredits: '-1', reason: 'bad input suite' },
+  ...(NOTIFICATION_BODY_OVERRIDES as unknown as Record<string, Record<string, Json>>),
 };
 
 const UNKNOWN_FIELD = 'notAFieldOfThisRoute';
@@ -136,7 +138,7 @@ describe('bad input on every write route, from the OpenAPI document', () => {
     const invitation = await fixtures.invite(stack.ownerToken, stack.workspaceId, 'viewer');
     const member = await fixtures.newMember(stack.ownerToken, stack.workspaceId, 'viewer', 'target');
     const key = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, ['read'], 'target key');
-    pathValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id, jobId: 'bad-input-job' };
+    pathValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id, jobId: 'bad-input-job', messageId: 'msg_bad_input' };
   }, 120_000);
 
   afterAll(async () => {

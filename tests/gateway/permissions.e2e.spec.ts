@@ -21,6 +21,7 @@ import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/te
 import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, bodyFor, fillPath, loadOperations, startJobFixture } from './support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
+import { createChannelFixture, testMessageFixture } from '../notifications/support/notification-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -71,7 +72,22 @@ describe('permissions, from the matrix', () => {
     addBillingCredits: async () => ({ body: { credits: '1' } }),
     updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
     adjustBillingCredits: async () => ({ body: { amountCredits: '1', reason: 'permissions suite' } }),
+    // notifications: {id} names an email channel of the stack's organization (rotating its secret is a 409: allowed,
+    // refused by the rules), a fresh one per delete; {messageId} a test message of it
+    createNotificationChannel: async () => ({ body: { kind: 'email', recipients: ['suite@example.test'] } }),
+    getNotificationChannel: async () => ({ path: { id: await sharedChannel() } }),
+    updateNotificationChannel: async ({ role }) => ({ path: { id: await sharedChannel() }, body: { name: `Renamed by ${role}` } }),
+    rotateNotificationChannelSecret: async () => ({ path: { id: await sharedChannel() } }),
+    testNotificationChannel: async () => ({ path: { id: await sharedChannel() } }),
+    listNotificationChannelDeliveries: async () => ({ path: { id: await sharedChannel() } }),
+    deleteNotificationChannel: async ({ role }) => ({ path: { id: await createChannelFixture(client, stack.ownerToken, stack.organizationId, `deletable by ${role}`) } }),
+    getNotificationDelivery: async () => ({ path: { messageId: await sharedMessage() } }),
+    resendNotificationDelivery: async () => ({ path: { messageId: await sharedMessage() } }),
   };
+  let channelId: Promise<string> | undefined;
+  const sharedChannel = (): Promise<string> => (channelId ??= createChannelFixture(client, stack.ownerToken, stack.organizationId, 'permissions'));
+  let messageId: Promise<string> | undefined;
+  const sharedMessage = (): Promise<string> => (messageId ??= sharedChannel().then((channel) => testMessageFixture(client, stack.ownerToken, stack.organizationId, channel)));
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
   let invoiceId: Promise<string> | undefined;

@@ -26,15 +26,16 @@ import {
 } from './support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
+import { NOTIFICATION_BODY_OVERRIDES, createChannelFixture, testMessageFixture } from '../notifications/support/notification-fixtures';
 
 jest.setTimeout(120_000);
 
 const ALL_SCOPES = ['read', 'usage:write', 'jobs:write', 'runtimes:write'];
 /** Valid values the generator cannot make (a payment's amount): the wall answers for a valid request. */
-const BODY_OVERRIDES: Record<string, Record<string, Json>> = { recordInvoicePayment: { amountUsd: '49.00' }, adjustBillingCredits: { amountCredits: '-1', reason: 'wall' } };
+const BODY_OVERRIDES: Record<string, Record<string, Json>> = { recordInvoicePayment: { amountUsd: '49.00' }, adjustBillingCredits: { amountCredits: '-1', reason: 'wall' }, ...(NOTIFICATION_BODY_OVERRIDES as unknown as Record<string, Record<string, Json>>) };
 /** The path segment before a resource id → which fixture of a tenant it names. */
-type ResourceKind = 'invitation' | 'member' | 'apiKey' | 'job' | 'runtime' | 'invoice';
-const RESOURCE_BY_SEGMENT: Record<string, ResourceKind> = { invitations: 'invitation', members: 'member', 'api-keys': 'apiKey', jobs: 'job', runtimes: 'runtime', invoices: 'invoice' };
+type ResourceKind = 'invitation' | 'member' | 'apiKey' | 'job' | 'runtime' | 'invoice' | 'channel' | 'message';
+const RESOURCE_BY_SEGMENT: Record<string, ResourceKind> = { invitations: 'invitation', members: 'member', 'api-keys': 'apiKey', jobs: 'job', runtimes: 'runtime', invoices: 'invoice', 'notification-channels': 'channel', 'notification-deliveries': 'message' };
 
 interface Tenant {
   readonly organizationId: string;
@@ -45,6 +46,8 @@ interface Tenant {
   readonly job: string;
   readonly runtime: string;
   readonly invoice: string;
+  readonly channel: string;
+  readonly message: string;
 }
 
 function resourceKind(operation: Operation, name: string): ResourceKind {
@@ -87,6 +90,12 @@ describe('tenant walls, from the OpenAPI document', () => {
   /** What must never appear in an answer to an outsider. */
   let secretsOfA: string[];
 
+  /** A channel of the organization and a message of its delivery log. */
+  async function notificationFixtures(token: string, organizationId: string, label: string): Promise<{ channel: string; message: string }> {
+    const channel = await createChannelFixture(client, token, organizationId, `wall channel ${label}`);
+    return { channel, message: await testMessageFixture(client, token, organizationId, channel) };
+  }
+
   beforeAll(async () => {
     env = await createTestEnv();
     stack = await startStack(env);
@@ -99,7 +108,7 @@ describe('tenant walls, from the OpenAPI document', () => {
     const invitationA = await fixtures.invite(owner, stack.workspaceId, 'member');
     const memberA = await fixtures.newMember(owner, stack.workspaceId, 'member', 'member-a');
     const keyA = await fixtures.issueApiKey(owner, stack.workspaceId, ALL_SCOPES, 'key of tenant A');
-    tenantA = { organizationId: stack.organizationId, workspaceId: stack.workspaceId, invitation: invitationA.id, member: memberA.userId, apiKey: keyA.id, job: await startJobFixture(client, owner, stack.workspaceId, 'wall-job-a'), runtime: await createRuntimeFixture(client, owner, stack.workspaceId, 'wall runtime a'), invoice: await draftInvoiceFixture(env, client, owner, stack.organizationId) };
+    tenantA = { organizationId: stack.organizationId, workspaceId: stack.workspaceId, invitation: invitationA.id, member: memberA.userId, apiKey: keyA.id, job: await startJobFixture(client, owner, stack.workspaceId, 'wall-job-a'), runtime: await createRuntimeFixture(client, owner, stack.workspaceId, 'wall runtime a'), invoice: await draftInvoiceFixture(env, client, owner, stack.organizationId), ...(await notificationFixtures(owner, stack.organizationId, 'a')) };
     workspaceA2 = await fixtures.createWorkspace(owner, stack.organizationId, 'Workspace A2');
     adminA2 = (await fixtures.newMember(owner, workspaceA2, 'admin', 'admin-a2')).token;
     keyA2 = (await fixtures.issueApiKey(owner, workspaceA2, ALL_SCOPES, 'key of A2')).token;
@@ -119,6 +128,7 @@ describe('tenant walls, from the OpenAPI document', () => {
       job: await startJobFixture(client, ownerB, organizationB.workspaceId, 'wall-job-b'),
       runtime: await createRuntimeFixture(client, ownerB, organizationB.workspaceId, 'wall runtime b'),
       invoice: await draftInvoiceFixture(env, client, ownerB, organizationB.organizationId),
+      ...(await notificationFixtures(ownerB, organizationB.organizationId, 'b')),
     };
 
     const organization = await client.expect<{ name: string; owner: { email: string } }>(200, 'GET', `/v1/organizations/${stack.organizationId}`, { token: owner });

@@ -112,6 +112,8 @@ describe('per-workspace organization actions (the activity log)', () => {
       'models.read',
       'billing.read',
       'billing.write',
+      'notifications.read',
+      'notifications.write',
     ]);
   });
 });
