@@ -41,6 +41,8 @@ const BASE_OVERRIDES: Record<string, Record<string, Json>> = {
   addBillingCredits: { credits: '10' },
   updateBillingSettings: { lowBalanceThresholds: ['100'] },
   recordInvoicePayment: { amountUsd: '49.00' },
+  createAnnouncement: { kind: 'release', audience: { type: 'all' } },
+  updateAnnouncement: { title: 'Still valid' },
 };
 
 const UNKNOWN_FIELD = 'notAFieldOfThisRoute';
