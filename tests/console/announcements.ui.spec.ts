@@ -51,8 +51,8 @@ describe('announcements in the web console', () => {
     // a maintenance whose window runs backwards: the API's 400 lands on the field
     await page.getByRole('combobox', { name: ANNOUNCEMENTS.kind }).click();
     await page.getByRole('option', { name: ANNOUNCEMENTS.kinds.maintenance }).click();
-    await page.getByLabel(ANNOUNCEMENTS.titleField, { exact: true }).fill('Database upgrade');
-    await page.getByLabel(ANNOUNCEMENTS.body, { exact: true }).fill('The API pauses for ten minutes.');
+    await page.getByRole('textbox', { name: ANNOUNCEMENTS.titleField, exact: true }).fill('Database upgrade');
+    await page.getByRole('textbox', { name: ANNOUNCEMENTS.body, exact: true }).fill('The API pauses for ten minutes.');
     await page.getByLabel(ANNOUNCEMENTS.startsAt).fill('2027-03-01T23:00');
     await page.getByLabel(ANNOUNCEMENTS.endsAt).fill('2027-03-01T22:00');
     await page.getByRole('button', { name: ANNOUNCEMENTS.save }).click();
@@ -61,7 +61,7 @@ describe('announcements in the web console', () => {
 
     await page.getByRole('combobox', { name: ANNOUNCEMENTS.kind }).click();
     await page.getByRole('option', { name: ANNOUNCEMENTS.kinds.feature }).click();
-    await page.getByLabel(ANNOUNCEMENTS.titleField, { exact: true }).fill('Console news');
+    await page.getByRole('textbox', { name: ANNOUNCEMENTS.titleField, exact: true }).fill('Console news');
     await page.getByRole('button', { name: ANNOUNCEMENTS.save }).click();
     const row = page.getByTestId('managed-announcement').filter({ hasText: 'Console news' });
     await row.getByText(ANNOUNCEMENTS.status.draft!).waitFor();
@@ -109,7 +109,7 @@ describe('announcements in the web console', () => {
     const page = await harness.open({ token: harness.stack.ownerToken, path: '/announcements' });
     await page.getByRole('button', { name: `${ANNOUNCEMENTS.edit}: Console news` }).click();
     const dialog = page.getByRole('dialog', { name: ANNOUNCEMENTS.edit });
-    await dialog.getByLabel(ANNOUNCEMENTS.titleField, { exact: true }).fill('Console news, revised');
+    await dialog.getByRole('textbox', { name: ANNOUNCEMENTS.titleField, exact: true }).fill('Console news, revised');
     await dialog.getByRole('button', { name: ANNOUNCEMENTS.saveChanges }).click();
     await dialog.waitFor({ state: 'detached' });
     await waitFor('the revision for readers', async () => ((await mine(viewer.token)).items.some((item) => item.title === 'Console news, revised') ? true : undefined));

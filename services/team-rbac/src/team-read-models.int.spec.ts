@@ -220,7 +220,10 @@ describe('team read models, projected from the real team-rbac handlers', () => {
       userId: 'u-dave',
       workspaces: [{ workspaceId: ws1, organizationId: orgA, role: 'viewer' }],
       organizations: [],
+      // no organization role makes a platform administrator
+      platformAdmin: false,
     });
+    expect((await team.credentials.membershipsOf('u-b')).platformAdmin).toBe(false);
   });
 
   it('follows role changes and removals', async () => {
