@@ -44,6 +44,8 @@ const BASE_OVERRIDES: Record<string, Record<string, Json>> = {
   recordInvoicePayment: { amountUsd: '49.00' },
   adjustBillingCredits: { amountCredits: '-1', reason: 'bad input suite' },
   ...(NOTIFICATION_BODY_OVERRIDES as unknown as Record<string, Record<string, Json>>),
+  createAnnouncement: { kind: 'release', audience: { type: 'all' } },
+  updateAnnouncement: { title: 'Still valid' },
 };
 
 const UNKNOWN_FIELD = 'notAFieldOfThisRoute';

@@ -11,6 +11,9 @@
  * and operations naming their workspace in a header (OTLP's X-Steward-Workspace,
  * sent with the stack's workspace), judged with the role there.
  *
+ * Platform actions (announcement.manage) belong to platform administrators, whatever their roles: of the
+ * callers, only the stack's owner is one (the bootstrap made them one).
+ *
  * Calls that would destroy the fixtures get a throw-away target per call
  * (SETUP below); creating an organization runs last, as it makes each caller a
  * member of a second organization.
@@ -70,6 +73,12 @@ describe('permissions, from the matrix', () => {
     // billing: valid bodies (the generated samples are not a plan id nor an amount)
     changeBillingPlan: async () => ({ body: { planId: 'standard' } }),
     addBillingCredits: async () => ({ body: { credits: '1' } }),
+    // announcements: a published one addressed to all (a fresh one per unpublish, so the reads still find theirs)
+    createAnnouncement: async () => ({ body: { kind: 'release', audience: { type: 'all' } } }),
+    updateAnnouncement: async ({ role }) => ({ path: { id: await sharedAnnouncement() }, body: { title: `Revised by ${role}` } }),
+    publishAnnouncement: async () => ({ path: { id: await sharedAnnouncement() } }),
+    unpublishAnnouncement: async ({ role }) => ({ path: { id: await publishedAnnouncement(`unpublishable by ${role}`) } }),
+    markAnnouncementRead: async () => ({ path: { id: await sharedAnnouncement() } }),
     updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
     adjustBillingCredits: async () => ({ body: { amountCredits: '1', reason: 'permissions suite' } }),
     // notifications: {id} names an email channel of the stack's organization (rotating its secret is a 409: allowed,
@@ -90,6 +99,13 @@ describe('permissions, from the matrix', () => {
   const sharedMessage = (): Promise<string> => (messageId ??= sharedChannel().then((channel) => testMessageFixture(client, stack.ownerToken, stack.organizationId, channel)));
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
+  const publishedAnnouncement = async (title: string): Promise<string> => {
+    const drafted = await client.expect<{ id: string }>(201, 'POST', '/v1/announcements', { token: stack.ownerToken, body: { kind: 'feature', title, body: 'permissions', audience: { type: 'all' } } });
+    await client.expect(200, 'POST', `/v1/announcements/${drafted.id}/publish`, { token: stack.ownerToken, body: {} });
+    return drafted.id;
+  };
+  let announcementId: Promise<string> | undefined;
+  const sharedAnnouncement = (): Promise<string> => (announcementId ??= publishedAnnouncement('permissions'));
   let invoiceId: Promise<string> | undefined;
   const sharedInvoice = (): Promise<string> => (invoiceId ??= draftInvoiceFixture(env, client, stack.ownerToken, stack.organizationId));
 
@@ -146,8 +162,9 @@ describe('permissions, from the matrix', () => {
     for (const operation of table) {
       const entry = matrix.get(operation.permission as Action) as PermissionEntry;
       const callers = [
-        ...ROLES.map((role) => ({ role: role as string, token: tokens[role], may: entry.allowed[effectiveRole(operation, role, entry)] })),
-        ...keys.map((key) => ({ role: key.name, token: key.token, may: entry.scopes.some((scope) => key.scopes.includes(scope)) })),
+        // a platform action: the stack's owner is the bootstrap's, a platform administrator; nobody else here is
+        ...ROLES.map((role) => ({ role: role as string, token: tokens[role], may: entry.platform ? role === 'owner' : entry.allowed[effectiveRole(operation, role, entry)] })),
+        ...keys.map((key) => ({ role: key.name, token: key.token, may: !entry.platform && entry.scopes.some((scope) => key.scopes.includes(scope)) })),
       ];
       for (const { role, token, may } of callers) {
         const setup = await setups[operation.operationId]?.({ role: role.replace(/[^a-z]+/gi, '-') });

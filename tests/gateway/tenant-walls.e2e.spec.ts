@@ -8,7 +8,8 @@
  *   (d) someone who reaches the resource id of another tenant through a path of their own,
  * and must answer a 404 problem that carries nothing of the other tenant; no
  * event is appended and the tenant's things are untouched afterwards.
- * Future routes join by being in the document.
+ * Future routes join by being in the document. The platform's announcements name no tenant: their wall is
+ * the audience (an announcement addressed to another organization does not exist for the caller).
  */
 import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
 import {
@@ -102,7 +103,7 @@ describe('tenant walls, from the OpenAPI document', () => {
     client = new GatewayClient(stack.url);
     const fixtures = new Fixtures(client);
     operations = await loadOperations(client);
-    walled = operations.filter((operation) => operation.pathParams.length > 0);
+    walled = operations.filter((operation) => operation.pathParams.some((name) => name === 'orgId' || name === 'wsId'));
 
     const owner = stack.ownerToken;
     const invitationA = await fixtures.invite(owner, stack.workspaceId, 'member');
@@ -173,8 +174,9 @@ describe('tenant walls, from the OpenAPI document', () => {
     expect(ids).toEqual(
       expect.arrayContaining(['getOrganization', 'createWorkspace', 'getWorkspace', 'updateWorkspace', 'inviteMember', 'revokeInvitation', 'changeMemberRole', 'removeMember', 'issueApiKey', 'revokeApiKey', 'listActivity', 'exportActivity']),
     );
-    // every operation either names its tenant (orgId / wsId) or is reachable without one
-    for (const operation of walled) expect(operation.pathParams.some((name) => name === 'orgId' || name === 'wsId')).toBe(true);
+    // every operation with a path parameter names its tenant (orgId / wsId), but the platform's announcements (walled by their audience below)
+    const untenanted = operations.filter((operation) => operation.pathParams.length > 0 && !walled.includes(operation));
+    expect(untenanted.map((operation) => operation.path).filter((path) => !path.startsWith('/v1/announcements/'))).toEqual([]);
     // a body that cannot be generated fails here, naming the operation
     for (const operation of operations) bodyFor(operation);
   });
@@ -250,6 +252,27 @@ describe('tenant walls, from the OpenAPI document', () => {
     // and B's list of members holds only B's people
     const membersB = await client.expect<{ items: Array<{ userId: string }> }>(200, 'GET', `/v1/workspaces/${tenantB.workspaceId}/members`, { token: ownerB });
     expect(membersB.items.map((member) => member.userId)).not.toContain(tenantA.member);
+  });
+
+  it('announcements: one addressed to organization B does not exist for A’s people (404 on marking it read, absent from their list)', async () => {
+    const drafted = await client.expect<{ id: string }>(201, 'POST', '/v1/announcements', {
+      token: stack.ownerToken,
+      body: { kind: 'feature', title: 'For B only', body: 'B’s news', audience: { type: 'organizations', organizationIds: [tenantB.organizationId] } },
+    });
+    await client.expect(200, 'POST', `/v1/announcements/${drafted.id}/publish`, { token: stack.ownerToken, body: {} });
+    const ofB = await client.expect<{ items: Array<{ id: string }> }>(200, 'GET', '/v1/announcements', { token: ownerB });
+    expect(ofB.items.map((item) => item.id)).toContain(drafted.id);
+    const head = await eventHead(env.pool);
+    for (const token of [adminA2, stack.ownerToken]) {
+      const list = await client.expect<{ items: Array<{ id: string }> }>(200, 'GET', '/v1/announcements', { token });
+      expect(list.items.map((item) => item.id)).not.toContain(drafted.id);
+      const answer = await client.call('POST', `/v1/announcements/${drafted.id}/read`, { token, body: {} });
+      expect(answer.status).toBe(404);
+      expect(answer.text).not.toContain('For B only');
+    }
+    // nor for an API key, whatever its scopes (announcements are for people)
+    expect((await client.call('GET', '/v1/announcements', { token: keyB })).status).toBe(403);
+    expect(await eventHead(env.pool)).toBe(head);
   });
 
   it('the walls hold in the other direction: B’s things stay invisible to A’s owner', async () => {

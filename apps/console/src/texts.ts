@@ -55,6 +55,7 @@ export const NAV = {
   runtimeEnvironments: 'Runtime Environments',
   modelSettings: 'Model Settings',
   billing: 'Billing',
+  announcements: 'Announcements',
 } as const;
 
 export const STATES = {
@@ -82,6 +83,44 @@ export const DASHBOARD = {
   noActivity: 'No recent activity.',
   showMore: 'Show more',
   loading: 'Loading the dashboard…',
+  billing: 'Billing and plan',
+  /** A section the caller's role does not show (the guide's "Access and Visibility"). */
+  withheld: 'Your role does not show this section. Ask your organization owner or administrator for access.',
+  announcements: 'Announcements',
+  noAnnouncements: 'No new announcements.',
+  allAnnouncements: 'All announcements',
+} as const;
+
+/** The Announcements screen: platform news for everyone, authored by platform administrators. */
+export const ANNOUNCEMENTS = {
+  title: 'Announcements',
+  loading: 'Loading the announcements…',
+  none: 'No announcements for you.',
+  unread: 'Unread',
+  markRead: 'Mark as read',
+  onlyUnread: 'Only unread',
+  kinds: { feature: 'New feature', release: 'Release', maintenance: 'Maintenance' } as Record<string, string>,
+  window: (from: string, to: string) => `${from} – ${to}`,
+  manage: 'Manage announcements',
+  create: 'New announcement',
+  kind: 'Kind',
+  titleField: 'Title',
+  body: 'Message',
+  audience: 'Audience',
+  audienceAll: 'All organizations',
+  audienceSome: 'Some organizations',
+  organizationIds: 'Organization IDs (comma-separated)',
+  startsAt: 'Maintenance starts',
+  endsAt: 'Maintenance ends',
+  save: 'Save draft',
+  publish: 'Publish',
+  unpublish: 'Unpublish',
+  edit: 'Edit',
+  saveChanges: 'Save changes',
+  cancel: 'Cancel',
+  status: { draft: 'Draft', published: 'Published', unpublished: 'Unpublished' } as Record<string, string>,
+  created: 'Announcement saved as a draft',
+  noneAuthored: 'No announcements yet.',
 } as const;
 
 export const TEAM_SETTINGS = {

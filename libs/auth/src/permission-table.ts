@@ -10,7 +10,7 @@ export function renderPermissionTable(): string {
   for (const entry of permissionMatrix()) {
     const cells = [
       `\`${entry.action}\``,
-      [entry.kind, entry.adminOnly ? 'admin area' : entry.self ? 'own profile' : undefined, entry.perWorkspace ? 'per workspace' : undefined]
+      [entry.kind, entry.adminOnly ? 'admin area' : entry.platform ? 'platform administrators only' : entry.self ? (entry.action.startsWith('announcement.') ? 'every person' : 'own profile') : undefined, entry.perWorkspace ? 'per workspace' : undefined]
         .filter((part) => part !== undefined)
         .join(', '),
       ...ALL_ROLES.map((role) => (entry.allowed[role] ? '✓' : '–')),

@@ -60,9 +60,9 @@ describe('the permission matrix', () => {
   });
 
   describe.each(permissionMatrix().map((entry) => [entry.action, entry] as const))('%s', (action, entry) => {
-    it('is allowed to the owner', () => {
-      expect(entry.allowed.owner).toBe(true);
-      expect(can(user('owner'), action, { organizationId: ORG, workspaceId: WS })).toBe(true);
+    it('is allowed to the owner (a platform action: to platform administrators only, never by a role)', () => {
+      expect(entry.allowed.owner).toBe(!entry.platform);
+      expect(can(user('owner'), action, { organizationId: ORG, workspaceId: WS })).toBe(!entry.platform);
     });
 
     it('agrees with can() for every role, in the workspace and organization-wide', () => {
@@ -75,7 +75,7 @@ describe('the permission matrix', () => {
     });
 
     it('is admin-only exactly when neither members nor viewers may do it', () => {
-      expect(entry.adminOnly).toBe(!entry.allowed.member && !entry.allowed.viewer);
+      expect(entry.adminOnly).toBe(!entry.platform && !entry.allowed.member && !entry.allowed.viewer);
     });
 
     if (entry.kind === 'write' && !entry.self) {
@@ -96,11 +96,36 @@ describe('the permission matrix', () => {
     const viewerWrites = writeActions.filter((entry) => entry.allowed.viewer).map((entry) => entry.action);
     expect(viewerWrites.sort()).toEqual(['organization.create', 'profile.update']);
     expect(permissionMatrix().filter((entry) => entry.self).map((entry) => entry.action).sort()).toEqual([
+      'announcement.read',
       'billing.plans.read',
       'organization.create',
       'profile.read',
       'profile.update',
     ]);
+  });
+
+  describe('platform administrators (announcement.manage)', () => {
+    const platformAdmin = (principal: UserPrincipal): UserPrincipal => ({ ...principal, platformAdmin: true });
+
+    it('are the only ones allowed, whatever their organization role; an owner is not one', () => {
+      for (const role of ALL_ROLES) {
+        expect(can(orgUser(role), 'announcement.manage')).toBe(false);
+        expect(can(platformAdmin(orgUser(role)), 'announcement.manage')).toBe(true);
+      }
+      expect(can(platformAdmin({ kind: 'user', userId: 'u-none', memberships: {} }), 'announcement.manage')).toBe(true);
+    });
+
+    it('refuse others with a 403 naming the platform administrator, not the admin-only detail', () => {
+      const error = thrown(() => assertCan(orgUser('owner'), 'announcement.manage', { organizationId: ORG }));
+      expect(error.code).toBe(AuthErrorCode.Forbidden);
+      expect(error.detail).toContain('platform administrator');
+      expect(error.detail).not.toBe(ADMIN_ONLY_DETAIL);
+    });
+
+    it('never include an API key', () => {
+      expect(can({ ...key(['read', 'usage:write', 'jobs:write', 'runtimes:write']), platformAdmin: true } as ApiKeyPrincipal, 'announcement.manage')).toBe(false);
+      expect(can(key(['read']), 'announcement.read')).toBe(false);
+    });
   });
 
   it('lets only owners and admins manage members, invitations, keys and models', () => {

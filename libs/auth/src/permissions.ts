@@ -43,6 +43,8 @@ export const ACTIONS = [
   'budgets.reserve',
   'notifications.read',
   'notifications.write',
+  'announcement.read',
+  'announcement.manage',
 ] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
@@ -77,6 +79,12 @@ interface MatrixRow {
    * each event's workspace (checked one by one), the price catalogue of every workspace's model settings.
    */
   readonly perWorkspace?: true;
+  /**
+   * A platform action: allowed to a platform administrator (a person the configuration or the bootstrap made
+   * one, `UserPrincipal.platformAdmin`) whatever their roles, refused to everyone else; no organization role
+   * grants it (an organization's owner is not a platform administrator).
+   */
+  readonly platform?: true;
 }
 
 const ALL: readonly Role[] = ['owner', 'admin', 'billing', 'member', 'viewer'];
@@ -147,6 +155,9 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   // channel's secret is readable by nobody after the answer that made it.
   'notifications.read': { kind: 'read', description: 'read notification channels and their delivery log', roles: MONEY, scopes: [], perWorkspace: true },
   'notifications.write': { kind: 'write', description: 'create, change, rotate, test and delete notification channels; resend messages', roles: MONEY, scopes: [], perWorkspace: true },
+  // Platform announcements: every person reads those addressed to one of their organizations (and marks them read).
+  'announcement.read': { kind: 'read', description: 'read and mark read the announcements addressed to you', roles: ALL, scopes: [], self: true },
+  'announcement.manage': { kind: 'write', description: 'author, publish and unpublish platform announcements', roles: [], scopes: [], platform: true },
 };
 
 /** One row of the matrix as published to the gateway, its tests and its docs. */
@@ -163,6 +174,8 @@ export interface PermissionEntry {
    * limited to those workspaces (see MatrixRow.perWorkspace).
    */
   readonly perWorkspace: boolean;
+  /** Platform administrators only, whatever their roles (see MatrixRow.platform): `allowed` is false for every role. */
+  readonly platform: boolean;
   readonly allowed: Readonly<Record<Role, boolean>>;
   readonly scopes: readonly ApiKeyScope[];
 }
@@ -174,9 +187,10 @@ const ENTRIES: readonly PermissionEntry[] = ACTIONS.map((action) => {
     action,
     kind: row.kind,
     description: row.description,
-    adminOnly: !allowed.member && !allowed.viewer,
+    adminOnly: row.platform !== true && !allowed.member && !allowed.viewer,
     self: row.self === true,
     perWorkspace: row.perWorkspace === true,
+    platform: row.platform === true,
     allowed: Object.freeze(allowed),
     scopes: Object.freeze([...row.scopes]),
   });
@@ -232,6 +246,7 @@ function decide(principal: Principal, action: Action, target: AccessTarget): Dec
   if (target.organizationId !== undefined && target.organizationId !== principal.organizationId) {
     return { outcome: 'out_of_scope' };
   }
+  if (entry.platform) return principal.kind === 'user' && principal.platformAdmin === true ? { outcome: 'allowed' } : { outcome: 'forbidden' };
   if (principal.kind === 'api_key') {
     // A key lives in one workspace; organization-level actions are evaluated in that workspace too.
     if (target.workspaceId !== undefined && target.workspaceId !== principal.workspaceId) return { outcome: 'out_of_scope' };
@@ -276,7 +291,9 @@ export function assertCan(principal: Principal, action: Action, target: AccessTa
     });
   }
   const entry = entryOf(action);
-  const detail = entry.adminOnly
+  const detail = entry.platform
+    ? `Only a platform administrator may ${entry.description}.`
+    : entry.adminOnly
     ? ADMIN_ONLY_DETAIL
     : principal.kind === 'api_key'
       ? `This API key's scopes do not allow it to ${entry.description}.`

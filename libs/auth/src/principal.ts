@@ -18,6 +18,11 @@ export interface UserPrincipal {
   readonly organizationId?: string;
   readonly memberships: Readonly<Record<string, Role>>;
   readonly orgRole?: Role;
+  /**
+   * A platform administrator (STEWARD_PLATFORM_ADMINS, or the owner a fresh install was bootstrapped with):
+   * authors platform announcements. Distinct from every organization role.
+   */
+  readonly platformAdmin?: boolean;
 }
 
 /**

@@ -40,6 +40,7 @@ export const ID_PREFIXES = {
   budgetReservation: 'rsv',
   notificationChannel: 'nch',
   notificationMessage: 'msg',
+  announcement: 'ann',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 export const ID_KINDS = Object.keys(ID_PREFIXES) as IdKind[];

@@ -23,7 +23,7 @@ import { loadConfig } from '@steward/config';
 import { BILLING_ERROR_HTTP_STATUS, BUDGET_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, NOTIFICATION_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
-import { ApiKeyUsageRecorder, TEAM_PROJECTION, TeamCredentialRepository, WorkspaceOrganizations, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
+import { ApiKeyUsageRecorder, TEAM_PROJECTION, TeamCredentialRepository, WorkspaceOrganizations, parsePlatformAdmins, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
 import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from './auth';
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   // The first lease comes with replicas.start() below; until then nothing is served from either cache.
   const authenticator = new StewardAuthenticator({
     pool,
-    credentials: new TeamCredentialRepository({ db }),
+    credentials: new TeamCredentialRepository({ db, platformAdmins: parsePlatformAdmins(process.env.STEWARD_PLATFORM_ADMINS) }),
     apiKeyUse: new ApiKeyUsageRecorder({ db }),
     oidc,
     logger,

@@ -70,6 +70,28 @@ function workspaceCreated(tenant: Tenant, createdAt: string, occurredAt?: string
   };
 }
 
+/** A platform announcement drafted for the tenant's organization (its author stands for the tenant: the count's key). */
+function announcementDrafted(tenant: Tenant, draftedAt: string): Appendable {
+  const announcementId = `ann_${randomUUID().replace(/-/g, '')}`;
+  return {
+    streamId: TeamStreams.announcement(announcementId),
+    event: event(
+      'AnnouncementDrafted',
+      {
+        announcementId,
+        kind: 'feature',
+        title: 'Quarantine',
+        body: 'A poison test',
+        audience: { type: 'organizations', organizationIds: [tenant.organizationId] },
+        window: null,
+        authoredBy: tenant.organizationId,
+        draftedAt,
+      },
+      metadata(tenant),
+    ),
+  };
+}
+
 /** A priced call as metering records it; `time` may be one no read model can hold (the poison). */
 function usageRecorded(tenant: Tenant, time: string): Appendable {
   const receivedAt = new Date().toISOString();
@@ -228,6 +250,12 @@ const CASES: Readonly<Record<string, PoisonCase>> = {
     poison: (tenant) => workspaceCreated(tenant, FIXED_TIME, YEAR_ZERO),
     repair: (data) => data,
     count: (db, tenant) => countRows(db, 'activity', 'activity_entries', 'organization_id', tenant.organizationId),
+  },
+  announcements: {
+    good: (tenant) => announcementDrafted(tenant, new Date().toISOString()),
+    poison: (tenant) => announcementDrafted(tenant, YEAR_ZERO),
+    repair: (data) => ({ ...data, draftedAt: FIXED_TIME }),
+    count: (db, tenant) => countRows(db, 'announcements', 'announcements', 'authored_by', tenant.organizationId),
   },
   chargeback: {
     good: (tenant) => usageRecorded(tenant, new Date(Date.parse(FIXED_TIME) + Math.floor(Math.random() * 3_600_000)).toISOString()),

@@ -16,7 +16,8 @@ import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
 import { runService, startOpsServerFromEnv } from '@steward/observability';
-import { migrateUserTokens } from '@steward/team-rbac';
+import { PlatformAdminDirectory, migrateUserTokens, parsePlatformAdmins } from '@steward/team-rbac';
+import { Kysely, PostgresDialect } from 'kysely';
 import { matrixAuthorizer } from './shared/team-authorizer';
 import { TeamRbacModule } from './team-rbac.module';
 import { UserTokenStore } from './user-tokens/user-token.store';
@@ -33,7 +34,9 @@ runService('team-rbac', async ({ logger, telemetry }) => {
   await migrateUserTokens(pool);
 
   const names = natsNames(config.natsPrefix);
-  const app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer, userTokens: new UserTokenStore(pool) }), {
+  const platformAdmins = new PlatformAdminDirectory({ db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), configured: parsePlatformAdmins(process.env.STEWARD_PLATFORM_ADMINS) });
+  const isPlatformAdmin = (userId: string): Promise<boolean> => platformAdmins.isPlatformAdmin(userId);
+  const app = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer, userTokens: new UserTokenStore(pool), isPlatformAdmin }), {
     ...commandTransportOptions({ servers: config.natsUrl, queue: TEAM_RBAC_QUEUE, name: `steward-team-rbac-${process.pid}` }),
     logger: ['error', 'warn'],
   });

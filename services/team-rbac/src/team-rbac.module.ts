@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { EventStore } from '@steward/event-store';
 import type { NatsNames } from '@steward/messaging';
+import { announcementHandler, type PlatformAdminCheck } from './announcements/announcement.handler';
 import { apiKeyHandler } from './api-keys/api-key.handler';
 import { invitationHandler } from './invitations/invitation.handler';
 import { organizationHandler } from './organizations/organization.handler';
@@ -17,6 +18,8 @@ export interface TeamRbacModuleOptions {
   readonly authorize: TeamAuthorizer;
   /** Issues a new person's user token on accepting an invitation (UserTokenStore over the team's user-token table). */
   readonly userTokens: UserTokenIssuer;
+  /** Who is a platform administrator (PlatformAdminDirectory over the read model and STEWARD_PLATFORM_ADMINS). */
+  readonly isPlatformAdmin: PlatformAdminCheck;
   /** Attempts on a concurrency conflict before CONFLICT. Default 4. */
   readonly maxAttempts?: number;
 }
@@ -38,6 +41,7 @@ export class TeamRbacModule {
         invitationHandler(options.names, options.userTokens),
         apiKeyHandler(options.names),
         userProfileHandler(options.names),
+        announcementHandler(options.names, options.isPlatformAdmin),
       ],
       providers: [{ provide: TeamCommandRunner, useValue: runner }],
     };

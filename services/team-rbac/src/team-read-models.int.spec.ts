@@ -89,13 +89,18 @@ describe('team read models, projected from the real team-rbac handlers', () => {
   it('counts workspaces by status for the dashboard, with the newest activity', async () => {
     expect(await team.organizations.workspaceCounts(orgA)).toEqual({ total: 3, active: 1, suspended: 1, others: 1, provisioning: 0, attention: 1 });
     const overview = await team.organizations.organizationOverview(orgA, { recentActivity: 3 });
-    expect(overview?.workspaces.total).toBe(3);
-    expect(overview?.recentActivity.map((entry) => entry.summary)).toEqual([
+    expect(overview?.workspaces?.total).toBe(3);
+    expect(overview?.recentActivity?.map((entry) => entry.summary)).toEqual([
       'Member u-dave role changed from member to viewer',
       'API key revoked',
       'API key "Old" (stw_gone0001) issued',
     ]);
-    expect(overview?.recentActivity.every((entry) => entry.organizationId === orgA)).toBe(true);
+    expect(overview?.recentActivity?.every((entry) => entry.organizationId === orgA)).toBe(true);
+    // a reader of none of the log: the section is left out, not empty; workspaces likewise when asked
+    const withheld = await team.organizations.organizationOverview(orgA, { activityWorkspaces: [], workspaces: false });
+    expect(withheld).toBeDefined();
+    expect(withheld && 'recentActivity' in withheld).toBe(false);
+    expect(withheld?.workspaces).toBeUndefined();
     expect(await team.organizations.organizationOverview(`org-${randomUUID()}`)).toBeUndefined();
     expect(await team.organizations.workspaceCounts(orgB)).toMatchObject({ total: 1, active: 1 });
   });
@@ -215,7 +220,10 @@ describe('team read models, projected from the real team-rbac handlers', () => {
       userId: 'u-dave',
       workspaces: [{ workspaceId: ws1, organizationId: orgA, role: 'viewer' }],
       organizations: [],
+      // no organization role makes a platform administrator
+      platformAdmin: false,
     });
+    expect((await team.credentials.membershipsOf('u-b')).platformAdmin).toBe(false);
   });
 
   it('follows role changes and removals', async () => {

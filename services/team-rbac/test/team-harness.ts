@@ -17,6 +17,8 @@ import { CommandClient, MessagingError, commandTransportOptions, natsNames, type
 import { ProjectionHost } from '@steward/projections';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import {
+  PlatformAdminDirectory,
+  parsePlatformAdmins,
   ActivityRepository,
   ApiKeyReadRepository,
   ApiKeyUsageRecorder,
@@ -53,6 +55,8 @@ export interface TeamHarnessOptions {
   readonly projections?: boolean;
   /** The NATS client's name (default `team-harness`). */
   readonly name?: string;
+  /** STEWARD_PLATFORM_ADMINS of the service (default none). */
+  readonly platformAdmins?: string;
 }
 
 /** The team read model's repositories, one per feature, over the harness's database. */
@@ -100,7 +104,9 @@ export class TeamHarness {
     await migrateUserTokens(env.pool);
     const names = natsNames(env.natsPrefix);
     const userTokens = new UserTokenStore(env.pool);
-    const service = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer, userTokens }), {
+    const platformAdmins = new PlatformAdminDirectory({ db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool: env.pool }) }), configured: parsePlatformAdmins(options.platformAdmins) });
+    const isPlatformAdmin = (userId: string): Promise<boolean> => platformAdmins.isPlatformAdmin(userId);
+    const service = await NestFactory.createMicroservice(TeamRbacModule.register({ store, names, authorize: matrixAuthorizer, userTokens, isPlatformAdmin }), {
       ...commandTransportOptions({ servers: env.natsUrl, queue: 'team-rbac', gracePeriodMs: 100 }),
       logger: false,
     });

@@ -19,7 +19,8 @@ export class ApiProblem extends Error {
   }
 }
 
-const authenticate: Middleware = {
+/** The session's token on every request, a 401 a sign-out: shared by every client of the gateway. */
+export const authenticate: Middleware = {
   onRequest({ request }) {
     const token = session.token();
     if (token !== undefined) request.headers.set('authorization', `Bearer ${token}`);

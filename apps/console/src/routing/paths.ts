@@ -7,6 +7,7 @@ export const paths = {
   /** The link an invitee opens: the token in the fragment, which the browser never sends. */
   inviteLink: (origin: string, token: string) => `${origin}/accept-invite#token=${encodeURIComponent(token)}`,
   profile: '/profile',
+  announcements: '/announcements',
   overview: (orgId: string) => `/organizations/${orgId}/overview`,
   activityLogs: (orgId: string) => `/organizations/${orgId}/activity-logs`,
   billing: (orgId: string) => `/organizations/${orgId}/billing`,

@@ -12,6 +12,7 @@ import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import TuneIcon from '@mui/icons-material/Tune';
 import PersonIcon from '@mui/icons-material/Person';
 import CreditCardIcon from '@mui/icons-material/CreditCard';
+import CampaignIcon from '@mui/icons-material/Campaign';
 import type { QueryClient } from '@tanstack/react-query';
 import { type ComponentType, lazy, useState } from 'react';
 import { NAV } from '../texts';
@@ -84,4 +85,5 @@ export const SCREENS: readonly ScreenEntry[] = [
   { scope: 'workspace', segment: 'runtime-environments', label: NAV.runtimeEnvironments, icon: MemoryIcon, ...screenCode(() => import('../screens/runtime-environments/runtime-environments-screen')) },
   { scope: 'workspace', segment: 'model-settings', label: NAV.modelSettings, icon: TuneIcon, ...screenCode(() => import('../screens/model-settings/model-settings-screen')) },
   { scope: 'account', segment: 'profile', label: NAV.profile, icon: PersonIcon, ...screenCode(() => import('../screens/profile/profile-screen')) },
+  { scope: 'account', segment: 'announcements', label: NAV.announcements, icon: CampaignIcon, ...screenCode(() => import('../screens/announcements/announcements-screen')) },
 ];

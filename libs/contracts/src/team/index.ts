@@ -4,3 +4,4 @@ export * from './team-streams';
 export * from './team-events';
 export * from './team-commands';
 export * from './team-errors';
+export * from './announcements';

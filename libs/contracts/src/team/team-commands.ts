@@ -15,6 +15,7 @@ import {
   TimeZoneSchema,
   WorkspaceStatusSchema,
 } from './team-fields';
+import { AnnouncementCommandPayloads } from './announcements';
 
 /*
  * The payloads of the team context's commands (the `payload` of a
@@ -147,6 +148,7 @@ export const TeamCommandPayloads = {
   IssueApiKey: IssueApiKeyPayload,
   RevokeApiKey: RevokeApiKeyPayload,
   UpdateUserProfile: UpdateUserProfilePayload,
+  ...AnnouncementCommandPayloads,
 } as const;
 
 export type TeamCommandType = keyof typeof TeamCommandPayloads;

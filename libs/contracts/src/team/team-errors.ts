@@ -30,6 +30,8 @@ export enum TeamErrorCode {
   InvalidToken = 'INVALID_TOKEN',
   ApiKeyExists = 'API_KEY_EXISTS',
   ApiKeyRevoked = 'API_KEY_REVOKED',
+  /** An announcement with this id exists already (409). */
+  AnnouncementExists = 'ANNOUNCEMENT_EXISTS',
   /** Another change landed first and this command cannot be safely decided again (409). */
   Conflict = 'CONFLICT',
   /** The event store could not be reached; the command may be resent with the same id (503). */
@@ -59,6 +61,7 @@ export const TEAM_ERROR_HTTP_STATUS: Readonly<Record<TeamErrorCode, number>> = {
   [TeamErrorCode.InvitationRevoked]: 409,
   [TeamErrorCode.ApiKeyExists]: 409,
   [TeamErrorCode.ApiKeyRevoked]: 409,
+  [TeamErrorCode.AnnouncementExists]: 409,
   [TeamErrorCode.Conflict]: 409,
   [TeamErrorCode.InvitationExpired]: 410,
   [TeamErrorCode.Unavailable]: 503,

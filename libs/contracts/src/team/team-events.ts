@@ -14,6 +14,7 @@ import {
   TimeZoneSchema,
   WorkspaceStatusSchema,
 } from './team-fields';
+import { ANNOUNCEMENT_EVENTS } from './announcements';
 
 /*
  * The team context's events, version 1. Streams (see TeamStreams):
@@ -22,7 +23,8 @@ import {
  *                           MemberJoined, MemberRoleChanged, MemberRemoved
  *   team-invitation-<id>    MemberInvited, InvitationAccepted, InvitationRevoked
  *   team-apikey-<id>        ApiKeyIssued, ApiKeyRevoked
- *   team-user-<id>          UserProfileUpdated
+ *   team-user-<id>          UserProfileUpdated, AnnouncementRead
+ *   team-announcement-<id>, team-platform-admins: see ./announcements
  * Last use of an API key is not an event: the gateway writes it to the read model.
  */
 
@@ -218,11 +220,16 @@ export const TEAM_EVENTS = [
   ApiKeyIssued,
   ApiKeyRevoked,
   UserProfileUpdated,
+  ...ANNOUNCEMENT_EVENTS,
 ] as const;
 
 /** One team event as the deciders see it: `type` plus validated `data` (latest version). */
 export type TeamEvent = DefinedEvent<(typeof TEAM_EVENTS)[number]>;
 export type TeamEventType = TeamEvent['type'];
 export type TeamEventOf<T extends TeamEventType> = Extract<TeamEvent, { type: T }>;
+/** The announcement events (see ./announcements): the team read model leaves them to the announcements one. */
+export type AnnouncementEventType = (typeof ANNOUNCEMENT_EVENTS)[number]['type'];
+/** The team events of organizations, workspaces, members, invitations, keys and profiles. */
+export type TeamMembershipEvent = TeamEventOf<Exclude<TeamEventType, AnnouncementEventType>>;
 
 export const teamEventRegistry = new EventRegistry().register(...TEAM_EVENTS);

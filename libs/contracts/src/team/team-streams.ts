@@ -8,6 +8,9 @@ export const TeamStreams = {
   invitation: (invitationId: string): string => `team-invitation-${invitationId}`,
   apiKey: (apiKeyId: string): string => `team-apikey-${apiKeyId}`,
   user: (userId: string): string => `team-user-${userId}`,
+  announcement: (announcementId: string): string => `team-announcement-${announcementId}`,
+  /** One stream: who was made a platform administrator (PlatformAdminGranted). */
+  platformAdmins: (): string => 'team-platform-admins',
 } as const;
 
 /** Every team stream starts with this: a filter for projections. */

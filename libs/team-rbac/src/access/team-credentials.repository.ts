@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Role } from '@steward/contracts';
 import { iso } from '../read-models/paging';
 import { teamDb, type TeamDB } from '../read-models/team/team-db';
+import { PlatformAdminDirectory, type PlatformAdminConfig } from '../read-models/announcements/platform-admin.directory';
 
 /** For the gateway's API key authentication only: carries the hash. Never return it to a client. */
 export interface ApiKeyCredential {
@@ -20,6 +21,8 @@ export interface Memberships {
   readonly workspaces: ReadonlyArray<{ readonly workspaceId: string; readonly organizationId: string; readonly role: Role }>;
   /** Organizations where the user holds an owner seat: `owner` in all their workspaces. */
   readonly organizations: ReadonlyArray<{ readonly organizationId: string; readonly role: 'owner' }>;
+  /** A platform administrator (PlatformAdminDirectory): distinct from every organization role. */
+  readonly platformAdmin: boolean;
 }
 
 /** A person found by the email of one of their memberships. */
@@ -37,7 +40,12 @@ export interface KnownPerson {
  * no screen does.
  */
 export class TeamCredentialRepository {
-  constructor(private readonly deps: { readonly db: Kysely<unknown> }) {}
+  private readonly platformAdmins: PlatformAdminDirectory;
+
+  /** `platformAdmins`: STEWARD_PLATFORM_ADMINS parsed (parsePlatformAdmins); the bootstrap's grants are read from the read model. */
+  constructor(private readonly deps: { readonly db: Kysely<unknown>; readonly platformAdmins?: PlatformAdminConfig }) {
+    this.platformAdmins = new PlatformAdminDirectory({ db: deps.db, ...(deps.platformAdmins ? { configured: deps.platformAdmins } : {}) });
+  }
 
   private get db(): Kysely<TeamDB> {
     return teamDb(this.deps.db);
@@ -81,7 +89,7 @@ export class TeamCredentialRepository {
   }
 
   async membershipsOf(userId: string): Promise<Memberships> {
-    const [workspaces, owners] = await Promise.all([
+    const [workspaces, owners, platformAdmin] = await Promise.all([
       this.db
         .selectFrom('members')
         .select(['workspace_id', 'organization_id', 'role'])
@@ -96,8 +104,10 @@ export class TeamCredentialRepository {
         .where('user_id', '=', userId)
         .orderBy('organization_id')
         .execute(),
+      this.platformAdmins.isPlatformAdmin(userId),
     ]);
     return {
+      platformAdmin,
       userId,
       workspaces: workspaces.map((row) => ({ workspaceId: row.workspace_id, organizationId: row.organization_id, role: row.role })),
       organizations: owners.map((row) => ({ organizationId: row.organization_id, role: 'owner' as const })),

@@ -22,4 +22,5 @@ export * from './activity/activity.contract';
 export * from './activity/activity.repository';
 export * from './activity/activity-read.recorder';
 export * from './activity/activity-csv';
+export * from './announcements';
 export * from './read-model-projections';

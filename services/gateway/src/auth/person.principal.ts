@@ -25,6 +25,8 @@ export interface Memberships {
   readonly userId: string;
   readonly workspaces: ReadonlyArray<{ readonly workspaceId: string; readonly organizationId: string; readonly role: Role }>;
   readonly organizations: ReadonlyArray<{ readonly organizationId: string }>;
+  /** A platform administrator (see UserPrincipal.platformAdmin): granted by the bootstrap or the configuration. */
+  readonly platformAdmin?: boolean;
 }
 
 /** The memberships each person principal was built from (what `personIn` narrows again). */
@@ -99,7 +101,7 @@ function ownerIn(memberships: Memberships, organizationId: string): boolean {
 
 function buildPrincipal(memberships: Memberships, organizationIds: readonly string[], organizationId: string | undefined, email: string | undefined): StewardUserPrincipal {
   const userId = memberships.userId;
-  const withEmail = email !== undefined ? { email } : {};
+  const withEmail = { ...(email !== undefined ? { email } : {}), ...(memberships.platformAdmin === true ? { platformAdmin: true } : {}) };
   if (organizationId === undefined) return { kind: 'user', id: userId, userId, memberships: {}, organizationIds, ...withEmail };
   const roles: Record<string, Role> = {};
   for (const membership of memberships.workspaces) if (membership.organizationId === organizationId) roles[membership.workspaceId] = membership.role;

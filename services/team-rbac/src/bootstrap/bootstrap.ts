@@ -3,7 +3,7 @@ import { derivedId, type CommandEnvelope, type TeamCommandAnswer } from '@stewar
 import type { NatsNames } from '@steward/messaging';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import { OrganizationReadRepository, TeamCredentialRepository, USER_TOKENS_TABLE, migrateUserTokens, type FirstOrganization } from '@steward/team-rbac';
+import { OrganizationReadRepository, PlatformAdminDirectory, TeamCredentialRepository, USER_TOKENS_TABLE, announcementsDb, migrateUserTokens, type FirstOrganization } from '@steward/team-rbac';
 import { UserTokenStore } from '../user-tokens/user-token.store';
 
 export const DEFAULT_OWNER_EMAIL = 'owner@example.com';
@@ -133,6 +133,7 @@ async function bootstrapLocked(deps: BootstrapDeps, client: pg.PoolClient): Prom
     );
     organization = await awaitOrganization(deps.pool, deps.readModelTimeoutMs ?? 30_000);
   }
+  await grantFirstPlatformAdmin(deps, organization);
   const base = {
     created,
     organizationId: organization.id,
@@ -144,6 +145,42 @@ async function bootstrapLocked(deps: BootstrapDeps, client: pg.PoolClient): Prom
   if (Number(rows[0]?.n ?? 0) > 0) return base;
   const issued = await new UserTokenStore(deps.pool).issue({ userId: organization.ownerUserId, email: organization.ownerEmail });
   return { ...base, ownerToken: issued.token };
+}
+
+/** Whether any platform administrator was granted (false while the announcements read model is not there yet). */
+async function anyPlatformAdmin(pool: pg.Pool): Promise<boolean> {
+  try {
+    return (await announcementsDb(teamReadModel(pool)).selectFrom('platform_admins').select('user_id').limit(1).executeTakeFirst()) !== undefined;
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return false;
+    throw error;
+  }
+}
+
+/**
+ * A fresh install's owner is its first platform administrator (they author the platform's announcements):
+ * granted while nobody is one yet, so a re-run after a crash completes it and a later run changes nothing.
+ * More are named by STEWARD_PLATFORM_ADMINS. Waits until the read model shows it.
+ */
+async function grantFirstPlatformAdmin(deps: BootstrapDeps, organization: FirstOrganization): Promise<void> {
+  if (await anyPlatformAdmin(deps.pool)) return;
+  await deps.commands.send<TeamCommandAnswer>(
+    deps.names.commandSubject('team', 'GrantPlatformAdmin'),
+    {
+      commandId: `bootstrap-platform-admin-${organization.ownerUserId}`,
+      type: 'GrantPlatformAdmin',
+      actor: { type: 'system', id: 'bootstrap' },
+      issuedAt: new Date().toISOString(),
+      payload: { userId: organization.ownerUserId, email: organization.ownerEmail },
+    },
+    { timeoutMs: 15_000 },
+  );
+  const directory = new PlatformAdminDirectory({ db: teamReadModel(deps.pool) });
+  const deadline = Date.now() + (deps.readModelTimeoutMs ?? 30_000);
+  while (!(await directory.isPlatformAdmin(organization.ownerUserId))) {
+    if (Date.now() > deadline) throw new BootstrapError(BootstrapErrorCode.ReadModelTimeout, 'the announcements read model did not show the platform administrator in time (is the projections service running?)');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** What `npm start` prints after the bootstrap (the token only when this run issued it). */

@@ -35,6 +35,14 @@ export const TEAM_COMMAND_ACTIONS: Readonly<Record<TeamCommandType, Action | 'an
   IssueApiKey: 'api_key.issue',
   RevokeApiKey: 'api_key.revoke',
   UpdateUserProfile: 'profile.update',
+  // Platform administrators only: the announcement handler checks it (no organization role grants it).
+  DraftAnnouncement: 'announcement.manage',
+  ReviseAnnouncement: 'announcement.manage',
+  PublishAnnouncement: 'announcement.manage',
+  UnpublishAnnouncement: 'announcement.manage',
+  MarkAnnouncementRead: 'announcement.read',
+  // The system's (the bootstrap): no person's role allows it.
+  GrantPlatformAdmin: 'announcement.manage',
 };
 
 const SELF_ACTIONS = new Set(permissionMatrix().filter((entry) => entry.self).map((entry) => entry.action));

@@ -24,7 +24,15 @@ export function streamOf(event: TeamEvent): string {
     case 'ApiKeyRevoked':
       return TeamStreams.apiKey(event.data.apiKeyId);
     case 'UserProfileUpdated':
+    case 'AnnouncementRead':
       return TeamStreams.user(event.data.userId);
+    case 'AnnouncementDrafted':
+    case 'AnnouncementRevised':
+    case 'AnnouncementPublished':
+    case 'AnnouncementUnpublished':
+      return TeamStreams.announcement(event.data.announcementId);
+    case 'PlatformAdminGranted':
+      return TeamStreams.platformAdmins();
     default: {
       const _exhaustive: never = event;
       throw new Error(`no stream for ${JSON.stringify(_exhaustive)}`);

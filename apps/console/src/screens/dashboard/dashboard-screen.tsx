@@ -2,6 +2,8 @@
  * The organization Dashboard (organization-dashboard guide): the organization card, workspaces by status and
  * the recent activities, from GET /v1/organizations/{orgId}/overview; the Current Billing and Current Plan cards
  * when the API includes `billing` (only for callers with billing access: the guide's "Access and Visibility").
+ * A section the caller's role does not show is named in `withheld`: its card says to ask an administrator.
+ * The Announcements card lists the caller's unread announcements.
  */
 import CircleIcon from '@mui/icons-material/Circle';
 import ContentCopyIcon from '@mui/icons-material/ContentCopy';
@@ -28,6 +30,8 @@ import { Empty, QueryState } from '../../components/query-state';
 import { paths } from '../../routing/paths';
 import type { ScreenPrefetch } from '../../routing/screens';
 import { CurrentBillingCard, CurrentPlanCard } from '../billing/billing-cards';
+import type { OverviewExtras } from '../../api/announcements.api';
+import { AnnouncementsCard, WithheldCard, WithheldNotice } from './dashboard-sections';
 import { ACTIVITY_ACTION_LABELS, DASHBOARD } from '../../texts';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -71,7 +75,7 @@ export default function DashboardScreen() {
         {DASHBOARD.title}
       </Typography>
       <QueryState query={overview} loading={DASHBOARD.loading}>
-        {({ organization, workspaces, recentActivity, billing }) => (
+        {({ organization, workspaces, recentActivity, billing, ...sections }) => (
           <Box sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', lg: 'repeat(2, minmax(0, 1fr))' } }}>
             <Card component="section" aria-labelledby="dashboard-organization">
               <CardContent>
@@ -106,6 +110,7 @@ export default function DashboardScreen() {
                 <Typography id="dashboard-workspaces" variant="h6" component="h2" gutterBottom>
                   {DASHBOARD.workspaces}
                 </Typography>
+                {workspaces === undefined ? <WithheldNotice /> : (
                 <Stack direction="row" spacing={3} sx={{ alignItems: 'center' }}>
                   <div>
                     <Typography variant="h3" component="p" data-testid="workspace-total">
@@ -129,16 +134,20 @@ export default function DashboardScreen() {
                     />
                   )}
                 </Stack>
+                )}
               </CardContent>
             </Card>
             {billing && <CurrentBillingCard orgId={orgId} billing={billing} />}
             {billing && <CurrentPlanCard orgId={orgId} billing={billing} />}
+            {(sections as unknown as OverviewExtras).withheld?.includes('billing') && <WithheldCard id="dashboard-billing" title={DASHBOARD.billing} />}
             <Card component="section" aria-labelledby="dashboard-activity" sx={{ gridColumn: '1 / -1' }}>
               <CardContent>
                 <Typography id="dashboard-activity" variant="h6" component="h2">
                   {DASHBOARD.recentActivities}
                 </Typography>
-                {recentActivity.length === 0 ? (
+                {recentActivity === undefined ? (
+                  <WithheldNotice />
+                ) : recentActivity.length === 0 ? (
                   <Empty>{DASHBOARD.noActivity}</Empty>
                 ) : (
                   <List dense>
@@ -152,11 +161,14 @@ export default function DashboardScreen() {
                     ))}
                   </List>
                 )}
-                <Button component={RouterLink} to={paths.activityLogs(orgId)}>
-                  {DASHBOARD.showMore}
-                </Button>
+                {recentActivity !== undefined && (
+                  <Button component={RouterLink} to={paths.activityLogs(orgId)}>
+                    {DASHBOARD.showMore}
+                  </Button>
+                )}
               </CardContent>
             </Card>
+            <AnnouncementsCard announcements={(sections as unknown as OverviewExtras).announcements} />
           </Box>
         )}
       </QueryState>

@@ -28,8 +28,12 @@ export interface WorkspaceCounts {
 
 export interface OrganizationOverview {
   readonly organization: OrganizationView;
-  readonly workspaces: WorkspaceCounts;
-  readonly recentActivity: ActivityEntry[];
+  /** Absent when the options withhold it. */
+  readonly workspaces?: WorkspaceCounts;
+  /** The newest entries; absent when the reader may see none of the log. */
+  readonly recentActivity?: ActivityEntry[];
+  /** The activity log's cursor after these entries ("show more"); null when there are no more. */
+  readonly recentActivityCursor?: string | null;
 }
 
 export interface WorkspaceView {
@@ -134,18 +138,30 @@ export class OrganizationReadRepository {
     organizationId: string,
     options: {
       recentActivity?: number;
-      /** The workspaces whose activity the reader may see (`workspacesAllowed(…, 'activity.read')`); default all. */
+      /**
+       * The workspaces whose activity the reader may see (`workspacesAllowed(…, 'activity.read')`); default all.
+       * None: the recent activity is left out.
+       */
       activityWorkspaces?: 'all' | readonly string[];
+      /** Whether the workspace counts are included. Default true. */
+      workspaces?: boolean;
     } = {},
   ): Promise<OrganizationOverview | undefined> {
     const organization = await this.getOrganization(organizationId);
     if (!organization) return undefined;
     const scope = options.activityWorkspaces;
-    const [workspaces, recentActivity] = await Promise.all([
-      this.workspaceCounts(organizationId),
-      this.activity.recentActivity(organizationId, options.recentActivity ?? 5, scope === undefined || scope === 'all' ? {} : { workspaceIds: scope }),
+    const activityShown = scope === undefined || scope === 'all' || scope.length > 0;
+    const [workspaces, activity] = await Promise.all([
+      options.workspaces === false ? undefined : this.workspaceCounts(organizationId),
+      activityShown
+        ? this.activity.listActivity(organizationId, { limit: options.recentActivity ?? 5, ...(scope === undefined || scope === 'all' ? {} : { workspaceIds: scope }) })
+        : undefined,
     ]);
-    return { organization, workspaces, recentActivity };
+    return {
+      organization,
+      ...(workspaces !== undefined ? { workspaces } : {}),
+      ...(activity !== undefined ? { recentActivity: activity.items, recentActivityCursor: activity.nextCursor } : {}),
+    };
   }
 
   /** Oldest first. */

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { TeamEvent } from '@steward/contracts';
+import type { TeamMembershipEvent } from '@steward/contracts';
 import type { RecordedEvent } from '@steward/event-store';
 import { defineProjection, projectionSchema, withEventData } from '@steward/projections';
 import type { TeamDB } from './team-db';
@@ -30,7 +30,7 @@ async function addOwnerSeat(trx: Transaction<TeamDB>, seat: { organizationId: st
     .execute();
 }
 
-const handlers = withEventData<TeamDB, TeamEvent>({
+const handlers = withEventData<TeamDB, TeamMembershipEvent>({
   async OrganizationCreated(trx, data) {
     await trx
       .insertInto('organizations')

@@ -1,6 +1,7 @@
 import { TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import type { AnyRoute } from '../../route';
 import { activityRoutes } from './activity.routes';
+import { announcementRoutes } from './announcement.routes';
 import { apiKeyRoutes } from './api-key.routes';
 import { organizationRoutes } from './organization.routes';
 import { TeamRouteKit } from './team-route.support';
@@ -17,9 +18,9 @@ export const TEAM_ROUTE_ERROR_STATUSES: Readonly<Record<string, number>> = TEAM_
 
 /**
  * The team domain's routes: organizations and workspaces, invitations,
- * members, the caller's profile, API keys and the activity log.
+ * members, the caller's profile, API keys, the activity log and the platform's announcements.
  */
 export function teamRoutes(deps: TeamRoutesDeps): AnyRoute[] {
   const kit = new TeamRouteKit(deps);
-  return [...organizationRoutes(kit), ...teamMemberRoutes(kit), ...apiKeyRoutes(kit), ...activityRoutes(kit)];
+  return [...organizationRoutes(kit), ...teamMemberRoutes(kit), ...apiKeyRoutes(kit), ...activityRoutes(kit), ...announcementRoutes(kit)];
 }

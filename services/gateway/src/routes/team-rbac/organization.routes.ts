@@ -4,8 +4,14 @@ import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import { defineRoute, type AnyRoute } from '../../route';
 import { commandIdFor } from '../command-ids';
 import { PathId, pageQuery, pageSchema } from '../route-params';
+import { can } from '@steward/auth';
+import { isAuthPrincipal } from '../../auth/steward.authorizer';
+import { announcementReader } from './announcement.routes';
 import { TeamRouteKit } from './team-route.support';
-import { CreatedOrganizationSchema, OrganizationSchema, OverviewSchema, WorkspaceSchema } from './team-views.schema';
+import { CreatedOrganizationSchema, OVERVIEW_SECTIONS, OrganizationSchema, OverviewSchema, WorkspaceSchema } from './team-views.schema';
+
+/** How many unread announcements the overview carries (the card links to the rest). */
+const OVERVIEW_ANNOUNCEMENTS = 5;
 
 const TAGS = ['organizations'];
 
@@ -71,15 +77,25 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
       operationId: 'getOrganizationOverview',
       method: 'GET',
       path: '/v1/organizations/{orgId}/overview',
-      summary: 'The organization dashboard: details, owner, team size, workspaces by status, recent activity; billing cards for billing access',
+      summary: 'The organization dashboard, each section as the caller\'s role allows; `withheld` names the sections left out',
+      description:
+        'Organization details and your unread announcements for every member; workspace counts for those who may view workspaces; the five newest activities (with `recentActivityCursor` to show more of the activity log) for those who read the log; Current Billing and Current Plan with credits for billing access (owner, admin, billing). A section the role may not see is absent and named in `withheld`.',
       tags: TAGS,
       permission: 'organization.read',
       scope: 'organization',
       params: z.strictObject({ orgId: PathId }),
       responses: { 200: OverviewSchema },
       handler: async ({ params, principal }) => {
-        // Recent Activities show only what the caller may read of the log (none for members and viewers).
-        const overview = await kit.organizations.organizationOverview(params.orgId, { activityWorkspaces: kit.visibleWorkspaces(principal, 'activity.read') });
+        const target = { organizationId: params.orgId };
+        const mayViewWorkspaces = principal !== undefined && isAuthPrincipal(principal) && can(principal, 'workspace.read', target);
+        // Recent Activities show only what the caller may read of the log (none for members and viewers: withheld).
+        const activityWorkspaces = kit.visibleWorkspaces(principal, 'activity.read');
+        const [overview, billing, announcements] = await Promise.all([
+          kit.organizations.organizationOverview(params.orgId, { activityWorkspaces, workspaces: mayViewWorkspaces }),
+          // the Current Billing and Current Plan cards: only for callers with billing access (dashboard guide)
+          kit.deps.billingCards?.(principal, params.orgId),
+          kit.announcements.listFor(announcementReader(kit, principal), { unread: true, pageSize: OVERVIEW_ANNOUNCEMENTS }),
+        ]);
         if (!overview) throw new GatewayError(GatewayErrorCode.NotFound, 'no such organization');
         kit.recordRead(principal, params.orgId, {
           resourceType: 'organization',
@@ -87,9 +103,9 @@ export function organizationRoutes(kit: TeamRouteKit): AnyRoute[] {
           resourceId: params.orgId,
           summary: `Fetched the overview of organization ${params.orgId}`,
         });
-        // the Current Billing and Current Plan cards: only for callers with billing access (dashboard guide)
-        const billing = await kit.deps.billingCards?.(principal, params.orgId);
-        return { status: 200, body: billing === undefined ? overview : { ...overview, billing } };
+        const sections = { ...overview, ...(billing !== undefined ? { billing } : {}) };
+        const withheld = OVERVIEW_SECTIONS.filter((section) => sections[section] === undefined);
+        return { status: 200, body: { ...sections, announcements: { unreadCount: announcements.unreadCount, items: announcements.items }, withheld } };
       },
     }),
     defineRoute({

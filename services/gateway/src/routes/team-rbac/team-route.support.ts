@@ -1,5 +1,6 @@
 import {
   ActivityRepository,
+  AnnouncementReadRepository,
   ApiKeyReadRepository,
   InvitationReadRepository,
   MemberReadRepository,
@@ -27,6 +28,7 @@ export class TeamRouteKit {
   readonly profiles: ProfileReadRepository;
   readonly workspaces: WorkspaceOrganizations;
   readonly activity: ActivityRepository;
+  readonly announcements: AnnouncementReadRepository;
   readonly sender: TeamCommandSender;
 
   constructor(readonly deps: TeamRoutesDeps) {
@@ -37,6 +39,7 @@ export class TeamRouteKit {
     this.profiles = new ProfileReadRepository({ db: deps.db });
     this.workspaces = new WorkspaceOrganizations({ db: deps.db });
     this.activity = new ActivityRepository({ db: deps.db });
+    this.announcements = new AnnouncementReadRepository({ db: deps.db });
     this.sender = new TeamCommandSender({
       commands: deps.commands,
       natsPrefix: deps.natsPrefix,

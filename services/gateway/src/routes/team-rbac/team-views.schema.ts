@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BillingOverviewSchema } from '../billing/billing-views.schema';
-import { ROLES, WORKSPACE_STATUSES } from '@steward/contracts';
+import { ANNOUNCEMENT_KINDS, ROLES, WORKSPACE_STATUSES } from '@steward/contracts';
 
 /*
  * What the team routes answer (response schemas: the gateway parses every
@@ -43,19 +43,65 @@ export const ActivityEntrySchema = z.object({
   source: z.string(),
 });
 
+const AudienceSchema = z.union([
+  z.object({ type: z.literal('all') }),
+  z.object({ type: z.literal('organizations'), organizationIds: z.array(z.string()) }),
+]);
+
+export const AnnouncementSchema = z.object({
+  id: z.string(),
+  kind: z.enum(ANNOUNCEMENT_KINDS),
+  title: z.string(),
+  body: z.string(),
+  audience: AudienceSchema,
+  /** A maintenance's window; null for the other kinds. */
+  window: z.object({ startsAt: Time, endsAt: Time }).nullable(),
+  status: z.enum(['draft', 'published', 'unpublished']),
+  authoredBy: z.string(),
+  createdAt: Time,
+  updatedAt: Time,
+  publishedAt: Time.nullable(),
+});
+
+/** An announcement as one reader sees it: with their read marker. */
+export const ReaderAnnouncementSchema = AnnouncementSchema.extend({ read: z.boolean(), readAt: Time.nullable() });
+
+export const ReaderAnnouncementPageSchema = z.object({
+  items: z.array(AnnouncementSchema.extend({ read: z.boolean().optional(), readAt: Time.nullable().optional() })),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  pageCount: z.number().int(),
+  /** The caller's unread announcements (absent with view=all). */
+  unreadCount: z.number().int().optional(),
+});
+
+/** The sections of the overview a role may be refused (the dashboard guide's Access and Visibility). */
+export const OVERVIEW_SECTIONS = ['workspaces', 'billing', 'recentActivity'] as const;
+
 export const OverviewSchema = z.object({
   organization: OrganizationSchema,
-  workspaces: z.object({
-    total: z.number().int(),
-    active: z.number().int(),
-    suspended: z.number().int(),
-    others: z.number().int(),
-    provisioning: z.number().int(),
-    attention: z.number().int(),
-  }),
-  recentActivity: z.array(ActivityEntrySchema),
-  /** Current Billing and Current Plan: present only for callers with billing access (owner, admin, billing). */
+  /** Absent (withheld) for a caller who may not view workspaces. */
+  workspaces: z
+    .object({
+      total: z.number().int(),
+      active: z.number().int(),
+      suspended: z.number().int(),
+      others: z.number().int(),
+      provisioning: z.number().int(),
+      attention: z.number().int(),
+    })
+    .optional(),
+  /** The five newest entries of the log the caller may read; absent (withheld) for a role that reads none of it. */
+  recentActivity: z.array(ActivityEntrySchema).optional(),
+  /** "Show more": pass it as `cursor` to GET /v1/organizations/{orgId}/activity for the entries after these; null when there are none. */
+  recentActivityCursor: z.string().nullable().optional(),
+  /** Current Billing and Current Plan with credits: present only for callers with billing access (owner, admin, billing). */
   billing: BillingOverviewSchema.optional(),
+  /** The caller's unread announcements (the newest five) and how many there are. */
+  announcements: z.object({ unreadCount: z.number().int(), items: z.array(ReaderAnnouncementSchema) }),
+  /** The sections left out for the caller's role (a screen says "ask your administrator"). */
+  withheld: z.array(z.enum(OVERVIEW_SECTIONS)),
 });
 
 export const MemberSchema = z.object({
