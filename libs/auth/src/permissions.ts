@@ -39,6 +39,8 @@ export const ACTIONS = [
   'billing.write',
   'budgets.read',
   'budgets.write',
+  'ops.read',
+  'ops.write',
 ] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
@@ -134,6 +136,10 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'billing.write': { kind: 'write', description: 'change the plan and add credits', roles: BILLERS, scopes: [], perWorkspace: true },
   'budgets.read': { kind: 'read', description: 'read budgets and budget alerts', roles: ALL, scopes: ['read'] },
   'budgets.write': { kind: 'write', description: 'define and change budgets', roles: MONEY, scopes: [] },
+  // The operators' view: the organization's queued jobs and failures, and the platform's figures without other
+  // tenants' details (platform administrators see those too, STEWARD_PLATFORM_ADMINS, whatever their role).
+  'ops.read': { kind: 'read', description: 'read queues, failed jobs, dead letters and projection lag', roles: ADMINS, scopes: [] },
+  'ops.write': { kind: 'write', description: 'retry or remove failed jobs', roles: ADMINS, scopes: [] },
 };
 
 /** One row of the matrix as published to the gateway, its tests and its docs. */

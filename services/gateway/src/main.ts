@@ -7,7 +7,8 @@
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
  * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
- * GATEWAY_CONSOLE_DIR (apps/console/dist: the web console served at /), GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * GATEWAY_CONSOLE_DIR (apps/console/dist: the web console served at /), GATEWAY_STREAM_MAX_CONNECTIONS (5 live
+ * streams per caller), GATEWAY_STREAM_HEARTBEAT_MS (15000), GATEWAY_STREAM_REPLAY_LIMIT (10000 messages kept for Last-Event-ID), GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
  * OIDC_CONSOLE_CLIENT_ID / OIDC_CONSOLE_SCOPES (the console's single sign-on),
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
@@ -27,6 +28,7 @@ import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from 
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
 import { ConsoleSite } from './console/console-site';
+import { LiveEventHub, StreamTicketAuthenticator, StreamTickets, liveRoutes } from './live';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
@@ -49,6 +51,13 @@ function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
     },
     default: DEFAULT_RATE_LIMITS.default,
   };
+}
+
+function positiveEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  const value = text === undefined || text === '' ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
+  return value;
 }
 
 async function main(): Promise<void> {
@@ -84,9 +93,9 @@ async function main(): Promise<void> {
   if (removalGraceMs !== undefined && !(Number.isInteger(removalGraceMs) && removalGraceMs >= 0)) {
     throw new Error('GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS must be a whole number of milliseconds');
   }
+  const redisPrefix = process.env.GATEWAY_REDIS_PREFIX ?? 'steward:';
   const progress = new ProjectionProgress({ connectionString: config.databaseUrl, db, logger, ...(removalGraceMs !== undefined ? { removalGraceMs } : {}) });
   await progress.start();
-  const redisPrefix = process.env.GATEWAY_REDIS_PREFIX ?? 'steward:';
   const replicas = new ReplicaSync({ nc: nats.nc, redis, natsPrefix: config.natsPrefix, redisPrefix, progress, onSynced: () => emptyCaches(), logger });
   // The member list and other hot team reads are kept until the team projection signals a change, and served
   // only while this replica's registration is current (it hears every other replica's team writes).
@@ -106,6 +115,23 @@ async function main(): Promise<void> {
     cache: { trusted: () => replicas.trusted() },
   });
   progress.onProgress(TEAM_PROJECTION, () => authenticator.invalidate());
+  // live updates: one reader of the events stream per process, fanned out to every open stream
+  const streamTickets = new StreamTickets({ redis, prefix: redisPrefix });
+  const workspaceOrganizations = new WorkspaceOrganizations({ db });
+  const liveHub = new LiveEventHub({
+    js: nats.js,
+    jsm: nats.jsm,
+    natsPrefix: config.natsPrefix,
+    organizationOf: (workspaceId) => workspaceOrganizations.organizationOf(workspaceId),
+    // a client refetching on a message reads the change: wait (bounded) for the read models that apply the event
+    settle: async (event) => {
+      if (event.position) await progress.waitFor(event.position, [{ type: event.type, streamId: event.streamId }], 1_000).catch(() => undefined);
+    },
+    maxConnectionsPerCaller: positiveEnv('GATEWAY_STREAM_MAX_CONNECTIONS', 5),
+    replayLimit: positiveEnv('GATEWAY_STREAM_REPLAY_LIMIT', 10_000),
+    logger,
+  });
+  liveHub.start();
   const emptyCaches = (): void => {
     authenticator.invalidate();
     teamReadCache.clear();
@@ -159,10 +185,12 @@ async function main(): Promise<void> {
   );
   // invoices, payments and the payment provider (cmd.billing.*)
   routes.push(...invoiceRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
+  // live updates of the dashboard (SSE) and the tickets a browser opens them with
+  routes.push(...liveRoutes({ hub: liveHub, tickets: streamTickets, heartbeatMs: positiveEnv('GATEWAY_STREAM_HEARTBEAT_MS', 15_000) }));
   assertRoutePermissions(routes);
   const gateway = await createGatewayApp({
     routes,
-    authenticator,
+    authenticator: new StreamTicketAuthenticator(authenticator, streamTickets),
     authorizer,
     redis,
     pool,
@@ -195,6 +223,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'gateway stopping');
+      await liveHub.close();
       await gateway.close();
       await replicas.close();
       await teamReadCache.close();
