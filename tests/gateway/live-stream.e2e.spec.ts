@@ -58,13 +58,14 @@ describe('live updates (SSE)', () => {
     const names: string[] = [];
     for (let i = 0; i < 20; i++) {
       const before = live.messages.length;
+      // from the request sent: the change's own processing (append, read models) is part of what a user waits for
+      const sent = Date.now();
       if (i % 2 === 0) {
         names.push(`Live ${i}`);
         await createWorkspace(stack.organizationId, stack.ownerToken, `Live ${i}`);
       } else await addCredits(stack.organizationId, stack.ownerToken);
-      const accepted = Date.now();
       const message = await waitFor('the message of the change', () => live.messages[before], { timeoutMs: 10_000, intervalMs: 5 });
-      latencies.push(message.at - accepted);
+      latencies.push(message.at - sent);
       // a steady rate: about 10 changes a second
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -77,7 +78,7 @@ describe('live updates (SSE)', () => {
     expect(live.messages.find((message) => message.type === 'CreditsGranted')).toMatchObject({ kind: 'credits', kinds: ['credits'] });
     latencies.sort((a, b) => a - b);
     const p = (q: number): number => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] as number;
-    console.log(`live stream latency, accepted → received, ${latencies.length} changes: p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms`);
+    console.log(`live stream latency, request sent → message received, ${latencies.length} changes: p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms`);
     expect(p(0.5)).toBeLessThan(1_000);
   });
 

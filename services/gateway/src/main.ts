@@ -9,6 +9,7 @@
  * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
  * GATEWAY_CONSOLE_DIR (apps/console/dist: the web console served at /), GATEWAY_STREAM_MAX_CONNECTIONS (5 live
  * streams per caller), GATEWAY_STREAM_HEARTBEAT_MS (15000), GATEWAY_STREAM_REPLAY_LIMIT (10000 messages kept for Last-Event-ID), GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * STEWARD_PLATFORM_ADMINS (user ids or emails who see every organization's operational details),
  * OIDC_CONSOLE_CLIENT_ID / OIDC_CONSOLE_SCOPES (the console's single sign-on),
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
@@ -19,6 +20,9 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
 import { BillingReadRepository, planCatalogueFromEnv } from '@steward/billing';
+import { PostgresEventStore } from '@steward/event-store';
+import { JobReadRepository } from '@steward/job-history';
+import { RuntimeReadRepository } from '@steward/runtime-registry';
 import { loadConfig } from '@steward/config';
 import { BILLING_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
@@ -32,6 +36,7 @@ import { LiveEventHub, StreamTicketAuthenticator, StreamTickets, liveRoutes } fr
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
+import { InfrastructureStatus, PlatformAdmins, QueueInspector, opsRoutes } from './routes/ops';
 import { CreditSuspensions, OidcDiscovery, billingCards, billingRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, modelRoutes, oidcConsoleConfigFromEnv, runtimeRoutes, signInRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
@@ -185,6 +190,19 @@ async function main(): Promise<void> {
   );
   // invoices, payments and the payment provider (cmd.billing.*)
   routes.push(...invoiceRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
+  // the operators' view: BullMQ queues (keys under <prefix>bull, as every service sets them), JetStream, projections
+  const queueInspector = new QueueInspector({ connection: { url: config.redisUrl, maxRetriesPerRequest: 2 }, prefix: `${redisPrefix}bull` });
+  const opsStore = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
+  routes.push(
+    ...opsRoutes({
+      queues: queueInspector,
+      infrastructure: new InfrastructureStatus({ jsm: nats.jsm, natsPrefix: config.natsPrefix, db, store: opsStore }),
+      platformAdmins: PlatformAdmins.fromEnv(),
+      organizationOf: (workspaceId) => workspaceOrganizations.organizationOf(workspaceId),
+      jobs: new JobReadRepository({ db }),
+      runtimes: new RuntimeReadRepository({ db }),
+    }),
+  );
   // live updates of the dashboard (SSE) and the tickets a browser opens them with
   routes.push(...liveRoutes({ hub: liveHub, tickets: streamTickets, heartbeatMs: positiveEnv('GATEWAY_STREAM_HEARTBEAT_MS', 15_000) }));
   assertRoutePermissions(routes);
@@ -225,6 +243,8 @@ async function main(): Promise<void> {
       logger.info({ signal }, 'gateway stopping');
       await liveHub.close();
       await gateway.close();
+      await queueInspector.close();
+      await opsStore.close();
       await replicas.close();
       await teamReadCache.close();
       await progress.close();
