@@ -77,13 +77,13 @@ describe('the operators’ view', () => {
 
     // another organization neither sees it nor retries it (404, as any resource of another tenant)
     expect(failedOf(await queues(other.owner.token)).map((job) => job.id)).not.toContain(accepted.testId);
-    expect((await client.call('POST', `/v1/ops/queues/${QUEUE}/jobs/${accepted.testId}/retry`, { token: other.owner.token })).status).toBe(404);
+    expect((await client.call('POST', '/v1/ops/jobs/retry', { token: other.owner.token, body: { queue: QUEUE, jobId: accepted.testId } })).status).toBe(404);
     // a viewer is refused the view
     expect((await client.call('GET', '/v1/ops/queues', { token: viewer.token })).status).toBe(403);
 
     // the credentials back, a retry runs the test to its outcome (the cluster is unreachable: a failed test, recorded)
     for (const row of kept.rows) await pool.query('UPDATE steward_secrets.secrets SET ciphertext = $2 WHERE ref = $1', [row.ref, row.ciphertext]);
-    await client.expect(202, 'POST', `/v1/ops/queues/${QUEUE}/jobs/${accepted.testId}/retry`, { token: stack.ownerToken });
+    await client.expect(202, 'POST', '/v1/ops/jobs/retry', { token: stack.ownerToken, body: { queue: QUEUE, jobId: accepted.testId } });
     const outcome = await waitFor(
       'the retried test’s outcome',
       async () => {
@@ -95,7 +95,7 @@ describe('the operators’ view', () => {
     expect(outcome).toBe('failed');
     expect(failedOf(await queues(stack.ownerToken)).map((job) => job.id)).not.toContain(accepted.testId);
     // retrying what is no longer failed is a 404
-    expect((await client.call('POST', `/v1/ops/queues/${QUEUE}/jobs/${accepted.testId}/retry`, { token: stack.ownerToken })).status).toBe(404);
+    expect((await client.call('POST', '/v1/ops/jobs/retry', { token: stack.ownerToken, body: { queue: QUEUE, jobId: accepted.testId } })).status).toBe(404);
 
     // the failed test is among the organization's failed executions, with its error; not among the other organization's
     const events = await client.expect<{ items: Array<{ kind: string; id: string; error: string | null }>; total: number }>(200, 'GET', '/v1/ops/events', { token: stack.ownerToken });

@@ -77,8 +77,8 @@ describe('permissions, from the matrix', () => {
     addBillingCredits: async () => ({ body: { credits: '1' } }),
     updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
     // the operators' view: a job of the organization waiting in a queue (delayed: no worker takes it)
-    removeOpsJob: async () => ({ path: { jobId: await queuedJob() } }),
-    retryOpsJob: async () => ({ path: { jobId: await queuedJob() } }),
+    removeOpsJob: async () => ({ body: { queue: 'runtime-connection-tests', jobId: await queuedJob() } }),
+    retryOpsJob: async () => ({ body: { queue: 'runtime-connection-tests', jobId: await queuedJob() } }),
   };
   let opsQueue: Queue | undefined;
   const queuedJob = async (): Promise<string> => {

@@ -114,7 +114,7 @@ export async function loadOperations(client: GatewayClient): Promise<Operation[]
  * Path parameters that are names rather than a tenant's resource ids (a PUT on them creates the thing):
  * every suite fills them with these values, and the tenant-walls suite does not treat them as ids of another tenant.
  */
-export const NAMED_PATH_VALUES: Readonly<Record<string, string>> = { provider: 'openai', model: 'gpt-4o', queue: 'runtime-connection-tests' };
+export const NAMED_PATH_VALUES: Readonly<Record<string, string>> = { provider: 'openai', model: 'gpt-4o' };
 
 export function fillPath(operation: Operation, values: Record<string, string>): string {
   return operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {

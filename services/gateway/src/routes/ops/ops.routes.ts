@@ -72,7 +72,8 @@ const OpsEventSchema = z.object({
   failedAt: z.string(),
 });
 
-const QueueJobPath = z.strictObject({
+/** The job names its queue in the body, not the path: a path of the operators' view names no tenant. */
+const QueueJobBody = z.strictObject({
   queue: z.enum(STEWARD_QUEUES.map((queue) => queue.name) as [string, ...string[]]),
   jobId: z.string().min(1).max(200),
 });
@@ -127,31 +128,31 @@ export function opsRoutes(deps: OpsRoutesDeps): AnyRoute[] {
     defineRoute({
       operationId: 'retryOpsJob',
       method: 'POST',
-      path: '/v1/ops/queues/{queue}/jobs/{jobId}/retry',
+      path: '/v1/ops/jobs/retry',
       summary: 'Retry a failed job',
       description: 'Moves a failed job of your organization (any, for a platform administrator) back to waiting. Retrying twice retries once: a job no longer failed is a 404.',
       tags: TAGS,
       permission: 'ops.write',
       scope: 'none',
-      params: QueueJobPath,
+      body: QueueJobBody,
       responses: { 202: z.object({ queue: z.string(), id: z.string(), status: z.literal('waiting') }) },
-      handler: async ({ params, principal }) => {
-        if (!(await deps.queues.retry(params.queue, params.jobId, audienceOf(principal).audience))) throw new GatewayError(GatewayErrorCode.NotFound, `no failed job ${params.jobId} in ${params.queue}`);
-        return { status: 202, body: { queue: params.queue, id: params.jobId, status: 'waiting' as const } };
+      handler: async ({ body, principal }) => {
+        if (!(await deps.queues.retry(body.queue, body.jobId, audienceOf(principal).audience))) throw new GatewayError(GatewayErrorCode.NotFound, `no failed job ${body.jobId} in ${body.queue}`);
+        return { status: 202, body: { queue: body.queue, id: body.jobId, status: 'waiting' as const } };
       },
     }),
     defineRoute({
       operationId: 'removeOpsJob',
-      method: 'DELETE',
-      path: '/v1/ops/queues/{queue}/jobs/{jobId}',
+      method: 'POST',
+      path: '/v1/ops/jobs/remove',
       summary: 'Remove a job (not one that is running)',
       tags: TAGS,
       permission: 'ops.write',
       scope: 'none',
-      params: QueueJobPath,
+      body: QueueJobBody,
       responses: { 204: null },
-      handler: async ({ params, principal }) => {
-        if (!(await deps.queues.remove(params.queue, params.jobId, audienceOf(principal).audience))) throw new GatewayError(GatewayErrorCode.NotFound, `no job ${params.jobId} in ${params.queue}`);
+      handler: async ({ body, principal }) => {
+        if (!(await deps.queues.remove(body.queue, body.jobId, audienceOf(principal).audience))) throw new GatewayError(GatewayErrorCode.NotFound, `no job ${body.jobId} in ${body.queue}`);
         return { status: 204 };
       },
     }),
