@@ -106,6 +106,8 @@ export function liveRoutes(deps: LiveRoutesDeps): AnyRoute[] {
       scope: 'organization',
       idempotencyKey: 'ignored',
       params: z.strictObject({ orgId: PathId }),
+      // nothing to say: may be sent without a body
+      body: z.strictObject({}),
       responses: { 201: z.object({ ticket: z.string(), expiresAt: z.string() }) },
       handler: async ({ params, headers }) => {
         const authorization = headers.authorization;
