@@ -45,6 +45,8 @@ export const ACTIONS = [
   'notifications.write',
   'announcement.read',
   'announcement.manage',
+  'ops.read',
+  'ops.write',
 ] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
@@ -158,6 +160,10 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   // Platform announcements: every person reads those addressed to one of their organizations (and marks them read).
   'announcement.read': { kind: 'read', description: 'read and mark read the announcements addressed to you', roles: ALL, scopes: [], self: true },
   'announcement.manage': { kind: 'write', description: 'author, publish and unpublish platform announcements', roles: [], scopes: [], platform: true },
+  // The operators' view: the organization's queued jobs and failures, and the platform's figures without other
+  // tenants' details (platform administrators see those too, STEWARD_PLATFORM_ADMINS, whatever their role).
+  'ops.read': { kind: 'read', description: 'read queues, failed jobs, dead letters and projection lag', roles: ADMINS, scopes: [] },
+  'ops.write': { kind: 'write', description: 'retry or remove failed jobs', roles: ADMINS, scopes: [] },
 };
 
 /** One row of the matrix as published to the gateway, its tests and its docs. */

@@ -10,3 +10,4 @@ export * from './plans';
 export * from './payments';
 export * from './read-models';
 export * from './invoices';
+export * from './queues';

@@ -1,2 +1,3 @@
 /** The job-history context's public surface: its read side. Its commands and events are in @steward/contracts. */
 export * from './read-models';
+export * from './queues';

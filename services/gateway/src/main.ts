@@ -7,7 +7,9 @@
  *
  * Environment: PORT (8080), GATEWAY_HOST (127.0.0.1), GATEWAY_REDIS_PREFIX (steward:),
  * GATEWAY_REQUEST_LOG_LEVEL (info | debug), GATEWAY_READ_YOUR_WRITES_TIMEOUT_MS (5000),
- * GATEWAY_CONSOLE_DIR (apps/console/dist: the web console served at /), GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * GATEWAY_CONSOLE_DIR (apps/console/dist: the web console served at /), GATEWAY_STREAM_MAX_CONNECTIONS (5 live
+ * streams per caller), GATEWAY_STREAM_HEARTBEAT_MS (15000), GATEWAY_STREAM_REPLAY_LIMIT (10000 messages kept for Last-Event-ID), GATEWAY_READ_YOUR_WRITES (on | off: benchmarks only), GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS (600000), OIDC_ISSUER / OIDC_AUDIENCE / OIDC_JWKS_URL,
+ * STEWARD_PLATFORM_ADMINS (user ids or emails who see every organization's operational details),
  * OIDC_CONSOLE_CLIENT_ID / OIDC_CONSOLE_SCOPES (the console's single sign-on),
  * DATABASE_URL, NATS_URL, NATS_PREFIX, REDIS_URL, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT.
  * Prints `gateway listening` with the URL; stops cleanly on SIGTERM / SIGINT.
@@ -19,6 +21,9 @@ import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
 import { BillingReadRepository, planCatalogueFromEnv } from '@steward/billing';
 import { BudgetAdmission, BudgetCounters, BudgetReadRepository, HoldHorizon, budgetCountersPrefixFromEnv } from '@steward/budgets';
+import { PostgresEventStore } from '@steward/event-store';
+import { JobReadRepository } from '@steward/job-history';
+import { RuntimeReadRepository } from '@steward/runtime-registry';
 import { loadConfig } from '@steward/config';
 import { BILLING_ERROR_HTTP_STATUS, BUDGET_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, NOTIFICATION_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
@@ -28,10 +33,12 @@ import { StewardAuthenticator, StewardAuthorizer, assertRoutePermissions } from 
 import { ProjectionProgress, ReadYourWrites, ReplicaSync, readYourWritesSettingsFromEnv } from './read-your-writes';
 import { ActivityReadBuffer } from './activity-read.buffer';
 import { ConsoleSite } from './console/console-site';
+import { LiveEventHub, StreamTicketAuthenticator, StreamTickets, liveRoutes } from './live';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
 import { CreditSuspensions, OidcDiscovery, billingCards, billingRoutes, budgetRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, notificationRoutes, modelRoutes, oidcConsoleConfigFromEnv, runtimeRoutes, signInRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
+import { InfrastructureStatus, PlatformAdmins, QueueInspector, opsRoutes } from './routes/ops';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -50,6 +57,13 @@ function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
     },
     default: DEFAULT_RATE_LIMITS.default,
   };
+}
+
+function positiveEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  const value = text === undefined || text === '' ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
+  return value;
 }
 
 async function main(): Promise<void> {
@@ -85,9 +99,9 @@ async function main(): Promise<void> {
   if (removalGraceMs !== undefined && !(Number.isInteger(removalGraceMs) && removalGraceMs >= 0)) {
     throw new Error('GATEWAY_READ_YOUR_WRITES_DOWN_GRACE_MS must be a whole number of milliseconds');
   }
+  const redisPrefix = process.env.GATEWAY_REDIS_PREFIX ?? 'steward:';
   const progress = new ProjectionProgress({ connectionString: config.databaseUrl, db, logger, ...(removalGraceMs !== undefined ? { removalGraceMs } : {}) });
   await progress.start();
-  const redisPrefix = process.env.GATEWAY_REDIS_PREFIX ?? 'steward:';
   const replicas = new ReplicaSync({ nc: nats.nc, redis, natsPrefix: config.natsPrefix, redisPrefix, progress, onSynced: () => emptyCaches(), logger });
   // The member list and other hot team reads are kept until the team projection signals a change, and served
   // only while this replica's registration is current (it hears every other replica's team writes).
@@ -107,6 +121,23 @@ async function main(): Promise<void> {
     cache: { trusted: () => replicas.trusted() },
   });
   progress.onProgress(TEAM_PROJECTION, () => authenticator.invalidate());
+  // live updates: one reader of the events stream per process, fanned out to every open stream
+  const streamTickets = new StreamTickets({ redis, prefix: redisPrefix });
+  const workspaceOrganizations = new WorkspaceOrganizations({ db });
+  const liveHub = new LiveEventHub({
+    js: nats.js,
+    jsm: nats.jsm,
+    natsPrefix: config.natsPrefix,
+    organizationOf: (workspaceId) => workspaceOrganizations.organizationOf(workspaceId),
+    // a client refetching on a message reads the change: wait (bounded) for the read models that apply the event
+    settle: async (event) => {
+      if (event.position) await progress.waitFor(event.position, [{ type: event.type, streamId: event.streamId }], 1_000).catch(() => undefined);
+    },
+    maxConnectionsPerCaller: positiveEnv('GATEWAY_STREAM_MAX_CONNECTIONS', 5),
+    replayLimit: positiveEnv('GATEWAY_STREAM_REPLAY_LIMIT', 10_000),
+    logger,
+  });
+  liveHub.start();
   const emptyCaches = (): void => {
     authenticator.invalidate();
     teamReadCache.clear();
@@ -170,10 +201,25 @@ async function main(): Promise<void> {
   routes.push(...budgetRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db, admission, defaultTimeZone: billing.defaultTimeZone }));
   // notification channels, their delivery log, dead letters and resend (cmd.notifications.*)
   routes.push(...notificationRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
+  // the operators' view: BullMQ queues (keys under <prefix>bull, as every service sets them), JetStream, projections
+  const queueInspector = new QueueInspector({ connection: { url: config.redisUrl, maxRetriesPerRequest: 2 }, prefix: `${redisPrefix}bull` });
+  const opsStore = new PostgresEventStore({ pool, schema: config.eventStoreSchema });
+  routes.push(
+    ...opsRoutes({
+      queues: queueInspector,
+      infrastructure: new InfrastructureStatus({ jsm: nats.jsm, natsPrefix: config.natsPrefix, db, store: opsStore }),
+      platformAdmins: PlatformAdmins.fromEnv(),
+      organizationOf: (workspaceId) => workspaceOrganizations.organizationOf(workspaceId),
+      jobs: new JobReadRepository({ db }),
+      runtimes: new RuntimeReadRepository({ db }),
+    }),
+  );
+  // live updates of the dashboard (SSE) and the tickets a browser opens them with
+  routes.push(...liveRoutes({ hub: liveHub, tickets: streamTickets, heartbeatMs: positiveEnv('GATEWAY_STREAM_HEARTBEAT_MS', 15_000) }));
   assertRoutePermissions(routes);
   const gateway = await createGatewayApp({
     routes,
-    authenticator,
+    authenticator: new StreamTicketAuthenticator(authenticator, streamTickets),
     authorizer,
     redis,
     pool,
@@ -206,7 +252,10 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     stopping ??= (async () => {
       logger.info({ signal }, 'gateway stopping');
+      await liveHub.close();
       await gateway.close();
+      await queueInspector.close();
+      await opsStore.close();
       await replicas.close();
       await teamReadCache.close();
       await progress.close();

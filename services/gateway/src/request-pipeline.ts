@@ -119,7 +119,12 @@ export class RequestPipeline {
     const path = requestPath(request);
     const rawParams = request.params ?? {};
 
-    const principal = await this.deps.authenticator.authenticate({ method: route.method, path, headers: request.headers });
+    const principal = await this.deps.authenticator.authenticate({
+      method: route.method,
+      path,
+      headers: request.headers,
+      query: request.query as Record<string, unknown> | undefined,
+    });
     if (principal) state.principal = `${principal.kind}:${principal.id}`;
     const principalKey = principal ? `${principal.kind}:${principal.id}` : `anonymous:${request.socket.remoteAddress ?? 'unknown'}`;
 
@@ -188,6 +193,8 @@ export class RequestPipeline {
     let answer: StoredResponse;
     try {
       try {
+        const gone = new AbortController();
+        response.once('close', () => gone.abort());
         const result = await route.handler({
           params: input.params ?? {},
           query: input.query ?? {},
@@ -199,6 +206,7 @@ export class RequestPipeline {
           idempotencyKey: requestKey,
           headers: request.headers,
           rawText: raw?.text,
+          signal: gone.signal,
         });
         if (result.stream) {
           if (reservation) throw new Error(`${route.operationId} answered a stream to a request with an Idempotency-Key`);

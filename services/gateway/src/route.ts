@@ -24,6 +24,8 @@ export interface AuthenticationRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
+  /** The query string's parameters (a stream ticket travels there: a browser's EventSource sends no headers). */
+  readonly query?: Readonly<Record<string, unknown>>;
 }
 
 /** Resolves the caller; undefined when the request carries no credentials it accepts. */
@@ -87,6 +89,8 @@ export interface RouteContext<Params, Query, Body> {
    */
   readonly idempotencyKey: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** Aborted when the client goes away (a streamed answer stops early). */
+  readonly signal?: AbortSignal;
   /** With `rawBody`: the body's exact text, for a signature over its bytes (a payment provider's webhook). */
   readonly rawText?: string | undefined;
 }

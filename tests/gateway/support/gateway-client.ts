@@ -39,6 +39,11 @@ export class GatewayClient {
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.url}${path}`, { method, headers, body, signal: AbortSignal.timeout(15_000) });
+    // a live stream (Server-Sent Events) never ends: its status and headers are the answer
+    if (/^text\/event-stream/.test(response.headers.get('content-type') ?? '')) {
+      await response.body?.cancel();
+      return { status: response.status, headers: response.headers, text: '', body: undefined };
+    }
     const text = await response.text();
     let parsed: unknown;
     if (/json/.test(response.headers.get('content-type') ?? '')) {

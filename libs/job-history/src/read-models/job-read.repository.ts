@@ -109,6 +109,16 @@ function edgeCount(untimed: RawBuilder<unknown>[], edge: readonly [string, strin
   return sql`(SELECT count(*) FROM ${table('jobs')} WHERE ${and(where)})`;
 }
 
+/** A failed job as the operators' view lists it. */
+export interface FailedJobView {
+  readonly workspaceId: string;
+  readonly jobId: string;
+  readonly agent: string;
+  /** The job's final summary: what went wrong. */
+  readonly error: string | null;
+  readonly failedAt: Date;
+}
+
 /** Job History queries; every one takes the workspace id first (the tenant wall). */
 export class JobReadRepository {
   private readonly db: Kysely<JobDB>;
@@ -273,5 +283,27 @@ export class JobReadRepository {
       .limit(limit)
       .execute();
     return rows.map((row) => ({ workspaceId: row.workspace_id, jobId: row.job_id, organizationId: row.organization_id }));
+  }
+
+  /**
+   * The organization's failed jobs, newest end first, with their final summary (the error): the operators'
+   * view of failed executions. `limit` rows from `offset`, and how many there are.
+   */
+  async failedJobs(organizationId: string, limit: number, offset = 0): Promise<{ total: number; items: FailedJobView[] }> {
+    const base = this.db.selectFrom('jobs').where('organization_id', '=', organizationId).where('status', '=', 'failed');
+    const [rows, count] = await Promise.all([
+      base
+        .select(['workspace_id', 'job_id', 'agent', 'summary', 'started_at', 'ended_at'])
+        .orderBy('ended_at', 'desc')
+        .orderBy('job_id')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      total: Number(count.total),
+      items: rows.map((row) => ({ workspaceId: row.workspace_id, jobId: row.job_id, agent: row.agent, error: row.summary, failedAt: row.ended_at ?? row.started_at })),
+    };
   }
 }

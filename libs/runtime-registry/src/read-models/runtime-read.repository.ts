@@ -83,6 +83,17 @@ export function runtimeView(row: RuntimeRow): RuntimeView {
 }
 
 /** The Runtime Environments page's queries. Every one takes the workspace first: the tenant wall. */
+/** A runtime whose last connection test failed, as the operators' view lists it. */
+export interface FailedTestView {
+  readonly workspaceId: string;
+  readonly runtimeId: string;
+  readonly runtimeName: string;
+  readonly testId: string | null;
+  /** The failure kind and its message. */
+  readonly error: string | null;
+  readonly failedAt: Date;
+}
+
 export class RuntimeReadRepository {
   constructor(private readonly deps: { readonly db: Kysely<unknown> }) {}
 
@@ -135,5 +146,31 @@ export class RuntimeReadRepository {
     const result = Object.fromEntries(RUNTIME_CATEGORIES.map((category) => [category, null])) as Record<RuntimeCategory, RuntimeView | null>;
     for (const row of rows) result[row.category] = runtimeView(row);
     return result;
+  }
+
+  /** The organization's runtimes whose last connection test failed, newest first, with the failure: the operators' view. */
+  async failedTests(organizationId: string, limit: number, offset = 0): Promise<{ total: number; items: FailedTestView[] }> {
+    const base = this.db.selectFrom('runtimes').where('organization_id', '=', organizationId).where('last_test_status', '=', 'failed');
+    const [rows, count] = await Promise.all([
+      base
+        .select(['workspace_id', 'runtime_id', 'name', 'last_test_id', 'last_test_failure', 'last_test_message', 'last_tested_at', 'last_test_requested_at'])
+        .orderBy('last_tested_at', 'desc')
+        .orderBy('runtime_id')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      total: Number(count.total),
+      items: rows.map((row) => ({
+        workspaceId: row.workspace_id,
+        runtimeId: row.runtime_id,
+        runtimeName: row.name,
+        testId: row.last_test_id,
+        error: [row.last_test_failure, row.last_test_message].filter((part) => part !== null && part !== '').join(': ') || null,
+        failedAt: new Date(row.last_tested_at ?? row.last_test_requested_at ?? 0),
+      })),
+    };
   }
 }

@@ -18,7 +18,8 @@ import { ProjectionHost } from '@steward/projections';
 import { TEAM_PROJECTION, teamReadModelProjections } from '@steward/team-rbac';
 import { createTestEnv, type TestEnv } from '@steward/testing';
 import { chargebackProjection, CHARGEBACK_PROJECTION } from '@steward/usage-metering';
-import { InvoiceCloseJob, InvoiceQueueJobs, InvoiceQueues } from './invoice-close.job';
+import { InvoiceQueues } from '@steward/billing';
+import { InvoiceCloseJob, InvoiceQueueJobs } from './invoice-close.job';
 import { InvoiceCloser, invoiceIdFor } from './invoice-closer';
 import { InvoiceCommandRunner } from './invoice-command.runner';
 

@@ -9,3 +9,4 @@ export * from './sign-in';
 export * from './team-rbac';
 export * from './usage-metering';
 export * from './billing';
+export * from './ops';

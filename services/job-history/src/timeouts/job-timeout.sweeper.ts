@@ -4,9 +4,9 @@ import type { Logger } from '@steward/observability';
 import type { JobReadRepository } from '@steward/job-history';
 import type { JobCommandRunner } from '../jobs/job-command.runner';
 import { JobError } from '../jobs/job.error';
+import { JobQueues } from '@steward/job-history';
 
-/** Queue and job names are constants: renaming a class must not strand scheduled jobs. */
-export const JobQueues = { Timeouts: 'job-timeouts' } as const;
+/** Job names are constants: renaming a class must not strand scheduled jobs. */
 export const JobQueueJobs = { SweepTimedOut: 'sweep-timed-out-jobs' } as const;
 export const TIMEOUT_SCHEDULER_ID = 'job-timeout-sweep';
 

@@ -4,9 +4,9 @@ import type { Logger } from '@steward/observability';
 import type { SecretStore } from '@steward/secrets';
 import { secretValues, type RuntimeCommandRunner, type RuntimeTestJob } from '../runtimes/runtime-command.runner';
 import { DEFAULT_PROBE_SETTINGS, runProbe, type ProbeSettings } from './probes/runtime-probes';
+import { RuntimeQueues } from '@steward/runtime-registry';
 
-/** Queue and job names are constants: renaming a class must not strand queued tests. */
-export const RuntimeQueues = { ConnectionTests: 'runtime-connection-tests' } as const;
+/** Job names are constants: renaming a class must not strand queued tests. */
 export const RuntimeQueueJobs = { RunConnectionTest: 'run-connection-test' } as const;
 
 export interface ConnectionTestsOptions {
