@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     ...opsRoutes({
       queues: queueInspector,
       infrastructure: new InfrastructureStatus({ jsm: nats.jsm, natsPrefix: config.natsPrefix, db, store: opsStore }),
-      platformAdmins: PlatformAdmins.fromEnv(),
+      platformAdmins: new PlatformAdmins(),
       organizationOf: (workspaceId) => workspaceOrganizations.organizationOf(workspaceId),
       jobs: new JobReadRepository({ db }),
       runtimes: new RuntimeReadRepository({ db }),
