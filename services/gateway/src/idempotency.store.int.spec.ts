@@ -71,4 +71,17 @@ describe('IdempotencyStore leases across replicas (real Redis)', () => {
     await b.release(taken);
     expect((await a.reserve(scope('lapsed'), 'f3')).kind).toBe('acquired');
   });
+
+  it('keeps an answer sealed at rest: a secret shown once is not in Redis, and only the same caller and key open it', async () => {
+    const secret = 'whsec_c2VjcmV0LXNob3duLW9uY2UtYW5kLW5ldmVyLWFnYWlu';
+    const held = acquired(await a.reserve(scope('secret'), 'f4'));
+    await a.complete(held, { status: 201, headers: {}, body: { id: 'nch_1', secret } });
+    const stored = await redis.get(held.storageKey);
+    expect(stored).not.toBeNull();
+    expect(stored).not.toContain(secret);
+    expect(stored).not.toContain('nch_1');
+    expect(await b.reserve(scope('secret'), 'f4')).toEqual({ kind: 'replay', response: { status: 201, headers: {}, body: { id: 'nch_1', secret } } });
+    // another caller with the same key has another entry altogether: the sealed one is never opened for it
+    expect((await b.reserve({ caller: 'user:u2', key: 'secret' }, 'f4')).kind).toBe('acquired');
+  });
 });

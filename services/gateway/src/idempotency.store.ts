@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { GatewayError, GatewayErrorCode } from './gateway.error';
 
@@ -27,7 +27,30 @@ export interface StoredResponse {
 
 type Entry =
   | { readonly state: 'pending'; readonly fingerprint: string }
-  | { readonly state: 'done'; readonly fingerprint: string; readonly response: StoredResponse };
+  | { readonly state: 'done'; readonly fingerprint: string; readonly sealed: string };
+
+/**
+ * The key an answer is sealed with: derived from the caller and the client's Idempotency-Key, which Redis
+ * never holds (its key name is another hash of them). An answer may carry a secret shown once (an API key,
+ * a webhook signing secret): at rest it is AES-256-GCM ciphertext only a retry with the same key opens.
+ */
+function sealingKey(caller: string, key: string): Buffer {
+  return createHash('sha256').update(JSON.stringify(['steward-idempotency-seal', caller, key])).digest();
+}
+
+function seal(response: StoredResponse, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(response), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+}
+
+function unseal(sealed: string, key: Buffer): StoredResponse {
+  const bytes = Buffer.from(sealed, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8')) as StoredResponse;
+}
 
 export interface IdempotencyOptions {
   readonly redis: Redis;
@@ -45,7 +68,7 @@ export interface IdempotencyOptions {
 }
 
 export type Reservation =
-  | { readonly kind: 'acquired'; readonly storageKey: string; readonly fingerprint: string; readonly lease?: Lease }
+  | { readonly kind: 'acquired'; readonly storageKey: string; readonly fingerprint: string; readonly sealingKey: Buffer; readonly lease?: Lease }
   | { readonly kind: 'replay'; readonly response: StoredResponse };
 
 /** A running request's hold on its key: the pending entry it wrote and the timer renewing it. */
@@ -144,7 +167,7 @@ export class IdempotencyStore {
         this.options.redis.eval(RENEW_LEASE, 1, storageKey, pending, String(this.lockTtlMs)).catch(() => undefined);
       }, Math.max(100, Math.floor(this.lockTtlMs / 3)));
       timer.unref();
-      return { kind: 'acquired', storageKey, fingerprint, lease: { entry: pending, timer } };
+      return { kind: 'acquired', storageKey, fingerprint, sealingKey: sealingKey(scope.caller, scope.key), lease: { entry: pending, timer } };
     }
     const stored = await this.options.redis.get(storageKey);
     if (stored === null) {
@@ -158,7 +181,7 @@ export class IdempotencyStore {
     if (entry.state === 'pending') {
       throw new GatewayError(GatewayErrorCode.IdempotencyInFlight, 'a request with this Idempotency-Key is in progress', { retryAfterSeconds: 1 });
     }
-    return { kind: 'replay', response: entry.response };
+    return { kind: 'replay', response: unseal(entry.sealed, sealingKey(scope.caller, scope.key)) };
   }
 
   /** Stops renewing the lease (complete and release do it too); the entry lapses on its own. */
@@ -166,9 +189,9 @@ export class IdempotencyStore {
     clearInterval(reservation.lease?.timer);
   }
 
-  async complete(reservation: { storageKey: string; fingerprint: string; lease?: Lease }, response: StoredResponse): Promise<void> {
+  async complete(reservation: { storageKey: string; fingerprint: string; sealingKey: Buffer; lease?: Lease }, response: StoredResponse): Promise<void> {
     clearInterval(reservation.lease?.timer);
-    const entry: Entry = { state: 'done', fingerprint: reservation.fingerprint, response };
+    const entry: Entry = { state: 'done', fingerprint: reservation.fingerprint, sealed: seal(response, reservation.sealingKey) };
     await this.options.redis.set(reservation.storageKey, JSON.stringify(entry), 'PX', this.ttlMs);
   }
 
