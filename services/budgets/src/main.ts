@@ -22,7 +22,7 @@ import { BudgetCounters, budgetCountersPrefixFromEnv } from '@steward/budgets';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { ProjectionHost } from '@steward/projections';
 import { TeamAccess } from '@steward/team-rbac';
 import { teamBudgetAuthorizer } from './budgets/budget-access';
@@ -40,10 +40,8 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-async function main(): Promise<void> {
+runService('budgets', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-budgets' });
-  const logger = createLogger({ name: 'budgets' });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 6 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
@@ -75,35 +73,15 @@ async function main(): Promise<void> {
     },
   );
   await app.listen();
-  logger.info({ subjects: names.subject('cmd', 'budgets', '>'), queue: BUDGETS_QUEUE }, 'budgets started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'budgets stopping');
-      ops.stopping();
-      await app.close();
-      await reactors.stop();
-      await store.close();
-      await pool.end();
-      redis.disconnect();
-      await ops.close();
-      logger.info('budgets stopped');
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'budgets did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { subjects: names.subject('cmd', 'budgets', '>'), queue: BUDGETS_QUEUE },
+    stop: [
+      () => app.close(),
+      () => reactors.stop(),
+      () => store.close(),
+      () => pool.end(),
+      () => redis.disconnect(),
+    ],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('budgets failed to start:', error);
-  process.exit(1);
 });

@@ -26,7 +26,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@steward/config';
 import { PostgresEventStore } from '@steward/event-store';
 import { commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { ProjectionHost } from '@steward/projections';
 import { SecretStore, loadKeyring } from '@steward/secrets';
 import { TeamAccess, WorkspaceOrganizations } from '@steward/team-rbac';
@@ -49,10 +49,8 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-async function main(): Promise<void> {
+runService('notifications', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-notifications' });
-  const logger = createLogger({ name: 'notifications' });
   const guard = new TargetGuard(parseAllowList(process.env.NOTIFICATIONS_WEBHOOK_ALLOWLIST));
   const schedule = parseRetrySchedule(process.env.NOTIFICATIONS_RETRY_SCHEDULE);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
@@ -105,36 +103,16 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   await app.listen();
-  logger.info({ subjects: names.subject('cmd', 'notifications', '>'), queue: NOTIFICATIONS_QUEUE, attempts: schedule.length + 1, smtp: email !== null }, 'notifications started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'notifications stopping');
-      ops.stopping();
-      await app.close();
-      await reactors.stop();
-      await deliveries.close();
-      email?.close();
-      await store.close();
-      await pool.end();
-      await ops.close();
-      logger.info('notifications stopped');
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'notifications did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { subjects: names.subject('cmd', 'notifications', '>'), queue: NOTIFICATIONS_QUEUE, attempts: schedule.length + 1, smtp: email !== null },
+    stop: [
+      () => app.close(),
+      () => reactors.stop(),
+      () => deliveries.close(),
+      () => email?.close(),
+      () => store.close(),
+      () => pool.end(),
+    ],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('notifications failed to start:', error);
-  process.exit(1);
 });
