@@ -13,6 +13,12 @@ import {
   type ReadAllOptions,
   type ReadAllPage,
   type ReadStreamOptions,
+  type EventFilter,
+  type SubscribeToSumsOptions,
+  type SumAllOptions,
+  type SumAllPage,
+  type SumGroup,
+  type SumSubscription,
   type RecordedEvent,
   START,
   type SubscribeOptions,
@@ -30,6 +36,7 @@ import {
   prepareRequests,
   validateReadAll,
   validateReadStream,
+  validateSumAll,
 } from '../event-store.validation';
 import { appendNewResult, appendNewSql, runAppendNew } from './postgres-append-new';
 import { PostgresNotifier } from './postgres-notifier';
@@ -46,7 +53,7 @@ import {
   quoteIdentifier,
   renderMigration,
 } from './postgres-sql';
-import { PostgresSubscription } from './postgres-subscription';
+import { PostgresSubscription, PostgresSumSubscription } from './postgres-subscription';
 
 export interface PostgresEventStoreOptions {
   /** Used for appends and reads. The store never ends it: its owner does. */
@@ -59,6 +66,8 @@ export interface PostgresEventStoreOptions {
 
 export const DEFAULT_EVENT_STORE_SCHEMA = 'steward_events';
 export const DEFAULT_READ_PAGE_SIZE = 1000;
+/** Events a sumAll folds at most by default: only the groups cross the wire, so pages can be long. */
+export const DEFAULT_SUM_PAGE_SIZE = 50_000;
 
 /** A read page plus what the subscription needs to decide how soon to read again. */
 export interface PostgresReadAllPage extends ReadAllPage {
@@ -85,6 +94,26 @@ interface EventRow {
   metadata: string | null;
   /** recorded_at in whole epoch milliseconds (what a Date holds), cheaper to send and read than a timestamptz text. */
   recorded_ms: string;
+}
+
+/** A sumAll row: the one meta row (key NULL) or a group (meta columns NULL). */
+interface SumRow {
+  head_tx: string | null;
+  head_gp: string | null;
+  held_back: boolean | null;
+  rows: number | null;
+  last: string | null;
+  key: string | null;
+  total: string | null;
+  first: string | null;
+  last_of: string | null;
+  n: number | null;
+  first_rn: string | null;
+}
+
+/** A sumAll page plus the subscription's `heldBack` hint. */
+export interface PostgresSumAllPage extends SumAllPage {
+  readonly heldBack: boolean;
 }
 
 type StreamRow = Omit<EventRow, 'xmin' | 'head_tx' | 'head_gp' | 'held_back'>;
@@ -147,7 +176,7 @@ export class PostgresEventStore implements EventStore {
   private readonly s: string;
   private readonly channel: string;
   private readonly notifier: PostgresNotifier;
-  private readonly subscriptions = new Set<PostgresSubscription>();
+  private readonly subscriptions = new Set<{ close(): Promise<void> }>();
   private readonly appendSql: string;
   private appendNewStatement: string | undefined;
   /** The post-commit NOTIFY in flight, if any, and whether another is owed after it. */
@@ -341,19 +370,20 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  /** `readAll` plus the `heldBack` hint the subscription uses to retry soon. */
-  async readPage(options: ReadAllOptions = {}): Promise<PostgresReadAllPage> {
-    validateReadAll(options);
-    const from = options.from ?? START;
-    const limit = options.maxCount ?? DEFAULT_READ_PAGE_SIZE;
+  /**
+   * What readAll reads, as SQL: `source` (rows `e` of the events table, or of a UNION ALL of per-type
+   * range scans) after `from` ($1, $2) and below the horizon, at most $3 (`limit + 1`) per branch, with
+   * its parameters and the name of its shape (per number of types, with or without prefixes / excluded types).
+   */
+  private pageSource(from: GlobalPosition, limit: number, filterOptions: EventFilter | undefined) {
     const params: unknown[] = [...positionParams(from), limit + 1];
     let filter = '';
-    const prefixes = options.filter?.streamPrefixes;
+    const prefixes = filterOptions?.streamPrefixes;
     if (prefixes && prefixes.length > 0) {
       params.push(prefixes.map(likePrefixPattern));
       filter += ` AND e.stream_id LIKE ANY($${params.length}::text[])`;
     }
-    const excluded = options.filter?.excludeEventTypes;
+    const excluded = filterOptions?.excludeEventTypes;
     if (excluded && excluded.length > 0) {
       params.push([...excluded]);
       filter += ` AND e.event_type <> ALL($${params.length}::text[])`;
@@ -365,7 +395,7 @@ export class PostgresEventStore implements EventStore {
     // most a page. (An event_type = ANY(...) condition cannot be read in
     // position order from that index: the server would fetch and sort every
     // matching row after `from` for every page.)
-    const types = [...new Set(options.filter?.eventTypes ?? [])];
+    const types = [...new Set(filterOptions?.eventTypes ?? [])];
     let source = `${this.s}.events e WHERE ${range}`;
     if (types.length > 0) {
       const branches = types.map((type) => {
@@ -377,16 +407,13 @@ export class PostgresEventStore implements EventStore {
       });
       source = `(${branches.join(' UNION ALL ')}) AS e`;
     }
-    // One statement, one snapshot: the horizon, the page below it, the highest
-    // visible position, and whether committed rows wait beyond the horizon.
-    // `meta` is one row computed once (head and held_back are single index
-    // probes bounded by the horizon, an InitPlan parameter), sent once, ahead
-    // of the page (its columns NULL in the page's rows: nothing to decode ten
-    // thousand times); the page is an ordered index range scan. The rows are
-    // put in order here, which costs nothing when they already are.
-    const sql = `
-      WITH ${VISIBILITY_HORIZON},
-      meta AS MATERIALIZED (
+    const shape = `${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}${excluded?.length ? 'x' : ''}`;
+    return { params, source, shape, prefixes, excluded, types };
+  }
+
+  /** The meta CTE of a page read: the head below the horizon, and whether committed rows wait beyond it. */
+  private metaCte(): string {
+    return `meta AS MATERIALIZED (
         SELECT (SELECT snap.xmin::text FROM snap) AS xmin,
                h.head_tx, h.head_gp,
                coalesce((SELECT max(e.transaction_id) FROM ${this.s}.events e) >= (SELECT snap.xmin FROM snap), false) AS held_back
@@ -398,7 +425,127 @@ export class PostgresEventStore implements EventStore {
              ORDER BY e.transaction_id DESC, e.global_position DESC
              LIMIT 1
           ) AS h ON true
+      )`;
+  }
+
+  sumAll(options: SumAllOptions): Promise<SumAllPage> {
+    return traced(EventStoreSpans.SumAll, { 'db.system': 'postgresql' }, async (span) => {
+      const page = await this.sumPage(options);
+      span.setAttribute('event_store.group_count', page.groups.length);
+      return { groups: page.groups, checkpoint: page.checkpoint, isEnd: page.isEnd };
+    });
+  }
+
+  /**
+   * `sumAll` plus the `heldBack` hint. One statement: the page readAll would read (the same source, order,
+   * limit and horizon), then each folded event's two fields taken from its data by one parse
+   * (json_to_record), added up as exact numeric per group; one row per group crosses the wire, plus the
+   * meta row (the head, held-back, and how many rows the page held and where its last one lies).
+   */
+  async sumPage(options: SumAllOptions): Promise<PostgresSumAllPage> {
+    validateSumAll(options);
+    const from = options.from ?? START;
+    const limit = options.maxCount ?? DEFAULT_SUM_PAGE_SIZE;
+    const { params, source, shape } = this.pageSource(from, limit, options.filter);
+    const sumTypes = Object.keys(options.sum);
+    // json_to_record's columns are the data's field names (identifiers in the text, one statement per set of names)
+    const fields = [...new Set([options.groupBy, ...sumTypes.map((type) => options.sum[type]!)])];
+    const column = (field: string) => `f.${quoteIdentifier(field)}`;
+    params.push(sumTypes);
+    const typesParam = `$${params.length}::text[]`;
+    const cases = sumTypes.map((type) => {
+      params.push(type);
+      return `WHEN $${params.length}::text THEN ${column(options.sum[type]!)}`;
+    });
+    const sql = `
+      WITH ${VISIBILITY_HORIZON},
+      ${this.metaCte()},
+      page AS MATERIALIZED (
+        SELECT s.tx, s.gp, s.t, s.d, row_number() OVER (ORDER BY s.tx, s.gp) AS rn
+          FROM (SELECT e.transaction_id AS tx, e.global_position AS gp, e.event_type AS t, e.data AS d
+                  FROM ${source}
+                 ORDER BY e.transaction_id, e.global_position
+                 LIMIT $3::int) AS s
+      ),
+      folded AS (
+        SELECT p.rn, ${column(options.groupBy)} AS k, CASE p.t ${cases.join(' ')} END AS v
+          FROM page p,
+               json_to_record(CASE WHEN json_typeof(p.d) = 'object' THEN p.d ELSE '{}'::json END)
+                 AS f(${fields.map((field) => `${quoteIdentifier(field)} text`).join(', ')})
+         WHERE p.rn < $3::int AND p.t = ANY(${typesParam})
+      ),
+      groups AS (
+        SELECT f.k, trim_scale(sum(f.v::numeric))::text AS total, min(f.rn) AS first_rn, max(f.rn) AS last_rn, count(*)::int AS n
+          FROM folded f
+         WHERE f.k IS NOT NULL AND f.v ~ '^-?[0-9]+(\\.[0-9]+)?$'
+         GROUP BY f.k
+      ),
+      tail AS MATERIALIZED (
+        SELECT (SELECT count(*) FROM page)::int AS rows,
+               (SELECT p.tx::text || '/' || p.gp::text FROM page p WHERE p.rn = least((SELECT count(*) FROM page), $3::int - 1)) AS last
       )
+      SELECT meta.head_tx, meta.head_gp, meta.held_back, tail.rows, tail.last,
+             NULL::text AS key, NULL::text AS total, NULL::text AS first, NULL::text AS last_of, NULL::int AS n, NULL::bigint AS first_rn
+        FROM meta, tail
+      UNION ALL
+      SELECT NULL, NULL, NULL, NULL, NULL,
+             g.k, g.total, pf.tx::text || '/' || pf.gp::text, pl.tx::text || '/' || pl.gp::text, g.n, g.first_rn
+        FROM groups g
+        JOIN page pf ON pf.rn = g.first_rn
+        JOIN page pl ON pl.rn = g.last_rn`;
+    const name = `sum_all_${shape}_${shortHash(JSON.stringify([sumTypes.length, fields]))}`;
+    const { rows } = await this.query<SumRow>(sql, params, name);
+    let meta: SumRow | undefined;
+    const groups: Array<SumGroup & { order: number }> = [];
+    for (const row of rows) {
+      if (row.key === null) meta = row;
+      else {
+        groups.push({ key: row.key, sum: row.total!, first: parsePosition(row.first!), last: parsePosition(row.last_of!), count: row.n!, order: Number(row.first_rn) });
+      }
+    }
+    groups.sort((a, b) => a.order - b.order);
+    const hasMore = (meta?.rows ?? 0) > limit;
+    let checkpoint = from;
+    if (meta?.last) {
+      const last = parsePosition(meta.last);
+      if (comparePositions(last, checkpoint) > 0) checkpoint = last;
+    }
+    if (!hasMore && meta?.head_tx && meta.head_gp) {
+      const head = positionFromRow(meta.head_tx, meta.head_gp);
+      if (comparePositions(head, checkpoint) > 0) checkpoint = head;
+    }
+    return { groups: groups.map(({ order: _order, ...group }) => group), checkpoint, isEnd: !hasMore, heldBack: meta?.held_back ?? false };
+  }
+
+  subscribeToSums(options: SubscribeToSumsOptions): SumSubscription {
+    validateSumAll(options);
+    const subscription = new PostgresSumSubscription({
+      read: (from) => this.sumPage({ ...options, from }),
+      notifier: this.notifier,
+      from: options.from ?? START,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      onClose: (s) => this.subscriptions.delete(s),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** `readAll` plus the `heldBack` hint the subscription uses to retry soon. */
+  async readPage(options: ReadAllOptions = {}): Promise<PostgresReadAllPage> {
+    validateReadAll(options);
+    const from = options.from ?? START;
+    const limit = options.maxCount ?? DEFAULT_READ_PAGE_SIZE;
+    const { params, source, shape } = this.pageSource(from, limit, options.filter);
+    // One statement, one snapshot: the horizon, the page below it, the highest
+    // visible position, and whether committed rows wait beyond the horizon.
+    // `meta` is one row computed once (head and held_back are single index
+    // probes bounded by the horizon, an InitPlan parameter), sent once, ahead
+    // of the page (its columns NULL in the page's rows: nothing to decode ten
+    // thousand times); the page is an ordered index range scan. The rows are
+    // put in order here, which costs nothing when they already are.
+    const sql = `
+      WITH ${VISIBILITY_HORIZON},
+      ${this.metaCte()}
       SELECT meta.xmin, meta.head_tx, meta.head_gp, meta.held_back,
              NULL::text AS gp, NULL::text AS tx, NULL::text AS event_id, NULL::text AS stream_id, NULL::text AS stream_revision,
              NULL::text AS event_type, NULL::int AS event_version, NULL::text AS data, NULL::text AS metadata, NULL::text AS recorded_ms
@@ -414,7 +561,7 @@ export class PostgresEventStore implements EventStore {
            LIMIT $3::int
         ) AS page`;
     // One prepared statement per shape: per number of types, with or without prefixes.
-    const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}${excluded?.length ? 'x' : ''}${options.withoutMetadata ? 'n' : ''}`;
+    const name = `read_all_${shape}${options.withoutMetadata ? 'n' : ''}`;
     const { rows } = await this.query<EventRow>(sql, params, name);
     let meta: EventRow | undefined;
     const events: RecordedEvent[] = [];
@@ -774,6 +921,13 @@ function toRecordedEvent(row: StreamRow, dataFields?: readonly string[]): Record
     position: positionFromRow(row.tx!, row.gp!),
     recordedAt: new Date(Number(row.recorded_ms)),
   };
+}
+
+/** A short stable name part for a statement shape. */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
 }
 
 function pgCode(error: unknown): string | undefined {
