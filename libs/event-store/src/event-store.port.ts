@@ -240,34 +240,58 @@ export interface SumSubscription extends AsyncIterable<SumBatch> {
 
 const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 
-/** The fold `sumAll` defines, in memory: adapters that cannot fold where the events are (KurrentDB) use it. */
+/**
+ * Exact sums per group, added one value at a time (the arithmetic of `sumAll`): `P` is however the caller
+ * holds a position (only each group's first and last are kept).
+ */
+export class SumAccumulator<P> {
+  private readonly groups = new Map<string, { units: bigint; scale: number; first: P; last: P; count: number }>();
+
+  /** Adds the data field texts of one event (see SumAllOptions): false when it is not folded. */
+  add(key: string | undefined, value: string | undefined, position: P): boolean {
+    if (key === undefined || value === undefined || !PLAIN_DECIMAL.test(value)) return false;
+    const negative = value.charCodeAt(0) === 45;
+    const body = negative ? value.slice(1) : value;
+    const dot = body.indexOf('.');
+    const scale = dot === -1 ? 0 : body.length - dot - 1;
+    let units = BigInt(dot === -1 ? body : body.slice(0, dot) + body.slice(dot + 1));
+    if (negative) units = -units;
+    const group = this.groups.get(key);
+    if (!group) {
+      this.groups.set(key, { units, scale, first: position, last: position, count: 1 });
+      return true;
+    }
+    if (scale > group.scale) {
+      group.units *= 10n ** BigInt(scale - group.scale);
+      group.scale = scale;
+    } else if (scale < group.scale) units *= 10n ** BigInt(group.scale - scale);
+    group.units += units;
+    group.last = position;
+    group.count += 1;
+    return true;
+  }
+
+  /** The groups, in order of their first value. */
+  groupsWith(position: (held: P) => GlobalPosition): SumGroup[] {
+    return [...this.groups].map(([key, group]) => ({ key, sum: decimalText(group.units, group.scale), first: position(group.first), last: position(group.last), count: group.count }));
+  }
+}
+
+/** The group and sum field texts of a parsed event's data (undefined where it has none). */
+export function sumFields(type: string, data: unknown, options: Pick<SumAllOptions, 'groupBy' | 'sum'>): [string | undefined, string | undefined] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [undefined, undefined];
+  return [fieldText((data as Record<string, unknown>)[options.groupBy]), fieldText((data as Record<string, unknown>)[options.sum[type]!])];
+}
+
+/** The fold `sumAll` defines, in memory (events in global order). */
 export function foldSums(events: readonly RecordedEvent[], options: Pick<SumAllOptions, 'groupBy' | 'sum'>): SumGroup[] {
-  const groups = new Map<string, { units: bigint; scale: number; first: GlobalPosition; last: GlobalPosition; count: number }>();
+  const sums = new SumAccumulator<GlobalPosition>();
   for (const event of events) {
     if (!Object.hasOwn(options.sum, event.type)) continue;
-    const data = event.data;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) continue;
-    const key = fieldText((data as Record<string, unknown>)[options.groupBy]);
-    const value = fieldText((data as Record<string, unknown>)[options.sum[event.type]!]);
-    if (key === undefined || value === undefined || !PLAIN_DECIMAL.test(value)) continue;
-    const negative = value.startsWith('-');
-    const [whole, fraction = ''] = (negative ? value.slice(1) : value).split('.');
-    let units = BigInt(whole! + fraction);
-    if (negative) units = -units;
-    const group = groups.get(key);
-    if (!group) {
-      groups.set(key, { units, scale: fraction.length, first: event.position, last: event.position, count: 1 });
-      continue;
-    }
-    if (fraction.length > group.scale) {
-      group.units *= 10n ** BigInt(fraction.length - group.scale);
-      group.scale = fraction.length;
-    } else units *= 10n ** BigInt(group.scale - fraction.length);
-    group.units += units;
-    group.last = event.position;
-    group.count += 1;
+    const [key, value] = sumFields(event.type, event.data, options);
+    sums.add(key, value, event.position);
   }
-  return [...groups].map(([key, group]) => ({ key, sum: decimalText(group.units, group.scale), first: group.first, last: group.last, count: group.count }));
+  return sums.groupsWith((position) => position);
 }
 
 /** The narrowest read that `foldSums` can fold: the group and sum fields of the data, no metadata. */

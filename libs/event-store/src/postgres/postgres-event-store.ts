@@ -17,8 +17,8 @@ import {
   type SubscribeToSumsOptions,
   type SumAllOptions,
   type SumAllPage,
-  type SumGroup,
   type SumSubscription,
+  SumAccumulator,
   type RecordedEvent,
   START,
   type SubscribeOptions,
@@ -39,6 +39,7 @@ import {
   validateSumAll,
 } from '../event-store.validation';
 import { appendNewResult, appendNewSql, runAppendNew } from './postgres-append-new';
+import { scanTwoFields } from './json-fields';
 import { PostgresNotifier } from './postgres-notifier';
 import {
   APPEND_CONFLICT_CODE,
@@ -66,8 +67,8 @@ export interface PostgresEventStoreOptions {
 
 export const DEFAULT_EVENT_STORE_SCHEMA = 'steward_events';
 export const DEFAULT_READ_PAGE_SIZE = 1000;
-/** Events a sumAll folds at most by default: only the groups cross the wire, so pages can be long. */
-export const DEFAULT_SUM_PAGE_SIZE = 50_000;
+/** Events a sumAll folds at most by default: the page's events are folded as they arrive, never kept. */
+export const DEFAULT_SUM_PAGE_SIZE = 10_000;
 
 /** A read page plus what the subscription needs to decide how soon to read again. */
 export interface PostgresReadAllPage extends ReadAllPage {
@@ -96,19 +97,22 @@ interface EventRow {
   recorded_ms: string;
 }
 
-/** A sumAll row: the one meta row (key NULL) or a group (meta columns NULL). */
-interface SumRow {
+/** A row of the client-side fold: the meta row (tx NULL) or an event's position, type and (folded types) data. */
+interface FoldRow {
   head_tx: string | null;
   head_gp: string | null;
   held_back: boolean | null;
-  rows: number | null;
-  last: string | null;
-  key: string | null;
-  total: string | null;
-  first: string | null;
-  last_of: string | null;
-  n: number | null;
-  first_rn: string | null;
+  tx: string | null;
+  gp: string | null;
+  t: string | null;
+  d: string | null;
+}
+
+/** Whether row a's position lies before row b's, comparing the decimal texts (no BigInt per row). */
+function textPositionBefore(a: FoldRow, b: FoldRow): boolean {
+  const byNumber = (x: string, y: string) => (x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0);
+  const tx = byNumber(a.tx!, b.tx!);
+  return tx !== 0 ? tx < 0 : byNumber(a.gp!, b.gp!) < 0;
 }
 
 /** A sumAll page plus the subscription's `heldBack` hint. */
@@ -437,10 +441,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * `sumAll` plus the `heldBack` hint. One statement: the page readAll would read (the same source, order,
-   * limit and horizon), then each folded event's two fields taken from its data by one parse
-   * (json_to_record), added up as exact numeric per group; one row per group crosses the wire, plus the
-   * meta row (the head, held-back, and how many rows the page held and where its last one lies).
+   * `sumAll` plus the `heldBack` hint: the page readAll would read (the same source, order, limit, horizon
+   * and meta row), with only each event's position, type and (for the folded types) data text; the two
+   * fields are scanned out of the text (scanTwoFields, no document built) and added up here, exactly.
+   * Measured against folding in SQL (json_to_record + sum(numeric) per group, one row per group sent):
+   * PostgreSQL's json parser cost the server more (≈ 7 µs per usage event) than sending the text and
+   * scanning it here (≈ 1.3 µs server + 3 µs client), and the server is the one every process shares.
    */
   async sumPage(options: SumAllOptions): Promise<PostgresSumAllPage> {
     validateSumAll(options);
@@ -448,73 +454,53 @@ export class PostgresEventStore implements EventStore {
     const limit = options.maxCount ?? DEFAULT_SUM_PAGE_SIZE;
     const { params, source, shape } = this.pageSource(from, limit, options.filter);
     const sumTypes = Object.keys(options.sum);
-    // json_to_record's columns are the data's field names (identifiers in the text, one statement per set of names)
-    const fields = [...new Set([options.groupBy, ...sumTypes.map((type) => options.sum[type]!)])];
-    const column = (field: string) => `f.${quoteIdentifier(field)}`;
     params.push(sumTypes);
-    const typesParam = `$${params.length}::text[]`;
-    const cases = sumTypes.map((type) => {
-      params.push(type);
-      return `WHEN $${params.length}::text THEN ${column(options.sum[type]!)}`;
-    });
     const sql = `
       WITH ${VISIBILITY_HORIZON},
-      ${this.metaCte()},
-      page AS MATERIALIZED (
-        SELECT s.tx, s.gp, s.t, s.d, row_number() OVER (ORDER BY s.tx, s.gp) AS rn
-          FROM (SELECT e.transaction_id AS tx, e.global_position AS gp, e.event_type AS t, e.data AS d
-                  FROM ${source}
-                 ORDER BY e.transaction_id, e.global_position
-                 LIMIT $3::int) AS s
-      ),
-      folded AS (
-        SELECT p.rn, ${column(options.groupBy)} AS k, CASE p.t ${cases.join(' ')} END AS v
-          FROM page p,
-               json_to_record(CASE WHEN json_typeof(p.d) = 'object' THEN p.d ELSE '{}'::json END)
-                 AS f(${fields.map((field) => `${quoteIdentifier(field)} text`).join(', ')})
-         WHERE p.rn < $3::int AND p.t = ANY(${typesParam})
-      ),
-      groups AS (
-        SELECT f.k, trim_scale(sum(f.v::numeric))::text AS total, min(f.rn) AS first_rn, max(f.rn) AS last_rn, count(*)::int AS n
-          FROM folded f
-         WHERE f.k IS NOT NULL AND f.v ~ '^-?[0-9]+(\\.[0-9]+)?$'
-         GROUP BY f.k
-      ),
-      tail AS MATERIALIZED (
-        SELECT (SELECT count(*) FROM page)::int AS rows,
-               (SELECT p.tx::text || '/' || p.gp::text FROM page p WHERE p.rn = least((SELECT count(*) FROM page), $3::int - 1)) AS last
-      )
-      SELECT meta.head_tx, meta.head_gp, meta.held_back, tail.rows, tail.last,
-             NULL::text AS key, NULL::text AS total, NULL::text AS first, NULL::text AS last_of, NULL::int AS n, NULL::bigint AS first_rn
-        FROM meta, tail
+      ${this.metaCte()}
+      SELECT meta.head_tx, meta.head_gp, meta.held_back, NULL::text AS tx, NULL::text AS gp, NULL::text AS t, NULL::text AS d
+        FROM meta
       UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL,
-             g.k, g.total, pf.tx::text || '/' || pf.gp::text, pl.tx::text || '/' || pl.gp::text, g.n, g.first_rn
-        FROM groups g
-        JOIN page pf ON pf.rn = g.first_rn
-        JOIN page pl ON pl.rn = g.last_rn`;
-    const name = `sum_all_${shape}_${shortHash(JSON.stringify([sumTypes.length, fields]))}`;
-    const { rows } = await this.query<SumRow>(sql, params, name);
-    let meta: SumRow | undefined;
-    const groups: Array<SumGroup & { order: number }> = [];
+      SELECT NULL, NULL, NULL, page.*
+        FROM (
+          SELECT e.transaction_id::text AS tx, e.global_position::text AS gp, e.event_type AS t,
+                 CASE WHEN e.event_type = ANY($${params.length}::text[]) THEN e.data::text END AS d
+            FROM ${source}
+           ORDER BY e.transaction_id, e.global_position
+           LIMIT $3::int
+        ) AS page`;
+    const { rows } = await this.query<FoldRow>(sql, params, `sum_client_${shape}`);
+    let meta: FoldRow | undefined;
+    const page: FoldRow[] = [];
+    let ordered = true;
     for (const row of rows) {
-      if (row.key === null) meta = row;
+      if (row.tx === null) meta = row;
       else {
-        groups.push({ key: row.key, sum: row.total!, first: parsePosition(row.first!), last: parsePosition(row.last_of!), count: row.n!, order: Number(row.first_rn) });
+        const previous = page.at(-1);
+        if (previous && !textPositionBefore(previous, row)) ordered = false;
+        page.push(row);
       }
     }
-    groups.sort((a, b) => a.order - b.order);
-    const hasMore = (meta?.rows ?? 0) > limit;
+    if (!ordered) page.sort((a, b) => comparePositions(positionFromRow(a.tx!, a.gp!), positionFromRow(b.tx!, b.gp!)));
+    const hasMore = page.length > limit;
+    if (hasMore) page.length = limit;
+    const sums = new SumAccumulator<FoldRow>();
+    for (const row of page) {
+      if (row.d === null) continue;
+      const [key, value] = scanTwoFields(row.d, options.groupBy, options.sum[row.t!]!);
+      sums.add(key, value, row);
+    }
     let checkpoint = from;
-    if (meta?.last) {
-      const last = parsePosition(meta.last);
-      if (comparePositions(last, checkpoint) > 0) checkpoint = last;
+    const last = page.at(-1);
+    if (last) {
+      const position = positionFromRow(last.tx!, last.gp!);
+      if (comparePositions(position, checkpoint) > 0) checkpoint = position;
     }
     if (!hasMore && meta?.head_tx && meta.head_gp) {
       const head = positionFromRow(meta.head_tx, meta.head_gp);
       if (comparePositions(head, checkpoint) > 0) checkpoint = head;
     }
-    return { groups: groups.map(({ order: _order, ...group }) => group), checkpoint, isEnd: !hasMore, heldBack: meta?.held_back ?? false };
+    return { groups: sums.groupsWith((row) => positionFromRow(row.tx!, row.gp!)), checkpoint, isEnd: !hasMore, heldBack: meta?.held_back ?? false };
   }
 
   subscribeToSums(options: SubscribeToSumsOptions): SumSubscription {
@@ -921,13 +907,6 @@ function toRecordedEvent(row: StreamRow, dataFields?: readonly string[]): Record
     position: positionFromRow(row.tx!, row.gp!),
     recordedAt: new Date(Number(row.recorded_ms)),
   };
-}
-
-/** A short stable name part for a statement shape. */
-function shortHash(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash.toString(36);
 }
 
 function pgCode(error: unknown): string | undefined {
