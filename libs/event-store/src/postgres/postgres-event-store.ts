@@ -97,6 +97,24 @@ interface EventRow {
   recorded_ms: string;
 }
 
+/** A NOTIFY payload names at most this many types (more: the empty payload, which wakes every subscription). */
+const MAX_NOTIFIED_TYPES = 32;
+
+/** The NOTIFY payload for appends of these event types: a JSON array, or '' (anything) when there are too many. */
+export function appendedTypesPayload(types: ReadonlySet<string>): string {
+  if (types.size === 0 || types.size > MAX_NOTIFIED_TYPES) return '';
+  const payload = JSON.stringify([...types]);
+  return payload.length > 4000 ? '' : payload;
+}
+
+/** Whether appends of `types` may hold events a subscription with `filter` reads (undefined: no filter on types). */
+export function concernedBy(filter: EventFilter | undefined): ((types: readonly string[]) => boolean) | undefined {
+  const wanted = filter?.eventTypes?.length ? new Set(filter.eventTypes) : undefined;
+  const excluded = filter?.excludeEventTypes?.length ? new Set(filter.excludeEventTypes) : undefined;
+  if (!wanted && !excluded) return undefined;
+  return (types) => types.some((type) => (!wanted || wanted.has(type)) && !excluded?.has(type));
+}
+
 /** A row of the client-side fold: the meta row (tx NULL) or an event's position, type and (folded types) data. */
 interface FoldRow {
   head_tx: string | null;
@@ -186,6 +204,8 @@ export class PostgresEventStore implements EventStore {
   /** The post-commit NOTIFY in flight, if any, and whether another is owed after it. */
   private notifying: Promise<void> | undefined;
   private notifyAgain = false;
+  /** The types of the events committed since the last NOTIFY was sent. */
+  private typesToNotify = new Set<string>();
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = options.pool;
@@ -285,7 +305,7 @@ export class PostgresEventStore implements EventStore {
         for (let attempt = 1; ; attempt++) {
           try {
             const outcome = await runAppendNew(this.pool, this.statementName('append_new'), this.appendNewStatement, events, compareStreamIds);
-            if (outcome.written > 0) this.notifyCommitted();
+            if (outcome.written > 0) this.notifyCommitted(events);
             span.setAttribute('event_store.written', outcome.written);
             span.setAttribute('event_store.duplicates', duplicates.length + outcome.duplicates.length);
             return appendNewResult(outcome.written, outcome.streamRevisions, [...duplicates, ...outcome.duplicates]);
@@ -507,6 +527,7 @@ export class PostgresEventStore implements EventStore {
     validateSumAll(options);
     const subscription = new PostgresSumSubscription({
       read: (from) => this.sumPage({ ...options, from }),
+      concerns: concernedBy(options.filter),
       notifier: this.notifier,
       from: options.from ?? START,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
@@ -574,6 +595,7 @@ export class PostgresEventStore implements EventStore {
     validateReadAll(options);
     const subscription = new PostgresSubscription({
       read: (from) => this.readPage({ ...options, from }),
+      concerns: concernedBy(options.filter),
       notifier: this.notifier,
       from: options.from ?? START,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
@@ -611,7 +633,7 @@ export class PostgresEventStore implements EventStore {
     try {
       const results = await this.appendInOneStatement(this.pool, requests);
       if (results) {
-        this.notifyCommitted();
+        this.notifyCommitted(requests.flatMap((request) => request.events));
         return results;
       }
     } catch (error) {
@@ -620,7 +642,7 @@ export class PostgresEventStore implements EventStore {
       // tells a conflict from an idempotent retry and names the stream.
     }
     const results = await this.appendInTransaction(requests);
-    if (results.some((r) => r.written)) this.notifyCommitted();
+    if (results.some((r) => r.written)) this.notifyCommitted(requests.flatMap((request) => request.events));
     return results;
   }
 
@@ -676,8 +698,11 @@ export class PostgresEventStore implements EventStore {
    * commit; appends committing meanwhile are covered by one more NOTIFY after
    * it. The price: a crash between commit and NOTIFY loses the wake-up, and
    * subscribers then see the events at their fallback poll (late, never lost).
+   * The payload names the event types the NOTIFY covers (appendedTypesPayload),
+   * so that a subscription filtered to other types is not woken to read nothing.
    */
-  private notifyCommitted(): void {
+  private notifyCommitted(events: readonly { readonly type: string }[]): void {
+    for (const event of events) this.typesToNotify.add(event.type);
     if (this.notifying) {
       this.notifyAgain = true;
       return;
@@ -685,8 +710,10 @@ export class PostgresEventStore implements EventStore {
     this.notifying = (async () => {
       do {
         this.notifyAgain = false;
+        const payload = appendedTypesPayload(this.typesToNotify);
+        this.typesToNotify = new Set();
         try {
-          await this.pool.query('SELECT pg_notify($1, \'\')', [this.channel]);
+          await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
         } catch {
           // Subscribers fall back to polling; the append itself has committed.
         }

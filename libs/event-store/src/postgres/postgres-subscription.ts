@@ -11,6 +11,8 @@ interface PageShape {
 
 export interface PostgresSubscriptionOptions<P extends PageShape = PostgresReadAllPage> {
   readonly read: (from: GlobalPosition) => Promise<P>;
+  /** Whether a notification naming these appended event types may concern it (default: every notification does). */
+  readonly concerns?: ((types: readonly string[]) => boolean) | undefined;
   readonly notifier: PostgresNotifier;
   readonly from: GlobalPosition;
   readonly pollIntervalMs: number;
@@ -35,7 +37,9 @@ export abstract class PostgresPagedSubscription<P extends PageShape, B> implemen
   private wakeUp: (() => void) | undefined;
   private registered = false;
   private iterator: AsyncGenerator<B> | undefined;
-  private readonly listener = () => {
+  private readonly listener = (types?: readonly string[]) => {
+    // appends of types it does not read: nothing to read (its checkpoint moves past them with its next read)
+    if (types && this.options.concerns && !this.options.concerns(types)) return;
     this.dirty = true;
     this.wakeUp?.();
   };
