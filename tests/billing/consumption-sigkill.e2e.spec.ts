@@ -1,13 +1,11 @@
 /**
  * Credit consumption under faults: priced usage of three organizations streams into the event store while
- * the billing process (services/billing/src/main.ts, a real child process running the consumption reactor)
- * is SIGKILLed twice and restarted. Afterwards, per organization: Σ consumed USD = Σ priced usage (calls and
+ * the billing process of a real stack (libs/testing's startStack: services/billing/src/main.ts running the
+ * consumption reactor) is SIGKILLed twice and restarted. Afterwards, per organization: Σ consumed USD = Σ priced usage (calls and
  * corrections) exactly, Σ credits = Σ USD × the plan's credits per USD exactly, the consumed source ranges
  * never overlap, and no grant was ever drawn below zero.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import {
   BillingStreams,
@@ -20,52 +18,39 @@ import {
   type UsageRecordedData,
 } from '@steward/contracts';
 import { PostgresEventStore, type NewEvent } from '@steward/event-store';
-import { type TestEnv, createTestEnv, waitFor } from '@steward/testing';
+import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 
-const ROOT = join(__dirname, '..', '..');
-const BILLING = join(ROOT, 'services/billing/src/main.ts');
 const ORGANIZATIONS = 3;
 const CHUNKS = 60;
 const CALLS_PER_CHUNK = 40;
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 describe('credit consumption survives SIGKILL of the billing process', () => {
   jest.setTimeout(300_000);
   let env: TestEnv;
   let store: PostgresEventStore;
-  const children: ChildProcess[] = [];
+  let stack: Stack | undefined;
 
   beforeAll(async () => {
     env = await createTestEnv();
     store = new PostgresEventStore({ pool: env.pool });
     await store.migrate();
+    stack = await startStack(env, {
+      // `info`: restart() waits for "billing started"
+      logLevel: 'info',
+      // small folds: many appends, many chances for a kill to land between an append and its checkpoint;
+      // the default plan catalogue (100 credits per USD, no unlimited overdraft)
+      env: { BILLING_BATCH_SIZE: '25', STEWARD_BILLING_PLANS: '' },
+      // usage is written straight into the store: nothing meters, prices or runs agents here
+      without: ['usage-metering', 'runtime-registry', 'job-history'],
+      readyTimeoutMs: 180_000,
+    });
   });
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await stack?.stop();
     await store?.close();
     await env?.dispose();
   });
-
-  function startBilling(): Child {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', BILLING], {
-      cwd: ROOT,
-      // small batches: many appends, many chances for a kill to land between an append and its checkpoint
-      env: { ...process.env, DATABASE_URL: env.databaseUrl, NATS_URL: env.natsUrl, NATS_PREFIX: env.natsPrefix, LOG_LEVEL: 'info', BILLING_BATCH_SIZE: '25' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    return { process: child, output: () => output, exited };
-  }
 
   async function consumptionBatches(): Promise<number> {
     const { rows } = await env.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM steward_events.events WHERE event_type = 'CreditsConsumed'`);
@@ -107,8 +92,8 @@ describe('credit consumption survives SIGKILL of the billing process', () => {
       }
     };
 
-    let billing = startBilling();
-    await waitFor('billing started', () => (billing.output().includes('billing started') ? true : undefined), { timeoutMs: 120_000 });
+    const running = stack!;
+    await running.ready('billing', { timeoutMs: 120_000 });
     // The writer holds at a gate until the kill it waits for has happened, so that each kill falls while usage is
     // still streaming in however slow the machine (a free-running writer could finish before billing got going).
     const gates = [20, 40];
@@ -129,12 +114,12 @@ describe('credit consumption survives SIGKILL of the billing process', () => {
     for (const [kill, gate] of gates.entries()) {
       const atLeast = batchesAtStart + 4;
       await waitFor(`${atLeast} consumption batches`, async () => ((await consumptionBatches()) >= atLeast ? true : undefined), { timeoutMs: 120_000, intervalMs: 5 });
-      billing.process.kill('SIGKILL');
-      expect((await billing.exited).signal).toBe('SIGKILL');
+      expect((await running.kill('billing', 'SIGKILL')).signal).toBe('SIGKILL');
       expect(written).toBeLessThanOrEqual(gate);
       batchesAtStart = await consumptionBatches();
-      billing = startBilling();
+      // the writer goes on while billing starts again
       released[kill]!();
+      await running.restart('billing', { timeoutMs: 120_000 });
     }
     await writer;
 
@@ -176,9 +161,9 @@ describe('credit consumption survives SIGKILL of the billing process', () => {
         for (const [grantId, left] of remaining) if (left.isNegative()) throw new Error(`grant ${grantId} of ${organizationId} went below zero: ${left.toFixed()}`);
       }
     }
-    expect(billing.output()).toContain('billing started');
-    billing.process.kill('SIGTERM');
-    await billing.exited;
+    // three runs of billing, two of them killed; the one running now stops cleanly
+    expect(running.output('billing').match(/"msg":"billing started"/g)).toHaveLength(3);
+    expect(await running.kill('billing', 'SIGTERM')).toEqual({ code: 0, signal: null });
   });
 });
 

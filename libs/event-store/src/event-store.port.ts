@@ -179,6 +179,163 @@ export interface Subscription extends AsyncIterable<SubscriptionBatch> {
   close(): Promise<void>;
 }
 
+/**
+ * A fold of a global read, done where the events are (`sumAll`): of the events `readAll` with the same
+ * `from`, `filter` and `maxCount` would return, those whose type is a key of `sum` are grouped by the
+ * text of their data's `groupBy` field, and the decimal text of their data's `sum[type]` field is added
+ * up per group, exactly. An event whose group field is missing or null, or whose sum field is not a
+ * plain decimal (`-?digits[.digits]`: a JSON string, or a number written so), is not folded (it still
+ * counts toward `maxCount`, and the checkpoint still moves past it).
+ */
+export interface SumAllOptions {
+  /** Exclusive, as readAll's. Defaults to START. */
+  readonly from?: GlobalPosition;
+  /** Events read at most (folded or not), as readAll's. */
+  readonly maxCount?: number;
+  readonly filter?: EventFilter;
+  /** The top-level data field whose text names an event's group. */
+  readonly groupBy: string;
+  /** Per event type folded, the top-level data field added up. */
+  readonly sum: Readonly<Record<string, string>>;
+}
+
+/** One group of a fold. */
+export interface SumGroup {
+  /** The group field's text. */
+  readonly key: string;
+  /** The exact sum, canonical: no exponent, no trailing fractional zeros, no `-0` (`0` for zero). */
+  readonly sum: string;
+  /** Positions of the group's first and last folded event. */
+  readonly first: GlobalPosition;
+  readonly last: GlobalPosition;
+  /** Events folded into the group. */
+  readonly count: number;
+}
+
+export interface SumAllPage {
+  /** One per group key, in order of their first event. */
+  readonly groups: readonly SumGroup[];
+  /** As readAll's: where the next fold resumes. */
+  readonly checkpoint: GlobalPosition;
+  readonly isEnd: boolean;
+}
+
+export interface SubscribeToSumsOptions extends SumAllOptions {
+  /** How long to wait between polls when no notification arrives (ms). */
+  readonly pollIntervalMs?: number;
+}
+
+/** A subscription's batch of sums: the fold of the events after the previous batch's checkpoint up to this one. */
+export interface SumBatch {
+  readonly groups: readonly SumGroup[];
+  /** Events read (folded or not) since the previous batch. */
+  readonly checkpoint: GlobalPosition;
+  readonly caughtUp: boolean;
+}
+
+/** `subscribeToAll`, folded: catch-up then live, pull-based, each batch a fold of the events since the last. */
+export interface SumSubscription extends AsyncIterable<SumBatch> {
+  close(): Promise<void>;
+}
+
+const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * Exact sums per group, added one value at a time (the arithmetic of `sumAll`): `P` is however the caller
+ * holds a position (only each group's first and last are kept).
+ */
+export class SumAccumulator<P> {
+  private readonly groups = new Map<string, { units: bigint; scale: number; first: P; last: P; count: number }>();
+
+  /** Adds the data field texts of one event (see SumAllOptions): false when it is not folded. */
+  add(key: string | undefined, value: string | undefined, position: P): boolean {
+    if (key === undefined || value === undefined || !PLAIN_DECIMAL.test(value)) return false;
+    const negative = value.charCodeAt(0) === 45;
+    const body = negative ? value.slice(1) : value;
+    const dot = body.indexOf('.');
+    const scale = dot === -1 ? 0 : body.length - dot - 1;
+    let units = BigInt(dot === -1 ? body : body.slice(0, dot) + body.slice(dot + 1));
+    if (negative) units = -units;
+    const group = this.groups.get(key);
+    if (!group) {
+      this.groups.set(key, { units, scale, first: position, last: position, count: 1 });
+      return true;
+    }
+    if (scale > group.scale) {
+      group.units *= 10n ** BigInt(scale - group.scale);
+      group.scale = scale;
+    } else if (scale < group.scale) units *= 10n ** BigInt(group.scale - scale);
+    group.units += units;
+    group.last = position;
+    group.count += 1;
+    return true;
+  }
+
+  /** The groups, in order of their first value. */
+  groupsWith(position: (held: P) => GlobalPosition): SumGroup[] {
+    return [...this.groups].map(([key, group]) => ({ key, sum: decimalText(group.units, group.scale), first: position(group.first), last: position(group.last), count: group.count }));
+  }
+}
+
+/** The group and sum field texts of a parsed event's data (undefined where it has none). */
+export function sumFields(type: string, data: unknown, options: Pick<SumAllOptions, 'groupBy' | 'sum'>): [string | undefined, string | undefined] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [undefined, undefined];
+  return [fieldText((data as Record<string, unknown>)[options.groupBy]), fieldText((data as Record<string, unknown>)[options.sum[type]!])];
+}
+
+/** The fold `sumAll` defines, in memory (events in global order). */
+export function foldSums(events: readonly RecordedEvent[], options: Pick<SumAllOptions, 'groupBy' | 'sum'>): SumGroup[] {
+  const sums = new SumAccumulator<GlobalPosition>();
+  for (const event of events) {
+    if (!Object.hasOwn(options.sum, event.type)) continue;
+    const [key, value] = sumFields(event.type, event.data, options);
+    sums.add(key, value, event.position);
+  }
+  return sums.groupsWith((position) => position);
+}
+
+/** The narrowest read that `foldSums` can fold: the group and sum fields of the data, no metadata. */
+export function sumReadOptions(options: SumAllOptions): ReadAllOptions {
+  return {
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
+    ...(options.filter ? { filter: options.filter } : {}),
+    withoutMetadata: true,
+    dataFields: [...new Set([options.groupBy, ...Object.values(options.sum)])],
+  };
+}
+
+/** A subscription's batches folded as `sumAll` folds a page (adapters that cannot fold where the events are). */
+export function foldedSubscription(subscription: Subscription, options: Pick<SumAllOptions, 'groupBy' | 'sum'>): SumSubscription {
+  return {
+    close: () => subscription.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of subscription) yield { groups: foldSums(batch.events, options), checkpoint: batch.checkpoint, caughtUp: batch.caughtUp };
+    },
+  };
+}
+
+/** A data field as the text PostgreSQL's `->>` gives (undefined for missing / null; objects and arrays as JSON). */
+function fieldText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** `units / 10^scale` as canonical decimal text. */
+export function decimalText(units: bigint, scale: number): string {
+  if (units === 0n) return '0';
+  const negative = units < 0n;
+  let digits = (negative ? -units : units).toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, '0');
+    const fraction = digits.slice(digits.length - scale).replace(/0+$/, '');
+    digits = digits.slice(0, digits.length - scale) + (fraction ? `.${fraction}` : '');
+  }
+  return negative ? `-${digits}` : digits;
+}
+
 export interface EventStore {
   /** Appends to one stream, atomically, checking the expected revision. */
   append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
@@ -197,6 +354,14 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<ReadAllPage>;
   subscribeToAll(options?: SubscribeOptions): Subscription;
+  /**
+   * The fold of one readAll page (see SumAllOptions): per group, the exact sum, first and last position
+   * and count; checkpoint and isEnd exactly as readAll's (never past an event not yet visible to every
+   * reader). PostgreSQL folds in one statement, sending one row per group; KurrentDB folds its readAll.
+   */
+  sumAll(options: SumAllOptions): Promise<SumAllPage>;
+  /** subscribeToAll's batches, folded as sumAll (one fold per batch). */
+  subscribeToSums(options: SubscribeToSumsOptions): SumSubscription;
   /** The position after the newest visible event (START when empty). */
   headPosition(): Promise<GlobalPosition>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ const tracer = trace.getTracer('steward.event-store');
 export const EventStoreSpans = {
   Append: 'eventStore.append',
   ReadAll: 'eventStore.readAll',
+  SumAll: 'eventStore.sumAll',
 } as const;
 
 /** Runs `fn` inside an active client span; failures are recorded with the store's error code. */

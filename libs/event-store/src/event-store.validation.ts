@@ -1,4 +1,4 @@
-import type { AppendNewRequest, AppendRequest, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions } from './event-store.port';
+import type { AppendNewRequest, AppendRequest, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions, SumAllOptions } from './event-store.port';
 import { EventStoreError, EventStoreErrorCode } from './event-store.port';
 
 /** Input checks shared by every adapter: a bad request is refused before any I/O. */
@@ -180,6 +180,17 @@ export function validateReadAll(options: ReadAllOptions): void {
   }
   if (filter?.streamPrefixes !== undefined && !filter.streamPrefixes.every((p) => typeof p === 'string' && p.length > 0)) {
     throw invalid('filter.streamPrefixes must be non-empty strings');
+  }
+}
+
+export function validateSumAll(options: SumAllOptions): void {
+  if (options === null || typeof options !== 'object') throw invalid('sumAll needs options');
+  validateReadAll(options);
+  if (typeof options.groupBy !== 'string' || options.groupBy.length === 0) throw invalid('groupBy must be a non-empty string');
+  const sum = options.sum;
+  if (sum === null || typeof sum !== 'object' || Object.keys(sum).length === 0) throw invalid('sum must name at least one event type');
+  for (const [type, field] of Object.entries(sum)) {
+    if (type.length === 0 || typeof field !== 'string' || field.length === 0) throw invalid('sum must map event types to non-empty field names', { type });
   }
 }
 

@@ -10,6 +10,8 @@ import {
   type RecordedEvent,
   type Subscription,
   type SubscriptionBatch,
+  type SumBatch,
+  type SumSubscription,
 } from '@steward/event-store';
 import { CheckpointRepository, type ProjectionCheckpoint } from './checkpoint.repository';
 import { LeaderLock, isLockHeld } from './leader-lock';
@@ -105,7 +107,7 @@ export class ProjectionRunner {
   private loopDone: Promise<void> | undefined;
   private stopping = false;
   private leadership: Leadership | undefined;
-  private subscription: Subscription | undefined;
+  private subscription: Subscription | SumSubscription | undefined;
   private wakeSleeper: (() => void) | undefined;
   private error: Error | undefined;
   private lostLead = false;
@@ -305,22 +307,34 @@ export class ProjectionRunner {
   private async follow(leadership: Leadership): Promise<void> {
     const { store, projection } = this.options;
     const filter = projectionFilter(projection);
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     let failures = 0;
     while (this.leading(leadership)) {
-      const subscription = store.subscribeToAll({
-        from: leadership.position,
-        maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
-        ...(filter ? { filter } : {}),
-        ...projectionReadOptions(projection),
-      });
+      const subscription: Subscription | SumSubscription = projection.fold
+        ? store.subscribeToSums({
+            from: leadership.position,
+            maxCount: projection.fold.maxCount ?? batchSize,
+            groupBy: projection.fold.groupBy,
+            sum: projection.fold.sum,
+            ...(filter ? { filter } : {}),
+          })
+        : store.subscribeToAll({
+            from: leadership.position,
+            maxCount: batchSize,
+            ...(filter ? { filter } : {}),
+            ...projectionReadOptions(projection),
+          });
       this.subscription = subscription;
       let applying: SubscriptionBatch | undefined;
       try {
-        for await (const batch of subscription) {
+        for await (const batch of subscription as AsyncIterable<SubscriptionBatch | SumBatch>) {
           if (!this.leading(leadership)) break;
-          applying = batch;
-          await this.applyBatch(leadership, batch);
-          applying = undefined;
+          if ('groups' in batch) await this.applySums(leadership, batch);
+          else {
+            applying = batch;
+            await this.applyBatch(leadership, batch);
+            applying = undefined;
+          }
           failures = 0;
           this.error = undefined;
         }
@@ -352,6 +366,29 @@ export class ProjectionRunner {
         await subscription.close().catch(() => undefined);
       }
     }
+  }
+
+  /** A fold projection's batch: its sums and the checkpoint in one transaction (a failure is retried whole, never quarantined). */
+  private async applySums(leadership: Leadership, batch: SumBatch): Promise<void> {
+    const from = leadership.position;
+    if (batch.groups.length === 0 && comparePositions(batch.checkpoint, from) <= 0) return;
+    const { db, projection } = this.options;
+    const folded = batch.groups.reduce((total, group) => total + group.count, 0);
+    await db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL search_path TO ${sql.id(this.schema)}`.execute(trx);
+      if (batch.groups.length > 0) {
+        await projection.handleSums!(trx.withSchema(this.schema), { groups: batch.groups, from, checkpoint: batch.checkpoint }, { projection: this.name, schema: this.schema });
+      }
+      if (!this.leading(leadership)) {
+        throw new ProjectionError(ProjectionErrorCode.LeadershipLost, `projection ${this.name}: leadership lost mid-batch`);
+      }
+      await this.checkpoints.advance(trx, { name: this.name, epoch: leadership.epoch, from, to: batch.checkpoint, eventsApplied: folded, lastEventAt: null });
+      if (folded > 0) {
+        await sql`SELECT pg_notify(${readModelChannel(this.name)}, '')`.execute(trx);
+        await notifyProgress(trx, { projection: this.name, checkpoint: batch.checkpoint });
+      }
+    });
+    leadership.position = batch.checkpoint;
   }
 
   /**

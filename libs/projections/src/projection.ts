@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { EventFilter, ReadAllOptions, RecordedEvent } from '@steward/event-store';
+import type { EventFilter, GlobalPosition, ReadAllOptions, RecordedEvent, SumGroup } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode } from './projection.error';
 
 /** What a handler knows about where it writes. */
@@ -25,6 +25,29 @@ export type ProjectionBatchHandler<DB = any> = (
   context: ProjectionContext,
 ) => Promise<void>;
 
+/** A fold projection's batch: the store's sums over the events after `from` up to `checkpoint`. */
+export interface ProjectionSums {
+  readonly groups: readonly SumGroup[];
+  /** Exclusive: the checkpoint the batch starts after. */
+  readonly from: GlobalPosition;
+  /** Inclusive: where the batch ends (stored as the checkpoint with the handler's writes). */
+  readonly checkpoint: GlobalPosition;
+}
+
+/** Applies a fold projection's batch of sums. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ProjectionSumsHandler<DB = any> = (trx: Transaction<DB>, sums: ProjectionSums, context: ProjectionContext) => Promise<void>;
+
+/** What a fold projection has the store add up (see the store's `sumAll`). */
+export interface ProjectionFold {
+  /** The data field whose text names a group. */
+  readonly groupBy: string;
+  /** Per event type, the data field added up. */
+  readonly sum: Readonly<Record<string, string>>;
+  /** Events folded per batch at most. Default: the runner's batch size. */
+  readonly maxCount?: number;
+}
+
 /**
  * A projection: event handlers that keep read-model tables up to date.
  *
@@ -41,6 +64,11 @@ export type ProjectionBatchHandler<DB = any> = (
  *   read-model writes and the checkpoint in that same transaction.
  * - `eventTypes` / `streamPrefixes` narrow what the store delivers. With
  *   `handlers` and no `eventTypes`, the handler keys are the filter.
+ * - A fold projection (`fold` + `handleSums`, in place of events) gets, per
+ *   batch, the store's exact sums per group (`sumAll`): nothing but a row per
+ *   group leaves the store. Its `eventTypes` are the folded types. It has no
+ *   events to replay one by one: it cannot be rebuilt or quarantine an event
+ *   (a failed batch is retried from the checkpoint).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ProjectionDefinition<DB = any> {
@@ -66,13 +94,15 @@ export interface ProjectionDefinition<DB = any> {
   migrate(db: Kysely<any>, schema: string): Promise<void>;
   readonly handle?: ProjectionBatchHandler<DB>;
   readonly handlers?: Readonly<Record<string, ProjectionEventHandler<DB>>>;
+  readonly fold?: ProjectionFold;
+  readonly handleSums?: ProjectionSumsHandler<DB>;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function defineProjection<DB = any>(definition: ProjectionDefinition<DB>): ProjectionDefinition<DB> {
-  const { name, version, handle, handlers } = definition;
+  const { name, version, handle, handlers, fold, handleSums } = definition;
   if (!NAME.test(name) || name.includes('__')) {
     throw new ProjectionError(
       ProjectionErrorCode.InvalidDefinition,
@@ -82,13 +112,16 @@ export function defineProjection<DB = any>(definition: ProjectionDefinition<DB>)
   if (!Number.isInteger(version) || version < 1) {
     throw new ProjectionError(ProjectionErrorCode.InvalidDefinition, `projection ${name}: version must be a positive integer`);
   }
-  if ((handle === undefined) === (handlers === undefined)) {
+  if ([handle, handlers, handleSums].filter((defined) => defined !== undefined).length !== 1) {
     throw new ProjectionError(
       ProjectionErrorCode.InvalidDefinition,
-      `projection ${name}: define exactly one of handle (batch) or handlers (per event type)`,
+      `projection ${name}: define exactly one of handle (batch), handlers (per event type) or handleSums (with fold)`,
     );
   }
-  const eventTypes = definition.eventTypes ?? (handlers ? Object.keys(handlers) : undefined);
+  if ((fold === undefined) !== (handleSums === undefined) || (fold && (typeof fold.groupBy !== 'string' || fold.groupBy === '' || Object.keys(fold.sum ?? {}).length === 0))) {
+    throw new ProjectionError(ProjectionErrorCode.InvalidDefinition, `projection ${name}: a fold (groupBy, sum per event type) goes with handleSums, and only with it`);
+  }
+  const eventTypes = definition.eventTypes ?? (handlers ? Object.keys(handlers) : fold ? Object.keys(fold.sum) : undefined);
   return Object.freeze({ ...definition, eventTypes });
 }
 
@@ -139,6 +172,9 @@ export async function applyEvents(
   events: readonly RecordedEvent[],
   context: ProjectionContext,
 ): Promise<void> {
+  if (definition.fold) {
+    throw new ProjectionError(ProjectionErrorCode.InvalidDefinition, `projection ${definition.name} folds sums: it has no events to apply one by one (no rebuild, no quarantine replay)`);
+  }
   if (events.length === 0) return;
   if (definition.handle) {
     await definition.handle(trx, events, context);

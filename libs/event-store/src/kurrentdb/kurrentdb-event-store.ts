@@ -37,6 +37,13 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type ReadAllPage,
+  type SubscribeToSumsOptions,
+  type SumAllOptions,
+  type SumAllPage,
+  type SumSubscription,
+  foldSums,
+  foldedSubscription,
+  sumReadOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   START,
@@ -53,6 +60,7 @@ import {
   describeRevision,
   prepareRequests,
   validateReadAll,
+  validateSumAll,
   validateReadStream,
 } from '../event-store.validation';
 
@@ -215,6 +223,19 @@ export class KurrentDbEventStore implements EventStore {
     const subscription = new KurrentDbSubscription(this.client, options, (s) => this.subscriptions.delete(s));
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /** Folds its own readAll page in memory (correct, not faster: KurrentDB cannot add up inside the server). */
+  async sumAll(options: SumAllOptions): Promise<SumAllPage> {
+    validateSumAll(options);
+    const page = await this.readAll(sumReadOptions(options));
+    return { groups: foldSums(page.events, options), checkpoint: page.checkpoint, isEnd: page.isEnd };
+  }
+
+  subscribeToSums(options: SubscribeToSumsOptions): SumSubscription {
+    validateSumAll(options);
+    const { groupBy: _groupBy, sum: _sum, ...subscribe } = options;
+    return foldedSubscription(this.subscribeToAll({ ...subscribe, ...sumReadOptions(options) }), options);
   }
 
   async headPosition(): Promise<GlobalPosition> {

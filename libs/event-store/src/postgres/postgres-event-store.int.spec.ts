@@ -296,6 +296,49 @@ describe('PostgreSQL event store specifics', () => {
     expect(await listenersGone(`${store.schema}_appended`)).toEqual([]);
   });
 
+  it('wakes a type-filtered subscription only for appends of its types (the NOTIFY names them); sums likewise', async () => {
+    let reads = 0;
+    const counted = Object.assign(Object.create(store) as PostgresEventStore, {
+      readPage: (options: Parameters<PostgresEventStore['readPage']>[0]) => {
+        reads++;
+        return store.readPage(options);
+      },
+    });
+    const subscription = PostgresEventStore.prototype.subscribeToAll.call(counted, { filter: { eventTypes: ['Wanted'] }, pollIntervalMs: 20_000 });
+    const collector = collect(subscription);
+    const sums = store.subscribeToSums({ groupBy: 'g', sum: { Wanted: 'v' }, pollIntervalMs: 20_000 });
+    const folded: string[] = [];
+    const summing = (async () => {
+      for await (const batch of sums) folded.push(...batch.groups.map((group) => `${group.key}:${group.sum}`));
+    })();
+    await waitUntil(() => collector.batches.some((b) => b.caughtUp), 5000, 'caught up');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const before = reads;
+    for (let i = 0; i < 3; i++) await store.append(`notify-other-${i}`, [{ ...newEvent(), type: 'Unwanted' }], { expectedRevision: 'no_stream' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(reads).toBe(before);
+    const started = Date.now();
+    await store.append('notify-wanted', [{ ...newEvent(), type: 'Wanted', data: { g: 'a', v: '1.5' } }], { expectedRevision: 'no_stream' });
+    await waitUntil(() => collector.events.length === 1 && folded.length === 1, 5000, 'the notified event and its sum');
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(folded).toEqual(['a:1.5']);
+    // a NOTIFY naming no types (an append within a caller's transaction, another writer) wakes everyone
+    const client = await env.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await store.appendWithin(client, 'notify-within', [{ ...newEvent(), type: 'Unwanted' }], { expectedRevision: 'no_stream' });
+      const woken = reads;
+      await client.query('COMMIT');
+      await waitUntil(() => reads > woken, 5000, 'a read after the untyped NOTIFY');
+    } finally {
+      client.release();
+    }
+    await subscription.close();
+    await sums.close();
+    await collector.done;
+    await summing;
+  });
+
   it('re-establishes a LISTEN connection that the server killed', async () => {
     const own = new PostgresEventStore({ pool: env.pool, schema: store.schema, connectionString: env.databaseUrl });
     const channel = `${store.schema}_appended`;

@@ -13,6 +13,12 @@ import {
   type ReadAllOptions,
   type ReadAllPage,
   type ReadStreamOptions,
+  type EventFilter,
+  type SubscribeToSumsOptions,
+  type SumAllOptions,
+  type SumAllPage,
+  type SumSubscription,
+  SumAccumulator,
   type RecordedEvent,
   START,
   type SubscribeOptions,
@@ -30,8 +36,10 @@ import {
   prepareRequests,
   validateReadAll,
   validateReadStream,
+  validateSumAll,
 } from '../event-store.validation';
 import { appendNewResult, appendNewSql, runAppendNew } from './postgres-append-new';
+import { scanTwoFields } from './json-fields';
 import { PostgresNotifier } from './postgres-notifier';
 import {
   APPEND_CONFLICT_CODE,
@@ -46,7 +54,7 @@ import {
   quoteIdentifier,
   renderMigration,
 } from './postgres-sql';
-import { PostgresSubscription } from './postgres-subscription';
+import { PostgresSubscription, PostgresSumSubscription } from './postgres-subscription';
 
 export interface PostgresEventStoreOptions {
   /** Used for appends and reads. The store never ends it: its owner does. */
@@ -59,6 +67,8 @@ export interface PostgresEventStoreOptions {
 
 export const DEFAULT_EVENT_STORE_SCHEMA = 'steward_events';
 export const DEFAULT_READ_PAGE_SIZE = 1000;
+/** Events a sumAll folds at most by default: the page's events are folded as they arrive, never kept. */
+export const DEFAULT_SUM_PAGE_SIZE = 10_000;
 
 /** A read page plus what the subscription needs to decide how soon to read again. */
 export interface PostgresReadAllPage extends ReadAllPage {
@@ -85,6 +95,47 @@ interface EventRow {
   metadata: string | null;
   /** recorded_at in whole epoch milliseconds (what a Date holds), cheaper to send and read than a timestamptz text. */
   recorded_ms: string;
+}
+
+/** A NOTIFY payload names at most this many types (more: the empty payload, which wakes every subscription). */
+const MAX_NOTIFIED_TYPES = 32;
+
+/** The NOTIFY payload for appends of these event types: a JSON array, or '' (anything) when there are too many. */
+export function appendedTypesPayload(types: ReadonlySet<string>): string {
+  if (types.size === 0 || types.size > MAX_NOTIFIED_TYPES) return '';
+  const payload = JSON.stringify([...types]);
+  return payload.length > 4000 ? '' : payload;
+}
+
+/** Whether appends of `types` may hold events a subscription with `filter` reads (undefined: no filter on types). */
+export function concernedBy(filter: EventFilter | undefined): ((types: readonly string[]) => boolean) | undefined {
+  const wanted = filter?.eventTypes?.length ? new Set(filter.eventTypes) : undefined;
+  const excluded = filter?.excludeEventTypes?.length ? new Set(filter.excludeEventTypes) : undefined;
+  if (!wanted && !excluded) return undefined;
+  return (types) => types.some((type) => (!wanted || wanted.has(type)) && !excluded?.has(type));
+}
+
+/** A row of the client-side fold: the meta row (tx NULL) or an event's position, type and (folded types) data. */
+interface FoldRow {
+  head_tx: string | null;
+  head_gp: string | null;
+  held_back: boolean | null;
+  tx: string | null;
+  gp: string | null;
+  t: string | null;
+  d: string | null;
+}
+
+/** Whether row a's position lies before row b's, comparing the decimal texts (no BigInt per row). */
+function textPositionBefore(a: FoldRow, b: FoldRow): boolean {
+  const byNumber = (x: string, y: string) => (x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0);
+  const tx = byNumber(a.tx!, b.tx!);
+  return tx !== 0 ? tx < 0 : byNumber(a.gp!, b.gp!) < 0;
+}
+
+/** A sumAll page plus the subscription's `heldBack` hint. */
+export interface PostgresSumAllPage extends SumAllPage {
+  readonly heldBack: boolean;
 }
 
 type StreamRow = Omit<EventRow, 'xmin' | 'head_tx' | 'head_gp' | 'held_back'>;
@@ -147,12 +198,14 @@ export class PostgresEventStore implements EventStore {
   private readonly s: string;
   private readonly channel: string;
   private readonly notifier: PostgresNotifier;
-  private readonly subscriptions = new Set<PostgresSubscription>();
+  private readonly subscriptions = new Set<{ close(): Promise<void> }>();
   private readonly appendSql: string;
   private appendNewStatement: string | undefined;
   /** The post-commit NOTIFY in flight, if any, and whether another is owed after it. */
   private notifying: Promise<void> | undefined;
   private notifyAgain = false;
+  /** The types of the events committed since the last NOTIFY was sent. */
+  private typesToNotify = new Set<string>();
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = options.pool;
@@ -252,7 +305,7 @@ export class PostgresEventStore implements EventStore {
         for (let attempt = 1; ; attempt++) {
           try {
             const outcome = await runAppendNew(this.pool, this.statementName('append_new'), this.appendNewStatement, events, compareStreamIds);
-            if (outcome.written > 0) this.notifyCommitted();
+            if (outcome.written > 0) this.notifyCommitted(events);
             span.setAttribute('event_store.written', outcome.written);
             span.setAttribute('event_store.duplicates', duplicates.length + outcome.duplicates.length);
             return appendNewResult(outcome.written, outcome.streamRevisions, [...duplicates, ...outcome.duplicates]);
@@ -341,19 +394,20 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  /** `readAll` plus the `heldBack` hint the subscription uses to retry soon. */
-  async readPage(options: ReadAllOptions = {}): Promise<PostgresReadAllPage> {
-    validateReadAll(options);
-    const from = options.from ?? START;
-    const limit = options.maxCount ?? DEFAULT_READ_PAGE_SIZE;
+  /**
+   * What readAll reads, as SQL: `source` (rows `e` of the events table, or of a UNION ALL of per-type
+   * range scans) after `from` ($1, $2) and below the horizon, at most $3 (`limit + 1`) per branch, with
+   * its parameters and the name of its shape (per number of types, with or without prefixes / excluded types).
+   */
+  private pageSource(from: GlobalPosition, limit: number, filterOptions: EventFilter | undefined) {
     const params: unknown[] = [...positionParams(from), limit + 1];
     let filter = '';
-    const prefixes = options.filter?.streamPrefixes;
+    const prefixes = filterOptions?.streamPrefixes;
     if (prefixes && prefixes.length > 0) {
       params.push(prefixes.map(likePrefixPattern));
       filter += ` AND e.stream_id LIKE ANY($${params.length}::text[])`;
     }
-    const excluded = options.filter?.excludeEventTypes;
+    const excluded = filterOptions?.excludeEventTypes;
     if (excluded && excluded.length > 0) {
       params.push([...excluded]);
       filter += ` AND e.event_type <> ALL($${params.length}::text[])`;
@@ -365,7 +419,7 @@ export class PostgresEventStore implements EventStore {
     // most a page. (An event_type = ANY(...) condition cannot be read in
     // position order from that index: the server would fetch and sort every
     // matching row after `from` for every page.)
-    const types = [...new Set(options.filter?.eventTypes ?? [])];
+    const types = [...new Set(filterOptions?.eventTypes ?? [])];
     let source = `${this.s}.events e WHERE ${range}`;
     if (types.length > 0) {
       const branches = types.map((type) => {
@@ -377,16 +431,13 @@ export class PostgresEventStore implements EventStore {
       });
       source = `(${branches.join(' UNION ALL ')}) AS e`;
     }
-    // One statement, one snapshot: the horizon, the page below it, the highest
-    // visible position, and whether committed rows wait beyond the horizon.
-    // `meta` is one row computed once (head and held_back are single index
-    // probes bounded by the horizon, an InitPlan parameter), sent once, ahead
-    // of the page (its columns NULL in the page's rows: nothing to decode ten
-    // thousand times); the page is an ordered index range scan. The rows are
-    // put in order here, which costs nothing when they already are.
-    const sql = `
-      WITH ${VISIBILITY_HORIZON},
-      meta AS MATERIALIZED (
+    const shape = `${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}${excluded?.length ? 'x' : ''}`;
+    return { params, source, shape, prefixes, excluded, types };
+  }
+
+  /** The meta CTE of a page read: the head below the horizon, and whether committed rows wait beyond it. */
+  private metaCte(): string {
+    return `meta AS MATERIALIZED (
         SELECT (SELECT snap.xmin::text FROM snap) AS xmin,
                h.head_tx, h.head_gp,
                coalesce((SELECT max(e.transaction_id) FROM ${this.s}.events e) >= (SELECT snap.xmin FROM snap), false) AS held_back
@@ -398,7 +449,110 @@ export class PostgresEventStore implements EventStore {
              ORDER BY e.transaction_id DESC, e.global_position DESC
              LIMIT 1
           ) AS h ON true
-      )
+      )`;
+  }
+
+  sumAll(options: SumAllOptions): Promise<SumAllPage> {
+    return traced(EventStoreSpans.SumAll, { 'db.system': 'postgresql' }, async (span) => {
+      const page = await this.sumPage(options);
+      span.setAttribute('event_store.group_count', page.groups.length);
+      return { groups: page.groups, checkpoint: page.checkpoint, isEnd: page.isEnd };
+    });
+  }
+
+  /**
+   * `sumAll` plus the `heldBack` hint: the page readAll would read (the same source, order, limit, horizon
+   * and meta row), with only each event's position, type and (for the folded types) data text; the two
+   * fields are scanned out of the text (scanTwoFields, no document built) and added up here, exactly.
+   * Measured against folding in SQL (json_to_record + sum(numeric) per group, one row per group sent):
+   * PostgreSQL's json parser cost the server more (≈ 7 µs per usage event) than sending the text and
+   * scanning it here (≈ 1.3 µs server + 3 µs client), and the server is the one every process shares.
+   */
+  async sumPage(options: SumAllOptions): Promise<PostgresSumAllPage> {
+    validateSumAll(options);
+    const from = options.from ?? START;
+    const limit = options.maxCount ?? DEFAULT_SUM_PAGE_SIZE;
+    const { params, source, shape } = this.pageSource(from, limit, options.filter);
+    const sumTypes = Object.keys(options.sum);
+    params.push(sumTypes);
+    const sql = `
+      WITH ${VISIBILITY_HORIZON},
+      ${this.metaCte()}
+      SELECT meta.head_tx, meta.head_gp, meta.held_back, NULL::text AS tx, NULL::text AS gp, NULL::text AS t, NULL::text AS d
+        FROM meta
+      UNION ALL
+      SELECT NULL, NULL, NULL, page.*
+        FROM (
+          SELECT e.transaction_id::text AS tx, e.global_position::text AS gp, e.event_type AS t,
+                 CASE WHEN e.event_type = ANY($${params.length}::text[]) THEN e.data::text END AS d
+            FROM ${source}
+           ORDER BY e.transaction_id, e.global_position
+           LIMIT $3::int
+        ) AS page`;
+    const { rows } = await this.query<FoldRow>(sql, params, `sum_client_${shape}`);
+    let meta: FoldRow | undefined;
+    const page: FoldRow[] = [];
+    let ordered = true;
+    for (const row of rows) {
+      if (row.tx === null) meta = row;
+      else {
+        const previous = page.at(-1);
+        if (previous && !textPositionBefore(previous, row)) ordered = false;
+        page.push(row);
+      }
+    }
+    if (!ordered) page.sort((a, b) => comparePositions(positionFromRow(a.tx!, a.gp!), positionFromRow(b.tx!, b.gp!)));
+    const hasMore = page.length > limit;
+    if (hasMore) page.length = limit;
+    const sums = new SumAccumulator<FoldRow>();
+    for (const row of page) {
+      if (row.d === null) continue;
+      const [key, value] = scanTwoFields(row.d, options.groupBy, options.sum[row.t!]!);
+      sums.add(key, value, row);
+    }
+    let checkpoint = from;
+    const last = page.at(-1);
+    if (last) {
+      const position = positionFromRow(last.tx!, last.gp!);
+      if (comparePositions(position, checkpoint) > 0) checkpoint = position;
+    }
+    if (!hasMore && meta?.head_tx && meta.head_gp) {
+      const head = positionFromRow(meta.head_tx, meta.head_gp);
+      if (comparePositions(head, checkpoint) > 0) checkpoint = head;
+    }
+    return { groups: sums.groupsWith((row) => positionFromRow(row.tx!, row.gp!)), checkpoint, isEnd: !hasMore, heldBack: meta?.held_back ?? false };
+  }
+
+  subscribeToSums(options: SubscribeToSumsOptions): SumSubscription {
+    validateSumAll(options);
+    const subscription = new PostgresSumSubscription({
+      read: (from) => this.sumPage({ ...options, from }),
+      concerns: concernedBy(options.filter),
+      notifier: this.notifier,
+      from: options.from ?? START,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      onClose: (s) => this.subscriptions.delete(s),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** `readAll` plus the `heldBack` hint the subscription uses to retry soon. */
+  async readPage(options: ReadAllOptions = {}): Promise<PostgresReadAllPage> {
+    validateReadAll(options);
+    const from = options.from ?? START;
+    const limit = options.maxCount ?? DEFAULT_READ_PAGE_SIZE;
+    const { params, source, shape } = this.pageSource(from, limit, options.filter);
+    // One statement, one snapshot: the horizon, the page below it, the highest
+    // visible position, and whether committed rows wait beyond the horizon.
+    // `meta` is one row computed once (head and held_back are single index
+    // probes bounded by the horizon, an InitPlan parameter), sent once, ahead
+    // of the page (its columns NULL in the page's rows: nothing to decode ten
+    // thousand times); the page is an ordered index range scan. The rows are
+    // put in order here, which costs nothing when they already are.
+    const sql = `
+      WITH ${VISIBILITY_HORIZON},
+      ${this.metaCte()}
       SELECT meta.xmin, meta.head_tx, meta.head_gp, meta.held_back,
              NULL::text AS gp, NULL::text AS tx, NULL::text AS event_id, NULL::text AS stream_id, NULL::text AS stream_revision,
              NULL::text AS event_type, NULL::int AS event_version, NULL::text AS data, NULL::text AS metadata, NULL::text AS recorded_ms
@@ -414,7 +568,7 @@ export class PostgresEventStore implements EventStore {
            LIMIT $3::int
         ) AS page`;
     // One prepared statement per shape: per number of types, with or without prefixes.
-    const name = `read_all_${types.length > 0 ? `t${types.length}` : ''}${prefixes?.length ? 'p' : ''}${excluded?.length ? 'x' : ''}${options.withoutMetadata ? 'n' : ''}`;
+    const name = `read_all_${shape}${options.withoutMetadata ? 'n' : ''}`;
     const { rows } = await this.query<EventRow>(sql, params, name);
     let meta: EventRow | undefined;
     const events: RecordedEvent[] = [];
@@ -441,6 +595,7 @@ export class PostgresEventStore implements EventStore {
     validateReadAll(options);
     const subscription = new PostgresSubscription({
       read: (from) => this.readPage({ ...options, from }),
+      concerns: concernedBy(options.filter),
       notifier: this.notifier,
       from: options.from ?? START,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
@@ -478,7 +633,7 @@ export class PostgresEventStore implements EventStore {
     try {
       const results = await this.appendInOneStatement(this.pool, requests);
       if (results) {
-        this.notifyCommitted();
+        this.notifyCommitted(requests.flatMap((request) => request.events));
         return results;
       }
     } catch (error) {
@@ -487,7 +642,7 @@ export class PostgresEventStore implements EventStore {
       // tells a conflict from an idempotent retry and names the stream.
     }
     const results = await this.appendInTransaction(requests);
-    if (results.some((r) => r.written)) this.notifyCommitted();
+    if (results.some((r) => r.written)) this.notifyCommitted(requests.flatMap((request) => request.events));
     return results;
   }
 
@@ -543,8 +698,11 @@ export class PostgresEventStore implements EventStore {
    * commit; appends committing meanwhile are covered by one more NOTIFY after
    * it. The price: a crash between commit and NOTIFY loses the wake-up, and
    * subscribers then see the events at their fallback poll (late, never lost).
+   * The payload names the event types the NOTIFY covers (appendedTypesPayload),
+   * so that a subscription filtered to other types is not woken to read nothing.
    */
-  private notifyCommitted(): void {
+  private notifyCommitted(events: readonly { readonly type: string }[]): void {
+    for (const event of events) this.typesToNotify.add(event.type);
     if (this.notifying) {
       this.notifyAgain = true;
       return;
@@ -552,8 +710,10 @@ export class PostgresEventStore implements EventStore {
     this.notifying = (async () => {
       do {
         this.notifyAgain = false;
+        const payload = appendedTypesPayload(this.typesToNotify);
+        this.typesToNotify = new Set();
         try {
-          await this.pool.query('SELECT pg_notify($1, \'\')', [this.channel]);
+          await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
         } catch {
           // Subscribers fall back to polling; the append itself has committed.
         }

@@ -6,6 +6,20 @@ interface ListenConnection {
   dispose(error?: Error): Promise<void>;
 }
 
+/** Called on a notification with the event types it names; without them (reconnected, an empty payload): anything may have been appended. */
+export type NotificationListener = (types?: readonly string[]) => void;
+
+/** The event types a NOTIFY payload names (see the store's appendedTypesPayload), or undefined: any. */
+export function appendedTypesOf(payload: string | undefined): readonly string[] | undefined {
+  if (!payload) return undefined;
+  try {
+    const types: unknown = JSON.parse(payload);
+    return Array.isArray(types) && types.length > 0 && types.every((type) => typeof type === 'string') ? types : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface PostgresNotifierOptions {
   readonly pool: pg.Pool;
   /** Used for a dedicated LISTEN connection; without it one client is taken from the pool. */
@@ -20,7 +34,7 @@ export interface PostgresNotifierOptions {
  * notifications sent while disconnected are lost.
  */
 export class PostgresNotifier {
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<NotificationListener>();
   private connection: ListenConnection | undefined;
   private chain: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -30,13 +44,13 @@ export class PostgresNotifier {
   constructor(private readonly options: PostgresNotifierOptions) {}
 
   /** Registers `listener`; resolves once LISTEN is in place (or has failed and will be retried). */
-  add(listener: () => void): Promise<void> {
+  add(listener: NotificationListener): Promise<void> {
     this.listeners.add(listener);
     return this.reconcile();
   }
 
   /** Unregisters `listener`; the connection is released with the last one. */
-  remove(listener: () => void): Promise<void> {
+  remove(listener: NotificationListener): Promise<void> {
     this.listeners.delete(listener);
     return this.reconcile();
   }
@@ -104,7 +118,7 @@ export class PostgresNotifier {
     try {
       connection = await this.open();
       connection.client.on('notification', (message) => {
-        if (message.channel === this.options.channel) this.wakeAll();
+        if (message.channel === this.options.channel) this.wakeAll(appendedTypesOf(message.payload));
       });
       await connection.client.query(`LISTEN ${quoteIdentifier(this.options.channel)}`);
       this.connection = connection;
@@ -134,7 +148,7 @@ export class PostgresNotifier {
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5000);
   }
 
-  private wakeAll(): void {
-    for (const listener of this.listeners) listener();
+  private wakeAll(types?: readonly string[]): void {
+    for (const listener of this.listeners) listener(types);
   }
 }

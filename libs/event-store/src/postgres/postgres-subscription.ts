@@ -1,13 +1,22 @@
-import { type GlobalPosition, type Subscription, type SubscriptionBatch, comparePositions } from '../event-store.port';
+import { type GlobalPosition, type SumBatch, type SumSubscription, type Subscription, type SubscriptionBatch, comparePositions } from '../event-store.port';
 import type { PostgresNotifier } from './postgres-notifier';
-import type { PostgresReadAllPage } from './postgres-event-store';
+import type { PostgresReadAllPage, PostgresSumAllPage } from './postgres-event-store';
 
-export interface PostgresSubscriptionOptions {
-  readonly read: (from: GlobalPosition) => Promise<PostgresReadAllPage>;
+/** What a subscription needs of a page: where it ends, whether it reached the end, whether rows wait behind an open transaction. */
+interface PageShape {
+  readonly checkpoint: GlobalPosition;
+  readonly isEnd: boolean;
+  readonly heldBack: boolean;
+}
+
+export interface PostgresSubscriptionOptions<P extends PageShape = PostgresReadAllPage> {
+  readonly read: (from: GlobalPosition) => Promise<P>;
+  /** Whether a notification naming these appended event types may concern it (default: every notification does). */
+  readonly concerns?: ((types: readonly string[]) => boolean) | undefined;
   readonly notifier: PostgresNotifier;
   readonly from: GlobalPosition;
   readonly pollIntervalMs: number;
-  readonly onClose: (subscription: PostgresSubscription) => void;
+  readonly onClose: (subscription: { close(): Promise<void> }) => void;
 }
 
 /** First retry delay after a read found committed rows held back by an older open transaction. */
@@ -22,20 +31,26 @@ const HELD_BACK_MAX_RETRY_MS = 500;
  * the page after the one handed out is read as the consumer handles it; at the
  * end of the store, the next read waits for the consumer to ask.
  */
-export class PostgresSubscription implements Subscription {
+export abstract class PostgresPagedSubscription<P extends PageShape, B> implements AsyncIterable<B> {
   private closed = false;
   private dirty = false;
   private wakeUp: (() => void) | undefined;
   private registered = false;
-  private iterator: AsyncGenerator<SubscriptionBatch> | undefined;
-  private readonly listener = () => {
+  private iterator: AsyncGenerator<B> | undefined;
+  private readonly listener = (types?: readonly string[]) => {
+    // appends of types it does not read: nothing to read (its checkpoint moves past them with its next read)
+    if (types && this.options.concerns && !this.options.concerns(types)) return;
     this.dirty = true;
     this.wakeUp?.();
   };
 
-  constructor(private readonly options: PostgresSubscriptionOptions) {}
+  constructor(private readonly options: PostgresSubscriptionOptions<P>) {}
 
-  [Symbol.asyncIterator](): AsyncIterator<SubscriptionBatch> {
+  /** Whether a page carries anything to hand out even when its checkpoint did not move. */
+  protected abstract hasContent(page: P): boolean;
+  protected abstract batchOf(page: P): B;
+
+  [Symbol.asyncIterator](): AsyncIterator<B> {
     this.iterator ??= this.run();
     return this.iterator;
   }
@@ -48,7 +63,7 @@ export class PostgresSubscription implements Subscription {
     await this.unregister();
   }
 
-  private async *run(): AsyncGenerator<SubscriptionBatch> {
+  private async *run(): AsyncGenerator<B> {
     if (this.closed) return;
     // Listen before the first read so no notification falls between read and wait.
     this.registered = true;
@@ -58,10 +73,10 @@ export class PostgresSubscription implements Subscription {
     let heldBackDelay = 0;
     // The next page, read while the consumer handles this one (catching up: the
     // server's part of a read overlaps with the consumer's writes).
-    let next: Promise<PostgresReadAllPage> | undefined;
+    let next: Promise<P> | undefined;
     try {
       while (!this.closed) {
-        let page: PostgresReadAllPage;
+        let page: P;
         if (next) {
           page = await next;
           next = undefined;
@@ -77,10 +92,10 @@ export class PostgresSubscription implements Subscription {
           next.catch(() => undefined);
         }
         const advanced = comparePositions(page.checkpoint, position) > 0;
-        if (page.events.length > 0 || advanced || (page.isEnd && !announcedCaughtUp)) {
+        if (this.hasContent(page) || advanced || (page.isEnd && !announcedCaughtUp)) {
           position = page.checkpoint;
           announcedCaughtUp = page.isEnd;
-          yield { events: page.events, checkpoint: page.checkpoint, caughtUp: page.isEnd };
+          yield this.batchOf(page);
           if (this.closed) return;
         }
         if (!page.isEnd || this.dirty) continue;
@@ -115,5 +130,27 @@ export class PostgresSubscription implements Subscription {
     if (!this.registered) return;
     this.registered = false;
     await this.options.notifier.remove(this.listener);
+  }
+}
+
+/** subscribeToAll's subscription: pages of events. */
+export class PostgresSubscription extends PostgresPagedSubscription<PostgresReadAllPage, SubscriptionBatch> implements Subscription {
+  protected hasContent(page: PostgresReadAllPage): boolean {
+    return page.events.length > 0;
+  }
+
+  protected batchOf(page: PostgresReadAllPage): SubscriptionBatch {
+    return { events: page.events, checkpoint: page.checkpoint, caughtUp: page.isEnd };
+  }
+}
+
+/** subscribeToSums' subscription: pages folded by the server. */
+export class PostgresSumSubscription extends PostgresPagedSubscription<PostgresSumAllPage, SumBatch> implements SumSubscription {
+  protected hasContent(page: PostgresSumAllPage): boolean {
+    return page.groups.length > 0;
+  }
+
+  protected batchOf(page: PostgresSumAllPage): SumBatch {
+    return { groups: page.groups, checkpoint: page.checkpoint, caughtUp: page.isEnd };
   }
 }

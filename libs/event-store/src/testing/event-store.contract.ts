@@ -13,7 +13,9 @@ import {
   START,
   type Subscription,
   type SubscriptionBatch,
+  type SumBatch,
   comparePositions,
+  foldSums,
   formatPosition,
 } from '../event-store.port';
 
@@ -533,6 +535,118 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('sums (sumAll, subscribeToSums)', () => {
+      const SUM = { groupBy: 'organizationId', sum: { Used: 'cost', Corrected: 'delta' } } as const;
+      const used = (organizationId: unknown, cost: unknown) => contractEvent('Used', { organizationId, cost, delta: '1000', nested: { cost: '7' } });
+      const corrected = (organizationId: string, delta: unknown) => contractEvent('Corrected', { organizationId, cost: '1000', delta });
+
+      /** Every group of every page folded from START, merged per key (sums as exact decimals via foldSums' own arithmetic). */
+      async function sumEverything(filter: EventFilter, maxCount?: number): Promise<{ groups: Map<string, { sums: string[]; count: number; first: GlobalPosition; last: GlobalPosition }>; pages: number }> {
+        const groups = new Map<string, { sums: string[]; count: number; first: GlobalPosition; last: GlobalPosition }>();
+        let from = START;
+        let pages = 0;
+        for (;;) {
+          const page = await store.sumAll({ ...SUM, from, filter, ...(maxCount ? { maxCount } : {}) });
+          const read = await store.readAll({ from, filter, ...(maxCount ? { maxCount } : {}) });
+          // exactly the page readAll reads: the same checkpoint and end, the same fold
+          expect([formatPosition(page.checkpoint), page.isEnd]).toEqual([formatPosition(read.checkpoint), read.isEnd]);
+          expect(page.groups).toEqual(foldSums(read.events, SUM));
+          pages++;
+          for (const group of page.groups) {
+            const known = groups.get(group.key);
+            if (known) {
+              expect(comparePositions(group.first, known.last)).toBeGreaterThan(0);
+              known.sums.push(group.sum);
+              known.count += group.count;
+              known.last = group.last;
+            } else groups.set(group.key, { sums: [group.sum], count: group.count, first: group.first, last: group.last });
+          }
+          expect(comparePositions(page.checkpoint, from)).toBeGreaterThanOrEqual(0);
+          from = page.checkpoint;
+          if (page.isEnd) return { groups, pages };
+          expect(pages).toBeLessThan(50);
+        }
+      }
+
+      /** Σ of decimal texts, exactly (a fold of its own: one group). */
+      const exact = (values: readonly string[]) =>
+        foldSums(values.map((cost, i) => ({ ...used('x', cost), streamId: 's', streamRevision: BigInt(i), position: { commit: 1n, prepare: BigInt(i) }, recordedAt: new Date() })), SUM)[0]?.sum ?? '0';
+
+      it('adds up the sum field per group exactly, over exactly what readAll reads, in pages', async () => {
+        const a = stream('sum-a');
+        const b = stream('sum-b');
+        await store.append(a, [used('o-1', '0.1'), used('o-2', '0.000000333333333333'), used('o-1', '0.2'), corrected('o-1', '-0.3')], { expectedRevision: 'no_stream' });
+        await store.append(b, [used('o-2', '12.000000000001'), contractEvent('Other', { organizationId: 'o-1', cost: '5' }), used('o-1', '1.10')], { expectedRevision: 'no_stream' });
+        // not folded: a missing or null group, a sum field that is no plain decimal, data that is no object
+        await store.append(
+          a,
+          [used(undefined, '3'), used(null, '3'), used('o-1', '1e5'), used('o-1', 'abc'), used('o-1', null), used('o-1', ' 1'), contractEvent('Used', ['o-1', '3']), contractEvent('Used', null)],
+          { expectedRevision: 3n },
+        );
+        await store.append(b, [used('o-3', 2.5), used('o-3', '-0'), corrected('o-2', '-12.000000000001'), used('o-1', '0.000')], { expectedRevision: 2n });
+        await readVisible(store, mine(), 19);
+        const whole = await sumEverything(mine());
+        expect(whole.pages).toBe(1);
+        expect([...whole.groups].map(([key, group]) => [key, group.sums, group.count])).toEqual([
+          ['o-1', ['1.1'], 5],
+          ['o-2', ['0.000000333333333333'], 3],
+          ['o-3', ['2.5'], 2],
+        ]);
+        const events = await readEverything(store, mine());
+        const o1 = events.filter((event) => (event.data as { organizationId?: unknown } | null)?.organizationId === 'o-1' && event.type !== 'Other');
+        expect(formatPosition(whole.groups.get('o-1')!.first)).toBe(formatPosition(o1[0]!.position));
+        expect(formatPosition(whole.groups.get('o-1')!.last)).toBe(formatPosition(o1.at(-1)!.position));
+        // in pages of 4 events (folded or not): the same totals, pages exactly readAll's
+        const paged = await sumEverything(mine(), 4);
+        expect(paged.pages).toBe(5);
+        expect([...paged.groups].map(([key, group]) => [key, exact(group.sums), group.count])).toEqual([
+          ['o-1', '1.1', 5],
+          ['o-2', '0.000000333333333333', 3],
+          ['o-3', '2.5', 2],
+        ]);
+        // filtered by type: only corrections
+        const corrections = await store.sumAll({ ...SUM, filter: { eventTypes: ['Corrected'], streamPrefixes: [prefix] } });
+        expect(corrections.groups.map((group) => [group.key, group.sum, group.count])).toEqual([
+          ['o-1', '-0.3', 1],
+          ['o-2', '-12.000000000001', 1],
+        ]);
+        const after = await store.sumAll({ ...SUM, from: whole.groups.get('o-3')!.last, filter: mine() });
+        expect(after.groups.map((group) => [group.key, group.sum])).toEqual([
+          ['o-2', '-12.000000000001'],
+          ['o-1', '0'],
+        ]);
+        await expect(store.sumAll({ ...SUM, groupBy: '' })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+        await expect(store.sumAll({ ...SUM, sum: {} })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+        await expect(store.sumAll({ ...SUM, maxCount: 0 })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+      });
+
+      it('subscribes to sums: catches up, then folds what is appended after, batch by batch', async () => {
+        const id = stream('sum-live');
+        await store.append(id, [used('o-1', '0.25'), used('o-2', '1'), used('o-1', '0.5')], { expectedRevision: 'no_stream' });
+        const subscription = store.subscribeToSums({ ...SUM, filter: mine(), maxCount: 2, pollIntervalMs: 100 });
+        const batches: SumBatch[] = [];
+        const done = (async () => {
+          for await (const batch of subscription) batches.push(batch);
+        })();
+        const total = (key: string) => exact(batches.flatMap((batch) => batch.groups.filter((group) => group.key === key).map((group) => group.sum)));
+        await waitUntil(() => batches.some((batch) => batch.caughtUp) && total('o-1') === '0.75', 5000, 'caught up');
+        await store.append(id, [used('o-1', '0.125'), corrected('o-2', '-0.5')], { expectedRevision: 2n });
+        await waitUntil(() => total('o-1') === '0.875' && total('o-2') === '0.5', 5000, 'the live events');
+        await subscription.close();
+        await done;
+        const checkpoints = batches.map((batch) => batch.checkpoint);
+        for (let i = 1; i < checkpoints.length; i++) expect(comparePositions(checkpoints[i - 1]!, checkpoints[i]!)).toBeLessThanOrEqual(0);
+        expect(batches.reduce((n, batch) => n + batch.groups.reduce((m, group) => m + group.count, 0), 0)).toBe(5);
+        // a group's range lies within its batch: after the previous batch's checkpoint, at or before its own
+        batches.forEach((batch, i) => {
+          for (const group of batch.groups) {
+            if (i > 0) expect(comparePositions(group.first, batches[i - 1]!.checkpoint)).toBeGreaterThan(0);
+            expect(comparePositions(group.last, batch.checkpoint)).toBeLessThanOrEqual(0);
+          }
+        });
+      });
+    });
+
     describe('subscriptions', () => {
       it('catches up, then receives events appended after subscribing', async () => {
         const id = stream('live');
@@ -656,6 +770,33 @@ export function describeEventStoreContract(
           await collector.done;
         }
         expect(collector.error).toBeUndefined();
+      });
+
+      withFaults('sums never skip or pass an append that commits late', async (faults) => {
+        const SUM = { groupBy: 'organizationId', sum: { Used: 'cost' } };
+        const early = stream('sum-early');
+        const late = stream('sum-late');
+        const a = await faults.connect();
+        try {
+          await a.query('BEGIN');
+          const { rows } = await a.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+          const xidA = BigInt(rows[0]!.xid);
+          await faults.appendWithin(a, early, [contractEvent('Used', { organizationId: 'o', cost: '1.5' })], { expectedRevision: 'no_stream' });
+          await store.append(late, [contractEvent('Used', { organizationId: 'o', cost: '0.25' })], { expectedRevision: 'no_stream' });
+          const page = await store.sumAll({ ...SUM, filter: mine() });
+          expect(page.groups).toEqual([]);
+          expect(page.checkpoint.commit < xidA).toBe(true);
+          await a.query('COMMIT');
+          let after = await store.sumAll({ ...SUM, from: page.checkpoint, filter: mine() });
+          for (let tries = 0; after.groups.length === 0 && tries < 100; tries++) {
+            await sleep(20);
+            after = await store.sumAll({ ...SUM, from: page.checkpoint, filter: mine() });
+          }
+          expect(after.groups.map((group) => [group.key, group.sum, group.count])).toEqual([['o', '1.75', 2]]);
+        } finally {
+          await a.query('ROLLBACK').catch(() => undefined);
+          await a.end();
+        }
       });
 
       withFaults('passes the gap a rolled-back append leaves', async (faults) => {

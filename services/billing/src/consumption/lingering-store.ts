@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, SubscribeOptions, Subscription, SubscriptionBatch } from '@steward/event-store';
+import type { EventStore, RecordedEvent, SubscribeOptions, SubscribeToSumsOptions, Subscription, SubscriptionBatch, SumBatch, SumSubscription } from '@steward/event-store';
 
 const TIMEOUT = Symbol('linger timeout');
 
@@ -63,6 +63,42 @@ export function lingeringStore(store: EventStore, options: { readonly lingerMs: 
       },
     };
   };
+  // Sums need no merging: a fold read later simply covers more. Once caught up, the next fold waits until
+  // `lingerMs` after the last one began (the subscription is pull-based: nothing is read meanwhile).
+  const subscribeToSums = (subscribe: SubscribeToSumsOptions): SumSubscription => {
+    const inner = store.subscribeToSums(subscribe);
+    let closed = false;
+    let wake: (() => void) | undefined;
+    return {
+      close: () => {
+        closed = true;
+        wake?.();
+        return inner.close();
+      },
+      async *[Symbol.asyncIterator](): AsyncGenerator<SumBatch> {
+        const source = inner[Symbol.asyncIterator]();
+        let since = Date.now();
+        for (;;) {
+          const result = await source.next();
+          if (result.done || closed) return;
+          yield result.value;
+          if (!result.value.caughtUp) continue;
+          const wait = since + options.lingerMs - Date.now();
+          if (wait > 0 && !closed) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout((wake = resolve), wait);
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = undefined;
+          }
+          since = Date.now();
+        }
+      },
+    };
+  };
   return {
     append: (streamId, events, appendOptions) => store.append(streamId, events, appendOptions),
     appendMany: (requests) => store.appendMany(requests),
@@ -70,6 +106,8 @@ export function lingeringStore(store: EventStore, options: { readonly lingerMs: 
     readStream: (streamId, readOptions) => store.readStream(streamId, readOptions),
     readAll: (readOptions) => store.readAll(readOptions),
     subscribeToAll,
+    sumAll: (sumOptions) => store.sumAll(sumOptions),
+    subscribeToSums,
     headPosition: () => store.headPosition(),
     close: () => store.close(),
   };
