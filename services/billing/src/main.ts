@@ -26,7 +26,7 @@ import { loadConfig } from '@steward/config';
 import { isTimeZone } from '@steward/contracts';
 import { PostgresEventStore } from '@steward/event-store';
 import { CommandClient, commandTransportOptions, natsNames } from '@steward/messaging';
-import { createLogger, initTelemetry, startOpsServerFromEnv } from '@steward/observability';
+import { runService, startOpsServerFromEnv } from '@steward/observability';
 import { ProjectionHost } from '@steward/projections';
 import { TeamAccess, WorkspaceOrganizations } from '@steward/team-rbac';
 import { AccountStreams } from './accounts/account-streams';
@@ -50,10 +50,8 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-async function main(): Promise<void> {
+runService('billing', async ({ logger, telemetry }) => {
   const config = loadConfig();
-  const telemetry = initTelemetry({ serviceName: 'steward-billing' });
-  const logger = createLogger({ name: 'billing' });
   const catalogue = planCatalogueFromEnv();
   const defaultTimeZone = process.env.STEWARD_BILLING_TIME_ZONE || 'UTC';
   if (!isTimeZone(defaultTimeZone)) throw new Error(`STEWARD_BILLING_TIME_ZONE must be an IANA time zone, not ${defaultTimeZone}`);
@@ -103,37 +101,17 @@ async function main(): Promise<void> {
   );
   await app.listen();
   await invoices.start();
-  logger.info({ paymentProvider: invoices.paymentProvider, subjects: names.subject('cmd', 'billing', '>'), queue: BILLING_QUEUE, plans: catalogue.plans.map((plan) => plan.id) }, 'billing started');
-  ops.ready();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'billing stopping');
-      ops.stopping();
-      await app.close();
-      await sweep.close();
-      await invoices.close();
-      await reactors.stop();
-      await teamCommands.close();
-      await store.close();
-      await pool.end();
-      await ops.close();
-      logger.info('billing stopped');
-      await telemetry.shutdown();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'billing did not stop cleanly');
-        process.exit(1);
-      },
-    );
+  return {
+    ops,
+    details: { paymentProvider: invoices.paymentProvider, subjects: names.subject('cmd', 'billing', '>'), queue: BILLING_QUEUE, plans: catalogue.plans.map((plan) => plan.id) },
+    stop: [
+      () => app.close(),
+      () => sweep.close(),
+      () => invoices.close(),
+      () => reactors.stop(),
+      () => teamCommands.close(),
+      () => store.close(),
+      () => pool.end(),
+    ],
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('billing failed to start:', error);
-  process.exit(1);
 });
