@@ -40,6 +40,7 @@ export const ACTIONS = [
   'billing.plans.read',
   'budgets.read',
   'budgets.write',
+  'budgets.reserve',
 ] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
@@ -137,6 +138,8 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'billing.plans.read': { kind: 'read', description: 'read the plan catalogue', roles: ALL, scopes: [], self: true },
   'budgets.read': { kind: 'read', description: 'read budgets and budget alerts', roles: ALL, scopes: ['read'] },
   'budgets.write': { kind: 'write', description: 'define and change budgets', roles: MONEY, scopes: [] },
+  // Agents hold budget before a call: whoever may record usage (a key with usage:write) may reserve and release.
+  'budgets.reserve': { kind: 'write', description: 'reserve and release budget for a call', roles: WORKERS, scopes: ['usage:write'] },
 };
 
 /** One row of the matrix as published to the gateway, its tests and its docs. */

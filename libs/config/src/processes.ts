@@ -15,6 +15,7 @@ export function stewardProcesses(): StewardProcess[] {
     { name: 'usage-metering', entry: 'services/usage-metering/src/main.ts' },
     { name: 'runtime-registry', entry: 'services/runtime-registry/src/main.ts' },
     { name: 'billing', entry: 'services/billing/src/main.ts' },
+    { name: 'budgets', entry: 'services/budgets/src/main.ts' },
     { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   ];
 }

@@ -36,6 +36,8 @@ export const ID_PREFIXES = {
   job: 'job',
   usageBatch: 'bat',
   invoice: 'invc',
+  budget: 'bdg',
+  budgetReservation: 'rsv',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 export const ID_KINDS = Object.keys(ID_PREFIXES) as IdKind[];

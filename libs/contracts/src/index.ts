@@ -8,3 +8,4 @@ export * from './usage';
 export * from './jobs';
 export * from './runtime';
 export * from './billing';
+export * from './budgets';

@@ -18,8 +18,9 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createOidcVerifierFromEnv } from '@steward/auth';
 import { BillingReadRepository, planCatalogueFromEnv } from '@steward/billing';
+import { BudgetAdmission, BudgetCounters, BudgetReadRepository, HoldHorizon, budgetCountersPrefixFromEnv } from '@steward/budgets';
 import { loadConfig } from '@steward/config';
-import { BILLING_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { BILLING_ERROR_HTTP_STATUS, BUDGET_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { ApiKeyUsageRecorder, TEAM_PROJECTION, TeamCredentialRepository, WorkspaceOrganizations, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
@@ -30,7 +31,7 @@ import { ConsoleSite } from './console/console-site';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
-import { CreditSuspensions, OidcDiscovery, billingCards, billingRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, modelRoutes, oidcConsoleConfigFromEnv, runtimeRoutes, signInRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
+import { CreditSuspensions, OidcDiscovery, billingCards, billingRoutes, budgetRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, modelRoutes, oidcConsoleConfigFromEnv, runtimeRoutes, signInRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -159,6 +160,14 @@ async function main(): Promise<void> {
   );
   // invoices, payments and the payment provider (cmd.billing.*)
   routes.push(...invoiceRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
+  // budgets (cmd.budgets.*), their alerts, and reservations admitted on the counter store (this Redis)
+  await HoldHorizon.migrate(db);
+  const admission = new BudgetAdmission({
+    counters: new BudgetCounters({ redis, prefix: budgetCountersPrefixFromEnv(process.env) }),
+    reads: new BudgetReadRepository(db),
+    horizon: new HoldHorizon(db),
+  });
+  routes.push(...budgetRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db, admission, defaultTimeZone: billing.defaultTimeZone }));
   assertRoutePermissions(routes);
   const gateway = await createGatewayApp({
     routes,
@@ -170,7 +179,7 @@ async function main(): Promise<void> {
     config: {
       redisPrefix,
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
-      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS, ...BILLING_ERROR_HTTP_STATUS, ...INVOICE_ERROR_HTTP_STATUS },
+      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS, ...BILLING_ERROR_HTTP_STATUS, ...INVOICE_ERROR_HTTP_STATUS, ...BUDGET_ERROR_HTTP_STATUS },
       rateLimits: rateLimitsFromEnv(process.env),
     },
     logger,

@@ -11,6 +11,8 @@ export interface Problem {
   readonly detail: string;
   readonly instance: string;
   readonly errors?: readonly FieldError[];
+  /** Extension members (a domain error's `extensions`). */
+  readonly [extension: string]: unknown;
 }
 
 export interface ProblemResponse {
@@ -89,6 +91,15 @@ function namedField(status: number, error: unknown, message: string): FieldError
   return [{ field: typeof field === 'string' && field.length > 0 ? `body.${field}` : 'body', message }];
 }
 
+/**
+ * Extension members a domain error adds to its problem (RFC 9457 §3.2: a budget refusal names the budget
+ * and its headroom); they never replace a standard member.
+ */
+function extensionsOf(error: unknown): Record<string, unknown> {
+  const extensions = (error as { extensions?: unknown }).extensions;
+  return extensions !== null && typeof extensions === 'object' && !Array.isArray(extensions) ? (extensions as Record<string, unknown>) : {};
+}
+
 /** Maps a thrown error to the response to send. */
 export type ProblemMapper = (error: unknown, instance: string) => ProblemResponse;
 
@@ -117,7 +128,8 @@ export function createProblemMapper(domainStatuses: Readonly<Record<string, numb
       // a 503 the gateway raised tells the client what to do (resend, with which key); any other 5xx keeps its cause
       const told = mapping.status === 503 && gatewayError !== undefined;
       const detail = (mapping.status >= 500 && !told) || !(error instanceof Error) ? mapping.title : error.message;
-      return { status: mapping.status, headers, body: problem(code, mapping, detail, instance, gatewayError?.errors ?? namedField(mapping.status, error, detail)) };
+      const body = problem(code, mapping, detail, instance, gatewayError?.errors ?? namedField(mapping.status, error, detail));
+      return { status: mapping.status, headers, body: { ...extensionsOf(error), ...body } };
     }
     if (error instanceof URIError || (error instanceof Error && error.cause instanceof URIError)) {
       // express could not percent-decode a path segment (Nest hands it over as a BadRequestException caused by it)

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import type { ProjectionDefinition } from '@steward/projections';
 import { billingReadModelProjections } from '@steward/billing';
+import { budgetReadModelProjections } from '@steward/budgets';
 import { jobReadModelProjections } from '@steward/job-history';
 import { runtimeReadModelProjections } from '@steward/runtime-registry';
 import { teamReadModelProjections } from '@steward/team-rbac';
@@ -25,6 +26,7 @@ export const projectionCatalog: readonly ProjectionDefinition[] = [
   ...jobReadModelProjections,
   ...runtimeReadModelProjections,
   ...billingReadModelProjections,
+  ...budgetReadModelProjections,
 ];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {

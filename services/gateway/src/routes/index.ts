@@ -1,5 +1,6 @@
 /** The gateway's routes, one folder per bounded context; each translates HTTP to that context's commands and queries. */
 export * from './billing';
+export * from './budgets';
 export * from './caller';
 export * from './job-history';
 export * from './runtime-registry';

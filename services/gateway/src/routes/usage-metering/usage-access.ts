@@ -1,4 +1,4 @@
-import { AuthError, AuthErrorCode, assertCan, workspacesAllowed, type Principal as AuthPrincipal } from '@steward/auth';
+import { AuthError, AuthErrorCode, assertCan, workspacesAllowed, type Action, type Principal as AuthPrincipal } from '@steward/auth';
 import type { ProfileReadRepository, WorkspaceOrganizations } from '@steward/team-rbac';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
 import type { Principal } from '../../route';
@@ -24,7 +24,7 @@ const notFound = (): GatewayError => new GatewayError(GatewayErrorCode.NotFound,
  * named organization that is not the caller's, or that does not hold the
  * named workspace, is a 404.
  */
-export async function usageWorkspaces(workspaces: WorkspaceOrganizations, principal: Principal | undefined, choice: string, named?: string): Promise<string[]> {
+export async function usageWorkspaces(workspaces: WorkspaceOrganizations, principal: Principal | undefined, choice: string, named?: string, action: Action = ACTION): Promise<string[]> {
   const caller = authPrincipal(principal);
   const organizationId = caller.organizationId;
   if (organizationId === undefined || (named !== undefined && named !== organizationId)) throw notFound();
@@ -35,13 +35,13 @@ export async function usageWorkspaces(workspaces: WorkspaceOrganizations, princi
         errors: [{ field: 'query.organizationId', message: 'required with workspaceId=all for a person of several organizations' }],
       });
     }
-    const allowed = workspacesAllowed(caller, ACTION);
+    const allowed = workspacesAllowed(caller, action);
     const ids = await workspaces.workspacesIn(organizationId);
     return allowed === 'all' ? ids : ids.filter((id) => allowed.includes(id));
   }
   if ((await workspaces.organizationOf(choice)) !== organizationId) throw notFound();
   try {
-    assertCan(caller, ACTION, { organizationId, workspaceId: choice });
+    assertCan(caller, action, { organizationId, workspaceId: choice });
   } catch (error) {
     if (AuthError.is(error, AuthErrorCode.OutOfScope)) throw notFound();
     if (AuthError.is(error, AuthErrorCode.Forbidden)) throw new GatewayError(GatewayErrorCode.Forbidden, error.detail, { cause: error });

@@ -1,0 +1,295 @@
+import type { Logger } from 'pino';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ExactSum, dec } from '@steward/billing';
+import {
+  BudgetCounters,
+  SPEND_REACTOR,
+  budgetPeriodAt,
+  counterSuffix,
+  migrateSpendTables,
+  scopeCovers,
+  unitsUp,
+  type SpendDB,
+} from '@steward/budgets';
+import {
+  BUDGET_STREAM_PREFIX,
+  BudgetStreams,
+  USAGE_STREAM_PREFIX,
+  budgetEventRegistry,
+  eventIdFor,
+  type BudgetDefinition,
+  type BudgetPeriod,
+  type BudgetThresholdCrossedData,
+} from '@steward/contracts';
+import type { EventStore, RecordedEvent } from '@steward/event-store';
+import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
+import { thresholdsCrossed } from './threshold-crossings';
+
+interface KnownBudget {
+  readonly budgetId: string;
+  readonly organizationId: string;
+  readonly workspaceId: string;
+  definition: BudgetDefinition;
+  removed: boolean;
+  dirty: boolean;
+}
+
+interface PeriodSpend {
+  readonly budgetId: string;
+  readonly period: BudgetPeriod;
+  readonly before: string;
+  total: ExactSum;
+  through: RecordedEvent['position'];
+}
+
+interface Crossing {
+  readonly budget: KnownBudget;
+  readonly period: BudgetPeriod;
+  readonly thresholdPercent: number;
+  readonly spendUsd: string;
+  readonly crossedAt: string;
+  readonly causedBy: RecordedEvent;
+}
+
+/** The event data fields this reactor reads (the store leaves the rest unread). */
+const DATA_FIELDS = [
+  'organizationId', 'workspaceId', 'budgetId', 'cost', 'delta', 'time', 'agent', 'provider', 'model', 'budgetReservationId',
+  'name', 'scope', 'period', 'timeZone', 'limitUsd', 'thresholds', 'enforcement',
+];
+
+export interface SpendReactorDeps {
+  readonly store: EventStore;
+  readonly counters: BudgetCounters;
+  readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Called after a crossing's event is appended (tests, metrics). */
+  readonly onCrossed?: (crossing: BudgetThresholdCrossedData) => void;
+}
+
+type Trx = Transaction<SpendDB>;
+
+/** The crossing's event id: the same budget, period and threshold give the same id, whatever replays it. */
+export function crossingEventId(budgetId: string, periodStart: string, thresholdPercent: number): string {
+  return eventIdFor(`budget-threshold:${budgetId}:${periodStart}:${thresholdPercent}`, 0);
+}
+
+/**
+ * The spend reactor, run by a ProjectionHost in the budgets process (one
+ * active instance across replicas): it follows budget definitions and priced
+ * usage (UsageRecorded's cost, UsageCorrected's delta, counted in the period
+ * of the call's time in the budget's zone) and keeps, in its own schema and
+ * in the transaction of its checkpoint, the budgets, the spend per budget and
+ * period, and a unique claim per budget × period × threshold reached. A
+ * crossing is appended as BudgetThresholdCrossed only when its claim is new,
+ * with an event id derived from the claim: killed after the append but
+ * before the commit, the reactor claims again and the store finds the event
+ * already there. Then it brings the reservation counters in step (spend set,
+ * never added, and the holds this batch's usage commits) before its
+ * transaction commits, so a restart repeats the same writes. A failure retries
+ * the batch, never quarantines a usage event.
+ */
+export function spendReactor(deps: SpendReactorDeps): ProjectionDefinition<SpendDB> {
+  return defineProjection<SpendDB>({
+    name: SPEND_REACTOR,
+    version: 1,
+    eventTypes: ['UsageRecorded', 'UsageCorrected', 'BudgetDefined', 'BudgetChanged', 'BudgetRemoved'],
+    streamPrefixes: [USAGE_STREAM_PREFIX, BUDGET_STREAM_PREFIX],
+    awaitedByWrites: false,
+    dataFields: DATA_FIELDS,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async migrate(db: Kysely<any>) {
+      await migrateSpendTables(db);
+    },
+    async handle(trx, events) {
+      try {
+        await applyBatch(trx, events, deps);
+      } catch (error) {
+        if (error instanceof ProjectionError) throw error;
+        // retried from the checkpoint as a whole, never taken apart and quarantined
+        throw new ProjectionError(ProjectionErrorCode.NothingApplies, `budget spend failed, retrying the batch: ${(error as Error).message}`, {}, { cause: error });
+      }
+    },
+  });
+}
+
+interface EventData {
+  readonly organizationId?: string;
+  readonly workspaceId?: string;
+  readonly budgetId?: string;
+  readonly cost?: string;
+  readonly delta?: string;
+  readonly time?: string;
+  readonly agent?: string;
+  readonly provider?: string;
+  readonly model?: string;
+  readonly budgetReservationId?: string;
+}
+
+async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: SpendReactorDeps): Promise<void> {
+  const budgets = new Map<string, KnownBudget>();
+  const byWorkspace = new Map<string, Set<string>>();
+  const loadedWorkspaces = new Set<string>();
+  const track = (budget: KnownBudget) => {
+    budgets.set(budget.budgetId, budget);
+    let set = byWorkspace.get(budget.workspaceId);
+    if (!set) byWorkspace.set(budget.workspaceId, (set = new Set()));
+    set.add(budget.budgetId);
+  };
+
+  // every workspace and budget the batch names, loaded once
+  const workspaceIds = new Set<string>();
+  const budgetIds = new Set<string>();
+  for (const event of events) {
+    const data = event.data as EventData;
+    if (data.workspaceId) workspaceIds.add(data.workspaceId);
+    if (data.budgetId) budgetIds.add(data.budgetId);
+  }
+  if (workspaceIds.size > 0 || budgetIds.size > 0) {
+    const rows = await trx
+      .selectFrom('budgets')
+      .selectAll()
+      .where((eb) => eb.or([...(workspaceIds.size ? [eb('workspace_id', 'in', [...workspaceIds])] : []), ...(budgetIds.size ? [eb('budget_id', 'in', [...budgetIds])] : [])]))
+      .execute();
+    for (const row of rows) {
+      track({ budgetId: row.budget_id, organizationId: row.organization_id, workspaceId: row.workspace_id, definition: row.definition as unknown as BudgetDefinition, removed: row.removed, dirty: false });
+    }
+    for (const id of workspaceIds) loadedWorkspaces.add(id);
+  }
+
+  const spends = new Map<string, PeriodSpend>();
+  const crossings: Crossing[] = [];
+  const commits: string[] = [];
+
+  const spendOf = async (budgetId: string, period: BudgetPeriod, at: RecordedEvent): Promise<PeriodSpend> => {
+    const key = `${budgetId}|${period.start}`;
+    let found = spends.get(key);
+    if (!found) {
+      const row = await trx.selectFrom('spend').select('spend_usd').where('budget_id', '=', budgetId).where('period_start', '=', new Date(period.start)).executeTakeFirst();
+      const before = row ? String(row.spend_usd) : '0';
+      const total = new ExactSum();
+      total.add(before);
+      found = { budgetId, period, before, total, through: at.position };
+      spends.set(key, found);
+    }
+    return found;
+  };
+
+  for (const event of events) {
+    const data = event.data as EventData;
+    switch (event.type) {
+      case 'BudgetDefined':
+      case 'BudgetChanged': {
+        // version 1 is the only one: its fields as stored (dataFields leaves out who and when)
+        const full = event.data as BudgetDefinition & { organizationId: string; workspaceId: string; budgetId: string };
+        const definition: BudgetDefinition = { name: full.name, scope: full.scope, period: full.period, timeZone: full.timeZone, limitUsd: full.limitUsd, thresholds: full.thresholds, enforcement: full.enforcement };
+        track({ budgetId: full.budgetId, organizationId: full.organizationId, workspaceId: full.workspaceId, definition, removed: false, dirty: true });
+        break;
+      }
+      case 'BudgetRemoved': {
+        const known = data.budgetId ? budgets.get(data.budgetId) : undefined;
+        if (known) {
+          known.removed = true;
+          known.dirty = true;
+        }
+        break;
+      }
+      case 'UsageRecorded':
+      case 'UsageCorrected': {
+        if (event.type === 'UsageRecorded' && data.budgetReservationId) commits.push(data.budgetReservationId);
+        const amount = event.type === 'UsageRecorded' ? data.cost : data.delta;
+        if (!data.workspaceId || !data.time || amount === undefined || dec(amount).isZero()) break;
+        const actor = event.metadata?.actor;
+        // a correction is made by Steward, not by the key that made the call: key-scoped budgets leave it out
+        const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
+        const call = { agent: data.agent, provider: data.provider, model: data.model, apiKeyId };
+        for (const budgetId of byWorkspace.get(data.workspaceId) ?? []) {
+          const budget = budgets.get(budgetId)!;
+          if (budget.removed) continue;
+          if (budget.definition.scope.apiKeyId !== undefined && apiKeyId === undefined) continue;
+          if (!scopeCovers(budget.definition.scope, call)) continue;
+          const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, data.time);
+          const spend = await spendOf(budgetId, period, event);
+          const before = spend.total.text();
+          spend.total.add(amount);
+          spend.through = event.position;
+          const after = spend.total.text();
+          for (const thresholdPercent of thresholdsCrossed(budget.definition.limitUsd, budget.definition.thresholds, before, after)) {
+            crossings.push({ budget, period, thresholdPercent, spendUsd: after, crossedAt: event.recordedAt.toISOString(), causedBy: event });
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  const dirty = [...budgets.values()].filter((budget) => budget.dirty);
+  if (dirty.length > 0) {
+    await trx
+      .insertInto('budgets')
+      .values(dirty.map((budget) => ({ budget_id: budget.budgetId, organization_id: budget.organizationId, workspace_id: budget.workspaceId, definition: JSON.stringify(budget.definition), removed: budget.removed })))
+      .onConflict((conflict) => conflict.column('budget_id').doUpdateSet({ definition: sql`excluded.definition`, removed: sql`excluded.removed` }))
+      .execute();
+  }
+  if (spends.size > 0) {
+    await trx
+      .insertInto('spend')
+      .values([...spends.values()].map((spend) => ({ budget_id: spend.budgetId, period_start: spend.period.start, period_end: spend.period.end, spend_usd: spend.total.text(), through: `${spend.through.commit}/${spend.through.prepare}` })))
+      .onConflict((conflict) => conflict.columns(['budget_id', 'period_start']).doUpdateSet({ spend_usd: sql`excluded.spend_usd`, through: sql`excluded.through` }))
+      .execute();
+  }
+
+  for (const crossing of crossings) {
+    const claimed = await trx
+      .insertInto('threshold_claims')
+      .values({ budget_id: crossing.budget.budgetId, period_start: crossing.period.start, threshold_percent: crossing.thresholdPercent, claimed_at: crossing.crossedAt })
+      .onConflict((conflict) => conflict.doNothing())
+      .returning('budget_id')
+      .executeTakeFirst();
+    if (!claimed) continue;
+    const data: BudgetThresholdCrossedData = {
+      organizationId: crossing.budget.organizationId,
+      workspaceId: crossing.budget.workspaceId,
+      budgetId: crossing.budget.budgetId,
+      budgetName: crossing.budget.definition.name,
+      period: crossing.period,
+      periodKind: crossing.budget.definition.period,
+      thresholdPercent: crossing.thresholdPercent,
+      limitUsd: crossing.budget.definition.limitUsd,
+      spendUsd: crossing.spendUsd,
+      enforcement: crossing.budget.definition.enforcement,
+      crossedAt: crossing.crossedAt,
+    };
+    await deps.store.append(
+      BudgetStreams.alerts(crossing.budget.budgetId),
+      [
+        {
+          eventId: crossingEventId(crossing.budget.budgetId, crossing.period.start, crossing.thresholdPercent),
+          type: 'BudgetThresholdCrossed',
+          version: 1,
+          data: budgetEventRegistry.validate('BudgetThresholdCrossed', 1, data),
+          metadata: {
+            correlationId: crossing.causedBy.eventId,
+            causationId: crossing.causedBy.eventId,
+            actor: { type: 'system', id: 'budgets' },
+            organizationId: crossing.budget.organizationId,
+            workspaceId: crossing.budget.workspaceId,
+            occurredAt: crossing.crossedAt,
+          },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    deps.onCrossed?.(data);
+  }
+
+  // the counters in step before this transaction commits: a restart repeats these same writes
+  const last = events[events.length - 1];
+  if (last && (spends.size > 0 || commits.length > 0)) {
+    await deps.counters.sync(
+      last.position,
+      [...spends.values()].map((spend) => ({ suffix: counterSuffix(spend.budgetId, Date.parse(spend.period.start)), spent: unitsUp(spend.total.text()), periodEndMs: Date.parse(spend.period.end) })),
+      commits,
+    );
+  }
+}

@@ -1,0 +1,3 @@
+export * from './budget-command.sender';
+export * from './budget-views.schema';
+export * from './budgets.routes';
