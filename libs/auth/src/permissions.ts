@@ -41,6 +41,8 @@ export const ACTIONS = [
   'budgets.read',
   'budgets.write',
   'budgets.reserve',
+  'notifications.read',
+  'notifications.write',
 ] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
@@ -140,6 +142,11 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   'budgets.write': { kind: 'write', description: 'define and change budgets', roles: MONEY, scopes: [] },
   // Agents hold budget before a call: whoever may record usage (a key with usage:write) may reserve and release.
   'budgets.reserve': { kind: 'write', description: 'reserve and release budget for a call', roles: WORKERS, scopes: ['usage:write'] },
+  // Notification channels are the organization's: the people who act on budgets, credits and invoices configure
+  // where those alerts go. Members and viewers neither read nor change them (endpoints are configuration), and a
+  // channel's secret is readable by nobody after the answer that made it.
+  'notifications.read': { kind: 'read', description: 'read notification channels and their delivery log', roles: MONEY, scopes: [], perWorkspace: true },
+  'notifications.write': { kind: 'write', description: 'create, change, rotate, test and delete notification channels; resend messages', roles: MONEY, scopes: [], perWorkspace: true },
 };
 
 /** One row of the matrix as published to the gateway, its tests and its docs. */

@@ -16,6 +16,7 @@ export function stewardProcesses(): StewardProcess[] {
     { name: 'runtime-registry', entry: 'services/runtime-registry/src/main.ts' },
     { name: 'billing', entry: 'services/billing/src/main.ts' },
     { name: 'budgets', entry: 'services/budgets/src/main.ts' },
+    { name: 'notifications', entry: 'services/notifications/src/main.ts' },
     { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   ];
 }

@@ -38,6 +38,8 @@ export const ID_PREFIXES = {
   invoice: 'invc',
   budget: 'bdg',
   budgetReservation: 'rsv',
+  notificationChannel: 'nch',
+  notificationMessage: 'msg',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 export const ID_KINDS = Object.keys(ID_PREFIXES) as IdKind[];

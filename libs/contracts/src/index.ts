@@ -9,3 +9,4 @@ export * from './jobs';
 export * from './runtime';
 export * from './billing';
 export * from './budgets';
+export * from './notifications';

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { EventEnvelope } from './envelope';
 
 /** A bounded context: the `<context>` of `events.<context>.<EventType>` on NATS. */
-export type BoundedContext = 'team' | 'usage' | 'jobs' | 'runtime' | 'billing' | 'budgets' | 'sample';
+export type BoundedContext = 'team' | 'usage' | 'jobs' | 'runtime' | 'billing' | 'budgets' | 'notifications' | 'sample';
 
 export interface EventDefinition<TType extends string = string, TSchema extends z.ZodType = z.ZodType> {
   readonly type: TType;

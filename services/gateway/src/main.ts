@@ -20,7 +20,7 @@ import { createOidcVerifierFromEnv } from '@steward/auth';
 import { BillingReadRepository, planCatalogueFromEnv } from '@steward/billing';
 import { BudgetAdmission, BudgetCounters, BudgetReadRepository, HoldHorizon, budgetCountersPrefixFromEnv } from '@steward/budgets';
 import { loadConfig } from '@steward/config';
-import { BILLING_ERROR_HTTP_STATUS, BUDGET_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
+import { BILLING_ERROR_HTTP_STATUS, BUDGET_ERROR_HTTP_STATUS, INVOICE_ERROR_HTTP_STATUS, JOB_ERROR_HTTP_STATUS, NOTIFICATION_ERROR_HTTP_STATUS, MODEL_SETTINGS_ERROR_HTTP_STATUS, RUNTIME_ERROR_HTTP_STATUS, TEAM_ERROR_HTTP_STATUS } from '@steward/contracts';
 import { CommandClient, connectNats, ensureUsageIngestStream } from '@steward/messaging';
 import { createLogger, initTelemetry } from '@steward/observability';
 import { ApiKeyUsageRecorder, TEAM_PROJECTION, TeamCredentialRepository, WorkspaceOrganizations, ensureActivityStream, migrateUserTokens } from '@steward/team-rbac';
@@ -31,7 +31,7 @@ import { ConsoleSite } from './console/console-site';
 import { ReadModelCache } from './read-model.cache';
 import { DEFAULT_RATE_LIMITS, createGatewayApp } from './gateway.app';
 import type { RateLimitSettings } from './request-pipeline';
-import { CreditSuspensions, OidcDiscovery, billingCards, billingRoutes, budgetRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, modelRoutes, oidcConsoleConfigFromEnv, runtimeRoutes, signInRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
+import { CreditSuspensions, OidcDiscovery, billingCards, billingRoutes, budgetRoutes, checkoutProviderFromEnv, invoiceRoutes, jobRoutes, notificationRoutes, modelRoutes, oidcConsoleConfigFromEnv, runtimeRoutes, signInRoutes, teamRoutes, usageRoutes, installOtlpTranscoder, otlpRoutes, UsageIngestPublisher, usageIngestRoutes, usageIngestStreamOptionsFromEnv } from './routes';
 
 /** Requests per minute per principal kind: GATEWAY_RATE_LIMIT_USER, _API_KEY, _ANONYMOUS (defaults as DEFAULT_RATE_LIMITS). */
 function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitSettings {
@@ -168,6 +168,8 @@ async function main(): Promise<void> {
     horizon: new HoldHorizon(db),
   });
   routes.push(...budgetRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db, admission, defaultTimeZone: billing.defaultTimeZone }));
+  // notification channels, their delivery log, dead letters and resend (cmd.notifications.*)
+  routes.push(...notificationRoutes({ commands, natsPrefix: config.natsPrefix, readYourWrites, db }));
   assertRoutePermissions(routes);
   const gateway = await createGatewayApp({
     routes,
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
     config: {
       redisPrefix,
       requestLogLevel: process.env.GATEWAY_REQUEST_LOG_LEVEL === 'debug' ? 'debug' : 'info',
-      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS, ...BILLING_ERROR_HTTP_STATUS, ...INVOICE_ERROR_HTTP_STATUS, ...BUDGET_ERROR_HTTP_STATUS },
+      errorStatuses: { ...TEAM_ERROR_HTTP_STATUS, ...JOB_ERROR_HTTP_STATUS, ...MODEL_SETTINGS_ERROR_HTTP_STATUS, ...RUNTIME_ERROR_HTTP_STATUS, ...BILLING_ERROR_HTTP_STATUS, ...INVOICE_ERROR_HTTP_STATUS, ...BUDGET_ERROR_HTTP_STATUS, ...NOTIFICATION_ERROR_HTTP_STATUS },
       rateLimits: rateLimitsFromEnv(process.env),
     },
     logger,

@@ -10,6 +10,7 @@ import type { ProjectionDefinition } from '@steward/projections';
 import { billingReadModelProjections } from '@steward/billing';
 import { budgetReadModelProjections } from '@steward/budgets';
 import { jobReadModelProjections } from '@steward/job-history';
+import { notificationReadModelProjections } from '@steward/notifications';
 import { runtimeReadModelProjections } from '@steward/runtime-registry';
 import { teamReadModelProjections } from '@steward/team-rbac';
 import { usageReadModelProjections } from '@steward/usage-metering';
@@ -27,6 +28,7 @@ export const projectionCatalog: readonly ProjectionDefinition[] = [
   ...runtimeReadModelProjections,
   ...billingReadModelProjections,
   ...budgetReadModelProjections,
+  ...notificationReadModelProjections,
 ];
 
 export function loadProjections(env: NodeJS.ProcessEnv = process.env): ProjectionDefinition[] {

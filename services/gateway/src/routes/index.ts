@@ -3,6 +3,7 @@ export * from './billing';
 export * from './budgets';
 export * from './caller';
 export * from './job-history';
+export * from './notifications';
 export * from './runtime-registry';
 export * from './sign-in';
 export * from './team-rbac';
