@@ -12,7 +12,7 @@ import { formatMs } from '../../components/figures';
 import { NOTIFICATIONS } from '../../texts';
 import type { NotificationMessage } from './notifications.queries';
 
-const STATUS_COLOUR = { pending: 'default', retrying: 'warning', delivered: 'success', dead: 'error' } as const;
+const STATUS_COLOUR = { pending: 'default', retrying: 'default', delivered: 'success', dead: 'error' } as const;
 const columns = NOTIFICATIONS.deliveryColumns;
 
 export function DeliveriesTable({ label, rows, onResend, resending }: { label: string; rows: readonly NotificationMessage[]; onResend?: (message: NotificationMessage) => void; resending?: string }) {

@@ -51,7 +51,7 @@ const COLUMNS: ReadonlyArray<Column<BudgetAlert>> = [
     id: 'type',
     label: BUDGET_ALERTS.columns.type,
     value: (row) => BUDGET_ALERTS.types[row.type] ?? row.type,
-    render: (row) => <Chip size="small" variant="outlined" color={row.type === 'low_credit_balance' ? 'error' : 'warning'} label={BUDGET_ALERTS.types[row.type] ?? row.type} />,
+    render: (row) => <Chip size="small" variant="outlined" label={BUDGET_ALERTS.types[row.type] ?? row.type} />,
   },
   { id: 'message', label: BUDGET_ALERTS.columns.message, value: (row) => row.message },
   { id: 'budget', label: BUDGET_ALERTS.columns.budget, value: (row) => row.budget?.name ?? null },
