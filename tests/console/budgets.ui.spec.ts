@@ -205,14 +205,14 @@ describe('budgets, budget alerts and notification channels in the web console', 
     await secretDialog.getByRole('button', { name: NOTIFICATIONS.close }).click();
     await secretDialog.waitFor({ state: 'detached' });
 
-    const channels = await client.expect<{ items: Array<{ id: string; name: string; url: string; events: string[]; secretHint: string; enabled: boolean }> }>(
+    const channels = await client.expect<{ items: Array<{ id: string; name: string; url: string; events: string[]; secretHint: string; enabled: boolean; workspaceId: string | null }> }>(
       200,
       'GET',
       `/v1/organizations/${orgId()}/notification-channels`,
       { token: owner() },
     );
     const channel = channels.items.find((candidate) => candidate.name === 'Ops webhook')!;
-    expect(channel).toMatchObject({ url: receiverUrl, enabled: true });
+    expect(channel).toMatchObject({ url: receiverUrl, enabled: true, workspaceId: null });
     expect(channel.events.sort()).toEqual(['BudgetThresholdCrossed', 'InvoiceIssued', 'LowCreditBalanceReached']);
     // the secret is never shown again: the list has only its hint
     const row = page.getByTestId(`channel-${channel.id}`);
@@ -253,7 +253,28 @@ describe('budgets, budget alerts and notification channels in the web console', 
     expect(message.round).toBe(first.round + 1);
     await delivery.getByText(attemptText(message.attempts.find((attempt) => attempt.round === message.round)!)).waitFor({ timeout: 30_000 });
     await log.getByRole('button', { name: NOTIFICATIONS.close }).click();
+    await log.waitFor({ state: 'detached' });
     await screenshot(page, 'notification-channels', { docs: true });
+
+    // Rotate secret: a new one, shown once
+    await row.getByRole('button', { name: NOTIFICATIONS.rotateOf('Ops webhook') }).click();
+    const rotated = page.getByRole('dialog', { name: `${NOTIFICATIONS.secretTitle}: Ops webhook` });
+    const next = await rotated.getByTestId('channel-secret').inputValue();
+    expect(next).toMatch(/^whsec_/);
+    expect(next).not.toBe(secret);
+    await rotated.getByRole('button', { name: NOTIFICATIONS.close }).click();
+    await rotated.waitFor({ state: 'detached' });
+
+    // Disable: no test can be sent; Enable again
+    const enabled = async () => (await client.expect<{ enabled: boolean }>(200, 'GET', `/v1/organizations/${orgId()}/notification-channels/${channel.id}`, { token: owner() })).enabled;
+    await row.getByRole('button', { name: NOTIFICATIONS.disableOf('Ops webhook') }).click();
+    await row.getByRole('button', { name: NOTIFICATIONS.enableOf('Ops webhook') }).waitFor();
+    expect(await enabled()).toBe(false);
+    expect(await row.getByRole('button', { name: NOTIFICATIONS.testOf('Ops webhook') }).isDisabled()).toBe(true);
+    await row.getByRole('button', { name: NOTIFICATIONS.enableOf('Ops webhook') }).click();
+    await row.getByRole('button', { name: NOTIFICATIONS.disableOf('Ops webhook') }).waitFor();
+    expect(await enabled()).toBe(true);
+    await expectClean(page);
 
     // a member may not manage notifications
     const memberPage = await harness.open({ token: member.token, path });

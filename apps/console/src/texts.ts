@@ -487,6 +487,8 @@ export const NOTIFICATIONS = {
   url: 'Endpoint URL',
   slackUrl: 'Slack incoming webhook URL',
   recipients: 'Recipients (comma-separated emails)',
+  workspace: 'Workspace',
+  allWorkspaces: 'Every workspace of the organization',
   events: 'Events',
   eventTypes: {
     BudgetThresholdCrossed: 'Budget threshold crossed',

@@ -22,12 +22,13 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import ContentCopyIcon from '@mui/icons-material/ContentCopy';
 import { type FormEvent, useState } from 'react';
+import { useWorkspaces } from '../../api/account.queries';
 import { ApiProblem, idempotencyKey } from '../../api/client';
 import { NOTIFICATIONS } from '../../texts';
 import { EVENT_TYPES, type NotificationChannel, type NotificationChannelKind, type NotificationEventType, useCreateChannel } from './notifications.queries';
 
 function formFieldOf(field: string): string | undefined {
-  return /^body\.(name|kind|url|recipients|events)/.exec(field)?.[1];
+  return /^body\.(name|kind|url|recipients|events|workspaceId)/.exec(field)?.[1];
 }
 
 export function ChannelDialog({ orgId, onClose, onCreated }: { orgId: string; onClose: () => void; onCreated: (channel: NotificationChannel & { secret?: string }) => void }) {
@@ -36,8 +37,10 @@ export function ChannelDialog({ orgId, onClose, onCreated }: { orgId: string; on
   const [url, setUrl] = useState('');
   const [recipients, setRecipients] = useState('');
   const [events, setEvents] = useState<NotificationEventType[]>(['BudgetThresholdCrossed', 'LowCreditBalanceReached']);
+  const [workspaceId, setWorkspaceId] = useState('');
   const [key] = useState(idempotencyKey);
   const create = useCreateChannel(orgId);
+  const workspaces = useWorkspaces(orgId);
 
   const errors = create.error instanceof ApiProblem ? create.error.errors : [];
   const fieldError = (field: string) => errors.find((error) => formFieldOf(error.field) === field)?.message;
@@ -49,6 +52,7 @@ export function ChannelDialog({ orgId, onClose, onCreated }: { orgId: string; on
       name: name.trim(),
       kind,
       events,
+      ...(workspaceId !== '' ? { workspaceId } : {}),
       ...(kind === 'email' ? { recipients: recipients.split(/[,\s]+/).filter((recipient) => recipient !== '') } : { url: url.trim() }),
     };
     create.mutate({ body, key }, { onSuccess: onCreated });
@@ -84,6 +88,14 @@ export function ChannelDialog({ orgId, onClose, onCreated }: { orgId: string; on
                 fullWidth
               />
             )}
+            <TextField select label={NOTIFICATIONS.workspace} value={workspaceId} onChange={(event) => setWorkspaceId(event.target.value)} error={!!fieldError('workspaceId')} helperText={fieldError('workspaceId')} slotProps={{ select: { native: true } }} fullWidth>
+              <option value="">{NOTIFICATIONS.allWorkspaces}</option>
+              {(workspaces.data ?? []).map((workspace) => (
+                <option key={workspace.id} value={workspace.id}>
+                  {workspace.name}
+                </option>
+              ))}
+            </TextField>
             <FormControl component="fieldset" error={!!fieldError('events')}>
               <FormLabel component="legend">{NOTIFICATIONS.events}</FormLabel>
               <FormGroup>
