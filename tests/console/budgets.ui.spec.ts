@@ -179,6 +179,7 @@ describe('budgets, budget alerts and notification channels in the web console', 
     await row.getByText('40%', { exact: true }).waitFor();
     await row.getByText('$0.50 / $1.00', { exact: true }).waitFor();
     await section.getByRole('link', { name: BUDGET_ALERTS.reviewBudgets }).waitFor();
+    await section.scrollIntoViewIfNeeded();
     // the budget's spend in the Budgets list moved too
     const budgetsPage = await harness.open({ token: owner(), path: budgetsPath() });
     await budgetsPage.getByTestId(`budget-spend-${budget!.id}`).getByText(BUDGETS.spendOf('$0.50', '$1.00')).waitFor();

@@ -532,7 +532,8 @@ export const NOTIFICATIONS = {
   disabledBecause: (reason: string) => `Disabled (${reason})`,
   statuses: { pending: 'Pending', retrying: 'Retrying', delivered: 'Delivered', dead: 'Dead' } as Readonly<Record<string, string>>,
   attempts: 'Attempts',
-  attempt: (round: number, attempt: number) => `Round ${round}, attempt ${attempt}`,
+  /** The API counts rounds from 0 (a resend starts the next) and attempts from 1. */
+  attempt: (round: number, attempt: number) => `Round ${round + 1}, attempt ${attempt}`,
   previous: 'Previous',
   next: 'Next',
   page: (page: number, pageCount: number) => `Page ${page} of ${pageCount}`,
