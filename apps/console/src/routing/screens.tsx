@@ -13,6 +13,8 @@ import TuneIcon from '@mui/icons-material/Tune';
 import PersonIcon from '@mui/icons-material/Person';
 import CreditCardIcon from '@mui/icons-material/CreditCard';
 import CampaignIcon from '@mui/icons-material/Campaign';
+import NotificationsIcon from '@mui/icons-material/Notifications';
+import SavingsIcon from '@mui/icons-material/Savings';
 import type { QueryClient } from '@tanstack/react-query';
 import { type ComponentType, lazy, useState } from 'react';
 import { NAV } from '../texts';
@@ -79,9 +81,11 @@ export const SCREENS: readonly ScreenEntry[] = [
   { scope: 'organization', segment: 'overview', label: NAV.dashboard, icon: DashboardIcon, ...screenCode(() => import('../screens/dashboard/dashboard-screen')) },
   { scope: 'organization', segment: 'activity-logs', label: NAV.activityLogs, icon: HistoryIcon, ...screenCode(() => import('../screens/activity-logs/activity-logs-screen')) },
   { scope: 'organization', segment: 'billing', label: NAV.billing, icon: CreditCardIcon, ...screenCode(() => import('../screens/billing/billing-screen')) },
+  { scope: 'organization', segment: 'notification-channels', label: NAV.notifications, icon: NotificationsIcon, ...screenCode(() => import('../screens/notifications/notification-channels-screen')) },
   { scope: 'workspace', segment: 'team-settings', label: NAV.teamSettings, icon: GroupIcon, ...screenCode(() => import('../screens/team-settings/team-settings-screen')) },
   { scope: 'workspace', segment: 'job-history', label: NAV.jobHistory, icon: ReceiptLongIcon, ...screenCode(() => import('../screens/job-history/job-history-screen')) },
   { scope: 'workspace', segment: 'chargeback', label: NAV.usageAnalytics, icon: InsightsIcon, ...screenCode(() => import('../screens/usage-analytics/usage-analytics-screen')) },
+  { scope: 'workspace', segment: 'budgets', label: NAV.budgets, icon: SavingsIcon, ...screenCode(() => import('../screens/budgets/budgets-screen')) },
   { scope: 'workspace', segment: 'runtime-environments', label: NAV.runtimeEnvironments, icon: MemoryIcon, ...screenCode(() => import('../screens/runtime-environments/runtime-environments-screen')) },
   { scope: 'workspace', segment: 'model-settings', label: NAV.modelSettings, icon: TuneIcon, ...screenCode(() => import('../screens/model-settings/model-settings-screen')) },
   { scope: 'account', segment: 'profile', label: NAV.profile, icon: PersonIcon, ...screenCode(() => import('../screens/profile/profile-screen')) },

@@ -2,7 +2,8 @@
  * Usage Analytics (admin guide, part 2; the chargeback page): the filter bar, the four cards, the Usage Timeline
  * with its Hourly/Daily/Weekly/Monthly selector, Usage by Model, Model Usage Statistics and Recent Usage Details
  * with Previous/Next "Page X of Y". Every filter, the interval, the page and the tables' sort live in the URL;
- * dates and buckets are in the profile's time zone, named. Budget Alerts join when the budgets API exists.
+ * dates and buckets are in the profile's time zone, named. Budget Alerts (thresholds crossed, low credit
+ * balances) of the same workspace(s) and period close the page, paged on their own (`alerts` in the URL).
  */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -21,7 +22,8 @@ import { Pager, pageFrom } from '../../components/pager';
 import { Empty, Loading, QueryState } from '../../components/query-state';
 import { paths } from '../../routing/paths';
 import { useUrlState } from '../../routing/url-state';
-import { USAGE_ANALYTICS } from '../../texts';
+import { BUDGET_ALERTS, USAGE_ANALYTICS } from '../../texts';
+import { BudgetAlertsTable } from './budget-alerts';
 import { SummaryCards } from './summary-cards';
 import { ModelDoughnut, TimelineChart } from './usage-charts';
 import { UsageFilterBar } from './usage-filter-bar';
@@ -100,7 +102,7 @@ export default function UsageAnalyticsScreen() {
             next.period = changes.period === '30d' ? '' : changes.period;
             if (changes.period !== 'custom') Object.assign(next, { from: '', to: '' });
           }
-          setUrl(next, { resetPage: true });
+          setUrl({ ...next, alerts: '' }, { resetPage: true });
         }}
       />
       {!zoneKnown ? (
@@ -168,6 +170,9 @@ export default function UsageAnalyticsScreen() {
                     )
                   }
                 </QueryState>
+              </Section>
+              <Section title={BUDGET_ALERTS.title}>
+                <BudgetAlertsTable filters={query} page={pageFrom(url.alerts)} onPage={(next) => setUrl({ alerts: next === 1 ? '' : String(next) })} orgId={orgId} wsId={wsId} />
               </Section>
             </Stack>
           )}

@@ -119,7 +119,7 @@ export function useRecentAgents(query: ApiFilters | undefined) {
   return useQuery({ ...usageQueries.agents(query ?? none), enabled: query !== undefined });
 }
 
-export const USAGE_URL_KEYS = ['ws', 'period', 'from', 'to', 'agent', 'interval', 'page'] as const;
+export const USAGE_URL_KEYS = ['ws', 'period', 'from', 'to', 'agent', 'interval', 'page', 'alerts'] as const;
 export type UsageUrl = Record<(typeof USAGE_URL_KEYS)[number], string>;
 
 /** What the screen shows for its URL (the route's workspace, the query's filters) in a time zone. */
