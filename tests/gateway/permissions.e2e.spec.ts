@@ -21,6 +21,7 @@ import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/te
 import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, bodyFor, fillPath, loadOperations, startJobFixture } from './support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
+import { budgetFixture, reservationFixture } from '../budgets/support/budget-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -71,7 +72,16 @@ describe('permissions, from the matrix', () => {
     addBillingCredits: async () => ({ body: { credits: '1' } }),
     updateBillingSettings: async () => ({ body: { lowBalanceThresholds: ['100'] } }),
     adjustBillingCredits: async () => ({ body: { amountCredits: '1', reason: 'permissions suite' } }),
+    // budgets: {id} names the shared budget for reads and changes, a fresh one per removal, a fresh hold per release
+    defineBudget: async ({ role }) => ({ body: { name: `defined by ${role}`, period: 'daily', limitUsd: '100' } }),
+    getBudget: async () => ({ path: { id: await sharedBudget() } }),
+    changeBudget: async () => ({ path: { id: await sharedBudget() }, body: { limitUsd: '150' } }),
+    removeBudget: async ({ role }) => ({ path: { id: await budgetFixture(client, stack.ownerToken, stack.workspaceId, `removable by ${role}`) } }),
+    reserveBudget: async () => ({ body: { estimatedCostUsd: '0.01' } }),
+    releaseBudgetReservation: async () => ({ path: { id: await reservationFixture(client, stack.ownerToken, stack.workspaceId) } }),
   };
+  let budgetId: Promise<string> | undefined;
+  const sharedBudget = (): Promise<string> => (budgetId ??= budgetFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
   let invoiceId: Promise<string> | undefined;
