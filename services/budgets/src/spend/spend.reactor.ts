@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { ExactSum, dec } from '@steward/billing';
 import {
   BudgetCounters,
   SPEND_REACTOR,
@@ -23,7 +22,8 @@ import {
 } from '@steward/contracts';
 import type { EventStore, RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
-import { thresholdsCrossed } from './threshold-crossings';
+import { SpendTally, parseDecimal } from './spend-tally';
+import { levelsCrossed, thresholdLevels, type ThresholdLevel } from './threshold-crossings';
 
 interface KnownBudget {
   readonly budgetId: string;
@@ -32,13 +32,15 @@ interface KnownBudget {
   definition: BudgetDefinition;
   removed: boolean;
   dirty: boolean;
+  /** Its threshold levels, computed at its first usage in the batch. */
+  levels?: ThresholdLevel[];
 }
 
 interface PeriodSpend {
   readonly budgetId: string;
   readonly period: BudgetPeriod;
   readonly before: string;
-  total: ExactSum;
+  total: SpendTally;
   through: RecordedEvent['position'];
 }
 
@@ -165,8 +167,7 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     if (!found) {
       const row = await trx.selectFrom('spend').select('spend_usd').where('budget_id', '=', budgetId).where('period_start', '=', new Date(period.start)).executeTakeFirst();
       const before = row ? String(row.spend_usd) : '0';
-      const total = new ExactSum();
-      total.add(before);
+      const total = new SpendTally(parseDecimal(before));
       found = { budgetId, period, before, total, through: at.position };
       spends.set(key, found);
     }
@@ -195,8 +196,11 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
       case 'UsageRecorded':
       case 'UsageCorrected': {
         if (event.type === 'UsageRecorded' && data.budgetReservationId) commits.push(data.budgetReservationId);
-        const amount = event.type === 'UsageRecorded' ? data.cost : data.delta;
-        if (!data.workspaceId || !data.time || amount === undefined || dec(amount).isZero()) break;
+        const text = event.type === 'UsageRecorded' ? data.cost : data.delta;
+        if (!data.workspaceId || !data.time || text === undefined) break;
+        // parsed once for every budget the call falls under
+        const amount = parseDecimal(text);
+        if (amount.units === 0n) break;
         const actor = event.metadata?.actor;
         // a correction is made by Steward, not by the key that made the call: key-scoped budgets leave it out
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
@@ -208,12 +212,12 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
           if (!scopeCovers(budget.definition.scope, call)) continue;
           const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, data.time);
           const spend = await spendOf(budgetId, period, event);
-          const before = spend.total.text();
+          const before = spend.total.value();
           spend.total.add(amount);
           spend.through = event.position;
-          const after = spend.total.text();
-          for (const thresholdPercent of thresholdsCrossed(budget.definition.limitUsd, budget.definition.thresholds, before, after)) {
-            crossings.push({ budget, period, thresholdPercent, spendUsd: after, crossedAt: event.recordedAt.toISOString(), causedBy: event });
+          budget.levels ??= thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds);
+          for (const thresholdPercent of levelsCrossed(budget.levels, before, spend.total.value())) {
+            crossings.push({ budget, period, thresholdPercent, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
           }
         }
         break;
