@@ -1,7 +1,8 @@
 /**
  * Exact decimals for the spend reactor's inner loop (every usage event × every budget it falls under): an
  * amount is parsed once per event into an integer of units at its scale, a period's spend is a running
- * BigInt, and threshold levels are compared as integers — no decimal objects, no text, per budget.
+ * BigInt, and its threshold levels are integers at the same scale — no decimal objects and no text per
+ * budget, one comparison when no threshold is reached.
  */
 
 /** value = units / 10^scale. */
@@ -28,14 +29,6 @@ export function parseDecimal(text: string): Scaled {
   return { units: match[1] === '-' ? -units : units, scale: fraction.length };
 }
 
-export function compareScaled(left: Scaled, right: Scaled): -1 | 0 | 1 {
-  let a = left.units;
-  let b = right.units;
-  if (left.scale < right.scale) a *= pow10(right.scale - left.scale);
-  else if (right.scale < left.scale) b *= pow10(left.scale - right.scale);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Canonical text: no exponent, no trailing zeros, never "-0" (as @steward/billing's amountText). */
 export function scaledText(value: Scaled): string {
   if (value.units === 0n) return '0';
@@ -46,30 +39,66 @@ export function scaledText(value: Scaled): string {
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
-/** A running exact sum. */
-export class SpendTally {
+/** A threshold and the spend that reaches it (limit × percent / 100, exact). */
+export interface ThresholdLevel {
+  readonly percent: number;
+  readonly level: Scaled;
+}
+
+const NONE: readonly number[] = Object.freeze([]);
+
+/**
+ * A period's spend and its threshold levels (lowest first) at one scale, with the index of the first level
+ * the spend has not reached: adding an amount answers the thresholds it reaches (before < level ≤ after)
+ * with one comparison when it reaches none. A spend that falls (a correction) moves the index back, so a
+ * later rise reaches those levels again (the reactor's claims keep each crossing once per period).
+ */
+export class ThresholdTally {
   private units: bigint;
   private scale: number;
+  private thresholds: readonly ThresholdLevel[] = [];
+  private levels: bigint[] = [];
+  private next = 0;
 
-  constructor(start: Scaled = { units: 0n, scale: 0 }) {
+  constructor(start: Scaled, thresholds: readonly ThresholdLevel[]) {
     this.units = start.units;
     this.scale = start.scale;
+    this.relevel(thresholds);
   }
 
-  add(amount: Scaled): void {
-    if (amount.scale > this.scale) {
-      this.units = this.units * pow10(amount.scale - this.scale) + amount.units;
-      this.scale = amount.scale;
-    } else {
-      this.units += amount.scale === this.scale ? amount.units : amount.units * pow10(this.scale - amount.scale);
+  /** New levels (the budget changed): the index from the spend as it is. */
+  relevel(thresholds: readonly ThresholdLevel[]): void {
+    this.thresholds = thresholds;
+    for (const { level } of thresholds) if (level.scale > this.scale) this.rescale(level.scale);
+    this.levels = thresholds.map(({ level }) => level.units * pow10(this.scale - level.scale));
+    this.next = 0;
+    while (this.next < this.levels.length && this.levels[this.next]! <= this.units) this.next++;
+  }
+
+  /** Adds `amount`; the thresholds it reaches, lowest first. */
+  add(amount: Scaled): readonly number[] {
+    if (amount.scale > this.scale) this.rescale(amount.scale);
+    this.units += amount.scale === this.scale ? amount.units : amount.units * pow10(this.scale - amount.scale);
+    if (amount.units < 0n) {
+      while (this.next > 0 && this.levels[this.next - 1]! > this.units) this.next--;
+      return NONE;
     }
-  }
-
-  value(): Scaled {
-    return { units: this.units, scale: this.scale };
+    let crossed: number[] | undefined;
+    while (this.next < this.levels.length && this.levels[this.next]! <= this.units) {
+      (crossed ??= []).push(this.thresholds[this.next]!.percent);
+      this.next++;
+    }
+    return crossed ?? NONE;
   }
 
   text(): string {
-    return scaledText(this.value());
+    return scaledText({ units: this.units, scale: this.scale });
+  }
+
+  private rescale(scale: number): void {
+    const factor = pow10(scale - this.scale);
+    this.units *= factor;
+    this.levels = this.levels.map((level) => level * factor);
+    this.scale = scale;
   }
 }

@@ -22,8 +22,8 @@ import {
 } from '@steward/contracts';
 import type { EventStore, RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
-import { SpendTally, parseDecimal } from './spend-tally';
-import { levelsCrossed, thresholdLevels, type ThresholdLevel } from './threshold-crossings';
+import { ThresholdTally, parseDecimal } from './spend-tally';
+import { thresholdLevels } from './threshold-crossings';
 
 interface KnownBudget {
   readonly budgetId: string;
@@ -32,15 +32,17 @@ interface KnownBudget {
   definition: BudgetDefinition;
   removed: boolean;
   dirty: boolean;
-  /** Its threshold levels, computed at its first usage in the batch. */
-  levels?: ThresholdLevel[];
+  /** The period of its last usage in this batch and that period's spend: most calls fall in the same one. */
+  current?: { readonly startMs: number; readonly endMs: number; readonly spend: PeriodSpend };
 }
 
 interface PeriodSpend {
   readonly budgetId: string;
   readonly period: BudgetPeriod;
   readonly before: string;
-  total: SpendTally;
+  total: ThresholdTally;
+  /** The definition whose levels the total compares with (a BudgetChanged in the batch brings new ones). */
+  levelsOf: KnownBudget;
   through: RecordedEvent['position'];
 }
 
@@ -130,7 +132,15 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
   const budgets = new Map<string, KnownBudget>();
   const byWorkspace = new Map<string, Set<string>>();
   const loadedWorkspaces = new Set<string>();
+  /** A workspace's budgets as an array, rebuilt after a definition changes: walked for every usage event. */
+  const listed = new Map<string, KnownBudget[]>();
+  const budgetsOf = (workspaceId: string): readonly KnownBudget[] => {
+    let list = listed.get(workspaceId);
+    if (!list) listed.set(workspaceId, (list = [...(byWorkspace.get(workspaceId) ?? [])].map((id) => budgets.get(id)!)));
+    return list;
+  };
   const track = (budget: KnownBudget) => {
+    listed.delete(budget.workspaceId);
     budgets.set(budget.budgetId, budget);
     let set = byWorkspace.get(budget.workspaceId);
     if (!set) byWorkspace.set(budget.workspaceId, (set = new Set()));
@@ -161,15 +171,19 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
   const crossings: Crossing[] = [];
   const commits: string[] = [];
 
-  const spendOf = async (budgetId: string, period: BudgetPeriod, at: RecordedEvent): Promise<PeriodSpend> => {
+  const spendOf = async (budget: KnownBudget, period: BudgetPeriod, at: RecordedEvent): Promise<PeriodSpend> => {
+    const { budgetId } = budget;
     const key = `${budgetId}|${period.start}`;
     let found = spends.get(key);
     if (!found) {
       const row = await trx.selectFrom('spend').select('spend_usd').where('budget_id', '=', budgetId).where('period_start', '=', new Date(period.start)).executeTakeFirst();
       const before = row ? String(row.spend_usd) : '0';
-      const total = new SpendTally(parseDecimal(before));
-      found = { budgetId, period, before, total, through: at.position };
+      const total = new ThresholdTally(parseDecimal(before), thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds));
+      found = { budgetId, period, before, total, levelsOf: budget, through: at.position };
       spends.set(key, found);
+    } else if (found.levelsOf !== budget) {
+      found.total.relevel(thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds));
+      found.levelsOf = budget;
     }
     return found;
   };
@@ -205,19 +219,20 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         // a correction is made by Steward, not by the key that made the call: key-scoped budgets leave it out
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
         const call = { agent: data.agent, provider: data.provider, model: data.model, apiKeyId };
-        for (const budgetId of byWorkspace.get(data.workspaceId) ?? []) {
-          const budget = budgets.get(budgetId)!;
+        const at = Date.parse(data.time);
+        for (const budget of budgetsOf(data.workspaceId)) {
           if (budget.removed) continue;
           if (budget.definition.scope.apiKeyId !== undefined && apiKeyId === undefined) continue;
           if (!scopeCovers(budget.definition.scope, call)) continue;
-          const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, data.time);
-          const spend = await spendOf(budgetId, period, event);
-          const before = spend.total.value();
-          spend.total.add(amount);
+          let current = budget.current;
+          if (!current || !(at >= current.startMs && at < current.endMs)) {
+            const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
+            current = budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event) };
+          }
+          const spend = current.spend;
           spend.through = event.position;
-          budget.levels ??= thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds);
-          for (const thresholdPercent of levelsCrossed(budget.levels, before, spend.total.value())) {
-            crossings.push({ budget, period, thresholdPercent, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
+          for (const thresholdPercent of spend.total.add(amount)) {
+            crossings.push({ budget, period: spend.period, thresholdPercent, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
           }
         }
         break;
