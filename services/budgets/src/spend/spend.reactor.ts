@@ -139,8 +139,22 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     if (!list) listed.set(workspaceId, (list = [...(byWorkspace.get(workspaceId) ?? [])].map((id) => budgets.get(id)!)));
     return list;
   };
+  /** The budgets a kind of call (workspace, agent, provider, model, key) falls under: few kinds, many calls. */
+  const covering = new Map<string, KnownBudget[]>();
+  const budgetsCovering = (workspaceId: string, call: { agent?: string; provider?: string; model?: string; apiKeyId?: string }): readonly KnownBudget[] => {
+    const key = [workspaceId, call.agent, call.provider, call.model, call.apiKeyId].map((part) => (part === undefined ? '' : `=${part}`)).join('\u0000');
+    let found = covering.get(key);
+    if (!found) {
+      found = budgetsOf(workspaceId).filter(
+        (budget) => !budget.removed && !(budget.definition.scope.apiKeyId !== undefined && call.apiKeyId === undefined) && scopeCovers(budget.definition.scope, call),
+      );
+      covering.set(key, found);
+    }
+    return found;
+  };
   const track = (budget: KnownBudget) => {
     listed.delete(budget.workspaceId);
+    covering.clear();
     budgets.set(budget.budgetId, budget);
     let set = byWorkspace.get(budget.workspaceId);
     if (!set) byWorkspace.set(budget.workspaceId, (set = new Set()));
@@ -204,6 +218,7 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         if (known) {
           known.removed = true;
           known.dirty = true;
+          covering.clear();
         }
         break;
       }
@@ -220,10 +235,7 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
         const call = { agent: data.agent, provider: data.provider, model: data.model, apiKeyId };
         const at = Date.parse(data.time);
-        for (const budget of budgetsOf(data.workspaceId)) {
-          if (budget.removed) continue;
-          if (budget.definition.scope.apiKeyId !== undefined && apiKeyId === undefined) continue;
-          if (!scopeCovers(budget.definition.scope, call)) continue;
+        for (const budget of budgetsCovering(data.workspaceId, call)) {
           let current = budget.current;
           if (!current || !(at >= current.startMs && at < current.endMs)) {
             const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
