@@ -331,7 +331,14 @@ async function waitVisible(read: () => Promise<number>, total: number, timeoutMs
   }
 }
 
-export async function sustained(target: Target, read: () => Promise<number>, base: number, store: { read: () => Promise<number>; base: number }) {
+export async function sustained(
+  target: Target,
+  read: () => Promise<number>,
+  base: number,
+  store: { read: () => Promise<number>; base: number },
+  /** Awaited once visible, before the CPU meter stops: another consumer's catching up counts in the run's CPU. */
+  settle?: () => Promise<void>,
+) {
   const run = `s-${randomUUID().slice(0, 8)}`;
   const batches = Math.ceil(EVENTS / BATCH);
   const bodies = Array.from({ length: batches }, (_, batch) => {
@@ -350,6 +357,7 @@ export async function sustained(target: Target, read: () => Promise<number>, bas
   // recorded in the store (metering's share), then visible (the projection's too)
   const recorded = await waitVisible(store.read, store.base + EVENTS, 300_000);
   const visible = recorded === undefined ? undefined : await waitVisible(read, base + EVENTS, 300_000);
+  if (visible !== undefined) await settle?.();
   return {
     cpu: cpu.stop(),
     acceptedToRecordedMs: recorded === undefined ? undefined : recorded - accepted,

@@ -8,6 +8,7 @@
  * appended to the store.
  */
 import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { budgetFixture } from '../budgets/support/budget-fixtures';
 import {
   BodyGenerationError,
   Fixtures,
@@ -46,7 +47,50 @@ const BASE_OVERRIDES: Record<string, Record<string, Json>> = {
   ...(NOTIFICATION_BODY_OVERRIDES as unknown as Record<string, Record<string, Json>>),
   createAnnouncement: { kind: 'release', audience: { type: 'all' } },
   updateAnnouncement: { title: 'Still valid' },
+  defineBudget: { period: 'daily', limitUsd: '100' },
+  changeBudget: { limitUsd: '100' },
+  reserveBudget: { estimatedCostUsd: '0.01' },
 };
+
+/** Values the schema's types let through and the route must refuse, per operation (on top of the generated cases). */
+const RULE_CASES: Record<string, ReadonlyArray<{ name: string; set: Record<string, Json>; field: string }>> = {
+  defineBudget: [
+    { name: 'a limit of 0', set: { limitUsd: '0' }, field: 'body.limitUsd' },
+    { name: 'a negative limit', set: { limitUsd: '-5' }, field: 'body.limitUsd' },
+    { name: 'a limit in exponent notation', set: { limitUsd: '1e3' }, field: 'body.limitUsd' },
+    { name: 'a limit beyond 10,000,000', set: { limitUsd: '10000000.01' }, field: 'body.limitUsd' },
+    { name: 'a limit as a number', set: { limitUsd: 100 }, field: 'body.limitUsd' },
+    { name: 'thresholds twice the same', set: { thresholds: [50, 50] }, field: 'body.thresholds' },
+    { name: 'a threshold of 0', set: { thresholds: [0] }, field: 'body.thresholds.0' },
+    { name: 'a threshold beyond 1000', set: { thresholds: [1001] }, field: 'body.thresholds.0' },
+    { name: 'no thresholds', set: { thresholds: [] }, field: 'body.thresholds' },
+    { name: 'a fractional threshold', set: { thresholds: [50.5] }, field: 'body.thresholds.0' },
+    { name: 'a period that is not one', set: { period: 'yearly' }, field: 'body.period' },
+    { name: 'an enforcement that is not one', set: { enforcement: 'warn' }, field: 'body.enforcement' },
+    { name: 'a time zone that is not one', set: { timeZone: 'Mars/Olympus_Mons' }, field: 'body.timeZone' },
+    { name: 'an unknown scope field', set: { scope: { team: 'x' } }, field: 'body.scope.team' },
+    { name: 'an empty agent in the scope', set: { scope: { agent: '' } }, field: 'body.scope.agent' },
+    { name: 'a blank name', set: { name: '   ' }, field: 'body.name' },
+  ],
+  changeBudget: [
+    { name: 'nothing to change', set: { limitUsd: undefined as unknown as Json }, field: 'body' },
+    { name: 'a limit of 0', set: { limitUsd: '0' }, field: 'body.limitUsd' },
+    { name: 'a threshold beyond 1000', set: { thresholds: [1001] }, field: 'body.thresholds.0' },
+    { name: 'a time zone that is not one', set: { timeZone: 'UTC+25' }, field: 'body.timeZone' },
+  ],
+  reserveBudget: [
+    { name: 'an estimate of 0', set: { estimatedCostUsd: '0' }, field: 'body.estimatedCostUsd' },
+    { name: 'a negative estimate', set: { estimatedCostUsd: '-1' }, field: 'body.estimatedCostUsd' },
+    { name: 'an estimate beyond 10,000,000', set: { estimatedCostUsd: '10000001' }, field: 'body.estimatedCostUsd' },
+    { name: 'an estimate as a number', set: { estimatedCostUsd: 0.5 }, field: 'body.estimatedCostUsd' },
+    { name: 'a TTL of 0', set: { ttlSeconds: 0 }, field: 'body.ttlSeconds' },
+    { name: 'a TTL beyond an hour', set: { ttlSeconds: 3601 }, field: 'body.ttlSeconds' },
+    { name: 'a fractional TTL', set: { ttlSeconds: 1.5 }, field: 'body.ttlSeconds' },
+  ],
+};
+
+/** Path values per operation where the shared ones name no such thing (a budget's {id}). */
+type PathOverrides = Record<string, Record<string, string>>;
 
 const UNKNOWN_FIELD = 'notAFieldOfThisRoute';
 
@@ -130,6 +174,9 @@ describe('bad input on every write route, from the OpenAPI document', () => {
   let fixtures: Fixtures;
   let writes: Operation[];
   let pathValues: Record<string, string>;
+  let pathOverrides: PathOverrides;
+  /** The workspace's block budget of 100 USD: no refused reservation may hold any of it, no refused change alter it. */
+  let budgetId: string;
 
   beforeAll(async () => {
     env = await createTestEnv();
@@ -141,6 +188,8 @@ describe('bad input on every write route, from the OpenAPI document', () => {
     const member = await fixtures.newMember(stack.ownerToken, stack.workspaceId, 'viewer', 'target');
     const key = await fixtures.issueApiKey(stack.ownerToken, stack.workspaceId, ['read'], 'target key');
     pathValues = { orgId: stack.organizationId, wsId: stack.workspaceId, id: invitation.id, userId: member.userId, keyId: key.id, jobId: 'bad-input-job', messageId: 'msg_bad_input' };
+    budgetId = await budgetFixture(client, stack.ownerToken, stack.workspaceId, 'bad input target', { enforcement: 'block' });
+    pathOverrides = { changeBudget: { id: budgetId } };
   }, 120_000);
 
   afterAll(async () => {
@@ -161,9 +210,10 @@ describe('bad input on every write route, from the OpenAPI document', () => {
     let checked = 0;
     for (const operation of writes) {
       const base = bodyFor(operation, BASE_OVERRIDES[operation.operationId]) as Record<string, Json>;
-      const path = fillPath(operation, pathValues);
+      const path = fillPath(operation, { ...pathValues, ...pathOverrides[operation.operationId] });
       const before = await eventHead(env.pool);
-      for (const bad of badCases(operation, base)) {
+      const rules = (RULE_CASES[operation.operationId] ?? []).map((rule): BadCase => ({ name: rule.name, body: { ...base, ...rule.set }, field: rule.field }));
+      for (const bad of [...badCases(operation, base), ...rules]) {
         checked++;
         // a route naming its workspace in a header (OTLP) gets it: the body is what is judged here
         const headers = operation.workspaceHeader !== undefined ? { headers: { [operation.workspaceHeader]: stack.workspaceId } } : {};
@@ -173,12 +223,59 @@ describe('bad input on every write route, from the OpenAPI document', () => {
         if (answer.status !== 400) failures.push(`${label}: expected 400, got ${answer.status} ${answer.text.slice(0, 300)}`);
         else if (!/^application\/problem\+json/.test(answer.headers.get('content-type') ?? '')) failures.push(`${label}: not problem+json`);
         else if (!problem?.errors?.some((error) => error.field === bad.field)) failures.push(`${label}: the problem does not name ${bad.field}: ${answer.text.slice(0, 300)}`);
+        // nothing changed after each refusal: no event, and (budgets) neither the budget nor its headroom
+        if ((await eventHead(env.pool)) !== before) failures.push(`${label}: the refused request appended an event`);
+        if (operation.operationId in RULE_CASES) {
+          const unchanged = await budgetUnchanged();
+          if (unchanged) failures.push(`${label}: ${unchanged}`);
+        }
       }
       const after = await eventHead(env.pool);
       if (after !== before) failures.push(`${operation.operationId}: bad input appended ${after - before} event(s)`);
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(60);
+  });
+
+  /** Undefined while the block budget is as defined and no hold is taken on it; else what changed. */
+  async function budgetUnchanged(): Promise<string | undefined> {
+    const budget = await client.call('GET', `/v1/workspaces/${stack.workspaceId}/budgets/${budgetId}`, { token: stack.ownerToken });
+    const view = budget.body as { name?: string; limitUsd?: string; thresholds?: number[]; enforcement?: string; timeZone?: string } | undefined;
+    const expected = { name: 'bad input target', limitUsd: '100', thresholds: [50, 80, 100], enforcement: 'block', timeZone: 'UTC' };
+    const seen = { name: view?.name, limitUsd: view?.limitUsd, thresholds: view?.thresholds, enforcement: view?.enforcement, timeZone: view?.timeZone };
+    if (JSON.stringify(seen) !== JSON.stringify(expected)) return `the budget changed: ${budget.status} ${budget.text.slice(0, 300)}`;
+    // the whole limit is still free: a hold of exactly 100 fits (and is let go again)
+    const hold = await client.call('POST', `/v1/workspaces/${stack.workspaceId}/budget-reservations`, { token: stack.ownerToken, body: { estimatedCostUsd: '100' } });
+    if (hold.status !== 201) return `a hold of the whole limit was refused (something was held): ${hold.status} ${hold.text.slice(0, 300)}`;
+    const release = await client.call('DELETE', `/v1/workspaces/${stack.workspaceId}/budget-reservations/${(hold.body as { reservationId: string }).reservationId}`, { token: stack.ownerToken });
+    return release.status === 204 ? undefined : `releasing the control hold answered ${release.status}`;
+  }
+
+  it('budgets: bad query and path values are a 400 naming them, and change nothing', async () => {
+    const before = await eventHead(env.pool);
+    const ws = stack.workspaceId;
+    const cases: Array<[string, string, string]> = [
+      ['GET', '/v1/budget-alerts?period=yesterday', 'query.period'],
+      ['GET', '/v1/budget-alerts?period=custom', 'query.from'],
+      ['GET', '/v1/budget-alerts?period=custom&from=2026-12-01T00:00:00Z&to=next%20week', 'query.to'],
+      ['GET', '/v1/budget-alerts?pageSize=0', 'query.pageSize'],
+      ['GET', '/v1/budget-alerts?colour=red', 'query.colour'],
+      ['GET', `/v1/workspaces/${ws}/budgets?page=-1`, 'query.page'],
+      ['GET', `/v1/workspaces/${ws}/budgets/${'x'.repeat(300)}`, 'path.id'],
+      ['PATCH', `/v1/workspaces/${ws}/budgets/${'x'.repeat(300)}`, 'path.id'],
+      ['DELETE', `/v1/workspaces/${ws}/budgets/${'x'.repeat(300)}`, 'path.id'],
+      ['DELETE', `/v1/workspaces/${ws}/budget-reservations/${'x'.repeat(300)}`, 'path.id'],
+      ['DELETE', `/v1/workspaces/${ws}/budget-reservations/has%20a%20space`, 'path.id'],
+    ];
+    const failures: string[] = [];
+    for (const [method, path, field] of cases) {
+      const answer = await client.call(method, path, { token: stack.ownerToken, ...(method === 'PATCH' ? { body: { limitUsd: '1' } } : {}) });
+      const problem = answer.body as { errors?: Array<{ field: string }> } | undefined;
+      if (answer.status !== 400 || !problem?.errors?.some((error) => error.field === field)) failures.push(`${method} ${path.slice(0, 80)}: expected a 400 naming ${field}, got ${answer.status} ${answer.text.slice(0, 300)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(await eventHead(env.pool)).toBe(before);
+    expect(await budgetUnchanged()).toBeUndefined();
   });
 
   it('PATCH /v1/me: an invalid IANA time zone is a 400 naming body.timeZone; a valid one is taken', async () => {

@@ -203,6 +203,15 @@ describe('Idempotency-Key is bound to the whole request', () => {
         first: () => ({ path: `${billing}/portal-session`, body: { returnUrl: 'https://console.example.test/billing' } }),
         other: () => ({ path: `${billing}/portal-session`, body: {} }),
       },
+      defineBudget: {
+        first: () => ({ path: `/v1/workspaces/${ws1}/budgets`, body: { name: 'idem budget', period: 'daily', limitUsd: '10' } }),
+        other: () => ({ path: `/v1/workspaces/${ws2}/budgets`, body: { name: 'idem budget', period: 'daily', limitUsd: '10' } }),
+      },
+      reserveBudget: {
+        // an API key with usage:write, as an agent reserves
+        first: () => ({ path: `/v1/workspaces/${ws1}/budget-reservations`, body: { estimatedCostUsd: '0.50', agent: 'idem' }, token: apiKey }),
+        other: () => ({ path: `/v1/workspaces/${ws1}/budget-reservations`, body: { estimatedCostUsd: '0.75', agent: 'idem' }, token: apiKey }),
+      },
       acceptInvitation: {
         // signed in: a person accepting one invitation, then another with the same key
         first: async () => ({ path: '/v1/invitations/accept', body: { token: (await fixtures.invite(stack.ownerToken, ws1, 'viewer', acceptor.email)).token }, token: acceptor.token }),
@@ -273,6 +282,25 @@ describe('Idempotency-Key is bound to the whole request', () => {
       const answer = await deliver(event);
       expect([answer.status, answer.body, answer.headers.get('idempotent-replayed')]).toEqual([200, { received: true, duplicate }, null]);
     }
+  });
+
+  it('budgets: a reused key holds nothing more and defines nothing more', async () => {
+    const budget = await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${ws2}/budgets`, { token: stack.ownerToken, body: { name: 'idem block', period: 'daily', limitUsd: '1', enforcement: 'block' } });
+    const reserve = (estimatedCostUsd: string, key: string) => client.call('POST', `/v1/workspaces/${ws2}/budget-reservations`, { token: stack.ownerToken, body: { estimatedCostUsd }, headers: { 'idempotency-key': key } });
+    const key = `idem-hold-${hex()}`;
+    const first = await reserve('0.5', key);
+    expect([first.status, (first.body as { remainingUsd: string }).remainingUsd]).toEqual([201, '0.5']);
+    expect((await reserve('0.75', key)).status).toBe(422);
+    const replayed = await reserve('0.5', key);
+    expect([replayed.status, replayed.headers.get('idempotent-replayed'), replayed.text]).toEqual([201, 'true', first.text]);
+    // 0.5 of the limit is held once: the refused 0.75 and the replay held nothing
+    const next = await reserve('0.5', `idem-hold-${hex()}`);
+    expect([next.status, (next.body as { remainingUsd: string }).remainingUsd]).toEqual([201, '0']);
+    expect((await reserve('0.00000001', `idem-hold-${hex()}`)).status).toBe(402);
+    // the defineBudget case's refused request made no budget in ws2
+    const budgets = await client.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/v1/workspaces/${ws2}/budgets`, { token: stack.ownerToken });
+    expect(budgets.items.map((item) => item.name)).toEqual(['idem block']);
+    expect(budgets.items[0]!.id).toBe(budget.id);
   });
 
   it('the key reused on another route is a 422, and the other request changed nothing', async () => {

@@ -26,6 +26,7 @@ import { Fixtures, GatewayClient, type Json, type Operation, type RoleName, body
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
 import { createChannelFixture, testMessageFixture } from '../notifications/support/notification-fixtures';
+import { budgetFixture, reservationFixture } from '../budgets/support/budget-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -102,6 +103,13 @@ describe('permissions, from the matrix', () => {
     // the operators' view: a job of the organization waiting in a queue (delayed: no worker takes it)
     removeOpsJob: async () => ({ body: { queue: 'runtime-connection-tests', jobId: await queuedJob() } }),
     retryOpsJob: async () => ({ body: { queue: 'runtime-connection-tests', jobId: await queuedJob() } }),
+    // budgets: {id} names the shared budget for reads and changes, a fresh one per removal, a fresh hold per release
+    defineBudget: async ({ role }) => ({ body: { name: `defined by ${role}`, period: 'daily', limitUsd: '100' } }),
+    getBudget: async () => ({ path: { id: await sharedBudget() } }),
+    changeBudget: async () => ({ path: { id: await sharedBudget() }, body: { limitUsd: '150' } }),
+    removeBudget: async ({ role }) => ({ path: { id: await budgetFixture(client, stack.ownerToken, stack.workspaceId, `removable by ${role}`) } }),
+    reserveBudget: async () => ({ body: { estimatedCostUsd: '0.01' } }),
+    releaseBudgetReservation: async () => ({ path: { id: await reservationFixture(client, stack.ownerToken, stack.workspaceId) } }),
   };
   let opsQueue: Queue | undefined;
   const queuedJob = async (): Promise<string> => {
@@ -113,6 +121,8 @@ describe('permissions, from the matrix', () => {
   const sharedChannel = (): Promise<string> => (channelId ??= createChannelFixture(client, stack.ownerToken, stack.organizationId, 'permissions'));
   let messageId: Promise<string> | undefined;
   const sharedMessage = (): Promise<string> => (messageId ??= sharedChannel().then((channel) => testMessageFixture(client, stack.ownerToken, stack.organizationId, channel)));
+  let budgetId: Promise<string> | undefined;
+  const sharedBudget = (): Promise<string> => (budgetId ??= budgetFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
   let runtimeId: Promise<string> | undefined;
   const sharedRuntime = (): Promise<string> => (runtimeId ??= createRuntimeFixture(client, stack.ownerToken, stack.workspaceId, 'permissions'));
   const publishedAnnouncement = async (title: string): Promise<string> => {

@@ -11,7 +11,7 @@
  * Future routes join by being in the document. The platform's announcements name no tenant: their wall is
  * the audience (an announcement addressed to another organization does not exist for the caller).
  */
-import { type Stack, type TestEnv, createTestEnv, startStack } from '@steward/testing';
+import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import {
   type Answer,
   Fixtures,
@@ -28,15 +28,37 @@ import {
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
 import { NOTIFICATION_BODY_OVERRIDES, createChannelFixture, testMessageFixture } from '../notifications/support/notification-fixtures';
+import { budgetFixture, reservationFixture } from '../budgets/support/budget-fixtures';
 
 jest.setTimeout(120_000);
 
 const ALL_SCOPES = ['read', 'usage:write', 'jobs:write', 'runtimes:write'];
 /** Valid values the generator cannot make (a payment's amount): the wall answers for a valid request. */
-const BODY_OVERRIDES: Record<string, Record<string, Json>> = { recordInvoicePayment: { amountUsd: '49.00' }, adjustBillingCredits: { amountCredits: '-1', reason: 'wall' }, ...(NOTIFICATION_BODY_OVERRIDES as unknown as Record<string, Record<string, Json>>) };
+const BODY_OVERRIDES: Record<string, Record<string, Json>> = {
+  recordInvoicePayment: { amountUsd: '49.00' },
+  adjustBillingCredits: { amountCredits: '-1', reason: 'wall' },
+  defineBudget: { period: 'daily', limitUsd: '100' },
+  changeBudget: { limitUsd: '1', name: 'renamed through the wall' },
+  reserveBudget: { estimatedCostUsd: '0.01' },
+  ...(NOTIFICATION_BODY_OVERRIDES as unknown as Record<string, Record<string, Json>>),
+};
 /** The path segment before a resource id → which fixture of a tenant it names. */
-type ResourceKind = 'invitation' | 'member' | 'apiKey' | 'job' | 'runtime' | 'invoice' | 'channel' | 'message';
-const RESOURCE_BY_SEGMENT: Record<string, ResourceKind> = { invitations: 'invitation', members: 'member', 'api-keys': 'apiKey', jobs: 'job', runtimes: 'runtime', invoices: 'invoice', 'notification-channels': 'channel', 'notification-deliveries': 'message' };
+type ResourceKind = 'invitation' | 'member' | 'apiKey' | 'job' | 'runtime' | 'invoice' | 'budget' | 'reservation' | 'channel' | 'message';
+const RESOURCE_BY_SEGMENT: Record<string, ResourceKind> = {
+  invitations: 'invitation',
+  members: 'member',
+  'api-keys': 'apiKey',
+  jobs: 'job',
+  runtimes: 'runtime',
+  invoices: 'invoice',
+  budgets: 'budget',
+  'budget-reservations': 'reservation',
+  'notification-channels': 'channel',
+  'notification-deliveries': 'message',
+};
+/** Tenant A's block budget and its live hold: what the walls must leave as they are. */
+const BUDGET_OF_A = 'budget of tenant A';
+const HOLD_OF_A = '10';
 
 interface Tenant {
   readonly organizationId: string;
@@ -49,6 +71,8 @@ interface Tenant {
   readonly invoice: string;
   readonly channel: string;
   readonly message: string;
+  readonly budget: string;
+  readonly reservation: string;
 }
 
 function resourceKind(operation: Operation, name: string): ResourceKind {
@@ -109,7 +133,31 @@ describe('tenant walls, from the OpenAPI document', () => {
     const invitationA = await fixtures.invite(owner, stack.workspaceId, 'member');
     const memberA = await fixtures.newMember(owner, stack.workspaceId, 'member', 'member-a');
     const keyA = await fixtures.issueApiKey(owner, stack.workspaceId, ALL_SCOPES, 'key of tenant A');
-    tenantA = { organizationId: stack.organizationId, workspaceId: stack.workspaceId, invitation: invitationA.id, member: memberA.userId, apiKey: keyA.id, job: await startJobFixture(client, owner, stack.workspaceId, 'wall-job-a'), runtime: await createRuntimeFixture(client, owner, stack.workspaceId, 'wall runtime a'), invoice: await draftInvoiceFixture(env, client, owner, stack.organizationId), ...(await notificationFixtures(owner, stack.organizationId, 'a')) };
+    // A's block budget holds A's reservation (which names no agent) and counts none of A's usage (no agent);
+    // a second budget is crossed by A's usage: an alert of A
+    const budgetA = await budgetFixture(client, owner, stack.workspaceId, BUDGET_OF_A, { enforcement: 'block', scope: { agent: 'walled-agent' } });
+    const alertingA = await budgetFixture(client, owner, stack.workspaceId, `${BUDGET_OF_A}, alerting`, { limitUsd: '0.000001', thresholds: [100] });
+    await client.expect(202, 'POST', `/v1/workspaces/${stack.workspaceId}/usage`, {
+      token: owner,
+      body: { events: [{ id: 'wall-call-a', source: 'walls', time: new Date().toISOString(), provider: 'openai', model: 'gpt-4o', inputTokens: 1000, outputTokens: 10 }] },
+    });
+    await waitFor('the alert of tenant A', async () => {
+      const alerts = await client.expect<{ items: Array<{ budget: { id: string } | null }> }>(200, 'GET', `/v1/budget-alerts?workspaceId=${stack.workspaceId}`, { token: owner });
+      return alerts.items.some((alert) => alert.budget?.id === alertingA) ? true : undefined;
+    });
+    tenantA = {
+      organizationId: stack.organizationId,
+      workspaceId: stack.workspaceId,
+      invitation: invitationA.id,
+      member: memberA.userId,
+      apiKey: keyA.id,
+      job: await startJobFixture(client, owner, stack.workspaceId, 'wall-job-a'),
+      runtime: await createRuntimeFixture(client, owner, stack.workspaceId, 'wall runtime a'),
+      invoice: await draftInvoiceFixture(env, client, owner, stack.organizationId),
+      budget: budgetA,
+      reservation: await reservationFixture(client, owner, stack.workspaceId, HOLD_OF_A),
+      ...(await notificationFixtures(owner, stack.organizationId, 'a')),
+    };
     workspaceA2 = await fixtures.createWorkspace(owner, stack.organizationId, 'Workspace A2');
     adminA2 = (await fixtures.newMember(owner, workspaceA2, 'admin', 'admin-a2')).token;
     keyA2 = (await fixtures.issueApiKey(owner, workspaceA2, ALL_SCOPES, 'key of A2')).token;
@@ -130,11 +178,13 @@ describe('tenant walls, from the OpenAPI document', () => {
       runtime: await createRuntimeFixture(client, ownerB, organizationB.workspaceId, 'wall runtime b'),
       invoice: await draftInvoiceFixture(env, client, ownerB, organizationB.organizationId),
       ...(await notificationFixtures(ownerB, organizationB.organizationId, 'b')),
+      budget: await budgetFixture(client, ownerB, organizationB.workspaceId, 'budget of tenant B'),
+      reservation: await reservationFixture(client, ownerB, organizationB.workspaceId),
     };
 
     const organization = await client.expect<{ name: string; owner: { email: string } }>(200, 'GET', `/v1/organizations/${stack.organizationId}`, { token: owner });
     const workspace = await client.expect<{ name: string }>(200, 'GET', `/v1/workspaces/${stack.workspaceId}`, { token: owner });
-    secretsOfA = [organization.name, organization.owner.email, workspace.name, invitationA.email, memberA.email, keyA.prefix, 'key of tenant A'];
+    secretsOfA = [organization.name, organization.owner.email, workspace.name, invitationA.email, memberA.email, keyA.prefix, 'key of tenant A', BUDGET_OF_A];
   }, 120_000);
 
   afterAll(async () => {
@@ -249,6 +299,15 @@ describe('tenant walls, from the OpenAPI document', () => {
     expect(await client.expect(200, 'GET', `/v1/workspaces/${tenantA.workspaceId}/members/${tenantA.member}`, { token: owner })).toMatchObject({ role: 'member' });
     expect(await client.expect(200, 'GET', `/v1/workspaces/${tenantA.workspaceId}/api-keys/${tenantA.apiKey}`, { token: owner })).toMatchObject({ revokedAt: null });
     expect(await client.expect(200, 'GET', `/v1/workspaces/${tenantA.workspaceId}`, { token: owner })).toMatchObject({ status: 'active' });
+    const budget = await client.expect<{ name: string; limitUsd: string; enforcement: string }>(200, 'GET', `/v1/workspaces/${tenantA.workspaceId}/budgets/${tenantA.budget}`, { token: owner });
+    expect(budget).toMatchObject({ name: BUDGET_OF_A, limitUsd: '100', enforcement: 'block' });
+    // A's hold is still held (nobody released it through the wall) and no other hold was taken: 100 − 10 − 0.01 left
+    const reserved = await client.expect<{ reservationId: string; remainingUsd: string | null }>(201, 'POST', `/v1/workspaces/${tenantA.workspaceId}/budget-reservations`, {
+      token: owner,
+      body: { estimatedCostUsd: '0.01' },
+    });
+    expect(reserved.remainingUsd).toBe('89.99');
+    await client.expect(204, 'DELETE', `/v1/workspaces/${tenantA.workspaceId}/budget-reservations/${reserved.reservationId}`, { token: owner });
     // and B's list of members holds only B's people
     const membersB = await client.expect<{ items: Array<{ userId: string }> }>(200, 'GET', `/v1/workspaces/${tenantB.workspaceId}/members`, { token: ownerB });
     expect(membersB.items.map((member) => member.userId)).not.toContain(tenantA.member);
@@ -273,6 +332,28 @@ describe('tenant walls, from the OpenAPI document', () => {
     // nor for an API key, whatever its scopes (announcements are for people)
     expect((await client.call('GET', '/v1/announcements', { token: keyB })).status).toBe(403);
     expect(await eventHead(env.pool)).toBe(head);
+  });
+
+  it('budget alerts: another tenant’s workspace is a 404, and "all" shows only one’s own', async () => {
+    const failures: string[] = [];
+    for (const [label, token] of [
+      ['other organization', ownerB],
+      ['other workspace', adminA2],
+      ['key of another workspace', keyA2],
+      ['key of another organization', keyB],
+    ] as const) {
+      const path = `/v1/budget-alerts?workspaceId=${tenantA.workspaceId}`;
+      const failure = wallFailure(label, { operationId: 'listBudgetAlerts', method: 'GET' } as Operation, path, await client.call('GET', path, { token }));
+      if (failure) failures.push(failure);
+    }
+    expect(failures).toEqual([]);
+    for (const token of [ownerB, adminA2, keyA2, keyB]) {
+      const all = await client.call('GET', '/v1/budget-alerts?workspaceId=all', { token });
+      expect(all.status).toBe(200);
+      expect(all.text.toLowerCase()).not.toContain(BUDGET_OF_A.toLowerCase());
+    }
+    // control: A's owner sees the alert
+    expect((await client.call('GET', '/v1/budget-alerts?workspaceId=all', { token: stack.ownerToken })).text).toContain(BUDGET_OF_A);
   });
 
   it('the walls hold in the other direction: B’s things stay invisible to A’s owner', async () => {

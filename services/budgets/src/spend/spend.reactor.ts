@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { ExactSum, dec } from '@steward/billing';
 import {
   BudgetCounters,
   SPEND_REACTOR,
@@ -23,7 +22,8 @@ import {
 } from '@steward/contracts';
 import type { EventStore, RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
-import { thresholdsCrossed } from './threshold-crossings';
+import { ThresholdTally, parseDecimal } from './spend-tally';
+import { thresholdLevels } from './threshold-crossings';
 
 interface KnownBudget {
   readonly budgetId: string;
@@ -32,13 +32,17 @@ interface KnownBudget {
   definition: BudgetDefinition;
   removed: boolean;
   dirty: boolean;
+  /** The period of its last usage in this batch and that period's spend: most calls fall in the same one. */
+  current?: { readonly startMs: number; readonly endMs: number; readonly spend: PeriodSpend };
 }
 
 interface PeriodSpend {
   readonly budgetId: string;
   readonly period: BudgetPeriod;
   readonly before: string;
-  total: ExactSum;
+  total: ThresholdTally;
+  /** The definition whose levels the total compares with (a BudgetChanged in the batch brings new ones). */
+  levelsOf: KnownBudget;
   through: RecordedEvent['position'];
 }
 
@@ -128,7 +132,29 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
   const budgets = new Map<string, KnownBudget>();
   const byWorkspace = new Map<string, Set<string>>();
   const loadedWorkspaces = new Set<string>();
+  /** A workspace's budgets as an array, rebuilt after a definition changes: walked for every usage event. */
+  const listed = new Map<string, KnownBudget[]>();
+  const budgetsOf = (workspaceId: string): readonly KnownBudget[] => {
+    let list = listed.get(workspaceId);
+    if (!list) listed.set(workspaceId, (list = [...(byWorkspace.get(workspaceId) ?? [])].map((id) => budgets.get(id)!)));
+    return list;
+  };
+  /** The budgets a kind of call (workspace, agent, provider, model, key) falls under: few kinds, many calls. */
+  const covering = new Map<string, KnownBudget[]>();
+  const budgetsCovering = (workspaceId: string, call: { agent?: string; provider?: string; model?: string; apiKeyId?: string }): readonly KnownBudget[] => {
+    const key = [workspaceId, call.agent, call.provider, call.model, call.apiKeyId].map((part) => (part === undefined ? '' : `=${part}`)).join('\u0000');
+    let found = covering.get(key);
+    if (!found) {
+      found = budgetsOf(workspaceId).filter(
+        (budget) => !budget.removed && !(budget.definition.scope.apiKeyId !== undefined && call.apiKeyId === undefined) && scopeCovers(budget.definition.scope, call),
+      );
+      covering.set(key, found);
+    }
+    return found;
+  };
   const track = (budget: KnownBudget) => {
+    listed.delete(budget.workspaceId);
+    covering.clear();
     budgets.set(budget.budgetId, budget);
     let set = byWorkspace.get(budget.workspaceId);
     if (!set) byWorkspace.set(budget.workspaceId, (set = new Set()));
@@ -159,16 +185,19 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
   const crossings: Crossing[] = [];
   const commits: string[] = [];
 
-  const spendOf = async (budgetId: string, period: BudgetPeriod, at: RecordedEvent): Promise<PeriodSpend> => {
+  const spendOf = async (budget: KnownBudget, period: BudgetPeriod, at: RecordedEvent): Promise<PeriodSpend> => {
+    const { budgetId } = budget;
     const key = `${budgetId}|${period.start}`;
     let found = spends.get(key);
     if (!found) {
       const row = await trx.selectFrom('spend').select('spend_usd').where('budget_id', '=', budgetId).where('period_start', '=', new Date(period.start)).executeTakeFirst();
       const before = row ? String(row.spend_usd) : '0';
-      const total = new ExactSum();
-      total.add(before);
-      found = { budgetId, period, before, total, through: at.position };
+      const total = new ThresholdTally(parseDecimal(before), thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds));
+      found = { budgetId, period, before, total, levelsOf: budget, through: at.position };
       spends.set(key, found);
+    } else if (found.levelsOf !== budget) {
+      found.total.relevel(thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds));
+      found.levelsOf = budget;
     }
     return found;
   };
@@ -189,31 +218,33 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         if (known) {
           known.removed = true;
           known.dirty = true;
+          covering.clear();
         }
         break;
       }
       case 'UsageRecorded':
       case 'UsageCorrected': {
         if (event.type === 'UsageRecorded' && data.budgetReservationId) commits.push(data.budgetReservationId);
-        const amount = event.type === 'UsageRecorded' ? data.cost : data.delta;
-        if (!data.workspaceId || !data.time || amount === undefined || dec(amount).isZero()) break;
+        const text = event.type === 'UsageRecorded' ? data.cost : data.delta;
+        if (!data.workspaceId || !data.time || text === undefined) break;
+        // parsed once for every budget the call falls under
+        const amount = parseDecimal(text);
+        if (amount.units === 0n) break;
         const actor = event.metadata?.actor;
         // a correction is made by Steward, not by the key that made the call: key-scoped budgets leave it out
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
         const call = { agent: data.agent, provider: data.provider, model: data.model, apiKeyId };
-        for (const budgetId of byWorkspace.get(data.workspaceId) ?? []) {
-          const budget = budgets.get(budgetId)!;
-          if (budget.removed) continue;
-          if (budget.definition.scope.apiKeyId !== undefined && apiKeyId === undefined) continue;
-          if (!scopeCovers(budget.definition.scope, call)) continue;
-          const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, data.time);
-          const spend = await spendOf(budgetId, period, event);
-          const before = spend.total.text();
-          spend.total.add(amount);
+        const at = Date.parse(data.time);
+        for (const budget of budgetsCovering(data.workspaceId, call)) {
+          let current = budget.current;
+          if (!current || !(at >= current.startMs && at < current.endMs)) {
+            const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
+            current = budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event) };
+          }
+          const spend = current.spend;
           spend.through = event.position;
-          const after = spend.total.text();
-          for (const thresholdPercent of thresholdsCrossed(budget.definition.limitUsd, budget.definition.thresholds, before, after)) {
-            crossings.push({ budget, period, thresholdPercent, spendUsd: after, crossedAt: event.recordedAt.toISOString(), causedBy: event });
+          for (const thresholdPercent of spend.total.add(amount)) {
+            crossings.push({ budget, period: spend.period, thresholdPercent, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
           }
         }
         break;
