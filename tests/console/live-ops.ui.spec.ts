@@ -62,16 +62,68 @@ describe('live updates and Ops in the web console', () => {
     const total = page.getByTestId('workspace-total');
     const before = Number(await total.textContent());
     // a page that reloaded would lose this mark
-    await page.evaluate(() => ((window as unknown as { liveMark: number }).liveMark = 1));
+    await page.evaluate(() => ((globalThis as unknown as { liveMark: number }).liveMark = 1));
 
     const started = Date.now();
     await client.expect(201, 'POST', `/v1/organizations/${stack.organizationId}/workspaces`, { token: owner(), body: { name: 'Created elsewhere' } });
     await page.locator('[data-testid="workspace-total"]', { hasText: new RegExp(`^${before + 1}$`) }).waitFor({ timeout: 5_000 });
     const elapsed = Date.now() - started;
     console.log(`live Dashboard: API create → count on screen in ${elapsed} ms`);
-    expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { liveMark?: number }).liveMark)).toBe(1);
     await expectClean(page);
     await screenshot(page, 'dashboard-live');
+  });
+
+  it('the Dashboard resumes after its stream fails: a new ticket, `lastEventId`, and the change made meanwhile arrives', async () => {
+    const { stack } = harness;
+    const page = await harness.open({ token: owner(), path: `/organizations/${stack.organizationId}/overview` });
+    // the page's EventSources, so the test can fail the open one as a dropped connection does
+    await page.addInitScript(() => {
+      const scope = globalThis as unknown as { EventSource: typeof EventSource; liveSources: EventSource[] };
+      const Native = scope.EventSource;
+      scope.liveSources = [];
+      scope.EventSource = class extends Native {
+        constructor(url: string | URL, init?: EventSourceInit) {
+          super(url, init);
+          scope.liveSources.push(this);
+        }
+      };
+    });
+    await page.reload();
+    const streams: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/stream?')) streams.push(request.url());
+    });
+    const live = page.locator('[data-testid="live-status"][data-status="live"]');
+    await live.waitFor({ timeout: 15_000 });
+    const total = page.getByTestId('workspace-total');
+    const count = async () => Number(await total.textContent());
+    const shows = (value: number) => page.locator('[data-testid="workspace-total"]', { hasText: new RegExp(`^${value}$`) });
+    const start = await count();
+    await harness.fixtures.createWorkspace(owner(), stack.organizationId, 'Seen live');
+    await shows(start + 1).waitFor({ timeout: 5_000 });
+
+    // the connection fails and no ticket can be had for a while: Reconnecting…, and a change made meanwhile is not shown yet
+    await page.route('**/stream-tickets', (route) => route.abort());
+    await page.evaluate(() => {
+      const sources = (globalThis as unknown as { liveSources: EventSource[] }).liveSources;
+      sources[sources.length - 1]!.dispatchEvent(new Event('error'));
+    });
+    await page.locator('[data-testid="live-status"][data-status="reconnecting"]').waitFor();
+    await harness.fixtures.createWorkspace(owner(), stack.organizationId, 'Made while away');
+    await page.waitForTimeout(500);
+    expect(await count()).toBe(start + 1);
+
+    // tickets again: the stream reopens after the last id it saw, whose replay brings the change
+    const opened = streams.length;
+    await page.unroute('**/stream-tickets');
+    await live.waitFor({ timeout: 30_000 });
+    await shows(start + 2).waitFor({ timeout: 10_000 });
+    const reopened = streams.slice(opened).map((url) => new URL(url));
+    expect(reopened.length).toBeGreaterThanOrEqual(1);
+    expect(reopened[0]!.searchParams.get('lastEventId')).toMatch(/^\d+$/);
+    expect(reopened[0]!.searchParams.get('ticket')).toBeTruthy();
+    await expectClean(page);
   });
 
   it('Ops: a failed runtime test shows with its error; Retry sends it back and it leaves the failed jobs; Remove removes another', async () => {
@@ -92,7 +144,9 @@ describe('live updates and Ops in the web console', () => {
     const kept = await pool.query<{ ref: string; ciphertext: Buffer }>('SELECT ref, ciphertext FROM steward_secrets.secrets WHERE owner = ANY($1)', [owners]);
     expect(kept.rowCount).toBeGreaterThanOrEqual(2);
     await pool.query("UPDATE steward_secrets.secrets SET ciphertext = '\\x00'::bytea WHERE owner = ANY($1)", [owners]);
-    const [retried, removed] = await Promise.all(runtimes.map(async (id) => (await client.expect<{ testId: string }>(202, 'POST', `${base}/${id}/test`, { token: owner(), body: {} })).testId));
+    const [retried, removed] = (await Promise.all(
+      runtimes.map(async (id) => (await client.expect<{ testId: string }>(202, 'POST', `${base}/${id}/test`, { token: owner(), body: {} })).testId),
+    )) as [string, string];
     const failed = await waitFor(
       'both failed test jobs',
       async () => {
@@ -133,8 +187,8 @@ describe('live updates and Ops in the web console', () => {
     const outcome = await waitFor(
       'the retried test’s outcome',
       async () => {
-        const runtime = await client.expect<{ lastTest?: { testId: string; status: string } }>(200, 'GET', `${base}/${runtimes[0]}`, { token: owner() });
-        return runtime.lastTest?.testId === retried && runtime.lastTest.status !== 'pending' ? runtime.lastTest.status : undefined;
+        const { lastTest } = await client.expect<{ lastTest?: { testId: string; status: string } }>(200, 'GET', `${base}/${runtimes[0]}`, { token: owner() });
+        return lastTest !== undefined && lastTest.testId === retried && lastTest.status !== 'pending' ? lastTest.status : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 300 },
     );
