@@ -3,8 +3,9 @@
  * organization's stream (a workspace created by another client shows in its count without a reload, and the
  * "Live" chip says so); the Ops screen shows a runtime connection test made to fail (its credentials unreadable
  * in the secret store, as tests/gateway/ops.e2e.spec.ts does) among the failed jobs with its error, retries one
- * and removes another through their confirmations, each effect read back through the API; the menu shows Ops to
- * owners and admins only; axe-core finds no serious or critical violation.
+ * and removes another through their confirmations, each effect read back through the API (another organization's
+ * owner sees neither job); the Dashboard's stream, failed, reopens with a new ticket and `lastEventId` and brings
+ * the change made meanwhile; the menu shows Ops to owners and admins only; axe-core finds no serious or critical violation.
  */
 import pg from 'pg';
 import type { Page } from 'playwright-core';
@@ -160,6 +161,8 @@ describe('live updates and Ops in the web console', () => {
     const page = await harness.open({ token: owner(), path: '/ops' });
     await page.getByRole('heading', { name: OPS.title, level: 1 }).waitFor();
     await page.getByRole('link', { name: NAV.ops }).waitFor();
+    // the bootstrap's owner is a platform administrator
+    await page.getByText(OPS.scopePlatform).waitFor();
     const row = page.locator(`[data-testid="failed-job"][data-job-id="${retried}"]`);
     await row.waitFor();
     // the job with its error and attempts, as the API has them
@@ -174,6 +177,16 @@ describe('live updates and Ops in the web console', () => {
     await page.getByRole('heading', { name: OPS.recentFailures }).waitFor();
     await expectClean(page);
     await screenshot(page, 'ops', { docs: true });
+
+    // another organization's owner: their organization's jobs only (not these), the platform's figures
+    const other = await harness.fixtures.otherOrganization(stack, 'console-ops-other');
+    const theirs = await harness.open({ token: other.owner.token, path: '/ops' });
+    await theirs.getByText(OPS.scopeOrganization).waitFor();
+    await theirs.getByRole('link', { name: NAV.ops }).waitFor();
+    await theirs.getByTestId('ops-queue').filter({ hasText: QUEUE }).waitFor();
+    expect(await theirs.locator(`[data-testid="failed-job"][data-job-id="${retried}"]`).count()).toBe(0);
+    expect(await theirs.locator(`[data-testid="failed-job"][data-job-id="${removed}"]`).count()).toBe(0);
+    await expectClean(theirs);
 
     // Retry: confirmed in a dialog; the credentials back, the job runs to its outcome and leaves the failed jobs
     for (const keptRow of kept.rows) await pool.query('UPDATE steward_secrets.secrets SET ciphertext = $2 WHERE ref = $1', [keptRow.ref, keptRow.ciphertext]);
@@ -198,17 +211,17 @@ describe('live updates and Ops in the web console', () => {
     await row.waitFor({ state: 'detached' });
 
     // Remove: cancelled first (nothing happens), then confirmed
-    const other = page.locator(`[data-testid="failed-job"][data-job-id="${removed}"]`);
-    await other.getByRole('button', { name: OPS.removeJob(removed) }).click();
+    const second = page.locator(`[data-testid="failed-job"][data-job-id="${removed}"]`);
+    await second.getByRole('button', { name: OPS.removeJob(removed) }).click();
     let dialog = page.getByRole('dialog', { name: OPS.confirmRemoveTitle });
     await dialog.getByRole('button', { name: OPS.cancel }).click();
     await dialog.waitFor({ state: 'detached' });
     expect((await failedJobs()).map((job) => job.id)).toContain(removed);
-    await other.getByRole('button', { name: OPS.removeJob(removed) }).click();
+    await second.getByRole('button', { name: OPS.removeJob(removed) }).click();
     dialog = page.getByRole('dialog', { name: OPS.confirmRemoveTitle });
     await dialog.getByRole('button', { name: OPS.remove, exact: true }).click();
     await page.getByText(OPS.removed(removed)).waitFor();
-    await other.waitFor({ state: 'detached' });
+    await second.waitFor({ state: 'detached' });
     expect((await failedJobs()).map((job) => job.id)).not.toContain(removed);
 
     // the failed test is among the recent failures, with its error

@@ -130,14 +130,14 @@ function FailedJobsSection({ view, onAction }: { view: OpsView; onAction: (pendi
       ) : (
         <OpsTable
           label={OPS.failedJobs}
-          head={[{ label: OPS.queue }, { label: OPS.job }, { label: OPS.name }, { label: OPS.error }, { label: OPS.attempts, numeric: true }, { label: OPS.failedAt }, { label: OPS.actions }]}
+          head={[{ label: OPS.job }, { label: OPS.name }, { label: OPS.error }, { label: OPS.attempts, numeric: true }, { label: OPS.failedAt }, { label: OPS.actions }]}
           rows={jobs.map((job) => (
             <TableRow key={`${job.queue}/${job.id}`} data-testid="failed-job" data-job-id={job.id}>
-              <TableCell>
-                <Code>{job.queue}</Code>
-              </TableCell>
-              <TableCell>
+              <TableCell sx={{ minWidth: 200 }}>
                 <Code>{job.id}</Code>
+                <Typography variant="body2" color="text.secondary">
+                  {OPS.queue}: {job.queue}
+                </Typography>
               </TableCell>
               <TableCell>{job.name}</TableCell>
               <TableCell>
@@ -148,7 +148,7 @@ function FailedJobsSection({ view, onAction }: { view: OpsView; onAction: (pendi
               </TableCell>
               <TableCell>{job.failedAt === null ? '—' : <DateTime value={job.failedAt} />}</TableCell>
               <TableCell>
-                <Stack direction="row" spacing={1}>
+                <Stack direction="row" spacing={1} sx={{ flexWrap: 'nowrap' }}>
                   <Button size="small" variant="outlined" aria-label={OPS.retryJob(job.id)} onClick={() => onAction({ action: 'retry', job })}>
                     {OPS.retry}
                   </Button>
