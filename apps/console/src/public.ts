@@ -7,3 +7,4 @@ export * from './components/time-zones';
 export * from './components/figures';
 export * from './session/pkce';
 export type { paths } from './api/schema.generated';
+export * from './api/live-keys';

@@ -15,7 +15,7 @@ import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
 import { NavLink, Outlet } from 'react-router';
 import { paths } from '../routing/paths';
-import { SCREENS, type ScreenEntry } from '../routing/screens';
+import { SCREENS, type ScreenEntry, screenShownTo } from '../routing/screens';
 import { session } from '../session/session';
 import { NAV, SIGN_IN } from '../texts';
 import { Switcher } from './switcher';
@@ -56,7 +56,7 @@ export function AppShell() {
         <Toolbar />
         <Box component="nav" aria-label="Console">
           <List>
-            {SCREENS.map((screen) => {
+            {SCREENS.filter((screen) => screenShownTo(screen, place.organization?.role)).map((screen) => {
               const to = linkOf(screen, place);
               const Icon = screen.icon;
               return (

@@ -15,6 +15,7 @@ import CreditCardIcon from '@mui/icons-material/CreditCard';
 import CampaignIcon from '@mui/icons-material/Campaign';
 import NotificationsIcon from '@mui/icons-material/Notifications';
 import SavingsIcon from '@mui/icons-material/Savings';
+import MonitorHeartIcon from '@mui/icons-material/MonitorHeart';
 import type { QueryClient } from '@tanstack/react-query';
 import { type ComponentType, lazy, useState } from 'react';
 import { NAV } from '../texts';
@@ -31,6 +32,11 @@ export interface ScreenEntry {
    * resolves with the screen's own prefetch when it has one (its first calls, started before React renders).
    */
   readonly preload: () => Promise<ScreenPrefetch | undefined>;
+  /**
+   * Who the menu shows it to, by their role in the current organization (organization-wide; null: seats only); absent:
+   * everyone. The API still decides: a hidden screen opened by its URL shows its 403.
+   */
+  readonly forRoles?: ReadonlyArray<string>;
 }
 
 /** Where a screen is opened: the route's ids, the URL's query and the time zone dates are shown in. */
@@ -90,4 +96,10 @@ export const SCREENS: readonly ScreenEntry[] = [
   { scope: 'workspace', segment: 'model-settings', label: NAV.modelSettings, icon: TuneIcon, ...screenCode(() => import('../screens/model-settings/model-settings-screen')) },
   { scope: 'account', segment: 'profile', label: NAV.profile, icon: PersonIcon, ...screenCode(() => import('../screens/profile/profile-screen')) },
   { scope: 'account', segment: 'announcements', label: NAV.announcements, icon: CampaignIcon, ...screenCode(() => import('../screens/announcements/announcements-screen')) },
+  { scope: 'account', segment: 'ops', label: NAV.ops, icon: MonitorHeartIcon, forRoles: ['owner', 'admin'], ...screenCode(() => import('../screens/ops/ops-screen')) },
 ];
+
+/** Whether the menu shows a screen to someone whose organization-wide role is `role`. */
+export function screenShownTo(screen: Pick<ScreenEntry, 'forRoles'>, role: string | null | undefined): boolean {
+  return screen.forRoles === undefined || (role !== null && role !== undefined && screen.forRoles.includes(role));
+}

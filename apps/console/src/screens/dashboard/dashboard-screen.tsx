@@ -3,7 +3,8 @@
  * the recent activities, from GET /v1/organizations/{orgId}/overview; the Current Billing and Current Plan cards
  * when the API includes `billing` (only for callers with billing access: the guide's "Access and Visibility").
  * A section the caller's role does not show is named in `withheld`: its card says to ask an administrator.
- * The Announcements card lists the caller's unread announcements.
+ * The Announcements card lists the caller's unread announcements. The organization's live stream keeps it current
+ * (useOrganizationStream: each change refetches the overview); the chip beside the title says whether it is live.
  */
 import CircleIcon from '@mui/icons-material/Circle';
 import ContentCopyIcon from '@mui/icons-material/ContentCopy';
@@ -32,6 +33,8 @@ import type { ScreenPrefetch } from '../../routing/screens';
 import { CurrentBillingCard, CurrentPlanCard } from '../billing/billing-cards';
 import type { OverviewExtras } from '../../api/announcements.api';
 import { AnnouncementsCard, WithheldCard, WithheldNotice } from './dashboard-sections';
+import { LiveIndicator } from './live-indicator';
+import { useOrganizationStream } from '../../api/organization-stream';
 import { ACTIVITY_ACTION_LABELS, DASHBOARD } from '../../texts';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -69,11 +72,15 @@ export default function DashboardScreen() {
   const { orgId = '' } = useParams();
   const [copied, setCopied] = useState(false);
   const overview = useQuery(overviewQuery(orgId));
+  const live = useOrganizationStream(orgId);
   return (
     <Stack spacing={3}>
-      <Typography variant="h4" component="h1">
-        {DASHBOARD.title}
-      </Typography>
+      <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
+        <Typography variant="h4" component="h1">
+          {DASHBOARD.title}
+        </Typography>
+        <LiveIndicator status={live} />
+      </Stack>
       <QueryState query={overview} loading={DASHBOARD.loading}>
         {({ organization, workspaces, recentActivity, billing, ...sections }) => (
           <Box sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', lg: 'repeat(2, minmax(0, 1fr))' } }}>
