@@ -84,7 +84,8 @@ export async function loadDemo(options: DemoLoadOptions): Promise<DemoLoadResult
   if (invoices.total === 0) {
     notice(
       'invoices: none — the billing account opened with the organization, so no billing period of it has ended yet; ' +
-        'the close job issues the first invoice after this month ends (plus the grace days). The public API offers no way to close a period early.',
+        'the close job issues the first invoice after this month ends (plus the grace days). Closing now (POST /v1/ops/billing/close-periods) ' +
+        'has nothing to close, and the API does not backdate an account (README: Demo data).',
     );
   }
   // the spend reactor reads the usage after chargeback does: the alerts screen is not empty when the loader ends
