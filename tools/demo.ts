@@ -8,6 +8,8 @@
  * this URL. `npm start -- --demo` runs it after the bootstrap with the owner's token. Exit 0 loaded, 1 failed,
  * 2 bad usage (no token).
  */
+// first: the SDK's sources load under @swc-node/register
+import './demo/sdk-resolve';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDemo, type DemoLoadResult } from './demo/demo-loader';

@@ -68,7 +68,7 @@ describe('demo data', () => {
     for (const [key, workspaceId] of Object.entries(result.workspaces)) {
       const summary = await get<{ calls: number; totalCost: string; tokens: { total: number } }>(`/v1/usage/summary?workspaceId=${workspaceId}&period=custom&from=${from}&to=${to}`);
       figures[`${key}.usage`] = [summary.calls, summary.totalCost, summary.tokens.total];
-      for (const list of ['members', 'invitations', 'api-keys', 'jobs', 'runtimes', 'models']) {
+      for (const list of ['members', 'invitations', 'api-keys', 'jobs', 'runtimes', 'models', 'budgets']) {
         figures[`${key}.${list}`] = (await get<{ total: number }>(`/v1/workspaces/${workspaceId}/${list}`)).total;
       }
     }
@@ -76,6 +76,9 @@ describe('demo data', () => {
     figures.ledger = (await get<{ total: number }>(`${billing}/ledger`)).total;
     figures.plan = (await get<{ plan: { id: string } }>(billing)).plan.id;
     figures.workspaces = (await get<{ total: number }>(`/v1/organizations/${result.organizationId}/workspaces`)).total;
+    figures.channels = (await get<{ total: number }>(`/v1/organizations/${result.organizationId}/notification-channels`)).total;
+    figures.announcements = (await get<{ items: unknown[] }>('/v1/announcements?view=all&pageSize=100')).items.length;
+    figures.alerts = (await get<{ total: number }>(`/v1/budget-alerts?workspaceId=${result.workspaces.production}&period=30d`)).total;
     return figures;
   }
 
@@ -182,13 +185,24 @@ describe('demo data', () => {
     const invoices = await get<{ total: number }>(`/v1/organizations/${org}/billing/invoices`);
     if (invoices.total === 0) expect(first.notices.some((notice) => notice.startsWith('invoices:'))).toBe(true);
 
-    // budgets and announcements: loaded when the gateway offers their routes, else said so
-    const openapi = await get<{ paths: Record<string, Record<string, unknown>> }>('/openapi.json');
-    if (openapi.paths['/v1/workspaces/{wsId}/budgets']?.post) {
-      await nonEmpty(`/v1/workspaces/${ws}/budgets`);
-      await nonEmpty(`/v1/budget-alerts?workspaceId=${ws}&period=30d`);
-    } else expect(first.notices.some((notice) => notice.startsWith('budgets:'))).toBe(true);
-    if (openapi.paths['/v1/announcements']?.post) await nonEmpty('/v1/announcements');
-    else expect(first.notices.some((notice) => notice.startsWith('announcements:'))).toBe(true);
+    // budgets, their threshold alerts (this month's usage crossed them), a notification channel that never delivers
+    const budgets = (await nonEmpty(`/v1/workspaces/${ws}/budgets`)) as Array<{ name: string }>;
+    expect(budgets.map((budget) => budget.name).sort()).toEqual(['Claude Sonnet monthly cap', 'Production monthly spend']);
+    await nonEmpty(`/v1/workspaces/${first.workspaces.research}/budgets`);
+    await nonEmpty(`/v1/budget-alerts?workspaceId=${ws}&period=30d`);
+    const channels = (await nonEmpty(`/v1/organizations/${org}/notification-channels`)) as Array<{ kind: string; enabled: boolean }>;
+    expect(channels.map((channel) => [channel.kind, channel.enabled])).toEqual([['email', false]]);
+    expect((await get<{ total: number }>(`/v1/organizations/${org}/notification-deliveries`)).total).toBe(0);
+
+    // announcements: published, and every demo person sees them
+    for (const person of first.people) {
+      const seen = await get<{ items: Array<{ title: string }> }>('/v1/announcements', person.token);
+      expect({ role: person.role, titles: seen.items.map((item) => item.title).sort() }).toEqual({
+        role: person.role,
+        titles: ['Budgets and alerts', 'Database maintenance on Sunday 02:00–03:00 UTC', 'Steward 0.1'],
+      });
+    }
+    // the loader skipped nothing but the invoices it cannot make
+    expect(first.notices.filter((notice) => !notice.startsWith('invoices:'))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What the demo organization holds, as data: its workspaces, people, API keys, model prices, runtimes,
- * jobs, budgets and announcements. Every name is fixed, so the loader finds what an earlier run made.
+ * jobs, budgets, a notification channel and announcements. Every name is fixed, so the loader finds what an earlier run made.
  */
 import type { JobStepRecord } from '@steward/sdk';
 import { seededRandom, DEMO_AGENTS } from './demo-usage';
@@ -192,3 +192,14 @@ export function demoAnnouncements(organizationId: string, anchor: Date): Array<R
     },
   ];
 }
+
+/**
+ * A notification channel (`POST /v1/organizations/{orgId}/notification-channels`): email to an example.com
+ * address (a reserved domain), and the loader disables it at once, so it never delivers.
+ */
+export const DEMO_CHANNEL = {
+  name: 'Finance alerts (email, disabled)',
+  kind: 'email',
+  recipients: ['finance-alerts@northwind-demo.example.com'],
+  events: ['BudgetThresholdCrossed', 'LowCreditBalanceReached', 'InvoiceIssued'],
+} as const;

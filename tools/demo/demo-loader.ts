@@ -1,11 +1,11 @@
 /**
  * Loads the demo organization into a running Steward through its public HTTP API and the SDK only (no
- * database, no NATS): team, API keys, model prices, billing, runtimes, jobs, 90 days of usage, and —
- * when the gateway offers their routes — budgets and announcements. Idempotent: names are fixed, writes
+ * database, no NATS): team, API keys, model prices, billing, a notification channel, runtimes, jobs, 90 days
+ * of usage, budgets (their threshold alerts) and announcements. Idempotent: names are fixed, writes
  * carry deterministic Idempotency-Keys, usage and job steps deterministic ids, so a second run adds nothing.
  */
 import { JobDeliveryError, StewardJobClient, StewardUsageClient } from '@steward/sdk';
-import { DEMO_BUDGETS, demoAnnouncements, DEMO_PEOPLE, DEMO_PRICES, DEMO_RUNTIMES, DEMO_WORKSPACES, demoJobs, type DemoRole, type DemoWorkspaceKey } from './demo-data';
+import { DEMO_BUDGETS, DEMO_CHANNEL, demoAnnouncements, DEMO_PEOPLE, DEMO_PRICES, DEMO_RUNTIMES, DEMO_WORKSPACES, demoJobs, type DemoRole, type DemoWorkspaceKey } from './demo-data';
 import { DemoApi, eventually } from './demo-http';
 import type { DemoSecrets } from './demo-state';
 import { DemoTeam, type DemoOrganization } from './demo-team';
@@ -27,13 +27,9 @@ export interface DemoLoadResult {
   /** Calls of the demo's history per workspace (what the read models show once caught up). */
   readonly calls: Readonly<Record<DemoWorkspaceKey, number>>;
   readonly people: ReadonlyArray<{ readonly role: DemoRole; readonly email: string | undefined; readonly token: string | undefined }>;
-  /** Steps skipped because the gateway has no route for them yet, or the API cannot make them. */
+  /** Steps the API could not make (e.g. announcements when the owner is no platform administrator). */
   readonly notices: readonly string[];
   readonly seconds: number;
-}
-
-interface OpenApi {
-  readonly paths: Record<string, Record<string, unknown>>;
 }
 
 const DAY_MS = 86_400_000;
@@ -47,9 +43,6 @@ export async function loadDemo(options: DemoLoadOptions): Promise<DemoLoadResult
     notices.push(line);
     log(`notice: ${line}`);
   };
-  const openapi = await api.get<OpenApi>('/openapi.json');
-  const offers = (method: string, path: string) => openapi.paths[path]?.[method.toLowerCase()] !== undefined;
-
   const me = await api.get<{ email: string | null }>('/v1/me');
   options.secrets.tokens.owner = options.ownerToken;
   const team = new DemoTeam(api, options.secrets, log);
@@ -60,8 +53,8 @@ export async function loadDemo(options: DemoLoadOptions): Promise<DemoLoadResult
   await team.apiKeys(organization);
   await prices(api, organization, anchor, log);
   await billing(api, organization.organizationId, log);
-  if (offers('POST', '/v1/workspaces/{wsId}/budgets')) await budgets(api, organization, log);
-  else notice('budgets: the gateway has no POST /v1/workspaces/{wsId}/budgets yet, so none were defined');
+  await channel(api, organization.organizationId, log);
+  await budgets(api, organization, log);
 
   const usage = Object.fromEntries(
     DEMO_WORKSPACES.map((workspace) => [workspace.key, demoUsage({ anchor, label: workspace.key, callsPerWorkingDay: workspace.callsPerWorkingDay })]),
@@ -91,11 +84,20 @@ export async function loadDemo(options: DemoLoadOptions): Promise<DemoLoadResult
   if (invoices.total === 0) {
     notice(
       'invoices: none — the billing account opened with the organization, so no billing period of it has ended yet; ' +
-        'the close job issues the first invoice after this month ends (plus the grace days). The public API offers no way to close a period early.',
+        'the close job issues the first invoice after this month ends (plus the grace days). Closing now (POST /v1/ops/billing/close-periods) ' +
+        'has nothing to close, and the API does not backdate an account (README: Demo data).',
     );
   }
-  if (offers('POST', '/v1/announcements')) await announcements(api, openapi, demoAnnouncements(organization.organizationId, anchor), me.email, notice, log);
-  else notice('announcements: the gateway has no POST /v1/announcements yet, so none were published');
+  // the spend reactor reads the usage after chargeback does: the alerts screen is not empty when the loader ends
+  await eventually(
+    'the budget alerts of Production',
+    async () => {
+      const alerts = await api.get<{ items: unknown[] }>(`/v1/budget-alerts?workspaceId=${organization.workspaces.production}&period=30d`);
+      return alerts.items.length > 0 ? true : undefined;
+    },
+    options.catchUpTimeoutMs ?? 100_000,
+  );
+  await announcements(api, demoAnnouncements(organization.organizationId, anchor), me.email, notice, log);
 
   const people = [{ role: 'owner' as const, email: me.email ?? undefined }, ...DEMO_PEOPLE.map((person) => ({ role: person.role, email: person.email }))].map((person) => ({
     ...person,
@@ -191,6 +193,19 @@ async function jobs(api: DemoApi, url: string, workspaceId: string, key: string,
   if (made > 0) log(`recorded ${made} jobs`);
 }
 
+/**
+ * An email channel for billing and budget events, disabled at once: the Notifications screen has a channel to
+ * show, and nothing is ever sent (no message is queued for a disabled channel, SMTP configured or not).
+ */
+async function channel(api: DemoApi, organizationId: string, log: (line: string) => void): Promise<void> {
+  const base = `/v1/organizations/${organizationId}/notification-channels`;
+  const existing = await api.all<{ id: string; name: string }>(base);
+  if (existing.some((candidate) => candidate.name === DEMO_CHANNEL.name)) return;
+  const created = await api.post<{ id: string }>(base, DEMO_CHANNEL, `steward-demo:channel:${DEMO_CHANNEL.name}`);
+  await api.call('PATCH', `${base}/${created.id}`, { body: { enabled: false }, idempotencyKey: `steward-demo:channel-disable:${created.id}` });
+  log(`added the notification channel ${DEMO_CHANNEL.name} (disabled)`);
+}
+
 async function budgets(api: DemoApi, organization: DemoOrganization, log: (line: string) => void): Promise<void> {
   for (const budget of DEMO_BUDGETS) {
     const workspaceId = organization.workspaces[budget.workspace];
@@ -201,7 +216,7 @@ async function budgets(api: DemoApi, organization: DemoOrganization, log: (line:
   }
 }
 
-async function announcements(api: DemoApi, openapi: OpenApi, wanted: ReadonlyArray<Record<string, unknown>>, email: string | null, notice: (line: string) => void, log: (line: string) => void): Promise<void> {
+async function announcements(api: DemoApi, wanted: ReadonlyArray<Record<string, unknown>>, email: string | null, notice: (line: string) => void, log: (line: string) => void): Promise<void> {
   type Announcement = { id: string; title: string; status?: string };
   // a platform administrator lists drafts too (view=all); anyone else only what is published to them
   const everything = await api.call<{ items: Announcement[] }>('GET', '/v1/announcements?view=all&pageSize=100', { accept: [400, 403] });
@@ -218,7 +233,7 @@ async function announcements(api: DemoApi, openapi: OpenApi, wanted: ReadonlyArr
       log(`drafted the announcement "${String(announcement.title)}"`);
     }
     // a draft is published; one a platform administrator unpublished stays so
-    if (found.status === 'draft' && openapi.paths['/v1/announcements/{id}/publish']?.post !== undefined) {
+    if (found.status === 'draft') {
       await api.post(`/v1/announcements/${found.id}/publish`, {}, `steward-demo:announcement-publish:${found.id}`);
       log(`published the announcement "${String(announcement.title)}"`);
     }

@@ -47,6 +47,7 @@ export const ACTIONS = [
   'announcement.manage',
   'ops.read',
   'ops.write',
+  'billing.operate',
 ] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
@@ -164,6 +165,8 @@ const MATRIX: { readonly [A in Action]: MatrixRow } = {
   // tenants' details (platform administrators see those too, STEWARD_PLATFORM_ADMINS, whatever their role).
   'ops.read': { kind: 'read', description: 'read queues, failed jobs, dead letters and projection lag', roles: ADMINS, scopes: [] },
   'ops.write': { kind: 'write', description: 'retry or remove failed jobs', roles: ADMINS, scopes: [] },
+  // Running the platform's billing cycle out of its schedule touches every organization: platform administrators only.
+  'billing.operate': { kind: 'write', description: 'run the billing close cycle now', roles: [], scopes: [], platform: true },
 };
 
 /** One row of the matrix as published to the gateway, its tests and its docs. */

@@ -48,6 +48,12 @@ export function accountTimeZone(entries: readonly AccountEntry[]): string | unde
   return zone;
 }
 
+/** When the account opened, epoch ms (undefined: no account). */
+export function accountOpenedAt(entries: readonly AccountEntry[]): number | undefined {
+  for (const { event } of entries) if (event.type === 'BillingAccountOpened') return Date.parse(event.data.openedAt);
+  return undefined;
+}
+
 /**
  * The facts of `period` from the account stream. `creditsAppliedFrom`: where the previous
  * invoice's credits stopped. The plan fee is the plan in force at the period's start (or at the

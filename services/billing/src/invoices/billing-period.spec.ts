@@ -1,4 +1,4 @@
-import { billingPeriod, graceEndOf, lastEndedPeriod, periodAt } from './billing-period';
+import { billingPeriod, endedPeriodsSince, graceEndOf, lastEndedPeriod, periodAt } from './billing-period';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -37,5 +37,16 @@ describe('billing periods', () => {
   it('the grace period ends whole days after the period', () => {
     const march = billingPeriod('2026-03', 'UTC');
     expect(iso(graceEndOf(march, 3))).toBe('2026-04-04T00:00:00.000Z');
+  });
+
+  it('lists every ended period since the account opened, oldest first, in the account zone', () => {
+    const labels = (openedAt: string, now: string, zone: string) => endedPeriodsSince(Date.parse(openedAt), Date.parse(now), zone).map((period) => period.period);
+    expect(labels('2025-11-20T00:00:00Z', '2026-03-01T12:00:00Z', 'UTC')).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
+    // still in its first period: nothing has ended
+    expect(labels('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z', 'UTC')).toEqual([]);
+    // opened 31 March 12:00Z, already April in Kiritimati: March never was the account's there
+    expect(labels('2026-03-31T12:00:00Z', '2026-05-01T00:00:00Z', 'Pacific/Kiritimati')).toEqual(['2026-04']);
+    const [first] = endedPeriodsSince(Date.parse('2026-01-10T00:00:00Z'), Date.parse('2026-04-01T12:00:00Z'), 'America/Los_Angeles');
+    expect(first).toEqual(billingPeriod('2026-01', 'America/Los_Angeles'));
   });
 });

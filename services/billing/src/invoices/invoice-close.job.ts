@@ -1,10 +1,9 @@
 import type { ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { Logger } from '@steward/observability';
 import type { CloseReport, InvoiceCloser } from './invoice-closer';
-import { InvoiceQueues } from '@steward/billing';
+import { InvoiceQueueJobs, InvoiceQueues } from '@steward/billing';
 
-/** Job names are constants: renaming a class must not strand scheduled jobs. */
-export const InvoiceQueueJobs = { ClosePeriods: 'close-billing-periods' } as const;
+export { InvoiceQueueJobs };
 export const CLOSE_SCHEDULER_ID = 'billing-close-periods';
 /** Every zone's month ends on some quarter hour: a run every 15 minutes opens each draft within 15 minutes of its period's end. */
 export const DEFAULT_CLOSE_EVERY_MS = 15 * 60 * 1000;

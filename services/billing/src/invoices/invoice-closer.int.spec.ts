@@ -179,6 +179,27 @@ describe('closing billing periods (real store, read models, Redis)', () => {
     }
   });
 
+  it('the first run after months without one invoices every ended period since the account opened, oldest first', async () => {
+    // the accounts opened on 10 January; the run on 1 April was the first: January and February, past their
+    // grace, were issued by it (numbers 1 and 2), before March's draft
+    for (const org of [orgK, orgL]) {
+      const page = await invoices.list(org, { page: 1, pageSize: 10 });
+      expect(page.items.map((item) => [item.period, item.status, item.number?.slice(-6) ?? null])).toEqual([
+        ['2026-03', 'draft', null],
+        ['2026-02', 'issued', '000002'],
+        ['2026-01', 'issued', '000001'],
+      ]);
+    }
+    // Los Angeles' February holds the call at 23:59 on 28 February there: billed on February's invoice
+    const february = (await invoices.get(orgL, invoiceIdFor(orgL, '2026-02')))!;
+    expect(february.lines.filter((line) => line.kind === 'usage').map((line) => [line.calls, line.amountUsd])).toEqual([['1', '0.23']]);
+    expect(february.lines.map((line) => line.kind)).toEqual(['plan_fee', 'usage']);
+    // January: the plan fee from the opening day (no usage, no credits drawn yet)
+    const january = (await invoices.get(orgK, invoiceIdFor(orgK, '2026-01')))!;
+    expect(january.lines.map((line) => line.kind)).toEqual(['plan_fee']);
+    expect(january.creditsApplied).toBe('0');
+  });
+
   it('late usage inside the grace period lands on the draft', async () => {
     now = new Date('2026-04-02T12:00:00Z');
     await use(orgL, wsL, '2026-03-20T12:00:00.000Z', '0.41');
@@ -191,7 +212,7 @@ describe('closing billing periods (real store, read models, Redis)', () => {
     expect(lines.filter((line) => line.kind === 'usage').map((line) => [line.calls, line.amountUsd])).toEqual([['3', '1.01']]);
   });
 
-  it('two billing workers and a retried close issue one invoice per period, numbered 1', async () => {
+  it('two billing workers and a retried close issue one invoice per period, numbered after the earlier periods', async () => {
     now = new Date('2026-04-05T00:00:00Z');
     const connection = { url: env.redisUrl, maxRetriesPerRequest: null };
     const prefix = `${env.redisPrefix}bull`;
@@ -228,10 +249,15 @@ describe('closing billing periods (real store, read models, Redis)', () => {
       const stream = await store.readStream(InvoiceStreams.invoice(org, '2026-03'));
       expect(stream.filter((recorded) => recorded.type === 'InvoiceIssued')).toHaveLength(1);
       const numbers = await store.readStream(InvoiceStreams.numbering(org));
-      expect(numbers.map((recorded) => (recorded.data as { sequence: number }).sequence)).toEqual([1]);
+      expect(numbers.map((recorded) => (recorded.data as { sequence: number }).sequence)).toEqual([1, 2, 3]);
       const page = await invoices.list(org, { page: 1, pageSize: 10 });
-      expect(page.items.map((item) => [item.period, item.status])).toEqual([['2026-03', 'issued']]);
+      expect(page.items.map((item) => [item.period, item.status])).toEqual([
+        ['2026-03', 'issued'],
+        ['2026-02', 'issued'],
+        ['2026-01', 'issued'],
+      ]);
       expect(page.items[0]!.id).toBe(invoiceIdFor(org, '2026-03'));
+      expect(page.items[0]!.number).toMatch(/-000003$/);
     }
   });
 
@@ -249,12 +275,12 @@ describe('closing billing periods (real store, read models, Redis)', () => {
     expect(april.lines.filter((line) => line.kind === 'adjustment').map((line) => [line.adjustsPeriod, line.calls, line.amountUsd])).toEqual([['2026-03', '1', '0.43']]);
     // the March draw was applied on March's invoice: April applies none of it again
     expect(april.creditsApplied).toBe('0');
-    // issued in turn, it is number 2; the adjustment is billed once
+    // issued in turn, it is number 4; the adjustment is billed once
     now = new Date('2026-05-05T00:00:00Z');
     await closer(store).close(now);
     await caughtUp();
     const issued = (await invoices.get(orgL, invoiceIdFor(orgL, '2026-04')))!;
-    expect(issued).toMatchObject({ status: 'issued', number: expect.stringMatching(/-000002$/) });
+    expect(issued).toMatchObject({ status: 'issued', number: expect.stringMatching(/-000004$/) });
     now = new Date('2026-06-01T12:00:00Z');
     await closer(store).close(now);
     await caughtUp();

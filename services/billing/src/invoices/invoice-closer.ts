@@ -1,7 +1,9 @@
 /**
  * Closes billing periods: for every organization with a billing account, at
- * the end of its period (a calendar month in its billing time zone) it opens
- * the period's draft invoice, refreshes it while the grace period runs (late
+ * the end of each of its periods (calendar months in its billing time zone)
+ * since the account opened — oldest first, so a period whose end no run saw
+ * is invoiced too, and numbers follow the periods — it opens the period's
+ * draft invoice, refreshes it while the grace period runs (late
  * usage lands on it), and issues it after. Usage issued periods gain after
  * their invoice (late events, corrections) goes on the next draft as
  * adjustment lines. Every step is a command on the invoice's own stream with
@@ -16,8 +18,8 @@ import type { EventStore } from '@steward/event-store';
 import type { Logger } from '@steward/observability';
 import { teamDb } from '@steward/team-rbac';
 import { periodUsageLines, type PeriodUsageLine } from '@steward/usage-metering';
-import { accountTimeZone, invoiceAccountFacts, type AccountEntry } from './account-history';
-import { billingPeriod, graceEndOf, lastEndedPeriod, type BillingPeriod } from './billing-period';
+import { accountOpenedAt, accountTimeZone, invoiceAccountFacts, type AccountEntry } from './account-history';
+import { billingPeriod, endedPeriodsSince, graceEndOf, lastEndedPeriod, type BillingPeriod } from './billing-period';
 import type { InvoiceCommandRunner } from './invoice-command.runner';
 import { invoiceContent, usageDifferences, type UsageAdjustment, type UsageFigures } from './invoice-lines';
 import type { InvoiceContent } from './invoice.decider';
@@ -83,7 +85,7 @@ export class InvoiceCloser {
     this.dueDays = options.dueDays ?? DEFAULT_DUE_DAYS;
   }
 
-  /** One run at `now`: every organization's last ended period and open drafts, in batches. */
+  /** One run at `now`: every organization's ended periods not issued yet and open drafts, in batches. */
   async close(now: Date): Promise<CloseReport> {
     const organizations: Candidate[] = this.options.organizations ? (await this.options.organizations()).map((organizationId) => ({ organizationId })) : await this.allOrganizations();
     const report = { organizations: 0, opened: 0, refreshed: 0, issued: 0 };
@@ -118,7 +120,8 @@ export class InvoiceCloser {
       this.invoices.draftPeriods(candidates.map((candidate) => candidate.organizationId)),
       this.invoices.issuedPeriods(candidates.map((candidate) => candidate.organizationId)),
     ]);
-    // the zone the accounts read model knows tells, without reading the account's stream, that its last period is issued already
+    // the zone the accounts read model knows tells, without reading the account's stream, that its last period is issued
+    // already: the closer issues periods oldest first, so the earlier ones are too
     const pending = candidates.filter((candidate) => {
       if (candidate.timeZone === undefined || drafts.has(candidate.organizationId)) return true;
       const last = lastEndedPeriod(at, candidate.timeZone).period;
@@ -127,14 +130,15 @@ export class InvoiceCloser {
     const accounts = await this.inParallel(pending, async ({ organizationId }) => {
       const entries = await this.accountEntries(organizationId);
       const timeZone = accountTimeZone(entries);
-      return timeZone ? { organizationId, entries, timeZone } : undefined;
+      const openedAt = accountOpenedAt(entries);
+      return timeZone && openedAt !== undefined ? { organizationId, entries, timeZone, openedAt } : undefined;
     });
     const open = accounts.filter((account): account is NonNullable<typeof account> => account !== undefined);
     const work: Work[] = open
       .map((account) => {
         const done = new Set((issued.get(account.organizationId) ?? []).map((invoice) => invoice.period));
-        const last = lastEndedPeriod(at, account.timeZone);
-        const periods = new Map<string, BillingPeriod>(done.has(last.period) ? [] : [[last.period, last]]);
+        // every period ended since the account opened that has no issued invoice (a run missed, the service was down)
+        const periods = new Map<string, BillingPeriod>(endedPeriodsSince(account.openedAt, at, account.timeZone).filter((period) => !done.has(period.period)).map((period) => [period.period, period]));
         // drafts of earlier periods still waiting for their issue (a run missed, a zone changed)
         for (const draft of drafts.get(account.organizationId) ?? []) if (!periods.has(draft.period)) periods.set(draft.period, billingPeriod(draft.period, draft.timeZone));
         return { ...account, periods: [...periods.values()].sort((a, b) => a.period.localeCompare(b.period)) };

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { InvoiceQueueJobs, InvoiceQueues } from '@steward/billing';
 import type { JobReadRepository } from '@steward/job-history';
 import type { RuntimeReadRepository } from '@steward/runtime-registry';
 import { GatewayError, GatewayErrorCode } from '../../gateway.error';
@@ -154,6 +156,25 @@ export function opsRoutes(deps: OpsRoutesDeps): AnyRoute[] {
       handler: async ({ body, principal }) => {
         if (!(await deps.queues.remove(body.queue, body.jobId, audienceOf(principal).audience))) throw new GatewayError(GatewayErrorCode.NotFound, `no job ${body.jobId} in ${body.queue}`);
         return { status: 204 };
+      },
+    }),
+    defineRoute({
+      operationId: 'closeBillingPeriods',
+      method: 'POST',
+      path: '/v1/ops/billing/close-periods',
+      summary: 'Run the billing close cycle now (platform administrators)',
+      description:
+        'Queues one run of the job that closes billing periods, as its 15-minute schedule does: for every organization, each ended period ' +
+        'since its account opened that has no issued invoice gets its draft, refreshed during the grace days and issued after them, oldest ' +
+        'first. Every step is idempotent: running it again issues nothing twice. 202 with the queued job; GET /v1/ops/queues shows it.',
+      tags: TAGS,
+      permission: 'billing.operate',
+      scope: 'none',
+      body: z.strictObject({}),
+      responses: { 202: z.object({ queue: z.string(), id: z.string(), status: z.literal('waiting') }) },
+      handler: async () => {
+        const id = await deps.queues.enqueue(InvoiceQueues.Close, InvoiceQueueJobs.ClosePeriods, {}, `close-now-${randomUUID()}`);
+        return { status: 202, body: { queue: InvoiceQueues.Close, id, status: 'waiting' as const } };
       },
     }),
     defineRoute({

@@ -93,6 +93,12 @@ export class QueueInspector {
     return true;
   }
 
+  /** Adds a job (once per id: BullMQ ignores an id it holds); answers its id. */
+  async enqueue(name: string, jobName: string, data: Record<string, unknown>, jobId: string): Promise<string> {
+    const job = await this.queue(name).add(jobName, data, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 100, removeOnFail: 100 });
+    return String(job.id);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }
