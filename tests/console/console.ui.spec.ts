@@ -253,7 +253,7 @@ describe('the web console', () => {
       await page.getByText(stack.organizationId, { exact: true }).waitFor();
       const overview = await harness.api(viewer.token).GET('/v1/organizations/{orgId}/overview', { params: { path: { orgId: stack.organizationId } } });
       expect(overview.response.status).toBe(200);
-      const { workspaces } = overview.data!;
+      const workspaces = overview.data!.workspaces!;
       expect(await page.getByTestId('workspace-total').textContent()).toBe(String(workspaces.total));
       // the doughnut (Chart.js, drawn under the CSP) says what it shows
       await page

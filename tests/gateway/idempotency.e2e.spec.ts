@@ -17,6 +17,7 @@ import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@s
 import { type Answer, Fixtures, GatewayClient, type Json, WORKSPACE_HEADER, loadOperations, startJobFixture, uniqueEmail } from './support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
 import { draftInvoiceFixture } from '../billing/support/invoice-fixtures';
+import { createChannelFixture, testMessageFixture } from '../notifications/support/notification-fixtures';
 
 jest.setTimeout(240_000);
 
@@ -37,6 +38,10 @@ interface Case {
 /** POST operations that do not take Idempotency-Key, and why (each is checked below to ignore it). */
 const EXEMPT: Readonly<Record<string, string>> = {
   receiveStripeWebhook: 'Stripe sends no key; a redelivery carries the same Stripe event id, which the billing service applies once',
+  createStreamTicket: 'a ticket opens one stream once: a replayed answer would hand out a spent ticket; each request makes its own',
+  retryOpsJob: 'acts on the job as it is now: retried once, it is no longer failed (a 404), never retried twice',
+  removeOpsJob: 'a removed job is gone: removing it again is a 404, never a second effect',
+  closeBillingPeriods: 'queues a run of the close job, idempotent per period: two runs issue nothing twice',
 };
 
 const WEBHOOK_SECRET = 'whsec_idem_steward';
@@ -126,6 +131,8 @@ describe('Idempotency-Key is bound to the whole request', () => {
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_API_BASE_URL: `http://127.0.0.1:${(fakeStripe.address() as AddressInfo).port}`,
         STEWARD_PAYMENT_PROVIDER: 'stripe',
+        // the rotate-secret case's webhook channels point at a closed local port
+        NOTIFICATIONS_WEBHOOK_ALLOWLIST: '127.0.0.1',
       },
     });
     client = new GatewayClient(stack.url);
@@ -150,6 +157,26 @@ describe('Idempotency-Key is bound to the whole request', () => {
       intervalMs: 250,
     });
     const steps = { steps: [{ type: 'user_message', content: 'hello' }] };
+    // announcements (the bootstrap's owner is the first platform administrator) and notification channels
+    const draft = async (title: string, publish: boolean): Promise<string> => {
+      const drafted = await client.expect<{ id: string }>(201, 'POST', '/v1/announcements', { token: stack.ownerToken, body: { kind: 'feature', title, body: 'idem', audience: { type: 'all' } } });
+      if (publish) await client.expect(200, 'POST', `/v1/announcements/${drafted.id}/publish`, { token: stack.ownerToken, body: {} });
+      return drafted.id;
+    };
+    const [drafts, published, reads] = [
+      [await draft('idem draft one', false), await draft('idem draft two', false)],
+      [await draft('idem published one', true), await draft('idem published two', true)],
+      [await draft('idem read one', true), await draft('idem read two', true)],
+    ];
+    const channels = `/v1/organizations/${stack.organizationId}/notification-channels`;
+    const webhook = async (name: string): Promise<string> =>
+      (await client.expect<{ id: string }>(201, 'POST', channels, { token: stack.ownerToken, body: { name, kind: 'webhook', url: 'http://127.0.0.1:9/idem', events: ['InvoiceIssued'] } })).id;
+    const [hooks, mails] = [
+      [await webhook('idem hook one'), await webhook('idem hook two')],
+      [await createChannelFixture(client, stack.ownerToken, stack.organizationId, 'idem mail one'), await createChannelFixture(client, stack.ownerToken, stack.organizationId, 'idem mail two')],
+    ];
+    const messages = [await testMessageFixture(client, stack.ownerToken, stack.organizationId, mails[0]!), await testMessageFixture(client, stack.ownerToken, stack.organizationId, mails[1]!)];
+    const deliveries = `/v1/organizations/${stack.organizationId}/notification-deliveries`;
     const runtime = { name: `idem ${hex()}`, provider: 'docker', config: { host: 'tcp://127.0.0.1:2375' } };
     Object.assign(cases, {
       createOrganization: { first: () => ({ path: '/v1/organizations', body: { name: 'Idem one', workspaceName: 'main' } }), other: () => ({ path: '/v1/organizations', body: { name: 'Idem two', workspaceName: 'main' } }) },
@@ -212,6 +239,20 @@ describe('Idempotency-Key is bound to the whole request', () => {
         first: () => ({ path: `/v1/workspaces/${ws1}/budget-reservations`, body: { estimatedCostUsd: '0.50', agent: 'idem' }, token: apiKey }),
         other: () => ({ path: `/v1/workspaces/${ws1}/budget-reservations`, body: { estimatedCostUsd: '0.75', agent: 'idem' }, token: apiKey }),
       },
+      createAnnouncement: {
+        first: () => ({ path: '/v1/announcements', body: { kind: 'release', title: 'idem release one', body: 'idem', audience: { type: 'all' } } }),
+        other: () => ({ path: '/v1/announcements', body: { kind: 'release', title: 'idem release two', body: 'idem', audience: { type: 'all' } } }),
+      },
+      publishAnnouncement: { first: () => ({ path: `/v1/announcements/${drafts[0]}/publish`, body: {} }), other: () => ({ path: `/v1/announcements/${drafts[1]}/publish`, body: {} }) },
+      unpublishAnnouncement: { first: () => ({ path: `/v1/announcements/${published[0]}/unpublish`, body: {} }), other: () => ({ path: `/v1/announcements/${published[1]}/unpublish`, body: {} }) },
+      markAnnouncementRead: { first: () => ({ path: `/v1/announcements/${reads[0]}/read`, body: {} }), other: () => ({ path: `/v1/announcements/${reads[1]}/read`, body: {} }) },
+      createNotificationChannel: {
+        first: () => ({ path: channels, body: { name: 'idem mail', kind: 'email', recipients: ['idem-one@example.test'], events: ['InvoiceIssued'] } }),
+        other: () => ({ path: channels, body: { name: 'idem mail', kind: 'email', recipients: ['idem-two@example.test'], events: ['InvoiceIssued'] } }),
+      },
+      rotateNotificationChannelSecret: { first: () => ({ path: `${channels}/${hooks[0]}/rotate-secret`, body: {} }), other: () => ({ path: `${channels}/${hooks[1]}/rotate-secret`, body: {} }) },
+      testNotificationChannel: { first: () => ({ path: `${channels}/${mails[0]}/test`, body: {} }), other: () => ({ path: `${channels}/${mails[1]}/test`, body: {} }) },
+      resendNotificationDelivery: { first: () => ({ path: `${deliveries}/${messages[0]}/resend`, body: {} }), other: () => ({ path: `${deliveries}/${messages[1]}/resend`, body: {} }) },
       acceptInvitation: {
         // signed in: a person accepting one invitation, then another with the same key
         first: async () => ({ path: '/v1/invitations/accept', body: { token: (await fixtures.invite(stack.ownerToken, ws1, 'viewer', acceptor.email)).token }, token: acceptor.token }),

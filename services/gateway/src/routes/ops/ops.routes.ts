@@ -136,6 +136,8 @@ export function opsRoutes(deps: OpsRoutesDeps): AnyRoute[] {
       tags: TAGS,
       permission: 'ops.write',
       scope: 'none',
+      // acts on the job as it is now: a second retry finds it no longer failed (404), so a replayed answer would only hide that
+      idempotencyKey: 'ignored',
       body: QueueJobBody,
       responses: { 202: z.object({ queue: z.string(), id: z.string(), status: z.literal('waiting') }) },
       handler: async ({ body, principal }) => {
@@ -151,6 +153,8 @@ export function opsRoutes(deps: OpsRoutesDeps): AnyRoute[] {
       tags: TAGS,
       permission: 'ops.write',
       scope: 'none',
+      // a removed job is gone: removing it again is a 404, never a second effect
+      idempotencyKey: 'ignored',
       body: QueueJobBody,
       responses: { 204: null },
       handler: async ({ body, principal }) => {
@@ -170,6 +174,8 @@ export function opsRoutes(deps: OpsRoutesDeps): AnyRoute[] {
       tags: TAGS,
       permission: 'billing.operate',
       scope: 'none',
+      // queues a run of a job that is idempotent per period: two runs issue nothing twice
+      idempotencyKey: 'ignored',
       body: z.strictObject({}),
       responses: { 202: z.object({ queue: z.string(), id: z.string(), status: z.literal('waiting') }) },
       handler: async () => {
