@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { type Stack, type TestEnv, createTestEnv, startStack, waitFor } from '@steward/testing';
 import { Fixtures, GatewayClient, type Json, type JsonSchema, NAMED_PATH_VALUES, eventHead, sampleOf, startJobFixture } from '../gateway/support/gateway-client';
 import { createRuntimeFixture } from '../runtime/support/runtime-fixtures';
+import { createChannelFixture, testMessageFixture } from '../notifications/support/notification-fixtures';
 
 jest.setTimeout(600_000);
 
@@ -483,6 +484,8 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
     // {id} names an invitation or a runtime, by the collection before it
     values.id = invitation.id;
     values.runtimeId = runtimeId;
+    // {messageId}: a test message of an email channel (its delivery log entry)
+    values.messageId = await testMessageFixture(client, stack.ownerToken, stack.organizationId, await createChannelFixture(client, stack.ownerToken, stack.organizationId, 'fuzz channel'));
   }, 300_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@
  * the session's token on every request and turns a 401 into a sign-out (back to sign-in).
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { ClientPaths } from './pending-paths';
+import type { ClientPaths } from './named-types';
 import { session } from '../session/session';
 
 /** A problem document (RFC 9457) the gateway answered, with its status. */

@@ -6,7 +6,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useMyOrganizations } from '../../api/account.queries';
 import { api, idempotencyKey, unwrap } from '../../api/client';
-import type { BillingPlan, BillingSettings } from '../../api/pending-paths';
+import type { BillingPlan, BillingSettings } from '../../api/named-types';
 import type { paths } from '../../api/schema.generated';
 
 /** The cards; `settings` (Billing Configuration) is in the API, not yet in the generated schema. */

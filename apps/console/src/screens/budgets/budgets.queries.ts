@@ -2,9 +2,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Role } from '../../api/account.queries';
 import { api, idempotencyKey, unwrap } from '../../api/client';
-import type { BudgetDefinition } from '../../api/pending-paths';
+import type { BudgetDefinition } from '../../api/named-types';
 
-export type { Budget, BudgetDefinition, BudgetEnforcement, BudgetPeriod, BudgetScope } from '../../api/pending-paths';
+export type { Budget, BudgetDefinition, BudgetEnforcement, BudgetPeriod, BudgetScope } from '../../api/named-types';
 
 export const BUDGET_PAGE_SIZE = 20;
 

@@ -4,9 +4,9 @@
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, idempotencyKey, unwrap } from '../../api/client';
-import type { NotificationChannelChange, NotificationChannelCreation, NotificationStatus } from '../../api/pending-paths';
+import type { NotificationChannelChange, NotificationChannelCreation, NotificationStatus } from '../../api/named-types';
 
-export type { NotificationChannel, NotificationChannelKind, NotificationEventType, NotificationMessage } from '../../api/pending-paths';
+export type { NotificationChannel, NotificationChannelKind, NotificationEventType, NotificationMessage } from '../../api/named-types';
 
 export const CHANNEL_PAGE_SIZE = 20;
 export const DELIVERY_PAGE_SIZE = 10;

@@ -2,6 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { unwrap } from '../../api/client';
 import { opsApi } from '../../api/ops.api';
+import type { BodyOf } from '../../api/generated-types';
 
 export const opsKeys = {
   all: ['ops'] as const,
@@ -25,14 +26,16 @@ export function useOpsEvents(page: number) {
 }
 
 export type JobAction = 'retry' | 'remove';
+/** A queue the ops routes act on; the names come from GET /v1/ops/queues (the gateway refuses any other). */
+type OpsQueueName = BodyOf<'retryOpsJob'>['queue'];
 
 export function useJobAction() {
   const queries = useQueryClient();
   return useMutation({
     mutationFn: ({ action, queue, jobId }: { action: JobAction; queue: string; jobId: string }) =>
       action === 'retry'
-        ? unwrap(opsApi.POST('/v1/ops/jobs/retry', { body: { queue, jobId } }))
-        : unwrap(opsApi.POST('/v1/ops/jobs/remove', { body: { queue, jobId } })),
+        ? unwrap(opsApi.POST('/v1/ops/jobs/retry', { body: { queue: queue as OpsQueueName, jobId } }))
+        : unwrap(opsApi.POST('/v1/ops/jobs/remove', { body: { queue: queue as OpsQueueName, jobId } })),
     onSettled: () => queries.invalidateQueries({ queryKey: opsKeys.all }),
   });
 }

@@ -11,7 +11,7 @@ import Typography from '@mui/material/Typography';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link as RouterLink } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import type { BudgetAlert } from '../../api/pending-paths';
+import type { BudgetAlert } from '../../api/named-types';
 import { type Column, DataTable } from '../../components/data-table';
 import { DateTime } from '../../components/dates';
 import { formatDecimal, formatUsd } from '../../components/figures';
