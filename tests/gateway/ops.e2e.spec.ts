@@ -30,6 +30,8 @@ describe('the operators’ view', () => {
   let pool: pg.Pool;
   let viewer: Person;
   let platformAdmin: string;
+  /** An owner of the organization who is no platform administrator (the bootstrap's owner is the first one). */
+  let orgOwner: string;
   let other: Awaited<ReturnType<Fixtures['otherOrganization']>>;
 
   const queues = (token: string): Promise<OpsQueues> => client.expect<OpsQueues>(200, 'GET', '/v1/ops/queues', { token });
@@ -45,6 +47,8 @@ describe('the operators’ view', () => {
     const invitation = await fixtures.invite(stack.ownerToken, stack.workspaceId, 'owner', PLATFORM_ADMIN);
     platformAdmin = (await client.expect<{ token: string }>(201, 'POST', '/v1/invitations/accept', { body: { token: invitation.token, name: 'Platform admin' } })).token;
     other = await fixtures.otherOrganization(stack, 'ops-other');
+    const ownerInvitation = await fixtures.invite(stack.ownerToken, stack.workspaceId, 'owner', 'ops-owner@example.test');
+    orgOwner = (await client.expect<{ token: string }>(201, 'POST', '/v1/invitations/accept', { body: { token: ownerInvitation.token, name: 'Organization owner' } })).token;
   }, 180_000);
 
   afterAll(async () => {
@@ -67,11 +71,11 @@ describe('the operators’ view', () => {
     await pool.query("UPDATE steward_secrets.secrets SET ciphertext = '\\x00'::bytea WHERE owner = $1", [owner]);
     const accepted = await client.expect<{ testId: string }>(202, 'POST', `${base}/${runtime.id}/test`, { token: stack.ownerToken, body: {} });
 
-    const failed = await waitFor('the failed test job', async () => failedOf(await queues(stack.ownerToken)).find((job) => job.id === accepted.testId), { timeoutMs: 60_000, intervalMs: 500 });
+    const failed = await waitFor('the failed test job', async () => failedOf(await queues(orgOwner)).find((job) => job.id === accepted.testId), { timeoutMs: 60_000, intervalMs: 500 });
     expect(failed.error.length).toBeGreaterThan(0);
     expect(failed.attempts).toBe(3);
     expect(failed.organizationId).toBe(stack.organizationId);
-    const view = await queues(stack.ownerToken);
+    const view = await queues(orgOwner);
     expect(view.queues.find((queue) => queue.name === QUEUE)?.counts.failed).toBeGreaterThanOrEqual(1);
     expect(view.scope).toBe('organization');
 
@@ -83,7 +87,7 @@ describe('the operators’ view', () => {
 
     // the credentials back, a retry runs the test to its outcome (the cluster is unreachable: a failed test, recorded)
     for (const row of kept.rows) await pool.query('UPDATE steward_secrets.secrets SET ciphertext = $2 WHERE ref = $1', [row.ref, row.ciphertext]);
-    await client.expect(202, 'POST', '/v1/ops/jobs/retry', { token: stack.ownerToken, body: { queue: QUEUE, jobId: accepted.testId } });
+    await client.expect(202, 'POST', '/v1/ops/jobs/retry', { token: orgOwner, body: { queue: QUEUE, jobId: accepted.testId } });
     const outcome = await waitFor(
       'the retried test’s outcome',
       async () => {
@@ -93,12 +97,12 @@ describe('the operators’ view', () => {
       { timeoutMs: 60_000, intervalMs: 300 },
     );
     expect(outcome).toBe('failed');
-    expect(failedOf(await queues(stack.ownerToken)).map((job) => job.id)).not.toContain(accepted.testId);
+    expect(failedOf(await queues(orgOwner)).map((job) => job.id)).not.toContain(accepted.testId);
     // retrying what is no longer failed is a 404
-    expect((await client.call('POST', '/v1/ops/jobs/retry', { token: stack.ownerToken, body: { queue: QUEUE, jobId: accepted.testId } })).status).toBe(404);
+    expect((await client.call('POST', '/v1/ops/jobs/retry', { token: orgOwner, body: { queue: QUEUE, jobId: accepted.testId } })).status).toBe(404);
 
     // the failed test is among the organization's failed executions, with its error; not among the other organization's
-    const events = await client.expect<{ items: Array<{ kind: string; id: string; error: string | null }>; total: number }>(200, 'GET', '/v1/ops/events', { token: stack.ownerToken });
+    const events = await client.expect<{ items: Array<{ kind: string; id: string; error: string | null }>; total: number }>(200, 'GET', '/v1/ops/events', { token: orgOwner });
     expect(events.items.find((item) => item.kind === 'runtime-test' && item.id === runtime.id)?.error).toBeTruthy();
     const theirs = await client.expect<{ items: Array<{ id: string }> }>(200, 'GET', '/v1/ops/events', { token: other.owner.token });
     expect(theirs.items.map((item) => item.id)).not.toContain(runtime.id);
@@ -110,18 +114,18 @@ describe('the operators’ view', () => {
       await client.expect(200, 'POST', `/v1/workspaces/${stack.workspaceId}/jobs/${jobId}/finish`, { token: stack.ownerToken, body: { status: 'failed', summary } });
     }
     const page = await waitFor('both failed jobs', async () => {
-      const answer = await client.expect<{ items: Array<{ kind: string; id: string; error: string | null }>; total: number; pageCount: number }>(200, 'GET', '/v1/ops/events?pageSize=1', { token: stack.ownerToken });
+      const answer = await client.expect<{ items: Array<{ kind: string; id: string; error: string | null }>; total: number; pageCount: number }>(200, 'GET', '/v1/ops/events?pageSize=1', { token: orgOwner });
       return answer.total >= 3 ? answer : undefined;
     });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ kind: 'job', id: 'ops-job-2', error: 'model refused the request' });
-    const second = await client.expect<{ items: Array<{ id: string; error: string | null }> }>(200, 'GET', '/v1/ops/events?pageSize=1&page=2', { token: stack.ownerToken });
+    const second = await client.expect<{ items: Array<{ id: string; error: string | null }> }>(200, 'GET', '/v1/ops/events?pageSize=1&page=2', { token: orgOwner });
     expect(second.items[0]).toMatchObject({ id: 'ops-job-1', error: 'tool call timed out' });
-    expect((await client.call('GET', '/v1/ops/events?pageSize=0', { token: stack.ownerToken })).text).toContain('query.pageSize');
+    expect((await client.call('GET', '/v1/ops/events?pageSize=0', { token: orgOwner })).text).toContain('query.pageSize');
   });
 
   it('shows the platform’s figures: consumers and projections to owners, their details to platform administrators only', async () => {
-    const mine = await queues(stack.ownerToken);
+    const mine = await queues(orgOwner);
     expect(mine.projections.map((projection) => projection.name)).toContain('activity');
     expect(mine.projections.every((projection) => projection.quarantine === undefined)).toBe(true);
     expect(mine.deadLetters.items).toBeUndefined();

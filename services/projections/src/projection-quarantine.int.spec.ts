@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { BillingStreams, InvoiceStreams, JobStreams, RuntimeStreams, TeamStreams, UsageStreams, derivedId } from '@steward/contracts';
+import { BillingStreams, BudgetStreams, InvoiceStreams, JobStreams, NotificationStreams, RuntimeStreams, TeamStreams, UsageStreams, derivedId } from '@steward/contracts';
 import { PostgresEventStore, type GlobalPosition, type NewEvent, type RecordedEvent } from '@steward/event-store';
 import {
   ProjectionHost,
@@ -199,6 +199,57 @@ function creditsGranted(tenant: Tenant, grantedAt: string): Appendable {
   };
 }
 
+/** A workspace-wide notify budget of the tenant. */
+function budgetDefined(tenant: Tenant, definedAt: string): Appendable {
+  const budgetId = `bdg_${randomUUID().replace(/-/g, '')}`;
+  return {
+    streamId: BudgetStreams.budget(budgetId),
+    event: event(
+      'BudgetDefined',
+      {
+        organizationId: tenant.organizationId,
+        workspaceId: tenant.workspaceId,
+        budgetId,
+        name: 'Quarantine',
+        scope: {},
+        period: 'monthly',
+        timeZone: 'UTC',
+        limitUsd: '100',
+        thresholds: [50, 80, 100],
+        enforcement: 'notify',
+        definedBy: 'quarantine-test',
+        definedAt,
+      },
+      metadata(tenant),
+    ),
+  };
+}
+
+/** An email channel of the tenant's organization. */
+function channelCreated(tenant: Tenant, createdAt: string): Appendable {
+  const channelId = `nch_${randomUUID().replace(/-/g, '')}`;
+  return {
+    streamId: NotificationStreams.channel(channelId),
+    event: event(
+      'NotificationChannelCreated',
+      {
+        organizationId: tenant.organizationId,
+        channelId,
+        workspaceId: null,
+        name: 'Quarantine',
+        kind: 'email',
+        url: null,
+        recipients: ['quarantine@example.test'],
+        events: ['InvoiceIssued'],
+        secret: null,
+        createdBy: 'quarantine-test',
+        createdAt,
+      },
+      metadata(tenant),
+    ),
+  };
+}
+
 let invoicePeriods = 0;
 
 /** The draft invoice of a period of its own (one stream, one invoice per organization and period). */
@@ -292,6 +343,18 @@ const CASES: Readonly<Record<string, PoisonCase>> = {
     poison: (tenant) => invoiceDraftOpened(tenant, YEAR_ZERO),
     repair: (data) => ({ ...data, openedAt: FIXED_TIME }),
     count: (db, tenant) => countRows(db, 'invoices', 'invoices', 'organization_id', tenant.organizationId),
+  },
+  budgets: {
+    good: (tenant) => budgetDefined(tenant, new Date().toISOString()),
+    poison: (tenant) => budgetDefined(tenant, YEAR_ZERO),
+    repair: (data) => ({ ...data, definedAt: FIXED_TIME }),
+    count: (db, tenant) => countRows(db, 'budgets', 'budgets', 'workspace_id', tenant.workspaceId),
+  },
+  notifications: {
+    good: (tenant) => channelCreated(tenant, new Date().toISOString()),
+    poison: (tenant) => channelCreated(tenant, YEAR_ZERO),
+    repair: (data) => ({ ...data, createdAt: FIXED_TIME }),
+    count: (db, tenant) => countRows(db, 'notifications', 'notification_channels', 'organization_id', tenant.organizationId),
   },
 };
 

@@ -39,7 +39,6 @@ async function main(): Promise<void> {
         commands,
         names: natsNames(config.natsPrefix),
         ...(process.env.STEWARD_OWNER_EMAIL ? { ownerEmail: process.env.STEWARD_OWNER_EMAIL } : {}),
-        platformAdminsConfigured: (process.env.STEWARD_PLATFORM_ADMINS ?? '').trim() !== '',
       });
       const url = values.url ?? process.env.GATEWAY_URL ?? 'http://127.0.0.1:8080';
       if (values.json) process.stdout.write(`${JSON.stringify({ url, ...result })}\n`);

@@ -23,8 +23,6 @@ export interface BootstrapDeps {
   readonly ownerEmail?: string;
   /** How long to wait for the read model to show the new organization. Default 30 s. */
   readonly readModelTimeoutMs?: number;
-  /** STEWARD_PLATFORM_ADMINS names the platform administrators: the owner is then not made one. */
-  readonly platformAdminsConfigured?: boolean;
 }
 
 export interface BootstrapResult {
@@ -162,10 +160,10 @@ async function anyPlatformAdmin(pool: pg.Pool): Promise<boolean> {
 /**
  * A fresh install's owner is its first platform administrator (they author the platform's announcements):
  * granted while nobody is one yet, so a re-run after a crash completes it and a later run changes nothing.
- * When STEWARD_PLATFORM_ADMINS names them, the operators chose: the owner is made none. Waits until the read model shows it.
+ * More are named by STEWARD_PLATFORM_ADMINS. Waits until the read model shows it.
  */
 async function grantFirstPlatformAdmin(deps: BootstrapDeps, organization: FirstOrganization): Promise<void> {
-  if (deps.platformAdminsConfigured === true || (await anyPlatformAdmin(deps.pool))) return;
+  if (await anyPlatformAdmin(deps.pool)) return;
   await deps.commands.send<TeamCommandAnswer>(
     deps.names.commandSubject('team', 'GrantPlatformAdmin'),
     {
