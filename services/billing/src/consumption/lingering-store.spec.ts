@@ -33,9 +33,10 @@ describe('lingeringStore', () => {
         { events: [3], checkpoint: 3, delayMs: 5 },
         { events: [], checkpoint: 4, delayMs: 5 },
         { events: [5], checkpoint: 5, delayMs: 5 },
-        { events: [6], checkpoint: 6, delayMs: 150 },
+        // well past the linger: a batch of its own (the wide margins hold on a loaded machine's timers)
+        { events: [6], checkpoint: 6, delayMs: 2_500 },
       ]),
-      { lingerMs: 60, maxEvents: 100 },
+      { lingerMs: 1_000, maxEvents: 100 },
     );
     expect(await collect(store)).toEqual([
       { events: ['e1', 'e2', 'e3', 'e5'], checkpoint: '5' },
