@@ -326,6 +326,13 @@ function send(url: URL, method: string, path: string, headers: Record<string, st
     const request = httpRequest(
       { host: url.hostname, port: url.port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, timeout: 60_000 },
       (response) => {
+        const contentType = String(response.headers['content-type'] ?? '');
+        // a live stream (SSE) stays open by design, its heartbeats keeping the socket busy: its opening is the answer
+        if (contentType.startsWith('text/event-stream')) {
+          resolve({ status: response.statusCode ?? 0, contentType, text: '' });
+          response.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
