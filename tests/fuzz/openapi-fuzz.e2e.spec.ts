@@ -478,7 +478,7 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
     console.log(`openapi fuzz: FUZZ_SEED=${SEED} FUZZ_BUDGET_MS=${BUDGET_MS}`);
     env = await createTestEnv();
     // thousands of requests as one person: the rate limit would answer 429 instead of validating
-    stack = await startStack(env, { env: { GATEWAY_RATE_LIMIT_USER: '10000000' } });
+    stack = await startStack(env, { env: { GATEWAY_RATE_LIMIT_USER: '10000000', NOTIFICATIONS_RETRY_SCHEDULE: '200' } });
     client = new GatewayClient(stack.url);
     const fixtures = new Fixtures(client);
     operations = operationsOf(await client.expect<OpenApi>(200, 'GET', '/openapi.json'));
@@ -491,8 +491,14 @@ describe(`OpenAPI-driven fuzzing of every operation (FUZZ_SEED=${SEED})`, () => 
     // {id} names an invitation or a runtime, by the collection before it
     values.id = invitation.id;
     values.runtimeId = runtimeId;
-    // {messageId}: a test message of an email channel (its delivery log entry)
-    values.messageId = await testMessageFixture(client, stack.ownerToken, stack.organizationId, await createChannelFixture(client, stack.ownerToken, stack.organizationId, 'fuzz channel'));
+    // {messageId}: a test message of an email channel (its delivery log entry), dead-lettered before the fuzzing
+    // starts (no SMTP here): its delivery appends nothing while "nothing written" is checked
+    const messageId = await testMessageFixture(client, stack.ownerToken, stack.organizationId, await createChannelFixture(client, stack.ownerToken, stack.organizationId, 'fuzz channel'));
+    await waitFor('the fuzz channel’s test message dead-lettered', async () => {
+      const delivery = await client.call('GET', `/v1/organizations/${stack.organizationId}/notification-deliveries/${messageId}`, { token: stack.ownerToken });
+      return (delivery.body as { status?: string } | undefined)?.status === 'dead' ? true : undefined;
+    });
+    values.messageId = messageId;
   }, 300_000);
 
   afterAll(async () => {
