@@ -37,6 +37,9 @@ import {
 import { BudgetErrorCode } from '@steward/contracts';
 import { createTestEnv } from '@steward/testing';
 
+/** Whole cents as exact USD text (integer arithmetic: no float near money). */
+const usdOfCents = (cents: number): string => `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
     const budgets = Array.from({ length: BUDGETS }, (_, index) => ({ workspaceId: `ws_bench${index}`, budgetId: `bdg_bench${index}` }));
     await env.pool.query(
       `INSERT INTO ${BUDGETS_SCHEMA}.budgets SELECT 'bdg_bench' || i, 'org_bench', 'ws_bench' || i, 'bench ' || i, '{}'::jsonb, 'daily', 'UTC', $1, '[100]'::jsonb, 'block', 'usr_bench', $2, $2 FROM generate_series(0, $3 - 1) AS i`,
-      [(LIMIT_CENTS / 100).toFixed(2), now, BUDGETS],
+      [usdOfCents(LIMIT_CENTS), now, BUDGETS],
     );
     const admission = new BudgetAdmission({
       counters: new BudgetCounters({ redis, prefix: `${env.redisPrefix}budgets:` }),
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
       const cents = 1 + Math.floor(random() * 40);
       const started = performance.now();
       try {
-        await admission.reserve({ workspaceId: budget.workspaceId, reservationId: `rsv-${randomUUID()}`, estimatedCostUsd: (cents / 100).toFixed(2), call: {}, ttlSeconds: 3600 });
+        await admission.reserve({ workspaceId: budget.workspaceId, reservationId: `rsv-${randomUUID()}`, estimatedCostUsd: usdOfCents(cents), call: {}, ttlSeconds: 3600 });
         latencies.push(performance.now() - started);
         admitted.set(budget.budgetId, (admitted.get(budget.budgetId) ?? 0) + cents);
       } catch (error) {
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
     // PostgreSQL, the alternative: one conditional UPDATE per reservation, autocommit
     const pgPool = new pg.Pool({ connectionString: env.databaseUrl, max: 16 });
     await pgPool.query('CREATE TABLE bench_counters (budget_id text PRIMARY KEY, spent numeric NOT NULL, held numeric NOT NULL, lim numeric NOT NULL)');
-    await pgPool.query(`INSERT INTO bench_counters SELECT 'bdg_bench' || i, 0, 0, $1 FROM generate_series(0, $2 - 1) AS i`, [(LIMIT_CENTS / 100).toFixed(2), BUDGETS]);
+    await pgPool.query(`INSERT INTO bench_counters SELECT 'bdg_bench' || i, 0, 0, $1 FROM generate_series(0, $2 - 1) AS i`, [usdOfCents(LIMIT_CENTS), BUDGETS]);
     const pgLatencies: number[] = [];
     const pgPings: number[] = [];
     let pgPinging = true;
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
     })();
     await schedule(PG_SECONDS, async () => {
       const budget = budgets[Math.floor(random() * BUDGETS)]!;
-      const amount = ((1 + Math.floor(random() * 40)) / 100).toFixed(2);
+      const amount = usdOfCents(1 + Math.floor(random() * 40));
       const started = performance.now();
       await pgPool.query('UPDATE bench_counters SET held = held + $1 WHERE budget_id = $2 AND spent + held + $1 <= lim RETURNING lim - spent - held AS remaining', [amount, budget.budgetId]);
       pgLatencies.push(performance.now() - started);
