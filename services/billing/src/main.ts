@@ -75,12 +75,13 @@ runService('billing', async ({ logger, telemetry }) => {
   const batchSize = positive('BILLING_BATCH_SIZE', 5000);
   const reactors = new ProjectionHost({
     pool,
-    // batches held up to BILLING_LINGER_MS and merged: one consumption per organization per linger, not per metering append
+    // consumption folds at most once per BILLING_LINGER_MS once caught up (other batches held up to it and merged): one
+    // CreditsConsumed per organization per linger, not per metering append
     store: lingeringStore(store, { lingerMs: positive('BILLING_LINGER_MS', 200), maxEvents: batchSize }),
     logger,
     batchSize,
     projections: [
-      consumptionReactor({ accounts, runner }),
+      consumptionReactor({ store, accounts, runner }),
       suspensionReactor({ send: natsTeamCommandSender(teamCommands, names), open: accountOpener({ runner }) }),
     ],
   });

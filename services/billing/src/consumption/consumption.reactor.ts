@@ -1,6 +1,5 @@
-import { ExactSum } from '@steward/billing';
 import { USAGE_STREAM_PREFIX } from '@steward/contracts';
-import { comparePositions, formatPosition, parsePosition, type GlobalPosition, type RecordedEvent } from '@steward/event-store';
+import { comparePositions, foldSums, formatPosition, parsePosition, type EventStore, type GlobalPosition, type RecordedEvent, type SumGroup } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
 import type { AccountStreams } from '../accounts/account-streams';
 import type { BillingCommandRunner } from '../accounts/billing-command.runner';
@@ -16,62 +15,35 @@ export interface OrganizationUsage {
   readonly events: number;
 }
 
-interface UsageData {
-  readonly organizationId?: unknown;
-  readonly cost?: unknown;
-  readonly delta?: unknown;
-}
-
-/** Every field of UsageRecorded / UsageCorrected data this reactor reads (and the store keeps for it). */
-const USAGE_FIELDS: ReadonlyArray<keyof UsageData> = ['organizationId', 'cost', 'delta'];
-
-/** The USD an event adds to what its organization consumed: a recorded call's cost, a correction's delta. */
-function usdOf(event: RecordedEvent): string | undefined {
-  const data = event.data as UsageData;
-  const value = event.type === 'UsageRecorded' ? data.cost : event.type === 'UsageCorrected' ? data.delta : undefined;
-  return typeof value === 'string' ? value : undefined;
-}
+/** What the store adds up per organization: a recorded call's cost, a correction's delta (USD, exact decimal text). */
+export const USAGE_FOLD = {
+  groupBy: 'organizationId',
+  sum: { UsageRecorded: 'cost', UsageCorrected: 'delta' },
+} as const;
 
 /**
- * Groups a batch of usage events by organization, leaving out what each
- * account has consumed already (at or before its last consumed position):
- * positions only grow, so "after the last consumed" is exactly "not counted yet".
+ * The part of a group not consumed yet, given the account's last consumed position: the whole group when
+ * it starts after it; nothing when it ends at or before it; otherwise (a batch read again after a crash
+ * between the append and the checkpoint, in other bounds) `resum` adds up (through, group.last] exactly.
  */
-export function groupUsage(events: readonly RecordedEvent[], consumedThrough: (organizationId: string) => string | undefined): OrganizationUsage[] {
-  const groups = new Map<string, { usd: ExactSum; first: GlobalPosition; last: GlobalPosition; events: number }>();
-  const throughOf = new Map<string, GlobalPosition | undefined>();
-  for (const event of events) {
-    const organizationId = (event.data as UsageData).organizationId;
-    const usd = usdOf(event);
-    if (typeof organizationId !== 'string' || usd === undefined) continue;
-    let through = throughOf.get(organizationId);
-    if (!throughOf.has(organizationId)) {
-      const text = consumedThrough(organizationId);
-      through = text === undefined ? undefined : parsePosition(text);
-      throughOf.set(organizationId, through);
-    }
-    if (through !== undefined && comparePositions(event.position, through) <= 0) continue;
-    const group = groups.get(organizationId);
-    if (group) {
-      group.usd.add(usd);
-      group.last = event.position;
-      group.events += 1;
-    } else {
-      const sum = new ExactSum();
-      sum.add(usd);
-      groups.set(organizationId, { usd: sum, first: event.position, last: event.position, events: 1 });
-    }
+export async function unconsumed(
+  group: SumGroup,
+  consumedThrough: string | undefined,
+  resum: (organizationId: string, after: GlobalPosition, through: GlobalPosition) => Promise<SumGroup | undefined>,
+): Promise<OrganizationUsage | undefined> {
+  let usage: SumGroup | undefined = group;
+  if (consumedThrough !== undefined) {
+    const through = parsePosition(consumedThrough);
+    if (comparePositions(group.last, through) <= 0) return undefined;
+    if (comparePositions(group.first, through) <= 0) usage = await resum(group.key, through, group.last);
   }
-  return [...groups].map(([organizationId, group]) => ({
-    organizationId,
-    usd: group.usd.text(),
-    first: formatPosition(group.first),
-    last: formatPosition(group.last),
-    events: group.events,
-  }));
+  if (!usage) return undefined;
+  return { organizationId: usage.key, usd: usage.sum, first: formatPosition(usage.first), last: formatPosition(usage.last), events: usage.count };
 }
 
 export interface ConsumptionReactorDeps {
+  /** Where usage is read again in the rare case a batch is re-read across a consumed position. */
+  readonly store: EventStore;
   readonly accounts: AccountStreams;
   readonly runner: BillingCommandRunner;
   readonly now?: () => Date;
@@ -80,44 +52,57 @@ export interface ConsumptionReactorDeps {
 }
 
 /**
- * The consumption reactor, run by a ProjectionHost inside the billing
- * process: it follows UsageRecorded and UsageCorrected from its checkpoint and
- * turns each organization's priced usage in a batch into one CreditsConsumed
+ * The consumption reactor, a fold projection run by a ProjectionHost inside
+ * the billing process: it follows UsageRecorded and UsageCorrected from its
+ * checkpoint, added up per organization by the store, and turns each
+ * organization's priced usage in a batch into one CreditsConsumed
  * (decided by the account, drawn on its grants) whose source position range
  * is its idempotency key. The key lives in the account stream itself, written
  * in the same append as the consumption: killed anywhere — before the append,
- * after it but before the checkpoint — the reactor reads the batch again and
- * skips, per organization, every event at or before the account's last
- * consumed position. Nothing is lost, nothing counted twice. A failure never
+ * after it but before the checkpoint — the reactor folds from its checkpoint
+ * again: a group that ends at or before the account's last consumed position
+ * is skipped, one that straddles it is added up again over what lies after it
+ * (`unconsumed`). Nothing is lost, nothing counted twice. A failure never
  * quarantines a usage event: the whole batch is retried from the checkpoint.
  */
 export function consumptionReactor(deps: ConsumptionReactorDeps): ProjectionDefinition {
   const now = deps.now ?? (() => new Date());
+  const filter = { eventTypes: Object.keys(USAGE_FOLD.sum), streamPrefixes: [USAGE_STREAM_PREFIX] };
+  /** One organization's usage in (after, through], read and added up here: the rare path after a crash. */
+  const resum = async (organizationId: string, after: GlobalPosition, through: GlobalPosition): Promise<SumGroup | undefined> => {
+    const events: RecordedEvent[] = [];
+    let from = after;
+    for (;;) {
+      const page = await deps.store.readAll({ from, filter, maxCount: 5000, withoutMetadata: true, dataFields: [USAGE_FOLD.groupBy, ...Object.values(USAGE_FOLD.sum)] });
+      for (const event of page.events) {
+        if (comparePositions(event.position, through) > 0) break;
+        if ((event.data as { organizationId?: unknown }).organizationId === organizationId) events.push(event);
+      }
+      const last = page.events.at(-1);
+      if (page.isEnd || (last && comparePositions(last.position, through) >= 0) || comparePositions(page.checkpoint, through) >= 0) break;
+      from = page.checkpoint;
+    }
+    return foldSums(events, USAGE_FOLD).find((group) => group.key === organizationId);
+  };
   return defineProjection({
     name: CONSUMPTION_REACTOR,
     version: 1,
-    eventTypes: ['UsageRecorded', 'UsageCorrected'],
     streamPrefixes: [USAGE_STREAM_PREFIX],
     // credits follow usage asynchronously by design: recording usage never waits for billing
     awaitedByWrites: false,
-    // only three fields of the data, the type and the position count here: the batches hold a few fields per
-    // event, not whole documents and their metadata (at ingest rates most of this reactor's own CPU)
-    withoutMetadata: true,
-    dataFields: USAGE_FIELDS,
+    // the store adds up each batch's usage per organization (exact numeric): only a row per organization
+    // leaves it, not the usage events (reading and parsing them was most of this reactor's cost at ingest rates)
+    fold: USAGE_FOLD,
     async migrate() {
       // no table: its progress is its checkpoint, its idempotency key is in the account streams
     },
-    async handle(_trx, events) {
+    async handleSums(_trx, sums) {
       try {
-        const organizations = [...new Set(events.map((event) => (event.data as UsageData).organizationId).filter((id): id is string => typeof id === 'string'))];
-        const through = new Map<string, string | undefined>();
-        for (const organizationId of organizations) {
-          const loaded = await deps.accounts.load(organizationId);
-          through.set(organizationId, loaded.state.exists ? loaded.state.consumedThrough : undefined);
-        }
-        for (const usage of groupUsage(events, (organizationId) => through.get(organizationId))) {
+        for (const group of sums.groups) {
+          const loaded = await deps.accounts.load(group.key);
+          const usage = await unconsumed(group, loaded.state.exists ? loaded.state.consumedThrough : undefined, resum);
           // a batch of unpriced calls only moves no credit: nothing to record
-          if (usage.usd === '0') continue;
+          if (!usage || usage.usd === '0') continue;
           const at = now().toISOString();
           await deps.runner.decideOn(
             usage.organizationId,
@@ -135,7 +120,7 @@ export function consumptionReactor(deps: ConsumptionReactorDeps): ProjectionDefi
         }
       } catch (error) {
         if (error instanceof ProjectionError) throw error;
-        // the runner's own kind of error: retried from the checkpoint, never taken apart and quarantined
+        // the runner's own kind of error: retried from the checkpoint
         throw new ProjectionError(ProjectionErrorCode.NothingApplies, `billing consumption failed, retrying the batch: ${(error as Error).message}`, {}, { cause: error });
       }
     },
