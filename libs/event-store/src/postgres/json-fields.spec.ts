@@ -1,0 +1,31 @@
+import { sumFields } from '../event-store.port';
+import { scanTwoFields } from './json-fields';
+
+/** What the fold reads after JSON.parse: the reference the scanner must match on every document. */
+const reference = (text: string): [string | undefined, string | undefined] => sumFields('T', JSON.parse(text), { groupBy: 'organizationId', sum: { T: 'cost' } });
+
+describe('scanTwoFields: two top-level fields of a JSON object text, as JSON.parse then sumFields reads them', () => {
+  it.each([
+    ['a usage document', JSON.stringify({ organizationId: 'org_1', workspaceId: 'ws', cost: '0.0061', pricing: { unitPrices: { input: '0.1', cost: 'nested' } }, via: 'http' })],
+    ['fields after nested objects and arrays', '{"a":{"cost":"x","b":[1,{"organizationId":"no"}]},"list":[[],{}],"organizationId":"o","cost":"1.5"}'],
+    ['escaped quotes and backslashes in strings', JSON.stringify({ note: 'he said "cost":"9" \\', organizationId: 'o\\"x', cost: '2', tail: '\\\\' })],
+    ['an escaped key', '{"organ\\u0069zationId":"o-esc","cost":"3"}'],
+    ['unicode escapes in a value', '{"organizationId":"\\u00e9t\\u00e9","cost":"3"}'],
+    ['whitespace everywhere', ' { "organizationId" : "o" ,\n\t"cost"\r: "0.5" , "x" : [ 1 , 2 ] } '],
+    ['numbers, booleans and null', '{"organizationId":12,"cost":2.50,"x":true,"y":null}'],
+    ['an exponent number', '{"organizationId":"o","cost":1e2}'],
+    ['null fields', '{"organizationId":null,"cost":null}'],
+    ['objects as values', '{"organizationId":{"b":1, "a":[2]},"cost":[1,"2"]}'],
+    ['duplicate keys: the last wins', '{"cost":"1","organizationId":"a","cost":"2","organizationId":"b"}'],
+    ['missing fields', '{"other":"x"}'],
+    ['an empty object', '{}'],
+    ['an array', '["organizationId","cost"]'],
+    ['a string', '"organizationId"'],
+    ['a number', '42'],
+    ['null', 'null'],
+    ['a string ending in an escaped backslash before a field', '{"a":"x\\\\","organizationId":"o","cost":"7"}'],
+    ['a key that is a prefix', '{"organizationIdX":"no","costs":"9","organizationId":"o","cost":"1"}'],
+  ])('%s', (_title, text) => {
+    expect(scanTwoFields(text, 'organizationId', 'cost')).toEqual(reference(text));
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Two top-level fields of a JSON object text, read without parsing the rest into objects: the client-side
+ * fold (sumAll) reads a group and a sum field of every usage event, and building each whole document
+ * (JSON.parse) was most of its cost. The text is valid JSON (the json column checked it on the way in), so
+ * the scanner only finds its way: strings are jumped over, nested values skipped by depth. The fields come
+ * back as `sumFields` gives them after JSON.parse: a string's value, other values as String() / JSON text,
+ * undefined for a missing field or null; a document that is no object has neither. The last of duplicate
+ * keys wins, as in JSON.parse.
+ */
+export function scanTwoFields(text: string, first: string, second: string): [string | undefined, string | undefined] {
+  const length = text.length;
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACE) return [undefined, undefined];
+  let a: string | undefined;
+  let b: string | undefined;
+  i = skipSpace(text, i + 1);
+  if (text.charCodeAt(i) === CLOSE_BRACE) return [undefined, undefined];
+  while (i < length) {
+    // a key
+    const keyEnd = stringEnd(text, i);
+    let key = text.slice(i + 1, keyEnd);
+    if (key.includes('\\')) key = JSON.parse(text.slice(i, keyEnd + 1)) as string;
+    i = skipSpace(text, keyEnd + 1) + 1; // past ':'
+    i = skipSpace(text, i);
+    const valueEnd = valueEndAt(text, i);
+    if (key === first) a = valueText(text, i, valueEnd);
+    if (key === second) b = valueText(text, i, valueEnd);
+    i = skipSpace(text, valueEnd);
+    if (text.charCodeAt(i) !== COMMA) break;
+    i = skipSpace(text, i + 1);
+  }
+  return [a, b];
+}
+
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+
+function skipSpace(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
+    i++;
+  }
+}
+
+/** The index of the closing quote of the string opening at `i`. */
+function stringEnd(text: string, i: number): number {
+  let end = text.indexOf('"', i + 1);
+  for (;;) {
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+}
+
+/** The index just past the value starting at `i`. */
+function valueEndAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === QUOTE) return stringEnd(text, i) + 1;
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const d = text.charCodeAt(j);
+      if (d === QUOTE) j = stringEnd(text, j);
+      else if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return text.length;
+  }
+  // a number, true, false or null: up to the next delimiter
+  let j = i;
+  for (;;) {
+    const d = text.charCodeAt(j);
+    if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d === 32 || d === 10 || d === 13 || d === 9 || j >= text.length) return j;
+    j++;
+  }
+}
+
+function valueText(text: string, start: number, end: number): string | undefined {
+  const c = text.charCodeAt(start);
+  if (c === QUOTE) {
+    const raw = text.slice(start + 1, end - 1);
+    return raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw;
+  }
+  const value: unknown = JSON.parse(text.slice(start, end));
+  if (value === null) return undefined;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
