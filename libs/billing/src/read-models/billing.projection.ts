@@ -167,7 +167,8 @@ const handlers = withEventData<BillingDB, BillingLedgerEvent>({
     });
     await trx.updateTable('accounts').set({ consumed_through: data.source.last }).where('organization_id', '=', data.organizationId).execute();
     const found = await account(trx, data.organizationId);
-    await addToPeriod(trx, data.organizationId, periodOf(data.consumedAt, found?.time_zone ?? 'UTC'), { usage_usd: data.usd, usage_credits: data.credits });
+    // the period of the calls it consumed (older events: of their consumption)
+    await addToPeriod(trx, data.organizationId, data.usagePeriod ?? periodOf(data.consumedAt, found?.time_zone ?? 'UTC'), { usage_usd: data.usd, usage_credits: data.credits });
   },
   async CreditsAdjusted(trx, data, event) {
     await applyDraws(trx, data.organizationId, data.draws);

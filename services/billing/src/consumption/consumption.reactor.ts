@@ -1,4 +1,4 @@
-import { ExactSum } from '@steward/billing';
+import { ExactSum, periodOf } from '@steward/billing';
 import { USAGE_STREAM_PREFIX } from '@steward/contracts';
 import { comparePositions, formatPosition, parsePosition, type GlobalPosition, type RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
@@ -14,16 +14,20 @@ export interface OrganizationUsage {
   readonly first: string;
   readonly last: string;
   readonly events: number;
+  /** The USD by billing period of the calls (the account's zone), oldest first; Σ = usd. */
+  readonly parts: ReadonlyArray<{ readonly usagePeriod: string; readonly usd: string }>;
 }
 
 interface UsageData {
   readonly organizationId?: unknown;
   readonly cost?: unknown;
   readonly delta?: unknown;
+  /** The call's time (a correction's: the corrected call's). */
+  readonly time?: unknown;
 }
 
 /** Every field of UsageRecorded / UsageCorrected data this reactor reads (and the store keeps for it). */
-const USAGE_FIELDS: ReadonlyArray<keyof UsageData> = ['organizationId', 'cost', 'delta'];
+const USAGE_FIELDS: ReadonlyArray<keyof UsageData> = ['organizationId', 'cost', 'delta', 'time'];
 
 /** The USD an event adds to what its organization consumed: a recorded call's cost, a correction's delta. */
 function usdOf(event: RecordedEvent): string | undefined {
@@ -36,9 +40,16 @@ function usdOf(event: RecordedEvent): string | undefined {
  * Groups a batch of usage events by organization, leaving out what each
  * account has consumed already (at or before its last consumed position):
  * positions only grow, so "after the last consumed" is exactly "not counted yet".
+ * Within an organization the USD is split by the billing period of each call
+ * (`timeZone`: the account's), so an invoice applies the credits of its own
+ * period's calls, however late they arrive.
  */
-export function groupUsage(events: readonly RecordedEvent[], consumedThrough: (organizationId: string) => string | undefined): OrganizationUsage[] {
-  const groups = new Map<string, { usd: ExactSum; first: GlobalPosition; last: GlobalPosition; events: number }>();
+export function groupUsage(
+  events: readonly RecordedEvent[],
+  consumedThrough: (organizationId: string) => string | undefined,
+  timeZone: (organizationId: string) => string = () => 'UTC',
+): OrganizationUsage[] {
+  const groups = new Map<string, { usd: ExactSum; first: GlobalPosition; last: GlobalPosition; events: number; parts: Map<string, ExactSum> }>();
   const throughOf = new Map<string, GlobalPosition | undefined>();
   for (const event of events) {
     const organizationId = (event.data as UsageData).organizationId;
@@ -51,7 +62,10 @@ export function groupUsage(events: readonly RecordedEvent[], consumedThrough: (o
       throughOf.set(organizationId, through);
     }
     if (through !== undefined && comparePositions(event.position, through) <= 0) continue;
-    const group = groups.get(organizationId);
+    const time = (event.data as UsageData).time;
+    // a call without a time (none is recorded so) counts in the period it is consumed in
+    const usagePeriod = periodOf(typeof time === 'string' && Number.isFinite(Date.parse(time)) ? time : event.recordedAt, timeZone(organizationId));
+    let group = groups.get(organizationId);
     if (group) {
       group.usd.add(usd);
       group.last = event.position;
@@ -59,8 +73,12 @@ export function groupUsage(events: readonly RecordedEvent[], consumedThrough: (o
     } else {
       const sum = new ExactSum();
       sum.add(usd);
-      groups.set(organizationId, { usd: sum, first: event.position, last: event.position, events: 1 });
+      group = { usd: sum, first: event.position, last: event.position, events: 1, parts: new Map() };
+      groups.set(organizationId, group);
     }
+    const part = group.parts.get(usagePeriod) ?? new ExactSum();
+    part.add(usd);
+    group.parts.set(usagePeriod, part);
   }
   return [...groups].map(([organizationId, group]) => ({
     organizationId,
@@ -68,6 +86,9 @@ export function groupUsage(events: readonly RecordedEvent[], consumedThrough: (o
     first: formatPosition(group.first),
     last: formatPosition(group.last),
     events: group.events,
+    parts: [...group.parts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([usagePeriod, sum]) => ({ usagePeriod, usd: sum.text() })),
   }));
 }
 
@@ -111,13 +132,17 @@ export function consumptionReactor(deps: ConsumptionReactorDeps): ProjectionDefi
       try {
         const organizations = [...new Set(events.map((event) => (event.data as UsageData).organizationId).filter((id): id is string => typeof id === 'string'))];
         const through = new Map<string, string | undefined>();
+        const zones = new Map<string, string>();
         for (const organizationId of organizations) {
           const loaded = await deps.accounts.load(organizationId);
           through.set(organizationId, loaded.state.exists ? loaded.state.consumedThrough : undefined);
+          // an account not open yet opens in the default zone with this very decision
+          zones.set(organizationId, loaded.state.exists ? loaded.state.timeZone : deps.runner.defaultTimeZone);
         }
-        for (const usage of groupUsage(events, (organizationId) => through.get(organizationId))) {
+        const zoneOf = (organizationId: string) => zones.get(organizationId) ?? deps.runner.defaultTimeZone;
+        for (const usage of groupUsage(events, (organizationId) => through.get(organizationId), zoneOf)) {
           // a batch of unpriced calls only moves no credit: nothing to record
-          if (usage.usd === '0') continue;
+          if (usage.parts.every((part) => part.usd === '0')) continue;
           const at = now().toISOString();
           await deps.runner.decideOn(
             usage.organizationId,
@@ -129,7 +154,7 @@ export function consumptionReactor(deps: ConsumptionReactorDeps): ProjectionDefi
               issuedAt: at,
               payload: {},
             },
-            { type: 'ConsumeCredits', usd: usage.usd, source: { first: usage.first, last: usage.last, events: usage.events } },
+            { type: 'ConsumeCredits', usd: usage.usd, source: { first: usage.first, last: usage.last, events: usage.events }, parts: usage.parts },
           );
           deps.onConsumed?.(usage);
         }
