@@ -40,7 +40,12 @@ function ofType<T extends BillingLedgerEvent['type']>(events: readonly BillingLe
   return events.filter((event): event is Extract<BillingLedgerEvent, { type: T }> => event.type === type);
 }
 
-const consume = (usd: string, first: string, last: string, events = 1): CommandBody => ({ type: 'ConsumeCredits', usd, source: { first, last, events } });
+const consume = (usd: string, first: string, last: string, events = 1, parts?: ReadonlyArray<{ usagePeriod: string; usd: string }>): CommandBody => ({
+  type: 'ConsumeCredits',
+  usd,
+  source: { first, last, events },
+  ...(parts ? { parts } : {}),
+});
 const grantCredits = (grantId: string, amount: string, extra: Partial<Extract<CommandBody, { type: 'GrantCredits' }>> = {}): CommandBody => ({
   type: 'GrantCredits',
   grantId,
@@ -300,7 +305,7 @@ describe('billing account: the credit ledger', () => {
   });
 
   it('records a batch per billing period of its calls, oldest first, each drawing on what the ones before left', () => {
-    const body: CommandBody = { ...consume('60', '3/0', '3/9', 10), parts: [{ usagePeriod: '2026-03', usd: '35' }, { usagePeriod: '2026-01', usd: '25' }, { usagePeriod: '2026-02', usd: '0' }] };
+    const body = consume('60', '3/0', '3/9', 10, [{ usagePeriod: '2026-03', usd: '35' }, { usagePeriod: '2026-01', usd: '25' }, { usagePeriod: '2026-02', usd: '0' }]);
     spec
       .given(opened)
       .when(command('2026-03-02T00:00:00.000Z', body))
@@ -319,7 +324,7 @@ describe('billing account: the credit ledger', () => {
   });
 
   it('refuses parts that do not add up to the batch', () => {
-    expect(() => spec.given(opened).when(command('2026-03-02T00:00:00.000Z', { ...consume('10', '3/0', '3/0'), parts: [{ usagePeriod: '2026-03', usd: '9.99' }] })).events()).toThrow(/add up to 9.99, not 10/);
+    expect(() => spec.given(opened).when(command('2026-03-02T00:00:00.000Z', consume('10', '3/0', '3/0', 1, [{ usagePeriod: '2026-03', usd: '9.99' }]))).events()).toThrow(/add up to 9.99, not 10/);
   });
 
   it('takes usage past every grant into the overdraft: the balance goes negative, never stays positive (OpenMeter #4846)', () => {

@@ -209,7 +209,7 @@ describe('billing consumption reactor (event store, projection host)', () => {
     // the reactor reads usage narrowly (three fields of the data, no metadata), and the sums above still hold; the billing read model reads whole events
     const usageReads = subscribed.filter((options) => options.filter?.eventTypes?.includes('UsageRecorded') && !options.filter.eventTypes.includes('CreditsConsumed'));
     expect(usageReads.length).toBeGreaterThanOrEqual(2);
-    expect(usageReads.every((options) => options.withoutMetadata === true && options.dataFields?.join() === 'organizationId,cost,delta')).toBe(true);
+    expect(usageReads.every((options) => options.withoutMetadata === true && options.dataFields?.join() === 'organizationId,cost,delta,time')).toBe(true);
     expect(subscribed.filter((options) => options.filter?.eventTypes?.includes('CreditsConsumed')).every((options) => options.withoutMetadata === undefined && options.dataFields === undefined)).toBe(true);
   });
 });
