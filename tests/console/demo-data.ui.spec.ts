@@ -99,7 +99,10 @@ describe('the console on the demo data', () => {
     await expectAbsent(page, [BILLING.noInvoices, BILLING.noLedger]);
     // what the screen lists is what the API has
     const api = await harness.api(harness.stack.ownerToken).GET('/v1/organizations/{orgId}/billing/invoices', { params: { path: { orgId: demo.organizationId }, query: { pageSize: 100 } } });
-    for (const invoice of api.data!.items.filter((item) => item.number !== null)) await visible(invoices.filter({ hasText: invoice.number! }));
+    const items = api.data!.items;
+    console.log(`demo invoices: ${items.map((item) => `${item.period} ${item.status} ${item.number ?? ''} subtotal ${item.subtotalUsd} credits ${item.creditsAppliedUsd} due ${item.totalDueUsd} USD`).join('; ')}`);
+    for (const invoice of items.filter((item) => item.number !== null)) await visible(invoices.filter({ hasText: invoice.number! }));
+    await page.getByRole('heading', { name: BILLING.invoices, exact: true }).scrollIntoViewIfNeeded();
     await done(page, 'billing');
   });
 
@@ -127,7 +130,8 @@ describe('the console on the demo data', () => {
   it('Usage Analytics: costs, the six models and the budget alerts', async () => {
     const page = await open(workspace('chargeback'), USAGE_ANALYTICS.title);
     await visible(page.getByTestId('total-cost'));
-    await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-testid="total-cost-value"]')?.textContent ?? ''));
+    // a cost, not $0.00
+    await visible(page.getByTestId('total-cost-value').filter({ hasText: /[1-9]/ }));
     for (const model of ['gpt-4.1-mini', 'claude-sonnet-4-5-20250929', 'mistral-large-latest']) await visible(page.getByText(model, { exact: true }));
     await expectAbsent(page, [BUDGET_ALERTS.empty]);
     await done(page, 'chargeback');
