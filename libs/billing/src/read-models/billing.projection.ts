@@ -162,7 +162,9 @@ const handlers = withEventData<BillingDB, BillingLedgerEvent>({
       at: data.consumedAt,
       credits: negate(data.credits),
       usd: data.usd,
-      description: `Usage: ${data.source.events} event${data.source.events === 1 ? '' : 's'} at ${data.creditsPerUsd} credits per USD`,
+      description: data.usagePeriod
+        ? `Usage of ${data.usagePeriod} (a batch of ${data.source.events} event${data.source.events === 1 ? '' : 's'}) at ${data.creditsPerUsd} credits per USD`
+        : `Usage: ${data.source.events} event${data.source.events === 1 ? '' : 's'} at ${data.creditsPerUsd} credits per USD`,
       details: { source: data.source, creditsPerUsd: data.creditsPerUsd, draws: data.draws, overdraft: data.overdraft },
     });
     await trx.updateTable('accounts').set({ consumed_through: data.source.last }).where('organization_id', '=', data.organizationId).execute();
