@@ -80,14 +80,8 @@ export async function loadDemo(options: DemoLoadOptions): Promise<DemoLoadResult
     ),
   );
 
-  const invoices = await api.get<{ total: number }>(`/v1/organizations/${organization.organizationId}/billing/invoices`);
-  if (invoices.total === 0) {
-    notice(
-      'invoices: none — the billing account opened with the organization, so no billing period of it has ended yet; ' +
-        'the close job issues the first invoice after this month ends (plus the grace days). Closing now (POST /v1/ops/billing/close-periods) ' +
-        'has nothing to close, and the API does not backdate an account (README: Demo data).',
-    );
-  }
+  const history = Object.values(usage).flat();
+  await invoices(api, organization, history, options.catchUpTimeoutMs ?? 100_000, notice, log);
   // the spend reactor reads the usage after chargeback does: the alerts screen is not empty when the loader ends
   await eventually(
     'the budget alerts of Production',
@@ -149,6 +143,104 @@ async function billing(api: DemoApi, organizationId: string, log: (line: string)
   await api.post(`${base}/credits`, { credits: '20000', kind: 'promotional', reason: 'Pilot welcome credits' }, 'steward-demo:credits:promotional');
   const purchase = await api.call<{ url?: string }>('POST', `${base}/credits`, { body: { credits: '50000', kind: 'purchase', reason: 'Prepaid credits, PO 4711' }, idempotencyKey: 'steward-demo:credits:purchase' });
   if (purchase.status === 202) log(`the purchase of credits waits for a checkout: ${purchase.body.url}`);
+}
+
+/** `YYYY-MM` of an instant in a time zone. */
+export function periodIn(instant: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date(instant));
+  return `${parts.find((part) => part.type === 'year')!.value}-${parts.find((part) => part.type === 'month')!.value}`;
+}
+
+/** The periods from `first` up to (not including) `until`, `YYYY-MM`. */
+export function periodsBetween(first: string, until: string): string[] {
+  const periods: string[] = [];
+  let [year, month] = first.split('-').map(Number) as [number, number];
+  for (let period = first; period < until; ) {
+    periods.push(period);
+    month += 1;
+    if (month > 12) [year, month] = [year + 1, 1];
+    period = `${year}-${String(month).padStart(2, '0')}`;
+  }
+  return periods;
+}
+
+/** Exact sum of decimal texts (USD), as a scaled integer: the ledger and chargeback compared without floats. */
+export function scaledSum(values: ReadonlyArray<string | null | undefined>, scale = 30): bigint {
+  let sum = 0n;
+  for (const value of values) {
+    if (!value) continue;
+    const negative = value.startsWith('-');
+    const [whole, fraction = ''] = (negative ? value.slice(1) : value).split('.');
+    const units = BigInt(whole || '0') * 10n ** BigInt(scale) + BigInt((fraction + '0'.repeat(scale)).slice(0, scale) || '0');
+    sum += negative ? -units : units;
+  }
+  return sum;
+}
+
+type DemoInvoice = { id: string; period: string; status: 'draft' | 'issued' | 'paid' | 'void'; number: string | null; totalDueUsd: string; graceEndsAt: string };
+
+/**
+ * Invoices of the history's ended billing periods, made by the real close cycle: every call was consumed
+ * in the credit ledger against its own period (the consumption reactor records the calls' billing period),
+ * the periods before the account opened are invoiced without a plan fee, and a platform administrator
+ * runs the close job now (`POST /v1/ops/billing/close-periods`) rather than waiting for its schedule. A
+ * period still in its grace days stays a draft. Then the oldest issued invoice is paid (the manual
+ * provider), the others stay open.
+ */
+async function invoices(api: DemoApi, organization: DemoOrganization, history: ReadonlyArray<{ time?: string | Date | undefined }>, timeoutMs: number, notice: (line: string) => void, log: (line: string) => void): Promise<void> {
+  const base = `/v1/organizations/${organization.organizationId}/billing`;
+  const cards = await api.get<{ settings: { timeZone: string } }>(base);
+  const timeZone = cards.settings.timeZone;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const event of history) {
+    const time = Date.parse(String(event.time));
+    if (time < first) first = time;
+    if (time > last) last = time;
+  }
+  if (!Number.isFinite(first)) return;
+  const expected = periodsBetween(periodIn(first, timeZone), periodIn(Date.now(), timeZone));
+  if (expected.length === 0) return;
+  // the ledger has consumed every call the chargeback shows (the invoice applies the credits its calls drew)
+  await eventually(
+    'the credit ledger to consume the demo usage',
+    async () => {
+      const ledger = await api.all<{ kind: string; usd: string | null }>(`${base}/ledger`);
+      const consumed = scaledSum(ledger.filter((entry) => entry.kind === 'consumption').map((entry) => entry.usd));
+      const summaries = await Promise.all(
+        DEMO_WORKSPACES.map((workspace) => api.get<{ totalCost: string }>(usageQuery('summary', organization.workspaces[workspace.key], new Date(last)))),
+      );
+      return consumed === scaledSum(summaries.map((summary) => summary.totalCost)) ? true : undefined;
+    },
+    timeoutMs,
+  );
+  const list = async () => (await api.all<DemoInvoice>(`${base}/invoices`)).filter((invoice) => expected.includes(invoice.period));
+  const settled = (found: readonly DemoInvoice[]) =>
+    expected.every((period) => {
+      const invoice = found.find((candidate) => candidate.period === period);
+      return invoice !== undefined && (invoice.status !== 'draft' || Date.parse(invoice.graceEndsAt) > Date.now());
+    });
+  let found = await list();
+  if (!settled(found)) {
+    const run = await api.call<{ id: string }>('POST', '/v1/ops/billing/close-periods', { body: {}, idempotencyKey: `steward-demo:close-periods:${Date.now()}`, accept: [403] });
+    if (run.status === 403) {
+      notice('invoices: the owner is not a platform administrator, so the close cycle was not run now; its schedule (BILLING_CLOSE_EVERY_MS) issues them');
+      return;
+    }
+    found = await eventually('the invoices of the ended billing periods', async () => {
+      const now = await list();
+      return settled(now) ? now : undefined;
+    }, timeoutMs);
+    log(`invoiced ${expected.join(', ')}: ${found.map((invoice) => `${invoice.period} ${invoice.status}${invoice.number ? ` ${invoice.number}` : ''} due ${invoice.totalDueUsd} USD`).join('; ')}`);
+  }
+  const oldest = [...found].sort((a, b) => a.period.localeCompare(b.period)).find((invoice) => invoice.status === 'issued' || invoice.status === 'paid');
+  if (oldest?.status === 'issued') {
+    await api.call('POST', `${base}/invoices/${oldest.id}/payments`, {
+      body: { amountUsd: oldest.totalDueUsd, reference: `Bank transfer ${oldest.number}` },
+      idempotencyKey: `steward-demo:invoice-payment:${oldest.period}`,
+    });
+    log(`recorded the payment of ${oldest.number} (${oldest.totalDueUsd} USD)`);
+  }
 }
 
 async function runtimes(api: DemoApi, workspaceId: string, log: (line: string) => void): Promise<void> {

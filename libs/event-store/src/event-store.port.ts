@@ -197,6 +197,12 @@ export interface SumAllOptions {
   readonly groupBy: string;
   /** Per event type folded, the top-level data field added up. */
   readonly sum: Readonly<Record<string, string>>;
+  /**
+   * A top-level data field holding an instant (ISO-8601 text): each group also keeps the earliest and the
+   * latest of its events' instants, and how many had none that parses. A caller that splits sums by time
+   * (a billing period) sees whether a group lies within one span, and reads it event by event when not.
+   */
+  readonly span?: string;
 }
 
 /** One group of a fold. */
@@ -210,6 +216,10 @@ export interface SumGroup {
   readonly last: GlobalPosition;
   /** Events folded into the group. */
   readonly count: number;
+  /** With `span`: the earliest and latest instant (epoch ms) of its events that have one, and how many had none. */
+  readonly earliest?: number;
+  readonly latest?: number;
+  readonly unspanned?: number;
 }
 
 export interface SumAllPage {
@@ -245,10 +255,13 @@ const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
  * holds a position (only each group's first and last are kept).
  */
 export class SumAccumulator<P> {
-  private readonly groups = new Map<string, { units: bigint; scale: number; first: P; last: P; count: number }>();
+  private readonly groups = new Map<string, { units: bigint; scale: number; first: P; last: P; count: number; earliest: number; latest: number; unspanned: number }>();
+
+  /** `spanned`: the groups keep the earliest and latest instant of the `span` field (see SumAllOptions). */
+  constructor(private readonly spanned = false) {}
 
   /** Adds the data field texts of one event (see SumAllOptions): false when it is not folded. */
-  add(key: string | undefined, value: string | undefined, position: P): boolean {
+  add(key: string | undefined, value: string | undefined, position: P, instant?: string): boolean {
     if (key === undefined || value === undefined || !PLAIN_DECIMAL.test(value)) return false;
     const negative = value.charCodeAt(0) === 45;
     const body = negative ? value.slice(1) : value;
@@ -256,10 +269,17 @@ export class SumAccumulator<P> {
     const scale = dot === -1 ? 0 : body.length - dot - 1;
     let units = BigInt(dot === -1 ? body : body.slice(0, dot) + body.slice(dot + 1));
     if (negative) units = -units;
+    const ms = this.spanned && instant !== undefined ? Date.parse(instant) : Number.NaN;
     const group = this.groups.get(key);
     if (!group) {
-      this.groups.set(key, { units, scale, first: position, last: position, count: 1 });
+      const known = !Number.isNaN(ms);
+      this.groups.set(key, { units, scale, first: position, last: position, count: 1, earliest: known ? ms : Infinity, latest: known ? ms : -Infinity, unspanned: known ? 0 : 1 });
       return true;
+    }
+    if (Number.isNaN(ms)) group.unspanned += 1;
+    else {
+      if (ms < group.earliest) group.earliest = ms;
+      if (ms > group.latest) group.latest = ms;
     }
     if (scale > group.scale) {
       group.units *= 10n ** BigInt(scale - group.scale);
@@ -273,23 +293,33 @@ export class SumAccumulator<P> {
 
   /** The groups, in order of their first value. */
   groupsWith(position: (held: P) => GlobalPosition): SumGroup[] {
-    return [...this.groups].map(([key, group]) => ({ key, sum: decimalText(group.units, group.scale), first: position(group.first), last: position(group.last), count: group.count }));
+    return [...this.groups].map(([key, group]) => ({
+      key,
+      sum: decimalText(group.units, group.scale),
+      first: position(group.first),
+      last: position(group.last),
+      count: group.count,
+      ...(this.spanned
+        ? { ...(group.unspanned < group.count ? { earliest: group.earliest, latest: group.latest } : {}), unspanned: group.unspanned }
+        : {}),
+    }));
   }
 }
 
-/** The group and sum field texts of a parsed event's data (undefined where it has none). */
-export function sumFields(type: string, data: unknown, options: Pick<SumAllOptions, 'groupBy' | 'sum'>): [string | undefined, string | undefined] {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [undefined, undefined];
-  return [fieldText((data as Record<string, unknown>)[options.groupBy]), fieldText((data as Record<string, unknown>)[options.sum[type]!])];
+/** The group, sum and span field texts of a parsed event's data (undefined where it has none). */
+export function sumFields(type: string, data: unknown, options: Pick<SumAllOptions, 'groupBy' | 'sum' | 'span'>): [string | undefined, string | undefined, string | undefined] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [undefined, undefined, undefined];
+  const fields = data as Record<string, unknown>;
+  return [fieldText(fields[options.groupBy]), fieldText(fields[options.sum[type]!]), options.span === undefined ? undefined : fieldText(fields[options.span])];
 }
 
 /** The fold `sumAll` defines, in memory (events in global order). */
-export function foldSums(events: readonly RecordedEvent[], options: Pick<SumAllOptions, 'groupBy' | 'sum'>): SumGroup[] {
-  const sums = new SumAccumulator<GlobalPosition>();
+export function foldSums(events: readonly RecordedEvent[], options: Pick<SumAllOptions, 'groupBy' | 'sum' | 'span'>): SumGroup[] {
+  const sums = new SumAccumulator<GlobalPosition>(options.span !== undefined);
   for (const event of events) {
     if (!Object.hasOwn(options.sum, event.type)) continue;
-    const [key, value] = sumFields(event.type, event.data, options);
-    sums.add(key, value, event.position);
+    const [key, value, instant] = sumFields(event.type, event.data, options);
+    sums.add(key, value, event.position, instant);
   }
   return sums.groupsWith((position) => position);
 }
@@ -301,12 +331,12 @@ export function sumReadOptions(options: SumAllOptions): ReadAllOptions {
     ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
     ...(options.filter ? { filter: options.filter } : {}),
     withoutMetadata: true,
-    dataFields: [...new Set([options.groupBy, ...Object.values(options.sum)])],
+    dataFields: [...new Set([options.groupBy, ...Object.values(options.sum), ...(options.span === undefined ? [] : [options.span])])],
   };
 }
 
 /** A subscription's batches folded as `sumAll` folds a page (adapters that cannot fold where the events are). */
-export function foldedSubscription(subscription: Subscription, options: Pick<SumAllOptions, 'groupBy' | 'sum'>): SumSubscription {
+export function foldedSubscription(subscription: Subscription, options: Pick<SumAllOptions, 'groupBy' | 'sum' | 'span'>): SumSubscription {
   return {
     close: () => subscription.close(),
     async *[Symbol.asyncIterator]() {

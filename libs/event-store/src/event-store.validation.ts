@@ -192,6 +192,7 @@ export function validateSumAll(options: SumAllOptions): void {
   for (const [type, field] of Object.entries(sum)) {
     if (type.length === 0 || typeof field !== 'string' || field.length === 0) throw invalid('sum must map event types to non-empty field names', { type });
   }
+  if (options.span !== undefined && (typeof options.span !== 'string' || options.span.length === 0)) throw invalid('span must be a non-empty field name');
 }
 
 /** JSON-safe text of a revision for error details: `no_stream`, `stream_exists`, `any` or the number as a string. */

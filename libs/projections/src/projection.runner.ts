@@ -316,6 +316,7 @@ export class ProjectionRunner {
             maxCount: projection.fold.maxCount ?? batchSize,
             groupBy: projection.fold.groupBy,
             sum: projection.fold.sum,
+            ...(projection.fold.span === undefined ? {} : { span: projection.fold.span }),
             ...(filter ? { filter } : {}),
           })
         : store.subscribeToAll({

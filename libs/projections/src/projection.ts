@@ -44,6 +44,8 @@ export interface ProjectionFold {
   readonly groupBy: string;
   /** Per event type, the data field added up. */
   readonly sum: Readonly<Record<string, string>>;
+  /** A data field holding an instant: each group also has its earliest and latest (see the store's sumAll). */
+  readonly span?: string;
   /** Events folded per batch at most. Default: the runner's batch size. */
   readonly maxCount?: number;
 }

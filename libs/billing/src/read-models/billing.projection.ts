@@ -162,12 +162,15 @@ const handlers = withEventData<BillingDB, BillingLedgerEvent>({
       at: data.consumedAt,
       credits: negate(data.credits),
       usd: data.usd,
-      description: `Usage: ${data.source.events} event${data.source.events === 1 ? '' : 's'} at ${data.creditsPerUsd} credits per USD`,
+      description: data.usagePeriod
+        ? `Usage of ${data.usagePeriod} (a batch of ${data.source.events} event${data.source.events === 1 ? '' : 's'}) at ${data.creditsPerUsd} credits per USD`
+        : `Usage: ${data.source.events} event${data.source.events === 1 ? '' : 's'} at ${data.creditsPerUsd} credits per USD`,
       details: { source: data.source, creditsPerUsd: data.creditsPerUsd, draws: data.draws, overdraft: data.overdraft },
     });
     await trx.updateTable('accounts').set({ consumed_through: data.source.last }).where('organization_id', '=', data.organizationId).execute();
     const found = await account(trx, data.organizationId);
-    await addToPeriod(trx, data.organizationId, periodOf(data.consumedAt, found?.time_zone ?? 'UTC'), { usage_usd: data.usd, usage_credits: data.credits });
+    // the period of the calls it consumed (older events: of their consumption)
+    await addToPeriod(trx, data.organizationId, data.usagePeriod ?? periodOf(data.consumedAt, found?.time_zone ?? 'UTC'), { usage_usd: data.usd, usage_credits: data.credits });
   },
   async CreditsAdjusted(trx, data, event) {
     await applyDraws(trx, data.organizationId, data.draws);

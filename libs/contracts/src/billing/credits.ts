@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EventRegistry, defineEvent, type DefinedEvent } from '../registry';
 import { IsoTimeSchema, TeamIdSchema } from '../team/team-fields';
 import { BILLING_ACCOUNT_EVENTS } from './account';
-import { ActorIdSchema, AmountSchema, GrantIdSchema, LedgerReasonSchema, PositiveAmountSchema, SignedAmountSchema } from './billing-fields';
+import { ActorIdSchema, AmountSchema, BillingPeriodSchema, GrantIdSchema, LedgerReasonSchema, PositiveAmountSchema, SignedAmountSchema } from './billing-fields';
 
 /*
  * The credit ledger, version 1, append-only, in the account stream. Nothing
@@ -78,6 +78,11 @@ export const CreditsConsumed = defineEvent({
       /** Credits taken beyond every grant (negative: overdraft paid back by a refund). */
       overdraft: SignedAmountSchema,
       consumedAt: IsoTimeSchema,
+      /**
+       * The billing period (account's zone) of the calls it consumes: invoices apply its credits to that
+       * period's invoice. Absent on events recorded before it existed: the period of `consumedAt`.
+       */
+      usagePeriod: BillingPeriodSchema.optional(),
     })
     .strict(),
 });

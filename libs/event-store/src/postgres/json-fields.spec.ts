@@ -1,10 +1,11 @@
 import { sumFields } from '../event-store.port';
-import { scanTwoFields } from './json-fields';
+import { scanFields } from './json-fields';
 
 /** What the fold reads after JSON.parse: the reference the scanner must match on every document. */
-const reference = (text: string): [string | undefined, string | undefined] => sumFields('T', JSON.parse(text), { groupBy: 'organizationId', sum: { T: 'cost' } });
+const reference = (text: string) => sumFields('T', JSON.parse(text), { groupBy: 'organizationId', sum: { T: 'cost' }, span: 'time' });
+const twoOf = (text: string) => sumFields('T', JSON.parse(text), { groupBy: 'organizationId', sum: { T: 'cost' } });
 
-describe('scanTwoFields: two top-level fields of a JSON object text, as JSON.parse then sumFields reads them', () => {
+describe('scanFields: top-level fields of a JSON object text, as JSON.parse then sumFields reads them', () => {
   it.each([
     ['a usage document', JSON.stringify({ organizationId: 'org_1', workspaceId: 'ws', cost: '0.0061', pricing: { unitPrices: { input: '0.1', cost: 'nested' } }, via: 'http' })],
     ['fields after nested objects and arrays', '{"a":{"cost":"x","b":[1,{"organizationId":"no"}]},"list":[[],{}],"organizationId":"o","cost":"1.5"}'],
@@ -25,7 +26,11 @@ describe('scanTwoFields: two top-level fields of a JSON object text, as JSON.par
     ['null', 'null'],
     ['a string ending in an escaped backslash before a field', '{"a":"x\\\\","organizationId":"o","cost":"7"}'],
     ['a key that is a prefix', '{"organizationIdX":"no","costs":"9","organizationId":"o","cost":"1"}'],
+    ['a span field', '{"time":"2026-03-01T00:00:00.000Z","organizationId":"o","cost":"1","pricing":{"time":"nested"}}'],
+    ['a span field that is no text', '{"organizationId":"o","cost":"1","time":1700000000000}'],
   ])('%s', (_title, text) => {
-    expect(scanTwoFields(text, 'organizationId', 'cost')).toEqual(reference(text));
+    expect(scanFields(text, 'organizationId', 'cost', 'time')).toEqual(reference(text));
+    // without a third name, the third is never read
+    expect(scanFields(text, 'organizationId', 'cost')).toEqual(twoOf(text));
   });
 });

@@ -1,20 +1,21 @@
 /**
- * Two top-level fields of a JSON object text, read without parsing the rest into objects: the client-side
- * fold (sumAll) reads a group and a sum field of every usage event, and building each whole document
- * (JSON.parse) was most of its cost. The text is valid JSON (the json column checked it on the way in), so
- * the scanner only finds its way: strings are jumped over, nested values skipped by depth. The fields come
- * back as `sumFields` gives them after JSON.parse: a string's value, other values as String() / JSON text,
- * undefined for a missing field or null; a document that is no object has neither. The last of duplicate
- * keys wins, as in JSON.parse.
+ * Up to three top-level fields of a JSON object text, read without parsing the rest into objects: the
+ * client-side fold (sumAll) reads a group, a sum and maybe a span field of every usage event, and building
+ * each whole document (JSON.parse) was most of its cost. The text is valid JSON (the json column checked it
+ * on the way in), so the scanner only finds its way: strings are jumped over, nested values skipped by depth.
+ * The fields come back as `sumFields` gives them after JSON.parse: a string's value, other values as
+ * String() / JSON text, undefined for a missing field or null (and for a name not asked: `third` undefined);
+ * a document that is no object has none. The last of duplicate keys wins, as in JSON.parse.
  */
-export function scanTwoFields(text: string, first: string, second: string): [string | undefined, string | undefined] {
+export function scanFields(text: string, first: string, second: string, third?: string): [string | undefined, string | undefined, string | undefined] {
   const length = text.length;
   let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return [undefined, undefined];
+  if (text.charCodeAt(i) !== OPEN_BRACE) return [undefined, undefined, undefined];
   let a: string | undefined;
   let b: string | undefined;
+  let c: string | undefined;
   i = skipSpace(text, i + 1);
-  if (text.charCodeAt(i) === CLOSE_BRACE) return [undefined, undefined];
+  if (text.charCodeAt(i) === CLOSE_BRACE) return [undefined, undefined, undefined];
   while (i < length) {
     // a key
     const keyEnd = stringEnd(text, i);
@@ -25,11 +26,12 @@ export function scanTwoFields(text: string, first: string, second: string): [str
     const valueEnd = valueEndAt(text, i);
     if (key === first) a = valueText(text, i, valueEnd);
     if (key === second) b = valueText(text, i, valueEnd);
+    if (third !== undefined && key === third) c = valueText(text, i, valueEnd);
     i = skipSpace(text, valueEnd);
     if (text.charCodeAt(i) !== COMMA) break;
     i = skipSpace(text, i + 1);
   }
-  return [a, b];
+  return [a, b, c];
 }
 
 const OPEN_BRACE = 123;

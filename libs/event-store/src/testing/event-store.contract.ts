@@ -620,6 +620,38 @@ export function describeEventStoreContract(
         await expect(store.sumAll({ ...SUM, maxCount: 0 })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
       });
 
+      it('keeps each group\'s earliest and latest instant of a span field, and counts the events without one', async () => {
+        const id = stream('sum-span');
+        const at = (organizationId: string, cost: string, time: unknown) => contractEvent('Used', { organizationId, cost, time });
+        await store.append(
+          id,
+          [
+            at('o-1', '1', '2026-03-31T23:59:59.999Z'),
+            at('o-2', '2', '2026-01-05T00:00:00.000Z'),
+            at('o-1', '1', '2026-02-28T10:00:00+05:30'),
+            at('o-1', '1', '2026-04-01T00:00:00.000Z'),
+            at('o-2', '2', 'not a time'),
+            at('o-3', '3', undefined),
+            corrected('o-1', '-1'),
+          ],
+          { expectedRevision: 'no_stream' },
+        );
+        await readVisible(store, mine(), 7);
+        const page = await store.sumAll({ ...SUM, span: 'time', filter: mine() });
+        expect(page.groups.map((group) => [group.key, group.sum, group.count, group.earliest, group.latest, group.unspanned])).toEqual([
+          ['o-1', '2', 4, Date.parse('2026-02-28T04:30:00.000Z'), Date.parse('2026-04-01T00:00:00.000Z'), 1],
+          ['o-2', '4', 2, Date.parse('2026-01-05T00:00:00.000Z'), Date.parse('2026-01-05T00:00:00.000Z'), 1],
+          ['o-3', '3', 1, undefined, undefined, 1],
+        ]);
+        // exactly the in-memory fold of what readAll reads
+        const read = await store.readAll({ filter: mine() });
+        expect(page.groups).toEqual(foldSums(read.events, { ...SUM, span: 'time' }));
+        // without span, no span figures
+        const plain = await store.sumAll({ ...SUM, filter: mine() });
+        expect(plain.groups.every((group) => !('earliest' in group) && !('unspanned' in group))).toBe(true);
+        await expect(store.sumAll({ ...SUM, span: '' })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+      });
+
       it('subscribes to sums: catches up, then folds what is appended after, batch by batch', async () => {
         const id = stream('sum-live');
         await store.append(id, [used('o-1', '0.25'), used('o-2', '1'), used('o-1', '0.5')], { expectedRevision: 'no_stream' });

@@ -40,7 +40,12 @@ function ofType<T extends BillingLedgerEvent['type']>(events: readonly BillingLe
   return events.filter((event): event is Extract<BillingLedgerEvent, { type: T }> => event.type === type);
 }
 
-const consume = (usd: string, first: string, last: string, events = 1): CommandBody => ({ type: 'ConsumeCredits', usd, source: { first, last, events } });
+const consume = (usd: string, first: string, last: string, events = 1, parts?: ReadonlyArray<{ usagePeriod: string; usd: string }>): CommandBody => ({
+  type: 'ConsumeCredits',
+  usd,
+  source: { first, last, events },
+  ...(parts ? { parts } : {}),
+});
 const grantCredits = (grantId: string, amount: string, extra: Partial<Extract<CommandBody, { type: 'GrantCredits' }>> = {}): CommandBody => ({
   type: 'GrantCredits',
   grantId,
@@ -297,6 +302,29 @@ describe('billing account: the credit ledger', () => {
     spec.given(given).when(command('2026-03-01T02:00:00.000Z', consume('1', '7/1', '7/9', 3))).thenNothingHappened();
     spec.given(given).when(command('2026-03-01T02:00:00.000Z', consume('1', '7/9', '7/9'))).thenNothingHappened();
     spec.given(given).when(command('2026-03-01T02:00:00.000Z', consume('1', '7/10', '8/0'))).then((events) => expect(events.map((event) => event.type)).toEqual(['CreditsConsumed']));
+  });
+
+  it('records a batch per billing period of its calls, oldest first, each drawing on what the ones before left', () => {
+    const body = consume('60', '3/0', '3/9', 10, [{ usagePeriod: '2026-03', usd: '35' }, { usagePeriod: '2026-01', usd: '25' }, { usagePeriod: '2026-02', usd: '0' }]);
+    spec
+      .given(opened)
+      .when(command('2026-03-02T00:00:00.000Z', body))
+      .then((events) => {
+        const consumed = ofType(events, 'CreditsConsumed').map((event) => event.data);
+        // the empty part records nothing; January's calls draw first
+        expect(consumed.map((data) => [data.usagePeriod, data.usd, data.credits, data.draws, data.overdraft, data.source])).toEqual([
+          ['2026-01', '25', '2500', [{ grantId: 'plan:2026-03', credits: '2500' }], '0', { first: '3/0', last: '3/9', events: 10 }],
+          ['2026-03', '35', '3500', [{ grantId: 'plan:2026-03', credits: '2500' }], '1000', { first: '3/0', last: '3/9', events: 10 }],
+        ]);
+      });
+    const after = spec.given([...opened, ...spec.given(opened).when(command('2026-03-02T00:00:00.000Z', body)).events()]);
+    expect(accountBalance(open(after.state))).toBe('-1000');
+    // the same batch again (a retry after the append): nothing twice
+    after.when(command('2026-03-02T00:01:00.000Z', body)).thenNothingHappened();
+  });
+
+  it('refuses parts that do not add up to the batch', () => {
+    expect(() => spec.given(opened).when(command('2026-03-02T00:00:00.000Z', consume('10', '3/0', '3/0', 1, [{ usagePeriod: '2026-03', usd: '9.99' }]))).events()).toThrow(/add up to 9.99, not 10/);
   });
 
   it('takes usage past every grant into the overdraft: the balance goes negative, never stays positive (OpenMeter #4846)', () => {

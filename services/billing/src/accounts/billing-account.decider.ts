@@ -59,7 +59,16 @@ export type AccountCommand = { readonly context: DecisionContext } & (
       readonly overdraftLimit?: string | null | undefined;
       readonly lowBalanceThresholds?: readonly string[] | undefined;
     }
-  | { readonly type: 'ConsumeCredits'; readonly usd: string; readonly source: { readonly first: string; readonly last: string; readonly events: number } }
+  | {
+      readonly type: 'ConsumeCredits';
+      readonly usd: string;
+      readonly source: { readonly first: string; readonly last: string; readonly events: number };
+      /**
+       * The batch's USD by the billing period of its calls (in the account's zone; Σ = usd): one CreditsConsumed
+       * per part, oldest period first, each naming its `usagePeriod`. Absent: one CreditsConsumed without it.
+       */
+      readonly parts?: ReadonlyArray<{ readonly usagePeriod: string; readonly usd: string }> | undefined;
+    }
 );
 
 /** Default priority of a grant by kind: promotional and plan credits are spent before purchased ones. */
@@ -538,21 +547,31 @@ function decideCommand(decision: Decision, command: AccountCommand): void {
       // the idempotency key: a batch at or before the last one consumed was counted already
       if (account.consumedThrough !== undefined && !positionAfter(command.source.first, account.consumedThrough)) return;
       const plan = planOrDefault(context.catalogue, account.planId);
-      const credits = amountText(new BillingDecimal(command.usd).times(plan.creditsPerUsd));
-      const debit = planDebit(account, credits, Date.parse(context.at));
-      decision.emit({
-        type: 'CreditsConsumed',
-        data: {
-          organizationId,
-          source: { ...command.source },
-          usd: amountText(command.usd),
-          creditsPerUsd: plan.creditsPerUsd,
-          credits,
-          draws: debit.draws,
-          overdraft: debit.overdraft,
-          consumedAt: context.at,
-        },
-      });
+      const parts = command.parts ? [...command.parts].sort((a, b) => a.usagePeriod.localeCompare(b.usagePeriod)) : [{ usagePeriod: undefined, usd: command.usd }];
+      if (command.parts) {
+        const sum = command.parts.reduce((total, part) => total.plus(part.usd), new BillingDecimal(0));
+        if (!sum.eq(command.usd)) throw new Error(`the parts of a consumption add up to ${amountText(sum)}, not ${amountText(command.usd)}`);
+      }
+      for (const part of parts) {
+        if (command.parts && new BillingDecimal(part.usd).isZero()) continue;
+        const credits = amountText(new BillingDecimal(part.usd).times(plan.creditsPerUsd));
+        // each part draws on what the parts before it left
+        const debit = planDebit(decision.account, credits, Date.parse(context.at));
+        decision.emit({
+          type: 'CreditsConsumed',
+          data: {
+            organizationId,
+            source: { ...command.source },
+            usd: amountText(part.usd),
+            creditsPerUsd: plan.creditsPerUsd,
+            credits,
+            draws: debit.draws,
+            overdraft: debit.overdraft,
+            consumedAt: context.at,
+            ...(part.usagePeriod === undefined ? {} : { usagePeriod: part.usagePeriod }),
+          },
+        });
+      }
       return;
     }
     default: {

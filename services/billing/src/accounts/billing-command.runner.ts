@@ -39,6 +39,11 @@ export type InternalAccountCommand = AccountCommand extends infer C ? (C extends
 export class BillingCommandRunner {
   private readonly commands: CommandRunner<BillingErrorCode>;
 
+  /** The time zone an account opened now gets. */
+  get defaultTimeZone(): string {
+    return this.options.defaultTimeZone;
+  }
+
   constructor(private readonly options: BillingCommandRunnerOptions) {
     this.commands = new CommandRunner({
       store: options.store,

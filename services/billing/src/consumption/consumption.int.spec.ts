@@ -64,9 +64,8 @@ describe('billing consumption reactor (event store, projection host)', () => {
     return host;
   }
 
-  async function record(organizationId: string, workspaceId: string, n: number, cost: string): Promise<void> {
+  async function record(organizationId: string, workspaceId: string, n: number, cost: string, time = new Date(Date.UTC(2026, 2, 1 + (n % 3), 12)).toISOString()): Promise<void> {
     const usageId = `call-${n}`;
-    const time = new Date(Date.UTC(2026, 2, 1 + (n % 3), 12)).toISOString();
     const eventId = usageEventIdFor(workspaceId, 'sdk', usageId);
     const data: UsageRecordedData = {
       organizationId,
@@ -221,10 +220,36 @@ describe('billing consumption reactor (event store, projection host)', () => {
     // the reactor never reads usage events: the store adds them up per organization; the billing read model reads whole events
     expect(subscribed.filter((options) => options.filter?.eventTypes?.includes('UsageRecorded'))).toEqual([]);
     expect(summed.length).toBeGreaterThanOrEqual(2);
-    expect(summed.map((options) => [options.groupBy, options.sum, options.filter?.eventTypes, options.maxCount])).toEqual([
-      ['organizationId', { UsageRecorded: 'cost', UsageCorrected: 'delta' }, ['UsageRecorded', 'UsageCorrected'], 7],
-      ...summed.slice(1).map(() => ['organizationId', { UsageRecorded: 'cost', UsageCorrected: 'delta' }, ['UsageRecorded', 'UsageCorrected'], 1000]),
+    expect(summed.map((options) => [options.groupBy, options.sum, options.span, options.filter?.eventTypes, options.maxCount])).toEqual([
+      ['organizationId', { UsageRecorded: 'cost', UsageCorrected: 'delta' }, 'time', ['UsageRecorded', 'UsageCorrected'], 7],
+      ...summed.slice(1).map(() => ['organizationId', { UsageRecorded: 'cost', UsageCorrected: 'delta' }, 'time', ['UsageRecorded', 'UsageCorrected'], 1000]),
     ]);
     expect(subscribed.filter((options) => options.filter?.eventTypes?.includes('CreditsConsumed')).every((options) => options.withoutMetadata === undefined && options.dataFields === undefined)).toBe(true);
+  });
+
+  it('splits a batch whose calls span billing periods by period, exactly (the store\'s sum read again event by event)', async () => {
+    const host = hosts[0] ?? (await startHost());
+    const orgC = `org_${randomUUID().slice(0, 8)}`;
+    const wsC = `ws_${randomUUID().slice(0, 8)}`;
+    costs.set(orgC, []);
+    // backdated usage over three months, one batch or a few: each CreditsConsumed names its calls' period
+    const months: Array<[string, string]> = [
+      ['2026-01-31T23:59:59.999Z', '0.000000333333333333'],
+      ['2026-02-01T00:00:00.000Z', '1.1'],
+      ['2026-03-15T08:00:00.000Z', '0.3'],
+      ['2026-02-14T12:00:00.000Z', '12.000000000001'],
+      ['2026-01-02T00:00:00.000Z', '0.015'],
+    ];
+    for (const [n, [time, cost]] of months.entries()) await record(orgC, wsC, 100 + n, cost, time);
+    await caughtUp(host);
+    const batches = await consumed(orgC);
+    expect(sumAmounts(batches.map((batch) => batch.usd))).toBe(sumAmounts(costs.get(orgC)!));
+    const byPeriod = new Map<string, string[]>();
+    for (const batch of batches) byPeriod.set(batch.usagePeriod ?? 'none', [...(byPeriod.get(batch.usagePeriod ?? 'none') ?? []), batch.usd]);
+    expect([...byPeriod].map(([period, usd]) => [period, sumAmounts(usd)]).sort()).toEqual([
+      ['2026-01', '0.015000333333333333'],
+      ['2026-02', '13.100000000001'],
+      ['2026-03', '0.3'],
+    ]);
   });
 });

@@ -8,7 +8,7 @@
  * The stream is the ledger's own history, so "credits applied" come from the
  * same events as the balance.
  */
-import { findPlan, periodDays, planOrDefault, remainingDays, type PlanCatalogue } from '@steward/billing';
+import { findPlan, periodDays, periodOf, planOrDefault, remainingDays, type PlanCatalogue } from '@steward/billing';
 import type { BillingLedgerEvent } from '@steward/contracts';
 import { amountText, dec } from '@steward/billing';
 import type { PlanFeeInput, ProrationInput } from './invoice-lines';
@@ -25,18 +25,10 @@ export interface InvoiceAccountFacts {
   readonly planFee: PlanFeeInput | null;
   readonly prorations: ProrationInput[];
   readonly creditsPerUsd: string;
-  /** Σ of the credits CreditsConsumed drew from grants in [creditsAppliedFrom, creditsAppliedThrough) of the stream. */
+  /** Σ of the credits the CreditsConsumed this invoice applies drew from grants (see `appliesToInvoice`). */
   readonly creditsDrawn: string;
-  /** The ledger entries applied end here: the first entry recorded at or after the period's end (the stream's length if none). */
+  /** The ledger entries looked at end here: the stream's length as read. */
   readonly creditsAppliedThrough: number;
-}
-
-function timeOf(event: BillingLedgerEvent): string | undefined {
-  const data = event.data as Record<string, unknown>;
-  for (const field of ['consumedAt', 'grantedAt', 'adjustedAt', 'expiredAt', 'openedAt', 'configuredAt', 'startedAt', 'changedAt', 'scheduledAt', 'cancelledAt', 'reachedAt', 'exhaustedAt', 'restoredAt']) {
-    if (typeof data[field] === 'string') return data[field] as string;
-  }
-  return undefined;
 }
 
 /** The account's time zone as its stream says (undefined: no account). */
@@ -46,6 +38,46 @@ export function accountTimeZone(entries: readonly AccountEntry[]): string | unde
     if (event.type === 'BillingAccountOpened' || event.type === 'BillingAccountConfigured') zone = event.data.timeZone;
   }
   return zone;
+}
+
+/** The billing period a CreditsConsumed consumed calls of: its `usagePeriod`, else (older events) its consumption's, in `timeZone`. */
+function usagePeriodOf(data: { readonly usagePeriod?: string | undefined; readonly consumedAt: string }, timeZone: string): string {
+  return data.usagePeriod ?? periodOf(data.consumedAt, timeZone);
+}
+
+/**
+ * Whether the credits of a CreditsConsumed (its calls' period `usagePeriod`, at `revision` of the account
+ * stream) go on the invoice of `period`, given the previous issued invoice (`lastIssuedPeriod`, whose look at
+ * the ledger ended at `creditsAppliedFrom`) and this one's (`creditsAppliedThrough`). Invoices are issued in
+ * period order, each looking at the ledger up to where it was read: an entry goes on the first invoice whose
+ * period is its calls' period or later and that saw it — its own period's invoice, or, recorded after
+ * that one was issued (late usage), the next one, beside the adjustment line of that usage. So every entry is
+ * applied once, and an invoice applies the credits its usage lines drew however late the usage arrived.
+ */
+export function appliesToInvoice(
+  entry: { readonly usagePeriod: string; readonly revision: number },
+  invoice: { readonly period: string; readonly lastIssuedPeriod: string | null; readonly creditsAppliedFrom: number; readonly creditsAppliedThrough: number },
+): boolean {
+  if (entry.revision >= invoice.creditsAppliedThrough || entry.usagePeriod > invoice.period) return false;
+  // after the previous invoice's look, or of a period after the previous invoice's
+  return entry.revision >= invoice.creditsAppliedFrom || invoice.lastIssuedPeriod === null || entry.usagePeriod > invoice.lastIssuedPeriod;
+}
+
+/**
+ * The periods before the account's opening period whose calls the ledger consumed (a history of usage sent
+ * with its calls' times, e.g. imported): they are invoiced too, without a plan fee, oldest first.
+ */
+export function usagePeriodsBefore(entries: readonly AccountEntry[], period: string): string[] {
+  const found = new Set<string>();
+  let timeZone = 'UTC';
+  for (const { event } of entries) {
+    if (event.type === 'BillingAccountOpened' || event.type === 'BillingAccountConfigured') timeZone = event.data.timeZone;
+    if (event.type === 'CreditsConsumed') {
+      const usagePeriod = usagePeriodOf(event.data, timeZone);
+      if (usagePeriod < period) found.add(usagePeriod);
+    }
+  }
+  return [...found].sort();
 }
 
 /** When the account opened, epoch ms (undefined: no account). */
@@ -60,7 +92,13 @@ export function accountOpenedAt(entries: readonly AccountEntry[]): number | unde
  * account's opening, for the period it opened in); a plan no longer in the catalogue is billed as
  * the catalogue's default.
  */
-export function invoiceAccountFacts(entries: readonly AccountEntry[], period: BillingPeriod, catalogue: PlanCatalogue, creditsAppliedFrom: number): InvoiceAccountFacts | undefined {
+export function invoiceAccountFacts(
+  entries: readonly AccountEntry[],
+  period: BillingPeriod,
+  catalogue: PlanCatalogue,
+  creditsAppliedFrom: number,
+  lastIssuedPeriod: string | null = null,
+): InvoiceAccountFacts | undefined {
   const start = period.start;
   const end = period.end;
   let opened: { planId: string; at: number } | undefined;
@@ -71,10 +109,9 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
   let startedFee: string | undefined;
   const prorations: ProrationInput[] = [];
   let drawn = dec(0);
-  let through = entries.length;
+  const through = Math.max(entries.length, creditsAppliedFrom);
+  const invoice = { period: period.period, lastIssuedPeriod, creditsAppliedFrom, creditsAppliedThrough: through };
   for (const { revision, event } of entries) {
-    const at = Date.parse(timeOf(event) ?? '');
-    if (Number.isFinite(at) && at >= end && through === entries.length) through = revision;
     switch (event.type) {
       case 'BillingAccountOpened':
         opened = { planId: event.data.planId, at: Date.parse(event.data.openedAt) };
@@ -84,6 +121,9 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
         break;
       case 'BillingAccountConfigured':
         timeZone = event.data.timeZone;
+        break;
+      case 'CreditsConsumed':
+        if (appliesToInvoice({ usagePeriod: usagePeriodOf(event.data, timeZone ?? 'UTC'), revision }, invoice)) for (const draw of event.data.draws) drawn = drawn.plus(draw.credits);
         break;
       case 'BillingPeriodStarted':
         if (event.data.period === period.period) startedFee = event.data.feeUsd;
@@ -111,12 +151,13 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
         break;
     }
   }
-  for (const { revision, event } of entries) {
-    if (revision < creditsAppliedFrom || revision >= through) continue;
-    if (event.type === 'CreditsConsumed') for (const draw of event.data.draws) drawn = drawn.plus(draw.credits);
-  }
-  if (!opened || opened.at >= end || !timeZone) return undefined;
+  if (!opened || !timeZone) return undefined;
   const feePlan = planOrDefault(catalogue, planAtStart ?? opened.planId);
+  if (opened.at >= end) {
+    // a period before the account opened, whose calls the ledger consumed: usage and credits, no plan fee
+    if (!usagePeriodsBefore(entries, periodOf(opened.at, timeZone)).includes(period.period)) return undefined;
+    return { timeZone, planFee: null, prorations: [], creditsPerUsd: feePlan.creditsPerUsd, creditsDrawn: amountText(drawn), creditsAppliedThrough: through };
+  }
   const ratePlan = findPlan(catalogue, planAtEnd ?? feePlan.id) ?? feePlan;
   // the period the account opened in, after its first day: its fee was prorated, and the invoice says so
   const remaining = remainingDays(opened.at, period.period, timeZone);
@@ -133,7 +174,7 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
       remainingDays: remaining,
       periodDays: days,
     });
-    return { timeZone, planFee: null, prorations, creditsPerUsd: ratePlan.creditsPerUsd, creditsDrawn: amountText(drawn), creditsAppliedThrough: Math.max(through, creditsAppliedFrom) };
+    return { timeZone, planFee: null, prorations, creditsPerUsd: ratePlan.creditsPerUsd, creditsDrawn: amountText(drawn), creditsAppliedThrough: through };
   }
   return {
     timeZone,
@@ -147,6 +188,6 @@ export function invoiceAccountFacts(entries: readonly AccountEntry[], period: Bi
     prorations,
     creditsPerUsd: ratePlan.creditsPerUsd,
     creditsDrawn: amountText(drawn),
-    creditsAppliedThrough: Math.max(through, creditsAppliedFrom),
+    creditsAppliedThrough: through,
   };
 }

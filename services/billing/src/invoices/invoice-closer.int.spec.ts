@@ -287,4 +287,72 @@ describe('closing billing periods (real store, read models, Redis)', () => {
     const may = (await invoices.get(orgL, invoiceIdFor(orgL, '2026-05')))!;
     expect(may.lines.filter((line) => line.kind === 'adjustment')).toEqual([]);
   });
+
+  it('a history sent after the opening with its calls’ earlier times: each earlier month invoiced without a fee, applying its own calls’ credits once', async () => {
+    const orgH = `org_h${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const wsH = `ws_h${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const opened = '2026-03-10T00:00:00.000Z';
+    await store.append(
+      TeamStreams.organization(orgH),
+      [event('OrganizationCreated', { organizationId: orgH, name: 'Org history', ownerUserId: 'usr_owner', ownerEmail: 'owner@example.com', firstWorkspaceId: wsH, createdAt: opened }, opened)],
+      { expectedRevision: 'no_stream' },
+    );
+    await store.append(TeamStreams.workspace(wsH), [event('WorkspaceCreated', { organizationId: orgH, workspaceId: wsH, name: 'Main', status: 'provisioning', createdBy: 'usr_owner', createdAt: opened }, opened)], {
+      expectedRevision: 'no_stream',
+    });
+    now = new Date('2026-03-20T00:00:00Z');
+    await use(orgH, wsH, '2026-01-20T12:00:00.000Z', '0.4');
+    await use(orgH, wsH, '2026-02-20T12:00:00.000Z', '0.6');
+    await use(orgH, wsH, '2026-03-15T12:00:00.000Z', '0.2');
+    // the consumption reactor's record of them, consumed on 20 March, per billing period of the calls; a later
+    // batch brings a late February call (after February's invoice was issued)
+    const consumed = (usagePeriod: string, usd: string, credits: string, first: string) =>
+      event(
+        'CreditsConsumed',
+        { organizationId: orgH, source: { first, last: first, events: 1 }, usd, creditsPerUsd: '100', credits, draws: [{ grantId: 'promo-h', credits }], overdraft: '0', consumedAt: '2026-03-20T00:00:00.000Z', usagePeriod },
+        '2026-03-20T00:00:00.000Z',
+      );
+    await store.append(
+      BillingStreams.account(orgH),
+      [
+        event('BillingAccountOpened', { organizationId: orgH, planId: 'standard', timeZone: 'UTC', overdraftLimit: null, lowBalanceThresholds: [], period: '2026-03', openedBy: 'usr_owner', openedAt: opened }, opened),
+        event('BillingPeriodStarted', { organizationId: orgH, period: '2026-03', planId: 'standard', feeUsd: '34.77', periodStart: '2026-03-01T00:00:00.000Z', periodEnd: '2026-04-01T00:00:00.000Z', startedAt: opened }, opened),
+        event('CreditsGranted', { organizationId: orgH, grantId: 'promo-h', kind: 'promotional', amount: '1000', priority: 10, repaid: '0', grantedBy: 'usr_owner', reason: 'welcome', grantedAt: opened }, opened),
+        consumed('2026-01', '0.4', '40', '9/1'),
+        consumed('2026-02', '0.6', '60', '9/1'),
+        consumed('2026-03', '0.2', '20', '9/1'),
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await caughtUp();
+    const close = (at: Date) => new InvoiceCloser({ store, db, runner: new InvoiceCommandRunner({ store }), catalogue: DEFAULT_PLAN_CATALOGUE, logger, organizations: async () => [orgH] }).close(at);
+    await close(new Date('2026-03-20T00:00:00Z'));
+    await caughtUp();
+    const early = await invoices.list(orgH, { page: 1, pageSize: 10 });
+    expect(early.items.map((item) => [item.period, item.status, item.number?.slice(-6) ?? null, item.subtotalUsd, item.creditsApplied, item.totalDueUsd])).toEqual([
+      ['2026-02', 'issued', '000002', '0.6', '60', '0.00'],
+      ['2026-01', 'issued', '000001', '0.4', '40', '0.00'],
+    ]);
+    const january = (await invoices.get(orgH, invoiceIdFor(orgH, '2026-01')))!;
+    expect(january.lines.map((line) => line.kind)).toEqual(['usage', 'credits_applied']);
+
+    // a February call arrives late, consumed after February's invoice: its usage and its credits go on March's
+    await use(orgH, wsH, '2026-02-25T12:00:00.000Z', '0.05');
+    await store.append(BillingStreams.account(orgH), [consumed('2026-02', '0.05', '5', '9/2')], { expectedRevision: 'any' });
+    await caughtUp();
+    await close(new Date('2026-04-05T00:00:00Z'));
+    await caughtUp();
+    const march = (await invoices.get(orgH, invoiceIdFor(orgH, '2026-03')))!;
+    expect(march.status).toBe('issued');
+    expect(march.lines.map((line) => [line.kind, line.amountUsd])).toEqual([
+      ['proration', '34.77'],
+      ['usage', '0.2'],
+      ['adjustment', '0.05'],
+      ['credits_applied', '-0.25'],
+    ]);
+    expect(march).toMatchObject({ creditsApplied: '25', totalDueUsd: '34.77' });
+    // every credit drawn applied once: 40 + 60 + 25 = the ledger's 125
+    const all = (await invoices.list(orgH, { page: 1, pageSize: 10 })).items;
+    expect(all.reduce((sum, item) => sum.plus(item.creditsApplied), new Decimal(0)).toFixed()).toBe('125');
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Closes billing periods: for every organization with a billing account, at
  * the end of each of its periods (calendar months in its billing time zone)
- * since the account opened — oldest first, so a period whose end no run saw
+ * since the account opened (and each earlier one whose calls the ledger
+ * consumed: a history sent with its calls' times) — oldest first, so a period whose end no run saw
  * is invoiced too, and numbers follow the periods — it opens the period's
  * draft invoice, refreshes it while the grace period runs (late
  * usage lands on it), and issues it after. Usage issued periods gain after
@@ -12,13 +13,13 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { BILLING_SCHEMA, InvoiceReadRepository, type PlanCatalogue } from '@steward/billing';
+import { BILLING_SCHEMA, InvoiceReadRepository, periodOf, type PlanCatalogue } from '@steward/billing';
 import { BillingStreams, billingLedgerEventRegistry, derivedId, type BillingLedgerEvent, type CommandEnvelope } from '@steward/contracts';
 import type { EventStore } from '@steward/event-store';
 import type { Logger } from '@steward/observability';
 import { teamDb } from '@steward/team-rbac';
 import { periodUsageLines, type PeriodUsageLine } from '@steward/usage-metering';
-import { accountOpenedAt, accountTimeZone, invoiceAccountFacts, type AccountEntry } from './account-history';
+import { accountOpenedAt, accountTimeZone, invoiceAccountFacts, usagePeriodsBefore, type AccountEntry } from './account-history';
 import { billingPeriod, endedPeriodsSince, graceEndOf, lastEndedPeriod, type BillingPeriod } from './billing-period';
 import type { InvoiceCommandRunner } from './invoice-command.runner';
 import { invoiceContent, usageDifferences, type UsageAdjustment, type UsageFigures } from './invoice-lines';
@@ -139,6 +140,12 @@ export class InvoiceCloser {
         const done = new Set((issued.get(account.organizationId) ?? []).map((invoice) => invoice.period));
         // every period ended since the account opened that has no issued invoice (a run missed, the service was down)
         const periods = new Map<string, BillingPeriod>(endedPeriodsSince(account.openedAt, at, account.timeZone).filter((period) => !done.has(period.period)).map((period) => [period.period, period]));
+        // periods before the opening whose calls the ledger consumed (usage sent with its calls' earlier times), while
+        // none after them is issued: numbers follow the periods
+        const lastIssued = [...done].sort().at(-1);
+        for (const usagePeriod of usagePeriodsBefore(account.entries, periodOf(account.openedAt, account.timeZone))) {
+          if (!done.has(usagePeriod) && (lastIssued === undefined || usagePeriod > lastIssued)) periods.set(usagePeriod, billingPeriod(usagePeriod, account.timeZone));
+        }
         // drafts of earlier periods still waiting for their issue (a run missed, a zone changed)
         for (const draft of drafts.get(account.organizationId) ?? []) if (!periods.has(draft.period)) periods.set(draft.period, billingPeriod(draft.period, draft.timeZone));
         return { ...account, periods: [...periods.values()].sort((a, b) => a.period.localeCompare(b.period)) };
@@ -165,8 +172,9 @@ export class InvoiceCloser {
     const steps = { opened: 0, refreshed: 0, issued: 0 };
     const loaded = await this.options.runner.load(organizationId, period.period);
     const creditsFrom = loaded.state.numbering.creditsAppliedThrough;
-    const content = (from: number): InvoiceContent | undefined => {
-      const facts = invoiceAccountFacts(work.entries, period, this.options.catalogue, from);
+    const lastIssued = loaded.state.numbering.lastIssuedPeriod;
+    const content = (from: number, previous: string | null): InvoiceContent | undefined => {
+      const facts = invoiceAccountFacts(work.entries, period, this.options.catalogue, from, previous);
       if (!facts) return undefined;
       return invoiceContent({ ...facts, usage, adjustments });
     };
@@ -174,7 +182,7 @@ export class InvoiceCloser {
     const target = { organizationId, invoiceId, period: period.period };
     const existing = loaded.state.invoice;
     if (existing && existing.status !== 'draft') return steps;
-    const initial = content(creditsFrom);
+    const initial = content(creditsFrom, lastIssued);
     if (!initial) return steps;
     const graceEndsAt = existing?.graceEndsAt ?? new Date(graceEndOf(period, this.graceDays)).toISOString();
     if (!existing) {
@@ -205,7 +213,8 @@ export class InvoiceCloser {
     const answer = await this.options.runner.execute(this.envelope(`invoice-issue:${organizationId}:${period.period}`, 'IssueInvoice', organizationId, nowIso), organizationId, period.period, (fresh) => {
       // credits applied start where the last issued invoice stopped, as the numbering stream says now
       const from = fresh.state.numbering.creditsAppliedThrough;
-      const final = from === creditsFrom ? initial : content(from)!;
+      const previous = fresh.state.numbering.lastIssuedPeriod;
+      const final = from === creditsFrom && previous === lastIssued ? initial : content(from, previous)!;
       return { type: 'IssueInvoice', ...target, ...final, creditsAppliedFrom: from, dueDays: this.dueDays, at: nowIso };
     }, existing ? loaded : undefined);
     if (answer.changed && !answer.replayed) steps.issued++;
