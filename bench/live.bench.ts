@@ -23,8 +23,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { EventSource, type FetchLike } from 'eventsource';
 import type pg from 'pg';
+import { natsNames } from '@steward/messaging';
 import type { Stack } from '@steward/testing';
 import { roomToSpend } from './ingest-billing.bench';
 import { STEADY_RATE, STEADY_SECONDS, fmt, freshness, option, percentile, startTarget, storeProbe, visibleProbe } from './ingest.bench';
@@ -116,6 +119,10 @@ interface Change {
   latency?: number;
   /** Sent → the event's recorded_at (the store's clock, this machine's): the write path's share. */
   toStore?: number;
+  /** Sent → the event's time in the JetStream events stream (the relay's publication). */
+  toPublish?: number;
+  /** The matched message's id (its JetStream sequence). */
+  seq?: number;
   /** Answers 503 (stored, read models behind) or 429 before the 201, each resent with the same Idempotency-Key. */
   resent: number;
 }
@@ -188,6 +195,7 @@ async function match(changes: readonly Change[], client: StreamClient, events: E
           : client.arrivals.find((candidate) => candidate.type === 'CreditsGranted' && events.get(candidate.eventId)?.data.grantId === change.key);
       if (arrival) {
         change.latency = arrival.at - change.sent;
+        change.seq = arrival.seq;
         const recordedAt = events.get(arrival.eventId)?.recordedAt;
         if (recordedAt !== undefined) change.toStore = recordedAt - (performance.timeOrigin + change.sent);
       }
@@ -212,8 +220,9 @@ function summary(latencies: readonly number[]): Summary {
 
 interface Phase {
   readonly changes: Summary;
-  /** Sent → stored, and stored → received. */
+  /** Sent → stored, stored → published on NATS, published → received. */
   readonly toStore: Summary;
+  readonly toNats: Summary;
   readonly toClient: Summary;
   readonly resent: number;
   readonly lost: number;
@@ -225,12 +234,29 @@ function phaseOf(changes: readonly Change[], load: { before: string; after: stri
   return {
     changes: summary(changes.flatMap((change) => (change.latency === undefined ? [] : [change.latency]))),
     toStore: summary(changes.flatMap((change) => (change.toStore === undefined ? [] : [change.toStore]))),
-    toClient: summary(changes.flatMap((change) => (change.latency === undefined || change.toStore === undefined ? [] : [change.latency - change.toStore]))),
+    toNats: summary(changes.flatMap((change) => (change.toPublish === undefined || change.toStore === undefined ? [] : [change.toPublish - change.toStore]))),
+    toClient: summary(changes.flatMap((change) => (change.latency === undefined || change.toPublish === undefined ? [] : [change.latency - change.toPublish]))),
     resent: changes.reduce((total, change) => total + change.resent, 0),
     lost: changes.filter((change) => change.key !== undefined && change.latency === undefined).length,
     failed: changes.flatMap((change) => (change.failed ? [change.failed] : [])),
     load,
   };
+}
+
+/** When each matched message's event entered the JetStream events stream (its stored time there), after the run. */
+async function publishedTimes(nats: { url: string; prefix: string }, changes: readonly Change[]): Promise<void> {
+  const connection = await connect({ servers: nats.url });
+  try {
+    const jsm = await jetstreamManager(connection);
+    const stream = natsNames(nats.prefix).eventsStream;
+    for (const change of changes) {
+      if (change.seq === undefined) continue;
+      const stored = await jsm.streams.getMessage(stream, { seq: change.seq }).catch(() => null);
+      if (stored) change.toPublish = stored.time.getTime() - (performance.timeOrigin + change.sent);
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Usage events the consumption reactor has turned into CreditsConsumed (stored), and the last one's position. */
@@ -277,15 +303,17 @@ const rounded = (result: Summary): Record<string, number | null> =>
 
 const verdict = (value: number): string => (Number.isNaN(value) ? 'n/a' : value < TARGET_MS ? 'met' : 'MISSED');
 const line = (name: string, result: Summary): string =>
-  `${name.padEnd(34)}p50 ${fmt(result.p50).padStart(5)}  p95 ${fmt(result.p95).padStart(5)}  p99 ${fmt(result.p99).padStart(5)}  max ${fmt(result.max).padStart(5)} ms  (${result.count})`;
+  `${name.padEnd(36)}p50 ${fmt(result.p50).padStart(5)}  p95 ${fmt(result.p95).padStart(5)}  p99 ${fmt(result.p99).padStart(5)}  max ${fmt(result.max).padStart(5)} ms  (${result.count})`;
 
 async function main(): Promise<void> {
   let ownerToken = '';
   let url = '';
+  let nats = { url: '', prefix: '' };
   process.stderr.write('starting the stack…\n');
   const target = await startTarget({
     prepare: async (stack: Stack) => {
       ownerToken = stack.ownerToken;
+      nats = { url: stack.childEnv.NATS_URL ?? '', prefix: stack.childEnv.NATS_PREFIX ?? '' };
       url = stack.url;
       await roomToSpend(stack);
     },
@@ -309,6 +337,7 @@ async function main(): Promise<void> {
     const baselineBefore = loadAverage();
     const baselineChanges = await makeChanges(api, 'baseline');
     await match(baselineChanges, client, events);
+    await publishedTimes(nats, baselineChanges);
     const baseline = phaseOf(baselineChanges, { before: baselineBefore, after: loadAverage() });
 
     // the consumption reactor has caught up with the usage sent so far (the warm-up calls): what the run adds is counted after it
@@ -326,6 +355,7 @@ async function main(): Promise<void> {
     ]);
     const loadedAfter = loadAverage();
     await match(loadedChanges, client, events);
+    await publishedTimes(nats, loadedChanges);
     const loaded = phaseOf(loadedChanges, { before: loadedBefore, after: loadedAfter });
     // the last batches' CreditsConsumed (bounded)
     const sent = fresh.accepted.at(-1)?.cumulative ?? 0;
@@ -344,12 +374,13 @@ async function main(): Promise<void> {
     console.log('request sent → message received:');
     console.log(`  ${line('baseline, no usage', baseline.changes)}   load ${baseline.load.before} → ${baseline.load.after}`);
     console.log(`  ${line('under usage', loaded.changes)}   load ${loaded.load.before} → ${loaded.load.after}`);
-    console.log(`  ${line('  of which sent → stored', baseline.toStore)}   baseline`);
-    console.log(`  ${line('  of which stored → received', baseline.toClient)}   baseline`);
-    console.log(`  ${line('  of which sent → stored', loaded.toStore)}   under usage`);
-    console.log(`  ${line('  of which stored → received', loaded.toClient)}   under usage`);
+    for (const [name, phase] of [['baseline', baseline], ['under usage', loaded]] as const) {
+      console.log(`  ${line('  sent → stored (command, append)', phase.toStore)}   ${name}`);
+      console.log(`  ${line('  stored → on NATS (relay)', phase.toNats)}   ${name}`);
+      console.log(`  ${line('  on NATS → received (hub, SSE)', phase.toClient)}   ${name}`);
+    }
     console.log(`  resent after 503 / 429 (same Idempotency-Key): baseline ${baseline.resent}, under usage ${loaded.resent}`);
-    console.log(`  ratio under usage / baseline      p50 ${ratio(loaded.changes.p50, baseline.changes.p50)}, p99 ${ratio(loaded.changes.p99, baseline.changes.p99)}`);
+    console.log(`  ratio under usage / baseline        p50 ${ratio(loaded.changes.p50, baseline.changes.p50)}, p99 ${ratio(loaded.changes.p99, baseline.changes.p99)}`);
     console.log(`batch accepted (202) → first CreditsConsumed message covering it (${usage.messages} messages, ${usage.covered} of ${sent} events covered):`);
     console.log(`  ${line('under usage', usageSummary)}`);
     for (const [name, phase] of [['baseline', baseline], ['under usage', loaded]] as const) {
@@ -367,8 +398,8 @@ async function main(): Promise<void> {
         changes: CHANGES,
         steadyRate: STEADY_RATE,
         steadySeconds: STEADY_SECONDS,
-        baseline: { ...rounded(baseline.changes), lost: baseline.lost, resent: baseline.resent, storedToReceivedP99: rounded(baseline.toClient).p99, load: baseline.load },
-        loaded: { ...rounded(loaded.changes), lost: loaded.lost, resent: loaded.resent, storedToReceivedP99: rounded(loaded.toClient).p99, load: loaded.load },
+        baseline: { ...rounded(baseline.changes), lost: baseline.lost, resent: baseline.resent, storedToNatsP99: rounded(baseline.toNats).p99, natsToReceivedP99: rounded(baseline.toClient).p99, load: baseline.load },
+        loaded: { ...rounded(loaded.changes), lost: loaded.lost, resent: loaded.resent, storedToNatsP99: rounded(loaded.toNats).p99, natsToReceivedP99: rounded(loaded.toClient).p99, load: loaded.load },
         usage: { ...rounded(usageSummary), messages: usage.messages },
         visibleP99: Math.round(fresh.p99),
       }),
