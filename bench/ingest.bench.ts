@@ -37,7 +37,7 @@ import pg from 'pg';
 import { createTestEnv, startStack, type Stack, type TestEnv } from '@steward/testing';
 import { chunksOf, copyFromStdin, copyText } from './store/pg-copy';
 
-function option(name: string, fallback: number): number {
+export function option(name: string, fallback: number): number {
   const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   const text = flag ?? process.env[`BENCH_${name.replace(/-/g, '_').toUpperCase()}`];
   if (text === undefined || text === '') return fallback;
@@ -445,7 +445,16 @@ export async function freshness(
   await watcher.catch((error: unknown) => process.stderr.write(`freshness watcher: ${String(error)}\n`));
   const failed = sending.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
-  return { achieved, batches: ticks, perTick, ...visible.summary(), recorded: recorded.summary(), extra: Object.fromEntries(others.map(([name, watch]) => [name, watch.summary()])) };
+  return {
+    achieved,
+    batches: ticks,
+    perTick,
+    ...visible.summary(),
+    recorded: recorded.summary(),
+    extra: Object.fromEntries(others.map(([name, watch]) => [name, watch.summary()])),
+    /** Each accepted batch in the order of its 202: the run's events accepted so far, and when (performance.now()). */
+    accepted: acceptedAt as ReadonlyArray<{ cumulative: number; at: number }>,
+  };
 }
 
 /** The same rows as UsageRecorded events, COPYed into a plain table (no checks, no indexes but the key). */
