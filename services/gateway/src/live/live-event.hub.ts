@@ -3,6 +3,11 @@ import { decodeEvent, natsNames, type DeliveredEvent } from '@steward/messaging'
 import type { Logger } from '@steward/observability';
 import { eventTenant, liveKindsOf, type LiveMessage } from './live-message';
 
+/** An event type as a subject's last token carries it unaltered. */
+const PLAIN_TYPE = /^[A-Za-z0-9]+$/;
+/** Messages read ahead of those still waiting for their read models, at most. */
+const MAX_SETTLING = 1_000;
+
 export interface LiveEventHubOptions {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
@@ -43,6 +48,9 @@ export class LiveEventHub {
   /** Every event of a sequence above `floor` that the hub read is in the window (when it concerns a dashboard). */
   private floor = Number.POSITIVE_INFINITY;
   private lastSeq = 0;
+  /** The last message handed on (or about to be, once its read models settle): each waits for the one before. */
+  private delivered: Promise<void> = Promise.resolve();
+  private waiting = 0;
   private readonly subscribers = new Set<LiveSubscriber>();
   private readonly connections = new Map<string, number>();
   private messages: ConsumerMessages | undefined;
@@ -120,9 +128,10 @@ export class LiveEventHub {
         this.messages = await consumer.consume();
         if (this.stopping) break;
         for await (const message of this.messages) {
-          await this.read(message.seq, message.data);
+          await this.read(message.seq, message.data, message.subject);
           if (this.stopping) break;
         }
+        await this.delivered;
       } catch (error) {
         if (this.stopping) break;
         const missing = error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
@@ -132,8 +141,15 @@ export class LiveEventHub {
     }
   }
 
-  private async read(seq: number, data: Uint8Array): Promise<void> {
+  private async read(seq: number, data: Uint8Array, subject = ''): Promise<void> {
     if (seq <= this.lastSeq) return;
+    // the subject ends in the event's type: most of the stream is usage, which no dashboard message carries,
+    // and is passed over without being decoded (a type the subject token had to alter is decoded to be sure)
+    const token = subject.slice(subject.lastIndexOf('.') + 1);
+    if (PLAIN_TYPE.test(token) && liveKindsOf(token).length === 0) {
+      this.lastSeq = seq;
+      return;
+    }
     let event: DeliveredEvent;
     try {
       event = decodeEvent(data);
@@ -154,7 +170,9 @@ export class LiveEventHub {
       this.lastSeq = seq;
       return;
     }
-    await this.options.settle?.(event);
+    // the wait for the read models starts now, for each message on its own: under load one slow projection
+    // must not hold every later message behind it; messages still leave in the stream's order
+    const settled = this.options.settle?.(event).catch(() => undefined);
     const message: LiveMessage = {
       seq,
       eventId: event.eventId,
@@ -165,8 +183,17 @@ export class LiveEventHub {
       occurredAt: event.metadata.occurredAt,
     };
     this.lastSeq = seq;
-    this.window.push(message);
-    if (this.window.length > this.replayLimit) this.floor = (this.window.shift() as LiveMessage).seq;
-    for (const subscriber of this.subscribers) subscriber.deliver(message);
+    const previous = this.delivered;
+    this.delivered = (async () => {
+      await previous;
+      await settled;
+      this.window.push(message);
+      if (this.window.length > this.replayLimit) this.floor = (this.window.shift() as LiveMessage).seq;
+      for (const subscriber of this.subscribers) subscriber.deliver(message);
+    })();
+    // a bounded number of messages waiting for their read models: past it, reading waits for them
+    this.waiting += 1;
+    void this.delivered.finally(() => (this.waiting -= 1));
+    if (this.waiting > MAX_SETTLING) await this.delivered;
   }
 }
