@@ -275,4 +275,32 @@ describe('budget reservations', () => {
       expect(Math.max(0, heldBefore + heldAfter - 1000)).toBe(0);
     });
   });
+
+  it('reads stale workspaces\' budgets again together, and enforces a budget defined meanwhile once its TTL has passed', async () => {
+    const workspaces = [`ws_${randomUUID().slice(0, 8)}`, `ws_${randomUUID().slice(0, 8)}`, `ws_${randomUUID().slice(0, 8)}`];
+    await defineBudget(workspaces[0]!, '1.00');
+    const reads = new BudgetReadRepository(db);
+    const batches: string[][] = [];
+    const counting = Object.assign(Object.create(reads) as BudgetReadRepository, {
+      blockBudgetsOf: (ids: readonly string[]) => {
+        batches.push([...ids].sort());
+        return reads.blockBudgetsOf(ids);
+      },
+    });
+    let clock = Date.now();
+    const admission = new BudgetAdmission({ counters: new BudgetCounters({ redis: newRedis(env.redisUrl), prefix: `${env.redisPrefix}refresh:` }), reads: counting, horizon: new HoldHorizon(db), budgetsTtlMs: 1000, now: () => clock });
+    const reserve = (workspaceId: string, cents: number) => admission.reserve({ workspaceId, reservationId: `rsv-${randomUUID()}`, estimatedCostUsd: usd(cents), call: {}, ttlSeconds: 60 });
+    for (const workspaceId of workspaces) await reserve(workspaceId, 10);
+    // a block budget of 0.05 USD defined on the second workspace: within the TTL the cached answer stands
+    await defineBudget(workspaces[1]!, '0.05');
+    expect((await reserve(workspaces[1]!, 10)).budgetIds).toEqual([]);
+    expect(batches).toEqual([]);
+    // past the TTL: answered from what is known, the three read again in one statement
+    clock += 1500;
+    await Promise.all(workspaces.map((workspaceId) => reserve(workspaceId, 1)));
+    await waitFor('the refresh', async () => (batches.length === 1 ? true : undefined), { timeoutMs: 5_000 });
+    expect(batches).toEqual([[...workspaces].sort()]);
+    // and now enforced: 10 cents do not fit in 5
+    await waitFor('the new budget enforced', async () => reserve(workspaces[1]!, 10).then(() => undefined, (error: unknown) => (error instanceof BudgetAdmissionError && error.code === BudgetErrorCode.Exceeded ? true : undefined)), { timeoutMs: 5_000 });
+  });
 });

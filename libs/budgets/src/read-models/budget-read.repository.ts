@@ -147,6 +147,20 @@ export class BudgetReadRepository {
     }
   }
 
+  /** The block budgets of several workspaces in one statement (every id asked for is in the answer). */
+  async blockBudgetsOf(workspaceIds: readonly string[]): Promise<Map<string, BudgetDefinitionRow[]>> {
+    const answer = new Map<string, BudgetDefinitionRow[]>(workspaceIds.map((id) => [id, []]));
+    if (workspaceIds.length === 0) return answer;
+    try {
+      const rows = await this.db.selectFrom('budgets').selectAll().where('workspace_id', 'in', [...workspaceIds]).where('enforcement', '=', 'block').execute();
+      for (const row of rows) answer.get(row.workspace_id)?.push(definitionOf(row));
+      return answer;
+    } catch (error) {
+      if (missingReadModel(error)) return answer;
+      throw error;
+    }
+  }
+
   /** The spend counted so far in a budget's period and the position of the last usage counted (none yet: 0). */
   async spend(budgetId: string, periodStart: string): Promise<{ spendUsd: string; through: string | null }> {
     try {

@@ -41,6 +41,9 @@ export interface Reservation {
   readonly budgetIds: string[];
 }
 
+/** Stale workspaces' block budgets gathered this long, then read again in one statement. */
+const REFRESH_WINDOW_MS = 20;
+
 export interface BudgetAdmissionDeps {
   readonly counters: BudgetCounters;
   readonly reads: BudgetReadRepository;
@@ -63,6 +66,8 @@ export interface BudgetAdmissionDeps {
  */
 export class BudgetAdmission {
   private readonly budgets = new Map<string, { at: number; rows: Promise<BudgetDefinitionRow[]> }>();
+  private readonly stale = new Set<string>();
+  private refreshing: NodeJS.Timeout | undefined;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
@@ -142,20 +147,45 @@ export class BudgetAdmission {
   private blockBudgets(workspaceId: string, now: number): Promise<BudgetDefinitionRow[]> {
     const cached = this.budgets.get(workspaceId);
     if (cached && now - cached.at < this.ttlMs) return cached.rows;
+    if (cached) {
+      // stale: keep answering from what is known while the fresh read runs, swap it in once it has arrived
+      cached.at = now;
+      this.refreshSoon(workspaceId);
+      return cached.rows;
+    }
     const rows = this.deps.reads.blockBudgets(workspaceId);
     if (this.budgets.size > 50_000) this.budgets.clear();
-    if (!cached) {
-      rows.catch(() => this.budgets.delete(workspaceId));
-      this.budgets.set(workspaceId, { at: now, rows });
-      return rows;
-    }
-    // stale: keep answering from what is known while the fresh read runs, swap it in once it has arrived
-    cached.at = now;
-    rows.then(
-      (fresh) => this.budgets.set(workspaceId, { at: now, rows: Promise.resolve(fresh) }),
-      () => this.budgets.delete(workspaceId),
-    );
-    return cached.rows;
+    rows.catch(() => this.budgets.delete(workspaceId));
+    this.budgets.set(workspaceId, { at: now, rows });
+    return rows;
+  }
+
+  /**
+   * Stale workspaces are read again together, one statement per REFRESH_WINDOW_MS: with thousands of
+   * workspaces in use, one read per workspace per TTL was a steady stream of small queries on the very
+   * process and pool that admit reservations (and their tail latency).
+   */
+  private refreshSoon(workspaceId: string): void {
+    this.stale.add(workspaceId);
+    if (this.refreshing) return;
+    this.refreshing = setTimeout(() => {
+      const ids = [...this.stale];
+      this.stale.clear();
+      this.refreshing = undefined;
+      const at = this.now();
+      // an entry forgotten (a change through this process) or read anew meanwhile is left as it is
+      const entries = new Map(ids.map((id) => [id, this.budgets.get(id)]));
+      const current = (id: string) => entries.get(id) !== undefined && this.budgets.get(id) === entries.get(id);
+      this.deps.reads.blockBudgetsOf(ids).then(
+        (fresh) => {
+          for (const [id, rows] of fresh) if (current(id)) this.budgets.set(id, { at, rows: Promise.resolve(rows) });
+        },
+        () => {
+          for (const id of ids) if (current(id)) this.budgets.delete(id);
+        },
+      );
+    }, REFRESH_WINDOW_MS);
+    this.refreshing.unref?.();
   }
 
   private async load(suffixes: readonly string[], refs: ReadonlyArray<CounterRef & { periodStart: string }>): Promise<void> {
