@@ -141,10 +141,12 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
   };
   /** The budgets a kind of call (workspace, agent, provider, model, key) falls under: few kinds, many calls. */
   const covering = new Map<string, KnownBudget[]>();
-  const budgetsCovering = (workspaceId: string, call: { agent?: string; provider?: string; model?: string; apiKeyId?: string }): readonly KnownBudget[] => {
-    const key = [workspaceId, call.agent, call.provider, call.model, call.apiKeyId].map((part) => (part === undefined ? '' : `=${part}`)).join('\u0000');
+  const part = (value: string | undefined): string => (value === undefined ? '' : `=${value}`);
+  const budgetsCovering = (workspaceId: string, agent?: string, provider?: string, model?: string, apiKeyId?: string): readonly KnownBudget[] => {
+    const key = `${workspaceId}\u0000${part(agent)}\u0000${part(provider)}\u0000${part(model)}\u0000${part(apiKeyId)}`;
     let found = covering.get(key);
     if (!found) {
+      const call = { agent, provider, model, apiKeyId };
       found = budgetsOf(workspaceId).filter(
         (budget) => !budget.removed && !(budget.definition.scope.apiKeyId !== undefined && call.apiKeyId === undefined) && scopeCovers(budget.definition.scope, call),
       );
@@ -185,13 +187,42 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
   const crossings: Crossing[] = [];
   const commits: string[] = [];
 
-  const spendOf = async (budget: KnownBudget, period: BudgetPeriod, at: RecordedEvent): Promise<PeriodSpend> => {
+  /** Stored spend read ahead (budget|period start ms → its text; looked up but absent: no row, 0). */
+  const stored = new Map<string, string | undefined>();
+  /**
+   * Reads, in one statement, the stored spend of every budget of the workspace in its period at `atMs`
+   * (and of `budget` in `period`): one read per workspace and period in a batch rather than one per budget.
+   * Nothing writes spend before the batch's end, so a row read ahead is the row a later read would find.
+   */
+  const readAhead = async (budget: KnownBudget, period: BudgetPeriod, atMs: number): Promise<void> => {
+    const ids: string[] = [budget.budgetId];
+    const starts: string[] = [period.start];
+    stored.set(`${budget.budgetId}|${Date.parse(period.start)}`, undefined);
+    for (const other of budgetsOf(budget.workspaceId)) {
+      if (other.removed || other === budget) continue;
+      const otherPeriod = budgetPeriodAt(other.definition.period, other.definition.timeZone, atMs);
+      const key = `${other.budgetId}|${Date.parse(otherPeriod.start)}`;
+      if (stored.has(key)) continue;
+      stored.set(key, undefined);
+      ids.push(other.budgetId);
+      starts.push(otherPeriod.start);
+    }
+    const { rows } = await sql<{ budget_id: string; start_ms: string; spend_usd: string }>`
+      SELECT s.budget_id, (extract(epoch FROM s.period_start) * 1000)::bigint::text AS start_ms, s.spend_usd::text AS spend_usd
+        FROM spend s
+        JOIN unnest(${ids}::text[], ${starts}::timestamptz[]) AS wanted(budget_id, period_start)
+          ON s.budget_id = wanted.budget_id AND s.period_start = wanted.period_start`.execute(trx);
+    for (const row of rows) stored.set(`${row.budget_id}|${row.start_ms}`, row.spend_usd);
+  };
+
+  const spendOf = async (budget: KnownBudget, period: BudgetPeriod, at: RecordedEvent, atMs: number): Promise<PeriodSpend> => {
     const { budgetId } = budget;
     const key = `${budgetId}|${period.start}`;
     let found = spends.get(key);
     if (!found) {
-      const row = await trx.selectFrom('spend').select('spend_usd').where('budget_id', '=', budgetId).where('period_start', '=', new Date(period.start)).executeTakeFirst();
-      const before = row ? String(row.spend_usd) : '0';
+      const storedKey = `${budgetId}|${Date.parse(period.start)}`;
+      if (!stored.has(storedKey)) await readAhead(budget, period, atMs);
+      const before = stored.get(storedKey) ?? '0';
       const total = new ThresholdTally(parseDecimal(before), thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds));
       found = { budgetId, period, before, total, levelsOf: budget, through: at.position };
       spends.set(key, found);
@@ -233,13 +264,12 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         const actor = event.metadata?.actor;
         // a correction is made by Steward, not by the key that made the call: key-scoped budgets leave it out
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
-        const call = { agent: data.agent, provider: data.provider, model: data.model, apiKeyId };
         const at = Date.parse(data.time);
-        for (const budget of budgetsCovering(data.workspaceId, call)) {
+        for (const budget of budgetsCovering(data.workspaceId, data.agent, data.provider, data.model, apiKeyId)) {
           let current = budget.current;
           if (!current || !(at >= current.startMs && at < current.endMs)) {
             const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
-            current = budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event) };
+            current = budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event, at) };
           }
           const spend = current.spend;
           spend.through = event.position;
