@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     chunks.push(chunk);
   }
   const backends = async (): Promise<number[]> =>
-    (await env.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((row) => row.pid);
+    (await env.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")).rows.map((row) => row.pid);
   const pids = new Set(await backends());
   const pgCpu = (): number => [...pids].reduce((total, pid) => total + cpuOf(pid), 0);
   let appendCpu = 0;
@@ -141,7 +141,9 @@ async function main(): Promise<void> {
   );
   await host.stop();
   redis.disconnect();
-  await env.dispose();
+  // BENCH_KEEP=1: the database stays, to look at its queries
+  if (process.env.BENCH_KEEP === '1') console.log(`database kept: ${env.database}`);
+  else await env.dispose();
 }
 
 main().catch((error: unknown) => {

@@ -65,6 +65,8 @@ export interface SpendReactorDeps {
   readonly store: EventStore;
   readonly counters: BudgetCounters;
   readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Live, a batch at most every this many ms (see ProjectionDefinition.minBatchIntervalMs). Default 0. */
+  readonly minBatchIntervalMs?: number;
   /** Called after a crossing's event is appended (tests, metrics). */
   readonly onCrossed?: (crossing: BudgetThresholdCrossedData) => void;
 }
@@ -99,6 +101,8 @@ export function spendReactor(deps: SpendReactorDeps): ProjectionDefinition<Spend
     streamPrefixes: [USAGE_STREAM_PREFIX, BUDGET_STREAM_PREFIX],
     awaitedByWrites: false,
     dataFields: DATA_FIELDS,
+    // a batch reads and writes every budget it meets: paced, that cost is shared by more usage events
+    ...(deps.minBatchIntervalMs ? { minBatchIntervalMs: deps.minBatchIntervalMs } : {}),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async migrate(db: Kysely<any>) {
       await migrateSpendTables(db);
