@@ -143,18 +143,26 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     if (!list) listed.set(workspaceId, (list = [...(byWorkspace.get(workspaceId) ?? [])].map((id) => budgets.get(id)!)));
     return list;
   };
-  /** The budgets a kind of call (workspace, agent, provider, model, key) falls under: few kinds, many calls. */
-  const covering = new Map<string, KnownBudget[]>();
-  const part = (value: string | undefined): string => (value === undefined ? '' : `=${value}`);
+  /**
+   * The budgets a kind of call (workspace, agent, provider, model, key) falls under: few kinds, many calls.
+   * Nested maps, one level per dimension (undefined a key of its own): no key text built per call.
+   */
+  type Level = Map<string | undefined, Level | KnownBudget[]>;
+  const covering: Level = new Map();
+  const levelOf = (level: Level, key: string | undefined): Level => {
+    let next = level.get(key) as Level | undefined;
+    if (!next) level.set(key, (next = new Map()));
+    return next;
+  };
   const budgetsCovering = (workspaceId: string, agent?: string, provider?: string, model?: string, apiKeyId?: string): readonly KnownBudget[] => {
-    const key = `${workspaceId}\u0000${part(agent)}\u0000${part(provider)}\u0000${part(model)}\u0000${part(apiKeyId)}`;
-    let found = covering.get(key);
+    const byKey = levelOf(levelOf(levelOf(levelOf(covering, workspaceId), agent), provider), model);
+    let found = byKey.get(apiKeyId) as KnownBudget[] | undefined;
     if (!found) {
       const call = { agent, provider, model, apiKeyId };
       found = budgetsOf(workspaceId).filter(
         (budget) => !budget.removed && !(budget.definition.scope.apiKeyId !== undefined && call.apiKeyId === undefined) && scopeCovers(budget.definition.scope, call),
       );
-      covering.set(key, found);
+      byKey.set(apiKeyId, found);
     }
     return found;
   };
@@ -277,8 +285,9 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
           }
           const spend = current.spend;
           spend.through = event.position;
-          for (const thresholdPercent of spend.total.add(amount)) {
-            crossings.push({ budget, period: spend.period, thresholdPercent, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
+          const reached = spend.total.add(amount);
+          for (let index = 0; index < reached.length; index++) {
+            crossings.push({ budget, period: spend.period, thresholdPercent: reached[index]!, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
           }
         }
         break;
