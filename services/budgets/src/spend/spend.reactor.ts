@@ -22,7 +22,7 @@ import {
 } from '@steward/contracts';
 import type { EventStore, RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
-import { ThresholdTally, parseDecimal } from './spend-tally';
+import { ThresholdTally, parseDecimal, type Scaled } from './spend-tally';
 import { thresholdLevels } from './threshold-crossings';
 
 interface KnownBudget {
@@ -245,6 +245,26 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     return found;
   };
 
+  /**
+   * Adds a call's amount to the spend of `covered[from…]` in their current periods, raising the thresholds
+   * it reaches; stops at the first budget whose current period does not hold the call (its index; the
+   * length when none).
+   */
+  const addAmount = (covered: readonly KnownBudget[], from: number, event: RecordedEvent, at: number, amount: Scaled): number => {
+    for (let index = from; index < covered.length; index++) {
+      const budget = covered[index]!;
+      const current = budget.current;
+      if (!current || !(at >= current.startMs && at < current.endMs)) return index;
+      const spend = current.spend;
+      spend.through = event.position;
+      const reached = spend.total.add(amount);
+      for (let level = 0; level < reached.length; level++) {
+        crossings.push({ budget, period: spend.period, thresholdPercent: reached[level]!, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
+      }
+    }
+    return covered.length;
+  };
+
   for (const event of events) {
     const data = event.data as EventData;
     switch (event.type) {
@@ -277,18 +297,14 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         // a correction is made by Steward, not by the key that made the call: key-scoped budgets leave it out
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
         const at = Date.parse(data.time);
-        for (const budget of budgetsCovering(data.workspaceId, data.agent, data.provider, data.model, apiKeyId)) {
-          let current = budget.current;
-          if (!current || !(at >= current.startMs && at < current.endMs)) {
-            const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
-            current = budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event, at) };
-          }
-          const spend = current.spend;
-          spend.through = event.position;
-          const reached = spend.total.add(amount);
-          for (let index = 0; index < reached.length; index++) {
-            crossings.push({ budget, period: spend.period, thresholdPercent: reached[index]!, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
-          }
+        const covered = budgetsCovering(data.workspaceId, data.agent, data.provider, data.model, apiKeyId);
+        // added without awaiting until a budget needs the spend of another period (the first call of a batch, a new day)
+        let next = addAmount(covered, 0, event, at, amount);
+        while (next < covered.length) {
+          const budget = covered[next]!;
+          const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
+          budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event, at) };
+          next = addAmount(covered, next, event, at, amount);
         }
         break;
       }
