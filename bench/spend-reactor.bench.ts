@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   await until(BigInt(BUDGETS));
   const chunks: Array<Array<{ streamId: string; event: NewEvent }>> = [];
   for (let start = 0; start < EVENTS; start += CHUNK) {
-    const chunk = [];
+    const chunk: Array<{ streamId: string; event: NewEvent }> = [];
     for (let index = start; index < Math.min(EVENTS, start + CHUNK); index++) {
       const model = MODELS[index % MODELS.length]!;
       const item = usageRecordedEvent(recordedData({ organizationId, workspaceId, time: new Date().toISOString(), agent: AGENTS[index % AGENTS.length]!, ...model, cost: `0.00${100 + (index % 900)}` }));
