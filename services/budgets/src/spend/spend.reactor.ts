@@ -22,6 +22,7 @@ import {
 } from '@steward/contracts';
 import type { EventStore, RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
+import { addUsage, type SpendUsage } from './spend-batch';
 import { ThresholdTally, parseDecimal, type Scaled } from './spend-tally';
 import { thresholdLevels } from './threshold-crossings';
 
@@ -32,8 +33,6 @@ interface KnownBudget {
   definition: BudgetDefinition;
   removed: boolean;
   dirty: boolean;
-  /** The period of its last usage in this batch and that period's spend: most calls fall in the same one. */
-  current?: { readonly startMs: number; readonly endMs: number; readonly spend: PeriodSpend };
 }
 
 interface PeriodSpend {
@@ -245,28 +244,55 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     return found;
   };
 
-  /**
-   * Adds a call's amount to the spend of `covered[from…]` in their current periods, raising the thresholds
-   * it reaches; stops at the first budget whose current period does not hold the call (its index; the
-   * length when none).
-   */
-  const addAmount = (covered: readonly KnownBudget[], from: number, event: RecordedEvent, at: number, amount: Scaled): number => {
-    for (let index = from; index < covered.length; index++) {
-      const budget = covered[index]!;
-      const current = budget.current;
-      if (!current || !(at >= current.startMs && at < current.endMs)) return index;
-      const spend = current.spend;
-      spend.through = event.position;
-      const reached = spend.total.add(amount);
-      for (let level = 0; level < reached.length; level++) {
-        crossings.push({ budget, period: spend.period, thresholdPercent: reached[level]!, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
-      }
+  /** A crossing for each threshold an amount added to a budget's period spend reached. */
+  const added = (spend: PeriodSpend, event: RecordedEvent, reached: readonly number[]): void => {
+    spend.through = event.position;
+    for (let level = 0; level < reached.length; level++) {
+      crossings.push({ budget: spend.levelsOf, period: spend.period, thresholdPercent: reached[level]!, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
     }
-    return covered.length;
+  };
+
+  /**
+   * The usage events since the last budget event (or the batch's start), in the store's order: added when
+   * a budget event or the batch's end comes, by addUsage — a kind of call's total at once to the budgets
+   * no event of the run could take over a threshold, event by event (in the run's order) to the others;
+   * see addUsage for why the thresholds reached, their events and the spend are those of adding each event
+   * in turn. A budget event ends the run: it changes which budgets cover a call and their levels, so the
+   * run before it is added with the budgets as they were, the run after with the budgets as they are
+   * (spendOf relevels a spend when its budget changed), as one event at a time would.
+   */
+  let run: Array<{ event: RecordedEvent; amount: Scaled; covered: readonly KnownBudget[]; at: number }> = [];
+  const addRun = async (): Promise<void> => {
+    if (run.length === 0) return;
+    /**
+     * The spends a call adds to, per covering list and window: calls under the same budgets in the same
+     * period of each (their time within the window every period holds) share one targets array, their key.
+     */
+    const windows = new Map<readonly KnownBudget[], Array<{ startMs: number; endMs: number; targets: PeriodSpend[] }>>();
+    const usages: Array<SpendUsage<RecordedEvent, PeriodSpend>> = [];
+    for (const { event, amount, covered, at } of run) {
+      let known = windows.get(covered);
+      if (!known) windows.set(covered, (known = []));
+      let window = known.find((candidate) => at >= candidate.startMs && at < candidate.endMs);
+      if (!window) {
+        window = { startMs: -Infinity, endMs: Infinity, targets: [] };
+        for (const budget of covered) {
+          const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
+          window.startMs = Math.max(window.startMs, Date.parse(period.start));
+          window.endMs = Math.min(window.endMs, Date.parse(period.end));
+          window.targets.push(await spendOf(budget, period, event, at));
+        }
+        known.push(window);
+      }
+      usages.push({ event, amount, targets: window.targets });
+    }
+    run = [];
+    addUsage(usages, added);
   };
 
   for (const event of events) {
     const data = event.data as EventData;
+    if (event.type !== 'UsageRecorded' && event.type !== 'UsageCorrected') await addRun();
     switch (event.type) {
       case 'BudgetDefined':
       case 'BudgetChanged': {
@@ -298,20 +324,14 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
         const at = Date.parse(data.time);
         const covered = budgetsCovering(data.workspaceId, data.agent, data.provider, data.model, apiKeyId);
-        // added without awaiting until a budget needs the spend of another period (the first call of a batch, a new day)
-        let next = addAmount(covered, 0, event, at, amount);
-        while (next < covered.length) {
-          const budget = covered[next]!;
-          const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
-          budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event, at) };
-          next = addAmount(covered, next, event, at, amount);
-        }
+        if (covered.length > 0) run.push({ event, amount, covered, at });
         break;
       }
       default:
         break;
     }
   }
+  await addRun();
 
   const dirty = [...budgets.values()].filter((budget) => budget.dirty);
   if (dirty.length > 0) {
