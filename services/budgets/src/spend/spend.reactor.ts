@@ -33,6 +33,8 @@ interface KnownBudget {
   definition: BudgetDefinition;
   removed: boolean;
   dirty: boolean;
+  /** The period of its last usage in this batch and that period's spend: most calls fall in the same one. */
+  current?: { readonly startMs: number; readonly endMs: number; readonly spend: PeriodSpend };
 }
 
 interface PeriodSpend {
@@ -273,14 +275,25 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     for (const { event, amount, covered, at } of run) {
       let known = windows.get(covered);
       if (!known) windows.set(covered, (known = []));
-      let window = known.find((candidate) => at >= candidate.startMs && at < candidate.endMs);
+      let window: { startMs: number; endMs: number; targets: PeriodSpend[] } | undefined;
+      for (let index = 0; index < known.length; index++) {
+        const candidate = known[index]!;
+        if (at >= candidate.startMs && at < candidate.endMs) {
+          window = candidate;
+          break;
+        }
+      }
       if (!window) {
         window = { startMs: -Infinity, endMs: Infinity, targets: [] };
         for (const budget of covered) {
-          const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
-          window.startMs = Math.max(window.startMs, Date.parse(period.start));
-          window.endMs = Math.min(window.endMs, Date.parse(period.end));
-          window.targets.push(await spendOf(budget, period, event, at));
+          let current = budget.current;
+          if (!current || !(at >= current.startMs && at < current.endMs)) {
+            const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
+            budget.current = current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event, at) };
+          }
+          if (current.startMs > window.startMs) window.startMs = current.startMs;
+          if (current.endMs < window.endMs) window.endMs = current.endMs;
+          window.targets.push(current.spend);
         }
         known.push(window);
       }
