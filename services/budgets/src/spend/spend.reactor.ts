@@ -355,21 +355,49 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
       .execute();
   }
   if (spends.size > 0) {
-    await trx
-      .insertInto('spend')
-      .values([...spends.values()].map((spend) => ({ budget_id: spend.budgetId, period_start: spend.period.start, period_end: spend.period.end, spend_usd: spend.total.text(), through: `${spend.through.commit}/${spend.through.prepare}` })))
-      .onConflict((conflict) => conflict.columns(['budget_id', 'period_start']).doUpdateSet({ spend_usd: sql`excluded.spend_usd`, through: sql`excluded.through` }))
-      .execute();
+    // one statement of arrays (a budget's period once in the map): no query builder walk per row
+    const ids: string[] = [];
+    const starts: string[] = [];
+    const ends: string[] = [];
+    const amounts: string[] = [];
+    const throughs: string[] = [];
+    for (const spend of spends.values()) {
+      ids.push(spend.budgetId);
+      starts.push(spend.period.start);
+      ends.push(spend.period.end);
+      amounts.push(spend.total.text());
+      throughs.push(`${spend.through.commit}/${spend.through.prepare}`);
+    }
+    await sql`
+      INSERT INTO spend (budget_id, period_start, period_end, spend_usd, through)
+      SELECT * FROM unnest(${ids}::text[], ${starts}::timestamptz[], ${ends}::timestamptz[], ${amounts}::numeric[], ${throughs}::text[])
+      ON CONFLICT (budget_id, period_start) DO UPDATE SET spend_usd = excluded.spend_usd, through = excluded.through`.execute(trx);
   }
 
+  // every claim in one statement, each budget × period × threshold once (its first crossing in the batch, as
+  // one insert per crossing in turn would keep); then the crossings whose claim is new, in the batch's order
+  const claimKey = (budgetId: string, startMs: number | string, percent: number): string => `${budgetId}|${startMs}|${percent}`;
+  const firsts: Crossing[] = [];
+  const seen = new Set<string>();
   for (const crossing of crossings) {
-    const claimed = await trx
-      .insertInto('threshold_claims')
-      .values({ budget_id: crossing.budget.budgetId, period_start: crossing.period.start, threshold_percent: crossing.thresholdPercent, claimed_at: crossing.crossedAt })
-      .onConflict((conflict) => conflict.doNothing())
-      .returning('budget_id')
-      .executeTakeFirst();
-    if (!claimed) continue;
+    const key = claimKey(crossing.budget.budgetId, Date.parse(crossing.period.start), crossing.thresholdPercent);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    firsts.push(crossing);
+  }
+  const claimed = new Set<string>();
+  if (firsts.length > 0) {
+    const { rows } = await sql<{ budget_id: string; start_ms: string; threshold_percent: number }>`
+      INSERT INTO threshold_claims (budget_id, period_start, threshold_percent, claimed_at)
+      SELECT * FROM unnest(${firsts.map((crossing) => crossing.budget.budgetId)}::text[], ${firsts.map((crossing) => crossing.period.start)}::timestamptz[],
+                           ${firsts.map((crossing) => crossing.thresholdPercent)}::integer[], ${firsts.map((crossing) => crossing.crossedAt)}::timestamptz[])
+      ON CONFLICT DO NOTHING
+      RETURNING budget_id, (extract(epoch FROM period_start) * 1000)::bigint::text AS start_ms, threshold_percent`.execute(trx);
+    for (const row of rows) claimed.add(claimKey(row.budget_id, row.start_ms, row.threshold_percent));
+  }
+
+  for (const crossing of firsts) {
+    if (!claimed.has(claimKey(crossing.budget.budgetId, Date.parse(crossing.period.start), crossing.thresholdPercent))) continue;
     const data: BudgetThresholdCrossedData = {
       organizationId: crossing.budget.organizationId,
       workspaceId: crossing.budget.workspaceId,
