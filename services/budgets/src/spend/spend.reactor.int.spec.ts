@@ -164,4 +164,45 @@ describe('spend reactor', () => {
     expect(await spendOf(whole)).toEqual(['2.100000000001']);
     expect(await crossingsOf(whole)).toEqual([50, 100]);
   });
+
+  it('in a batch of many calls, credits a crossing to the call that makes it and raises it once through a fall and a rise', async () => {
+    const batcher = await defineBudget(workspaceId, 'batcher', { scope: { agent: 'batcher' }, limitUsd: '1', thresholds: [50, 80] });
+    const batcherKey = await defineBudget(workspaceId, 'batcher key', { scope: { agent: 'batcher', apiKeyId: 'key_b' }, limitUsd: '100', thresholds: [50] });
+    const runner = host.runner(SPEND_REACTOR);
+    const keyB: Actor = { type: 'api_key', id: 'key_b' };
+    const user: Actor = { type: 'user', id: 'user_test' };
+    // two kinds of call (key_b's, a user's) in turn, 0.09 each: the batcher budget reaches 0.5 with the sixth (#5)
+    const calls = Array.from({ length: 10 }, (_, index) => recorded('0.09', 'batcher', index % 2 === 0 ? keyB : user));
+    const correctedCall = calls[6]!;
+    const correctedAt = new Date().toISOString();
+    const correction = UsageCorrected.schema.parse({
+      organizationId: ORG, workspaceId, usageEventId: usageEventIdFor(workspaceId, 'test', correctedCall.data.usageId), usageId: correctedCall.data.usageId, source: 'test',
+      time: correctedCall.data.time, agent: 'batcher', provider: 'openai', model: 'gpt-4o', previousCost: '0.09', cost: '-0.21', delta: '-0.3', pricing: PRICING,
+      reason: 'price correction', correctedAt,
+    });
+    const toEvent = ({ data, actor }: { data: UsageRecordedData; actor: Actor }) => ({
+      eventId: usageEventIdFor(workspaceId, data.source, data.usageId), type: UsageRecorded.type, version: UsageRecorded.version, data,
+      metadata: { correlationId: randomUUID(), actor, organizationId: ORG, workspaceId, occurredAt: data.time },
+    });
+    // #0…#7 (0.72), the correction (0.42: under 50 % again), #8 (0.51: 50 % reached a second time), #9 (0.6)
+    const appended = await store.append(
+      UsageStreams.usage(workspaceId, calls[0]!.data.time),
+      [
+        ...calls.slice(0, 8).map(toEvent),
+        { eventId: randomUUID(), type: UsageCorrected.type, version: UsageCorrected.version, data: correction, metadata: { correlationId: randomUUID(), actor: keyB, organizationId: ORG, workspaceId, occurredAt: correctedAt } },
+        ...calls.slice(8).map(toEvent),
+      ],
+      { expectedRevision: 'any' },
+    );
+    await runner.waitForPosition(appended.position);
+
+    expect(await spendOf(batcher)).toEqual(['0.6']);
+    // the key's budget: its five calls, never the correction
+    expect(await spendOf(batcherKey)).toEqual(['0.45']);
+    const alerts = await store.readStream(BudgetStreams.alerts(batcher));
+    expect(alerts.map((event) => [(event.data as { thresholdPercent: number }).thresholdPercent, (event.data as { spendUsd: string }).spendUsd, event.metadata.causationId])).toEqual([
+      [50, '0.54', usageEventIdFor(workspaceId, 'test', calls[5]!.data.usageId)],
+    ]);
+    expect(await crossingsOf(batcherKey)).toEqual([]);
+  });
 });
