@@ -308,6 +308,7 @@ export class ProjectionRunner {
     const { store, projection } = this.options;
     const filter = projectionFilter(projection);
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const interval = projection.minBatchIntervalMs ?? 0;
     let failures = 0;
     while (this.leading(leadership)) {
       const subscription: Subscription | SumSubscription = projection.fold
@@ -330,6 +331,7 @@ export class ProjectionRunner {
       try {
         for await (const batch of subscription as AsyncIterable<SubscriptionBatch | SumBatch>) {
           if (!this.leading(leadership)) break;
+          const started = performance.now();
           if ('groups' in batch) await this.applySums(leadership, batch);
           else {
             applying = batch;
@@ -338,6 +340,11 @@ export class ProjectionRunner {
           }
           failures = 0;
           this.error = undefined;
+          // live and paced: the next batch gathers what arrives meanwhile (the subscription reads on demand)
+          if (interval > 0 && batch.caughtUp && ('groups' in batch ? batch.groups.length : batch.events.length) > 0) {
+            const rest = interval - (performance.now() - started);
+            if (rest > 0) await this.sleep(rest);
+          }
         }
       } catch (caught) {
         let error = caught;

@@ -92,6 +92,12 @@ export interface ProjectionDefinition<DB = any> {
   readonly withoutMetadata?: boolean;
   /** The only top-level fields of events' data the handlers read (see the store's `dataFields`). */
   readonly dataFields?: readonly string[];
+  /**
+   * Live, a batch at most every this many ms (default 0: each as soon as the store has one): for a
+   * reactor whose batches cost much besides their events (reads and writes per budget), events gather
+   * in between, so the fixed cost is paid for many. Catching up is never paced; a stop wakes the pause.
+   */
+  readonly minBatchIntervalMs?: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   migrate(db: Kysely<any>, schema: string): Promise<void>;
   readonly handle?: ProjectionBatchHandler<DB>;
@@ -122,6 +128,10 @@ export function defineProjection<DB = any>(definition: ProjectionDefinition<DB>)
   }
   if ((fold === undefined) !== (handleSums === undefined) || (fold && (typeof fold.groupBy !== 'string' || fold.groupBy === '' || Object.keys(fold.sum ?? {}).length === 0))) {
     throw new ProjectionError(ProjectionErrorCode.InvalidDefinition, `projection ${name}: a fold (groupBy, sum per event type) goes with handleSums, and only with it`);
+  }
+  const interval = definition.minBatchIntervalMs;
+  if (interval !== undefined && !(Number.isFinite(interval) && interval >= 0)) {
+    throw new ProjectionError(ProjectionErrorCode.InvalidDefinition, `projection ${name}: minBatchIntervalMs must be a finite number of ms, 0 or more`);
   }
   const eventTypes = definition.eventTypes ?? (handlers ? Object.keys(handlers) : fold ? Object.keys(fold.sum) : undefined);
   return Object.freeze({ ...definition, eventTypes });

@@ -87,6 +87,33 @@ describe('projection runner (PostgreSQL)', () => {
     await second.stop();
   });
 
+  it('paces live batches (minBatchIntervalMs): what arrives meanwhile gathers into the next batch, once; a stop wakes the pause', async () => {
+    const batches: number[] = [];
+    const projection = defineProjection({ ...ledgerProjection({ name: 'paced', onBatch: (events) => batches.push(events.length) }), minBatchIntervalMs: 3_000 });
+    const host = f.host({ projections: [projection], instanceId: 'paced-1' });
+    await host.start();
+    const runner = host.runner('paced');
+    await f.append('paced', ['P0']);
+    await runner.waitForPosition(f.lastAppended);
+    // the batch of P0 opened a pause: six appends, 30 ms apart, land in it
+    for (let i = 1; i <= 6; i++) {
+      await f.append('paced', [`P${i}`]);
+      await sleep(30);
+    }
+    const done = await runner.waitForPosition(f.lastAppended);
+    expect(done.eventsApplied).toBe(7n);
+    expect(await countEntries(f.db, 'paced')).toBe(7);
+    expect(batches).toEqual([1, 6]);
+    // a new pause has begun; stopping does not wait for it to end
+    const stopping = Date.now();
+    await host.stop();
+    expect(Date.now() - stopping).toBeLessThan(2_000);
+  });
+
+  it('refuses a negative minBatchIntervalMs', () => {
+    expect(() => defineProjection({ ...ledgerProjection({ name: 'badpace' }), minBatchIntervalMs: -1 })).toThrow(/minBatchIntervalMs/);
+  });
+
   it('delivers only the event types the projection asks for, and moves the checkpoint past the others', async () => {
     const seen: string[] = [];
     const projection = defineProjection({

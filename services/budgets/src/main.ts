@@ -10,7 +10,9 @@
  * carries their id). Environment: DATABASE_URL, EVENT_STORE_SCHEMA, NATS_URL,
  * NATS_PREFIX, REDIS_URL, BUDGETS_REDIS_PREFIX (the counters' key prefix,
  * default `steward:budgets:`), BUDGETS_BATCH_SIZE (events per reactor batch,
- * 2000), STEWARD_OPS_PORT / STEWARD_OPS_HOST (/healthz, /readyz: PostgreSQL
+ * 2000), BUDGETS_BATCH_INTERVAL_MS (live, a reactor batch at most every so
+ * many ms, 200: a batch's reads and writes per budget shared by more usage; 0
+ * for each batch as soon as there is one), STEWARD_OPS_PORT / STEWARD_OPS_HOST (/healthz, /readyz: PostgreSQL
  * and Redis, /metrics), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
  * `budgets started`; on SIGTERM / SIGINT answers /readyz 503, stops taking
  * commands, lets the reactor finish its batch, then closes.
@@ -40,6 +42,13 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
+function whole(name: string, fallback: number): number {
+  const text = process.env[name];
+  const value = text === undefined || text === '' ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, 0 or more`);
+  return value;
+}
+
 runService('budgets', async ({ logger, telemetry }) => {
   const config = loadConfig();
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 6 });
@@ -61,7 +70,7 @@ runService('budgets', async ({ logger, telemetry }) => {
     store,
     logger,
     batchSize: positive('BUDGETS_BATCH_SIZE', 2000),
-    projections: [spendReactor({ store, counters, logger })],
+    projections: [spendReactor({ store, counters, logger, minBatchIntervalMs: whole('BUDGETS_BATCH_INTERVAL_MS', 200) })],
   });
   await reactors.start();
 

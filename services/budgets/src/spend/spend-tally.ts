@@ -29,6 +29,14 @@ export function parseDecimal(text: string): Scaled {
   return { units: match[1] === '-' ? -units : units, scale: fraction.length };
 }
 
+/** a + b, exactly, at the larger of their scales. */
+export function addScaled(a: Scaled, b: Scaled): Scaled {
+  if (a.scale === b.scale) return { units: a.units + b.units, scale: a.scale };
+  return a.scale > b.scale
+    ? { units: a.units + b.units * pow10(a.scale - b.scale), scale: a.scale }
+    : { units: a.units * pow10(b.scale - a.scale) + b.units, scale: b.scale };
+}
+
 /** Canonical text: no exponent, no trailing zeros, never "-0" (as @steward/billing's amountText). */
 export function scaledText(value: Scaled): string {
   if (value.units === 0n) return '0';
@@ -89,6 +97,22 @@ export class ThresholdTally {
       this.next++;
     }
     return crossed ?? NONE;
+  }
+
+  /**
+   * Whether a run of amounts whose rises sum to `rise` and whose falls sum to `fall` (both ≥ 0) could reach a
+   * threshold, in any order and any grouping: every partial sum of the run lies in [spend − fall, spend + rise],
+   * so a level is reached only when one lies in (spend − fall, spend + rise] — the lowest level above the
+   * spend at most spend + rise, or (a fall, then a rise back: some rise) the highest at or below it above
+   * spend − fall.
+   * False: adding the run, one amount at a time or its sum at once, reaches nothing and ends at the same spend.
+   */
+  mayReach(rise: Scaled, fall: Scaled): boolean {
+    const scale = Math.max(this.scale, rise.scale, fall.scale);
+    const factor = pow10(scale - this.scale);
+    const units = this.units * factor;
+    if (this.next < this.levels.length && this.levels[this.next]! * factor <= units + rise.units * pow10(scale - rise.scale)) return true;
+    return fall.units > 0n && rise.units > 0n && this.next > 0 && this.levels[this.next - 1]! * factor > units - fall.units * pow10(scale - fall.scale);
   }
 
   text(): string {

@@ -22,7 +22,8 @@ import {
 } from '@steward/contracts';
 import type { EventStore, RecordedEvent } from '@steward/event-store';
 import { ProjectionError, ProjectionErrorCode, defineProjection, type ProjectionDefinition } from '@steward/projections';
-import { ThresholdTally, parseDecimal } from './spend-tally';
+import { addUsage, type SpendUsage } from './spend-batch';
+import { ThresholdTally, parseDecimal, type Scaled } from './spend-tally';
 import { thresholdLevels } from './threshold-crossings';
 
 interface KnownBudget {
@@ -65,6 +66,8 @@ export interface SpendReactorDeps {
   readonly store: EventStore;
   readonly counters: BudgetCounters;
   readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Live, a batch at most every this many ms (see ProjectionDefinition.minBatchIntervalMs). Default 0. */
+  readonly minBatchIntervalMs?: number;
   /** Called after a crossing's event is appended (tests, metrics). */
   readonly onCrossed?: (crossing: BudgetThresholdCrossedData) => void;
 }
@@ -99,6 +102,8 @@ export function spendReactor(deps: SpendReactorDeps): ProjectionDefinition<Spend
     streamPrefixes: [USAGE_STREAM_PREFIX, BUDGET_STREAM_PREFIX],
     awaitedByWrites: false,
     dataFields: DATA_FIELDS,
+    // a batch reads and writes every budget it meets: paced, that cost is shared by more usage events
+    ...(deps.minBatchIntervalMs ? { minBatchIntervalMs: deps.minBatchIntervalMs } : {}),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async migrate(db: Kysely<any>) {
       await migrateSpendTables(db);
@@ -139,16 +144,26 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     if (!list) listed.set(workspaceId, (list = [...(byWorkspace.get(workspaceId) ?? [])].map((id) => budgets.get(id)!)));
     return list;
   };
-  /** The budgets a kind of call (workspace, agent, provider, model, key) falls under: few kinds, many calls. */
-  const covering = new Map<string, KnownBudget[]>();
-  const budgetsCovering = (workspaceId: string, call: { agent?: string; provider?: string; model?: string; apiKeyId?: string }): readonly KnownBudget[] => {
-    const key = [workspaceId, call.agent, call.provider, call.model, call.apiKeyId].map((part) => (part === undefined ? '' : `=${part}`)).join('\u0000');
-    let found = covering.get(key);
+  /**
+   * The budgets a kind of call (workspace, agent, provider, model, key) falls under: few kinds, many calls.
+   * Nested maps, one level per dimension (undefined a key of its own): no key text built per call.
+   */
+  type Level = Map<string | undefined, Level | KnownBudget[]>;
+  const covering: Level = new Map();
+  const levelOf = (level: Level, key: string | undefined): Level => {
+    let next = level.get(key) as Level | undefined;
+    if (!next) level.set(key, (next = new Map()));
+    return next;
+  };
+  const budgetsCovering = (workspaceId: string, agent?: string, provider?: string, model?: string, apiKeyId?: string): readonly KnownBudget[] => {
+    const byKey = levelOf(levelOf(levelOf(levelOf(covering, workspaceId), agent), provider), model);
+    let found = byKey.get(apiKeyId) as KnownBudget[] | undefined;
     if (!found) {
+      const call = { agent, provider, model, apiKeyId };
       found = budgetsOf(workspaceId).filter(
         (budget) => !budget.removed && !(budget.definition.scope.apiKeyId !== undefined && call.apiKeyId === undefined) && scopeCovers(budget.definition.scope, call),
       );
-      covering.set(key, found);
+      byKey.set(apiKeyId, found);
     }
     return found;
   };
@@ -185,13 +200,42 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
   const crossings: Crossing[] = [];
   const commits: string[] = [];
 
-  const spendOf = async (budget: KnownBudget, period: BudgetPeriod, at: RecordedEvent): Promise<PeriodSpend> => {
+  /** Stored spend read ahead (budget|period start ms → its text; looked up but absent: no row, 0). */
+  const stored = new Map<string, string | undefined>();
+  /**
+   * Reads, in one statement, the stored spend of every budget of the workspace in its period at `atMs`
+   * (and of `budget` in `period`): one read per workspace and period in a batch rather than one per budget.
+   * Nothing writes spend before the batch's end, so a row read ahead is the row a later read would find.
+   */
+  const readAhead = async (budget: KnownBudget, period: BudgetPeriod, atMs: number): Promise<void> => {
+    const ids: string[] = [budget.budgetId];
+    const starts: string[] = [period.start];
+    stored.set(`${budget.budgetId}|${Date.parse(period.start)}`, undefined);
+    for (const other of budgetsOf(budget.workspaceId)) {
+      if (other.removed || other === budget) continue;
+      const otherPeriod = budgetPeriodAt(other.definition.period, other.definition.timeZone, atMs);
+      const key = `${other.budgetId}|${Date.parse(otherPeriod.start)}`;
+      if (stored.has(key)) continue;
+      stored.set(key, undefined);
+      ids.push(other.budgetId);
+      starts.push(otherPeriod.start);
+    }
+    const { rows } = await sql<{ budget_id: string; start_ms: string; spend_usd: string }>`
+      SELECT s.budget_id, (extract(epoch FROM s.period_start) * 1000)::bigint::text AS start_ms, s.spend_usd::text AS spend_usd
+        FROM spend s
+        JOIN unnest(${ids}::text[], ${starts}::timestamptz[]) AS wanted(budget_id, period_start)
+          ON s.budget_id = wanted.budget_id AND s.period_start = wanted.period_start`.execute(trx);
+    for (const row of rows) stored.set(`${row.budget_id}|${row.start_ms}`, row.spend_usd);
+  };
+
+  const spendOf = async (budget: KnownBudget, period: BudgetPeriod, at: RecordedEvent, atMs: number): Promise<PeriodSpend> => {
     const { budgetId } = budget;
     const key = `${budgetId}|${period.start}`;
     let found = spends.get(key);
     if (!found) {
-      const row = await trx.selectFrom('spend').select('spend_usd').where('budget_id', '=', budgetId).where('period_start', '=', new Date(period.start)).executeTakeFirst();
-      const before = row ? String(row.spend_usd) : '0';
+      const storedKey = `${budgetId}|${Date.parse(period.start)}`;
+      if (!stored.has(storedKey)) await readAhead(budget, period, atMs);
+      const before = stored.get(storedKey) ?? '0';
       const total = new ThresholdTally(parseDecimal(before), thresholdLevels(budget.definition.limitUsd, budget.definition.thresholds));
       found = { budgetId, period, before, total, levelsOf: budget, through: at.position };
       spends.set(key, found);
@@ -202,8 +246,66 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
     return found;
   };
 
+  /** A crossing for each threshold an amount added to a budget's period spend reached. */
+  const added = (spend: PeriodSpend, event: RecordedEvent, reached: readonly number[]): void => {
+    spend.through = event.position;
+    for (let level = 0; level < reached.length; level++) {
+      crossings.push({ budget: spend.levelsOf, period: spend.period, thresholdPercent: reached[level]!, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
+    }
+  };
+
+  /**
+   * The usage events since the last budget event (or the batch's start), in the store's order: added when
+   * a budget event or the batch's end comes, by addUsage — a kind of call's total at once to the budgets
+   * no event of the run could take over a threshold, event by event (in the run's order) to the others;
+   * see addUsage for why the thresholds reached, their events and the spend are those of adding each event
+   * in turn. A budget event ends the run: it changes which budgets cover a call and their levels, so the
+   * run before it is added with the budgets as they were, the run after with the budgets as they are
+   * (spendOf relevels a spend when its budget changed), as one event at a time would.
+   */
+  let run: Array<{ event: RecordedEvent; amount: Scaled; covered: readonly KnownBudget[]; at: number }> = [];
+  const addRun = async (): Promise<void> => {
+    if (run.length === 0) return;
+    /**
+     * The spends a call adds to, per covering list and window: calls under the same budgets in the same
+     * period of each (their time within the window every period holds) share one targets array, their key.
+     */
+    const windows = new Map<readonly KnownBudget[], Array<{ startMs: number; endMs: number; targets: PeriodSpend[] }>>();
+    const usages: Array<SpendUsage<RecordedEvent, PeriodSpend>> = [];
+    for (const { event, amount, covered, at } of run) {
+      let known = windows.get(covered);
+      if (!known) windows.set(covered, (known = []));
+      let window: { startMs: number; endMs: number; targets: PeriodSpend[] } | undefined;
+      for (let index = 0; index < known.length; index++) {
+        const candidate = known[index]!;
+        if (at >= candidate.startMs && at < candidate.endMs) {
+          window = candidate;
+          break;
+        }
+      }
+      if (!window) {
+        window = { startMs: -Infinity, endMs: Infinity, targets: [] };
+        for (const budget of covered) {
+          let current = budget.current;
+          if (!current || !(at >= current.startMs && at < current.endMs)) {
+            const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
+            budget.current = current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event, at) };
+          }
+          if (current.startMs > window.startMs) window.startMs = current.startMs;
+          if (current.endMs < window.endMs) window.endMs = current.endMs;
+          window.targets.push(current.spend);
+        }
+        known.push(window);
+      }
+      usages.push({ event, amount, targets: window.targets });
+    }
+    run = [];
+    addUsage(usages, added);
+  };
+
   for (const event of events) {
     const data = event.data as EventData;
+    if (event.type !== 'UsageRecorded' && event.type !== 'UsageCorrected') await addRun();
     switch (event.type) {
       case 'BudgetDefined':
       case 'BudgetChanged': {
@@ -233,26 +335,16 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
         const actor = event.metadata?.actor;
         // a correction is made by Steward, not by the key that made the call: key-scoped budgets leave it out
         const apiKeyId = event.type === 'UsageRecorded' && actor?.type === 'api_key' ? actor.id : undefined;
-        const call = { agent: data.agent, provider: data.provider, model: data.model, apiKeyId };
         const at = Date.parse(data.time);
-        for (const budget of budgetsCovering(data.workspaceId, call)) {
-          let current = budget.current;
-          if (!current || !(at >= current.startMs && at < current.endMs)) {
-            const period = budgetPeriodAt(budget.definition.period, budget.definition.timeZone, at);
-            current = budget.current = { startMs: Date.parse(period.start), endMs: Date.parse(period.end), spend: await spendOf(budget, period, event) };
-          }
-          const spend = current.spend;
-          spend.through = event.position;
-          for (const thresholdPercent of spend.total.add(amount)) {
-            crossings.push({ budget, period: spend.period, thresholdPercent, spendUsd: spend.total.text(), crossedAt: event.recordedAt.toISOString(), causedBy: event });
-          }
-        }
+        const covered = budgetsCovering(data.workspaceId, data.agent, data.provider, data.model, apiKeyId);
+        if (covered.length > 0) run.push({ event, amount, covered, at });
         break;
       }
       default:
         break;
     }
   }
+  await addRun();
 
   const dirty = [...budgets.values()].filter((budget) => budget.dirty);
   if (dirty.length > 0) {
@@ -263,21 +355,49 @@ async function applyBatch(trx: Trx, events: readonly RecordedEvent[], deps: Spen
       .execute();
   }
   if (spends.size > 0) {
-    await trx
-      .insertInto('spend')
-      .values([...spends.values()].map((spend) => ({ budget_id: spend.budgetId, period_start: spend.period.start, period_end: spend.period.end, spend_usd: spend.total.text(), through: `${spend.through.commit}/${spend.through.prepare}` })))
-      .onConflict((conflict) => conflict.columns(['budget_id', 'period_start']).doUpdateSet({ spend_usd: sql`excluded.spend_usd`, through: sql`excluded.through` }))
-      .execute();
+    // one statement of arrays (a budget's period once in the map): no query builder walk per row
+    const ids: string[] = [];
+    const starts: string[] = [];
+    const ends: string[] = [];
+    const amounts: string[] = [];
+    const throughs: string[] = [];
+    for (const spend of spends.values()) {
+      ids.push(spend.budgetId);
+      starts.push(spend.period.start);
+      ends.push(spend.period.end);
+      amounts.push(spend.total.text());
+      throughs.push(`${spend.through.commit}/${spend.through.prepare}`);
+    }
+    await sql`
+      INSERT INTO spend (budget_id, period_start, period_end, spend_usd, through)
+      SELECT * FROM unnest(${ids}::text[], ${starts}::timestamptz[], ${ends}::timestamptz[], ${amounts}::numeric[], ${throughs}::text[])
+      ON CONFLICT (budget_id, period_start) DO UPDATE SET spend_usd = excluded.spend_usd, through = excluded.through`.execute(trx);
   }
 
+  // every claim in one statement, each budget × period × threshold once (its first crossing in the batch, as
+  // one insert per crossing in turn would keep); then the crossings whose claim is new, in the batch's order
+  const claimKey = (budgetId: string, startMs: number | string, percent: number): string => `${budgetId}|${startMs}|${percent}`;
+  const firsts: Crossing[] = [];
+  const seen = new Set<string>();
   for (const crossing of crossings) {
-    const claimed = await trx
-      .insertInto('threshold_claims')
-      .values({ budget_id: crossing.budget.budgetId, period_start: crossing.period.start, threshold_percent: crossing.thresholdPercent, claimed_at: crossing.crossedAt })
-      .onConflict((conflict) => conflict.doNothing())
-      .returning('budget_id')
-      .executeTakeFirst();
-    if (!claimed) continue;
+    const key = claimKey(crossing.budget.budgetId, Date.parse(crossing.period.start), crossing.thresholdPercent);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    firsts.push(crossing);
+  }
+  const claimed = new Set<string>();
+  if (firsts.length > 0) {
+    const { rows } = await sql<{ budget_id: string; start_ms: string; threshold_percent: number }>`
+      INSERT INTO threshold_claims (budget_id, period_start, threshold_percent, claimed_at)
+      SELECT * FROM unnest(${firsts.map((crossing) => crossing.budget.budgetId)}::text[], ${firsts.map((crossing) => crossing.period.start)}::timestamptz[],
+                           ${firsts.map((crossing) => crossing.thresholdPercent)}::integer[], ${firsts.map((crossing) => crossing.crossedAt)}::timestamptz[])
+      ON CONFLICT DO NOTHING
+      RETURNING budget_id, (extract(epoch FROM period_start) * 1000)::bigint::text AS start_ms, threshold_percent`.execute(trx);
+    for (const row of rows) claimed.add(claimKey(row.budget_id, row.start_ms, row.threshold_percent));
+  }
+
+  for (const crossing of firsts) {
+    if (!claimed.has(claimKey(crossing.budget.budgetId, Date.parse(crossing.period.start), crossing.thresholdPercent))) continue;
     const data: BudgetThresholdCrossedData = {
       organizationId: crossing.budget.organizationId,
       workspaceId: crossing.budget.workspaceId,

@@ -1,9 +1,19 @@
 import { ThresholdTally, parseDecimal, type ThresholdLevel } from './spend-tally';
 
-/** A budget's threshold levels, lowest first: limit × percent / 100, exact (the limit's scale + 2). */
-export function thresholdLevels(limitUsd: string, thresholds: readonly number[]): ThresholdLevel[] {
-  const limit = parseDecimal(limitUsd);
-  return [...thresholds].sort((a, b) => a - b).map((percent) => ({ percent, level: { units: limit.units * BigInt(percent), scale: limit.scale + 2 } }));
+/** Levels computed per limit and thresholds: every batch's reactor reads its budgets afresh, with the same few. */
+const computed = new Map<string, readonly ThresholdLevel[]>();
+
+/** A budget's threshold levels, lowest first: limit × percent / 100, exact (the limit's scale + 2). Shared: never changed. */
+export function thresholdLevels(limitUsd: string, thresholds: readonly number[]): readonly ThresholdLevel[] {
+  const key = `${limitUsd}|${thresholds.join(',')}`;
+  let levels = computed.get(key);
+  if (!levels) {
+    const limit = parseDecimal(limitUsd);
+    levels = Object.freeze([...thresholds].sort((a, b) => a - b).map((percent) => Object.freeze({ percent, level: Object.freeze({ units: limit.units * BigInt(percent), scale: limit.scale + 2 }) })));
+    if (computed.size >= 10_000) computed.clear();
+    computed.set(key, levels);
+  }
+  return levels;
 }
 
 /**
