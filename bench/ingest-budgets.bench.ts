@@ -22,18 +22,9 @@ import type { Stack } from '@steward/testing';
 import { abRun, abba, printAb, printCpu, rounded, type AbResult, type AbTarget } from './ingest-ab';
 import { roomToSpend } from './ingest-billing.bench';
 import { EVENTS, fmt } from './ingest.bench';
+import { AGENTS, LIMITS, MODELS, PERIODS, THRESHOLDS } from './budget-shapes';
 
 const BUDGETS = Number(process.env.BENCH_BUDGETS ?? '100');
-const AGENTS = ['researcher', 'writer', 'reviewer', 'planner', 'coder'];
-const MODELS: Array<{ provider: string; model: string }> = [
-  { provider: 'openai', model: 'gpt-4o' },
-  { provider: 'openai', model: 'gpt-4o-mini' },
-  { provider: 'anthropic', model: 'claude-sonnet-4' },
-  { provider: 'google', model: 'gemini-2.5-pro' },
-];
-const LIMITS = ['5', '20', '50', '150', '400', '1000', '3000', '100000'];
-const THRESHOLDS = [[50, 80, 100], [25, 50, 75, 100], [90], [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]];
-const PERIODS = ['daily', 'weekly', 'monthly'] as const;
 /** The workspace-wide budget the bench reads to know the spend reactor has caught up (never crossed). */
 const WHOLE = 'bench: whole workspace';
 

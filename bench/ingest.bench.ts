@@ -164,7 +164,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target &
 }
 
 /** User + system CPU seconds of a process (Linux /proc), 0 once it is gone. */
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;

@@ -16,30 +16,14 @@ import { ProjectionHost, defineProjection } from '@steward/projections';
 import { createTestEnv } from '@steward/testing';
 import { recordedData, usageRecordedEvent } from '../libs/usage-metering/src/read-models/chargeback/testing/usage-fixtures';
 import { spendReactor } from '../services/budgets/src/spend/spend.reactor';
+import { AGENTS, LIMITS, MODELS, PERIODS, THRESHOLDS } from './budget-shapes';
+import { cpuSecondsOf } from './ingest.bench';
 
 const number = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const BUDGETS = number('BENCH_BUDGETS', 100);
 const EVENTS = number('BENCH_EVENTS', 40_000);
 const CHUNK = number('BENCH_CHUNK', 500);
-const AGENTS = ['researcher', 'writer', 'reviewer', 'planner', 'coder'];
-const MODELS = [
-  { provider: 'openai', model: 'gpt-4o' },
-  { provider: 'openai', model: 'gpt-4o-mini' },
-  { provider: 'anthropic', model: 'claude-sonnet-4' },
-  { provider: 'google', model: 'gemini-2.5-pro' },
-];
-const LIMITS = ['5', '20', '50', '150', '400', '1000', '3000', '100000'];
-const THRESHOLDS = [[50, 80, 100], [25, 50, 75, 100], [90], [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]];
-const PERIODS = ['daily', 'weekly', 'monthly'] as const;
 
-function cpuOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 async function main(): Promise<void> {
   const env = await createTestEnv();
@@ -110,7 +94,7 @@ async function main(): Promise<void> {
   const backends = async (): Promise<number[]> =>
     (await env.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")).rows.map((row) => row.pid);
   const pids = new Set(await backends());
-  const pgCpu = (): number => [...pids].reduce((total, pid) => total + cpuOf(pid), 0);
+  const pgCpu = (): number => [...pids].reduce((total, pid) => total + cpuSecondsOf(pid), 0);
   let appendCpu = 0;
   let pgAppend = 0;
   const batchesBefore = batches;
