@@ -300,8 +300,9 @@ describe('the administration views', () => {
       await page.getByLabel(USAGE_ANALYTICS.endDate).fill(day(2));
       await page.waitForURL((url) => url.searchParams.get('period') === 'custom' && url.searchParams.get('from') === day(3) && url.searchParams.get('to') === day(2));
       const agent = page.getByRole('combobox', { name: USAGE_ANALYTICS.agent });
-      await agent.fill('sql-agent');
+      // listened for before typing: the request can leave as soon as the typed agent is taken
       const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/v1/usage/summary' && new URL(response.url()).searchParams.get('agent') === 'sql-agent');
+      await agent.fill('sql-agent');
       // the suggestions close first: Enter then takes the typed agent, whichever suggestion a slow list highlighted
       await agent.press('Escape');
       await agent.press('Enter');
