@@ -11,8 +11,11 @@ export function useUrlState<K extends string>(keys: readonly K[]) {
   const values = Object.fromEntries(keys.map((key) => [key, params.get(key) ?? ''])) as Record<K, string>;
   const update = useCallback(
     (changes: Partial<Record<K | 'page' | 'cursor', string | undefined>>, options: { resetPage?: boolean } = {}) => {
-      setParams((current) => {
-        const next = new URLSearchParams(current);
+      // react-router hands the updater the query of the last render, not of the last navigation: two changes
+      // before a render (a start then an end date typed at once) would lose the first. The browser's location
+      // is updated as soon as the router navigates, so it is the base.
+      setParams(() => {
+        const next = new URLSearchParams(window.location.search);
         if (options.resetPage) {
           next.delete('page');
           next.delete('cursor');
