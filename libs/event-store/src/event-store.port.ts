@@ -248,44 +248,91 @@ export interface SumSubscription extends AsyncIterable<SumBatch> {
   close(): Promise<void>;
 }
 
-const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+/** Below this, integers add up exactly as numbers (2^53). */
+const EXACT_NUMBER = 9_007_199_254_740_992;
+/** Decimal digits a number always holds exactly. */
+const EXACT_DIGITS = 15;
+
+interface SumGroupState<P> {
+  /** The sum is `units / 10^scale + pending / 10^pendingScale`: most values add up as plain numbers (pending). */
+  units: bigint;
+  scale: number;
+  pending: number;
+  pendingScale: number;
+  first: P;
+  last: P;
+  count: number;
+  /** Span: canonical UTC times (`YYYY-MM-DDTHH:MM:SS.sssZ`) compare as text; any other as ms. */
+  earliestText: string | undefined;
+  latestText: string | undefined;
+  earliest: number;
+  latest: number;
+  unspanned: number;
+}
+
+/** Whether `time` is a canonical UTC instant, whose text order is its time order. */
+function canonicalInstant(time: string): boolean {
+  return time.length === 24 && time.charCodeAt(23) === 90 && time.charCodeAt(10) === 84 && time.charCodeAt(19) === 46 && time.charCodeAt(4) === 45;
+}
 
 /**
  * Exact sums per group, added one value at a time (the arithmetic of `sumAll`): `P` is however the caller
- * holds a position (only each group's first and last are kept).
+ * holds a position (only each group's first and last are kept). A value is plain decimal text
+ * (`-?digits(.digits)?`); one of up to 15 digits adds up as an integer number of its smallest unit
+ * while the running number stays exact, and is carried into a bigint otherwise: no value is ever rounded.
  */
 export class SumAccumulator<P> {
-  private readonly groups = new Map<string, { units: bigint; scale: number; first: P; last: P; count: number; earliest: number; latest: number; unspanned: number }>();
+  private readonly groups = new Map<string, SumGroupState<P>>();
 
   /** `spanned`: the groups keep the earliest and latest instant of the `span` field (see SumAllOptions). */
   constructor(private readonly spanned = false) {}
 
   /** Adds the data field texts of one event (see SumAllOptions): false when it is not folded. */
   add(key: string | undefined, value: string | undefined, position: P, instant?: string): boolean {
-    if (key === undefined || value === undefined || !PLAIN_DECIMAL.test(value)) return false;
+    if (key === undefined || value === undefined) return false;
+    // parsed by hand: -?\d+(\.\d+)?, its digits as a number while they are few enough
+    const length = value.length;
     const negative = value.charCodeAt(0) === 45;
-    const body = negative ? value.slice(1) : value;
-    const dot = body.indexOf('.');
-    const scale = dot === -1 ? 0 : body.length - dot - 1;
-    let units = BigInt(dot === -1 ? body : body.slice(0, dot) + body.slice(dot + 1));
-    if (negative) units = -units;
-    const ms = this.spanned && instant !== undefined ? Date.parse(instant) : Number.NaN;
-    const group = this.groups.get(key);
+    let i = negative ? 1 : 0;
+    let digits = 0;
+    let dot = -1;
+    let number = 0;
+    for (; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        if (digits < EXACT_DIGITS) number = number * 10 + (c - 48);
+        digits++;
+      } else if (c === 46 && dot === -1 && digits > 0 && i + 1 < length) dot = i;
+      else return false;
+    }
+    if (digits === 0) return false;
+    const scale = dot === -1 ? 0 : length - dot - 1;
+    let group = this.groups.get(key);
     if (!group) {
-      const known = !Number.isNaN(ms);
-      this.groups.set(key, { units, scale, first: position, last: position, count: 1, earliest: known ? ms : Infinity, latest: known ? ms : -Infinity, unspanned: known ? 0 : 1 });
-      return true;
+      group = { units: 0n, scale: 0, pending: 0, pendingScale: scale, first: position, last: position, count: 0, earliestText: undefined, latestText: undefined, earliest: Infinity, latest: -Infinity, unspanned: 0 };
+      this.groups.set(key, group);
     }
-    if (Number.isNaN(ms)) group.unspanned += 1;
+    if (digits <= EXACT_DIGITS) addNumber(group, negative ? -number : number, scale);
     else {
-      if (ms < group.earliest) group.earliest = ms;
-      if (ms > group.latest) group.latest = ms;
+      const body = negative ? value.slice(1) : value;
+      const bodyDot = negative ? dot - 1 : dot;
+      const units = BigInt(dot === -1 ? body : body.slice(0, bodyDot) + body.slice(bodyDot + 1));
+      addUnits(group, negative ? -units : units, scale);
     }
-    if (scale > group.scale) {
-      group.units *= 10n ** BigInt(scale - group.scale);
-      group.scale = scale;
-    } else if (scale < group.scale) units *= 10n ** BigInt(group.scale - scale);
-    group.units += units;
+    if (this.spanned) {
+      if (instant !== undefined && canonicalInstant(instant)) {
+        if (group.earliestText === undefined || instant < group.earliestText) group.earliestText = instant;
+        if (group.latestText === undefined || instant > group.latestText) group.latestText = instant;
+      } else {
+        const ms = instant === undefined ? Number.NaN : Date.parse(instant);
+        if (Number.isNaN(ms)) group.unspanned += 1;
+        else {
+          if (ms < group.earliest) group.earliest = ms;
+          if (ms > group.latest) group.latest = ms;
+        }
+      }
+    }
+    if (group.count === 0) group.first = position;
     group.last = position;
     group.count += 1;
     return true;
@@ -293,17 +340,59 @@ export class SumAccumulator<P> {
 
   /** The groups, in order of their first value. */
   groupsWith(position: (held: P) => GlobalPosition): SumGroup[] {
-    return [...this.groups].map(([key, group]) => ({
-      key,
-      sum: decimalText(group.units, group.scale),
-      first: position(group.first),
-      last: position(group.last),
-      count: group.count,
-      ...(this.spanned
-        ? { ...(group.unspanned < group.count ? { earliest: group.earliest, latest: group.latest } : {}), unspanned: group.unspanned }
-        : {}),
-    }));
+    return [...this.groups].map(([key, group]) => {
+      carry(group);
+      const earliest = Math.min(group.earliest, group.earliestText === undefined ? Infinity : Date.parse(group.earliestText));
+      const latest = Math.max(group.latest, group.latestText === undefined ? -Infinity : Date.parse(group.latestText));
+      return {
+        key,
+        sum: decimalText(group.units, group.scale),
+        first: position(group.first),
+        last: position(group.last),
+        count: group.count,
+        ...(this.spanned ? { ...(group.unspanned < group.count ? { earliest, latest } : {}), unspanned: group.unspanned } : {}),
+      };
+    });
   }
+}
+
+/** Adds `units / 10^scale` to the group's exact sum. */
+function addUnits(group: SumGroupState<unknown>, units: bigint, scale: number): void {
+  if (scale > group.scale) {
+    group.units *= 10n ** BigInt(scale - group.scale);
+    group.scale = scale;
+  } else if (scale < group.scale) units *= 10n ** BigInt(group.scale - scale);
+  group.units += units;
+}
+
+/** Adds `units / 10^scale` (an integer number of up to 15 digits) to the group's pending number while it stays exact. */
+function addNumber(group: SumGroupState<unknown>, units: number, scale: number): void {
+  let pending = group.pending;
+  let added = units;
+  let pendingScale = group.pendingScale;
+  if (pending === 0) pendingScale = scale;
+  else if (scale > pendingScale) {
+    pending *= 10 ** (scale - pendingScale);
+    pendingScale = scale;
+  } else if (scale < pendingScale) added *= 10 ** (pendingScale - scale);
+  const next = pending + added;
+  // integers: every operand and the result below 2^53 means no rounding anywhere (the true result is an
+  // integer a double holds; a power of ten past 10^15 makes any non-zero product too large to pass)
+  if (Math.abs(pending) < EXACT_NUMBER && Math.abs(added) < EXACT_NUMBER && Math.abs(next) < EXACT_NUMBER) {
+    group.pending = next;
+    group.pendingScale = pendingScale;
+    return;
+  }
+  carry(group);
+  group.pending = units;
+  group.pendingScale = scale;
+}
+
+/** Moves the group's pending number into its exact sum. */
+function carry(group: SumGroupState<unknown>): void {
+  if (group.pending === 0) return;
+  addUnits(group, BigInt(group.pending), group.pendingScale);
+  group.pending = 0;
 }
 
 /** The group, sum and span field texts of a parsed event's data (undefined where it has none). */

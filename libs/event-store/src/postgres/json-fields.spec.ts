@@ -27,6 +27,12 @@ describe('scanFields: top-level fields of a JSON object text, as JSON.parse then
     ['a string ending in an escaped backslash before a field', '{"a":"x\\\\","organizationId":"o","cost":"7"}'],
     ['a key that is a prefix', '{"organizationIdX":"no","costs":"9","organizationId":"o","cost":"1"}'],
     ['a span field', '{"time":"2026-03-01T00:00:00.000Z","organizationId":"o","cost":"1","pricing":{"time":"nested"}}'],
+    ['every field found early, the rest not naming them', '{"organizationId":"o","time":"2026-01-01T00:00:00Z","cost":"1","pricing":{"a":[1,2]},"via":"http"}'],
+    ['every field found early, a duplicate later', '{"organizationId":"o","time":"t","cost":"1","pricing":{"a":1},"cost":"2"}'],
+    ['a null field found early, its duplicate later', '{"organizationId":null,"time":"t","cost":"1","x":1,"organizationId":"o"}'],
+    ['a name found again only as a later value', '{"organizationId":"o","time":"t","cost":"1","x":"organizationId","y":["cost"]}'],
+    ['a name found again only as a nested key', '{"organizationId":"o","time":"t","cost":"1","x":{"organizationId":"no","cost":"9"}}'],
+    ['a later escaped duplicate key', '{"organizationId":"o","time":"t","cost":"1","co\\u0073t":"2"}'],
     ['a span field that is no text', '{"organizationId":"o","cost":"1","time":1700000000000}'],
   ])('%s', (_title, text) => {
     expect(scanFields(text, 'organizationId', 'cost', 'time')).toEqual(reference(text));

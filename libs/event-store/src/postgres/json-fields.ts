@@ -14,24 +14,67 @@ export function scanFields(text: string, first: string, second: string, third?: 
   let a: string | undefined;
   let b: string | undefined;
   let c: string | undefined;
+  // no escape anywhere (nearly always): keys are compared in place, and once every asked field is found the
+  // rest is left unread unless it holds one of their names again (a later duplicate wins) or an escape
+  const plain = text.indexOf('\\') === -1;
+  let seenFirst = false;
+  let seenSecond = false;
+  let seenThird = third === undefined;
   i = skipSpace(text, i + 1);
   if (text.charCodeAt(i) === CLOSE_BRACE) return [undefined, undefined, undefined];
   while (i < length) {
     // a key
     const keyEnd = stringEnd(text, i);
-    let key = text.slice(i + 1, keyEnd);
-    if (key.includes('\\')) key = JSON.parse(text.slice(i, keyEnd + 1)) as string;
+    let isFirst: boolean;
+    let isSecond: boolean;
+    let isThird: boolean;
+    if (plain) {
+      isFirst = sameKey(text, i, keyEnd, first);
+      isSecond = sameKey(text, i, keyEnd, second);
+      isThird = third !== undefined && sameKey(text, i, keyEnd, third);
+    } else {
+      let key = text.slice(i + 1, keyEnd);
+      if (key.includes('\\')) key = JSON.parse(text.slice(i, keyEnd + 1)) as string;
+      isFirst = key === first;
+      isSecond = key === second;
+      isThird = third !== undefined && key === third;
+    }
     i = skipSpace(text, keyEnd + 1) + 1; // past ':'
     i = skipSpace(text, i);
     const valueEnd = valueEndAt(text, i);
-    if (key === first) a = valueText(text, i, valueEnd);
-    if (key === second) b = valueText(text, i, valueEnd);
-    if (third !== undefined && key === third) c = valueText(text, i, valueEnd);
+    if (isFirst) {
+      a = valueText(text, i, valueEnd);
+      seenFirst = true;
+    }
+    if (isSecond) {
+      b = valueText(text, i, valueEnd);
+      seenSecond = true;
+    }
+    if (isThird) {
+      c = valueText(text, i, valueEnd);
+      seenThird = true;
+    }
     i = skipSpace(text, valueEnd);
     if (text.charCodeAt(i) !== COMMA) break;
+    if (plain && seenFirst && seenSecond && seenThird && !mentions(text, i, first) && !mentions(text, i, second) && (third === undefined || !mentions(text, i, third))) break;
     i = skipSpace(text, i + 1);
   }
   return [a, b, c];
+}
+
+/** Whether the key whose opening quote is at `quote` (closing at `end`, no escape in it) is `name`. */
+function sameKey(text: string, quote: number, end: number, name: string): boolean {
+  return end - quote - 1 === name.length && text.startsWith(name, quote + 1);
+}
+
+/** Whether `"name"` occurs in the text after `from` (a key of that name could follow). */
+function mentions(text: string, from: number, name: string): boolean {
+  let at = text.indexOf(name, from);
+  while (at !== -1) {
+    if (text.charCodeAt(at - 1) === QUOTE && text.charCodeAt(at + name.length) === QUOTE) return true;
+    at = text.indexOf(name, at + 1);
+  }
+  return false;
 }
 
 const OPEN_BRACE = 123;

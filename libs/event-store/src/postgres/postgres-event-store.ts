@@ -399,7 +399,8 @@ export class PostgresEventStore implements EventStore {
    * range scans) after `from` ($1, $2) and below the horizon, at most $3 (`limit + 1`) per branch, with
    * its parameters and the name of its shape (per number of types, with or without prefixes / excluded types).
    */
-  private pageSource(from: GlobalPosition, limit: number, filterOptions: EventFilter | undefined) {
+  /** `columns`: what each type's branch carries (through its sort, when the server sorts): a fold needs four. */
+  private pageSource(from: GlobalPosition, limit: number, filterOptions: EventFilter | undefined, columns = 'e.*') {
     const params: unknown[] = [...positionParams(from), limit + 1];
     let filter = '';
     const prefixes = filterOptions?.streamPrefixes;
@@ -424,7 +425,7 @@ export class PostgresEventStore implements EventStore {
     if (types.length > 0) {
       const branches = types.map((type) => {
         params.push(type);
-        return `(SELECT e.* FROM ${this.s}.events e
+        return `(SELECT ${columns} FROM ${this.s}.events e
                   WHERE e.event_type = $${params.length}::text AND ${range}
                   ORDER BY e.transaction_id, e.global_position
                   LIMIT $3::int)`;
@@ -472,7 +473,7 @@ export class PostgresEventStore implements EventStore {
     validateSumAll(options);
     const from = options.from ?? START;
     const limit = options.maxCount ?? DEFAULT_SUM_PAGE_SIZE;
-    const { params, source, shape } = this.pageSource(from, limit, options.filter);
+    const { params, source, shape } = this.pageSource(from, limit, options.filter, 'e.transaction_id, e.global_position, e.event_type, e.data');
     const sumTypes = Object.keys(options.sum);
     params.push(sumTypes);
     const sql = `
