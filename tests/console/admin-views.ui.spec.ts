@@ -297,17 +297,14 @@ describe('the administration views', () => {
       const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       const day = (offset: number) => instantToWallClock(new Date(Date.now() - offset * DAY_MS).toISOString(), zone).slice(0, 10);
       // both dates changed in one task, before the page renders again: neither change is lost
-      await page.evaluate(
-        ([start, end, startLabel, endLabel]) => {
-          const field = (label: string) => [...document.querySelectorAll('label')].find((element) => element.textContent?.startsWith(label))!.control as HTMLInputElement;
-          const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-          for (const [input, value] of [[field(startLabel), start], [field(endLabel), end]] as const) {
-            setValue.call(input, value);
-            input.dispatchEvent(new Event('input', { bubbles: true }));
-          }
-        },
-        [day(5), day(4), USAGE_ANALYTICS.startDate, USAGE_ANALYTICS.endDate],
-      );
+      await page.evaluate(`(() => {
+        const field = (label) => [...document.querySelectorAll('label')].find((element) => element.textContent.startsWith(label)).control;
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+        for (const [input, value] of [[field(${JSON.stringify(USAGE_ANALYTICS.startDate)}), ${JSON.stringify(day(5))}], [field(${JSON.stringify(USAGE_ANALYTICS.endDate)}), ${JSON.stringify(day(4))}]]) {
+          setValue.call(input, value);
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        }
+      })()`);
       await page.waitForURL((url) => url.searchParams.get('from') === day(5) && url.searchParams.get('to') === day(4));
       await page.getByLabel(USAGE_ANALYTICS.startDate).fill(day(3));
       await page.getByLabel(USAGE_ANALYTICS.endDate).fill(day(2));

@@ -1,5 +1,5 @@
-import { sumFields } from '../event-store.port';
-import { scanFields } from './json-fields';
+import { pickDataFields, sumFields } from '../event-store.port';
+import { pickFields, scanFields } from './json-fields';
 
 /** What the fold reads after JSON.parse: the reference the scanner must match on every document. */
 const reference = (text: string) => sumFields('T', JSON.parse(text), { groupBy: 'organizationId', sum: { T: 'cost' }, span: 'time' });
@@ -38,5 +38,26 @@ describe('scanFields: top-level fields of a JSON object text, as JSON.parse then
     expect(scanFields(text, 'organizationId', 'cost', 'time')).toEqual(reference(text));
     // without a third name, the third is never read
     expect(scanFields(text, 'organizationId', 'cost')).toEqual(twoOf(text));
+  });
+});
+
+describe('pickFields: the asked top-level fields of a JSON text, as JSON.parse then pickDataFields gives them', () => {
+  const FIELDS = ['organizationId', 'cost', 'time', 'scope', 'thresholds', 'missing', 'agent'];
+  it.each([
+    ['a usage document', JSON.stringify({ organizationId: 'org_1', time: '2026-01-01T00:00:00.000Z', agent: 'a', cost: '0.0061', pricing: { unitPrices: { input: '0.1', cost: 'nested' } }, via: 'http' })],
+    ['a budget document', JSON.stringify({ organizationId: 'o', scope: { agent: 'x', model: null }, thresholds: [50, 80, 100], name: 'n' })],
+    ['null values kept', '{"organizationId":null,"cost":"1","agent":null}'],
+    ['numbers, booleans and escapes', '{"organizationId":12,"cost":2.50,"time":true,"agent":"a\\"b\\\\c\\u00e9"}'],
+    ['duplicate keys: the last wins', '{"cost":"1","organizationId":"a","cost":"2","scope":{},"organizationId":"b","time":"t","thresholds":[],"missing":0,"agent":"x","agent":"y"}'],
+    ['every field found early', '{"organizationId":"o","cost":"1","time":"t","scope":{},"thresholds":[1],"missing":false,"agent":"a","rest":{"cost":"9"},"tail":"cost"}'],
+    ['an escaped key', '{"organ\\u0069zationId":"o-esc","cost":"3"}'],
+    ['whitespace everywhere', ' { "organizationId" : "o" ,\n\t"cost"\r: "0.5" , "x" : [ 1 , 2 ] } '],
+    ['no asked field', '{"other":"x"}'],
+    ['an empty object', '{}'],
+    ['an array', '["organizationId","cost"]'],
+    ['a string', '"organizationId"'],
+    ['null', 'null'],
+  ])('%s', (_title, text) => {
+    expect(pickFields(text, FIELDS)).toEqual(pickDataFields(JSON.parse(text), FIELDS));
   });
 });

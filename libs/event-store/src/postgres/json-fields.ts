@@ -140,3 +140,74 @@ function valueText(text: string, start: number, end: number): string | undefined
   if (value === null) return undefined;
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
+
+/** The fields a reader asked for, by length: a key is compared in place with the few of its length. */
+interface FieldMatcher {
+  readonly byLength: ReadonlyMap<number, readonly string[]>;
+  readonly count: number;
+}
+
+const matchers = new WeakMap<readonly string[], FieldMatcher>();
+
+function matcherFor(fields: readonly string[]): FieldMatcher {
+  let matcher = matchers.get(fields);
+  if (!matcher) {
+    const byLength = new Map<number, string[]>();
+    const unique = [...new Set(fields)];
+    for (const field of unique) byLength.set(field.length, [...(byLength.get(field.length) ?? []), field]);
+    matcher = { byLength, count: unique.length };
+    matchers.set(fields, matcher);
+  }
+  return matcher;
+}
+
+/**
+ * The top-level fields `fields` of a JSON document text, as `pickDataFields(JSON.parse(text), fields)` gives
+ * them (an object holding those the document has, null values included; `{}` when it is no object), without
+ * building the rest: a string value is cut out of the text, any other parsed alone. As scanFields, it trusts
+ * the text to be valid JSON (the json column checked it), and the last of duplicate keys wins.
+ */
+export function pickFields(text: string, fields: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  const length = text.length;
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACE) return picked;
+  const { byLength, count } = matcherFor(fields);
+  const plain = text.indexOf('\\') === -1;
+  let seen = 0;
+  i = skipSpace(text, i + 1);
+  if (text.charCodeAt(i) === CLOSE_BRACE) return picked;
+  while (i < length) {
+    const keyEnd = stringEnd(text, i);
+    let field: string | undefined;
+    if (plain) {
+      const candidates = byLength.get(keyEnd - i - 1);
+      if (candidates) for (const candidate of candidates) if (text.startsWith(candidate, i + 1)) field = candidate;
+    } else {
+      let key = text.slice(i + 1, keyEnd);
+      if (key.includes('\\')) key = JSON.parse(text.slice(i, keyEnd + 1)) as string;
+      if (byLength.get(key.length)?.includes(key)) field = key;
+    }
+    i = skipSpace(text, keyEnd + 1) + 1; // past ':'
+    i = skipSpace(text, i);
+    const valueEnd = valueEndAt(text, i);
+    if (field !== undefined) {
+      if (!Object.hasOwn(picked, field)) seen++;
+      picked[field] = valueAt(text, i, valueEnd);
+    }
+    i = skipSpace(text, valueEnd);
+    if (text.charCodeAt(i) !== COMMA) break;
+    if (plain && seen === count && fields.every((name) => !mentions(text, i, name))) break;
+    i = skipSpace(text, i + 1);
+  }
+  return picked;
+}
+
+/** The value in text[start, end): a string without escapes cut out, anything else parsed. */
+function valueAt(text: string, start: number, end: number): unknown {
+  if (text.charCodeAt(start) === QUOTE) {
+    const raw = text.slice(start + 1, end - 1);
+    if (!raw.includes('\\')) return raw;
+  }
+  return JSON.parse(text.slice(start, end)) as unknown;
+}

@@ -23,7 +23,6 @@ import {
   START,
   type SubscribeOptions,
   UNREAD_METADATA,
-  pickDataFields,
   type Subscription,
   comparePositions,
   parsePosition,
@@ -39,7 +38,7 @@ import {
   validateSumAll,
 } from '../event-store.validation';
 import { appendNewResult, appendNewSql, runAppendNew } from './postgres-append-new';
-import { scanFields } from './json-fields';
+import { pickFields, scanFields } from './json-fields';
 import { PostgresNotifier } from './postgres-notifier';
 import {
   APPEND_CONFLICT_CODE,
@@ -928,7 +927,7 @@ function toRecordedEvent(row: StreamRow, dataFields?: readonly string[]): Record
     eventId: row.event_id,
     type: row.event_type,
     version: row.event_version,
-    data: dataFields ? pickDataFields(JSON.parse(row.data), dataFields) : JSON.parse(row.data),
+    data: dataFields ? pickFields(row.data, dataFields) : JSON.parse(row.data),
     metadata: row.metadata === null ? UNREAD_METADATA : (JSON.parse(row.metadata) as RecordedEvent['metadata']),
     streamId: row.stream_id,
     streamRevision: BigInt(row.stream_revision),
