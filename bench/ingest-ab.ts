@@ -5,6 +5,7 @@
  * others on a shared machine moves much less than the rates).
  */
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import type { Stack } from '@steward/testing';
 import { BATCH, CONCURRENCY, EVENTS, STEADY_RATE, STEADY_SECONDS, fmt, freshness, startTarget, storeProbe, sustained, visibleProbe, type Target } from './ingest.bench';
 
@@ -117,11 +118,36 @@ export interface AbSummary {
   readonly cpuWith: number | undefined;
 }
 
-/** Without, with (BENCH_ROUNDS ≥ 2: without, with, with, without); prints each run's rate and CPU as it ends. */
+/**
+ * The order of the runs: without, with (BENCH_ROUNDS 1); without, with, with, without (2: ABBA); and as many
+ * ABBA as BENCH_ROUNDS / 2 (4: ABBA ABBA, …): on a machine whose speed drifts, more rounds, a steadier mean.
+ */
+export function runOrder(rounds: number): boolean[] {
+  if (rounds < 2) return [false, true];
+  return Array.from({ length: Math.floor(rounds / 2) }, () => [false, true, true, false]).flat();
+}
+
+/**
+ * Before each run: PostgreSQL writes out what the last run left in its buffers (a checkpoint), so that no
+ * run pays for its predecessor's writes.
+ */
+async function quietPostgres(): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  try {
+    await client.connect();
+    await client.query('CHECKPOINT');
+  } catch (error) {
+    process.stderr.write(`  (no checkpoint before the run: ${(error as Error).message})\n`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs in `runOrder(BENCH_ROUNDS)`; prints each run's rate and CPU as it ends. */
 export async function abba(subject: string, run: (withIt: boolean) => Promise<AbResult>): Promise<{ runs: Array<{ withIt: boolean; result: AbResult }>; summary: AbSummary }> {
-  const order = ROUNDS >= 2 ? [false, true, true, false] : [false, true];
   const runs: Array<{ withIt: boolean; result: AbResult }> = [];
-  for (const withIt of order) {
+  for (const withIt of runOrder(ROUNDS)) {
+    await quietPostgres();
     const result = await run(withIt);
     runs.push({ withIt, result });
     process.stderr.write(`  ${withIt ? 'with' : 'without'} ${subject}: ${fmt(result.visiblePerSecond)} ev/s end to end, stack CPU ${fmt(stackCpuPerEvent(result), 1)} µs/event\n`);

@@ -11,7 +11,7 @@
  *
  * The machine is shared: besides the rates, each run's CPU per event of the whole stack (every Steward
  * process and the PostgreSQL backends serving them) is printed, which the load of others moves much less.
- * BENCH_ROUNDS=2 runs without, with, with, without (ABBA) and compares the means.
+ * BENCH_ROUNDS=2 runs without, with, with, without (ABBA) and compares the means; 4, 6, … repeat the ABBA.
  *
  * Options as bench:ingest (BENCH_EVENTS, BENCH_BATCH, BENCH_CONCURRENCY, BENCH_STEADY_RATE,
  * BENCH_STEADY_SECONDS), plus BENCH_ROUNDS (1).
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     }`,
   );
   printCpu('with billing', summary.with);
+  printCpu('without billing', summary.without);
   console.log(
     JSON.stringify({
       bench: 'ingest-billing',
