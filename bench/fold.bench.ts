@@ -14,7 +14,7 @@ import { ProjectionHost, defineProjection, type ProjectionDefinition } from '@st
 import { createTestEnv } from '@steward/testing';
 import { recordedData, usageRecordedEvent } from '../libs/usage-metering/src/read-models/chargeback/testing/usage-fixtures';
 import { AGENTS, MODELS } from './budget-shapes';
-import { cpuSecondsOf } from './ingest.bench';
+import { appendAndFollow } from './reader-cpu';
 
 const number = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const EVENTS = number('BENCH_EVENTS', 60_000);
@@ -84,35 +84,11 @@ async function run(kind: 'fold' | 'parse'): Promise<Measured> {
     }
     chunks.push(chunk);
   }
-  const backends = async (): Promise<number[]> =>
-    (await env.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")).rows.map((row) => row.pid);
-  const pids = new Set(await backends());
-  const pgCpu = (): number => [...pids].reduce((total, pid) => total + cpuSecondsOf(pid), 0);
-  let appendCpu = 0;
-  let pgAppend = 0;
-  const startCpu = process.cpuUsage();
-  const startPg = pgCpu();
-  let total = 0;
-  for (const chunk of chunks) {
-    const before = process.cpuUsage();
-    const pgBefore = pgCpu();
-    const byStream = new Map<string, NewEvent[]>();
-    for (const { streamId, event } of chunk) {
-      let events = byStream.get(streamId);
-      if (!events) byStream.set(streamId, (events = []));
-      events.push(event);
-    }
-    await store.appendNew([...byStream].map(([streamId, events]) => ({ streamId, events })));
-    const spent = process.cpuUsage(before);
-    appendCpu += (spent.user + spent.system) / 1e6;
-    pgAppend += pgCpu() - pgBefore;
-    total += chunk.length;
-    while (handled < total) await new Promise((resolve) => setTimeout(resolve, 2));
-    for (const pid of await backends()) pids.add(pid);
-  }
-  const cpu = process.cpuUsage(startCpu);
-  const reader = (((cpu.user + cpu.system) / 1e6 - appendCpu) * 1e6) / EVENTS;
-  const postgres = ((pgCpu() - startPg - pgAppend) * 1e6) / EVENTS;
+  const spent = await appendAndFollow(env.pool, store, chunks, async (appended) => {
+    while (handled < appended) await new Promise((resolve) => setTimeout(resolve, 2));
+  });
+  const reader = (spent.reader * 1e6) / EVENTS;
+  const postgres = (spent.postgres * 1e6) / EVENTS;
   await host.stop();
   // BENCH_KEEP=1: the database stays, to look at its queries
   if (process.env.BENCH_KEEP === '1') console.log(`database kept: ${env.database}`);

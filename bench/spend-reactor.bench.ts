@@ -17,7 +17,7 @@ import { createTestEnv } from '@steward/testing';
 import { recordedData, usageRecordedEvent } from '../libs/usage-metering/src/read-models/chargeback/testing/usage-fixtures';
 import { spendReactor } from '../services/budgets/src/spend/spend.reactor';
 import { AGENTS, LIMITS, MODELS, PERIODS, THRESHOLDS } from './budget-shapes';
-import { cpuSecondsOf } from './ingest.bench';
+import { appendAndFollow } from './reader-cpu';
 
 const number = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const BUDGETS = number('BENCH_BUDGETS', 100);
@@ -91,39 +91,13 @@ async function main(): Promise<void> {
     }
     chunks.push(chunk);
   }
-  const backends = async (): Promise<number[]> =>
-    (await env.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")).rows.map((row) => row.pid);
-  const pids = new Set(await backends());
-  const pgCpu = (): number => [...pids].reduce((total, pid) => total + cpuSecondsOf(pid), 0);
-  let appendCpu = 0;
-  let pgAppend = 0;
   const batchesBefore = batches;
   const handleBefore = handleCpu;
-  const startCpu = process.cpuUsage();
-  const startPg = pgCpu();
   const started = performance.now();
-  let total = BigInt(BUDGETS);
-  for (const chunk of chunks) {
-    const before = process.cpuUsage();
-    const pgBefore = pgCpu();
-    const byStream = new Map<string, NewEvent[]>();
-    for (const { streamId, event } of chunk) {
-      let events = byStream.get(streamId);
-      if (!events) byStream.set(streamId, (events = []));
-      events.push(event);
-    }
-    await store.appendNew([...byStream].map(([streamId, events]) => ({ streamId, events })));
-    const spent = process.cpuUsage(before);
-    appendCpu += (spent.user + spent.system) / 1e6;
-    pgAppend += pgCpu() - pgBefore;
-    total += BigInt(chunk.length);
-    await until(total);
-    for (const pid of await backends()) pids.add(pid);
-  }
+  const spent = await appendAndFollow(env.pool, store, chunks, (appended) => until(BigInt(BUDGETS + appended)));
   const elapsed = performance.now() - started;
-  const cpu = process.cpuUsage(startCpu);
-  const reactorCpu = (cpu.user + cpu.system) / 1e6 - appendCpu;
-  const pgReactor = pgCpu() - startPg - pgAppend;
+  const reactorCpu = spent.reader;
+  const pgReactor = spent.postgres;
   console.log(
     `spend reactor: ${EVENTS} usage events in chunks of ${CHUNK}, ${BUDGETS} budgets, ${batches - batchesBefore} batches, ${(elapsed / 1000).toFixed(1)} s; ` +
       `reactor ${((reactorCpu * 1e6) / EVENTS).toFixed(1)} µs/event (its handle ${(((handleCpu - handleBefore) * 1e6) / EVENTS).toFixed(1)}), its PostgreSQL ${((pgReactor * 1e6) / EVENTS).toFixed(1)} µs/event ` +
