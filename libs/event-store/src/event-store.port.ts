@@ -133,6 +133,12 @@ export interface ReadAllOptions {
    * more than sending its text.) Default: the whole data.
    */
   readonly dataFields?: readonly string[];
+  /**
+   * The top-level fields of each event's metadata the reader needs (`withoutMetadata` wins over it):
+   * `metadata` then holds those of them the stored metadata has, as `dataFields` narrows `data` (a reactor
+   * that needs only the actor of every usage event). Default: the whole metadata.
+   */
+  readonly metadataFields?: readonly string[];
 }
 
 /** The `metadata` of every event read `withoutMetadata`: empty, shared, frozen. */

@@ -171,6 +171,9 @@ export function validateReadAll(options: ReadAllOptions): void {
   if (options.dataFields !== undefined && !(Array.isArray(options.dataFields) && options.dataFields.every((f) => typeof f === 'string' && f.length > 0))) {
     throw invalid('dataFields must be non-empty strings');
   }
+  if (options.metadataFields !== undefined && !(Array.isArray(options.metadataFields) && options.metadataFields.every((f) => typeof f === 'string' && f.length > 0))) {
+    throw invalid('metadataFields must be non-empty strings');
+  }
   const filter = options.filter;
   if (filter?.eventTypes !== undefined && !filter.eventTypes.every((t) => typeof t === 'string' && t.length > 0)) {
     throw invalid('filter.eventTypes must be non-empty strings');

@@ -92,6 +92,8 @@ export interface ProjectionDefinition<DB = any> {
   readonly withoutMetadata?: boolean;
   /** The only top-level fields of events' data the handlers read (see the store's `dataFields`). */
   readonly dataFields?: readonly string[];
+  /** The only top-level fields of events' metadata the handlers read (see the store's `metadataFields`). */
+  readonly metadataFields?: readonly string[];
   /**
    * Live, a batch at most every this many ms (default 0: each as soon as the store has one): for a
    * reactor whose batches cost much besides their events (reads and writes per budget), events gather
@@ -168,11 +170,12 @@ export function projectionFilter(definition: ProjectionDefinition): EventFilter 
   };
 }
 
-/** How narrowly the store may read a projection's events (its `withoutMetadata` and `dataFields`). */
-export function projectionReadOptions(definition: ProjectionDefinition): Pick<ReadAllOptions, 'withoutMetadata' | 'dataFields'> {
+/** How narrowly the store may read a projection's events (its `withoutMetadata`, `dataFields` and `metadataFields`). */
+export function projectionReadOptions(definition: ProjectionDefinition): Pick<ReadAllOptions, 'withoutMetadata' | 'dataFields' | 'metadataFields'> {
   return {
     ...(definition.withoutMetadata ? { withoutMetadata: true } : {}),
     ...(definition.dataFields ? { dataFields: definition.dataFields } : {}),
+    ...(definition.metadataFields ? { metadataFields: definition.metadataFields } : {}),
   };
 }
 

@@ -448,8 +448,8 @@ function toEventData(event: NewEvent): EventData {
   });
 }
 
-/** `withoutMetadata` / `dataFields`: the server sends the whole event anyway; the full read is mapped. */
-function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { position?: Position }, narrow: Pick<ReadAllOptions, 'withoutMetadata' | 'dataFields'> = {}): RecordedEvent {
+/** `withoutMetadata` / `dataFields` / `metadataFields`: the server sends the whole event anyway; the full read is mapped. */
+function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { position?: Position }, narrow: Pick<ReadAllOptions, 'withoutMetadata' | 'dataFields' | 'metadataFields'> = {}): RecordedEvent {
   const withoutMetadata = narrow.withoutMetadata === true;
   const stored = (event.isJson && event.metadata && typeof event.metadata === 'object' ? event.metadata : {}) as Partial<StoredMetadata>;
   let metadata = withoutMetadata ? UNREAD_METADATA : ({} as EventMetadata);
@@ -466,7 +466,7 @@ function toRecordedEvent(event: Omit<AllStreamRecordedEvent, 'position'> & { pos
     type: event.type,
     version: Number.isInteger(version) && version > 0 ? version : 1,
     data: narrow.dataFields ? pickDataFields(event.data, narrow.dataFields) : event.data,
-    metadata,
+    metadata: narrow.metadataFields && !withoutMetadata ? (pickDataFields(metadata, narrow.metadataFields) as EventMetadata) : metadata,
     streamId: event.streamId,
     streamRevision: event.revision,
     // Stream reads may come without a position on older servers.

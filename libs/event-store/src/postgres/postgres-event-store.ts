@@ -574,7 +574,7 @@ export class PostgresEventStore implements EventStore {
     const events: RecordedEvent[] = [];
     for (const row of rows) {
       if (row.gp === null) meta = row;
-      else events.push(toRecordedEvent(row, options.dataFields));
+      else events.push(toRecordedEvent(row, options.dataFields, options.metadataFields));
     }
     events.sort((a, b) => comparePositions(a.position, b.position));
     const hasMore = events.length > limit;
@@ -922,13 +922,16 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-function toRecordedEvent(row: StreamRow, dataFields?: readonly string[]): RecordedEvent {
+function toRecordedEvent(row: StreamRow, dataFields?: readonly string[], metadataFields?: readonly string[]): RecordedEvent {
   return {
     eventId: row.event_id,
     type: row.event_type,
     version: row.event_version,
     data: dataFields ? pickFields(row.data, dataFields) : JSON.parse(row.data),
-    metadata: row.metadata === null ? UNREAD_METADATA : (JSON.parse(row.metadata) as RecordedEvent['metadata']),
+    metadata:
+      row.metadata === null
+        ? UNREAD_METADATA
+        : ((metadataFields ? pickFields(row.metadata, metadataFields) : JSON.parse(row.metadata)) as RecordedEvent['metadata']),
     streamId: row.stream_id,
     streamRevision: BigInt(row.stream_revision),
     position: positionFromRow(row.tx!, row.gp!),

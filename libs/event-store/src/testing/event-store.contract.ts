@@ -533,6 +533,28 @@ export function describeEventStoreContract(
         expect((await store.readStream(id)).map((e) => e.data)).toEqual(written.map((e) => e.data));
         await expect(store.readAll({ dataFields: [''] })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
       });
+
+      it('reads only the metadataFields asked for; withoutMetadata wins over them', async () => {
+        const id = stream('meta-fields');
+        const base = contractEvent('MetaFieldsHappened', { n: 1 });
+        const written = [
+          { ...base, metadata: { ...base.metadata, actor: { type: 'api_key' as const, id: 'key-1' }, organizationId: 'o-1', traceContext: { traceparent: 'x', actor: 'nested' } } },
+          contractEvent('MetaFieldsHappened', { n: 2 }),
+        ];
+        await store.append(id, written, { expectedRevision: 'no_stream' });
+        const full = await readVisible(store, mine(), 2);
+        const page = await store.readAll({ filter: mine(), metadataFields: ['actor', 'organizationId', 'missing'] });
+        expect(page.events.map((e) => e.metadata)).toEqual([
+          { actor: { type: 'api_key', id: 'key-1' }, organizationId: 'o-1' },
+          { actor: { type: 'system', id: 'event-store-contract' } },
+        ]);
+        expect(page.events.map(({ metadata: _metadata, ...rest }) => rest)).toEqual(full.map(({ metadata: _metadata, ...rest }) => rest));
+        const none = await store.readAll({ filter: mine(), metadataFields: ['actor'], withoutMetadata: true });
+        expect(none.events.map((e) => e.metadata)).toEqual([{}, {}]);
+        expect((await store.readStream(id)).map((e) => e.metadata)).toEqual(full.map((e) => e.metadata));
+        await expect(store.readAll({ metadataFields: [''] })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+        await expect(store.readAll({ metadataFields: 'actor' as unknown as string[] })).rejects.toMatchObject({ code: EventStoreErrorCode.InvalidArgument });
+      });
     });
 
     describe('sums (sumAll, subscribeToSums)', () => {

@@ -102,6 +102,8 @@ export function spendReactor(deps: SpendReactorDeps): ProjectionDefinition<Spend
     streamPrefixes: [USAGE_STREAM_PREFIX, BUDGET_STREAM_PREFIX],
     awaitedByWrites: false,
     dataFields: DATA_FIELDS,
+    // of the metadata, only who made a call (an API-key scope counts its key's calls)
+    metadataFields: ['actor'],
     // a batch reads and writes every budget it meets: paced, that cost is shared by more usage events
     ...(deps.minBatchIntervalMs ? { minBatchIntervalMs: deps.minBatchIntervalMs } : {}),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
