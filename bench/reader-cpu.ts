@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { EventStore, NewEvent } from '@steward/event-store';
+import { appendUsage } from '../libs/usage-metering/src/read-models/chargeback/testing/usage-fixtures';
 import { cpuSecondsOf } from './ingest.bench';
 
 export interface ReaderCpu {
@@ -14,7 +15,7 @@ export interface ReaderCpu {
   readonly postgres: number;
 }
 
-/** Appends each chunk (its events grouped by stream) and waits for `caughtUp(events appended so far)`. */
+/** Appends each chunk (as metering does: grouped by stream, one atomic append) and waits for `caughtUp(events appended so far)`. */
 export async function appendAndFollow(
   pool: pg.Pool,
   store: EventStore,
@@ -33,13 +34,7 @@ export async function appendAndFollow(
   for (const chunk of chunks) {
     const before = process.cpuUsage();
     const pgBefore = pgCpu();
-    const byStream = new Map<string, NewEvent[]>();
-    for (const { streamId, event } of chunk) {
-      let events = byStream.get(streamId);
-      if (!events) byStream.set(streamId, (events = []));
-      events.push(event);
-    }
-    await store.appendNew([...byStream].map(([streamId, events]) => ({ streamId, events })));
+    await appendUsage(store, chunk);
     const spent = process.cpuUsage(before);
     appendCpu += (spent.user + spent.system) / 1e6;
     pgAppend += pgCpu() - pgBefore;

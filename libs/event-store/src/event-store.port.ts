@@ -315,7 +315,7 @@ export class SumAccumulator<P> {
     const scale = dot === -1 ? 0 : length - dot - 1;
     let group = this.groups.get(key);
     if (!group) {
-      group = { units: 0n, scale: 0, pending: 0, pendingScale: scale, first: position, last: position, count: 0, earliestText: undefined, latestText: undefined, earliest: Infinity, latest: -Infinity, unspanned: 0 };
+      group = { units: 0n, scale: 0, pending: 0, pendingScale: 0, first: position, last: position, count: 0, earliestText: undefined, latestText: undefined, earliest: Infinity, latest: -Infinity, unspanned: 0 };
       this.groups.set(key, group);
     }
     if (digits <= EXACT_DIGITS) addNumber(group, negative ? -number : number, scale);
@@ -338,7 +338,6 @@ export class SumAccumulator<P> {
         }
       }
     }
-    if (group.count === 0) group.first = position;
     group.last = position;
     group.count += 1;
     return true;

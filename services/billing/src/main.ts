@@ -12,7 +12,7 @@
  * NATS_URL, NATS_PREFIX, STEWARD_BILLING_PLANS (the plan catalogue, see
  * @steward/billing), STEWARD_BILLING_TIME_ZONE (of accounts opened, default
  * UTC), BILLING_SWEEP_INTERVAL_MS (60000), BILLING_BATCH_SIZE (events per
- * consumption batch, 5000), BILLING_LINGER_MS (how long a batch may wait for more, 200), the invoices' (services/billing/src/invoices/invoicing.ts),
+ * consumption batch, 5000), BILLING_LINGER_MS (once caught up, a consumption fold at most every so many ms, 200), the invoices' (services/billing/src/invoices/invoicing.ts),
  * STEWARD_OPS_PORT / STEWARD_OPS_HOST (/healthz, /readyz: PostgreSQL and the
  * close job's Redis, /metrics), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT. Logs
  * `billing started`; on SIGTERM / SIGINT answers /readyz 503, stops taking
@@ -36,7 +36,6 @@ import { billingAccountHandler } from './accounts/billing.handler';
 import { BillingModule } from './billing.module';
 import { invoicing } from './invoices/invoicing';
 import { consumptionReactor } from './consumption/consumption.reactor';
-import { lingeringStore } from './consumption/lingering-store';
 import { accountOpener } from './periods/account-opener';
 import { PeriodSweep } from './periods/period-sweep';
 import { natsTeamCommandSender, suspensionReactor } from './suspension/suspension.reactor';
@@ -75,13 +74,12 @@ runService('billing', async ({ logger, telemetry }) => {
   const batchSize = positive('BILLING_BATCH_SIZE', 5000);
   const reactors = new ProjectionHost({
     pool,
-    // consumption folds at most once per BILLING_LINGER_MS once caught up (other batches held up to it and merged): one
-    // CreditsConsumed per organization per linger, not per metering append
-    store: lingeringStore(store, { lingerMs: positive('BILLING_LINGER_MS', 200), maxEvents: batchSize }),
+    store,
     logger,
     batchSize,
     projections: [
-      consumptionReactor({ store, accounts, runner }),
+      // once caught up, a fold at most every BILLING_LINGER_MS: one CreditsConsumed per organization per pause, not per metering append
+      consumptionReactor({ store, accounts, runner, minBatchIntervalMs: positive('BILLING_LINGER_MS', 200) }),
       suspensionReactor({ send: natsTeamCommandSender(teamCommands, names), open: accountOpener({ runner }) }),
     ],
   });

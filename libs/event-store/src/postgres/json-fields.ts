@@ -1,70 +1,103 @@
 /**
- * Up to three top-level fields of a JSON object text, read without parsing the rest into objects: the
- * client-side fold (sumAll) reads a group, a sum and maybe a span field of every usage event, and building
- * each whole document (JSON.parse) was most of its cost. The text is valid JSON (the json column checked it
- * on the way in), so the scanner only finds its way: strings are jumped over, nested values skipped by depth.
- * The fields come back as `sumFields` gives them after JSON.parse: a string's value, other values as
- * String() / JSON text, undefined for a missing field or null (and for a name not asked: `third` undefined);
- * a document that is no object has none. The last of duplicate keys wins, as in JSON.parse.
+ * Top-level fields of a JSON object text, read without parsing the rest into objects: the client-side fold
+ * (sumAll) reads a group, a sum and maybe a span field of every usage event, a narrow reader (`dataFields`,
+ * `metadataFields`) a few fields of each event, and building each whole document (JSON.parse) was most of
+ * their cost. The text is valid JSON (the json column checked it on the way in), so the walk only finds its
+ * way: strings are jumped over, nested values skipped by depth. The last of duplicate keys wins, as in
+ * JSON.parse.
  */
-export function scanFields(text: string, first: string, second: string, third?: string): [string | undefined, string | undefined, string | undefined] {
+
+/** The names a reader asks for, by length: a key is compared in place with the few of its length. */
+interface FieldMatcher {
+  readonly byLength: ReadonlyMap<number, readonly string[]>;
+  readonly names: readonly string[];
+}
+
+function matcherOf(names: readonly string[]): FieldMatcher {
+  const unique = [...new Set(names)];
+  const byLength = new Map<number, string[]>();
+  for (const name of unique) byLength.set(name.length, [...(byLength.get(name.length) ?? []), name]);
+  return { byLength, names: unique };
+}
+
+const listMatchers = new WeakMap<readonly string[], FieldMatcher>();
+const nameMatchers = new Map<string, FieldMatcher>();
+
+/**
+ * Calls `take(name, start, end)` for every top-level key of the text that the matcher names, its value in
+ * text[start, end), in document order (so a later duplicate is taken last). Without an escape anywhere
+ * (nearly always) keys are compared in place, and once every name was seen the rest is left unread unless
+ * it holds one of them again.
+ */
+function walkFields(text: string, matcher: FieldMatcher, take: (name: string, start: number, end: number) => void): void {
   const length = text.length;
   let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return [undefined, undefined, undefined];
-  let a: string | undefined;
-  let b: string | undefined;
-  let c: string | undefined;
-  // no escape anywhere (nearly always): keys are compared in place, and once every asked field is found the
-  // rest is left unread unless it holds one of their names again (a later duplicate wins) or an escape
-  const plain = text.indexOf('\\') === -1;
-  let seenFirst = false;
-  let seenSecond = false;
-  let seenThird = third === undefined;
+  if (text.charCodeAt(i) !== OPEN_BRACE) return;
   i = skipSpace(text, i + 1);
-  if (text.charCodeAt(i) === CLOSE_BRACE) return [undefined, undefined, undefined];
+  if (text.charCodeAt(i) === CLOSE_BRACE) return;
+  const plain = text.indexOf('\\') === -1;
+  const seen = new Set<string>();
   while (i < length) {
-    // a key
     const keyEnd = stringEnd(text, i);
-    let isFirst: boolean;
-    let isSecond: boolean;
-    let isThird: boolean;
+    let name: string | undefined;
     if (plain) {
-      isFirst = sameKey(text, i, keyEnd, first);
-      isSecond = sameKey(text, i, keyEnd, second);
-      isThird = third !== undefined && sameKey(text, i, keyEnd, third);
+      const candidates = matcher.byLength.get(keyEnd - i - 1);
+      if (candidates) for (const candidate of candidates) if (text.startsWith(candidate, i + 1)) name = candidate;
     } else {
       let key = text.slice(i + 1, keyEnd);
       if (key.includes('\\')) key = JSON.parse(text.slice(i, keyEnd + 1)) as string;
-      isFirst = key === first;
-      isSecond = key === second;
-      isThird = third !== undefined && key === third;
+      if (matcher.byLength.get(key.length)?.includes(key)) name = key;
     }
     i = skipSpace(text, keyEnd + 1) + 1; // past ':'
     i = skipSpace(text, i);
     const valueEnd = valueEndAt(text, i);
-    if (isFirst) {
-      a = valueText(text, i, valueEnd);
-      seenFirst = true;
-    }
-    if (isSecond) {
-      b = valueText(text, i, valueEnd);
-      seenSecond = true;
-    }
-    if (isThird) {
-      c = valueText(text, i, valueEnd);
-      seenThird = true;
+    if (name !== undefined) {
+      take(name, i, valueEnd);
+      seen.add(name);
     }
     i = skipSpace(text, valueEnd);
-    if (text.charCodeAt(i) !== COMMA) break;
-    if (plain && seenFirst && seenSecond && seenThird && !mentions(text, i, first) && !mentions(text, i, second) && (third === undefined || !mentions(text, i, third))) break;
+    if (text.charCodeAt(i) !== COMMA) return;
+    if (plain && seen.size === matcher.names.length && matcher.names.every((asked) => !mentions(text, i, asked))) return;
     i = skipSpace(text, i + 1);
   }
-  return [a, b, c];
 }
 
-/** Whether the key whose opening quote is at `quote` (closing at `end`, no escape in it) is `name`. */
-function sameKey(text: string, quote: number, end: number, name: string): boolean {
-  return end - quote - 1 === name.length && text.startsWith(name, quote + 1);
+/**
+ * Up to three top-level fields of a JSON object text, as `sumFields` gives them after JSON.parse: a string's
+ * value, other values as String() / JSON text, undefined for a missing field or null (and for a name not
+ * asked: `third` undefined); a document that is no object has none.
+ */
+export function scanFields(text: string, first: string, second: string, third?: string): [string | undefined, string | undefined, string | undefined] {
+  const names = third === undefined ? `${first}\u0000${second}` : `${first}\u0000${second}\u0000${third}`;
+  let matcher = nameMatchers.get(names);
+  if (!matcher) {
+    // a reader's names are few and fixed; a caller inventing names per call would only rebuild matchers
+    if (nameMatchers.size >= 64) nameMatchers.clear();
+    nameMatchers.set(names, (matcher = matcherOf(third === undefined ? [first, second] : [first, second, third])));
+  }
+  const found: [string | undefined, string | undefined, string | undefined] = [undefined, undefined, undefined];
+  walkFields(text, matcher, (name, start, end) => {
+    const value = valueText(text, start, end);
+    if (name === first) found[0] = value;
+    if (name === second) found[1] = value;
+    if (name === third) found[2] = value;
+  });
+  return found;
+}
+
+/**
+ * The top-level fields `fields` of a JSON document text, as `pickDataFields(JSON.parse(text), fields)` gives
+ * them (an object holding those the document has, null values included; `{}` when it is no object), without
+ * building the rest: a string value is cut out of the text, any other parsed alone.
+ */
+export function pickFields(text: string, fields: readonly string[]): Record<string, unknown> {
+  let matcher = listMatchers.get(fields);
+  if (!matcher) listMatchers.set(fields, (matcher = matcherOf(fields)));
+  const picked: Record<string, unknown> = {};
+  walkFields(text, matcher, (name, start, end) => {
+    picked[name] = valueAt(text, start, end);
+  });
+  return picked;
 }
 
 /** Whether `"name"` occurs in the text after `from` (a key of that name could follow). */
@@ -139,68 +172,6 @@ function valueText(text: string, start: number, end: number): string | undefined
   const value: unknown = JSON.parse(text.slice(start, end));
   if (value === null) return undefined;
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
-
-/** The fields a reader asked for, by length: a key is compared in place with the few of its length. */
-interface FieldMatcher {
-  readonly byLength: ReadonlyMap<number, readonly string[]>;
-  readonly count: number;
-}
-
-const matchers = new WeakMap<readonly string[], FieldMatcher>();
-
-function matcherFor(fields: readonly string[]): FieldMatcher {
-  let matcher = matchers.get(fields);
-  if (!matcher) {
-    const byLength = new Map<number, string[]>();
-    const unique = [...new Set(fields)];
-    for (const field of unique) byLength.set(field.length, [...(byLength.get(field.length) ?? []), field]);
-    matcher = { byLength, count: unique.length };
-    matchers.set(fields, matcher);
-  }
-  return matcher;
-}
-
-/**
- * The top-level fields `fields` of a JSON document text, as `pickDataFields(JSON.parse(text), fields)` gives
- * them (an object holding those the document has, null values included; `{}` when it is no object), without
- * building the rest: a string value is cut out of the text, any other parsed alone. As scanFields, it trusts
- * the text to be valid JSON (the json column checked it), and the last of duplicate keys wins.
- */
-export function pickFields(text: string, fields: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
-  const length = text.length;
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return picked;
-  const { byLength, count } = matcherFor(fields);
-  const plain = text.indexOf('\\') === -1;
-  let seen = 0;
-  i = skipSpace(text, i + 1);
-  if (text.charCodeAt(i) === CLOSE_BRACE) return picked;
-  while (i < length) {
-    const keyEnd = stringEnd(text, i);
-    let field: string | undefined;
-    if (plain) {
-      const candidates = byLength.get(keyEnd - i - 1);
-      if (candidates) for (const candidate of candidates) if (text.startsWith(candidate, i + 1)) field = candidate;
-    } else {
-      let key = text.slice(i + 1, keyEnd);
-      if (key.includes('\\')) key = JSON.parse(text.slice(i, keyEnd + 1)) as string;
-      if (byLength.get(key.length)?.includes(key)) field = key;
-    }
-    i = skipSpace(text, keyEnd + 1) + 1; // past ':'
-    i = skipSpace(text, i);
-    const valueEnd = valueEndAt(text, i);
-    if (field !== undefined) {
-      if (!Object.hasOwn(picked, field)) seen++;
-      picked[field] = valueAt(text, i, valueEnd);
-    }
-    i = skipSpace(text, valueEnd);
-    if (text.charCodeAt(i) !== COMMA) break;
-    if (plain && seen === count && fields.every((name) => !mentions(text, i, name))) break;
-    i = skipSpace(text, i + 1);
-  }
-  return picked;
 }
 
 /** The value in text[start, end): a string without escapes cut out, anything else parsed. */

@@ -152,6 +152,13 @@ export interface ConsumptionReactorDeps {
   readonly now?: () => Date;
   /** Called after each organization's batch is stored (metrics, tests). */
   readonly onConsumed?: (usage: OrganizationUsage) => void;
+  /**
+   * Live, a fold at most every this many ms (see ProjectionDefinition.minBatchIntervalMs). Each fold appends
+   * one CreditsConsumed per organization, and every append wakes the store's readers: paced, an
+   * organization's credits move at most about 1000 / this many times a second, however often usage is
+   * appended. Default 0.
+   */
+  readonly minBatchIntervalMs?: number;
 }
 
 /**
@@ -192,6 +199,7 @@ export function consumptionReactor(deps: ConsumptionReactorDeps): ProjectionDefi
     streamPrefixes: [USAGE_STREAM_PREFIX],
     // credits follow usage asynchronously by design: recording usage never waits for billing
     awaitedByWrites: false,
+    ...(deps.minBatchIntervalMs ? { minBatchIntervalMs: deps.minBatchIntervalMs } : {}),
     // the store adds up each batch's usage per organization (exact numeric): only a row per organization
     // leaves it, not the usage events (reading and parsing them was most of this reactor's cost at ingest rates)
     fold: USAGE_FOLD,
